@@ -1,0 +1,28 @@
+/**
+ * ExitCode is every status `bakeoff` can exit with, in one place (documented in the README).
+ * CI scripts branch on these, so values never change once released.
+ */
+export const ExitCode = {
+  /** The command did what it was asked. */
+  Ok: 0,
+  /** Something broke at run time (a bug, a port in use, a disk full). */
+  RuntimeFailure: 1,
+  /** The scenario or the command line is invalid; nothing was sent. */
+  InvalidInput: 2,
+  /** Reserved: a threshold (e.g. ttft.p99 < 600ms) was breached. */
+  ThresholdsBreached: 3,
+  /** Stopped by SIGINT/SIGTERM; results written hold what was measured. */
+  Interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** CliError carries an exit code and a message to print, thrown inside commands and caught once in main. */
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { TOOL } from '../version.js';
+import { CliError, ExitCode } from './exit-codes.js';
+import { processIo } from './io.js';
+import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+import { mockCommand } from './mock.js';
+
+// The only module that reads argv, installs signal handlers and calls process.exit.
+
+const io = processIo();
+const stop = new AbortController();
+const hardStop = new AbortController();
+let signalled = 0;
+const onSignal = (sig: NodeJS.Signals) => {
+  signalled++;
+  if (signalled === 1) {
+    io.err(`\n${sig}: stopping — no new requests; waiting for in-flight ones (again to abort them)`);
+    stop.abort();
+  } else {
+    io.err(`\n${sig}: aborting in-flight requests`);
+    hardStop.abort();
+  }
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const program = new Command()
+  .name('bakeoff')
+  .description('Load-test and compare OpenAI-compatible chat-completion endpoints across providers and regions')
+  .version(TOOL.version)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => io.err(s.trimEnd()), writeOut: (s) => io.out(s.trimEnd()) });
+
+let exitCode: ExitCode = ExitCode.Ok;
+
+program
+  .command('run')
+  .description('run a scenario; writes results/<run-id>/ (summary.json, summary.csv, requests.csv) and prints a summary')
+  .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
+  .option('-o, --out <dir>', 'write results here instead of results/<run-id>/')
+  .option('-q, --quiet', 'no live progress line')
+  .action(async (file: string, opts: { out?: string; quiet?: boolean }) => {
+    exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
+  });
+
+program
+  .command('validate')
+  .description('check a scenario, print every problem with its path, or print its plan')
+  .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
+  .option('--json', 'print the plan as JSON')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    exitCode = await validateCommand(file, opts, io);
+  });
+
+program
+  .command('mock')
+  .description('run the embedded OpenAI-compatible mock server (POST /v1/chat/completions, GET /v1/models)')
+  .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '8080')
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--rtt-ms <ms|json>', 'network round trip before headers (ms, or a JSON distribution)')
+  .option('--ttft-ms <ms|json>', 'time from headers to the first token (ms, or a JSON distribution)')
+  .option('--itl-ms <ms|json>', 'gap between tokens (ms, or a JSON distribution)')
+  .option('--output-tokens <n|json>', 'natural completion length (default: run to max_tokens)')
+  .option('--seed <n>', 'seed of the latency draws')
+  .addOption(new Option('--model <id...>', 'model ids listed by GET /v1/models').default(['mock-model']))
+  .action(async (opts) => {
+    const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    exitCode = await mockCommand(opts, io, stopped);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version arrive here too, with exit code 0.
+    exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.InvalidInput;
+  } else if (err instanceof CliError) {
+    io.err(`error: ${err.message}`);
+    exitCode = err.exitCode;
+  } else {
+    io.err(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    exitCode = ExitCode.RuntimeFailure;
+  }
+}
+process.exit(exitCode);

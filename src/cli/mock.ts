@@ -1,0 +1,52 @@
+import { startMockServer } from '../mock/server.js';
+import { mockProfileSchema } from '../scenario/schema.js';
+import { formatPath } from '../scenario/validate.js';
+import { CliError, ExitCode } from './exit-codes.js';
+import type { Io } from './io.js';
+
+export interface MockCommandOptions {
+  port: string;
+  host: string;
+  rttMs?: string;
+  ttftMs?: string;
+  itlMs?: string;
+  outputTokens?: string;
+  seed?: string;
+  model: string[];
+}
+
+/**
+ * mockCommand runs the embedded OpenAI-compatible server until SIGINT/SIGTERM. Latency flags take
+ * a number of ms or a JSON distribution, e.g. --ttft-ms '{"dist":"normal","mean":200,"stddev":30}'.
+ */
+export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Promise<void>): Promise<ExitCode> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(ExitCode.InvalidInput, `--port: ${JSON.stringify(opts.port)} is not a port number (0–65535; 0 picks a free one)`);
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [flag, key, value] of [
+    ['--rtt-ms', 'rttMs', opts.rttMs],
+    ['--ttft-ms', 'ttftMs', opts.ttftMs],
+    ['--itl-ms', 'itlMs', opts.itlMs],
+    ['--output-tokens', 'outputTokens', opts.outputTokens],
+  ] as const) {
+    if (value === undefined) continue;
+    try {
+      raw[key] = JSON.parse(value) as unknown;
+    } catch {
+      problems.push(`${flag}: ${JSON.stringify(value)} is neither a number nor a JSON distribution`);
+    }
+  }
+  if (opts.seed !== undefined) raw.seed = Number(opts.seed);
+  const parsed = mockProfileSchema.safeParse(raw);
+  if (!parsed.success) for (const i of parsed.error.issues) problems.push(`${formatPath(i.path)}: ${i.message}`);
+  if (problems.length || !parsed.success) throw new CliError(ExitCode.InvalidInput, `invalid mock options:\n  ${problems.join('\n  ')}`);
+  const profile = parsed.data;
+  const server = await startMockServer({ profile, host: opts.host, port, models: opts.model, ...(profile.seed !== undefined ? { seed: profile.seed } : {}) });
+  io.out(`mock OpenAI-compatible server listening on ${server.baseUrl}`);
+  io.out(`  POST ${server.baseUrl}/chat/completions   GET ${server.baseUrl}/models   (Ctrl-C to stop)`);
+  await stopped;
+  await server.close();
+  io.err(`mock stopped after ${server.completions} completions`);
+  return ExitCode.Ok;
+}

@@ -1,0 +1,49 @@
+import { loadScenario } from '../scenario/load.js';
+import { planScenario, type Plan } from '../scenario/plan.js';
+import { table } from '../report/console-table.js';
+import { missingKeys } from '../runner/endpoints.js';
+import { ExitCode } from './exit-codes.js';
+import type { Io } from './io.js';
+import { invalidInput } from './problems.js';
+
+/** validateCommand checks a scenario and prints its plan (targets, load, expected request count). */
+export async function validateCommand(file: string, opts: { json?: boolean }, io: Io): Promise<ExitCode> {
+  const v = await loadScenario(file);
+  if (!v.ok) throw invalidInput(file, v.problems);
+  const plan = planScenario(v.scenario);
+  if (opts.json) {
+    io.out(JSON.stringify(plan, null, 2));
+  } else {
+    io.out(renderPlan(plan));
+    for (const p of missingKeys(v.scenario, io.env)) io.out(`warning: ${p.path}: ${p.message}`);
+  }
+  return ExitCode.Ok;
+}
+
+/** renderPlan prints a plan for people. */
+export function renderPlan(p: Plan): string {
+  const rows = p.targets.map((t) => [
+    t.target,
+    t.region,
+    t.provider,
+    t.model,
+    String(t.concurrency),
+    t.expectedRequests === null ? 'depends on latency' : `${t.exact ? '' : '≈'}${t.expectedRequests}`,
+    t.endpoint,
+  ]);
+  const total = p.targets.reduce((n, t) => n + (t.expectedRequests ?? 0), 0);
+  const allKnown = p.targets.every((t) => t.expectedRequests !== null);
+  const allExact = p.targets.every((t) => t.exact);
+  return [
+    `scenario ${p.scenario}: valid`,
+    `  load:     ${p.load}, stop ${p.stop}`,
+    `  warmup:   ${p.warmup}`,
+    `  workload: ${p.workload}`,
+    `  timeouts: ${p.timeouts}`,
+    '',
+    table(['target', 'region', 'provider', 'model', 'conc', 'requests', 'endpoint'], rows, 4),
+    ...p.targets.filter((t) => t.mockLatency).map((t) => `  ${t.target}: mock latency ${t.mockLatency}`),
+    '',
+    allKnown ? `expected measured requests: ${allExact ? '' : '≈'}${total}` : 'expected measured requests: depends on server latency (duration-bound)',
+  ].join('\n');
+}

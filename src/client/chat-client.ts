@@ -1,0 +1,242 @@
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../metrics/clock.js';
+import type { ErrorKind, RequestPhase, RequestResult } from '../metrics/request-result.js';
+import type { Tokenizer } from '../workload/tokenizer.js';
+import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
+import type { ChatMessage, ProtocolAdapter, StreamState } from './protocol.js';
+import { SseDecoder } from './sse.js';
+
+/** Endpoint is a target resolved for sending: where, as whom, with what extras. */
+export interface Endpoint {
+  target: string;
+  region: string;
+  provider: string;
+  model: string;
+  /** API root, e.g. https://api.openai.com/v1 */
+  baseUrl: string;
+  /** Extra headers, including auth. Never logged or written to results. */
+  headers: Readonly<Record<string, string>>;
+  /** Extra body params merged into every request. */
+  body: Readonly<Record<string, unknown>>;
+  /** Secret values (API keys) to scrub from any error text before it is recorded. */
+  secrets: readonly string[];
+}
+
+/** ChatCall is one request the load model wants sent: what, when, and how it is labelled. */
+export interface ChatCall {
+  id: number;
+  phase: RequestPhase;
+  workload: string;
+  turn: number;
+  scheduledAtMs: number;
+  messages: readonly ChatMessage[];
+  maxTokens: number;
+  tokenLimitField: 'max_tokens' | 'max_completion_tokens';
+  stream: boolean;
+  /** Prompt tokens counted locally; used when the server reports no usage. */
+  inputTokensCounted: number;
+}
+
+/** ClientDeps are the effects a client needs, injected so tests can supply their own. */
+export interface ClientDeps {
+  dispatcher: Dispatcher;
+  clock: Clock;
+  tokenizer: Tokenizer;
+  adapter: ProtocolAdapter;
+  firstTokenTimeoutMs: number;
+  totalTimeoutMs: number;
+  /** Aborts in-flight requests (a second Ctrl-C); they end as `aborted`. */
+  hardStop?: AbortSignal;
+}
+
+/** Hit sends one call and always resolves — a request never throws; failure is data. */
+export type Hit = (call: ChatCall) => Promise<RequestResult>;
+
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** chatClient makes the Hit function for one endpoint. */
+export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
+  const base = new URL(endpoint.baseUrl.replace(/\/+$/, '') + deps.adapter.path);
+  const origin = base.origin;
+  const path = base.pathname + base.search;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'text/event-stream, application/json',
+    'user-agent': 'llm-bakeoff',
+    ...endpoint.headers,
+  };
+  // One hard-stop listener per client (not per request) aborts whatever is in flight.
+  const inFlight = new Set<AbortController>();
+  deps.hardStop?.addEventListener('abort', () => inFlight.forEach((c) => c.abort()), { once: true });
+  const scrub = (s: string) => endpoint.secrets.reduce((acc, secret) => (secret ? acc.split(secret).join('***') : acc), s);
+
+  return async function hit(call: ChatCall): Promise<RequestResult> {
+    const { clock, adapter } = deps;
+    const r: RequestResult = {
+      id: call.id,
+      phase: call.phase,
+      target: endpoint.target,
+      region: endpoint.region,
+      provider: endpoint.provider,
+      model: endpoint.model,
+      workload: call.workload,
+      turn: call.turn,
+      scheduledAtMs: call.scheduledAtMs,
+      sentAtMs: 0,
+      headersAtMs: null,
+      firstTokenAtMs: null,
+      endAtMs: 0,
+      itlMs: [],
+      contentDeltas: 0,
+      inputTokens: call.inputTokensCounted,
+      outputTokens: 0,
+      tokenSource: 'counted',
+      status: 0,
+      errorKind: null,
+      errorMessage: '',
+      finishReason: '',
+    };
+    const state: StreamState = { finishReason: '', usage: null };
+    const controller = new AbortController();
+    let timedOut: 'ttft_timeout' | 'total_timeout' | null = null;
+    let failure: { kind: ErrorKind; message: string } | null = null;
+    let text = '';
+    let lastDeltaAt = 0;
+
+    const fail = (kind: ErrorKind, message: string) => {
+      if (!failure) failure = { kind, message };
+    };
+    inFlight.add(controller);
+
+    const body = JSON.stringify(
+      adapter.buildBody({
+        model: endpoint.model,
+        messages: call.messages,
+        maxTokens: call.maxTokens,
+        tokenLimitField: call.tokenLimitField,
+        stream: call.stream,
+        extra: endpoint.body,
+      }),
+    );
+
+    r.sentAtMs = clock.now();
+    const totalTimer = setTimeout(() => {
+      timedOut = 'total_timeout';
+      controller.abort();
+    }, deps.totalTimeoutMs);
+    let ttftTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+      timedOut ??= 'ttft_timeout';
+      controller.abort();
+    }, deps.firstTokenTimeoutMs);
+    const firstToken = (at: number) => {
+      r.firstTokenAtMs = at;
+      clearTimeout(ttftTimer);
+      ttftTimer = undefined;
+    };
+
+    try {
+      if (deps.hardStop?.aborted) throw new Error('run aborted before send');
+      const res = await deps.dispatcher.request({
+        origin,
+        path,
+        method: 'POST',
+        headers,
+        body,
+        signal: controller.signal,
+      });
+      r.headersAtMs = clock.now();
+      r.status = res.statusCode;
+
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
+        fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${oneLine(adapter.errorMessage(errText) || '(empty body)')}`);
+      } else if (call.stream) {
+        const decoder = new SseDecoder();
+        let done = false;
+        const onEvents = (events: ReturnType<SseDecoder['push']>, at: number) => {
+          for (const ev of events) {
+            const step = adapter.onEvent(ev, state);
+            if (step.type === 'content') {
+              if (r.firstTokenAtMs === null) firstToken(at);
+              else r.itlMs.push(at - lastDeltaAt);
+              lastDeltaAt = at;
+              r.contentDeltas++;
+              text += step.text;
+            } else if (step.type === 'done') {
+              done = true;
+            } else if (step.type === 'error') {
+              fail(step.kind, step.message);
+              return false;
+            }
+          }
+          return true;
+        };
+        for await (const bytes of res.body) {
+          if (!onEvents(decoder.push(bytes as Uint8Array), clock.now())) {
+            controller.abort();
+            break;
+          }
+        }
+        if (!failure) onEvents(decoder.end(), clock.now());
+        if (!failure && !done && !state.finishReason) fail('bad_stream', 'stream ended without finish_reason or [DONE]');
+      } else {
+        const raw = await res.body.text();
+        const at = clock.now();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          fail('bad_stream', `response is not JSON: ${oneLine(raw, 80)}`);
+        }
+        if (!failure) {
+          const out = adapter.parseCompletion(parsed, state);
+          if ('error' in out) fail('stream_error', out.error);
+          else {
+            text = out.text;
+            // Non-streamed: the first token is only seen when the whole body is (TTFT = E2E).
+            if (text.length > 0) {
+              firstToken(at);
+              r.contentDeltas = 1;
+            }
+          }
+        }
+      }
+    } catch (err) {
+      if (timedOut) fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${deps.firstTokenTimeoutMs}ms` : `request exceeded ${deps.totalTimeoutMs}ms`);
+      else if (deps.hardStop?.aborted) fail('aborted', 'run interrupted while the request was in flight');
+      else fail(errorKindForError(err), describeError(err));
+    } finally {
+      r.endAtMs = clock.now();
+      clearTimeout(totalTimer);
+      if (ttftTimer) clearTimeout(ttftTimer);
+      inFlight.delete(controller);
+    }
+
+    if (!failure && r.firstTokenAtMs === null) fail('empty_response', 'completed without any content token');
+    r.finishReason = state.finishReason;
+    if (state.usage) {
+      r.inputTokens = state.usage.inputTokens;
+      r.outputTokens = state.usage.outputTokens;
+      r.tokenSource = 'usage';
+    } else {
+      r.outputTokens = deps.tokenizer.count(text);
+    }
+    if (failure) {
+      const f = failure as { kind: ErrorKind; message: string };
+      r.errorKind = f.kind;
+      r.errorMessage = scrub(f.message);
+    }
+    return r;
+  };
+}
+
+async function readCapped(body: AsyncIterable<unknown>, max: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const b of body) {
+    const buf = b as Buffer;
+    if (size < max) parts.push(buf.subarray(0, max - size));
+    size += buf.length;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,99 @@
+import type { ProtocolAdapter, StreamState, StreamStep, TokenUsage } from './protocol.js';
+import type { SseEvent } from './sse.js';
+import { oneLine } from './error-kind.js';
+
+/**
+ * openaiChat speaks POST /chat/completions, streamed (SSE of chat.completion.chunk, ended by
+ * `data: [DONE]`) or not. Content arrives in choices[0].delta.content; an empty or role-only
+ * delta is not a token, so TTFT is anchored on the first non-empty content.
+ */
+export const openaiChat: ProtocolAdapter = {
+  name: 'openai-chat',
+  path: '/chat/completions',
+
+  buildBody({ model, messages, maxTokens, tokenLimitField, stream, extra }) {
+    const body: Record<string, unknown> = { model, messages, stream, [tokenLimitField]: maxTokens };
+    // Ask for usage in the stream, so token counts are the server's own.
+    if (stream) body.stream_options = { include_usage: true };
+    for (const [k, v] of Object.entries(extra)) {
+      // An extra param set to null removes a default (e.g. stream_options for servers that reject it).
+      if (v === null) delete body[k];
+      else body[k] = v;
+    }
+    return body;
+  },
+
+  onEvent(ev: SseEvent, state: StreamState): StreamStep {
+    const data = ev.data;
+    if (data === '[DONE]') return { type: 'done' };
+    let obj: ChunkShape;
+    try {
+      obj = JSON.parse(data) as ChunkShape;
+    } catch {
+      return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${oneLine(data, 80)}` };
+    }
+    if (obj === null || typeof obj !== 'object') return { type: 'error', kind: 'bad_stream', message: `stream event is not an object: ${oneLine(data, 80)}` };
+    if (obj.error) return { type: 'error', kind: 'stream_error', message: oneLine(errorText(obj.error)) };
+    const usage = usageOf(obj.usage);
+    if (usage) state.usage = usage;
+    const choice = obj.choices?.[0];
+    if (choice) {
+      if (choice.finish_reason) state.finishReason = choice.finish_reason;
+      const text = choice.delta?.content;
+      if (typeof text === 'string' && text.length > 0) return { type: 'content', text };
+    }
+    return { type: 'none' };
+  },
+
+  parseCompletion(body: unknown, state: StreamState) {
+    const obj = body as CompletionShape;
+    if (obj?.error) return { error: oneLine(errorText(obj.error)) };
+    const choice = obj?.choices?.[0];
+    if (!choice) return { error: 'response has no choices' };
+    state.finishReason = choice.finish_reason ?? '';
+    const usage = usageOf(obj.usage);
+    if (usage) state.usage = usage;
+    const content = choice.message?.content;
+    return { text: typeof content === 'string' ? content : '' };
+  },
+
+  errorMessage(body: string): string {
+    try {
+      const obj = JSON.parse(body) as { error?: unknown; message?: unknown };
+      if (obj.error) return errorText(obj.error);
+      if (typeof obj.message === 'string') return obj.message;
+    } catch {
+      // not JSON: fall through to the raw text
+    }
+    return body;
+  },
+};
+
+interface ChunkShape {
+  error?: unknown;
+  usage?: unknown;
+  choices?: { delta?: { content?: unknown }; finish_reason?: string | null }[];
+}
+
+interface CompletionShape {
+  error?: unknown;
+  usage?: unknown;
+  choices?: { message?: { content?: unknown }; finish_reason?: string | null }[];
+}
+
+function usageOf(u: unknown): TokenUsage | null {
+  if (!u || typeof u !== 'object') return null;
+  const { prompt_tokens, completion_tokens } = u as { prompt_tokens?: unknown; completion_tokens?: unknown };
+  if (typeof prompt_tokens !== 'number' || typeof completion_tokens !== 'number') return null;
+  return { inputTokens: prompt_tokens, outputTokens: completion_tokens };
+}
+
+function errorText(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object') {
+    const { message, type, code } = e as { message?: unknown; type?: unknown; code?: unknown };
+    const tag = [type, code].filter((x) => typeof x === 'string' && x).join('/');
+    return `${tag ? tag + ': ' : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;
+  }
+  return String(e);
+}

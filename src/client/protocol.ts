@@ -1,0 +1,55 @@
+import type { SseEvent } from './sse.js';
+
+/** ChatMessage is one OpenAI-format message. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Usage is the token accounting a server reported. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** StreamStep is what one stream event means for the measurement. */
+export type StreamStep =
+  | { type: 'content'; text: string }
+  | { type: 'none' }
+  | { type: 'done' }
+  | { type: 'error'; kind: 'stream_error' | 'bad_stream'; message: string };
+
+/**
+ * StreamState is a protocol adapter's per-request state: what it learnt from events that are
+ * not content (finish reason, usage). Usage is *replaced* by later events, never summed: some
+ * providers send cumulative usage on every chunk.
+ */
+export interface StreamState {
+  finishReason: string;
+  usage: TokenUsage | null;
+}
+
+/**
+ * ProtocolAdapter turns a chat request into one wire protocol and that protocol's responses back
+ * into measurement steps. Step 4 adds anthropic-messages beside openai-chat; the client and the
+ * RequestResult stay the same.
+ */
+export interface ProtocolAdapter {
+  readonly name: string;
+  /** Path appended to the target's baseUrl. */
+  readonly path: string;
+  buildBody(req: {
+    model: string;
+    messages: readonly ChatMessage[];
+    maxTokens: number;
+    tokenLimitField: 'max_tokens' | 'max_completion_tokens';
+    stream: boolean;
+    extra: Readonly<Record<string, unknown>>;
+  }): Record<string, unknown>;
+  /** onEvent interprets one SSE event of a streamed response. */
+  onEvent(ev: SseEvent, state: StreamState): StreamStep;
+  /** parseCompletion interprets a whole non-streamed response body. */
+  parseCompletion(body: unknown, state: StreamState): { text: string } | { error: string };
+  /** errorMessage extracts a provider's error message from an error body ('' if none). */
+  errorMessage(body: string): string;
+}

@@ -1,0 +1,33 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Clock is the run's single monotonic time source. Every timestamp in a run is an offset in
+ * milliseconds from one origin, taken from `performance.now()` (monotonic, sub-microsecond);
+ * wall-clock time appears only as a label (`startedAt`). Injected, so tests can drive time.
+ */
+export interface Clock {
+  /** Milliseconds since the run origin (monotonic, fractional). */
+  now(): number;
+  /** Wall-clock epoch milliseconds at the origin; for labels only. */
+  readonly originEpochMs: number;
+}
+
+/** monotonicClock makes a Clock whose origin is the moment of the call. */
+export function monotonicClock(): Clock {
+  const origin = performance.now();
+  const originEpochMs = Date.now();
+  return {
+    now: () => performance.now() - origin,
+    originEpochMs,
+  };
+}
+
+/** msToUs converts a millisecond duration to the integer microseconds histograms record. */
+export function msToUs(ms: number): number {
+  return Math.round(ms * 1000);
+}
+
+/** usToMs converts histogram microseconds back to milliseconds for reports. */
+export function usToMs(us: number): number {
+  return us / 1000;
+}

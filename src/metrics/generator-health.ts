@@ -1,0 +1,64 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/** GeneratorHealth is how the load generator itself fared; reported so it cannot hide its own bottleneck. */
+export interface GeneratorHealth {
+  /** Event-loop delay (how late timers and I/O callbacks ran), ms. */
+  eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
+  /** Process CPU time over wall time, in % of one core (the event loop runs on one). */
+  cpuPercent: number;
+  /** True when the numbers above say latencies may include client-side delay. */
+  saturated: boolean;
+  warnings: string[];
+}
+
+/** SATURATION bounds: past these, the generator's own delay is a visible share of what it measures. */
+export const SATURATION = { eventLoopDelayP99Ms: 20, cpuPercent: 90 } as const;
+
+// Node's histogram records the whole interval between samples, resolution included: an idle
+// loop reads ≈10ms at a 10ms resolution. We subtract it so 0 means "no delay".
+const RESOLUTION_MS = 10;
+
+/** GeneratorMonitor samples event-loop delay and CPU between start() and stop(). */
+export class GeneratorMonitor {
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private cpuStart = process.cpuUsage();
+  private wallStart = performance.now();
+
+  start(): void {
+    this.loop.enable();
+    this.cpuStart = process.cpuUsage();
+    this.wallStart = performance.now();
+  }
+
+  stop(): GeneratorHealth {
+    this.loop.disable();
+    const cpu = process.cpuUsage(this.cpuStart);
+    const wallMs = Math.max(1, performance.now() - this.wallStart);
+    const cpuPercent = round1(((cpu.user + cpu.system) / 1000 / wallMs) * 100);
+    const ns = (v: number) => round3(Math.max(0, v / 1e6 - RESOLUTION_MS));
+    const count = this.loop.count;
+    const eventLoopDelayMs = count
+      ? { mean: ns(this.loop.mean), p50: ns(this.loop.percentile(50)), p99: ns(this.loop.percentile(99)), max: ns(this.loop.max) }
+      : { mean: 0, p50: 0, p99: 0, max: 0 };
+    return assessHealth(eventLoopDelayMs, cpuPercent);
+  }
+}
+
+/** assessHealth applies the saturation bounds and words the warnings. */
+export function assessHealth(eventLoopDelayMs: GeneratorHealth['eventLoopDelayMs'], cpuPercent: number): GeneratorHealth {
+  const warnings: string[] = [];
+  if (eventLoopDelayMs.p99 > SATURATION.eventLoopDelayP99Ms)
+    warnings.push(
+      `event-loop delay p99 ${eventLoopDelayMs.p99}ms exceeds ${SATURATION.eventLoopDelayP99Ms}ms: latencies include client-side delay; lower the load or split it across processes`,
+    );
+  if (cpuPercent > SATURATION.cpuPercent)
+    warnings.push(`generator CPU ${cpuPercent}% of one core exceeds ${SATURATION.cpuPercent}%: the load generator may be the bottleneck`);
+  return { eventLoopDelayMs, cpuPercent, saturated: warnings.length > 0, warnings };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,106 @@
+/**
+ * RequestResult is the one record that flows through a run: made by the client, read by the
+ * recorder, written row by row to requests.csv. Every downstream number is a function of these
+ * records (or of the histograms built from them), so a field added here is visible everywhere.
+ *
+ * Times are milliseconds on the run's monotonic clock (see metrics/clock.ts): offsets from the
+ * run origin, never wall-clock. `null` means "this moment never happened" (no headers, no token).
+ */
+export interface RequestResult {
+  /** Sequence number within the run, unique across targets. */
+  id: number;
+  /** `warmup` results are written to requests.csv but never enter the metrics. */
+  phase: RequestPhase;
+  target: string;
+  region: string;
+  provider: string;
+  model: string;
+  workload: string;
+  /** Turn index within a conversation (0 for single-turn workloads). */
+  turn: number;
+  /** When the load model wanted the request to start (closed loop: equal to sentAtMs). */
+  scheduledAtMs: number;
+  /** When the request was handed to the transport. */
+  sentAtMs: number;
+  /** When response headers arrived; null if they never did. */
+  headersAtMs: number | null;
+  /** When the first non-empty content delta arrived (non-streaming: when the body completed). */
+  firstTokenAtMs: number | null;
+  /** When the last byte arrived, or the request failed. */
+  endAtMs: number;
+  /** Gaps between consecutive content deltas, in ms. Transient: the recorder folds it into a histogram. */
+  itlMs: number[];
+  /** Number of non-empty content deltas received. */
+  contentDeltas: number;
+  /** Prompt tokens (server usage when present, else counted locally). */
+  inputTokens: number;
+  /** Completion tokens (server usage when present, else counted locally). */
+  outputTokens: number;
+  /** Where the token counts came from. */
+  tokenSource: TokenSource;
+  /** HTTP status, 0 when no response arrived. */
+  status: number;
+  /** null on success; one of a closed set otherwise. */
+  errorKind: ErrorKind | null;
+  /** Short, secret-free description of the failure ('' on success). */
+  errorMessage: string;
+  /** The server's finish_reason ('' when unknown). */
+  finishReason: string;
+}
+
+export type RequestPhase = 'warmup' | 'measure';
+
+/** TokenSource says which token count a result carries: the server's `usage`, or our tokenizer's. */
+export type TokenSource = 'usage' | 'counted';
+
+/**
+ * ERROR_KINDS is the closed set of failure kinds. A request never throws; it ends with one of
+ * these (or none). Reports group errors by kind, so keep the set small and meaningful.
+ */
+export const ERROR_KINDS = [
+  'connect_timeout', // TCP/TLS connect did not finish within timeouts.connect
+  'connect_error', // refused, DNS failure, unreachable
+  'ttft_timeout', // no first content token within timeouts.firstToken
+  'total_timeout', // the whole request exceeded timeouts.total
+  'http_429', // rate limited
+  'http_4xx', // other client errors (bad request, auth, not found)
+  'http_5xx', // server errors
+  'reset', // connection closed or reset mid-request
+  'bad_stream', // the body was not valid SSE/JSON of the expected shape
+  'stream_error', // the server sent an error object inside a 200 stream
+  'empty_response', // completed without a single content token
+  'aborted', // the run was interrupted while the request was in flight
+  'other', // anything else; errorMessage says what
+] as const;
+
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** ttftMs is the time to first content token, from the scheduled time; null if none arrived. */
+export function ttftMs(r: RequestResult): number | null {
+  return r.firstTokenAtMs === null ? null : r.firstTokenAtMs - r.scheduledAtMs;
+}
+
+/** e2eMs is the end-to-end latency, from the scheduled time to the last byte. */
+export function e2eMs(r: RequestResult): number {
+  return r.endAtMs - r.scheduledAtMs;
+}
+
+/** headersMs is the time to response headers, from the scheduled time; null if none arrived. */
+export function headersMs(r: RequestResult): number | null {
+  return r.headersAtMs === null ? null : r.headersAtMs - r.scheduledAtMs;
+}
+
+/**
+ * tpotMs is the time per output token after the first: (E2E − TTFT) / (output tokens − 1).
+ * Undefined (null) for failed requests and for completions of fewer than two tokens.
+ */
+export function tpotMs(r: RequestResult): number | null {
+  const ttft = ttftMs(r);
+  if (r.errorKind !== null || ttft === null || r.outputTokens < 2) return null;
+  return (e2eMs(r) - ttft) / (r.outputTokens - 1);
+}
+
+/** dispatchLagMs is how late the request left relative to its schedule (0 in closed loop). */
+export function dispatchLagMs(r: RequestResult): number {
+  return r.sentAtMs - r.scheduledAtMs;
+}

@@ -1,0 +1,60 @@
+import type { ErrorKind } from './request-result.js';
+import type { LatencyStats } from './histogram.js';
+import type { LatencyMetric } from './metric-names.js';
+import type { GeneratorHealth } from './generator-health.js';
+import type { GroupLabels } from './recorder.js';
+
+/** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
+export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 1 } as const;
+
+/**
+ * RunSummary is the content of summary.json: everything a report needs, so `report` can rebuild
+ * every output without the live run. Documented field by field in docs/summary-schema.md.
+ * All durations are milliseconds; times are offsets on the run's monotonic clock unless named *At (ISO-8601).
+ */
+export interface RunSummary {
+  schema: typeof SUMMARY_SCHEMA.id;
+  schemaVersion: typeof SUMMARY_SCHEMA.version;
+  tool: { name: string; version: string };
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** completed: the load model ran to its end; interrupted: stopped by a signal (results are partial). */
+  status: 'completed' | 'interrupted';
+  stopReason: string;
+  /** The validated scenario with defaults filled, durations in ms, and secret-looking header values redacted. */
+  scenario: unknown;
+  /** Requests sent during warmup (excluded from every metric). */
+  warmupRequests: number;
+  groups: GroupSummary[];
+  generator: GeneratorHealth;
+  histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; encoding: string };
+}
+
+/** GroupSummary is one group's numbers (a target, today). */
+export interface GroupSummary extends GroupLabels {
+  key: string;
+  requests: {
+    /** Measured requests that ended (ok + failed). */
+    total: number;
+    ok: number;
+    failed: number;
+    /** failed / total (0 when total is 0). */
+    errorRate: number;
+    errorsByKind: Partial<Record<ErrorKind, number>>;
+  };
+  tokens: {
+    input: number;
+    /** Output tokens of successful requests. */
+    output: number;
+    /** How many requests' counts came from server usage vs our tokenizer. */
+    source: { usage: number; counted: number };
+  };
+  /** Measurement window: first measured request scheduled → last measured request ended. */
+  window: { startMs: number; endMs: number; durationMs: number };
+  throughput: { requestsPerSec: number; outputTokensPerSec: number };
+  metrics: Record<LatencyMetric, LatencyStats>;
+  /** Each latency histogram, HdrHistogram V2 compressed base64, values in integer microseconds. */
+  histograms: Record<LatencyMetric, string>;
+}

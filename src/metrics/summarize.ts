@@ -1,0 +1,78 @@
+import { HISTOGRAM_RANGE, encodeHistogram, latencyStats } from './histogram.js';
+import { LATENCY_METRICS, type LatencyMetric } from './metric-names.js';
+import type { GroupAccumulator, Recorder } from './recorder.js';
+import { SUMMARY_SCHEMA, type GroupSummary, type RunSummary } from './run-summary.js';
+import type { GeneratorHealth } from './generator-health.js';
+import type { ErrorKind } from './request-result.js';
+
+/** RunMeta is what a summary needs beyond the recorder: labels and times of the run. */
+export interface RunMeta {
+  tool: { name: string; version: string };
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  status: RunSummary['status'];
+  stopReason: string;
+  scenario: unknown;
+  generator: GeneratorHealth;
+}
+
+/** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
+export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
+  return {
+    schema: SUMMARY_SCHEMA.id,
+    schemaVersion: SUMMARY_SCHEMA.version,
+    tool: meta.tool,
+    runId: meta.runId,
+    startedAt: meta.startedAt,
+    endedAt: meta.endedAt,
+    durationMs: round3(meta.durationMs),
+    status: meta.status,
+    stopReason: meta.stopReason,
+    scenario: meta.scenario,
+    warmupRequests: recorder.warmupRequests,
+    groups: [...recorder.groups.values()].map(summarizeGroup),
+    generator: meta.generator,
+    histogram: {
+      unit: 'us',
+      lowestDiscernible: HISTOGRAM_RANGE.lowestDiscernibleUs,
+      highestTrackable: HISTOGRAM_RANGE.highestTrackableUs,
+      significantDigits: HISTOGRAM_RANGE.significantDigits,
+      encoding: 'HdrHistogram V2 compressed, base64',
+    },
+  };
+}
+
+/** summarizeGroup turns one accumulator into its summary. */
+export function summarizeGroup(g: GroupAccumulator): GroupSummary {
+  const failed = g.requests - g.ok;
+  const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
+  const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
+  const perSec = (n: number) => (windowMs > 0 ? round3((n * 1000) / windowMs) : 0);
+  const errorsByKind: Partial<Record<ErrorKind, number>> = {};
+  for (const [k, n] of Object.entries(g.errorsByKind)) if (n > 0) errorsByKind[k as ErrorKind] = n;
+  return {
+    key: g.key,
+    ...g.labels,
+    requests: { total: g.requests, ok: g.ok, failed, errorRate: g.requests ? round6(failed / g.requests) : 0, errorsByKind },
+    tokens: { input: g.inputTokens, output: g.outputTokens, source: { ...g.tokenSource } },
+    window: hasWindow
+      ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) }
+      : { startMs: 0, endMs: 0, durationMs: 0 },
+    throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
+    metrics: mapMetrics((m) => latencyStats(g.histograms[m])),
+    histograms: mapMetrics((m) => encodeHistogram(g.histograms[m])),
+  };
+}
+
+function mapMetrics<T>(f: (m: LatencyMetric) => T): Record<LatencyMetric, T> {
+  return Object.fromEntries(LATENCY_METRICS.map((m) => [m, f(m)])) as Record<LatencyMetric, T>;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

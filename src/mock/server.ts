@@ -1,0 +1,264 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { MockProfile } from '../scenario/schema.js';
+import { mockProfileSchema } from '../scenario/schema.js';
+import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
+import { singleTokenWords } from '../workload/vocabulary.js';
+import { latencyModel, type LatencyModel } from './latency-model.js';
+import { chunk, completion, errorBody, modelList, usageChunk, type Usage } from './openai-shapes.js';
+
+/** MockServerOptions configures one embedded OpenAI-compatible server. */
+export interface MockServerOptions {
+  /** Latency model; defaults fill any field left out. */
+  profile?: Partial<MockProfile>;
+  seed?: number;
+  /** Bind address; loopback by default, since the mock exists to be hit by a local load. */
+  host?: string;
+  /** 0 (default) picks a free ephemeral port. */
+  port?: number;
+  /** Model ids listed by GET /v1/models (any model is accepted for completions). */
+  models?: readonly string[];
+  /** Default completion length when a request sets no token limit. */
+  defaultMaxTokens?: number;
+}
+
+/** MockServer is a running mock; `baseUrl` ends in /v1, ready to use as a target's baseUrl. */
+export interface MockServer {
+  readonly port: number;
+  readonly baseUrl: string;
+  /** Requests accepted so far (completions only). */
+  readonly completions: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * startMockServer starts the embedded mock: POST /v1/chat/completions (streaming and not,
+ * stream_options.include_usage, max_tokens / max_completion_tokens), GET /v1/models, and
+ * OpenAI-shaped error bodies. Latency follows the profile's seeded model (see latency-model.ts).
+ */
+export async function startMockServer(opts: MockServerOptions = {}): Promise<MockServer> {
+  const profile = mockProfileSchema.parse(opts.profile ?? {});
+  const model = latencyModel(profile, opts.seed ?? profile.seed ?? 1);
+  const tok = tokenizer('o200k_base');
+  const words = singleTokenWords(tok);
+  const ctx: Ctx = {
+    model,
+    tok,
+    words,
+    models: opts.models ?? ['mock-model'],
+    defaultMaxTokens: opts.defaultMaxTokens ?? 256,
+    completions: 0,
+    seq: 0,
+  };
+  const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => handle(ctx, req, res));
+  server.headersTimeout = 60_000;
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  const { port, address } = server.address() as AddressInfo;
+  const hostForUrl = address.includes(':') ? `[${address}]` : address;
+  return {
+    port,
+    baseUrl: `http://${hostForUrl}:${port}/v1`,
+    get completions() {
+      return ctx.completions;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface Ctx {
+  model: LatencyModel;
+  tok: Tokenizer;
+  words: string[];
+  models: readonly string[];
+  defaultMaxTokens: number;
+  completions: number;
+  seq: number;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+  if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+    return json(res, 200, modelList(ctx.models, unixNow()));
+  }
+  if (path === '/v1/chat/completions' || path === '/chat/completions') {
+    if (req.method !== 'POST') return json(res, 405, errorBody(`Method ${req.method} not allowed; use POST`, 'invalid_request_error'));
+    readBody(req, (err, body) => {
+      if (err) return json(res, 413, errorBody(err.message, 'invalid_request_error'));
+      chatCompletion(ctx, body!, res);
+    });
+    return;
+  }
+  json(res, 404, errorBody(`Unknown request URL: ${req.method} ${req.url}`, 'invalid_request_error', 'unknown_url'));
+}
+
+function readBody(req: IncomingMessage, done: (err: Error | null, body?: string) => void): void {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let failed = false;
+  req.on('data', (b: Buffer) => {
+    size += b.length;
+    if (size > MAX_BODY_BYTES && !failed) {
+      failed = true;
+      done(new Error(`Request body exceeds ${MAX_BODY_BYTES} bytes`));
+    }
+    if (!failed) parts.push(b);
+  });
+  req.on('end', () => {
+    if (!failed) done(null, Buffer.concat(parts).toString('utf8'));
+  });
+}
+
+interface ChatRequest {
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  maxTokens: number;
+  promptTokens: number;
+}
+
+/** parseChatRequest checks a request body the way the OpenAI API does, returning an error message or the request. */
+function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string; param: string | null } {
+  let body: Record<string, unknown>;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return { error: 'The request body must be a JSON object.', param: null };
+    body = v as Record<string, unknown>;
+  } catch {
+    return { error: 'We could not parse the JSON body of your request.', param: null };
+  }
+  if (typeof body.model !== 'string' || body.model === '') return { error: "Missing required parameter: 'model'.", param: 'model' };
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0)
+    return { error: "Missing required parameter: 'messages'.", param: 'messages' };
+  let promptTokens = 0;
+  for (const [i, m] of messages.entries()) {
+    if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string')
+      return { error: `Invalid value for 'messages[${i}].role'.`, param: `messages[${i}].role` };
+    promptTokens += ctx.tok.count(messageText((m as { content?: unknown }).content));
+  }
+  const limit = body.max_completion_tokens ?? body.max_tokens;
+  if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || (limit as number) < 1))
+    return { error: `Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(limit)} instead.`, param: 'max_tokens' };
+  const streamOptions = body.stream_options as { include_usage?: unknown } | undefined | null;
+  if (streamOptions && !body.stream)
+    return { error: "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: 'stream_options' };
+  return {
+    model: body.model,
+    stream: body.stream === true,
+    includeUsage: streamOptions?.include_usage === true,
+    maxTokens: typeof limit === 'number' ? limit : ctx.defaultMaxTokens,
+    promptTokens,
+  };
+}
+
+/** messageText extracts the text of a message's content (a string, or an array of parts). */
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content))
+    return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+  return '';
+}
+
+function chatCompletion(ctx: Ctx, raw: string, res: ServerResponse): void {
+  const parsed = parseChatRequest(ctx, raw);
+  if ('error' in parsed) return json(res, 400, errorBody(parsed.error, 'invalid_request_error', null, parsed.param));
+  ctx.completions++;
+  const m = ctx.model;
+  const natural = Math.max(1, Math.round(m.outputTokens()));
+  const n = Math.min(parsed.maxTokens, natural);
+  const finishReason = natural <= parsed.maxTokens ? 'stop' : 'length';
+  const seq = ++ctx.seq;
+  const id = `chatcmpl-mock${seq.toString(36)}`;
+  const created = unixNow();
+  const usage: Usage = { prompt_tokens: parsed.promptTokens, completion_tokens: n, total_tokens: parsed.promptTokens + n };
+
+  // Token k (0-based) is due at headers + ttft + Σ itl; times are absolute so timer lateness never accumulates.
+  const t0 = performance.now();
+  const headersAt = t0 + m.rttMs();
+  const firstAt = headersAt + m.ttftMs();
+  const tokenText = (k: number) => {
+    const w = ctx.words[(seq * 7919 + k * 104729) % ctx.words.length]!;
+    return k === 0 ? w : ' ' + w;
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+    if (timer) clearTimeout(timer);
+  });
+  const at = (when: number, fn: () => void) => {
+    timer = setTimeout(() => {
+      if (!closed) fn();
+    }, Math.max(0, when - performance.now()));
+  };
+
+  if (!parsed.stream) {
+    let doneAt = firstAt;
+    for (let k = 1; k < n; k++) doneAt += m.itlMs();
+    at(doneAt, () => {
+      let text = '';
+      for (let k = 0; k < n; k++) text += tokenText(k);
+      json(res, 200, completion(id, created, parsed.model, text, finishReason, usage));
+    });
+    return;
+  }
+
+  const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  at(headersAt, () => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-request-id': id,
+    });
+    // Like OpenAI, the first chunk carries the role and empty content, before any token.
+    send(chunk(id, created, parsed.model, { role: 'assistant', content: '' }, null));
+    let k = 0;
+    let due = firstAt;
+    const next = () => {
+      send(chunk(id, created, parsed.model, { content: tokenText(k) }, null));
+      k++;
+      if (k < n) {
+        due += m.itlMs();
+        at(due, next);
+        return;
+      }
+      send(chunk(id, created, parsed.model, {}, finishReason));
+      if (parsed.includeUsage) send(usageChunk(id, created, parsed.model, usage));
+      res.end('data: [DONE]\n\n');
+    };
+    at(due, next);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}

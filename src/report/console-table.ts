@@ -1,0 +1,56 @@
+import type { RunSummary } from '../metrics/run-summary.js';
+
+/**
+ * consoleTable renders the run summary as the table printed at the end of `run` (and by
+ * `report`): one row per target, TTFT / ITL / E2E p50 and p99, throughput and errors.
+ */
+export function consoleTable(s: RunSummary): string {
+  const header = ['target', 'region', 'model', 'ok/total', 'err%', 'req/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'ITL p99', 'E2E p50', 'E2E p99', 'out tok/s'];
+  const rows = s.groups.map((g) => [
+    g.target,
+    g.region,
+    g.model,
+    `${g.requests.ok}/${g.requests.total}`,
+    pct(g.requests.errorRate),
+    fixed(g.throughput.requestsPerSec, 1),
+    msCell(g.metrics.ttft.p50, g.metrics.ttft.count),
+    msCell(g.metrics.ttft.p99, g.metrics.ttft.count),
+    msCell(g.metrics.itl.p50, g.metrics.itl.count),
+    msCell(g.metrics.itl.p99, g.metrics.itl.count),
+    msCell(g.metrics.e2e.p50, g.metrics.e2e.count),
+    msCell(g.metrics.e2e.p99, g.metrics.e2e.count),
+    fixed(g.throughput.outputTokensPerSec, 0),
+  ]);
+  const lines = [table(header, rows, 3)];
+  const errors = s.groups.filter((g) => g.requests.failed > 0);
+  for (const g of errors) {
+    const kinds = Object.entries(g.requests.errorsByKind)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ');
+    lines.push(`errors ${g.target}: ${kinds}`);
+  }
+  for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
+  if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
+  return lines.join('\n');
+}
+
+/** table lays out rows in aligned columns; the first `leftCols` columns are left-aligned, the rest right-aligned. */
+export function table(header: string[], rows: string[][], leftCols: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+function msCell(v: number, count: number): string {
+  if (count === 0) return '—';
+  return v >= 100 ? `${v.toFixed(0)}ms` : v >= 10 ? `${v.toFixed(1)}ms` : `${v.toFixed(2)}ms`;
+}
+
+function fixed(v: number, digits: number): string {
+  return v.toFixed(digits);
+}
+
+function pct(rate: number): string {
+  return `${(rate * 100).toFixed(rate > 0 && rate < 0.001 ? 2 : 1)}%`;
+}

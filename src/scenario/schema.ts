@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { parseDurationMs } from './duration.js';
+import { ENCODINGS } from '../workload/tokenizer.js';
+
+// The scenario schema: strict everywhere (an unknown key is an error, since a typo such as
+// `concurency` would otherwise silently run the default), with messages that quote the bad value
+// and say what to write instead. Cross-field rules live in validate.ts.
+
+/** durationMs accepts "500ms", "30s", "2m", "1h", "1m30s" and yields milliseconds. */
+const durationMs = z
+  .string({ error: (iss) => `expected a duration string such as "30s", got ${show(iss.input)}` })
+  .refine((s) => parseDurationMs(s) !== null, {
+    error: (iss) => `${show(iss.input)} is not a duration; write e.g. "500ms", "30s", "2m" or "1m30s"`,
+  })
+  .transform((s) => parseDurationMs(s)!);
+
+const nonNegative = z.number().min(0);
+const bound = { min: nonNegative.optional(), max: nonNegative.optional() };
+
+/** distribution: a constant, or { dist: fixed|uniform|normal|lognormal|exponential, ... }. */
+export const distributionSchema = z.union([
+  nonNegative,
+  z.discriminatedUnion('dist', [
+    z.strictObject({ dist: z.literal('fixed'), value: nonNegative }),
+    z.strictObject({ dist: z.literal('uniform'), min: nonNegative, max: nonNegative }),
+    z.strictObject({ dist: z.literal('normal'), mean: nonNegative, stddev: nonNegative, ...bound }),
+    z.strictObject({ dist: z.literal('lognormal'), median: z.number().positive(), sigma: nonNegative, ...bound }),
+    z.strictObject({ dist: z.literal('exponential'), mean: z.number().positive(), ...bound }),
+  ]),
+]);
+
+/** mockProfileSchema: the embedded mock's latency model for one target. */
+export const mockProfileSchema = z.strictObject({
+  /** Network round trip before response headers. */
+  rttMs: distributionSchema.default(0),
+  /** Server time from headers to the first content token (prefill). */
+  ttftMs: distributionSchema.default(150),
+  /** Gap between consecutive content tokens (decode). */
+  itlMs: distributionSchema.default(15),
+  /** Completion length before a natural stop; absent = always run to the token limit. */
+  outputTokens: distributionSchema.optional(),
+  /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
+  seed: z.number().int().optional(),
+});
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED_BODY_KEYS = ['model', 'messages', 'stream'];
+
+export const targetSchema = z.strictObject({
+  name: z.string().regex(NAME, {
+    error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"`,
+  }),
+  region: z.string().min(1).default('default'),
+  provider: z.string().min(1).default('openai-compatible'),
+  /** API root such as https://api.openai.com/v1; requests go to `${baseUrl}/chat/completions`. */
+  baseUrl: z
+    .string()
+    .refine(isHttpUrl, { error: (iss) => `${show(iss.input)} is not an http(s) URL; write e.g. "https://api.openai.com/v1"` })
+    .optional(),
+  mock: mockProfileSchema.optional(),
+  model: z.string().min(1, { error: 'is empty; name the model to request, e.g. "gpt-4o-mini"' }),
+  apiKeyEnv: z
+    .string()
+    .regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "OPENAI_API_KEY"` })
+    .optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z
+    .record(z.string(), z.unknown())
+    .refine((b) => !RESERVED_BODY_KEYS.some((k) => k in b), {
+      error: `may not set ${RESERVED_BODY_KEYS.join(', ')}; they come from the target and workload`,
+    })
+    .default({}),
+  /** Overrides load.concurrency for this target. */
+  concurrency: z.number().int().positive().optional(),
+});
+
+export const workloadSchema = z.strictObject({
+  name: z.string().regex(NAME).default('default'),
+  systemPrompt: z.string().optional(),
+  /** Length of the synthetic user prompt in tokens (exact, with `encoding`). */
+  promptTokens: distributionSchema.default(128),
+  maxTokens: z.number().int().positive().default(128),
+  /** Which request field carries the token limit: max_tokens (classic) or max_completion_tokens (newer OpenAI models). */
+  tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
+  stream: z.boolean().default(true),
+  encoding: z.enum(ENCODINGS).default('o200k_base'),
+});
+
+export const loadSchema = z.strictObject({
+  /** Closed loop: this many requests in flight per target, each starting when the previous ends. */
+  concurrency: z.number().int().positive(),
+  /** Measurement duration per target (after warmup). */
+  duration: durationMs.optional(),
+  /** Measured request count per target (after warmup). */
+  requests: z.number().int().positive().optional(),
+  /** Warmup before measurement: a duration ("5s") or a request count per target (10). */
+  warmup: z
+    .union([durationMs.transform((ms) => ({ durationMs: ms })), z.number().int().min(0).transform((n) => ({ requests: n }))])
+    .optional(),
+});
+
+export const timeoutsSchema = z.strictObject({
+  connect: durationMs.default(10_000),
+  firstToken: durationMs.default(60_000),
+  total: durationMs.default(300_000),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().regex(NAME, {
+    error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"`,
+  }),
+  description: z.string().optional(),
+  seed: z.number().int().default(1),
+  targets: z.array(targetSchema).min(1, { error: 'needs at least one target' }),
+  workload: workloadSchema.default(() => workloadSchema.parse({})),
+  load: loadSchema,
+  timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
+});
+
+/** Scenario is a validated scenario with defaults filled and durations in milliseconds. */
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Target = z.output<typeof targetSchema>;
+export type MockProfile = z.output<typeof mockProfileSchema>;
+export type Workload = z.output<typeof workloadSchema>;
+export type Load = z.output<typeof loadSchema>;
+export type Timeouts = z.output<typeof timeoutsSchema>;
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** show quotes a value for an error message, shortened so a pasted blob cannot flood the terminal. */
+export function show(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? s.slice(0, 57) + '…' : s;
+}

@@ -1,0 +1,201 @@
+import type { z } from 'zod';
+import { scenarioSchema, show, type Scenario } from './schema.js';
+
+/** Problem is one thing wrong with a scenario, at a path such as `targets[1].baseUrl`. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export type Validation = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
+
+/**
+ * validateScenario checks a parsed scenario document and collects every problem at once
+ * (a user fixing a file one error per run would give up), each with its path and a hint.
+ */
+export function validateScenario(doc: unknown): Validation {
+  const problems: Problem[] = [];
+  const parsed = scenarioSchema.safeParse(doc);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => toProblems(i, doc)));
+  problems.push(...crossFieldProblems(doc));
+  const unique = dedupe(problems);
+  if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
+  return { ok: true, scenario: parsed.data };
+}
+
+/** formatPath renders ["targets", 1, "baseUrl"] as `targets[1].baseUrl`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(root)';
+}
+
+// Rules that span fields. They read the raw document so they report even when the schema failed.
+function crossFieldProblems(doc: unknown): Problem[] {
+  const out: Problem[] = [];
+  if (!isRecord(doc)) return out;
+  const targets = Array.isArray(doc.targets) ? doc.targets : [];
+  const seen = new Map<string, number>();
+  targets.forEach((t, i) => {
+    if (!isRecord(t)) return;
+    const hasUrl = t.baseUrl !== undefined;
+    const hasMock = t.mock !== undefined;
+    if (hasUrl === hasMock) {
+      out.push({
+        path: `targets[${i}]`,
+        message: hasUrl
+          ? 'sets both baseUrl and mock; keep one (mock starts the embedded server instead of calling baseUrl)'
+          : 'needs baseUrl (e.g. "https://api.openai.com/v1") or mock (e.g. { ttftMs: 200 }) to know where to send requests',
+      });
+    }
+    if (typeof t.name === 'string') {
+      const prev = seen.get(t.name);
+      if (prev !== undefined) out.push({ path: `targets[${i}].name`, message: `${show(t.name)} is already used by targets[${prev}]; target names must be unique` });
+      else seen.set(t.name, i);
+    }
+  });
+  const load = doc.load;
+  if (isRecord(load) && load.duration === undefined && load.requests === undefined) {
+    out.push({ path: 'load', message: 'needs duration (e.g. "30s") or requests (e.g. 200) to know when to stop' });
+  }
+  return out;
+}
+
+function toProblems(issue: z.core.$ZodIssue, doc: unknown): Problem[] {
+  const path = issue.path;
+  const where = formatPath(path);
+  const value = valueAt(doc, path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => {
+        const known = knownKeysOf(issue);
+        const hint = suggest(k, known);
+        return {
+          path: formatPath([...path, k]),
+          message: `unknown key${hint ? ` (did you mean "${hint}"?)` : known.length ? `; allowed here: ${known.join(', ')}` : ''}`,
+        };
+      });
+    case 'invalid_union': {
+      // Report the branch that came closest (fewest issues, no type mismatch at its root).
+      const branches = issue.errors.filter((b) => b.length > 0);
+      const best = branches
+        .filter((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0))
+        .sort((a, b) => a.length - b.length)[0];
+      if (best) return best.flatMap((i) => toProblems({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue, doc));
+      return [{ path: where, message: `${show(value)} is not valid here; ${unionHint(where)}` }];
+    }
+    case 'invalid_union_discriminator' as string:
+    case 'invalid_value':
+      if ('values' in issue && Array.isArray(issue.values))
+        return [{ path: where, message: `${show(value)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+      return [{ path: where, message: issue.message }];
+    case 'invalid_type':
+      if (value === undefined) return [{ path: where, message: `is required (${issue.expected})` }];
+      return [{ path: where, message: `expected ${issue.expected}, got ${typeName(value)} ${show(value)}` }];
+    case 'too_small':
+      if (issue.origin === 'array') return [{ path: where, message: issue.message }];
+      if (issue.origin === 'string') return [{ path: where, message: issue.message.startsWith('Too small') ? 'must not be empty' : issue.message }];
+      return [{ path: where, message: `must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}, got ${show(value)}` }];
+    case 'too_big':
+      return [{ path: where, message: `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}, got ${show(value)}` }];
+    default:
+      if (issue.code === 'invalid_format' && issue.format === 'regex') return [{ path: where, message: issue.message }];
+      if (issue.message.startsWith('Invalid input: expected int')) return [{ path: where, message: `expected a whole number, got ${show(value)}` }];
+      return [{ path: where, message: issue.message }];
+  }
+}
+
+function unionHint(where: string): string {
+  if (/Ms$|promptTokens|outputTokens/.test(where))
+    return 'write a number, or a distribution such as { dist: normal, mean: 120, stddev: 15 } (dist: fixed, uniform, normal, lognormal, exponential)';
+  if (where.endsWith('warmup')) return 'write a duration such as "5s" or a request count such as 10';
+  return 'see the scenario reference in README.md';
+}
+
+// The keys the schema allows where an unknown key was found, by walking its object shapes.
+function knownKeysOf(issue: z.core.$ZodIssue): string[] {
+  return keysAtPath(scenarioSchema, issue.path);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function keysAtPath(schema: any, path: readonly PropertyKey[]): string[] {
+  let s = unwrap(schema);
+  for (const p of path) {
+    if (!s) return [];
+    const def = s._zod.def;
+    if (def.type === 'array' && typeof p === 'number') s = unwrap(def.element);
+    else if (def.type === 'object' && typeof p === 'string') s = unwrap(def.shape[p]);
+    else return [];
+  }
+  if (!s) return [];
+  if (s._zod.def.type === 'object') return Object.keys(s._zod.def.shape);
+  // Unions (distributions, warmup): the keys of every object branch.
+  if (s._zod.def.type === 'union') return [...new Set<string>(s._zod.def.options.flatMap((o: unknown) => keysAtPath(o, [])))];
+  return [];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function unwrap(s: any): any {
+  while (s && ['optional', 'default', 'pipe', 'nullable', 'prefault'].includes(s._zod?.def?.type)) {
+    const d = s._zod.def;
+    s = d.type === 'pipe' ? d.in : d.innerType;
+  }
+  return s;
+}
+
+/** suggest returns the known key closest to a misspelt one (edit distance ≤ 2, or same letters in another case). */
+export function suggest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, k);
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return bestD <= 2 ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = doc;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function dedupe(ps: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = `${p.path}\u0000${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
