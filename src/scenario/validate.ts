@@ -68,7 +68,9 @@ function toProblems(issue: z.core.$ZodIssue, doc: unknown): Problem[] {
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((k) => {
-        const known = knownKeysOf(issue);
+        const known = knownKeysOf(issue, value);
+        if (isRecord(value) && typeof value.dist === 'string' && keysAtPath(scenarioSchema, issue.path).includes(k))
+          return { path: formatPath([...path, k]), message: `is not a parameter of dist ${value.dist} (allowed: ${known.join(', ')})` };
         const hint = suggest(k, known);
         return {
           path: formatPath([...path, k]),
@@ -76,6 +78,14 @@ function toProblems(issue: z.core.$ZodIssue, doc: unknown): Problem[] {
         };
       });
     case 'invalid_union': {
+      // A discriminated union whose tag matched nothing (e.g. dist: gauss): name the valid tags.
+      const disc = (issue as { discriminator?: string; options?: unknown[] }).discriminator;
+      if (disc !== undefined) {
+        const tags = discriminatorValues(issue);
+        const tagPath = path[path.length - 1] === disc ? path : [...path, disc];
+        const tag = valueAt(doc, tagPath);
+        return [{ path: formatPath(tagPath), message: `${show(tag)} is not one of ${tags.map((t) => JSON.stringify(t)).join(', ')}` }];
+      }
       // Report the branch that came closest (fewest issues, no type mismatch at its root).
       const branches = issue.errors.filter((b) => b.length > 0);
       const best = branches
@@ -84,14 +94,17 @@ function toProblems(issue: z.core.$ZodIssue, doc: unknown): Problem[] {
       if (best) return best.flatMap((i) => toProblems({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue, doc));
       return [{ path: where, message: `${show(value)} is not valid here; ${unionHint(where)}` }];
     }
-    case 'invalid_union_discriminator' as string:
     case 'invalid_value':
       if ('values' in issue && Array.isArray(issue.values))
         return [{ path: where, message: `${show(value)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
       return [{ path: where, message: issue.message }];
-    case 'invalid_type':
-      if (value === undefined) return [{ path: where, message: `is required (${issue.expected})` }];
-      return [{ path: where, message: `expected ${issue.expected}, got ${typeName(value)} ${show(value)}` }];
+    case 'invalid_type': {
+      const expected = issue.expected === 'int' ? 'a whole number' : issue.expected;
+      if (value === undefined) return [{ path: where, message: `is required (${expected})` }];
+      // A message written in the schema (it does not start with zod's "Invalid input") carries a hint: keep it.
+      if (!issue.message.startsWith('Invalid input')) return [{ path: where, message: issue.message }];
+      return [{ path: where, message: `expected ${expected}, got ${typeName(value)} ${show(value)}` }];
+    }
     case 'too_small':
       if (issue.origin === 'array') return [{ path: where, message: issue.message }];
       if (issue.origin === 'string') return [{ path: where, message: issue.message.startsWith('Too small') ? 'must not be empty' : issue.message }];
@@ -100,7 +113,6 @@ function toProblems(issue: z.core.$ZodIssue, doc: unknown): Problem[] {
       return [{ path: where, message: `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}, got ${show(value)}` }];
     default:
       if (issue.code === 'invalid_format' && issue.format === 'regex') return [{ path: where, message: issue.message }];
-      if (issue.message.startsWith('Invalid input: expected int')) return [{ path: where, message: `expected a whole number, got ${show(value)}` }];
       return [{ path: where, message: issue.message }];
   }
 }
@@ -113,12 +125,20 @@ function unionHint(where: string): string {
 }
 
 // The keys the schema allows where an unknown key was found, by walking its object shapes.
-function knownKeysOf(issue: z.core.$ZodIssue): string[] {
-  return keysAtPath(scenarioSchema, issue.path);
+// For a distribution, only the branch its `dist` names counts (uniform does not allow `mean`).
+function knownKeysOf(issue: z.core.$ZodIssue, value: unknown): string[] {
+  const dist = isRecord(value) && typeof value.dist === 'string' ? value.dist : undefined;
+  return keysAtPath(scenarioSchema, issue.path, dist);
+}
+
+// The literal values a discriminated union accepts for its tag.
+function discriminatorValues(issue: z.core.$ZodIssue): string[] {
+  const options = (issue as { options?: unknown[] }).options;
+  return Array.isArray(options) ? options.map(String) : [];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function keysAtPath(schema: any, path: readonly PropertyKey[]): string[] {
+function keysAtPath(schema: any, path: readonly PropertyKey[], dist?: string): string[] {
   let s = unwrap(schema);
   for (const p of path) {
     if (!s) return [];
@@ -130,7 +150,15 @@ function keysAtPath(schema: any, path: readonly PropertyKey[]): string[] {
   if (!s) return [];
   if (s._zod.def.type === 'object') return Object.keys(s._zod.def.shape);
   // Unions (distributions, warmup): the keys of every object branch.
-  if (s._zod.def.type === 'union') return [...new Set<string>(s._zod.def.options.flatMap((o: unknown) => keysAtPath(o, [])))];
+  if (s._zod.def.type === 'union') {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const options: any[] = s._zod.def.options.flatMap((o: any) => (unwrap(o)?._zod.def.type === 'union' ? unwrap(o)._zod.def.options : [o]));
+    const matching = options.filter((o) => {
+      const tag = unwrap(o)?._zod.def.shape?.dist?._zod.def.values?.[0];
+      return dist === undefined || tag === undefined || tag === dist;
+    });
+    return [...new Set<string>(matching.flatMap((o) => keysAtPath(o, [])))];
+  }
   return [];
 }
 
@@ -148,6 +176,7 @@ export function suggest(key: string, known: readonly string[]): string | undefin
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
+    if (k === key) continue;
     const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, k);
     if (d < bestD) {
       bestD = d;

@@ -1,0 +1,33 @@
+/**
+ * llm-bakeoff's library API: the same pieces the `bakeoff` CLI is built from, for programs that
+ * want to drive a bake-off themselves (load a scenario, run it, render its reports).
+ */
+export { loadScenario, parseScenarioText } from './scenario/load.js';
+export { validateScenario, formatPath, type Problem, type Validation } from './scenario/validate.js';
+export type { Scenario, Target, Workload, Load, Timeouts, MockProfile } from './scenario/schema.js';
+export { planScenario, type Plan, type TargetPlan } from './scenario/plan.js';
+export { parseDurationMs, formatDurationMs } from './scenario/duration.js';
+
+export { runScenario, type RunDeps } from './runner/run-scenario.js';
+export { startMockServer, type MockServer, type MockServerOptions } from './mock/server.js';
+export { startMockInWorker } from './mock/worker-host.js';
+
+export { chatClient, type Endpoint, type ChatCall, type ClientDeps, type Hit } from './client/chat-client.js';
+export { openaiChat } from './client/openai-chat.js';
+export type { ProtocolAdapter, ChatMessage } from './client/protocol.js';
+export { SseDecoder, type SseEvent } from './client/sse.js';
+export { transport } from './client/transport.js';
+
+export { type RequestResult, type ErrorKind, ERROR_KINDS, ttftMs, e2eMs, tpotMs, headersMs } from './metrics/request-result.js';
+export { Recorder } from './metrics/recorder.js';
+export { summarizeRun } from './metrics/summarize.js';
+export { HISTOGRAM_RANGE, newHistogram, recordMs, encodeHistogram, decodeHistogram, latencyStats } from './metrics/histogram.js';
+export { SUMMARY_SCHEMA, type RunSummary, type GroupSummary } from './metrics/run-summary.js';
+export { monotonicClock, type Clock } from './metrics/clock.js';
+
+export { consoleTable } from './report/console-table.js';
+export { summaryCsv } from './report/summary-csv.js';
+export { requestRow, requestsCsvWriter, REQUEST_COLUMNS } from './report/requests-csv.js';
+
+export { tokenizer, type Tokenizer, ENCODINGS } from './workload/tokenizer.js';
+export { promptSynthesizer } from './workload/prompt.js';

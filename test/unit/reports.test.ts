@@ -1,0 +1,173 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
+import { LATENCY_METRICS } from '../../src/metrics/metric-names.js';
+import { Recorder } from '../../src/metrics/recorder.js';
+import type { RequestResult } from '../../src/metrics/request-result.js';
+import type { RunSummary } from '../../src/metrics/run-summary.js';
+import { summarizeRun } from '../../src/metrics/summarize.js';
+import { consoleTable } from '../../src/report/console-table.js';
+import { REQUEST_COLUMNS, requestRow } from '../../src/report/requests-csv.js';
+import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';
+
+function result(over: Partial<RequestResult> = {}): RequestResult {
+  return {
+    id: 1,
+    phase: 'measure',
+    target: 'us-east',
+    region: 'us-east-1',
+    provider: 'mock',
+    model: 'gpt-4o-mini',
+    workload: 'chat',
+    turn: 0,
+    scheduledAtMs: 0,
+    sentAtMs: 0.5,
+    headersAtMs: 20,
+    firstTokenAtMs: 180.1234,
+    endAtMs: 400,
+    itlMs: [10, 30, 20],
+    contentDeltas: 4,
+    inputTokens: 200,
+    outputTokens: 4,
+    tokenSource: 'usage',
+    status: 200,
+    errorKind: null,
+    errorMessage: '',
+    finishReason: 'stop',
+    ...over,
+  };
+}
+
+const failedResult = result({ headersAtMs: null, firstTokenAtMs: null, endAtMs: 5000, itlMs: [], contentDeltas: 0, outputTokens: 0, status: 0, errorKind: 'connect_timeout', errorMessage: 'UND_ERR_CONNECT_TIMEOUT', finishReason: '' });
+
+// Built by hand rather than with assessHealth: the table only prints `warnings`, whatever decided them.
+function generator(warnings: string[]): GeneratorHealth {
+  return { eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 }, eventLoopUtilization: 0.2, cpuPercent: 30, saturated: warnings.length > 0, warnings };
+}
+const healthy = generator([]);
+const saturated = generator(['event-loop delay p99 45ms exceeds 20ms: latencies include client-side delay', 'generator event loop busy 97% of the time']);
+
+/** runSummary builds a summary through the real Recorder, as `run` does. */
+function runSummary(results: RequestResult[], generator: GeneratorHealth = healthy, status: RunSummary['status'] = 'completed'): RunSummary {
+  const rec = new Recorder();
+  for (const r of results) rec.add(r);
+  rec.declare({ target: 'idle', region: 'ap-southeast-1', provider: 'mock', model: 'gpt-4o-mini' });
+  return summarizeRun(rec, {
+    tool: { name: 'llm-bakeoff', version: '0.0.0-test' },
+    runId: 'run-1',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    endedAt: '2025-01-01T00:00:10.000Z',
+    durationMs: 10_000,
+    status,
+    stopReason: status === 'interrupted' ? 'SIGINT' : 'duration reached',
+    scenario: {},
+    generator,
+  });
+}
+
+const results = [
+  result(),
+  result({ id: 2, scheduledAtMs: 100, sentAtMs: 100, headersAtMs: 130, firstTokenAtMs: 300, endAtMs: 600 }),
+  result({ id: 3, target: 'eu-west', region: 'eu-west-1' }),
+  { ...failedResult, id: 4, target: 'eu-west', region: 'eu-west-1' },
+];
+
+describe('requestRow', () => {
+  it.each([
+    { name: 'success', r: result() },
+    { name: 'failure', r: failedResult },
+    { name: 'warmup', r: result({ phase: 'warmup' }) },
+  ])('$name has one cell per column', ({ r }) => {
+    expect(requestRow(r)).toHaveLength(REQUEST_COLUMNS.length);
+  });
+
+  const cell = (r: RequestResult, column: (typeof REQUEST_COLUMNS)[number]) => requestRow(r)[REQUEST_COLUMNS.indexOf(column)];
+
+  it.each([
+    // Times that never happened are empty cells, not 0 (0 would read as "instant").
+    ['headers_ms', failedResult, ''],
+    ['first_token_ms', failedResult, ''],
+    ['ttft_ms', failedResult, ''],
+    ['tpot_ms', failedResult, ''],
+    ['time_to_headers_ms', failedResult, ''],
+    ['itl_mean_ms', failedResult, ''],
+    ['itl_max_ms', failedResult, ''],
+    ['e2e_ms', failedResult, 5000],
+    ['ok', failedResult, 0],
+    ['error_kind', failedResult, 'connect_timeout'],
+    ['ok', result(), 1],
+    ['error_kind', result(), ''],
+    ['first_token_ms', result(), 180.123],
+    ['ttft_ms', result(), 180.123],
+    ['tpot_ms', result(), 73.292], // (400 − 180.1234) / 3
+    ['time_to_headers_ms', result(), 20],
+    ['itl_mean_ms', result(), 20],
+    ['itl_max_ms', result(), 30],
+    ['token_source', result(), 'usage'],
+  ] as const)('%s of %#', (column, r, expected) => {
+    expect(cell(r, column)).toBe(expected);
+  });
+});
+
+describe('summaryCsv', () => {
+  const s = runSummary(results);
+  const text = summaryCsv(s);
+  const rows = parse(text, { columns: true }) as Record<string, string>[];
+
+  it('has the SUMMARY_COLUMNS header', () => {
+    expect(parse(text, { to_line: 1 })[0]).toEqual([...SUMMARY_COLUMNS]);
+  });
+
+  it('has one row per group × metric', () => {
+    expect(rows.map((r) => `${r.group}/${r.metric}`)).toEqual(
+      ['us-east', 'eu-west', 'idle'].flatMap((g) => LATENCY_METRICS.map((m) => `${g}/${m}`)),
+    );
+  });
+
+  it.each([
+    ['us-east', 'e2e', { run_id: 'run-1', target: 'us-east', region: 'us-east-1', unit: 'ms', count: '2', requests: '2', ok: '2', failed: '0', error_rate: '0' }],
+    ['eu-west', 'ttft', { count: '1', requests: '2', ok: '1', failed: '1', error_rate: '0.5' }],
+    ['eu-west', 'itl', { count: '3' }],
+    ['idle', 'e2e', { count: '0', requests: '0', p99: '0', requests_per_sec: '0' }],
+  ])('%s/%s row values', (group, metric, expected) => {
+    expect(rows.find((r) => r.group === group && r.metric === metric)).toMatchObject(expected);
+  });
+
+  it('matches the summary numbers', () => {
+    const g = s.groups[0]!;
+    const row = rows.find((r) => r.group === g.key && r.metric === 'ttft')!;
+    expect(Number(row.p50)).toBe(g.metrics.ttft.p50);
+    expect(Number(row.p99_9)).toBe(g.metrics.ttft.p999);
+    expect(Number(row.requests_per_sec)).toBe(g.throughput.requestsPerSec);
+  });
+});
+
+describe('consoleTable', () => {
+  it.each([
+    { name: 'healthy run', generator: healthy, status: 'completed' as const, warnings: 0, interrupted: false },
+    { name: 'saturated generator', generator: saturated, status: 'completed' as const, warnings: 2, interrupted: false },
+    { name: 'interrupted run', generator: healthy, status: 'interrupted' as const, warnings: 0, interrupted: true },
+  ])('$name', ({ generator, status, warnings, interrupted }) => {
+    const out = consoleTable(runSummary(results, generator, status));
+    for (const target of ['us-east', 'eu-west', 'idle']) expect(out).toContain(target);
+    expect(out.split('\n').filter((l) => l.startsWith('WARNING: '))).toHaveLength(warnings);
+    expect(out.includes('NOTE: run interrupted (SIGINT)')).toBe(interrupted);
+  });
+
+  it('prints each saturation warning', () => {
+    const out = consoleTable(runSummary(results, saturated));
+    for (const w of saturated.warnings) expect(out).toContain(`WARNING: ${w}`);
+  });
+
+  it('lists errors by kind for targets that failed', () => {
+    const out = consoleTable(runSummary(results));
+    expect(out).toContain('errors eu-west: connect_timeout ×1');
+    expect(out).not.toContain('errors us-east');
+  });
+
+  it('shows a dash for a target with no measurements', () => {
+    const idleRow = consoleTable(runSummary(results)).split('\n').find((l) => l.startsWith('idle'))!;
+    expect(idleRow).toContain('0/0');
+    expect(idleRow).toContain('—');
+  });
+});
