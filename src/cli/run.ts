@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { loadScenario } from '../scenario/load.js';
+import { loadInputs } from './load-inputs.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { startMockInWorker } from '../mock/worker-host.js';
@@ -29,16 +29,14 @@ export interface Signals {
  * measured and exits 130.
  */
 export async function runCommand(file: string, opts: RunCommandOptions, io: Io, signals: Signals): Promise<ExitCode> {
-  const v = await loadScenario(file);
-  if (!v.ok) throw invalidInput(file, v.problems);
-  const scenario = v.scenario;
+  const { scenario, trace } = await loadInputs(file);
   const keys = missingKeys(scenario, io.env);
   if (keys.length) throw invalidInput(file, keys);
 
   const id = makeRunId(scenario.name, new Date());
   const dir = resolve(opts.out ?? join('results', id));
   await ensureDir(dir);
-  const plan = planScenario(scenario);
+  const plan = planScenario(scenario, trace?.length);
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
@@ -59,6 +57,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
       runId: id,
       env: io.env,
       startMock: startMockInWorker,
+      ...(trace ? { trace } : {}),
       stop: signals.stop,
       hardStop: signals.hardStop,
       onResult: (r) => {

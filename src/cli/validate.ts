@@ -1,21 +1,19 @@
-import { loadScenario } from '../scenario/load.js';
+import { loadInputs } from './load-inputs.js';
 import { planScenario, type Plan } from '../scenario/plan.js';
 import { table } from '../report/console-table.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
-import { invalidInput } from './problems.js';
 
 /** validateCommand checks a scenario and prints its plan (targets, load, expected request count). */
 export async function validateCommand(file: string, opts: { json?: boolean }, io: Io): Promise<ExitCode> {
-  const v = await loadScenario(file);
-  if (!v.ok) throw invalidInput(file, v.problems);
-  const plan = planScenario(v.scenario);
+  const { scenario, trace } = await loadInputs(file);
+  const plan = planScenario(scenario, trace?.length);
   if (opts.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else {
     io.out(renderPlan(plan));
-    for (const p of missingKeys(v.scenario, io.env)) io.out(`warning: ${p.path}: ${p.message}`);
+    for (const p of missingKeys(scenario, io.env)) io.out(`warning: ${p.path}: ${p.message}`);
   }
   return ExitCode.Ok;
 }
@@ -27,7 +25,7 @@ export function renderPlan(p: Plan): string {
     t.region,
     t.provider,
     t.model,
-    String(t.concurrency),
+    t.concurrency === null ? '—' : String(t.concurrency),
     t.expectedRequests === null ? 'depends on latency' : `${t.exact ? '' : '≈'}${t.expectedRequests}`,
     t.endpoint,
   ]);
@@ -40,8 +38,9 @@ export function renderPlan(p: Plan): string {
     `  warmup:   ${p.warmup}`,
     `  workload: ${p.workload}`,
     `  timeouts: ${p.timeouts}`,
+    `  connection: ${p.connection}`,
     '',
-    table(['target', 'region', 'provider', 'model', 'conc', 'requests', 'endpoint'], rows, 4),
+    table(['target', 'region', 'provider', 'model', 'users', 'requests', 'endpoint'], rows, 4),
     ...p.targets.filter((t) => t.mockLatency).map((t) => `  ${t.target}: mock latency ${t.mockLatency}`),
     '',
     allKnown ? `expected measured requests: ${allExact ? '' : '≈'}${total}` : 'expected measured requests: depends on server latency (duration-bound)',

@@ -29,6 +29,8 @@ export interface ChatCall {
   workload: string;
   turn: number;
   scheduledAtMs: number;
+  /** Time the call waited for an in-flight slot before it could be sent (0 if none). */
+  queuedMs?: number;
   messages: readonly ChatMessage[];
   maxTokens: number;
   tokenLimitField: 'max_tokens' | 'max_completion_tokens';
@@ -83,6 +85,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       turn: call.turn,
       scheduledAtMs: call.scheduledAtMs,
       sentAtMs: 0,
+      queuedMs: call.queuedMs ?? 0,
+      connection: '',
+      dnsMs: null,
+      tcpMs: null,
+      tlsMs: null,
       headersAtMs: null,
       firstTokenAtMs: null,
       endAtMs: 0,

@@ -1,12 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../metrics/clock.js';
 import type { RequestPhase } from '../metrics/request-result.js';
+import type { Issue, LoopStopReason } from './arrival.js';
 
 /** Warmup is a warmup period: by time, or by request count (per target). */
 export type Warmup = { durationMs: number } | { requests: number };
 
+/** ConcurrencyStage ramps the number of virtual users linearly to `concurrency` over `durationMs`. */
+export interface ConcurrencyStage {
+  durationMs: number;
+  concurrency: number;
+}
+
 /** ClosedLoopOptions drive one target's closed loop. */
 export interface ClosedLoopOptions {
+  /** Virtual users (fixed), or the starting count when `stages` ramp it. */
   concurrency: number;
+  /** k6 ramping-vus: the user count follows these stages; their total is the loop's duration. */
+  stages?: readonly ConcurrencyStage[];
   /** Measurement duration after warmup; the loop stops issuing when it ends. */
   durationMs?: number;
   /** Measured request count; the loop stops issuing when it is reached. */
@@ -15,34 +26,43 @@ export interface ClosedLoopOptions {
   clock: Clock;
   /** Graceful stop: no new requests; in-flight ones finish (or time out). */
   stop: AbortSignal;
-  /** Sends one request and records it; must not throw. */
-  issue: (phase: RequestPhase, scheduledAtMs: number) => Promise<void>;
+  issue: Issue;
 }
 
-export type LoopStopReason = 'duration' | 'requests' | 'interrupted';
+// How often a ramp re-reads its target user count.
+const RAMP_TICK_MS = 50;
 
 /**
- * runClosedLoop keeps `concurrency` requests in flight: each virtual user sends, waits for the
- * whole response, and sends again at once. In a closed loop the schedule *is* the send time,
- * so scheduledAtMs equals the moment a worker frees up (no coordinated-omission correction applies:
- * the load adapts to the server, which is what the closed-loop model means).
+ * runClosedLoop keeps N requests in flight: each virtual user sends, waits for the whole response,
+ * and sends again at once. In a closed loop the schedule *is* the send time (scheduledAtMs is the
+ * moment a user frees up), so response and service time coincide: the load adapts to the server,
+ * which is what the closed-loop model means. With stages, users are added and retired (after their
+ * current request) as the ramp goes.
  */
 export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReason> {
   const { clock } = o;
   const startMs = clock.now();
+  const stages = o.stages ?? [];
+  const rampMs = stages.reduce((t, s) => t + s.durationMs, 0);
+  // Without stages, warmup comes before the measured duration; with stages, it is the ramp's first part.
   const warmupEndMs = o.warmup && 'durationMs' in o.warmup ? startMs + o.warmup.durationMs : startMs;
   const warmupRequests = o.warmup && 'requests' in o.warmup ? o.warmup.requests : 0;
   let warmupIssued = 0;
   let measureIssued = 0;
   let measureStartMs: number | null = null;
   let reason: LoopStopReason | null = null;
+  let desired = stages.length ? usersAt(o.concurrency, stages, 0) : o.concurrency;
 
   // Decide the phase of the next request, or that the loop is done. Synchronous, so the count of
-  // requests issued never overshoots however many workers ask at once.
+  // requests issued never overshoots however many users ask at once.
   const nextPhase = (now: number): RequestPhase | null => {
     if (reason) return null;
     if (o.stop.aborted) {
       reason = 'interrupted';
+      return null;
+    }
+    if (stages.length && now - startMs >= rampMs) {
+      reason = 'schedule';
       return null;
     }
     if (warmupIssued < warmupRequests || now < warmupEndMs) {
@@ -62,14 +82,60 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
     return 'measure';
   };
 
-  const worker = async () => {
+  const users: Promise<void>[] = [];
+  const user = async (index: number) => {
     for (;;) {
+      if (index >= desired) return; // retired by a ramp-down
       const now = clock.now();
       const phase = nextPhase(now);
       if (phase === null) return;
-      await o.issue(phase, now);
+      await o.issue({ phase, scheduledAtMs: now, queuedMs: 0 });
     }
   };
-  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  const spawnUpTo = (n: number) => {
+    for (let i = users.length; i < n; i++) users.push(user(i));
+  };
+
+  if (!stages.length) {
+    spawnUpTo(desired);
+  } else {
+    // Users are indexed; raising `desired` spawns the missing ones, lowering it retires the highest.
+    let alive = new Set<number>();
+    const spawn = () => {
+      for (let i = 0; i < desired; i++) {
+        if (alive.has(i)) continue;
+        alive.add(i);
+        users.push(user(i).finally(() => alive.delete(i)));
+      }
+    };
+    spawn();
+    while (!reason && !o.stop.aborted) {
+      await sleep(RAMP_TICK_MS, undefined, { signal: o.stop }).catch(() => undefined);
+      const t = clock.now() - startMs;
+      if (t >= rampMs) break;
+      desired = usersAt(o.concurrency, stages, t);
+      spawn();
+    }
+    if (!reason) reason = o.stop.aborted ? 'interrupted' : 'schedule';
+    alive = new Set();
+  }
+  // Users may finish and new ones be pushed while we wait; wait until the list stops growing.
+  for (let seen = 0; seen < users.length; ) {
+    const n = users.length;
+    await Promise.all(users.slice(seen, n));
+    seen = n;
+  }
   return reason ?? 'interrupted';
+}
+
+/** usersAt interpolates the ramp's user count at `t` ms (linear within a stage, rounded). */
+export function usersAt(start: number, stages: readonly ConcurrencyStage[], t: number): number {
+  let from = start;
+  let at = 0;
+  for (const s of stages) {
+    if (t < at + s.durationMs) return Math.round(from + ((s.concurrency - from) * (t - at)) / s.durationMs);
+    at += s.durationMs;
+    from = s.concurrency;
+  }
+  return from;
 }

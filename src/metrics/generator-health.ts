@@ -1,9 +1,12 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { latencyStats, type Histogram } from './histogram.js';
 
 /** GeneratorHealth is how the load generator itself fared; reported so it cannot hide its own bottleneck. */
 export interface GeneratorHealth {
   /** Event-loop delay (how late timers and I/O callbacks ran), ms. */
   eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
+  /** Dispatch lag: how late requests left the generator relative to their schedule (queue wait excluded), ms. */
+  dispatchLagMs: { p50: number; p99: number; max: number };
   /** Share of wall time the generator's event loop was busy (0–1); near 1, it cannot keep up. */
   eventLoopUtilization: number;
   /** Process CPU time over wall time, in % of one core; includes embedded mock threads, so informational. */
@@ -14,7 +17,7 @@ export interface GeneratorHealth {
 }
 
 /** SATURATION bounds: past these, the generator's own delay is a visible share of what it measures. */
-export const SATURATION = { eventLoopDelayP99Ms: 20, eventLoopUtilization: 0.9 } as const;
+export const SATURATION = { eventLoopDelayP99Ms: 20, eventLoopUtilization: 0.9, dispatchLagP99Ms: 10 } as const;
 
 // Node's histogram records the whole interval between samples, resolution included: an idle
 // loop reads ≈10ms at a 10ms resolution. We subtract it so 0 means "no delay".
@@ -34,7 +37,8 @@ export class GeneratorMonitor {
     this.wallStart = performance.now();
   }
 
-  stop(): GeneratorHealth {
+  /** stop ends sampling and judges the generator, given the run's combined dispatch-lag histogram. */
+  stop(dispatchLag: Histogram): GeneratorHealth {
     this.loop.disable();
     const cpu = process.cpuUsage(this.cpuStart);
     const wallMs = Math.max(1, performance.now() - this.wallStart);
@@ -45,13 +49,23 @@ export class GeneratorMonitor {
       ? { mean: ns(this.loop.mean), p50: ns(this.loop.percentile(50)), p99: ns(this.loop.percentile(99)), max: ns(this.loop.max) }
       : { mean: 0, p50: 0, p99: 0, max: 0 };
     const elu = Math.round(performance.eventLoopUtilization(this.eluStart).utilization * 1000) / 1000;
-    return assessHealth(eventLoopDelayMs, elu, cpuPercent);
+    const lag = latencyStats(dispatchLag);
+    return assessHealth(eventLoopDelayMs, elu, cpuPercent, { p50: lag.p50, p99: lag.p99, max: lag.max });
   }
 }
 
 /** assessHealth applies the saturation bounds and words the warnings. */
-export function assessHealth(eventLoopDelayMs: GeneratorHealth['eventLoopDelayMs'], eventLoopUtilization: number, cpuPercent: number): GeneratorHealth {
+export function assessHealth(
+  eventLoopDelayMs: GeneratorHealth['eventLoopDelayMs'],
+  eventLoopUtilization: number,
+  cpuPercent: number,
+  dispatchLagMs: GeneratorHealth['dispatchLagMs'] = { p50: 0, p99: 0, max: 0 },
+): GeneratorHealth {
   const warnings: string[] = [];
+  if (dispatchLagMs.p99 > SATURATION.dispatchLagP99Ms)
+    warnings.push(
+      `dispatch lag p99 ${dispatchLagMs.p99}ms exceeds ${SATURATION.dispatchLagP99Ms}ms: requests left the generator late; response times include that delay (service times do not)`,
+    );
   if (eventLoopDelayMs.p99 > SATURATION.eventLoopDelayP99Ms)
     warnings.push(
       `event-loop delay p99 ${eventLoopDelayMs.p99}ms exceeds ${SATURATION.eventLoopDelayP99Ms}ms: latencies include client-side delay; lower the load or split it across processes`,
@@ -60,7 +74,7 @@ export function assessHealth(eventLoopDelayMs: GeneratorHealth['eventLoopDelayMs
     warnings.push(
       `generator event loop busy ${Math.round(eventLoopUtilization * 100)}% of the time (bound ${SATURATION.eventLoopUtilization * 100}%): the load generator may be the bottleneck; latencies include client-side delay`,
     );
-  return { eventLoopDelayMs, eventLoopUtilization, cpuPercent, saturated: warnings.length > 0, warnings };
+  return { eventLoopDelayMs, dispatchLagMs, eventLoopUtilization, cpuPercent, saturated: warnings.length > 0, warnings };
 }
 
 function round1(x: number): number {

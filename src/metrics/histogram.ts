@@ -30,6 +30,7 @@ export function newHistogram(): Histogram {
  * than thrown away: a 2-hour hang is still a hang, and losing it would flatter the tail.
  */
 export function recordMs(h: Histogram, ms: number): void {
+  if (!Number.isFinite(ms)) return; // a NaN would corrupt the histogram's counts array
   const us = msToUs(ms);
   h.recordValue(Math.min(Math.max(us, 0), HISTOGRAM_RANGE.highestTrackableUs));
 }

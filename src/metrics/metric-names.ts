@@ -1,15 +1,43 @@
 /**
  * LATENCY_METRICS are the latency histograms kept per group, in report order. Each is defined
- * once here (the formula lives in request-result.ts and the README).
+ * once here (the formulas live in request-result.ts and the README).
+ *
+ * Response-time metrics (ttft, e2e, headers) count from the *scheduled* time; service-time twins
+ * (ttftService, e2eService) count from the actual send. In a closed loop the two are equal; in an
+ * open loop the gap between them is time the request spent waiting on the client side.
  */
-export const LATENCY_METRICS = ['ttft', 'itl', 'tpot', 'e2e', 'headers'] as const;
+export const LATENCY_METRICS = [
+  'ttft',
+  'itl',
+  'tpot',
+  'e2e',
+  'headers',
+  'ttftService',
+  'e2eService',
+  'dispatchLag',
+  'queueWait',
+  'dns',
+  'tcp',
+  'tls',
+] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
 /** METRIC_LABELS are the human names used in tables. */
 export const METRIC_LABELS: Record<LatencyMetric, string> = {
-  ttft: 'time to first token',
+  ttft: 'time to first token (from schedule)',
   itl: 'inter-token latency',
   tpot: 'time per output token',
-  e2e: 'end-to-end latency',
-  headers: 'time to response headers',
+  e2e: 'end-to-end latency (from schedule)',
+  headers: 'time to response headers (from schedule)',
+  ttftService: 'time to first token (from send)',
+  e2eService: 'end-to-end latency (from send)',
+  dispatchLag: 'generator dispatch lag (schedule → send, less queue wait)',
+  queueWait: 'wait for an in-flight slot (maxInFlight, overflow: queue)',
+  dns: 'DNS lookup (new connections)',
+  tcp: 'TCP connect (new connections)',
+  tls: 'TLS handshake (new connections)',
 };
+
+/** TIMESERIES_METRICS are the latencies kept per second, as small interval histograms. */
+export const TIMESERIES_METRICS = ['ttft', 'e2e'] as const;
+export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];

@@ -1,4 +1,17 @@
-import { ERROR_KINDS, e2eMs, headersMs, tpotMs, ttftMs, type ErrorKind, type RequestResult } from './request-result.js';
+import {
+  ERROR_KINDS,
+  dispatchLagMs,
+  e2eMs,
+  headersMs,
+  serviceE2eMs,
+  serviceTtftMs,
+  tpotMs,
+  ttftMs,
+  type ErrorKind,
+  type RequestPhase,
+  type RequestResult,
+} from './request-result.js';
+import { Timeseries } from './timeseries.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import { LATENCY_METRICS, type LatencyMetric } from './metric-names.js';
 
@@ -20,6 +33,12 @@ export interface GroupAccumulator {
   histograms: Record<LatencyMetric, Histogram>;
   requests: number;
   ok: number;
+  /** Arrivals never sent because maxInFlight was reached (open loop, overflow: drop). */
+  dropped: number;
+  /** Requests that waited for an in-flight slot (overflow: queue). */
+  queued: number;
+  /** Requests that opened a new connection. */
+  newConnections: number;
   errorsByKind: Record<ErrorKind, number>;
   inputTokens: number;
   outputTokens: number;
@@ -27,6 +46,7 @@ export interface GroupAccumulator {
   /** Earliest scheduled time and latest end time of measured requests (run clock, ms). */
   windowStartMs: number;
   windowEndMs: number;
+  timeseries: Timeseries;
 }
 
 /**
@@ -50,21 +70,52 @@ export class Recorder {
     if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
     g.inputTokens += r.inputTokens;
     g.tokenSource[r.tokenSource]++;
+    g.timeseries.add(r);
+    const h = g.histograms;
+    // Generator-side timings hold for every request, failed or not: they describe the client.
+    recordMs(h.dispatchLag, dispatchLagMs(r));
+    if (r.queuedMs > 0) {
+      g.queued++;
+      recordMs(h.queueWait, r.queuedMs);
+    }
+    if (r.connection === 'new') {
+      g.newConnections++;
+      if (r.dnsMs !== null) recordMs(h.dns, r.dnsMs);
+      if (r.tcpMs !== null) recordMs(h.tcp, r.tcpMs);
+      if (r.tlsMs !== null) recordMs(h.tls, r.tlsMs);
+    }
     if (r.errorKind !== null) {
       g.errorsByKind[r.errorKind]++;
       return;
     }
     g.ok++;
     g.outputTokens += r.outputTokens;
-    const h = g.histograms;
     const ttft = ttftMs(r);
     if (ttft !== null) recordMs(h.ttft, ttft);
+    const ttftService = serviceTtftMs(r);
+    if (ttftService !== null) recordMs(h.ttftService, ttftService);
+    recordMs(h.e2eService, serviceE2eMs(r));
     for (const gap of r.itlMs) recordMs(h.itl, gap);
     const tpot = tpotMs(r);
     if (tpot !== null) recordMs(h.tpot, tpot);
     recordMs(h.e2e, e2eMs(r));
     const hdr = headersMs(r);
     if (hdr !== null) recordMs(h.headers, hdr);
+  }
+
+  /** dispatchLag adds every group's dispatch-lag histogram into one: the generator's own lateness. */
+  dispatchLag(): Histogram {
+    const all = newHistogram();
+    for (const g of this.groups.values()) all.add(g.histograms.dispatchLag);
+    return all;
+  }
+
+  /** addDropped counts an arrival that was never sent (open loop at maxInFlight with overflow: drop). */
+  addDropped(labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number): void {
+    if (phase === 'warmup') return;
+    const g = this.ensure(groupKey(labels), labels);
+    g.dropped++;
+    g.timeseries.addDropped(scheduledAtMs);
   }
 
   /** declare creates a group ahead of its first result, so a target that never answered still reports. */
@@ -99,11 +150,15 @@ export function newGroup(key: string, labels: GroupLabels): GroupAccumulator {
     histograms: Object.fromEntries(LATENCY_METRICS.map((m) => [m, newHistogram()])) as Record<LatencyMetric, Histogram>,
     requests: 0,
     ok: 0,
+    dropped: 0,
+    queued: 0,
+    newConnections: 0,
     errorsByKind: Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>,
     inputTokens: 0,
     outputTokens: 0,
     tokenSource: { usage: 0, counted: 0 },
     windowStartMs: Infinity,
     windowEndMs: -Infinity,
+    timeseries: new Timeseries(),
   };
 }

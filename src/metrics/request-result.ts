@@ -22,6 +22,14 @@ export interface RequestResult {
   scheduledAtMs: number;
   /** When the request was handed to the transport. */
   sentAtMs: number;
+  /** Time spent waiting for a free in-flight slot (open loop, maxInFlight with overflow: queue); 0 otherwise. */
+  queuedMs: number;
+  /** Whether this request opened its connection ('new') or rode a kept-alive one ('reused'); '' if unknown (no connection). */
+  connection: ConnectionUse;
+  /** DNS lookup, TCP connect and TLS handshake times, when this request opened the connection; null otherwise. */
+  dnsMs: number | null;
+  tcpMs: number | null;
+  tlsMs: number | null;
   /** When response headers arrived; null if they never did. */
   headersAtMs: number | null;
   /** When the first non-empty content delta arrived (non-streaming: when the body completed). */
@@ -49,6 +57,9 @@ export interface RequestResult {
 }
 
 export type RequestPhase = 'warmup' | 'measure';
+
+/** ConnectionUse says whether a request paid for a connection handshake. */
+export type ConnectionUse = 'new' | 'reused' | '';
 
 /** TokenSource says which token count a result carries: the server's `usage`, or our tokenizer's. */
 export type TokenSource = 'usage' | 'counted';
@@ -100,7 +111,21 @@ export function tpotMs(r: RequestResult): number | null {
   return (e2eMs(r) - ttft) / (r.outputTokens - 1);
 }
 
-/** dispatchLagMs is how late the request left relative to its schedule (0 in closed loop). */
+/**
+ * dispatchLagMs is how late the generator itself sent the request: scheduled → sent, less any
+ * time spent queued for an in-flight slot. Near 0 for a healthy generator; it is the generator's
+ * own delay, inside every response-time number.
+ */
 export function dispatchLagMs(r: RequestResult): number {
-  return r.sentAtMs - r.scheduledAtMs;
+  return Math.max(0, r.sentAtMs - r.scheduledAtMs - r.queuedMs);
+}
+
+/** serviceTtftMs is TTFT from the actual send (service time), beside ttftMs from the schedule (response time). */
+export function serviceTtftMs(r: RequestResult): number | null {
+  return r.firstTokenAtMs === null ? null : r.firstTokenAtMs - r.sentAtMs;
+}
+
+/** serviceE2eMs is end-to-end latency from the actual send (service time). */
+export function serviceE2eMs(r: RequestResult): number {
+  return r.endAtMs - r.sentAtMs;
 }

@@ -3,6 +3,7 @@ import type { LatencyStats } from './histogram.js';
 import type { LatencyMetric } from './metric-names.js';
 import type { GeneratorHealth } from './generator-health.js';
 import type { GroupLabels } from './recorder.js';
+import type { TimeseriesPoint } from './timeseries.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
 export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 1 } as const;
@@ -23,6 +24,8 @@ export interface RunSummary {
   /** completed: the load model ran to its end; interrupted: stopped by a signal (results are partial). */
   status: 'completed' | 'interrupted';
   stopReason: string;
+  /** The load model: closed (concurrency), open (rate/stages) or trace; response vs service time differ only in open loops. */
+  loadModel: 'closed' | 'open' | 'trace';
   /** The validated scenario with defaults filled, durations in ms, and secret-looking header values redacted. */
   scenario: unknown;
   /** Requests sent during warmup (excluded from every metric). */
@@ -42,6 +45,12 @@ export interface GroupSummary extends GroupLabels {
     failed: number;
     /** failed / total (0 when total is 0). */
     errorRate: number;
+    /** Arrivals never sent because maxInFlight was reached (overflow: drop); not in total. */
+    dropped: number;
+    /** Requests that waited for an in-flight slot before being sent (overflow: queue). */
+    queued: number;
+    /** Requests that opened a new connection (the rest reused one). */
+    newConnections: number;
     errorsByKind: Partial<Record<ErrorKind, number>>;
   };
   tokens: {
@@ -57,4 +66,6 @@ export interface GroupSummary extends GroupLabels {
   metrics: Record<LatencyMetric, LatencyStats>;
   /** Each latency histogram, HdrHistogram V2 compressed base64, values in integer microseconds. */
   histograms: Record<LatencyMetric, string>;
+  /** Per-second counts and TTFT/E2E percentiles, by request end time. */
+  timeseries: TimeseriesPoint[];
 }

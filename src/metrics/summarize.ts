@@ -13,6 +13,7 @@ export interface RunMeta {
   endedAt: string;
   durationMs: number;
   status: RunSummary['status'];
+  loadModel: RunSummary['loadModel'];
   stopReason: string;
   scenario: unknown;
   generator: GeneratorHealth;
@@ -30,6 +31,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     durationMs: round3(meta.durationMs),
     status: meta.status,
     stopReason: meta.stopReason,
+    loadModel: meta.loadModel,
     scenario: meta.scenario,
     warmupRequests: recorder.warmupRequests,
     groups: [...recorder.groups.values()].map(summarizeGroup),
@@ -55,7 +57,16 @@ export function summarizeGroup(g: GroupAccumulator): GroupSummary {
   return {
     key: g.key,
     ...g.labels,
-    requests: { total: g.requests, ok: g.ok, failed, errorRate: g.requests ? round6(failed / g.requests) : 0, errorsByKind },
+    requests: {
+      total: g.requests,
+      ok: g.ok,
+      failed,
+      errorRate: g.requests ? round6(failed / g.requests) : 0,
+      dropped: g.dropped,
+      queued: g.queued,
+      newConnections: g.newConnections,
+      errorsByKind,
+    },
     tokens: { input: g.inputTokens, output: g.outputTokens, source: { ...g.tokenSource } },
     window: hasWindow
       ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) }
@@ -63,6 +74,7 @@ export function summarizeGroup(g: GroupAccumulator): GroupSummary {
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
     metrics: mapMetrics((m) => latencyStats(g.histograms[m])),
     histograms: mapMetrics((m) => encodeHistogram(g.histograms[m])),
+    timeseries: g.timeseries.points(),
   };
 }
 

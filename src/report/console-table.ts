@@ -5,7 +5,11 @@ import type { RunSummary } from '../metrics/run-summary.js';
  * `report`): one row per target, TTFT / ITL / E2E p50 and p99, throughput and errors.
  */
 export function consoleTable(s: RunSummary): string {
+  // In an open loop, response time (from the schedule) and service time (from the send) differ;
+  // both are shown, labelled, with the arrivals that were dropped.
+  const open = s.loadModel !== undefined && s.loadModel !== 'closed';
   const header = ['target', 'region', 'model', 'ok/total', 'err%', 'req/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'ITL p99', 'E2E p50', 'E2E p99', 'out tok/s'];
+  if (open) header.push('svc TTFT p99', 'svc E2E p99', 'dropped');
   const rows = s.groups.map((g) => [
     g.target,
     g.region,
@@ -20,8 +24,12 @@ export function consoleTable(s: RunSummary): string {
     msCell(g.metrics.e2e.p50, g.metrics.e2e.count),
     msCell(g.metrics.e2e.p99, g.metrics.e2e.count),
     fixed(g.throughput.outputTokensPerSec, 0),
+    ...(open
+      ? [msCell(g.metrics.ttftService.p99, g.metrics.ttftService.count), msCell(g.metrics.e2eService.p99, g.metrics.e2eService.count), String(g.requests.dropped)]
+      : []),
   ]);
   const lines = [table(header, rows, 3)];
+  if (open) lines.push('open loop: TTFT/E2E count from each request\'s scheduled arrival (response time); svc = from its actual send (service time).');
   const errors = s.groups.filter((g) => g.requests.failed > 0);
   for (const g of errors) {
     const kinds = Object.entries(g.requests.errorsByKind)

@@ -2,16 +2,19 @@ import type { Dispatcher } from 'undici';
 import { chatClient, type Hit } from '../client/chat-client.js';
 import { openaiChat } from '../client/openai-chat.js';
 import { transport } from '../client/transport.js';
-import { runClosedLoop, type LoopStopReason, type Warmup } from '../load/closed-loop.js';
+import type { LoopStopReason } from '../load/arrival.js';
+import { loadModelOf, runLoad } from '../load/load-model.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
 import { Recorder } from '../metrics/recorder.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import type { RunSummary } from '../metrics/run-summary.js';
 import { summarizeRun } from '../metrics/summarize.js';
+import { deriveSeed } from '../random/prng.js';
 import type { Scenario } from '../scenario/schema.js';
-import { requestSource } from '../workload/request-source.js';
+import { requestSource, traceSource } from '../workload/request-source.js';
 import { tokenizer } from '../workload/tokenizer.js';
+import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, type StartMock } from './endpoints.js';
 import { scenarioEcho } from './scenario-echo.js';
 import { TOOL } from '../version.js';
@@ -21,6 +24,8 @@ export interface RunDeps {
   runId: string;
   env: Readonly<Record<string, string | undefined>>;
   startMock: StartMock;
+  /** The trace's entries, loaded by the caller (trace load model only). */
+  trace?: readonly TraceEntry[];
   /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
   onResult?: (r: RequestResult) => void;
   /** Graceful stop (first Ctrl-C): no new requests, in-flight ones finish. */
@@ -31,23 +36,32 @@ export interface RunDeps {
   dispatcher?: Dispatcher;
 }
 
+const STOP_REASONS: Record<LoopStopReason, string> = {
+  duration: 'duration reached',
+  requests: 'request count reached',
+  schedule: 'load schedule complete',
+  interrupted: 'interrupted by signal',
+};
+
 /**
- * runScenario runs every target of a scenario in parallel, each in its own closed loop, and
- * returns the summary. It never writes files or prints: results leave through `onResult` and
- * the returned summary.
+ * runScenario runs every target of a scenario in parallel, each driven by the scenario's load
+ * model, and returns the summary. It never writes files or prints: results leave through
+ * `onResult` and the returned summary.
  */
 export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummary> {
   const clock = deps.clock ?? monotonicClock();
   const stop = deps.stop ?? new AbortController().signal;
+  const model = loadModelOf(s.load);
+  if (model === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock);
   const dispatcher = deps.dispatcher ?? transport({ connectTimeoutMs: s.timeouts.connect });
   const recorder = new Recorder();
   const monitor = new GeneratorMonitor();
   const tok = tokenizer(s.workload.encoding);
+  const traceOffsets = deps.trace?.map((e) => e.offsetMs);
   let nextId = 0;
   const startedAtMs = clock.now();
   const startedAt = new Date(clock.originEpochMs + startedAtMs).toISOString();
-  const warmup: Warmup | undefined = s.load.warmup;
 
   monitor.start();
   let reasons: LoopStopReason[];
@@ -65,19 +79,25 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
           totalTimeoutMs: s.timeouts.total,
           ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
         });
-        const source = requestSource(s.workload, s.seed);
-        return runClosedLoop({
+        // Every target gets the same sources and seeds: its n-th request is every other target's n-th.
+        const source = deps.trace ? traceSource(deps.trace, s.workload, s.seed) : requestSource(s.workload, s.seed);
+        let seq = 0;
+        return runLoad({
+          load: s.load,
           concurrency: t.concurrency ?? s.load.concurrency,
-          ...(s.load.duration !== undefined ? { durationMs: s.load.duration } : {}),
-          ...(s.load.requests !== undefined ? { requests: s.load.requests } : {}),
-          ...(warmup ? { warmup } : {}),
+          ...(traceOffsets ? { traceOffsetsMs: traceOffsets } : {}),
+          seed: deriveSeed(s.seed, 'arrivals'),
           clock,
           stop,
-          issue: async (phase, scheduledAtMs) => {
-            const spec = source.next();
-            const r = await hit({ id: nextId++, phase, scheduledAtMs, ...spec });
+          issue: async (a) => {
+            const spec = source.at(seq++);
+            const r = await hit({ id: nextId++, ...a, ...spec });
             recorder.add(r);
             deps.onResult?.(r);
+          },
+          onDropped: (phase, scheduledAtMs) => {
+            seq++; // the dropped arrival's request is skipped, keeping targets paired
+            recorder.addDropped(ep, phase, scheduledAtMs);
           },
         });
       }),
@@ -85,7 +105,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   } finally {
     await Promise.all([...mocks.map((m) => m.close()), deps.dispatcher ? Promise.resolve() : dispatcher.close()]);
   }
-  const generator = monitor.stop();
+  const generator = monitor.stop(recorder.dispatchLag());
   const endedAtMs = clock.now();
   const interrupted = stop.aborted || reasons.includes('interrupted');
   return summarizeRun(recorder, {
@@ -95,7 +115,8 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     endedAt: new Date(clock.originEpochMs + endedAtMs).toISOString(),
     durationMs: endedAtMs - startedAtMs,
     status: interrupted ? 'interrupted' : 'completed',
-    stopReason: interrupted ? 'interrupted by signal' : [...new Set(reasons)].map((r) => (r === 'duration' ? 'duration reached' : 'request count reached')).join(', '),
+    stopReason: interrupted ? STOP_REASONS.interrupted : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
+    loadModel: model,
     scenario: scenarioEcho(s),
     generator,
   });

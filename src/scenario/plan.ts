@@ -1,6 +1,7 @@
+import { loadModelOf } from '../load/load-model.js';
 import { describe, meanOf } from '../random/distribution.js';
 import { formatDurationMs } from './duration.js';
-import type { Scenario, Target } from './schema.js';
+import type { Load, Scenario, Target } from './schema.js';
 
 /** TargetPlan is what `validate` says one target will do. */
 export interface TargetPlan {
@@ -11,8 +12,9 @@ export interface TargetPlan {
   endpoint: string;
   /** The mock's latency model, for mock targets. */
   mockLatency?: string;
-  concurrency: number;
-  /** Measured requests expected: exact in request mode, estimated for mocks in duration mode, null when unknown. */
+  /** Closed loop: virtual users (the start of a ramp). Open loop: null. */
+  concurrency: number | null;
+  /** Measured requests expected: exact for request counts and schedules, estimated for mocks in closed loops, null when unknown. */
   expectedRequests: number | null;
   exact: boolean;
 }
@@ -25,39 +27,76 @@ export interface Plan {
   warmup: string;
   workload: string;
   timeouts: string;
+  connection: string;
   targets: TargetPlan[];
 }
 
 /** planScenario describes what a scenario will do: targets, load, and how many requests to expect. */
-export function planScenario(s: Scenario): Plan {
+export function planScenario(s: Scenario, traceEntries?: number): Plan {
   const w = s.workload;
-  const stop = [s.load.duration !== undefined ? `after ${formatDurationMs(s.load.duration)}` : '', s.load.requests !== undefined ? `after ${s.load.requests} requests per target` : '']
+  const l = s.load;
+  const stop = [
+    l.stages ? `after the stages (${formatDurationMs(stagesMs(l))})` : '',
+    l.trace ? 'at the end of the trace' : '',
+    l.duration !== undefined ? `after ${formatDurationMs(l.duration)}` : '',
+    l.requests !== undefined ? `after ${l.requests} requests per target` : '',
+  ]
     .filter(Boolean)
     .join(' or ');
   return {
     scenario: s.name,
-    load: `closed loop, ${s.load.concurrency} concurrent per target`,
+    load: describeLoad(l, traceEntries),
     stop,
-    warmup: s.load.warmup === undefined ? 'none' : 'requests' in s.load.warmup ? `${s.load.warmup.requests} requests per target` : formatDurationMs(s.load.warmup.durationMs),
+    warmup: l.warmup === undefined ? 'none' : 'requests' in l.warmup ? `${l.warmup.requests} requests per target` : formatDurationMs(l.warmup.durationMs),
     workload: `${w.name}: prompt ${describe(w.promptTokens, ' tok')}, ${w.tokenLimitField} ${w.maxTokens}, ${w.stream ? 'streaming' : 'non-streaming'}, ${w.encoding}`,
     timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
-    targets: s.targets.map((t) => targetPlan(s, t)),
+    connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
+    targets: s.targets.map((t) => targetPlan(s, t, traceEntries)),
   };
 }
 
-function targetPlan(s: Scenario, t: Target): TargetPlan {
-  const concurrency = t.concurrency ?? s.load.concurrency;
-  let expected: number | null = s.load.requests ?? null;
-  let exact = expected !== null;
-  if (s.load.duration !== undefined && t.mock) {
-    // Closed loop: each of `concurrency` users completes one request per mean E2E.
+function describeLoad(l: Load, traceEntries?: number): string {
+  const model = loadModelOf(l);
+  const cap = l.maxInFlight !== undefined ? `, maxInFlight ${l.maxInFlight} (overflow: ${l.overflow})` : '';
+  if (model === 'trace') return `open loop, trace replay ${l.trace!.file}${traceEntries !== undefined ? ` (${traceEntries} arrivals)` : ''}, time scale ×${l.trace!.timeScale}${cap}`;
+  if (model === 'open') {
+    const ramp = l.stages ? `ramping arrival rate from ${l.rate ?? 0}/s: ${l.stages.map((st) => `${st.rate}/s over ${formatDurationMs(st.duration)}`).join(' → ')}` : `${l.rate}/s`;
+    return `open loop, ${l.arrivals} arrivals, ${ramp} per target${cap}`;
+  }
+  if (l.stages) return `closed loop, ramping users from ${l.concurrency ?? 0}: ${l.stages.map((st) => `${st.concurrency} over ${formatDurationMs(st.duration)}`).join(' → ')} per target`;
+  return `closed loop, ${l.concurrency} concurrent per target`;
+}
+
+function stagesMs(l: Load): number {
+  return (l.stages ?? []).reduce((t, st) => t + st.duration, 0);
+}
+
+function targetPlan(s: Scenario, t: Target, traceEntries?: number): TargetPlan {
+  const l = s.load;
+  const model = loadModelOf(l);
+  const concurrency = model === 'closed' ? (t.concurrency ?? l.concurrency ?? 0) : null;
+  const warmupMs = l.warmup && 'durationMs' in l.warmup ? l.warmup.durationMs : 0;
+  const warmupN = l.warmup && 'requests' in l.warmup ? l.warmup.requests : 0;
+  let expected: number | null = null;
+  let exact = false;
+  if (model === 'trace' && traceEntries !== undefined) {
+    expected = Math.max(0, traceEntries - warmupN);
+    exact = true;
+  } else if (model === 'open') {
+    // Arrivals = ∫ rate dt over the measured part of the schedule.
+    const arrivals = l.stages ? rampArea(l.rate ?? 0, l.stages, warmupMs) : l.duration !== undefined ? (l.rate! * l.duration) / 1000 : Infinity;
+    expected = Math.max(0, Math.floor(arrivals) - warmupN);
+    exact = true;
+  } else if (model === 'closed' && t.mock) {
+    // Each user completes one request per mean E2E (a ramp counts its average users).
     const out = Math.min(s.workload.maxTokens, t.mock.outputTokens === undefined ? Infinity : meanOf(t.mock.outputTokens));
     const e2eMs = meanOf(t.mock.rttMs) + meanOf(t.mock.ttftMs) + Math.max(0, out - 1) * meanOf(t.mock.itlMs);
-    const byTime = Math.floor((concurrency * s.load.duration) / Math.max(1, e2eMs));
-    if (expected === null || byTime < expected) {
-      expected = byTime;
-      exact = false;
-    }
+    const userMs = l.stages ? rampArea(concurrency ?? 0, l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })), 0) * 1000 : (concurrency ?? 0) * (l.duration ?? Infinity);
+    expected = Number.isFinite(userMs) ? Math.floor(userMs / Math.max(1, e2eMs)) : null;
+  }
+  if (l.requests !== undefined && (expected === null || l.requests < expected)) {
+    expected = l.requests;
+    exact = true;
   }
   return {
     target: t.name,
@@ -70,4 +109,23 @@ function targetPlan(s: Scenario, t: Target): TargetPlan {
     expectedRequests: expected,
     exact,
   };
+}
+
+/** rampArea is ∫ of a piecewise-linear per-second profile over the stages, from `skipMs` on (count of arrivals). */
+function rampArea(start: number, stages: readonly { duration: number; rate?: number | undefined }[], skipMs: number): number {
+  let from = start;
+  let at = 0;
+  let area = 0;
+  for (const st of stages) {
+    const to = st.rate ?? 0;
+    const a = Math.max(at, skipMs);
+    const b = at + st.duration;
+    if (b > a) {
+      const rateAt = (t: number) => from + ((to - from) * (t - at)) / st.duration;
+      area += ((rateAt(a) + rateAt(b)) / 2) * ((b - a) / 1000);
+    }
+    at += st.duration;
+    from = to;
+  }
+  return area;
 }

@@ -87,9 +87,37 @@ export const workloadSchema = z.strictObject({
   encoding: z.enum(ENCODINGS).default('o200k_base'),
 });
 
+/** stageSchema: one step of a ramp — the rate or concurrency moves linearly to its target over `duration`. */
+export const stageSchema = z.strictObject({
+  duration: durationMs,
+  /** Open loop: arrivals per second at the end of the stage. */
+  rate: z.number().min(0).optional(),
+  /** Closed loop: virtual users at the end of the stage. */
+  concurrency: z.number().int().min(0).optional(),
+});
+
+/** traceSchema: replay recorded arrivals from a JSONL file (path relative to the scenario file). */
+export const traceSchema = z.strictObject({
+  file: z.string().min(1),
+  /** Multiplies every inter-arrival gap: 0.5 replays twice as fast, 2 half as fast. */
+  timeScale: z.number().positive().default(1),
+});
+
 export const loadSchema = z.strictObject({
   /** Closed loop: this many requests in flight per target, each starting when the previous ends. */
-  concurrency: z.number().int().positive(),
+  concurrency: z.number().int().positive().optional(),
+  /** Open loop: arrivals per second per target, whether or not earlier requests have finished. */
+  rate: z.number().positive().optional(),
+  /** Open loop: constant spacing (1/rate apart) or poisson (exponential gaps with mean 1/rate). */
+  arrivals: z.enum(['constant', 'poisson']).default('constant'),
+  /** Ramps: of the arrival rate (open loop, k6 ramping-arrival-rate) or of concurrency (closed loop, k6 ramping-vus). */
+  stages: z.array(stageSchema).min(1).optional(),
+  /** Open loop: replay a trace of arrivals instead of a rate. */
+  trace: traceSchema.optional(),
+  /** Open loop: most requests in flight at once per target. */
+  maxInFlight: z.number().int().positive().optional(),
+  /** Open loop, at maxInFlight: drop the arrival (counted) or queue it (latency still counts from its schedule). */
+  overflow: z.enum(['drop', 'queue']).default('drop'),
   /** Measurement duration per target (after warmup). */
   duration: durationMs.optional(),
   /** Measured request count per target (after warmup). */
@@ -116,6 +144,8 @@ export const scenarioSchema = z.strictObject({
   workload: workloadSchema.default(() => workloadSchema.parse({})),
   load: loadSchema,
   timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
+  /** reuse: keep-alive pools (handshakes paid once per connection); fresh: a new connection per request (handshakes inside TTFT). */
+  connection: z.enum(['reuse', 'fresh']).default('reuse'),
 });
 
 /** Scenario is a validated scenario with defaults filled and durations in milliseconds. */

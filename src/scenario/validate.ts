@@ -54,9 +54,41 @@ function crossFieldProblems(doc: unknown): Problem[] {
       else seen.set(t.name, i);
     }
   });
-  const load = doc.load;
-  if (isRecord(load) && load.duration === undefined && load.requests === undefined) {
+  if (isRecord(doc.load)) out.push(...loadProblems(doc.load));
+  return out;
+}
+
+// The load block picks its model by which keys it sets; these rules keep one model per scenario.
+function loadProblems(load: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  const has = (k: string) => load[k] !== undefined;
+  const stages = Array.isArray(load.stages) ? load.stages.filter(isRecord) : [];
+  const stageRate = stages.some((s) => s.rate !== undefined);
+  const stageConc = stages.some((s) => s.concurrency !== undefined);
+  const open = has('rate') || stageRate || has('trace');
+  const closed = has('concurrency') || stageConc;
+  if (open && closed) {
+    out.push({ path: 'load', message: 'mixes closed loop (concurrency) and open loop (rate, trace); choose one model' });
+    return out;
+  }
+  if (!open && !closed) {
+    out.push({ path: 'load', message: 'needs concurrency (closed loop, e.g. 8), rate (open loop, e.g. 20 per second), stages or trace' });
+    return out;
+  }
+  if (has('trace') && (has('rate') || has('stages')))
+    out.push({ path: 'load.trace', message: 'replays its own arrival times; remove rate and stages' });
+  stages.forEach((s, i) => {
+    if ((s.rate === undefined) === (s.concurrency === undefined))
+      out.push({ path: `load.stages[${i}]`, message: open ? 'needs rate (arrivals per second at the end of the stage)' : 'needs concurrency (virtual users at the end of the stage)' });
+  });
+  if (has('stages') && has('duration')) out.push({ path: 'load.duration', message: 'the stages set the duration; remove duration (or the stages)' });
+  if (closed && !has('stages') && !has('duration') && !has('requests'))
     out.push({ path: 'load', message: 'needs duration (e.g. "30s") or requests (e.g. 200) to know when to stop' });
+  if (has('rate') && !has('stages') && !has('duration') && !has('requests'))
+    out.push({ path: 'load', message: 'needs duration (e.g. "30s") or requests (e.g. 200) to know when to stop' });
+  if (closed) {
+    for (const k of ['maxInFlight', 'arrivals'])
+      if (has(k)) out.push({ path: `load.${k}`, message: 'applies to the open loop (rate, trace) only; in a closed loop concurrency is the cap' });
   }
   return out;
 }

@@ -26,6 +26,11 @@ function result(over: Partial<RequestResult> = {}): RequestResult {
     turn: 0,
     scheduledAtMs: 0,
     sentAtMs: 0,
+    queuedMs: 0,
+    connection: 'reused',
+    dnsMs: null,
+    tcpMs: null,
+    tlsMs: null,
     headersAtMs: 50,
     firstTokenAtMs: 100,
     endAtMs: 500,
@@ -178,7 +183,7 @@ describe('Recorder', () => {
     const rec = new Recorder();
     rec.declare({ target: 'idle', region: 'r', provider: 'p', model: 'm' });
     const s = summarizeGroup(rec.groups.get('idle')!);
-    expect(s.requests).toEqual({ total: 0, ok: 0, failed: 0, errorRate: 0, errorsByKind: {} });
+    expect(s.requests).toEqual({ total: 0, ok: 0, failed: 0, errorRate: 0, dropped: 0, queued: 0, newConnections: 0, errorsByKind: {} });
     expect(s.throughput).toEqual({ requestsPerSec: 0, outputTokensPerSec: 0 });
     expect(s.window).toEqual({ startMs: 0, endMs: 0, durationMs: 0 });
   });

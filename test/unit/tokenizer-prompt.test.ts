@@ -53,7 +53,7 @@ function workload(fields: Partial<Record<keyof Workload, unknown>> = {}): Worklo
 
 function take(w: Workload, seed: number, n: number): RequestSpec[] {
   const src = requestSource(w, seed);
-  return Array.from({ length: n }, () => src.next());
+  return Array.from({ length: n }, (_, i) => src.at(i));
 }
 
 describe('requestSource', () => {
@@ -93,6 +93,15 @@ describe('requestSource', () => {
     expect(r).toMatchObject({ workload: 'chat', turn: 0, maxTokens: 77, stream: false, tokenLimitField: 'max_completion_tokens' });
     expect(r!.messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(r!.messages[0]!.content).toBe('sys');
+  });
+
+  it('is random access: request k is the same whatever was asked before it', () => {
+    // Dropped arrivals skip sequence numbers; the n-th prompt must not depend on them.
+    const w = workload({ promptTokens: { dist: 'uniform', min: 10, max: 50 } });
+    const a = requestSource(w, 9);
+    const b = requestSource(w, 9);
+    const fromA = [a.at(0), a.at(1), a.at(2), a.at(3)];
+    expect([b.at(3), b.at(0), b.at(2), b.at(1)]).toEqual([fromA[3], fromA[0], fromA[2], fromA[1]]);
   });
 
   it('never sends an empty user prompt (a draw of 0 tokens becomes 1)', () => {

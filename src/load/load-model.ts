@@ -1,0 +1,76 @@
+import type { Load } from '../scenario/schema.js';
+import type { Clock } from '../metrics/clock.js';
+import type { RequestPhase } from '../metrics/request-result.js';
+import { prng, type Prng } from '../random/prng.js';
+import { constantRate, offsetsPacer, ratePacer, type RateStage } from './arrivals.js';
+import type { Issue, LoopStopReason } from './arrival.js';
+import { runClosedLoop } from './closed-loop.js';
+import { runOpenLoop } from './open-loop.js';
+
+/** LoadModel names the three ways a scenario can drive traffic. */
+export type LoadModel = 'closed' | 'open' | 'trace';
+
+/** loadModelOf tells which model a (validated) load block describes. */
+export function loadModelOf(load: Load): LoadModel {
+  if (load.trace) return 'trace';
+  if (load.rate !== undefined || load.stages?.some((s) => s.rate !== undefined)) return 'open';
+  return 'closed';
+}
+
+/** LoadRun is everything one target's load loop needs. */
+export interface LoadRun {
+  load: Load;
+  /** This target's closed-loop concurrency (target override or load.concurrency). */
+  concurrency: number | undefined;
+  /** Trace arrival offsets in ms (trace model only). */
+  traceOffsetsMs?: readonly number[];
+  /** Seed for Poisson arrivals; the same for every target, so arrival times are paired too. */
+  seed: number;
+  clock: Clock;
+  stop: AbortSignal;
+  issue: Issue;
+  onDropped: (phase: RequestPhase, scheduledAtMs: number) => void;
+}
+
+/** runLoad drives one target with its load model until the model's end, the request count, or a stop. */
+export function runLoad(r: LoadRun): Promise<LoopStopReason> {
+  const { load } = r;
+  const warmupMs = load.warmup && 'durationMs' in load.warmup ? load.warmup.durationMs : 0;
+  const warmupRequests = load.warmup && 'requests' in load.warmup ? load.warmup.requests : 0;
+  const model = loadModelOf(load);
+  if (model === 'closed') {
+    return runClosedLoop({
+      concurrency: r.concurrency ?? load.concurrency ?? 0,
+      ...(load.stages ? { stages: load.stages.map((s) => ({ durationMs: s.duration, concurrency: s.concurrency ?? 0 })) } : {}),
+      ...(load.duration !== undefined ? { durationMs: load.duration } : {}),
+      ...(load.requests !== undefined ? { requests: load.requests } : {}),
+      ...(load.warmup ? { warmup: load.warmup } : {}),
+      clock: r.clock,
+      stop: r.stop,
+      issue: r.issue,
+    });
+  }
+  let pacer;
+  if (model === 'trace') {
+    pacer = offsetsPacer(r.traceOffsetsMs ?? [], load.trace!.timeScale);
+  } else {
+    const stages: RateStage[] = load.stages
+      ? load.stages.map((s) => ({ durationMs: s.duration, targetPerSec: s.rate ?? 0 }))
+      : // A constant rate runs warmup + duration; with only a request count it runs until the count is reached.
+        constantRate(load.rate!, load.duration !== undefined ? warmupMs + load.duration : Infinity);
+    const rng: Prng = prng(r.seed);
+    pacer = ratePacer(load.stages ? (load.rate ?? 0) : load.rate!, stages, load.arrivals === 'poisson' ? { poisson: true, rng } : { poisson: false });
+  }
+  return runOpenLoop({
+    pacer,
+    clock: r.clock,
+    stop: r.stop,
+    ...(load.maxInFlight !== undefined ? { maxInFlight: load.maxInFlight } : {}),
+    overflow: load.overflow,
+    warmupMs,
+    warmupRequests,
+    ...(load.requests !== undefined ? { requests: load.requests } : {}),
+    issue: r.issue,
+    onDropped: r.onDropped,
+  });
+}

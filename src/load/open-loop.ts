@@ -1,0 +1,113 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../metrics/clock.js';
+import type { RequestPhase } from '../metrics/request-result.js';
+import type { Pacer } from './arrivals.js';
+import type { Issue, LoopStopReason } from './arrival.js';
+
+/** Overflow says what happens to an arrival when `maxInFlight` requests are already in flight. */
+export type Overflow = 'drop' | 'queue';
+
+/** OpenLoopOptions drive one target's open loop. */
+export interface OpenLoopOptions {
+  /** Arrival times from the start of the loop (warmup included). */
+  pacer: Pacer;
+  clock: Clock;
+  stop: AbortSignal;
+  /** Cap on concurrent requests; unlimited when absent. */
+  maxInFlight?: number;
+  /** drop (k6's dropped_iterations): the arrival is counted and never sent; queue: it waits for a slot, its latency still counted from its schedule. */
+  overflow: Overflow;
+  /** Arrivals before this offset (ms from loop start) are warmup. */
+  warmupMs?: number;
+  /** The first N arrivals are warmup. */
+  warmupRequests?: number;
+  /** Stop after this many measured arrivals. */
+  requests?: number;
+  issue: Issue;
+  /** Called for each arrival that was dropped, never sent. */
+  onDropped: (phase: RequestPhase, scheduledAtMs: number) => void;
+}
+
+// Timers fire no earlier than asked and typically ≤1 ms late; waking this much early and then
+// issuing every arrival already due keeps dispatch lag small without spinning the CPU.
+const EARLY_WAKE_MS = 1;
+
+/**
+ * runOpenLoop sends requests at the times the pacer schedules, whether or not earlier ones have
+ * finished (the open-loop model: arrivals do not wait for the server). Each request's latency is
+ * measured from its *scheduled* time, so a server stall or a late generator shows in the numbers
+ * instead of silently thinning the load (coordinated omission). Arrivals that cannot be sent are
+ * dropped and counted, or queued, as `overflow` says — never skipped silently.
+ */
+export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
+  const { clock } = o;
+  const startMs = clock.now();
+  const warmupEnd = startMs + (o.warmupMs ?? 0);
+  const warmupRequests = o.warmupRequests ?? 0;
+  let arrivals = 0;
+  let measured = 0;
+  let inFlight = 0;
+  const queue: { phase: RequestPhase; scheduledAtMs: number }[] = [];
+  let queueHead = 0;
+  let idle: (() => void) | null = null;
+  let reason: LoopStopReason = 'schedule';
+
+  const send = (phase: RequestPhase, scheduledAtMs: number, queuedMs: number) => {
+    inFlight++;
+    void o.issue({ phase, scheduledAtMs, queuedMs }).finally(() => {
+      inFlight--;
+      if (queueHead < queue.length) {
+        const next = queue[queueHead]!;
+        queue[queueHead++] = undefined as never;
+        if (queueHead > 1024 && queueHead * 2 > queue.length) {
+          queue.splice(0, queueHead);
+          queueHead = 0;
+        }
+        send(next.phase, next.scheduledAtMs, clock.now() - next.scheduledAtMs);
+      } else if (inFlight === 0 && idle) idle();
+    });
+  };
+
+  const arrive = (scheduledAtMs: number): boolean => {
+    const phase: RequestPhase = arrivals < warmupRequests || scheduledAtMs < warmupEnd ? 'warmup' : 'measure';
+    arrivals++;
+    if (phase === 'measure') {
+      if (o.requests !== undefined && measured >= o.requests) {
+        reason = 'requests';
+        return false;
+      }
+      measured++;
+    }
+    if (o.maxInFlight === undefined || inFlight < o.maxInFlight) send(phase, scheduledAtMs, 0);
+    else if (o.overflow === 'queue') queue.push({ phase, scheduledAtMs });
+    else o.onDropped(phase, scheduledAtMs);
+    return true;
+  };
+
+  let offset = o.pacer.next();
+  outer: while (offset !== null) {
+    const due = startMs + offset;
+    const wait = due - clock.now() - EARLY_WAKE_MS;
+    if (wait > 0) await sleep(wait, undefined, { signal: o.stop }).catch(() => undefined);
+    if (o.stop.aborted) {
+      reason = 'interrupted';
+      break;
+    }
+    // Issue everything already due (at high rates several arrivals share one timer tick).
+    const now = clock.now();
+    while (offset !== null && startMs + offset <= now + EARLY_WAKE_MS) {
+      if (!arrive(startMs + offset)) break outer;
+      offset = o.pacer.next();
+    }
+  }
+  if (reason === 'schedule' && o.requests !== undefined && measured >= o.requests) reason = 'requests';
+
+  // Queued arrivals never sent because the run stopped are dropped, and counted as such.
+  if (reason === 'interrupted') {
+    for (let i = queueHead; i < queue.length; i++) o.onDropped(queue[i]!.phase, queue[i]!.scheduledAtMs);
+    queue.length = 0;
+    queueHead = 0;
+  }
+  if (inFlight > 0 || queueHead < queue.length) await new Promise<void>((resolve) => (idle = resolve));
+  return reason;
+}

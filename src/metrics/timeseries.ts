@@ -1,0 +1,113 @@
+import { encodeHistogram, newHistogram, recordMs, type Histogram } from './histogram.js';
+import { TIMESERIES_METRICS, type TimeseriesMetric } from './metric-names.js';
+import { e2eMs, ttftMs, type RequestResult } from './request-result.js';
+import { usToMs } from './clock.js';
+
+/** TimeseriesPoint is one second of one group: counts, and latency percentiles with their histograms. */
+export interface TimeseriesPoint {
+  /** Second of the run clock (0 = the run's first second), by request *end* time. */
+  second: number;
+  requests: number;
+  ok: number;
+  failed: number;
+  /** Arrivals dropped in this second (open loop at maxInFlight), by scheduled time. */
+  dropped: number;
+  outputTokens: number;
+  /** p50 / p99 in ms of successful requests ending this second (null when none). */
+  ttft: { p50: number; p99: number } | null;
+  e2e: { p50: number; p99: number } | null;
+  /** The interval histograms (HdrHistogram V2 base64, µs), mergeable across shards. */
+  histograms: Record<TimeseriesMetric, string>;
+}
+
+interface Bucket {
+  second: number;
+  requests: number;
+  ok: number;
+  failed: number;
+  dropped: number;
+  outputTokens: number;
+  hist: Record<TimeseriesMetric, Histogram> | null;
+}
+
+// A bucket stays open this many seconds after a later one appears: results reach the recorder in
+// end-time order only approximately (a slow callback can deliver a result a little late).
+const OPEN_SECONDS = 2;
+
+/**
+ * Timeseries keeps per-second counts and small interval histograms for one group. Memory is
+ * bounded by the run length in seconds (a few hundred bytes a second once a bucket is closed and
+ * encoded), never by the number of requests; live histograms are pooled and reused.
+ */
+export class Timeseries {
+  private readonly open = new Map<number, Bucket>();
+  private readonly closed: TimeseriesPoint[] = [];
+  private readonly pool: Record<TimeseriesMetric, Histogram>[] = [];
+  private latest = -1;
+
+  /** add folds in a measured result, by its end second. */
+  add(r: RequestResult): void {
+    const b = this.bucket(Math.floor(r.endAtMs / 1000));
+    b.requests++;
+    if (r.errorKind !== null) {
+      b.failed++;
+      return;
+    }
+    b.ok++;
+    b.outputTokens += r.outputTokens;
+    const ttft = ttftMs(r);
+    b.hist ??= this.pool.pop() ?? fresh();
+    if (ttft !== null) recordMs(b.hist.ttft, ttft);
+    recordMs(b.hist.e2e, e2eMs(r));
+  }
+
+  /** addDropped counts an arrival that was never sent, by its scheduled second. */
+  addDropped(scheduledAtMs: number): void {
+    this.bucket(Math.floor(scheduledAtMs / 1000)).dropped++;
+  }
+
+  /** points closes every bucket and returns the series in time order (call once, at the end). */
+  points(): TimeseriesPoint[] {
+    for (const b of [...this.open.values()]) this.close(b);
+    return this.closed.sort((a, b) => a.second - b.second);
+  }
+
+  private bucket(second: number): Bucket {
+    let b = this.open.get(second);
+    if (!b) {
+      b = { second, requests: 0, ok: 0, failed: 0, dropped: 0, outputTokens: 0, hist: null };
+      this.open.set(second, b);
+    }
+    if (second > this.latest) {
+      this.latest = second;
+      for (const old of [...this.open.values()]) if (old.second < second - OPEN_SECONDS) this.close(old);
+    }
+    return b;
+  }
+
+  private close(b: Bucket): void {
+    this.open.delete(b.second);
+    const h = b.hist;
+    const pct = (x: Histogram) => (x.totalCount ? { p50: usToMs(x.getValueAtPercentile(50)), p99: usToMs(x.getValueAtPercentile(99)) } : null);
+    this.closed.push({
+      second: b.second,
+      requests: b.requests,
+      ok: b.ok,
+      failed: b.failed,
+      dropped: b.dropped,
+      outputTokens: b.outputTokens,
+      ttft: h ? pct(h.ttft) : null,
+      e2e: h ? pct(h.e2e) : null,
+      histograms: h ? { ttft: encodeHistogram(h.ttft), e2e: encodeHistogram(h.e2e) } : { ttft: '', e2e: '' },
+    });
+    if (h) {
+      h.ttft.reset();
+      h.e2e.reset();
+      this.pool.push(h);
+    }
+  }
+}
+
+function fresh(): Record<TimeseriesMetric, Histogram> {
+  return Object.fromEntries(TIMESERIES_METRICS.map((m) => [m, newHistogram()])) as Record<TimeseriesMetric, Histogram>;
+}
