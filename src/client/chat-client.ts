@@ -1,10 +1,10 @@
-import type { Dispatcher } from 'undici';
 import type { Clock } from '../metrics/clock.js';
 import type { ErrorKind, RequestPhase, RequestResult } from '../metrics/request-result.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage, ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
+import type { Lease, Transport } from './transport.js';
 
 /** Endpoint is a target resolved for sending: where, as whom, with what extras. */
 export interface Endpoint {
@@ -41,7 +41,7 @@ export interface ChatCall {
 
 /** ClientDeps are the effects a client needs, injected so tests can supply their own. */
 export interface ClientDeps {
-  dispatcher: Dispatcher;
+  transport: Transport;
   clock: Clock;
   tokenizer: Tokenizer;
   adapter: ProtocolAdapter;
@@ -141,9 +141,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       ttftTimer = undefined;
     };
 
+    let lease: Lease | undefined;
     try {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
-      const res = await deps.dispatcher.request({
+      lease = deps.transport.lease(origin);
+      const res = await lease.dispatcher.request({
         origin,
         path,
         method: 'POST',
@@ -153,6 +155,13 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       });
       r.headersAtMs = clock.now();
       r.status = res.statusCode;
+      const timing = lease.takeConnectTiming();
+      if (timing) {
+        r.connection = 'new';
+        r.dnsMs = timing.dnsMs;
+        r.tcpMs = timing.tcpMs;
+        r.tlsMs = timing.tlsMs;
+      } else r.connection = 'reused';
 
       if (res.statusCode < 200 || res.statusCode >= 300) {
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
@@ -214,6 +223,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       else fail(errorKindForError(err), describeError(err));
     } finally {
       r.endAtMs = clock.now();
+      lease?.release();
       clearTimeout(totalTimer);
       if (ttftTimer) clearTimeout(ttftTimer);
       inFlight.delete(controller);

@@ -1,27 +1,131 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Client, buildConnector, type Dispatcher } from 'undici';
 
-/** TransportOptions tune the pooled keep-alive connections every target shares. */
-export interface TransportOptions {
-  /** TCP (+TLS) connect timeout in ms. */
-  connectTimeoutMs: number;
-  /** Max sockets per origin; the closed loop's concurrency is a natural choice. Unlimited when absent. */
-  connectionsPerOrigin?: number;
+/** ConnectTiming is what opening one connection cost, in ms. */
+export interface ConnectTiming {
+  /** DNS lookup; null when the host was an IP literal (no lookup happened). */
+  dnsMs: number | null;
+  /** TCP three-way handshake. */
+  tcpMs: number;
+  /** TLS handshake; null for plain http. */
+  tlsMs: number | null;
 }
 
 /**
- * transport makes the undici Agent a run sends through: one keep-alive pool per origin, so
- * handshakes are paid once per connection rather than inside every request's TTFT.
- * undici's own header/body timeouts are switched off: the client enforces first-token and total
- * timeouts itself, so that each maps to its own error kind.
+ * Lease is exclusive use of one connection (an undici Client with pipelining 1) for one request.
+ * Exclusivity is what makes connection timing attributable: if the connection was opened during
+ * the lease, this request paid for the handshake, and no other.
  */
-export function transport(opts: TransportOptions): Dispatcher {
-  return new Agent({
-    connect: { timeout: opts.connectTimeoutMs },
-    connections: opts.connectionsPerOrigin ?? null,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    pipelining: 1,
-  });
+export interface Lease {
+  readonly dispatcher: Dispatcher;
+  /** The handshake this lease's connection went through since it was leased, or null if it was reused. */
+  takeConnectTiming(): ConnectTiming | null;
+  /** Give the connection back (reuse) or close it (fresh). */
+  release(): void;
+}
+
+/** Transport hands out connections per origin. */
+export interface Transport {
+  lease(origin: string): Lease;
+  close(): Promise<void>;
+}
+
+/** TransportOptions configure connection handling for a run. */
+export interface TransportOptions {
+  /** TCP (+TLS) connect timeout in ms. */
+  connectTimeoutMs: number;
+  /**
+   * reuse (default): keep-alive connections, pooled per origin, so handshakes are paid once per
+   * connection. fresh: a new connection for every request, so DNS/TCP/TLS land inside TTFT —
+   * what some tools do by accident, here a labelled choice.
+   */
+  connection?: 'reuse' | 'fresh';
+}
+
+interface Slot {
+  client: Client;
+  timing: ConnectTiming | null;
+}
+
+/**
+ * transport makes the connection pool a run sends through. It is a pool of single-connection
+ * undici Clients rather than undici's own Pool, because a Pool does not say which request opened
+ * which connection. undici's header/body timeouts are off: the client enforces first-token and
+ * total timeouts itself, each with its own error kind.
+ */
+export function transport(opts: TransportOptions): Transport {
+  const fresh = opts.connection === 'fresh';
+  const idle = new Map<string, Slot[]>();
+  const all = new Set<Client>();
+  let closed = false;
+
+  const open = (origin: string): Slot => {
+    const slot: Slot = { client: undefined as unknown as Client, timing: null };
+    const base = buildConnector({ timeout: opts.connectTimeoutMs });
+    slot.client = new Client(origin, {
+      connect: (o, cb) => {
+        const t0 = performance.now();
+        let tLookup: number | null = null;
+        let tConnect: number | null = null;
+        const socket = (base as unknown as (o: buildConnector.Options, cb: buildConnector.Callback) => Socket)(o, (err, sock) => {
+          if (!err) {
+            const tEnd = performance.now();
+            const tcpStart = tLookup ?? t0;
+            const tcpEnd = tConnect ?? tEnd;
+            slot.timing = {
+              dnsMs: tLookup === null ? null : tLookup - t0,
+              tcpMs: tcpEnd - tcpStart,
+              tlsMs: o.protocol === 'https:' ? tEnd - tcpEnd : null,
+            };
+          }
+          (cb as (...a: unknown[]) => void)(err, sock);
+        });
+        socket.once('lookup', () => (tLookup = performance.now()));
+        socket.once('connect', () => (tConnect = performance.now()));
+      },
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    all.add(slot.client);
+    return slot;
+  };
+
+  return {
+    lease(origin) {
+      if (closed) throw new Error('transport is closed');
+      const slot = (!fresh && idle.get(origin)?.pop()) || open(origin);
+      slot.timing = null;
+      let released = false;
+      return {
+        dispatcher: slot.client,
+        takeConnectTiming() {
+          const t = slot.timing;
+          slot.timing = null;
+          return t;
+        },
+        release() {
+          if (released) return;
+          released = true;
+          if (fresh || closed || slot.client.destroyed || slot.client.closed) {
+            all.delete(slot.client);
+            void slot.client.close().catch(() => undefined);
+            return;
+          }
+          let list = idle.get(origin);
+          if (!list) idle.set(origin, (list = []));
+          list.push(slot);
+        },
+      };
+    },
+    async close() {
+      closed = true;
+      idle.clear();
+      await Promise.all([...all].map((c) => c.destroy().catch(() => undefined)));
+      all.clear();
+    },
+  };
 }

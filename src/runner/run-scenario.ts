@@ -1,7 +1,6 @@
-import type { Dispatcher } from 'undici';
 import { chatClient, type Hit } from '../client/chat-client.js';
 import { openaiChat } from '../client/openai-chat.js';
-import { transport } from '../client/transport.js';
+import { transport, type Transport } from '../client/transport.js';
 import type { LoopStopReason } from '../load/arrival.js';
 import { loadModelOf, runLoad } from '../load/load-model.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
@@ -33,7 +32,7 @@ export interface RunDeps {
   /** Hard stop (second Ctrl-C): in-flight requests are aborted and recorded as `aborted`. */
   hardStop?: AbortSignal;
   clock?: Clock;
-  dispatcher?: Dispatcher;
+  transport?: Transport;
 }
 
 const STOP_REASONS: Record<LoopStopReason, string> = {
@@ -54,7 +53,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   const model = loadModelOf(s.load);
   if (model === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock);
-  const dispatcher = deps.dispatcher ?? transport({ connectTimeoutMs: s.timeouts.connect });
+  const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
   const recorder = new Recorder();
   const monitor = new GeneratorMonitor();
   const tok = tokenizer(s.workload.encoding);
@@ -71,7 +70,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
         const ep = endpoints[i]!;
         recorder.declare(ep);
         const hit: Hit = chatClient(ep, {
-          dispatcher,
+          transport: pool,
           clock,
           tokenizer: tok,
           adapter: openaiChat,
@@ -103,7 +102,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       }),
     );
   } finally {
-    await Promise.all([...mocks.map((m) => m.close()), deps.dispatcher ? Promise.resolve() : dispatcher.close()]);
+    await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
   }
   const generator = monitor.stop(recorder.dispatchLag());
   const endedAtMs = clock.now();

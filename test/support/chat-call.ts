@@ -19,10 +19,10 @@ export function endpointAt(baseUrl: string, extra: Partial<Endpoint> = {}): Endp
   };
 }
 
-/** clientDeps builds real client effects (undici Agent, monotonic clock, o200k tokenizer); close the dispatcher after. */
+/** clientDeps builds real client effects (connection pool, monotonic clock, o200k tokenizer); close the transport after. */
 export function clientDeps(overrides: Partial<ClientDeps> = {}): ClientDeps {
   return {
-    dispatcher: transport({ connectTimeoutMs: 2_000 }),
+    transport: transport({ connectTimeoutMs: 2_000 }),
     clock: monotonicClock(),
     tokenizer: tokenizer('o200k_base'),
     adapter: openaiChat,

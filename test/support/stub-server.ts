@@ -74,3 +74,19 @@ export function jsonError(res: ServerResponse, status: number, message: string, 
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
+
+/**
+ * streamCompletion writes a well-formed streamed completion: role chunk, one chunk per token,
+ * the finish chunk, a usage chunk (unless `usage` is false) and [DONE].
+ */
+export function streamCompletion(res: ServerResponse, tokens: readonly string[], opts: { usage?: boolean; promptTokens?: number } = {}): void {
+  sseHeaders(res);
+  sseData(res, contentChunk('', null, 'assistant'));
+  for (const t of tokens) sseData(res, contentChunk(t));
+  sseData(res, contentChunk(undefined, 'stop'));
+  if (opts.usage !== false) {
+    const prompt = opts.promptTokens ?? 1;
+    sseData(res, { id: 'chatcmpl-stub', object: 'chat.completion.chunk', created: 0, model: 'stub', choices: [], usage: { prompt_tokens: prompt, completion_tokens: tokens.length, total_tokens: prompt + tokens.length } });
+  }
+  res.end('data: [DONE]\n\n');
+}

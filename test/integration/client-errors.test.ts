@@ -1,0 +1,276 @@
+import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatClient, type ChatCall, type ClientDeps, type Endpoint } from '../../src/client/chat-client.js';
+import { ERROR_KINDS, type RequestResult } from '../../src/metrics/request-result.js';
+import { startMockServer, type MockServer } from '../../src/mock/server.js';
+import { tokenizer } from '../../src/workload/tokenizer.js';
+import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
+import { contentChunk, jsonError, sseData, sseHeaders, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+
+// Failure is data: each misbehaving server below must turn into one RequestResult with the right
+// errorKind, and hit() must resolve every time. One stub server routes on the first path segment,
+// so each case is a baseUrl such as http://127.0.0.1:<port>/http429/v1.
+
+const API_KEY = 'sk-test-5ecret-abc123';
+const CONTENT = ['Hello', ' there', ',', ' general', ' Kenobi', '.'];
+
+type Behaviour = (res: ServerResponse, headers: Record<string, string | string[] | undefined>) => void;
+
+const behaviours: Record<string, Behaviour> = {
+  ok: (res) => streamCompletion(res, CONTENT),
+  http429: (res) => jsonError(res, 429, 'Rate limit reached for requests per min (RPM): Limit 3, Used 3.', 'requests', 'rate_limit_exceeded'),
+  http500: (res) => jsonError(res, 500, 'The server had an error while processing your request.', 'server_error'),
+  http401: (res) => jsonError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'),
+  // Like OpenAI: the 401 message quotes the key it was given — which must never reach our results.
+  echoKey: (res, headers) => {
+    const key = String(headers.authorization ?? '').replace(/^Bearer /, '');
+    jsonError(res, 401, `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key');
+  },
+  streamError: (res) => {
+    sseHeaders(res);
+    sseData(res, contentChunk('', null, 'assistant'));
+    sseData(res, contentChunk('Hel'));
+    sseData(res, { error: { message: 'The model is overloaded, please retry.', type: 'server_error', param: null, code: null } });
+    res.end();
+  },
+  garbage: (res) => {
+    sseHeaders(res);
+    sseData(res, contentChunk('', null, 'assistant'));
+    res.end('data: {this is not json\n\n');
+  },
+  truncated: (res) => {
+    sseHeaders(res);
+    sseData(res, contentChunk('', null, 'assistant'));
+    sseData(res, contentChunk('Hello'));
+    res.end(); // no finish_reason, no [DONE]
+  },
+  stallBeforeToken: (res) => {
+    sseHeaders(res);
+    sseData(res, contentChunk('', null, 'assistant'));
+    // …and nothing more: the socket stays open until the stub is closed.
+  },
+  stallAfterToken: (res) => {
+    sseHeaders(res);
+    sseData(res, contentChunk('', null, 'assistant'));
+    sseData(res, contentChunk('Hello'));
+  },
+  reset: (res) => {
+    sseHeaders(res);
+    sseData(res, contentChunk('', null, 'assistant'));
+    sseData(res, contentChunk('Hello'));
+    setTimeout(() => res.socket?.destroy(), 20);
+  },
+  noUsage: (res) => streamCompletion(res, CONTENT, { usage: false }),
+  roleOnly: (res) => {
+    sseHeaders(res);
+    sseData(res, contentChunk('', null, 'assistant'));
+    sseData(res, contentChunk(undefined, 'stop'));
+    res.end('data: [DONE]\n\n');
+  },
+  nonStreamGarbage: (res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('<html>502 Bad Gateway</html>');
+  },
+  nonStreamError: (res) => {
+    const text = JSON.stringify({ error: { message: 'Content filtered.', type: 'invalid_request_error', param: null, code: 'content_filter' } });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(text);
+  },
+};
+
+describe('chat client error kinds', () => {
+  let stub: StubServer;
+  let mock: MockServer;
+  let refusedUrl: string;
+  let deps: ClientDeps;
+
+  beforeAll(async () => {
+    stub = await startStubServer((req, res) => {
+      const route = (req.url ?? '').split('/')[1] ?? '';
+      const behave = behaviours[route];
+      if (behave) behave(res, req.headers);
+      else jsonError(res, 404, `no behaviour ${route}`);
+    });
+    mock = await startMockServer({ profile: { rttMs: 0, ttftMs: 2, itlMs: 1 } });
+    // A port that was listening a moment ago and is now closed: connections are refused.
+    const gone = await startStubServer(() => undefined);
+    refusedUrl = gone.baseUrl;
+    await gone.close();
+    deps = clientDeps({ firstTokenTimeoutMs: 5_000, totalTimeoutMs: 10_000 });
+  });
+
+  afterAll(async () => {
+    await deps?.transport.close();
+    await Promise.all([stub?.close(), mock?.close()]);
+  });
+
+  const at = (route: string) => `${stub.baseUrl.replace(/\/v1$/, '')}/${route}/v1`;
+
+  /** send makes one call and checks that hit() resolved (a hit never throws). */
+  async function send(baseUrl: string, opts: { deps?: Partial<ClientDeps>; endpoint?: Partial<Endpoint>; call?: Partial<ChatCall> } = {}): Promise<RequestResult> {
+    const d = { ...deps, ...opts.deps };
+    const hit = chatClient(endpointAt(baseUrl, opts.endpoint), d);
+    const [settled] = await Promise.allSettled([hit(chatCall(d, opts.call))]);
+    expect(settled.status, 'hit() must resolve, never reject').toBe('fulfilled');
+    const r = (settled as PromiseFulfilledResult<RequestResult>).value;
+    expect(r.errorKind === null || ERROR_KINDS.includes(r.errorKind)).toBe(true);
+    expect(r.endAtMs).toBeGreaterThanOrEqual(r.sentAtMs);
+    return r;
+  }
+
+  it('succeeds on a well-formed stream (baseline for the cases below)', async () => {
+    const r = await send(at('ok'));
+    expect(r.errorKind).toBeNull();
+    expect(r.errorMessage).toBe('');
+    expect(r.status).toBe(200);
+    expect(r.contentDeltas).toBe(CONTENT.length);
+    expect(r.outputTokens).toBe(CONTENT.length);
+    expect(r.tokenSource).toBe('usage');
+    expect(r.finishReason).toBe('stop');
+  });
+
+  it('connection refused → connect_error', async () => {
+    const r = await send(refusedUrl);
+    expect(r.errorKind).toBe('connect_error');
+    expect(r.status).toBe(0);
+    expect(r.headersAtMs).toBeNull();
+    expect(r.firstTokenAtMs).toBeNull();
+    expect(r.errorMessage).toMatch(/ECONNREFUSED/);
+  });
+
+  it('HTTP 429 → http_429, with the server message', async () => {
+    const r = await send(at('http429'));
+    expect(r.errorKind).toBe('http_429');
+    expect(r.status).toBe(429);
+    expect(r.errorMessage).toContain('Rate limit reached for requests per min');
+    expect(r.headersAtMs).not.toBeNull();
+    expect(r.firstTokenAtMs).toBeNull();
+  });
+
+  it('HTTP 500 → http_5xx', async () => {
+    const r = await send(at('http500'));
+    expect(r.errorKind).toBe('http_5xx');
+    expect(r.status).toBe(500);
+    expect(r.errorMessage).toContain('The server had an error');
+  });
+
+  it('HTTP 401 → http_4xx', async () => {
+    const r = await send(at('http401'));
+    expect(r.errorKind).toBe('http_4xx');
+    expect(r.status).toBe(401);
+    expect(r.errorMessage).toContain('Incorrect API key provided');
+  });
+
+  it('the mock rejecting a bad request (400) → http_4xx with its message', async () => {
+    const r = await send(mock.baseUrl, { call: { maxTokens: 0 } });
+    expect(r.errorKind).toBe('http_4xx');
+    expect(r.status).toBe(400);
+    expect(r.errorMessage).toMatch(/max_tokens/);
+  });
+
+  it('scrubs the API key from an error message that echoes it', async () => {
+    const r = await send(at('echoKey'), { endpoint: { headers: { authorization: `Bearer ${API_KEY}` }, secrets: [API_KEY] } });
+    expect(stub.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(r.errorKind).toBe('http_4xx');
+    expect(r.errorMessage).toContain('Incorrect API key provided: ***');
+    expect(r.errorMessage).not.toContain(API_KEY);
+    expect(JSON.stringify(r)).not.toContain(API_KEY);
+  });
+
+  it('an error object inside a 200 stream → stream_error', async () => {
+    const r = await send(at('streamError'));
+    expect(r.errorKind).toBe('stream_error');
+    expect(r.status).toBe(200);
+    expect(r.errorMessage).toContain('The model is overloaded');
+  });
+
+  it('a data line that is not JSON → bad_stream', async () => {
+    const r = await send(at('garbage'));
+    expect(r.errorKind).toBe('bad_stream');
+    expect(r.errorMessage).toMatch(/not JSON/);
+  });
+
+  it('a stream that ends without finish_reason or [DONE] → bad_stream', async () => {
+    const r = await send(at('truncated'));
+    expect(r.errorKind).toBe('bad_stream');
+    expect(r.contentDeltas).toBe(1);
+  });
+
+  it('headers, then silence → ttft_timeout after firstTokenTimeoutMs', async () => {
+    const r = await send(at('stallBeforeToken'), { deps: { firstTokenTimeoutMs: 200, totalTimeoutMs: 5_000 } });
+    expect(r.errorKind).toBe('ttft_timeout');
+    expect(r.status).toBe(200);
+    expect(r.headersAtMs).not.toBeNull();
+    expect(r.firstTokenAtMs).toBeNull();
+    const waited = r.endAtMs - r.sentAtMs;
+    expect(waited).toBeGreaterThanOrEqual(195);
+    expect(waited).toBeLessThan(2_000);
+  });
+
+  it('one token, then silence → total_timeout after totalTimeoutMs', async () => {
+    const r = await send(at('stallAfterToken'), { deps: { firstTokenTimeoutMs: 5_000, totalTimeoutMs: 400 } });
+    expect(r.errorKind).toBe('total_timeout');
+    expect(r.firstTokenAtMs).not.toBeNull();
+    expect(r.contentDeltas).toBe(1);
+    const waited = r.endAtMs - r.sentAtMs;
+    expect(waited).toBeGreaterThanOrEqual(395);
+    expect(waited).toBeLessThan(2_500);
+  });
+
+  it('the server destroying the socket mid-stream → reset', async () => {
+    const r = await send(at('reset'));
+    expect(r.errorKind).toBe('reset');
+    expect(r.status).toBe(200);
+    expect(r.contentDeltas).toBe(1);
+  });
+
+  it('a stream without usage → tokens counted with the tokenizer', async () => {
+    const r = await send(at('noUsage'));
+    expect(r.errorKind).toBeNull();
+    expect(r.tokenSource).toBe('counted');
+    expect(r.outputTokens).toBe(tokenizer('o200k_base').count(CONTENT.join('')));
+    expect(r.inputTokens).toBe(3); // the call's inputTokensCounted, kept when the server says nothing
+  });
+
+  it('a role chunk then [DONE], no content → empty_response', async () => {
+    const r = await send(at('roleOnly'));
+    expect(r.errorKind).toBe('empty_response');
+    expect(r.firstTokenAtMs).toBeNull();
+    expect(r.contentDeltas).toBe(0);
+    expect(r.finishReason).toBe('stop');
+  });
+
+  it('non-streaming: a body that is not JSON → bad_stream; an error object in a 200 → stream_error', async () => {
+    const garbage = await send(at('nonStreamGarbage'), { call: { stream: false } });
+    expect(garbage.errorKind).toBe('bad_stream');
+    expect(garbage.errorMessage).toContain('502 Bad Gateway');
+    const filtered = await send(at('nonStreamError'), { call: { stream: false } });
+    expect(filtered.errorKind).toBe('stream_error');
+    expect(filtered.errorMessage).toContain('Content filtered.');
+  });
+
+  it('non-streaming success on the mock: TTFT ≈ E2E (the first token is seen with the whole body), usage counted', async () => {
+    const r = await send(mock.baseUrl, { call: { stream: false, maxTokens: 5 } });
+    expect(r.errorKind).toBeNull();
+    expect(r.firstTokenAtMs).not.toBeNull();
+    expect(r.endAtMs - r.firstTokenAtMs!).toBeGreaterThanOrEqual(0);
+    expect(r.endAtMs - r.firstTokenAtMs!).toBeLessThan(1);
+    expect(r.contentDeltas).toBe(1);
+    expect(r.itlMs).toEqual([]);
+    expect(r.outputTokens).toBe(5);
+    expect(r.tokenSource).toBe('usage');
+    expect(r.finishReason).toBe('length');
+  });
+
+  it('a hard stop aborts the request in flight → aborted', async () => {
+    const hardStop = new AbortController();
+    const pending = send(at('stallBeforeToken'), { deps: { hardStop: hardStop.signal } });
+    setTimeout(() => hardStop.abort(), 100);
+    const r = await pending;
+    expect(r.errorKind).toBe('aborted');
+    // Once stopped, a new call is not even sent.
+    const after = await send(at('ok'), { deps: { hardStop: hardStop.signal } });
+    expect(after.errorKind).toBe('aborted');
+    expect(after.headersAtMs).toBeNull();
+  });
+});

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** ROOT is the package root; the CLI runs from here, as `npm start` would. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+/** CLI_MAIN is the built entry point (`bakeoff` in package.json's bin). */
+export const CLI_MAIN = resolve(ROOT, 'dist/cli/main.js');
+
+/** CliRun is a spawned `bakeoff` process with its output collected as it arrives. */
+export interface CliRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process exits (it is killed after `timeoutMs`). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/**
+ * startCli spawns `node dist/cli/main.js ...args` with no shell, so signals reach the CLI itself.
+ * Every run is bounded: after `timeoutMs` the process is killed and the test sees a null code.
+ */
+export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliRun {
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    cwd: ROOT,
+    env: opts.env ?? cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((done) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      done({ code, signal, stdout: out, stderr: err });
+    });
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** runCli runs the CLI to completion. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+  return startCli(args, opts).exited;
+}
+
+/** cliEnv is the test process's environment without anything that could change the CLI's behaviour. */
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BAKEOFF_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** waitFor polls `read()` until it matches, at most `timeoutMs`; returns the match. */
+export async function waitFor(read: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = read().match(pattern);
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${pattern}; got:\n${read()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
