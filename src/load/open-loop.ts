@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../metrics/clock.js';
 import type { RequestPhase } from '../metrics/request-result.js';
 import type { Pacer } from './arrivals.js';
@@ -28,9 +28,10 @@ export interface OpenLoopOptions {
   onDropped: (phase: RequestPhase, scheduledAtMs: number) => void;
 }
 
-// Timers fire no earlier than asked and typically ≤1 ms late; waking this much early and then
-// issuing every arrival already due keeps dispatch lag small without spinning the CPU.
-const EARLY_WAKE_MS = 1;
+// Node's timers have millisecond granularity and can fire a fractional delay slightly early; the
+// loop sleeps until about this long before an arrival, then yields with setImmediate until it is
+// due. An arrival is never sent before its scheduled time.
+const SPIN_MS = 1.5;
 
 /**
  * runOpenLoop sends requests at the times the pacer schedules, whether or not earlier ones have
@@ -86,16 +87,16 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
 
   let offset = o.pacer.next();
   outer: while (offset !== null) {
-    const due = startMs + offset;
-    const wait = due - clock.now() - EARLY_WAKE_MS;
-    if (wait > 0) await sleep(wait, undefined, { signal: o.stop }).catch(() => undefined);
+    const wait = startMs + offset - clock.now();
+    if (wait > SPIN_MS) await sleep(wait - SPIN_MS, undefined, { signal: o.stop }).catch(() => undefined);
+    else if (wait > 0) await yieldToLoop();
     if (o.stop.aborted) {
       reason = 'interrupted';
       break;
     }
-    // Issue everything already due (at high rates several arrivals share one timer tick).
+    // Issue everything now due (at high rates several arrivals share one wake-up).
     const now = clock.now();
-    while (offset !== null && startMs + offset <= now + EARLY_WAKE_MS) {
+    while (offset !== null && startMs + offset <= now) {
       if (!arrive(startMs + offset)) break outer;
       offset = o.pacer.next();
     }

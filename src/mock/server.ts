@@ -209,10 +209,18 @@ function chatCompletion(ctx: Ctx, raw: string, res: ServerResponse): void {
     closed = true;
     if (timer) clearTimeout(timer);
   });
+  // Fire fn at `when` (performance.now() time), never early: Node's ms timers can fire a
+  // fractionally-delayed callback up to ~1 ms before its time, so re-check on wake and cover the
+  // last sub-millisecond with setImmediate.
   const at = (when: number, fn: () => void) => {
-    timer = setTimeout(() => {
-      if (!closed) fn();
-    }, Math.max(0, when - performance.now()));
+    const fire = () => {
+      if (closed) return;
+      const rem = when - performance.now();
+      if (rem >= 1) timer = setTimeout(fire, Math.floor(rem));
+      else if (rem > 0) setImmediate(fire);
+      else fn();
+    };
+    fire();
   };
 
   if (!parsed.stream) {

@@ -49,7 +49,9 @@ const STOP_REASONS: Record<LoopStopReason, string> = {
  */
 export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummary> {
   const clock = deps.clock ?? monotonicClock();
-  const stop = deps.stop ?? new AbortController().signal;
+  // A hard stop also ends the load loops: a run that only aborts in-flight requests would spin
+  // issuing requests that fail at once.
+  const stop = deps.hardStop ? AbortSignal.any([deps.stop ?? new AbortController().signal, deps.hardStop]) : (deps.stop ?? new AbortController().signal);
   const model = loadModelOf(s.load);
   if (model === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock);

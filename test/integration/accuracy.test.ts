@@ -13,13 +13,9 @@ import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
 // TTFT p50 carries the tight tolerance (within 2 ms of the injected value); loopback, the 1 ms
 // timer granularity and JSON encoding are all the slack there is.
 //
-// KNOWN BUG (src/mock/server.ts, `at()`): it arms `setTimeout(fn, when - performance.now())` with a
-// fractional delay, and Node's timers (libuv's integer-millisecond clock) can fire such a timer up to
-// ~1 ms before `when`. Tokens then leave the mock early, and the client measures a TTFT *below* the
-// injected ttftMs — impossible for a correct server, since the client's clock starts before the
-// server's. Until it is fixed, the lower bounds below allow MOCK_EARLY_MS, and the strict check is
-// the `it.fails` at the end of this file (which starts failing, i.e. passing, once the mock is fixed).
-const MOCK_EARLY_MS = 1.5;
+// The mock never sends a token before its time (src/mock/server.ts `at()` re-checks on wake), and
+// the client's clock starts before the server's, so no measurement may fall below the injected value.
+const MOCK_EARLY_MS = 0;
 
 const TTFT_MS = 100;
 const ITL_MS = 5;
@@ -125,9 +121,7 @@ describe('measurement accuracy against the mock', () => {
     expect(g.metrics.e2e.p50).toBeLessThanOrEqual(expected + E2E_MS - TTFT_MS + 5);
   });
 
-  // Fails while the mock sends tokens early (see KNOWN BUG above): some TTFTs come out below the
-  // injected latency, by up to ~1 ms.
-  it.fails('never measures a TTFT below the injected latency, and TTFT p50 ≥ injected', () => {
+  it('never measures a TTFT below the injected latency, and TTFT p50 ≥ injected', () => {
     expect(samples.direct).toHaveLength(REQUESTS);
     expect(samples.withRtt).toHaveLength(24);
     const p50 = [...samples.direct].sort((a, b) => a - b)[REQUESTS / 2 - 1]!;
