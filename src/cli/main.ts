@@ -41,7 +41,8 @@ program
   .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
   .option('-o, --out <dir>', 'write results here instead of results/<run-id>/')
   .option('-q, --quiet', 'no live progress line')
-  .action(async (file: string, opts: { out?: string; quiet?: boolean }) => {
+  .option('--sweep [levels]', 'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)')
+  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: boolean | string }) => {
     exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
   });
 
@@ -64,6 +65,7 @@ program
   .option('--itl-ms <ms|json>', 'gap between tokens (ms, or a JSON distribution)')
   .option('--output-tokens <n|json>', 'natural completion length (default: run to max_tokens)')
   .option('--seed <n>', 'seed of the latency draws')
+  .option('--slots <n>', 'requests served at once; more wait in line (default: unlimited)')
   .addOption(new Option('--model <id...>', 'model ids listed by GET /v1/models').default(['mock-model']))
   .action(async (opts) => {
     const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));

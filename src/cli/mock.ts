@@ -12,6 +12,7 @@ export interface MockCommandOptions {
   itlMs?: string;
   outputTokens?: string;
   seed?: string;
+  slots?: string;
   model: string[];
 }
 
@@ -38,6 +39,7 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
     }
   }
   if (opts.seed !== undefined) raw.seed = Number(opts.seed);
+  if (opts.slots !== undefined) raw.slots = Number(opts.slots);
   const parsed = mockProfileSchema.safeParse(raw);
   if (!parsed.success) for (const i of parsed.error.issues) problems.push(`${formatPath(i.path)}: ${i.message}`);
   if (problems.length || !parsed.success) throw new CliError(ExitCode.InvalidInput, `invalid mock options:\n  ${problems.join('\n  ')}`);

@@ -7,14 +7,17 @@ import { requestsCsvWriter } from '../report/requests-csv.js';
 import { ensureDir, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario } from '../scenario/plan.js';
-import { ExitCode } from './exit-codes.js';
-import type { Io } from './io.js';
+import { CliError, ExitCode } from './exit-codes.js';
 import { invalidInput } from './problems.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { Io } from './io.js';
 import { Progress } from './progress.js';
 
 export interface RunCommandOptions {
   out?: string;
   quiet?: boolean;
+  /** true: sweep as the scenario's sweep block says; a string: "rate=5,10,20" or "concurrency=1,2,4". */
+  sweep?: boolean | string;
 }
 
 /** Signals are the stop requests a run listens to (wired to SIGINT/SIGTERM by main). */
@@ -29,7 +32,9 @@ export interface Signals {
  * measured and exits 130.
  */
 export async function runCommand(file: string, opts: RunCommandOptions, io: Io, signals: Signals): Promise<ExitCode> {
-  const { scenario, trace } = await loadInputs(file);
+  const inputs = await loadInputs(file);
+  const trace = inputs.trace;
+  const scenario = opts.sweep === undefined ? inputs.scenario : withSweep(inputs.scenario, opts.sweep);
   const keys = missingKeys(scenario, io.env);
   if (keys.length) throw invalidInput(file, keys);
 
@@ -60,6 +65,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
       ...(trace ? { trace } : {}),
       stop: signals.stop,
       hardStop: signals.hardStop,
+      onStep: (step) => io.err(`sweep level ${step}`),
       onResult: (r) => {
         rows.write(r);
         progress.onResult(r);
@@ -74,4 +80,28 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   io.out(consoleTable(summary));
   io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
   return summary.status === 'interrupted' ? ExitCode.Interrupted : ExitCode.Ok;
+}
+
+/** withSweep applies --sweep to a scenario: as its sweep block says, or with levels from the flag. */
+export function withSweep(s: Scenario, flag: boolean | string): Scenario {
+  if (flag === true) {
+    if (!s.sweep) throw new CliError(ExitCode.InvalidInput, '--sweep: the scenario has no sweep: block; give levels, e.g. --sweep rate=5,10,20,40 or --sweep concurrency=1,2,4,8');
+    return s;
+  }
+  const m = /^(rate|concurrency)=([0-9.,\s]+)$/.exec(String(flag).trim());
+  const values = m ? m[2]!.split(',').map((x) => Number(x.trim())) : [];
+  if (!m || values.some((v) => !Number.isFinite(v) || v <= 0))
+    throw new CliError(ExitCode.InvalidInput, `--sweep: ${JSON.stringify(flag)} is not a sweep; write e.g. --sweep rate=5,10,20,40 or --sweep concurrency=1,2,4,8`);
+  if (s.load.trace) throw new CliError(ExitCode.InvalidInput, '--sweep: cannot step a trace replay; sweep a rate or a concurrency instead');
+  const over = m[1] as 'rate' | 'concurrency';
+  return {
+    ...s,
+    sweep: {
+      over,
+      values: over === 'concurrency' ? values.map((v) => Math.max(1, Math.round(v))) : values,
+      slo: s.sweep?.slo ?? ['errorRate < 1%'],
+      stopAfterKnee: s.sweep?.stopAfterKnee ?? true,
+      ...(s.sweep?.stepDuration !== undefined ? { stepDuration: s.sweep.stepDuration } : {}),
+    },
+  };
 }

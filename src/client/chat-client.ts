@@ -28,6 +28,8 @@ export interface ChatCall {
   phase: RequestPhase;
   workload: string;
   turn: number;
+  /** Sweep level label ('' or absent outside a sweep). */
+  step?: string;
   scheduledAtMs: number;
   /** Time the call waited for an in-flight slot before it could be sent (0 if none). */
   queuedMs?: number;
@@ -83,6 +85,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       model: endpoint.model,
       workload: call.workload,
       turn: call.turn,
+      step: call.step ?? '',
       scheduledAtMs: call.scheduledAtMs,
       sentAtMs: 0,
       queuedMs: call.queuedMs ?? 0,

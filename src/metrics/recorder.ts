@@ -21,6 +21,8 @@ export interface GroupLabels {
   region: string;
   provider: string;
   model: string;
+  /** Sweep level ('' outside a sweep). */
+  step?: string;
 }
 
 /**
@@ -130,7 +132,7 @@ export class Recorder {
   private ensure(key: string, labels: GroupLabels): GroupAccumulator {
     let g = this.groups.get(key);
     if (!g) {
-      g = newGroup(key, { target: labels.target, region: labels.region, provider: labels.provider, model: labels.model });
+      g = newGroup(key, { target: labels.target, region: labels.region, provider: labels.provider, model: labels.model, step: labels.step ?? '' });
       this.groups.set(key, g);
     }
     return g;
@@ -139,7 +141,7 @@ export class Recorder {
 
 /** groupKey names the group a result belongs to. */
 export function groupKey(labels: GroupLabels): string {
-  return labels.target;
+  return labels.step ? `${labels.target}@${labels.step}` : labels.target;
 }
 
 /** newGroup makes an empty accumulator (also used to pre-create groups so idle targets still report). */

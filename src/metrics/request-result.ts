@@ -18,6 +18,8 @@ export interface RequestResult {
   workload: string;
   /** Turn index within a conversation (0 for single-turn workloads). */
   turn: number;
+  /** Capacity-sweep level this request belongs to (e.g. "rate=20"); '' outside a sweep. */
+  step: string;
   /** When the load model wanted the request to start (closed loop: equal to sentAtMs). */
   scheduledAtMs: number;
   /** When the request was handed to the transport. */

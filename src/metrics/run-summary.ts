@@ -4,6 +4,7 @@ import type { LatencyMetric } from './metric-names.js';
 import type { GeneratorHealth } from './generator-health.js';
 import type { GroupLabels } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
+import type { SweepSummary } from '../analysis/sweep-verdict.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
 export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 1 } as const;
@@ -32,6 +33,8 @@ export interface RunSummary {
   warmupRequests: number;
   groups: GroupSummary[];
   generator: GeneratorHealth;
+  /** Capacity sweep: each level's SLO verdict per target, and each target's knee. */
+  sweep?: SweepSummary;
   histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; encoding: string };
 }
 

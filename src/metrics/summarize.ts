@@ -17,6 +17,7 @@ export interface RunMeta {
   stopReason: string;
   scenario: unknown;
   generator: GeneratorHealth;
+  sweep?: RunSummary['sweep'];
 }
 
 /** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
@@ -34,8 +35,9 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     loadModel: meta.loadModel,
     scenario: meta.scenario,
     warmupRequests: recorder.warmupRequests,
-    groups: [...recorder.groups.values()].map(summarizeGroup),
+    groups: [...recorder.groups.values()].map((g) => summarizeGroup(g)),
     generator: meta.generator,
+    ...(meta.sweep ? { sweep: meta.sweep } : {}),
     histogram: {
       unit: 'us',
       lowestDiscernible: HISTOGRAM_RANGE.lowestDiscernibleUs,
@@ -47,7 +49,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
 }
 
 /** summarizeGroup turns one accumulator into its summary. */
-export function summarizeGroup(g: GroupAccumulator): GroupSummary {
+export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean } = { timeseries: true }): GroupSummary {
   const failed = g.requests - g.ok;
   const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
   const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
@@ -74,7 +76,8 @@ export function summarizeGroup(g: GroupAccumulator): GroupSummary {
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
     metrics: mapMetrics((m) => latencyStats(g.histograms[m])),
     histograms: mapMetrics((m) => encodeHistogram(g.histograms[m])),
-    timeseries: g.timeseries.points(),
+    // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
+    timeseries: opts.timeseries ? g.timeseries.points() : [],
   };
 }
 

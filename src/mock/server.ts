@@ -51,6 +51,9 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     models: opts.models ?? ['mock-model'],
     defaultMaxTokens: opts.defaultMaxTokens ?? 256,
     completions: 0,
+    slots: profile.slots ?? Infinity,
+    active: 0,
+    waiting: [],
     seq: 0,
   };
   const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => handle(ctx, req, res));
@@ -78,6 +81,10 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
 }
 
 interface Ctx {
+  /** Requests served at once (the server's batch capacity); more wait in FIFO order. */
+  slots: number;
+  active: number;
+  waiting: (() => void)[];
   model: LatencyModel;
   tok: Tokenizer;
   words: string[];
@@ -185,6 +192,31 @@ function chatCompletion(ctx: Ctx, raw: string, res: ServerResponse): void {
   const parsed = parseChatRequest(ctx, raw);
   if ('error' in parsed) return json(res, 400, errorBody(parsed.error, 'invalid_request_error', null, parsed.param));
   ctx.completions++;
+  // A server with finite capacity (profile.slots) queues requests beyond it, as an inference server
+  // queues beyond its batch size: the wait lands in TTFT, which is what makes a capacity knee.
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    ctx.active--;
+    const next = ctx.waiting.shift();
+    if (next) next();
+  };
+  const start = () => {
+    if (res.destroyed) {
+      ctx.active++;
+      release();
+      return;
+    }
+    ctx.active++;
+    res.on('close', release);
+    respond(ctx, parsed, res);
+  };
+  if (ctx.active < ctx.slots) start();
+  else ctx.waiting.push(start);
+}
+
+function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse): void {
   const m = ctx.model;
   const natural = Math.max(1, Math.round(m.outputTokens()));
   const n = Math.min(parsed.maxTokens, natural);

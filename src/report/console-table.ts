@@ -11,7 +11,7 @@ export function consoleTable(s: RunSummary): string {
   const header = ['target', 'region', 'model', 'ok/total', 'err%', 'req/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'ITL p99', 'E2E p50', 'E2E p99', 'out tok/s'];
   if (open) header.push('svc TTFT p99', 'svc E2E p99', 'dropped');
   const rows = s.groups.map((g) => [
-    g.target,
+    g.step ? `${g.target} @${g.step}` : g.target,
     g.region,
     g.model,
     `${g.requests.ok}/${g.requests.total}`,
@@ -37,9 +37,37 @@ export function consoleTable(s: RunSummary): string {
       .join(', ');
     lines.push(`errors ${g.target}: ${kinds}`);
   }
+  if (s.sweep) lines.push('', sweepTable(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
   return lines.join('\n');
+}
+
+/** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
+export function sweepTable(s: RunSummary): string {
+  const sw = s.sweep!;
+  const header = ['level', 'target', 'SLO', 'req/s', 'TTFT p99', 'err%', 'dropped', 'failed checks'];
+  const rows = sw.steps.flatMap((st) =>
+    st.targets.map((t) => [
+      st.label,
+      t.target,
+      t.pass ? 'pass' : 'FAIL',
+      fixed(t.requestsPerSec, 1),
+      msCell(t.ttftP99Ms, t.ttftP99Ms > 0 ? 1 : 0),
+      pct(t.errorRate),
+      String(t.dropped),
+      t.checks
+        .filter((c) => !c.pass)
+        .map((c) => `${c.threshold} (was ${round(c.actual)})`)
+        .join('; '),
+    ]),
+  );
+  const knees = sw.knee.map((k) => `knee ${k.target}: ${k.label === null ? `none — the SLO failed at the first level` : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')})`}`);
+  return [`capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`, table(header, rows, 3), ...knees].join('\n');
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 /** table lays out rows in aligned columns; the first `leftCols` columns are left-aligned, the rest right-aligned. */

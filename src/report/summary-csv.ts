@@ -10,6 +10,7 @@ export const SUMMARY_COLUMNS = [
   'region',
   'provider',
   'model',
+  'step',
   'metric',
   'unit',
   'count',
@@ -28,6 +29,8 @@ export const SUMMARY_COLUMNS = [
   'error_rate',
   'requests_per_sec',
   'output_tokens_per_sec',
+  'dropped',
+  'generator_saturated',
 ] as const;
 
 /** summaryCsv renders summary.csv from a run summary (a pure function of summary.json). */
@@ -43,6 +46,7 @@ export function summaryCsv(s: RunSummary): string {
         g.region,
         g.provider,
         g.model,
+        g.step ?? '',
         m,
         'ms',
         st.count,
@@ -61,6 +65,8 @@ export function summaryCsv(s: RunSummary): string {
         g.requests.errorRate,
         g.throughput.requestsPerSec,
         g.throughput.outputTokensPerSec,
+        g.requests.dropped,
+        s.generator.saturated ? 1 : 0,
       ]);
     }
   }

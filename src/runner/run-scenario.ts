@@ -3,6 +3,10 @@ import { openaiChat } from '../client/openai-chat.js';
 import { transport, type Transport } from '../client/transport.js';
 import type { LoopStopReason } from '../load/arrival.js';
 import { loadModelOf, runLoad } from '../load/load-model.js';
+import { loadForStep, sweepValues } from '../load/sweep.js';
+import { evaluateSweepStep, kneeOf, type SweepSummary } from '../analysis/sweep-verdict.js';
+import { parseThreshold, type Threshold } from '../analysis/thresholds.js';
+import type { Load } from '../scenario/schema.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
 import { Recorder } from '../metrics/recorder.js';
@@ -27,6 +31,8 @@ export interface RunDeps {
   trace?: readonly TraceEntry[];
   /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
   onResult?: (r: RequestResult) => void;
+  /** Told when a sweep starts a new level (e.g. "rate=20"). */
+  onStep?: (step: string) => void;
   /** Graceful stop (first Ctrl-C): no new requests, in-flight ones finish. */
   stop?: AbortSignal;
   /** Hard stop (second Ctrl-C): in-flight requests are aborted and recorded as `aborted`. */
@@ -64,13 +70,13 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   const startedAtMs = clock.now();
   const startedAt = new Date(clock.originEpochMs + startedAtMs).toISOString();
 
-  monitor.start();
-  let reasons: LoopStopReason[];
-  try {
-    reasons = await Promise.all(
+  // One pass over the targets with a given load; a sweep makes one pass per level.
+  const pass = (load: Load, step: string, sweepValue: number | null) =>
+    Promise.all(
       s.targets.map((t, i) => {
         const ep = endpoints[i]!;
-        recorder.declare(ep);
+        const labels = { ...ep, step };
+        recorder.declare(labels);
         const hit: Hit = chatClient(ep, {
           transport: pool,
           clock,
@@ -84,25 +90,46 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
         const source = deps.trace ? traceSource(deps.trace, s.workload, s.seed) : requestSource(s.workload, s.seed);
         let seq = 0;
         return runLoad({
-          load: s.load,
-          concurrency: t.concurrency ?? s.load.concurrency,
+          load,
+          concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
           ...(traceOffsets ? { traceOffsetsMs: traceOffsets } : {}),
           seed: deriveSeed(s.seed, 'arrivals'),
           clock,
           stop,
           issue: async (a) => {
             const spec = source.at(seq++);
-            const r = await hit({ id: nextId++, ...a, ...spec });
+            const r = await hit({ id: nextId++, step, ...a, ...spec });
             recorder.add(r);
             deps.onResult?.(r);
           },
           onDropped: (phase, scheduledAtMs) => {
             seq++; // the dropped arrival's request is skipped, keeping targets paired
-            recorder.addDropped(ep, phase, scheduledAtMs);
+            recorder.addDropped(labels, phase, scheduledAtMs);
           },
         });
       }),
     );
+
+  monitor.start();
+  const reasons: LoopStopReason[] = [];
+  let sweepSummary: SweepSummary | undefined;
+  try {
+    if (!s.sweep) {
+      reasons.push(...(await pass(s.load, '', null)));
+    } else {
+      const slo = s.sweep.slo.map((t) => parseThreshold(t) as Threshold);
+      sweepSummary = { over: s.sweep.over, slo: s.sweep.slo, steps: [], knee: [] };
+      for (const value of sweepValues(s.sweep)) {
+        if (stop.aborted) break;
+        const step = `${s.sweep.over}=${value}`;
+        deps.onStep?.(step);
+        reasons.push(...(await pass(loadForStep(s.load, s.sweep, value), step, value)));
+        const verdict = evaluateSweepStep(recorder, s.targets.map((t) => t.name), step, value, slo);
+        sweepSummary.steps.push(verdict);
+        if (s.sweep.stopAfterKnee && verdict.targets.every((t) => !t.pass)) break;
+      }
+      sweepSummary.knee = kneeOf(sweepSummary.steps, s.targets.map((t) => t.name));
+    }
   } finally {
     await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
   }
@@ -120,5 +147,6 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     loadModel: model,
     scenario: scenarioEcho(s),
     generator,
+    ...(sweepSummary ? { sweep: sweepSummary } : {}),
   });
 }

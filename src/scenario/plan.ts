@@ -1,4 +1,5 @@
 import { loadModelOf } from '../load/load-model.js';
+import { sweepValues, DEFAULT_STEP_MS } from '../load/sweep.js';
 import { describe, meanOf } from '../random/distribution.js';
 import { formatDurationMs } from './duration.js';
 import type { Load, Scenario, Target } from './schema.js';
@@ -28,6 +29,8 @@ export interface Plan {
   workload: string;
   timeouts: string;
   connection: string;
+  /** Capacity sweep levels, when the scenario sweeps. */
+  sweep?: string;
   targets: TargetPlan[];
 }
 
@@ -52,6 +55,11 @@ export function planScenario(s: Scenario, traceEntries?: number): Plan {
     timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
     targets: s.targets.map((t) => targetPlan(s, t, traceEntries)),
+    ...(s.sweep
+      ? {
+          sweep: `over ${s.sweep.over}: ${sweepValues(s.sweep).join(', ')}; ${formatDurationMs(s.sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS)} per level; SLO ${s.sweep.slo.join(', ')}`,
+        }
+      : {}),
   };
 }
 

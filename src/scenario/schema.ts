@@ -39,6 +39,8 @@ export const mockProfileSchema = z.strictObject({
   itlMs: distributionSchema.default(15),
   /** Completion length before a natural stop; absent = always run to the token limit. */
   outputTokens: distributionSchema.optional(),
+  /** Requests the mock serves at once; more wait in line (their wait lands in TTFT). Default: unlimited. */
+  slots: z.number().int().positive().optional(),
   /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
   seed: z.number().int().optional(),
 });
@@ -128,6 +130,23 @@ export const loadSchema = z.strictObject({
     .optional(),
 });
 
+/** sweepSchema: step the load up and find the highest level that still meets the SLO (the knee). */
+export const sweepSchema = z.strictObject({
+  /** What to step: the open-loop arrival rate, or the closed-loop concurrency. */
+  over: z.enum(['rate', 'concurrency']),
+  /** The levels, in order: a list, or a geometric / arithmetic progression. */
+  values: z.union([
+    z.array(z.number().positive()).min(1),
+    z.strictObject({ from: z.number().positive(), to: z.number().positive(), factor: z.number().gt(1).optional(), step: z.number().positive().optional() }),
+  ]),
+  /** Measured time per level (after the load's warmup, repeated at every level); default: load.duration, else 10s. */
+  stepDuration: durationMs.optional(),
+  /** Conditions a level must meet, k6-style: "ttft.p99 < 800ms", "errorRate < 1%". */
+  slo: z.array(z.string()).min(1).default(['errorRate < 1%']),
+  /** Stop stepping once every target has failed the SLO (the rest would only fail harder). */
+  stopAfterKnee: z.boolean().default(true),
+});
+
 export const timeoutsSchema = z.strictObject({
   connect: durationMs.default(10_000),
   firstToken: durationMs.default(60_000),
@@ -144,6 +163,7 @@ export const scenarioSchema = z.strictObject({
   workload: workloadSchema.default(() => workloadSchema.parse({})),
   load: loadSchema,
   timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
+  sweep: sweepSchema.optional(),
   /** reuse: keep-alive pools (handshakes paid once per connection); fresh: a new connection per request (handshakes inside TTFT). */
   connection: z.enum(['reuse', 'fresh']).default('reuse'),
 });
@@ -155,6 +175,7 @@ export type MockProfile = z.output<typeof mockProfileSchema>;
 export type Workload = z.output<typeof workloadSchema>;
 export type Load = z.output<typeof loadSchema>;
 export type Timeouts = z.output<typeof timeoutsSchema>;
+export type Sweep = z.output<typeof sweepSchema>;
 
 function isHttpUrl(s: string): boolean {
   try {

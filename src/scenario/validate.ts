@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { scenarioSchema, show, type Scenario } from './schema.js';
+import { parseThreshold } from '../analysis/thresholds.js';
 
 /** Problem is one thing wrong with a scenario, at a path such as `targets[1].baseUrl`. */
 export interface Problem {
@@ -55,6 +56,7 @@ function crossFieldProblems(doc: unknown): Problem[] {
     }
   });
   if (isRecord(doc.load)) out.push(...loadProblems(doc.load));
+  if (isRecord(doc.sweep)) out.push(...sweepProblems(doc.sweep, isRecord(doc.load) ? doc.load : {}));
   return out;
 }
 
@@ -90,6 +92,25 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
     for (const k of ['maxInFlight', 'arrivals'])
       if (has(k)) out.push({ path: `load.${k}`, message: 'applies to the open loop (rate, trace) only; in a closed loop concurrency is the cap' });
   }
+  return out;
+}
+
+function sweepProblems(sweep: Record<string, unknown>, load: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  if (Array.isArray(sweep.slo))
+    sweep.slo.forEach((t, i) => {
+      if (typeof t !== 'string') return;
+      const parsed = parseThreshold(t);
+      if ('error' in parsed) out.push({ path: `sweep.slo[${i}]`, message: parsed.error });
+    });
+  const v = sweep.values;
+  if (isRecord(v)) {
+    if ((v.factor === undefined) === (v.step === undefined)) out.push({ path: 'sweep.values', message: 'needs factor (e.g. 2: 1, 2, 4, 8…) or step (e.g. 5: 5, 10, 15…), not both' });
+    if (typeof v.from === 'number' && typeof v.to === 'number' && v.to < v.from) out.push({ path: 'sweep.values.to', message: `must be ≥ from (${v.from})` });
+  }
+  if (load.trace !== undefined) out.push({ path: 'sweep', message: 'cannot step a trace replay; sweep a rate or a concurrency instead' });
+  if (sweep.over === 'concurrency' && Array.isArray(sweep.values) && sweep.values.some((x) => typeof x === 'number' && !Number.isInteger(x)))
+    out.push({ path: 'sweep.values', message: 'concurrency levels must be whole numbers' });
   return out;
 }
 

@@ -1,0 +1,63 @@
+import type { Recorder } from '../metrics/recorder.js';
+import { groupKey } from '../metrics/recorder.js';
+import { summarizeGroup } from '../metrics/summarize.js';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
+
+/** SweepStep is one level of a capacity sweep, judged per target against the SLO. */
+export interface SweepStep {
+  label: string;
+  value: number;
+  targets: {
+    target: string;
+    pass: boolean;
+    checks: ThresholdResult[];
+    requestsPerSec: number;
+    ttftP99Ms: number;
+    errorRate: number;
+    /** Arrivals dropped at maxInFlight during the level. */
+    dropped: number;
+  }[];
+}
+
+/** SweepSummary is a sweep's result: every level's verdicts and each target's knee. */
+export interface SweepSummary {
+  over: 'rate' | 'concurrency';
+  slo: string[];
+  steps: SweepStep[];
+  /** Per target, the highest level at which it met the SLO, with every lower level also passing (null: not even the first). */
+  knee: { target: string; value: number | null; label: string | null }[];
+}
+
+/** evaluateSweepStep judges one level's groups against the SLO. */
+export function evaluateSweepStep(recorder: Recorder, targets: readonly string[], step: string, value: number, slo: readonly Threshold[]): SweepStep {
+  return {
+    label: step,
+    value,
+    targets: targets.map((target) => {
+      const acc = recorder.groups.get(groupKey({ target, region: '', provider: '', model: '', step }));
+      const g = acc ? summarizeGroup(acc, { timeseries: false }) : null;
+      const checks = g ? evaluateThresholds(slo, g) : [];
+      return {
+        target,
+        pass: g !== null && g.requests.total > 0 && checks.every((c) => c.pass),
+        checks,
+        requestsPerSec: g?.throughput.requestsPerSec ?? 0,
+        ttftP99Ms: g?.metrics.ttft.p99 ?? 0,
+        errorRate: g?.requests.errorRate ?? 0,
+        dropped: g?.requests.dropped ?? 0,
+      };
+    }),
+  };
+}
+
+/** kneeOf finds, per target, the last level of the unbroken run of passing levels from the start. */
+export function kneeOf(steps: readonly SweepStep[], targets: readonly string[]): SweepSummary['knee'] {
+  return targets.map((target) => {
+    let knee: SweepStep | null = null;
+    for (const st of steps) {
+      if (!st.targets.find((t) => t.target === target)?.pass) break;
+      knee = st;
+    }
+    return { target, value: knee?.value ?? null, label: knee?.label ?? null };
+  });
+}
