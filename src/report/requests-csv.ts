@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { e2eMs, headersMs, tpotMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
+import { dispatchLagMs, e2eMs, headersMs, serviceE2eMs, serviceTtftMs, tpotMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
 
 /** REQUEST_COLUMNS are requests.csv's columns, in order. Times are ms on the run clock. */
 export const REQUEST_COLUMNS = [
@@ -23,6 +23,14 @@ export const REQUEST_COLUMNS = [
   'e2e_ms',
   'tpot_ms',
   'time_to_headers_ms',
+  'ttft_service_ms',
+  'e2e_service_ms',
+  'queue_wait_ms',
+  'dispatch_lag_ms',
+  'connection',
+  'dns_ms',
+  'tcp_ms',
+  'tls_ms',
   'itl_mean_ms',
   'itl_max_ms',
   'content_deltas',
@@ -64,6 +72,14 @@ export function requestRow(r: RequestResult): (string | number)[] {
     ms(e2eMs(r)),
     ms(tpotMs(r)),
     ms(headersMs(r)),
+    ms(serviceTtftMs(r)),
+    ms(serviceE2eMs(r)),
+    ms(r.queuedMs),
+    ms(dispatchLagMs(r)),
+    r.connection,
+    ms(r.dnsMs),
+    ms(r.tcpMs),
+    ms(r.tlsMs),
     itlCount ? ms(itlSum / itlCount) : '',
     itlCount ? ms(itlMax) : '',
     r.contentDeltas,
