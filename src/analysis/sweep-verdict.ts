@@ -1,5 +1,4 @@
 import type { Recorder } from '../metrics/recorder.js';
-import { groupKey } from '../metrics/recorder.js';
 import { summarizeGroup } from '../metrics/summarize.js';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
 
@@ -34,7 +33,7 @@ export function evaluateSweepStep(recorder: Recorder, targets: readonly string[]
     label: step,
     value,
     targets: targets.map((target) => {
-      const acc = recorder.groups.get(groupKey({ target, region: '', provider: '', model: '', step }));
+      const acc = recorder.targetGroup(target, step);
       const g = acc ? summarizeGroup(acc, { timeseries: false }) : null;
       const checks = g ? evaluateThresholds(slo, g) : [];
       return {

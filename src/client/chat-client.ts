@@ -101,6 +101,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       inputTokens: call.inputTokensCounted,
       outputTokens: 0,
       tokenSource: 'counted',
+      outputTokensCounted: null,
+      requestedOutputTokens: call.maxTokens,
       status: 0,
       errorKind: null,
       errorMessage: '',
@@ -238,6 +240,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       r.inputTokens = state.usage.inputTokens;
       r.outputTokens = state.usage.outputTokens;
       r.tokenSource = 'usage';
+      // Count locally too, so the report can show how far the server's count and ours disagree.
+      if (!failure) r.outputTokensCounted = deps.tokenizer.count(text);
     } else {
       r.outputTokens = deps.tokenizer.count(text);
     }

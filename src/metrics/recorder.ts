@@ -13,9 +13,12 @@ import {
 } from './request-result.js';
 import { Timeseries } from './timeseries.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
-import { LATENCY_METRICS, type LatencyMetric } from './metric-names.js';
+import type { LatencyMetric } from './metric-names.js';
 
-/** GroupLabels identify a group of results: one target today; target × workload × turn later. */
+/** GroupScope says what a group aggregates: a whole target, one workload on it, or one conversation turn of it. */
+export type GroupScope = 'target' | 'workload' | 'turn';
+
+/** GroupLabels identify a group of results. */
 export interface GroupLabels {
   target: string;
   region: string;
@@ -23,16 +26,22 @@ export interface GroupLabels {
   model: string;
   /** Sweep level ('' outside a sweep). */
   step?: string;
+  /** Workload name, for workload and turn groups. */
+  workload?: string;
+  /** Conversation turn (0-based), for turn groups. */
+  turn?: number;
 }
 
 /**
  * GroupAccumulator holds everything a report needs about one group, in constant memory:
- * histograms and counters, never the results themselves.
+ * histograms and counters, never the results themselves. Histograms are created on first use,
+ * so a metric that never occurs (TLS on plain http, queue wait without a cap) costs nothing.
  */
 export interface GroupAccumulator {
   key: string;
+  scope: GroupScope;
   labels: GroupLabels;
-  histograms: Record<LatencyMetric, Histogram>;
+  histograms: Partial<Record<LatencyMetric, Histogram>>;
   requests: number;
   ok: number;
   /** Arrivals never sent because maxInFlight was reached (open loop, overflow: drop). */
@@ -44,11 +53,24 @@ export interface GroupAccumulator {
   errorsByKind: Record<ErrorKind, number>;
   inputTokens: number;
   outputTokens: number;
+  /** Output tokens asked for (max_tokens) by successful requests, beside outputTokens actually received. */
+  requestedOutputTokens: number;
   tokenSource: { usage: number; counted: number };
+  /** Requests with both server usage and a local count of the streamed text: how far they disagree. */
+  usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; absDiff: number; maxAbsDiff: number };
   /** Earliest scheduled time and latest end time of measured requests (run clock, ms). */
   windowStartMs: number;
   windowEndMs: number;
-  timeseries: Timeseries;
+  /** Per-second series (target groups only; sub-groups would multiply memory for little use). */
+  timeseries: Timeseries | null;
+}
+
+/** RecorderOptions say which breakdowns to keep beside the per-target groups. */
+export interface RecorderOptions {
+  /** A group per target × workload (useful when a scenario mixes workloads). */
+  byWorkload?: boolean;
+  /** A group per target × workload × turn (multi-turn conversations). */
+  byTurn?: boolean;
 }
 
 /**
@@ -60,96 +82,125 @@ export class Recorder {
   readonly groups = new Map<string, GroupAccumulator>();
   warmupRequests = 0;
 
-  /** add folds one result in. */
+  constructor(private readonly opts: RecorderOptions = {}) {}
+
+  /** add folds one result into its target group and the breakdowns it belongs to. */
   add(r: RequestResult): void {
     if (r.phase === 'warmup') {
       this.warmupRequests++;
       return;
     }
-    const g = this.group(r);
-    g.requests++;
-    if (r.scheduledAtMs < g.windowStartMs) g.windowStartMs = r.scheduledAtMs;
-    if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
-    g.inputTokens += r.inputTokens;
-    g.tokenSource[r.tokenSource]++;
-    g.timeseries.add(r);
-    const h = g.histograms;
-    // Generator-side timings hold for every request, failed or not: they describe the client.
-    recordMs(h.dispatchLag, dispatchLagMs(r));
-    if (r.queuedMs > 0) {
-      g.queued++;
-      recordMs(h.queueWait, r.queuedMs);
-    }
-    if (r.connection === 'new') {
-      g.newConnections++;
-      if (r.dnsMs !== null) recordMs(h.dns, r.dnsMs);
-      if (r.tcpMs !== null) recordMs(h.tcp, r.tcpMs);
-      if (r.tlsMs !== null) recordMs(h.tls, r.tlsMs);
-    }
-    if (r.errorKind !== null) {
-      g.errorsByKind[r.errorKind]++;
-      return;
-    }
-    g.ok++;
-    g.outputTokens += r.outputTokens;
-    const ttft = ttftMs(r);
-    if (ttft !== null) recordMs(h.ttft, ttft);
-    const ttftService = serviceTtftMs(r);
-    if (ttftService !== null) recordMs(h.ttftService, ttftService);
-    recordMs(h.e2eService, serviceE2eMs(r));
-    for (const gap of r.itlMs) recordMs(h.itl, gap);
-    const tpot = tpotMs(r);
-    if (tpot !== null) recordMs(h.tpot, tpot);
-    recordMs(h.e2e, e2eMs(r));
-    const hdr = headersMs(r);
-    if (hdr !== null) recordMs(h.headers, hdr);
+    fold(this.ensure('target', r), r);
+    if (this.opts.byWorkload) fold(this.ensure('workload', r), r);
+    if (this.opts.byTurn) fold(this.ensure('turn', r), r);
   }
 
-  /** dispatchLag adds every group's dispatch-lag histogram into one: the generator's own lateness. */
+  /** dispatchLag adds every target group's dispatch-lag histogram into one: the generator's own lateness. */
   dispatchLag(): Histogram {
     const all = newHistogram();
-    for (const g of this.groups.values()) all.add(g.histograms.dispatchLag);
+    for (const g of this.groups.values()) if (g.scope === 'target' && g.histograms.dispatchLag) all.add(g.histograms.dispatchLag);
     return all;
   }
 
   /** addDropped counts an arrival that was never sent (open loop at maxInFlight with overflow: drop). */
   addDropped(labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number): void {
     if (phase === 'warmup') return;
-    const g = this.ensure(groupKey(labels), labels);
+    const g = this.ensure('target', labels);
     g.dropped++;
-    g.timeseries.addDropped(scheduledAtMs);
+    g.timeseries?.addDropped(scheduledAtMs);
   }
 
-  /** declare creates a group ahead of its first result, so a target that never answered still reports. */
+  /** declare creates a target group ahead of its first result, so a target that never answered still reports. */
   declare(labels: GroupLabels): void {
-    this.ensure(groupKey(labels), labels);
+    this.ensure('target', labels);
   }
 
-  private group(r: RequestResult): GroupAccumulator {
-    return this.ensure(groupKey(r), r);
+  /** targetGroup finds a target group (optionally of a sweep level). */
+  targetGroup(target: string, step = ''): GroupAccumulator | undefined {
+    return this.groups.get(groupKey('target', { target, region: '', provider: '', model: '', step }));
   }
 
-  private ensure(key: string, labels: GroupLabels): GroupAccumulator {
+  private ensure(scope: GroupScope, l: GroupLabels & { workload?: string; turn?: number }): GroupAccumulator {
+    const labels: GroupLabels = { target: l.target, region: l.region, provider: l.provider, model: l.model, step: l.step ?? '' };
+    if (scope !== 'target') labels.workload = l.workload ?? '';
+    if (scope === 'turn') labels.turn = l.turn ?? 0;
+    const key = groupKey(scope, labels);
     let g = this.groups.get(key);
     if (!g) {
-      g = newGroup(key, { target: labels.target, region: labels.region, provider: labels.provider, model: labels.model, step: labels.step ?? '' });
+      g = newGroup(key, labels, scope);
       this.groups.set(key, g);
     }
     return g;
   }
 }
 
-/** groupKey names the group a result belongs to. */
-export function groupKey(labels: GroupLabels): string {
-  return labels.step ? `${labels.target}@${labels.step}` : labels.target;
+function fold(g: GroupAccumulator, r: RequestResult): void {
+  g.requests++;
+  if (r.scheduledAtMs < g.windowStartMs) g.windowStartMs = r.scheduledAtMs;
+  if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
+  g.inputTokens += r.inputTokens;
+  g.tokenSource[r.tokenSource]++;
+  g.timeseries?.add(r);
+  // Generator-side timings hold for every request, failed or not: they describe the client.
+  rec(g, 'dispatchLag', dispatchLagMs(r));
+  if (r.queuedMs > 0) {
+    g.queued++;
+    rec(g, 'queueWait', r.queuedMs);
+  }
+  if (r.connection === 'new') {
+    g.newConnections++;
+    if (r.dnsMs !== null) rec(g, 'dns', r.dnsMs);
+    if (r.tcpMs !== null) rec(g, 'tcp', r.tcpMs);
+    if (r.tlsMs !== null) rec(g, 'tls', r.tlsMs);
+  }
+  if (r.errorKind !== null) {
+    g.errorsByKind[r.errorKind]++;
+    return;
+  }
+  g.ok++;
+  g.outputTokens += r.outputTokens;
+  g.requestedOutputTokens += r.requestedOutputTokens;
+  if (r.tokenSource === 'usage' && r.outputTokensCounted !== null) {
+    const u = g.usageVsCounted;
+    const diff = Math.abs(r.outputTokens - r.outputTokensCounted);
+    u.requests++;
+    u.usageOutput += r.outputTokens;
+    u.countedOutput += r.outputTokensCounted;
+    u.absDiff += diff;
+    if (diff > u.maxAbsDiff) u.maxAbsDiff = diff;
+  }
+  const ttft = ttftMs(r);
+  if (ttft !== null) rec(g, 'ttft', ttft);
+  const ttftService = serviceTtftMs(r);
+  if (ttftService !== null) rec(g, 'ttftService', ttftService);
+  rec(g, 'e2eService', serviceE2eMs(r));
+  for (const gap of r.itlMs) rec(g, 'itl', gap);
+  const tpot = tpotMs(r);
+  if (tpot !== null) rec(g, 'tpot', tpot);
+  rec(g, 'e2e', e2eMs(r));
+  const hdr = headersMs(r);
+  if (hdr !== null) rec(g, 'headers', hdr);
 }
 
-/** newGroup makes an empty accumulator (also used to pre-create groups so idle targets still report). */
-export function newGroup(key: string, labels: GroupLabels): GroupAccumulator {
+function rec(g: GroupAccumulator, m: LatencyMetric, ms: number): void {
+  recordMs((g.histograms[m] ??= newHistogram()), ms);
+}
+
+/** groupKey names a group: target[@step][/workload][#turn]. */
+export function groupKey(scope: GroupScope, l: GroupLabels): string {
+  let k = l.step ? `${l.target}@${l.step}` : l.target;
+  if (scope !== 'target') k += `/${l.workload ?? ''}`;
+  if (scope === 'turn') k += `#${l.turn ?? 0}`;
+  return k;
+}
+
+/** newGroup makes an empty accumulator. */
+export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = 'target'): GroupAccumulator {
   return {
     key,
+    scope,
     labels,
-    histograms: Object.fromEntries(LATENCY_METRICS.map((m) => [m, newHistogram()])) as Record<LatencyMetric, Histogram>,
+    histograms: {},
     requests: 0,
     ok: 0,
     dropped: 0,
@@ -158,9 +209,11 @@ export function newGroup(key: string, labels: GroupLabels): GroupAccumulator {
     errorsByKind: Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>,
     inputTokens: 0,
     outputTokens: 0,
+    requestedOutputTokens: 0,
     tokenSource: { usage: 0, counted: 0 },
+    usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, absDiff: 0, maxAbsDiff: 0 },
     windowStartMs: Infinity,
     windowEndMs: -Infinity,
-    timeseries: new Timeseries(),
+    timeseries: scope === 'target' ? new Timeseries() : null,
   };
 }

@@ -48,6 +48,10 @@ export interface RequestResult {
   outputTokens: number;
   /** Where the token counts came from. */
   tokenSource: TokenSource;
+  /** Our tokenizer's count of the streamed text when the server also reported usage (null otherwise): the two are compared per target. */
+  outputTokensCounted: number | null;
+  /** The output token limit the request asked for (max_tokens / max_completion_tokens). */
+  requestedOutputTokens: number;
   /** HTTP status, 0 when no response arrived. */
   status: number;
   /** null on success; one of a closed set otherwise. */

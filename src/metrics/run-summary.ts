@@ -2,7 +2,7 @@ import type { ErrorKind } from './request-result.js';
 import type { LatencyStats } from './histogram.js';
 import type { LatencyMetric } from './metric-names.js';
 import type { GeneratorHealth } from './generator-health.js';
-import type { GroupLabels } from './recorder.js';
+import type { GroupLabels, GroupScope } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
 import type { SweepSummary } from '../analysis/sweep-verdict.js';
 
@@ -41,6 +41,8 @@ export interface RunSummary {
 /** GroupSummary is one group's numbers (a target, today). */
 export interface GroupSummary extends GroupLabels {
   key: string;
+  /** target: everything sent to a target; workload: one workload on it; turn: one conversation turn of a workload. */
+  scope: GroupScope;
   requests: {
     /** Measured requests that ended (ok + failed). */
     total: number;
@@ -60,8 +62,12 @@ export interface GroupSummary extends GroupLabels {
     input: number;
     /** Output tokens of successful requests. */
     output: number;
+    /** Output tokens those requests asked for (their token limits). */
+    requestedOutput: number;
     /** How many requests' counts came from server usage vs our tokenizer. */
     source: { usage: number; counted: number };
+    /** Requests with both server usage and our count of the streamed text, and how far the two disagree. */
+    usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; meanAbsDiff: number; maxAbsDiff: number };
   };
   /** Measurement window: first measured request scheduled → last measured request ended. */
   window: { startMs: number; endMs: number; durationMs: number };

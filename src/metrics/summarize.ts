@@ -1,4 +1,4 @@
-import { HISTOGRAM_RANGE, encodeHistogram, latencyStats } from './histogram.js';
+import { HISTOGRAM_RANGE, encodeHistogram, latencyStats, newHistogram, type Histogram } from './histogram.js';
 import { LATENCY_METRICS, type LatencyMetric } from './metric-names.js';
 import type { GroupAccumulator, Recorder } from './recorder.js';
 import { SUMMARY_SCHEMA, type GroupSummary, type RunSummary } from './run-summary.js';
@@ -58,6 +58,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
   for (const [k, n] of Object.entries(g.errorsByKind)) if (n > 0) errorsByKind[k as ErrorKind] = n;
   return {
     key: g.key,
+    scope: g.scope,
     ...g.labels,
     requests: {
       total: g.requests,
@@ -69,16 +70,38 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
       newConnections: g.newConnections,
       errorsByKind,
     },
-    tokens: { input: g.inputTokens, output: g.outputTokens, source: { ...g.tokenSource } },
+    tokens: {
+      input: g.inputTokens,
+      output: g.outputTokens,
+      requestedOutput: g.requestedOutputTokens,
+      source: { ...g.tokenSource },
+      usageVsCounted: {
+        requests: g.usageVsCounted.requests,
+        usageOutput: g.usageVsCounted.usageOutput,
+        countedOutput: g.usageVsCounted.countedOutput,
+        meanAbsDiff: g.usageVsCounted.requests ? round3(g.usageVsCounted.absDiff / g.usageVsCounted.requests) : 0,
+        maxAbsDiff: g.usageVsCounted.maxAbsDiff,
+      },
+    },
     window: hasWindow
       ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) }
       : { startMs: 0, endMs: 0, durationMs: 0 },
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
-    metrics: mapMetrics((m) => latencyStats(g.histograms[m])),
-    histograms: mapMetrics((m) => encodeHistogram(g.histograms[m])),
+    metrics: mapMetrics((m) => latencyStats(g.histograms[m] ?? emptyHistogram())),
+    histograms: mapMetrics((m) => (g.histograms[m] ? encodeHistogram(g.histograms[m]) : emptyEncoded())),
     // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
-    timeseries: opts.timeseries ? g.timeseries.points() : [],
+    timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],
   };
+}
+
+// An empty histogram stands for a metric that never occurred; made once, never recorded into.
+let empty: Histogram | undefined;
+let emptyText: string | undefined;
+function emptyHistogram(): Histogram {
+  return (empty ??= newHistogram());
+}
+function emptyEncoded(): string {
+  return (emptyText ??= encodeHistogram(emptyHistogram()));
 }
 
 function mapMetrics<T>(f: (m: LatencyMetric) => T): Record<LatencyMetric, T> {
