@@ -39,6 +39,7 @@ export function renderPlan(p: Plan): string {
     `  workload: ${p.workload}`,
     `  timeouts: ${p.timeouts}`,
     `  connection: ${p.connection}`,
+    `  traffic:  ${p.traffic}`,
     ...(p.sweep ? [`  sweep:    ${p.sweep} (request estimates below are for the base load)`] : []),
     '',
     table(['target', 'region', 'provider', 'model', 'users', 'requests', 'endpoint'], rows, 4),

@@ -1,6 +1,6 @@
 import type { Clock } from '../metrics/clock.js';
 import type { ErrorKind, RequestPhase, RequestResult } from '../metrics/request-result.js';
-import type { Tokenizer } from '../workload/tokenizer.js';
+import { tokenizer as tokenizerFor, type EncodingName, type Tokenizer } from '../workload/tokenizer.js';
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage, ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
@@ -39,6 +39,10 @@ export interface ChatCall {
   stream: boolean;
   /** Prompt tokens counted locally; used when the server reports no usage. */
   inputTokensCounted: number;
+  /** Encoding to count output with when the server reports no usage (default: the client's tokenizer). */
+  encoding?: EncodingName;
+  /** Receives the reply text (multi-turn conversations carry it into the next turn). */
+  onReply?: (text: string) => void;
 }
 
 /** ClientDeps are the effects a client needs, injected so tests can supply their own. */
@@ -236,14 +240,16 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
 
     if (!failure && r.firstTokenAtMs === null) fail('empty_response', 'completed without any content token');
     r.finishReason = state.finishReason;
+    const tok = call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer;
+    call.onReply?.(text);
     if (state.usage) {
       r.inputTokens = state.usage.inputTokens;
       r.outputTokens = state.usage.outputTokens;
       r.tokenSource = 'usage';
       // Count locally too, so the report can show how far the server's count and ours disagree.
-      if (!failure) r.outputTokensCounted = deps.tokenizer.count(text);
+      if (!failure) r.outputTokensCounted = tok.count(text);
     } else {
-      r.outputTokens = deps.tokenizer.count(text);
+      r.outputTokens = tok.count(text);
     }
     if (failure) {
       const f = failure as { kind: ErrorKind; message: string };

@@ -10,7 +10,8 @@ export type Distribution =
   | { dist: 'uniform'; min: number; max: number }
   | { dist: 'normal'; mean: number; stddev: number; min?: number; max?: number }
   | { dist: 'lognormal'; median: number; sigma: number; min?: number; max?: number }
-  | { dist: 'exponential'; mean: number; min?: number; max?: number };
+  | { dist: 'exponential'; mean: number; min?: number; max?: number }
+  | { dist: 'empirical'; values: number[] };
 
 /** Sampler draws values from a Distribution with a given Prng. */
 export type Sampler = () => number;
@@ -31,6 +32,11 @@ export function sampler(d: Distribution, rng: Prng): Sampler {
     }
     case 'exponential':
       return () => clamp(-d.mean * Math.log(1 - rng.next()), d.min ?? 0, d.max);
+    case 'empirical': {
+      // Each observed value equally likely: a production histogram of prompt lengths, replayed.
+      const v = d.values;
+      return () => v[Math.floor(rng.next() * v.length)]!;
+    }
   }
 }
 
@@ -48,6 +54,8 @@ export function meanOf(d: Distribution): number {
       return d.median * Math.exp((d.sigma * d.sigma) / 2);
     case 'exponential':
       return d.mean;
+    case 'empirical':
+      return d.values.reduce((a, b) => a + b, 0) / d.values.length;
   }
 }
 
@@ -67,6 +75,8 @@ export function describe(d: Distribution, unit = ''): string {
       return `lognormal(median ${d.median}${unit}, σ ${d.sigma}${bounds(d.min, d.max)})`;
     case 'exponential':
       return `exponential(mean ${d.mean}${unit}${bounds(d.min, d.max)})`;
+    case 'empirical':
+      return `empirical(${d.values.length} values, mean ${+meanOf(d).toFixed(1)}${unit})`;
   }
 }
 

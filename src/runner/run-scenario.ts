@@ -15,7 +15,12 @@ import type { RunSummary } from '../metrics/run-summary.js';
 import { summarizeRun } from '../metrics/summarize.js';
 import { deriveSeed } from '../random/prng.js';
 import type { Scenario } from '../scenario/schema.js';
-import { requestSource, traceSource } from '../workload/request-source.js';
+import { conversationSource, type Conversation } from '../workload/request-source.js';
+import { weightedPicker } from '../workload/mix.js';
+import type { DatasetEntry } from '../workload/dataset.js';
+import type { Arrival } from '../load/arrival.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { prng } from '../random/prng.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, type StartMock } from './endpoints.js';
@@ -29,6 +34,8 @@ export interface RunDeps {
   startMock: StartMock;
   /** The trace's entries, loaded by the caller (trace load model only). */
   trace?: readonly TraceEntry[];
+  /** Dataset entries by workload name, loaded by the caller. */
+  datasets?: ReadonlyMap<string, readonly DatasetEntry[]>;
   /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
   onResult?: (r: RequestResult) => void;
   /** Told when a sweep starts a new level (e.g. "rate=20"). */
@@ -62,53 +69,91 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   if (model === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock);
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
-  const recorder = new Recorder();
+  const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1) });
   const monitor = new GeneratorMonitor();
-  const tok = tokenizer(s.workload.encoding);
+  const tok = tokenizer(s.workloads[0]!.encoding);
   const traceOffsets = deps.trace?.map((e) => e.offsetMs);
   let nextId = 0;
   const startedAtMs = clock.now();
   const startedAt = new Date(clock.originEpochMs + startedAtMs).toISOString();
 
-  // One pass over the targets with a given load; a sweep makes one pass per level.
-  const pass = (load: Load, step: string, sweepValue: number | null) =>
-    Promise.all(
+  const source = conversationSource(s.workloads, s.seed, { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) });
+
+  // runConversation sends one arrival's turns in order; turn k waits for the reply to turn k−1 and
+  // the think time, and is scheduled when it could first go. A failed turn ends the conversation
+  // (a user does not continue a chat that errored).
+  const runConversation = async (hit: Hit, a: Arrival, conv: Conversation, step: string) => {
+    const replies: string[] = [];
+    for (let k = 0; k < conv.turns; k++) {
+      let scheduledAtMs = a.scheduledAtMs;
+      let queuedMs = a.queuedMs;
+      if (k > 0) {
+        const think = conv.thinkTimeMs(k);
+        if (think > 0) await sleep(think, undefined, { signal: stop }).catch(() => undefined);
+        if (stop.aborted) return;
+        scheduledAtMs = clock.now();
+        queuedMs = 0;
+      }
+      let reply = '';
+      const r = await hit({ id: nextId++, step, phase: a.phase, scheduledAtMs, queuedMs, ...conv.turn(k, replies), onReply: (t) => (reply = t) });
+      recorder.add(r);
+      deps.onResult?.(r);
+      if (r.errorKind !== null) return;
+      replies.push(reply);
+    }
+  };
+
+  const clientFor = (i: number): Hit =>
+    chatClient(endpoints[i]!, {
+      transport: pool,
+      clock,
+      tokenizer: tok,
+      adapter: openaiChat,
+      firstTokenTimeoutMs: s.timeouts.firstToken,
+      totalTimeoutMs: s.timeouts.total,
+      ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+    });
+
+  // One pass with a given load; a sweep makes one pass per level.
+  const pass = (load: Load, step: string, sweepValue: number | null): Promise<LoopStopReason[]> => {
+    const hits = s.targets.map((_, i) => clientFor(i));
+    const labels = endpoints.map((ep) => ({ ...ep, step }));
+    labels.forEach((l) => recorder.declare(l));
+    const common = { load, ...(traceOffsets ? { traceOffsetsMs: traceOffsets } : {}), seed: deriveSeed(s.seed, 'arrivals'), clock, stop };
+    if (s.routing) {
+      // One stream, split across targets by weight: arrival n goes where the seeded draw for n says.
+      const routes = s.routing.map((r) => s.targets.findIndex((t) => t.name === r.target));
+      const pick = weightedPicker(s.routing.map((r) => r.weight));
+      const routeSeed = deriveSeed(s.seed, 'routing');
+      const route = (seq: number) => routes[pick(prng(deriveSeed(routeSeed, String(seq))))]!;
+      let seq = 0;
+      return runLoad({
+        ...common,
+        concurrency: sweepValue ?? load.concurrency,
+        issue: (a) => {
+          const n = seq++;
+          const i = route(n);
+          return runConversation(hits[i]!, a, source.at(n), step);
+        },
+        onDropped: (phase, scheduledAtMs) => recorder.addDropped(labels[route(seq++)]!, phase, scheduledAtMs),
+      }).then((r) => [r]);
+    }
+    return Promise.all(
       s.targets.map((t, i) => {
-        const ep = endpoints[i]!;
-        const labels = { ...ep, step };
-        recorder.declare(labels);
-        const hit: Hit = chatClient(ep, {
-          transport: pool,
-          clock,
-          tokenizer: tok,
-          adapter: openaiChat,
-          firstTokenTimeoutMs: s.timeouts.firstToken,
-          totalTimeoutMs: s.timeouts.total,
-          ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
-        });
-        // Every target gets the same sources and seeds: its n-th request is every other target's n-th.
-        const source = deps.trace ? traceSource(deps.trace, s.workload, s.seed) : requestSource(s.workload, s.seed);
+        // Every target walks the same source from 0: its n-th conversation is every other target's n-th.
         let seq = 0;
         return runLoad({
-          load,
+          ...common,
           concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
-          ...(traceOffsets ? { traceOffsetsMs: traceOffsets } : {}),
-          seed: deriveSeed(s.seed, 'arrivals'),
-          clock,
-          stop,
-          issue: async (a) => {
-            const spec = source.at(seq++);
-            const r = await hit({ id: nextId++, step, ...a, ...spec });
-            recorder.add(r);
-            deps.onResult?.(r);
-          },
+          issue: (a) => runConversation(hits[i]!, a, source.at(seq++), step),
           onDropped: (phase, scheduledAtMs) => {
-            seq++; // the dropped arrival's request is skipped, keeping targets paired
-            recorder.addDropped(labels, phase, scheduledAtMs);
+            seq++; // the dropped arrival's conversation is skipped, keeping targets paired
+            recorder.addDropped(labels[i]!, phase, scheduledAtMs);
           },
         });
       }),
     );
+  };
 
   monitor.start();
   const reasons: LoopStopReason[] = [];

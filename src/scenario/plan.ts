@@ -29,6 +29,8 @@ export interface Plan {
   workload: string;
   timeouts: string;
   connection: string;
+  /** How traffic reaches the targets: paired (each gets the full load, same prompts) or routed (one stream split by weight). */
+  traffic: string;
   /** Capacity sweep levels, when the scenario sweeps. */
   sweep?: string;
   targets: TargetPlan[];
@@ -36,8 +38,8 @@ export interface Plan {
 
 /** planScenario describes what a scenario will do: targets, load, and how many requests to expect. */
 export function planScenario(s: Scenario, traceEntries?: number): Plan {
-  const w = s.workload;
   const l = s.load;
+  const totalWeight = s.workloads.reduce((n, w) => n + w.weight, 0);
   const stop = [
     l.stages ? `after the stages (${formatDurationMs(stagesMs(l))})` : '',
     l.trace ? 'at the end of the trace' : '',
@@ -51,7 +53,17 @@ export function planScenario(s: Scenario, traceEntries?: number): Plan {
     load: describeLoad(l, traceEntries),
     stop,
     warmup: l.warmup === undefined ? 'none' : 'requests' in l.warmup ? `${l.warmup.requests} requests per target` : formatDurationMs(l.warmup.durationMs),
-    workload: `${w.name}: prompt ${describe(w.promptTokens, ' tok')}, ${w.tokenLimitField} ${w.maxTokens}, ${w.stream ? 'streaming' : 'non-streaming'}, ${w.encoding}`,
+    workload: s.workloads
+      .map((w) => {
+        const share = s.workloads.length > 1 ? ` (${+((w.weight / totalWeight) * 100).toFixed(1)}%)` : '';
+        const prompt = w.dataset ? `dataset ${w.dataset.file} (${w.dataset.order})` : `prompt ${describe(w.promptTokens, ' tok')}${w.sharedPrefixTokens ? ` incl. shared prefix ${w.sharedPrefixTokens}` : ''}`;
+        const turns = w.turns > 1 ? `, ${w.turns} turns, think ${describe(w.thinkTimeMs, 'ms')}` : '';
+        return `${w.name}${share}: ${prompt}, ${w.tokenLimitField} ${describe(w.maxTokens)}, ${w.stream ? 'streaming' : 'non-streaming'}${turns}, ${w.encoding}`;
+      })
+      .join('\n            '),
+    traffic: s.routing
+      ? `routed: one stream split ${s.routing.map((r) => `${r.target} ${+((r.weight / s.routing!.reduce((n, x) => n + x.weight, 0)) * 100).toFixed(1)}%`).join(' / ')} (requests are not paired across targets)`
+      : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
     timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
     targets: s.targets.map((t) => targetPlan(s, t, traceEntries)),
@@ -97,10 +109,12 @@ function targetPlan(s: Scenario, t: Target, traceEntries?: number): TargetPlan {
     exact = true;
   } else if (model === 'closed' && t.mock) {
     // Each user completes one request per mean E2E (a ramp counts its average users).
-    const out = Math.min(s.workload.maxTokens, t.mock.outputTokens === undefined ? Infinity : meanOf(t.mock.outputTokens));
+    const maxTokens = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.weight, 0) / s.workloads.reduce((n, w) => n + w.weight, 0);
+    const turns = s.workloads.reduce((n, w) => n + w.turns * w.weight, 0) / s.workloads.reduce((n, w) => n + w.weight, 0);
+    const out = Math.min(maxTokens, t.mock.outputTokens === undefined ? Infinity : meanOf(t.mock.outputTokens));
     const e2eMs = meanOf(t.mock.rttMs) + meanOf(t.mock.ttftMs) + Math.max(0, out - 1) * meanOf(t.mock.itlMs);
     const userMs = l.stages ? rampArea(concurrency ?? 0, l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })), 0) * 1000 : (concurrency ?? 0) * (l.duration ?? Infinity);
-    expected = Number.isFinite(userMs) ? Math.floor(userMs / Math.max(1, e2eMs)) : null;
+    expected = Number.isFinite(userMs) ? Math.floor(userMs / Math.max(1, e2eMs * turns)) : null;
   }
   if (l.requests !== undefined && (expected === null || l.requests < expected)) {
     expected = l.requests;

@@ -17,7 +17,7 @@ const durationMs = z
 const nonNegative = z.number().min(0);
 const bound = { min: nonNegative.optional(), max: nonNegative.optional() };
 
-/** distribution: a constant, or { dist: fixed|uniform|normal|lognormal|exponential, ... }. */
+/** distribution: a constant, or { dist: fixed|uniform|normal|lognormal|exponential|empirical, ... }. */
 export const distributionSchema = z.union([
   nonNegative,
   z.discriminatedUnion('dist', [
@@ -26,8 +26,12 @@ export const distributionSchema = z.union([
     z.strictObject({ dist: z.literal('normal'), mean: nonNegative, stddev: nonNegative, ...bound }),
     z.strictObject({ dist: z.literal('lognormal'), median: z.number().positive(), sigma: nonNegative, ...bound }),
     z.strictObject({ dist: z.literal('exponential'), mean: z.number().positive(), ...bound }),
+    z.strictObject({ dist: z.literal('empirical'), values: z.array(nonNegative).min(1) }),
   ]),
 ]);
+
+/** tokenCountSchema: a token count — a whole number ≥ 1, or a distribution (draws are rounded, at least 1). */
+export const tokenCountSchema = z.union([z.number().int().positive(), distributionSchema.options[1]]);
 
 /** mockProfileSchema: the embedded mock's latency model for one target. */
 export const mockProfileSchema = z.strictObject({
@@ -77,16 +81,42 @@ export const targetSchema = z.strictObject({
   concurrency: z.number().int().positive().optional(),
 });
 
+/** datasetSchema: prompts from a file of real conversations instead of synthetic text. */
+export const datasetSchema = z.strictObject({
+  /** JSONL (or a JSON array) of {"messages": [...]} (OpenAI format) or {"conversations": [...]} (ShareGPT); relative to the scenario file. */
+  file: z.string().min(1),
+  /** random: entries drawn with the scenario seed (every target gets the same draws); sequential: in file order, wrapping. */
+  order: z.enum(['random', 'sequential']).default('random'),
+  /** workload: the workload's maxTokens; reference: the token length of the entry's own reply (as vLLM's benchmark does). */
+  outputLength: z.enum(['workload', 'reference']).default('workload'),
+});
+
 export const workloadSchema = z.strictObject({
-  name: z.string().regex(NAME).default('default'),
+  name: z.string().regex(NAME, { error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"` }).default('default'),
+  /** Share of the traffic in a mix (`workloads:`); relative, need not sum to 100. */
+  weight: z.number().positive().default(1),
   systemPrompt: z.string().optional(),
-  /** Length of the synthetic user prompt in tokens (exact, with `encoding`). */
-  promptTokens: distributionSchema.default(128),
-  maxTokens: z.number().int().positive().default(128),
+  /** Length of the synthetic user prompt in tokens (exact, with `encoding`), shared prefix included. */
+  promptTokens: tokenCountSchema.default(128),
+  /** The first N tokens of every prompt are the same (to measure prompt caching on purpose); the rest varies per request. */
+  sharedPrefixTokens: z.number().int().min(0).default(0),
+  /** Output token limit per request: a number or a distribution. */
+  maxTokens: tokenCountSchema.default(128),
   /** Which request field carries the token limit: max_tokens (classic) or max_completion_tokens (newer OpenAI models). */
   tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
   stream: z.boolean().default(true),
   encoding: z.enum(ENCODINGS).default('o200k_base'),
+  /** Turns per conversation: turn k carries the k−1 earlier exchanges, with the assistant's actual replies. */
+  turns: z.number().int().positive().default(1),
+  /** Pause between a reply and the next turn (a user reading and typing), in ms. */
+  thinkTimeMs: distributionSchema.default(0),
+  dataset: datasetSchema.optional(),
+});
+
+/** routeSchema: one share of a routed traffic stream. */
+export const routeSchema = z.strictObject({
+  target: z.string().min(1),
+  weight: z.number().positive(),
 });
 
 /** stageSchema: one step of a ramp — the rate or concurrency moves linearly to its target over `duration`. */
@@ -160,7 +190,12 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.number().int().default(1),
   targets: z.array(targetSchema).min(1, { error: 'needs at least one target' }),
-  workload: workloadSchema.default(() => workloadSchema.parse({})),
+  /** One workload for all traffic… */
+  workload: workloadSchema.optional(),
+  /** …or a weighted mix of workloads (each request picks one by weight, with the scenario seed). */
+  workloads: z.array(workloadSchema).min(1).optional(),
+  /** Split ONE traffic stream across targets by weight, instead of giving every target the full load. */
+  routing: z.array(routeSchema).min(1).optional(),
   load: loadSchema,
   timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
   sweep: sweepSchema.optional(),
@@ -168,14 +203,22 @@ export const scenarioSchema = z.strictObject({
   connection: z.enum(['reuse', 'fresh']).default('reuse'),
 });
 
-/** Scenario is a validated scenario with defaults filled and durations in milliseconds. */
-export type Scenario = z.output<typeof scenarioSchema>;
+/** Scenario is a validated scenario with defaults filled, durations in milliseconds, and `workloads` always set. */
+export type Scenario = Omit<z.output<typeof scenarioSchema>, 'workload' | 'workloads'> & { workloads: Workload[] };
+
+/** normalizeScenario turns the schema's output into a Scenario: a single `workload` becomes a one-item `workloads`. */
+export function normalizeScenario(s: z.output<typeof scenarioSchema>): Scenario {
+  const { workload, workloads, ...rest } = s;
+  return { ...rest, workloads: workloads ?? [workload ?? workloadSchema.parse({})] };
+}
 export type Target = z.output<typeof targetSchema>;
 export type MockProfile = z.output<typeof mockProfileSchema>;
 export type Workload = z.output<typeof workloadSchema>;
 export type Load = z.output<typeof loadSchema>;
 export type Timeouts = z.output<typeof timeoutsSchema>;
 export type Sweep = z.output<typeof sweepSchema>;
+export type Dataset = z.output<typeof datasetSchema>;
+export type Route = z.output<typeof routeSchema>;
 
 function isHttpUrl(s: string): boolean {
   try {

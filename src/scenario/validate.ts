@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { scenarioSchema, show, type Scenario } from './schema.js';
+import { normalizeScenario, scenarioSchema, show, type Scenario } from './schema.js';
 import { parseThreshold } from '../analysis/thresholds.js';
 
 /** Problem is one thing wrong with a scenario, at a path such as `targets[1].baseUrl`. */
@@ -21,7 +21,7 @@ export function validateScenario(doc: unknown): Validation {
   problems.push(...crossFieldProblems(doc));
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
-  return { ok: true, scenario: parsed.data };
+  return { ok: true, scenario: normalizeScenario(parsed.data) };
 }
 
 /** formatPath renders ["targets", 1, "baseUrl"] as `targets[1].baseUrl`. */
@@ -57,6 +57,7 @@ function crossFieldProblems(doc: unknown): Problem[] {
   });
   if (isRecord(doc.load)) out.push(...loadProblems(doc.load));
   if (isRecord(doc.sweep)) out.push(...sweepProblems(doc.sweep, isRecord(doc.load) ? doc.load : {}));
+  out.push(...workloadProblems(doc));
   return out;
 }
 
@@ -91,6 +92,32 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
   if (closed) {
     for (const k of ['maxInFlight', 'arrivals'])
       if (has(k)) out.push({ path: `load.${k}`, message: 'applies to the open loop (rate, trace) only; in a closed loop concurrency is the cap' });
+  }
+  return out;
+}
+
+function workloadProblems(doc: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  if (doc.workload !== undefined && doc.workloads !== undefined)
+    out.push({ path: 'workloads', message: 'set workload (one) or workloads (a weighted mix), not both' });
+  const list = Array.isArray(doc.workloads) ? doc.workloads.map((w, i) => [`workloads[${i}]`, w] as const) : isRecord(doc.workload) ? [['workload', doc.workload] as const] : [];
+  const names = new Map<string, string>();
+  for (const [path, w] of list) {
+    if (!isRecord(w)) continue;
+    const name = typeof w.name === 'string' ? w.name : 'default';
+    if (names.has(name)) out.push({ path: `${path}.name`, message: `${show(name)} is already used by ${names.get(name)}; workload names must be unique` });
+    else names.set(name, path);
+    if (typeof w.sharedPrefixTokens === 'number' && typeof w.promptTokens === 'number' && w.sharedPrefixTokens > w.promptTokens)
+      out.push({ path: `${path}.sharedPrefixTokens`, message: `${w.sharedPrefixTokens} is longer than promptTokens (${w.promptTokens}); the prefix is part of the prompt` });
+    if (w.dataset !== undefined && (w.promptTokens !== undefined || w.sharedPrefixTokens !== undefined))
+      out.push({ path: `${path}.dataset`, message: 'takes its prompts from the file; remove promptTokens and sharedPrefixTokens' });
+  }
+  if (Array.isArray(doc.routing)) {
+    const targets = new Set(Array.isArray(doc.targets) ? doc.targets.filter(isRecord).map((t) => t.name) : []);
+    doc.routing.forEach((r, i) => {
+      if (isRecord(r) && typeof r.target === 'string' && !targets.has(r.target))
+        out.push({ path: `routing[${i}].target`, message: `${show(r.target)} is not a target of this scenario; use one of ${[...targets].map((t) => JSON.stringify(t)).join(', ')}` });
+    });
   }
   return out;
 }

@@ -1,10 +1,12 @@
 import type { ChatMessage } from '../client/protocol.js';
-import { prng, deriveSeed } from '../random/prng.js';
+import { prng, deriveSeed, type Prng } from '../random/prng.js';
 import { sampler } from '../random/distribution.js';
 import type { Workload } from '../scenario/schema.js';
-import { tokenizer } from './tokenizer.js';
-import { promptSynthesizer } from './prompt.js';
+import { tokenizer, type EncodingName, type Tokenizer } from './tokenizer.js';
+import { promptSynthesizer, type PromptSynthesizer } from './prompt.js';
 import type { TraceEntry } from './trace.js';
+import type { DatasetEntry } from './dataset.js';
+import { weightedPicker } from './mix.js';
 
 /** RequestSpec is what to send: messages and limits, with the prompt's token count. */
 export interface RequestSpec {
@@ -14,57 +16,160 @@ export interface RequestSpec {
   maxTokens: number;
   tokenLimitField: Workload['tokenLimitField'];
   stream: boolean;
+  encoding: EncodingName;
   inputTokensCounted: number;
 }
 
 /**
- * RequestSource gives the request for arrival number `seq` (0, 1, 2, … per target). Random access
- * by sequence number — each request's randomness comes from (seed, seq) alone — so every target
- * gets the same n-th prompt whatever was dropped, queued or reordered: comparisons are paired.
+ * Conversation is what one arrival sends: one request, or several turns where turn k carries the
+ * k−1 earlier exchanges with the assistant's *actual* replies (so it can only be built once those
+ * replies are in).
  */
-export interface RequestSource {
-  at(seq: number): RequestSpec;
-  /** How many requests the source holds (a trace), or Infinity. */
-  readonly length: number;
+export interface Conversation {
+  workload: string;
+  turns: number;
+  /** The request for turn k, given the replies to turns 0…k−1. */
+  turn(k: number, replies: readonly string[]): RequestSpec;
+  /** Pause before turn k (k ≥ 1), in ms. */
+  thinkTimeMs(k: number): number;
 }
 
-/** requestSource makes a workload's synthetic request sequence from a seed. */
-export function requestSource(w: Workload, scenarioSeed: number): RequestSource {
+/**
+ * ConversationSource gives the conversation for arrival number `seq` (0, 1, 2, … per target).
+ * Random access by sequence number — each conversation's randomness comes from (seed, seq) alone —
+ * so every target gets the same n-th conversation whatever was dropped or reordered: comparisons
+ * are paired.
+ */
+export interface ConversationSource {
+  at(seq: number): Conversation;
+}
+
+/** SourceInputs are the loaded files a source may draw from, by workload name. */
+export interface SourceInputs {
+  datasets?: ReadonlyMap<string, readonly DatasetEntry[]>;
+  trace?: readonly TraceEntry[];
+}
+
+/** conversationSource makes the source for a scenario's workloads: one, or a weighted mix, or a trace. */
+export function conversationSource(workloads: readonly Workload[], seed: number, inputs: SourceInputs = {}): ConversationSource {
+  if (inputs.trace) {
+    const t = traceSource(inputs.trace, workloads[0]!, seed);
+    return { at: (seq) => single(workloads[0]!, t.at(seq)) };
+  }
+  const sources = workloads.map((w) => workloadSource(w, seed, inputs.datasets?.get(w.name)));
+  if (sources.length === 1) return sources[0]!;
+  const pick = weightedPicker(workloads.map((w) => w.weight));
+  const mixSeed = deriveSeed(seed, 'mix');
+  return { at: (seq) => sources[pick(prng(deriveSeed(mixSeed, String(seq))))]!.at(seq) };
+}
+
+/** workloadSource makes one workload's conversations: synthetic prompts, or a dataset's. */
+export function workloadSource(w: Workload, scenarioSeed: number, dataset?: readonly DatasetEntry[]): ConversationSource {
   const tok = tokenizer(w.encoding);
   const synth = promptSynthesizer(tok);
   const base = deriveSeed(scenarioSeed, `workload:${w.name}`);
-  const systemTokens = w.systemPrompt ? tok.count(w.systemPrompt) : 0;
+  const prefix = w.sharedPrefixTokens > 0 ? synth.text(w.sharedPrefixTokens, prng(deriveSeed(base, 'prefix'))) : '';
+  const maxTokens = (rng: Prng) => Math.max(1, Math.round(sampler(w.maxTokens, rng)()));
+  const think = (rng: Prng) => sampler(w.thinkTimeMs, rng)();
   return {
-    length: Infinity,
     at(seq) {
-      const rng = prng(deriveSeed(base, String(seq)));
-      const n = Math.max(1, Math.round(sampler(w.promptTokens, rng)()));
-      return spec(w, withSystem(w, synth.text(n, rng)), w.maxTokens, systemTokens + n);
+      const seqSeed = deriveSeed(base, String(seq));
+      const turnRng = (k: number) => prng(deriveSeed(seqSeed, `turn:${k}`));
+      if (dataset) return datasetConversation(w, tok, dataset, seqSeed, seq, turnRng, maxTokens, think);
+      const users: string[] = [];
+      const userTokens: number[] = [];
+      const userText = (k: number) => {
+        while (users.length <= k) {
+          const i = users.length;
+          const rng = turnRng(i);
+          const n = Math.max(1, Math.round(sampler(w.promptTokens, rng)()));
+          users.push(syntheticPrompt(synth, rng, n, i === 0 ? prefix : '', w.sharedPrefixTokens));
+          userTokens.push(Math.max(n, i === 0 ? w.sharedPrefixTokens : 0));
+        }
+        return users[k]!;
+      };
+      return {
+        workload: w.name,
+        turns: w.turns,
+        turn(k, replies) {
+          const user = userText(k);
+          return build(w, tok, w.systemPrompt, users.slice(0, k), replies, user, maxTokens(turnRng(k)), k);
+        },
+        thinkTimeMs: (k) => think(prng(deriveSeed(seqSeed, `think:${k}`))),
+      };
     },
   };
 }
 
+// A synthetic user message of exactly n tokens whose first `prefixTokens` are the shared prefix.
+function syntheticPrompt(synth: PromptSynthesizer, rng: Prng, n: number, prefix: string, prefixTokens: number): string {
+  if (!prefix) return synth.text(n, rng);
+  const rest = n - prefixTokens;
+  return rest > 0 ? `${prefix} ${synth.text(rest, rng)}` : prefix;
+}
+
+function datasetConversation(
+  w: Workload,
+  tok: Tokenizer,
+  dataset: readonly DatasetEntry[],
+  seqSeed: number,
+  seq: number,
+  turnRng: (k: number) => Prng,
+  maxTokens: (rng: Prng) => number,
+  think: (rng: Prng) => number,
+): Conversation {
+  const index = w.dataset!.order === 'sequential' ? seq % dataset.length : Math.floor(prng(deriveSeed(seqSeed, 'entry')).next() * dataset.length);
+  const e = dataset[index]!;
+  return {
+    workload: w.name,
+    turns: Math.min(w.turns, e.userTurns.length),
+    turn(k, replies) {
+      const ref = e.referenceReplies[k];
+      const limit = w.dataset!.outputLength === 'reference' && ref ? Math.max(1, tok.count(ref)) : maxTokens(turnRng(k));
+      return build(w, tok, e.system ?? w.systemPrompt, e.userTurns.slice(0, k), replies, e.userTurns[k]!, limit, k);
+    },
+    thinkTimeMs: (k) => think(prng(deriveSeed(seqSeed, `think:${k}`))),
+  };
+}
+
+// Messages for turn k: system, then the earlier exchanges, then this turn's user message.
+function build(w: Workload, tok: Tokenizer, system: string | undefined, earlierUsers: readonly string[], replies: readonly string[], user: string, maxTokens: number, k: number): RequestSpec {
+  const messages: ChatMessage[] = [];
+  if (system) messages.push({ role: 'system', content: system });
+  for (let j = 0; j < k; j++) {
+    messages.push({ role: 'user', content: earlierUsers[j]! });
+    messages.push({ role: 'assistant', content: replies[j] ?? '' });
+  }
+  messages.push({ role: 'user', content: user });
+  let counted = 0;
+  for (const m of messages) counted += tok.count(m.content);
+  return { workload: w.name, turn: k, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
+}
+
+function single(w: Workload, spec: RequestSpec): Conversation {
+  return { workload: w.name, turns: 1, turn: () => spec, thinkTimeMs: () => 0 };
+}
+
+/** requestSource is a single-turn view of a workload: the first turn of conversation `seq`. */
+export function requestSource(w: Workload, scenarioSeed: number): { at(seq: number): RequestSpec } {
+  const src = workloadSource(w, scenarioSeed);
+  return { at: (seq) => src.at(seq).turn(0, []) };
+}
+
 /** traceSource serves a trace's requests: literal messages, or a synthetic prompt of the recorded size. */
-export function traceSource(entries: readonly TraceEntry[], w: Workload, scenarioSeed: number): RequestSource {
+export function traceSource(entries: readonly TraceEntry[], w: Workload, scenarioSeed: number): { at(seq: number): RequestSpec; readonly length: number } {
   const tok = tokenizer(w.encoding);
   const synth = promptSynthesizer(tok);
   const base = deriveSeed(scenarioSeed, `trace:${w.name}`);
+  const defaultMax = (seq: number) => Math.max(1, Math.round(sampler(w.maxTokens, prng(deriveSeed(base, `max:${seq}`)))()));
   return {
     length: entries.length,
     at(seq) {
       const e = entries[seq % entries.length]!;
-      const maxTokens = e.maxTokens ?? w.maxTokens;
-      if (e.messages) return spec(w, e.messages, maxTokens, e.messages.reduce((n, m) => n + tok.count(m.content), 0));
-      const n = e.inputTokens!;
-      return spec(w, [{ role: 'user', content: synth.text(n, prng(deriveSeed(base, String(seq)))) }], maxTokens, n);
+      const maxTokens = e.maxTokens ?? defaultMax(seq);
+      const messages: ChatMessage[] = e.messages ? e.messages : [{ role: 'user', content: synth.text(e.inputTokens!, prng(deriveSeed(base, String(seq)))) }];
+      const counted = e.messages ? e.messages.reduce((n, m) => n + tok.count(m.content), 0) : e.inputTokens!;
+      return { workload: w.name, turn: 0, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
     },
   };
-}
-
-function withSystem(w: Workload, user: string): ChatMessage[] {
-  return w.systemPrompt ? [{ role: 'system', content: w.systemPrompt }, { role: 'user', content: user }] : [{ role: 'user', content: user }];
-}
-
-function spec(w: Workload, messages: ChatMessage[], maxTokens: number, inputTokensCounted: number): RequestSpec {
-  return { workload: w.name, turn: 0, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, inputTokensCounted };
 }

@@ -105,7 +105,7 @@ describe('requestSource', () => {
   });
 
   it('never sends an empty user prompt (a draw of 0 tokens becomes 1)', () => {
-    const [r] = take(workload({ promptTokens: 0 }), 1, 1);
+    const [r] = take(workload({ promptTokens: { dist: 'uniform', min: 0, max: 0.4 } }), 1, 1);
     expect(r!.messages).toHaveLength(1);
     expect(r!.inputTokensCounted).toBe(1);
     expect(tokenizer().count(r!.messages[0]!.content)).toBe(1);
