@@ -33,6 +33,8 @@ export interface RunSummary {
   warmupRequests: number;
   groups: GroupSummary[];
   generator: GeneratorHealth;
+  /** How traffic reached the targets: paired (same prompts, full load each) or routed (one stream split by weight). */
+  traffic?: { mode: 'paired' | 'routed'; seed: number; note: string };
   /** Capacity sweep: each level's SLO verdict per target, and each target's knee. */
   sweep?: SweepSummary;
   histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; encoding: string };

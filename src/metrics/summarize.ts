@@ -18,6 +18,7 @@ export interface RunMeta {
   scenario: unknown;
   generator: GeneratorHealth;
   sweep?: RunSummary['sweep'];
+  traffic?: RunSummary['traffic'];
 }
 
 /** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
@@ -37,6 +38,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     warmupRequests: recorder.warmupRequests,
     groups: [...recorder.groups.values()].map((g) => summarizeGroup(g)),
     generator: meta.generator,
+    ...(meta.traffic ? { traffic: meta.traffic } : {}),
     ...(meta.sweep ? { sweep: meta.sweep } : {}),
     histogram: {
       unit: 'us',

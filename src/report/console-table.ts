@@ -10,7 +10,8 @@ export function consoleTable(s: RunSummary): string {
   const open = s.loadModel !== undefined && s.loadModel !== 'closed';
   const header = ['target', 'region', 'model', 'ok/total', 'err%', 'req/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'ITL p99', 'E2E p50', 'E2E p99', 'out tok/s'];
   if (open) header.push('svc TTFT p99', 'svc E2E p99', 'dropped');
-  const rows = s.groups.map((g) => [
+  const targetGroups = s.groups.filter((g) => (g.scope ?? 'target') === 'target');
+  const rows = targetGroups.map((g) => [
     g.step ? `${g.target} @${g.step}` : g.target,
     g.region,
     g.model,
@@ -30,17 +31,63 @@ export function consoleTable(s: RunSummary): string {
   ]);
   const lines = [table(header, rows, 3)];
   if (open) lines.push('open loop: TTFT/E2E count from each request\'s scheduled arrival (response time); svc = from its actual send (service time).');
-  const errors = s.groups.filter((g) => g.requests.failed > 0);
+  const errors = targetGroups.filter((g) => g.requests.failed > 0);
   for (const g of errors) {
     const kinds = Object.entries(g.requests.errorsByKind)
       .map(([k, n]) => `${k} ×${n}`)
       .join(', ');
     lines.push(`errors ${g.target}: ${kinds}`);
   }
+  const byWorkload = s.groups.filter((g) => g.scope === 'workload').sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
+  if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
+  const byTurn = s.groups
+    .filter((g) => g.scope === 'turn')
+    .sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? '') || (a.turn ?? 0) - (b.turn ?? 0));
+  if (byTurn.length) lines.push('', 'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):', breakdownTable(byTurn, (g) => `${g.workload} turn ${(g.turn ?? 0) + 1}`));
+  lines.push('', tokenTable(targetGroups));
+  if (s.traffic) lines.push(s.traffic.note);
   if (s.sweep) lines.push('', sweepTable(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
   return lines.join('\n');
+}
+
+// breakdownTable: the main latency columns for sub-groups (per workload, per turn), with input size.
+function breakdownTable(groups: RunSummary['groups'], label: (g: RunSummary['groups'][number]) => string): string {
+  const header = ['target', 'group', 'ok/total', 'in tok/req', 'out tok/req', 'TTFT p50', 'TTFT p99', 'ITL p50', 'E2E p50', 'E2E p99'];
+  const rows = groups.map((g) => [
+    g.step ? `${g.target} @${g.step}` : g.target,
+    label(g),
+    `${g.requests.ok}/${g.requests.total}`,
+    g.requests.total ? fixed(g.tokens.input / g.requests.total, 0) : '—',
+    g.requests.ok ? fixed(g.tokens.output / g.requests.ok, 0) : '—',
+    msCell(g.metrics.ttft.p50, g.metrics.ttft.count),
+    msCell(g.metrics.ttft.p99, g.metrics.ttft.count),
+    msCell(g.metrics.itl.p50, g.metrics.itl.count),
+    msCell(g.metrics.e2e.p50, g.metrics.e2e.count),
+    msCell(g.metrics.e2e.p99, g.metrics.e2e.count),
+  ]);
+  return table(header, rows, 2);
+}
+
+// tokenTable: where token counts came from, requested vs received output, and how far the
+// server's usage and our tokenizer disagree on the same text.
+function tokenTable(groups: RunSummary['groups']): string {
+  const header = ['target', 'input tok', 'output tok', 'requested out', 'out/requested', 'source usage/counted', 'usage vs local count'];
+  const rows = groups.map((g) => {
+    const t = g.tokens;
+    const u = t.usageVsCounted;
+    return [
+      g.step ? `${g.target} @${g.step}` : g.target,
+      String(t.input),
+      String(t.output),
+      t.requestedOutput !== undefined ? String(t.requestedOutput) : '—',
+      t.requestedOutput ? pct(t.output / t.requestedOutput) : '—',
+      `${t.source.usage}/${t.source.counted}`,
+      u && u.requests ? `${u.usageOutput} vs ${u.countedOutput} (mean |Δ| ${u.meanAbsDiff}/req, max ${u.maxAbsDiff})` : '—',
+    ];
+  });
+  return 'tokens:\n' + table(header, rows, 1);
 }
 
 /** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */

@@ -193,5 +193,16 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     scenario: scenarioEcho(s),
     generator,
     ...(sweepSummary ? { sweep: sweepSummary } : {}),
+    traffic: s.routing
+      ? {
+          mode: 'routed',
+          seed: s.seed,
+          note: `routed: one traffic stream split across targets by weight (${s.routing.map((r) => `${r.target} ${r.weight}`).join(', ')}); each request went to one target, so targets are not paired.`,
+        }
+      : {
+          mode: 'paired',
+          seed: s.seed,
+          note: `paired: every target received the full load and the same sequence of prompts (seed ${s.seed}), so differences are the targets', not the traffic's.`,
+        },
   });
 }
