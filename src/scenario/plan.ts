@@ -110,11 +110,21 @@ function targetPlan(s: Scenario, t: Target, traceEntries?: number): TargetPlan {
   } else if (model === 'closed' && t.mock) {
     // Each user completes one request per mean E2E (a ramp counts its average users).
     const maxTokens = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.weight, 0) / s.workloads.reduce((n, w) => n + w.weight, 0);
-    const turns = s.workloads.reduce((n, w) => n + w.turns * w.weight, 0) / s.workloads.reduce((n, w) => n + w.weight, 0);
+    const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
+    const turns = s.workloads.reduce((n, w) => n + w.turns * w.weight, 0) / totalW;
+    const thinkMs = s.workloads.reduce((n, w) => n + (w.turns - 1) * meanOf(w.thinkTimeMs) * w.weight, 0) / totalW;
     const out = Math.min(maxTokens, t.mock.outputTokens === undefined ? Infinity : meanOf(t.mock.outputTokens));
     const e2eMs = meanOf(t.mock.rttMs) + meanOf(t.mock.ttftMs) + Math.max(0, out - 1) * meanOf(t.mock.itlMs);
     const userMs = l.stages ? rampArea(concurrency ?? 0, l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })), 0) * 1000 : (concurrency ?? 0) * (l.duration ?? Infinity);
-    expected = Number.isFinite(userMs) ? Math.floor(userMs / Math.max(1, e2eMs * turns)) : null;
+    // A conversation takes turns × E2E plus the think time between turns, and sends `turns` requests.
+    expected = Number.isFinite(userMs) ? Math.floor((userMs / Math.max(1, e2eMs * turns + thinkMs)) * turns) : null;
+  }
+  if (s.routing && expected !== null) {
+    // One stream split by weight: this target gets its share.
+    const total = s.routing.reduce((n, r) => n + r.weight, 0);
+    const share = s.routing.filter((r) => r.target === t.name).reduce((n, r) => n + r.weight, 0) / total;
+    expected = Math.round(expected * share);
+    exact = false;
   }
   if (l.requests !== undefined && (expected === null || l.requests < expected)) {
     expected = l.requests;
