@@ -70,12 +70,15 @@ export function workloadSource(w: Workload, scenarioSeed: number, dataset?: read
   const base = deriveSeed(scenarioSeed, `workload:${w.name}`);
   const prefix = w.sharedPrefixTokens > 0 ? synth.text(w.sharedPrefixTokens, prng(deriveSeed(base, 'prefix'))) : '';
   const maxTokens = (rng: Prng) => Math.max(1, Math.round(sampler(w.maxTokens, rng)()));
+  // Counting tokens costs more than making the text; synthetic text has a known length, so only
+  // what we did not make (system prompt once, replies, dataset text) is ever counted.
+  const systemTokens = w.systemPrompt ? tok.count(w.systemPrompt) : 0;
   const think = (rng: Prng) => sampler(w.thinkTimeMs, rng)();
   return {
     at(seq) {
       const seqSeed = deriveSeed(base, String(seq));
       const turnRng = (k: number) => prng(deriveSeed(seqSeed, `turn:${k}`));
-      if (dataset) return datasetConversation(w, tok, dataset, seqSeed, seq, turnRng, maxTokens, think);
+      if (dataset) return datasetConversation(w, tok, dataset, seqSeed, seq, turnRng, maxTokens, think, systemTokens);
       const users: string[] = [];
       const userTokens: number[] = [];
       const userText = (k: number) => {
@@ -93,7 +96,8 @@ export function workloadSource(w: Workload, scenarioSeed: number, dataset?: read
         turns: w.turns,
         turn(k, replies) {
           const user = userText(k);
-          return build(w, tok, w.systemPrompt, users.slice(0, k), replies, user, maxTokens(turnRng(k)), k);
+          const known = systemTokens + userTokens.slice(0, k + 1).reduce((a, b) => a + b, 0);
+          return build(w, tok, w.systemPrompt, users.slice(0, k), replies, user, maxTokens(turnRng(k)), k, known);
         },
         thinkTimeMs: (k) => think(prng(deriveSeed(seqSeed, `think:${k}`))),
       };
@@ -117,6 +121,7 @@ function datasetConversation(
   turnRng: (k: number) => Prng,
   maxTokens: (rng: Prng) => number,
   think: (rng: Prng) => number,
+  workloadSystemTokens: number,
 ): Conversation {
   const index = w.dataset!.order === 'sequential' ? seq % dataset.length : Math.floor(prng(deriveSeed(seqSeed, 'entry')).next() * dataset.length);
   const e = dataset[index]!;
@@ -126,14 +131,27 @@ function datasetConversation(
     turn(k, replies) {
       const ref = e.referenceReplies[k];
       const limit = w.dataset!.outputLength === 'reference' && ref ? Math.max(1, tok.count(ref)) : maxTokens(turnRng(k));
-      return build(w, tok, e.system ?? w.systemPrompt, e.userTurns.slice(0, k), replies, e.userTurns[k]!, limit, k);
+      const sys = e.system !== undefined ? tok.count(e.system) : workloadSystemTokens;
+      const users = e.userTurns.slice(0, k + 1).reduce((n, u) => n + tok.count(u), 0);
+      return build(w, tok, e.system ?? w.systemPrompt, e.userTurns.slice(0, k), replies, e.userTurns[k]!, limit, k, sys + users);
     },
     thinkTimeMs: (k) => think(prng(deriveSeed(seqSeed, `think:${k}`))),
   };
 }
 
 // Messages for turn k: system, then the earlier exchanges, then this turn's user message.
-function build(w: Workload, tok: Tokenizer, system: string | undefined, earlierUsers: readonly string[], replies: readonly string[], user: string, maxTokens: number, k: number): RequestSpec {
+// `knownTokens` is the token count of the system and user messages; replies are counted here.
+function build(
+  w: Workload,
+  tok: Tokenizer,
+  system: string | undefined,
+  earlierUsers: readonly string[],
+  replies: readonly string[],
+  user: string,
+  maxTokens: number,
+  k: number,
+  knownTokens: number,
+): RequestSpec {
   const messages: ChatMessage[] = [];
   if (system) messages.push({ role: 'system', content: system });
   for (let j = 0; j < k; j++) {
@@ -141,8 +159,8 @@ function build(w: Workload, tok: Tokenizer, system: string | undefined, earlierU
     messages.push({ role: 'assistant', content: replies[j] ?? '' });
   }
   messages.push({ role: 'user', content: user });
-  let counted = 0;
-  for (const m of messages) counted += tok.count(m.content);
+  let counted = knownTokens;
+  for (let j = 0; j < k; j++) counted += tok.count(replies[j] ?? '');
   return { workload: w.name, turn: k, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
 }
 
