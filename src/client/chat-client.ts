@@ -5,6 +5,9 @@ import { describeError, errorKindForError, errorKindForStatus, oneLine } from '.
 import type { ChatMessage, ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
 import type { Lease, Transport } from './transport.js';
+import type { Protocol } from './presets.js';
+import { openaiChat } from './openai-chat.js';
+import { anthropicMessages } from './anthropic-messages.js';
 
 /** Endpoint is a target resolved for sending: where, as whom, with what extras. */
 export interface Endpoint {
@@ -20,7 +23,18 @@ export interface Endpoint {
   body: Readonly<Record<string, unknown>>;
   /** Secret values (API keys) to scrub from any error text before it is recorded. */
   secrets: readonly string[];
+  /** Wire protocol (default openai-chat). */
+  protocol?: Protocol;
+  /** Ask for usage in the stream (OpenAI stream_options); default true. */
+  streamOptions?: boolean;
+  /** The target's own token-limit field: wins over the call's. */
+  tokenLimitField?: 'max_tokens' | 'max_completion_tokens';
+  /** The preset's token-limit field: used when neither target nor workload names one. */
+  defaultTokenLimitField?: 'max_tokens' | 'max_completion_tokens';
 }
+
+/** ADAPTERS maps each protocol to its adapter. */
+export const ADAPTERS: Record<Protocol, ProtocolAdapter> = { 'openai-chat': openaiChat, 'anthropic-messages': anthropicMessages };
 
 /** ChatCall is one request the load model wants sent: what, when, and how it is labelled. */
 export interface ChatCall {
@@ -35,7 +49,8 @@ export interface ChatCall {
   queuedMs?: number;
   messages: readonly ChatMessage[];
   maxTokens: number;
-  tokenLimitField: 'max_tokens' | 'max_completion_tokens';
+  /** The workload's token-limit field, if it names one. */
+  tokenLimitField?: 'max_tokens' | 'max_completion_tokens' | undefined;
   stream: boolean;
   /** Prompt tokens counted locally; used when the server reports no usage. */
   inputTokensCounted: number;
@@ -50,7 +65,8 @@ export interface ClientDeps {
   transport: Transport;
   clock: Clock;
   tokenizer: Tokenizer;
-  adapter: ProtocolAdapter;
+  /** Protocol adapter; default: the one for the endpoint's protocol. */
+  adapter?: ProtocolAdapter;
   firstTokenTimeoutMs: number;
   totalTimeoutMs: number;
   /** Aborts in-flight requests (a second Ctrl-C); they end as `aborted`. */
@@ -64,7 +80,8 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** chatClient makes the Hit function for one endpoint. */
 export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
-  const base = new URL(endpoint.baseUrl.replace(/\/+$/, '') + deps.adapter.path);
+  const adapter = deps.adapter ?? ADAPTERS[endpoint.protocol ?? 'openai-chat'];
+  const base = new URL(endpoint.baseUrl.replace(/\/+$/, '') + adapter.path);
   const origin = base.origin;
   const path = base.pathname + base.search;
   const headers: Record<string, string> = {
@@ -79,7 +96,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   const scrub = (s: string) => endpoint.secrets.reduce((acc, secret) => (secret ? acc.split(secret).join('***') : acc), s);
 
   return async function hit(call: ChatCall): Promise<RequestResult> {
-    const { clock, adapter } = deps;
+    const { clock } = deps;
     const r: RequestResult = {
       id: call.id,
       phase: call.phase,
@@ -99,9 +116,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       tlsMs: null,
       headersAtMs: null,
       firstTokenAtMs: null,
+      firstContentAtMs: null,
       endAtMs: 0,
       itlMs: [],
       contentDeltas: 0,
+      reasoningDeltas: 0,
       inputTokens: call.inputTokensCounted,
       outputTokens: 0,
       tokenSource: 'counted',
@@ -117,6 +136,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
     let timedOut: 'ttft_timeout' | 'total_timeout' | null = null;
     let failure: { kind: ErrorKind; message: string } | null = null;
     let text = '';
+    let reasoning = '';
     let lastDeltaAt = 0;
 
     const fail = (kind: ErrorKind, message: string) => {
@@ -129,8 +149,9 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
         model: endpoint.model,
         messages: call.messages,
         maxTokens: call.maxTokens,
-        tokenLimitField: call.tokenLimitField,
+        tokenLimitField: endpoint.tokenLimitField ?? call.tokenLimitField ?? endpoint.defaultTokenLimitField ?? 'max_tokens',
         stream: call.stream,
+        streamOptions: endpoint.streamOptions ?? true,
         extra: endpoint.body,
       }),
     );
@@ -181,12 +202,19 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
         const onEvents = (events: ReturnType<SseDecoder['push']>, at: number) => {
           for (const ev of events) {
             const step = adapter.onEvent(ev, state);
-            if (step.type === 'content') {
+            if (step.type === 'content' || step.type === 'reasoning') {
+              // TTFT and ITL count every token, reasoning included; TTFC waits for content.
               if (r.firstTokenAtMs === null) firstToken(at);
               else r.itlMs.push(at - lastDeltaAt);
               lastDeltaAt = at;
-              r.contentDeltas++;
-              text += step.text;
+              if (step.type === 'content') {
+                r.firstContentAtMs ??= at;
+                r.contentDeltas++;
+                text += step.text;
+              } else {
+                r.reasoningDeltas++;
+                reasoning += step.text;
+              }
             } else if (step.type === 'done') {
               done = true;
             } else if (step.type === 'error') {
@@ -221,6 +249,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
             // Non-streamed: the first token is only seen when the whole body is (TTFT = E2E).
             if (text.length > 0) {
               firstToken(at);
+              r.firstContentAtMs = at;
               r.contentDeltas = 1;
             }
           }
@@ -238,7 +267,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       inFlight.delete(controller);
     }
 
-    if (!failure && r.firstTokenAtMs === null) fail('empty_response', 'completed without any content token');
+    if (!failure && r.firstContentAtMs === null)
+      fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
     r.finishReason = state.finishReason;
     const tok = call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer;
     call.onReply?.(text);
@@ -247,9 +277,10 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       r.outputTokens = state.usage.outputTokens;
       r.tokenSource = 'usage';
       // Count locally too, so the report can show how far the server's count and ours disagree.
-      if (!failure) r.outputTokensCounted = tok.count(text);
+      // Reasoning tokens are output tokens too (servers bill and count them so).
+      if (!failure) r.outputTokensCounted = tok.count(text) + tok.count(reasoning);
     } else {
-      r.outputTokens = tok.count(text);
+      r.outputTokens = tok.count(text) + tok.count(reasoning);
     }
     if (failure) {
       const f = failure as { kind: ErrorKind; message: string };

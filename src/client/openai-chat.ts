@@ -11,10 +11,10 @@ export const openaiChat: ProtocolAdapter = {
   name: 'openai-chat',
   path: '/chat/completions',
 
-  buildBody({ model, messages, maxTokens, tokenLimitField, stream, extra }) {
+  buildBody({ model, messages, maxTokens, tokenLimitField, stream, streamOptions, extra }) {
     const body: Record<string, unknown> = { model, messages, stream, [tokenLimitField]: maxTokens };
     // Ask for usage in the stream, so token counts are the server's own.
-    if (stream) body.stream_options = { include_usage: true };
+    if (stream && streamOptions) body.stream_options = { include_usage: true };
     for (const [k, v] of Object.entries(extra)) {
       // An extra param set to null removes a default (e.g. stream_options for servers that reject it).
       if (v === null) delete body[k];
@@ -41,6 +41,9 @@ export const openaiChat: ProtocolAdapter = {
       if (choice.finish_reason) state.finishReason = choice.finish_reason;
       const text = choice.delta?.content;
       if (typeof text === 'string' && text.length > 0) return { type: 'content', text };
+      // Reasoning models on OpenAI-compatible servers (DeepSeek, vLLM) stream their thinking first.
+      const thinking = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
+      if (typeof thinking === 'string' && thinking.length > 0) return { type: 'reasoning', text: thinking };
     }
     return { type: 'none' };
   },
@@ -72,7 +75,7 @@ export const openaiChat: ProtocolAdapter = {
 interface ChunkShape {
   error?: unknown;
   usage?: unknown;
-  choices?: { delta?: { content?: unknown }; finish_reason?: string | null }[];
+  choices?: { delta?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown }; finish_reason?: string | null }[];
 }
 
 interface CompletionShape {

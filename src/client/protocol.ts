@@ -15,6 +15,8 @@ export interface TokenUsage {
 /** StreamStep is what one stream event means for the measurement. */
 export type StreamStep =
   | { type: 'content'; text: string }
+  /** A reasoning ("thinking") delta, streamed by reasoning models before the content. */
+  | { type: 'reasoning'; text: string }
   | { type: 'none' }
   | { type: 'done' }
   | { type: 'error'; kind: 'stream_error' | 'bad_stream'; message: string };
@@ -44,6 +46,8 @@ export interface ProtocolAdapter {
     maxTokens: number;
     tokenLimitField: 'max_tokens' | 'max_completion_tokens';
     stream: boolean;
+    /** Ask for usage in the stream (OpenAI stream_options), when the endpoint accepts it. */
+    streamOptions: boolean;
     extra: Readonly<Record<string, unknown>>;
   }): Record<string, unknown>;
   /** onEvent interprets one SSE event of a streamed response. */

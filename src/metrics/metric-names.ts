@@ -8,6 +8,7 @@
  */
 export const LATENCY_METRICS = [
   'ttft',
+  'ttfc',
   'itl',
   'tpot',
   'e2e',
@@ -24,7 +25,8 @@ export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
 /** METRIC_LABELS are the human names used in tables. */
 export const METRIC_LABELS: Record<LatencyMetric, string> = {
-  ttft: 'time to first token (from schedule)',
+  ttft: 'time to first token, reasoning or content (from schedule)',
+  ttfc: 'time to first content token (from schedule)',
   itl: 'inter-token latency',
   tpot: 'time per output token',
   e2e: 'end-to-end latency (from schedule)',

@@ -6,6 +6,7 @@ import {
   serviceE2eMs,
   serviceTtftMs,
   tpotMs,
+  ttfcMs,
   ttftMs,
   type ErrorKind,
   type RequestPhase,
@@ -171,6 +172,8 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
   }
   const ttft = ttftMs(r);
   if (ttft !== null) rec(g, 'ttft', ttft);
+  const ttfc = ttfcMs(r);
+  if (ttfc !== null) rec(g, 'ttfc', ttfc);
   const ttftService = serviceTtftMs(r);
   if (ttftService !== null) rec(g, 'ttftService', ttftService);
   rec(g, 'e2eService', serviceE2eMs(r));

@@ -34,14 +34,18 @@ export interface RequestResult {
   tlsMs: number | null;
   /** When response headers arrived; null if they never did. */
   headersAtMs: number | null;
-  /** When the first non-empty content delta arrived (non-streaming: when the body completed). */
+  /** When the first token arrived — reasoning or content (non-streaming: when the body completed). */
   firstTokenAtMs: number | null;
+  /** When the first non-empty *content* delta arrived (after any reasoning). */
+  firstContentAtMs: number | null;
   /** When the last byte arrived, or the request failed. */
   endAtMs: number;
-  /** Gaps between consecutive content deltas, in ms. Transient: the recorder folds it into a histogram. */
+  /** Gaps between consecutive token deltas (reasoning or content), in ms. Transient: the recorder folds it into a histogram. */
   itlMs: number[];
   /** Number of non-empty content deltas received. */
   contentDeltas: number;
+  /** Number of non-empty reasoning deltas received (reasoning models). */
+  reasoningDeltas: number;
   /** Prompt tokens (server usage when present, else counted locally). */
   inputTokens: number;
   /** Completion tokens (server usage when present, else counted locally). */
@@ -92,9 +96,14 @@ export const ERROR_KINDS = [
 
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-/** ttftMs is the time to first content token, from the scheduled time; null if none arrived. */
+/** ttftMs is the time to the first token (reasoning or content), from the scheduled time; null if none arrived. */
 export function ttftMs(r: RequestResult): number | null {
   return r.firstTokenAtMs === null ? null : r.firstTokenAtMs - r.scheduledAtMs;
+}
+
+/** ttfcMs is the time to the first content token, from the scheduled time: equal to TTFT unless reasoning came first. */
+export function ttfcMs(r: RequestResult): number | null {
+  return r.firstContentAtMs === null ? null : r.firstContentAtMs - r.scheduledAtMs;
 }
 
 /** e2eMs is the end-to-end latency, from the scheduled time to the last byte. */

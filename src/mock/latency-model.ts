@@ -16,6 +16,8 @@ export interface LatencyModel {
   itlMs: Sampler;
   /** Natural completion length, or Infinity when the profile runs to the token limit. */
   outputTokens: Sampler;
+  /** Reasoning tokens streamed before the content (0 unless the profile sets them). */
+  reasoningTokens: Sampler;
 }
 
 /** latencyModel compiles a profile with a seed. */
@@ -27,5 +29,6 @@ export function latencyModel(profile: MockProfile, seed: number): LatencyModel {
     ttftMs: sampler(profile.ttftMs, rng),
     itlMs: sampler(profile.itlMs, rng),
     outputTokens: out === undefined ? () => Infinity : sampler(out, rng),
+    reasoningTokens: profile.reasoningTokens === undefined ? () => 0 : sampler(profile.reasoningTokens, rng),
   };
 }

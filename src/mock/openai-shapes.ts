@@ -19,7 +19,7 @@ export function chunk(
   id: string,
   created: number,
   model: string,
-  delta: { role?: 'assistant'; content?: string },
+  delta: { role?: 'assistant'; content?: string; reasoning_content?: string },
   finishReason: string | null,
 ) {
   return {

@@ -6,6 +6,7 @@ import { mockProfileSchema } from '../scenario/schema.js';
 import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
 import { singleTokenWords } from '../workload/vocabulary.js';
 import { latencyModel, type LatencyModel } from './latency-model.js';
+import { anthropicError, anthropicMessages } from './anthropic-flavour.js';
 import { chunk, completion, errorBody, modelList, usageChunk, type Usage } from './openai-shapes.js';
 
 /** MockServerOptions configures one embedded OpenAI-compatible server. */
@@ -52,6 +53,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     defaultMaxTokens: opts.defaultMaxTokens ?? 256,
     completions: 0,
     slots: profile.slots ?? Infinity,
+    quirks: { usage: profile.quirks.usage ?? 'final-chunk', roleChunk: profile.quirks.roleChunk, emptyChunks: profile.quirks.emptyChunks },
     active: 0,
     waiting: [],
     seq: 0,
@@ -80,7 +82,9 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
   };
 }
 
-interface Ctx {
+/** Ctx is one mock server's state, shared by its protocol flavours. */
+export interface Ctx {
+  quirks: { usage: 'final-chunk' | 'every-chunk' | 'none'; roleChunk: boolean; emptyChunks: boolean };
   /** Requests served at once (the server's batch capacity); more wait in FIFO order. */
   slots: number;
   active: number;
@@ -108,6 +112,14 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
   if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
     return json(res, 200, modelList(ctx.models, unixNow()));
+  }
+  if (path === '/v1/messages' || path === '/messages') {
+    if (req.method !== 'POST') return json(res, 405, anthropicError('invalid_request_error', `Method ${req.method} not allowed; use POST`));
+    readBody(req, (err, body) => {
+      if (err) return json(res, 413, anthropicError('request_too_large', err.message));
+      anthropicMessages(ctx, body!, req, res);
+    });
+    return;
   }
   if (path === '/v1/chat/completions' || path === '/chat/completions') {
     if (req.method !== 'POST') return json(res, 405, errorBody(`Method ${req.method} not allowed; use POST`, 'invalid_request_error'));
@@ -181,7 +193,7 @@ function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string;
 }
 
 /** messageText extracts the text of a message's content (a string, or an array of parts). */
-function messageText(content: unknown): string {
+export function messageText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content))
     return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
@@ -192,8 +204,15 @@ function chatCompletion(ctx: Ctx, raw: string, res: ServerResponse): void {
   const parsed = parseChatRequest(ctx, raw);
   if ('error' in parsed) return json(res, 400, errorBody(parsed.error, 'invalid_request_error', null, parsed.param));
   ctx.completions++;
-  // A server with finite capacity (profile.slots) queues requests beyond it, as an inference server
-  // queues beyond its batch size: the wait lands in TTFT, which is what makes a capacity knee.
+  withSlot(ctx, res, () => respond(ctx, parsed, res));
+}
+
+/**
+ * withSlot runs `start` when the server has capacity. A server with finite capacity
+ * (profile.slots) queues requests beyond it, as an inference server queues beyond its batch size:
+ * the wait lands in TTFT, which is what makes a capacity knee.
+ */
+export function withSlot(ctx: Ctx, res: ServerResponse, start: () => void): void {
   let released = false;
   const release = () => {
     if (released) return;
@@ -202,103 +221,147 @@ function chatCompletion(ctx: Ctx, raw: string, res: ServerResponse): void {
     const next = ctx.waiting.shift();
     if (next) next();
   };
-  const start = () => {
-    if (res.destroyed) {
-      ctx.active++;
-      release();
-      return;
-    }
+  const go = () => {
     ctx.active++;
+    if (res.destroyed) return release();
     res.on('close', release);
-    respond(ctx, parsed, res);
+    start();
   };
-  if (ctx.active < ctx.slots) start();
-  else ctx.waiting.push(start);
+  if (ctx.active < ctx.slots) go();
+  else ctx.waiting.push(go);
 }
 
-function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse): void {
-  const m = ctx.model;
-  const natural = Math.max(1, Math.round(m.outputTokens()));
-  const n = Math.min(parsed.maxTokens, natural);
-  const finishReason = natural <= parsed.maxTokens ? 'stop' : 'length';
-  const seq = ++ctx.seq;
-  const id = `chatcmpl-mock${seq.toString(36)}`;
-  const created = unixNow();
-  const usage: Usage = { prompt_tokens: parsed.promptTokens, completion_tokens: n, total_tokens: parsed.promptTokens + n };
+/**
+ * TokenPlan is one response's generation: how many reasoning and content tokens, when each is due
+ * (absolute performance.now() times, so timer lateness never accumulates), and their text.
+ */
+export interface TokenPlan {
+  seq: number;
+  headersAt: number;
+  /** Due time of token k (reasoning tokens first, then content). */
+  dueAt: number[];
+  reasoning: number;
+  content: number;
+  /** 'stop' when the completion ended naturally, 'length' when it hit the token limit. */
+  natural: boolean;
+  text(k: number): string;
+}
 
-  // Token k (0-based) is due at headers + ttft + Σ itl; times are absolute so timer lateness never accumulates.
+/** planTokens draws a response's latency and length from the mock's model. */
+export function planTokens(ctx: Ctx, maxTokens: number): TokenPlan {
+  const m = ctx.model;
+  const reasoning = Math.min(Math.max(0, maxTokens - 1), Math.max(0, Math.round(m.reasoningTokens())));
+  const room = maxTokens - reasoning;
+  const naturalLen = Math.max(1, Math.round(m.outputTokens()));
+  const content = Math.min(room, naturalLen);
+  const seq = ++ctx.seq;
   const t0 = performance.now();
   const headersAt = t0 + m.rttMs();
-  const firstAt = headersAt + m.ttftMs();
-  const tokenText = (k: number) => {
-    const w = ctx.words[(seq * 7919 + k * 104729) % ctx.words.length]!;
-    return k === 0 ? w : ' ' + w;
+  const dueAt: number[] = [];
+  let due = headersAt + m.ttftMs();
+  for (let k = 0; k < reasoning + content; k++) {
+    if (k > 0) due += m.itlMs();
+    dueAt.push(due);
+  }
+  return {
+    seq,
+    headersAt,
+    dueAt,
+    reasoning,
+    content,
+    natural: naturalLen <= room,
+    // Word k of the answer: single-token words, space-separated, so a local count of the text is exact.
+    text: (k) => {
+      const w = ctx.words[(seq * 7919 + k * 104729) % ctx.words.length]!;
+      return k === 0 || k === reasoning ? w : ' ' + w;
+    },
   };
+}
 
+/** Scheduler runs callbacks at absolute times for one response, and stops when the client goes away. */
+export interface Scheduler {
+  at(when: number, fn: () => void): void;
+  readonly closed: boolean;
+}
+
+/** scheduler makes a response's scheduler. Never fires early: Node's ms timers can fire a fractional delay up to ~1 ms before its time, so it re-checks on wake and covers the last sub-millisecond with setImmediate. */
+export function scheduler(res: ServerResponse): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   res.on('close', () => {
     closed = true;
     if (timer) clearTimeout(timer);
   });
-  // Fire fn at `when` (performance.now() time), never early: Node's ms timers can fire a
-  // fractionally-delayed callback up to ~1 ms before its time, so re-check on wake and cover the
-  // last sub-millisecond with setImmediate.
-  const at = (when: number, fn: () => void) => {
-    const fire = () => {
-      if (closed) return;
-      const rem = when - performance.now();
-      if (rem >= 1) timer = setTimeout(fire, Math.floor(rem));
-      else if (rem > 0) setImmediate(fire);
-      else fn();
-    };
-    fire();
+  return {
+    get closed() {
+      return closed;
+    },
+    at(when, fn) {
+      const fire = () => {
+        if (closed) return;
+        const rem = when - performance.now();
+        if (rem >= 1) timer = setTimeout(fire, Math.floor(rem));
+        else if (rem > 0) setImmediate(fire);
+        else fn();
+      };
+      fire();
+    },
   };
+}
+
+function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse): void {
+  const plan = planTokens(ctx, parsed.maxTokens);
+  const id = `chatcmpl-mock${plan.seq.toString(36)}`;
+  const created = unixNow();
+  const total = plan.reasoning + plan.content;
+  const usage: Usage = { prompt_tokens: parsed.promptTokens, completion_tokens: total, total_tokens: parsed.promptTokens + total };
+  const finishReason = plan.natural ? 'stop' : 'length';
+  const sched = scheduler(res);
+  const q = ctx.quirks;
 
   if (!parsed.stream) {
-    let doneAt = firstAt;
-    for (let k = 1; k < n; k++) doneAt += m.itlMs();
-    at(doneAt, () => {
+    sched.at(plan.dueAt[total - 1]!, () => {
       let text = '';
-      for (let k = 0; k < n; k++) text += tokenText(k);
-      json(res, 200, completion(id, created, parsed.model, text, finishReason, usage));
+      for (let k = plan.reasoning; k < total; k++) text += plan.text(k);
+      const body = completion(id, created, parsed.model, text, finishReason, usage);
+      if (q.usage === 'none') delete (body as { usage?: unknown }).usage;
+      json(res, 200, body);
     });
     return;
   }
 
   const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-  at(headersAt, () => {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-request-id': id,
-    });
+  // Usage quirks: OpenAI sends one usage chunk at the end when asked (include_usage); Gemini's
+  // OpenAI endpoint puts cumulative usage on every chunk; some servers never send usage.
+  const withUsage = (c: ReturnType<typeof chunk>, sent: number) =>
+    q.usage === 'every-chunk' ? { ...c, usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: sent, total_tokens: usage.prompt_tokens + sent } } : c;
+  sched.at(plan.headersAt, () => {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': id });
     // Like OpenAI, the first chunk carries the role and empty content, before any token.
-    send(chunk(id, created, parsed.model, { role: 'assistant', content: '' }, null));
+    if (q.roleChunk) send(withUsage(chunk(id, created, parsed.model, { role: 'assistant', content: '' }, null), 0));
     let k = 0;
-    let due = firstAt;
     const next = () => {
-      send(chunk(id, created, parsed.model, { content: tokenText(k) }, null));
+      const delta = k < plan.reasoning ? { reasoning_content: plan.text(k) } : { content: plan.text(k) };
+      send(withUsage(chunk(id, created, parsed.model, delta, null), k + 1));
+      if (q.emptyChunks) send(withUsage(chunk(id, created, parsed.model, { content: '' }, null), k + 1));
       k++;
-      if (k < n) {
-        due += m.itlMs();
-        at(due, next);
-        return;
-      }
-      send(chunk(id, created, parsed.model, {}, finishReason));
-      if (parsed.includeUsage) send(usageChunk(id, created, parsed.model, usage));
+      if (k < total) return sched.at(plan.dueAt[k]!, next);
+      send(withUsage(chunk(id, created, parsed.model, {}, finishReason), total));
+      if (parsed.includeUsage && q.usage === 'final-chunk') send(usageChunk(id, created, parsed.model, usage));
       res.end('data: [DONE]\n\n');
     };
-    at(due, next);
+    sched.at(plan.dueAt[0]!, next);
   });
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** json writes a JSON response with its length. */
+export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function unixNow(): number {
+/** unixNow is the `created` timestamp of OpenAI objects. */
+export function unixNow(): number {
   return Math.floor(Date.now() / 1000);
 }

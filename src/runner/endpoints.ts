@@ -1,7 +1,8 @@
 import type { Endpoint } from '../client/chat-client.js';
 import type { MockServer, MockServerOptions } from '../mock/server.js';
 import { deriveSeed } from '../random/prng.js';
-import type { Scenario, Target } from '../scenario/schema.js';
+import { mockProfileSchema, type MockProfile, type Scenario, type Target } from '../scenario/schema.js';
+import { PRESETS } from '../client/presets.js';
 import type { Problem } from '../scenario/validate.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
@@ -11,9 +12,9 @@ export type StartMock = (opts: MockServerOptions) => Promise<MockServer>;
  * missingKeys lists targets whose apiKeyEnv names a variable that is not set. Checked before any
  * traffic, so a typo in a variable name is an input error, not a run of 401s.
  */
-export function missingKeys(s: Scenario, env: Readonly<Record<string, string | undefined>>): Problem[] {
+export function missingKeys(s: Scenario, env: Readonly<Record<string, string | undefined>>, useMock = false): Problem[] {
   return s.targets.flatMap((t, i) =>
-    t.apiKeyEnv && !env[t.apiKeyEnv]
+    t.apiKeyEnv && !env[t.apiKeyEnv] && !usesMock(t, useMock)
       ? [{ path: `targets[${i}].apiKeyEnv`, message: `environment variable ${t.apiKeyEnv} is not set; export it (export ${t.apiKeyEnv}=…) or remove apiKeyEnv` }]
       : [],
   );
@@ -28,22 +29,24 @@ export async function resolveEndpoints(
   s: Scenario,
   env: Readonly<Record<string, string | undefined>>,
   startMock: StartMock,
+  useMock = false,
 ): Promise<{ endpoints: Endpoint[]; mocks: MockServer[] }> {
   const mocks: MockServer[] = [];
   const endpoints: Endpoint[] = [];
   try {
     for (const t of s.targets) {
-      let baseUrl = t.baseUrl;
-      if (t.mock) {
+      const preset = PRESETS[t.provider];
+      let baseUrl = t.baseUrl ?? preset.baseUrl;
+      if (usesMock(t, useMock)) {
         const server = await startMock({
-          profile: t.mock,
-          seed: t.mock.seed ?? deriveSeed(s.seed, `mock:${t.name}`),
+          profile: mockProfileFor(t),
+          seed: t.mock?.seed ?? deriveSeed(s.seed, `mock:${t.name}`),
           models: [t.model],
         });
         mocks.push(server);
         baseUrl = server.baseUrl;
       }
-      endpoints.push(endpointFor(t, baseUrl!, env));
+      endpoints.push(endpointFor(t, baseUrl!, usesMock(t, useMock) ? {} : env));
     }
   } catch (err) {
     await Promise.all(mocks.map((m) => m.close()));
@@ -52,10 +55,32 @@ export async function resolveEndpoints(
   return { endpoints, mocks };
 }
 
-function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<string, string | undefined>>): Endpoint {
+/**
+ * usesMock says whether a target runs on the embedded mock: always when it has no real endpoint
+ * (neither baseUrl nor a preset URL), and every target under --mock (its `mock:` block, or a
+ * default profile, stands in for the provider).
+ */
+export function usesMock(t: Target, useMock: boolean): boolean {
+  return useMock || (t.baseUrl === undefined && (t.mock !== undefined || PRESETS[t.provider].baseUrl === undefined));
+}
+
+/** mockProfileFor is the mock standing in for a target: its `mock:` block, with the preset's usage style unless the block sets one. */
+export function mockProfileFor(t: Target): MockProfile {
+  const profile = t.mock ?? mockProfileSchema.parse({});
+  const preset = PRESETS[t.provider];
+  const usage = profile.quirks.usage ?? (preset.usage === 'every-chunk' ? 'every-chunk' : preset.usage === 'none' ? 'none' : 'final-chunk');
+  return { ...profile, quirks: { ...profile.quirks, usage } };
+}
+
+/** endpointFor applies the target's preset and overrides: protocol, auth style, headers, accepted fields. */
+export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<string, string | undefined>>): Endpoint {
+  const preset = PRESETS[t.provider];
   const key = t.apiKeyEnv ? env[t.apiKeyEnv] : undefined;
-  const headers: Record<string, string> = { ...t.headers };
-  if (key && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = `Bearer ${key}`;
+  const headers: Record<string, string> = { ...preset.headers, ...t.headers };
+  const auth = t.auth ?? preset.auth;
+  const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+  if (key && auth === 'bearer' && !has('authorization')) headers.authorization = `Bearer ${key}`;
+  if (key && auth === 'x-api-key' && !has('x-api-key')) headers['x-api-key'] = key;
   return {
     target: t.name,
     region: t.region,
@@ -65,5 +90,9 @@ function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<string, st
     headers,
     body: t.body,
     secrets: key ? [key] : [],
+    protocol: t.protocol ?? preset.protocol,
+    streamOptions: t.streamOptions ?? preset.streamOptions,
+    ...(t.tokenLimitField ? { tokenLimitField: t.tokenLimitField } : {}),
+    defaultTokenLimitField: preset.tokenLimitField,
   };
 }

@@ -1,5 +1,4 @@
 import { chatClient, type Hit } from '../client/chat-client.js';
-import { openaiChat } from '../client/openai-chat.js';
 import { transport, type Transport } from '../client/transport.js';
 import type { LoopStopReason } from '../load/arrival.js';
 import { loadModelOf, runLoad } from '../load/load-model.js';
@@ -38,6 +37,8 @@ export interface RunDeps {
   datasets?: ReadonlyMap<string, readonly DatasetEntry[]>;
   /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
   onResult?: (r: RequestResult) => void;
+  /** Run every target on the embedded mock (its `mock:` block, or a default profile) instead of its real endpoint. */
+  useMock?: boolean;
   /** Told when a sweep starts a new level (e.g. "rate=20"). */
   onStep?: (step: string) => void;
   /** Graceful stop (first Ctrl-C): no new requests, in-flight ones finish. */
@@ -67,7 +68,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   const stop = deps.hardStop ? AbortSignal.any([deps.stop ?? new AbortController().signal, deps.hardStop]) : (deps.stop ?? new AbortController().signal);
   const model = loadModelOf(s.load);
   if (model === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
-  const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock);
+  const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
   const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1) });
   const monitor = new GeneratorMonitor();
@@ -108,7 +109,6 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       transport: pool,
       clock,
       tokenizer: tok,
-      adapter: openaiChat,
       firstTokenTimeoutMs: s.timeouts.firstToken,
       totalTimeoutMs: s.timeouts.total,
       ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),

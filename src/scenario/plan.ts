@@ -2,7 +2,9 @@ import { loadModelOf } from '../load/load-model.js';
 import { sweepValues, DEFAULT_STEP_MS } from '../load/sweep.js';
 import { describe, meanOf } from '../random/distribution.js';
 import { formatDurationMs } from './duration.js';
-import type { Load, Scenario, Target } from './schema.js';
+import { mockProfileSchema, type Load, type Scenario, type Target } from './schema.js';
+import { usesMock } from '../runner/endpoints.js';
+import { PRESETS } from '../client/presets.js';
 
 /** TargetPlan is what `validate` says one target will do. */
 export interface TargetPlan {
@@ -37,7 +39,7 @@ export interface Plan {
 }
 
 /** planScenario describes what a scenario will do: targets, load, and how many requests to expect. */
-export function planScenario(s: Scenario, traceEntries?: number): Plan {
+export function planScenario(s: Scenario, traceEntries?: number, useMock = false): Plan {
   const l = s.load;
   const totalWeight = s.workloads.reduce((n, w) => n + w.weight, 0);
   const stop = [
@@ -66,7 +68,7 @@ export function planScenario(s: Scenario, traceEntries?: number): Plan {
       : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
     timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
-    targets: s.targets.map((t) => targetPlan(s, t, traceEntries)),
+    targets: s.targets.map((t) => targetPlan(s, t, traceEntries, useMock)),
     ...(s.sweep
       ? {
           sweep: `over ${s.sweep.over}: ${sweepValues(s.sweep).join(', ')}; ${formatDurationMs(s.sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS)} per level; SLO ${s.sweep.slo.join(', ')}`,
@@ -91,7 +93,9 @@ function stagesMs(l: Load): number {
   return (l.stages ?? []).reduce((t, st) => t + st.duration, 0);
 }
 
-function targetPlan(s: Scenario, t: Target, traceEntries?: number): TargetPlan {
+function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, useMock: boolean): TargetPlan {
+  const mocked = usesMock(t, useMock);
+  const mock = mocked ? (t.mock ?? mockProfileSchema.parse({})) : undefined;
   const l = s.load;
   const model = loadModelOf(l);
   const concurrency = model === 'closed' ? (t.concurrency ?? l.concurrency ?? 0) : null;
@@ -107,14 +111,14 @@ function targetPlan(s: Scenario, t: Target, traceEntries?: number): TargetPlan {
     const arrivals = l.stages ? rampArea(l.rate ?? 0, l.stages, warmupMs) : l.duration !== undefined ? (l.rate! * l.duration) / 1000 : Infinity;
     expected = Math.max(0, Math.floor(arrivals) - warmupN);
     exact = true;
-  } else if (model === 'closed' && t.mock) {
+  } else if (model === 'closed' && mock) {
     // Each user completes one request per mean E2E (a ramp counts its average users).
     const maxTokens = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.weight, 0) / s.workloads.reduce((n, w) => n + w.weight, 0);
     const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
     const turns = s.workloads.reduce((n, w) => n + w.turns * w.weight, 0) / totalW;
     const thinkMs = s.workloads.reduce((n, w) => n + (w.turns - 1) * meanOf(w.thinkTimeMs) * w.weight, 0) / totalW;
-    const out = Math.min(maxTokens, t.mock.outputTokens === undefined ? Infinity : meanOf(t.mock.outputTokens));
-    const e2eMs = meanOf(t.mock.rttMs) + meanOf(t.mock.ttftMs) + Math.max(0, out - 1) * meanOf(t.mock.itlMs);
+    const out = Math.min(maxTokens, mock.outputTokens === undefined ? Infinity : meanOf(mock.outputTokens));
+    const e2eMs = meanOf(mock.rttMs) + meanOf(mock.ttftMs) + Math.max(0, out - 1) * meanOf(mock.itlMs);
     const userMs = l.stages ? rampArea(concurrency ?? 0, l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })), 0) * 1000 : (concurrency ?? 0) * (l.duration ?? Infinity);
     // A conversation takes turns × E2E plus the think time between turns, and sends `turns` requests.
     expected = Number.isFinite(userMs) ? Math.floor((userMs / Math.max(1, e2eMs * turns + thinkMs)) * turns) : null;
@@ -135,8 +139,8 @@ function targetPlan(s: Scenario, t: Target, traceEntries?: number): TargetPlan {
     region: t.region,
     provider: t.provider,
     model: t.model,
-    endpoint: t.mock ? 'embedded mock' : t.baseUrl!,
-    ...(t.mock ? { mockLatency: `rtt ${describe(t.mock.rttMs, 'ms')}, ttft ${describe(t.mock.ttftMs, 'ms')}, itl ${describe(t.mock.itlMs, 'ms')}` } : {}),
+    endpoint: mock ? ((t.protocol ?? PRESETS[t.provider].protocol) === 'anthropic-messages' ? 'embedded mock (anthropic-messages)' : 'embedded mock') : (t.baseUrl ?? PRESETS[t.provider].baseUrl!),
+    ...(mock ? { mockLatency: `rtt ${describe(mock.rttMs, 'ms')}, ttft ${describe(mock.ttftMs, 'ms')}, itl ${describe(mock.itlMs, 'ms')}` } : {}),
     concurrency,
     expectedRequests: expected,
     exact,

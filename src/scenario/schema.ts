@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from './duration.js';
 import { ENCODINGS } from '../workload/tokenizer.js';
+import { PROVIDERS } from '../client/presets.js';
 
 // The scenario schema: strict everywhere (an unknown key is an error, since a typo such as
 // `concurency` would otherwise silently run the default), with messages that quote the bad value
@@ -43,6 +44,19 @@ export const mockProfileSchema = z.strictObject({
   itlMs: distributionSchema.default(15),
   /** Completion length before a natural stop; absent = always run to the token limit. */
   outputTokens: distributionSchema.optional(),
+  /** Reasoning ("thinking") tokens streamed before the content (reasoning models), as the target's protocol streams them. */
+  reasoningTokens: distributionSchema.optional(),
+  /** Quirks of real providers, to test presets offline. */
+  quirks: z
+    .strictObject({
+      /** final-chunk (OpenAI with include_usage), every-chunk (cumulative, as Gemini's OpenAI endpoint), none. */
+      usage: z.enum(['final-chunk', 'every-chunk', 'none']).optional(),
+      /** Send the role-only first chunk (default true, as OpenAI does). */
+      roleChunk: z.boolean().default(true),
+      /** Empty-content chunks between tokens (as some gateways send keep-alive deltas). */
+      emptyChunks: z.boolean().default(false),
+    })
+    .default({ roleChunk: true, emptyChunks: false }),
   /** Requests the mock serves at once; more wait in line (their wait lands in TTFT). Default: unlimited. */
   slots: z.number().int().positive().optional(),
   /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
@@ -58,7 +72,15 @@ export const targetSchema = z.strictObject({
     error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"`,
   }),
   region: z.string().min(1).default('default'),
-  provider: z.string().min(1).default('openai-compatible'),
+  /** Provider preset: base URL, auth style, accepted fields and usage reporting (see client/presets.ts). */
+  provider: z.enum(PROVIDERS).default('openai-compatible'),
+  /** Overrides of the preset. */
+  protocol: z.enum(['openai-chat', 'anthropic-messages']).optional(),
+  auth: z.enum(['bearer', 'x-api-key']).optional(),
+  /** Send stream_options.include_usage (OpenAI protocol); false for servers that reject it. */
+  streamOptions: z.boolean().optional(),
+  /** Output token limit field for this target (overrides the workload and the preset). */
+  tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
   /** API root such as https://api.openai.com/v1; requests go to `${baseUrl}/chat/completions`. */
   baseUrl: z
     .string()
@@ -102,8 +124,8 @@ export const workloadSchema = z.strictObject({
   sharedPrefixTokens: z.number().int().min(0).default(0),
   /** Output token limit per request: a number or a distribution. */
   maxTokens: tokenCountSchema.default(128),
-  /** Which request field carries the token limit: max_tokens (classic) or max_completion_tokens (newer OpenAI models). */
-  tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
+  /** Which request field carries the token limit; default: the target's preset (max_completion_tokens for openai, max_tokens elsewhere). */
+  tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
   stream: z.boolean().default(true),
   encoding: z.enum(ENCODINGS).default('o200k_base'),
   /** Turns per conversation: turn k carries the k−1 earlier exchanges, with the assistant's actual replies. */

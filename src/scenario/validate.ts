@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { normalizeScenario, scenarioSchema, show, type Scenario } from './schema.js';
 import { parseThreshold } from '../analysis/thresholds.js';
+import { PRESETS, type ProviderName } from '../client/presets.js';
 
 /** Problem is one thing wrong with a scenario, at a path such as `targets[1].baseUrl`. */
 export interface Problem {
@@ -39,14 +40,13 @@ function crossFieldProblems(doc: unknown): Problem[] {
   const seen = new Map<string, number>();
   targets.forEach((t, i) => {
     if (!isRecord(t)) return;
-    const hasUrl = t.baseUrl !== undefined;
-    const hasMock = t.mock !== undefined;
-    if (hasUrl === hasMock) {
+    // A target needs somewhere to send: its baseUrl, its preset's URL, or a mock (which, beside a
+    // real URL, is the target's offline stand-in under --mock).
+    const presetUrl = typeof t.provider === 'string' && t.provider in PRESETS ? PRESETS[t.provider as ProviderName].baseUrl : undefined;
+    if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined) {
       out.push({
         path: `targets[${i}]`,
-        message: hasUrl
-          ? 'sets both baseUrl and mock; keep one (mock starts the embedded server instead of calling baseUrl)'
-          : 'needs baseUrl (e.g. "https://api.openai.com/v1") or mock (e.g. { ttftMs: 200 }) to know where to send requests',
+        message: 'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), or mock (e.g. { ttftMs: 200 })',
       });
     }
     if (typeof t.name === 'string') {

@@ -207,7 +207,8 @@ describe('runScenario', () => {
       expect(req.headers.authorization).toBe(`Bearer ${key}`);
       expect(req.headers['x-team']).toBe('latency');
       const body = JSON.parse(req.body) as Record<string, unknown>;
-      expect(body).toMatchObject({ model: 'gpt-4o-mini', stream: true, max_tokens: 8, stream_options: { include_usage: true } });
+      // provider: openai → the preset's token-limit field, max_completion_tokens.
+      expect(body).toMatchObject({ model: 'gpt-4o-mini', stream: true, max_completion_tokens: 8, stream_options: { include_usage: true } });
     }
     const json = JSON.stringify(summary);
     expect(json).not.toContain(key);

@@ -38,7 +38,7 @@ describe('validateScenario: a valid minimal scenario', () => {
     ['workloads.0.promptTokens', 128],
     ['workloads.0.maxTokens', 128],
     ['workloads.0.encoding', 'o200k_base'],
-    ['workloads.0.tokenLimitField', 'max_tokens'],
+    ['workloads.0.tokenLimitField', undefined], // unset: the target's preset decides
     ['load.duration', 10_000],
     ['timeouts.connect', 10_000],
     ['timeouts.firstToken', 60_000],
@@ -88,7 +88,7 @@ describe('validateScenario: invalid documents', () => {
     { name: 'baseUrl not http(s)', doc: withTarget({ baseUrl: 'htp://x' }), path: 'targets[0].baseUrl', message: '"htp://x" is not an http(s) URL' },
     { name: 'baseUrl not a URL at all', doc: withTarget({ baseUrl: 'api.openai.com' }), path: 'targets[0].baseUrl', message: 'is not an http(s) URL' },
     { name: 'neither baseUrl nor mock', doc: withTarget({}), path: 'targets[0]', message: 'needs baseUrl' },
-    { name: 'both baseUrl and mock', doc: withTarget({ baseUrl: 'http://x', mock: {} }), path: 'targets[0]', message: 'sets both baseUrl and mock' },
+    { name: 'unknown provider preset', doc: withTarget({ provider: 'antropic' }), path: 'targets[0].provider', message: '"antropic" is not one of' },
     {
       name: 'duplicate target names',
       doc: { ...minimal(), targets: [{ name: 't', model: 'm', mock: {} }, { name: 'u', model: 'm', mock: {} }, { name: 't', model: 'm', mock: {} }] },

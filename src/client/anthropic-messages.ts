@@ -1,0 +1,110 @@
+import type { ChatMessage, ProtocolAdapter, StreamState, StreamStep } from './protocol.js';
+import type { SseEvent } from './sse.js';
+import { oneLine } from './error-kind.js';
+
+/**
+ * anthropicMessages speaks Anthropic's native POST /v1/messages. The system prompt travels as a
+ * top-level `system` field, not a message; `max_tokens` is required. A stream is a sequence of
+ * typed events: message_start (input usage), content_block_start, content_block_delta
+ * (text_delta: content; thinking_delta: reasoning), content_block_stop, message_delta (stop
+ * reason and output usage), message_stop, plus `ping` keep-alives and `error` events.
+ */
+export const anthropicMessages: ProtocolAdapter = {
+  name: 'anthropic-messages',
+  path: '/messages',
+
+  buildBody({ model, messages, maxTokens, stream, extra }) {
+    const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
+    const body: Record<string, unknown> = {
+      model,
+      max_tokens: maxTokens,
+      messages: messages.filter((m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role !== 'system').map((m) => ({ role: m.role, content: m.content })),
+      stream,
+    };
+    if (system.length) body.system = system.join('\n\n');
+    for (const [k, v] of Object.entries(extra)) {
+      if (v === null) delete body[k];
+      else body[k] = v;
+    }
+    return body;
+  },
+
+  onEvent(ev: SseEvent, state: StreamState): StreamStep {
+    let obj: AnthropicEvent;
+    try {
+      obj = JSON.parse(ev.data) as AnthropicEvent;
+    } catch {
+      return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${oneLine(ev.data, 80)}` };
+    }
+    const type = obj?.type ?? ev.event;
+    switch (type) {
+      case 'message_start': {
+        const u = obj.message?.usage;
+        if (u && typeof u.input_tokens === 'number') state.usage = { inputTokens: u.input_tokens, outputTokens: u.output_tokens ?? 0 };
+        return { type: 'none' };
+      }
+      case 'content_block_delta': {
+        const d = obj.delta;
+        if (d?.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0) return { type: 'content', text: d.text };
+        if (d?.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking.length > 0) return { type: 'reasoning', text: d.thinking };
+        return { type: 'none' };
+      }
+      case 'message_delta': {
+        if (obj.delta?.stop_reason) state.finishReason = obj.delta.stop_reason;
+        // message_delta's usage is cumulative: replace, never add.
+        if (obj.usage && typeof obj.usage.output_tokens === 'number')
+          state.usage = { inputTokens: obj.usage.input_tokens ?? state.usage?.inputTokens ?? 0, outputTokens: obj.usage.output_tokens };
+        return { type: 'none' };
+      }
+      case 'message_stop':
+        return { type: 'done' };
+      case 'error':
+        return { type: 'error', kind: 'stream_error', message: oneLine(errorText(obj.error)) };
+      default:
+        return { type: 'none' }; // ping, content_block_start/stop, unknown future events
+    }
+  },
+
+  parseCompletion(body: unknown, state: StreamState) {
+    const obj = body as AnthropicMessage;
+    if (obj?.type === 'error' || obj?.error) return { error: oneLine(errorText(obj.error)) };
+    if (!Array.isArray(obj?.content)) return { error: 'response has no content' };
+    state.finishReason = obj.stop_reason ?? '';
+    if (obj.usage && typeof obj.usage.input_tokens === 'number') state.usage = { inputTokens: obj.usage.input_tokens, outputTokens: obj.usage.output_tokens ?? 0 };
+    return { text: obj.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('') };
+  },
+
+  errorMessage(body: string): string {
+    try {
+      const obj = JSON.parse(body) as { error?: unknown };
+      if (obj.error) return errorText(obj.error);
+    } catch {
+      // not JSON: the raw text
+    }
+    return body;
+  },
+};
+
+interface AnthropicEvent {
+  type?: string;
+  message?: { usage?: { input_tokens?: number; output_tokens?: number } };
+  delta?: { type?: string; text?: string; thinking?: string; stop_reason?: string | null };
+  usage?: { input_tokens?: number; output_tokens?: number };
+  error?: unknown;
+}
+
+interface AnthropicMessage {
+  type?: string;
+  error?: unknown;
+  content?: { type: string; text?: string }[];
+  stop_reason?: string | null;
+  usage?: { input_tokens?: number; output_tokens?: number };
+}
+
+function errorText(e: unknown): string {
+  if (e && typeof e === 'object') {
+    const { type, message } = e as { type?: unknown; message?: unknown };
+    return `${typeof type === 'string' ? type + ': ' : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;
+  }
+  return String(e);
+}

@@ -1,0 +1,103 @@
+/**
+ * Provider presets: what llm-bakeoff assumes about each provider's API, as data. A target names
+ * its preset with `provider:` and may override any field. Each assumption cites the public API
+ * reference it came from (`source`), so it can be rechecked when a provider changes.
+ */
+
+/** Protocol is the wire protocol a target speaks. */
+export type Protocol = 'openai-chat' | 'anthropic-messages';
+/** AuthStyle is how the API key travels. */
+export type AuthStyle = 'bearer' | 'x-api-key';
+/** UsageReporting is how a provider reports token usage in a stream (informative: the client never sums usage, it keeps the latest). */
+export type UsageReporting = 'final-chunk' | 'every-chunk' | 'message-events' | 'none';
+
+export interface ProviderPreset {
+  protocol: Protocol;
+  /** Default API root; none for openai-compatible (bring your own baseUrl). */
+  baseUrl?: string;
+  auth: AuthStyle;
+  /** Static headers every request carries (e.g. anthropic-version). */
+  headers: Record<string, string>;
+  /** Whether the endpoint accepts stream_options.include_usage (OpenAI protocol). */
+  streamOptions: boolean;
+  /** Which field carries the output token limit by default. */
+  tokenLimitField: 'max_tokens' | 'max_completion_tokens';
+  usage: UsageReporting;
+  /** Where reasoning deltas arrive before content, when the provider streams them. */
+  reasoning: 'reasoning_content' | 'thinking_delta' | 'none';
+  /** The public reference each assumption came from. */
+  source: string;
+}
+
+export const PROVIDERS = ['openai', 'anthropic', 'gemini', 'deepseek-global', 'openai-compatible', 'mock'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const PRESETS: Record<ProviderName, ProviderPreset> = {
+  openai: {
+    protocol: 'openai-chat',
+    baseUrl: 'https://api.openai.com/v1',
+    auth: 'bearer',
+    headers: {},
+    streamOptions: true,
+    // max_tokens is deprecated for chat completions and rejected by reasoning (o-series) models.
+    tokenLimitField: 'max_completion_tokens',
+    usage: 'final-chunk',
+    reasoning: 'none',
+    source: 'OpenAI API reference, Chat Completions: create (max_completion_tokens, stream_options.include_usage: "an additional chunk … before data: [DONE] … usage"; other chunks carry usage: null)',
+  },
+  anthropic: {
+    protocol: 'anthropic-messages',
+    baseUrl: 'https://api.anthropic.com/v1',
+    auth: 'x-api-key',
+    headers: { 'anthropic-version': '2023-06-01' },
+    streamOptions: false,
+    tokenLimitField: 'max_tokens', // required by the Messages API
+    usage: 'message-events',
+    reasoning: 'thinking_delta',
+    source: 'Anthropic API reference, Messages and Streaming Messages (x-api-key, anthropic-version, required max_tokens, message_start / content_block_delta / message_delta usage / message_stop, ping, error events)',
+  },
+  gemini: {
+    protocol: 'openai-chat',
+    baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    auth: 'bearer',
+    headers: {},
+    streamOptions: true,
+    tokenLimitField: 'max_tokens',
+    // Observed on the OpenAI-compatible endpoint: cumulative usage on every chunk, so counts must not be summed.
+    usage: 'every-chunk',
+    reasoning: 'none',
+    source: 'Google Gemini API docs, "OpenAI compatibility" (base URL …/v1beta/openai/, Bearer key, max_tokens); usage on every streamed chunk as reported by users of that endpoint',
+  },
+  'deepseek-global': {
+    protocol: 'openai-chat',
+    // DeepSeek's own OpenAI-compatible root; point baseUrl at your Global API gateway to go through it.
+    baseUrl: 'https://api.deepseek.com/v1',
+    auth: 'bearer',
+    headers: {},
+    streamOptions: true,
+    tokenLimitField: 'max_tokens',
+    usage: 'final-chunk',
+    reasoning: 'reasoning_content',
+    source: 'DeepSeek API docs, "Your First API Call" (base_url https://api.deepseek.com, OpenAI format) and "Reasoning Model" (delta.reasoning_content streamed before delta.content)',
+  },
+  'openai-compatible': {
+    protocol: 'openai-chat',
+    auth: 'bearer',
+    headers: {},
+    streamOptions: true,
+    tokenLimitField: 'max_tokens',
+    usage: 'final-chunk',
+    reasoning: 'reasoning_content',
+    source: 'OpenAI Chat Completions wire format, as served by vLLM, TGI, Ollama and gateways; bring your own baseUrl',
+  },
+  mock: {
+    protocol: 'openai-chat',
+    auth: 'bearer',
+    headers: {},
+    streamOptions: true,
+    tokenLimitField: 'max_tokens',
+    usage: 'final-chunk',
+    reasoning: 'reasoning_content',
+    source: 'the embedded mock (src/mock/server.ts)',
+  },
+};
