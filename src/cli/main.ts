@@ -6,6 +6,7 @@ import { processIo } from './io.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { mockCommand } from './mock.js';
+import { probeCommand } from './probe.js';
 
 // The only module that reads argv, installs signal handlers and calls process.exit.
 
@@ -41,8 +42,9 @@ program
   .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
   .option('-o, --out <dir>', 'write results here instead of results/<run-id>/')
   .option('-q, --quiet', 'no live progress line')
+  .option('--mock', 'run every target on the embedded mock (its mock: block, or a default profile) instead of its real endpoint')
   .option('--sweep [levels]', 'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)')
-  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: boolean | string }) => {
+  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: boolean | string; mock?: boolean }) => {
     exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
   });
 
@@ -51,8 +53,20 @@ program
   .description('check a scenario, print every problem with its path, or print its plan')
   .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
   .option('--json', 'print the plan as JSON')
-  .action(async (file: string, opts: { json?: boolean }) => {
+  .option('--mock', 'plan as if every target ran on the embedded mock')
+  .action(async (file: string, opts: { json?: boolean; mock?: boolean }) => {
     exitCode = await validateCommand(file, opts, io);
+  });
+
+program
+  .command('probe')
+  .description('send one small request per feature to each target and print what works (streaming, usage, token-limit field, models list)')
+  .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
+  .option('--mock', 'probe the embedded mock stand-ins instead of the real endpoints')
+  .option('--json', 'print the results as JSON')
+  .option('--timeout <seconds>', 'per-request timeout', '30')
+  .action(async (file: string, opts: { mock?: boolean; json?: boolean; timeout?: string }) => {
+    exitCode = await probeCommand(file, opts, io);
   });
 
 program

@@ -18,6 +18,8 @@ export interface RunCommandOptions {
   quiet?: boolean;
   /** true: sweep as the scenario's sweep block says; a string: "rate=5,10,20" or "concurrency=1,2,4". */
   sweep?: boolean | string;
+  /** Run every target on the embedded mock instead of its real endpoint. */
+  mock?: boolean;
 }
 
 /** Signals are the stop requests a run listens to (wired to SIGINT/SIGTERM by main). */
@@ -35,13 +37,13 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const inputs = await loadInputs(file);
   const trace = inputs.trace;
   const scenario = opts.sweep === undefined ? inputs.scenario : withSweep(inputs.scenario, opts.sweep);
-  const keys = missingKeys(scenario, io.env);
+  const keys = missingKeys(scenario, io.env, opts.mock ?? false);
   if (keys.length) throw invalidInput(file, keys);
 
   const id = makeRunId(scenario.name, new Date());
   const dir = resolve(opts.out ?? join('results', id));
   await ensureDir(dir);
-  const plan = planScenario(scenario, trace?.length);
+  const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
@@ -62,6 +64,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
       runId: id,
       env: io.env,
       startMock: startMockInWorker,
+      useMock: opts.mock ?? false,
       ...(trace ? { trace } : {}),
       ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
       stop: signals.stop,

@@ -6,14 +6,14 @@ import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 
 /** validateCommand checks a scenario and prints its plan (targets, load, expected request count). */
-export async function validateCommand(file: string, opts: { json?: boolean }, io: Io): Promise<ExitCode> {
+export async function validateCommand(file: string, opts: { json?: boolean; mock?: boolean }, io: Io): Promise<ExitCode> {
   const { scenario, trace } = await loadInputs(file);
-  const plan = planScenario(scenario, trace?.length);
+  const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
   if (opts.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else {
     io.out(renderPlan(plan));
-    for (const p of missingKeys(scenario, io.env)) io.out(`warning: ${p.path}: ${p.message}`);
+    for (const p of missingKeys(scenario, io.env, opts.mock ?? false)) io.out(`warning: ${p.path}: ${p.message}`);
   }
   return ExitCode.Ok;
 }

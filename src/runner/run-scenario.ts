@@ -18,7 +18,7 @@ import { conversationSource, type Conversation } from '../workload/request-sourc
 import { weightedPicker } from '../workload/mix.js';
 import type { DatasetEntry } from '../workload/dataset.js';
 import type { Arrival } from '../load/arrival.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../random/prng.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
@@ -78,7 +78,8 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   const startedAtMs = clock.now();
   const startedAt = new Date(clock.originEpochMs + startedAtMs).toISOString();
 
-  const source = conversationSource(s.workloads, s.seed, { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) });
+  // One source per traffic stream (each walks its arrivals in order), all from the same seed.
+  const sourceFor = () => conversationSource(s.workloads, s.seed, { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) });
 
   // runConversation sends one arrival's turns in order; turn k waits for the reply to turn k−1 and
   // the think time, and is scheduled when it could first go. A failed turn ends the conversation
@@ -90,7 +91,10 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       let queuedMs = a.queuedMs;
       if (k > 0) {
         const think = conv.thinkTimeMs(k);
+        const due = clock.now() + think;
         if (think > 0) await sleep(think, undefined, { signal: stop }).catch(() => undefined);
+        // Timers can wake a fraction of a millisecond early; the next turn never goes before its time.
+        while (!stop.aborted && clock.now() < due) await yieldToLoop();
         if (stop.aborted) return;
         scheduledAtMs = clock.now();
         queuedMs = 0;
@@ -126,6 +130,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       const pick = weightedPicker(s.routing.map((r) => r.weight));
       const routeSeed = deriveSeed(s.seed, 'routing');
       const route = (seq: number) => routes[pick(prng(deriveSeed(routeSeed, String(seq))))]!;
+      const source = sourceFor();
       let seq = 0;
       return runLoad({
         ...common,
@@ -140,7 +145,8 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     }
     return Promise.all(
       s.targets.map((t, i) => {
-        // Every target walks the same source from 0: its n-th conversation is every other target's n-th.
+        // Every target walks the same sequence from 0: its n-th conversation is every other target's n-th.
+        const source = sourceFor();
         let seq = 0;
         return runLoad({
           ...common,

@@ -130,9 +130,16 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
     expected = Math.round(expected * share);
     exact = false;
   }
-  if (l.requests !== undefined && (expected === null || l.requests < expected)) {
-    expected = l.requests;
-    exact = true;
+  if (l.requests !== undefined) {
+    // `requests` counts arrivals — conversations, for multi-turn workloads — so the measured
+    // request count is that times the mean number of turns.
+    const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
+    const meanTurns = s.workloads.reduce((n, w) => n + w.turns * w.weight, 0) / totalW;
+    const byCount = Math.round(l.requests * meanTurns);
+    if (expected === null || byCount < expected) {
+      expected = byCount;
+      exact = s.workloads.every((w) => w.turns === 1) || s.workloads.length === 1;
+    }
   }
   return {
     target: t.name,

@@ -174,9 +174,9 @@ export const loadSchema = z.strictObject({
   overflow: z.enum(['drop', 'queue']).default('drop'),
   /** Measurement duration per target (after warmup). */
   duration: durationMs.optional(),
-  /** Measured request count per target (after warmup). */
+  /** Measured arrivals per target (after warmup): requests, or conversations for multi-turn workloads. */
   requests: z.number().int().positive().optional(),
-  /** Warmup before measurement: a duration ("5s") or a request count per target (10). */
+  /** Warmup before measurement: a duration ("5s") or an arrival count per target (10). */
   warmup: z
     .union([durationMs.transform((ms) => ({ durationMs: ms })), z.number().int().min(0).transform((n) => ({ requests: n }))])
     .optional(),

@@ -107,8 +107,13 @@ function workloadProblems(doc: Record<string, unknown>): Problem[] {
     const name = typeof w.name === 'string' ? w.name : 'default';
     if (names.has(name)) out.push({ path: `${path}.name`, message: `${show(name)} is already used by ${names.get(name)}; workload names must be unique` });
     else names.set(name, path);
-    if (typeof w.sharedPrefixTokens === 'number' && typeof w.promptTokens === 'number' && w.sharedPrefixTokens > w.promptTokens)
-      out.push({ path: `${path}.sharedPrefixTokens`, message: `${w.sharedPrefixTokens} is longer than promptTokens (${w.promptTokens}); the prefix is part of the prompt` });
+    // The prefix is part of the prompt: it cannot be longer than the shortest prompt that may be drawn.
+    const shortest = w.promptTokens === undefined ? 128 : typeof w.promptTokens === 'number' ? w.promptTokens : isRecord(w.promptTokens) ? lowestDraw(w.promptTokens) : undefined;
+    if (typeof w.sharedPrefixTokens === 'number' && shortest !== undefined && w.sharedPrefixTokens > shortest)
+      out.push({
+        path: `${path}.sharedPrefixTokens`,
+        message: `${w.sharedPrefixTokens} is longer than promptTokens (${shortest}${w.promptTokens === undefined ? ', the default' : typeof w.promptTokens === 'number' ? '' : ', its shortest draw'}); the prefix is part of the prompt`,
+      });
     if (w.dataset !== undefined && (w.promptTokens !== undefined || w.sharedPrefixTokens !== undefined))
       out.push({ path: `${path}.dataset`, message: 'takes its prompts from the file; remove promptTokens and sharedPrefixTokens' });
   }
@@ -120,6 +125,14 @@ function workloadProblems(doc: Record<string, unknown>): Problem[] {
     });
   }
   return out;
+}
+
+// The smallest value a distribution can draw, when it has one (a number, fixed, uniform, empirical, or a min bound).
+function lowestDraw(d: Record<string, unknown>): number | undefined {
+  if (d.dist === 'fixed' && typeof d.value === 'number') return d.value;
+  if (d.dist === 'uniform' && typeof d.min === 'number') return d.min;
+  if (d.dist === 'empirical' && Array.isArray(d.values) && d.values.every((v) => typeof v === 'number')) return Math.min(...(d.values as number[]));
+  return typeof d.min === 'number' ? d.min : undefined;
 }
 
 function sweepProblems(sweep: Record<string, unknown>, load: Record<string, unknown>): Problem[] {

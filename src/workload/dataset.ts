@@ -94,7 +94,9 @@ function toEntry(obj: unknown): DatasetEntry | string {
   for (const t of turns) {
     if (t.role === 'system') entry.system ??= t.content;
     else if (t.role === 'user') entry.userTurns.push(t.content);
-    else if (t.role === 'assistant' && entry.userTurns.length > entry.referenceReplies.length) entry.referenceReplies.push(t.content);
+    // A reply answers the latest user message (two user messages in a row: it answers the second).
+    else if (t.role === 'assistant' && entry.userTurns.length > 0 && entry.referenceReplies[entry.userTurns.length - 1] === undefined)
+      entry.referenceReplies[entry.userTurns.length - 1] = t.content;
   }
   if (!entry.userTurns.length || entry.userTurns.every((u) => !u.trim())) return 'has no user turn';
   return entry;

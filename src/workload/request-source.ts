@@ -41,7 +41,8 @@ export interface Conversation {
  * are paired.
  */
 export interface ConversationSource {
-  at(seq: number): Conversation;
+  /** The conversation for arrival `seq`; `ordinal` is its index among this workload's own arrivals (for in-order datasets). */
+  at(seq: number, ordinal?: number): Conversation;
 }
 
 /** SourceInputs are the loaded files a source may draw from, by workload name. */
@@ -60,7 +61,23 @@ export function conversationSource(workloads: readonly Workload[], seed: number,
   if (sources.length === 1) return sources[0]!;
   const pick = weightedPicker(workloads.map((w) => w.weight));
   const mixSeed = deriveSeed(seed, 'mix');
-  return { at: (seq) => sources[pick(prng(deriveSeed(mixSeed, String(seq))))]!.at(seq) };
+  const pickAt = (seq: number) => pick(prng(deriveSeed(mixSeed, String(seq))));
+  // A forward cursor counts each workload's arrivals so far, so an in-order dataset walks its own
+  // entries in order however the mix interleaves. Callers ask in increasing seq (one source per
+  // target); asking backwards recounts from 0.
+  let cursor = 0;
+  const counts = workloads.map(() => 0);
+  return {
+    at(seq) {
+      if (seq < cursor) {
+        cursor = 0;
+        counts.fill(0);
+      }
+      for (; cursor < seq; cursor++) counts[pickAt(cursor)]!++;
+      const i = pickAt(seq);
+      return sources[i]!.at(seq, counts[i]);
+    },
+  };
 }
 
 /** workloadSource makes one workload's conversations: synthetic prompts, or a dataset's. */
@@ -75,10 +92,10 @@ export function workloadSource(w: Workload, scenarioSeed: number, dataset?: read
   const systemTokens = w.systemPrompt ? tok.count(w.systemPrompt) : 0;
   const think = (rng: Prng) => sampler(w.thinkTimeMs, rng)();
   return {
-    at(seq) {
+    at(seq, ordinal = seq) {
       const seqSeed = deriveSeed(base, String(seq));
       const turnRng = (k: number) => prng(deriveSeed(seqSeed, `turn:${k}`));
-      if (dataset) return datasetConversation(w, tok, dataset, seqSeed, seq, turnRng, maxTokens, think, systemTokens);
+      if (dataset) return datasetConversation(w, tok, dataset, seqSeed, ordinal, turnRng, maxTokens, think, systemTokens);
       const users: string[] = [];
       const userTokens: number[] = [];
       const userText = (k: number) => {
@@ -117,13 +134,13 @@ function datasetConversation(
   tok: Tokenizer,
   dataset: readonly DatasetEntry[],
   seqSeed: number,
-  seq: number,
+  ordinal: number,
   turnRng: (k: number) => Prng,
   maxTokens: (rng: Prng) => number,
   think: (rng: Prng) => number,
   workloadSystemTokens: number,
 ): Conversation {
-  const index = w.dataset!.order === 'sequential' ? seq % dataset.length : Math.floor(prng(deriveSeed(seqSeed, 'entry')).next() * dataset.length);
+  const index = w.dataset!.order === 'sequential' ? ordinal % dataset.length : Math.floor(prng(deriveSeed(seqSeed, 'entry')).next() * dataset.length);
   const e = dataset[index]!;
   return {
     workload: w.name,

@@ -122,7 +122,9 @@ describe('open loop: coordinated omission', () => {
       firstSeen ??= now;
       const from = firstSeen + STALL_FROM_MS;
       const until = from + STALL_MS;
-      if (now >= from && now < until) {
+      // Held only if the stall has more than a couple of ms left: a timer can fire a fraction of a
+      // ms early, and the request sent right after the held one must not count as held too.
+      if (now >= from && until - now > 2) {
         held++;
         setTimeout(() => streamCompletion(res, ['Hello', ' there']), until - now);
       } else streamCompletion(res, ['Hello', ' there']);
@@ -232,8 +234,9 @@ describe('ramps', () => {
     expect(maxOverlap(measured, t0, t0 + 200)).toBeLessThanOrEqual(2);
     expect(maxOverlap(measured, t0 + 1_600, t0 + 2_400)).toBe(8);
     expect(maxOverlap(measured)).toBeLessThanOrEqual(8);
-    // Closed loop: the schedule is the send time.
-    for (const r of measured) expect(r.sentAtMs - r.scheduledAtMs).toBeLessThan(5);
+    // Closed loop: the schedule is the send time (but for the generator's own lag).
+    expect(g.metrics.dispatchLag.p50).toBeLessThan(1);
+    expect(g.requests.queued).toBe(0);
   });
 });
 

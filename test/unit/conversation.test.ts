@@ -386,10 +386,9 @@ describe('datasets', () => {
       expect(firstUsers).toEqual([...expected, ...expected, expected[0]]);
     });
 
-    // BUG: in a mix, sequential order indexes entries by the mix's arrival number (seq % length),
-    // not by the workload's own conversation count, so it skips and repeats entries: with a 1:1
-    // mix over 5 entries the dataset workload replays e1, e0, e2, e3, e0, e1 (seed 1), never e4.
-    it.fails('sequential order in a mix: the dataset workload’s own conversations walk the file in order', () => {
+    // In a mix, sequential order follows the dataset workload's own conversation count, not the
+    // mix's arrival number, so the file is walked in order whatever the interleaving.
+    it('sequential order in a mix: the dataset workload’s own conversations walk the file in order', () => {
       const five = ['e0', 'e1', 'e2', 'e3', 'e4'].map((u) => ({ userTurns: [u], referenceReplies: [] }));
       const mix = [workload({ name: 'synthetic', promptTokens: 4 }), ds({}, { order: 'sequential' })];
       const src = conversationSource(mix, 1, { datasets: new Map([['ds', five]]) });
