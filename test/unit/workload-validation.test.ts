@@ -128,7 +128,7 @@ describe('workload rules', () => {
   // The default promptTokens (128) bounds the prefix too.
   it('sharedPrefixTokens longer than the default promptTokens (128) is reported too', () => {
     const problems = problemsOf(validateScenario(scenario({ workload: { sharedPrefixTokens: 200 } })));
-    expect(problems).toContainEqual({ path: 'workload.sharedPrefixTokens', message: expect.stringContaining('longer than promptTokens (128)') });
+    expect(problems).toContainEqual({ path: 'workload.sharedPrefixTokens', message: expect.stringContaining('longer than promptTokens (128, the default)') });
   });
 });
 
