@@ -56,12 +56,13 @@ export async function resolveEndpoints(
 }
 
 /**
- * usesMock says whether a target runs on the embedded mock: always when it has no real endpoint
- * (neither baseUrl nor a preset URL), and every target under --mock (its `mock:` block, or a
- * default profile, stands in for the provider).
+ * usesMock says whether a target runs on the embedded mock: when it has no real endpoint (neither
+ * baseUrl nor a preset URL — validation then requires a `mock:` block), and every target under
+ * --mock (its `mock:` block, or a default profile, standing in for the provider). A target with a
+ * real endpoint and a `mock:` block uses the real one unless --mock is given.
  */
 export function usesMock(t: Target, useMock: boolean): boolean {
-  return useMock || (t.baseUrl === undefined && (t.mock !== undefined || PRESETS[t.provider].baseUrl === undefined));
+  return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined);
 }
 
 /** mockProfileFor is the mock standing in for a target: its `mock:` block, with the preset's usage style unless the block sets one. */

@@ -60,7 +60,7 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
         const share = s.workloads.length > 1 ? ` (${+((w.weight / totalWeight) * 100).toFixed(1)}%)` : '';
         const prompt = w.dataset ? `dataset ${w.dataset.file} (${w.dataset.order})` : `prompt ${describe(w.promptTokens, ' tok')}${w.sharedPrefixTokens ? ` incl. shared prefix ${w.sharedPrefixTokens}` : ''}`;
         const turns = w.turns > 1 ? `, ${w.turns} turns, think ${describe(w.thinkTimeMs, 'ms')}` : '';
-        return `${w.name}${share}: ${prompt}, ${w.tokenLimitField} ${describe(w.maxTokens)}, ${w.stream ? 'streaming' : 'non-streaming'}${turns}, ${w.encoding}`;
+        return `${w.name}${share}: ${prompt}, ${w.tokenLimitField ?? 'token limit'} ${describe(w.maxTokens)}, ${w.stream ? 'streaming' : 'non-streaming'}${turns}, ${w.encoding}`;
       })
       .join('\n            '),
     traffic: s.routing
