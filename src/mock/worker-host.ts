@@ -1,33 +1,73 @@
 import { Worker } from 'node:worker_threads';
 import type { MockServer, MockServerOptions } from './server.js';
 
-/**
- * startMockInWorker runs an embedded mock in its own worker thread. The mock's timers and JSON
- * encoding then do not share the generator's event loop, so a busy mock cannot show up as
- * client-side latency in the very numbers the run reports.
- */
-export function startMockInWorker(opts: MockServerOptions): Promise<MockServer> {
-  const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: opts });
-  return new Promise((resolve, reject) => {
-    let completions = 0;
-    const onError = (err: Error) => reject(err);
-    worker.once('error', onError);
-    worker.on('message', (msg: { type: string; port?: number; baseUrl?: string; completions?: number }) => {
-      if (msg.type === 'closed') completions = msg.completions ?? 0;
-      if (msg.type !== 'listening') return;
-      worker.off('error', onError);
-      resolve({
-        port: msg.port!,
-        baseUrl: msg.baseUrl!,
-        get completions() {
-          return completions;
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            worker.once('exit', () => done());
-            worker.postMessage({ type: 'close' });
-          }),
-      });
+type Reply = { type: 'listening'; id: number; port: number; baseUrl: string } | { type: 'error'; id: number; message: string } | { type: 'closed'; id: number; completions: number };
+
+let worker: Worker | null = null;
+let open = 0;
+let nextId = 0;
+const waiting = new Map<number, (r: Reply) => void>();
+
+// The shared worker, started on first use and ended when its last server closes.
+function host(): Worker {
+  if (!worker) {
+    worker = new Worker(new URL('./worker-main.js', import.meta.url));
+    worker.on('message', (r: Reply) => {
+      const done = waiting.get(r.id);
+      waiting.delete(r.id);
+      done?.(r);
     });
+    worker.on('error', (err) => {
+      for (const done of waiting.values()) done({ type: 'error', id: -1, message: err.message });
+      waiting.clear();
+    });
+  }
+  return worker;
+}
+
+function ask(msg: { type: string; id: number; opts?: MockServerOptions }): Promise<Reply> {
+  return new Promise((resolve) => {
+    waiting.set(msg.id, resolve);
+    host().postMessage(msg);
   });
+}
+
+/**
+ * startMockInWorker runs an embedded mock in a worker thread shared by all of a run's mocks. The
+ * mocks' timers and JSON encoding then do not share the generator's event loop, so a busy mock
+ * cannot show up as client-side latency in the very numbers the run reports.
+ */
+export async function startMockInWorker(opts: MockServerOptions): Promise<MockServer> {
+  const id = nextId++;
+  open++;
+  const r = await ask({ type: 'start', id, opts });
+  if (r.type !== 'listening') {
+    await release();
+    throw new Error(`embedded mock failed to start: ${r.type === 'error' ? r.message : r.type}`);
+  }
+  let completions = 0;
+  let closed = false;
+  return {
+    port: r.port,
+    baseUrl: r.baseUrl,
+    get completions() {
+      return completions;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const c = await ask({ type: 'close', id });
+      if (c.type === 'closed') completions = c.completions;
+      await release();
+    },
+  };
+}
+
+async function release(): Promise<void> {
+  open--;
+  if (open === 0 && worker) {
+    const w = worker;
+    worker = null;
+    await w.terminate();
+  }
 }
