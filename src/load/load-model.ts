@@ -2,7 +2,7 @@ import type { Load } from '../scenario/schema.js';
 import type { Clock } from '../metrics/clock.js';
 import type { RequestPhase } from '../metrics/request-result.js';
 import { prng, type Prng } from '../random/prng.js';
-import { constantRate, offsetsPacer, ratePacer, type RateStage } from './arrivals.js';
+import { constantRate, offsetsPacer, ratePacer, type Pacer, type RateStage } from './arrivals.js';
 import type { Issue, LoopStopReason } from './arrival.js';
 import { runClosedLoop } from './closed-loop.js';
 import { runOpenLoop } from './open-loop.js';
@@ -50,9 +50,25 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
       issue: r.issue,
     });
   }
-  let pacer;
+  let pacer: Pacer;
+  let capped = false;
   if (model === 'trace') {
     pacer = offsetsPacer(r.traceOffsetsMs ?? [], load.trace!.timeScale);
+    if (load.duration !== undefined) {
+      // A trace longer than warmup + duration is cut there, like any open loop.
+      const limit = warmupMs + load.duration;
+      const inner = pacer;
+      pacer = {
+        next() {
+          const t = inner.next();
+          if (t !== null && t >= limit) {
+            capped = true;
+            return null;
+          }
+          return t;
+        },
+      };
+    }
   } else {
     const stages: RateStage[] = load.stages
       ? load.stages.map((s) => ({ durationMs: s.duration, targetPerSec: s.rate ?? 0 }))
@@ -72,5 +88,5 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
     ...(load.requests !== undefined ? { requests: load.requests } : {}),
     issue: r.issue,
     onDropped: r.onDropped,
-  });
+  }).then((reason) => (capped && reason === 'schedule' ? 'duration' : reason));
 }

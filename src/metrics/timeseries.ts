@@ -1,4 +1,4 @@
-import { encodeHistogram, newHistogram, recordMs, type Histogram } from './histogram.js';
+import { decodeHistogram, encodeHistogram, newHistogram, recordMs, type Histogram } from './histogram.js';
 import { TIMESERIES_METRICS, type TimeseriesMetric } from './metric-names.js';
 import { e2eMs, ttftMs, type RequestResult } from './request-result.js';
 import { usToMs } from './clock.js';
@@ -69,7 +69,14 @@ export class Timeseries {
   /** points closes every bucket and returns the series in time order (call once, at the end). */
   points(): TimeseriesPoint[] {
     for (const b of [...this.open.values()]) this.close(b);
-    return this.closed.sort((a, b) => a.second - b.second);
+    // A second can be closed twice when a result (or a dropped arrival, dated by its schedule)
+    // arrives after its bucket was closed: merge such points, adding their histograms.
+    const bySecond = new Map<number, TimeseriesPoint>();
+    for (const p of this.closed) {
+      const prev = bySecond.get(p.second);
+      bySecond.set(p.second, prev ? mergePoints(prev, p) : p);
+    }
+    return [...bySecond.values()].sort((a, b) => a.second - b.second);
   }
 
   private bucket(second: number): Bucket {
@@ -106,6 +113,28 @@ export class Timeseries {
       this.pool.push(h);
     }
   }
+}
+
+function mergePoints(a: TimeseriesPoint, b: TimeseriesPoint): TimeseriesPoint {
+  const hist = (m: TimeseriesMetric) => {
+    const h = newHistogram();
+    for (const enc of [a.histograms[m], b.histograms[m]]) if (enc) h.add(decodeHistogram(enc));
+    return h;
+  };
+  const ttft = hist('ttft');
+  const e2e = hist('e2e');
+  const pct = (x: Histogram) => (x.totalCount ? { p50: usToMs(x.getValueAtPercentile(50)), p99: usToMs(x.getValueAtPercentile(99)) } : null);
+  return {
+    second: a.second,
+    requests: a.requests + b.requests,
+    ok: a.ok + b.ok,
+    failed: a.failed + b.failed,
+    dropped: a.dropped + b.dropped,
+    outputTokens: a.outputTokens + b.outputTokens,
+    ttft: pct(ttft),
+    e2e: pct(e2e),
+    histograms: { ttft: ttft.totalCount ? encodeHistogram(ttft) : '', e2e: e2e.totalCount ? encodeHistogram(e2e) : '' },
+  };
 }
 
 function fresh(): Record<TimeseriesMetric, Histogram> {

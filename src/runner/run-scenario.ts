@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { chatClient, type Hit } from '../client/chat-client.js';
 import { transport, type Transport } from '../client/transport.js';
 import type { LoopStopReason } from '../load/arrival.js';
@@ -118,9 +119,13 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
     });
 
+  // One client per target for the whole run (each listens once to the hard stop; a run of many
+  // targets legitimately has many listeners on that one signal).
+  if (deps.hardStop) setMaxListeners(0, deps.hardStop);
+  const hits = s.targets.map((_, i) => clientFor(i));
+
   // One pass with a given load; a sweep makes one pass per level.
   const pass = (load: Load, step: string, sweepValue: number | null): Promise<LoopStopReason[]> => {
-    const hits = s.targets.map((_, i) => clientFor(i));
     const labels = endpoints.map((ep) => ({ ...ep, step }));
     labels.forEach((l) => recorder.declare(l));
     const common = { load, ...(traceOffsets ? { traceOffsetsMs: traceOffsets } : {}), seed: deriveSeed(s.seed, 'arrivals'), clock, stop };
