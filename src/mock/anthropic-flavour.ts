@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { json, messageText, planTokens, scheduler, withSlot, type Ctx } from './server.js';
+import { performance } from 'node:perf_hooks';
+import { applyEarlyFault, json, messageText, planTokens, scheduler, withSlot, type Ctx } from './server.js';
+import { breakStream, breaksAt } from './faults.js';
 
 /** anthropicError is Anthropic's error envelope. */
 export function anthropicError(type: string, message: string) {
@@ -31,17 +33,20 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
     inputTokens += ctx.tok.count(messageText((m as { content?: unknown }).content));
   }
   ctx.completions++;
+  const fault = ctx.faults.at(performance.now());
+  if (applyEarlyFault(ctx, res, fault, 'anthropic')) return;
   const model = body.model;
   const stream = body.stream === true;
   const maxTokens = body.max_tokens as number;
   withSlot(ctx, res, () => {
-    const plan = planTokens(ctx, maxTokens);
+    const plan = planTokens(ctx, maxTokens, fault?.kind === 'slow' ? fault.extraTtftMs : 0);
     const id = `msg_mock${plan.seq.toString(36)}`;
     const total = plan.reasoning + plan.content;
     const stopReason = plan.natural ? 'end_turn' : 'max_tokens';
     const sched = scheduler(res);
     if (!stream) {
       sched.at(plan.dueAt[total - 1]!, () => {
+        if (fault && breaksAt(fault, fault.afterTokens)) return fault.kind === 'malformed' ? void res.end('{"content": [unterminated') : breakStream(res, fault);
         let thinking = '';
         let text = '';
         for (let k = 0; k < total; k++) (k < plan.reasoning ? (thinking += plan.text(k)) : (text += plan.text(k)));
@@ -66,6 +71,7 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
       open(plan.reasoning ? 'thinking' : 'text');
       let k = 0;
       const next = () => {
+        if (breaksAt(fault, k)) return breakStream(res, fault);
         if (k < plan.reasoning) send('content_block_delta', { type: 'content_block_delta', index: block, delta: { type: 'thinking_delta', thinking: plan.text(k) } });
         else send('content_block_delta', { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text: plan.text(k) } });
         k++;

@@ -7,6 +7,7 @@ import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
 import { singleTokenWords } from '../workload/vocabulary.js';
 import { latencyModel, type LatencyModel } from './latency-model.js';
 import { anthropicError, anthropicMessages } from './anthropic-flavour.js';
+import { FAULT_STATUS, FaultSchedule, breakStream, breaksAt, faultResponse, type ActiveFault } from './faults.js';
 import { chunk, completion, errorBody, modelList, usageChunk, type Usage } from './openai-shapes.js';
 
 /** MockServerOptions configures one embedded OpenAI-compatible server. */
@@ -30,6 +31,8 @@ export interface MockServer {
   readonly baseUrl: string;
   /** Requests accepted so far (completions only). */
   readonly completions: number;
+  /** Restart the fault schedule's clock now: a run anchors its mocks when it starts sending, so `from: 10s` means 10 s into the run. */
+  anchor(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,11 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
  * OpenAI-shaped error bodies. Latency follows the profile's seeded model (see latency-model.ts).
  */
 export async function startMockServer(opts: MockServerOptions = {}): Promise<MockServer> {
-  const profile = mockProfileSchema.parse(opts.profile ?? {});
+  // The profile arrives validated (from a scenario or the CLI); defaults fill what is left out.
+  // It is not parsed again: durations in it are already milliseconds.
+  const defaults = mockProfileSchema.parse({});
+  const given = opts.profile ?? {};
+  const profile: MockProfile = { ...defaults, ...given, quirks: { ...defaults.quirks, ...given.quirks } };
   const model = latencyModel(profile, opts.seed ?? profile.seed ?? 1);
   const tok = tokenizer('o200k_base');
   const words = singleTokenWords(tok);
@@ -53,6 +60,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     defaultMaxTokens: opts.defaultMaxTokens ?? 256,
     completions: 0,
     slots: profile.slots ?? Infinity,
+    faults: new FaultSchedule(profile.faults, performance.now(), opts.seed ?? profile.seed ?? 1),
     quirks: { usage: profile.quirks.usage ?? 'final-chunk', roleChunk: profile.quirks.roleChunk, emptyChunks: profile.quirks.emptyChunks },
     active: 0,
     waiting: [],
@@ -74,6 +82,9 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     get completions() {
       return ctx.completions;
     },
+    anchor: async () => {
+      ctx.faults = new FaultSchedule(profile.faults, performance.now(), opts.seed ?? profile.seed ?? 1);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -84,6 +95,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
 
 /** Ctx is one mock server's state, shared by its protocol flavours. */
 export interface Ctx {
+  faults: FaultSchedule;
   quirks: { usage: 'final-chunk' | 'every-chunk' | 'none'; roleChunk: boolean; emptyChunks: boolean };
   /** Requests served at once (the server's batch capacity); more wait in FIFO order. */
   slots: number;
@@ -204,7 +216,28 @@ function chatCompletion(ctx: Ctx, raw: string, res: ServerResponse): void {
   const parsed = parseChatRequest(ctx, raw);
   if ('error' in parsed) return json(res, 400, errorBody(parsed.error, 'invalid_request_error', null, parsed.param));
   ctx.completions++;
-  withSlot(ctx, res, () => respond(ctx, parsed, res));
+  const fault = ctx.faults.at(performance.now());
+  if (applyEarlyFault(ctx, res, fault, 'openai')) return;
+  withSlot(ctx, res, () => respond(ctx, parsed, res, fault));
+}
+
+/**
+ * applyEarlyFault handles the faults that strike before any token: an error status (after the
+ * round trip, as a real server's error would arrive), a hang (no answer at all), or a reset before
+ * headers. It returns true when it took the request.
+ */
+export function applyEarlyFault(ctx: Ctx, res: ServerResponse, fault: ActiveFault | null, protocol: 'openai' | 'anthropic'): boolean {
+  if (!fault) return false;
+  if (FAULT_STATUS[fault.kind] !== undefined) {
+    scheduler(res).at(performance.now() + ctx.model.rttMs(), () => faultResponse(res, fault, protocol));
+    return true;
+  }
+  if (fault.kind === 'hang') return true; // never answer; the client's timeout decides
+  if (fault.kind === 'reset' && fault.afterTokens === 0) {
+    res.socket?.destroy();
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -248,7 +281,7 @@ export interface TokenPlan {
 }
 
 /** planTokens draws a response's latency and length from the mock's model. */
-export function planTokens(ctx: Ctx, maxTokens: number): TokenPlan {
+export function planTokens(ctx: Ctx, maxTokens: number, extraTtftMs = 0): TokenPlan {
   const m = ctx.model;
   const reasoning = Math.min(Math.max(0, maxTokens - 1), Math.max(0, Math.round(m.reasoningTokens())));
   const room = maxTokens - reasoning;
@@ -258,7 +291,7 @@ export function planTokens(ctx: Ctx, maxTokens: number): TokenPlan {
   const t0 = performance.now();
   const headersAt = t0 + m.rttMs();
   const dueAt: number[] = [];
-  let due = headersAt + m.ttftMs();
+  let due = headersAt + m.ttftMs() + extraTtftMs;
   for (let k = 0; k < reasoning + content; k++) {
     if (k > 0) due += m.itlMs();
     dueAt.push(due);
@@ -309,8 +342,8 @@ export function scheduler(res: ServerResponse): Scheduler {
   };
 }
 
-function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse): void {
-  const plan = planTokens(ctx, parsed.maxTokens);
+function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: ActiveFault | null): void {
+  const plan = planTokens(ctx, parsed.maxTokens, fault?.kind === 'slow' ? fault.extraTtftMs : 0);
   const id = `chatcmpl-mock${plan.seq.toString(36)}`;
   const created = unixNow();
   const total = plan.reasoning + plan.content;
@@ -321,6 +354,7 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse): void {
 
   if (!parsed.stream) {
     sched.at(plan.dueAt[total - 1]!, () => {
+      if (fault && breaksAt(fault, fault.afterTokens)) return fault.kind === 'malformed' ? void res.end('{"choices": [unterminated') : breakStream(res, fault);
       let text = '';
       for (let k = plan.reasoning; k < total; k++) text += plan.text(k);
       const body = completion(id, created, parsed.model, text, finishReason, usage);
@@ -341,6 +375,7 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse): void {
     if (q.roleChunk) send(withUsage(chunk(id, created, parsed.model, { role: 'assistant', content: '' }, null), 0));
     let k = 0;
     const next = () => {
+      if (breaksAt(fault, k)) return breakStream(res, fault);
       const delta = k < plan.reasoning ? { reasoning_content: plan.text(k) } : { content: plan.text(k) };
       send(withUsage(chunk(id, created, parsed.model, delta, null), k + 1));
       if (q.emptyChunks) send(withUsage(chunk(id, created, parsed.model, { content: '' }, null), k + 1));

@@ -1,7 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { MockServer, MockServerOptions } from './server.js';
 
-type Reply = { type: 'listening'; id: number; port: number; baseUrl: string } | { type: 'error'; id: number; message: string } | { type: 'closed'; id: number; completions: number };
+type Reply =
+  | { type: 'listening'; id: number; port: number; baseUrl: string }
+  | { type: 'error'; id: number; message: string }
+  | { type: 'closed'; id: number; completions: number }
+  | { type: 'anchored'; id: number };
 
 let worker: Worker | null = null;
 let open = 0;
@@ -52,6 +56,9 @@ export async function startMockInWorker(opts: MockServerOptions): Promise<MockSe
     baseUrl: r.baseUrl,
     get completions() {
       return completions;
+    },
+    async anchor() {
+      if (!closed) await ask({ type: 'anchor', id });
     },
     async close() {
       if (closed) return;

@@ -5,8 +5,10 @@ import { startMockServer, type MockServer, type MockServerOptions } from './serv
 // starting and closing them on request. One thread for all of a run's mocks keeps memory flat
 // (one tokenizer, one heap) however many targets a scenario has.
 const servers = new Map<number, MockServer>();
-parentPort!.on('message', (msg: { type: 'start'; id: number; opts: MockServerOptions } | { type: 'close'; id: number }) => {
-  if (msg.type === 'start') {
+parentPort!.on('message', (msg: { type: 'start'; id: number; opts: MockServerOptions } | { type: 'close' | 'anchor'; id: number }) => {
+  if (msg.type === 'anchor') {
+    void servers.get(msg.id)?.anchor().then(() => parentPort!.postMessage({ type: 'anchored', id: msg.id }));
+  } else if (msg.type === 'start') {
     startMockServer(msg.opts).then(
       (server) => {
         servers.set(msg.id, server);

@@ -63,13 +63,17 @@ const STOP_REASONS: Record<LoopStopReason, string> = {
  * `onResult` and the returned summary.
  */
 export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummary> {
-  const clock = deps.clock ?? monotonicClock();
+
   // A hard stop also ends the load loops: a run that only aborts in-flight requests would spin
   // issuing requests that fail at once.
   const stop = deps.hardStop ? AbortSignal.any([deps.stop ?? new AbortController().signal, deps.hardStop]) : (deps.stop ?? new AbortController().signal);
   const model = loadModelOf(s.load);
   if (model === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
+  // The run's clock starts once its mocks are up, and their fault schedules with it, so a fault
+  // window `from: 10s` is 10 s into the run's own time line.
+  const clock = deps.clock ?? monotonicClock();
+  await Promise.all(mocks.map((m) => m.anchor()));
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
   const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1) });
   const monitor = new GeneratorMonitor();

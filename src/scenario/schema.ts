@@ -34,6 +34,23 @@ export const distributionSchema = z.union([
 /** tokenCountSchema: a token count — a whole number ≥ 1, or a distribution (draws are rounded, at least 1). */
 export const tokenCountSchema = z.union([z.number().int().positive(), distributionSchema.options[1]]);
 
+/** faultSchema: one injected failure in the mock, in a time window (from the mock's start) and/or with a probability. */
+export const faultSchema = z.strictObject({
+  /**
+   * http_500 / http_502 / http_503: an error response with a provider-shaped body; http_429: rate
+   * limited, with Retry-After; hang: never answer; stall: stop mid-stream after `afterTokens`;
+   * reset: drop the connection after `afterTokens`; slow: add `extraTtftMs` (degraded but up);
+   * malformed: garbage in the stream after `afterTokens`.
+   */
+  kind: z.enum(['http_500', 'http_502', 'http_503', 'http_429', 'hang', 'stall', 'reset', 'slow', 'malformed']),
+  from: durationMs.default(0),
+  to: durationMs.optional(),
+  probability: z.number().min(0).max(1).default(1),
+  retryAfter: durationMs.optional(),
+  afterTokens: z.number().int().min(0).default(0),
+  extraTtftMs: distributionSchema.default(0),
+});
+
 /** mockProfileSchema: the embedded mock's latency model for one target. */
 export const mockProfileSchema = z.strictObject({
   /** Network round trip before response headers. */
@@ -57,6 +74,8 @@ export const mockProfileSchema = z.strictObject({
       emptyChunks: z.boolean().default(false),
     })
     .default({ roleChunk: true, emptyChunks: false }),
+  /** Injected failures: the first fault whose window and draw match a request applies to it. */
+  faults: z.array(faultSchema).default([]),
   /** Requests the mock serves at once; more wait in line (their wait lands in TTFT). Default: unlimited. */
   slots: z.number().int().positive().optional(),
   /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
@@ -236,6 +255,7 @@ export function normalizeScenario(s: z.output<typeof scenarioSchema>): Scenario 
 export type Target = z.output<typeof targetSchema>;
 export type MockProfile = z.output<typeof mockProfileSchema>;
 export type Workload = z.output<typeof workloadSchema>;
+export type Fault = z.output<typeof faultSchema>;
 export type Load = z.output<typeof loadSchema>;
 export type Timeouts = z.output<typeof timeoutsSchema>;
 export type Sweep = z.output<typeof sweepSchema>;
