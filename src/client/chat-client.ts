@@ -107,6 +107,13 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       workload: call.workload,
       turn: call.turn,
       step: call.step ?? '',
+      route: '',
+      attempt: 1,
+      attempts: 1,
+      servedBy: endpoint.target,
+      timeLostMs: 0,
+      failoverMs: null,
+      retryAfterMs: null,
       scheduledAtMs: call.scheduledAtMs,
       sentAtMs: 0,
       queuedMs: call.queuedMs ?? 0,
@@ -194,6 +201,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       } else r.connection = 'reused';
 
       if (res.statusCode < 200 || res.statusCode >= 300) {
+        r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
         fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${oneLine(adapter.errorMessage(errText) || '(empty body)')}`);
       } else if (call.stream) {
@@ -289,6 +297,19 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
     }
     return r;
   };
+}
+
+/** retryAfterMs reads retry-after-ms or Retry-After (seconds, or an HTTP date) from response headers. */
+export function retryAfterMs(headers: Record<string, string | string[] | undefined>): number | null {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const ms = Number(one(headers['retry-after-ms']));
+  if (one(headers['retry-after-ms']) !== undefined && Number.isFinite(ms)) return Math.max(0, ms);
+  const ra = one(headers['retry-after']);
+  if (ra === undefined) return null;
+  const secs = Number(ra);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(ra);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 async function readCapped(body: AsyncIterable<unknown>, max: number): Promise<string> {

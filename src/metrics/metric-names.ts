@@ -20,6 +20,8 @@ export const LATENCY_METRICS = [
   'dns',
   'tcp',
   'tls',
+  'failover',
+  'timeLost',
 ] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
@@ -38,6 +40,8 @@ export const METRIC_LABELS: Record<LatencyMetric, string> = {
   dns: 'DNS lookup (new connections)',
   tcp: 'TCP connect (new connections)',
   tls: 'TLS handshake (new connections)',
+  failover: 'failover time: user request start → first token from a fallback',
+  timeLost: 'time lost on failed attempts before the serving one',
 };
 
 /** TIMESERIES_METRICS are the latencies kept per second, as small interval histograms. */

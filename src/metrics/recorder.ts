@@ -17,7 +17,7 @@ import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { LatencyMetric } from './metric-names.js';
 
 /** GroupScope says what a group aggregates: a whole target, one workload on it, or one conversation turn of it. */
-export type GroupScope = 'target' | 'workload' | 'turn';
+export type GroupScope = 'target' | 'workload' | 'turn' | 'route';
 
 /** GroupLabels identify a group of results. */
 export interface GroupLabels {
@@ -62,8 +62,12 @@ export interface GroupAccumulator {
   /** Earliest scheduled time and latest end time of measured requests (run clock, ms). */
   windowStartMs: number;
   windowEndMs: number;
-  /** Per-second series (target groups only; sub-groups would multiply memory for little use). */
+  /** Per-second series (target and route groups; sub-groups would multiply memory for little use). */
   timeseries: Timeseries | null;
+  /** Route groups: requests served by each hop, attempts made, requests served by a fallback. */
+  servedBy: Record<string, number>;
+  attempts: number;
+  failedOver: number;
 }
 
 /** RecorderOptions say which breakdowns to keep beside the per-target groups. */
@@ -88,7 +92,20 @@ export class Recorder {
   /** add folds one result into its target group and the breakdowns it belongs to. */
   add(r: RequestResult): void {
     if (r.phase === 'warmup') {
-      this.warmupRequests++;
+      if (r.attempt !== 0) this.warmupRequests++;
+      return;
+    }
+    if (r.attempt === 0) {
+      // A routed request's user-level outcome: counted once, in its route's group.
+      const g = this.ensure('route', r);
+      fold(g, r);
+      g.attempts += r.attempts;
+      if (r.servedBy) g.servedBy[r.servedBy] = (g.servedBy[r.servedBy] ?? 0) + 1;
+      if (r.failoverMs !== null) {
+        g.failedOver++;
+        rec(g, 'failover', r.failoverMs);
+      }
+      if (r.timeLostMs > 0) rec(g, 'timeLost', r.timeLostMs);
       return;
     }
     fold(this.ensure('target', r), r);
@@ -121,9 +138,14 @@ export class Recorder {
     return this.groups.get(groupKey('target', { target, region: '', provider: '', model: '', step }));
   }
 
+  /** declareRoute creates a route's group ahead of its first result. */
+  declareRoute(route: string, step = ''): void {
+    this.ensure('route', { target: route, region: '', provider: 'route', model: '', step });
+  }
+
   private ensure(scope: GroupScope, l: GroupLabels & { workload?: string; turn?: number }): GroupAccumulator {
     const labels: GroupLabels = { target: l.target, region: l.region, provider: l.provider, model: l.model, step: l.step ?? '' };
-    if (scope !== 'target') labels.workload = l.workload ?? '';
+    if (scope === 'workload' || scope === 'turn') labels.workload = l.workload ?? '';
     if (scope === 'turn') labels.turn = l.turn ?? 0;
     const key = groupKey(scope, labels);
     let g = this.groups.get(key);
@@ -191,8 +213,8 @@ function rec(g: GroupAccumulator, m: LatencyMetric, ms: number): void {
 
 /** groupKey names a group: target[@step][/workload][#turn]. */
 export function groupKey(scope: GroupScope, l: GroupLabels): string {
-  let k = l.step ? `${l.target}@${l.step}` : l.target;
-  if (scope !== 'target') k += `/${l.workload ?? ''}`;
+  let k = (scope === 'route' ? 'route:' : '') + (l.step ? `${l.target}@${l.step}` : l.target);
+  if (scope === 'workload' || scope === 'turn') k += `/${l.workload ?? ''}`;
   if (scope === 'turn') k += `#${l.turn ?? 0}`;
   return k;
 }
@@ -217,6 +239,9 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, absDiff: 0, maxAbsDiff: 0 },
     windowStartMs: Infinity,
     windowEndMs: -Infinity,
-    timeseries: scope === 'target' ? new Timeseries() : null,
+    timeseries: scope === 'target' || scope === 'route' ? new Timeseries() : null,
+    servedBy: {},
+    attempts: 0,
+    failedOver: 0,
   };
 }

@@ -20,6 +20,23 @@ export interface RequestResult {
   turn: number;
   /** Capacity-sweep level this request belongs to (e.g. "rate=20"); '' outside a sweep. */
   step: string;
+  /** Failover route this request went through ('' for direct traffic). */
+  route: string;
+  /**
+   * 1, 2, … for a request sent to a target (the attempt number within its route; 1 for direct
+   * traffic); 0 for the user-level outcome of a routed request, which a route's group counts once.
+   */
+  attempt: number;
+  /** User-level outcome (attempt 0): attempts made in all. */
+  attempts: number;
+  /** User-level outcome: the target that served the answer ('' if none did). */
+  servedBy: string;
+  /** User-level outcome: time spent on failed attempts before the serving one, ms. */
+  timeLostMs: number;
+  /** User-level outcome: request start → first token served by a fallback (null unless a fallback served it). */
+  failoverMs: number | null;
+  /** Retry-After the server asked for (429/503), ms; null when none. */
+  retryAfterMs: number | null;
   /** When the load model wanted the request to start (closed loop: equal to sentAtMs). */
   scheduledAtMs: number;
   /** When the request was handed to the transport. */
@@ -91,6 +108,7 @@ export const ERROR_KINDS = [
   'stream_error', // the server sent an error object inside a 200 stream
   'empty_response', // completed without a single content token
   'aborted', // the run was interrupted while the request was in flight
+  'circuit_open', // every hop of a failover route was unavailable (breakers open, Retry-After pending)
   'other', // anything else; errorMessage says what
 ] as const;
 

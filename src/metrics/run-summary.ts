@@ -5,6 +5,8 @@ import type { GeneratorHealth } from './generator-health.js';
 import type { GroupLabels, GroupScope } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
 import type { SweepSummary } from '../analysis/sweep-verdict.js';
+import type { BreakerTransition } from '../failover/circuit-breaker.js';
+import type { Outage } from '../failover/outages.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
 export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 1 } as const;
@@ -35,6 +37,12 @@ export interface RunSummary {
   generator: GeneratorHealth;
   /** How traffic reached the targets: paired (same prompts, full load each) or routed (one stream split by weight). */
   traffic?: { mode: 'paired' | 'routed'; seed: number; note: string };
+  /** Failover drill: per route its chain and retries; every breaker transition; every outage as the client saw it. */
+  failover?: {
+    routes: { name: string; chain: string[]; retries: number; retriesDenied: number }[];
+    breakers: (BreakerTransition & { route: string })[];
+    outages: Outage[];
+  };
   /** Capacity sweep: each level's SLO verdict per target, and each target's knee. */
   sweep?: SweepSummary;
   histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; encoding: string };
@@ -79,4 +87,6 @@ export interface GroupSummary extends GroupLabels {
   histograms: Record<LatencyMetric, string>;
   /** Per-second counts and TTFT/E2E percentiles, by request end time. */
   timeseries: TimeseriesPoint[];
+  /** Route groups: requests served by each hop, attempts made in all, requests a fallback served. */
+  route?: { servedBy: Record<string, number>; attempts: number; failedOver: number };
 }

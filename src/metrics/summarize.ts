@@ -19,6 +19,7 @@ export interface RunMeta {
   generator: GeneratorHealth;
   sweep?: RunSummary['sweep'];
   traffic?: RunSummary['traffic'];
+  failover?: RunSummary['failover'];
 }
 
 /** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
@@ -40,6 +41,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     generator: meta.generator,
     ...(meta.traffic ? { traffic: meta.traffic } : {}),
     ...(meta.sweep ? { sweep: meta.sweep } : {}),
+    ...(meta.failover ? { failover: meta.failover } : {}),
     histogram: {
       unit: 'us',
       lowestDiscernible: HISTOGRAM_RANGE.lowestDiscernibleUs,
@@ -93,6 +95,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
     histograms: mapMetrics((m) => (g.histograms[m] ? encodeHistogram(g.histograms[m]) : emptyEncoded())),
     // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
     timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],
+    ...(g.scope === 'route' ? { route: { servedBy: { ...g.servedBy }, attempts: g.attempts, failedOver: g.failedOver } } : {}),
   };
 }
 

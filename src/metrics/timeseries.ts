@@ -13,6 +13,8 @@ export interface TimeseriesPoint {
   /** Arrivals dropped in this second (open loop at maxInFlight), by scheduled time. */
   dropped: number;
   outputTokens: number;
+  /** Route groups: requests served by each hop this second. */
+  servedBy?: Record<string, number>;
   /** p50 / p99 in ms of successful requests ending this second (null when none). */
   ttft: { p50: number; p99: number } | null;
   e2e: { p50: number; p99: number } | null;
@@ -27,6 +29,7 @@ interface Bucket {
   failed: number;
   dropped: number;
   outputTokens: number;
+  servedBy: Record<string, number> | null;
   hist: Record<TimeseriesMetric, Histogram> | null;
 }
 
@@ -55,6 +58,7 @@ export class Timeseries {
     }
     b.ok++;
     b.outputTokens += r.outputTokens;
+    if (r.attempt === 0 && r.servedBy) (b.servedBy ??= {})[r.servedBy] = (b.servedBy[r.servedBy] ?? 0) + 1;
     const ttft = ttftMs(r);
     b.hist ??= this.pool.pop() ?? fresh();
     if (ttft !== null) recordMs(b.hist.ttft, ttft);
@@ -82,7 +86,7 @@ export class Timeseries {
   private bucket(second: number): Bucket {
     let b = this.open.get(second);
     if (!b) {
-      b = { second, requests: 0, ok: 0, failed: 0, dropped: 0, outputTokens: 0, hist: null };
+      b = { second, requests: 0, ok: 0, failed: 0, dropped: 0, outputTokens: 0, servedBy: null, hist: null };
       this.open.set(second, b);
     }
     if (second > this.latest) {
@@ -103,6 +107,7 @@ export class Timeseries {
       failed: b.failed,
       dropped: b.dropped,
       outputTokens: b.outputTokens,
+      ...(b.servedBy ? { servedBy: b.servedBy } : {}),
       ttft: h ? pct(h.ttft) : null,
       e2e: h ? pct(h.e2e) : null,
       histograms: h ? { ttft: encodeHistogram(h.ttft), e2e: encodeHistogram(h.e2e) } : { ttft: '', e2e: '' },
@@ -131,10 +136,17 @@ function mergePoints(a: TimeseriesPoint, b: TimeseriesPoint): TimeseriesPoint {
     failed: a.failed + b.failed,
     dropped: a.dropped + b.dropped,
     outputTokens: a.outputTokens + b.outputTokens,
+    ...(a.servedBy || b.servedBy ? { servedBy: mergeCounts(a.servedBy, b.servedBy) } : {}),
     ttft: pct(ttft),
     e2e: pct(e2e),
     histograms: { ttft: ttft.totalCount ? encodeHistogram(ttft) : '', e2e: e2e.totalCount ? encodeHistogram(e2e) : '' },
   };
+}
+
+function mergeCounts(a?: Record<string, number>, b?: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [k, n] of Object.entries(b ?? {})) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 function fresh(): Record<TimeseriesMetric, Histogram> {

@@ -123,6 +123,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
   if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+    // An outage takes the models list down too (health probes must see it); degradations do not.
+    const fault = ctx.faults.at(performance.now());
+    if (fault && fault.kind !== 'slow' && fault.kind !== 'stall' && fault.kind !== 'malformed' && applyEarlyFault(ctx, res, fault, 'openai')) return;
     return json(res, 200, modelList(ctx.models, unixNow()));
   }
   if (path === '/v1/messages' || path === '/messages') {

@@ -10,7 +10,7 @@ export function consoleTable(s: RunSummary): string {
   const open = s.loadModel !== undefined && s.loadModel !== 'closed';
   const header = ['target', 'region', 'model', 'ok/total', 'err%', 'req/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'ITL p99', 'E2E p50', 'E2E p99', 'out tok/s'];
   if (open) header.push('svc TTFT p99', 'svc E2E p99', 'dropped');
-  const targetGroups = s.groups.filter((g) => (g.scope ?? 'target') === 'target');
+  const targetGroups = s.groups.filter((g) => (g.scope ?? 'target') === 'target' || g.scope === 'route');
   const rows = targetGroups.map((g) => [
     g.step ? `${g.target} @${g.step}` : g.target,
     g.region,
@@ -46,6 +46,7 @@ export function consoleTable(s: RunSummary): string {
   if (byTurn.length) lines.push('', 'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):', breakdownTable(byTurn, (g) => `${g.workload} turn ${(g.turn ?? 0) + 1}`));
   lines.push('', tokenTable(targetGroups));
   if (s.traffic) lines.push(s.traffic.note);
+  if (s.failover) lines.push('', failoverSection(s));
   if (s.sweep) lines.push('', sweepTable(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
@@ -88,6 +89,65 @@ function tokenTable(groups: RunSummary['groups']): string {
     ];
   });
   return 'tokens:\n' + table(header, rows, 1);
+}
+
+/**
+ * failoverSection renders the drill: per route, availability as users saw it against each hop's
+ * raw error rate, failover time and time lost, who served what; the per-second timeline; breaker
+ * transitions; and each outage's detect and recover times.
+ */
+export function failoverSection(s: RunSummary): string {
+  const f = s.failover!;
+  const out: string[] = ['Failover'];
+  for (const r of f.routes) {
+    const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);
+    if (!g) continue;
+    const avail = g.requests.total ? g.requests.ok / g.requests.total : 0;
+    out.push(
+      `route ${r.name} (${r.chain.join(' → ')}): ${g.requests.total} user requests, available ${pct(avail)} as users saw it; ` +
+        `${g.route?.failedOver ?? 0} served by a fallback; ${g.route?.attempts ?? 0} attempts (${r.retries} retries, ${r.retriesDenied} denied by the retry budget)`,
+    );
+    out.push(
+      `  failover time p50 ${msCell(g.metrics.failover.p50, g.metrics.failover.count)}, p99 ${msCell(g.metrics.failover.p99, g.metrics.failover.count)}; ` +
+        `time lost on failed attempts p50 ${msCell(g.metrics.timeLost.p50, g.metrics.timeLost.count)}, p99 ${msCell(g.metrics.timeLost.p99, g.metrics.timeLost.count)}; ` +
+        `TTFT p99 as users saw it ${msCell(g.metrics.ttft.p99, g.metrics.ttft.count)}`,
+    );
+    const hops = r.chain.map((t) => {
+      const tg = s.groups.find((x) => (x.scope ?? 'target') === 'target' && x.target === t);
+      return `${t}: served ${g.route?.servedBy[t] ?? 0}, raw error rate ${tg ? pct(tg.requests.errorRate) : '—'} of ${tg?.requests.total ?? 0} attempts`;
+    });
+    out.push(`  ${hops.join('; ')}`);
+    // Per-second timeline: requests served by each hop, failures, and each hop's breaker state.
+    const header = ['second', ...r.chain.map((t) => `by ${t}`), 'failed', ...r.chain.map((t) => `breaker ${t}`)];
+    const rows = g.timeseries.map((p) => [
+      String(p.second),
+      ...r.chain.map((t) => String(p.servedBy?.[t] ?? 0)),
+      String(p.failed),
+      ...r.chain.map((t) => breakerAt(f.breakers, r.name, t, (p.second + 1) * 1000)),
+    ]);
+    out.push(table(header, rows, 0));
+  }
+  if (f.breakers.length) {
+    out.push('breaker transitions:');
+    for (const b of f.breakers) out.push(`  ${(b.atMs / 1000).toFixed(3)}s  ${b.route}/${b.target}: ${b.from} → ${b.to} (${b.reason})`);
+  }
+  if (f.outages.length) {
+    out.push('outages (as the client saw them):');
+    for (const o of f.outages)
+      out.push(
+        `  ${o.route}/${o.target}: failures ${(o.firstFailureMs / 1000).toFixed(2)}s–${(o.lastFailureMs / 1000).toFixed(2)}s (${o.failures}); ` +
+          `detected (breaker open) ${o.detectMs === null ? 'never' : `after ${Math.round(o.detectMs)}ms`}; ` +
+          `serving again ${o.recoveredAtMs === null ? 'not within the run' : `at ${(o.recoveredAtMs / 1000).toFixed(2)}s, ${Math.round(o.recoverMs!)}ms after the last failure`}`,
+      );
+  }
+  return out.join('\n');
+}
+
+// The state of a hop's breaker at time t (run clock), from its transitions.
+function breakerAt(transitions: NonNullable<RunSummary['failover']>['breakers'], route: string, target: string, t: number): string {
+  let state = 'closed';
+  for (const b of transitions) if (b.route === route && b.target === target && b.atMs <= t) state = b.to;
+  return state;
 }
 
 /** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */

@@ -21,6 +21,11 @@ import type { DatasetEntry } from '../workload/dataset.js';
 import type { Arrival } from '../load/arrival.js';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../random/prng.js';
+import { CircuitBreaker, type BreakerTransition } from '../failover/circuit-breaker.js';
+import { RetryBudget } from '../failover/retry-budget.js';
+import { failoverRoute, type Hop } from '../failover/failover-route.js';
+import { OutageTracker } from '../failover/outages.js';
+import { healthCheck } from '../failover/health-check.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, type StartMock } from './endpoints.js';
@@ -128,11 +133,88 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   if (deps.hardStop) setMaxListeners(0, deps.hardStop);
   const hits = s.targets.map((_, i) => clientFor(i));
 
+  // Failover routes: each route composes its policy (breakers, retry budget, Retry-After) around
+  // clients of its hops made with the route's attempt timeouts.
+  const transitions: { route: string; t: BreakerTransition }[] = [];
+  const outages = new OutageTracker();
+  const probes: NodeJS.Timeout[] = [];
+  const routeState = (s.failover ?? []).map((route) => {
+    const hops: Hop[] = route.chain.map((name) => {
+      const i = s.targets.findIndex((t) => t.name === name);
+      return {
+        target: name,
+        hit: chatClient(endpoints[i]!, {
+          transport: pool,
+          clock,
+          tokenizer: tok,
+          firstTokenTimeoutMs: route.attemptTimeouts.firstToken ?? s.timeouts.firstToken,
+          totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
+          ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+        }),
+        breaker: new CircuitBreaker(
+          name,
+          {
+            failures: route.breaker.failures,
+            ...(route.breaker.errorRate ? { errorRate: { above: route.breaker.errorRate.above, windowMs: route.breaker.errorRate.window, minRequests: route.breaker.errorRate.minRequests } } : {}),
+            openForMs: route.breaker.openFor,
+            halfOpenProbes: route.breaker.halfOpenProbes,
+          },
+          (t) => {
+            transitions.push({ route: route.name, t });
+            outages.transition(route.name, t);
+          },
+        ),
+      };
+    });
+    const budget = new RetryBudget(route.retry.budget, route.retry.minPerSec);
+    const jitter = prng(deriveSeed(s.seed, `jitter:${route.name}`));
+    const hit = failoverRoute(route, hops, {
+      clock,
+      budget,
+      retryAfterUntil: new Map(),
+      nextId: () => nextId++,
+      random: () => jitter.next(),
+      stop,
+      onAttempt: (r) => {
+        outages.attempt(r);
+        recorder.add(r);
+        deps.onResult?.(r);
+      },
+    });
+    if (route.healthProbe) {
+      // Active health checks feed each hop's breaker, so an idle primary is known to be back.
+      for (const h of hops) {
+        const ep = endpoints[s.targets.findIndex((t) => t.name === h.target)]!;
+        probes.push(setInterval(() => void healthCheck(ep, pool, route.healthProbe!.timeout).then((ok) => h.breaker.record(clock.now(), ok)), route.healthProbe.interval));
+      }
+    }
+    return { route, hops, budget, hit };
+  });
+
   // One pass with a given load; a sweep makes one pass per level.
   const pass = (load: Load, step: string, sweepValue: number | null): Promise<LoopStopReason[]> => {
     const labels = endpoints.map((ep) => ({ ...ep, step }));
     labels.forEach((l) => recorder.declare(l));
     const common = { load, ...(traceOffsets ? { traceOffsetsMs: traceOffsets } : {}), seed: deriveSeed(s.seed, 'arrivals'), clock, stop };
+    if (routeState.length) {
+      // With failover routes, the load drives the routes (each gets the full load, paired).
+      return Promise.all(
+        routeState.map((rs) => {
+          recorder.declareRoute(rs.route.name, step);
+          const source = sourceFor();
+          let seq = 0;
+          return runLoad({
+            ...common,
+            concurrency: load.concurrency,
+            issue: (a) => runConversation(rs.hit, a, source.at(seq++), step),
+            onDropped: (phase, scheduledAtMs) => {
+              seq++;
+              recorder.addDropped({ target: rs.route.name, region: '', provider: 'route', model: '', step }, phase, scheduledAtMs);
+            },
+          });
+        }),
+      );
+    }
     if (s.routing) {
       // One stream, split across targets by weight: arrival n goes where the seeded draw for n says.
       const routes = s.routing.map((r) => s.targets.findIndex((t) => t.name === r.target));
@@ -191,6 +273,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       sweepSummary.knee = kneeOf(sweepSummary.steps, s.targets.map((t) => t.name));
     }
   } finally {
+    probes.forEach((p) => clearInterval(p));
     await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
   }
   const generator = monitor.stop(recorder.dispatchLag());
@@ -208,6 +291,15 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     scenario: scenarioEcho(s),
     generator,
     ...(sweepSummary ? { sweep: sweepSummary } : {}),
+    ...(routeState.length
+      ? {
+          failover: {
+            routes: routeState.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.budget.retries, retriesDenied: rs.budget.denied })),
+            breakers: transitions.map(({ route, t }) => ({ route, ...t, atMs: round3(t.atMs) })),
+            outages: outages.outages,
+          },
+        }
+      : {}),
     traffic: s.routing
       ? {
           mode: 'routed',
@@ -220,4 +312,8 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
           note: `paired: every target received the full load and the same sequence of prompts (seed ${s.seed}), so differences are the targets', not the traffic's.`,
         },
   });
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

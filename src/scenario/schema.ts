@@ -201,6 +201,43 @@ export const loadSchema = z.strictObject({
     .optional(),
 });
 
+const ERROR_KIND_NAMES = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_4xx', 'http_5xx', 'reset', 'bad_stream', 'stream_error', 'empty_response'] as const;
+
+/** failoverSchema: one failover route — the traffic goes to the route, which tries its chain of targets in order. */
+export const failoverSchema = z.strictObject({
+  name: z.string().regex(NAME, { error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"` }),
+  /** Targets in order of preference: primary first. */
+  chain: z.array(z.string().min(1)).min(1),
+  /** Per-attempt timeouts (default: the scenario's timeouts). */
+  attemptTimeouts: z.strictObject({ connect: durationMs.optional(), firstToken: durationMs.optional(), total: durationMs.optional() }).default({}),
+  /** Failures that move to the next hop; others (e.g. a 400) end the request. */
+  on: z.array(z.enum(ERROR_KIND_NAMES)).min(1).default(['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'bad_stream', 'stream_error']),
+  retry: z
+    .strictObject({
+      /** Attempts per user request, first included, across the chain. */
+      maxAttempts: z.number().int().positive().default(3),
+      /** Backoff before re-trying a hop already tried: initial × multiplier^n, capped, ± jitter (a fraction). */
+      backoff: z.strictObject({ initial: durationMs.default(100), max: durationMs.default(2000), multiplier: z.number().min(1).default(2), jitter: z.number().min(0).max(1).default(0.2) }).default({ initial: 100, max: 2000, multiplier: 2, jitter: 0.2 }),
+      /** Skip a target that answered 429/503 with Retry-After until that time has passed. */
+      honorRetryAfter: z.boolean().default(true),
+      /** Retries allowed as a share of first attempts (0.2 = at most 20% extra load), plus `minPerSec` always. */
+      budget: z.number().min(0).default(0.2),
+      minPerSec: z.number().min(0).default(5),
+    })
+    .default({ maxAttempts: 3, backoff: { initial: 100, max: 2000, multiplier: 2, jitter: 0.2 }, honorRetryAfter: true, budget: 0.2, minPerSec: 5 }),
+  /** Per-target circuit breaker. */
+  breaker: z
+    .strictObject({
+      failures: z.number().int().positive().default(5),
+      errorRate: z.strictObject({ above: z.number().min(0).max(1), window: durationMs, minRequests: z.number().int().positive().default(20) }).optional(),
+      openFor: durationMs.default(5000),
+      halfOpenProbes: z.number().int().positive().default(1),
+    })
+    .default({ failures: 5, openFor: 5000, halfOpenProbes: 1 }),
+  /** Active health checks (GET <baseUrl>/models) feeding each hop's breaker. */
+  healthProbe: z.strictObject({ interval: durationMs, timeout: durationMs.default(2000) }).optional(),
+});
+
 /** sweepSchema: step the load up and find the highest level that still meets the SLO (the knee). */
 export const sweepSchema = z.strictObject({
   /** What to step: the open-loop arrival rate, or the closed-loop concurrency. */
@@ -240,6 +277,8 @@ export const scenarioSchema = z.strictObject({
   load: loadSchema,
   timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
   sweep: sweepSchema.optional(),
+  /** Failover routes: with these, the load drives the routes (each gets the full load) and targets serve as their hops. */
+  failover: z.array(failoverSchema).min(1).optional(),
   /** reuse: keep-alive pools (handshakes paid once per connection); fresh: a new connection per request (handshakes inside TTFT). */
   connection: z.enum(['reuse', 'fresh']).default('reuse'),
 });
@@ -256,6 +295,7 @@ export type Target = z.output<typeof targetSchema>;
 export type MockProfile = z.output<typeof mockProfileSchema>;
 export type Workload = z.output<typeof workloadSchema>;
 export type Fault = z.output<typeof faultSchema>;
+export type FailoverRoute = z.output<typeof failoverSchema>;
 export type Load = z.output<typeof loadSchema>;
 export type Timeouts = z.output<typeof timeoutsSchema>;
 export type Sweep = z.output<typeof sweepSchema>;

@@ -58,6 +58,7 @@ function crossFieldProblems(doc: unknown): Problem[] {
   if (isRecord(doc.load)) out.push(...loadProblems(doc.load));
   if (isRecord(doc.sweep)) out.push(...sweepProblems(doc.sweep, isRecord(doc.load) ? doc.load : {}));
   out.push(...workloadProblems(doc));
+  if (Array.isArray(doc.failover)) out.push(...failoverProblems(doc));
   return out;
 }
 
@@ -133,6 +134,28 @@ function lowestDraw(d: Record<string, unknown>): number | undefined {
   if (d.dist === 'uniform' && typeof d.min === 'number') return d.min;
   if (d.dist === 'empirical' && Array.isArray(d.values) && d.values.every((v) => typeof v === 'number')) return Math.min(...(d.values as number[]));
   return typeof d.min === 'number' ? d.min : undefined;
+}
+
+function failoverProblems(doc: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  const targets = new Set(Array.isArray(doc.targets) ? doc.targets.filter(isRecord).map((t) => t.name) : []);
+  const names = new Map<string, number>();
+  (doc.failover as unknown[]).forEach((r, i) => {
+    if (!isRecord(r)) return;
+    if (typeof r.name === 'string') {
+      if (targets.has(r.name)) out.push({ path: `failover[${i}].name`, message: `${show(r.name)} is also a target name; routes and targets share one namespace in reports` });
+      if (names.has(r.name)) out.push({ path: `failover[${i}].name`, message: `${show(r.name)} is already used by failover[${names.get(r.name)}]` });
+      names.set(r.name, i);
+    }
+    if (Array.isArray(r.chain))
+      r.chain.forEach((t, j) => {
+        if (typeof t === 'string' && !targets.has(t))
+          out.push({ path: `failover[${i}].chain[${j}]`, message: `${show(t)} is not a target of this scenario; use one of ${[...targets].map((x) => JSON.stringify(x)).join(', ')}` });
+      });
+  });
+  if (doc.routing !== undefined) out.push({ path: 'failover', message: 'cannot be combined with routing; route traffic through failover chains or by weight, not both' });
+  if (doc.sweep !== undefined) out.push({ path: 'failover', message: 'cannot be combined with a sweep (yet); run the drill at one load level' });
+  return out;
 }
 
 function sweepProblems(sweep: Record<string, unknown>, load: Record<string, unknown>): Problem[] {
