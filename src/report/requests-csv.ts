@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { dispatchLagMs, e2eMs, headersMs, serviceE2eMs, serviceTtftMs, tpotMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
+import { dispatchLagMs, e2eMs, headersMs, serviceE2eMs, serviceTtftMs, tpotMs, ttfcMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
 
 /** REQUEST_COLUMNS are requests.csv's columns, in order. Times are ms on the run clock. */
 export const REQUEST_COLUMNS = [
@@ -14,6 +14,8 @@ export const REQUEST_COLUMNS = [
   'workload',
   'turn',
   'step',
+  'route',
+  'attempt',
   'scheduled_ms',
   'sent_ms',
   'headers_ms',
@@ -42,6 +44,13 @@ export const REQUEST_COLUMNS = [
   'error_kind',
   'error_message',
   'finish_reason',
+  'attempts',
+  'served_by',
+  'time_lost_ms',
+  'failover_ms',
+  'retry_after_ms',
+  'ttfc_ms',
+  'reasoning_deltas',
 ] as const;
 
 /** requestRow flattens one RequestResult into requests.csv cells (empty cell = did not happen). */
@@ -63,6 +72,8 @@ export function requestRow(r: RequestResult): (string | number)[] {
     r.workload,
     r.turn,
     r.step,
+    r.route,
+    r.attempt,
     ms(r.scheduledAtMs),
     ms(r.sentAtMs),
     ms(r.headersAtMs),
@@ -91,6 +102,13 @@ export function requestRow(r: RequestResult): (string | number)[] {
     r.errorKind ?? '',
     r.errorMessage,
     r.finishReason,
+    r.attempts,
+    r.servedBy,
+    ms(r.timeLostMs),
+    ms(r.failoverMs),
+    ms(r.retryAfterMs),
+    ms(ttfcMs(r)),
+    r.reasoningDeltas,
   ];
 }
 
