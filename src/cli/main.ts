@@ -7,6 +7,7 @@ import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { mockCommand } from './mock.js';
 import { probeCommand } from './probe.js';
+import { costCommand } from './cost.js';
 
 // The only module that reads argv, installs signal handlers and calls process.exit.
 
@@ -67,6 +68,17 @@ program
   .option('--timeout <seconds>', 'per-request timeout', '30')
   .action(async (file: string, opts: { mock?: boolean; json?: boolean; timeout?: string }) => {
     exitCode = await probeCommand(file, opts, io);
+  });
+
+program
+  .command('cost')
+  .description('monthly spend projection for workload volumes × models from a pricing catalog (table + CSV)')
+  .argument('<projection>', 'projection file (.yaml or .json): workloads with volumes and tokens per request')
+  .option('--catalog <file>', 'pricing catalog (default: the shipped pricing/catalog.yaml)')
+  .option('--from <run-dir>', 'take tokens per request from a run\'s measured shapes')
+  .option('--csv <file>', 'write the CSV here (default: results/cost-<projection>.csv)')
+  .action(async (file: string, opts: { catalog?: string; from?: string; csv?: string }) => {
+    exitCode = await costCommand(file, opts, io);
   });
 
 program

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { Catalog, ModelPrice } from './catalog.js';
+import { divPico, tokenCost, type Pico } from './money.js';
+
+/** projectionSchema: monthly volumes per workload, and the models to price them on. */
+export const projectionSchema = z.strictObject({
+  /** Days in a month for the per-day view (default 30). */
+  daysPerMonth: z.number().int().positive().default(30),
+  /** Models to compare (catalog ids); default: every model in the catalog. */
+  models: z.array(z.string().min(1)).min(1).optional(),
+  workloads: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        /** Volume: requests a month, or conversations a month × turns, or tokens a day (split by inputShare). */
+        requestsPerMonth: z.number().int().min(0).optional(),
+        conversationsPerMonth: z.number().int().min(0).optional(),
+        turns: z.number().int().positive().default(1),
+        tokensPerDay: z.number().int().min(0).optional(),
+        inputShare: z.number().min(0).max(1).default(0.75),
+        /** Tokens per request (or taken from a run with --from). */
+        inputTokens: z.number().int().min(0).optional(),
+        outputTokens: z.number().int().min(0).optional(),
+      }),
+    )
+    .min(1),
+});
+export type Projection = z.output<typeof projectionSchema>;
+export type ProjectionWorkload = Projection['workloads'][number];
+
+/** WorkloadVolume is a workload's monthly token volume, exact. */
+export interface WorkloadVolume {
+  name: string;
+  requestsPerMonth: bigint;
+  inputTokensPerMonth: bigint;
+  outputTokensPerMonth: bigint;
+}
+
+/** ProjectionRow is one model's monthly spend for all the workloads. */
+export interface ProjectionRow {
+  model: string;
+  inputMonthly: Pico;
+  outputMonthly: Pico;
+  totalMonthly: Pico;
+  perDay: Pico;
+  annual: Pico;
+  /** totalMonthly / cheapest totalMonthly, to 2 decimals (1.00 for the cheapest). */
+  timesCheapest: number;
+  /** Per workload: monthly total. */
+  byWorkload: Record<string, Pico>;
+}
+
+/** volumeOf turns a workload's stated volume into monthly token counts (integers, exact). */
+export function volumeOf(w: ProjectionWorkload, daysPerMonth: number): WorkloadVolume | string {
+  if (w.tokensPerDay !== undefined) {
+    // Shares as integer parts per million, so 0.75 of 50M is exactly 37.5M.
+    const monthly = BigInt(w.tokensPerDay) * BigInt(daysPerMonth);
+    const shareMicro = BigInt(Math.round(w.inputShare * 1_000_000));
+    const input = (monthly * shareMicro) / 1_000_000n;
+    return { name: w.name, requestsPerMonth: 0n, inputTokensPerMonth: input, outputTokensPerMonth: monthly - input };
+  }
+  const requests = w.requestsPerMonth !== undefined ? BigInt(w.requestsPerMonth) : w.conversationsPerMonth !== undefined ? BigInt(w.conversationsPerMonth) * BigInt(w.turns) : null;
+  if (requests === null) return `${w.name}: give requestsPerMonth, conversationsPerMonth (× turns) or tokensPerDay`;
+  if (w.inputTokens === undefined || w.outputTokens === undefined) return `${w.name}: give inputTokens and outputTokens per request (or take them from a run with --from)`;
+  return { name: w.name, requestsPerMonth: requests, inputTokensPerMonth: requests * BigInt(w.inputTokens), outputTokensPerMonth: requests * BigInt(w.outputTokens) };
+}
+
+/** project prices the volumes on each model, exactly, and ranks them against the cheapest. */
+export function project(volumes: readonly WorkloadVolume[], prices: readonly ModelPrice[], daysPerMonth: number): ProjectionRow[] {
+  const rows = prices.map((p) => {
+    let input = 0n;
+    let output = 0n;
+    const byWorkload: Record<string, Pico> = {};
+    for (const v of volumes) {
+      const i = tokenCost(v.inputTokensPerMonth, p.inputMicros);
+      const o = tokenCost(v.outputTokensPerMonth, p.outputMicros);
+      input += i;
+      output += o;
+      byWorkload[v.name] = i + o;
+    }
+    const total = input + output;
+    return { model: p.model, inputMonthly: input, outputMonthly: output, totalMonthly: total, perDay: divPico(total, daysPerMonth), annual: total * 12n, timesCheapest: 0, byWorkload };
+  });
+  const cheapest = rows.reduce((m, r) => (r.totalMonthly < m ? r.totalMonthly : m), rows[0]?.totalMonthly ?? 0n);
+  for (const r of rows) r.timesCheapest = cheapest === 0n ? 0 : Number((r.totalMonthly * 100n + cheapest / 2n) / cheapest) / 100;
+  return rows.sort((a, b) => (a.totalMonthly < b.totalMonthly ? -1 : a.totalMonthly > b.totalMonthly ? 1 : 0));
+}
+
+/** resolveModels picks the prices to compare, or names the unknown models. */
+export function resolveModels(catalog: Catalog, models: readonly string[] | undefined): ModelPrice[] | string[] {
+  if (!models) return catalog.models;
+  const unknown = models.filter((m) => !catalog.lookup(m));
+  if (unknown.length) return unknown.map((m) => `models: ${JSON.stringify(m)} is not in the catalog (known: ${catalog.models.map((x) => x.model).join(', ')})`);
+  return models.map((m) => ({ ...catalog.lookup(m)!, model: m }));
+}
