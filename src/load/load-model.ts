@@ -72,8 +72,9 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
   } else {
     const stages: RateStage[] = load.stages
       ? load.stages.map((s) => ({ durationMs: s.duration, targetPerSec: s.rate ?? 0 }))
-      : // A constant rate runs warmup + duration; with only a request count it runs until the count is reached.
-        constantRate(load.rate!, load.duration !== undefined ? warmupMs + load.duration : Infinity);
+      : // A constant rate runs its warmup (a time, or a count at the rate) and then `duration`; with
+        // only a request count it runs until the count is reached.
+        constantRate(load.rate!, load.duration !== undefined ? warmupMs + (warmupRequests * 1000) / load.rate! + load.duration : Infinity);
     const rng: Prng = prng(r.seed);
     pacer = ratePacer(load.stages ? (load.rate ?? 0) : load.rate!, stages, load.arrivals === 'poisson' ? { poisson: true, rng } : { poisson: false });
   }

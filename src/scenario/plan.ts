@@ -108,8 +108,9 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
     exact = true;
   } else if (model === 'open') {
     // Arrivals = ∫ rate dt over the measured part of the schedule.
-    const arrivals = l.stages ? rampArea(l.rate ?? 0, l.stages, warmupMs) : l.duration !== undefined ? (l.rate! * l.duration) / 1000 : Infinity;
-    expected = Math.max(0, Math.floor(arrivals) - warmupN);
+    // Stages include their warmup (subtract it); a constant rate adds its warmup before `duration`.
+    const arrivals = l.stages ? rampArea(l.rate ?? 0, l.stages, warmupMs) - warmupN : l.duration !== undefined ? (l.rate! * l.duration) / 1000 : Infinity;
+    expected = Math.max(0, Math.floor(arrivals));
     exact = true;
   } else if (model === 'closed' && mock) {
     // Each user completes one request per mean E2E (a ramp counts its average users).

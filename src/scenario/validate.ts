@@ -76,7 +76,11 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
     return out;
   }
   if (!open && !closed) {
-    out.push({ path: 'load', message: 'needs concurrency (closed loop, e.g. 8), rate (open loop, e.g. 20 per second), stages or trace' });
+    out.push(
+      stages.length
+        ? { path: 'load.stages', message: 'each stage needs rate (open loop: arrivals per second) or concurrency (closed loop: virtual users)' }
+        : { path: 'load', message: 'needs concurrency (closed loop, e.g. 8), rate (open loop, e.g. 20 per second), stages or trace' },
+    );
     return out;
   }
   if (has('trace') && (has('rate') || has('stages')))
@@ -91,7 +95,7 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
   if (has('rate') && !has('stages') && !has('duration') && !has('requests'))
     out.push({ path: 'load', message: 'needs duration (e.g. "30s") or requests (e.g. 200) to know when to stop' });
   if (closed) {
-    for (const k of ['maxInFlight', 'arrivals'])
+    for (const k of ['maxInFlight', 'arrivals', 'overflow'])
       if (has(k)) out.push({ path: `load.${k}`, message: 'applies to the open loop (rate, trace) only; in a closed loop concurrency is the cap' });
   }
   return out;

@@ -2,9 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScenarioRun } from '../support/scenario-run.js';
 import { CLI_MAIN, ROOT, startCli, waitFor, type CliRun } from '../support/cli-process.js';
-import { runCollecting, scenarioOf } from '../support/scenario-run.js';
+import { runCollecting, scenarioOf, type ScenarioRun } from '../support/scenario-run.js';
 
 // Accuracy at scale: 256 concurrent streams against a mock with known latency. The mock runs as a
 // separate process (`bakeoff mock`), so its token timers do not share the measuring event loop —
@@ -18,11 +17,11 @@ const USERS = 256;
 const REQUESTS = 512;
 const E2E_MS = TTFT_MS + (MAX_TOKENS - 1) * ITL_MS;
 const P50_SLACK_MS = 3;
-// On 2 cores the run shares the CPUs with vitest's other worker, and other load only ever adds
-// latency. So the measurement is repeated (at most this many times, ~2.5 s each) until one run
-// is undisturbed enough to meet the p50 bound — the least-disturbed run is the one that measures
-// the client. Every attempt is logged.
-const MAX_ATTEMPTS = 3;
+// vitest runs this file with nothing else (the "timing" project), but the machine may still be
+// busy with other work, and other load only ever adds latency. So the measurement is repeated (at
+// most this many times, ~2.5 s each) until one run is undisturbed enough to meet the p50 bound:
+// the least-disturbed run is the one that measures the client. Every attempt is logged.
+const MAX_ATTEMPTS = 4;
 
 describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own process)`, () => {
   let mock: CliRun | undefined;
@@ -31,7 +30,7 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
   beforeAll(async () => {
     if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
     mock = startCli(['mock', '--port', '0', '--ttft-ms', String(TTFT_MS), '--itl-ms', String(ITL_MS), '--rtt-ms', '0'], { timeoutMs: 60_000 });
-    [, baseUrl] = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000)) as unknown as [string, string];
+    baseUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
   }, 130_000);
 
   afterAll(async () => {
@@ -90,13 +89,13 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     expect(ttft.min).toBeGreaterThanOrEqual(TTFT_MS);
     expect(ttft.p50).toBeGreaterThanOrEqual(TTFT_MS);
     expect(ttft.p50).toBeLessThanOrEqual(TTFT_MS + P50_SLACK_MS);
-    // p99 widened from the +15ms first asked for: the 5th-slowest of 512 first tokens sometimes
-    // lands behind a GC pause or a descheduling on the shared 2 cores (seen up to +20ms with the
-    // machine otherwise idle). The p50 bound is the accuracy claim and stays tight.
+    // p99 widened from the +15ms first asked for: on 2 cores the 5th-slowest of 512 first tokens
+    // sometimes lands behind a GC pause or a descheduling of the client or the mock process (seen
+    // up to +20ms with the machine otherwise idle). The p50 bound is the accuracy claim and stays tight.
     expect(ttft.p99).toBeLessThan(TTFT_MS + 40);
     expect(itl.p50).toBeGreaterThanOrEqual(ITL_MS);
     expect(itl.p50).toBeLessThanOrEqual(ITL_MS + 1.5);
     expect(e2e.p50).toBeGreaterThanOrEqual(E2E_MS);
     expect(e2e.p50).toBeLessThanOrEqual(E2E_MS + 10);
-  });
+  }, 60_000);
 });

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // vitest runs two test files at once. On a 2-core machine, a test that measures the client's own
-// timing (dispatch lag of an open loop, TTFT error at 256 streams) is disturbed by a CPU-heavy
-// measurement in the other worker, and disturbs it in turn. Tests that measure timing take this
-// lock so they never overlap each other; everything else still runs in parallel.
+// timing is disturbed by a CPU-heavy neighbour in the other worker (a CLI process starting, a
+// burst of streams), and disturbs it in turn. Tests that measure timing, or that cause such a
+// burst, take this lock so they never overlap each other; everything else still runs in parallel.
 
 // One lock per vitest run: its workers share a parent process (forks) or a process (threads).
 const LOCK_DIR = join(tmpdir(), `llm-bakeoff-timing-lock-${process.ppid}`);

@@ -74,7 +74,7 @@ describe('load block: invalid combinations name the path and the fix', () => {
     { name: 'a stage with both rate and concurrency', load: { stages: [{ duration: '1s', rate: 10, concurrency: 2 }] }, path: 'load', message: 'mixes closed loop' },
     { name: 'an open-loop stage with neither', load: { stages: [{ duration: '1s', rate: 10 }, { duration: '1s' }] }, path: 'load.stages[1]', message: 'needs rate' },
     { name: 'a closed-loop stage with neither', load: { concurrency: 2, stages: [{ duration: '1s', concurrency: 4 }, { duration: '1s' }] }, path: 'load.stages[1]', message: 'needs concurrency' },
-    { name: 'stages with neither anywhere', load: { stages: [{ duration: '1s' }] }, path: 'load', message: 'needs concurrency (closed loop' },
+    { name: 'stages with neither anywhere', load: { stages: [{ duration: '1s' }] }, path: 'load.stages', message: 'each stage needs rate (open loop' },
     { name: 'stages plus duration', load: { stages: [{ duration: '1s', rate: 10 }], duration: '2s' }, path: 'load.duration', message: 'the stages set the duration' },
     { name: 'closed stages plus duration', load: { stages: [{ duration: '1s', concurrency: 2 }], duration: '2s' }, path: 'load.duration', message: 'remove duration' },
     { name: 'rate with no duration or requests', load: { rate: 10 }, path: 'load', message: 'needs duration (e.g. "30s") or requests' },
