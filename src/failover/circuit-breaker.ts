@@ -85,7 +85,11 @@ export class CircuitBreaker {
     this.state = to;
     if (to === 'open') this.openedAt = nowMs;
     this.trials = 0;
-    if (to === 'closed') this.consecutive = 0;
+    if (to === 'closed') {
+      // A fresh start: failures from before the breaker opened must not re-open it at once.
+      this.consecutive = 0;
+      this.buckets.length = 0;
+    }
     this.onTransition({ atMs: nowMs, target: this.target, from, to, reason });
   }
 

@@ -5,21 +5,27 @@
  * Finagle / Envoy retry-budget model.) Time is passed in.
  */
 export class RetryBudget {
+  // Balance in millionths of a retry: integers, so five deposits of 0.2 make exactly one retry.
   private balance = 0;
+  private readonly perDeposit: number;
+  private readonly cap: number;
   private second = -1;
   private freeUsed = 0;
   retries = 0;
   denied = 0;
 
   constructor(
-    private readonly ratio: number,
+    ratio: number,
     private readonly minPerSec: number,
-    private readonly maxBalance = 1000,
-  ) {}
+    maxBalance = 1000,
+  ) {
+    this.perDeposit = Math.round(ratio * 1_000_000);
+    this.cap = maxBalance * 1_000_000;
+  }
 
   /** deposit is called for every first attempt. */
   deposit(): void {
-    this.balance = Math.min(this.maxBalance, this.balance + this.ratio);
+    this.balance = Math.min(this.cap, this.balance + this.perDeposit);
   }
 
   /** tryRetry spends a retry if the budget allows one now. */
@@ -29,8 +35,8 @@ export class RetryBudget {
       this.second = s;
       this.freeUsed = 0;
     }
-    if (this.balance >= 1) {
-      this.balance -= 1;
+    if (this.balance >= 1_000_000) {
+      this.balance -= 1_000_000;
       this.retries++;
       return true;
     }
