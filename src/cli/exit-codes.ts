@@ -11,6 +11,8 @@ export const ExitCode = {
   InvalidInput: 2,
   /** Reserved: a threshold (e.g. ttft.p99 < 600ms) was breached. */
   ThresholdsBreached: 3,
+  /** The run stopped before crossing a budget cap (budget: maxUsd / maxRequests / maxTokens); results hold what was measured. */
+  BudgetReached: 4,
   /** Stopped by SIGINT/SIGTERM; results written hold what was measured. */
   Interrupted: 130,
 } as const;

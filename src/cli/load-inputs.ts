@@ -4,11 +4,14 @@ import type { Scenario } from '../scenario/schema.js';
 import { loadTrace, type TraceEntry } from '../workload/trace.js';
 import { loadDataset, type DatasetEntry } from '../workload/dataset.js';
 import type { Problem } from '../scenario/validate.js';
+import { buildCatalog, loadCatalogData, type Catalog } from '../cost/catalog.js';
 import { invalidInput } from './problems.js';
 
 /** Inputs are a validated scenario and, for trace replay, its trace. */
 export interface Inputs {
   scenario: Scenario;
+  /** Prices: the shipped catalog (or the scenario's pricing.file), with the scenario's per-model overrides. */
+  pricing: Catalog;
   trace?: TraceEntry[];
   datasets?: Map<string, DatasetEntry[]>;
 }
@@ -22,7 +25,14 @@ export async function loadInputs(file: string): Promise<Inputs> {
   if (!v.ok) throw invalidInput(file, v.problems);
   const scenario = v.scenario;
   const problems: Problem[] = [];
-  const inputs: Inputs = { scenario };
+  let pricing: Catalog;
+  try {
+    const base = await loadCatalogData(scenario.pricing?.file ? resolve(dirname(file), scenario.pricing.file) : undefined);
+    pricing = buildCatalog(base, scenario.pricing?.models ?? {});
+  } catch (err) {
+    throw invalidInput(file, [{ path: 'pricing.file', message: (err as Error).message }]);
+  }
+  const inputs: Inputs = { scenario, pricing };
   if (scenario.load.trace) {
     const t = await loadTrace(resolve(dirname(file), scenario.load.trace.file));
     if (t.ok) inputs.trace = t.entries;

@@ -7,6 +7,8 @@ import { requestsCsvWriter } from '../report/requests-csv.js';
 import { ensureDir, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario } from '../scenario/plan.js';
+import { estimateCost, type CostEstimate } from '../cost/estimate.js';
+import { usesMock } from '../runner/endpoints.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { invalidInput } from './problems.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -20,6 +22,8 @@ export interface RunCommandOptions {
   sweep?: boolean | string;
   /** Run every target on the embedded mock instead of its real endpoint. */
   mock?: boolean;
+  /** Confirm a run whose estimated cost is above budget.confirmAboveUsd (needed when not on a terminal). */
+  yes?: boolean;
 }
 
 /** Signals are the stop requests a run listens to (wired to SIGINT/SIGTERM by main). */
@@ -44,6 +48,13 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const dir = resolve(opts.out ?? join('results', id));
   await ensureDir(dir);
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
+  const estimate = estimateCost(scenario, plan, inputs.pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
+  io.err(`estimated cost: ${estimateLine(estimate)}`);
+  const confirmAbove = scenario.budget?.confirmAboveUsd ?? 5;
+  if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)
+    throw new CliError(ExitCode.InvalidInput, `estimated cost $${estimate.usd.toFixed(2)} is above $${confirmAbove.toFixed(2)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`);
+  if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
+    io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
@@ -65,6 +76,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
       env: io.env,
       startMock: startMockInWorker,
       useMock: opts.mock ?? false,
+      pricing: inputs.pricing,
       ...(trace ? { trace } : {}),
       ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
       stop: signals.stop,
@@ -83,6 +95,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const files = await writeSummaryFiles(dir, summary);
   io.out(consoleTable(summary));
   io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
+  if (summary.status === 'budget') return ExitCode.BudgetReached;
   return summary.status === 'interrupted' ? ExitCode.Interrupted : ExitCode.Ok;
 }
 
@@ -108,4 +121,12 @@ export function withSweep(s: Scenario, flag: boolean | string): Scenario {
       ...(s.sweep?.stepDuration !== undefined ? { stepDuration: s.sweep.stepDuration } : {}),
     },
   };
+}
+
+/** estimateLine words a cost estimate for the terminal. */
+export function estimateLine(e: CostEstimate): string {
+  const base = e.usd > 0 ? `up to $${e.usd.toFixed(2)} at list prices (prompt + full token limit per request)` : '$0.00 (embedded mock targets cost nothing)';
+  if (!e.unknown.length) return base;
+  const list = e.unknown.length > 3 ? `${e.unknown.slice(0, 3).join(', ')} and ${e.unknown.length - 3} more` : e.unknown.join(', ');
+  return `${base}; not estimated: ${list}`;
 }

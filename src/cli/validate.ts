@@ -1,18 +1,22 @@
 import { loadInputs } from './load-inputs.js';
 import { planScenario, type Plan } from '../scenario/plan.js';
 import { table } from '../report/console-table.js';
-import { missingKeys } from '../runner/endpoints.js';
+import { missingKeys, usesMock } from '../runner/endpoints.js';
+import { estimateCost } from '../cost/estimate.js';
+import { estimateLine } from './run.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 
 /** validateCommand checks a scenario and prints its plan (targets, load, expected request count). */
 export async function validateCommand(file: string, opts: { json?: boolean; mock?: boolean }, io: Io): Promise<ExitCode> {
-  const { scenario, trace } = await loadInputs(file);
+  const { scenario, trace, pricing } = await loadInputs(file);
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
+  const estimate = estimateCost(scenario, plan, pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
   if (opts.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else {
     io.out(renderPlan(plan));
+    io.out(`estimated cost: ${estimateLine(estimate)}`);
     for (const p of missingKeys(scenario, io.env, opts.mock ?? false)) io.out(`warning: ${p.path}: ${p.message}`);
   }
   return ExitCode.Ok;

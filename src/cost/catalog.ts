@@ -44,13 +44,21 @@ export const DEFAULT_CATALOG_URL = new URL('../../pricing/catalog.yaml', import.
 
 /** loadCatalog reads and validates a catalog file (the shipped one by default). */
 export async function loadCatalog(file: string | URL = DEFAULT_CATALOG_URL): Promise<Catalog> {
-  const doc = parse(await readFile(file, 'utf8')) as unknown;
-  const parsed = catalogSchema.safeParse(doc);
-  if (!parsed.success) {
-    const where = typeof file === 'string' ? file : file.pathname;
-    throw new Error(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return buildCatalog(await loadCatalogData(file));
+}
+
+/** loadCatalogData reads and validates a catalog file without building it (so overrides can be merged). */
+export async function loadCatalogData(file: string | URL = DEFAULT_CATALOG_URL): Promise<z.output<typeof catalogSchema>> {
+  const where = typeof file === 'string' ? file : file.pathname;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`${where}: pricing catalog not found`);
   }
-  return buildCatalog(parsed.data);
+  const parsed = catalogSchema.safeParse(parse(text) as unknown);
+  if (!parsed.success) throw new Error(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }
 
 /** buildCatalog makes a Catalog from validated data; `overrides` (a scenario's pricing.models) win. */

@@ -54,6 +54,8 @@ export interface GroupAccumulator {
   errorsByKind: Record<ErrorKind, number>;
   inputTokens: number;
   outputTokens: number;
+  /** Tokens a provider bills: requests it answered 2xx (failed mid-stream included); failed-and-billed apart. */
+  billed: { input: number; output: number; failedInput: number; failedOutput: number };
   /** Output tokens asked for (max_tokens) by successful requests, beside outputTokens actually received. */
   requestedOutputTokens: number;
   tokenSource: { usage: number; counted: number };
@@ -163,6 +165,14 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
   if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
   g.inputTokens += r.inputTokens;
   g.tokenSource[r.tokenSource]++;
+  if (r.attempt !== 0 && r.status >= 200 && r.status < 300) {
+    g.billed.input += r.inputTokens;
+    g.billed.output += r.outputTokens;
+    if (r.errorKind !== null) {
+      g.billed.failedInput += r.inputTokens;
+      g.billed.failedOutput += r.outputTokens;
+    }
+  }
   g.timeseries?.add(r);
   // Generator-side timings hold for every request, failed or not: they describe the client.
   rec(g, 'dispatchLag', dispatchLagMs(r));
@@ -235,6 +245,7 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     inputTokens: 0,
     outputTokens: 0,
     requestedOutputTokens: 0,
+    billed: { input: 0, output: 0, failedInput: 0, failedOutput: 0 },
     tokenSource: { usage: 0, counted: 0 },
     usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, absDiff: 0, maxAbsDiff: 0 },
     windowStartMs: Infinity,

@@ -7,6 +7,8 @@ import type { TimeseriesPoint } from './timeseries.js';
 import type { SweepSummary } from '../analysis/sweep-verdict.js';
 import type { BreakerTransition } from '../failover/circuit-breaker.js';
 import type { Outage } from '../failover/outages.js';
+import type { GroupCost } from '../cost/run-cost.js';
+import type { Decision } from '../analysis/decision.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
 export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 1 } as const;
@@ -24,8 +26,8 @@ export interface RunSummary {
   startedAt: string;
   endedAt: string;
   durationMs: number;
-  /** completed: the load model ran to its end; interrupted: stopped by a signal (results are partial). */
-  status: 'completed' | 'interrupted';
+  /** completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a budget cap (results are partial in both). */
+  status: 'completed' | 'interrupted' | 'budget';
   stopReason: string;
   /** The load model: closed (concurrency), open (rate/stages) or trace; response vs service time differ only in open loops. */
   loadModel: 'closed' | 'open' | 'trace';
@@ -37,6 +39,12 @@ export interface RunSummary {
   generator: GeneratorHealth;
   /** How traffic reached the targets: paired (same prompts, full load each) or routed (one stream split by weight). */
   traffic?: { mode: 'paired' | 'routed'; seed: number; note: string };
+  /** The pricing catalog costs were computed with. */
+  pricing?: { asOf: string; currency: string };
+  /** Decision table: per target the SLO verdict and cost, and the cheapest target meeting the SLO. */
+  decision?: Decision;
+  /** Why the run stopped early to stay within its budget, if it did. */
+  budget?: { stopped: boolean; reason: string; spentUsd: number; requests: number; tokens: number };
   /** Failover drill: per route its chain and retries; every breaker transition; every outage as the client saw it. */
   failover?: {
     routes: { name: string; chain: string[]; retries: number; retriesDenied: number }[];
@@ -87,6 +95,8 @@ export interface GroupSummary extends GroupLabels {
   histograms: Record<LatencyMetric, string>;
   /** Per-second counts and TTFT/E2E percentiles, by request end time. */
   timeseries: TimeseriesPoint[];
+  /** What the group's traffic cost at list prices (when the run had a pricing catalog). */
+  cost?: GroupCost;
   /** Route groups: requests served by each hop, attempts made in all, requests a fallback served. */
   route?: { servedBy: Record<string, number>; attempts: number; failedOver: number };
 }

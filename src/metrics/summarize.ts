@@ -4,6 +4,9 @@ import type { GroupAccumulator, Recorder } from './recorder.js';
 import { SUMMARY_SCHEMA, type GroupSummary, type RunSummary } from './run-summary.js';
 import type { GeneratorHealth } from './generator-health.js';
 import type { ErrorKind } from './request-result.js';
+import type { Catalog } from '../cost/catalog.js';
+import { groupCost } from '../cost/run-cost.js';
+import { decide } from '../analysis/decision.js';
 
 /** RunMeta is what a summary needs beyond the recorder: labels and times of the run. */
 export interface RunMeta {
@@ -20,10 +23,16 @@ export interface RunMeta {
   sweep?: RunSummary['sweep'];
   traffic?: RunSummary['traffic'];
   failover?: RunSummary['failover'];
+  /** Prices for the cost of the run (groups are priced by their model). */
+  pricing?: Catalog;
+  /** SLO conditions for the decision table. */
+  slo?: string[];
+  budget?: RunSummary['budget'];
 }
 
 /** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
 export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
+  const groups = [...recorder.groups.values()].map((g) => withCost(summarizeGroup(g), g, meta.pricing));
   return {
     schema: SUMMARY_SCHEMA.id,
     schemaVersion: SUMMARY_SCHEMA.version,
@@ -37,7 +46,10 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     loadModel: meta.loadModel,
     scenario: meta.scenario,
     warmupRequests: recorder.warmupRequests,
-    groups: [...recorder.groups.values()].map((g) => summarizeGroup(g)),
+    groups,
+    decision: decide(groups, meta.slo),
+    ...(meta.budget ? { budget: meta.budget } : {}),
+    ...(meta.pricing ? { pricing: { asOf: meta.pricing.asOf, currency: meta.pricing.currency } } : {}),
     generator: meta.generator,
     ...(meta.traffic ? { traffic: meta.traffic } : {}),
     ...(meta.sweep ? { sweep: meta.sweep } : {}),
@@ -97,6 +109,12 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
     timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],
     ...(g.scope === 'route' ? { route: { servedBy: { ...g.servedBy }, attempts: g.attempts, failedOver: g.failedOver } } : {}),
   };
+}
+
+// Target groups are priced by their model; route groups add up their hops' cost elsewhere.
+function withCost(s: GroupSummary, g: GroupAccumulator, catalog?: Catalog): GroupSummary {
+  if (!catalog || g.scope === 'route') return s;
+  return { ...s, cost: groupCost(g.labels.model, g.billed, g.requests, g.ok, g.outputTokens, catalog) };
 }
 
 // An empty histogram stands for a metric that never occurred; made once, never recorded into.

@@ -46,6 +46,8 @@ export function consoleTable(s: RunSummary): string {
   if (byTurn.length) lines.push('', 'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):', breakdownTable(byTurn, (g) => `${g.workload} turn ${(g.turn ?? 0) + 1}`));
   lines.push('', tokenTable(targetGroups));
   if (s.traffic) lines.push(s.traffic.note);
+  if (s.decision && s.decision.rows.length > 1) lines.push('', decisionTable(s));
+  if (s.budget?.stopped) lines.push(`BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; results hold what was measured.`);
   if (s.failover) lines.push('', failoverSection(s));
   if (s.sweep) lines.push('', sweepTable(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
@@ -89,6 +91,30 @@ function tokenTable(groups: RunSummary['groups']): string {
     ];
   });
   return 'tokens:\n' + table(header, rows, 1);
+}
+
+/** decisionTable is the bake-off's bottom line: latency, errors and money per target, and the cheapest one meeting the SLO. */
+export function decisionTable(s: RunSummary): string {
+  const d = s.decision!;
+  const usd = (v: number | null, digits: number) => (v === null ? 'unpriced' : `$${v.toFixed(digits)}`);
+  const header = ['target', 'model', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99', 'err%', '$ / 1M out tok', '$ / ok request', `SLO (${d.slo.join(', ')})`];
+  const rows = d.rows.map((r) => [
+    r.target,
+    r.model,
+    msCell(r.ttftP50, 1),
+    msCell(r.ttftP99, 1),
+    msCell(r.e2eP50, 1),
+    msCell(r.e2eP99, 1),
+    pct(r.errorRate),
+    usd(r.per1MOutputTokensUsd, 2),
+    usd(r.perSuccessfulRequestUsd, 6),
+    r.meetsSlo ? 'meets' : `misses: ${r.failed.map((c) => c.threshold).join('; ')}`,
+  ]);
+  const verdict = d.cheapestMeetingSlo
+    ? `cheapest target meeting the SLO: ${d.cheapestMeetingSlo}`
+    : 'no priced target meets the SLO';
+  const asOf = s.pricing ? ` (list prices as of ${s.pricing.asOf}; cost = tokens billed by the provider, at those prices)` : '';
+  return ['decision:' + asOf, table(header, rows, 2), verdict].join('\n');
 }
 
 /**

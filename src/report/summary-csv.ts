@@ -34,6 +34,9 @@ export const SUMMARY_COLUMNS = [
   'output_tokens_per_sec',
   'dropped',
   'generator_saturated',
+  'cost_usd',
+  'cost_per_ok_request_usd',
+  'cost_per_1m_output_tokens_usd',
 ] as const;
 
 /** summaryCsv renders summary.csv from a run summary (a pure function of summary.json). */
@@ -73,6 +76,9 @@ export function summaryCsv(s: RunSummary): string {
         g.throughput.outputTokensPerSec,
         g.requests.dropped,
         s.generator.saturated ? 1 : 0,
+        g.cost?.priced ? g.cost.totalUsd : '',
+        g.cost?.priced ? g.cost.perSuccessfulRequestUsd : '',
+        g.cost?.priced ? g.cost.per1MOutputTokensUsd : '',
       ]);
     }
   }

@@ -25,6 +25,9 @@ import { CircuitBreaker, type BreakerTransition } from '../failover/circuit-brea
 import { RetryBudget } from '../failover/retry-budget.js';
 import { failoverRoute, type Hop } from '../failover/failover-route.js';
 import { OutageTracker } from '../failover/outages.js';
+import { BudgetGuard } from '../cost/budget-guard.js';
+import type { Catalog } from '../cost/catalog.js';
+import { usdPrecise } from '../cost/money.js';
 import { healthCheck } from '../failover/health-check.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
@@ -43,6 +46,8 @@ export interface RunDeps {
   datasets?: ReadonlyMap<string, readonly DatasetEntry[]>;
   /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
   onResult?: (r: RequestResult) => void;
+  /** Prices for the run's cost, decision table and budget guard. */
+  pricing?: Catalog;
   /** Run every target on the embedded mock (its `mock:` block, or a default profile) instead of its real endpoint. */
   useMock?: boolean;
   /** Told when a sweep starts a new level (e.g. "rate=20"). */
@@ -69,9 +74,11 @@ const STOP_REASONS: Record<LoopStopReason, string> = {
  */
 export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummary> {
 
-  // A hard stop also ends the load loops: a run that only aborts in-flight requests would spin
-  // issuing requests that fail at once.
-  const stop = deps.hardStop ? AbortSignal.any([deps.stop ?? new AbortController().signal, deps.hardStop]) : (deps.stop ?? new AbortController().signal);
+  // A hard stop also ends the load loops (a run that only aborted in-flight requests would spin
+  // issuing requests that fail at once), and so does reaching the budget.
+  const budgetStop = new AbortController();
+  const stop = AbortSignal.any([deps.stop ?? new AbortController().signal, ...(deps.hardStop ? [deps.hardStop] : []), budgetStop.signal]);
+  const guard = s.budget ? new BudgetGuard(s.budget, deps.pricing) : null;
   const model = loadModelOf(s.load);
   if (model === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
@@ -94,7 +101,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   // runConversation sends one arrival's turns in order; turn k waits for the reply to turn k−1 and
   // the think time, and is scheduled when it could first go. A failed turn ends the conversation
   // (a user does not continue a chat that errored).
-  const runConversation = async (hit: Hit, a: Arrival, conv: Conversation, step: string) => {
+  const runConversation = async (hit: Hit, a: Arrival, conv: Conversation, step: string, model: string) => {
     const replies: string[] = [];
     for (let k = 0; k < conv.turns; k++) {
       let scheduledAtMs = a.scheduledAtMs;
@@ -110,7 +117,14 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
         queuedMs = 0;
       }
       let reply = '';
-      const r = await hit({ id: nextId++, step, phase: a.phase, scheduledAtMs, queuedMs, ...conv.turn(k, replies), onReply: (t) => (reply = t) });
+      const spec = conv.turn(k, replies);
+      const reservation = guard ? guard.reserve(model, spec.inputTokensCounted, spec.maxTokens) : null;
+      if (guard && !reservation) {
+        budgetStop.abort(); // the next request could cross a cap: stop cleanly before it
+        return;
+      }
+      const r = await hit({ id: nextId++, step, phase: a.phase, scheduledAtMs, queuedMs, ...spec, onReply: (t) => (reply = t) });
+      if (reservation) guard!.settle(reservation, r.attempt === 0 ? takeAttempts(r.id) : [r]);
       recorder.add(r);
       deps.onResult?.(r);
       if (r.errorKind !== null) return;
@@ -132,6 +146,17 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   // targets legitimately has many listeners on that one signal).
   if (deps.hardStop) setMaxListeners(0, deps.hardStop);
   const hits = s.targets.map((_, i) => clientFor(i));
+
+  // Attempts of routed requests not yet settled with the budget guard. Whichever request settles
+  // next takes them all: each attempt is counted once, which is all the guard's total needs.
+  const attemptsByCall: RequestResult[] = [];
+  const takeAttempts = (_userId: number): RequestResult[] => attemptsByCall.splice(0, attemptsByCall.length);
+  // A routed request reserves its worst case: the chain's most expensive model.
+  const mostExpensive = (chain: readonly string[]): string => {
+    const models = chain.map((n) => s.targets.find((t) => t.name === n)!.model);
+    const price = (m: string) => deps.pricing?.lookup(m)?.outputMicros ?? 0n;
+    return models.reduce((a, b) => (price(b) > price(a) ? b : a));
+  };
 
   // Failover routes: each route composes its policy (breakers, retry budget, Retry-After) around
   // clients of its hops made with the route's attempt timeouts.
@@ -176,6 +201,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       random: () => jitter.next(),
       stop,
       onAttempt: (r) => {
+        if (guard) attemptsByCall.push(r);
         outages.attempt(r);
         recorder.add(r);
         deps.onResult?.(r);
@@ -206,7 +232,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
           return runLoad({
             ...common,
             concurrency: load.concurrency,
-            issue: (a) => runConversation(rs.hit, a, source.at(seq++), step),
+            issue: (a) => runConversation(rs.hit, a, source.at(seq++), step, mostExpensive(rs.route.chain)),
             onDropped: (phase, scheduledAtMs) => {
               seq++;
               recorder.addDropped({ target: rs.route.name, region: '', provider: 'route', model: '', step }, phase, scheduledAtMs);
@@ -229,7 +255,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
         issue: (a) => {
           const n = seq++;
           const i = route(n);
-          return runConversation(hits[i]!, a, source.at(n), step);
+          return runConversation(hits[i]!, a, source.at(n), step, s.targets[i]!.model);
         },
         onDropped: (phase, scheduledAtMs) => recorder.addDropped(labels[route(seq++)]!, phase, scheduledAtMs),
       }).then((r) => [r]);
@@ -242,7 +268,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
         return runLoad({
           ...common,
           concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
-          issue: (a) => runConversation(hits[i]!, a, source.at(seq++), step),
+          issue: (a) => runConversation(hits[i]!, a, source.at(seq++), step, t.model),
           onDropped: (phase, scheduledAtMs) => {
             seq++; // the dropped arrival's conversation is skipped, keeping targets paired
             recorder.addDropped(labels[i]!, phase, scheduledAtMs);
@@ -278,15 +304,19 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   }
   const generator = monitor.stop(recorder.dispatchLag());
   const endedAtMs = clock.now();
-  const interrupted = stop.aborted || reasons.includes('interrupted');
+  const budgetStopped = budgetStop.signal.aborted;
+  const interrupted = !budgetStopped && (stop.aborted || reasons.includes('interrupted'));
   return summarizeRun(recorder, {
     tool: TOOL,
     runId: deps.runId,
     startedAt,
     endedAt: new Date(clock.originEpochMs + endedAtMs).toISOString(),
     durationMs: endedAtMs - startedAtMs,
-    status: interrupted ? 'interrupted' : 'completed',
-    stopReason: interrupted ? STOP_REASONS.interrupted : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
+    status: budgetStopped ? 'budget' : interrupted ? 'interrupted' : 'completed',
+    stopReason: budgetStopped ? guard!.stopReason : interrupted ? STOP_REASONS.interrupted : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
+    ...(deps.pricing ? { pricing: deps.pricing } : {}),
+    ...(s.slo ? { slo: s.slo } : {}),
+    ...(guard ? { budget: { stopped: budgetStopped, reason: guard.stopReason, spentUsd: usdPrecise(guard.spent), requests: guard.requests, tokens: guard.tokens } } : {}),
     loadModel: model,
     scenario: scenarioEcho(s),
     generator,

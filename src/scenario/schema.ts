@@ -238,6 +238,23 @@ export const failoverSchema = z.strictObject({
   healthProbe: z.strictObject({ interval: durationMs, timeout: durationMs.default(2000) }).optional(),
 });
 
+/** pricingSchema: where prices come from — a catalog file, and/or per-model overrides ($ per 1M tokens). */
+export const pricingSchema = z.strictObject({
+  file: z.string().min(1).optional(),
+  models: z
+    .record(z.string(), z.strictObject({ input: z.number().min(0), output: z.number().min(0), cachedInput: z.number().min(0).optional(), source: z.string().default('scenario'), aliases: z.array(z.string()).default([]) }))
+    .default({}),
+});
+
+/** budgetSchema: caps a run never spends past; it stops cleanly (results written) before crossing one. */
+export const budgetSchema = z.strictObject({
+  maxUsd: z.number().positive().optional(),
+  maxRequests: z.number().int().positive().optional(),
+  maxTokens: z.number().int().positive().optional(),
+  /** A run whose estimated cost is above this needs --yes when not started from a terminal. */
+  confirmAboveUsd: z.number().min(0).default(5),
+});
+
 /** sweepSchema: step the load up and find the highest level that still meets the SLO (the knee). */
 export const sweepSchema = z.strictObject({
   /** What to step: the open-loop arrival rate, or the closed-loop concurrency. */
@@ -277,6 +294,10 @@ export const scenarioSchema = z.strictObject({
   load: loadSchema,
   timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
   sweep: sweepSchema.optional(),
+  pricing: pricingSchema.optional(),
+  budget: budgetSchema.optional(),
+  /** SLO for the decision table, k6-style: the cheapest target meeting all of these is named. */
+  slo: z.array(z.string()).optional(),
   /** Failover routes: with these, the load drives the routes (each gets the full load) and targets serve as their hops. */
   failover: z.array(failoverSchema).min(1).optional(),
   /** reuse: keep-alive pools (handshakes paid once per connection); fresh: a new connection per request (handshakes inside TTFT). */
@@ -296,6 +317,7 @@ export type MockProfile = z.output<typeof mockProfileSchema>;
 export type Workload = z.output<typeof workloadSchema>;
 export type Fault = z.output<typeof faultSchema>;
 export type FailoverRoute = z.output<typeof failoverSchema>;
+export type Budget = z.output<typeof budgetSchema>;
 export type Load = z.output<typeof loadSchema>;
 export type Timeouts = z.output<typeof timeoutsSchema>;
 export type Sweep = z.output<typeof sweepSchema>;

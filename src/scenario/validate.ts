@@ -59,6 +59,12 @@ function crossFieldProblems(doc: unknown): Problem[] {
   if (isRecord(doc.sweep)) out.push(...sweepProblems(doc.sweep, isRecord(doc.load) ? doc.load : {}));
   out.push(...workloadProblems(doc));
   if (Array.isArray(doc.failover)) out.push(...failoverProblems(doc));
+  if (Array.isArray(doc.slo))
+    doc.slo.forEach((t, i) => {
+      if (typeof t !== 'string') return;
+      const parsed = parseThreshold(t);
+      if ('error' in parsed) out.push({ path: `slo[${i}]`, message: parsed.error });
+    });
   return out;
 }
 

@@ -1,0 +1,51 @@
+import type { GroupSummary } from '../metrics/run-summary.js';
+import { evaluateThresholds, parseThreshold, type Threshold, type ThresholdResult } from './thresholds.js';
+
+/** Decision is the bake-off's bottom line: per target, latency, errors and money, and the cheapest meeting the SLO. */
+export interface Decision {
+  slo: string[];
+  rows: {
+    target: string;
+    model: string;
+    ttftP50: number;
+    ttftP99: number;
+    e2eP50: number;
+    e2eP99: number;
+    errorRate: number;
+    per1MOutputTokensUsd: number | null;
+    perSuccessfulRequestUsd: number | null;
+    meetsSlo: boolean;
+    failed: ThresholdResult[];
+  }[];
+  /** The cheapest (per successful request) target that meets every SLO condition; null if none does. */
+  cheapestMeetingSlo: string | null;
+}
+
+/** DEFAULT_SLO applies when a scenario names none: every target that answers reliably qualifies. */
+export const DEFAULT_SLO = ['errorRate < 1%'];
+
+/** decide builds the decision table from the target groups (priced when the run had a catalog). */
+export function decide(groups: readonly GroupSummary[], slo: readonly string[] = DEFAULT_SLO): Decision {
+  const ts = slo.map((t) => parseThreshold(t)).filter((t): t is Threshold => !('error' in t));
+  const rows = groups
+    .filter((g) => (g.scope ?? 'target') === 'target' && !g.step)
+    .map((g) => {
+      const checks = evaluateThresholds(ts, g);
+      const priced = g.cost?.priced ?? false;
+      return {
+        target: g.target,
+        model: g.model,
+        ttftP50: g.metrics.ttft.p50,
+        ttftP99: g.metrics.ttft.p99,
+        e2eP50: g.metrics.e2e.p50,
+        e2eP99: g.metrics.e2e.p99,
+        errorRate: g.requests.errorRate,
+        per1MOutputTokensUsd: priced ? g.cost!.per1MOutputTokensUsd : null,
+        perSuccessfulRequestUsd: priced ? g.cost!.perSuccessfulRequestUsd : null,
+        meetsSlo: g.requests.total > 0 && checks.every((c) => c.pass),
+        failed: checks.filter((c) => !c.pass),
+      };
+    });
+  const candidates = rows.filter((r) => r.meetsSlo && r.perSuccessfulRequestUsd !== null).sort((a, b) => a.perSuccessfulRequestUsd! - b.perSuccessfulRequestUsd!);
+  return { slo: [...slo], rows, cheapestMeetingSlo: candidates[0]?.target ?? null };
+}

@@ -1,0 +1,64 @@
+import type { Budget } from '../scenario/schema.js';
+import type { Catalog } from './catalog.js';
+import { tokenCost, usdPrecise, type Pico } from './money.js';
+import type { RequestResult } from '../metrics/request-result.js';
+
+/** Reservation is what one request may cost at most, held until its real cost is known. */
+export interface Reservation {
+  pico: Pico;
+  tokens: number;
+}
+
+/**
+ * BudgetGuard keeps a run within `budget`: before a request is sent it reserves that request's
+ * worst case (its prompt plus its whole token limit, at the model's list price); afterwards the
+ * reservation is replaced by what was actually billed. A request whose worst case would cross a cap
+ * is not sent — so the run stops *before* spending past it, never after.
+ */
+export class BudgetGuard {
+  spent: Pico = 0n;
+  private reserved: Pico = 0n;
+  tokens = 0;
+  private reservedTokens = 0;
+  requests = 0;
+  stopReason = '';
+
+  constructor(
+    private readonly budget: Budget,
+    private readonly catalog: Catalog | undefined,
+  ) {}
+
+  /** reserve asks to send one request; null means a cap would be crossed (and says which, in stopReason). */
+  reserve(model: string, inputTokens: number, maxTokens: number): Reservation | null {
+    const b = this.budget;
+    const price = this.catalog?.lookup(model);
+    const pico = price ? tokenCost(inputTokens, price.inputMicros) + tokenCost(maxTokens, price.outputMicros) : 0n;
+    const tokens = inputTokens + maxTokens;
+    if (b.maxRequests !== undefined && this.requests + 1 > b.maxRequests) return this.deny(`budget: maxRequests ${b.maxRequests} reached`);
+    if (b.maxTokens !== undefined && this.tokens + this.reservedTokens + tokens > b.maxTokens)
+      return this.deny(`budget: the next request could take tokens past maxTokens ${b.maxTokens} (${this.tokens} used)`);
+    if (b.maxUsd !== undefined && usdPrecise(this.spent + this.reserved + pico) > b.maxUsd)
+      return this.deny(`budget: the next request could take spend past maxUsd $${b.maxUsd} ($${usdPrecise(this.spent).toFixed(4)} spent)`);
+    this.requests++;
+    this.reserved += pico;
+    this.reservedTokens += tokens;
+    return { pico, tokens };
+  }
+
+  /** settle releases a reservation and adds what the attempts it covered actually billed. */
+  settle(r: Reservation, attempts: readonly RequestResult[]): void {
+    this.reserved -= r.pico;
+    this.reservedTokens -= r.tokens;
+    for (const a of attempts) {
+      if (a.status < 200 || a.status >= 300) continue; // errors are not billed
+      const price = this.catalog?.lookup(a.model);
+      if (price) this.spent += tokenCost(a.inputTokens, price.inputMicros) + tokenCost(a.outputTokens, price.outputMicros);
+      this.tokens += a.inputTokens + a.outputTokens;
+    }
+  }
+
+  private deny(reason: string): null {
+    this.stopReason ||= reason;
+    return null;
+  }
+}

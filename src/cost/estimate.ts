@@ -1,0 +1,36 @@
+import { meanOf } from '../random/distribution.js';
+import type { Plan } from '../scenario/plan.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { Catalog } from './catalog.js';
+import { tokenCost, usdPrecise } from './money.js';
+
+/** CostEstimate is what a run should cost before it starts: real endpoints only (mocks cost nothing). */
+export interface CostEstimate {
+  /** Upper-bound estimate in $ (prompt + the whole token limit per request), for priced real targets with a known request count. */
+  usd: number;
+  /** Targets whose spend cannot be estimated (unpriced model, or a duration-bound run against a real endpoint). */
+  unknown: string[];
+}
+
+/**
+ * estimateCost multiplies each real target's expected requests by a request's worst case (mean
+ * prompt tokens plus the full output limit, at list price). Mock targets are free.
+ */
+export function estimateCost(s: Scenario, plan: Plan, catalog: Catalog, mocked: (target: string) => boolean): CostEstimate {
+  const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
+  const inTok = s.workloads.reduce((n, w) => n + meanOf(w.promptTokens) * w.turns * w.weight, 0) / totalW;
+  const outTok = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.turns * w.weight, 0) / totalW;
+  let pico = 0n;
+  const unknown: string[] = [];
+  for (const t of plan.targets) {
+    if (mocked(t.target)) continue;
+    const price = catalog.lookup(t.model);
+    if (!price || t.expectedRequests === null) {
+      unknown.push(`${t.target} (${!price ? `no price for ${t.model}` : 'request count depends on latency'})`);
+      continue;
+    }
+    const perRequest = tokenCost(Math.round(inTok), price.inputMicros) + tokenCost(Math.round(outTok), price.outputMicros);
+    pico += perRequest * BigInt(t.expectedRequests);
+  }
+  return { usd: usdPrecise(pico), unknown };
+}

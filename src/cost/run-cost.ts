@@ -1,0 +1,47 @@
+import type { Catalog } from './catalog.js';
+import { divPico, tokenCost, usdPrecise, type Pico } from './money.js';
+
+/** GroupCost is what a group's traffic cost at list prices, from the tokens providers bill. */
+export interface GroupCost {
+  model: string;
+  /** false when the model is not in the catalog (amounts are then 0). */
+  priced: boolean;
+  /** $ per 1M input / output tokens used. */
+  pricePer1M: { input: number; output: number } | null;
+  totalUsd: number;
+  perSuccessfulRequestUsd: number;
+  per1kRequestsUsd: number;
+  per1MOutputTokensUsd: number;
+  /** Cost of tokens billed for requests that then failed (mid-stream failures, retries that did not serve). */
+  failedUsd: number;
+}
+
+/** BilledTokens are a group's billable token counts (answered 2xx), and the part from failed requests. */
+export interface BilledTokens {
+  input: number;
+  output: number;
+  failedInput: number;
+  failedOutput: number;
+}
+
+/**
+ * groupCost prices a group's billed tokens: a request the provider answered with 2xx is billed for
+ * its input and its output (even if the stream then broke); an error response or a connection
+ * failure is not. Exact to the pico-dollar; amounts in dollars with 6 decimals.
+ */
+export function groupCost(model: string, billed: BilledTokens, requests: number, okRequests: number, outputTokensOk: number, catalog: Catalog): GroupCost {
+  const p = catalog.lookup(model);
+  if (!p) return { model, priced: false, pricePer1M: null, totalUsd: 0, perSuccessfulRequestUsd: 0, per1kRequestsUsd: 0, per1MOutputTokensUsd: 0, failedUsd: 0 };
+  const total: Pico = tokenCost(billed.input, p.inputMicros) + tokenCost(billed.output, p.outputMicros);
+  const failed: Pico = tokenCost(billed.failedInput, p.inputMicros) + tokenCost(billed.failedOutput, p.outputMicros);
+  return {
+    model,
+    priced: true,
+    pricePer1M: { input: p.perMillion.input, output: p.perMillion.output },
+    totalUsd: usdPrecise(total),
+    perSuccessfulRequestUsd: usdPrecise(divPico(total, okRequests)),
+    per1kRequestsUsd: usdPrecise(divPico(total * 1000n, requests)),
+    per1MOutputTokensUsd: usdPrecise(divPico(total * 1_000_000n, outputTokensOk)),
+    failedUsd: usdPrecise(failed),
+  };
+}
