@@ -114,6 +114,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       timeLostMs: 0,
       failoverMs: null,
       retryAfterMs: null,
+      parentId: null,
       scheduledAtMs: call.scheduledAtMs,
       sentAtMs: 0,
       queuedMs: call.queuedMs ?? 0,

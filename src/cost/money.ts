@@ -49,6 +49,11 @@ export function usdPrecise(p: Pico): number {
   return Number((p * 1_000_000n) / PICO_PER_DOLLAR) / 1_000_000;
 }
 
+/** usdFine gives a small amount (a per-request cost) in dollars at full precision, so costs below a micro-dollar still rank correctly. */
+export function usdFine(p: Pico): number {
+  return Number(p) / 1e12;
+}
+
 /** divPico divides an amount by an integer count (rounded to the pico-dollar); 0 when the count is 0. */
 export function divPico(p: Pico, n: bigint | number): Pico {
   const d = BigInt(n);

@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog.js';
-import { divPico, tokenCost, usdPrecise, type Pico } from './money.js';
+import { divPico, tokenCost, usdFine, usdPrecise, type Pico } from './money.js';
 
 /** GroupCost is what a group's traffic cost at list prices, from the tokens providers bill. */
 export interface GroupCost {
@@ -9,6 +9,7 @@ export interface GroupCost {
   /** $ per 1M input / output tokens used. */
   pricePer1M: { input: number; output: number } | null;
   totalUsd: number;
+  /** At full precision (a request can cost less than a micro-dollar): targets are ranked on it. */
   perSuccessfulRequestUsd: number;
   per1kRequestsUsd: number;
   per1MOutputTokensUsd: number;
@@ -39,7 +40,7 @@ export function groupCost(model: string, billed: BilledTokens, requests: number,
     priced: true,
     pricePer1M: { input: p.perMillion.input, output: p.perMillion.output },
     totalUsd: usdPrecise(total),
-    perSuccessfulRequestUsd: usdPrecise(divPico(total, okRequests)),
+    perSuccessfulRequestUsd: usdFine(divPico(total, okRequests)),
     per1kRequestsUsd: usdPrecise(divPico(total * 1000n, requests)),
     per1MOutputTokensUsd: usdPrecise(divPico(total * 1_000_000n, outputTokensOk)),
     failedUsd: usdPrecise(failed),

@@ -62,6 +62,20 @@ export class CircuitBreaker {
     return this.trials < this.policy.halfOpenProbes;
   }
 
+  /**
+   * probe feeds an active health check: a failure counts like a failed request; a success after
+   * the cool-down closes an open (or half-open) breaker at once — the target is known to be back
+   * without waiting for a user request to risk a trial.
+   */
+  probe(nowMs: number, ok: boolean): void {
+    if (!ok) return this.record(nowMs, false);
+    if (this.state === 'half-open' || (this.state === 'open' && nowMs - this.openedAt >= this.policy.openForMs)) {
+      this.move(nowMs, 'closed', 'health probe succeeded after the cool-down');
+      return;
+    }
+    if (this.state === 'closed') this.consecutive = 0;
+  }
+
   /** record feeds an outcome (a request's, or a health probe's). */
   record(nowMs: number, ok: boolean): void {
     this.count(nowMs, ok);

@@ -49,6 +49,7 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
     let attempts = 0;
     let timeLost = 0;
     let firstSentAt: number | null = null;
+    let firstTarget: string | null = null;
     let last: RequestResult | null = null;
     for (;;) {
       const now = clock.now();
@@ -69,8 +70,10 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
         queuedMs: attempts === 1 ? (call.queuedMs ?? 0) : 0,
       });
       firstSentAt ??= r.sentAtMs;
+      firstTarget ??= r.target;
       r.route = route.name;
       r.attempt = attempts;
+      r.parentId = call.id;
       hop.breaker.record(r.endAtMs, r.errorKind === null);
       deps.onAttempt(r);
       last = r;
@@ -79,7 +82,7 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
       if (!triggers.has(r.errorKind) || r.firstContentAtMs !== null) break;
       timeLost += r.endAtMs - r.scheduledAtMs;
     }
-    return userOutcome(route, call, last, attempts, timeLost, firstSentAt, clock);
+    return userOutcome(route, call, last, attempts, timeLost, firstSentAt, firstTarget, clock);
   };
 }
 
@@ -101,7 +104,16 @@ async function backoff(attempts: number, deps: RouteDeps, b: FailoverRoute['retr
 
 // The user's view of a routed request: when it started (the call's schedule), who served it, what
 // the failover cost. Timings after the start are the serving (or last) attempt's.
-function userOutcome(route: FailoverRoute, call: ChatCall, last: RequestResult | null, attempts: number, timeLost: number, firstSentAt: number | null, clock: Clock): RequestResult {
+function userOutcome(
+  route: FailoverRoute,
+  call: ChatCall,
+  last: RequestResult | null,
+  attempts: number,
+  timeLost: number,
+  firstSentAt: number | null,
+  firstTarget: string | null,
+  clock: Clock,
+): RequestResult {
   const now = clock.now();
   const base: RequestResult =
     last ??
@@ -145,6 +157,7 @@ function userOutcome(route: FailoverRoute, call: ChatCall, last: RequestResult |
       timeLostMs: 0,
       failoverMs: null,
       retryAfterMs: null,
+      parentId: null,
     } satisfies RequestResult);
   const served = last !== null && last.errorKind === null;
   return {
@@ -161,7 +174,9 @@ function userOutcome(route: FailoverRoute, call: ChatCall, last: RequestResult |
     attempts,
     servedBy: served ? last.target : '',
     timeLostMs: timeLost,
-    failoverMs: served && attempts > 1 && last.firstTokenAtMs !== null ? last.firstTokenAtMs - call.scheduledAtMs : null,
+    // A failover is an answer from a different target than the first tried (a retry the primary itself served is not one).
+    failoverMs: served && last.target !== firstTarget && last.firstTokenAtMs !== null ? last.firstTokenAtMs - call.scheduledAtMs : null,
+    parentId: null,
     // The user waited from the start: the record's latencies count from the call's schedule.
     itlMs: base.itlMs,
   };

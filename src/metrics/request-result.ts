@@ -37,6 +37,8 @@ export interface RequestResult {
   failoverMs: number | null;
   /** Retry-After the server asked for (429/503), ms; null when none. */
   retryAfterMs: number | null;
+  /** An attempt of a routed request: the id of its user-level record (attempt 0); null otherwise. */
+  parentId: number | null;
   /** When the load model wanted the request to start (closed loop: equal to sentAtMs). */
   scheduledAtMs: number;
   /** When the request was handed to the transport. */

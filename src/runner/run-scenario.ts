@@ -211,7 +211,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       // Active health checks feed each hop's breaker, so an idle primary is known to be back.
       for (const h of hops) {
         const ep = endpoints[s.targets.findIndex((t) => t.name === h.target)]!;
-        probes.push(setInterval(() => void healthCheck(ep, pool, route.healthProbe!.timeout).then((ok) => h.breaker.record(clock.now(), ok)), route.healthProbe.interval));
+        probes.push(setInterval(() => void healthCheck(ep, pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
       }
     }
     return { route, hops, budget, hit };

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { stringify as toYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import type { RunSummary } from '../../src/metrics/run-summary.js';
+import { REQUEST_COLUMNS } from '../../src/report/requests-csv.js';
+import { CLI_MAIN, ROOT, runCli } from '../support/cli-process.js';
+import { exclusiveTiming } from '../support/timing-lock.js';
+
+// A short failover drill through the built `bakeoff` binary: a primary that is down (HTTP 503)
+// for part of the run, a healthy fallback, one route. Assertions are on the exit code, the
+// Failover section on stdout, and what summary.json and requests.csv say about the route.
+
+const DRILL = {
+  name: 'failover-cli',
+  seed: 5,
+  targets: [
+    {
+      name: 'primary',
+      region: 'us-east-1',
+      provider: 'mock',
+      model: 'mock-model',
+      mock: { rttMs: 0, ttftMs: 10, itlMs: 1, faults: [{ kind: 'http_503', from: '300ms', to: '1s' }] },
+    },
+    { name: 'fallback', region: 'eu-west-1', provider: 'mock', model: 'mock-model', mock: { rttMs: 0, ttftMs: 30, itlMs: 1 } },
+  ],
+  failover: [
+    {
+      name: 'chat',
+      chain: ['primary', 'fallback'],
+      attemptTimeouts: { firstToken: '1s' },
+      retry: { maxAttempts: 2, budget: 1, minPerSec: 5 },
+      breaker: { failures: 3, openFor: '300ms' },
+      healthProbe: { interval: '200ms', timeout: '150ms' },
+    },
+  ],
+  workload: { name: 'chat', promptTokens: 16, maxTokens: 4 },
+  load: { rate: 20, duration: '2s' },
+  timeouts: { connect: '2s', firstToken: '5s', total: '10s' },
+};
+
+describe('bakeoff run with a failover route', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    dir = await mkdtemp(join(tmpdir(), 'bakeoff-failover-cli-'));
+  }, 130_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0, prints the Failover section, and writes the route into summary.json and requests.csv', async () => {
+    const scenario = join(dir, 'drill.yaml');
+    await writeFile(scenario, toYaml(DRILL));
+    const out = join(dir, 'run');
+    // A CLI process starting is a CPU burst: keep it off the timing-sensitive drills.
+    const res = await exclusiveTiming(() => runCli(['run', scenario, '--out', out, '-q']));
+    expect(res.code, res.stderr).toBe(ExitCode.Ok);
+
+    // stdout: the Failover section with its lines, the per-second timeline and the transitions.
+    expect(res.stdout).toMatch(/^Failover$/m);
+    expect(res.stdout).toMatch(/^route chat \(primary → fallback\): \d+ user requests, available 100(\.0)?%/m);
+    expect(res.stdout).toContain('failover time p50');
+    expect(res.stdout).toMatch(/^second\s+by primary\s+by fallback\s+failed\s+breaker primary\s+breaker fallback/m);
+    expect(res.stdout).toContain('breaker transitions:');
+    expect(res.stdout).toMatch(/chat\/primary: closed → open \(3 consecutive failures\)/);
+    expect(res.stdout).toContain('outages (as the client saw them):');
+
+    // summary.json: the route, its breaker transitions and the outage.
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.failover).toBeDefined();
+    expect(summary.failover!.routes).toEqual([expect.objectContaining({ name: 'chat', chain: ['primary', 'fallback'] })]);
+    expect(summary.failover!.breakers.some((b) => b.target === 'primary' && b.from === 'closed' && b.to === 'open')).toBe(true);
+    expect(summary.failover!.outages.map((o) => o.target)).toEqual(['primary']);
+    const route = summary.groups.find((g) => g.scope === 'route' && g.target === 'chat')!;
+    expect(route.key).toBe('route:chat');
+    expect(route.requests).toMatchObject({ total: 40, failed: 0 });
+    expect(route.route!.servedBy.primary).toBeGreaterThan(0);
+    expect(route.route!.servedBy.fallback).toBeGreaterThan(0);
+
+    // requests.csv: one user row (attempt 0) per request, one row per attempt, all on the route.
+    const text = await readFile(join(out, 'requests.csv'), 'utf8');
+    expect(parseCsv(text, { to_line: 1 })[0]).toEqual([...REQUEST_COLUMNS]);
+    for (const c of ['route', 'attempt', 'attempts', 'served_by', 'time_lost_ms', 'failover_ms', 'retry_after_ms']) expect(REQUEST_COLUMNS).toContain(c);
+    const rows = parseCsv(text, { columns: true }) as Record<string, string>[];
+    const userRows = rows.filter((r) => r.attempt === '0');
+    const attemptRows = rows.filter((r) => r.attempt !== '0');
+    expect(userRows).toHaveLength(40);
+    for (const r of userRows) expect(r).toMatchObject({ route: 'chat', target: 'chat', ok: '1' });
+    expect(new Set(userRows.map((r) => r.served_by))).toEqual(new Set(['primary', 'fallback']));
+    for (const r of attemptRows) {
+      expect(r.route).toBe('chat');
+      expect(['primary', 'fallback']).toContain(r.target);
+      expect(Number(r.attempt)).toBeGreaterThanOrEqual(1);
+    }
+    expect(attemptRows).toHaveLength(userRows.reduce((a, r) => a + Number(r.attempts), 0));
+    // (Health probes count towards the breaker too, so as few as 2 requests may have met the outage before it opened.)
+    expect(attemptRows.filter((r) => r.target === 'primary' && r.error_kind === 'http_5xx').length).toBeGreaterThanOrEqual(2);
+    // A request served by the fallback after a failure carries its failover time; one served first time does not.
+    const failedOver = userRows.filter((r) => r.failover_ms !== '');
+    expect(failedOver.length).toBeGreaterThan(0);
+    for (const r of failedOver) expect(r).toMatchObject({ served_by: 'fallback', attempts: '2' });
+    for (const r of userRows.filter((r) => r.attempts === '1')) expect(r.failover_ms).toBe('');
+  });
+});

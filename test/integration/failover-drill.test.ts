@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import type { GroupSummary, RunSummary } from '../../src/metrics/run-summary.js';
+import type { RequestResult } from '../../src/metrics/request-result.js';
+import { runCollecting, scenarioOf } from '../support/scenario-run.js';
+import { exclusiveTiming } from '../support/timing-lock.js';
+
+// Failover drills end to end through runScenario: two embedded mocks on loopback ports (a primary
+// with injected faults, a healthy fallback) behind one route. Each drill is a few seconds long;
+// the fault windows count from the run's start (the run anchors its mocks when its clock starts).
+// Tests that check latencies take the timing lock, so no CPU-heavy neighbour skews them.
+
+const FALLBACK_TTFT_MS = 50;
+
+/** drillScenario is a primary + fallback scenario behind route "chat", with the route and load given. */
+function drillScenario(opts: { primaryFaults: Record<string, unknown>[]; route: Record<string, unknown>; load: Record<string, unknown>; fallbackFaults?: Record<string, unknown>[] }) {
+  return scenarioOf({
+    seed: 11,
+    targets: [
+      { name: 'primary', region: 'us-east-1', model: 'mock-model', mock: { rttMs: 0, ttftMs: 20, itlMs: 1, faults: opts.primaryFaults } },
+      { name: 'fallback', region: 'eu-west-1', model: 'mock-model', mock: { rttMs: 0, ttftMs: FALLBACK_TTFT_MS, itlMs: 1, faults: opts.fallbackFaults ?? [] } },
+    ],
+    failover: [{ name: 'chat', chain: ['primary', 'fallback'], ...opts.route }],
+    load: opts.load,
+  });
+}
+
+const users = (rs: readonly RequestResult[]) => rs.filter((r) => r.attempt === 0);
+const attemptsOn = (rs: readonly RequestResult[], target: string) => rs.filter((r) => r.attempt > 0 && r.target === target);
+const routeGroup = (s: RunSummary): GroupSummary => s.groups.find((g) => g.scope === 'route' && g.target === 'chat')!;
+const targetGroup = (s: RunSummary, t: string): GroupSummary => s.groups.find((g) => g.scope === 'target' && g.target === t)!;
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+describe('failover drill against the mock', () => {
+  it('failover time ≈ attempt timeout + fallback TTFT when the primary hangs', async () => {
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'hang' }],
+      route: { attemptTimeouts: { firstToken: '300ms' }, breaker: { failures: 1_000 }, retry: { budget: 1, minPerSec: 0 } },
+      load: { concurrency: 4, duration: '2s' },
+    });
+    const { summary, results } = await exclusiveTiming(() => runCollecting(s));
+    const route = routeGroup(summary);
+    expect(route.requests.total).toBeGreaterThanOrEqual(12);
+    expect(route.requests.failed).toBe(0);
+    // Every request tried the primary first (its breaker never opens), timed out, and failed over.
+    for (const u of users(results)) expect(u).toMatchObject({ servedBy: 'fallback', attempts: 2, errorKind: null });
+    expect(route.route).toMatchObject({ servedBy: { fallback: route.requests.total }, failedOver: route.requests.total, attempts: 2 * route.requests.total });
+    expect(targetGroup(summary, 'primary').requests.errorsByKind).toEqual({ ttft_timeout: route.requests.total });
+    expect(route.metrics.failover.count).toBe(route.requests.total);
+    expect(route.metrics.failover.p50).toBeGreaterThanOrEqual(300 + FALLBACK_TTFT_MS);
+    expect(route.metrics.failover.p50).toBeLessThanOrEqual(450);
+    expect(route.metrics.timeLost.p50).toBeGreaterThanOrEqual(300);
+    expect(route.metrics.timeLost.p50).toBeLessThanOrEqual(340);
+    // The user's TTFT is the failover time: both count from the request's schedule.
+    expect(route.metrics.ttft.p50).toBeCloseTo(route.metrics.failover.p50, 0);
+  });
+
+  it('the breaker opens after 3 failures; then requests skip the primary and take the fallback at its own latency', async () => {
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'http_503' }],
+      route: { breaker: { failures: 3, openFor: '30s' }, retry: { budget: 1, minPerSec: 0 } },
+      load: { concurrency: 2, duration: '1500ms' },
+    });
+    const { summary, results } = await exclusiveTiming(() => runCollecting(s));
+    const opens = summary.failover!.breakers.filter((b) => b.to === 'open');
+    expect(opens).toHaveLength(1);
+    expect(opens[0]).toMatchObject({ route: 'chat', target: 'primary', from: 'closed', to: 'open', reason: '3 consecutive failures' });
+    expect(summary.failover!.breakers).toHaveLength(1); // open for the rest of the run
+    const openedAt = opens[0]!.atMs;
+    expect(openedAt).toBeLessThan(500);
+
+    // Before: tried the primary, failed over. After: straight to the fallback, one attempt, no failover.
+    const primary = attemptsOn(results, 'primary');
+    expect(primary.length).toBeGreaterThanOrEqual(3);
+    expect(primary.length).toBeLessThanOrEqual(4); // 3, plus at most one already in flight when it opened
+    expect(primary.every((r) => r.sentAtMs <= openedAt)).toBe(true);
+    const after = users(results).filter((u) => u.scheduledAtMs > openedAt);
+    expect(after.length).toBeGreaterThan(10);
+    for (const u of after) expect(u).toMatchObject({ servedBy: 'fallback', attempts: 1, failoverMs: null, timeLostMs: 0, errorKind: null });
+    const ttftAfter = median(after.map((u) => u.firstTokenAtMs! - u.scheduledAtMs));
+    expect(ttftAfter).toBeGreaterThanOrEqual(FALLBACK_TTFT_MS);
+    expect(ttftAfter).toBeLessThan(FALLBACK_TTFT_MS + 30);
+
+    // Users saw 100% availability; the primary's raw error rate was 100%.
+    const route = routeGroup(summary);
+    expect(route.requests).toMatchObject({ failed: 0, errorRate: 0 });
+    expect(route.requests.ok).toBe(route.requests.total);
+    expect(targetGroup(summary, 'primary').requests).toMatchObject({ total: primary.length, ok: 0, errorRate: 1, errorsByKind: { http_5xx: primary.length } });
+    expect(targetGroup(summary, 'fallback').requests).toMatchObject({ failed: 0, errorRate: 0 });
+    expect(route.route!.failedOver).toBe(primary.length);
+    expect(route.metrics.failover.count).toBe(primary.length);
+  });
+
+  it('honours Retry-After: after a 429 with Retry-After 1s, no attempt goes to the primary for a second', async () => {
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'http_429', retryAfter: '1s' }],
+      route: { breaker: { failures: 1_000 }, retry: { budget: 1, minPerSec: 0 } },
+      load: { concurrency: 2, duration: '2500ms' },
+    });
+    const { summary, results } = await runCollecting(s);
+    const primary = attemptsOn(results, 'primary').sort((a, b) => a.sentAtMs - b.sentAtMs);
+    expect(primary.length).toBeGreaterThanOrEqual(2);
+    for (const r of primary) expect(r).toMatchObject({ errorKind: 'http_429', status: 429, retryAfterMs: 1_000 });
+    // After each 429 has ended, the primary is left alone until its Retry-After has passed.
+    for (const p of primary) {
+      const during = primary.filter((q) => q.sentAtMs > p.endAtMs && q.sentAtMs < p.endAtMs + 1_000);
+      expect(during, `attempts sent within 1 s of the 429 that ended at ${p.endAtMs}`).toEqual([]);
+    }
+    // ~2.5 s of load: the primary is asked in about 3 bursts (one per second), never more than once per user.
+    const bursts = new Set(primary.map((r) => Math.floor(r.sentAtMs / 1_000)));
+    expect(bursts.size).toBeLessThanOrEqual(3);
+    expect(primary.length).toBeLessThanOrEqual(3 * 2);
+    const route = routeGroup(summary);
+    expect(route.requests.failed).toBe(0);
+    expect(route.requests.total).toBeGreaterThan(20);
+    expect(route.route!.servedBy).toEqual({ fallback: route.requests.total });
+  });
+
+  it('the retry budget caps the extra load under a 100% failure window', async () => {
+    const ratio = 0.2;
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'http_503' }],
+      fallbackFaults: [{ kind: 'http_503' }],
+      route: { breaker: { failures: 1_000 }, retry: { budget: ratio, minPerSec: 0, maxAttempts: 3 } },
+      load: { rate: 50, duration: '2s' },
+    });
+    const { summary, results } = await runCollecting(s);
+    const firsts = results.filter((r) => r.attempt === 1).length;
+    const all = results.filter((r) => r.attempt > 0).length;
+    const [route] = summary.failover!.routes;
+    expect(firsts).toBe(100);
+    expect(users(results)).toHaveLength(100);
+    expect(all).toBeLessThanOrEqual(firsts * (1 + ratio));
+    expect(all).toBeGreaterThanOrEqual(firsts * (1 + ratio) - 2); // the budget is spent, not hoarded
+    expect(route).toMatchObject({ name: 'chat', chain: ['primary', 'fallback'], retries: all - firsts });
+    expect(route!.retriesDenied).toBeGreaterThan(0);
+    expect(route!.retries + route!.retriesDenied).toBeLessThanOrEqual(firsts * 2); // at most one denial per request (it ends the request)
+    expect(routeGroup(summary).requests).toMatchObject({ total: 100, ok: 0, failed: 100 });
+    expect(routeGroup(summary).route!.attempts).toBe(all);
+  });
+
+  it('loses no request and counts none twice under a mix of faults', async () => {
+    const n = 60;
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'http_503', probability: 0.3 }],
+      route: { breaker: { failures: 2, openFor: '100ms' }, retry: { budget: 0.5, minPerSec: 5 } },
+      load: { concurrency: 4, requests: n },
+    });
+    const { summary, results } = await runCollecting(s);
+    const user = users(results);
+    const attempts = results.filter((r) => r.attempt > 0);
+    expect(user).toHaveLength(n);
+    expect(new Set(user.map((u) => u.id)).size).toBe(n);
+    expect(new Set(results.map((r) => r.id)).size).toBe(results.length); // attempts get ids of their own
+    for (const u of user) expect(u).toMatchObject({ target: 'chat', route: 'chat', provider: 'route' });
+    for (const r of attempts) expect(r.route).toBe('chat');
+
+    const route = routeGroup(summary);
+    expect(route.requests.total).toBe(n);
+    expect(route.requests.ok + route.requests.failed).toBe(route.requests.total);
+    expect(route.route!.attempts).toBe(user.reduce((a, u) => a + u.attempts, 0));
+    const primary = targetGroup(summary, 'primary');
+    const fallback = targetGroup(summary, 'fallback');
+    expect(primary.requests.total + fallback.requests.total).toBe(route.route!.attempts);
+    expect(primary.requests.total + fallback.requests.total).toBe(attempts.length);
+    for (const g of [primary, fallback]) expect(g.requests.ok + g.requests.failed).toBe(g.requests.total);
+    // Served requests are served by someone; the mix did make some fail over.
+    const served = Object.values(route.route!.servedBy).reduce((a, b) => a + b, 0);
+    expect(served).toBe(route.requests.ok);
+    expect(primary.requests.failed).toBeGreaterThan(0);
+    expect(route.route!.failedOver).toBeGreaterThan(0);
+    expect(summary.failover!.routes[0]!.retries).toBe(attempts.length - user.filter((u) => u.attempts > 0).length);
+  });
+
+  it('detects an outage within a few failures and sees the primary serving again soon after it ends', async () => {
+    const downFromMs = 1_000;
+    const downToMs = 2_500;
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'http_503', from: '1s', to: '2500ms' }],
+      route: { breaker: { failures: 3, openFor: '500ms' }, healthProbe: { interval: '200ms', timeout: '150ms' }, retry: { budget: 1, minPerSec: 0 } },
+      load: { rate: 20, duration: '3500ms' },
+    });
+    const { summary, results } = await exclusiveTiming(() => runCollecting(s));
+    const outages = summary.failover!.outages;
+    expect(outages.map((o) => o.target)).toEqual(['primary']);
+    const [o] = outages;
+    expect(o!.firstFailureMs).toBeGreaterThanOrEqual(downFromMs);
+    expect(o!.firstFailureMs).toBeLessThan(downFromMs + 150);
+    expect(o!.lastFailureMs).toBeLessThan(downToMs + 50);
+    expect(o!.breakerOpenedMs).not.toBeNull();
+    expect(o!.detectMs).toBeGreaterThanOrEqual(0);
+    expect(o!.detectMs).toBeLessThan(300);
+    expect(o!.recoveredAtMs).not.toBeNull();
+    expect(o!.recoveredAtMs!).toBeGreaterThan(downToMs);
+    expect(o!.recoveredAtMs!).toBeLessThan(downToMs + 1_000);
+    expect(o!.recoverMs).toBeCloseTo(o!.recoveredAtMs! - o!.lastFailureMs, 6);
+
+    // The breaker went open during the outage and closed again after it.
+    const transitions = summary.failover!.breakers.filter((b) => b.target === 'primary');
+    expect(transitions[0]).toMatchObject({ from: 'closed', to: 'open' });
+    expect(transitions.at(-1)).toMatchObject({ to: 'closed' });
+    expect(transitions.at(-1)!.atMs).toBeGreaterThan(downToMs);
+    // Users never noticed: the fallback served while the primary was down.
+    const route = routeGroup(summary);
+    expect(route.requests.failed).toBe(0);
+    expect(route.route!.servedBy.fallback).toBeGreaterThan(10);
+    const late = users(results).filter((u) => u.scheduledAtMs > o!.recoveredAtMs! + 50);
+    expect(late.length).toBeGreaterThan(5);
+    for (const u of late) expect(u.servedBy).toBe('primary');
+  });
+});
