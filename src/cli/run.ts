@@ -46,15 +46,15 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
 
   const id = makeRunId(scenario.name, new Date());
   const dir = resolve(opts.out ?? join('results', id));
-  await ensureDir(dir);
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
   const estimate = estimateCost(scenario, plan, inputs.pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
   io.err(`estimated cost: ${estimateLine(estimate)}`);
   const confirmAbove = scenario.budget?.confirmAboveUsd ?? 5;
   if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)
-    throw new CliError(ExitCode.InvalidInput, `estimated cost $${estimate.usd.toFixed(2)} is above $${confirmAbove.toFixed(2)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`);
+    throw new CliError(ExitCode.InvalidInput, `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`);
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
+  await ensureDir(dir);
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
@@ -125,8 +125,18 @@ export function withSweep(s: Scenario, flag: boolean | string): Scenario {
 
 /** estimateLine words a cost estimate for the terminal. */
 export function estimateLine(e: CostEstimate): string {
-  const base = e.usd > 0 ? `up to $${e.usd.toFixed(2)} at list prices (prompt + full token limit per request)` : '$0.00 (embedded mock targets cost nothing)';
+  const base =
+    e.usd > 0
+      ? `up to $${e.usd.toFixed(2)} at list prices (prompt + full token limit per request)`
+      : e.unknown.length
+        ? '$0.00 for what could be estimated'
+        : '$0.00 (embedded mock targets cost nothing)';
   if (!e.unknown.length) return base;
   const list = e.unknown.length > 3 ? `${e.unknown.slice(0, 3).join(', ')} and ${e.unknown.length - 3} more` : e.unknown.join(', ');
   return `${base}; not estimated: ${list}`;
+}
+
+// Dollars to the cent, or to 4 decimals when the cent would make two different amounts look equal.
+function money(x: number, other: number): string {
+  return x.toFixed(2) === other.toFixed(2) ? x.toFixed(4) : x.toFixed(2);
 }

@@ -8,7 +8,6 @@
 export type Pico = bigint;
 
 const PICO_PER_CENT = 10_000_000_000n; // 1e10
-const PICO_PER_DOLLAR = 1_000_000_000_000n; // 1e12
 
 /** priceMicros turns a price in $ per 1M tokens (up to 6 decimals) into integer micro-dollars per 1M tokens. */
 export function priceMicros(dollarsPer1M: number): bigint {
@@ -46,7 +45,11 @@ export function usdNumber(p: Pico): number {
 
 /** usdPrecise gives an amount as dollars with 6 decimals (for per-request costs smaller than a cent). */
 export function usdPrecise(p: Pico): number {
-  return Number((p * 1_000_000n) / PICO_PER_DOLLAR) / 1_000_000;
+  // Rounded half away from zero to the micro-dollar, like toCents.
+  const neg = p < 0n;
+  const a = neg ? -p : p;
+  const micros = (a + 500_000n) / 1_000_000n;
+  return (neg ? -1 : 1) * (Number(micros) / 1_000_000);
 }
 
 /** usdFine gives a small amount (a per-request cost) in dollars at full precision, so costs below a micro-dollar still rank correctly. */

@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify as toYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import type { RunSummary } from '../../src/metrics/run-summary.js';
+import { startMockServer, type MockServer } from '../../src/mock/server.js';
+import { mockProfileSchema } from '../../src/scenario/schema.js';
+import { CLI_MAIN, ROOT, cliEnv, runCli } from '../support/cli-process.js';
+import { startStubServer, type StubServer } from '../support/stub-server.js';
+
+// The money side of `run` and `validate`, end to end: the cost estimate they print, the --yes gate
+// for a run estimated above budget.confirmAboveUsd when not on a terminal, and exit 4 when a run
+// stops at its budget. "Real" targets point at servers this file starts on 127.0.0.1.
+
+// No gap between tokens: these runs are about token counts and money, not latency.
+const tiny = { rttMs: 0, ttftMs: 2, itlMs: 0 };
+
+describe('bakeoff run / validate: estimate, confirmation and budget', () => {
+  let dir: string;
+  let stub: StubServer;
+  let mock: MockServer;
+
+  beforeAll(async () => {
+    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    dir = await mkdtemp(join(tmpdir(), 'bakeoff-budget-cli-'));
+    // Stands where a real provider would be; any request reaching it is a test failure.
+    stub = await startStubServer((_req, res) => {
+      res.writeHead(500);
+      res.end();
+    });
+    mock = await startMockServer({ profile: mockProfileSchema.parse(tiny), models: ['gpt-4o'] });
+  }, 130_000);
+
+  afterAll(async () => {
+    await stub?.close();
+    await mock?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const file = async (name: string, doc: unknown) => {
+    const path = join(dir, name);
+    await writeFile(path, toYaml(doc));
+    return path;
+  };
+
+  // gpt-4o, 1,000 prompt tokens, up to 100 out: at most 1000 × $2.50/1M + 100 × $10/1M = $0.0035 a request.
+  const expensive = { promptTokens: 1_000, maxTokens: 100 };
+  const KEY = 'BAKEOFF_COST_TEST_KEY';
+  const withKey = cliEnv({ [KEY]: 'sk-cost-test-not-a-real-key' });
+
+  it('run: a budget.maxUsd of $0.05 stops the run before crossing it: exit 4, BUDGET printed, results written', async () => {
+    const scenario = await file('budget.yaml', {
+      name: 'budget-cli',
+      targets: [{ name: 'openai', model: 'gpt-4o', mock: tiny }],
+      workload: expensive,
+      load: { concurrency: 4, duration: '10s' },
+      budget: { maxUsd: 0.05 },
+    });
+    const out = join(dir, 'budget-run');
+    const res = await runCli(['run', scenario, '-q', '--out', out]);
+    expect(res.code, res.stderr).toBe(ExitCode.BudgetReached);
+    expect(res.stderr).toContain('estimated cost: $0.00 (embedded mock targets cost nothing)');
+    // 14 requests × $0.0035 = $0.049; a 15th could reach $0.0525.
+    expect(res.stdout).toMatch(/^BUDGET: budget: the next request could take spend past maxUsd \$0\.05 .*; spent \$0\.0490 on 14 requests, 15400 tokens/m);
+    expect(res.stdout).toMatch(/^openai\s+default\s+gpt-4o\s+14\/14\s/m);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.status).toBe('budget');
+    expect(summary.budget).toMatchObject({ stopped: true, spentUsd: 0.049, requests: 14, tokens: 15_400 });
+    expect(summary.groups[0]!.cost).toMatchObject({ model: 'gpt-4o', priced: true, totalUsd: 0.049, perSuccessfulRequestUsd: 0.0035 });
+  });
+
+  describe('an estimate above $5, without a terminal and without --yes', () => {
+    let res: Awaited<ReturnType<typeof runCli>>;
+    let out: string;
+    beforeAll(async () => {
+      const scenario = await file('too-dear.yaml', {
+        name: 'too-dear',
+        targets: [{ name: 'openai', provider: 'openai', model: 'gpt-4o', baseUrl: stub.baseUrl, apiKeyEnv: KEY }],
+        workload: expensive,
+        load: { concurrency: 4, requests: 2_000 }, // 2,000 × $0.0035 = $7.00
+      });
+      out = join(dir, 'too-dear-run');
+      res = await runCli(['run', scenario, '-q', '--out', out], { env: withKey });
+    });
+
+    it('run: exits 2 naming --yes, before any traffic', () => {
+      expect(res.code, res.stderr).toBe(ExitCode.InvalidInput);
+      expect(res.stderr).toContain('estimated cost: up to $7.00 at list prices');
+      expect(res.stderr).toContain('estimated cost $7.00 is above $5.00 (budget.confirmAboveUsd); pass --yes');
+      expect(stub.requests).toHaveLength(0);
+    });
+
+    // A run refused for its estimate leaves no results directory, like the other exit-2 refusals.
+    it('run: leaves no results directory behind', () => {
+      expect(res.code).toBe(ExitCode.InvalidInput);
+      expect(existsSync(out)).toBe(false);
+    });
+  });
+
+  it('run: --yes lets a run above budget.confirmAboveUsd go ahead', async () => {
+    const scenario = await file('confirm.yaml', {
+      name: 'confirm',
+      targets: [{ name: 'openai', provider: 'openai', model: 'gpt-4o', baseUrl: mock.baseUrl, apiKeyEnv: KEY }],
+      workload: expensive,
+      load: { concurrency: 5, requests: 10 }, // 10 × $0.0035 = $0.035
+      budget: { confirmAboveUsd: 0.02 },
+    });
+    const before = mock.completions;
+    const refused = await runCli(['run', scenario, '-q', '--out', join(dir, 'confirm-refused')], { env: withKey });
+    expect(refused.code).toBe(ExitCode.InvalidInput);
+    expect(refused.stderr).toContain('estimated cost $0.04 is above $0.02 (budget.confirmAboveUsd); pass --yes');
+    expect(mock.completions).toBe(before);
+
+    const out = join(dir, 'confirm-run');
+    const res = await runCli(['run', scenario, '-q', '--yes', '--out', out], { env: withKey });
+    expect(res.code, res.stderr).toBe(ExitCode.Ok);
+    expect(mock.completions - before).toBe(10);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.groups[0]!.cost).toMatchObject({ totalUsd: 0.035, perSuccessfulRequestUsd: 0.0035 });
+  });
+
+  it('validate: prints the estimate — mocks free, real targets at list price, and what cannot be estimated', async () => {
+    const counted = await file('validate-counted.yaml', {
+      name: 'validate-counted',
+      targets: [
+        { name: 'local', model: 'gpt-4o', mock: tiny }, // the embedded mock costs nothing
+        { name: 'openai', provider: 'openai', model: 'gpt-4o', baseUrl: stub.baseUrl, apiKeyEnv: KEY },
+        { name: 'house', model: 'acme-7b', baseUrl: stub.baseUrl },
+      ],
+      workload: expensive,
+      load: { concurrency: 4, requests: 2_000 },
+    });
+    const timed = await file('validate-duration.yaml', {
+      name: 'validate-duration',
+      targets: [{ name: 'openai', provider: 'openai', model: 'gpt-4o', baseUrl: stub.baseUrl, apiKeyEnv: KEY }],
+      workload: expensive,
+      load: { concurrency: 4, duration: '1m' },
+    });
+    const [priced, unknown] = await Promise.all([runCli(['validate', counted], { env: withKey }), runCli(['validate', timed], { env: withKey })]);
+    expect(priced.code, priced.stderr).toBe(ExitCode.Ok);
+    expect(priced.stdout).toContain('estimated cost: up to $7.00 at list prices (prompt + full token limit per request); not estimated: house (no price for acme-7b)');
+    expect(unknown.code, unknown.stderr).toBe(ExitCode.Ok);
+    // A duration-bound run against a real endpoint has no request count to price.
+    expect(unknown.stdout).toMatch(/^estimated cost: .*; not estimated: openai \(request count depends on latency\)$/m);
+    expect(stub.requests).toHaveLength(0);
+  });
+});
