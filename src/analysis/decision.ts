@@ -19,7 +19,13 @@ export interface Decision {
   }[];
   /** The cheapest (per successful request) target that meets every SLO condition; null if none does. */
   cheapestMeetingSlo: string | null;
+  /** Targets within 1% of the cheapest's cost that also meet the SLO (a tie, broken by TTFT p99). */
+  tiedWith: string[];
 }
+
+// Costs within this share of each other are a tie: sampling noise in prompt sizes, not a price
+// difference. A tie goes to the faster target (TTFT p99).
+const TIE = 0.01;
 
 /** DEFAULT_SLO applies when a scenario names none: every target that answers reliably qualifies. */
 export const DEFAULT_SLO = ['errorRate < 1%'];
@@ -47,5 +53,9 @@ export function decide(groups: readonly GroupSummary[], slo: readonly string[] =
       };
     });
   const candidates = rows.filter((r) => r.meetsSlo && r.perSuccessfulRequestUsd !== null).sort((a, b) => a.perSuccessfulRequestUsd! - b.perSuccessfulRequestUsd!);
-  return { slo: [...slo], rows, cheapestMeetingSlo: candidates[0]?.target ?? null };
+  const cheapest = candidates[0];
+  if (!cheapest) return { slo: [...slo], rows, cheapestMeetingSlo: null, tiedWith: [] };
+  const tied = candidates.filter((r) => r.perSuccessfulRequestUsd! <= cheapest.perSuccessfulRequestUsd! * (1 + TIE));
+  const pick = tied.length > 1 ? [...tied].sort((a, b) => a.ttftP99 - b.ttftP99)[0]! : cheapest;
+  return { slo: [...slo], rows, cheapestMeetingSlo: pick.target, tiedWith: tied.filter((r) => r !== pick).map((r) => r.target) };
 }

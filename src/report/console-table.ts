@@ -111,7 +111,7 @@ export function decisionTable(s: RunSummary): string {
     r.meetsSlo ? 'meets' : `misses: ${r.failed.map((c) => c.threshold).join('; ')}`,
   ]);
   const verdict = d.cheapestMeetingSlo
-    ? `cheapest target meeting the SLO: ${d.cheapestMeetingSlo}`
+    ? `cheapest target meeting the SLO: ${d.cheapestMeetingSlo}${d.tiedWith?.length ? ` (within 1% on cost of ${d.tiedWith.join(', ')}; the fastest by TTFT p99)` : ''}`
     : 'no priced target meets the SLO';
   const asOf = s.pricing ? ` (list prices as of ${s.pricing.asOf}; cost = tokens billed by the provider, at those prices)` : '';
   return ['decision:' + asOf, table(header, rows, 2), verdict].join('\n');
