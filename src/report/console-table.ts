@@ -45,6 +45,8 @@ export function consoleTable(s: RunSummary): string {
     .sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? '') || (a.turn ?? 0) - (b.turn ?? 0));
   if (byTurn.length) lines.push('', 'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):', breakdownTable(byTurn, (g) => `${g.workload} turn ${(g.turn ?? 0) + 1}`));
   lines.push('', tokenTable(targetGroups));
+  const priced = targetGroups.filter((g) => g.cost?.priced);
+  if (priced.length) lines.push('', costTable(priced, s));
   if (s.traffic) lines.push(s.traffic.note);
   if (s.decision && s.decision.rows.length > 1) lines.push('', decisionTable(s));
   if (s.budget?.stopped) lines.push(`BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; results hold what was measured.`);
@@ -174,6 +176,31 @@ function breakerAt(transitions: NonNullable<RunSummary['failover']>['breakers'],
   let state = 'closed';
   for (const b of transitions) if (b.route === route && b.target === target && b.atMs <= t) state = b.to;
   return state;
+}
+
+// A list price as printed on price pages: at least the cents ($0.60, $2.50, $0.075).
+function price(x: number): string {
+  return `$${Number.isInteger(Math.round(x * 1e6) / 1e4) ? x.toFixed(2) : String(x)}`;
+}
+
+// costTable: what each target's traffic cost at list prices, and the part spent on failed requests.
+function costTable(groups: RunSummary['groups'], s: RunSummary): string {
+  const header = ['target', 'model', '$ / 1M in', '$ / 1M out', 'total', '$ / ok request', '$ / 1K requests', '$ / 1M out tok', 'failed requests'];
+  const rows = groups.map((g) => {
+    const c = g.cost!;
+    return [
+      g.step ? `${g.target} @${g.step}` : g.target,
+      g.model,
+      price(c.pricePer1M!.input),
+      price(c.pricePer1M!.output),
+      `$${c.totalUsd.toFixed(4)}`,
+      `$${c.perSuccessfulRequestUsd.toFixed(6)}`,
+      `$${c.per1kRequestsUsd.toFixed(4)}`,
+      `$${c.per1MOutputTokensUsd.toFixed(2)}`,
+      `$${c.failedUsd.toFixed(4)}`,
+    ];
+  });
+  return `cost at list prices${s.pricing ? ` (as of ${s.pricing.asOf})` : ''}: billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost\n` + table(header, rows, 2);
 }
 
 /** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
