@@ -93,6 +93,7 @@ program
   .option('--output-tokens <n|json>', 'natural completion length (default: run to max_tokens)')
   .option('--seed <n>', 'seed of the latency draws')
   .option('--slots <n>', 'requests served at once; more wait in line (default: unlimited)')
+  .option('--fault <json...>', 'inject a fault, e.g. \'{"kind":"http_503","from":"10s","to":"25s"}\' (kinds: http_500|http_502|http_503|http_429|hang|stall|reset|slow|malformed); repeatable')
   .addOption(new Option('--model <id...>', 'model ids listed by GET /v1/models').default(['mock-model']))
   .action(async (opts) => {
     const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));

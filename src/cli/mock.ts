@@ -13,6 +13,7 @@ export interface MockCommandOptions {
   outputTokens?: string;
   seed?: string;
   slots?: string;
+  fault?: string[];
   model: string[];
 }
 
@@ -40,6 +41,16 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
   }
   if (opts.seed !== undefined) raw.seed = Number(opts.seed);
   if (opts.slots !== undefined) raw.slots = Number(opts.slots);
+  if (opts.fault?.length) {
+    raw.faults = opts.fault.map((f, i) => {
+      try {
+        return JSON.parse(f) as unknown;
+      } catch {
+        problems.push(`--fault #${i + 1}: ${JSON.stringify(f)} is not JSON; write e.g. '{"kind":"http_503","from":"10s","to":"25s"}'`);
+        return {};
+      }
+    });
+  }
   const parsed = mockProfileSchema.safeParse(raw);
   if (!parsed.success) for (const i of parsed.error.issues) problems.push(`${formatPath(i.path)}: ${i.message}`);
   if (problems.length || !parsed.success) throw new CliError(ExitCode.InvalidInput, `invalid mock options:\n  ${problems.join('\n  ')}`);

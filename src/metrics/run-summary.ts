@@ -47,7 +47,7 @@ export interface RunSummary {
   budget?: { stopped: boolean; reason: string; spentUsd: number; requests: number; tokens: number };
   /** Failover drill: per route its chain and retries; every breaker transition; every outage as the client saw it. */
   failover?: {
-    routes: { name: string; chain: string[]; retries: number; retriesDenied: number }[];
+    routes: { name: string; chain: string[]; retries: number; retriesDenied: number; retryTokens?: { input: number; output: number } }[];
     breakers: (BreakerTransition & { route: string })[];
     outages: Outage[];
   };

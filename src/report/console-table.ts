@@ -133,7 +133,8 @@ export function failoverSection(s: RunSummary): string {
     const avail = g.requests.total ? g.requests.ok / g.requests.total : 0;
     out.push(
       `route ${r.name} (${r.chain.join(' → ')}): ${g.requests.total} user requests, available ${pct(avail)} as users saw it; ` +
-        `${g.route?.failedOver ?? 0} served by a fallback; ${g.route?.attempts ?? 0} attempts (${r.retries} retries, ${r.retriesDenied} denied by the retry budget)`,
+        `${g.route?.failedOver ?? 0} served by a fallback; ${g.route?.attempts ?? 0} attempts (${r.retries} retries, ${r.retriesDenied} denied by the retry budget` +
+        `${r.retryTokens ? `; retries re-sent ${r.retryTokens.input} input tokens and got ${r.retryTokens.output} output tokens` : ''})`,
     );
     out.push(
       `  failover time p50 ${msCell(g.metrics.failover.p50, g.metrics.failover.count)}, p99 ${msCell(g.metrics.failover.p99, g.metrics.failover.count)}; ` +

@@ -163,13 +163,18 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   const transitions: { route: string; t: BreakerTransition }[] = [];
   const outages = new OutageTracker();
   const probes: NodeJS.Timeout[] = [];
+  const routePools: Transport[] = [];
   const routeState = (s.failover ?? []).map((route) => {
+    // A route with its own connect timeout gets its own connection pool (the timeout is the pool's).
+    const routePool = route.attemptTimeouts.connect !== undefined ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection }) : pool;
+    if (routePool !== pool) routePools.push(routePool);
+    const retryTokens = { input: 0, output: 0 };
     const hops: Hop[] = route.chain.map((name) => {
       const i = s.targets.findIndex((t) => t.name === name);
       return {
         target: name,
         hit: chatClient(endpoints[i]!, {
-          transport: pool,
+          transport: routePool,
           clock,
           tokenizer: tok,
           firstTokenTimeoutMs: route.attemptTimeouts.firstToken ?? s.timeouts.firstToken,
@@ -202,6 +207,11 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       stop,
       onAttempt: (r) => {
         if (guard) attemptsByCall.push(r);
+        if (r.attempt > 1 && r.phase === 'measure') {
+          // Retries re-send the prompt; what they bill comes on top of the user's request.
+          retryTokens.input += r.inputTokens;
+          retryTokens.output += r.outputTokens;
+        }
         outages.attempt(r);
         recorder.add(r);
         deps.onResult?.(r);
@@ -214,7 +224,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
         probes.push(setInterval(() => void healthCheck(ep, pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
       }
     }
-    return { route, hops, budget, hit };
+    return { route, hops, budget, hit, retryTokens };
   });
 
   // One pass with a given load; a sweep makes one pass per level.
@@ -300,6 +310,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     }
   } finally {
     probes.forEach((p) => clearInterval(p));
+    await Promise.all(routePools.map((p) => p.close()));
     await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
   }
   const generator = monitor.stop(recorder.dispatchLag());
@@ -324,7 +335,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     ...(routeState.length
       ? {
           failover: {
-            routes: routeState.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.budget.retries, retriesDenied: rs.budget.denied })),
+            routes: routeState.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.budget.retries, retriesDenied: rs.budget.denied, retryTokens: rs.retryTokens })),
             breakers: transitions.map(({ route, t }) => ({ route, ...t, atMs: round3(t.atMs) })),
             outages: outages.outages,
           },

@@ -25,7 +25,7 @@ const TWO_TARGETS = {
   seed: 7,
   targets: [
     { name: 'alpha', region: 'us-east-1', provider: 'mock', model: 'mock-model', mock: tiny(5) },
-    { name: 'beta', region: 'eu-west-1', provider: 'mock', model: 'mock-model', mock: tiny(15) },
+    { name: 'beta', region: 'eu-west-1', provider: 'mock', model: 'mock-model', mock: tiny(60) }, // far apart, so CPU load from neighbouring tests cannot swap their order
   ],
   workload: { name: 'chat', promptTokens: 16, maxTokens: 8 },
   load: { concurrency: 4, requests: 20, warmup: 2 },
