@@ -1,5 +1,5 @@
 import type { Clock } from '../metrics/clock.js';
-import type { ErrorKind, RequestPhase, RequestResult } from '../metrics/request-result.js';
+import { newResult, type ErrorKind, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import { tokenizer as tokenizerFor, type EncodingName, type Tokenizer } from '../workload/tokenizer.js';
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage, ProtocolAdapter, StreamState } from './protocol.js';
@@ -97,7 +97,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
 
   return async function hit(call: ChatCall): Promise<RequestResult> {
     const { clock } = deps;
-    const r: RequestResult = {
+    const r = newResult({
       id: call.id,
       phase: call.phase,
       target: endpoint.target,
@@ -107,38 +107,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       workload: call.workload,
       turn: call.turn,
       step: call.step ?? '',
-      route: '',
-      attempt: 1,
-      attempts: 1,
-      servedBy: endpoint.target,
-      timeLostMs: 0,
-      failoverMs: null,
-      retryAfterMs: null,
-      parentId: null,
       scheduledAtMs: call.scheduledAtMs,
-      sentAtMs: 0,
       queuedMs: call.queuedMs ?? 0,
-      connection: '',
-      dnsMs: null,
-      tcpMs: null,
-      tlsMs: null,
-      headersAtMs: null,
-      firstTokenAtMs: null,
-      firstContentAtMs: null,
-      endAtMs: 0,
-      itlMs: [],
-      contentDeltas: 0,
-      reasoningDeltas: 0,
       inputTokens: call.inputTokensCounted,
-      outputTokens: 0,
-      tokenSource: 'counted',
-      outputTokensCounted: null,
       requestedOutputTokens: call.maxTokens,
-      status: 0,
-      errorKind: null,
-      errorMessage: '',
-      finishReason: '',
-    };
+    });
     const state: StreamState = { finishReason: '', usage: null };
     const controller = new AbortController();
     let timedOut: 'ttft_timeout' | 'total_timeout' | null = null;

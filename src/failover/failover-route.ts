@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { ChatCall, Hit } from '../client/chat-client.js';
 import type { Clock } from '../metrics/clock.js';
-import type { ErrorKind, RequestResult } from '../metrics/request-result.js';
+import { newResult, type ErrorKind, type RequestResult } from '../metrics/request-result.js';
 import type { FailoverRoute } from '../scenario/schema.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -117,48 +117,33 @@ function userOutcome(
   const now = clock.now();
   const base: RequestResult =
     last ??
-    ({
-      id: call.id,
-      phase: call.phase,
-      target: route.name,
-      region: '',
-      provider: 'route',
-      model: '',
-      workload: call.workload,
-      turn: call.turn,
-      step: call.step ?? '',
-      scheduledAtMs: call.scheduledAtMs,
-      sentAtMs: now,
-      queuedMs: call.queuedMs ?? 0,
-      connection: '',
-      dnsMs: null,
-      tcpMs: null,
-      tlsMs: null,
-      headersAtMs: null,
-      firstTokenAtMs: null,
-      firstContentAtMs: null,
-      endAtMs: now,
-      itlMs: [],
-      contentDeltas: 0,
-      reasoningDeltas: 0,
-      inputTokens: call.inputTokensCounted,
-      outputTokens: 0,
-      tokenSource: 'counted',
-      outputTokensCounted: null,
-      requestedOutputTokens: call.maxTokens,
-      status: 0,
-      errorKind: 'circuit_open',
-      errorMessage: `every hop of ${route.name} is unavailable (breaker open or Retry-After pending)`,
-      finishReason: '',
-      route: route.name,
-      attempt: 0,
-      attempts: 0,
-      servedBy: '',
-      timeLostMs: 0,
-      failoverMs: null,
-      retryAfterMs: null,
-      parentId: null,
-    } satisfies RequestResult);
+    Object.assign(
+      newResult({
+        id: call.id,
+        phase: call.phase,
+        target: route.name,
+        region: '',
+        provider: 'route',
+        model: '',
+        workload: call.workload,
+        turn: call.turn,
+        step: call.step ?? '',
+        scheduledAtMs: call.scheduledAtMs,
+        queuedMs: call.queuedMs ?? 0,
+        inputTokens: call.inputTokensCounted,
+        requestedOutputTokens: call.maxTokens,
+      }),
+      {
+        sentAtMs: now,
+        endAtMs: now,
+        errorKind: 'circuit_open' as const,
+        errorMessage: `every hop of ${route.name} is unavailable (breaker open or Retry-After pending)`,
+        route: route.name,
+        attempt: 0,
+        attempts: 0,
+        servedBy: '',
+      },
+    );
   const served = last !== null && last.errorKind === null;
   return {
     ...base,

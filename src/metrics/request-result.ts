@@ -164,3 +164,43 @@ export function serviceTtftMs(r: RequestResult): number | null {
 export function serviceE2eMs(r: RequestResult): number {
   return r.endAtMs - r.sentAtMs;
 }
+
+/** ResultLabels are what a new RequestResult must be told: which request, where, when scheduled. */
+export type ResultLabels = Pick<RequestResult, 'id' | 'phase' | 'target' | 'region' | 'provider' | 'model' | 'workload' | 'turn' | 'step' | 'scheduledAtMs' | 'queuedMs' | 'inputTokens' | 'requestedOutputTokens'>;
+
+/**
+ * newResult makes a RequestResult in its "nothing happened yet" state: no times but the schedule,
+ * no tokens out, no error, a direct (un-routed) first attempt. The one place the record's defaults live.
+ */
+export function newResult(l: ResultLabels): RequestResult {
+  return {
+    ...l,
+    route: '',
+    attempt: 1,
+    attempts: 1,
+    servedBy: l.target,
+    timeLostMs: 0,
+    failoverMs: null,
+    retryAfterMs: null,
+    parentId: null,
+    sentAtMs: l.scheduledAtMs,
+    connection: '',
+    dnsMs: null,
+    tcpMs: null,
+    tlsMs: null,
+    headersAtMs: null,
+    firstTokenAtMs: null,
+    firstContentAtMs: null,
+    endAtMs: l.scheduledAtMs,
+    itlMs: [],
+    contentDeltas: 0,
+    reasoningDeltas: 0,
+    outputTokens: 0,
+    tokenSource: 'counted',
+    outputTokensCounted: null,
+    status: 0,
+    errorKind: null,
+    errorMessage: '',
+    finishReason: '',
+  };
+}
