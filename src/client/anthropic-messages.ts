@@ -40,7 +40,7 @@ export const anthropicMessages: ProtocolAdapter = {
     switch (type) {
       case 'message_start': {
         const u = obj.message?.usage;
-        if (u && typeof u.input_tokens === 'number') state.usage = { inputTokens: u.input_tokens, outputTokens: u.output_tokens ?? 0 };
+        if (u && typeof u.input_tokens === 'number') state.usage = anthropicUsage(u, u.output_tokens ?? 0);
         return { type: 'none' };
       }
       case 'content_block_delta': {
@@ -53,7 +53,7 @@ export const anthropicMessages: ProtocolAdapter = {
         if (obj.delta?.stop_reason) state.finishReason = obj.delta.stop_reason;
         // message_delta's usage is cumulative: replace, never add.
         if (obj.usage && typeof obj.usage.output_tokens === 'number')
-          state.usage = { inputTokens: obj.usage.input_tokens ?? state.usage?.inputTokens ?? 0, outputTokens: obj.usage.output_tokens };
+          state.usage = obj.usage.input_tokens !== undefined ? anthropicUsage(obj.usage, obj.usage.output_tokens) : { ...(state.usage ?? { inputTokens: 0 }), outputTokens: obj.usage.output_tokens };
         return { type: 'none' };
       }
       case 'message_stop':
@@ -70,7 +70,7 @@ export const anthropicMessages: ProtocolAdapter = {
     if (obj?.type === 'error' || obj?.error) return { error: oneLine(errorText(obj.error)) };
     if (!Array.isArray(obj?.content)) return { error: 'response has no content' };
     state.finishReason = obj.stop_reason ?? '';
-    if (obj.usage && typeof obj.usage.input_tokens === 'number') state.usage = { inputTokens: obj.usage.input_tokens, outputTokens: obj.usage.output_tokens ?? 0 };
+    if (obj.usage && typeof obj.usage.input_tokens === 'number') state.usage = anthropicUsage(obj.usage, obj.usage.output_tokens ?? 0);
     return { text: obj.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('') };
   },
 
@@ -85,11 +85,25 @@ export const anthropicMessages: ProtocolAdapter = {
   },
 };
 
+// Anthropic counts cache reads and writes apart from input_tokens; the prompt is all three.
+function anthropicUsage(u: AnthropicUsage, outputTokens: number) {
+  const cacheRead = u.cache_read_input_tokens ?? 0;
+  const cacheWrite = u.cache_creation_input_tokens ?? 0;
+  return { inputTokens: (u.input_tokens ?? 0) + cacheRead + cacheWrite, outputTokens, ...(cacheRead > 0 ? { cachedInputTokens: cacheRead } : {}) };
+}
+
+interface AnthropicUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+}
+
 interface AnthropicEvent {
   type?: string;
-  message?: { usage?: { input_tokens?: number; output_tokens?: number } };
+  message?: { usage?: AnthropicUsage };
   delta?: { type?: string; text?: string; thinking?: string; stop_reason?: string | null };
-  usage?: { input_tokens?: number; output_tokens?: number };
+  usage?: AnthropicUsage & { output_tokens: number };
   error?: unknown;
 }
 
@@ -98,7 +112,7 @@ interface AnthropicMessage {
   error?: unknown;
   content?: { type: string; text?: string }[];
   stop_reason?: string | null;
-  usage?: { input_tokens?: number; output_tokens?: number };
+  usage?: AnthropicUsage;
 }
 
 function errorText(e: unknown): string {

@@ -257,6 +257,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
     if (state.usage) {
       r.inputTokens = state.usage.inputTokens;
       r.outputTokens = state.usage.outputTokens;
+      r.cachedInputTokens = state.usage.cachedInputTokens ?? 0;
       r.tokenSource = 'usage';
       // Count locally too, so the report can show how far the server's count and ours disagree.
       // Reasoning tokens are output tokens too (servers bill and count them so).

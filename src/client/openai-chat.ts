@@ -86,9 +86,11 @@ interface CompletionShape {
 
 function usageOf(u: unknown): TokenUsage | null {
   if (!u || typeof u !== 'object') return null;
-  const { prompt_tokens, completion_tokens } = u as { prompt_tokens?: unknown; completion_tokens?: unknown };
+  const { prompt_tokens, completion_tokens, prompt_tokens_details } = u as { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null };
   if (typeof prompt_tokens !== 'number' || typeof completion_tokens !== 'number') return null;
-  return { inputTokens: prompt_tokens, outputTokens: completion_tokens };
+  // OpenAI reports prompt-cache hits inside prompt_tokens, as prompt_tokens_details.cached_tokens.
+  const cached = prompt_tokens_details?.cached_tokens;
+  return { inputTokens: prompt_tokens, outputTokens: completion_tokens, ...(typeof cached === 'number' && cached > 0 ? { cachedInputTokens: cached } : {}) };
 }
 
 function errorText(e: unknown): string {

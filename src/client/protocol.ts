@@ -8,8 +8,11 @@ export interface ChatMessage {
 
 /** Usage is the token accounting a server reported. */
 export interface TokenUsage {
+  /** All prompt tokens, cached ones included. */
   inputTokens: number;
   outputTokens: number;
+  /** Prompt tokens served from the provider's prompt cache (billed at the cached-input price). */
+  cachedInputTokens?: number;
 }
 
 /** StreamStep is what one stream event means for the measurement. */

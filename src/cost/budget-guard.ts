@@ -52,7 +52,8 @@ export class BudgetGuard {
     for (const a of attempts) {
       if (a.status < 200 || a.status >= 300) continue; // errors are not billed
       const price = this.catalog?.lookup(a.model);
-      if (price) this.spent += tokenCost(a.inputTokens, price.inputMicros) + tokenCost(a.outputTokens, price.outputMicros);
+      const cached = Math.min(a.cachedInputTokens, a.inputTokens);
+      if (price) this.spent += tokenCost(a.inputTokens - cached, price.inputMicros) + tokenCost(cached, price.cachedInputMicros ?? price.inputMicros) + tokenCost(a.outputTokens, price.outputMicros);
       this.tokens += a.inputTokens + a.outputTokens;
     }
   }

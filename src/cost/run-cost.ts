@@ -19,8 +19,11 @@ export interface GroupCost {
 
 /** BilledTokens are a group's billable token counts (answered 2xx), and the part from failed requests. */
 export interface BilledTokens {
+  /** All prompt tokens, cached included. */
   input: number;
   output: number;
+  /** Prompt tokens served from the provider's cache (priced at the cached-input price when the catalog has one). */
+  cachedInput?: number;
   failedInput: number;
   failedOutput: number;
 }
@@ -33,7 +36,8 @@ export interface BilledTokens {
 export function groupCost(model: string, billed: BilledTokens, requests: number, okRequests: number, outputTokensOk: number, catalog: Catalog): GroupCost {
   const p = catalog.lookup(model);
   if (!p) return { model, priced: false, pricePer1M: null, totalUsd: 0, perSuccessfulRequestUsd: 0, per1kRequestsUsd: 0, per1MOutputTokensUsd: 0, failedUsd: 0 };
-  const total: Pico = tokenCost(billed.input, p.inputMicros) + tokenCost(billed.output, p.outputMicros);
+  const cached = Math.min(billed.cachedInput ?? 0, billed.input);
+  const total: Pico = tokenCost(billed.input - cached, p.inputMicros) + tokenCost(cached, p.cachedInputMicros ?? p.inputMicros) + tokenCost(billed.output, p.outputMicros);
   const failed: Pico = tokenCost(billed.failedInput, p.inputMicros) + tokenCost(billed.failedOutput, p.outputMicros);
   return {
     model,

@@ -55,7 +55,7 @@ export interface GroupAccumulator {
   inputTokens: number;
   outputTokens: number;
   /** Tokens a provider bills: requests it answered 2xx (failed mid-stream included); failed-and-billed apart. */
-  billed: { input: number; output: number; failedInput: number; failedOutput: number };
+  billed: { input: number; output: number; cachedInput: number; failedInput: number; failedOutput: number };
   /** Output tokens asked for (max_tokens) by successful requests, beside outputTokens actually received. */
   requestedOutputTokens: number;
   tokenSource: { usage: number; counted: number };
@@ -168,6 +168,7 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
   if (r.attempt !== 0 && r.status >= 200 && r.status < 300) {
     g.billed.input += r.inputTokens;
     g.billed.output += r.outputTokens;
+    g.billed.cachedInput += r.cachedInputTokens;
     if (r.errorKind !== null) {
       g.billed.failedInput += r.inputTokens;
       g.billed.failedOutput += r.outputTokens;
@@ -245,7 +246,7 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     inputTokens: 0,
     outputTokens: 0,
     requestedOutputTokens: 0,
-    billed: { input: 0, output: 0, failedInput: 0, failedOutput: 0 },
+    billed: { input: 0, output: 0, cachedInput: 0, failedInput: 0, failedOutput: 0 },
     tokenSource: { usage: 0, counted: 0 },
     usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, absDiff: 0, maxAbsDiff: 0 },
     windowStartMs: Infinity,

@@ -69,6 +69,8 @@ export interface RequestResult {
   inputTokens: number;
   /** Completion tokens (server usage when present, else counted locally). */
   outputTokens: number;
+  /** Prompt tokens the provider served from its prompt cache (part of inputTokens; 0 when not reported). */
+  cachedInputTokens: number;
   /** Where the token counts came from. */
   tokenSource: TokenSource;
   /** Our tokenizer's count of the streamed text when the server also reported usage (null otherwise): the two are compared per target. */
@@ -196,6 +198,7 @@ export function newResult(l: ResultLabels): RequestResult {
     contentDeltas: 0,
     reasoningDeltas: 0,
     outputTokens: 0,
+    cachedInputTokens: 0,
     tokenSource: 'counted',
     outputTokensCounted: null,
     status: 0,

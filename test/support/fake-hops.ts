@@ -105,6 +105,7 @@ export function attemptResult(call: ChatCall, target: string, over: Partial<Requ
     reasoningDeltas: 0,
     inputTokens: call.inputTokensCounted,
     outputTokens: ok ? 3 : 0,
+    cachedInputTokens: 0,
     tokenSource: 'usage',
     outputTokensCounted: null,
     requestedOutputTokens: call.maxTokens,

@@ -38,6 +38,7 @@ function result(over: Partial<RequestResult> = {}): RequestResult {
     contentDeltas: 5,
     inputTokens: 20,
     outputTokens: 5,
+    cachedInputTokens: 0,
     tokenSource: 'usage',
     status: 200,
     errorKind: null,

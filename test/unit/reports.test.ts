@@ -34,6 +34,7 @@ function result(over: Partial<RequestResult> = {}): RequestResult {
     contentDeltas: 4,
     inputTokens: 200,
     outputTokens: 4,
+    cachedInputTokens: 0,
     tokenSource: 'usage',
     status: 200,
     errorKind: null,
