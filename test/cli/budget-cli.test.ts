@@ -51,7 +51,7 @@ describe('bakeoff run / validate: estimate, confirmation and budget', () => {
   // gpt-4o, 1,000 prompt tokens, up to 100 out: at most 1000 × $2.50/1M + 100 × $10/1M = $0.0035 a request.
   const expensive = { promptTokens: 1_000, maxTokens: 100 };
   const KEY = 'BAKEOFF_COST_TEST_KEY';
-  const withKey = cliEnv({ [KEY]: 'sk-cost-test-not-a-real-key' });
+  const withKey = cliEnv({ [KEY]: 'fake-key-for-cost-test' });
 
   it('run: a budget.maxUsd of $0.05 stops the run before crossing it: exit 4, BUDGET printed, results written', async () => {
     const scenario = await file('budget.yaml', {

@@ -178,7 +178,7 @@ describe('runScenario', () => {
   });
 
   it('sends the key named by apiKeyEnv as a bearer token and never writes it to the summary', async () => {
-    const key = 'sk-bakeoff-test-9f8e7d6c5b4a';
+    const key = 'fake-bakeoff-key-9f8e7d6c5b4a';
     const stub = await startStubServer((_req, res) => streamCompletion(res, ['one', ' two', ' three']));
     stubs.push(stub);
     const s = scenario({
