@@ -7,7 +7,7 @@ import { requestsCsvWriter } from '../report/requests-csv.js';
 import { ensureDir, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario } from '../scenario/plan.js';
-import { estimateCost, type CostEstimate } from '../cost/estimate.js';
+import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { usesMock } from '../runner/endpoints.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { invalidInput } from './problems.js';
@@ -121,19 +121,6 @@ export function withSweep(s: Scenario, flag: boolean | string): Scenario {
       ...(s.sweep?.stepDuration !== undefined ? { stepDuration: s.sweep.stepDuration } : {}),
     },
   };
-}
-
-/** estimateLine words a cost estimate for the terminal. */
-export function estimateLine(e: CostEstimate): string {
-  const base =
-    e.usd > 0
-      ? `up to $${e.usd.toFixed(2)} at list prices (prompt + full token limit per request)`
-      : e.unknown.length
-        ? '$0.00 for what could be estimated'
-        : '$0.00 (embedded mock targets cost nothing)';
-  if (!e.unknown.length) return base;
-  const list = e.unknown.length > 3 ? `${e.unknown.slice(0, 3).join(', ')} and ${e.unknown.length - 3} more` : e.unknown.join(', ');
-  return `${base}; not estimated: ${list}`;
 }
 
 // Dollars to the cent, or to 4 decimals when the cent would make two different amounts look equal.

@@ -2,8 +2,7 @@ import { loadInputs } from './load-inputs.js';
 import { planScenario, type Plan } from '../scenario/plan.js';
 import { table } from '../report/console-table.js';
 import { missingKeys, usesMock } from '../runner/endpoints.js';
-import { estimateCost } from '../cost/estimate.js';
-import { estimateLine } from './run.js';
+import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 

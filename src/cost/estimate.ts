@@ -34,3 +34,16 @@ export function estimateCost(s: Scenario, plan: Plan, catalog: Catalog, mocked: 
   }
   return { usd: usdPrecise(pico), unknown };
 }
+
+/** estimateLine words a cost estimate for the terminal. */
+export function estimateLine(e: CostEstimate): string {
+  const base =
+    e.usd > 0
+      ? `up to $${e.usd.toFixed(2)} at list prices (prompt + full token limit per request)`
+      : e.unknown.length
+        ? '$0.00 for what could be estimated'
+        : '$0.00 (embedded mock targets cost nothing)';
+  if (!e.unknown.length) return base;
+  const list = e.unknown.length > 3 ? `${e.unknown.slice(0, 3).join(', ')} and ${e.unknown.length - 3} more` : e.unknown.join(', ');
+  return `${base}; not estimated: ${list}`;
+}

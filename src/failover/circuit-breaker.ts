@@ -131,3 +131,10 @@ export class CircuitBreaker {
     return total >= p.minRequests ? failed / total : null;
   }
 }
+
+/** breakerStateAt replays transitions: the state of `target`'s breaker on `route` at time `atMs` (closed before any). */
+export function breakerStateAt(transitions: readonly (BreakerTransition & { route: string })[], route: string, target: string, atMs: number): BreakerState {
+  let state: BreakerState = 'closed';
+  for (const t of transitions) if (t.route === route && t.target === target && t.atMs <= atMs) state = t.to;
+  return state;
+}

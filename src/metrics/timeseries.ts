@@ -99,7 +99,6 @@ export class Timeseries {
   private close(b: Bucket): void {
     this.open.delete(b.second);
     const h = b.hist;
-    const pct = (x: Histogram) => (x.totalCount ? { p50: usToMs(x.getValueAtPercentile(50)), p99: usToMs(x.getValueAtPercentile(99)) } : null);
     this.closed.push({
       second: b.second,
       requests: b.requests,
@@ -120,6 +119,11 @@ export class Timeseries {
   }
 }
 
+// p50 / p99 of an interval histogram in ms, or null when it is empty.
+function pct(x: Histogram): { p50: number; p99: number } | null {
+  return x.totalCount ? { p50: usToMs(x.getValueAtPercentile(50)), p99: usToMs(x.getValueAtPercentile(99)) } : null;
+}
+
 function mergePoints(a: TimeseriesPoint, b: TimeseriesPoint): TimeseriesPoint {
   const hist = (m: TimeseriesMetric) => {
     const h = newHistogram();
@@ -128,7 +132,6 @@ function mergePoints(a: TimeseriesPoint, b: TimeseriesPoint): TimeseriesPoint {
   };
   const ttft = hist('ttft');
   const e2e = hist('e2e');
-  const pct = (x: Histogram) => (x.totalCount ? { p50: usToMs(x.getValueAtPercentile(50)), p99: usToMs(x.getValueAtPercentile(99)) } : null);
   return {
     second: a.second,
     requests: a.requests + b.requests,

@@ -40,6 +40,9 @@ export class FaultSchedule {
   }
 }
 
+/** OUTAGE_KINDS are the faults that take the whole server down, /v1/models included (health probes see them); degradations do not. */
+export const OUTAGE_KINDS: ReadonlySet<Fault['kind']> = new Set(['http_500', 'http_502', 'http_503', 'http_429', 'hang', 'reset']);
+
 /** HTTP_STATUS maps error faults to their status codes. */
 export const FAULT_STATUS: Partial<Record<Fault['kind'], number>> = { http_500: 500, http_502: 502, http_503: 503, http_429: 429 };
 

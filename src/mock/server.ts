@@ -7,7 +7,7 @@ import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
 import { singleTokenWords } from '../workload/vocabulary.js';
 import { latencyModel, type LatencyModel } from './latency-model.js';
 import { anthropicError, anthropicMessages } from './anthropic-flavour.js';
-import { FAULT_STATUS, FaultSchedule, breakStream, breaksAt, faultResponse, type ActiveFault } from './faults.js';
+import { FAULT_STATUS, OUTAGE_KINDS, FaultSchedule, breakStream, breaksAt, faultResponse, type ActiveFault } from './faults.js';
 import { chunk, completion, errorBody, modelList, usageChunk, type Usage } from './openai-shapes.js';
 
 /** MockServerOptions configures one embedded OpenAI-compatible server. */
@@ -125,7 +125,7 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
   if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
     // An outage takes the models list down too (health probes must see it); degradations do not.
     const fault = ctx.faults.at(performance.now());
-    if (fault && fault.kind !== 'slow' && fault.kind !== 'stall' && fault.kind !== 'malformed' && applyEarlyFault(ctx, res, fault, 'openai')) return;
+    if (fault && OUTAGE_KINDS.has(fault.kind) && applyEarlyFault(ctx, res, fault, 'openai')) return;
     return json(res, 200, modelList(ctx.models, unixNow()));
   }
   if (path === '/v1/messages' || path === '/messages') {

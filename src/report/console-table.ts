@@ -1,4 +1,5 @@
 import type { RunSummary } from '../metrics/run-summary.js';
+import { breakerStateAt } from '../failover/circuit-breaker.js';
 
 /**
  * consoleTable renders the run summary as the table printed at the end of `run` (and by
@@ -152,7 +153,7 @@ export function failoverSection(s: RunSummary): string {
       String(p.second),
       ...r.chain.map((t) => String(p.servedBy?.[t] ?? 0)),
       String(p.failed),
-      ...r.chain.map((t) => breakerAt(f.breakers, r.name, t, (p.second + 1) * 1000)),
+      ...r.chain.map((t) => breakerStateAt(f.breakers, r.name, t, (p.second + 1) * 1000)),
     ]);
     out.push(table(header, rows, 0));
   }
@@ -170,13 +171,6 @@ export function failoverSection(s: RunSummary): string {
       );
   }
   return out.join('\n');
-}
-
-// The state of a hop's breaker at time t (run clock), from its transitions.
-function breakerAt(transitions: NonNullable<RunSummary['failover']>['breakers'], route: string, target: string, t: number): string {
-  let state = 'closed';
-  for (const b of transitions) if (b.route === route && b.target === target && b.atMs <= t) state = b.to;
-  return state;
 }
 
 // A list price as printed on price pages: at least the cents ($0.60, $2.50, $0.075).

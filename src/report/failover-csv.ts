@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { RunSummary } from '../metrics/run-summary.js';
+import { breakerStateAt } from '../failover/circuit-breaker.js';
 
 /**
  * failoverCsv renders the drill timeline: one row per route × second, with the requests each hop
@@ -16,11 +17,7 @@ export function failoverCsv(s: RunSummary): string {
     const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);
     for (const p of g?.timeseries ?? []) {
       const end = (p.second + 1) * 1000;
-      const hops = r.chain.flatMap((t) => {
-        let state = 'closed';
-        for (const b of f.breakers) if (b.route === r.name && b.target === t && b.atMs <= end) state = b.to;
-        return [t, p.servedBy?.[t] ?? 0, state];
-      });
+      const hops = r.chain.flatMap((t) => [t, p.servedBy?.[t] ?? 0, breakerStateAt(f.breakers, r.name, t, end)]);
       rows.push([r.name, p.second, p.requests, p.ok, p.failed, ...hops]);
     }
   }

@@ -124,7 +124,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
         return;
       }
       const r = await hit({ id: nextId++, step, phase: a.phase, scheduledAtMs, queuedMs, ...spec, onReply: (t) => (reply = t) });
-      if (reservation) guard!.settle(reservation, r.attempt === 0 ? takeAttempts(r.id) : [r]);
+      if (reservation) guard!.settle(reservation, r.attempt === 0 ? takeAttempts() : [r]);
       recorder.add(r);
       deps.onResult?.(r);
       if (r.errorKind !== null) return;
@@ -150,7 +150,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   // Attempts of routed requests not yet settled with the budget guard. Whichever request settles
   // next takes them all: each attempt is counted once, which is all the guard's total needs.
   const attemptsByCall: RequestResult[] = [];
-  const takeAttempts = (_userId: number): RequestResult[] => attemptsByCall.splice(0, attemptsByCall.length);
+  const takeAttempts = (): RequestResult[] => attemptsByCall.splice(0, attemptsByCall.length);
   // A routed request reserves its worst case: the chain's most expensive model.
   const mostExpensive = (chain: readonly string[]): string => {
     const models = chain.map((n) => s.targets.find((t) => t.name === n)!.model);
@@ -221,10 +221,10 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       // Active health checks feed each hop's breaker, so an idle primary is known to be back.
       for (const h of hops) {
         const ep = endpoints[s.targets.findIndex((t) => t.name === h.target)]!;
-        probes.push(setInterval(() => void healthCheck(ep, pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
+        probes.push(setInterval(() => void healthCheck(ep, routePool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
       }
     }
-    return { route, hops, budget, hit, retryTokens };
+    return { route, hops, budget, hit, retryTokens, reserveModel: mostExpensive(route.chain) };
   });
 
   // One pass with a given load; a sweep makes one pass per level.
@@ -242,7 +242,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
           return runLoad({
             ...common,
             concurrency: load.concurrency,
-            issue: (a) => runConversation(rs.hit, a, source.at(seq++), step, mostExpensive(rs.route.chain)),
+            issue: (a) => runConversation(rs.hit, a, source.at(seq++), step, rs.reserveModel),
             onDropped: (phase, scheduledAtMs) => {
               seq++;
               recorder.addDropped({ target: rs.route.name, region: '', provider: 'route', model: '', step }, phase, scheduledAtMs);
