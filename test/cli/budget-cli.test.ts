@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { RunSummary } from '../../src/metrics/run-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { mockProfileSchema } from '../../src/scenario/schema.js';
-import { CLI_MAIN, ROOT, cliEnv, runCli } from '../support/cli-process.js';
+import { cliEnv, runCli, ensureBuilt } from '../support/cli-process.js';
 import { startStubServer, type StubServer } from '../support/stub-server.js';
 
 // The money side of `run` and `validate`, end to end: the cost estimate they print, the --yes gate
@@ -26,7 +24,7 @@ describe('bakeoff run / validate: estimate, confirmation and budget', () => {
   let mock: MockServer;
 
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-budget-cli-'));
     // Stands where a real provider would be; any request reaching it is a test failure.
     stub = await startStubServer((_req, res) => {

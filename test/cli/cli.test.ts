@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
@@ -13,7 +10,7 @@ import { LATENCY_METRICS } from '../../src/metrics/metric-names.js';
 import type { RunSummary } from '../../src/metrics/run-summary.js';
 import { REQUEST_COLUMNS } from '../../src/report/requests-csv.js';
 import { SUMMARY_COLUMNS } from '../../src/report/summary-csv.js';
-import { CLI_MAIN, ROOT, cliEnv, runCli, startCli, waitFor } from '../support/cli-process.js';
+import { runCli, startCli, waitFor, ensureBuilt, writeDoc } from '../support/cli-process.js';
 
 // `bakeoff` end to end: the built binary, real processes, real files, real signals. Assertions are
 // on exit codes, stdout/stderr and the files a run leaves behind.
@@ -36,7 +33,7 @@ describe('bakeoff CLI', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-cli-'));
   }, 130_000);
 
@@ -44,11 +41,7 @@ describe('bakeoff CLI', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const file = async (name: string, doc: unknown) => {
-    const path = join(dir, name);
-    await writeFile(path, name.endsWith('.json') ? JSON.stringify(doc) : toYaml(doc));
-    return path;
-  };
+  const file = (name: string, doc: unknown) => writeDoc(dir, name, doc);
 
   it('run: exits 0, prints a table with every target, writes summary.json, summary.csv and requests.csv', async () => {
     const scenario = await file('two-targets.yaml', TWO_TARGETS);

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COST_COLUMNS } from '../../src/cli/cost.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { RunSummary } from '../../src/metrics/run-summary.js';
-import { CLI_MAIN, ROOT, runCli } from '../support/cli-process.js';
+import { runCli, ensureBuilt, writeDoc } from '../support/cli-process.js';
 
 // `bakeoff cost`: monthly projections, printed and as CSV, from stated or measured (--from) request
 // shapes. Expected dollars are worked out by hand in test/unit/projection.test.ts. The money side
@@ -30,7 +27,7 @@ describe('bakeoff cost', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-cost-cli-'));
   }, 130_000);
 
@@ -38,11 +35,7 @@ describe('bakeoff cost', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const file = async (name: string, doc: unknown) => {
-    const path = join(dir, name);
-    await writeFile(path, name.endsWith('.json') ? JSON.stringify(doc) : toYaml(doc));
-    return path;
-  };
+  const file = (name: string, doc: unknown) => writeDoc(dir, name, doc);
   const csvRows = async (path: string) => parseCsv(await readFile(path, 'utf8'), { columns: true }) as Record<string, string>[];
 
   it('monthly-projection.yaml: exits 0, prints the hand-computed table cheapest first, and writes the same numbers as CSV', async () => {

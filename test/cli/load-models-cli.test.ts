@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { RunSummary } from '../../src/metrics/run-summary.js';
 import { REQUEST_COLUMNS } from '../../src/report/requests-csv.js';
-import { CLI_MAIN, ROOT, runCli } from '../support/cli-process.js';
+import { runCli, ensureBuilt } from '../support/cli-process.js';
 import { exclusiveTiming } from '../support/timing-lock.js';
 
 // `bakeoff run` / `validate` on an open-loop scenario: the built binary, real files. The table must
@@ -30,7 +27,7 @@ describe('bakeoff CLI: open loop', () => {
   let scenario: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-cli-open-'));
     scenario = join(dir, 'open-loop.yaml');
     await writeFile(scenario, toYaml(OPEN_LOOP));

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { ProbeResult } from '../../src/client/probe.js';
 import type { RunSummary } from '../../src/metrics/run-summary.js';
-import { CLI_MAIN, ROOT, cliEnv, runCli, startCli, type CliRun } from '../support/cli-process.js';
+import { ROOT, cliEnv, runCli, startCli, type CliRun, ensureBuilt } from '../support/cli-process.js';
 import { jsonError, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 import { exclusiveTiming } from '../support/timing-lock.js';
 
@@ -76,7 +73,7 @@ describe('bakeoff probe and run on the seed bake-off', () => {
   const runOut = () => join(dir, 'seed-run');
 
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-probe-'));
     stub = await startStubServer((req, res, raw) => {
       const [, route = '', , endpoint = ''] = (req.url ?? '').split('/');

@@ -1,20 +1,17 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { CLI_MAIN, ROOT, runCli } from '../support/cli-process.js';
+import { runCli, ensureBuilt } from '../support/cli-process.js';
 
 // `bakeoff validate` on the shipped workload scenarios (the README points users at them, so each
 // must stay valid) and on a scenario whose dataset has a bad line: exit 2, the line named.
 
 describe('bakeoff validate: shipped workload scenarios', () => {
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
   }, 130_000);
 
   it.each([
@@ -36,7 +33,7 @@ describe('bakeoff validate: shipped workload scenarios', () => {
 describe('bakeoff validate: a dataset with a bad line', () => {
   let dir: string;
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-cli-dataset-'));
   }, 130_000);
   afterAll(async () => {

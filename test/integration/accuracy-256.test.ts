@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN, ROOT, startCli, waitFor, type CliRun } from '../support/cli-process.js';
+import { startCli, waitFor, type CliRun, ensureBuilt } from '../support/cli-process.js';
 import { runCollecting, scenarioOf, type ScenarioRun } from '../support/scenario-run.js';
 
 // Accuracy at scale: 256 concurrent streams against a mock with known latency. The mock runs as a
@@ -28,7 +25,7 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
   let baseUrl: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+    await ensureBuilt();
     mock = startCli(['mock', '--port', '0', '--ttft-ms', String(TTFT_MS), '--itl-ms', String(ITL_MS), '--rtt-ms', '0'], { timeoutMs: 60_000 });
     baseUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
   }, 130_000);

@@ -61,3 +61,22 @@ export async function waitFor(read: () => string, pattern: RegExp, timeoutMs: nu
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** ensureBuilt builds dist/ when a test runs without `npm test`'s pretest build (e.g. `npx vitest run`). */
+export async function ensureBuilt(): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  if (existsSync(CLI_MAIN)) return;
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
+}
+
+/** writeDoc writes a scenario (or projection) document into `dir`: JSON for *.json, YAML otherwise. */
+export async function writeDoc(dir: string, name: string, doc: unknown): Promise<string> {
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { stringify } = await import('yaml');
+  const path = join(dir, name);
+  await writeFile(path, name.endsWith('.json') ? JSON.stringify(doc) : stringify(doc));
+  return path;
+}

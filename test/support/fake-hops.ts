@@ -1,6 +1,6 @@
 import type { ChatCall, Hit } from '../../src/client/chat-client.js';
 import type { Clock } from '../../src/metrics/clock.js';
-import type { ErrorKind, RequestResult } from '../../src/metrics/request-result.js';
+import { newResult, type ErrorKind, type RequestResult } from '../../src/metrics/request-result.js';
 
 /** FakeClock is a run clock that moves only when told to (or when a fake hop spends time). */
 export interface FakeClock extends Clock {
@@ -72,45 +72,27 @@ export function scriptedHop(target: string, clock: Clock & { advance?: (ms: numb
 export function attemptResult(call: ChatCall, target: string, over: Partial<RequestResult>): RequestResult {
   const ok = (over.errorKind ?? null) === null;
   return {
-    id: call.id,
-    phase: call.phase,
-    target,
-    region: `${target}-region`,
-    provider: 'mock',
-    model: 'mock-model',
-    workload: call.workload,
-    turn: call.turn,
-    step: call.step ?? '',
-    route: '',
-    attempt: 1,
-    attempts: 1,
-    servedBy: target,
-    timeLostMs: 0,
-    failoverMs: null,
-    retryAfterMs: null,
-    parentId: null,
-    scheduledAtMs: call.scheduledAtMs,
-    sentAtMs: call.scheduledAtMs,
-    queuedMs: call.queuedMs ?? 0,
+    ...newResult({
+      id: call.id,
+      phase: call.phase,
+      target,
+      region: `${target}-region`,
+      provider: 'mock',
+      model: 'mock-model',
+      workload: call.workload,
+      turn: call.turn,
+      step: call.step ?? '',
+      scheduledAtMs: call.scheduledAtMs,
+      queuedMs: call.queuedMs ?? 0,
+      inputTokens: call.inputTokensCounted,
+      requestedOutputTokens: call.maxTokens,
+    }),
     connection: 'reused',
-    dnsMs: null,
-    tcpMs: null,
-    tlsMs: null,
-    headersAtMs: null,
-    firstTokenAtMs: null,
-    firstContentAtMs: null,
-    endAtMs: call.scheduledAtMs,
     itlMs: ok ? [5, 5] : [],
     contentDeltas: ok ? 3 : 0,
-    reasoningDeltas: 0,
-    inputTokens: call.inputTokensCounted,
     outputTokens: ok ? 3 : 0,
-    cachedInputTokens: 0,
     tokenSource: 'usage',
-    outputTokensCounted: null,
-    requestedOutputTokens: call.maxTokens,
     status: ok ? 200 : 0,
-    errorKind: null,
     errorMessage: ok ? '' : `${over.errorKind} (scripted)`,
     finishReason: ok ? 'stop' : '',
     ...over,

@@ -9,40 +9,24 @@ import {
 } from '../../src/metrics/histogram.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { summarizeGroup } from '../../src/metrics/summarize.js';
-import { e2eMs, headersMs, tpotMs, ttftMs, type RequestResult } from '../../src/metrics/request-result.js';
+import { e2eMs, headersMs, newResult, tpotMs, ttftMs, type RequestResult } from '../../src/metrics/request-result.js';
 
 let nextId = 0;
 
 /** result makes a successful measured RequestResult: 5 tokens, TTFT 100ms, E2E 500ms unless overridden. */
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
-    id: nextId++,
-    phase: 'measure',
-    target: 'a',
-    region: 'r1',
-    provider: 'mock',
-    model: 'm',
-    workload: 'chat',
-    turn: 0,
-    scheduledAtMs: 0,
-    sentAtMs: 0,
-    queuedMs: 0,
+    ...newResult({ id: nextId++, phase: 'measure', target: 'a', region: 'r1', provider: 'mock', model: 'm', workload: 'chat', turn: 0, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 20, requestedOutputTokens: 5 }),
     connection: 'reused',
-    dnsMs: null,
-    tcpMs: null,
-    tlsMs: null,
     headersAtMs: 50,
     firstTokenAtMs: 100,
+    firstContentAtMs: 100,
     endAtMs: 500,
     itlMs: [100, 100, 100, 100],
     contentDeltas: 5,
-    inputTokens: 20,
     outputTokens: 5,
-    cachedInputTokens: 0,
     tokenSource: 'usage',
     status: 200,
-    errorKind: null,
-    errorMessage: '',
     finishReason: 'stop',
     ...over,
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
 import { LATENCY_METRICS } from '../../src/metrics/metric-names.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import type { RequestResult } from '../../src/metrics/request-result.js';
+import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
 import type { RunSummary } from '../../src/metrics/run-summary.js';
 import { summarizeRun } from '../../src/metrics/summarize.js';
 import { consoleTable } from '../../src/report/console-table.js';
@@ -12,33 +12,18 @@ import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';
 
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
-    id: 1,
-    phase: 'measure',
-    target: 'us-east',
-    region: 'us-east-1',
-    provider: 'mock',
-    model: 'gpt-4o-mini',
-    workload: 'chat',
-    turn: 0,
-    scheduledAtMs: 0,
+    ...newResult({ id: 1, phase: 'measure', target: 'us-east', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini', workload: 'chat', turn: 0, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 200, requestedOutputTokens: 4 }),
     sentAtMs: 0.5,
-    queuedMs: 0,
     connection: 'reused',
-    dnsMs: null,
-    tcpMs: null,
-    tlsMs: null,
     headersAtMs: 20,
     firstTokenAtMs: 180.1234,
+    firstContentAtMs: 180.1234,
     endAtMs: 400,
     itlMs: [10, 30, 20],
     contentDeltas: 4,
-    inputTokens: 200,
     outputTokens: 4,
-    cachedInputTokens: 0,
     tokenSource: 'usage',
     status: 200,
-    errorKind: null,
-    errorMessage: '',
     finishReason: 'stop',
     ...over,
   };
