@@ -13,22 +13,17 @@ import { Recorder } from '../metrics/recorder.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import type { RunSummary } from '../metrics/run-summary.js';
 import { summarizeRun } from '../metrics/summarize.js';
-import { deriveSeed } from '../random/prng.js';
+import { deriveSeed, prng } from '../random/prng.js';
 import type { Scenario } from '../scenario/schema.js';
 import { conversationSource, type Conversation } from '../workload/request-source.js';
 import { weightedPicker } from '../workload/mix.js';
 import type { DatasetEntry } from '../workload/dataset.js';
 import type { Arrival } from '../load/arrival.js';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { prng } from '../random/prng.js';
-import { CircuitBreaker, type BreakerTransition } from '../failover/circuit-breaker.js';
-import { RetryBudget } from '../failover/retry-budget.js';
-import { failoverRoute, type Hop } from '../failover/failover-route.js';
-import { OutageTracker } from '../failover/outages.js';
 import { BudgetGuard } from '../cost/budget-guard.js';
+import { assembleRoutes } from '../failover/routes.js';
 import type { Catalog } from '../cost/catalog.js';
 import { usdPrecise } from '../cost/money.js';
-import { healthCheck } from '../failover/health-check.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, type StartMock } from './endpoints.js';
@@ -151,81 +146,22 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   // next takes them all: each attempt is counted once, which is all the guard's total needs.
   const attemptsByCall: RequestResult[] = [];
   const takeAttempts = (): RequestResult[] => attemptsByCall.splice(0, attemptsByCall.length);
-  // A routed request reserves its worst case: the chain's most expensive model.
-  const mostExpensive = (chain: readonly string[]): string => {
-    const models = chain.map((n) => s.targets.find((t) => t.name === n)!.model);
-    const price = (m: string) => deps.pricing?.lookup(m)?.outputMicros ?? 0n;
-    return models.reduce((a, b) => (price(b) > price(a) ? b : a));
-  };
-
-  // Failover routes: each route composes its policy (breakers, retry budget, Retry-After) around
-  // clients of its hops made with the route's attempt timeouts.
-  const transitions: { route: string; t: BreakerTransition }[] = [];
-  const outages = new OutageTracker();
-  const probes: NodeJS.Timeout[] = [];
-  const routePools: Transport[] = [];
-  const routeState = (s.failover ?? []).map((route) => {
-    // A route with its own connect timeout gets its own connection pool (the timeout is the pool's).
-    const routePool = route.attemptTimeouts.connect !== undefined ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection }) : pool;
-    if (routePool !== pool) routePools.push(routePool);
-    const retryTokens = { input: 0, output: 0 };
-    const hops: Hop[] = route.chain.map((name) => {
-      const i = s.targets.findIndex((t) => t.name === name);
-      return {
-        target: name,
-        hit: chatClient(endpoints[i]!, {
-          transport: routePool,
-          clock,
-          tokenizer: tok,
-          firstTokenTimeoutMs: route.attemptTimeouts.firstToken ?? s.timeouts.firstToken,
-          totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
-          ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
-        }),
-        breaker: new CircuitBreaker(
-          name,
-          {
-            failures: route.breaker.failures,
-            ...(route.breaker.errorRate ? { errorRate: { above: route.breaker.errorRate.above, windowMs: route.breaker.errorRate.window, minRequests: route.breaker.errorRate.minRequests } } : {}),
-            openForMs: route.breaker.openFor,
-            halfOpenProbes: route.breaker.halfOpenProbes,
-          },
-          (t) => {
-            transitions.push({ route: route.name, t });
-            outages.transition(route.name, t);
-          },
-        ),
-      };
-    });
-    const budget = new RetryBudget(route.retry.budget, route.retry.minPerSec);
-    const jitter = prng(deriveSeed(s.seed, `jitter:${route.name}`));
-    const hit = failoverRoute(route, hops, {
-      clock,
-      budget,
-      retryAfterUntil: new Map(),
-      nextId: () => nextId++,
-      random: () => jitter.next(),
-      stop,
-      onAttempt: (r) => {
-        if (guard) attemptsByCall.push(r);
-        if (r.attempt > 1 && r.phase === 'measure') {
-          // Retries re-send the prompt; what they bill comes on top of the user's request.
-          retryTokens.input += r.inputTokens;
-          retryTokens.output += r.outputTokens;
-        }
-        outages.attempt(r);
-        recorder.add(r);
-        deps.onResult?.(r);
-      },
-    });
-    if (route.healthProbe) {
-      // Active health checks feed each hop's breaker, so an idle primary is known to be back.
-      for (const h of hops) {
-        const ep = endpoints[s.targets.findIndex((t) => t.name === h.target)]!;
-        probes.push(setInterval(() => void healthCheck(ep, routePool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
-      }
-    }
-    return { route, hops, budget, hit, retryTokens, reserveModel: mostExpensive(route.chain) };
+  // Failover routes, composed around clients of their hops; their attempts are recorded here.
+  const drill = assembleRoutes(s, endpoints, {
+    pool,
+    clock,
+    tokenizer: tok,
+    stop,
+    ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+    ...(deps.pricing ? { pricing: deps.pricing } : {}),
+    nextId: () => nextId++,
+    onAttempt: (r) => {
+      if (guard) attemptsByCall.push(r);
+      recorder.add(r);
+      deps.onResult?.(r);
+    },
   });
+  const routeState = drill.routes;
 
   // One pass with a given load; a sweep makes one pass per level.
   const pass = (load: Load, step: string, sweepValue: number | null): Promise<LoopStopReason[]> => {
@@ -309,8 +245,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
       sweepSummary.knee = kneeOf(sweepSummary.steps, s.targets.map((t) => t.name));
     }
   } finally {
-    probes.forEach((p) => clearInterval(p));
-    await Promise.all(routePools.map((p) => p.close()));
+    await drill.close();
     await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
   }
   const generator = monitor.stop(recorder.dispatchLag());
@@ -332,15 +267,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     scenario: scenarioEcho(s),
     generator,
     ...(sweepSummary ? { sweep: sweepSummary } : {}),
-    ...(routeState.length
-      ? {
-          failover: {
-            routes: routeState.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.budget.retries, retriesDenied: rs.budget.denied, retryTokens: rs.retryTokens })),
-            breakers: transitions.map(({ route, t }) => ({ route, ...t, atMs: round3(t.atMs) })),
-            outages: outages.outages,
-          },
-        }
-      : {}),
+    ...(routeState.length ? { failover: drill.summary() } : {}),
     traffic: s.routing
       ? {
           mode: 'routed',
@@ -353,8 +280,4 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
           note: `paired: every target received the full load and the same sequence of prompts (seed ${s.seed}), so differences are the targets', not the traffic's.`,
         },
   });
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -1,0 +1,134 @@
+import type { Endpoint, Hit } from '../client/chat-client.js';
+import { chatClient } from '../client/chat-client.js';
+import { transport, type Transport } from '../client/transport.js';
+import type { Catalog } from '../cost/catalog.js';
+import type { Clock } from '../metrics/clock.js';
+import type { RequestResult } from '../metrics/request-result.js';
+import type { RunSummary } from '../metrics/run-summary.js';
+import { deriveSeed, prng } from '../random/prng.js';
+import type { FailoverRoute, Scenario } from '../scenario/schema.js';
+import type { Tokenizer } from '../workload/tokenizer.js';
+import { CircuitBreaker, type BreakerTransition } from './circuit-breaker.js';
+import { failoverRoute, type Hop } from './failover-route.js';
+import { healthCheck } from './health-check.js';
+import { OutageTracker } from './outages.js';
+import { RetryBudget } from './retry-budget.js';
+
+/** RouteState is one assembled route: its policy objects, its Hit, and what it counted. */
+export interface RouteState {
+  route: FailoverRoute;
+  hops: Hop[];
+  budget: RetryBudget;
+  hit: Hit;
+  /** Tokens re-sent and received by retries (measured phase): extra on top of the users' requests. */
+  retryTokens: { input: number; output: number };
+  /** The model a routed request reserves its worst-case cost with: the chain's most expensive. */
+  reserveModel: string;
+}
+
+/** RouteDeps are what routes need from the run. */
+export interface AssembleDeps {
+  pool: Transport;
+  clock: Clock;
+  tokenizer: Tokenizer;
+  stop: AbortSignal;
+  hardStop?: AbortSignal;
+  pricing?: Catalog;
+  nextId: () => number;
+  /** Receives every attempt, after the routes' own bookkeeping. */
+  onAttempt: (r: RequestResult) => void;
+}
+
+/** Drill is a run's failover routes, with their timeline and the means to end them. */
+export interface Drill {
+  routes: RouteState[];
+  /** The failover section of summary.json. */
+  summary(): NonNullable<RunSummary['failover']>;
+  /** Stops health probes and closes the routes' own connection pools. */
+  close(): Promise<void>;
+}
+
+/**
+ * assembleRoutes builds each failover route of a scenario: clients of its hops with the route's
+ * attempt timeouts (and, with its own connect timeout, its own pool), a circuit breaker per hop,
+ * a retry budget, health probes — composed by failoverRoute around the clients. Breaker
+ * transitions and outages are collected for the report.
+ */
+export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps: AssembleDeps): Drill {
+  const { clock } = deps;
+  const transitions: { route: string; t: BreakerTransition }[] = [];
+  const outages = new OutageTracker();
+  const probes: NodeJS.Timeout[] = [];
+  const pools: Transport[] = [];
+  const endpointOf = (name: string) => endpoints[s.targets.findIndex((t) => t.name === name)]!;
+  const price = (model: string) => deps.pricing?.lookup(model)?.outputMicros ?? 0n;
+
+  const routes = (s.failover ?? []).map((route): RouteState => {
+    const pool = route.attemptTimeouts.connect !== undefined ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection }) : deps.pool;
+    if (pool !== deps.pool) pools.push(pool);
+    const retryTokens = { input: 0, output: 0 };
+    const b = route.breaker;
+    const hops: Hop[] = route.chain.map((name) => ({
+      target: name,
+      hit: chatClient(endpointOf(name), {
+        transport: pool,
+        clock,
+        tokenizer: deps.tokenizer,
+        firstTokenTimeoutMs: route.attemptTimeouts.firstToken ?? s.timeouts.firstToken,
+        totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
+        ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+      }),
+      breaker: new CircuitBreaker(
+        name,
+        {
+          failures: b.failures,
+          ...(b.errorRate ? { errorRate: { above: b.errorRate.above, windowMs: b.errorRate.window, minRequests: b.errorRate.minRequests } } : {}),
+          openForMs: b.openFor,
+          halfOpenProbes: b.halfOpenProbes,
+        },
+        (t) => {
+          transitions.push({ route: route.name, t });
+          outages.transition(route.name, t);
+        },
+      ),
+    }));
+    const budget = new RetryBudget(route.retry.budget, route.retry.minPerSec);
+    const jitter = prng(deriveSeed(s.seed, `jitter:${route.name}`));
+    const hit = failoverRoute(route, hops, {
+      clock,
+      budget,
+      retryAfterUntil: new Map(),
+      nextId: deps.nextId,
+      random: () => jitter.next(),
+      stop: deps.stop,
+      onAttempt: (r) => {
+        if (r.attempt > 1 && r.phase === 'measure') {
+          // Retries re-send the prompt; what they bill comes on top of the user's request.
+          retryTokens.input += r.inputTokens;
+          retryTokens.output += r.outputTokens;
+        }
+        outages.attempt(r);
+        deps.onAttempt(r);
+      },
+    });
+    if (route.healthProbe) {
+      // Active health checks feed each hop's breaker, so a primary that is back is known to be.
+      for (const h of hops) probes.push(setInterval(() => void healthCheck(endpointOf(h.target), pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
+    }
+    const models = route.chain.map((n) => endpointOf(n).model);
+    return { route, hops, budget, hit, retryTokens, reserveModel: models.reduce((a, m) => (price(m) > price(a) ? m : a)) };
+  });
+
+  return {
+    routes,
+    summary: () => ({
+      routes: routes.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.budget.retries, retriesDenied: rs.budget.denied, retryTokens: rs.retryTokens })),
+      breakers: transitions.map(({ route, t }) => ({ route, ...t, atMs: Math.round(t.atMs * 1000) / 1000 })),
+      outages: outages.outages,
+    }),
+    async close() {
+      probes.forEach((p) => clearInterval(p));
+      await Promise.all(pools.map((p) => p.close()));
+    },
+  };
+}
