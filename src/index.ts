@@ -5,7 +5,7 @@
 export { loadScenario, parseScenarioText } from './scenario/load.js';
 export { validateScenario, formatPath, type Problem, type Validation } from './scenario/validate.js';
 export type { Scenario, Target, Workload, Load, Timeouts, MockProfile } from './scenario/schema.js';
-export { planScenario, type Plan, type TargetPlan } from './scenario/plan.js';
+export { planScenario, type Plan, type TargetPlan } from './runner/plan.js';
 export { parseDurationMs, formatDurationMs } from './scenario/duration.js';
 
 export { runScenario, type RunDeps } from './runner/run-scenario.js';
@@ -14,20 +14,24 @@ export { startMockInWorker } from './mock/worker-host.js';
 
 export { chatClient, type Endpoint, type ChatCall, type ClientDeps, type Hit } from './client/chat-client.js';
 export { openaiChat } from './client/openai-chat.js';
-export type { ProtocolAdapter, ChatMessage } from './client/protocol.js';
+export type { ProtocolAdapter } from './client/protocol.js';
+export type { ChatMessage } from './workload/chat-message.js';
 export { SseDecoder, type SseEvent } from './client/sse.js';
 export { transport } from './client/transport.js';
 
-export { type RequestResult, type ErrorKind, ERROR_KINDS, ttftMs, e2eMs, tpotMs, headersMs } from './metrics/request-result.js';
+export { type RequestResult, ttftMs, e2eMs, tpotMs, headersMs } from './metrics/request-result.js';
+export { ERROR_KINDS, type ErrorKind } from './scenario/error-kinds.js';
 export { Recorder } from './metrics/recorder.js';
-export { summarizeRun } from './metrics/summarize.js';
+export { summarizeRun } from './summary/summarize-run.js';
 export { HISTOGRAM_RANGE, newHistogram, recordMs, encodeHistogram, decodeHistogram, latencyStats } from './metrics/histogram.js';
-export { SUMMARY_SCHEMA, type RunSummary, type GroupSummary } from './metrics/run-summary.js';
+export { SUMMARY_SCHEMA, type RunSummary } from './summary/run-summary.js';
+export type { GroupSummary } from './metrics/group-summary.js';
 export { monotonicClock, type Clock } from './metrics/clock.js';
 
 export { consoleTable } from './report/console-table.js';
 export { summaryCsv } from './report/summary-csv.js';
 export { requestRow, requestsCsvWriter, REQUEST_COLUMNS } from './report/requests-csv.js';
 
-export { tokenizer, type Tokenizer, ENCODINGS } from './workload/tokenizer.js';
+export { tokenizer, type Tokenizer } from './workload/tokenizer.js';
+export { ENCODINGS, type EncodingName } from './scenario/encodings.js';
 export { promptSynthesizer } from './workload/prompt.js';

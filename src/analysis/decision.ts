@@ -1,5 +1,6 @@
-import type { GroupSummary } from '../metrics/run-summary.js';
-import { evaluateThresholds, parseThreshold, type Threshold, type ThresholdResult } from './thresholds.js';
+import type { GroupSummary } from '../metrics/group-summary.js';
+import { DEFAULT_SLO, parseThresholds } from '../scenario/threshold.js';
+import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
 
 /** Decision is the bake-off's bottom line: per target, latency, errors and money, and the cheapest meeting the SLO. */
 export interface Decision {
@@ -27,12 +28,15 @@ export interface Decision {
 // difference. A tie goes to the faster target (TTFT p99).
 const TIE = 0.01;
 
-/** DEFAULT_SLO applies when a scenario names none: every target that answers reliably qualifies. */
-export const DEFAULT_SLO = ['errorRate < 1%'];
+/**
+ * PricedGroup is a group summary with the cost figures the decision ranks by. The run summary
+ * attaches them (summary/); the decision needs only these, so it does not depend on how cost is computed.
+ */
+export type PricedGroup = GroupSummary & { cost?: { priced: boolean; per1MOutputTokensUsd: number; perSuccessfulRequestUsd: number } };
 
 /** decide builds the decision table from the target groups (priced when the run had a catalog). */
-export function decide(groups: readonly GroupSummary[], slo: readonly string[] = DEFAULT_SLO): Decision {
-  const ts = slo.map((t) => parseThreshold(t)).filter((t): t is Threshold => !('error' in t));
+export function decide(groups: readonly PricedGroup[], slo: readonly string[] = DEFAULT_SLO): Decision {
+  const ts = parseThresholds(slo);
   const rows = groups
     .filter((g) => (g.scope ?? 'target') === 'target' && !g.step)
     .map((g) => {

@@ -1,6 +1,7 @@
 import type { Recorder } from '../metrics/recorder.js';
-import { summarizeGroup } from '../metrics/summarize.js';
-import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
+import { summarizeGroup } from '../metrics/group-summary.js';
+import type { Threshold } from '../scenario/threshold.js';
+import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
 
 /** SweepStep is one level of a capacity sweep, judged per target against the SLO. */
 export interface SweepStep {

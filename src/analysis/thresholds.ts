@@ -1,49 +1,6 @@
-import { LATENCY_METRICS, type LatencyMetric } from '../metrics/metric-names.js';
-import type { GroupSummary } from '../metrics/run-summary.js';
+import type { Threshold } from '../scenario/threshold.js';
+import type { GroupSummary } from '../metrics/group-summary.js';
 import type { LatencyStats } from '../metrics/histogram.js';
-
-/**
- * Threshold is one k6-style condition on a group's numbers, e.g. `ttft.p99 < 800ms`,
- * `errorRate < 1%`, `requestsPerSec >= 20`. Used by capacity sweeps as their SLO today, and by
- * CI thresholds later.
- */
-export interface Threshold {
-  /** The text as written, for reports. */
-  source: string;
-  subject: { kind: 'latency'; metric: LatencyMetric; stat: StatName } | { kind: 'errorRate' } | { kind: 'requestsPerSec' } | { kind: 'outputTokensPerSec' };
-  op: '<' | '<=' | '>' | '>=';
-  /** Milliseconds for latencies, a fraction for errorRate, per second for throughputs. */
-  value: number;
-}
-
-const STATS = ['mean', 'min', 'max', 'p50', 'p90', 'p95', 'p99', 'p999'] as const;
-type StatName = (typeof STATS)[number];
-
-const EXPR = /^\s*([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z0-9.]+))?\s*(<=|>=|<|>)\s*([0-9]*\.?[0-9]+)\s*(ms|s|%)?\s*$/;
-
-/** parseThreshold reads one expression, or says precisely what is wrong with it. */
-export function parseThreshold(text: string): Threshold | { error: string } {
-  const m = EXPR.exec(text);
-  if (!m) return { error: `${JSON.stringify(text)} is not a threshold; write e.g. "ttft.p99 < 800ms" or "errorRate < 1%"` };
-  const [, name, statRaw, op, num, unit] = m as unknown as [string, string, string | undefined, Threshold['op'], string, string | undefined];
-  const n = Number(num);
-  if (name === 'errorRate') {
-    if (statRaw) return { error: `errorRate takes no statistic; write e.g. "errorRate < 1%"` };
-    if (unit && unit !== '%') return { error: `errorRate is a share: write "1%" or "0.01"` };
-    return { source: text.trim(), subject: { kind: 'errorRate' }, op, value: unit === '%' ? n / 100 : n };
-  }
-  if (name === 'requestsPerSec' || name === 'outputTokensPerSec') {
-    if (statRaw || unit) return { error: `${name} is a plain number per second; write e.g. "${name} >= 10"` };
-    return { source: text.trim(), subject: { kind: name }, op, value: n };
-  }
-  if (!(LATENCY_METRICS as readonly string[]).includes(name))
-    return { error: `unknown metric ${JSON.stringify(name)}; use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec` };
-  const stat = (statRaw === 'p99.9' ? 'p999' : statRaw) as StatName | undefined;
-  if (!stat || !(STATS as readonly string[]).includes(stat)) return { error: `${name} needs a statistic: ${name}.p99 (one of ${STATS.join(', ')})` };
-  if (unit === '%') return { error: `${name}.${stat} is a latency; write it in ms or s, e.g. "${name}.${stat} < 800ms"` };
-  if (!unit) return { error: `${name}.${stat} needs a unit; write e.g. "${name}.${stat} < ${n}ms"` };
-  return { source: text.trim(), subject: { kind: 'latency', metric: name as LatencyMetric, stat }, op, value: unit === 's' ? n * 1000 : n };
-}
 
 /** ThresholdResult is one threshold judged on one group. */
 export interface ThresholdResult {
@@ -52,7 +9,11 @@ export interface ThresholdResult {
   pass: boolean;
 }
 
-/** evaluateThresholds judges a group; a latency threshold on a metric with no samples fails (no evidence is not a pass). */
+/**
+ * evaluateThresholds judges a group against conditions written in the scenario's threshold
+ * grammar (scenario/threshold.ts). A latency threshold on a metric with no samples fails: no
+ * evidence is not a pass.
+ */
 export function evaluateThresholds(ts: readonly Threshold[], g: GroupSummary): ThresholdResult[] {
   return ts.map((t) => {
     let actual: number;

@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import { loadCatalog } from '../cost/catalog.js';
 import { formatUsd, usdNumber } from '../cost/money.js';
 import { project, projectionSchema, resolveModels, volumeOf, type ProjectionRow, type ProjectionWorkload, type WorkloadVolume } from '../cost/projection.js';
-import type { RunSummary } from '../metrics/run-summary.js';
+import type { RunSummary } from '../summary/run-summary.js';
 import { parseScenarioText } from '../scenario/load.js';
 import { formatPath } from '../scenario/validate.js';
 import { table } from '../report/console-table.js';

@@ -1,5 +1,5 @@
 import { loadInputs } from './load-inputs.js';
-import { planScenario, type Plan } from '../scenario/plan.js';
+import { planScenario, type Plan } from '../runner/plan.js';
 import { table } from '../report/console-table.js';
 import { missingKeys, usesMock } from '../runner/endpoints.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
@@ -10,7 +10,7 @@ import type { Io } from './io.js';
 export async function validateCommand(file: string, opts: { json?: boolean; mock?: boolean }, io: Io): Promise<ExitCode> {
   const { scenario, trace, pricing } = await loadInputs(file);
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
-  const estimate = estimateCost(scenario, plan, pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
+  const estimate = estimateCost(scenario, plan.targets, pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
   if (opts.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else {

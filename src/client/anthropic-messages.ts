@@ -1,4 +1,5 @@
-import type { ChatMessage, ProtocolAdapter, StreamState, StreamStep } from './protocol.js';
+import type { ChatMessage } from '../workload/chat-message.js';
+import type { ProtocolAdapter, StreamState, StreamStep } from './protocol.js';
 import type { SseEvent } from './sse.js';
 import { oneLine } from './error-kind.js';
 

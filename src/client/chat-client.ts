@@ -1,11 +1,14 @@
 import type { Clock } from '../metrics/clock.js';
-import { newResult, type ErrorKind, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
-import { tokenizer as tokenizerFor, type EncodingName, type Tokenizer } from '../workload/tokenizer.js';
+import type { ErrorKind } from '../scenario/error-kinds.js';
+import { newResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
+import type { EncodingName } from '../scenario/encodings.js';
+import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer.js';
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
-import type { ChatMessage, ProtocolAdapter, StreamState } from './protocol.js';
+import type { ChatMessage } from '../workload/chat-message.js';
+import type { ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
 import type { Lease, Transport } from './transport.js';
-import type { Protocol } from './presets.js';
+import type { Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
 import { anthropicMessages } from './anthropic-messages.js';
 

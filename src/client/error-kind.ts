@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../metrics/request-result.js';
+import type { ErrorKind } from '../scenario/error-kinds.js';
 
 /** errorKindForStatus maps a non-2xx HTTP status to an error kind. */
 export function errorKindForStatus(status: number): ErrorKind {

@@ -1,10 +1,6 @@
 import type { SseEvent } from './sse.js';
+import type { ChatMessage } from '../workload/chat-message.js';
 
-/** ChatMessage is one OpenAI-format message. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
 
 /** Usage is the token accounting a server reported. */
 export interface TokenUsage {

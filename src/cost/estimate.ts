@@ -1,5 +1,4 @@
 import { meanOf } from '../random/distribution.js';
-import type { Plan } from '../scenario/plan.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Catalog } from './catalog.js';
 import { tokenCost, usdPrecise } from './money.js';
@@ -12,17 +11,24 @@ export interface CostEstimate {
   unknown: string[];
 }
 
+/** PlannedTarget is what the estimate needs of a run's plan for one target: its model and how many requests it should send (null: depends on latency). */
+export interface PlannedTarget {
+  target: string;
+  model: string;
+  expectedRequests: number | null;
+}
+
 /**
  * estimateCost multiplies each real target's expected requests by a request's worst case (mean
  * prompt tokens plus the full output limit, at list price). Mock targets are free.
  */
-export function estimateCost(s: Scenario, plan: Plan, catalog: Catalog, mocked: (target: string) => boolean): CostEstimate {
+export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], catalog: Catalog, mocked: (target: string) => boolean): CostEstimate {
   const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
   const inTok = s.workloads.reduce((n, w) => n + meanOf(w.promptTokens) * w.turns * w.weight, 0) / totalW;
   const outTok = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.turns * w.weight, 0) / totalW;
   let pico = 0n;
   const unknown: string[] = [];
-  for (const t of plan.targets) {
+  for (const t of planned) {
     if (mocked(t.target)) continue;
     const price = catalog.lookup(t.model);
     if (!price || t.expectedRequests === null) {

@@ -1,7 +1,8 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { ChatCall, Hit } from '../client/chat-client.js';
 import type { Clock } from '../metrics/clock.js';
-import { newResult, type ErrorKind, type RequestResult } from '../metrics/request-result.js';
+import type { ErrorKind } from '../scenario/error-kinds.js';
+import { newResult, type RequestResult } from '../metrics/request-result.js';
 import type { FailoverRoute } from '../scenario/schema.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RetryBudget } from './retry-budget.js';

@@ -4,14 +4,13 @@ import { transport, type Transport } from '../client/transport.js';
 import type { Catalog } from '../cost/catalog.js';
 import type { Clock } from '../metrics/clock.js';
 import type { RequestResult } from '../metrics/request-result.js';
-import type { RunSummary } from '../metrics/run-summary.js';
 import { deriveSeed, prng } from '../random/prng.js';
 import type { FailoverRoute, Scenario } from '../scenario/schema.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import { CircuitBreaker, type BreakerTransition } from './circuit-breaker.js';
 import { failoverRoute, type Hop } from './failover-route.js';
 import { healthCheck } from './health-check.js';
-import { OutageTracker } from './outages.js';
+import { OutageTracker, type Outage } from './outages.js';
 import { RetryBudget } from './retry-budget.js';
 
 /** RouteState is one assembled route: its policy objects, its Hit, and what it counted. */
@@ -39,11 +38,18 @@ export interface AssembleDeps {
   onAttempt: (r: RequestResult) => void;
 }
 
+/** FailoverSummary is the failover section of summary.json: per route its chain and retries; every breaker transition; every outage as the client saw it. */
+export interface FailoverSummary {
+  routes: { name: string; chain: string[]; retries: number; retriesDenied: number; retryTokens?: { input: number; output: number } }[];
+  breakers: (BreakerTransition & { route: string })[];
+  outages: Outage[];
+}
+
 /** Drill is a run's failover routes, with their timeline and the means to end them. */
 export interface Drill {
   routes: RouteState[];
   /** The failover section of summary.json. */
-  summary(): NonNullable<RunSummary['failover']>;
+  summary(): FailoverSummary;
   /** Stops health probes and closes the routes' own connection pools. */
   close(): Promise<void>;
 }

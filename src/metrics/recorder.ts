@@ -1,5 +1,5 @@
+import { ERROR_KINDS, type ErrorKind } from '../scenario/error-kinds.js';
 import {
-  ERROR_KINDS,
   dispatchLagMs,
   e2eMs,
   headersMs,
@@ -8,13 +8,12 @@ import {
   tpotMs,
   ttfcMs,
   ttftMs,
-  type ErrorKind,
   type RequestPhase,
   type RequestResult,
 } from './request-result.js';
 import { Timeseries } from './timeseries.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
-import type { LatencyMetric } from './metric-names.js';
+import type { LatencyMetric } from '../scenario/metric-names.js';
 
 /** GroupScope says what a group aggregates: a whole target, one workload on it, or one conversation turn of it. */
 export type GroupScope = 'target' | 'workload' | 'turn' | 'route';

@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../scenario/error-kinds.js';
+
 /**
  * RequestResult is the one record that flows through a run: made by the client, read by the
  * recorder, written row by row to requests.csv. Every downstream number is a function of these
@@ -95,28 +97,6 @@ export type ConnectionUse = 'new' | 'reused' | '';
 /** TokenSource says which token count a result carries: the server's `usage`, or our tokenizer's. */
 export type TokenSource = 'usage' | 'counted';
 
-/**
- * ERROR_KINDS is the closed set of failure kinds. A request never throws; it ends with one of
- * these (or none). Reports group errors by kind, so keep the set small and meaningful.
- */
-export const ERROR_KINDS = [
-  'connect_timeout', // TCP/TLS connect did not finish within timeouts.connect
-  'connect_error', // refused, DNS failure, unreachable
-  'ttft_timeout', // no first content token within timeouts.firstToken
-  'total_timeout', // the whole request exceeded timeouts.total
-  'http_429', // rate limited
-  'http_4xx', // other client errors (bad request, auth, not found)
-  'http_5xx', // server errors
-  'reset', // connection closed or reset mid-request
-  'bad_stream', // the body was not valid SSE/JSON of the expected shape
-  'stream_error', // the server sent an error object inside a 200 stream
-  'empty_response', // completed without a single content token
-  'aborted', // the run was interrupted while the request was in flight
-  'circuit_open', // every hop of a failover route was unavailable (breakers open, Retry-After pending)
-  'other', // anything else; errorMessage says what
-] as const;
-
-export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** ttftMs is the time to the first token (reasoning or content), from the scheduled time; null if none arrived. */
 export function ttftMs(r: RequestResult): number | null {

@@ -1,5 +1,5 @@
 import { decodeHistogram, encodeHistogram, newHistogram, recordMs, type Histogram } from './histogram.js';
-import { TIMESERIES_METRICS, type TimeseriesMetric } from './metric-names.js';
+import { TIMESERIES_METRICS, type TimeseriesMetric } from '../scenario/metric-names.js';
 import { e2eMs, ttftMs, type RequestResult } from './request-result.js';
 import { usToMs } from './clock.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { applyEarlyFault, json, messageText, planTokens, scheduler, withSlot, type Ctx } from './server.js';
+import { applyEarlyFault, json, messageText, planTokens, scheduler, withSlot, type Ctx } from './serving.js';
 import { breakStream, breaksAt } from './faults.js';
 
 /** anthropicError is Anthropic's error envelope. */

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../metrics/run-summary.js';
+import type { RunSummary } from '../summary/run-summary.js';
 import { breakerStateAt } from '../failover/circuit-breaker.js';
 
 /**

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { RunSummary } from '../metrics/run-summary.js';
+import type { RunSummary } from '../summary/run-summary.js';
 import { breakerStateAt } from '../failover/circuit-breaker.js';
 
 /**

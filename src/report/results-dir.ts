@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary } from '../metrics/run-summary.js';
+import type { RunSummary } from '../summary/run-summary.js';
 import { summaryCsv } from './summary-csv.js';
 import { failoverCsv } from './failover-csv.js';
 

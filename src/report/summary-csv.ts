@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
-import { LATENCY_METRICS } from '../metrics/metric-names.js';
-import type { RunSummary } from '../metrics/run-summary.js';
+import { LATENCY_METRICS } from '../scenario/metric-names.js';
+import type { RunSummary } from '../summary/run-summary.js';
 
 /** SUMMARY_COLUMNS are summary.csv's columns: one row per group × metric, values in ms. */
 export const SUMMARY_COLUMNS = [

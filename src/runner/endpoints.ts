@@ -2,7 +2,7 @@ import type { Endpoint } from '../client/chat-client.js';
 import type { MockServer, MockServerOptions } from '../mock/server.js';
 import { deriveSeed } from '../random/prng.js';
 import { mockProfileSchema, type MockProfile, type Scenario, type Target } from '../scenario/schema.js';
-import { PRESETS } from '../client/presets.js';
+import { PRESETS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */

@@ -3,16 +3,16 @@ import { chatClient, type Hit } from '../client/chat-client.js';
 import { transport, type Transport } from '../client/transport.js';
 import type { LoopStopReason } from '../load/arrival.js';
 import { loadModelOf, runLoad } from '../load/load-model.js';
-import { loadForStep, sweepValues } from '../load/sweep.js';
+import { loadForStep, sweepValues } from './sweep.js';
 import { evaluateSweepStep, kneeOf, type SweepSummary } from '../analysis/sweep-verdict.js';
-import { parseThreshold, type Threshold } from '../analysis/thresholds.js';
+import { parseThresholds } from '../scenario/threshold.js';
 import type { Load } from '../scenario/schema.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
 import { Recorder } from '../metrics/recorder.js';
 import type { RequestResult } from '../metrics/request-result.js';
-import type { RunSummary } from '../metrics/run-summary.js';
-import { summarizeRun } from '../metrics/summarize.js';
+import type { RunSummary } from '../summary/run-summary.js';
+import { summarizeRun } from '../summary/summarize-run.js';
 import { deriveSeed, prng } from '../random/prng.js';
 import type { Scenario } from '../scenario/schema.js';
 import { conversationSource, type Conversation } from '../workload/request-source.js';
@@ -231,7 +231,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     if (!s.sweep) {
       reasons.push(...(await pass(s.load, '', null)));
     } else {
-      const slo = s.sweep.slo.map((t) => parseThreshold(t) as Threshold);
+      const slo = parseThresholds(s.sweep.slo);
       sweepSummary = { over: s.sweep.over, slo: s.sweep.slo, steps: [], knee: [] };
       for (const value of sweepValues(s.sweep)) {
         if (stop.aborted) break;

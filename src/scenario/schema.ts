@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseDurationMs } from './duration.js';
-import { ENCODINGS } from '../workload/tokenizer.js';
-import { PROVIDERS } from '../client/presets.js';
+import { ENCODINGS } from './encodings.js';
+import { DEFAULT_FAILOVER_ON, FAILOVER_TRIGGERS } from './error-kinds.js';
+import { DEFAULT_SLO } from './threshold.js';
+import { PROVIDERS } from './providers.js';
 
 // The scenario schema: strict everywhere (an unknown key is an error, since a typo such as
 // `concurency` would otherwise silently run the default), with messages that quote the bad value
@@ -201,8 +203,6 @@ export const loadSchema = z.strictObject({
     .optional(),
 });
 
-const ERROR_KIND_NAMES = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_4xx', 'http_5xx', 'reset', 'bad_stream', 'stream_error', 'empty_response'] as const;
-
 /** failoverSchema: one failover route — the traffic goes to the route, which tries its chain of targets in order. */
 export const failoverSchema = z.strictObject({
   name: z.string().regex(NAME, { error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"` }),
@@ -211,7 +211,7 @@ export const failoverSchema = z.strictObject({
   /** Per-attempt timeouts (default: the scenario's timeouts). */
   attemptTimeouts: z.strictObject({ connect: durationMs.optional(), firstToken: durationMs.optional(), total: durationMs.optional() }).default({}),
   /** Failures that move to the next hop; others (e.g. a 400) end the request. */
-  on: z.array(z.enum(ERROR_KIND_NAMES)).min(1).default(['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'bad_stream', 'stream_error']),
+  on: z.array(z.enum(FAILOVER_TRIGGERS)).min(1).default(() => [...DEFAULT_FAILOVER_ON]),
   retry: z
     .strictObject({
       /** Attempts per user request, first included, across the chain. */
@@ -267,7 +267,7 @@ export const sweepSchema = z.strictObject({
   /** Measured time per level (after the load's warmup, repeated at every level); default: load.duration, else 10s. */
   stepDuration: durationMs.optional(),
   /** Conditions a level must meet, k6-style: "ttft.p99 < 800ms", "errorRate < 1%". */
-  slo: z.array(z.string()).min(1).default(['errorRate < 1%']),
+  slo: z.array(z.string()).min(1).default(() => [...DEFAULT_SLO]),
   /** Stop stepping once every target has failed the SLO (the rest would only fail harder). */
   stopAfterKnee: z.boolean().default(true),
 });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { normalizeScenario, scenarioSchema, show, type Scenario } from './schema.js';
-import { parseThreshold } from '../analysis/thresholds.js';
-import { PRESETS, type ProviderName } from '../client/presets.js';
+import { parseThreshold } from './threshold.js';
+import { PRESETS, type ProviderName } from './providers.js';
 
 /** Problem is one thing wrong with a scenario, at a path such as `targets[1].baseUrl`. */
 export interface Problem {

@@ -1,8 +1,9 @@
-import type { ChatMessage } from '../client/protocol.js';
+import type { ChatMessage } from './chat-message.js';
 import { prng, deriveSeed, type Prng } from '../random/prng.js';
 import { sampler } from '../random/distribution.js';
 import type { Workload } from '../scenario/schema.js';
-import { tokenizer, type EncodingName, type Tokenizer } from './tokenizer.js';
+import type { EncodingName } from '../scenario/encodings.js';
+import { tokenizer, type Tokenizer } from './tokenizer.js';
 import { promptSynthesizer, type PromptSynthesizer } from './prompt.js';
 import type { TraceEntry } from './trace.js';
 import type { DatasetEntry } from './dataset.js';

@@ -1,9 +1,7 @@
 import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+import type { EncodingName } from '../scenario/encodings.js';
 
-/** ENCODINGS are the BPE encodings we can count with: o200k_base (GPT-4o family) and cl100k_base (GPT-4/3.5). */
-export const ENCODINGS = ['o200k_base', 'cl100k_base'] as const;
-export type EncodingName = (typeof ENCODINGS)[number];
 
 /** Tokenizer counts and splits text with a real BPE encoding (gpt-tokenizer), not a chars/4 guess. */
 export interface Tokenizer {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import type { ChatMessage } from '../client/protocol.js';
+import type { ChatMessage } from './chat-message.js';
 import type { Problem } from '../scenario/validate.js';
 
 /**

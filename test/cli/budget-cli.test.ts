@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import type { RunSummary } from '../../src/metrics/run-summary.js';
+import type { RunSummary } from '../../src/summary/run-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { mockProfileSchema } from '../../src/scenario/schema.js';
 import { cliEnv, runCli, ensureBuilt } from '../support/cli-process.js';

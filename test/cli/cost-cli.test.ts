@@ -6,7 +6,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COST_COLUMNS } from '../../src/cli/cost.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import type { RunSummary } from '../../src/metrics/run-summary.js';
+import type { RunSummary } from '../../src/summary/run-summary.js';
 import { runCli, ensureBuilt, writeDoc } from '../support/cli-process.js';
 
 // `bakeoff cost`: monthly projections, printed and as CSV, from stated or measured (--from) request

@@ -6,7 +6,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { ProbeResult } from '../../src/client/probe.js';
-import type { RunSummary } from '../../src/metrics/run-summary.js';
+import type { RunSummary } from '../../src/summary/run-summary.js';
 import { ROOT, cliEnv, runCli, startCli, type CliRun, ensureBuilt } from '../support/cli-process.js';
 import { jsonError, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 import { exclusiveTiming } from '../support/timing-lock.js';

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chatClient } from '../../src/client/chat-client.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { ttftMs, type RequestResult } from '../../src/metrics/request-result.js';
-import { summarizeGroup } from '../../src/metrics/summarize.js';
+import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { runScenario } from '../../src/runner/run-scenario.js';
 import { validateScenario } from '../../src/scenario/validate.js';
@@ -13,7 +13,7 @@ import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
 // TTFT p50 carries the tight tolerance (within 2 ms of the injected value); loopback, the 1 ms
 // timer granularity and JSON encoding are all the slack there is.
 //
-// The mock never sends a token before its time (src/mock/server.ts `at()` re-checks on wake), and
+// The mock never sends a token before its time (src/mock/serving.ts `scheduler().at()` re-checks on wake), and
 // the client's clock starts before the server's, so no measurement may fall below the injected value.
 const MOCK_EARLY_MS = 0;
 

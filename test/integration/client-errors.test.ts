@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, type ChatCall, type ClientDeps, type Endpoint } from '../../src/client/chat-client.js';
-import { ERROR_KINDS, type RequestResult } from '../../src/metrics/request-result.js';
+import { ERROR_KINDS } from '../../src/scenario/error-kinds.js';
+import type { RequestResult } from '../../src/metrics/request-result.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { tokenizer } from '../../src/workload/tokenizer.js';
 import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';

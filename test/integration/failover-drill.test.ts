@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GroupSummary, RunSummary } from '../../src/metrics/run-summary.js';
+import type { GroupSummary } from '../../src/metrics/group-summary.js';
+import type { RunSummary } from '../../src/summary/run-summary.js';
 import type { RequestResult } from '../../src/metrics/request-result.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 import { exclusiveTiming } from '../support/timing-lock.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestResult } from '../../src/metrics/request-result.js';
-import type { GroupSummary } from '../../src/metrics/run-summary.js';
+import type { GroupSummary } from '../../src/metrics/group-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { loadTrace } from '../../src/workload/trace.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';

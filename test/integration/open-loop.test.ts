@@ -5,7 +5,8 @@ import { offsetsPacer } from '../../src/load/arrivals.js';
 import { runOpenLoop } from '../../src/load/open-loop.js';
 import { monotonicClock } from '../../src/metrics/clock.js';
 import { serviceTtftMs, ttftMs, type RequestPhase, type RequestResult } from '../../src/metrics/request-result.js';
-import type { GroupSummary, RunSummary } from '../../src/metrics/run-summary.js';
+import type { GroupSummary } from '../../src/metrics/group-summary.js';
+import type { RunSummary } from '../../src/summary/run-summary.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 import { startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, type ChatCall, type ClientDeps, type Endpoint } from '../../src/client/chat-client.js';
-import { PRESETS, PROVIDERS } from '../../src/client/presets.js';
+import { PRESETS, PROVIDERS } from '../../src/scenario/providers.js';
 import { serviceTtftMs, ttfcMs, ttftMs, type RequestResult } from '../../src/metrics/request-result.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { summarizeGroup } from '../../src/metrics/summarize.js';
+import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { endpointFor, mockProfileFor, usesMock } from '../../src/runner/endpoints.js';
 import { targetSchema, type Target } from '../../src/scenario/schema.js';

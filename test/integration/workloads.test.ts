@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/client/protocol.js';
+import type { ChatMessage } from '../../src/workload/chat-message.js';
 import type { RequestResult } from '../../src/metrics/request-result.js';
-import type { GroupSummary } from '../../src/metrics/run-summary.js';
+import type { GroupSummary } from '../../src/metrics/group-summary.js';
 import { consoleTable } from '../../src/report/console-table.js';
-import { planScenario } from '../../src/scenario/plan.js';
+import { planScenario } from '../../src/runner/plan.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { conversationSource } from '../../src/workload/request-source.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';

@@ -1,6 +1,7 @@
 import type { ChatCall, Hit } from '../../src/client/chat-client.js';
 import type { Clock } from '../../src/metrics/clock.js';
-import { newResult, type ErrorKind, type RequestResult } from '../../src/metrics/request-result.js';
+import type { ErrorKind } from '../../src/scenario/error-kinds.js';
+import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
 
 /** FakeClock is a run clock that moves only when told to (or when a fake hop spends time). */
 export interface FakeClock extends Clock {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RequestResult } from '../../src/metrics/request-result.js';
-import type { RunSummary } from '../../src/metrics/run-summary.js';
+import type { RunSummary } from '../../src/summary/run-summary.js';
 import { startMockServer } from '../../src/mock/server.js';
 import { runScenario, type RunDeps } from '../../src/runner/run-scenario.js';
 import type { Scenario } from '../../src/scenario/schema.js';

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workloadSchema, type Workload } from '../../src/scenario/schema.js';
 import { loadDataset, type DatasetEntry } from '../../src/workload/dataset.js';
 import { conversationSource, workloadSource, type Conversation } from '../../src/workload/request-source.js';
-import { ENCODINGS, tokenizer } from '../../src/workload/tokenizer.js';
+import { ENCODINGS } from '../../src/scenario/encodings.js';
+import { tokenizer } from '../../src/workload/tokenizer.js';
 
 // Conversations: turn k carries the k earlier exchanges (with the replies the caller got back),
 // built from (seed, seq) alone so every target replays the same n-th conversation.

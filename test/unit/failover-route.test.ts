@@ -4,7 +4,8 @@ import { CircuitBreaker, type BreakerPolicy } from '../../src/failover/circuit-b
 import { failoverRoute, type Hop, type RouteDeps } from '../../src/failover/failover-route.js';
 import { RetryBudget } from '../../src/failover/retry-budget.js';
 import { monotonicClock, type Clock } from '../../src/metrics/clock.js';
-import type { ErrorKind, RequestResult } from '../../src/metrics/request-result.js';
+import type { ErrorKind } from '../../src/scenario/error-kinds.js';
+import type { RequestResult } from '../../src/metrics/request-result.js';
 import { failoverSchema } from '../../src/scenario/schema.js';
 import { fakeClock, scriptedHop, type FakeClock, type Outcome, type ScriptedHop } from '../support/fake-hops.js';
 

@@ -8,7 +8,7 @@ import {
   recordMs,
 } from '../../src/metrics/histogram.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { summarizeGroup } from '../../src/metrics/summarize.js';
+import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { e2eMs, headersMs, newResult, tpotMs, ttftMs, type RequestResult } from '../../src/metrics/request-result.js';
 
 let nextId = 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelOf, type LoadModel } from '../../src/load/load-model.js';
-import { planScenario } from '../../src/scenario/plan.js';
+import { planScenario } from '../../src/runner/plan.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { validateScenario, type Problem } from '../../src/scenario/validate.js';
 import { loadTrace } from '../../src/workload/trace.js';

@@ -1,11 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
-import { LATENCY_METRICS } from '../../src/metrics/metric-names.js';
+import { LATENCY_METRICS } from '../../src/scenario/metric-names.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
-import type { RunSummary } from '../../src/metrics/run-summary.js';
-import { summarizeRun } from '../../src/metrics/summarize.js';
+import type { RunSummary } from '../../src/summary/run-summary.js';
+import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { consoleTable } from '../../src/report/console-table.js';
 import { REQUEST_COLUMNS, requestRow } from '../../src/report/requests-csv.js';
 import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';

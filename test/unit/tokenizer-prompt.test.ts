@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../src/random/prng.js';
-import { ENCODINGS, tokenizer } from '../../src/workload/tokenizer.js';
+import { ENCODINGS } from '../../src/scenario/encodings.js';
+import { tokenizer } from '../../src/workload/tokenizer.js';
 import { promptSynthesizer } from '../../src/workload/prompt.js';
 import { requestSource, type RequestSpec } from '../../src/workload/request-source.js';
 import { workloadSchema, type Workload } from '../../src/scenario/schema.js';

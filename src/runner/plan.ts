@@ -1,10 +1,10 @@
 import { loadModelOf } from '../load/load-model.js';
-import { sweepValues, DEFAULT_STEP_MS } from '../load/sweep.js';
+import { sweepValues, DEFAULT_STEP_MS } from './sweep.js';
 import { describe, meanOf } from '../random/distribution.js';
-import { formatDurationMs } from './duration.js';
-import { mockProfileSchema, type Load, type Scenario, type Target } from './schema.js';
-import { usesMock } from '../runner/endpoints.js';
-import { PRESETS } from '../client/presets.js';
+import { formatDurationMs } from '../scenario/duration.js';
+import { mockProfileSchema, type Load, type Scenario, type Target } from '../scenario/schema.js';
+import { usesMock } from './endpoints.js';
+import { PRESETS } from '../scenario/providers.js';
 
 /** TargetPlan is what `validate` says one target will do. */
 export interface TargetPlan {

@@ -1,0 +1,116 @@
+import { encodeHistogram, latencyStats, newHistogram, type Histogram, type LatencyStats } from './histogram.js';
+import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
+import type { ErrorKind } from '../scenario/error-kinds.js';
+import type { GroupAccumulator, GroupLabels, GroupScope } from './recorder.js';
+import type { TimeseriesPoint } from './timeseries.js';
+
+/** GroupSummary is one group's numbers: a target, a route, or a workload or turn of a target. */
+export interface GroupSummary extends GroupLabels {
+  key: string;
+  /** target: everything sent to a target; workload: one workload on it; turn: one conversation turn of a workload. */
+  scope: GroupScope;
+  requests: {
+    /** Measured requests that ended (ok + failed). */
+    total: number;
+    ok: number;
+    failed: number;
+    /** failed / total (0 when total is 0). */
+    errorRate: number;
+    /** Arrivals never sent because maxInFlight was reached (overflow: drop); not in total. */
+    dropped: number;
+    /** Requests that waited for an in-flight slot before being sent (overflow: queue). */
+    queued: number;
+    /** Requests that opened a new connection (the rest reused one). */
+    newConnections: number;
+    errorsByKind: Partial<Record<ErrorKind, number>>;
+  };
+  tokens: {
+    input: number;
+    /** Output tokens of successful requests. */
+    output: number;
+    /** Output tokens those requests asked for (their token limits). */
+    requestedOutput: number;
+    /** How many requests' counts came from server usage vs our tokenizer. */
+    source: { usage: number; counted: number };
+    /** Requests with both server usage and our count of the streamed text, and how far the two disagree. */
+    usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; meanAbsDiff: number; maxAbsDiff: number };
+  };
+  /** Measurement window: first measured request scheduled → last measured request ended. */
+  window: { startMs: number; endMs: number; durationMs: number };
+  throughput: { requestsPerSec: number; outputTokensPerSec: number };
+  metrics: Record<LatencyMetric, LatencyStats>;
+  /** Each latency histogram, HdrHistogram V2 compressed base64, values in integer microseconds. */
+  histograms: Record<LatencyMetric, string>;
+  /** Per-second counts and TTFT/E2E percentiles, by request end time. */
+  timeseries: TimeseriesPoint[];
+  /** Route groups: requests served by each hop, attempts made in all, requests a fallback served. */
+  route?: { servedBy: Record<string, number>; attempts: number; failedOver: number };
+}
+
+/** summarizeGroup turns one accumulator into its summary. */
+export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean } = { timeseries: true }): GroupSummary {
+  const failed = g.requests - g.ok;
+  const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
+  const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
+  const perSec = (n: number) => (windowMs > 0 ? round3((n * 1000) / windowMs) : 0);
+  const errorsByKind: Partial<Record<ErrorKind, number>> = {};
+  for (const [k, n] of Object.entries(g.errorsByKind)) if (n > 0) errorsByKind[k as ErrorKind] = n;
+  return {
+    key: g.key,
+    scope: g.scope,
+    ...g.labels,
+    requests: {
+      total: g.requests,
+      ok: g.ok,
+      failed,
+      errorRate: g.requests ? round6(failed / g.requests) : 0,
+      dropped: g.dropped,
+      queued: g.queued,
+      newConnections: g.newConnections,
+      errorsByKind,
+    },
+    tokens: {
+      input: g.inputTokens,
+      output: g.outputTokens,
+      requestedOutput: g.requestedOutputTokens,
+      source: { ...g.tokenSource },
+      usageVsCounted: {
+        requests: g.usageVsCounted.requests,
+        usageOutput: g.usageVsCounted.usageOutput,
+        countedOutput: g.usageVsCounted.countedOutput,
+        meanAbsDiff: g.usageVsCounted.requests ? round3(g.usageVsCounted.absDiff / g.usageVsCounted.requests) : 0,
+        maxAbsDiff: g.usageVsCounted.maxAbsDiff,
+      },
+    },
+    window: hasWindow
+      ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) }
+      : { startMs: 0, endMs: 0, durationMs: 0 },
+    throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
+    metrics: mapMetrics((m) => latencyStats(g.histograms[m] ?? emptyHistogram())),
+    histograms: mapMetrics((m) => (g.histograms[m] ? encodeHistogram(g.histograms[m]) : emptyEncoded())),
+    // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
+    timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],
+    ...(g.scope === 'route' ? { route: { servedBy: { ...g.servedBy }, attempts: g.attempts, failedOver: g.failedOver } } : {}),
+  };
+}
+
+// An empty histogram stands for a metric that never occurred; made once, never recorded into.
+let empty: Histogram | undefined;
+let emptyText: string | undefined;
+function emptyHistogram(): Histogram {
+  return (empty ??= newHistogram());
+}
+function emptyEncoded(): string {
+  return (emptyText ??= encodeHistogram(emptyHistogram()));
+}
+
+function mapMetrics<T>(f: (m: LatencyMetric) => T): Record<LatencyMetric, T> {
+  return Object.fromEntries(LATENCY_METRICS.map((m) => [m, f(m)])) as Record<LatencyMetric, T>;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,51 @@
+import type { GeneratorHealth } from '../metrics/generator-health.js';
+import type { GroupSummary } from '../metrics/group-summary.js';
+import type { SweepSummary } from '../analysis/sweep-verdict.js';
+import type { Decision } from '../analysis/decision.js';
+import type { FailoverSummary } from '../failover/routes.js';
+import type { GroupCost } from '../cost/run-cost.js';
+
+/** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
+export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 1 } as const;
+
+/**
+ * RunSummary is the content of summary.json: everything a report needs, so `report` can rebuild
+ * every output without the live run. Documented field by field in docs/summary-schema.md.
+ * All durations are milliseconds; times are offsets on the run's monotonic clock unless named *At (ISO-8601).
+ */
+export interface RunSummary {
+  schema: typeof SUMMARY_SCHEMA.id;
+  schemaVersion: typeof SUMMARY_SCHEMA.version;
+  tool: { name: string; version: string };
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a budget cap (results are partial in both). */
+  status: 'completed' | 'interrupted' | 'budget';
+  stopReason: string;
+  /** The load model: closed (concurrency), open (rate/stages) or trace; response vs service time differ only in open loops. */
+  loadModel: 'closed' | 'open' | 'trace';
+  /** The validated scenario with defaults filled, durations in ms, and secret-looking header values redacted. */
+  scenario: unknown;
+  /** Requests sent during warmup (excluded from every metric). */
+  warmupRequests: number;
+  groups: RunGroupSummary[];
+  generator: GeneratorHealth;
+  /** How traffic reached the targets: paired (same prompts, full load each) or routed (one stream split by weight). */
+  traffic?: { mode: 'paired' | 'routed'; seed: number; note: string };
+  /** The pricing catalog costs were computed with. */
+  pricing?: { asOf: string; currency: string };
+  /** Decision table: per target the SLO verdict and cost, and the cheapest target meeting the SLO. */
+  decision?: Decision;
+  /** Why the run stopped early to stay within its budget, if it did. */
+  budget?: { stopped: boolean; reason: string; spentUsd: number; requests: number; tokens: number };
+  /** Failover drill: per route its chain and retries; every breaker transition; every outage as the client saw it. */
+  failover?: FailoverSummary;
+  /** Capacity sweep: each level's SLO verdict per target, and each target's knee. */
+  sweep?: SweepSummary;
+  histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; encoding: string };
+}
+
+/** RunGroupSummary is a group as summary.json holds it: its numbers, and what its traffic cost at list prices (when the run had a pricing catalog). */
+export type RunGroupSummary = GroupSummary & { cost?: GroupCost };

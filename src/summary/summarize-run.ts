@@ -1,0 +1,75 @@
+import { HISTOGRAM_RANGE } from '../metrics/histogram.js';
+import type { GroupAccumulator, Recorder } from '../metrics/recorder.js';
+import { summarizeGroup } from '../metrics/group-summary.js';
+import type { GeneratorHealth } from '../metrics/generator-health.js';
+import type { Catalog } from '../cost/catalog.js';
+import { groupCost } from '../cost/run-cost.js';
+import { decide } from '../analysis/decision.js';
+import { SUMMARY_SCHEMA, type RunGroupSummary, type RunSummary } from './run-summary.js';
+
+/** RunMeta is what a summary needs beyond the recorder: labels and times of the run. */
+export interface RunMeta {
+  tool: { name: string; version: string };
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  status: RunSummary['status'];
+  loadModel: RunSummary['loadModel'];
+  stopReason: string;
+  scenario: unknown;
+  generator: GeneratorHealth;
+  sweep?: RunSummary['sweep'];
+  traffic?: RunSummary['traffic'];
+  failover?: RunSummary['failover'];
+  /** Prices for the cost of the run (groups are priced by their model). */
+  pricing?: Catalog;
+  /** SLO conditions for the decision table. */
+  slo?: string[];
+  budget?: RunSummary['budget'];
+}
+
+/** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
+export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
+  const groups = [...recorder.groups.values()].map((g) => withCost(summarizeGroup(g), g, meta.pricing));
+  return {
+    schema: SUMMARY_SCHEMA.id,
+    schemaVersion: SUMMARY_SCHEMA.version,
+    tool: meta.tool,
+    runId: meta.runId,
+    startedAt: meta.startedAt,
+    endedAt: meta.endedAt,
+    durationMs: round3(meta.durationMs),
+    status: meta.status,
+    stopReason: meta.stopReason,
+    loadModel: meta.loadModel,
+    scenario: meta.scenario,
+    warmupRequests: recorder.warmupRequests,
+    groups,
+    decision: decide(groups, meta.slo),
+    ...(meta.budget ? { budget: meta.budget } : {}),
+    ...(meta.pricing ? { pricing: { asOf: meta.pricing.asOf, currency: meta.pricing.currency } } : {}),
+    generator: meta.generator,
+    ...(meta.traffic ? { traffic: meta.traffic } : {}),
+    ...(meta.sweep ? { sweep: meta.sweep } : {}),
+    ...(meta.failover ? { failover: meta.failover } : {}),
+    histogram: {
+      unit: 'us',
+      lowestDiscernible: HISTOGRAM_RANGE.lowestDiscernibleUs,
+      highestTrackable: HISTOGRAM_RANGE.highestTrackableUs,
+      significantDigits: HISTOGRAM_RANGE.significantDigits,
+      encoding: 'HdrHistogram V2 compressed, base64',
+    },
+  };
+}
+
+// Target groups are priced by their model; route groups add up their hops' cost elsewhere.
+function withCost(s: RunGroupSummary, g: GroupAccumulator, catalog?: Catalog): RunGroupSummary {
+  if (!catalog || g.scope === 'route') return s;
+  return { ...s, cost: groupCost(g.labels.model, g.billed, g.requests, g.ok, g.outputTokens, catalog) };
+}
+
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
