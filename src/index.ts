@@ -8,7 +8,8 @@ export type { Scenario, Target, Workload, Load, Timeouts, MockProfile } from './
 export { planScenario, type Plan, type TargetPlan } from './runner/plan.js';
 export { parseDurationMs, formatDurationMs } from './scenario/duration.js';
 
-export { runScenario, type RunDeps } from './runner/run-scenario.js';
+export { runScenario } from './runner/run-scenario.js';
+export type { RunDeps } from './runner/run-context.js';
 export { startMockServer, type MockServer, type MockServerOptions } from './mock/server.js';
 export { startMockInWorker } from './mock/worker-host.js';
 

@@ -45,17 +45,23 @@ export class BudgetGuard {
     return { pico, tokens };
   }
 
-  /** settle releases a reservation and adds what the attempts it covered actually billed. */
-  settle(r: Reservation, attempts: readonly RequestResult[]): void {
+  /** release gives back a reservation once its request has ended (what it billed is charged attempt by attempt). */
+  release(r: Reservation): void {
     this.reserved -= r.pico;
     this.reservedTokens -= r.tokens;
-    for (const a of attempts) {
-      if (a.status < 200 || a.status >= 300) continue; // errors are not billed
-      const price = this.catalog?.lookup(a.model);
-      const cached = Math.min(a.cachedInputTokens, a.inputTokens);
-      if (price) this.spent += tokenCost(a.inputTokens - cached, price.inputMicros) + tokenCost(cached, price.cachedInputMicros ?? price.inputMicros) + tokenCost(a.outputTokens, price.outputMicros);
-      this.tokens += a.inputTokens + a.outputTokens;
-    }
+  }
+
+  /**
+   * charge adds what one request sent to a target billed: its tokens, when the provider answered
+   * 2xx (errors are not billed). A failover route's user-level record (attempt 0) repeats its
+   * serving attempt's numbers, so only attempts are charged — each exactly once.
+   */
+  charge(a: RequestResult): void {
+    if (a.attempt === 0 || a.status < 200 || a.status >= 300) return;
+    const price = this.catalog?.lookup(a.model);
+    const cached = Math.min(a.cachedInputTokens, a.inputTokens);
+    if (price) this.spent += tokenCost(a.inputTokens - cached, price.inputMicros) + tokenCost(cached, price.cachedInputMicros ?? price.inputMicros) + tokenCost(a.outputTokens, price.outputMicros);
+    this.tokens += a.inputTokens + a.outputTokens;
   }
 
   private deny(reason: string): null {

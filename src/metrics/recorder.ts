@@ -121,10 +121,14 @@ export class Recorder {
     return all;
   }
 
-  /** addDropped counts an arrival that was never sent (open loop at maxInFlight with overflow: drop). */
-  addDropped(labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number): void {
+  /**
+   * addDropped counts an arrival that was never sent (open loop at maxInFlight with overflow:
+   * drop) on the group its traffic stream drives: a target's, or a failover route's (whose
+   * arrivals are the route's, not any one hop's).
+   */
+  addDropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number): void {
     if (phase === 'warmup') return;
-    const g = this.ensure('target', labels);
+    const g = this.ensure(scope, labels);
     g.dropped++;
     g.timeseries?.addDropped(scheduledAtMs);
   }
@@ -141,7 +145,7 @@ export class Recorder {
 
   /** declareRoute creates a route's group ahead of its first result. */
   declareRoute(route: string, step = ''): void {
-    this.ensure('route', { target: route, region: '', provider: 'route', model: '', step });
+    this.ensure('route', routeLabels(route, step));
   }
 
   private ensure(scope: GroupScope, l: GroupLabels & { workload?: string; turn?: number }): GroupAccumulator {
@@ -219,6 +223,11 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
 
 function rec(g: GroupAccumulator, m: LatencyMetric, ms: number): void {
   recordMs((g.histograms[m] ??= newHistogram()), ms);
+}
+
+/** routeLabels are a failover route's group labels: the route stands where a target would, with no region or model of its own. */
+export function routeLabels(route: string, step = ''): GroupLabels {
+  return { target: route, region: '', provider: 'route', model: '', step };
 }
 
 /** groupKey names a group: target[@step][/workload][#turn]. */

@@ -1,4 +1,8 @@
-import type { Load, Sweep } from '../scenario/schema.js';
+import type { LoopStopReason } from '../load/arrival.js';
+import type { Recorder } from '../metrics/recorder.js';
+import { evaluateSweepStep, kneeOf, type SweepSummary } from '../analysis/sweep-verdict.js';
+import type { Load, Scenario, Sweep } from '../scenario/schema.js';
+import { parseThresholds } from '../scenario/threshold.js';
 
 /** sweepValues expands a sweep's levels: a list as written, or from → to by a factor or a step. */
 export function sweepValues(sweep: Sweep): number[] {
@@ -28,4 +32,38 @@ export function loadForStep(load: Load, sweep: Sweep, value: number): Load {
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+/** Pass runs the traffic once at one load level, labelled `step`, and says why its loops stopped. */
+export type Pass = (load: Load, step: string, sweepValue: number | null) => Promise<LoopStopReason[]>;
+
+/**
+ * runSweep steps the load through the sweep's levels, one pass per level, judging each level's
+ * target groups against the sweep's SLO as it ends; with `stopAfterKnee` it stops once every
+ * target has failed (higher levels would only fail harder). It returns every level's verdict and
+ * each target's knee.
+ */
+export async function runSweep(
+  s: Scenario,
+  sweep: Sweep,
+  pass: Pass,
+  recorder: Recorder,
+  stop: AbortSignal,
+  onStep?: (step: string) => void,
+): Promise<{ reasons: LoopStopReason[]; summary: SweepSummary }> {
+  const slo = parseThresholds(sweep.slo);
+  const targets = s.targets.map((t) => t.name);
+  const summary: SweepSummary = { over: sweep.over, slo: sweep.slo, steps: [], knee: [] };
+  const reasons: LoopStopReason[] = [];
+  for (const value of sweepValues(sweep)) {
+    if (stop.aborted) break;
+    const step = `${sweep.over}=${value}`;
+    onStep?.(step);
+    reasons.push(...(await pass(loadForStep(s.load, sweep, value), step, value)));
+    const verdict = evaluateSweepStep(recorder, targets, step, value, slo);
+    summary.steps.push(verdict);
+    if (sweep.stopAfterKnee && verdict.targets.every((t) => !t.pass)) break;
+  }
+  summary.knee = kneeOf(summary.steps, targets);
+  return { reasons, summary };
 }

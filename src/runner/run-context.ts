@@ -1,0 +1,131 @@
+import { setMaxListeners } from 'node:events';
+import { chatClient, type Endpoint, type Hit } from '../client/chat-client.js';
+import { transport, type Transport } from '../client/transport.js';
+import { BudgetGuard } from '../cost/budget-guard.js';
+import type { Catalog } from '../cost/catalog.js';
+import { monotonicClock, type Clock } from '../metrics/clock.js';
+import { GeneratorMonitor } from '../metrics/generator-health.js';
+import { Recorder } from '../metrics/recorder.js';
+import type { RequestResult } from '../metrics/request-result.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { DatasetEntry } from '../workload/dataset.js';
+import { conversationSource, type ConversationSource } from '../workload/request-source.js';
+import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
+import type { TraceEntry } from '../workload/trace.js';
+import { resolveEndpoints, type StartMock } from './endpoints.js';
+
+/** RunDeps are the effects a run needs; the CLI supplies real ones, tests their own. */
+export interface RunDeps {
+  runId: string;
+  env: Readonly<Record<string, string | undefined>>;
+  startMock: StartMock;
+  /** The trace's entries, loaded by the caller (trace load model only). */
+  trace?: readonly TraceEntry[];
+  /** Dataset entries by workload name, loaded by the caller. */
+  datasets?: ReadonlyMap<string, readonly DatasetEntry[]>;
+  /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
+  onResult?: (r: RequestResult) => void;
+  /** Prices for the run's cost, decision table and budget guard. */
+  pricing?: Catalog;
+  /** Run every target on the embedded mock (its `mock:` block, or a default profile) instead of its real endpoint. */
+  useMock?: boolean;
+  /** Told when a sweep starts a new level (e.g. "rate=20"). */
+  onStep?: (step: string) => void;
+  /** Graceful stop (first Ctrl-C): no new requests, in-flight ones finish. */
+  stop?: AbortSignal;
+  /** Hard stop (second Ctrl-C): in-flight requests are aborted and recorded as `aborted`. */
+  hardStop?: AbortSignal;
+  clock?: Clock;
+  transport?: Transport;
+}
+
+/**
+ * RunContext is one run's shared machinery: where the targets are, the clock and connection pool
+ * every request uses, the recorder and budget every result goes to, and the signals that stop it.
+ * Traffic strategies and conversations read it; only openRun and close() change it.
+ */
+export interface RunContext {
+  scenario: Scenario;
+  deps: RunDeps;
+  /** One per target, in scenario order. */
+  endpoints: Endpoint[];
+  /** One client per target, in scenario order, with the scenario's timeouts. */
+  hits: Hit[];
+  clock: Clock;
+  pool: Transport;
+  tokenizer: Tokenizer;
+  recorder: Recorder;
+  monitor: GeneratorMonitor;
+  guard: BudgetGuard | null;
+  /** Stops the load loops: a graceful stop, a hard stop, or the budget. */
+  stop: AbortSignal;
+  /** Stops the run before the next request could cross a budget cap. */
+  budgetStop: AbortController;
+  startedAtMs: number;
+  /** Every result — user-level, attempt or direct — goes here once: the recorder, the budget's charge, then deps.onResult. */
+  sink(r: RequestResult): void;
+  nextId(): number;
+  /** A fresh conversation source (one per traffic stream; each walks its arrivals in order, all from the scenario seed). */
+  sourceFor(): ConversationSource;
+  /** Stops the mocks and closes the pool the run opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * openRun resolves a scenario's targets (starting embedded mocks), then starts the run's clock —
+ * and the mocks' fault schedules with it, so a fault window `from: 10s` is 10 s into the run's own
+ * time line — and builds the pool, recorder and one client per target.
+ */
+export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
+  const budgetStop = new AbortController();
+  // A hard stop also ends the load loops (a run that only aborted in-flight requests would spin
+  // issuing requests that fail at once), and so does reaching the budget.
+  const stop = AbortSignal.any([deps.stop ?? new AbortController().signal, ...(deps.hardStop ? [deps.hardStop] : []), budgetStop.signal]);
+  const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
+  const clock = deps.clock ?? monotonicClock();
+  await Promise.all(mocks.map((m) => m.anchor()));
+  const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
+  const tok = tokenizer(s.workloads[0]!.encoding);
+  const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1) });
+  const guard = s.budget ? new BudgetGuard(s.budget, deps.pricing) : null;
+  // One client per target for the whole run, each listening once to the hard stop: a run of many
+  // targets legitimately has many listeners on that one signal.
+  if (deps.hardStop) setMaxListeners(0, deps.hardStop);
+  const hits = endpoints.map((ep) =>
+    chatClient(ep, {
+      transport: pool,
+      clock,
+      tokenizer: tok,
+      firstTokenTimeoutMs: s.timeouts.firstToken,
+      totalTimeoutMs: s.timeouts.total,
+      ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+    }),
+  );
+  let nextId = 0;
+  const sources = { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) };
+  return {
+    scenario: s,
+    deps,
+    endpoints,
+    hits,
+    clock,
+    pool,
+    tokenizer: tok,
+    recorder,
+    monitor: new GeneratorMonitor(),
+    guard,
+    stop,
+    budgetStop,
+    startedAtMs: clock.now(),
+    sink(r) {
+      recorder.add(r);
+      guard?.charge(r);
+      deps.onResult?.(r);
+    },
+    nextId: () => nextId++,
+    sourceFor: () => conversationSource(s.workloads, s.seed, sources),
+    close: async () => {
+      await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
+    },
+  };
+}
