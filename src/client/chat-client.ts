@@ -1,12 +1,11 @@
 import type { Clock } from '../metrics/clock.js';
-import type { ErrorKind } from '../scenario/error-kinds.js';
 import { newResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import type { EncodingName } from '../scenario/encodings.js';
 import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer.js';
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage } from '../workload/chat-message.js';
-import type { ProtocolAdapter, StreamState } from './protocol.js';
-import { SseDecoder } from './sse.js';
+import type { ProtocolAdapter } from './protocol.js';
+import { Exchange, readCompletion, readStream, settleTokens } from './read-response.js';
 import type { Lease, Transport } from './transport.js';
 import type { Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
@@ -79,9 +78,36 @@ export interface ClientDeps {
 /** Hit sends one call and always resolves — a request never throws; failure is data. */
 export type Hit = (call: ChatCall) => Promise<RequestResult>;
 
+/** Where is who a result is filed under: the target (or failover route) that answered for it. */
+export type Where = Pick<RequestResult, 'target' | 'region' | 'provider' | 'model'>;
+
+/** resultFor makes a call's RequestResult in its "nothing happened yet" state, filed under `where`: the one place a call's labels become a record's. */
+export function resultFor(call: ChatCall, where: Where): RequestResult {
+  return newResult({
+    id: call.id,
+    phase: call.phase,
+    target: where.target,
+    region: where.region,
+    provider: where.provider,
+    model: where.model,
+    workload: call.workload,
+    turn: call.turn,
+    step: call.step ?? '',
+    scheduledAtMs: call.scheduledAtMs,
+    queuedMs: call.queuedMs ?? 0,
+    inputTokens: call.inputTokensCounted,
+    requestedOutputTokens: call.maxTokens,
+  });
+}
+
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** chatClient makes the Hit function for one endpoint. */
+/**
+ * chatClient makes the Hit function for one endpoint. A hit sends the request (recording when
+ * headers came and what the connection cost), reads the stream or the completion into the
+ * result, and settles its token counts; every failure on the way becomes the result's error
+ * kind, first failure wins.
+ */
 export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   const adapter = deps.adapter ?? ADAPTERS[endpoint.protocol ?? 'openai-chat'];
   const base = new URL(endpoint.baseUrl.replace(/\/+$/, '') + adapter.path);
@@ -97,38 +123,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   const inFlight = new Set<AbortController>();
   deps.hardStop?.addEventListener('abort', () => inFlight.forEach((c) => c.abort()), { once: true });
   const scrub = (s: string) => endpoint.secrets.reduce((acc, secret) => (secret ? acc.split(secret).join('***') : acc), s);
-
-  return async function hit(call: ChatCall): Promise<RequestResult> {
-    const { clock } = deps;
-    const r = newResult({
-      id: call.id,
-      phase: call.phase,
-      target: endpoint.target,
-      region: endpoint.region,
-      provider: endpoint.provider,
-      model: endpoint.model,
-      workload: call.workload,
-      turn: call.turn,
-      step: call.step ?? '',
-      scheduledAtMs: call.scheduledAtMs,
-      queuedMs: call.queuedMs ?? 0,
-      inputTokens: call.inputTokensCounted,
-      requestedOutputTokens: call.maxTokens,
-    });
-    const state: StreamState = { finishReason: '', usage: null };
-    const controller = new AbortController();
-    let timedOut: 'ttft_timeout' | 'total_timeout' | null = null;
-    let failure: { kind: ErrorKind; message: string } | null = null;
-    let text = '';
-    let reasoning = '';
-    let lastDeltaAt = 0;
-
-    const fail = (kind: ErrorKind, message: string) => {
-      if (!failure) failure = { kind, message };
-    };
-    inFlight.add(controller);
-
-    const body = JSON.stringify(
+  const bodyOf = (call: ChatCall) =>
+    JSON.stringify(
       adapter.buildBody({
         model: endpoint.model,
         messages: call.messages,
@@ -140,140 +136,89 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       }),
     );
 
-    r.sentAtMs = clock.now();
-    const totalTimer = setTimeout(() => {
-      timedOut = 'total_timeout';
-      controller.abort();
-    }, deps.totalTimeoutMs);
-    let ttftTimer: NodeJS.Timeout | undefined = setTimeout(() => {
-      timedOut ??= 'ttft_timeout';
-      controller.abort();
-    }, deps.firstTokenTimeoutMs);
-    const firstToken = (at: number) => {
-      r.firstTokenAtMs = at;
-      clearTimeout(ttftTimer);
-      ttftTimer = undefined;
-    };
-
+  return async function hit(call: ChatCall): Promise<RequestResult> {
+    const { clock } = deps;
+    const x = new Exchange(resultFor(call, endpoint));
+    const body = bodyOf(call);
+    const controller = new AbortController();
+    inFlight.add(controller);
+    x.r.sentAtMs = clock.now();
+    const deadlines = armDeadlines(controller, deps);
     let lease: Lease | undefined;
     try {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
       lease = deps.transport.lease(origin);
-      const res = await lease.dispatcher.request({
-        origin,
-        path,
-        method: 'POST',
-        headers,
-        body,
-        signal: controller.signal,
-      });
-      r.headersAtMs = clock.now();
-      r.status = res.statusCode;
-      const timing = lease.takeConnectTiming();
-      if (timing) {
-        r.connection = 'new';
-        r.dnsMs = timing.dnsMs;
-        r.tcpMs = timing.tcpMs;
-        r.tlsMs = timing.tlsMs;
-      } else r.connection = 'reused';
-
+      const res = await lease.dispatcher.request({ origin, path, method: 'POST', headers, body, signal: controller.signal });
+      onHeaders(x.r, res.statusCode, lease, clock);
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        r.retryAfterMs = retryAfterMs(res.headers);
+        x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
-        fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${oneLine(adapter.errorMessage(errText) || '(empty body)')}`);
+        x.fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${oneLine(adapter.errorMessage(errText) || '(empty body)')}`);
       } else if (call.stream) {
-        const decoder = new SseDecoder();
-        let done = false;
-        const onEvents = (events: ReturnType<SseDecoder['push']>, at: number) => {
-          for (const ev of events) {
-            const step = adapter.onEvent(ev, state);
-            if (step.type === 'content' || step.type === 'reasoning') {
-              // TTFT and ITL count every token, reasoning included; TTFC waits for content.
-              if (r.firstTokenAtMs === null) firstToken(at);
-              else r.itlMs.push(at - lastDeltaAt);
-              lastDeltaAt = at;
-              if (step.type === 'content') {
-                r.firstContentAtMs ??= at;
-                r.contentDeltas++;
-                text += step.text;
-              } else {
-                r.reasoningDeltas++;
-                reasoning += step.text;
-              }
-            } else if (step.type === 'done') {
-              done = true;
-            } else if (step.type === 'error') {
-              fail(step.kind, step.message);
-              return false;
-            }
-          }
-          return true;
-        };
-        for await (const bytes of res.body) {
-          if (!onEvents(decoder.push(bytes as Uint8Array), clock.now())) {
-            controller.abort();
-            break;
-          }
-        }
-        if (!failure) onEvents(decoder.end(), clock.now());
-        if (!failure && !done && !state.finishReason) fail('bad_stream', 'stream ended without finish_reason or [DONE]');
+        await readStream(res.body, adapter, x, clock, () => deadlines.firstToken(), () => controller.abort());
       } else {
-        const raw = await res.body.text();
-        const at = clock.now();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch {
-          fail('bad_stream', `response is not JSON: ${oneLine(raw, 80)}`);
-        }
-        if (!failure) {
-          const out = adapter.parseCompletion(parsed, state);
-          if ('error' in out) fail('stream_error', out.error);
-          else {
-            text = out.text;
-            // Non-streamed: the first token is only seen when the whole body is (TTFT = E2E).
-            if (text.length > 0) {
-              firstToken(at);
-              r.firstContentAtMs = at;
-              r.contentDeltas = 1;
-            }
-          }
-        }
+        await readCompletion(res.body, adapter, x, clock, () => deadlines.firstToken());
       }
     } catch (err) {
-      if (timedOut) fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${deps.firstTokenTimeoutMs}ms` : `request exceeded ${deps.totalTimeoutMs}ms`);
-      else if (deps.hardStop?.aborted) fail('aborted', 'run interrupted while the request was in flight');
-      else fail(errorKindForError(err), describeError(err));
+      const timedOut = deadlines.timedOut();
+      if (timedOut) x.fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${deps.firstTokenTimeoutMs}ms` : `request exceeded ${deps.totalTimeoutMs}ms`);
+      else if (deps.hardStop?.aborted) x.fail('aborted', 'run interrupted while the request was in flight');
+      else x.fail(errorKindForError(err), describeError(err));
     } finally {
-      r.endAtMs = clock.now();
+      x.r.endAtMs = clock.now();
       lease?.release();
-      clearTimeout(totalTimer);
-      if (ttftTimer) clearTimeout(ttftTimer);
+      deadlines.clear();
       inFlight.delete(controller);
     }
+    call.onReply?.(x.text);
+    settleTokens(x, call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer);
+    if (x.failure) {
+      x.r.errorKind = x.failure.kind;
+      x.r.errorMessage = scrub(x.failure.message);
+    }
+    return x.r;
+  };
+}
 
-    if (!failure && r.firstContentAtMs === null)
-      fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
-    r.finishReason = state.finishReason;
-    const tok = call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer;
-    call.onReply?.(text);
-    if (state.usage) {
-      r.inputTokens = state.usage.inputTokens;
-      r.outputTokens = state.usage.outputTokens;
-      r.cachedInputTokens = state.usage.cachedInputTokens ?? 0;
-      r.tokenSource = 'usage';
-      // Count locally too, so the report can show how far the server's count and ours disagree.
-      // Reasoning tokens are output tokens too (servers bill and count them so).
-      if (!failure) r.outputTokensCounted = tok.count(text) + tok.count(reasoning);
-    } else {
-      r.outputTokens = tok.count(text) + tok.count(reasoning);
-    }
-    if (failure) {
-      const f = failure as { kind: ErrorKind; message: string };
-      r.errorKind = f.kind;
-      r.errorMessage = scrub(f.message);
-    }
-    return r;
+// onHeaders notes when the response began, its status, and whether this request paid for a connection.
+function onHeaders(r: RequestResult, status: number, lease: Lease, clock: Clock): void {
+  r.headersAtMs = clock.now();
+  r.status = status;
+  const timing = lease.takeConnectTiming();
+  if (!timing) {
+    r.connection = 'reused';
+    return;
+  }
+  r.connection = 'new';
+  r.dnsMs = timing.dnsMs;
+  r.tcpMs = timing.tcpMs;
+  r.tlsMs = timing.tlsMs;
+}
+
+/**
+ * armDeadlines starts a request's two clocks: the first-token deadline (cleared by the first
+ * token) and the total deadline. Either aborts the request, and says which fired first.
+ */
+function armDeadlines(controller: AbortController, deps: ClientDeps) {
+  let fired: 'ttft_timeout' | 'total_timeout' | null = null;
+  const total = setTimeout(() => {
+    fired = 'total_timeout';
+    controller.abort();
+  }, deps.totalTimeoutMs);
+  let ttft: NodeJS.Timeout | undefined = setTimeout(() => {
+    fired ??= 'ttft_timeout';
+    controller.abort();
+  }, deps.firstTokenTimeoutMs);
+  return {
+    firstToken() {
+      clearTimeout(ttft);
+      ttft = undefined;
+    },
+    timedOut: () => fired,
+    clear() {
+      clearTimeout(total);
+      if (ttft) clearTimeout(ttft);
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { ChatCall, Hit } from '../client/chat-client.js';
+import { resultFor, type ChatCall, type Hit } from '../client/chat-client.js';
 import type { Clock } from '../metrics/clock.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
-import { newResult, type RequestResult } from '../metrics/request-result.js';
+import type { RequestResult } from '../metrics/request-result.js';
+import { routeLabels } from '../metrics/recorder.js';
 import type { FailoverRoute } from '../scenario/schema.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -118,33 +119,16 @@ function userOutcome(
   const now = clock.now();
   const base: RequestResult =
     last ??
-    Object.assign(
-      newResult({
-        id: call.id,
-        phase: call.phase,
-        target: route.name,
-        region: '',
-        provider: 'route',
-        model: '',
-        workload: call.workload,
-        turn: call.turn,
-        step: call.step ?? '',
-        scheduledAtMs: call.scheduledAtMs,
-        queuedMs: call.queuedMs ?? 0,
-        inputTokens: call.inputTokensCounted,
-        requestedOutputTokens: call.maxTokens,
-      }),
-      {
-        sentAtMs: now,
-        endAtMs: now,
-        errorKind: 'circuit_open' as const,
-        errorMessage: `every hop of ${route.name} is unavailable (breaker open or Retry-After pending)`,
-        route: route.name,
-        attempt: 0,
-        attempts: 0,
-        servedBy: '',
-      },
-    );
+    Object.assign(resultFor(call, routeLabels(route.name)), {
+      sentAtMs: now,
+      endAtMs: now,
+      errorKind: 'circuit_open' as const,
+      errorMessage: `every hop of ${route.name} is unavailable (breaker open or Retry-After pending)`,
+      route: route.name,
+      attempt: 0,
+      attempts: 0,
+      servedBy: '',
+    });
   const served = last !== null && last.errorKind === null;
   return {
     ...base,
