@@ -46,7 +46,7 @@ program
   .option('--mock', 'run every target on the embedded mock (its mock: block, or a default profile) instead of its real endpoint')
   .option('-y, --yes', 'run even if the estimated cost is above budget.confirmAboveUsd (needed when not on a terminal)')
   .option('--sweep [levels]', 'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)')
-  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: boolean | string; mock?: boolean; yes?: boolean }) => {
+  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: true | string; mock?: boolean; yes?: boolean }) => {
     exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
   });
 

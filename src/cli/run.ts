@@ -11,7 +11,8 @@ import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { usesMock } from '../runner/endpoints.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { invalidInput } from './problems.js';
-import type { Scenario } from '../scenario/schema.js';
+import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js';
+import { withSweepFlag } from '../scenario/sweep-flag.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
 
@@ -19,7 +20,7 @@ export interface RunCommandOptions {
   out?: string;
   quiet?: boolean;
   /** true: sweep as the scenario's sweep block says; a string: "rate=5,10,20" or "concurrency=1,2,4". */
-  sweep?: boolean | string;
+  sweep?: true | string;
   /** Run every target on the embedded mock instead of its real endpoint. */
   mock?: boolean;
   /** Confirm a run whose estimated cost is above budget.confirmAboveUsd (needed when not on a terminal). */
@@ -40,7 +41,7 @@ export interface Signals {
 export async function runCommand(file: string, opts: RunCommandOptions, io: Io, signals: Signals): Promise<ExitCode> {
   const inputs = await loadInputs(file);
   const trace = inputs.trace;
-  const scenario = opts.sweep === undefined ? inputs.scenario : withSweep(inputs.scenario, opts.sweep);
+  const scenario = opts.sweep === undefined ? inputs.scenario : sweptScenario(file, inputs.scenario, opts.sweep);
   const keys = missingKeys(scenario, io.env, opts.mock ?? false);
   if (keys.length) throw invalidInput(file, keys);
 
@@ -49,7 +50,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
   const estimate = estimateCost(scenario, plan.targets, inputs.pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
   io.err(`estimated cost: ${estimateLine(estimate)}`);
-  const confirmAbove = scenario.budget?.confirmAboveUsd ?? 5;
+  const confirmAbove = scenario.budget?.confirmAboveUsd ?? DEFAULT_CONFIRM_ABOVE_USD;
   if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)
     throw new CliError(ExitCode.InvalidInput, `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`);
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
@@ -99,28 +100,11 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   return summary.status === 'interrupted' ? ExitCode.Interrupted : ExitCode.Ok;
 }
 
-/** withSweep applies --sweep to a scenario: as its sweep block says, or with levels from the flag. */
-export function withSweep(s: Scenario, flag: boolean | string): Scenario {
-  if (flag === true) {
-    if (!s.sweep) throw new CliError(ExitCode.InvalidInput, '--sweep: the scenario has no sweep: block; give levels, e.g. --sweep rate=5,10,20,40 or --sweep concurrency=1,2,4,8');
-    return s;
-  }
-  const m = /^(rate|concurrency)=([0-9.,\s]+)$/.exec(String(flag).trim());
-  const values = m ? m[2]!.split(',').map((x) => Number(x.trim())) : [];
-  if (!m || values.some((v) => !Number.isFinite(v) || v <= 0))
-    throw new CliError(ExitCode.InvalidInput, `--sweep: ${JSON.stringify(flag)} is not a sweep; write e.g. --sweep rate=5,10,20,40 or --sweep concurrency=1,2,4,8`);
-  if (s.load.trace) throw new CliError(ExitCode.InvalidInput, '--sweep: cannot step a trace replay; sweep a rate or a concurrency instead');
-  const over = m[1] as 'rate' | 'concurrency';
-  return {
-    ...s,
-    sweep: {
-      over,
-      values: over === 'concurrency' ? values.map((v) => Math.max(1, Math.round(v))) : values,
-      slo: s.sweep?.slo ?? ['errorRate < 1%'],
-      stopAfterKnee: s.sweep?.stopAfterKnee ?? true,
-      ...(s.sweep?.stepDuration !== undefined ? { stepDuration: s.sweep.stepDuration } : {}),
-    },
-  };
+// The scenario with --sweep applied, or the invalid-input error naming what is wrong with the flag.
+function sweptScenario(file: string, s: Scenario, flag: true | string): Scenario {
+  const v = withSweepFlag(s, flag);
+  if (!v.ok) throw invalidInput(file, v.problems);
+  return v.scenario;
 }
 
 // Dollars to the cent, or to 4 decimals when the cent would make two different amounts look equal.

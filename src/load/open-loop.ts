@@ -1,4 +1,5 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import type { Clock } from '../metrics/clock.js';
 import type { RequestPhase } from '../metrics/request-result.js';
 import type { Pacer } from './arrivals.js';
@@ -48,34 +49,31 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
   const startMs = clock.now();
   const warmupEnd = startMs + (o.warmupMs ?? 0);
   const warmupRequests = o.warmupRequests ?? 0;
+  // maxInFlight is a concurrency limit with a queue behind it: p-limit's job. Without a cap,
+  // requests go straight out.
+  const limit = o.maxInFlight !== undefined ? pLimit(o.maxInFlight) : null;
   let arrivals = 0;
   let measured = 0;
-  let inFlight = 0;
-  const queue: { phase: RequestPhase; scheduledAtMs: number }[] = [];
-  let queueHead = 0;
+  let outstanding = 0;
   let idle: (() => void) | null = null;
   let reason: LoopStopReason = 'schedule';
 
-  const send = (phase: RequestPhase, scheduledAtMs: number, queuedMs: number) => {
-    inFlight++;
-    void o.issue({ phase, scheduledAtMs, queuedMs }).finally(() => {
-      inFlight--;
-      if (o.stop.aborted && queueHead < queue.length) {
-        // Stopped (even after the schedule ended): what is still queued is dropped, not sent.
-        for (let i = queueHead; i < queue.length; i++) o.onDropped(queue[i]!.phase, queue[i]!.scheduledAtMs);
-        queue.length = 0;
-        queueHead = 0;
-      }
-      if (queueHead < queue.length) {
-        const next = queue[queueHead]!;
-        queue[queueHead++] = undefined as never;
-        if (queueHead > 1024 && queueHead * 2 > queue.length) {
-          queue.splice(0, queueHead);
-          queueHead = 0;
-        }
-        send(next.phase, next.scheduledAtMs, clock.now() - next.scheduledAtMs);
-      } else if (inFlight === 0 && idle) idle();
-    });
+  const settled = () => {
+    if (--outstanding === 0 && idle) idle();
+  };
+  const send = (phase: RequestPhase, scheduledAtMs: number) => {
+    outstanding++;
+    if (!limit) {
+      void o.issue({ phase, scheduledAtMs, queuedMs: 0 }).finally(settled);
+      return;
+    }
+    const queued = limit.activeCount >= limit.concurrency;
+    void limit(() => {
+      // Stopped while it waited for a slot: dropped, never sent.
+      if (queued && o.stop.aborted) return o.onDropped(phase, scheduledAtMs);
+      // A queued request's wait counts as queue time; its latency still counts from its schedule.
+      return o.issue({ phase, scheduledAtMs, queuedMs: queued ? clock.now() - scheduledAtMs : 0 });
+    }).finally(settled);
   };
 
   const arrive = (scheduledAtMs: number): boolean => {
@@ -88,8 +86,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
       }
       measured++;
     }
-    if (o.maxInFlight === undefined || inFlight < o.maxInFlight) send(phase, scheduledAtMs, 0);
-    else if (o.overflow === 'queue') queue.push({ phase, scheduledAtMs });
+    if (!limit || limit.activeCount < limit.concurrency || o.overflow === 'queue') send(phase, scheduledAtMs);
     else o.onDropped(phase, scheduledAtMs);
     return true;
   };
@@ -117,13 +114,10 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
   }
   if (reason === 'schedule' && o.requests !== undefined && measured >= o.requests) reason = 'requests';
 
-  // Queued arrivals never sent because the run stopped are dropped, and counted as such.
-  if (reason === 'interrupted') {
-    for (let i = queueHead; i < queue.length; i++) o.onDropped(queue[i]!.phase, queue[i]!.scheduledAtMs);
-    queue.length = 0;
-    queueHead = 0;
-  }
-  if (inFlight > 0 || queueHead < queue.length) await new Promise<void>((resolve) => (idle = resolve));
+  // Queued arrivals never sent because the run stopped are dropped, and counted as such: lifting
+  // the cap lets each one start at once, see the stop, and count itself dropped.
+  if (reason === 'interrupted' && limit && limit.pendingCount > 0) limit.concurrency = Infinity;
+  if (outstanding > 0) await new Promise<void>((resolve) => (idle = resolve));
   if (o.stop.aborted && reason === 'schedule') reason = 'interrupted';
   return reason;
 }

@@ -3,120 +3,87 @@ import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { dispatchLagMs, e2eMs, headersMs, serviceE2eMs, serviceTtftMs, tpotMs, ttfcMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
 
-/** REQUEST_COLUMNS are requests.csv's columns, in order. Times are ms on the run clock. */
-export const REQUEST_COLUMNS = [
-  'id',
-  'phase',
-  'target',
-  'region',
-  'provider',
-  'model',
-  'workload',
-  'turn',
-  'step',
-  'route',
-  'attempt',
-  'parent_id',
-  'scheduled_ms',
-  'sent_ms',
-  'headers_ms',
-  'first_token_ms',
-  'end_ms',
-  'ttft_ms',
-  'e2e_ms',
-  'tpot_ms',
-  'time_to_headers_ms',
-  'ttft_service_ms',
-  'e2e_service_ms',
-  'queue_wait_ms',
-  'dispatch_lag_ms',
-  'connection',
-  'dns_ms',
-  'tcp_ms',
-  'tls_ms',
-  'itl_mean_ms',
-  'itl_max_ms',
-  'content_deltas',
-  'input_tokens',
-  'output_tokens',
-  'cached_input_tokens',
-  'token_source',
-  'status',
-  'ok',
-  'error_kind',
-  'error_message',
-  'finish_reason',
-  'attempts',
-  'served_by',
-  'time_lost_ms',
-  'failover_ms',
-  'retry_after_ms',
-  'ttfc_ms',
-  'reasoning_deltas',
-] as const;
+type Cell = string | number;
 
-/** requestRow flattens one RequestResult into requests.csv cells (empty cell = did not happen). */
-export function requestRow(r: RequestResult): (string | number)[] {
-  const itlCount = r.itlMs.length;
-  let itlSum = 0;
-  let itlMax = 0;
-  for (const g of r.itlMs) {
-    itlSum += g;
-    if (g > itlMax) itlMax = g;
-  }
-  return [
-    r.id,
-    r.phase,
-    r.target,
-    r.region,
-    r.provider,
-    r.model,
-    r.workload,
-    r.turn,
-    r.step,
-    r.route,
-    r.attempt,
-    r.parentId ?? '',
-    ms(r.scheduledAtMs),
-    ms(r.sentAtMs),
-    ms(r.headersAtMs),
-    ms(r.firstTokenAtMs),
-    ms(r.endAtMs),
-    ms(ttftMs(r)),
-    ms(e2eMs(r)),
-    ms(tpotMs(r)),
-    ms(headersMs(r)),
-    ms(serviceTtftMs(r)),
-    ms(serviceE2eMs(r)),
-    ms(r.queuedMs),
-    ms(dispatchLagMs(r)),
-    r.connection,
-    ms(r.dnsMs),
-    ms(r.tcpMs),
-    ms(r.tlsMs),
-    itlCount ? ms(itlSum / itlCount) : '',
-    itlCount ? ms(itlMax) : '',
-    r.contentDeltas,
-    r.inputTokens,
-    r.outputTokens,
-    r.cachedInputTokens,
-    r.tokenSource,
-    r.status,
-    r.errorKind === null ? 1 : 0,
-    r.errorKind ?? '',
-    r.errorMessage,
-    r.finishReason,
-    r.attempts,
-    r.servedBy,
-    ms(r.timeLostMs),
-    ms(r.failoverMs),
-    ms(r.retryAfterMs),
-    ms(ttfcMs(r)),
-    r.reasoningDeltas,
-  ];
+/** ItlStats summarise a request's inter-token gaps for its row (the gaps themselves go to histograms). */
+interface ItlStats {
+  count: number;
+  mean: number;
+  max: number;
 }
 
-function ms(v: number | null): string | number {
+/**
+ * COLUMNS is requests.csv, one entry per column: its name and how a RequestResult fills it, so a
+ * column and its value can never drift apart. Times are ms on the run clock; an empty cell means
+ * the moment never happened (no headers, no token).
+ */
+const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: ItlStats) => Cell])[] = [
+  ['id', (r) => r.id],
+  ['phase', (r) => r.phase],
+  ['target', (r) => r.target],
+  ['region', (r) => r.region],
+  ['provider', (r) => r.provider],
+  ['model', (r) => r.model],
+  ['workload', (r) => r.workload],
+  ['turn', (r) => r.turn],
+  ['step', (r) => r.step],
+  ['route', (r) => r.route],
+  ['attempt', (r) => r.attempt],
+  ['parent_id', (r) => r.parentId ?? ''],
+  ['scheduled_ms', (r) => ms(r.scheduledAtMs)],
+  ['sent_ms', (r) => ms(r.sentAtMs)],
+  ['headers_ms', (r) => ms(r.headersAtMs)],
+  ['first_token_ms', (r) => ms(r.firstTokenAtMs)],
+  ['end_ms', (r) => ms(r.endAtMs)],
+  ['ttft_ms', (r) => ms(ttftMs(r))],
+  ['e2e_ms', (r) => ms(e2eMs(r))],
+  ['tpot_ms', (r) => ms(tpotMs(r))],
+  ['time_to_headers_ms', (r) => ms(headersMs(r))],
+  ['ttft_service_ms', (r) => ms(serviceTtftMs(r))],
+  ['e2e_service_ms', (r) => ms(serviceE2eMs(r))],
+  ['queue_wait_ms', (r) => ms(r.queuedMs)],
+  ['dispatch_lag_ms', (r) => ms(dispatchLagMs(r))],
+  ['connection', (r) => r.connection],
+  ['dns_ms', (r) => ms(r.dnsMs)],
+  ['tcp_ms', (r) => ms(r.tcpMs)],
+  ['tls_ms', (r) => ms(r.tlsMs)],
+  ['itl_mean_ms', (_, itl) => (itl.count ? ms(itl.mean) : '')],
+  ['itl_max_ms', (_, itl) => (itl.count ? ms(itl.max) : '')],
+  ['content_deltas', (r) => r.contentDeltas],
+  ['input_tokens', (r) => r.inputTokens],
+  ['output_tokens', (r) => r.outputTokens],
+  ['cached_input_tokens', (r) => r.cachedInputTokens],
+  ['token_source', (r) => r.tokenSource],
+  ['status', (r) => r.status],
+  ['ok', (r) => (r.errorKind === null ? 1 : 0)],
+  ['error_kind', (r) => r.errorKind ?? ''],
+  ['error_message', (r) => r.errorMessage],
+  ['finish_reason', (r) => r.finishReason],
+  ['attempts', (r) => r.attempts],
+  ['served_by', (r) => r.servedBy],
+  ['time_lost_ms', (r) => ms(r.timeLostMs)],
+  ['failover_ms', (r) => ms(r.failoverMs)],
+  ['retry_after_ms', (r) => ms(r.retryAfterMs)],
+  ['ttfc_ms', (r) => ms(ttfcMs(r))],
+  ['reasoning_deltas', (r) => r.reasoningDeltas],
+];
+
+/** REQUEST_COLUMNS are requests.csv's column names, in order. */
+export const REQUEST_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);
+
+/** requestRow flattens one RequestResult into requests.csv cells (empty cell = did not happen). */
+export function requestRow(r: RequestResult): Cell[] {
+  const itl: ItlStats = { count: r.itlMs.length, mean: 0, max: 0 };
+  let sum = 0;
+  for (const g of r.itlMs) {
+    sum += g;
+    if (g > itl.max) itl.max = g;
+  }
+  if (itl.count) itl.mean = sum / itl.count;
+  return COLUMNS.map(([, cell]) => cell(r, itl));
+}
+
+function ms(v: number | null): Cell {
   return v === null ? '' : Math.round(v * 1000) / 1000;
 }
 

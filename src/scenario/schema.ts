@@ -246,13 +246,16 @@ export const pricingSchema = z.strictObject({
     .default({}),
 });
 
+/** DEFAULT_CONFIRM_ABOVE_USD: a run estimated above this many dollars asks for --yes (when it has no budget block of its own). */
+export const DEFAULT_CONFIRM_ABOVE_USD = 5;
+
 /** budgetSchema: caps a run never spends past; it stops cleanly (results written) before crossing one. */
 export const budgetSchema = z.strictObject({
   maxUsd: z.number().positive().optional(),
   maxRequests: z.number().int().positive().optional(),
   maxTokens: z.number().int().positive().optional(),
   /** A run whose estimated cost is above this needs --yes when not started from a terminal. */
-  confirmAboveUsd: z.number().min(0).default(5),
+  confirmAboveUsd: z.number().min(0).default(DEFAULT_CONFIRM_ABOVE_USD),
 });
 
 /** sweepSchema: step the load up and find the highest level that still meets the SLO (the knee). */

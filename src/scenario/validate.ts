@@ -164,11 +164,20 @@ function failoverProblems(doc: Record<string, unknown>): Problem[] {
       });
   });
   if (doc.routing !== undefined) out.push({ path: 'failover', message: 'cannot be combined with routing; route traffic through failover chains or by weight, not both' });
-  if (doc.sweep !== undefined) out.push({ path: 'failover', message: 'cannot be combined with a sweep (yet); run the drill at one load level' });
+  if (doc.sweep !== undefined) out.push({ path: 'failover', message: SWEEP_BESIDE_FAILOVER });
   return out;
 }
 
-function sweepProblems(sweep: Record<string, unknown>, load: Record<string, unknown>): Problem[] {
+/** sweepOverrideProblems checks a sweep given outside the file (`run --sweep`) against a validated scenario, by the same rules as a sweep block in it. */
+export function sweepOverrideProblems(s: Scenario, sweep: Record<string, unknown>): Problem[] {
+  const out = sweepProblems(sweep, s.load);
+  if (s.failover) out.push({ path: 'failover', message: SWEEP_BESIDE_FAILOVER });
+  return out;
+}
+
+const SWEEP_BESIDE_FAILOVER = 'cannot be combined with a sweep (yet); run the drill at one load level';
+
+function sweepProblems(sweep: Record<string, unknown>, load: Readonly<Record<string, unknown>>): Problem[] {
   const out: Problem[] = [];
   if (Array.isArray(sweep.slo))
     sweep.slo.forEach((t, i) => {
