@@ -29,7 +29,7 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new CliError(ExitCode.InvalidInput, `${file}: file not found; pass a projection file (see README "Cost")`);
+    throw new CliError(ExitCode.InvalidInput, `${file}: file not found; pass a projection file (see docs/cost.md)`);
   }
   const doc = parseScenarioText(text, extname(file) === '.json' ? 'json' : 'yaml');
   if (!doc.ok) throw new CliError(ExitCode.InvalidInput, `${file}: ${doc.problems.map((p) => `line ${p.path}: ${p.message}`).join('; ')}`);

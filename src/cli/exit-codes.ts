@@ -1,5 +1,5 @@
 /**
- * ExitCode is every status `bakeoff` can exit with, in one place (documented in the README).
+ * ExitCode is every status `bakeoff` can exit with, in one place (documented in the README's "Exit codes").
  * CI scripts branch on these, so values never change once released.
  */
 export const ExitCode = {

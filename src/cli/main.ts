@@ -84,7 +84,7 @@ program
 
 program
   .command('mock')
-  .description('run the embedded OpenAI-compatible mock server (POST /v1/chat/completions, GET /v1/models)')
+  .description('run the embedded mock server: OpenAI-compatible POST /v1/chat/completions, Anthropic-style POST /v1/messages, GET /v1/models')
   .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '8080')
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--rtt-ms <ms|json>', 'network round trip before headers (ms, or a JSON distribution)')

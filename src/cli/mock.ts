@@ -57,7 +57,7 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
   const profile = parsed.data;
   const server = await startMockServer({ profile, host: opts.host, port, models: opts.model, ...(profile.seed !== undefined ? { seed: profile.seed } : {}) });
   io.out(`mock OpenAI-compatible server listening on ${server.baseUrl}`);
-  io.out(`  POST ${server.baseUrl}/chat/completions   GET ${server.baseUrl}/models   (Ctrl-C to stop)`);
+  io.out(`  POST ${server.baseUrl}/chat/completions   POST ${server.baseUrl}/messages (Anthropic)   GET ${server.baseUrl}/models   (Ctrl-C to stop)`);
   await stopped;
   await server.close();
   io.err(`mock stopped after ${server.completions} completions`);

@@ -32,8 +32,8 @@ export interface StreamState {
 
 /**
  * ProtocolAdapter turns a chat request into one wire protocol and that protocol's responses back
- * into measurement steps. Step 4 adds anthropic-messages beside openai-chat; the client and the
- * RequestResult stay the same.
+ * into measurement steps. openai-chat and anthropic-messages each implement it; the client and
+ * the RequestResult are the same whichever protocol a target speaks.
  */
 export interface ProtocolAdapter {
   readonly name: string;

@@ -25,7 +25,7 @@ export interface RouteState {
   reserveModel: string;
 }
 
-/** RouteDeps are what routes need from the run. */
+/** AssembleDeps are what a run's failover routes need from it: its pool, clock, signals, prices, ids, and where attempts go. */
 export interface AssembleDeps {
   pool: Transport;
   clock: Clock;

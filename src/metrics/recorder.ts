@@ -15,7 +15,7 @@ import { Timeseries } from './timeseries.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
 
-/** GroupScope says what a group aggregates: a whole target, one workload on it, or one conversation turn of it. */
+/** GroupScope says what a group aggregates: a whole target, one workload on it, one conversation turn of that workload, or a failover route's user-level outcomes. */
 export type GroupScope = 'target' | 'workload' | 'turn' | 'route';
 
 /** GroupLabels identify a group of results. */

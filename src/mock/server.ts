@@ -40,9 +40,10 @@ export interface MockServer {
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
- * startMockServer starts the embedded mock: POST /v1/chat/completions (streaming and not,
- * stream_options.include_usage, max_tokens / max_completion_tokens), GET /v1/models, and
- * OpenAI-shaped error bodies. Latency follows the profile's seeded model (see latency-model.ts).
+ * startMockServer starts the embedded mock: POST /v1/chat/completions (OpenAI: streaming and
+ * not, stream_options.include_usage, max_tokens / max_completion_tokens), POST /v1/messages
+ * (Anthropic's Messages API, with its own event stream and error shapes), GET /v1/models, and
+ * each protocol's error bodies. Latency follows the profile's seeded model (see latency-model.ts).
  */
 export async function startMockServer(opts: MockServerOptions = {}): Promise<MockServer> {
   // The profile arrives validated (from a scenario or the CLI); defaults fill what is left out.

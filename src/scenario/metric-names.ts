@@ -1,6 +1,6 @@
 /**
  * LATENCY_METRICS are the latency histograms kept per group, in report order. Each is defined
- * once here (the formulas live in request-result.ts and the README).
+ * once here (the formulas live in metrics/request-result.ts and docs/metrics.md).
  *
  * Response-time metrics (ttft, e2e, headers) count from the *scheduled* time; service-time twins
  * (ttftService, e2eService) count from the actual send. In a closed loop the two are equal; in an

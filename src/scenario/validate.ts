@@ -256,7 +256,7 @@ function unionHint(where: string): string {
   if (/Ms$|promptTokens|outputTokens/.test(where))
     return 'write a number, or a distribution such as { dist: normal, mean: 120, stddev: 15 } (dist: fixed, uniform, normal, lognormal, exponential)';
   if (where.endsWith('warmup')) return 'write a duration such as "5s" or a request count such as 10';
-  return 'see the scenario reference in README.md';
+  return 'see the scenario reference in docs/scenario.md';
 }
 
 // The keys the schema allows where an unknown key was found, by walking its object shapes.
