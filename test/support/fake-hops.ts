@@ -1,7 +1,7 @@
-import type { ChatCall, Hit } from '../../src/client/chat-client.js';
+import { resultFor, type ChatCall, type Hit } from '../../src/client/chat-client.js';
 import type { Clock } from '../../src/metrics/clock.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
-import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
+import type { RequestResult } from '../../src/metrics/request-result.js';
 
 /** FakeClock is a run clock that moves only when told to (or when a fake hop spends time). */
 export interface FakeClock extends Clock {
@@ -73,21 +73,7 @@ export function scriptedHop(target: string, clock: Clock & { advance?: (ms: numb
 export function attemptResult(call: ChatCall, target: string, over: Partial<RequestResult>): RequestResult {
   const ok = (over.errorKind ?? null) === null;
   return {
-    ...newResult({
-      id: call.id,
-      phase: call.phase,
-      target,
-      region: `${target}-region`,
-      provider: 'mock',
-      model: 'mock-model',
-      workload: call.workload,
-      turn: call.turn,
-      step: call.step ?? '',
-      scheduledAtMs: call.scheduledAtMs,
-      queuedMs: call.queuedMs ?? 0,
-      inputTokens: call.inputTokensCounted,
-      requestedOutputTokens: call.maxTokens,
-    }),
+    ...resultFor(call, { target, region: `${target}-region`, provider: 'mock', model: 'mock-model' }),
     connection: 'reused',
     itlMs: ok ? [5, 5] : [],
     contentDeltas: ok ? 3 : 0,
