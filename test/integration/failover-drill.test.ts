@@ -209,3 +209,24 @@ describe('failover drill against the mock', () => {
     for (const u of late) expect(u.servedBy).toBe('primary');
   });
 });
+
+describe('failover route under an in-flight cap', () => {
+  it('arrivals dropped at maxInFlight count on the route\'s own group, not on a phantom target named after it', async () => {
+    // 40 arrivals in 1 s against a 200 ms primary with one request in flight at a time: most are dropped.
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'slow', extraTtftMs: 200 }],
+      route: {},
+      load: { rate: 40, duration: '1s', maxInFlight: 1, overflow: 'drop' },
+    });
+    const { summary } = await runCollecting(s);
+    const route = routeGroup(summary);
+    expect(route.requests.dropped).toBeGreaterThan(20);
+    // Every arrival is either a user request the route answered for, or dropped.
+    expect(route.requests.total + route.requests.dropped).toBe(40);
+    expect(route.timeseries.reduce((n, p) => n + p.dropped, 0)).toBe(route.requests.dropped);
+    // No group is filed under the route's name but the route's own; the hops dropped nothing.
+    expect(summary.groups.filter((g) => g.target === 'chat').map((g) => g.scope)).toEqual(['route']);
+    expect(targetGroup(summary, 'primary').requests.dropped).toBe(0);
+    expect(targetGroup(summary, 'fallback').requests.dropped).toBe(0);
+  });
+});
