@@ -65,7 +65,9 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
       .join('\n            '),
     traffic: s.routing
       ? `routed: one stream split ${s.routing.map((r) => `${r.target} ${+((r.weight / s.routing!.reduce((n, x) => n + x.weight, 0)) * 100).toFixed(1)}%`).join(' / ')} (requests are not paired across targets)`
-      : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
+      : s.failover
+        ? `failover: every route (${s.failover.map((f) => `${f.name}: ${f.chain.join(' → ')}`).join('; ')}) gets the full load and the same sequence of prompts (seed ${s.seed}); targets get the attempts their routes send`
+        : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
     timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
     targets: s.targets.map((t) => targetPlan(s, t, traceEntries, useMock)),

@@ -126,7 +126,11 @@ export function failoverTraffic(run: RunContext): Traffic {
   // A routed request reserves its worst case at the chain's most expensive model.
   const sends = drill.routes.map((rs) => recorded(budgeted(rs.hit, run.guard, rs.reserveModel, () => run.budgetStop.abort()), (r) => run.sink(r)));
   return {
-    note: pairedNote(s.seed),
+    note: {
+      mode: 'paired',
+      seed: s.seed,
+      note: `failover: every route received the full load and the same sequence of prompts (seed ${s.seed}); each target received only the attempts its routes sent it, so targets' own numbers are not paired.`,
+    },
     streams: (load, step) =>
       drill.routes.map((rs, i) => {
         run.recorder.declareRoute(rs.route.name, step);
@@ -146,7 +150,7 @@ export function failoverTraffic(run: RunContext): Traffic {
   };
 }
 
-// Paired traffic (and failover routes, which each get the full load too) says so in the summary.
+// Paired traffic says so in the summary: differences between targets are theirs, not the traffic's.
 function pairedNote(seed: number): Traffic['note'] {
   return {
     mode: 'paired',
