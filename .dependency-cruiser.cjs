@@ -38,7 +38,7 @@ for (const from of folders) {
       severity: 'error',
       comment: same
         ? `${from}/ and ${to}/ share floor ${FLOORS[from]}: neither may import the other; move the shared piece down a floor`
-        : `${from}/ (floor ${FLOORS[from]}) may not import ${to}/ (floor ${FLOORS[to]}): data flows up the floors, never down; move the piece ${from}/ needs to a lower floor`,
+        : `${from}/ (floor ${FLOORS[from]}) may not import ${to}/ (floor ${FLOORS[to]}): a folder builds only on the floors below it; move what ${from}/ needs from ${to}/ down to floor ${FLOORS[from]} or lower, or move the importing code up`,
       from: { path: `^src/${from}/` },
       to: { path: `^src/${to}/` },
     });
