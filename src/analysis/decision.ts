@@ -8,15 +8,21 @@ export interface Decision {
   rows: {
     target: string;
     model: string;
-    ttftP50: number;
-    ttftP99: number;
-    e2eP50: number;
-    e2eP99: number;
-    errorRate: number;
+    /** Latencies of successful requests; null when there were none. */
+    ttftP50: number | null;
+    ttftP99: number | null;
+    e2eP50: number | null;
+    e2eP99: number | null;
+    errorRate: number | null;
+    /** Whether the target's model has a price in the catalog. */
+    priced: boolean;
+    /** Null when unpriced, or when nothing was bought (no output token, no successful request). */
     per1MOutputTokensUsd: number | null;
     perSuccessfulRequestUsd: number | null;
     meetsSlo: boolean;
     failed: ThresholdResult[];
+    /** Why a row cannot be judged on its numbers, e.g. "no successful requests". */
+    note?: string;
   }[];
   /** The cheapest (per successful request) target that meets every SLO condition; null if none does. */
   cheapestMeetingSlo: string | null;
@@ -32,7 +38,7 @@ const TIE = 0.01;
  * PricedGroup is a group summary with the cost figures the decision ranks by. The run summary
  * attaches them (summary/); the decision needs only these, so it does not depend on how cost is computed.
  */
-export type PricedGroup = GroupSummary & { cost?: { priced: boolean; per1MOutputTokensUsd: number; perSuccessfulRequestUsd: number } };
+export type PricedGroup = GroupSummary & { cost?: { priced: boolean; per1MOutputTokensUsd: number | null; perSuccessfulRequestUsd: number | null } };
 
 /** decide builds the decision table from the target groups (priced when the run had a catalog). */
 export function decide(groups: readonly PricedGroup[], slo: readonly string[] = DEFAULT_SLO): Decision {
@@ -50,16 +56,19 @@ export function decide(groups: readonly PricedGroup[], slo: readonly string[] = 
         e2eP50: g.metrics.e2e.p50,
         e2eP99: g.metrics.e2e.p99,
         errorRate: g.requests.errorRate,
+        priced,
         per1MOutputTokensUsd: priced ? g.cost!.per1MOutputTokensUsd : null,
         perSuccessfulRequestUsd: priced ? g.cost!.perSuccessfulRequestUsd : null,
-        meetsSlo: g.requests.total > 0 && checks.every((c) => c.pass),
+        meetsSlo: g.requests.ok > 0 && checks.every((c) => c.pass),
         failed: checks.filter((c) => !c.pass),
+        ...(g.requests.ok === 0 ? { note: g.requests.total === 0 ? 'no measured requests' : 'no successful requests' } : {}),
       };
     });
   const candidates = rows.filter((r) => r.meetsSlo && r.perSuccessfulRequestUsd !== null).sort((a, b) => a.perSuccessfulRequestUsd! - b.perSuccessfulRequestUsd!);
   const cheapest = candidates[0];
   if (!cheapest) return { slo: [...slo], rows, cheapestMeetingSlo: null, tiedWith: [] };
   const tied = candidates.filter((r) => r.perSuccessfulRequestUsd! <= cheapest.perSuccessfulRequestUsd! * (1 + TIE));
-  const pick = tied.length > 1 ? [...tied].sort((a, b) => a.ttftP99 - b.ttftP99)[0]! : cheapest;
+  // A candidate met the SLO, so it had successful requests and a TTFT p99.
+  const pick = tied.length > 1 ? [...tied].sort((a, b) => a.ttftP99! - b.ttftP99!)[0]! : cheapest;
   return { slo: [...slo], rows, cheapestMeetingSlo: pick.target, tiedWith: tied.filter((r) => r !== pick).map((r) => r.target) };
 }

@@ -11,9 +11,10 @@ export interface SweepStep {
     target: string;
     pass: boolean;
     checks: ThresholdResult[];
-    requestsPerSec: number;
-    ttftP99Ms: number;
-    errorRate: number;
+    /** Null when the target had no measured request at the level ("no data", never 0). */
+    requestsPerSec: number | null;
+    ttftP99Ms: number | null;
+    errorRate: number | null;
     /** Arrivals dropped at maxInFlight during the level. */
     dropped: number;
   }[];
@@ -41,9 +42,9 @@ export function evaluateSweepStep(recorder: Recorder, targets: readonly string[]
         target,
         pass: g !== null && g.requests.total > 0 && checks.every((c) => c.pass),
         checks,
-        requestsPerSec: g?.throughput.requestsPerSec ?? 0,
-        ttftP99Ms: g?.metrics.ttft.p99 ?? 0,
-        errorRate: g?.requests.errorRate ?? 0,
+        requestsPerSec: g?.throughput.requestsPerSec ?? null,
+        ttftP99Ms: g?.metrics.ttft.p99 ?? null,
+        errorRate: g?.requests.errorRate ?? null,
         dropped: g?.requests.dropped ?? 0,
       };
     }),

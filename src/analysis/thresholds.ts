@@ -5,7 +5,8 @@ import type { LatencyStats } from '../metrics/histogram.js';
 /** ThresholdResult is one threshold judged on one group. */
 export interface ThresholdResult {
   threshold: string;
-  actual: number;
+  /** The measured value; null when there was nothing to measure (which fails the threshold). */
+  actual: number | null;
   pass: boolean;
 }
 
@@ -16,23 +17,20 @@ export interface ThresholdResult {
  */
 export function evaluateThresholds(ts: readonly Threshold[], g: GroupSummary): ThresholdResult[] {
   return ts.map((t) => {
-    let actual: number;
-    let hasData = true;
+    let actual: number | null;
     switch (t.subject.kind) {
       case 'latency': {
         const st: LatencyStats = g.metrics[t.subject.metric];
         actual = st[t.subject.stat];
-        hasData = st.count > 0;
         break;
       }
       case 'errorRate':
         actual = g.requests.errorRate;
-        hasData = g.requests.total > 0;
         break;
       default:
         actual = g.throughput[t.subject.kind];
     }
-    return { threshold: t.source, actual, pass: hasData && compare(actual, t.op, t.value) };
+    return { threshold: t.source, actual, pass: actual !== null && compare(actual, t.op, t.value) };
   });
 }
 

@@ -3,10 +3,10 @@ import { latencyStats, type Histogram } from './histogram.js';
 
 /** GeneratorHealth is how the load generator itself fared; reported so it cannot hide its own bottleneck. */
 export interface GeneratorHealth {
-  /** Event-loop delay (how late timers and I/O callbacks ran), ms. */
-  eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
-  /** Dispatch lag: how late requests left the generator relative to their schedule (queue wait excluded), ms. */
-  dispatchLagMs: { p50: number; p99: number; max: number };
+  /** Event-loop delay (how late timers and I/O callbacks ran), ms; null when the run was too short to sample it. */
+  eventLoopDelayMs: { mean: number | null; p50: number | null; p99: number | null; max: number | null };
+  /** Dispatch lag: how late requests left the generator relative to their schedule (queue wait excluded), ms; null when nothing was sent. */
+  dispatchLagMs: { p50: number | null; p99: number | null; max: number | null };
   /** Share of wall time the generator's event loop was busy (0–1); near 1, it cannot keep up. */
   eventLoopUtilization: number;
   /** Process CPU time over wall time, in % of one core; includes embedded mock threads, so informational. */
@@ -47,7 +47,7 @@ export class GeneratorMonitor {
     const count = this.loop.count;
     const eventLoopDelayMs = count
       ? { mean: ns(this.loop.mean), p50: ns(this.loop.percentile(50)), p99: ns(this.loop.percentile(99)), max: ns(this.loop.max) }
-      : { mean: 0, p50: 0, p99: 0, max: 0 };
+      : { mean: null, p50: null, p99: null, max: null };
     const elu = Math.round(performance.eventLoopUtilization(this.eluStart).utilization * 1000) / 1000;
     const lag = latencyStats(dispatchLag);
     return assessHealth(eventLoopDelayMs, elu, cpuPercent, { p50: lag.p50, p99: lag.p99, max: lag.max });
@@ -59,14 +59,14 @@ export function assessHealth(
   eventLoopDelayMs: GeneratorHealth['eventLoopDelayMs'],
   eventLoopUtilization: number,
   cpuPercent: number,
-  dispatchLagMs: GeneratorHealth['dispatchLagMs'] = { p50: 0, p99: 0, max: 0 },
+  dispatchLagMs: GeneratorHealth['dispatchLagMs'] = { p50: null, p99: null, max: null },
 ): GeneratorHealth {
   const warnings: string[] = [];
-  if (dispatchLagMs.p99 > SATURATION.dispatchLagP99Ms)
+  if (dispatchLagMs.p99 !== null && dispatchLagMs.p99 > SATURATION.dispatchLagP99Ms)
     warnings.push(
       `dispatch lag p99 ${dispatchLagMs.p99}ms exceeds ${SATURATION.dispatchLagP99Ms}ms: requests left the generator late; response times include that delay (service times do not)`,
     );
-  if (eventLoopDelayMs.p99 > SATURATION.eventLoopDelayP99Ms)
+  if (eventLoopDelayMs.p99 !== null && eventLoopDelayMs.p99 > SATURATION.eventLoopDelayP99Ms)
     warnings.push(
       `event-loop delay p99 ${eventLoopDelayMs.p99}ms exceeds ${SATURATION.eventLoopDelayP99Ms}ms: latencies include client-side delay; lower the load or split it across processes`,
     );

@@ -1,4 +1,4 @@
-import { encodeHistogram, latencyStats, newHistogram, type Histogram, type LatencyStats } from './histogram.js';
+import { encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
 import type { GroupAccumulator, GroupLabels, GroupScope } from './recorder.js';
@@ -14,8 +14,8 @@ export interface GroupSummary extends GroupLabels {
     total: number;
     ok: number;
     failed: number;
-    /** failed / total (0 when total is 0). */
-    errorRate: number;
+    /** failed / total; null when nothing was measured. */
+    errorRate: number | null;
     /** Arrivals never sent because maxInFlight was reached (overflow: drop); not in total. */
     dropped: number;
     /** Requests that waited for an in-flight slot before being sent (overflow: queue). */
@@ -33,11 +33,12 @@ export interface GroupSummary extends GroupLabels {
     /** How many requests' counts came from server usage vs our tokenizer. */
     source: { usage: number; counted: number };
     /** Requests with both server usage and our count of the streamed text, and how far the two disagree. */
-    usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; meanAbsDiff: number; maxAbsDiff: number };
+    usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; meanAbsDiff: number | null; maxAbsDiff: number };
   };
-  /** Measurement window: first measured request scheduled → last measured request ended. */
-  window: { startMs: number; endMs: number; durationMs: number };
-  throughput: { requestsPerSec: number; outputTokensPerSec: number };
+  /** Measurement window: first measured request scheduled → last measured request ended; null when nothing was measured. */
+  window: { startMs: number; endMs: number; durationMs: number } | null;
+  /** Per second of the measurement window; null without a window. */
+  throughput: { requestsPerSec: number | null; outputTokensPerSec: number | null };
   metrics: Record<LatencyMetric, LatencyStats>;
   /** Each latency histogram, HdrHistogram V2 compressed base64, values in integer microseconds. */
   histograms: Record<LatencyMetric, string>;
@@ -52,7 +53,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
   const failed = g.requests - g.ok;
   const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
   const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
-  const perSec = (n: number) => (windowMs > 0 ? round3((n * 1000) / windowMs) : 0);
+  const perSec = (n: number) => (windowMs > 0 ? round3((n * 1000) / windowMs) : null);
   const errorsByKind: Partial<Record<ErrorKind, number>> = {};
   for (const [k, n] of Object.entries(g.errorsByKind)) if (n > 0) errorsByKind[k as ErrorKind] = n;
   return {
@@ -63,7 +64,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
       total: g.requests,
       ok: g.ok,
       failed,
-      errorRate: g.requests ? round6(failed / g.requests) : 0,
+      errorRate: g.requests ? round6(failed / g.requests) : null,
       dropped: g.dropped,
       queued: g.queued,
       newConnections: g.newConnections,
@@ -78,15 +79,13 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
         requests: g.usageVsCounted.requests,
         usageOutput: g.usageVsCounted.usageOutput,
         countedOutput: g.usageVsCounted.countedOutput,
-        meanAbsDiff: g.usageVsCounted.requests ? round3(g.usageVsCounted.absDiff / g.usageVsCounted.requests) : 0,
+        meanAbsDiff: g.usageVsCounted.requests ? round3(g.usageVsCounted.absDiff / g.usageVsCounted.requests) : null,
         maxAbsDiff: g.usageVsCounted.maxAbsDiff,
       },
     },
-    window: hasWindow
-      ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) }
-      : { startMs: 0, endMs: 0, durationMs: 0 },
+    window: hasWindow ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) } : null,
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
-    metrics: mapMetrics((m) => latencyStats(g.histograms[m] ?? emptyHistogram())),
+    metrics: mapMetrics((m) => (g.histograms[m] ? latencyStats(g.histograms[m]) : NO_STATS)),
     histograms: mapMetrics((m) => (g.histograms[m] ? encodeHistogram(g.histograms[m]) : emptyEncoded())),
     // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
     timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],

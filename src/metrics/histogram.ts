@@ -48,38 +48,50 @@ export function decodeHistogram(base64: string): Histogram {
 /** PERCENTILES are the percentiles every report carries, in this order. */
 export const PERCENTILES = [50, 90, 95, 99, 99.9] as const;
 
-/** LatencyStats is a histogram's summary in milliseconds, as written to summary.json and CSV. */
+/**
+ * LatencyStats is a histogram's summary in milliseconds, as written to summary.json and CSV.
+ * With no samples every statistic is null — "no data" is never 0, which would read as infinitely
+ * fast. Percentiles are clamped to the observed min and max: HdrHistogram reports a bucket's
+ * highest equivalent value, which can exceed the largest value recorded by up to the resolution.
+ */
 export interface LatencyStats {
   count: number;
-  mean: number;
-  stddev: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  max: number;
+  mean: number | null;
+  stddev: number | null;
+  min: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
 }
 
-/** latencyStats summarises a histogram in milliseconds; all zeros (count 0) when it is empty. */
+/** NO_STATS is the summary of an empty histogram. */
+export const NO_STATS: LatencyStats = Object.freeze({ count: 0, mean: null, stddev: null, min: null, p50: null, p90: null, p95: null, p99: null, p999: null, max: null });
+
+/** RESOLUTION words what a histogram value means, for summary.json. */
+export const RESOLUTION = `integer microseconds; each recorded value is exact to ${HISTOGRAM_RANGE.significantDigits} significant digits (relative error ≤ ${10 ** -HISTOGRAM_RANGE.significantDigits * 100}%); percentiles are clamped to the observed min and max`;
+
+/** latencyStats summarises a histogram in milliseconds; every statistic null when it is empty. */
 export function latencyStats(h: Histogram): LatencyStats {
   const count = h.totalCount;
-  if (count === 0) {
-    return { count: 0, mean: 0, stddev: 0, min: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-  }
-  const at = (p: number) => round3(usToMs(h.getValueAtPercentile(p)));
+  if (count === 0) return NO_STATS;
+  // The true extremes: maxValue is kept exact; min is 0 when a zero was recorded (minNonZeroValue skips zeros).
+  const minUs = h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue;
+  const maxUs = h.maxValue;
+  const at = (p: number) => round3(usToMs(Math.min(maxUs, Math.max(minUs, h.getValueAtPercentile(p)))));
   return {
     count,
     mean: round3(usToMs(h.mean)),
     stddev: round3(usToMs(h.stdDeviation)),
-    min: round3(usToMs(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue)),
+    min: round3(usToMs(minUs)),
     p50: at(50),
     p90: at(90),
     p95: at(95),
     p99: at(99),
     p999: at(99.9),
-    max: round3(usToMs(h.maxValue)),
+    max: round3(usToMs(maxUs)),
   };
 }
 

@@ -19,15 +19,15 @@ export function consoleTable(s: RunSummary): string {
     `${g.requests.ok}/${g.requests.total}`,
     pct(g.requests.errorRate),
     fixed(g.throughput.requestsPerSec, 1),
-    msCell(g.metrics.ttft.p50, g.metrics.ttft.count),
-    msCell(g.metrics.ttft.p99, g.metrics.ttft.count),
-    msCell(g.metrics.itl.p50, g.metrics.itl.count),
-    msCell(g.metrics.itl.p99, g.metrics.itl.count),
-    msCell(g.metrics.e2e.p50, g.metrics.e2e.count),
-    msCell(g.metrics.e2e.p99, g.metrics.e2e.count),
+    msCell(g.metrics.ttft.p50),
+    msCell(g.metrics.ttft.p99),
+    msCell(g.metrics.itl.p50),
+    msCell(g.metrics.itl.p99),
+    msCell(g.metrics.e2e.p50),
+    msCell(g.metrics.e2e.p99),
     fixed(g.throughput.outputTokensPerSec, 0),
     ...(open
-      ? [msCell(g.metrics.ttftService.p99, g.metrics.ttftService.count), msCell(g.metrics.e2eService.p99, g.metrics.e2eService.count), String(g.requests.dropped)]
+      ? [msCell(g.metrics.ttftService.p99), msCell(g.metrics.e2eService.p99), String(g.requests.dropped)]
       : []),
   ]);
   const lines = [table(header, rows, 3)];
@@ -67,11 +67,11 @@ function breakdownTable(groups: RunSummary['groups'], label: (g: RunSummary['gro
     `${g.requests.ok}/${g.requests.total}`,
     g.requests.total ? fixed(g.tokens.input / g.requests.total, 0) : '—',
     g.requests.ok ? fixed(g.tokens.output / g.requests.ok, 0) : '—',
-    msCell(g.metrics.ttft.p50, g.metrics.ttft.count),
-    msCell(g.metrics.ttft.p99, g.metrics.ttft.count),
-    msCell(g.metrics.itl.p50, g.metrics.itl.count),
-    msCell(g.metrics.e2e.p50, g.metrics.e2e.count),
-    msCell(g.metrics.e2e.p99, g.metrics.e2e.count),
+    msCell(g.metrics.ttft.p50),
+    msCell(g.metrics.ttft.p99),
+    msCell(g.metrics.itl.p50),
+    msCell(g.metrics.e2e.p50),
+    msCell(g.metrics.e2e.p99),
   ]);
   return table(header, rows, 2);
 }
@@ -99,19 +99,19 @@ function tokenTable(groups: RunSummary['groups']): string {
 /** decisionTable is the bake-off's bottom line: latency, errors and money per target, and the cheapest one meeting the SLO. */
 export function decisionTable(s: RunSummary): string {
   const d = s.decision!;
-  const usd = (v: number | null, digits: number) => (v === null ? 'unpriced' : `$${v.toFixed(digits)}`);
+  const money = (r: (typeof d.rows)[number], v: number | null, digits: number) => (!r.priced ? 'unpriced' : usd(v, digits));
   const header = ['target', 'model', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99', 'err%', '$ / 1M out tok', '$ / ok request', `SLO (${d.slo.join(', ')})`];
   const rows = d.rows.map((r) => [
     r.target,
     r.model,
-    msCell(r.ttftP50, 1),
-    msCell(r.ttftP99, 1),
-    msCell(r.e2eP50, 1),
-    msCell(r.e2eP99, 1),
+    msCell(r.ttftP50),
+    msCell(r.ttftP99),
+    msCell(r.e2eP50),
+    msCell(r.e2eP99),
     pct(r.errorRate),
-    usd(r.per1MOutputTokensUsd, 2),
-    usd(r.perSuccessfulRequestUsd, 6),
-    r.meetsSlo ? 'meets' : `misses: ${r.failed.map((c) => c.threshold).join('; ')}`,
+    money(r, r.per1MOutputTokensUsd, 2),
+    money(r, r.perSuccessfulRequestUsd, 6),
+    r.note ?? (r.meetsSlo ? 'meets' : `misses: ${r.failed.map((c) => c.threshold).join('; ')}`),
   ]);
   const verdict = d.cheapestMeetingSlo
     ? `cheapest target meeting the SLO: ${d.cheapestMeetingSlo}${d.tiedWith?.length ? ` (within 1% on cost of ${d.tiedWith.join(', ')}; the fastest by TTFT p99)` : ''}`
@@ -138,9 +138,9 @@ export function failoverSection(s: RunSummary): string {
         `${r.retryTokens ? `; retries re-sent ${r.retryTokens.input} input tokens and got ${r.retryTokens.output} output tokens` : ''})`,
     );
     out.push(
-      `  failover time p50 ${msCell(g.metrics.failover.p50, g.metrics.failover.count)}, p99 ${msCell(g.metrics.failover.p99, g.metrics.failover.count)}; ` +
-        `time lost on failed attempts p50 ${msCell(g.metrics.timeLost.p50, g.metrics.timeLost.count)}, p99 ${msCell(g.metrics.timeLost.p99, g.metrics.timeLost.count)}; ` +
-        `TTFT p99 as users saw it ${msCell(g.metrics.ttft.p99, g.metrics.ttft.count)}`,
+      `  failover time p50 ${msCell(g.metrics.failover.p50)}, p99 ${msCell(g.metrics.failover.p99)}; ` +
+        `time lost on failed attempts p50 ${msCell(g.metrics.timeLost.p50)}, p99 ${msCell(g.metrics.timeLost.p99)}; ` +
+        `TTFT p99 as users saw it ${msCell(g.metrics.ttft.p99)}`,
     );
     const hops = r.chain.map((t) => {
       const tg = s.groups.find((x) => (x.scope ?? 'target') === 'target' && x.target === t);
@@ -188,11 +188,11 @@ function costTable(groups: RunSummary['groups'], s: RunSummary): string {
       g.model,
       price(c.pricePer1M!.input),
       price(c.pricePer1M!.output),
-      `$${c.totalUsd.toFixed(4)}`,
-      `$${c.perSuccessfulRequestUsd.toFixed(6)}`,
-      `$${c.per1kRequestsUsd.toFixed(4)}`,
-      `$${c.per1MOutputTokensUsd.toFixed(2)}`,
-      `$${c.failedUsd.toFixed(4)}`,
+      usd(c.totalUsd, 4),
+      usd(c.perSuccessfulRequestUsd, 6),
+      usd(c.per1kRequestsUsd, 4),
+      usd(c.per1MOutputTokensUsd, 2),
+      usd(c.failedUsd, 4),
     ];
   });
   return `cost at list prices${s.pricing ? ` (as of ${s.pricing.asOf})` : ''}: billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost\n` + table(header, rows, 2);
@@ -208,12 +208,12 @@ export function sweepTable(s: RunSummary): string {
       t.target,
       t.pass ? 'pass' : 'FAIL',
       fixed(t.requestsPerSec, 1),
-      msCell(t.ttftP99Ms, t.ttftP99Ms > 0 ? 1 : 0),
+      msCell(t.ttftP99Ms),
       pct(t.errorRate),
       String(t.dropped),
       t.checks
         .filter((c) => !c.pass)
-        .map((c) => `${c.threshold} (was ${round(c.actual)})`)
+        .map((c) => `${c.threshold} (was ${c.actual === null ? 'no data' : round(c.actual)})`)
         .join('; '),
     ]),
   );
@@ -233,15 +233,21 @@ export function table(header: string[], rows: string[][], leftCols: number): str
   return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
 
-function msCell(v: number, count: number): string {
-  if (count === 0) return '—';
+// A latency for a table cell: "—" when there is no data (never 0, which would read as instant).
+function msCell(v: number | null): string {
+  if (v === null) return '—';
   return v >= 100 ? `${v.toFixed(0)}ms` : v >= 10 ? `${v.toFixed(1)}ms` : `${v.toFixed(2)}ms`;
 }
 
-function fixed(v: number, digits: number): string {
-  return v.toFixed(digits);
+function fixed(v: number | null, digits: number): string {
+  return v === null ? '—' : v.toFixed(digits);
 }
 
-function pct(rate: number): string {
-  return `${(rate * 100).toFixed(rate > 0 && rate < 0.001 ? 2 : 1)}%`;
+function pct(rate: number | null): string {
+  return rate === null ? '—' : `${(rate * 100).toFixed(rate > 0 && rate < 0.001 ? 2 : 1)}%`;
+}
+
+// Dollars to `digits` decimals, or "—" when there is no amount (nothing bought, nothing to divide by).
+function usd(v: number | null, digits: number): string {
+  return v === null ? '—' : `$${v.toFixed(digits)}`;
 }

@@ -41,7 +41,8 @@ export const SUMMARY_COLUMNS = [
 
 /** summaryCsv renders summary.csv from a run summary (a pure function of summary.json). */
 export function summaryCsv(s: RunSummary): string {
-  const rows: (string | number)[][] = [];
+  // null (no data) is written as an empty cell, never as 0.
+  const rows: (string | number | null)[][] = [];
   for (const g of s.groups) {
     for (const m of LATENCY_METRICS) {
       const st = g.metrics[m];

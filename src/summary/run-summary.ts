@@ -6,7 +6,7 @@ import type { FailoverSummary } from '../failover/routes.js';
 import type { GroupCost } from '../cost/run-cost.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
-export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 1 } as const;
+export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 2 } as const;
 
 /**
  * RunSummary is the content of summary.json: everything a report needs, so `report` can rebuild
@@ -44,7 +44,8 @@ export interface RunSummary {
   failover?: FailoverSummary;
   /** Capacity sweep: each level's SLO verdict per target, and each target's knee. */
   sweep?: SweepSummary;
-  histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; encoding: string };
+  /** What every histogram holds and how exact its figures are. */
+  histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; resolution: string; encoding: string };
 }
 
 /** RunGroupSummary is a group as summary.json holds it: its numbers, and what its traffic cost at list prices (when the run had a pricing catalog). */

@@ -1,4 +1,4 @@
-import { HISTOGRAM_RANGE } from '../metrics/histogram.js';
+import { HISTOGRAM_RANGE, RESOLUTION } from '../metrics/histogram.js';
 import type { GroupAccumulator, Recorder } from '../metrics/recorder.js';
 import { summarizeGroup } from '../metrics/group-summary.js';
 import type { GeneratorHealth } from '../metrics/generator-health.js';
@@ -58,6 +58,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
       lowestDiscernible: HISTOGRAM_RANGE.lowestDiscernibleUs,
       highestTrackable: HISTOGRAM_RANGE.highestTrackableUs,
       significantDigits: HISTOGRAM_RANGE.significantDigits,
+      resolution: RESOLUTION,
       encoding: 'HdrHistogram V2 compressed, base64',
     },
   };

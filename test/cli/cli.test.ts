@@ -55,7 +55,7 @@ describe('bakeoff CLI', () => {
 
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.schema).toBe('llm-bakeoff/summary');
-    expect(summary.schemaVersion).toBe(1);
+    expect(summary.schemaVersion).toBe(2);
     expect(summary.status).toBe('completed');
     expect(summary.warmupRequests).toBe(4);
     expect(summary.groups.map((g) => g.target)).toEqual(['alpha', 'beta']);

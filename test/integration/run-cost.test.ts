@@ -61,11 +61,12 @@ describe('run cost from usage', () => {
       model: 'acme-llm-7b',
       priced: false,
       pricePer1M: null,
-      totalUsd: 0,
-      perSuccessfulRequestUsd: 0,
-      per1kRequestsUsd: 0,
-      per1MOutputTokensUsd: 0,
-      failedUsd: 0,
+      // Unpriced is not free: no amount at all, never $0.
+      totalUsd: null,
+      perSuccessfulRequestUsd: null,
+      per1kRequestsUsd: null,
+      per1MOutputTokensUsd: null,
+      failedUsd: null,
     });
 
     // The default SLO (errorRate < 1%): every target meets it; the unpriced one cannot be named cheapest.

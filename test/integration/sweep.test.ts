@@ -3,28 +3,28 @@ import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 
 // A capacity sweep end to end: a mock that serves 2 requests at once (more wait in line, their
 // wait landing in TTFT, as an inference server queues beyond its batch) and a closed loop stepped
-// over 1, 2, 8 and 16 users. Up to 2 users TTFT is the mock's 20 ms; at 8 users six wait behind
-// two ~50 ms requests, so TTFT is ~170 ms — far on either side of the 100 ms SLO, so a busy
-// machine (which only adds latency) cannot move a passing level to failing by 80 ms, nor a
-// failing level to passing at all.
+// over 1, 2, 16 and 32 users. Up to 2 users TTFT is the mock's 20 ms; at 16 users fourteen wait
+// behind pairs of ~110 ms requests, so TTFT is ~800 ms — far on either side of the 300 ms SLO: a
+// busy machine (which only adds latency) would need to add 280 ms to fail a passing level, and
+// cannot make a failing one pass.
 
 describe('capacity sweep against a mock with 2 slots', () => {
   it('steps the users level by level, finds the knee at 2, and stops after every target failed', async () => {
     const s = scenarioOf({
-      targets: [{ name: 'batch2', model: 'mock-model', mock: { rttMs: 0, ttftMs: 20, itlMs: 10, slots: 2 } }],
+      targets: [{ name: 'batch2', model: 'mock-model', mock: { rttMs: 0, ttftMs: 20, itlMs: 30, slots: 2 } }],
       workload: { promptTokens: 16, maxTokens: 4 },
       load: { concurrency: 1, duration: '1s' },
-      sweep: { over: 'concurrency', values: [1, 2, 8, 16], stepDuration: '700ms', slo: ['ttft.p99 < 100ms'] },
+      sweep: { over: 'concurrency', values: [1, 2, 16, 32], stepDuration: '1s', slo: ['ttft.p99 < 300ms'] },
     });
     const levels: string[] = [];
     const { summary, measured } = await runCollecting(s, { onStep: (step) => levels.push(step) });
 
-    expect(levels).toEqual(['concurrency=1', 'concurrency=2', 'concurrency=8']);
+    expect(levels).toEqual(['concurrency=1', 'concurrency=2', 'concurrency=16']);
     const sw = summary.sweep!;
     expect(sw.steps.map((st) => [st.label, st.targets[0]!.pass])).toEqual([
       ['concurrency=1', true],
       ['concurrency=2', true],
-      ['concurrency=8', false],
+      ['concurrency=16', false],
     ]);
     expect(sw.knee).toEqual([{ target: 'batch2', value: 2, label: 'concurrency=2' }]);
     // Each level has its own group, and its results are labelled with the level.
@@ -35,9 +35,9 @@ describe('capacity sweep against a mock with 2 slots', () => {
       expect(measured.filter((r) => r.step === step)).toHaveLength(g.requests.total);
     }
     const at = (step: string) => sw.steps.find((st) => st.label === step)!.targets[0]!;
-    expect(at('concurrency=8').ttftP99Ms).toBeGreaterThan(100);
-    expect(at('concurrency=8').checks).toEqual([expect.objectContaining({ threshold: 'ttft.p99 < 100ms', pass: false })]);
+    expect(at('concurrency=16').ttftP99Ms).toBeGreaterThan(100);
+    expect(at('concurrency=16').checks).toEqual([expect.objectContaining({ threshold: 'ttft.p99 < 300ms', pass: false })]);
     // More users, more throughput until the slots are full.
-    expect(at('concurrency=2').requestsPerSec).toBeGreaterThan(at('concurrency=1').requestsPerSec * 1.5);
+    expect(at('concurrency=2').requestsPerSec!).toBeGreaterThan(at('concurrency=1').requestsPerSec! * 1.5);
   });
 });

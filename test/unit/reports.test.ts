@@ -9,6 +9,7 @@ import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { consoleTable } from '../../src/report/console-table.js';
 import { REQUEST_COLUMNS, requestRow } from '../../src/report/requests-csv.js';
 import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';
+import { buildCatalog } from '../../src/cost/catalog.js';
 
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
@@ -119,7 +120,8 @@ describe('summaryCsv', () => {
     ['us-east', 'e2e', { run_id: 'run-1', target: 'us-east', region: 'us-east-1', unit: 'ms', count: '2', requests: '2', ok: '2', failed: '0', error_rate: '0' }],
     ['eu-west', 'ttft', { count: '1', requests: '2', ok: '1', failed: '1', error_rate: '0.5' }],
     ['eu-west', 'itl', { count: '3' }],
-    ['idle', 'e2e', { count: '0', requests: '0', p99: '0', requests_per_sec: '0' }],
+    // No data is an empty cell, never 0; counts are real zeros.
+    ['idle', 'e2e', { count: '0', requests: '0', mean: '', p50: '', p99: '', max: '', error_rate: '', requests_per_sec: '' }],
   ])('%s/%s row values', (group, metric, expected) => {
     expect(rows.find((r) => r.group === group && r.metric === metric)).toMatchObject(expected);
   });
@@ -160,5 +162,53 @@ describe('consoleTable', () => {
     const idleRow = consoleTable(runSummary(results)).split('\n').find((l) => l.startsWith('idle'))!;
     expect(idleRow).toContain('0/0');
     expect(idleRow).toContain('—');
+  });
+});
+
+describe('no data is never printed as 0', () => {
+  // A priced bake-off where one target answered nothing successfully: its latencies and its cost
+  // per ok request / per 1M output tokens do not exist. They are null in summary.json, empty in
+  // summary.csv, "—" on the console, and the decision table says why.
+  const pricing = buildCatalog({ asOf: '2026-05-01', currency: 'USD', models: { 'gpt-4o-mini': { input: 0.15, output: 0.6, source: 'test', aliases: [] } } });
+  const rec = new Recorder();
+  rec.add(result());
+  rec.add({ ...failedResult, id: 7, target: 'down', region: 'eu-west-1' });
+  rec.add({ ...failedResult, id: 8, target: 'down', region: 'eu-west-1' });
+  const s = summarizeRun(rec, {
+    tool: { name: 'llm-bakeoff', version: '0.0.0-test' },
+    runId: 'run-2',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    endedAt: '2025-01-01T00:00:10.000Z',
+    durationMs: 10_000,
+    status: 'completed',
+    stopReason: 'duration reached',
+    scenario: {},
+    generator: healthy,
+    pricing,
+  });
+  const down = s.groups.find((g) => g.target === 'down')!;
+  const row = s.decision!.rows.find((r) => r.target === 'down')!;
+
+  it('summary.json: null latencies and null per-unit costs for the target with no successful request', () => {
+    expect(down.metrics.ttft).toMatchObject({ count: 0, p50: null, p99: null });
+    expect(down.metrics.e2e).toMatchObject({ count: 0, p50: null, p99: null });
+    expect(down.cost).toMatchObject({ priced: true, totalUsd: 0, perSuccessfulRequestUsd: null, per1MOutputTokensUsd: null });
+    expect(row).toMatchObject({ ttftP50: null, ttftP99: null, e2eP50: null, e2eP99: null, perSuccessfulRequestUsd: null, per1MOutputTokensUsd: null, meetsSlo: false, note: 'no successful requests' });
+    // Round-trips through JSON as null, not as 0.
+    expect(JSON.parse(JSON.stringify(s)).decision.rows.find((r: { target: string }) => r.target === 'down').ttftP50).toBeNull();
+  });
+
+  it('summary.csv: empty cells', () => {
+    const rows = parse(summaryCsv(s), { columns: true }) as Record<string, string>[];
+    expect(rows.find((r) => r.group === 'down' && r.metric === 'ttft')).toMatchObject({ count: '0', p50: '', p99: '', cost_per_ok_request_usd: '', cost_per_1m_output_tokens_usd: '' });
+  });
+
+  it('console: "—" in the latency and cost cells, and the decision row says there were no successful requests', () => {
+    const out = consoleTable(s);
+    const decisionRow = out.split('\n').filter((l) => l.startsWith('down'));
+    const last = decisionRow.at(-1)!;
+    expect(last).toContain('no successful requests');
+    expect(last).not.toMatch(/0\.00ms|\$0\.000000|\$0\.00 /);
+    expect(last.match(/—/g)!.length).toBeGreaterThanOrEqual(6);
   });
 });

@@ -80,7 +80,7 @@ describe('evaluateSweepStep', () => {
     expect(by.flaky!.pass).toBe(false);
     expect(by.flaky!.errorRate).toBe(0.25);
     // A target with no group at the level (nothing sent) fails: no evidence is not a pass.
-    expect(by.silent).toMatchObject({ pass: false, requestsPerSec: 0, checks: [] });
+    expect(by.silent).toMatchObject({ pass: false, requestsPerSec: null, ttftP99Ms: null, errorRate: null, checks: [] });
   });
 });
 

@@ -70,7 +70,7 @@ function group(ttftMs: number[], requests: { total: number; failed: number }, th
     region: 'r',
     provider: 'mock',
     model: 'm',
-    requests: { total: requests.total, ok: requests.total - requests.failed, failed: requests.failed, errorRate: requests.total ? requests.failed / requests.total : 0, dropped: 0, queued: 0, newConnections: 0, errorsByKind: {} },
+    requests: { total: requests.total, ok: requests.total - requests.failed, failed: requests.failed, errorRate: requests.total ? requests.failed / requests.total : null, dropped: 0, queued: 0, newConnections: 0, errorsByKind: {} },
     tokens: { input: 0, output: 0, requestedOutput: 0, source: { usage: 0, counted: 0 }, usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, meanAbsDiff: 0, maxAbsDiff: 0 } },
     window: { startMs: 0, endMs: 1000, durationMs: 1000 },
     throughput,
