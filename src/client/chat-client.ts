@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../metrics/clock.js';
 import { newResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import type { EncodingName } from '../scenario/encodings.js';
@@ -5,7 +6,7 @@ import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage } from '../workload/chat-message.js';
 import type { ProtocolAdapter } from './protocol.js';
-import { Exchange, readCompletion, readStream, settleTokens } from './read-response.js';
+import { Exchange, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
 import type { Lease, Transport } from './transport.js';
 import type { Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
@@ -43,6 +44,7 @@ export interface ChatCall {
   id: number;
   phase: RequestPhase;
   workload: string;
+  /** Turn number within the conversation (1 = the first message). */
   turn: number;
   /** Sweep level label ('' or absent outside a sweep). */
   step?: string;
@@ -149,7 +151,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
       lease = deps.transport.lease(origin);
       const res = await lease.dispatcher.request({ origin, path, method: 'POST', headers, body, signal: controller.signal });
-      onHeaders(x.r, res.statusCode, lease, clock);
+      onHeaders(x, res, lease, clock);
       if (res.statusCode < 200 || res.statusCode >= 300) {
         x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
@@ -160,10 +162,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
         await readCompletion(res.body, adapter, x, clock, () => deadlines.firstToken());
       }
     } catch (err) {
-      const timedOut = deadlines.timedOut();
-      if (timedOut) x.fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${deps.firstTokenTimeoutMs}ms` : `request exceeded ${deps.totalTimeoutMs}ms`);
-      else if (deps.hardStop?.aborted) x.fail('aborted', 'run interrupted while the request was in flight');
-      else x.fail(errorKindForError(err), describeError(err));
+      failed(x, err, deadlines, deps);
     } finally {
       x.r.endAtMs = clock.now();
       lease?.release();
@@ -180,10 +179,13 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   };
 }
 
-// onHeaders notes when the response began, its status, and whether this request paid for a connection.
-function onHeaders(r: RequestResult, status: number, lease: Lease, clock: Clock): void {
+// onHeaders notes when the response began, its status and what its body claims to be, and whether this request paid for a connection.
+function onHeaders(x: Exchange, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, lease: Lease, clock: Clock): void {
+  const r = x.r;
   r.headersAtMs = clock.now();
-  r.status = status;
+  r.status = res.statusCode;
+  x.contentType = headerValue(res.headers['content-type']);
+  x.contentEncoding = headerValue(res.headers['content-encoding']);
   const timing = lease.takeConnectTiming();
   if (!timing) {
     r.connection = 'reused';
@@ -195,26 +197,56 @@ function onHeaders(r: RequestResult, status: number, lease: Lease, clock: Clock)
   r.tlsMs = timing.tlsMs;
 }
 
+// The generator's event loop this late when a deadline passed means the response may have been
+// sitting unread: the timeout is the generator's, not the target's.
+const CLIENT_LATE_MS = 50;
+
+// failed names why a request threw: a deadline (the target's, or the generator's own lateness),
+// the user's abort, a stream cut after a 2xx began, or what the transport error says.
+function failed(x: Exchange, err: unknown, deadlines: ReturnType<typeof armDeadlines>, deps: ClientDeps): void {
+  const timedOut = deadlines.timedOut();
+  if (timedOut) {
+    const limitMs = timedOut === 'ttft_timeout' ? deps.firstTokenTimeoutMs : deps.totalTimeoutMs;
+    const lateMs = deadlines.lateMs();
+    if (lateMs >= CLIENT_LATE_MS)
+      return x.fail('client_overload', `the ${limitMs}ms ${timedOut === 'ttft_timeout' ? 'first-token' : 'total'} deadline passed while the generator's event loop was ${Math.round(lateMs)}ms behind; the response may have been waiting unread`);
+    return x.fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${limitMs}ms` : `request exceeded ${limitMs}ms`);
+  }
+  if (deps.hardStop?.aborted) return x.fail('aborted', 'run interrupted while the request was in flight');
+  const kind = errorKindForError(err);
+  // A 2xx response that began and then broke is a cut stream, not a connection that never answered.
+  if (kind === 'reset' && x.r.status >= 200 && x.r.status < 300) return x.fail('stream_cut', `stream cut after ${plural(x.deltas, 'delta')} (${size(x.bytes)}): ${describeError(err)}`);
+  x.fail(kind, describeError(err));
+}
+
+function headerValue(v: string | string[] | undefined): string {
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+}
+
 /**
  * armDeadlines starts a request's two clocks: the first-token deadline (cleared by the first
  * token) and the total deadline. Either aborts the request, and says which fired first.
  */
 function armDeadlines(controller: AbortController, deps: ClientDeps) {
   let fired: 'ttft_timeout' | 'total_timeout' | null = null;
-  const total = setTimeout(() => {
-    fired = 'total_timeout';
+  let lateMs = 0;
+  const armedAt = performance.now();
+  // How late the timer ran: a loop blocked past the deadline fires it late.
+  const fire = (kind: 'ttft_timeout' | 'total_timeout', afterMs: number) => {
+    if (fired) return;
+    fired = kind;
+    lateMs = Math.max(0, performance.now() - armedAt - afterMs);
     controller.abort();
-  }, deps.totalTimeoutMs);
-  let ttft: NodeJS.Timeout | undefined = setTimeout(() => {
-    fired ??= 'ttft_timeout';
-    controller.abort();
-  }, deps.firstTokenTimeoutMs);
+  };
+  const total = setTimeout(() => fire('total_timeout', deps.totalTimeoutMs), deps.totalTimeoutMs);
+  let ttft: NodeJS.Timeout | undefined = setTimeout(() => fire('ttft_timeout', deps.firstTokenTimeoutMs), deps.firstTokenTimeoutMs);
   return {
     firstToken() {
       clearTimeout(ttft);
       ttft = undefined;
     },
     timedOut: () => fired,
+    lateMs: () => lateMs,
     clear() {
       clearTimeout(total);
       if (ttft) clearTimeout(ttft);

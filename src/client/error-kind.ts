@@ -15,7 +15,12 @@ const BY_CODE: Record<string, ErrorKind> = {
   EAI_AGAIN: 'connect_error',
   EHOSTUNREACH: 'connect_error',
   ENETUNREACH: 'connect_error',
-  EADDRNOTAVAIL: 'connect_error',
+  // The generator's own resources: descriptors, buffers, memory, local ports. Not the target's.
+  EMFILE: 'local_resource',
+  ENFILE: 'local_resource',
+  ENOBUFS: 'local_resource',
+  ENOMEM: 'local_resource',
+  EADDRNOTAVAIL: 'local_resource',
   ERR_TLS_CERT_ALTNAME_INVALID: 'connect_error',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'connect_error',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'connect_error',

@@ -86,7 +86,7 @@ function call(deps: ProbeDeps, stream: boolean): ChatCall {
     id: 0,
     phase: 'measure',
     workload: 'probe',
-    turn: 0,
+    turn: 1,
     scheduledAtMs: deps.clock.now(),
     messages: [{ role: 'user', content: PROMPT }],
     maxTokens: 16,

@@ -6,6 +6,9 @@ import { oneLine } from './error-kind.js';
 import type { ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
 
+// Enough of a body to tell an HTML page, a JSON error or a gzip stream apart, and quote it.
+const HEAD_BYTES = 64 * 1024;
+
 /**
  * Exchange is one request's state while its response is read: the result being filled in, what
  * the protocol adapter learnt (finish reason, usage), the text received, and the first failure.
@@ -16,8 +19,32 @@ export class Exchange {
   text = '';
   reasoning = '';
   failure: { kind: ErrorKind; message: string } | null = null;
+  /** Body bytes received, and SSE events decoded from them. */
+  bytes = 0;
+  events = 0;
+  /** The body's first bytes, kept until it proves to be an event stream: to say what arrived when it is not. */
+  head: Buffer[] = [];
+  private headBytes = 0;
+  /** Response headers that say what the body is. */
+  contentType = '';
+  contentEncoding = '';
 
   constructor(readonly r: RequestResult) {}
+
+  /** took notes one read of the body. */
+  took(bytes: Uint8Array): void {
+    this.bytes += bytes.length;
+    if (this.events === 0 && this.headBytes < HEAD_BYTES) {
+      const part = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, HEAD_BYTES - this.headBytes));
+      this.head.push(Buffer.from(part));
+      this.headBytes += part.length;
+    }
+  }
+
+  /** deltas is how far a stream got: its token deltas, for messages. */
+  get deltas(): number {
+    return this.r.contentDeltas + this.r.reasoningDeltas;
+  }
 
   fail(kind: ErrorKind, message: string): void {
     this.failure ??= { kind, message };
@@ -69,28 +96,89 @@ export async function readStream(
     }
     return true;
   };
-  for await (const bytes of body) {
-    if (!onEvents(decoder.push(bytes as Uint8Array), clock.now())) {
+  for await (const chunk of body) {
+    const bytes = chunk as Uint8Array;
+    x.took(bytes);
+    const events = decoder.push(bytes);
+    x.events += events.length;
+    if (!onEvents(events, clock.now())) {
       abort();
       break;
     }
   }
-  if (!x.failure) onEvents(decoder.end(), clock.now());
-  if (!x.failure && !done && !state.finishReason) x.fail('bad_stream', 'stream ended without finish_reason or [DONE]');
+  if (!x.failure) {
+    const events = decoder.end();
+    x.events += events.length;
+    onEvents(events, clock.now());
+  }
+  if (x.failure || done || state.finishReason) return;
+  if (x.events === 0) whatArrived(x, adapter);
+  else x.fail('stream_cut', `stream ended after ${plural(x.deltas, 'delta')} (${size(x.bytes)}) without finish_reason or [DONE]`);
+}
+
+/**
+ * whatArrived names a 2xx body that was not an event stream at all: a provider's JSON error
+ * (stream_error, with its message), a whole JSON completion, an HTML page, a compressed body, or
+ * nothing — saying what came, how big, and the start of it.
+ */
+export function whatArrived(x: Exchange, adapter: ProtocolAdapter): void {
+  const status = x.r.status;
+  if (x.bytes === 0) return x.fail('stream_cut', `stream ended before any event (status ${status}, empty body)`);
+  const head = Buffer.concat(x.head);
+  const what = `status ${status}, ${size(x.bytes)}`;
+  if (/gzip|br|deflate|zstd/i.test(x.contentEncoding) || (head[0] === 0x1f && head[1] === 0x8b))
+    return x.fail('bad_stream', `${x.contentEncoding || 'gzip'}-encoded body, ${what} (content-encoding: ${x.contentEncoding || 'none declared'}); the client asks for an uncompressed event stream`);
+  const text = head.toString('utf8');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch {
+      obj = undefined;
+    }
+    if (obj && typeof obj === 'object' && ('error' in obj || (obj as { type?: unknown }).type === 'error'))
+      return x.fail('stream_error', `provider error with ${what}: ${oneLine(adapter.errorMessage(text))}`);
+    if (obj) return x.fail('bad_stream', `a JSON body, not an event stream (${what}, content-type: ${x.contentType || 'none'}): ${oneLine(text, 80)}`);
+  }
+  if (/^<(!doctype|html|head|body)/i.test(trimmed)) {
+    // The page's title says most (a gateway's "502 Bad Gateway", a login page); else its text.
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim() || text.replace(/<[^>]*>/g, ' ');
+    return x.fail('bad_stream', `HTML page, ${what}: "${oneLine(title, 80)}"`);
+  }
+  x.fail('bad_stream', `not an event stream (${what}, content-type: ${x.contentType || 'none'}): ${oneLine(text, 80)}`);
+}
+
+/** plural words a count of things: "1 delta", "5 deltas". */
+export function plural(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}
+
+/** size words a byte count for a message: "812 B", "1.2 KB", "10.0 MB". */
+export function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /**
  * readCompletion reads a whole non-streamed body. Its first token is seen only when the whole
  * body is, so TTFT = E2E for a non-streamed request.
  */
-export async function readCompletion(body: { text(): Promise<string> }, adapter: ProtocolAdapter, x: Exchange, clock: Clock, onFirstToken: () => void): Promise<void> {
-  const raw = await body.text();
+export async function readCompletion(body: AsyncIterable<unknown>, adapter: ProtocolAdapter, x: Exchange, clock: Clock, onFirstToken: () => void): Promise<void> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body) {
+    const bytes = chunk as Uint8Array;
+    x.took(bytes);
+    parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  }
+  const raw = Buffer.concat(parts).toString('utf8');
   const at = clock.now();
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    x.fail('bad_stream', `response is not JSON: ${oneLine(raw, 80)}`);
+    whatArrived(x, adapter);
     return;
   }
   const out = adapter.parseCompletion(parsed, x.state);

@@ -1,4 +1,4 @@
-import { ERROR_KINDS, type ErrorKind } from '../scenario/error-kinds.js';
+import { ERROR_KINDS, ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 import {
   dispatchLagMs,
   e2eMs,
@@ -8,6 +8,8 @@ import {
   tpotMs,
   ttfcMs,
   ttftMs,
+  DROP_REASONS,
+  type DropReason,
   type RequestPhase,
   type RequestResult,
 } from './request-result.js';
@@ -28,7 +30,7 @@ export interface GroupLabels {
   step?: string;
   /** Workload name, for workload and turn groups. */
   workload?: string;
-  /** Conversation turn (0-based), for turn groups. */
+  /** Conversation turn (1 = the first message), for turn groups. */
   turn?: number;
 }
 
@@ -42,15 +44,25 @@ export interface GroupAccumulator {
   scope: GroupScope;
   labels: GroupLabels;
   histograms: Partial<Record<LatencyMetric, Histogram>>;
+  /** Measured requests whose outcome is the target's: ok, or failed by the target or the network. */
   requests: number;
   ok: number;
-  /** Arrivals never sent because maxInFlight was reached (open loop, overflow: drop). */
+  /** Requests that failed on the generator's own side (owner `generator`): never in `requests`. */
+  generatorFailed: number;
+  /** Arrivals never sent, and why (open loop: maxInFlight, connection cap, a rate-limited or unavailable target). */
   dropped: number;
+  droppedBy: Record<DropReason, number>;
+  /** Measured arrivals (sent or dropped), and the span of their schedule: what the load asked for. */
+  arrivals: number;
+  firstScheduledMs: number;
+  lastScheduledMs: number;
   /** Requests that waited for an in-flight slot (overflow: queue). */
   queued: number;
   /** Requests that opened a new connection. */
   newConnections: number;
   errorsByKind: Record<ErrorKind, number>;
+  /** The first message seen for each error kind: what a failure of that kind looked like. */
+  errorSamples: Partial<Record<ErrorKind, string>>;
   inputTokens: number;
   outputTokens: number;
   /** Tokens a provider bills: requests it answered 2xx (failed mid-stream included); failed-and-billed apart. */
@@ -122,14 +134,15 @@ export class Recorder {
   }
 
   /**
-   * addDropped counts an arrival that was never sent (open loop at maxInFlight with overflow:
-   * drop) on the group its traffic stream drives: a target's, or a failover route's (whose
-   * arrivals are the route's, not any one hop's).
+   * addDropped counts an arrival that was never sent, and why, on the group its traffic stream
+   * drives: a target's, or a failover route's (whose arrivals are the route's, not any one hop's).
    */
-  addDropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number): void {
+  addDropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number, reason: DropReason = 'max_in_flight'): void {
     if (phase === 'warmup') return;
     const g = this.ensure(scope, labels);
     g.dropped++;
+    g.droppedBy[reason]++;
+    arrived(g, scheduledAtMs);
     g.timeseries?.addDropped(scheduledAtMs);
   }
 
@@ -151,7 +164,7 @@ export class Recorder {
   private ensure(scope: GroupScope, l: GroupLabels & { workload?: string; turn?: number }): GroupAccumulator {
     const labels: GroupLabels = { target: l.target, region: l.region, provider: l.provider, model: l.model, step: l.step ?? '' };
     if (scope === 'workload' || scope === 'turn') labels.workload = l.workload ?? '';
-    if (scope === 'turn') labels.turn = l.turn ?? 0;
+    if (scope === 'turn') labels.turn = l.turn ?? 1;
     const key = groupKey(scope, labels);
     let g = this.groups.get(key);
     if (!g) {
@@ -163,11 +176,15 @@ export class Recorder {
 }
 
 function fold(g: GroupAccumulator, r: RequestResult): void {
-  g.requests++;
-  if (r.scheduledAtMs < g.windowStartMs) g.windowStartMs = r.scheduledAtMs;
-  if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
-  g.inputTokens += r.inputTokens;
-  g.tokenSource[r.tokenSource]++;
+  // An arrival of the load is a conversation's first turn; later turns follow their replies.
+  if (r.turn <= 1) arrived(g, r.scheduledAtMs);
+  // Generator-side timings hold for every request, failed or not: they describe the client.
+  rec(g, 'dispatchLag', dispatchLagMs(r));
+  if (r.errorKind !== null) {
+    g.errorsByKind[r.errorKind]++;
+    g.errorSamples[r.errorKind] ??= r.errorMessage;
+  }
+  // What a provider answered 2xx is billed, whoever broke the request afterwards.
   if (r.attempt !== 0 && r.status >= 200 && r.status < 300) {
     g.billed.input += r.inputTokens;
     g.billed.output += r.outputTokens;
@@ -177,9 +194,17 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
       g.billed.failedOutput += r.outputTokens;
     }
   }
+  // The generator's own failures are counted apart: they say nothing about the target.
+  if (r.errorKind !== null && ERROR_OWNERS[r.errorKind] === 'generator') {
+    g.generatorFailed++;
+    return;
+  }
+  g.requests++;
+  if (r.scheduledAtMs < g.windowStartMs) g.windowStartMs = r.scheduledAtMs;
+  if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
+  g.inputTokens += r.inputTokens;
+  g.tokenSource[r.tokenSource]++;
   g.timeseries?.add(r);
-  // Generator-side timings hold for every request, failed or not: they describe the client.
-  rec(g, 'dispatchLag', dispatchLagMs(r));
   if (r.queuedMs > 0) {
     g.queued++;
     rec(g, 'queueWait', r.queuedMs);
@@ -190,10 +215,7 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
     if (r.tcpMs !== null) rec(g, 'tcp', r.tcpMs);
     if (r.tlsMs !== null) rec(g, 'tls', r.tlsMs);
   }
-  if (r.errorKind !== null) {
-    g.errorsByKind[r.errorKind]++;
-    return;
-  }
+  if (r.errorKind !== null) return;
   g.ok++;
   g.outputTokens += r.outputTokens;
   g.requestedOutputTokens += r.requestedOutputTokens;
@@ -221,6 +243,13 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
   if (hdr !== null) rec(g, 'headers', hdr);
 }
 
+// arrived notes a measured arrival's schedule (sent or dropped): the rate the load asked for.
+function arrived(g: GroupAccumulator, scheduledAtMs: number): void {
+  g.arrivals++;
+  if (scheduledAtMs < g.firstScheduledMs) g.firstScheduledMs = scheduledAtMs;
+  if (scheduledAtMs > g.lastScheduledMs) g.lastScheduledMs = scheduledAtMs;
+}
+
 function rec(g: GroupAccumulator, m: LatencyMetric, ms: number): void {
   recordMs((g.histograms[m] ??= newHistogram()), ms);
 }
@@ -234,7 +263,7 @@ export function routeLabels(route: string, step = ''): GroupLabels {
 export function groupKey(scope: GroupScope, l: GroupLabels): string {
   let k = (scope === 'route' ? 'route:' : '') + (l.step ? `${l.target}@${l.step}` : l.target);
   if (scope === 'workload' || scope === 'turn') k += `/${l.workload ?? ''}`;
-  if (scope === 'turn') k += `#${l.turn ?? 0}`;
+  if (scope === 'turn') k += `#${l.turn ?? 1}`;
   return k;
 }
 
@@ -247,10 +276,16 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     histograms: {},
     requests: 0,
     ok: 0,
+    generatorFailed: 0,
     dropped: 0,
+    droppedBy: Object.fromEntries(DROP_REASONS.map((k) => [k, 0])) as Record<DropReason, number>,
+    arrivals: 0,
+    firstScheduledMs: Infinity,
+    lastScheduledMs: -Infinity,
     queued: 0,
     newConnections: 0,
     errorsByKind: Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>,
+    errorSamples: {},
     inputTokens: 0,
     outputTokens: 0,
     requestedOutputTokens: 0,

@@ -18,7 +18,7 @@ export interface RequestResult {
   provider: string;
   model: string;
   workload: string;
-  /** Turn index within a conversation (0 for single-turn workloads). */
+  /** Turn number within a conversation: 1 for the first message (and for single-turn workloads). */
   turn: number;
   /** Capacity-sweep level this request belongs to (e.g. "rate=20"); '' outside a sweep. */
   step: string;
@@ -90,6 +90,15 @@ export interface RequestResult {
 }
 
 export type RequestPhase = 'warmup' | 'measure';
+
+/**
+ * DROP_REASONS are why an arrival was never sent: the scenario's in-flight cap (max_in_flight),
+ * the generator's own connection cap (connection_cap: the generator's limit, not the target's),
+ * a target that asked to be left alone (rate_limited: its Retry-After is pending) or that is
+ * failing (unavailable: its breaker is open).
+ */
+export const DROP_REASONS = ['max_in_flight', 'connection_cap', 'rate_limited', 'unavailable'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
 
 /** ConnectionUse says whether a request paid for a connection handshake. */
 export type ConnectionUse = 'new' | 'reused' | '';

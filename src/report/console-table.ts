@@ -43,8 +43,8 @@ export function consoleTable(s: RunSummary): string {
   if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
   const byTurn = s.groups
     .filter((g) => g.scope === 'turn')
-    .sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? '') || (a.turn ?? 0) - (b.turn ?? 0));
-  if (byTurn.length) lines.push('', 'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):', breakdownTable(byTurn, (g) => `${g.workload} turn ${(g.turn ?? 0) + 1}`));
+    .sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? '') || (a.turn ?? 1) - (b.turn ?? 1));
+  if (byTurn.length) lines.push('', 'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):', breakdownTable(byTurn, (g) => `${g.workload} turn ${g.turn ?? 1}`));
   lines.push('', tokenTable(targetGroups));
   const priced = targetGroups.filter((g) => g.cost?.priced);
   if (priced.length) lines.push('', costTable(priced, s));

@@ -11,21 +11,53 @@ export const ERROR_KINDS = [
   'http_429', // rate limited
   'http_4xx', // other client errors (bad request, auth, not found)
   'http_5xx', // server errors
-  'reset', // connection closed or reset mid-request
-  'bad_stream', // the body was not valid SSE/JSON of the expected shape
-  'stream_error', // the server sent an error object inside a 200 stream
+  'reset', // the connection was reset or closed before the response began
+  'stream_cut', // the response began (2xx) and stopped before its end: reset mid-stream, or closed without a finish
+  'bad_stream', // the body was not valid SSE/JSON of the expected shape (an HTML page, a gzip body, garbage)
+  'stream_error', // the server sent an error object with status 2xx, in the stream or as the body
   'empty_response', // completed without a single content token
-  'aborted', // the run was interrupted while the request was in flight
   'circuit_open', // every hop of a failover route was unavailable (breakers open, Retry-After pending)
+  'local_resource', // the generator ran out of a local resource: file descriptors (EMFILE), buffers, ports
+  'client_overload', // a deadline passed while the generator's event loop was too busy to read the response
+  'aborted', // the run was interrupted while the request was in flight
   'other', // anything else; errorMessage says what
 ] as const;
 
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /**
+ * ErrorOwner is who a failure belongs to: the target (its status, its stream, its timeouts), the
+ * network between (DNS, connect), or the generator itself (its own resources, its own lateness,
+ * the user's abort). Generator-owned failures never count against a target: they are counted
+ * apart, and enough of them make the run invalid.
+ */
+export type ErrorOwner = 'target' | 'network' | 'generator';
+
+/** ERROR_OWNERS says who owns each kind. An unclassified failure (`other`) is the generator's: it is ours to explain, not the target's to answer for. */
+export const ERROR_OWNERS: Readonly<Record<ErrorKind, ErrorOwner>> = {
+  connect_timeout: 'network',
+  connect_error: 'network',
+  ttft_timeout: 'target',
+  total_timeout: 'target',
+  http_429: 'target',
+  http_4xx: 'target',
+  http_5xx: 'target',
+  reset: 'target',
+  stream_cut: 'target',
+  bad_stream: 'target',
+  stream_error: 'target',
+  empty_response: 'target',
+  circuit_open: 'target',
+  local_resource: 'generator',
+  client_overload: 'generator',
+  aborted: 'generator',
+  other: 'generator',
+};
+
+/**
  * FAILOVER_TRIGGERS are the kinds an attempt on a target can end with that a failover route may
- * move on from (`failover[].on`): every kind but the run's own abort, the route's own
- * circuit_open, and the unclassified `other`.
+ * move on from (`failover[].on`): the target's and the network's, but for the route's own
+ * circuit_open (the generator's own failures are not the target's to fail over from).
  */
 export const FAILOVER_TRIGGERS = [
   'connect_timeout',
@@ -36,10 +68,11 @@ export const FAILOVER_TRIGGERS = [
   'http_4xx',
   'http_5xx',
   'reset',
+  'stream_cut',
   'bad_stream',
   'stream_error',
   'empty_response',
 ] as const satisfies readonly ErrorKind[];
 
 /** DEFAULT_FAILOVER_ON is what moves a routed request to the next hop when a route names nothing: failures of the target, not of the request (a 400 or an empty answer would fail anywhere). */
-export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'bad_stream', 'stream_error'];
+export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'stream_cut', 'bad_stream', 'stream_error'];

@@ -12,6 +12,7 @@ import { weightedPicker } from './mix.js';
 /** RequestSpec is what to send: messages and limits, with the prompt's token count. */
 export interface RequestSpec {
   workload: string;
+  /** Turn number within the conversation: 1 for the first message. */
   turn: number;
   messages: ChatMessage[];
   maxTokens: number;
@@ -179,7 +180,8 @@ function build(
   messages.push({ role: 'user', content: user });
   let counted = knownTokens;
   for (let j = 0; j < k; j++) counted += tok.count(replies[j] ?? '');
-  return { workload: w.name, turn: k, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
+  // Turn numbers count from 1, as users do ("turn 1 = the first message"), in every output.
+  return { workload: w.name, turn: k + 1, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
 }
 
 function single(w: Workload, spec: RequestSpec): Conversation {
@@ -205,7 +207,7 @@ export function traceSource(entries: readonly TraceEntry[], w: Workload, scenari
       const maxTokens = e.maxTokens ?? defaultMax(seq);
       const messages: ChatMessage[] = e.messages ? e.messages : [{ role: 'user', content: synth.text(e.inputTokens!, prng(deriveSeed(base, String(seq)))) }];
       const counted = e.messages ? e.messages.reduce((n, m) => n + tok.count(m.content), 0) : e.inputTokens!;
-      return { workload: w.name, turn: 0, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
+      return { workload: w.name, turn: 1, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
     },
   };
 }

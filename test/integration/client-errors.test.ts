@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, type ChatCall, type ClientDeps, type Endpoint } from '../../src/client/chat-client.js';
 import { ERROR_KINDS } from '../../src/scenario/error-kinds.js';
@@ -67,6 +68,29 @@ const behaviours: Record<string, Behaviour> = {
     sseData(res, contentChunk('', null, 'assistant'));
     sseData(res, contentChunk(undefined, 'stop'));
     res.end('data: [DONE]\n\n');
+  },
+  resetBeforeHeaders: (res) => {
+    res.socket?.destroy();
+  },
+  jsonErrorBody: (res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: 'overloaded' } }));
+  },
+  htmlPage: (res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>${'x'.repeat(1200)}</body></html>`);
+  },
+  gzipBody: (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+    res.end(gzipSync('data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'));
+  },
+  jsonCompletion: (res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }));
+  },
+  empty200: (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end();
   },
   nonStreamGarbage: (res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -191,10 +215,11 @@ describe('chat client error kinds', () => {
     expect(r.errorMessage).toMatch(/not JSON/);
   });
 
-  it('a stream that ends without finish_reason or [DONE] → bad_stream', async () => {
+  it('a stream that ends without finish_reason or [DONE] → stream_cut, saying how far it got', async () => {
     const r = await send(at('truncated'));
-    expect(r.errorKind).toBe('bad_stream');
+    expect(r.errorKind).toBe('stream_cut');
     expect(r.contentDeltas).toBe(1);
+    expect(r.errorMessage).toMatch(/^stream ended after 1 delta \(\d+ B\) without finish_reason or \[DONE\]$/);
   });
 
   it('headers, then silence → ttft_timeout after firstTokenTimeoutMs', async () => {
@@ -218,11 +243,32 @@ describe('chat client error kinds', () => {
     expect(waited).toBeLessThan(2_500);
   });
 
-  it('the server destroying the socket mid-stream → reset', async () => {
+  it('the server destroying the socket mid-stream → stream_cut (the response had begun), with the delta count', async () => {
     const r = await send(at('reset'));
-    expect(r.errorKind).toBe('reset');
+    expect(r.errorKind).toBe('stream_cut');
     expect(r.status).toBe(200);
     expect(r.contentDeltas).toBe(1);
+    expect(r.errorMessage).toMatch(/^stream cut after 1 delta \(\d+ B\): /);
+  });
+
+  it('the connection reset before any response → reset (distinct from a cut stream)', async () => {
+    const r = await send(at('resetBeforeHeaders'));
+    expect(r.errorKind).toBe('reset');
+    expect(r.status).toBe(0);
+    expect(r.headersAtMs).toBeNull();
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['a provider JSON error with status 200 (instead of a stream)', 'jsonErrorBody', /^provider error with status 200, \d+ B: server_error\/overloaded: The engine is currently overloaded/],
+    ['an HTML page with status 200', 'htmlPage', /^HTML page, status 200, [\d.]+ (B|KB): "Just a moment\.\.\."$/],
+    ['a gzip-encoded body', 'gzipBody', /^gzip-encoded body, status 200, \d+ B \(content-encoding: gzip\)/],
+    ['a JSON completion where a stream was asked for', 'jsonCompletion', /^a JSON body, not an event stream \(status 200, \d+ B, content-type: application\/json\)/],
+    ['an empty 200', 'empty200', /^stream ended before any event \(status 200, empty body\)$/],
+  ])('%s says what arrived', async (_, route, message) => {
+    const r = await send(at(route));
+    expect(r.status).toBe(200);
+    expect(r.errorKind).toBe(route === 'jsonErrorBody' ? 'stream_error' : route === 'empty200' ? 'stream_cut' : 'bad_stream');
+    expect(r.errorMessage).toMatch(message);
   });
 
   it('a stream without usage → tokens counted with the tokenizer', async () => {

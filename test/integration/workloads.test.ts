@@ -105,7 +105,7 @@ describe('workloads end to end', () => {
     const { summary, measured } = await runCollecting(s);
 
     // load.requests counts conversations here: 4 conversations of 3 turns.
-    expect(measured.map((r) => r.turn)).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    expect(measured.map((r) => r.turn)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
     for (const r of measured) expect(r.errorKind, r.errorMessage).toBeNull();
     const sent = bodies(server);
     expect(sent).toHaveLength(12);
@@ -129,7 +129,7 @@ describe('workloads end to end', () => {
     const TIMER_SLACK_MS = 1;
     for (let i = 0; i < measured.length; i++) {
       const r = measured[i]!;
-      if (r.turn === 0) continue;
+      if (r.turn === 1) continue;
       const prev = measured[i - 1]!;
       expect(prev.turn).toBe(r.turn - 1);
       expect(r.scheduledAtMs, `turn ${r.turn} scheduled ${r.scheduledAtMs}, previous ended ${prev.endAtMs}`).toBeGreaterThanOrEqual(prev.endAtMs + THINK_MS - TIMER_SLACK_MS);
@@ -138,7 +138,7 @@ describe('workloads end to end', () => {
   });
 
   it('a failed turn ends its conversation: later turns are never sent', async () => {
-    // Turn 0 (system + user) succeeds; turn 1 (with an earlier exchange) gets a 500.
+    // Turn 1 (system + user) succeeds; turn 2 (with an earlier exchange) gets a 500.
     const server = await stub((_req, res, body) => {
       const b = JSON.parse(body) as ChatBody;
       if (nonSystem(b).length > 1) {
@@ -153,12 +153,12 @@ describe('workloads end to end', () => {
     });
     const { measured } = await runCollecting(s);
     expect(measured.map((r) => [r.turn, r.errorKind])).toEqual([
-      [0, null],
-      [1, 'http_5xx'],
-      [0, null],
-      [1, 'http_5xx'],
-      [0, null],
-      [1, 'http_5xx'],
+      [1, null],
+      [2, 'http_5xx'],
+      [1, null],
+      [2, 'http_5xx'],
+      [1, null],
+      [2, 'http_5xx'],
     ]);
     expect(server.requests).toHaveLength(6);
   });
@@ -258,7 +258,7 @@ describe('workloads end to end', () => {
     });
     const { summary, measured } = await runCollecting(s);
     const byKey = new Map(summary.groups.map((g) => [g.key, g]));
-    expect([...byKey.keys()].sort()).toEqual(['m', 'm/chat', 'm/chat#0', 'm/chat#1', 'm/rag', 'm/rag#0']);
+    expect([...byKey.keys()].sort()).toEqual(['m', 'm/chat', 'm/chat#1', 'm/chat#2', 'm/rag', 'm/rag#1']);
 
     const count = (f: (r: RequestResult) => boolean) => measured.filter(f).length;
     const expectGroup = (key: string, scope: GroupSummary['scope'], labels: Partial<GroupSummary>, total: number) => {
@@ -273,15 +273,15 @@ describe('workloads end to end', () => {
     expectGroup('m/chat', 'workload', { workload: 'chat' }, count((r) => r.workload === 'chat'));
     expectGroup('m/rag', 'workload', { workload: 'rag' }, count((r) => r.workload === 'rag'));
     expect(byKey.get('m/chat')!.turn).toBeUndefined();
-    expectGroup('m/chat#0', 'turn', { workload: 'chat', turn: 0 }, count((r) => r.workload === 'chat' && r.turn === 0));
     expectGroup('m/chat#1', 'turn', { workload: 'chat', turn: 1 }, count((r) => r.workload === 'chat' && r.turn === 1));
-    expectGroup('m/rag#0', 'turn', { workload: 'rag', turn: 0 }, count((r) => r.workload === 'rag'));
+    expectGroup('m/chat#2', 'turn', { workload: 'chat', turn: 2 }, count((r) => r.workload === 'chat' && r.turn === 2));
+    expectGroup('m/rag#1', 'turn', { workload: 'rag', turn: 1 }, count((r) => r.workload === 'rag'));
     // Every chat conversation reached its second turn; 16 conversations in all.
-    expect(count((r) => r.workload === 'chat' && r.turn === 1)).toBe(count((r) => r.workload === 'chat' && r.turn === 0));
-    expect(count((r) => r.turn === 0)).toBe(16);
+    expect(count((r) => r.workload === 'chat' && r.turn === 2)).toBe(count((r) => r.workload === 'chat' && r.turn === 1));
+    expect(count((r) => r.turn === 1)).toBe(16);
     expect(count((r) => r.workload === 'rag')).toBeGreaterThan(0);
     // The second turn carries the first exchange: more input per request.
-    expect(byKey.get('m/chat#1')!.tokens.input / byKey.get('m/chat#1')!.requests.total).toBeGreaterThan(byKey.get('m/chat#0')!.tokens.input / byKey.get('m/chat#0')!.requests.total);
+    expect(byKey.get('m/chat#2')!.tokens.input / byKey.get('m/chat#2')!.requests.total).toBeGreaterThan(byKey.get('m/chat#1')!.tokens.input / byKey.get('m/chat#1')!.requests.total);
 
     const table = consoleTable(summary);
     expect(table).toContain('by workload:');

@@ -40,7 +40,7 @@ export function chatCall(deps: Pick<ClientDeps, 'clock'>, extra: Partial<ChatCal
     id: nextId++,
     phase: 'measure',
     workload: 'default',
-    turn: 0,
+    turn: 1,
     scheduledAtMs: deps.clock.now(),
     messages: [{ role: 'user', content: 'Say something.' }],
     maxTokens: 16,

@@ -41,7 +41,7 @@ describe('synthetic conversations', () => {
         { role: 'assistant', content: REPLIES[j] },
       ]).flat();
       expect(spec.messages, `turn ${k}`).toEqual([...head, ...earlier, { role: 'user', content: ownUser[k] }]);
-      expect(spec.turn).toBe(k);
+      expect(spec.turn).toBe(k + 1); // turn numbers count from 1 in every output
       expect(spec.workload).toBe('chat');
     });
     // Each turn asks something new.

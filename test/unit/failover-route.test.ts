@@ -70,7 +70,7 @@ function drill(
       id: callIds++,
       phase: 'measure',
       workload: 'chat',
-      turn: 0,
+      turn: 1,
       scheduledAtMs: clock.now(),
       messages: [{ role: 'user', content: 'hi' }],
       maxTokens: 8,

@@ -36,7 +36,7 @@ describe('failover block: valid', () => {
         name: 'chat',
         chain: ['primary', 'fallback'],
         attemptTimeouts: { firstToken: 1_000 },
-        on: ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'bad_stream', 'stream_error'],
+        on: ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'stream_cut', 'bad_stream', 'stream_error'],
         retry: { maxAttempts: 3, backoff: { initial: 100, max: 2_000, multiplier: 2, jitter: 0.2 }, honorRetryAfter: true, budget: 0.2, minPerSec: 5 },
         breaker: { failures: 5, openFor: 5_000, halfOpenProbes: 1 },
       },

@@ -16,7 +16,7 @@ let nextId = 0;
 /** result makes a successful measured RequestResult: 5 tokens, TTFT 100ms, E2E 500ms unless overridden. */
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
-    ...newResult({ id: nextId++, phase: 'measure', target: 'a', region: 'r1', provider: 'mock', model: 'm', workload: 'chat', turn: 0, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 20, requestedOutputTokens: 5 }),
+    ...newResult({ id: nextId++, phase: 'measure', target: 'a', region: 'r1', provider: 'mock', model: 'm', workload: 'chat', turn: 1, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 20, requestedOutputTokens: 5 }),
     connection: 'reused',
     headersAtMs: 50,
     firstTokenAtMs: 100,

@@ -13,7 +13,7 @@ import { buildCatalog } from '../../src/cost/catalog.js';
 
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
-    ...newResult({ id: 1, phase: 'measure', target: 'us-east', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini', workload: 'chat', turn: 0, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 200, requestedOutputTokens: 4 }),
+    ...newResult({ id: 1, phase: 'measure', target: 'us-east', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini', workload: 'chat', turn: 1, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 200, requestedOutputTokens: 4 }),
     sentAtMs: 0.5,
     connection: 'reused',
     headersAtMs: 20,

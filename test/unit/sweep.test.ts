@@ -51,7 +51,7 @@ describe('loadForStep', () => {
 
 // A measured result on `target` at sweep level `step`, ok or failed, with a TTFT.
 function result(id: number, target: string, step: string, ttftMs: number, ok = true): RequestResult {
-  const r = newResult({ id, phase: 'measure', target, region: 'r', provider: 'mock', model: 'm', workload: 'default', turn: 0, step, scheduledAtMs: id * 10, queuedMs: 0, inputTokens: 10, requestedOutputTokens: 4 });
+  const r = newResult({ id, phase: 'measure', target, region: 'r', provider: 'mock', model: 'm', workload: 'default', turn: 1, step, scheduledAtMs: id * 10, queuedMs: 0, inputTokens: 10, requestedOutputTokens: 4 });
   Object.assign(r, { sentAtMs: r.scheduledAtMs, headersAtMs: r.scheduledAtMs + 1, endAtMs: r.scheduledAtMs + ttftMs + 5, status: ok ? 200 : 503 });
   if (ok) Object.assign(r, { firstTokenAtMs: r.scheduledAtMs + ttftMs, firstContentAtMs: r.scheduledAtMs + ttftMs, contentDeltas: 1, outputTokens: 4 });
   else Object.assign(r, { errorKind: 'http_5xx', errorMessage: 'HTTP 503' });

@@ -91,7 +91,7 @@ describe('requestSource', () => {
   it('carries the workload settings into every request', () => {
     const w = workload({ systemPrompt: 'sys', maxTokens: 77, stream: false, tokenLimitField: 'max_completion_tokens' });
     const [r] = take(w, 1, 1);
-    expect(r).toMatchObject({ workload: 'chat', turn: 0, maxTokens: 77, stream: false, tokenLimitField: 'max_completion_tokens' });
+    expect(r).toMatchObject({ workload: 'chat', turn: 1, maxTokens: 77, stream: false, tokenLimitField: 'max_completion_tokens' });
     expect(r!.messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(r!.messages[0]!.content).toBe('sys');
   });
