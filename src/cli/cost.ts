@@ -7,7 +7,7 @@ import { project, projectionSchema, resolveModels, volumeOf, type ProjectionRow,
 import type { RunSummary } from '../summary/run-summary.js';
 import { parseScenarioText } from '../scenario/load.js';
 import { formatPath } from '../scenario/validate.js';
-import { table } from '../report/console-table.js';
+import { table } from '../report/text-table.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 

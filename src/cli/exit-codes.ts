@@ -13,6 +13,8 @@ export const ExitCode = {
   ThresholdsBreached: 3,
   /** The run stopped before crossing a budget cap (budget: maxUsd / maxRequests / maxTokens); results hold what was measured. */
   BudgetReached: 4,
+  /** The run is invalid: too many requests failed on the generator's own side (its resources, its lateness, its connection cap), so its numbers are not the targets'. Results are written, marked invalid. */
+  RunInvalid: 5,
   /** Stopped by SIGINT/SIGTERM; results written hold what was measured. */
   Interrupted: 130,
 } as const;

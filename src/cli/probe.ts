@@ -2,7 +2,7 @@ import { probeTarget, type ProbeResult } from '../client/probe.js';
 import { transport } from '../client/transport.js';
 import { monotonicClock } from '../metrics/clock.js';
 import { startMockInWorker } from '../mock/worker-host.js';
-import { table } from '../report/console-table.js';
+import { table } from '../report/text-table.js';
 import { missingKeys, resolveEndpoints } from '../runner/endpoints.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import { ExitCode } from './exit-codes.js';

@@ -15,6 +15,7 @@ import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js'
 import { withSweepFlag } from '../scenario/sweep-flag.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
+import { fileDescriptorLimit } from './machine.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -78,6 +79,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
       startMock: startMockInWorker,
       useMock: opts.mock ?? false,
       pricing: inputs.pricing,
+      fileDescriptorLimit: fileDescriptorLimit(),
       ...(trace ? { trace } : {}),
       ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
       stop: signals.stop,
@@ -96,8 +98,10 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const files = await writeSummaryFiles(dir, summary);
   io.out(consoleTable(summary));
   io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
+  // The user's stop and the budget explain an early end first; then whether the numbers are the targets'.
+  if (summary.status === 'interrupted') return ExitCode.Interrupted;
   if (summary.status === 'budget') return ExitCode.BudgetReached;
-  return summary.status === 'interrupted' ? ExitCode.Interrupted : ExitCode.Ok;
+  return summary.validity.valid ? ExitCode.Ok : ExitCode.RunInvalid;
 }
 
 // The scenario with --sweep applied, or the invalid-input error naming what is wrong with the flag.

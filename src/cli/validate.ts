@@ -1,6 +1,6 @@
 import { loadInputs } from './load-inputs.js';
 import { planScenario, type Plan } from '../runner/plan.js';
-import { table } from '../report/console-table.js';
+import { table } from '../report/text-table.js';
 import { missingKeys, usesMock } from '../runner/endpoints.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { ExitCode } from './exit-codes.js';

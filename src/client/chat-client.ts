@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Clock } from '../metrics/clock.js';
 import { newResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import type { EncodingName } from '../scenario/encodings.js';
@@ -141,6 +140,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   return async function hit(call: ChatCall): Promise<RequestResult> {
     const { clock } = deps;
     const x = new Exchange(resultFor(call, endpoint));
+    if (tooLate(x, call, clock.now(), deps)) return x.r;
     const body = bodyOf(call);
     const controller = new AbortController();
     inFlight.add(controller);
@@ -197,21 +197,26 @@ function onHeaders(x: Exchange, res: { statusCode: number; headers: Record<strin
   r.tlsMs = timing.tlsMs;
 }
 
-// The generator's event loop this late when a deadline passed means the response may have been
-// sitting unread: the timeout is the generator's, not the target's.
-const CLIENT_LATE_MS = 50;
+/**
+ * tooLate refuses to send a request the generator itself dispatched later than the first-token
+ * timeout after its schedule (an open loop that cannot keep up): by the schedule's clock it has
+ * already timed out, and sending it would only add load and blame the target for the
+ * generator's lag. It is recorded as the generator's failure (client_overload), never sent.
+ */
+function tooLate(x: Exchange, call: ChatCall, now: number, deps: ClientDeps): boolean {
+  const lagMs = now - call.scheduledAtMs - (call.queuedMs ?? 0);
+  if (lagMs <= deps.firstTokenTimeoutMs) return false;
+  x.r.sentAtMs = x.r.endAtMs = now;
+  x.r.errorKind = 'client_overload';
+  x.r.errorMessage = `not sent: dispatched ${Math.round(lagMs)}ms after its schedule, past the ${deps.firstTokenTimeoutMs}ms first-token timeout; the generator could not keep up`;
+  return true;
+}
 
-// failed names why a request threw: a deadline (the target's, or the generator's own lateness),
-// the user's abort, a stream cut after a 2xx began, or what the transport error says.
+// failed names why a request threw: a deadline, the user's abort, a stream cut after a 2xx
+// began, or what the transport error says.
 function failed(x: Exchange, err: unknown, deadlines: ReturnType<typeof armDeadlines>, deps: ClientDeps): void {
   const timedOut = deadlines.timedOut();
-  if (timedOut) {
-    const limitMs = timedOut === 'ttft_timeout' ? deps.firstTokenTimeoutMs : deps.totalTimeoutMs;
-    const lateMs = deadlines.lateMs();
-    if (lateMs >= CLIENT_LATE_MS)
-      return x.fail('client_overload', `the ${limitMs}ms ${timedOut === 'ttft_timeout' ? 'first-token' : 'total'} deadline passed while the generator's event loop was ${Math.round(lateMs)}ms behind; the response may have been waiting unread`);
-    return x.fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${limitMs}ms` : `request exceeded ${limitMs}ms`);
-  }
+  if (timedOut) return x.fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${deps.firstTokenTimeoutMs}ms` : `request exceeded ${deps.totalTimeoutMs}ms`);
   if (deps.hardStop?.aborted) return x.fail('aborted', 'run interrupted while the request was in flight');
   const kind = errorKindForError(err);
   // A 2xx response that began and then broke is a cut stream, not a connection that never answered.
@@ -226,28 +231,33 @@ function headerValue(v: string | string[] | undefined): string {
 /**
  * armDeadlines starts a request's two clocks: the first-token deadline (cleared by the first
  * token) and the total deadline. Either aborts the request, and says which fired first.
+ *
+ * A deadline does not abort the moment its timer runs: it waits one turn of the event loop
+ * first. Node runs due timers before it reads the sockets, so when the generator was busy the
+ * answer may already be waiting, unread; the turn lets it be read. Only a deadline that still
+ * stands after it is the target's timeout — never the generator's own slowness.
  */
 function armDeadlines(controller: AbortController, deps: ClientDeps) {
   let fired: 'ttft_timeout' | 'total_timeout' | null = null;
-  let lateMs = 0;
-  const armedAt = performance.now();
-  // How late the timer ran: a loop blocked past the deadline fires it late.
-  const fire = (kind: 'ttft_timeout' | 'total_timeout', afterMs: number) => {
-    if (fired) return;
-    fired = kind;
-    lateMs = Math.max(0, performance.now() - armedAt - afterMs);
-    controller.abort();
-  };
-  const total = setTimeout(() => fire('total_timeout', deps.totalTimeoutMs), deps.totalTimeoutMs);
-  let ttft: NodeJS.Timeout | undefined = setTimeout(() => fire('ttft_timeout', deps.firstTokenTimeoutMs), deps.firstTokenTimeoutMs);
+  let tokenSeen = false;
+  let over = false;
+  const fire = (kind: 'ttft_timeout' | 'total_timeout') =>
+    setImmediate(() => {
+      if (fired || over || (kind === 'ttft_timeout' && tokenSeen)) return;
+      fired = kind;
+      controller.abort();
+    });
+  const total = setTimeout(() => fire('total_timeout'), deps.totalTimeoutMs);
+  let ttft: NodeJS.Timeout | undefined = setTimeout(() => fire('ttft_timeout'), deps.firstTokenTimeoutMs);
   return {
     firstToken() {
+      tokenSeen = true;
       clearTimeout(ttft);
       ttft = undefined;
     },
     timedOut: () => fired,
-    lateMs: () => lateMs,
     clear() {
+      over = true;
       clearTimeout(total);
       if (ttft) clearTimeout(ttft);
     },

@@ -1,6 +1,6 @@
 import type { Load } from '../scenario/schema.js';
 import type { Clock } from '../metrics/clock.js';
-import type { RequestPhase } from '../metrics/request-result.js';
+import type { DropReason, RequestPhase } from '../metrics/request-result.js';
 import { prng, type Prng } from '../random/prng.js';
 import { constantRate, offsetsPacer, ratePacer, type Pacer, type RateStage } from './arrivals.js';
 import type { Issue, LoopStopReason } from './arrival.js';
@@ -29,7 +29,9 @@ export interface LoadRun {
   clock: Clock;
   stop: AbortSignal;
   issue: Issue;
-  onDropped: (phase: RequestPhase, scheduledAtMs: number) => void;
+  onDropped: (phase: RequestPhase, scheduledAtMs: number, reason: DropReason) => void;
+  /** Open loop: the generator's own cap on requests outstanding (see runOpenLoop). */
+  connectionCap?: number;
 }
 
 /** runLoad drives one target with its load model until the model's end, the request count, or a stop. */
@@ -83,6 +85,7 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
     clock: r.clock,
     stop: r.stop,
     ...(load.maxInFlight !== undefined ? { maxInFlight: load.maxInFlight } : {}),
+    ...(r.connectionCap !== undefined ? { connectionCap: r.connectionCap } : {}),
     overflow: load.overflow,
     warmupMs,
     warmupRequests,

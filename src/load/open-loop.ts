@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Clock } from '../metrics/clock.js';
-import type { RequestPhase } from '../metrics/request-result.js';
+import type { DropReason, RequestPhase } from '../metrics/request-result.js';
 import type { Pacer } from './arrivals.js';
 import type { Issue, LoopStopReason } from './arrival.js';
 
@@ -16,6 +16,13 @@ export interface OpenLoopOptions {
   stop: AbortSignal;
   /** Cap on concurrent requests; unlimited when absent. */
   maxInFlight?: number;
+  /**
+   * The generator's own cap on requests outstanding (in flight or queued): each in-flight request
+   * holds a connection, and a process has only so many file descriptors. An arrival beyond it is
+   * dropped by the generator (`connection_cap`), instead of failing with EMFILE and being blamed
+   * on the target.
+   */
+  connectionCap?: number;
   /** drop (k6's dropped_iterations): the arrival is counted and never sent; queue: it waits for a slot, its latency still counted from its schedule. */
   overflow: Overflow;
   /** Arrivals before this offset (ms from loop start) are warmup. */
@@ -25,8 +32,8 @@ export interface OpenLoopOptions {
   /** Stop after this many measured arrivals. */
   requests?: number;
   issue: Issue;
-  /** Called for each arrival that was dropped, never sent. */
-  onDropped: (phase: RequestPhase, scheduledAtMs: number) => void;
+  /** Called for each arrival that was dropped, never sent, with why. */
+  onDropped: (phase: RequestPhase, scheduledAtMs: number, reason: DropReason) => void;
 }
 
 // The loop sleeps whole milliseconds toward an arrival (Node's timers have millisecond
@@ -70,7 +77,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
     const queued = limit.activeCount >= limit.concurrency;
     void limit(() => {
       // Stopped while it waited for a slot: dropped, never sent.
-      if (queued && o.stop.aborted) return o.onDropped(phase, scheduledAtMs);
+      if (queued && o.stop.aborted) return o.onDropped(phase, scheduledAtMs, 'max_in_flight');
       // A queued request's wait counts as queue time; its latency still counts from its schedule.
       return o.issue({ phase, scheduledAtMs, queuedMs: queued ? clock.now() - scheduledAtMs : 0 });
     }).finally(settled);
@@ -86,8 +93,9 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
       }
       measured++;
     }
-    if (!limit || limit.activeCount < limit.concurrency || o.overflow === 'queue') send(phase, scheduledAtMs);
-    else o.onDropped(phase, scheduledAtMs);
+    if (o.connectionCap !== undefined && outstanding >= o.connectionCap) o.onDropped(phase, scheduledAtMs, 'connection_cap');
+    else if (!limit || limit.activeCount < limit.concurrency || o.overflow === 'queue') send(phase, scheduledAtMs);
+    else o.onDropped(phase, scheduledAtMs, 'max_in_flight');
     return true;
   };
 

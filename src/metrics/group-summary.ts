@@ -1,6 +1,7 @@
 import { encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
-import type { ErrorKind } from '../scenario/error-kinds.js';
+import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
+import type { DropReason } from './request-result.js';
 import type { GroupAccumulator, GroupLabels, GroupScope } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
 
@@ -10,20 +11,34 @@ export interface GroupSummary extends GroupLabels {
   /** target: everything sent to a target; workload: one workload on it; turn: one conversation turn of a workload. */
   scope: GroupScope;
   requests: {
-    /** Measured requests that ended (ok + failed). */
+    /** Measured requests whose outcome is the target's (ok + failed). */
     total: number;
     ok: number;
+    /** Failed by the target or the network between (error kinds owned by `target` or `network`). */
     failed: number;
     /** failed / total; null when nothing was measured. */
     errorRate: number | null;
-    /** Arrivals never sent because maxInFlight was reached (overflow: drop); not in total. */
+    /** Arrivals never sent (not in total), and why. */
     dropped: number;
+    droppedBy: Partial<Record<DropReason, number>>;
     /** Requests that waited for an in-flight slot before being sent (overflow: queue). */
     queued: number;
     /** Requests that opened a new connection (the rest reused one). */
     newConnections: number;
+    /** The target's and the network's failures by kind. */
     errorsByKind: Partial<Record<ErrorKind, number>>;
+    /** Requests that failed on the generator's own side (its resources, its lateness, the user's abort): never in total, failed or errorRate. */
+    generatorFailed: number;
+    generatorErrorsByKind: Partial<Record<ErrorKind, number>>;
+    /** One message per error kind that occurred: what such a failure looked like. */
+    errorSamples: Partial<Record<ErrorKind, string>>;
   };
+  /**
+   * What the load asked for beside what was sent, per second over the span of the measured
+   * schedule (first to last scheduled arrival): arrivals scheduled, sent, and dropped. Null
+   * without at least two arrivals.
+   */
+  offered: { scheduledPerSec: number; sentPerSec: number; droppedPerSec: number } | null;
   tokens: {
     input: number;
     /** Output tokens of successful requests. */
@@ -54,8 +69,6 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
   const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
   const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
   const perSec = (n: number) => (windowMs > 0 ? round3((n * 1000) / windowMs) : null);
-  const errorsByKind: Partial<Record<ErrorKind, number>> = {};
-  for (const [k, n] of Object.entries(g.errorsByKind)) if (n > 0) errorsByKind[k as ErrorKind] = n;
   return {
     key: g.key,
     scope: g.scope,
@@ -66,10 +79,15 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
       failed,
       errorRate: g.requests ? round6(failed / g.requests) : null,
       dropped: g.dropped,
+      droppedBy: nonZero(g.droppedBy),
       queued: g.queued,
       newConnections: g.newConnections,
-      errorsByKind,
+      errorsByKind: nonZero(g.errorsByKind, (k) => ERROR_OWNERS[k] !== 'generator'),
+      generatorFailed: g.generatorFailed,
+      generatorErrorsByKind: nonZero(g.errorsByKind, (k) => ERROR_OWNERS[k] === 'generator'),
+      errorSamples: { ...g.errorSamples },
     },
+    offered: offered(g),
     tokens: {
       input: g.inputTokens,
       output: g.outputTokens,
@@ -91,6 +109,24 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
     timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],
     ...(g.scope === 'route' ? { route: { servedBy: { ...g.servedBy }, attempts: g.attempts, failedOver: g.failedOver } } : {}),
   };
+}
+
+// The counts that are not zero, optionally only the keys `keep` accepts.
+function nonZero<K extends string>(counts: Record<K, number>, keep: (k: K) => boolean = () => true): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const [k, n] of Object.entries(counts) as [K, number][]) if (n > 0 && keep(k)) out[k] = n;
+  return out;
+}
+
+// The rate the load asked for beside what went out, over the span of the measured schedule.
+function offered(g: GroupAccumulator): GroupSummary['offered'] {
+  const spanMs = g.lastScheduledMs - g.firstScheduledMs;
+  if (g.arrivals < 2 || !(spanMs > 0)) return null;
+  // n arrivals span n − 1 gaps: a constant 3000/s schedule reads exactly 3000/s.
+  const perSec = (n: number) => round3((n * 1000) / spanMs);
+  const gaps = g.arrivals - 1;
+  const sent = g.arrivals - g.dropped;
+  return { scheduledPerSec: perSec(gaps), sentPerSec: perSec((sent * gaps) / g.arrivals), droppedPerSec: perSec((g.dropped * gaps) / g.arrivals) };
 }
 
 // An empty histogram stands for a metric that never occurred; made once, never recorded into.

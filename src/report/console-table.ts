@@ -1,5 +1,8 @@
 import type { RunSummary } from '../summary/run-summary.js';
-import { breakerStateAt } from '../failover/circuit-breaker.js';
+import { costTable, decisionTable } from './console-decision.js';
+import { failoverSection } from './console-failover.js';
+import { sweepTable } from './console-sweep.js';
+import { fixed, msCell, pct, table } from './text-table.js';
 
 /**
  * consoleTable renders the run summary as the table printed at the end of `run` (and by
@@ -30,15 +33,12 @@ export function consoleTable(s: RunSummary): string {
       ? [msCell(g.metrics.ttftService.p99), msCell(g.metrics.e2eService.p99), String(g.requests.dropped)]
       : []),
   ]);
-  const lines = [table(header, rows, 3)];
+  const lines: string[] = [];
+  if (!s.validity.valid) lines.push(`INVALID RUN: ${s.validity.reasons.join('; ')}.`, '');
+  lines.push(table(header, rows, 3));
   if (open) lines.push('open loop: TTFT/E2E count from each request\'s scheduled arrival (response time); svc = from its actual send (service time).');
-  const errors = targetGroups.filter((g) => g.requests.failed > 0);
-  for (const g of errors) {
-    const kinds = Object.entries(g.requests.errorsByKind)
-      .map(([k, n]) => `${k} ×${n}`)
-      .join(', ');
-    lines.push(`errors ${g.target}: ${kinds}`);
-  }
+  if (open) lines.push(...offeredLines(targetGroups));
+  lines.push(...errorLines(targetGroups));
   const byWorkload = s.groups.filter((g) => g.scope === 'workload').sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
   if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
   const byTurn = s.groups
@@ -56,6 +56,42 @@ export function consoleTable(s: RunSummary): string {
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
   return lines.join('\n');
+}
+
+// offeredLines: what the load asked for beside what went out, per stream that dropped arrivals;
+// a drop at the generator's own connection cap is the generator's saturation, and says so.
+function offeredLines(groups: RunSummary['groups']): string[] {
+  return groups
+    .filter((g) => g.offered && g.requests.dropped > 0)
+    .map((g) => {
+      const o = g.offered!;
+      const why = Object.entries(g.requests.droppedBy)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      const saturated = (g.requests.droppedBy.connection_cap ?? 0) > 0 ? ': generator saturated' : '';
+      return `offered load ${label(g)}: target ${rate(o.scheduledPerSec)}/s, sent ${rate(o.sentPerSec)}/s, dropped ${rate(o.droppedPerSec)}/s (${why})${saturated}`;
+    });
+}
+
+// errorLines: per group, each error kind with a count and one message of that kind; the
+// generator's own failures apart, as not counted against the target.
+function errorLines(groups: RunSummary['groups']): string[] {
+  const out: string[] = [];
+  const kinds = (g: RunSummary['groups'][number], byKind: Partial<Record<string, number>>) =>
+    Object.entries(byKind).map(([k, n]) => `  ${k} ×${n}: ${g.requests.errorSamples[k as keyof typeof g.requests.errorSamples] ?? ''}`);
+  for (const g of groups) {
+    if (g.requests.failed > 0) out.push(`errors ${label(g)}:`, ...kinds(g, g.requests.errorsByKind));
+    if (g.requests.generatorFailed > 0) out.push(`generator-side failures on ${label(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
+  }
+  return out;
+}
+
+function label(g: RunSummary['groups'][number]): string {
+  return g.step ? `${g.target} @${g.step}` : g.target;
+}
+
+function rate(perSec: number): string {
+  return perSec >= 100 ? perSec.toFixed(0) : perSec.toFixed(1);
 }
 
 // breakdownTable: the main latency columns for sub-groups (per workload, per turn), with input size.
@@ -96,158 +132,3 @@ function tokenTable(groups: RunSummary['groups']): string {
   return 'tokens:\n' + table(header, rows, 1);
 }
 
-/** decisionTable is the bake-off's bottom line: latency, errors and money per target, and the cheapest one meeting the SLO. */
-export function decisionTable(s: RunSummary): string {
-  const d = s.decision!;
-  const money = (r: (typeof d.rows)[number], v: number | null, digits: number) => (!r.priced ? 'unpriced' : usd(v, digits));
-  const header = ['target', 'model', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99', 'err%', '$ / 1M out tok', '$ / ok request', `SLO (${d.slo.join(', ')})`];
-  const rows = d.rows.map((r) => [
-    r.target,
-    r.model,
-    msCell(r.ttftP50),
-    msCell(r.ttftP99),
-    msCell(r.e2eP50),
-    msCell(r.e2eP99),
-    pct(r.errorRate),
-    money(r, r.per1MOutputTokensUsd, 2),
-    money(r, r.perSuccessfulRequestUsd, 6),
-    r.note ?? (r.meetsSlo ? 'meets' : `misses: ${r.failed.map((c) => c.threshold).join('; ')}`),
-  ]);
-  const verdict = d.cheapestMeetingSlo
-    ? `cheapest target meeting the SLO: ${d.cheapestMeetingSlo}${d.tiedWith?.length ? ` (within 1% on cost of ${d.tiedWith.join(', ')}; the fastest by TTFT p99)` : ''}`
-    : 'no priced target meets the SLO';
-  const asOf = s.pricing ? ` (list prices as of ${s.pricing.asOf}; cost = tokens billed by the provider, at those prices)` : '';
-  return ['decision:' + asOf, table(header, rows, 2), verdict].join('\n');
-}
-
-/**
- * failoverSection renders the drill: per route, availability as users saw it against each hop's
- * raw error rate, failover time and time lost, who served what; the per-second timeline; breaker
- * transitions; and each outage's detect and recover times.
- */
-export function failoverSection(s: RunSummary): string {
-  const f = s.failover!;
-  const out: string[] = ['Failover'];
-  for (const r of f.routes) {
-    const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);
-    if (!g) continue;
-    const avail = g.requests.total ? g.requests.ok / g.requests.total : 0;
-    out.push(
-      `route ${r.name} (${r.chain.join(' → ')}): ${g.requests.total} user requests, available ${pct(avail)} as users saw it; ` +
-        `${g.route?.failedOver ?? 0} served by a fallback; ${g.route?.attempts ?? 0} attempts (${r.retries} retries, ${r.retriesDenied} denied by the retry budget` +
-        `${r.retryTokens ? `; retries re-sent ${r.retryTokens.input} input tokens and got ${r.retryTokens.output} output tokens` : ''})`,
-    );
-    out.push(
-      `  failover time p50 ${msCell(g.metrics.failover.p50)}, p99 ${msCell(g.metrics.failover.p99)}; ` +
-        `time lost on failed attempts p50 ${msCell(g.metrics.timeLost.p50)}, p99 ${msCell(g.metrics.timeLost.p99)}; ` +
-        `TTFT p99 as users saw it ${msCell(g.metrics.ttft.p99)}`,
-    );
-    const hops = r.chain.map((t) => {
-      const tg = s.groups.find((x) => (x.scope ?? 'target') === 'target' && x.target === t);
-      return `${t}: served ${g.route?.servedBy[t] ?? 0}, raw error rate ${tg ? pct(tg.requests.errorRate) : '—'} of ${tg?.requests.total ?? 0} attempts`;
-    });
-    out.push(`  ${hops.join('; ')}`);
-    // Per-second timeline: requests served by each hop, failures, and each hop's breaker state.
-    const header = ['second', ...r.chain.map((t) => `by ${t}`), 'failed', ...r.chain.map((t) => `breaker ${t}`)];
-    const rows = g.timeseries.map((p) => [
-      String(p.second),
-      ...r.chain.map((t) => String(p.servedBy?.[t] ?? 0)),
-      String(p.failed),
-      ...r.chain.map((t) => breakerStateAt(f.breakers, r.name, t, (p.second + 1) * 1000)),
-    ]);
-    out.push(table(header, rows, 0));
-  }
-  if (f.breakers.length) {
-    out.push('breaker transitions:');
-    for (const b of f.breakers) out.push(`  ${(b.atMs / 1000).toFixed(3)}s  ${b.route}/${b.target}: ${b.from} → ${b.to} (${b.reason})`);
-  }
-  if (f.outages.length) {
-    out.push('outages (as the client saw them):');
-    for (const o of f.outages)
-      out.push(
-        `  ${o.route}/${o.target}: failures ${(o.firstFailureMs / 1000).toFixed(2)}s–${(o.lastFailureMs / 1000).toFixed(2)}s (${o.failures}); ` +
-          `detected (breaker open) ${o.detectMs === null ? 'never' : `after ${Math.round(o.detectMs)}ms`}; ` +
-          `serving again ${o.recoveredAtMs === null ? 'not within the run' : `at ${(o.recoveredAtMs / 1000).toFixed(2)}s, ${Math.round(o.recoverMs!)}ms after the last failure`}`,
-      );
-  }
-  return out.join('\n');
-}
-
-// A list price as printed on price pages: at least the cents ($0.60, $2.50, $0.075).
-function price(x: number): string {
-  return `$${Number.isInteger(Math.round(x * 1e6) / 1e4) ? x.toFixed(2) : String(x)}`;
-}
-
-// costTable: what each target's traffic cost at list prices, and the part spent on failed requests.
-function costTable(groups: RunSummary['groups'], s: RunSummary): string {
-  const header = ['target', 'model', '$ / 1M in', '$ / 1M out', 'total', '$ / ok request', '$ / 1K requests', '$ / 1M out tok', 'failed requests'];
-  const rows = groups.map((g) => {
-    const c = g.cost!;
-    return [
-      g.step ? `${g.target} @${g.step}` : g.target,
-      g.model,
-      price(c.pricePer1M!.input),
-      price(c.pricePer1M!.output),
-      usd(c.totalUsd, 4),
-      usd(c.perSuccessfulRequestUsd, 6),
-      usd(c.per1kRequestsUsd, 4),
-      usd(c.per1MOutputTokensUsd, 2),
-      usd(c.failedUsd, 4),
-    ];
-  });
-  return `cost at list prices${s.pricing ? ` (as of ${s.pricing.asOf})` : ''}: billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost\n` + table(header, rows, 2);
-}
-
-/** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
-export function sweepTable(s: RunSummary): string {
-  const sw = s.sweep!;
-  const header = ['level', 'target', 'SLO', 'req/s', 'TTFT p99', 'err%', 'dropped', 'failed checks'];
-  const rows = sw.steps.flatMap((st) =>
-    st.targets.map((t) => [
-      st.label,
-      t.target,
-      t.pass ? 'pass' : 'FAIL',
-      fixed(t.requestsPerSec, 1),
-      msCell(t.ttftP99Ms),
-      pct(t.errorRate),
-      String(t.dropped),
-      t.checks
-        .filter((c) => !c.pass)
-        .map((c) => `${c.threshold} (was ${c.actual === null ? 'no data' : round(c.actual)})`)
-        .join('; '),
-    ]),
-  );
-  const knees = sw.knee.map((k) => `knee ${k.target}: ${k.label === null ? `none — the SLO failed at the first level` : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')})`}`);
-  return [`capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`, table(header, rows, 3), ...knees].join('\n');
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-/** table lays out rows in aligned columns; the first `leftCols` columns are left-aligned, the rest right-aligned. */
-export function table(header: string[], rows: string[][], leftCols: number): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (cells: string[]) =>
-    cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
-}
-
-// A latency for a table cell: "—" when there is no data (never 0, which would read as instant).
-function msCell(v: number | null): string {
-  if (v === null) return '—';
-  return v >= 100 ? `${v.toFixed(0)}ms` : v >= 10 ? `${v.toFixed(1)}ms` : `${v.toFixed(2)}ms`;
-}
-
-function fixed(v: number | null, digits: number): string {
-  return v === null ? '—' : v.toFixed(digits);
-}
-
-function pct(rate: number | null): string {
-  return rate === null ? '—' : `${(rate * 100).toFixed(rate > 0 && rate < 0.001 ? 2 : 1)}%`;
-}
-
-// Dollars to `digits` decimals, or "—" when there is no amount (nothing bought, nothing to divide by).
-function usd(v: number | null, digits: number): string {
-  return v === null ? '—' : `$${v.toFixed(digits)}`;
-}

@@ -12,7 +12,7 @@ import type { DatasetEntry } from '../workload/dataset.js';
 import { conversationSource, type ConversationSource } from '../workload/request-source.js';
 import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
-import { resolveEndpoints, type StartMock } from './endpoints.js';
+import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
 
 /** RunDeps are the effects a run needs; the CLI supplies real ones, tests their own. */
 export interface RunDeps {
@@ -37,6 +37,8 @@ export interface RunDeps {
   hardStop?: AbortSignal;
   clock?: Clock;
   transport?: Transport;
+  /** The process's file-descriptor limit (ulimit -n), read by the caller: open loops cap outstanding requests below it. */
+  fileDescriptorLimit?: number;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface RunContext {
   endpoints: Endpoint[];
   /** One client per target, in scenario order, with the scenario's timeouts. */
   hits: Hit[];
+  /** Per target: whether it is an embedded mock in this process (sharing its file descriptors). */
+  localMock: boolean[];
   clock: Clock;
   pool: Transport;
   tokenizer: Tokenizer;
@@ -108,6 +112,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     deps,
     endpoints,
     hits,
+    localMock: s.targets.map((t) => usesMock(t, deps.useMock ?? false)),
     clock,
     pool,
     tokenizer: tok,

@@ -10,6 +10,7 @@ import { TOOL } from '../version.js';
 import { openRun, type RunContext, type RunDeps } from './run-context.js';
 import { scenarioEcho } from './scenario-echo.js';
 import { runSweep } from './sweep.js';
+import { connectionCap } from './connection-cap.js';
 import { trafficFor, type Traffic } from './traffic.js';
 
 const STOP_REASONS: Record<LoopStopReason, string> = {
@@ -48,9 +49,12 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
   // Every target reports, even one that never answered.
   for (const ep of run.endpoints) run.recorder.declare({ ...ep, step });
   const traceOffsetsMs = run.deps.trace?.map((e) => e.offsetMs);
+  const streams = traffic.streams(load, step, sweepValue);
+  const cap = connectionCap(run.deps.fileDescriptorLimit, streams.map((st) => st.descriptorsPerRequest), load.maxConnections);
   return Promise.all(
-    traffic.streams(load, step, sweepValue).map((stream) =>
+    streams.map(({ descriptorsPerRequest: _, ...stream }) =>
       runLoad({
+        ...(cap !== undefined ? { connectionCap: cap } : {}),
         load,
         ...(traceOffsetsMs ? { traceOffsetsMs } : {}),
         // The same for every stream, so Poisson arrival times are paired too.

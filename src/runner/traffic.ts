@@ -1,5 +1,5 @@
 import type { Issue } from '../load/arrival.js';
-import type { RequestPhase } from '../metrics/request-result.js';
+import type { DropReason, RequestPhase } from '../metrics/request-result.js';
 import { routeLabels } from '../metrics/recorder.js';
 import { assembleRoutes, type FailoverSummary } from '../failover/routes.js';
 import { deriveSeed, prng } from '../random/prng.js';
@@ -15,7 +15,9 @@ export interface TrafficStream {
   /** Closed-loop users for this stream (undefined: the load block's). */
   concurrency: number | undefined;
   issue: Issue;
-  onDropped: (phase: RequestPhase, scheduledAtMs: number) => void;
+  onDropped: (phase: RequestPhase, scheduledAtMs: number, reason: DropReason) => void;
+  /** File descriptors one in-flight request of this stream holds: 2 when it may go to an embedded mock in this process. */
+  descriptorsPerRequest: number;
 }
 
 /**
@@ -63,10 +65,11 @@ export function pairedTraffic(run: RunContext): Traffic {
         return {
           concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
           issue: (a) => runConversation(run, sends[i]!, a, source.at(seq++), step),
-          onDropped: (phase, scheduledAtMs) => {
+          onDropped: (phase, scheduledAtMs, reason) => {
             seq++; // the dropped arrival's conversation is skipped, keeping targets paired
-            run.recorder.addDropped('target', { ...run.endpoints[i]!, step }, phase, scheduledAtMs);
+            run.recorder.addDropped('target', { ...run.endpoints[i]!, step }, phase, scheduledAtMs, reason);
           },
+          descriptorsPerRequest: run.localMock[i] ? 2 : 1,
         };
       }),
     close: async () => undefined,
@@ -98,7 +101,8 @@ export function routedTraffic(run: RunContext): Traffic {
             const n = seq++;
             return runConversation(run, sends[route(n)]!, a, source.at(n), step);
           },
-          onDropped: (phase, scheduledAtMs) => run.recorder.addDropped('target', { ...run.endpoints[route(seq++)]!, step }, phase, scheduledAtMs),
+          onDropped: (phase, scheduledAtMs, reason) => run.recorder.addDropped('target', { ...run.endpoints[route(seq++)]!, step }, phase, scheduledAtMs, reason),
+          descriptorsPerRequest: run.localMock.some(Boolean) ? 2 : 1,
         },
       ];
     },
@@ -139,10 +143,11 @@ export function failoverTraffic(run: RunContext): Traffic {
         return {
           concurrency: load.concurrency,
           issue: (a) => runConversation(run, sends[i]!, a, source.at(seq++), step),
-          onDropped: (phase, scheduledAtMs) => {
+          onDropped: (phase, scheduledAtMs, reason) => {
             seq++;
-            run.recorder.addDropped('route', routeLabels(rs.route.name, step), phase, scheduledAtMs);
+            run.recorder.addDropped('route', routeLabels(rs.route.name, step), phase, scheduledAtMs, reason);
           },
+          descriptorsPerRequest: rs.route.chain.some((t) => run.localMock[s.targets.findIndex((x) => x.name === t)]) ? 2 : 1,
         };
       }),
     failover: () => drill.summary(),

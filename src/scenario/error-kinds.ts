@@ -18,7 +18,7 @@ export const ERROR_KINDS = [
   'empty_response', // completed without a single content token
   'circuit_open', // every hop of a failover route was unavailable (breakers open, Retry-After pending)
   'local_resource', // the generator ran out of a local resource: file descriptors (EMFILE), buffers, ports
-  'client_overload', // a deadline passed while the generator's event loop was too busy to read the response
+  'client_overload', // not sent: the generator dispatched it later than the first-token timeout after its schedule
   'aborted', // the run was interrupted while the request was in flight
   'other', // anything else; errorMessage says what
 ] as const;

@@ -193,6 +193,8 @@ export const loadSchema = z.strictObject({
   maxInFlight: z.number().int().positive().optional(),
   /** Open loop, at maxInFlight: drop the arrival (counted) or queue it (latency still counts from its schedule). */
   overflow: z.enum(['drop', 'queue']).default('drop'),
+  /** Open loop: the generator's cap on requests outstanding per target (default: a share of the process's file-descriptor limit); arrivals beyond it are dropped by the generator. */
+  maxConnections: z.number().int().positive().optional(),
   /** Measurement duration per target (after warmup). */
   duration: durationMs.optional(),
   /** Measured arrivals per target (after warmup): requests, or conversations for multi-turn workloads. */

@@ -4,6 +4,7 @@ import type { SweepSummary } from '../analysis/sweep-verdict.js';
 import type { Decision } from '../analysis/decision.js';
 import type { FailoverSummary } from '../failover/routes.js';
 import type { GroupCost } from '../cost/run-cost.js';
+import type { Validity } from './validity.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
 export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 2 } as const;
@@ -24,6 +25,8 @@ export interface RunSummary {
   /** completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a budget cap (results are partial in both). */
   status: 'completed' | 'interrupted' | 'budget';
   stopReason: string;
+  /** Whether the numbers are the targets': a run whose generator failed too often on its own side is invalid (and exits with its own code). */
+  validity: Validity;
   /** The load model: closed (concurrency), open (rate/stages) or trace; response vs service time differ only in open loops. */
   loadModel: 'closed' | 'open' | 'trace';
   /** The validated scenario with defaults filled, durations in ms, and secret-looking header values redacted. */

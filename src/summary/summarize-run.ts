@@ -6,6 +6,7 @@ import type { Catalog } from '../cost/catalog.js';
 import { groupCost } from '../cost/run-cost.js';
 import { decide } from '../analysis/decision.js';
 import { SUMMARY_SCHEMA, type RunGroupSummary, type RunSummary } from './run-summary.js';
+import { assessValidity } from './validity.js';
 
 /** RunMeta is what a summary needs beyond the recorder: labels and times of the run. */
 export interface RunMeta {
@@ -42,6 +43,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     durationMs: round3(meta.durationMs),
     status: meta.status,
     stopReason: meta.stopReason,
+    validity: assessValidity([...recorder.groups.values()]),
     loadModel: meta.loadModel,
     scenario: meta.scenario,
     warmupRequests: recorder.warmupRequests,

@@ -107,7 +107,7 @@ describe('run cost from usage', () => {
     expect(erroring.cost!.perSuccessfulRequestUsd).toBe(0.002);
 
     const resetting = summary.groups.find((g) => g.target === 'resetting')!;
-    const broken = mine('resetting').filter((r) => r.errorKind === 'reset');
+    const broken = mine('resetting').filter((r) => r.errorKind === 'stream_cut');
     expect(broken.length).toBeGreaterThan(0);
     for (const r of broken) {
       expect(r.status).toBe(200);

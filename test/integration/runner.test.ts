@@ -158,9 +158,11 @@ describe('runScenario', () => {
       expect(r.errorKind).toBe('aborted');
       expect(r.firstTokenAtMs).toBeNull();
     }
+    // The user's own abort is the generator's failure, never the target's: not in its error rate.
     const g = summary.groups[0]!;
-    expect(g.requests).toMatchObject({ total: 4, ok: 0, failed: 4, errorRate: 1, errorsByKind: { aborted: 4 } });
+    expect(g.requests).toMatchObject({ total: 0, ok: 0, failed: 0, errorRate: null, errorsByKind: {}, generatorFailed: 4, generatorErrorsByKind: { aborted: 4 } });
     expect(g.metrics.ttft.count).toBe(0);
+    expect(summary.validity).toMatchObject({ valid: false, generatorFailed: 4, generatorErrorsByKind: { aborted: 4 } });
   });
 
   // A hard stop without a graceful one must still end the run (library callers may pass only hardStop).

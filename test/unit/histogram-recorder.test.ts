@@ -197,7 +197,8 @@ describe('Recorder', () => {
     rec.declare({ target: 'idle', region: 'r', provider: 'p', model: 'm' });
     const s = summarizeGroup(rec.groups.get('idle')!);
     // Counts are real zeros; rates and windows over nothing are no data (null), not 0.
-    expect(s.requests).toEqual({ total: 0, ok: 0, failed: 0, errorRate: null, dropped: 0, queued: 0, newConnections: 0, errorsByKind: {} });
+    expect(s.requests).toEqual({ total: 0, ok: 0, failed: 0, errorRate: null, dropped: 0, droppedBy: {}, queued: 0, newConnections: 0, errorsByKind: {}, generatorFailed: 0, generatorErrorsByKind: {}, errorSamples: {} });
+    expect(s.offered).toBeNull();
     expect(s.throughput).toEqual({ requestsPerSec: null, outputTokensPerSec: null });
     expect(s.window).toBeNull();
     expect(s.metrics.ttft).toMatchObject({ count: 0, p50: null, p99: null });

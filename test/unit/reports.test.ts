@@ -154,7 +154,8 @@ describe('consoleTable', () => {
 
   it('lists errors by kind for targets that failed', () => {
     const out = consoleTable(runSummary(results));
-    expect(out).toContain('errors eu-west: connect_timeout ×1');
+    // Each kind with one message of that kind: what the failure looked like.
+    expect(out).toContain('errors eu-west:\n  connect_timeout ×1: UND_ERR_CONNECT_TIMEOUT');
     expect(out).not.toContain('errors us-east');
   });
 

@@ -1,0 +1,26 @@
+import type { RunSummary } from '../summary/run-summary.js';
+import { fixed, msCell, pct, round, table } from './text-table.js';
+
+/** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
+export function sweepTable(s: RunSummary): string {
+  const sw = s.sweep!;
+  const header = ['level', 'target', 'SLO', 'req/s', 'TTFT p99', 'err%', 'dropped', 'failed checks'];
+  const rows = sw.steps.flatMap((st) =>
+    st.targets.map((t) => [
+      st.label,
+      t.target,
+      t.pass ? 'pass' : 'FAIL',
+      fixed(t.requestsPerSec, 1),
+      msCell(t.ttftP99Ms),
+      pct(t.errorRate),
+      String(t.dropped),
+      t.checks
+        .filter((c) => !c.pass)
+        .map((c) => `${c.threshold} (was ${c.actual === null ? 'no data' : round(c.actual)})`)
+        .join('; '),
+    ]),
+  );
+  const knees = sw.knee.map((k) => `knee ${k.target}: ${k.label === null ? `none — the SLO failed at the first level` : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')})`}`);
+  return [`capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`, table(header, rows, 3), ...knees].join('\n');
+}
+

@@ -1,0 +1,53 @@
+import type { GroupAccumulator } from '../metrics/recorder.js';
+import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
+
+/**
+ * GENERATOR_FAILURE_LIMIT is the share of a run's arrivals that may fail on the generator's own
+ * side (its descriptors, its lateness, a user's abort, its connection cap) before the run is
+ * invalid: past it, the numbers describe the generator at least as much as the targets.
+ */
+export const GENERATOR_FAILURE_LIMIT = 0.01;
+
+/** Validity says whether a run's numbers are the targets'. */
+export interface Validity {
+  valid: boolean;
+  /** Why not, in words; empty when valid. */
+  reasons: string[];
+  /** Measured arrivals of the load (sent or dropped). */
+  arrivals: number;
+  /** Requests that failed on the generator's side, by kind. */
+  generatorFailed: number;
+  generatorErrorsByKind: Partial<Record<ErrorKind, number>>;
+  /** Arrivals the generator dropped at its own connection cap. */
+  generatorDropped: number;
+}
+
+/**
+ * assessValidity counts the generator's own failures and drops over the groups that carry the
+ * load's arrivals — failover routes when the run has them (their attempts are the routes'), else
+ * targets — and judges the run against GENERATOR_FAILURE_LIMIT.
+ */
+export function assessValidity(groups: readonly GroupAccumulator[]): Validity {
+  const routes = groups.filter((g) => g.scope === 'route');
+  const streams = routes.length ? routes : groups.filter((g) => g.scope === 'target');
+  let arrivals = 0;
+  let generatorFailed = 0;
+  let generatorDropped = 0;
+  const byKind: Partial<Record<ErrorKind, number>> = {};
+  for (const g of streams) {
+    arrivals += g.arrivals;
+    generatorFailed += g.generatorFailed;
+    generatorDropped += g.droppedBy.connection_cap;
+    for (const [k, n] of Object.entries(g.errorsByKind) as [ErrorKind, number][]) if (n > 0 && ERROR_OWNERS[k] === 'generator') byKind[k] = (byKind[k] ?? 0) + n;
+  }
+  const reasons: string[] = [];
+  const share = arrivals ? (generatorFailed + generatorDropped) / arrivals : 0;
+  if (generatorFailed + generatorDropped > 0 && share > GENERATOR_FAILURE_LIMIT) {
+    const kinds = Object.entries(byKind).map(([k, n]) => `${k} ×${n}`);
+    if (generatorDropped) kinds.push(`dropped at the generator's connection cap ×${generatorDropped}`);
+    reasons.push(
+      `${generatorFailed + generatorDropped} of ${arrivals} arrivals (${(share * 100).toFixed(1)}%, limit ${GENERATOR_FAILURE_LIMIT * 100}%) failed on the generator's own side (${kinds.join(', ')}): the numbers describe the generator, not only the targets`,
+    );
+  }
+  return { valid: reasons.length === 0, reasons, arrivals, generatorFailed, generatorErrorsByKind: byKind, generatorDropped };
+}

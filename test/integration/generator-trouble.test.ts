@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatClient } from '../../src/client/chat-client.js';
+import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
+import { ensureBuilt, startCli, waitFor, type CliRun } from '../support/cli-process.js';
+import { startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+import { runCollecting, scenarioOf } from '../support/scenario-run.js';
+
+// The generator's own trouble is never filed against a target: a request the generator could not
+// dispatch in time is not sent; an answer waiting unread while the generator was busy is read
+// before a deadline is called; arrivals beyond the generator's connection cap are dropped by it.
+
+describe('generator trouble is the generator\'s', () => {
+  let stub: StubServer;
+  beforeAll(async () => {
+    stub = await startStubServer((_req, res) => streamCompletion(res, ['a', 'b']));
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+
+  it('a request dispatched later than the first-token timeout after its schedule is not sent: client_overload', async () => {
+    const deps = clientDeps({ firstTokenTimeoutMs: 1000 });
+    try {
+      const hit = chatClient(endpointAt(stub.baseUrl), deps);
+      const before = stub.requests.length;
+      // Scheduled 1.5 s ago: by its schedule's clock it has already timed out.
+      const r = await hit(chatCall(deps, { scheduledAtMs: deps.clock.now() - 1500 }));
+      expect(r.errorKind).toBe('client_overload');
+      expect(r.errorMessage).toMatch(/^not sent: dispatched 15\d\dms after its schedule, past the 1000ms first-token timeout/);
+      expect(stub.requests.length).toBe(before);
+      // Queue wait (maxInFlight, overflow: queue) is the scenario's choice, not the generator's lag.
+      const queued = await hit(chatCall(deps, { scheduledAtMs: deps.clock.now() - 1500, queuedMs: 1400 }));
+      expect(queued.errorKind).toBeNull();
+    } finally {
+      await deps.transport.close();
+    }
+  });
+});
+
+describe('an answer waiting unread while the generator was busy is read before a deadline is called', () => {
+  let mock: CliRun | undefined;
+  let baseUrl: string;
+  beforeAll(async () => {
+    await ensureBuilt();
+    // The server in its own process, so blocking this one does not delay its answer.
+    mock = startCli(['mock', '--port', '0', '--ttft-ms', '30', '--itl-ms', '1', '--rtt-ms', '0'], { timeoutMs: 60_000 });
+    baseUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
+  }, 130_000);
+  afterAll(async () => {
+    if (!mock) return;
+    mock.child.kill('SIGINT');
+    await mock.exited;
+  });
+
+  it('the first-token deadline passes while the event loop is blocked, the token is already in the socket: a success, not ttft_timeout', async () => {
+    const deps = clientDeps({ firstTokenTimeoutMs: 150, totalTimeoutMs: 10_000 });
+    try {
+      const hit = chatClient(endpointAt(baseUrl), deps);
+      await hit(chatCall(deps, { maxTokens: 2 })); // open the connection first
+      const pending = hit(chatCall(deps, { maxTokens: 2 }));
+      // Let the request leave, then hold the event loop well past the 150 ms deadline while the
+      // mock (its own process) answers at 30 ms. The hold runs in the check phase (setImmediate),
+      // so that the next turn of the loop sees the expired deadline timer before it reads the
+      // socket — the order that used to turn an answered request into a ttft_timeout.
+      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r));
+      const until = performance.now() + 400;
+      while (performance.now() < until);
+      const r = await pending;
+      expect(r.errorKind, r.errorMessage).toBeNull();
+      // The generator's own delay is in the number, where the saturation warning accounts for it.
+      expect(r.firstTokenAtMs! - r.sentAtMs).toBeGreaterThanOrEqual(350);
+    } finally {
+      await deps.transport.close();
+    }
+  });
+});
+
+describe('open loop: the generator\'s connection cap', () => {
+  it('arrivals beyond the cap are dropped by the generator (connection_cap), and enough of them make the run invalid', async () => {
+    const s = scenarioOf({
+      targets: [{ name: 'slow', model: 'mock-model', mock: { rttMs: 0, ttftMs: 300, itlMs: 1 } }],
+      load: { rate: 40, duration: '1s', maxConnections: 2 },
+    });
+    const { summary } = await runCollecting(s);
+    const g = summary.groups[0]!;
+    // 40 arrivals; at most 2 outstanding, each ~300 ms: about 8 sent, the rest dropped at the cap.
+    expect(g.requests.total + g.requests.dropped).toBe(40);
+    expect(g.requests.droppedBy.connection_cap).toBeGreaterThanOrEqual(25);
+    expect(g.requests.failed).toBe(0);
+    expect(g.offered!.scheduledPerSec).toBeCloseTo(40, 0);
+    expect(g.offered!.droppedPerSec).toBeGreaterThan(20);
+    expect(summary.validity.valid).toBe(false);
+    expect(summary.validity.generatorDropped).toBe(g.requests.droppedBy.connection_cap);
+  });
+});
