@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../metrics/clock.js';
-import type { RequestPhase } from '../metrics/request-result.js';
-import type { Issue, LoopStopReason } from './arrival.js';
+import type { BackoffReason, RequestPhase } from '../metrics/request-result.js';
+import { deriveSeed, prng } from '../random/prng.js';
+import type { Issue, LoopStopReason, Pacing } from './arrival.js';
 
 /** Warmup is a warmup period: by time, or by request count (per target). */
 export type Warmup = { durationMs: number } | { requests: number };
@@ -27,7 +28,13 @@ export interface ClosedLoopOptions {
   /** Graceful stop: no new requests; in-flight ones finish (or time out). */
   stop: AbortSignal;
   issue: Issue;
+  /** How users meet a target that pushes back: its gate, and backoff after failures. */
+  pacing?: Pacing;
 }
+
+// A user's backoff stops doubling here: long enough to spare a down provider, short enough to
+// notice it is back.
+const MAX_ERROR_BACKOFF_MS = 30_000;
 
 // How often a ramp re-reads its target user count.
 const RAMP_TICK_MS = 50;
@@ -55,25 +62,38 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
 
   // Decide the phase of the next request, or that the loop is done. Synchronous, so the count of
   // requests issued never overshoots however many users ask at once.
+  const pacing = o.pacing ?? {};
+  const timeUp = (r: LoopStopReason) => {
+    if (!reason) {
+      reason = r;
+      pacing.onScheduleEnd?.();
+    }
+    return null;
+  };
+  // The time is up when it is up, not when a user next asks: conversations in progress must learn
+  // it then (no new turn starts after the load's end).
+  let endTimer: NodeJS.Timeout | undefined;
+  const endAt = (ms: number, r: LoopStopReason) => {
+    endTimer = setTimeout(() => timeUp(r), Math.max(0, ms - clock.now()));
+    endTimer.unref?.();
+  };
+  if (stages.length) endAt(startMs + rampMs, 'schedule');
   const nextPhase = (now: number): RequestPhase | null => {
     if (reason) return null;
     if (o.stop.aborted) {
       reason = 'interrupted';
       return null;
     }
-    if (stages.length && now - startMs >= rampMs) {
-      reason = 'schedule';
-      return null;
-    }
+    if (stages.length && now - startMs >= rampMs) return timeUp('schedule');
     if (warmupIssued < warmupRequests || now < warmupEndMs) {
       warmupIssued++;
       return 'warmup';
     }
-    measureStartMs ??= now;
-    if (o.durationMs !== undefined && now - measureStartMs >= o.durationMs) {
-      reason = 'duration';
-      return null;
+    if (measureStartMs === null) {
+      measureStartMs = now;
+      if (o.durationMs !== undefined && !stages.length) endAt(now + o.durationMs, 'duration');
     }
+    if (o.durationMs !== undefined && now - measureStartMs >= o.durationMs) return timeUp('duration');
     if (o.requests !== undefined && measureIssued >= o.requests) {
       reason = 'requests';
       return null;
@@ -82,14 +102,40 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
     return 'measure';
   };
 
+  // When the load's time is up, if it is time-bound: a wait never runs past it.
+  const endMs = (): number => {
+    if (stages.length) return startMs + rampMs;
+    if (o.durationMs !== undefined) return (measureStartMs ?? Math.max(warmupEndMs, clock.now())) + o.durationMs;
+    return Infinity;
+  };
+  // wait pauses a user (never past the load's end), and accounts for the time it waited.
+  const wait = async (ms: number, why: BackoffReason, key?: number) => {
+    const t0 = clock.now();
+    const until = Math.min(t0 + ms, endMs());
+    if (until <= t0) return;
+    await sleep(until - t0, undefined, { signal: o.stop }).catch(() => undefined);
+    pacing.onBackoff?.(why, clock.now() - t0, key);
+  };
+
   const users: Promise<void>[] = [];
   const user = async (index: number) => {
+    const rng = prng(deriveSeed(pacing.seed ?? 0, `user:${index}`));
+    let failures = 0;
     for (;;) {
       if (index >= desired) return; // retired by a ramp-down
+      // A target that asked for time (Retry-After) gets it from every user, before they send.
+      for (let g = pacing.gate?.(clock.now()); g && !o.stop.aborted && clock.now() < endMs(); g = pacing.gate?.(clock.now())) await wait(g.untilMs - clock.now(), 'rate_limited', g.key);
       const now = clock.now();
       const phase = nextPhase(now);
       if (phase === null) return;
-      await o.issue({ phase, scheduledAtMs: now, queuedMs: 0 });
+      const out = await o.issue({ phase, scheduledAtMs: now, queuedMs: 0 });
+      failures = out?.backOff ? failures + 1 : 0;
+      // After a failure that says the target is down or overloaded, back off exponentially with
+      // jitter, so a dead endpoint is not hammered in a tight loop (k6's errorBackoff idea).
+      if (failures && pacing.errorBackoffMs) {
+        const base = Math.min(MAX_ERROR_BACKOFF_MS, pacing.errorBackoffMs * 2 ** (failures - 1));
+        await wait(base / 2 + (base / 2) * rng.next(), 'error', out?.key);
+      }
     }
   };
   const spawnUpTo = (n: number) => {
@@ -125,6 +171,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
     await Promise.all(users.slice(seen, n));
     seen = n;
   }
+  clearTimeout(endTimer);
   return reason ?? 'interrupted';
 }
 

@@ -3,7 +3,7 @@ import type { Clock } from '../metrics/clock.js';
 import type { DropReason, RequestPhase } from '../metrics/request-result.js';
 import { prng, type Prng } from '../random/prng.js';
 import { constantRate, offsetsPacer, ratePacer, type Pacer, type RateStage } from './arrivals.js';
-import type { Issue, LoopStopReason } from './arrival.js';
+import type { Issue, LoopStopReason, Pacing } from './arrival.js';
 import { runClosedLoop } from './closed-loop.js';
 import { runOpenLoop } from './open-loop.js';
 
@@ -32,6 +32,8 @@ export interface LoadRun {
   onDropped: (phase: RequestPhase, scheduledAtMs: number, reason: DropReason) => void;
   /** Open loop: the generator's own cap on requests outstanding (see runOpenLoop). */
   connectionCap?: number;
+  /** How the loop meets a target that pushes back (gate, backoff) and what it reports. */
+  pacing?: Pacing;
 }
 
 /** runLoad drives one target with its load model until the model's end, the request count, or a stop. */
@@ -50,6 +52,7 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
       clock: r.clock,
       stop: r.stop,
       issue: r.issue,
+      ...(r.pacing ? { pacing: r.pacing } : {}),
     });
   }
   let pacer: Pacer;
@@ -92,5 +95,6 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
     ...(load.requests !== undefined ? { requests: load.requests } : {}),
     issue: r.issue,
     onDropped: r.onDropped,
+    ...(r.pacing ? { pacing: r.pacing } : {}),
   }).then((reason) => (capped && reason === 'schedule' ? 'duration' : reason));
 }

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { Clock } from '../metrics/clock.js';
 import type { DropReason, RequestPhase } from '../metrics/request-result.js';
 import type { Pacer } from './arrivals.js';
-import type { Issue, LoopStopReason } from './arrival.js';
+import type { Issue, LoopStopReason, Pacing } from './arrival.js';
 
 /** Overflow says what happens to an arrival when `maxInFlight` requests are already in flight. */
 export type Overflow = 'drop' | 'queue';
@@ -32,6 +32,8 @@ export interface OpenLoopOptions {
   /** Stop after this many measured arrivals. */
   requests?: number;
   issue: Issue;
+  /** The target's gate: arrivals while it is closed are dropped (rate_limited, unavailable), the schedule kept. */
+  pacing?: Pacing;
   /** Called for each arrival that was dropped, never sent, with why. */
   onDropped: (phase: RequestPhase, scheduledAtMs: number, reason: DropReason) => void;
 }
@@ -93,7 +95,9 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
       }
       measured++;
     }
-    if (o.connectionCap !== undefined && outstanding >= o.connectionCap) o.onDropped(phase, scheduledAtMs, 'connection_cap');
+    const closed = o.pacing?.gate?.(scheduledAtMs);
+    if (closed) o.onDropped(phase, scheduledAtMs, closed.reason);
+    else if (o.connectionCap !== undefined && outstanding >= o.connectionCap) o.onDropped(phase, scheduledAtMs, 'connection_cap');
     else if (!limit || limit.activeCount < limit.concurrency || o.overflow === 'queue') send(phase, scheduledAtMs);
     else o.onDropped(phase, scheduledAtMs, 'max_in_flight');
     return true;
@@ -121,6 +125,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
     }
   }
   if (reason === 'schedule' && o.requests !== undefined && measured >= o.requests) reason = 'requests';
+  if (reason === 'schedule') o.pacing?.onScheduleEnd?.();
 
   // Queued arrivals never sent because the run stopped are dropped, and counted as such: lifting
   // the cap lets each one start at once, see the stop, and count itself dropped.

@@ -39,6 +39,10 @@ export interface GroupSummary extends GroupLabels {
    * without at least two arrivals.
    */
   offered: { scheduledPerSec: number; sentPerSec: number; droppedPerSec: number } | null;
+  /** Time closed-loop users spent waiting before sending to this target again: for its Retry-After, and after its failures. Null when none. */
+  backoff: { waits: number; totalMs: number; rateLimitedMs: number; afterErrorsMs: number } | null;
+  /** Conversations that ended before their last turn because the load's time was up. */
+  conversationsCutShort: number;
   tokens: {
     input: number;
     /** Output tokens of successful requests. */
@@ -88,6 +92,8 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
       errorSamples: { ...g.errorSamples },
     },
     offered: offered(g),
+    backoff: g.backoff.waits ? { waits: g.backoff.waits, totalMs: round3(g.backoff.ms), rateLimitedMs: round3(g.backoff.byReason.rate_limited), afterErrorsMs: round3(g.backoff.byReason.error) } : null,
+    conversationsCutShort: g.cutShort,
     tokens: {
       input: g.inputTokens,
       output: g.outputTokens,

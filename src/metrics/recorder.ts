@@ -16,6 +16,7 @@ import {
 import { Timeseries } from './timeseries.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
+import type { BackoffReason } from './request-result.js';
 
 /** GroupScope says what a group aggregates: a whole target, one workload on it, one conversation turn of that workload, or a failover route's user-level outcomes. */
 export type GroupScope = 'target' | 'workload' | 'turn' | 'route';
@@ -77,6 +78,10 @@ export interface GroupAccumulator {
   windowEndMs: number;
   /** Per-second series (target and route groups; sub-groups would multiply memory for little use). */
   timeseries: Timeseries | null;
+  /** Time closed-loop users spent backing off from this target, and why: its Retry-After, or its failures. */
+  backoff: { waits: number; ms: number; byReason: Record<BackoffReason, number> };
+  /** Conversations that ended because the load's time was up before their last turn. */
+  cutShort: number;
   /** Route groups: requests served by each hop, attempts made, requests served by a fallback. */
   servedBy: Record<string, number>;
   attempts: number;
@@ -144,6 +149,19 @@ export class Recorder {
     g.droppedBy[reason]++;
     arrived(g, scheduledAtMs);
     g.timeseries?.addDropped(scheduledAtMs);
+  }
+
+  /** addBackoff counts a wait a closed-loop user made before sending to the group's target again. */
+  addBackoff(scope: 'target' | 'route', labels: GroupLabels, reason: BackoffReason, ms: number): void {
+    const b = this.ensure(scope, labels).backoff;
+    b.waits++;
+    b.ms += ms;
+    b.byReason[reason] += ms;
+  }
+
+  /** addCutShort counts a conversation whose later turns never started: the load's time was up. */
+  addCutShort(scope: 'target' | 'route', labels: GroupLabels): void {
+    this.ensure(scope, labels).cutShort++;
   }
 
   /** declare creates a target group ahead of its first result, so a target that never answered still reports. */
@@ -295,6 +313,8 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     windowStartMs: Infinity,
     windowEndMs: -Infinity,
     timeseries: scope === 'target' || scope === 'route' ? new Timeseries() : null,
+    backoff: { waits: 0, ms: 0, byReason: { rate_limited: 0, error: 0 } },
+    cutShort: 0,
     servedBy: {},
     attempts: 0,
     failedOver: 0,

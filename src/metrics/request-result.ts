@@ -100,6 +100,9 @@ export type RequestPhase = 'warmup' | 'measure';
 export const DROP_REASONS = ['max_in_flight', 'connection_cap', 'rate_limited', 'unavailable'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
+/** BackoffReason is why a closed-loop user waited before sending: the target's Retry-After, or its failures. */
+export type BackoffReason = 'rate_limited' | 'error';
+
 /** ConnectionUse says whether a request paid for a connection handshake. */
 export type ConnectionUse = 'new' | 'reused' | '';
 

@@ -39,6 +39,8 @@ export function consoleTable(s: RunSummary): string {
   if (open) lines.push('open loop: TTFT/E2E count from each request\'s scheduled arrival (response time); svc = from its actual send (service time).');
   if (open) lines.push(...offeredLines(targetGroups));
   lines.push(...errorLines(targetGroups));
+  lines.push(...backoffLines(targetGroups));
+  if (s.measurement.note) lines.push(`measured: ${s.measurement.note}.`);
   const byWorkload = s.groups.filter((g) => g.scope === 'workload').sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
   if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
   const byTurn = s.groups
@@ -84,6 +86,19 @@ function errorLines(groups: RunSummary['groups']): string[] {
     if (g.requests.generatorFailed > 0) out.push(`generator-side failures on ${label(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
   }
   return out;
+}
+
+// backoffLines: the time users spent not sending to a target that pushed back — so a low request
+// rate reads as the target's doing, not a slow generator.
+function backoffLines(groups: RunSummary['groups']): string[] {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return groups
+    .filter((g) => g.backoff)
+    .map((g) => {
+      const b = g.backoff!;
+      const why = [b.rateLimitedMs ? `for Retry-After ${s(b.rateLimitedMs)}` : '', b.afterErrorsMs ? `after failures ${s(b.afterErrorsMs)}` : ''].filter(Boolean).join(', ');
+      return `backed off ${label(g)}: ${b.waits} wait${b.waits === 1 ? '' : 's'}, ${s(b.totalMs)} in all (${why})`;
+    });
 }
 
 function label(g: RunSummary['groups'][number]): string {

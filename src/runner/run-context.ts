@@ -13,6 +13,10 @@ import { conversationSource, type ConversationSource } from '../workload/request
 import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
+import { TargetGate, type GatePolicy } from './target-gate.js';
+
+// Failures in a row after which an open loop stops sending to a target for a while.
+const OPEN_AFTER_FAILURES = 5;
 
 /** RunDeps are the effects a run needs; the CLI supplies real ones, tests their own. */
 export interface RunDeps {
@@ -55,6 +59,11 @@ export interface RunContext {
   hits: Hit[];
   /** Per target: whether it is an embedded mock in this process (sharing its file descriptors). */
   localMock: boolean[];
+  /** Per target: its gate, which keeps the run from sending faster than the target asks. */
+  gates: TargetGate[];
+  gatePolicy: GatePolicy;
+  /** When the load last stopped scheduling because its time was up (run clock), if it did. */
+  scheduleEndedAtMs: number | null;
   clock: Clock;
   pool: Transport;
   tokenizer: Tokenizer;
@@ -105,6 +114,9 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
       ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
     }),
   );
+  const gatePolicy: GatePolicy = { maxRetryAfterMs: s.load.maxRetryAfter, errorBackoffMs: s.load.errorBackoff, openAfterFailures: OPEN_AFTER_FAILURES };
+  const gates = s.targets.map(() => new TargetGate(gatePolicy));
+  const gateOf = new Map(s.targets.map((t, i) => [t.name, gates[i]!]));
   let nextId = 0;
   const sources = { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) };
   return {
@@ -113,6 +125,9 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     endpoints,
     hits,
     localMock: s.targets.map((t) => usesMock(t, deps.useMock ?? false)),
+    gates,
+    gatePolicy,
+    scheduleEndedAtMs: null,
     clock,
     pool,
     tokenizer: tok,
@@ -125,6 +140,8 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     sink(r) {
       recorder.add(r);
       guard?.charge(r);
+      // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
+      if (r.attempt !== 0) gateOf.get(r.target)?.observe(r);
       deps.onResult?.(r);
     },
     nextId: () => nextId++,

@@ -49,19 +49,33 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
   // Every target reports, even one that never answered.
   for (const ep of run.endpoints) run.recorder.declare({ ...ep, step });
   const traceOffsetsMs = run.deps.trace?.map((e) => e.offsetMs);
-  const streams = traffic.streams(load, step, sweepValue);
+  const ended = new AbortController();
+  const streams = traffic.streams(load, step, sweepValue, { openLoop: loadModelOf(load) !== 'closed', ended: ended.signal });
   const cap = connectionCap(run.deps.fileDescriptorLimit, streams.map((st) => st.descriptorsPerRequest), load.maxConnections);
+  const seed = deriveSeed(run.scenario.seed, 'arrivals');
   return Promise.all(
-    streams.map(({ descriptorsPerRequest: _, ...stream }) =>
+    streams.map((stream) =>
       runLoad({
         ...(cap !== undefined ? { connectionCap: cap } : {}),
         load,
         ...(traceOffsetsMs ? { traceOffsetsMs } : {}),
         // The same for every stream, so Poisson arrival times are paired too.
-        seed: deriveSeed(run.scenario.seed, 'arrivals'),
+        seed,
         clock: run.clock,
         stop: run.stop,
-        ...stream,
+        concurrency: stream.concurrency,
+        issue: stream.issue,
+        onDropped: stream.onDropped,
+        pacing: {
+          gate: stream.gate,
+          errorBackoffMs: load.errorBackoff,
+          seed: deriveSeed(seed, 'backoff'),
+          onBackoff: stream.onBackoff,
+          onScheduleEnd: () => {
+            run.scheduleEndedAtMs = Math.max(run.scheduleEndedAtMs ?? 0, run.clock.now());
+            ended.abort();
+          },
+        },
       }),
     ),
   );
@@ -86,6 +100,7 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     ...(s.slo ? { slo: s.slo } : {}),
     ...(guard ? { budget: { stopped: budgetStopped, reason: guard.stopReason, spentUsd: usdPrecise(guard.spent), requests: guard.requests, tokens: guard.tokens } } : {}),
     loadModel: loadModelOf(s.load),
+    scheduleEndedAtMs: run.scheduleEndedAtMs,
     scenario: scenarioEcho(s),
     generator,
     ...(sweep ? { sweep } : {}),

@@ -1,21 +1,36 @@
-import type { Issue } from '../load/arrival.js';
-import type { DropReason, RequestPhase } from '../metrics/request-result.js';
-import { routeLabels } from '../metrics/recorder.js';
+import type { Arrival, Gate, IssueOutcome } from '../load/arrival.js';
+import type { BackoffReason, DropReason, RequestPhase } from '../metrics/request-result.js';
+import { routeLabels, type GroupLabels } from '../metrics/recorder.js';
 import { assembleRoutes, type FailoverSummary } from '../failover/routes.js';
 import { deriveSeed, prng } from '../random/prng.js';
+import { BACKOFF_KINDS } from '../scenario/error-kinds.js';
 import type { Load } from '../scenario/schema.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { weightedPicker } from '../workload/mix.js';
+import type { Conversation } from '../workload/request-source.js';
 import { runConversation } from './conversation.js';
 import type { RunContext } from './run-context.js';
-import { budgeted, recorded } from './send.js';
+import { budgeted, recorded, type Send } from './send.js';
+import { TargetGate } from './target-gate.js';
 
-/** TrafficStream is one load loop's worth of traffic: who it sends to, with what concurrency, and where its dropped arrivals are counted. */
+/** PassScope is what every stream of one pass shares: the load model, and the signal that its time is up. */
+export interface PassScope {
+  /** An open loop drops arrivals while a target's gate is closed; closed-loop users wait for it. */
+  openLoop: boolean;
+  /** Aborted when the load's time is up: no conversation starts a new turn after it. */
+  ended: AbortSignal;
+}
+
+/** TrafficStream is one load loop's worth of traffic: who it sends to, how, and where what it could not send is counted. */
 export interface TrafficStream {
   /** Closed-loop users for this stream (undefined: the load block's). */
   concurrency: number | undefined;
-  issue: Issue;
+  issue: (a: Arrival) => Promise<IssueOutcome>;
   onDropped: (phase: RequestPhase, scheduledAtMs: number, reason: DropReason) => void;
+  /** Whether the stream's next arrival may be sent now: its target's gate. */
+  gate: Gate;
+  /** Counts a closed-loop user's wait on the target it waited for. */
+  onBackoff: (reason: BackoffReason, ms: number, key?: number) => void;
   /** File descriptors one in-flight request of this stream holds: 2 when it may go to an embedded mock in this process. */
   descriptorsPerRequest: number;
 }
@@ -27,7 +42,7 @@ export interface TrafficStream {
  */
 export interface Traffic {
   /** The streams of one pass at a load level (a sweep makes one pass per level). */
-  streams(load: Load, step: string, sweepValue: number | null): TrafficStream[];
+  streams(load: Load, step: string, sweepValue: number | null, pass: PassScope): TrafficStream[];
   /** How traffic reached the targets, for summary.json. */
   readonly note: NonNullable<RunSummary['traffic']>;
   /** The failover section of summary.json (failover traffic only). */
@@ -45,11 +60,37 @@ export function trafficFor(run: RunContext): Traffic {
 }
 
 // A stream's send: budget-checked at `model`'s price, every result recorded.
-function sendVia(run: RunContext, i: number) {
+function sendVia(run: RunContext, i: number): Send {
   return recorded(
     budgeted(run.hits[i]!, run.guard, run.scenario.targets[i]!.model, () => run.budgetStop.abort()),
     (r) => run.sink(r),
   );
+}
+
+// converse sends one arrival's conversation, counts it where it belongs if the load's time cut it
+// short, and tells a closed-loop user whether the target asked it to back off.
+async function converse(run: RunContext, send: Send, a: Arrival, conv: Conversation, step: string, pass: PassScope, where: GroupScopeLabels, key?: number): Promise<IssueOutcome> {
+  const end = await runConversation(run, send, a, conv, step, pass.ended);
+  if (end.how === 'cut_short') run.recorder.addCutShort(where.scope, where.labels);
+  // A Retry-After says exactly how long to wait (the gate holds the user for it); any other such
+  // failure gets the user's own exponential backoff.
+  const last = end.last;
+  const backOff = last !== null && last.errorKind !== null && BACKOFF_KINDS.has(last.errorKind) && last.retryAfterMs === null;
+  return key === undefined ? { backOff } : { backOff, key };
+}
+
+interface GroupScopeLabels {
+  scope: 'target' | 'route';
+  labels: GroupLabels;
+}
+
+// The gate a load loop consults: an open loop drops while it is closed for any reason; a
+// closed-loop user waits only for a Retry-After (it backs off from errors by itself).
+function gateOf(g: TargetGate, pass: PassScope, key?: number): Gate {
+  return (now) => {
+    const closed = pass.openLoop ? g.closedAt(now) : g.rateLimitedAt(now);
+    return closed && key !== undefined ? { ...closed, key } : closed;
+  };
 }
 
 /** pairedTraffic gives every target the full load; target n's k-th conversation is every other target's k-th, so comparisons are paired. */
@@ -58,17 +99,20 @@ export function pairedTraffic(run: RunContext): Traffic {
   const sends = s.targets.map((_, i) => sendVia(run, i));
   return {
     note: pairedNote(s.seed),
-    streams: (load, step, sweepValue) =>
+    streams: (load, step, sweepValue, pass) =>
       s.targets.map((t, i) => {
         const source = run.sourceFor();
+        const where: GroupScopeLabels = { scope: 'target', labels: { ...run.endpoints[i]!, step } };
         let seq = 0;
         return {
           concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
-          issue: (a) => runConversation(run, sends[i]!, a, source.at(seq++), step),
+          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++; // the dropped arrival's conversation is skipped, keeping targets paired
-            run.recorder.addDropped('target', { ...run.endpoints[i]!, step }, phase, scheduledAtMs, reason);
+            run.recorder.addDropped('target', where.labels, phase, scheduledAtMs, reason);
           },
+          gate: gateOf(run.gates[i]!, pass),
+          onBackoff: (reason, ms) => run.recorder.addBackoff('target', where.labels, reason, ms),
           descriptorsPerRequest: run.localMock[i] ? 2 : 1,
         };
       }),
@@ -91,17 +135,23 @@ export function routedTraffic(run: RunContext): Traffic {
       seed: s.seed,
       note: `routed: one traffic stream split across targets by weight (${routing.map((r) => `${r.target} ${r.weight}`).join(', ')}); each request went to one target, so targets are not paired.`,
     },
-    streams: (load, step, sweepValue) => {
+    streams: (load, step, sweepValue, pass) => {
       const source = run.sourceFor();
+      const at = (i: number): GroupScopeLabels => ({ scope: 'target', labels: { ...run.endpoints[i]!, step } });
+      const gates = run.gates.map((g, i) => gateOf(g, pass, i));
       let seq = 0;
       return [
         {
           concurrency: sweepValue ?? load.concurrency,
           issue: (a) => {
             const n = seq++;
-            return runConversation(run, sends[route(n)]!, a, source.at(n), step);
+            const i = route(n);
+            return converse(run, sends[i]!, a, source.at(n), step, pass, at(i), i);
           },
-          onDropped: (phase, scheduledAtMs, reason) => run.recorder.addDropped('target', { ...run.endpoints[route(seq++)]!, step }, phase, scheduledAtMs, reason),
+          onDropped: (phase, scheduledAtMs, reason) => run.recorder.addDropped('target', at(route(seq++)).labels, phase, scheduledAtMs, reason),
+          // The next arrival's target is known before it is sent (arrival n goes where draw n says): its gate decides.
+          gate: (now) => gates[route(seq)]!(now),
+          onBackoff: (reason, ms, key) => run.recorder.addBackoff('target', at(key ?? route(seq)).labels, reason, ms),
           descriptorsPerRequest: run.localMock.some(Boolean) ? 2 : 1,
         },
       ];
@@ -113,7 +163,8 @@ export function routedTraffic(run: RunContext): Traffic {
 /**
  * failoverTraffic drives the scenario's failover routes, each with the full load (paired): a
  * route's user-level outcome is recorded on the route's group, each attempt on its target's. An
- * arrival dropped at maxInFlight is the route's, and counted there.
+ * arrival dropped at maxInFlight is the route's, and counted there. A route honours each hop's
+ * Retry-After itself; its own gate only closes when its outcomes fail in a row (no hop left).
  */
 export function failoverTraffic(run: RunContext): Traffic {
   const s = run.scenario;
@@ -127,26 +178,35 @@ export function failoverTraffic(run: RunContext): Traffic {
     nextId: run.nextId,
     onAttempt: (r) => run.sink(r),
   });
+  const routeGates = drill.routes.map(() => new TargetGate({ ...run.gatePolicy, maxRetryAfterMs: 0 }));
   // A routed request reserves its worst case at the chain's most expensive model.
-  const sends = drill.routes.map((rs) => recorded(budgeted(rs.hit, run.guard, rs.reserveModel, () => run.budgetStop.abort()), (r) => run.sink(r)));
+  const sends = drill.routes.map((rs, i) =>
+    recorded(budgeted(rs.hit, run.guard, rs.reserveModel, () => run.budgetStop.abort()), (r) => {
+      run.sink(r);
+      routeGates[i]!.observe(r);
+    }),
+  );
   return {
     note: {
       mode: 'paired',
       seed: s.seed,
       note: `failover: every route received the full load and the same sequence of prompts (seed ${s.seed}); each target received only the attempts its routes sent it, so targets' own numbers are not paired.`,
     },
-    streams: (load, step) =>
+    streams: (load, step, _, pass) =>
       drill.routes.map((rs, i) => {
         run.recorder.declareRoute(rs.route.name, step);
         const source = run.sourceFor();
+        const where: GroupScopeLabels = { scope: 'route', labels: routeLabels(rs.route.name, step) };
         let seq = 0;
         return {
           concurrency: load.concurrency,
-          issue: (a) => runConversation(run, sends[i]!, a, source.at(seq++), step),
+          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++;
-            run.recorder.addDropped('route', routeLabels(rs.route.name, step), phase, scheduledAtMs, reason);
+            run.recorder.addDropped('route', where.labels, phase, scheduledAtMs, reason);
           },
+          gate: gateOf(routeGates[i]!, pass),
+          onBackoff: (reason, ms) => run.recorder.addBackoff('route', where.labels, reason, ms),
           descriptorsPerRequest: rs.route.chain.some((t) => run.localMock[s.targets.findIndex((x) => x.name === t)]) ? 2 : 1,
         };
       }),

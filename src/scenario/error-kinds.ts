@@ -76,3 +76,10 @@ export const FAILOVER_TRIGGERS = [
 
 /** DEFAULT_FAILOVER_ON is what moves a routed request to the next hop when a route names nothing: failures of the target, not of the request (a 400 or an empty answer would fail anywhere). */
 export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'stream_cut', 'bad_stream', 'stream_error'];
+
+/**
+ * BACKOFF_KINDS are failures that say a target is down or overloaded — a server error, a rate
+ * limit, a refused or reset connection, a route with no hop left: after one a closed-loop user
+ * backs off, and after several in a row an open loop stops sending to the target for a while.
+ */
+export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['http_429', 'http_5xx', 'connect_error', 'connect_timeout', 'reset', 'circuit_open']);

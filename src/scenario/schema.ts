@@ -193,6 +193,15 @@ export const loadSchema = z.strictObject({
   maxInFlight: z.number().int().positive().optional(),
   /** Open loop, at maxInFlight: drop the arrival (counted) or queue it (latency still counts from its schedule). */
   overflow: z.enum(['drop', 'queue']).default('drop'),
+  /**
+   * After a failure that says the target is down or overloaded (5xx, 429, refused or reset
+   * connection): a closed-loop user pauses this long, doubling on each further failure (capped at
+   * 30 s, with jitter); an open loop stops sending to the target for this long after 5 in a row.
+   * 0 turns it off (raw behaviour, for servers you own).
+   */
+  errorBackoff: z.union([durationMs, z.literal(0)]).default(1000),
+  /** The longest Retry-After honoured: a target answering 429/503 with Retry-After gets no request before it passes (a longer one waits this long). "0s" ignores Retry-After. */
+  maxRetryAfter: durationMs.default(60_000),
   /** Open loop: the generator's cap on requests outstanding per target (default: a share of the process's file-descriptor limit); arrivals beyond it are dropped by the generator. */
   maxConnections: z.number().int().positive().optional(),
   /** Measurement duration per target (after warmup). */

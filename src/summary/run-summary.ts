@@ -25,6 +25,8 @@ export interface RunSummary {
   /** completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a budget cap (results are partial in both). */
   status: 'completed' | 'interrupted' | 'budget';
   stopReason: string;
+  /** What the measurement covers: when the load's schedule ended, until when in-flight requests ran, and conversations cut short at the end. */
+  measurement: Measurement;
   /** Whether the numbers are the targets': a run whose generator failed too often on its own side is invalid (and exits with its own code). */
   validity: Validity;
   /** The load model: closed (concurrency), open (rate/stages) or trace; response vs service time differ only in open loops. */
@@ -49,6 +51,17 @@ export interface RunSummary {
   sweep?: SweepSummary;
   /** What every histogram holds and how exact its figures are. */
   histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; resolution: string; encoding: string };
+}
+
+/** Measurement says what the measured window covers. */
+export interface Measurement {
+  /** When the load stopped scheduling because its time was up (run clock, ms); null when it ended by a request count or a stop. */
+  scheduleEndedAtMs: number | null;
+  /** When the last measured request ended (run clock, ms); null when none was measured. */
+  lastEndedAtMs: number | null;
+  /** Conversations that ended before their last turn because the load's time was up (no new turn starts after it). */
+  conversationsCutShort: number;
+  note: string;
 }
 
 /** RunGroupSummary is a group as summary.json holds it: its numbers, and what its traffic cost at list prices (when the run had a pricing catalog). */

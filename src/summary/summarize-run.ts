@@ -5,7 +5,7 @@ import type { GeneratorHealth } from '../metrics/generator-health.js';
 import type { Catalog } from '../cost/catalog.js';
 import { groupCost } from '../cost/run-cost.js';
 import { decide } from '../analysis/decision.js';
-import { SUMMARY_SCHEMA, type RunGroupSummary, type RunSummary } from './run-summary.js';
+import { SUMMARY_SCHEMA, type Measurement, type RunGroupSummary, type RunSummary } from './run-summary.js';
 import { assessValidity } from './validity.js';
 
 /** RunMeta is what a summary needs beyond the recorder: labels and times of the run. */
@@ -28,6 +28,8 @@ export interface RunMeta {
   /** SLO conditions for the decision table. */
   slo?: string[];
   budget?: RunSummary['budget'];
+  /** When the load's schedule ended because its time was up, if it did (run clock, ms). */
+  scheduleEndedAtMs?: number | null;
 }
 
 /** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
@@ -44,6 +46,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     status: meta.status,
     stopReason: meta.stopReason,
     validity: assessValidity([...recorder.groups.values()]),
+    measurement: measurement([...recorder.groups.values()], meta.scheduleEndedAtMs ?? null),
     loadModel: meta.loadModel,
     scenario: meta.scenario,
     warmupRequests: recorder.warmupRequests,
@@ -64,6 +67,24 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
       encoding: 'HdrHistogram V2 compressed, base64',
     },
   };
+}
+
+// measurement words what the window covers: the schedule's end, the drain after it, and the
+// conversations the end cut short (on the groups that carry the load: routes, else targets).
+function measurement(groups: readonly GroupAccumulator[], scheduleEndedAtMs: number | null): Measurement {
+  const routes = groups.filter((g) => g.scope === 'route');
+  const streams = routes.length ? routes : groups.filter((g) => g.scope === 'target');
+  const ends = streams.map((g) => g.windowEndMs).filter(Number.isFinite);
+  const lastEndedAtMs = ends.length ? round3(Math.max(...ends)) : null;
+  const cutShort = streams.reduce((n, g) => n + g.cutShort, 0);
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const parts: string[] = [];
+  if (scheduleEndedAtMs !== null) {
+    parts.push(`the load scheduled arrivals until ${s(scheduleEndedAtMs)}`);
+    if (lastEndedAtMs !== null && lastEndedAtMs > scheduleEndedAtMs) parts.push(`requests in flight then ran until ${s(lastEndedAtMs)}`);
+    parts.push(cutShort ? `${cutShort} conversation${cutShort === 1 ? ' was' : 's were'} cut short (no new turn starts after the schedule ends)` : 'no conversation was cut short');
+  } else if (lastEndedAtMs !== null) parts.push(`the last measured request ended at ${s(lastEndedAtMs)}`);
+  return { scheduleEndedAtMs: scheduleEndedAtMs === null ? null : round3(scheduleEndedAtMs), lastEndedAtMs, conversationsCutShort: cutShort, note: parts.join('; ') };
 }
 
 // Target groups are priced by their model; route groups add up their hops' cost elsewhere.

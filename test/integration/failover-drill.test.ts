@@ -122,7 +122,8 @@ describe('failover drill against the mock', () => {
       primaryFaults: [{ kind: 'http_503' }],
       fallbackFaults: [{ kind: 'http_503' }],
       route: { breaker: { failures: 1_000 }, retry: { budget: ratio, minPerSec: 0, maxAttempts: 3 } },
-      load: { rate: 50, duration: '2s' },
+      // errorBackoff 0: every arrival is sent, so the retry budget alone limits the extra load.
+      load: { rate: 50, duration: '2s', errorBackoff: 0 },
     });
     const { summary, results } = await runCollecting(s);
     const firsts = results.filter((r) => r.attempt === 1).length;

@@ -149,7 +149,7 @@ describe('workloads end to end', () => {
     const s = mixScenario({
       targets: [stubTarget('flaky', server)],
       workloads: [{ name: 'support', promptTokens: 8, maxTokens: 4, turns: 3 }],
-      load: { concurrency: 1, requests: 3 },
+      load: { concurrency: 1, requests: 3, errorBackoff: 0 },
     });
     const { measured } = await runCollecting(s);
     expect(measured.map((r) => [r.turn, r.errorKind])).toEqual([
@@ -311,5 +311,35 @@ describe('workloads end to end', () => {
     const plan = planScenario(s);
     const { measured } = await runCollecting(s);
     expect(plan.targets[0]!.expectedRequests).toBe(measured.length);
+  });
+});
+
+describe('multi-turn conversations end with the load\'s time', () => {
+  it('no new turn starts after the duration: the run ends on time and counts the conversations it cut short', async () => {
+    const s = scenarioOf({
+      targets: [{ name: 'chat', model: 'mock-model', mock: { rttMs: 0, ttftMs: 20, itlMs: 1 } }],
+      workload: { promptTokens: 16, maxTokens: 4, turns: 5, thinkTimeMs: 300 },
+      load: { concurrency: 2, duration: '1s' },
+    });
+    const { summary, measured, elapsedMs } = await runCollecting(s);
+    // Without the cut, conversations begun before 1 s would run their 5 turns: ~2.6 s in all.
+    expect(elapsedMs).toBeLessThan(1_600);
+    const m = summary.measurement;
+    expect(m.scheduleEndedAtMs).not.toBeNull();
+    expect(m.conversationsCutShort).toBeGreaterThanOrEqual(1);
+    expect(summary.groups.find((g) => g.scope === 'target')!.conversationsCutShort).toBe(m.conversationsCutShort);
+    for (const r of measured) expect(r.scheduledAtMs).toBeLessThanOrEqual(m.scheduleEndedAtMs!);
+    expect(m.note).toMatch(/^the load scheduled arrivals until 1\.\d s; (requests in flight then ran until [\d.]+ s; )?\d+ conversations? (was|were) cut short \(no new turn starts after the schedule ends\)$/);
+  });
+
+  it('a request-count run is not cut: every conversation it started runs all its turns', async () => {
+    const s = scenarioOf({
+      targets: [{ name: 'chat', model: 'mock-model', mock: { rttMs: 0, ttftMs: 5, itlMs: 1 } }],
+      workload: { promptTokens: 16, maxTokens: 4, turns: 3 },
+      load: { concurrency: 2, requests: 4 },
+    });
+    const { summary, measured } = await runCollecting(s);
+    expect(measured).toHaveLength(12);
+    expect(summary.measurement).toMatchObject({ scheduleEndedAtMs: null, conversationsCutShort: 0 });
   });
 });
