@@ -96,6 +96,7 @@ describe('bakeoff cost', () => {
     expect(rows.map((r) => [r.model, r.total_monthly_usd])).toEqual([
       ['gemini-1.5-flash', '196.88'],
       ['deepseek-v4-flash', '262.50'],
+      ['deepseek-chat', '262.50'],
       ['gpt-4o-mini', '393.75'],
       ['gemini-1.5-pro', '3281.25'],
       ['gpt-4o', '6562.50'],

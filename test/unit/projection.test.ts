@@ -7,6 +7,7 @@ import { project, projectionSchema, resolveModels, volumeOf, type ProjectionRow,
 // Catalog prices, $ per 1M tokens (input / output):
 //   gpt-4o 2.50 / 10.00   claude-3-5-sonnet 3.00 / 15.00   gemini-1.5-pro 1.25 / 5.00
 //   gemini-1.5-flash 0.075 / 0.30   deepseek-v4-flash 0.14 / 0.28   gpt-4o-mini 0.15 / 0.60
+//   deepseek-chat 0.14 / 0.28 (DeepSeek's name for deepseek-v4-flash's non-thinking mode)
 
 const cents = (p: Pico): number => Number(toCents(p));
 
@@ -165,6 +166,7 @@ describe('project: 50M tokens a day, three quarters input', () => {
   const EXPECTED: [string, number, number, number, number, number, number][] = [
     ['gemini-1.5-flash', 8_438, 11_250, 19_688, 656, 236_250, 1], //   1125 × 0.075 = 84.375 → $84.38; 375 × 0.30 = 112.50; $196.875 → $196.88; /30 = 6.5625; ×12 = 2,362.50
     ['deepseek-v4-flash', 15_750, 10_500, 26_250, 875, 315_000, 1.33], // 1125 × 0.14 = 157.50; 375 × 0.28 = 105; $262.50; /30 = 8.75; 262.5 / 196.875 = 1.333
+    ['deepseek-chat', 15_750, 10_500, 26_250, 875, 315_000, 1.33], //     the same price; a tie keeps catalog order
     ['gpt-4o-mini', 16_875, 22_500, 39_375, 1_313, 472_500, 2], //      1125 × 0.15 = 168.75; 375 × 0.60 = 225; $393.75; /30 = 13.125 → $13.13
     ['gemini-1.5-pro', 140_625, 187_500, 328_125, 10_938, 3_937_500, 16.67], // 1125 × 1.25 = 1,406.25; 375 × 5 = 1,875; $3,281.25; /30 = 109.375 → $109.38
     ['gpt-4o', 281_250, 375_000, 656_250, 21_875, 7_875_000, 33.33], //  1125 × 2.50 = 2,812.50; 375 × 10 = 3,750; $6,562.50; /30 = 218.75
@@ -213,7 +215,9 @@ describe('catalog lookup', () => {
     ['claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
     ['gemini-1.5-flash-002', 'gemini-1.5-flash'],
     ['models/gemini-1.5-pro-002', 'gemini-1.5-pro'], // Gemini's "models/" prefix
-    ['deepseek-chat', 'deepseek-v4-flash'], // alias
+    ['deepseek-chat', 'deepseek-chat'], // DeepSeek's own row
+    ['deepseek-reasoner', 'deepseek-chat'], // alias: the thinking mode, same price
+    ['deepseek-flash', 'deepseek-v4-flash'], // alias
     ['gpt-4', undefined],
     ['gpt-4oo', undefined], // a prefix only counts up to a "-"
     ['mock-model', undefined],
@@ -232,6 +236,7 @@ describe('catalog lookup', () => {
       'gemini-1.5-pro': [1_250_000n, 5_000_000n],
       'gemini-1.5-flash': [75_000n, 300_000n],
       'deepseek-v4-flash': [140_000n, 280_000n],
+      'deepseek-chat': [140_000n, 280_000n],
     });
   });
 
