@@ -4,6 +4,7 @@ import { openaiChat } from '../../src/client/openai-chat.js';
 import type { StreamState } from '../../src/client/protocol.js';
 import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 import { groupCost } from '../../src/cost/run-cost.js';
+import { UNKNOWN_MINUTE } from '../../src/metrics/recorder.js';
 
 const state = (): StreamState => ({ finishReason: '', usage: null });
 const ev = (data: unknown, event = 'message') => ({ event, data: JSON.stringify(data), id: '' });
@@ -45,7 +46,9 @@ describe('prompt-cache hits in usage', () => {
   it('cached input is priced at the cached-input price', () => {
     const catalog = buildCatalog(catalogSchema.parse({ models: { m: { input: 2.5, output: 10, cachedInput: 1.25 } } }));
     // 1M prompt tokens of which 400K cached: 600K × $2.50 + 400K × $1.25 = $1.50 + $0.50; 100K out × $10 = $1.00.
-    const c = groupCost('m', { input: 1_000_000, output: 100_000, cachedInput: 400_000, failedInput: 0, failedOutput: 0 }, 1, 1, 100_000, catalog);
+    const billed = { input: 1_000_000, output: 100_000, cachedInput: 400_000, cacheWriteInput: 0, cacheWrite1hInput: 0 };
+    const none = { input: 0, output: 0, cachedInput: 0, cacheWriteInput: 0, cacheWrite1hInput: 0 };
+    const c = groupCost('m', new Map([[UNKNOWN_MINUTE, { billed, failed: none }]]), 1, 1, 100_000, catalog);
     expect(c.totalUsd).toBe(3);
   });
 });
