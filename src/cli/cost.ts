@@ -3,7 +3,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { loadCatalog } from '../cost/catalog.js';
 import { formatUsd, usdNumber } from '../cost/money.js';
-import { project, projectionSchema, resolveModels, volumeOf, type ProjectionRow, type ProjectionWorkload, type WorkloadVolume } from '../cost/projection.js';
+import { periodLine, project, projectionSchema, resolveModels, volumeOf, type ProjectionRow, type ProjectionWorkload, type WorkloadVolume } from '../cost/projection.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { parseScenarioText } from '../scenario/load.js';
 import { formatPath } from '../scenario/validate.js';
@@ -50,9 +50,10 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
   const prices = resolveModels(catalog, projection.models);
   if (typeof prices[0] === 'string') problems.push(...(prices as string[]));
   if (problems.length) throw new CliError(ExitCode.InvalidInput, `${file}:\n  ${problems.join('\n  ')}`);
-  const rows = project(volumes, prices as Exclude<typeof prices, string[]>, projection.daysPerMonth);
+  const priced = prices as Exclude<typeof prices, string[]>;
+  const rows = project(volumes, priced, projection.daysPerMonth, projection.offPeakShare);
 
-  io.out(renderProjection(rows, volumes, catalog.asOf, projection.daysPerMonth));
+  io.out(renderProjection(rows, volumes, catalog.asOf, projection.daysPerMonth, periodLine(priced, projection.offPeakShare)));
   const csvPath = resolve(opts.csv ?? join('results', `cost-${basename(file, extname(file))}.csv`));
   await mkdir(dirname(csvPath), { recursive: true });
   await writeFile(csvPath, projectionCsv(rows));
@@ -61,7 +62,7 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
 }
 
 /** renderProjection prints the table: model | monthly input $ | monthly output $ | total / month | per day | annual | × vs cheapest. */
-export function renderProjection(rows: readonly ProjectionRow[], volumes: readonly WorkloadVolume[], asOf: string, days: number): string {
+export function renderProjection(rows: readonly ProjectionRow[], volumes: readonly WorkloadVolume[], asOf: string, days: number, period?: string): string {
   const vol = volumes.map(
     (v) => `  ${v.name}: ${v.requestsPerMonth ? `${v.requestsPerMonth.toLocaleString('en-US')} requests, ` : ''}${v.inputTokensPerMonth.toLocaleString('en-US')} input + ${v.outputTokensPerMonth.toLocaleString('en-US')} output tokens a month`,
   );
@@ -74,7 +75,7 @@ export function renderProjection(rows: readonly ProjectionRow[], volumes: readon
     volumes.length > 1
       ? ['', 'by workload (total / month):', table(['workload', ...rows.map((r) => r.model)], volumes.map((v) => [v.name, ...rows.map((r) => formatUsd(r.byWorkload[v.name] ?? 0n))]), 1)]
       : [];
-  return [`monthly spend projection (catalog prices as of ${asOf}, USD)`, ...vol, '', t, ...byWorkload].join('\n');
+  return [`monthly spend projection (catalog prices as of ${asOf}, USD)`, ...(period ? [`  ${period}`] : []), ...vol, '', t, ...byWorkload].join('\n');
 }
 
 /** projectionCsv is the table as CSV, dollars to the cent. */

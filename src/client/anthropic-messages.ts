@@ -90,7 +90,14 @@ export const anthropicMessages: ProtocolAdapter = {
 function anthropicUsage(u: AnthropicUsage, outputTokens: number) {
   const cacheRead = u.cache_read_input_tokens ?? 0;
   const cacheWrite = u.cache_creation_input_tokens ?? 0;
-  return { inputTokens: (u.input_tokens ?? 0) + cacheRead + cacheWrite, outputTokens, ...(cacheRead > 0 ? { cachedInputTokens: cacheRead } : {}) };
+  const cacheWrite1h = Math.min(u.cache_creation?.ephemeral_1h_input_tokens ?? 0, cacheWrite);
+  return {
+    inputTokens: (u.input_tokens ?? 0) + cacheRead + cacheWrite,
+    outputTokens,
+    ...(cacheRead > 0 ? { cachedInputTokens: cacheRead } : {}),
+    ...(cacheWrite > 0 ? { cacheWriteInputTokens: cacheWrite } : {}),
+    ...(cacheWrite1h > 0 ? { cacheWrite1hInputTokens: cacheWrite1h } : {}),
+  };
 }
 
 interface AnthropicUsage {
@@ -98,6 +105,8 @@ interface AnthropicUsage {
   output_tokens?: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  /** Cache writes by TTL (cache_creation_input_tokens is their sum). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number };
 }
 
 interface AnthropicEvent {

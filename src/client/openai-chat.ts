@@ -86,10 +86,11 @@ interface CompletionShape {
 
 function usageOf(u: unknown): TokenUsage | null {
   if (!u || typeof u !== 'object') return null;
-  const { prompt_tokens, completion_tokens, prompt_tokens_details } = u as { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null };
+  const { prompt_tokens, completion_tokens, prompt_tokens_details, prompt_cache_hit_tokens } = u as { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null; prompt_cache_hit_tokens?: unknown };
   if (typeof prompt_tokens !== 'number' || typeof completion_tokens !== 'number') return null;
-  // OpenAI reports prompt-cache hits inside prompt_tokens, as prompt_tokens_details.cached_tokens.
-  const cached = prompt_tokens_details?.cached_tokens;
+  // OpenAI reports prompt-cache hits inside prompt_tokens, as prompt_tokens_details.cached_tokens;
+  // DeepSeek as prompt_cache_hit_tokens (beside prompt_cache_miss_tokens; the two add up to prompt_tokens).
+  const cached = Math.max(...[prompt_tokens_details?.cached_tokens, prompt_cache_hit_tokens].map((n) => (typeof n === 'number' ? n : 0)));
   return { inputTokens: prompt_tokens, outputTokens: completion_tokens, ...(typeof cached === 'number' && cached > 0 ? { cachedInputTokens: cached } : {}) };
 }
 

@@ -9,6 +9,10 @@ export interface TokenUsage {
   outputTokens: number;
   /** Prompt tokens served from the provider's prompt cache (billed at the cached-input price). */
   cachedInputTokens?: number;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic; billed at the cache-write price). */
+  cacheWriteInputTokens?: number;
+  /** The part of cacheWriteInputTokens written with a 1-hour TTL. */
+  cacheWrite1hInputTokens?: number;
 }
 
 /** StreamStep is what one stream event means for the measurement. */

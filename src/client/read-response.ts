@@ -210,6 +210,8 @@ export function settleTokens(x: Exchange, tok: Tokenizer): void {
     r.inputTokens = state.usage.inputTokens;
     r.outputTokens = state.usage.outputTokens;
     r.cachedInputTokens = state.usage.cachedInputTokens ?? 0;
+    r.cacheWriteInputTokens = state.usage.cacheWriteInputTokens ?? 0;
+    r.cacheWrite1hInputTokens = state.usage.cacheWrite1hInputTokens ?? 0;
     r.tokenSource = 'usage';
     if (!x.failure) r.outputTokensCounted = tok.count(x.text) + tok.count(x.reasoning);
   } else {

@@ -1,6 +1,9 @@
 import type { Budget } from '../scenario/schema.js';
 import type { Catalog } from './catalog.js';
 import { tokenCost, usdPrecise, type Pico } from './money.js';
+import { costAt, pricesAt, worstCase } from './billing.js';
+import { utcMinuteOfDay } from '../metrics/clock.js';
+import { billedTokensOf, UNKNOWN_MINUTE } from '../metrics/recorder.js';
 import type { RequestResult } from '../metrics/request-result.js';
 
 /** Reservation is what one request may cost at most, held until its real cost is known. */
@@ -11,9 +14,11 @@ export interface Reservation {
 
 /**
  * BudgetGuard keeps a run within `budget`: before a request is sent it reserves that request's
- * worst case (its prompt plus its whole token limit, at the model's list price); afterwards the
- * reservation is replaced by what was actually billed. A request whose worst case would cross a cap
- * is not sent — so the run stops *before* spending past it, never after.
+ * worst case (its prompt plus its whole token limit, at the dearest price the model has at any time
+ * of day, a prompt token as a cache write if that costs more); afterwards the reservation is
+ * replaced by what was actually billed, at the price in effect at the request's wall-clock send
+ * time. A request whose worst case would cross a cap is not sent — so the run stops *before*
+ * spending past it, never after.
  */
 export class BudgetGuard {
   spent: Pico = 0n;
@@ -26,13 +31,16 @@ export class BudgetGuard {
   constructor(
     private readonly budget: Budget,
     private readonly catalog: Catalog | undefined,
+    /** Wall-clock epoch ms at the run clock's origin (a result's send time is origin + sentAtMs); without it, list prices. */
+    private readonly originEpochMs?: number,
   ) {}
 
   /** reserve asks to send one request; null means a cap would be crossed (and says which, in stopReason). */
   reserve(model: string, inputTokens: number, maxTokens: number): Reservation | null {
     const b = this.budget;
     const price = this.catalog?.lookup(model);
-    const pico = price ? tokenCost(inputTokens, price.inputMicros) + tokenCost(maxTokens, price.outputMicros) : 0n;
+    const worst = price ? worstCase(price) : null;
+    const pico = worst ? tokenCost(inputTokens, worst.promptMicros) + tokenCost(maxTokens, worst.outputMicros) : 0n;
     const tokens = inputTokens + maxTokens;
     if (b.maxRequests !== undefined && this.requests + 1 > b.maxRequests) return this.deny(`budget: maxRequests ${b.maxRequests} reached`);
     if (b.maxTokens !== undefined && this.tokens + this.reservedTokens + tokens > b.maxTokens)
@@ -59,8 +67,8 @@ export class BudgetGuard {
   charge(a: RequestResult): void {
     if (a.attempt === 0 || a.status < 200 || a.status >= 300) return;
     const price = this.catalog?.lookup(a.model);
-    const cached = Math.min(a.cachedInputTokens, a.inputTokens);
-    if (price) this.spent += tokenCost(a.inputTokens - cached, price.inputMicros) + tokenCost(cached, price.cachedInputMicros ?? price.inputMicros) + tokenCost(a.outputTokens, price.outputMicros);
+    const minute = this.originEpochMs === undefined ? UNKNOWN_MINUTE : utcMinuteOfDay(this.originEpochMs + a.sentAtMs);
+    if (price) this.spent += costAt(billedTokensOf(a), pricesAt(price, minute));
     this.tokens += a.inputTokens + a.outputTokens;
   }
 

@@ -1,18 +1,53 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { hhmmMinutes, modelPriceSchema, priceDateSchema, type ModelPriceRow } from '../scenario/price-row.js';
 import { priceMicros } from './money.js';
 
-/** ModelPrice is one model's list price, held exactly (integer µ$ per 1M tokens). */
-export interface ModelPrice {
-  model: string;
+/** PriceSet is what each kind of token costs in one price period, exactly (integer µ$ per 1M tokens). */
+export interface PriceSet {
+  /** Prompt tokens not served from a cache. */
   inputMicros: bigint;
   outputMicros: bigint;
-  /** Cached-input price; absent means cached input costs the same as input. */
+  /** Cache reads (hits); absent means they cost the same as input. */
   cachedInputMicros?: bigint;
-  /** The catalog's $ per 1M figures, for display. */
-  perMillion: { input: number; output: number; cachedInput?: number };
+  /** Cache writes (Anthropic's 5-minute TTL); absent means they cost the same as input. */
+  cacheWriteMicros?: bigint;
+  /** 1-hour-TTL cache writes; absent means they cost the same as cacheWrite. */
+  cacheWrite1hMicros?: bigint;
+}
+
+/** PerMillion is a price set's $ per 1M figures as the catalog writes them, for display. */
+export interface PerMillion {
+  input: number;
+  output: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+  cacheWrite1h?: number;
+}
+
+/** OffPeakPrice is a daily UTC window [from, to) — crossing midnight when to < from — and the prices in effect inside it. */
+export interface OffPeakPrice extends PriceSet {
+  from: string;
+  to: string;
+  /** from and to as minutes after UTC midnight. */
+  fromMinute: number;
+  toMinute: number;
+  perMillion: PerMillion;
+}
+
+/** ModelPrice is one model's list price, held exactly, with the windows of the day that have prices of their own. */
+export interface ModelPrice extends PriceSet {
+  model: string;
+  /** Who publishes the price ('' when the row does not say). */
+  provider: string;
+  /** The catalog's $ per 1M figures, for display (storage is carried, never billed). */
+  perMillion: PerMillion & { cacheStoragePerHour?: number };
+  /** Time-of-day windows; outside them the list price above is in effect. */
+  offPeak: OffPeakPrice[];
   source: string;
+  /** When the figures were read from the source. */
+  asOf: string;
 }
 
 /** Catalog is a dated price list. */
@@ -24,19 +59,11 @@ export interface Catalog {
   lookup(model: string): ModelPrice | undefined;
 }
 
-const priceSchema = z.strictObject({
-  input: z.number().min(0),
-  output: z.number().min(0),
-  cachedInput: z.number().min(0).optional(),
-  source: z.string().default(''),
-  aliases: z.array(z.string()).default([]),
-});
-
 /** catalogSchema validates a catalog file (or a scenario's inline `pricing.models`). */
 export const catalogSchema = z.strictObject({
-  asOf: z.union([z.string(), z.date().transform((d) => d.toISOString().slice(0, 10))]).default('unknown'),
+  asOf: priceDateSchema.default('unknown'),
   currency: z.literal('USD').default('USD'),
-  models: z.record(z.string(), priceSchema),
+  models: z.record(z.string(), modelPriceSchema),
 });
 
 /** DEFAULT_CATALOG_URL is the catalog shipped with the package. */
@@ -62,15 +89,17 @@ export async function loadCatalogData(file: string | URL = DEFAULT_CATALOG_URL):
 }
 
 /** buildCatalog makes a Catalog from validated data; `overrides` (a scenario's pricing.models) win. */
-export function buildCatalog(data: z.output<typeof catalogSchema>, overrides: Record<string, z.output<typeof priceSchema>> = {}): Catalog {
-  const all = { ...data.models, ...overrides };
+export function buildCatalog(data: z.output<typeof catalogSchema>, overrides: Record<string, ModelPriceRow> = {}): Catalog {
+  const scenarioRows = Object.fromEntries(Object.entries(overrides).map(([m, p]) => [m, { ...p, source: p.source || 'scenario' }]));
+  const all = { ...data.models, ...scenarioRows };
   const models: ModelPrice[] = Object.entries(all).map(([model, p]) => ({
     model,
-    inputMicros: priceMicros(p.input),
-    outputMicros: priceMicros(p.output),
-    ...(p.cachedInput !== undefined ? { cachedInputMicros: priceMicros(p.cachedInput) } : {}),
-    perMillion: { input: p.input, output: p.output, ...(p.cachedInput !== undefined ? { cachedInput: p.cachedInput } : {}) },
+    provider: p.provider ?? '',
+    ...priceSet(p),
+    perMillion: { ...perMillion(p), ...(p.cacheStoragePerHour !== undefined ? { cacheStoragePerHour: p.cacheStoragePerHour } : {}) },
+    offPeak: p.offPeak.map((w) => ({ from: w.from, to: w.to, fromMinute: hhmmMinutes(w.from)!, toMinute: hhmmMinutes(w.to)!, ...priceSet(w), perMillion: perMillion(w) })),
     source: p.source,
+    asOf: p.asOf ?? data.asOf,
   }));
   const byId = new Map<string, ModelPrice>();
   for (const m of models) byId.set(m.model.toLowerCase(), m);
@@ -88,5 +117,28 @@ export function buildCatalog(data: z.output<typeof catalogSchema>, overrides: Re
       for (const m of models) if (id.startsWith(m.model.toLowerCase() + '-') && (!best || m.model.length > best.model.length)) best = m;
       return best;
     },
+  };
+}
+
+type PriceFigures = Pick<ModelPriceRow, 'input' | 'output' | 'cachedInput' | 'cacheWrite' | 'cacheWrite1h'>;
+
+// Exact prices from the catalog's $ per 1M figures; a component the row leaves out stays absent.
+function priceSet(p: PriceFigures): PriceSet {
+  return {
+    inputMicros: priceMicros(p.input),
+    outputMicros: priceMicros(p.output),
+    ...(p.cachedInput !== undefined ? { cachedInputMicros: priceMicros(p.cachedInput) } : {}),
+    ...(p.cacheWrite !== undefined ? { cacheWriteMicros: priceMicros(p.cacheWrite) } : {}),
+    ...(p.cacheWrite1h !== undefined ? { cacheWrite1hMicros: priceMicros(p.cacheWrite1h) } : {}),
+  };
+}
+
+function perMillion(p: PriceFigures): PerMillion {
+  return {
+    input: p.input,
+    output: p.output,
+    ...(p.cachedInput !== undefined ? { cachedInput: p.cachedInput } : {}),
+    ...(p.cacheWrite !== undefined ? { cacheWrite: p.cacheWrite } : {}),
+    ...(p.cacheWrite1h !== undefined ? { cacheWrite1h: p.cacheWrite1h } : {}),
   };
 }

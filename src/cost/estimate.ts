@@ -1,6 +1,7 @@
 import { meanOf } from '../random/distribution.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Catalog } from './catalog.js';
+import { dearestPlain } from './billing.js';
 import { tokenCost, usdPrecise } from './money.js';
 
 /** CostEstimate is what a run should cost before it starts: real endpoints only (mocks cost nothing). */
@@ -20,7 +21,8 @@ export interface PlannedTarget {
 
 /**
  * estimateCost multiplies each real target's expected requests by a request's worst case (mean
- * prompt tokens plus the full output limit, at list price). Mock targets are free.
+ * prompt tokens plus the full output limit, at list price — or at a time-of-day window's price
+ * where one costs more). Mock targets are free.
  */
 export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], catalog: Catalog, mocked: (target: string) => boolean): CostEstimate {
   const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
@@ -35,7 +37,8 @@ export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], cat
       unknown.push(`${t.target} (${!price ? `no price for ${t.model}` : 'request count depends on latency'})`);
       continue;
     }
-    const perRequest = tokenCost(Math.round(inTok), price.inputMicros) + tokenCost(Math.round(outTok), price.outputMicros);
+    const dear = dearestPlain(price);
+    const perRequest = tokenCost(Math.round(inTok), dear.inputMicros) + tokenCost(Math.round(outTok), dear.outputMicros);
     pico += perRequest * BigInt(t.expectedRequests);
   }
   return { usd: usdPrecise(pico), unknown };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Catalog, ModelPrice } from './catalog.js';
+import type { Catalog, ModelPrice, PriceSet } from './catalog.js';
 import { divPico, tokenCost, type Pico } from './money.js';
 
 /** projectionSchema: monthly volumes per workload, and the models to price them on. */
@@ -8,6 +8,8 @@ export const projectionSchema = z.strictObject({
   daysPerMonth: z.number().int().positive().default(30),
   /** Models to compare (catalog ids); default: every model in the catalog. */
   models: z.array(z.string().min(1)).min(1).optional(),
+  /** Share of the traffic sent inside a model's off-peak windows (spread over them by their length); 0: list prices all day. */
+  offPeakShare: z.number().min(0).max(1).default(0),
   workloads: z
     .array(
       z.strictObject({
@@ -65,15 +67,21 @@ export function volumeOf(w: ProjectionWorkload, daysPerMonth: number): WorkloadV
   return { name: w.name, requestsPerMonth: requests, inputTokensPerMonth: requests * BigInt(w.inputTokens), outputTokensPerMonth: requests * BigInt(w.outputTokens) };
 }
 
-/** project prices the volumes on each model, exactly, and ranks them against the cheapest. */
-export function project(volumes: readonly WorkloadVolume[], prices: readonly ModelPrice[], daysPerMonth: number): ProjectionRow[] {
+/**
+ * project prices the volumes on each model, exactly, and ranks them against the cheapest. Input is
+ * priced at the input price (no cache discounts). With an `offPeakShare`, that share of a model's
+ * traffic is priced in its off-peak windows — spread over them by their length — and the rest at list
+ * price; a model without windows is at list price all day.
+ */
+export function project(volumes: readonly WorkloadVolume[], prices: readonly ModelPrice[], daysPerMonth: number, offPeakShare = 0): ProjectionRow[] {
+  const shareMicro = BigInt(Math.round(offPeakShare * 1_000_000));
   const rows = prices.map((p) => {
     let input = 0n;
     let output = 0n;
     const byWorkload: Record<string, Pico> = {};
     for (const v of volumes) {
-      const i = tokenCost(v.inputTokensPerMonth, p.inputMicros);
-      const o = tokenCost(v.outputTokensPerMonth, p.outputMicros);
+      const i = blendedCost(v.inputTokensPerMonth, p, (s) => s.inputMicros, shareMicro);
+      const o = blendedCost(v.outputTokensPerMonth, p, (s) => s.outputMicros, shareMicro);
       input += i;
       output += o;
       byWorkload[v.name] = i + o;
@@ -84,6 +92,29 @@ export function project(volumes: readonly WorkloadVolume[], prices: readonly Mod
   const cheapest = rows.reduce((m, r) => (r.totalMonthly < m ? r.totalMonthly : m), rows[0]?.totalMonthly ?? 0n);
   for (const r of rows) r.timesCheapest = cheapest === 0n ? 0 : Number((r.totalMonthly * 100n + cheapest / 2n) / cheapest) / 100;
   return rows.sort((a, b) => (a.totalMonthly < b.totalMonthly ? -1 : a.totalMonthly > b.totalMonthly ? 1 : 0));
+}
+
+// tokens at list price, or shareMicro (parts per million) of them in the off-peak windows by length.
+function blendedCost(tokens: bigint, p: ModelPrice, price: (s: PriceSet) => bigint, shareMicro: bigint): Pico {
+  if (shareMicro === 0n || p.offPeak.length === 0) return tokenCost(tokens, price(p));
+  const lengths = p.offPeak.map((w) => BigInt((w.toMinute - w.fromMinute + 1440) % 1440));
+  const minutes = lengths.reduce((a, b) => a + b, 0n);
+  let scaled = tokens * price(p) * (1_000_000n - shareMicro) * minutes;
+  for (const [i, w] of p.offPeak.entries()) scaled += tokens * price(w) * shareMicro * lengths[i]!;
+  return divPico(scaled, 1_000_000n * minutes);
+}
+
+/** periodLine says which prices a projection assumes: list prices all day, or a share of the traffic off-peak. */
+export function periodLine(prices: readonly ModelPrice[], offPeakShare: number): string {
+  const windowed = prices.filter((p) => p.offPeak.length > 0);
+  const names = (ps: readonly ModelPrice[]) => ps.map((p) => `${p.model} (${p.offPeak.map((w) => `${w.from}–${w.to}`).join(', ')} UTC)`).join(', ');
+  if (offPeakShare === 0 || windowed.length === 0) {
+    const hint = windowed.length ? `; off-peak prices exist for ${names(windowed)}: set offPeakShare to count them` : '';
+    return `prices: list prices all day, no cache discounts${hint}`;
+  }
+  const rest = prices.filter((p) => p.offPeak.length === 0);
+  const pct = `${Number((offPeakShare * 100).toFixed(2))}%`;
+  return `prices: ${pct} of the traffic in the off-peak windows of ${names(windowed)}, the rest at list prices${rest.length ? `; list prices all day for ${rest.map((p) => p.model).join(', ')} (no off-peak prices)` : ''}; no cache discounts`;
 }
 
 /** resolveModels picks the prices to compare, or names the unknown models. */

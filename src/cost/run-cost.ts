@@ -1,12 +1,14 @@
 import type { Catalog } from './catalog.js';
-import { divPico, tokenCost, usdFine, usdPrecise, type Pico } from './money.js';
+import type { BilledSlot } from '../metrics/recorder.js';
+import { costAt, pricesAt } from './billing.js';
+import { divPico, usdFine, usdPrecise, type Pico } from './money.js';
 
-/** GroupCost is what a group's traffic cost at list prices, from the tokens providers bill. */
+/** GroupCost is what a group's traffic cost at the catalog's prices (off-peak windows included), from the tokens providers bill. */
 export interface GroupCost {
   model: string;
   /** false when the model is not in the catalog (every amount is then null). */
   priced: boolean;
-  /** $ per 1M input / output tokens used. */
+  /** $ per 1M input / output tokens at list price (off-peak windows and cache prices aside). */
   pricePer1M: { input: number; output: number } | null;
   totalUsd: number | null;
   /** At full precision (a request can cost less than a micro-dollar): targets are ranked on it. Null without a successful request. */
@@ -19,28 +21,22 @@ export interface GroupCost {
   failedUsd: number | null;
 }
 
-/** BilledTokens are a group's billable token counts (answered 2xx), and the part from failed requests. */
-export interface BilledTokens {
-  /** All prompt tokens, cached included. */
-  input: number;
-  output: number;
-  /** Prompt tokens served from the provider's cache (priced at the cached-input price when the catalog has one). */
-  cachedInput?: number;
-  failedInput: number;
-  failedOutput: number;
-}
-
 /**
  * groupCost prices a group's billed tokens: a request the provider answered with 2xx is billed for
  * its input and its output (even if the stream then broke); an error response or a connection
- * failure is not. Exact to the pico-dollar; amounts in dollars with 6 decimals.
+ * failure is not. Each minute of the day the recorder kept is priced at the price in effect then
+ * (an off-peak window, or the list price). Exact to the pico-dollar; amounts in dollars with 6 decimals.
  */
-export function groupCost(model: string, billed: BilledTokens, requests: number, okRequests: number, outputTokensOk: number, catalog: Catalog): GroupCost {
+export function groupCost(model: string, billed: ReadonlyMap<number, BilledSlot>, requests: number, okRequests: number, outputTokensOk: number, catalog: Catalog): GroupCost {
   const p = catalog.lookup(model);
   if (!p) return { model, priced: false, pricePer1M: null, totalUsd: null, perSuccessfulRequestUsd: null, per1kRequestsUsd: null, per1MOutputTokensUsd: null, failedUsd: null };
-  const cached = Math.min(billed.cachedInput ?? 0, billed.input);
-  const total: Pico = tokenCost(billed.input - cached, p.inputMicros) + tokenCost(cached, p.cachedInputMicros ?? p.inputMicros) + tokenCost(billed.output, p.outputMicros);
-  const failed: Pico = tokenCost(billed.failedInput, p.inputMicros) + tokenCost(billed.failedOutput, p.outputMicros);
+  let total: Pico = 0n;
+  let failed: Pico = 0n;
+  for (const [minute, slot] of billed) {
+    const prices = pricesAt(p, minute);
+    total += costAt(slot.billed, prices);
+    failed += costAt(slot.failed, prices);
+  }
   return {
     model,
     priced: true,

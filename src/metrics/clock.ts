@@ -31,3 +31,9 @@ export function msToUs(ms: number): number {
 export function usToMs(us: number): number {
   return us / 1000;
 }
+
+/** utcMinuteOfDay is the UTC minute of the day (0–1439) an epoch-ms instant falls in: what time-of-day prices are looked up by. */
+export function utcMinuteOfDay(epochMs: number): number {
+  const day = 86_400_000;
+  return Math.floor((((epochMs % day) + day) % day) / 60_000);
+}

@@ -14,6 +14,7 @@ import {
   type RequestResult,
 } from './request-result.js';
 import { Timeseries } from './timeseries.js';
+import { utcMinuteOfDay } from './clock.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
 import type { BackoffReason } from './request-result.js';
@@ -67,7 +68,9 @@ export interface GroupAccumulator {
   inputTokens: number;
   outputTokens: number;
   /** Tokens a provider bills: requests it answered 2xx (failed mid-stream included); failed-and-billed apart. */
-  billed: { input: number; output: number; cachedInput: number; failedInput: number; failedOutput: number };
+  billed: { input: number; output: number; cachedInput: number; cacheWriteInput: number; cacheWrite1hInput: number; failedInput: number; failedOutput: number };
+  /** The same billed tokens by the UTC minute of the day their request was sent (UNKNOWN_MINUTE without the run's wall clock), so time-of-day prices apply exactly. */
+  billedByMinute: Map<number, BilledSlot>;
   /** Output tokens asked for (max_tokens) by successful requests, beside outputTokens actually received. */
   requestedOutputTokens: number;
   tokenSource: { usage: number; counted: number };
@@ -94,6 +97,31 @@ export interface RecorderOptions {
   byWorkload?: boolean;
   /** A group per target × workload × turn (multi-turn conversations). */
   byTurn?: boolean;
+  /** Wall-clock epoch ms at the run clock's origin: billed tokens are kept by the UTC minute they were sent in. */
+  originEpochMs?: number;
+}
+
+/** BilledTokenCounts are the tokens a provider bills a request for, by kind; cache reads and writes are parts of input. */
+export interface BilledTokenCounts {
+  input: number;
+  output: number;
+  cachedInput: number;
+  cacheWriteInput: number;
+  cacheWrite1hInput: number;
+}
+
+/** BilledSlot is what the requests sent in one minute billed, and the part of it from requests that then failed. */
+export interface BilledSlot {
+  billed: BilledTokenCounts;
+  failed: BilledTokenCounts;
+}
+
+/** UNKNOWN_MINUTE keys billed tokens whose wall-clock send time is unknown (a recorder without originEpochMs). */
+export const UNKNOWN_MINUTE = -1;
+
+/** billedTokensOf is what a request is billed for (when the provider answered it 2xx). */
+export function billedTokensOf(r: RequestResult): BilledTokenCounts {
+  return { input: r.inputTokens, output: r.outputTokens, cachedInput: r.cachedInputTokens, cacheWriteInput: r.cacheWriteInputTokens, cacheWrite1hInput: r.cacheWrite1hInputTokens };
 }
 
 /**
@@ -113,10 +141,11 @@ export class Recorder {
       if (r.attempt !== 0) this.warmupRequests++;
       return;
     }
+    const minute = this.opts.originEpochMs === undefined ? UNKNOWN_MINUTE : utcMinuteOfDay(this.opts.originEpochMs + r.sentAtMs);
     if (r.attempt === 0) {
       // A routed request's user-level outcome: counted once, in its route's group.
       const g = this.ensure('route', r);
-      fold(g, r);
+      fold(g, r, minute);
       g.attempts += r.attempts;
       if (r.servedBy) g.servedBy[r.servedBy] = (g.servedBy[r.servedBy] ?? 0) + 1;
       if (r.failoverMs !== null) {
@@ -126,9 +155,9 @@ export class Recorder {
       if (r.timeLostMs > 0) rec(g, 'timeLost', r.timeLostMs);
       return;
     }
-    fold(this.ensure('target', r), r);
-    if (this.opts.byWorkload) fold(this.ensure('workload', r), r);
-    if (this.opts.byTurn) fold(this.ensure('turn', r), r);
+    fold(this.ensure('target', r), r, minute);
+    if (this.opts.byWorkload) fold(this.ensure('workload', r), r, minute);
+    if (this.opts.byTurn) fold(this.ensure('turn', r), r, minute);
   }
 
   /** dispatchLag adds every target group's dispatch-lag histogram into one: the generator's own lateness. */
@@ -193,7 +222,7 @@ export class Recorder {
   }
 }
 
-function fold(g: GroupAccumulator, r: RequestResult): void {
+function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
   // An arrival of the load is a conversation's first turn; later turns follow their replies.
   if (r.turn <= 1) arrived(g, r.scheduledAtMs);
   // Generator-side timings hold for every request, failed or not: they describe the client.
@@ -207,9 +236,15 @@ function fold(g: GroupAccumulator, r: RequestResult): void {
     g.billed.input += r.inputTokens;
     g.billed.output += r.outputTokens;
     g.billed.cachedInput += r.cachedInputTokens;
+    g.billed.cacheWriteInput += r.cacheWriteInputTokens;
+    g.billed.cacheWrite1hInput += r.cacheWrite1hInputTokens;
+    let slot = g.billedByMinute.get(minute);
+    if (!slot) g.billedByMinute.set(minute, (slot = { billed: noTokens(), failed: noTokens() }));
+    addTokens(slot.billed, r);
     if (r.errorKind !== null) {
       g.billed.failedInput += r.inputTokens;
       g.billed.failedOutput += r.outputTokens;
+      addTokens(slot.failed, r);
     }
   }
   // The generator's own failures are counted apart: they say nothing about the target.
@@ -268,6 +303,19 @@ function arrived(g: GroupAccumulator, scheduledAtMs: number): void {
   if (scheduledAtMs > g.lastScheduledMs) g.lastScheduledMs = scheduledAtMs;
 }
 
+function noTokens(): BilledTokenCounts {
+  return { input: 0, output: 0, cachedInput: 0, cacheWriteInput: 0, cacheWrite1hInput: 0 };
+}
+
+function addTokens(t: BilledTokenCounts, r: RequestResult): void {
+  const b = billedTokensOf(r);
+  t.input += b.input;
+  t.output += b.output;
+  t.cachedInput += b.cachedInput;
+  t.cacheWriteInput += b.cacheWriteInput;
+  t.cacheWrite1hInput += b.cacheWrite1hInput;
+}
+
 function rec(g: GroupAccumulator, m: LatencyMetric, ms: number): void {
   recordMs((g.histograms[m] ??= newHistogram()), ms);
 }
@@ -307,7 +355,8 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     inputTokens: 0,
     outputTokens: 0,
     requestedOutputTokens: 0,
-    billed: { input: 0, output: 0, cachedInput: 0, failedInput: 0, failedOutput: 0 },
+    billed: { input: 0, output: 0, cachedInput: 0, cacheWriteInput: 0, cacheWrite1hInput: 0, failedInput: 0, failedOutput: 0 },
+    billedByMinute: new Map(),
     tokenSource: { usage: 0, counted: 0 },
     usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, absDiff: 0, maxAbsDiff: 0 },
     windowStartMs: Infinity,

@@ -73,6 +73,10 @@ export interface RequestResult {
   outputTokens: number;
   /** Prompt tokens the provider served from its prompt cache (part of inputTokens; 0 when not reported). */
   cachedInputTokens: number;
+  /** Prompt tokens written to the provider's prompt cache, billed apart (Anthropic cache_creation_input_tokens; part of inputTokens; 0 when not reported). */
+  cacheWriteInputTokens: number;
+  /** The part of cacheWriteInputTokens written with a 1-hour TTL (Anthropic cache_creation.ephemeral_1h_input_tokens). */
+  cacheWrite1hInputTokens: number;
   /** Where the token counts came from. */
   tokenSource: TokenSource;
   /** Our tokenizer's count of the streamed text when the server also reported usage (null otherwise): the two are compared per target. */
@@ -191,6 +195,8 @@ export function newResult(l: ResultLabels): RequestResult {
     reasoningDeltas: 0,
     outputTokens: 0,
     cachedInputTokens: 0,
+    cacheWriteInputTokens: 0,
+    cacheWrite1hInputTokens: 0,
     tokenSource: 'counted',
     outputTokensCounted: null,
     status: 0,

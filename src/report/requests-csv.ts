@@ -66,6 +66,9 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   ['retry_after_ms', (r) => ms(r.retryAfterMs)],
   ['ttfc_ms', (r) => ms(ttfcMs(r))],
   ['reasoning_deltas', (r) => r.reasoningDeltas],
+  // Cache writes billed apart (Anthropic); empty when the server reported no usage (our own count knows nothing of caches).
+  ['cache_write_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWriteInputTokens : '')],
+  ['cache_write_1h_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWrite1hInputTokens : '')],
 ];
 
 /** REQUEST_COLUMNS are requests.csv's column names, in order. */

@@ -99,8 +99,8 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   await Promise.all(mocks.map((m) => m.anchor()));
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
   const tok = tokenizer(s.workloads[0]!.encoding);
-  const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1) });
-  const guard = s.budget ? new BudgetGuard(s.budget, deps.pricing) : null;
+  const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1), originEpochMs: clock.originEpochMs });
+  const guard = s.budget ? new BudgetGuard(s.budget, deps.pricing, clock.originEpochMs) : null;
   // One client per target for the whole run, each listening once to the hard stop: a run of many
   // targets legitimately has many listeners on that one signal.
   if (deps.hardStop) setMaxListeners(0, deps.hardStop);

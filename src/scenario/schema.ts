@@ -4,6 +4,7 @@ import { ENCODINGS } from './encodings.js';
 import { DEFAULT_FAILOVER_ON, FAILOVER_TRIGGERS } from './error-kinds.js';
 import { DEFAULT_SLO } from './threshold.js';
 import { PROVIDERS } from './providers.js';
+import { modelPriceSchema } from './price-row.js';
 
 // The scenario schema: strict everywhere (an unknown key is an error, since a typo such as
 // `concurency` would otherwise silently run the default), with messages that quote the bad value
@@ -253,7 +254,7 @@ export const failoverSchema = z.strictObject({
 export const pricingSchema = z.strictObject({
   file: z.string().min(1).optional(),
   models: z
-    .record(z.string(), z.strictObject({ input: z.number().min(0), output: z.number().min(0), cachedInput: z.number().min(0).optional(), source: z.string().default('scenario'), aliases: z.array(z.string()).default([]) }))
+    .record(z.string(), modelPriceSchema)
     .default({}),
 });
 

@@ -90,7 +90,7 @@ function measurement(groups: readonly GroupAccumulator[], scheduleEndedAtMs: num
 // Target groups are priced by their model; route groups add up their hops' cost elsewhere.
 function withCost(s: RunGroupSummary, g: GroupAccumulator, catalog?: Catalog): RunGroupSummary {
   if (!catalog || g.scope === 'route') return s;
-  return { ...s, cost: groupCost(g.labels.model, g.billed, g.requests, g.ok, g.outputTokens, catalog) };
+  return { ...s, cost: groupCost(g.labels.model, g.billedByMinute, g.requests, g.ok, g.outputTokens, catalog) };
 }
 
 

@@ -96,6 +96,7 @@ describe('bakeoff cost', () => {
     expect(rows.map((r) => [r.model, r.total_monthly_usd])).toEqual([
       ['gemini-1.5-flash', '196.88'],
       ['deepseek-v4-flash', '262.50'],
+      ['deepseek-chat', '262.50'],
       ['gpt-4o-mini', '393.75'],
       ['gemini-1.5-pro', '3281.25'],
       ['gpt-4o', '6562.50'],
@@ -184,6 +185,21 @@ describe('bakeoff cost', () => {
     expect(noRun.stderr).toMatch(/--from: .* has no readable summary\.json/);
     expect(noCatalog.stderr).toMatch(/--catalog: .*pricing catalog not found/);
     expect(existsSync(never)).toBe(false);
+  });
+
+  it("off-peak.yaml on DeepSeek's 2025 price list: half the traffic in the 16:30–00:30 UTC window, and says so", async () => {
+    const csv = join(dir, 'off-peak.csv');
+    const res = await runCli(['cost', 'scenarios/cost/off-peak.yaml', '--catalog', 'pricing/examples/deepseek-offpeak-2025.yaml', '--csv', csv]);
+    expect(res.code, res.stderr).toBe(ExitCode.Ok);
+    expect(res.stdout).toContain('prices: 50% of the traffic in the off-peak windows of deepseek-chat (16:30–00:30 UTC), deepseek-reasoner (16:30–00:30 UTC), the rest at list prices; no cache discounts');
+    // 300M in, 50M out. deepseek-chat: 300 × (0.27 + 0.135) / 2 = $60.75; 50 × (1.10 + 0.55) / 2 = $41.25.
+    expect(tableRow(res.stdout, 'deepseek-chat')).toEqual(['deepseek-chat', '$60.75', '$41.25', '$102.00', '$3.40', '$1,224.00', '1.00×']);
+    // deepseek-reasoner: 300 × (0.55 + 0.135) / 2 = $102.75; 50 × (2.19 + 0.55) / 2 = $68.50.
+    expect(tableRow(res.stdout, 'deepseek-reasoner')).toEqual(['deepseek-reasoner', '$102.75', '$68.50', '$171.25', '$5.71', '$2,055.00', '1.68×']);
+    // The shipped catalog has no time-of-day prices: the same file is at list prices, and says so.
+    const list = await runCli(['cost', 'scenarios/cost/off-peak.yaml', '--csv', join(dir, 'off-peak-list.csv')]);
+    expect(list.code, list.stderr).toBe(ExitCode.Ok);
+    expect(list.stdout).toContain('prices: list prices all day, no cache discounts');
   });
 
   it('--catalog FILE prices with that catalog', async () => {

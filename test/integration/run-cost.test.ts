@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/analysis/decision.js';
 import { loadCatalog, type Catalog } from '../../src/cost/catalog.js';
+import { monotonicClock, type Clock } from '../../src/metrics/clock.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { mockProfileSchema } from '../../src/scenario/schema.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
@@ -124,6 +125,37 @@ describe('run cost from usage', () => {
     expect(summary.groups[0]!.cost).toBeUndefined();
     expect(summary.pricing).toBeUndefined();
     expect(summary.decision!.cheapestMeetingSlo).toBeNull();
+  });
+});
+
+describe('time-of-day prices through a run', () => {
+  // DeepSeek's 2025 price list: deepseek-chat at $0.27 in / $1.10 out, $0.135 / $0.55 from 16:30 to
+  // 00:30 UTC. The run's clock is started at a chosen wall-clock time; each request is priced at its
+  // send time (origin + sentAtMs), by the group cost and by the budget guard alike.
+  let example: Catalog;
+  beforeAll(async () => {
+    example = await loadCatalog(new URL('../../pricing/examples/deepseek-offpeak-2025.yaml', import.meta.url));
+  });
+  const clockAt = (iso: string): Clock => ({ now: monotonicClock().now, originEpochMs: Date.parse(iso) });
+
+  it.each([
+    // run starts at, how a request (1,000 in, 100 out) is priced, $ per request, $ for 6
+    ['12:00:00', 'list: 1000 × $0.27/1M + 100 × $1.10/1M', 0.00038, 0.00228],
+    ['16:30:00', 'off-peak: 1000 × $0.135/1M + 100 × $0.55/1M', 0.00019, 0.00114],
+    ['23:59:30', 'off-peak, on into the next day', 0.00019, 0.00114],
+  ])('a run started at %s UTC is priced %s', async (start, _how, perRequest, total) => {
+    const s = scenarioOf({
+      targets: [{ name: 'deepseek', model: 'deepseek-chat', mock: fast(1) }],
+      workload: { promptTokens: 1_000, maxTokens: 100 },
+      load: { concurrency: 2, requests: 6 },
+      budget: { maxUsd: 1 },
+    });
+    const { summary, measured } = await runCollecting(s, { pricing: example, clock: clockAt(`2025-06-02T${start}.000Z`) });
+    for (const r of measured) expect([r.status, r.inputTokens, r.outputTokens]).toEqual([200, 1_000, 100]);
+    const cost = summary.groups[0]!.cost!;
+    expect(cost.perSuccessfulRequestUsd).toBe(perRequest);
+    expect(cost.totalUsd).toBe(total);
+    expect(summary.budget!.spentUsd).toBe(cost.totalUsd);
   });
 });
 

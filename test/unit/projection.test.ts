@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog, type Catalog } from '../../src/cost/catalog.js';
-import { toCents, type Pico } from '../../src/cost/money.js';
-import { project, projectionSchema, resolveModels, volumeOf, type ProjectionRow, type WorkloadVolume } from '../../src/cost/projection.js';
+import { buildCatalog, catalogSchema, loadCatalog, type Catalog } from '../../src/cost/catalog.js';
+import { priceMicros, tokenCost, toCents, type Pico } from '../../src/cost/money.js';
+import { periodLine, project, projectionSchema, resolveModels, volumeOf, type ProjectionRow, type WorkloadVolume } from '../../src/cost/projection.js';
 
 // Monthly spend projections against the shipped catalog, checked against cents worked out by hand.
 // Catalog prices, $ per 1M tokens (input / output):
 //   gpt-4o 2.50 / 10.00   claude-3-5-sonnet 3.00 / 15.00   gemini-1.5-pro 1.25 / 5.00
 //   gemini-1.5-flash 0.075 / 0.30   deepseek-v4-flash 0.14 / 0.28   gpt-4o-mini 0.15 / 0.60
+//   deepseek-chat 0.14 / 0.28 (DeepSeek's name for deepseek-v4-flash's non-thinking mode)
 
 const cents = (p: Pico): number => Number(toCents(p));
 
@@ -165,6 +166,7 @@ describe('project: 50M tokens a day, three quarters input', () => {
   const EXPECTED: [string, number, number, number, number, number, number][] = [
     ['gemini-1.5-flash', 8_438, 11_250, 19_688, 656, 236_250, 1], //   1125 × 0.075 = 84.375 → $84.38; 375 × 0.30 = 112.50; $196.875 → $196.88; /30 = 6.5625; ×12 = 2,362.50
     ['deepseek-v4-flash', 15_750, 10_500, 26_250, 875, 315_000, 1.33], // 1125 × 0.14 = 157.50; 375 × 0.28 = 105; $262.50; /30 = 8.75; 262.5 / 196.875 = 1.333
+    ['deepseek-chat', 15_750, 10_500, 26_250, 875, 315_000, 1.33], //     the same price; a tie keeps catalog order
     ['gpt-4o-mini', 16_875, 22_500, 39_375, 1_313, 472_500, 2], //      1125 × 0.15 = 168.75; 375 × 0.60 = 225; $393.75; /30 = 13.125 → $13.13
     ['gemini-1.5-pro', 140_625, 187_500, 328_125, 10_938, 3_937_500, 16.67], // 1125 × 1.25 = 1,406.25; 375 × 5 = 1,875; $3,281.25; /30 = 109.375 → $109.38
     ['gpt-4o', 281_250, 375_000, 656_250, 21_875, 7_875_000, 33.33], //  1125 × 2.50 = 2,812.50; 375 × 10 = 3,750; $6,562.50; /30 = 218.75
@@ -213,7 +215,9 @@ describe('catalog lookup', () => {
     ['claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
     ['gemini-1.5-flash-002', 'gemini-1.5-flash'],
     ['models/gemini-1.5-pro-002', 'gemini-1.5-pro'], // Gemini's "models/" prefix
-    ['deepseek-chat', 'deepseek-v4-flash'], // alias
+    ['deepseek-chat', 'deepseek-chat'], // DeepSeek's own row
+    ['deepseek-reasoner', 'deepseek-chat'], // alias: the thinking mode, same price
+    ['deepseek-flash', 'deepseek-v4-flash'], // alias
     ['gpt-4', undefined],
     ['gpt-4oo', undefined], // a prefix only counts up to a "-"
     ['mock-model', undefined],
@@ -232,6 +236,7 @@ describe('catalog lookup', () => {
       'gemini-1.5-pro': [1_250_000n, 5_000_000n],
       'gemini-1.5-flash': [75_000n, 300_000n],
       'deepseek-v4-flash': [140_000n, 280_000n],
+      'deepseek-chat': [140_000n, 280_000n],
     });
   });
 
@@ -243,5 +248,59 @@ describe('catalog lookup', () => {
     ]);
     const unknown = resolveModels(catalog, ['gpt-4o', 'gpt-5-turbo', 'llama-9']);
     expect(unknown).toEqual([expect.stringMatching(/^models: "gpt-5-turbo" is not in the catalog \(known: gpt-4o, /), expect.stringMatching(/^models: "llama-9" is not in the catalog/)]);
+  });
+});
+
+describe('project with an off-peak share', () => {
+  // DeepSeek's 2025 price list (pricing/examples/deepseek-offpeak-2025.yaml): deepseek-chat
+  // $0.27 in / $1.10 out at list, $0.135 / $0.55 in its one window, UTC 16:30–00:30.
+  let example: Catalog;
+  beforeAll(async () => {
+    example = await loadCatalog(new URL('../../pricing/examples/deepseek-offpeak-2025.yaml', import.meta.url));
+  });
+  const volume: WorkloadVolume[] = [{ name: 'batch', requestsPerMonth: 1_000n, inputTokensPerMonth: 1_000_000n, outputTokensPerMonth: 1_000_000n }];
+
+  // 1M tokens each, so the amount is the price per 1M: exact through the money helpers.
+  const oneMillionAt = (dollarsPer1M: number): Pico => tokenCost(1_000_000, priceMicros(dollarsPer1M));
+  it.each([
+    // share, input $ per 1M, output $ per 1M
+    [0, 0.27, 1.1], //            list prices all day
+    [0.5, 0.2025, 0.825], //      half at 0.27 and half at 0.135; 1.10 / 0.55
+    [1, 0.135, 0.55], //          all in the window
+    [0.25, 0.23625, 0.9625], //   0.75 × 0.27 + 0.25 × 0.135; 0.75 × 1.10 + 0.25 × 0.55
+  ])('offPeakShare %d: input $%d, output $%d', (share, input, output) => {
+    const [row] = project(volume, [example.lookup('deepseek-chat')!], 30, share);
+    expect([row!.inputMonthly, row!.outputMonthly]).toEqual([oneMillionAt(input), oneMillionAt(output)]);
+  });
+
+  it('a model without off-peak prices is at list price whatever the share', () => {
+    const [row] = project(volume, [priced('gpt-4o')], 30, 0.5);
+    expect(row!.totalMonthly).toBe(12_500_000_000_000n); // 1M × $2.50 + 1M × $10
+  });
+
+  it('spreads the share over several windows by their length, exact to the pico-dollar', () => {
+    const c = buildCatalog(
+      catalogSchema.parse({
+        models: { m: { input: 1, output: 1, offPeak: [{ from: '01:00', to: '04:00', input: 2, output: 2 }, { from: '06:00', to: '10:00', input: 4, output: 4 }] } },
+      }),
+    );
+    // All traffic off-peak: 180 of 420 window minutes at $2, 240 at $4 → $22/7 per 1M = $3.142857142857…
+    const [row] = project(volume, [c.lookup('m')!], 30, 1);
+    expect(row!.inputMonthly).toBe(3_142_857_142_857n);
+  });
+
+  it('says which prices it assumes', () => {
+    const chat = example.lookup('deepseek-chat')!;
+    expect(periodLine([priced('gpt-4o')], 0)).toBe('prices: list prices all day, no cache discounts');
+    expect(periodLine([priced('gpt-4o')], 0.5)).toBe('prices: list prices all day, no cache discounts');
+    expect(periodLine([chat], 0)).toBe('prices: list prices all day, no cache discounts; off-peak prices exist for deepseek-chat (16:30–00:30 UTC): set offPeakShare to count them');
+    expect(periodLine([chat, priced('gpt-4o')], 0.3)).toBe(
+      'prices: 30% of the traffic in the off-peak windows of deepseek-chat (16:30–00:30 UTC), the rest at list prices; list prices all day for gpt-4o (no off-peak prices); no cache discounts',
+    );
+  });
+
+  it('offPeakShare is a share: 0 to 1, 0 by default', () => {
+    expect(projectionSchema.parse({ workloads: [{ name: 'w', requestsPerMonth: 1, inputTokens: 1, outputTokens: 1 }] }).offPeakShare).toBe(0);
+    expect(projectionSchema.safeParse({ offPeakShare: 1.5, workloads: [{ name: 'w', requestsPerMonth: 1, inputTokens: 1, outputTokens: 1 }] }).success).toBe(false);
   });
 });

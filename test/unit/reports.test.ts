@@ -9,7 +9,7 @@ import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { consoleTable } from '../../src/report/console-table.js';
 import { REQUEST_COLUMNS, requestRow } from '../../src/report/requests-csv.js';
 import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';
-import { buildCatalog } from '../../src/cost/catalog.js';
+import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
@@ -170,7 +170,7 @@ describe('no data is never printed as 0', () => {
   // A priced bake-off where one target answered nothing successfully: its latencies and its cost
   // per ok request / per 1M output tokens do not exist. They are null in summary.json, empty in
   // summary.csv, "—" on the console, and the decision table says why.
-  const pricing = buildCatalog({ asOf: '2026-05-01', currency: 'USD', models: { 'gpt-4o-mini': { input: 0.15, output: 0.6, source: 'test', aliases: [] } } });
+  const pricing = buildCatalog(catalogSchema.parse({ asOf: '2026-05-01', currency: 'USD', models: { 'gpt-4o-mini': { input: 0.15, output: 0.6, source: 'test' } } }));
   const rec = new Recorder();
   rec.add(result());
   rec.add({ ...failedResult, id: 7, target: 'down', region: 'eu-west-1' });
