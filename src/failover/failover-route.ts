@@ -29,6 +29,8 @@ export interface RouteDeps {
   random: () => number;
   /** Stops backoff waits when the run stops. */
   stop?: AbortSignal;
+  /** Told when the retry budget refused a retry of `call`. */
+  onRetryDenied?: (call: ChatCall) => void;
 }
 
 /**
@@ -51,14 +53,17 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
     let attempts = 0;
     let timeLost = 0;
     let firstSentAt: number | null = null;
-    let firstTarget: string | null = null;
     let last: RequestResult | null = null;
     for (;;) {
       const now = clock.now();
       const hop = pick(hops, tried, now, deps);
       if (!hop) break; // nothing available: the request fails with what we have
       if (attempts > 0) {
-        if (attempts >= retry.maxAttempts || !deps.budget.tryRetry(now)) break;
+        if (attempts >= retry.maxAttempts) break;
+        if (!deps.budget.tryRetry(now)) {
+          deps.onRetryDenied?.(call);
+          break;
+        }
         if (tried.has(hop.target)) await backoff(attempts, deps, retry.backoff);
         if (deps.stop?.aborted) break;
       }
@@ -72,7 +77,6 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
         queuedMs: attempts === 1 ? (call.queuedMs ?? 0) : 0,
       });
       firstSentAt ??= r.sentAtMs;
-      firstTarget ??= r.target;
       r.route = route.name;
       r.attempt = attempts;
       r.parentId = call.id;
@@ -84,7 +88,7 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
       if (!triggers.has(r.errorKind) || r.firstContentAtMs !== null) break;
       timeLost += r.endAtMs - r.scheduledAtMs;
     }
-    return userOutcome(route, call, last, attempts, timeLost, firstSentAt, firstTarget, clock);
+    return userOutcome(route, call, last, attempts, timeLost, firstSentAt, clock);
   };
 }
 
@@ -113,7 +117,6 @@ function userOutcome(
   attempts: number,
   timeLost: number,
   firstSentAt: number | null,
-  firstTarget: string | null,
   clock: Clock,
 ): RequestResult {
   const now = clock.now();
@@ -144,8 +147,10 @@ function userOutcome(
     attempts,
     servedBy: served ? last.target : '',
     timeLostMs: timeLost,
-    // A failover is an answer from a different target than the first tried (a retry the primary itself served is not one).
-    failoverMs: served && last.target !== firstTarget && last.firstTokenAtMs !== null ? last.firstTokenAtMs - call.scheduledAtMs : null,
+    // Served by a fallback: by any hop but the chain's first (the primary) — after failed attempts,
+    // or because the primary was skipped (breaker open, Retry-After pending). A retry the primary
+    // itself served is not a failover. One definition for every counter and histogram.
+    failoverMs: served && last.target !== route.chain[0] && last.firstTokenAtMs !== null ? last.firstTokenAtMs - call.scheduledAtMs : null,
     parentId: null,
     // The user waited from the start: the record's latencies count from the call's schedule.
     itlMs: base.itlMs,

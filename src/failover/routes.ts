@@ -19,6 +19,8 @@ export interface RouteState {
   hops: Hop[];
   budget: RetryBudget;
   hit: Hit;
+  /** Retries made and retries the budget denied, in the measured phase (warmup's are not the run's). */
+  retries: { made: number; denied: number };
   /** Tokens re-sent and received by retries (measured phase): extra on top of the users' requests. */
   retryTokens: { input: number; output: number };
   /** The model a routed request reserves its worst-case cost with: the chain's most expensive. */
@@ -40,6 +42,7 @@ export interface AssembleDeps {
 
 /** FailoverSummary is the failover section of summary.json: per route its chain and retries; every breaker transition; every outage as the client saw it. */
 export interface FailoverSummary {
+  /** Per route: its chain, and the retries it made and the budget denied in the measured phase (warmup excluded). */
   routes: { name: string; chain: string[]; retries: number; retriesDenied: number; retryTokens?: { input: number; output: number } }[];
   breakers: (BreakerTransition & { route: string })[];
   outages: Outage[];
@@ -73,6 +76,7 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
     const pool = route.attemptTimeouts.connect !== undefined ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection }) : deps.pool;
     if (pool !== deps.pool) pools.push(pool);
     const retryTokens = { input: 0, output: 0 };
+    const retries = { made: 0, denied: 0 };
     const b = route.breaker;
     const hops: Hop[] = route.chain.map((name) => ({
       target: name,
@@ -107,9 +111,13 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
       nextId: deps.nextId,
       random: () => jitter.next(),
       stop: deps.stop,
+      onRetryDenied: (call) => {
+        if (call.phase === 'measure') retries.denied++;
+      },
       onAttempt: (r) => {
         if (r.attempt > 1 && r.phase === 'measure') {
           // Retries re-send the prompt; what they bill comes on top of the user's request.
+          retries.made++;
           retryTokens.input += r.inputTokens;
           retryTokens.output += r.outputTokens;
         }
@@ -122,13 +130,13 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
       for (const h of hops) probes.push(setInterval(() => void healthCheck(endpointOf(h.target), pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
     }
     const models = route.chain.map((n) => endpointOf(n).model);
-    return { route, hops, budget, hit, retryTokens, reserveModel: models.reduce((a, m) => (price(m) > price(a) ? m : a)) };
+    return { route, hops, budget, hit, retries, retryTokens, reserveModel: models.reduce((a, m) => (price(m) > price(a) ? m : a)) };
   });
 
   return {
     routes,
     summary: () => ({
-      routes: routes.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.budget.retries, retriesDenied: rs.budget.denied, retryTokens: rs.retryTokens })),
+      routes: routes.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.retries.made, retriesDenied: rs.retries.denied, retryTokens: rs.retryTokens })),
       breakers: transitions.map(({ route, t }) => ({ route, ...t, atMs: Math.round(t.atMs * 1000) / 1000 })),
       outages: outages.outages,
     }),

@@ -69,14 +69,18 @@ describe('failover drill against the mock', () => {
     const openedAt = opens[0]!.atMs;
     expect(openedAt).toBeLessThan(500);
 
-    // Before: tried the primary, failed over. After: straight to the fallback, one attempt, no failover.
+    // Before: tried the primary, failed over. After: straight to the fallback, one attempt — served by
+    // a fallback all the same, so a failover, timed from the request's start.
     const primary = attemptsOn(results, 'primary');
     expect(primary.length).toBeGreaterThanOrEqual(3);
     expect(primary.length).toBeLessThanOrEqual(4); // 3, plus at most one already in flight when it opened
     expect(primary.every((r) => r.sentAtMs <= openedAt)).toBe(true);
     const after = users(results).filter((u) => u.scheduledAtMs > openedAt);
     expect(after.length).toBeGreaterThan(10);
-    for (const u of after) expect(u).toMatchObject({ servedBy: 'fallback', attempts: 1, failoverMs: null, timeLostMs: 0, errorKind: null });
+    for (const u of after) {
+      expect(u).toMatchObject({ servedBy: 'fallback', attempts: 1, timeLostMs: 0, errorKind: null });
+      expect(u.failoverMs).toBe(u.firstTokenAtMs! - u.scheduledAtMs);
+    }
     const ttftAfter = median(after.map((u) => u.firstTokenAtMs! - u.scheduledAtMs));
     expect(ttftAfter).toBeGreaterThanOrEqual(FALLBACK_TTFT_MS);
     expect(ttftAfter).toBeLessThan(FALLBACK_TTFT_MS + 30);
@@ -87,8 +91,10 @@ describe('failover drill against the mock', () => {
     expect(route.requests.ok).toBe(route.requests.total);
     expect(targetGroup(summary, 'primary').requests).toMatchObject({ total: primary.length, ok: 0, errorRate: 1, errorsByKind: { http_5xx: primary.length } });
     expect(targetGroup(summary, 'fallback').requests).toMatchObject({ failed: 0, errorRate: 0 });
-    expect(route.route!.failedOver).toBe(primary.length);
-    expect(route.metrics.failover.count).toBe(primary.length);
+    // Every request was served by the fallback (before the breaker opened, after a failed attempt;
+    // after, with the primary skipped): one definition for the counter and the histogram.
+    expect(route.route!.failedOver).toBe(route.requests.total);
+    expect(route.metrics.failover.count).toBe(route.requests.total);
   });
 
   it('honours Retry-After: after a 429 with Retry-After 1s, no attempt goes to the primary for a second', async () => {
@@ -229,5 +235,20 @@ describe('failover route under an in-flight cap', () => {
     expect(summary.groups.filter((g) => g.target === 'chat').map((g) => g.scope)).toEqual(['route']);
     expect(targetGroup(summary, 'primary').requests.dropped).toBe(0);
     expect(targetGroup(summary, 'fallback').requests.dropped).toBe(0);
+  });
+});
+
+describe('failover retries count the measured phase only', () => {
+  it('10 warmup + 20 measured requests, each retried once: 20 retries, not 30', async () => {
+    const s = drillScenario({
+      primaryFaults: [{ kind: 'http_503' }],
+      route: { breaker: { failures: 1_000 }, retry: { budget: 1, minPerSec: 0 } },
+      load: { concurrency: 2, requests: 20, warmup: 10, errorBackoff: 0 },
+    });
+    const { summary, results } = await runCollecting(s);
+    const [route] = summary.failover!.routes;
+    expect(results.filter((r) => r.attempt === 2)).toHaveLength(30); // warmup retried too…
+    expect(route!.retries).toBe(20); // …but the report counts the run's own
+    expect(routeGroup(summary).route!.attempts).toBe(40);
   });
 });

@@ -6,6 +6,8 @@ import { RetryBudget } from '../../src/failover/retry-budget.js';
 import { monotonicClock, type Clock } from '../../src/metrics/clock.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
 import type { RequestResult } from '../../src/metrics/request-result.js';
+import { Recorder } from '../../src/metrics/recorder.js';
+import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { failoverSchema } from '../../src/scenario/schema.js';
 import { fakeClock, scriptedHop, type FakeClock, type Outcome, type ScriptedHop } from '../support/fake-hops.js';
 
@@ -113,7 +115,9 @@ describe('failoverRoute: chain order', () => {
     expect(d.hops.a!.breaker.state).toBe('open');
     const user = await d.send();
     expect(d.hops.a!.calls).toHaveLength(2);
-    expect(user).toMatchObject({ servedBy: 'b', attempts: 1, failoverMs: null, timeLostMs: 0 });
+    // Served by a fallback with the primary skipped: a failover too, timed from the request's start.
+    expect(user).toMatchObject({ servedBy: 'b', attempts: 1, timeLostMs: 0 });
+    expect(user.failoverMs).toBe(user.firstTokenAtMs! - user.scheduledAtMs);
   });
 });
 
@@ -199,7 +203,9 @@ describe('failoverRoute: Retry-After', () => {
     expect(await d.send()).toMatchObject({ servedBy: 'b', attempts: 2 }); // a's 429 ends at 10: away until 1010
     expect(d.deps.retryAfterUntil.get('a')).toBe(1_010);
     clock.set(500);
-    expect(await d.send()).toMatchObject({ servedBy: 'b', attempts: 1, failoverMs: null });
+    const skipped = await d.send();
+    expect(skipped).toMatchObject({ servedBy: 'b', attempts: 1 });
+    expect(skipped.failoverMs).not.toBeNull(); // the primary was skipped for its Retry-After: the fallback served
     clock.set(1_009);
     expect(await d.send()).toMatchObject({ servedBy: 'b', attempts: 1 });
     clock.set(1_010);
@@ -357,5 +363,44 @@ describe('failoverRoute: backoff (real clock)', () => {
     expect(sent[1]! - sent[0]!).toBeGreaterThanOrEqual(30);
     expect(sent[2]! - sent[1]!).toBeGreaterThanOrEqual(50);
     expect(sent[2]! - sent[1]!).toBeLessThan(50 + 100);
+  });
+});
+
+// One definition of "served by a fallback" — any hop but the chain's first served it — for the
+// user record's failoverMs, the route's failedOver counter and its failover histogram, whatever
+// state the primary's breaker was in.
+describe('failoverRoute: served by a fallback, in every breaker state', () => {
+  const breaker = { failures: 2, openForMs: 1_000, halfOpenProbes: 1 };
+
+  // The recorder's view of the user records: failedOver and the failover histogram count.
+  function counted(users: RequestResult[]) {
+    const rec = new Recorder();
+    for (const u of users) rec.add(u);
+    const g = summarizeGroup([...rec.groups.values()].find((x) => x.scope === 'route')!);
+    return { failedOver: g.route!.failedOver, histogram: g.metrics.failover.count };
+  }
+
+  it.each<[string, Outcome[], number, 'closed' | 'open' | 'half-open', 'a' | 'b', boolean]>([
+    // [state, the primary's script, clock advance before the measured call, breaker state then, who serves, a failover?]
+    ['closed: the primary fails, the fallback serves', [fail('http_5xx')], 0, 'closed', 'b', true],
+    ['closed: the primary serves', [ok()], 0, 'closed', 'a', false],
+    ['open: the primary is skipped, the fallback serves', [fail('http_5xx'), fail('http_5xx')], 0, 'open', 'b', true],
+    ['half-open: the trial on the primary fails, the fallback serves', [fail('http_5xx'), fail('http_5xx'), fail('http_5xx')], 1_500, 'half-open', 'b', true],
+    ['half-open: the trial on the primary succeeds', [fail('http_5xx'), fail('http_5xx'), ok()], 1_500, 'half-open', 'a', false],
+  ])('%s', async (_, primary, advanceMs, state, servedBy, failover) => {
+    const clock = fakeClock(10_000);
+    const d = drill({ a: primary, b: [ok(30, 60)] }, { clock, breaker });
+    const users: RequestResult[] = [];
+    // Drive the primary's breaker into the state the case names.
+    if (state !== 'closed') for (let i = 0; i < 2; i++) users.push(await d.send());
+    if (state !== 'closed') expect(d.hops.a!.breaker.state).toBe('open');
+    clock.set(clock.now() + advanceMs);
+    const user = await d.send();
+    users.push(user);
+    expect(user.servedBy).toBe(servedBy);
+    if (failover) expect(user.failoverMs).toBe(user.firstTokenAtMs! - user.scheduledAtMs);
+    else expect(user.failoverMs).toBeNull();
+    const fallbackServed = users.filter((u) => u.servedBy === 'b').length;
+    expect(counted(users)).toEqual({ failedOver: fallbackServed, histogram: fallbackServed });
   });
 });
