@@ -151,7 +151,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
       lease = deps.transport.lease(origin);
       const res = await lease.dispatcher.request({ origin, path, method: 'POST', headers, body, signal: controller.signal });
-      onHeaders(x, res, lease, clock);
+      onHeaders(x, res, clock);
       if (res.statusCode < 200 || res.statusCode >= 300) {
         x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
@@ -165,6 +165,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       failed(x, err, deadlines, deps);
     } finally {
       x.r.endAtMs = clock.now();
+      if (lease) noteConnection(x.r, lease);
       lease?.release();
       deadlines.clear();
       inFlight.delete(controller);
@@ -179,19 +180,21 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   };
 }
 
-// onHeaders notes when the response began, its status and what its body claims to be, and whether this request paid for a connection.
-function onHeaders(x: Exchange, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, lease: Lease, clock: Clock): void {
-  const r = x.r;
-  r.headersAtMs = clock.now();
-  r.status = res.statusCode;
+// onHeaders notes when the response began, its status and what its body claims to be.
+function onHeaders(x: Exchange, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, clock: Clock): void {
+  x.r.headersAtMs = clock.now();
+  x.r.status = res.statusCode;
   x.contentType = headerValue(res.headers['content-type']);
   x.contentEncoding = headerValue(res.headers['content-encoding']);
+}
+
+// noteConnection says whether this request opened its connection (and what the handshake cost),
+// tried and failed to, or rode a kept-alive one — answered or not: a request that reset or hung
+// opened a connection all the same.
+function noteConnection(r: RequestResult, lease: Lease): void {
+  r.connection = lease.connectionUse();
   const timing = lease.takeConnectTiming();
-  if (!timing) {
-    r.connection = 'reused';
-    return;
-  }
-  r.connection = 'new';
+  if (!timing) return;
   r.dnsMs = timing.dnsMs;
   r.tcpMs = timing.tcpMs;
   r.tlsMs = timing.tlsMs;

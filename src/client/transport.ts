@@ -21,6 +21,8 @@ export interface Lease {
   readonly dispatcher: Dispatcher;
   /** The handshake this lease's connection went through since it was leased, or null if it was reused. */
   takeConnectTiming(): ConnectTiming | null;
+  /** Whether a connection was opened for this lease: 'new' (opened), 'failed' (tried, and the connect failed) or 'reused' (none opened). */
+  connectionUse(): 'new' | 'failed' | 'reused';
   /** Give the connection back (reuse) or close it (fresh). */
   release(): void;
 }
@@ -46,6 +48,9 @@ export interface TransportOptions {
 interface Slot {
   client: Client;
   timing: ConnectTiming | null;
+  /** A connect began during the current lease, and whether it failed. */
+  connecting: boolean;
+  connectFailed: boolean;
 }
 
 /**
@@ -61,15 +66,17 @@ export function transport(opts: TransportOptions): Transport {
   let closed = false;
 
   const open = (origin: string): Slot => {
-    const slot: Slot = { client: undefined as unknown as Client, timing: null };
+    const slot: Slot = { client: undefined as unknown as Client, timing: null, connecting: false, connectFailed: false };
     const base = buildConnector({ timeout: opts.connectTimeoutMs });
     slot.client = new Client(origin, {
       connect: (o, cb) => {
         const t0 = performance.now();
+        slot.connecting = true;
         let tLookup: number | null = null;
         let tConnect: number | null = null;
         const socket = (base as unknown as (o: buildConnector.Options, cb: buildConnector.Callback) => Socket)(o, (err, sock) => {
-          if (!err) {
+          if (err) slot.connectFailed = true;
+          else {
             const tEnd = performance.now();
             const tcpStart = tLookup ?? t0;
             const tcpEnd = tConnect ?? tEnd;
@@ -99,6 +106,8 @@ export function transport(opts: TransportOptions): Transport {
       if (closed) throw new Error('transport is closed');
       const slot = (!fresh && idle.get(origin)?.pop()) || open(origin);
       slot.timing = null;
+      slot.connecting = false;
+      slot.connectFailed = false;
       let released = false;
       return {
         dispatcher: slot.client,
@@ -107,6 +116,7 @@ export function transport(opts: TransportOptions): Transport {
           slot.timing = null;
           return t;
         },
+        connectionUse: () => (slot.connectFailed ? 'failed' : slot.connecting ? 'new' : 'reused'),
         release() {
           if (released) return;
           released = true;

@@ -23,7 +23,7 @@ export interface GroupSummary extends GroupLabels {
     droppedBy: Partial<Record<DropReason, number>>;
     /** Requests that waited for an in-flight slot before being sent (overflow: queue). */
     queued: number;
-    /** Requests that opened a new connection (the rest reused one). */
+    /** Requests that opened a new connection (the rest reused one), answered or not. */
     newConnections: number;
     /** The target's and the network's failures by kind. */
     errorsByKind: Partial<Record<ErrorKind, number>>;
@@ -39,6 +39,8 @@ export interface GroupSummary extends GroupLabels {
    * without at least two arrivals.
    */
   offered: { scheduledPerSec: number; sentPerSec: number; droppedPerSec: number } | null;
+  /** Connection churn: connections opened, connects that failed, and connections opened per request sent (null without a request). */
+  connections: { opened: number; failed: number; perRequest: number | null };
   /** Time closed-loop users spent waiting before sending to this target again: for its Retry-After, and after its failures. Null when none. */
   backoff: { waits: number; totalMs: number; rateLimitedMs: number; afterErrorsMs: number } | null;
   /** Conversations that ended before their last turn because the load's time was up. */
@@ -92,6 +94,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
       errorSamples: { ...g.errorSamples },
     },
     offered: offered(g),
+    connections: { opened: g.newConnections, failed: g.connectFailures, perRequest: g.requests + g.generatorFailed ? round3((g.newConnections + g.connectFailures) / (g.requests + g.generatorFailed)) : null },
     backoff: g.backoff.waits ? { waits: g.backoff.waits, totalMs: round3(g.backoff.ms), rateLimitedMs: round3(g.backoff.byReason.rate_limited), afterErrorsMs: round3(g.backoff.byReason.error) } : null,
     conversationsCutShort: g.cutShort,
     tokens: {

@@ -60,8 +60,9 @@ export interface GroupAccumulator {
   lastScheduledMs: number;
   /** Requests that waited for an in-flight slot (overflow: queue). */
   queued: number;
-  /** Requests that opened a new connection. */
+  /** Requests that opened a new connection, and connects that failed: connection churn. */
   newConnections: number;
+  connectFailures: number;
   errorsByKind: Record<ErrorKind, number>;
   /** The first message seen for each error kind: what a failure of that kind looked like. */
   errorSamples: Partial<Record<ErrorKind, string>>;
@@ -247,6 +248,9 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
       addTokens(slot.failed, r);
     }
   }
+  // Connection churn counts every request that opened (or tried to open) a connection, answered or not.
+  if (r.connection === 'new') g.newConnections++;
+  else if (r.connection === 'failed') g.connectFailures++;
   // The generator's own failures are counted apart: they say nothing about the target.
   if (r.errorKind !== null && ERROR_OWNERS[r.errorKind] === 'generator') {
     g.generatorFailed++;
@@ -263,7 +267,6 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
     rec(g, 'queueWait', r.queuedMs);
   }
   if (r.connection === 'new') {
-    g.newConnections++;
     if (r.dnsMs !== null) rec(g, 'dns', r.dnsMs);
     if (r.tcpMs !== null) rec(g, 'tcp', r.tcpMs);
     if (r.tlsMs !== null) rec(g, 'tls', r.tlsMs);
@@ -350,6 +353,7 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     lastScheduledMs: -Infinity,
     queued: 0,
     newConnections: 0,
+    connectFailures: 0,
     errorsByKind: Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>,
     errorSamples: {},
     inputTokens: 0,

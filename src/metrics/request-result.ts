@@ -47,7 +47,7 @@ export interface RequestResult {
   sentAtMs: number;
   /** Time spent waiting for a free in-flight slot (open loop, maxInFlight with overflow: queue); 0 otherwise. */
   queuedMs: number;
-  /** Whether this request opened its connection ('new') or rode a kept-alive one ('reused'); '' if unknown (no connection). */
+  /** Whether this request opened its connection ('new'), tried and failed ('failed'), or rode a kept-alive one ('reused'); '' if it never got that far. */
   connection: ConnectionUse;
   /** DNS lookup, TCP connect and TLS handshake times, when this request opened the connection; null otherwise. */
   dnsMs: number | null;
@@ -107,8 +107,8 @@ export type DropReason = (typeof DROP_REASONS)[number];
 /** BackoffReason is why a closed-loop user waited before sending: the target's Retry-After, or its failures. */
 export type BackoffReason = 'rate_limited' | 'error';
 
-/** ConnectionUse says whether a request paid for a connection handshake. */
-export type ConnectionUse = 'new' | 'reused' | '';
+/** ConnectionUse says whether a request opened its connection ('new'), tried and failed to ('failed'), rode a kept-alive one ('reused'), or never got that far (''). */
+export type ConnectionUse = 'new' | 'failed' | 'reused' | '';
 
 /** TokenSource says which token count a result carries: the server's `usage`, or our tokenizer's. */
 export type TokenSource = 'usage' | 'counted';

@@ -40,6 +40,8 @@ export function consoleTable(s: RunSummary): string {
   if (open) lines.push(...offeredLines(targetGroups));
   lines.push(...errorLines(targetGroups));
   lines.push(...backoffLines(targetGroups));
+  const churn = connectionLine(targetGroups);
+  if (churn) lines.push(churn);
   if (s.measurement.note) lines.push(`measured: ${s.measurement.note}.`);
   const byWorkload = s.groups.filter((g) => g.scope === 'workload').sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
   if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
@@ -99,6 +101,15 @@ function backoffLines(groups: RunSummary['groups']): string[] {
       const why = [b.rateLimitedMs ? `for Retry-After ${s(b.rateLimitedMs)}` : '', b.afterErrorsMs ? `after failures ${s(b.afterErrorsMs)}` : ''].filter(Boolean).join(', ');
       return `backed off ${label(g)}: ${b.waits} wait${b.waits === 1 ? '' : 's'}, ${s(b.totalMs)} in all (${why})`;
     });
+}
+
+// connectionLine: connections each target opened (and failed to), per request sent: churn — a
+// pool that reconnects for every request pays handshakes inside its latencies.
+function connectionLine(groups: RunSummary['groups']): string {
+  const parts = groups
+    .filter((g) => g.scope !== 'route' && g.connections.perRequest !== null)
+    .map((g) => `${label(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ${g.connections.perRequest!.toFixed(2)}/request`);
+  return parts.length ? `connections opened: ${parts.join('; ')}` : '';
 }
 
 function label(g: RunSummary['groups'][number]): string {

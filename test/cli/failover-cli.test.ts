@@ -101,10 +101,11 @@ describe('bakeoff run with a failover route', () => {
     expect(attemptRows).toHaveLength(userRows.reduce((a, r) => a + Number(r.attempts), 0));
     // (Health probes count towards the breaker too, so as few as 2 requests may have met the outage before it opened.)
     expect(attemptRows.filter((r) => r.target === 'primary' && r.error_kind === 'http_5xx').length).toBeGreaterThanOrEqual(2);
-    // A request served by the fallback after a failure carries its failover time; one served first time does not.
+    // A request the fallback served carries its failover time — after a failed attempt, or with the
+    // primary skipped (breaker open); one the primary served does not.
     const failedOver = userRows.filter((r) => r.failover_ms !== '');
     expect(failedOver.length).toBeGreaterThan(0);
-    for (const r of failedOver) expect(r).toMatchObject({ served_by: 'fallback', attempts: '2' });
-    for (const r of userRows.filter((r) => r.attempts === '1')) expect(r.failover_ms).toBe('');
+    expect(failedOver.some((r) => r.attempts === '2')).toBe(true);
+    for (const r of userRows) expect(r.failover_ms !== '', `request ${r.id} served by ${r.served_by}`).toBe(r.served_by === 'fallback');
   });
 });

@@ -6,6 +6,7 @@ import { ERROR_KINDS } from '../../src/scenario/error-kinds.js';
 import type { RequestResult } from '../../src/metrics/request-result.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { tokenizer } from '../../src/workload/tokenizer.js';
+import { transport } from '../../src/client/transport.js';
 import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
 import { contentChunk, jsonError, sseData, sseHeaders, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 
@@ -69,6 +70,7 @@ const behaviours: Record<string, Behaviour> = {
     sseData(res, contentChunk(undefined, 'stop'));
     res.end('data: [DONE]\n\n');
   },
+  hang: () => undefined,
   resetBeforeHeaders: (res) => {
     res.socket?.destroy();
   },
@@ -161,6 +163,24 @@ describe('chat client error kinds', () => {
     expect(r.headersAtMs).toBeNull();
     expect(r.firstTokenAtMs).toBeNull();
     expect(r.errorMessage).toMatch(/ECONNREFUSED/);
+    // It tried to open a connection, and that failed: churn counts it.
+    expect(r.connection).toBe('failed');
+  });
+
+  it.each([
+    ['reset before any response', 'resetBeforeHeaders', 'reset'],
+    ['no answer at all (a hang)', 'hang', 'ttft_timeout'],
+  ])('a request that opened its connection counts it, answered or not: %s', async (_, route, kind) => {
+    const fresh = transport({ connectTimeoutMs: 2_000, connection: 'fresh' });
+    try {
+      const r = await send(at(route), { deps: { transport: fresh, firstTokenTimeoutMs: 300 } });
+      expect(r.errorKind).toBe(kind);
+      expect(r.headersAtMs).toBeNull();
+      expect(r.connection).toBe('new');
+      expect(r.tcpMs).not.toBeNull();
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('HTTP 429 → http_429, with the server message', async () => {
