@@ -4,6 +4,7 @@ import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 import type { DropReason } from './request-result.js';
 import type { GroupAccumulator, GroupLabels, GroupScope } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
+import { coEstimate, type CoEstimate } from './co-estimate.js';
 
 /** GroupSummary is one group's numbers: a target, a route, or a workload or turn of a target. */
 export interface GroupSummary extends GroupLabels {
@@ -39,6 +40,8 @@ export interface GroupSummary extends GroupLabels {
    * without at least two arrivals.
    */
   offered: { scheduledPerSec: number; sentPerSec: number; droppedPerSec: number } | null;
+  /** Closed loops: the coordinated-omission estimate beside the raw numbers (see metrics/co-estimate.ts); absent for open loops, which measure from the schedule. */
+  coEstimate?: CoEstimate | null;
   /** Connection churn: connections opened, connects that failed, and connections opened per request sent (null without a request). */
   connections: { opened: number; failed: number; perRequest: number | null };
   /** Time closed-loop users spent waiting before sending to this target again: for its Retry-After, and after its failures. Null when none. */
@@ -70,7 +73,7 @@ export interface GroupSummary extends GroupLabels {
 }
 
 /** summarizeGroup turns one accumulator into its summary. */
-export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean } = { timeseries: true }): GroupSummary {
+export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean; closedLoop?: boolean } = { timeseries: true }): GroupSummary {
   const failed = g.requests - g.ok;
   const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
   const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
@@ -94,6 +97,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean 
       errorSamples: { ...g.errorSamples },
     },
     offered: offered(g),
+    ...(opts.closedLoop && (g.scope === 'target' || g.scope === 'route') ? { coEstimate: coEstimate(g) } : {}),
     connections: { opened: g.newConnections, failed: g.connectFailures, perRequest: g.requests + g.generatorFailed ? round3((g.newConnections + g.connectFailures) / (g.requests + g.generatorFailed)) : null },
     backoff: g.backoff.waits ? { waits: g.backoff.waits, totalMs: round3(g.backoff.ms), rateLimitedMs: round3(g.backoff.byReason.rate_limited), afterErrorsMs: round3(g.backoff.byReason.error) } : null,
     conversationsCutShort: g.cutShort,

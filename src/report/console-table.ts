@@ -58,6 +58,7 @@ export function consoleTable(s: RunSummary): string {
   if (s.failover) lines.push('', failoverSection(s));
   if (s.sweep) lines.push('', sweepTable(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
+  for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${label(g)}: ${g.coEstimate.warning}.`);
   if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
   return lines.join('\n');
 }

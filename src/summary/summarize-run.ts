@@ -34,7 +34,8 @@ export interface RunMeta {
 
 /** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
 export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
-  const groups = [...recorder.groups.values()].map((g) => withCost(summarizeGroup(g), g, meta.pricing));
+  const closedLoop = meta.loadModel === 'closed';
+  const groups = [...recorder.groups.values()].map((g) => withCost(summarizeGroup(g, { timeseries: true, closedLoop }), g, meta.pricing));
   return {
     schema: SUMMARY_SCHEMA.id,
     schemaVersion: SUMMARY_SCHEMA.version,

@@ -8,6 +8,7 @@ import type { GroupSummary } from '../../src/metrics/group-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { loadTrace } from '../../src/workload/trace.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
+import { consoleTable } from '../../src/report/console-table.js';
 
 // The load models against the mock on loopback, by what they count: dropped arrivals add up,
 // ramps follow their integral, traces replay their offsets, and connection handling is
@@ -248,5 +249,31 @@ describe('connection handling', () => {
       expect(r.dnsMs!).toBeGreaterThanOrEqual(0);
       expect(r.tcpMs).not.toBeNull();
     }
+  });
+});
+
+describe('closed loop: a server stall and the coordinated-omission estimate', () => {
+  it('a 1 s stall holding all 5 users: raw p99 unmoved, the estimate shows it, the console warns and says to rerun with rate:', async () => {
+    const s = scenarioOf({
+      targets: [{ name: 'stally', model: 'mock-model', mock: { rttMs: 0, ttftMs: 10, itlMs: 1, faults: [{ kind: 'slow', from: '1500ms', to: '1540ms', extraTtftMs: 1000 }] } }],
+      workload: { promptTokens: 16, maxTokens: 2 },
+      load: { concurrency: 5, duration: '4s' },
+    });
+    const { summary } = await runCollecting(s);
+    const g = summary.groups[0]!;
+    const co = g.coEstimate!;
+    expect(co).toBeTruthy();
+    expect(co.stalls).toBeGreaterThanOrEqual(1);
+    expect(co.stalls).toBeLessThanOrEqual(10);
+    expect(g.metrics.e2e.p99!).toBeLessThan(300); // the raw closed-loop p99 hides the stall
+    expect(co.e2e.p99!).toBeGreaterThan(300); // the estimate does not
+    expect(co.warning).toMatch(/^closed loop hid \d+ stalls?: /);
+    expect(consoleTable(summary)).toMatch(/^WARNING: stally: closed loop hid \d+ stalls?: .* rerun with rate: to measure it\.$/m);
+  });
+
+  it('an open loop has no estimate: it measures from the schedule', async () => {
+    const s = scenarioOf({ targets: [{ name: 'open', model: 'mock-model', mock: { rttMs: 0, ttftMs: 5, itlMs: 1 } }], load: { rate: 20, duration: '500ms' } });
+    const { summary } = await runCollecting(s);
+    expect(summary.groups[0]!.coEstimate).toBeUndefined();
   });
 });
