@@ -7,7 +7,7 @@ import type { ChatMessage } from '../workload/chat-message.js';
 import type { ProtocolAdapter } from './protocol.js';
 import { Exchange, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
 import type { Lease, Transport } from './transport.js';
-import type { Protocol } from '../scenario/providers.js';
+import { REQUEST_ID_HEADERS, type Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
 import { anthropicMessages } from './anthropic-messages.js';
 
@@ -33,6 +33,10 @@ export interface Endpoint {
   tokenLimitField?: 'max_tokens' | 'max_completion_tokens';
   /** The preset's token-limit field: used when neither target nor workload names one. */
   defaultTokenLimitField?: 'max_tokens' | 'max_completion_tokens';
+  /** Response headers to read the provider's request id from, in order (lower case). */
+  requestIdHeaders?: readonly string[];
+  /** Request header to send our own id in (e.g. X-Client-Request-Id), when the provider accepts one. */
+  clientRequestIdHeader?: string;
 }
 
 /** ADAPTERS maps each protocol to its adapter. */
@@ -74,6 +78,8 @@ export interface ClientDeps {
   totalTimeoutMs: number;
   /** Aborts in-flight requests (a second Ctrl-C); they end as `aborted`. */
   hardStop?: AbortSignal;
+  /** Prefix of the id sent in the endpoint's client-request-id header: `<prefix>-<request id>` (the run id, so ids are unique across runs). */
+  clientRequestIdPrefix?: string;
 }
 
 /** Hit sends one call and always resolves — a request never throws; failure is data. */
@@ -137,6 +143,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       }),
     );
 
+  // Our own id for the request, where the provider accepts one, so both sides' logs can be joined.
+  const clientIdHeader = endpoint.clientRequestIdHeader;
+  const withClientId = (call: ChatCall) => (clientIdHeader ? { ...headers, [clientIdHeader]: `${deps.clientRequestIdPrefix ?? 'bakeoff'}-${call.id}` } : headers);
+  const idHeaders = endpoint.requestIdHeaders ?? REQUEST_ID_HEADERS;
+
   return async function hit(call: ChatCall): Promise<RequestResult> {
     const { clock } = deps;
     const x = new Exchange(resultFor(call, endpoint));
@@ -150,8 +161,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
     try {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
       lease = deps.transport.lease(origin);
-      const res = await lease.dispatcher.request({ origin, path, method: 'POST', headers, body, signal: controller.signal });
-      onHeaders(x, res, clock);
+      const res = await lease.dispatcher.request({ origin, path, method: 'POST', headers: withClientId(call), body, signal: controller.signal });
+      onHeaders(x, res, clock, idHeaders);
       if (res.statusCode < 200 || res.statusCode >= 300) {
         x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
@@ -181,9 +192,17 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
 }
 
 // onHeaders notes when the response began, its status and what its body claims to be.
-function onHeaders(x: Exchange, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, clock: Clock): void {
+function onHeaders(x: Exchange, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, clock: Clock, idHeaders: readonly string[]): void {
   x.r.headersAtMs = clock.now();
   x.r.status = res.statusCode;
+  // The provider's id for the request: what its support asks for about a slow or failed one.
+  for (const h of idHeaders) {
+    const id = headerValue(res.headers[h]);
+    if (id) {
+      x.r.providerRequestId = oneLine(id, 200);
+      break;
+    }
+  }
   x.contentType = headerValue(res.headers['content-type']);
   x.contentEncoding = headerValue(res.headers['content-encoding']);
 }

@@ -36,6 +36,8 @@ export interface AssembleDeps {
   hardStop?: AbortSignal;
   pricing?: Catalog;
   nextId: () => number;
+  /** Prefix of the ids sent to providers that accept a client request id (the run id). */
+  clientRequestIdPrefix?: string;
   /** Receives every attempt, after the routes' own bookkeeping. */
   onAttempt: (r: RequestResult) => void;
 }
@@ -86,6 +88,7 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
         tokenizer: deps.tokenizer,
         firstTokenTimeoutMs: route.attemptTimeouts.firstToken ?? s.timeouts.firstToken,
         totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
+        ...(deps.clientRequestIdPrefix ? { clientRequestIdPrefix: deps.clientRequestIdPrefix } : {}),
         ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
       }),
       breaker: new CircuitBreaker(

@@ -2,7 +2,7 @@ import { encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, 
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
 import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 import type { DropReason } from './request-result.js';
-import type { GroupAccumulator, GroupLabels, GroupScope } from './recorder.js';
+import type { GroupAccumulator, GroupLabels, GroupScope, SlowRequest } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
 import { coEstimate, type CoEstimate } from './co-estimate.js';
 
@@ -48,6 +48,8 @@ export interface GroupSummary extends GroupLabels {
   backoff: { waits: number; totalMs: number; rateLimitedMs: number; afterErrorsMs: number } | null;
   /** Conversations that ended before their last turn because the load's time was up. */
   conversationsCutShort: number;
+  /** Target and route groups: the slowest successful requests by E2E, slowest first, with the provider's request id to quote to its support. */
+  slowest?: SlowRequest[];
   tokens: {
     input: number;
     /** Output tokens of successful requests. */
@@ -101,6 +103,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean;
     connections: { opened: g.newConnections, failed: g.connectFailures, perRequest: g.requests + g.generatorFailed ? round3((g.newConnections + g.connectFailures) / (g.requests + g.generatorFailed)) : null },
     backoff: g.backoff.waits ? { waits: g.backoff.waits, totalMs: round3(g.backoff.ms), rateLimitedMs: round3(g.backoff.byReason.rate_limited), afterErrorsMs: round3(g.backoff.byReason.error) } : null,
     conversationsCutShort: g.cutShort,
+    ...(g.scope === 'target' || g.scope === 'route' ? { slowest: g.slowest.map((s) => ({ ...s, scheduledAtMs: round3(s.scheduledAtMs), ttftMs: s.ttftMs === null ? null : round3(s.ttftMs), e2eMs: round3(s.e2eMs) })) } : {}),
     tokens: {
       input: g.inputTokens,
       output: g.outputTokens,

@@ -86,6 +86,8 @@ export interface GroupAccumulator {
   backoff: { waits: number; ms: number; byReason: Record<BackoffReason, number> };
   /** Conversations that ended because the load's time was up before their last turn. */
   cutShort: number;
+  /** The slowest successful requests by E2E (target and route groups), slowest first: the ones to ask a provider about. */
+  slowest: SlowRequest[];
   /** Route groups: requests served by each hop, attempts made, requests served by a fallback. */
   servedBy: Record<string, number>;
   attempts: number;
@@ -294,9 +296,35 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
   for (const gap of r.itlMs) rec(g, 'itl', gap);
   const tpot = tpotMs(r);
   if (tpot !== null) rec(g, 'tpot', tpot);
-  rec(g, 'e2e', e2eMs(r));
+  const e2e = e2eMs(r);
+  rec(g, 'e2e', e2e);
   const hdr = headersMs(r);
   if (hdr !== null) rec(g, 'headers', hdr);
+  if (g.scope === 'target' || g.scope === 'route') keepSlowest(g.slowest, r, e2e);
+}
+
+/** SLOWEST_KEPT is how many of a group's slowest requests are kept, with their ids. */
+export const SLOWEST_KEPT = 5;
+
+/** SlowRequest is one of a group's slowest requests: enough to find it in requests.csv and to quote it to the provider. */
+export interface SlowRequest {
+  id: number;
+  providerRequestId: string;
+  /** The hop that served it (route groups); the target otherwise. */
+  servedBy: string;
+  scheduledAtMs: number;
+  ttftMs: number | null;
+  e2eMs: number;
+}
+
+// keepSlowest keeps the SLOWEST_KEPT slowest, slowest first, in constant memory.
+function keepSlowest(list: SlowRequest[], r: RequestResult, e2e: number): void {
+  if (list.length === SLOWEST_KEPT && e2e <= list[list.length - 1]!.e2eMs) return;
+  const entry: SlowRequest = { id: r.id, providerRequestId: r.providerRequestId, servedBy: r.servedBy, scheduledAtMs: r.scheduledAtMs, ttftMs: ttftMs(r), e2eMs: e2e };
+  let i = list.findIndex((s) => e2e > s.e2eMs);
+  if (i === -1) i = list.length;
+  list.splice(i, 0, entry);
+  if (list.length > SLOWEST_KEPT) list.pop();
 }
 
 // arrived notes a measured arrival's schedule (sent or dropped): the rate the load asked for.
@@ -368,6 +396,7 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     timeseries: scope === 'target' || scope === 'route' ? new Timeseries() : null,
     backoff: { waits: 0, ms: 0, byReason: { rate_limited: 0, error: 0 } },
     cutShort: 0,
+    slowest: [],
     servedBy: {},
     attempts: 0,
     failedOver: 0,

@@ -37,6 +37,8 @@ export interface RequestResult {
   timeLostMs: number;
   /** User-level outcome: request start → first token served by a fallback (null unless a fallback served it). */
   failoverMs: number | null;
+  /** The provider's own id for this request (x-request-id, request-id, cf-ray…): what its support asks for; '' when it sent none. */
+  providerRequestId: string;
   /** Retry-After the server asked for (429/503), ms; null when none. */
   retryAfterMs: number | null;
   /** An attempt of a routed request: the id of its user-level record (attempt 0); null otherwise. */
@@ -180,6 +182,7 @@ export function newResult(l: ResultLabels): RequestResult {
     timeLostMs: 0,
     failoverMs: null,
     retryAfterMs: null,
+    providerRequestId: '',
     parentId: null,
     sentAtMs: l.scheduledAtMs,
     connection: '',

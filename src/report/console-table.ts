@@ -42,6 +42,7 @@ export function consoleTable(s: RunSummary): string {
   lines.push(...backoffLines(targetGroups));
   const churn = connectionLine(targetGroups);
   if (churn) lines.push(churn);
+  lines.push(...slowestLines(targetGroups));
   if (s.measurement.note) lines.push(`measured: ${s.measurement.note}.`);
   const byWorkload = s.groups.filter((g) => g.scope === 'workload').sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
   if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
@@ -107,10 +108,25 @@ function backoffLines(groups: RunSummary['groups']): string[] {
 // connectionLine: connections each target opened (and failed to), per request sent: churn — a
 // pool that reconnects for every request pays handshakes inside its latencies.
 function connectionLine(groups: RunSummary['groups']): string {
-  const parts = groups
-    .filter((g) => g.scope !== 'route' && g.connections.perRequest !== null)
+  const measured = groups.filter((g) => g.scope !== 'route' && g.connections.perRequest !== null);
+  // All connections opened in warmup and reused since: nothing to say.
+  if (measured.every((g) => g.connections.opened === 0 && g.connections.failed === 0)) return '';
+  const parts = measured
     .map((g) => `${label(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ${g.connections.perRequest!.toFixed(2)}/request`);
   return parts.length ? `connections opened: ${parts.join('; ')}` : '';
+}
+
+// slowestLines: each target's three slowest requests, with the id to find them in requests.csv
+// and the provider's own id to quote to its support about an outlier.
+function slowestLines(groups: RunSummary['groups']): string[] {
+  const withSlow = groups.filter((g) => g.slowest?.length);
+  if (!withSlow.length) return [];
+  const out = ['slowest requests (id in requests.csv; provider request id for its support):'];
+  for (const g of withSlow) {
+    const items = g.slowest!.slice(0, 3).map((r) => `#${r.id} E2E ${msCell(r.e2eMs)} TTFT ${msCell(r.ttftMs)}${g.scope === 'route' ? ` via ${r.servedBy}` : ''} ${r.providerRequestId || '(no provider id)'}`);
+    out.push(`  ${label(g)}: ${items.join('; ')}`);
+  }
+  return out;
 }
 
 function label(g: RunSummary['groups'][number]): string {

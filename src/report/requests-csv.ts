@@ -69,6 +69,7 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   // Cache writes billed apart (Anthropic); empty when the server reported no usage (our own count knows nothing of caches).
   ['cache_write_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWriteInputTokens : '')],
   ['cache_write_1h_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWrite1hInputTokens : '')],
+  ['provider_request_id', (r) => r.providerRequestId],
 ];
 
 /** REQUEST_COLUMNS are requests.csv's column names, in order. */

@@ -2,7 +2,7 @@ import type { Endpoint } from '../client/chat-client.js';
 import type { MockServer, MockServerOptions } from '../mock/server.js';
 import { deriveSeed } from '../random/prng.js';
 import { mockProfileSchema, type MockProfile, type Scenario, type Target } from '../scenario/schema.js';
-import { PRESETS } from '../scenario/providers.js';
+import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
@@ -95,5 +95,7 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
     streamOptions: t.streamOptions ?? preset.streamOptions,
     ...(t.tokenLimitField ? { tokenLimitField: t.tokenLimitField } : {}),
     defaultTokenLimitField: preset.tokenLimitField,
+    ...((t.requestIdHeader ?? preset.requestIdHeader) ? { requestIdHeaders: [(t.requestIdHeader ?? preset.requestIdHeader)!.toLowerCase(), ...REQUEST_ID_HEADERS] } : {}),
+    ...((t.clientRequestIdHeader ?? preset.clientRequestIdHeader) ? { clientRequestIdHeader: (t.clientRequestIdHeader ?? preset.clientRequestIdHeader)! } : {}),
   };
 }

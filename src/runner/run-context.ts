@@ -111,6 +111,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
       tokenizer: tok,
       firstTokenTimeoutMs: s.timeouts.firstToken,
       totalTimeoutMs: s.timeouts.total,
+      clientRequestIdPrefix: deps.runId,
       ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
     }),
   );

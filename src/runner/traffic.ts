@@ -176,6 +176,7 @@ export function failoverTraffic(run: RunContext): Traffic {
     ...(run.deps.hardStop ? { hardStop: run.deps.hardStop } : {}),
     ...(run.deps.pricing ? { pricing: run.deps.pricing } : {}),
     nextId: run.nextId,
+    clientRequestIdPrefix: run.deps.runId,
     onAttempt: (r) => run.sink(r),
   });
   const routeGates = drill.routes.map(() => new TargetGate({ ...run.gatePolicy, maxRetryAfterMs: 0 }));

@@ -25,12 +25,23 @@ export interface ProviderPreset {
   usage: UsageReporting;
   /** Where reasoning deltas arrive before content, when the provider streams them. */
   reasoning: 'reasoning_content' | 'thinking_delta' | 'none';
+  /** The response header carrying the provider's id for a request (quoted to its support); absent: the common ones are tried (REQUEST_ID_HEADERS). */
+  requestIdHeader?: string;
+  /** The request header the provider accepts a caller's own id in, to join both sides' logs; absent when it documents none. */
+  clientRequestIdHeader?: string;
   /** The public reference each assumption came from. */
   source: string;
 }
 
 export const PROVIDERS = ['openai', 'anthropic', 'gemini', 'deepseek-global', 'openai-compatible', 'mock'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
+
+/**
+ * REQUEST_ID_HEADERS are the response headers a provider's request id is looked for in, in order,
+ * when neither the target nor its preset names one: OpenAI and most gateways (x-request-id),
+ * Anthropic (request-id), Azure (apim-request-id), AWS (x-amzn-requestid), Cloudflare (cf-ray).
+ */
+export const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'apim-request-id', 'x-amzn-requestid', 'cf-ray'] as const;
 
 export const PRESETS: Record<ProviderName, ProviderPreset> = {
   openai: {
@@ -43,6 +54,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     tokenLimitField: 'max_completion_tokens',
     usage: 'final-chunk',
     reasoning: 'none',
+    requestIdHeader: 'x-request-id',
+    clientRequestIdHeader: 'X-Client-Request-Id',
     source: 'OpenAI API reference, Chat Completions: create (max_completion_tokens, stream_options.include_usage: "an additional chunk … before data: [DONE] … usage"; other chunks carry usage: null)',
   },
   anthropic: {
@@ -54,6 +67,7 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     tokenLimitField: 'max_tokens', // required by the Messages API
     usage: 'message-events',
     reasoning: 'thinking_delta',
+    requestIdHeader: 'request-id',
     source: 'Anthropic API reference, Messages and Streaming Messages (x-api-key, anthropic-version, required max_tokens, message_start / content_block_delta / message_delta usage / message_stop, ping, error events)',
   },
   gemini: {

@@ -123,6 +123,10 @@ export const targetSchema = z.strictObject({
     .default({}),
   /** Overrides load.concurrency for this target. */
   concurrency: z.number().int().positive().optional(),
+  /** The response header that carries the provider's request id (default: the preset's, else the common ones). */
+  requestIdHeader: z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'is not a header name; write e.g. "x-request-id"' }).optional(),
+  /** The request header to send our own request id in (the requests.csv row), when the provider accepts one; "" sends none. */
+  clientRequestIdHeader: z.string().regex(/^([A-Za-z0-9-]+)?$/, { error: 'is not a header name; write e.g. "X-Client-Request-Id"' }).optional(),
 });
 
 /** datasetSchema: prompts from a file of real conversations instead of synthetic text. */

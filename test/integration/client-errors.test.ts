@@ -341,3 +341,52 @@ describe('chat client error kinds', () => {
     expect(after.headersAtMs).toBeNull();
   });
 });
+
+describe('provider request ids', () => {
+  let stub: StubServer;
+  beforeAll(async () => {
+    stub = await startStubServer((req, res) => {
+      const route = (req.url ?? '').split('/')[1] ?? '';
+      if (route === 'openai') res.setHeader('x-request-id', 'req_8f2e1c');
+      if (route === 'anthropic') res.setHeader('request-id', 'req_011CSHoEeqs5C35K2UUqR7Fy');
+      if (route === 'cloudflare') res.setHeader('cf-ray', '8c3a2f9e1d7b4a2c-FRA');
+      if (route === 'custom') res.setHeader('x-trace', 'trace-42');
+      streamCompletion(res, ['ok']);
+    });
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+  const at = (route: string) => `${stub.baseUrl.replace(/\/v1$/, '')}/${route}/v1`;
+
+  it.each([
+    ['openai', {}, 'req_8f2e1c'],
+    ['anthropic', {}, 'req_011CSHoEeqs5C35K2UUqR7Fy'],
+    ['cloudflare', {}, '8c3a2f9e1d7b4a2c-FRA'],
+    ['custom', { requestIdHeaders: ['x-trace'] }, 'trace-42'],
+    ['none', {}, ''],
+  ] as const)('%s: the id the provider returned is on the record', async (route, endpoint, id) => {
+    const deps = clientDeps();
+    try {
+      const r = await chatClient(endpointAt(at(route), endpoint), deps)(chatCall(deps));
+      expect(r.errorKind).toBeNull();
+      expect(r.providerRequestId).toBe(id);
+    } finally {
+      await deps.transport.close();
+    }
+  });
+
+  it('sends our own id (run id and row id) where the provider accepts one, so both sides can join', async () => {
+    const deps = clientDeps({ clientRequestIdPrefix: '20261130-120000-bakeoff' });
+    try {
+      const hit = chatClient(endpointAt(at('openai'), { clientRequestIdHeader: 'X-Client-Request-Id' }), deps);
+      await hit(chatCall(deps, { id: 77 }));
+      expect(stub.requests.at(-1)!.headers['x-client-request-id']).toBe('20261130-120000-bakeoff-77');
+      // And none where the provider documents no such header.
+      await chatClient(endpointAt(at('openai')), deps)(chatCall(deps, { id: 78 }));
+      expect(stub.requests.at(-1)!.headers['x-client-request-id']).toBeUndefined();
+    } finally {
+      await deps.transport.close();
+    }
+  });
+});

@@ -75,6 +75,16 @@ describe('runScenario', () => {
       expect(g.metrics.e2e.count).toBe(30);
       expect(typeof g.histograms.ttft).toBe('string');
       expect(g.throughput.requestsPerSec).toBeGreaterThan(0);
+      // The slowest requests, slowest first, each with the id the mock returned (x-request-id).
+      const measured = results.filter((r) => r.target === g.target && r.phase === 'measure');
+      const slowestE2e = Math.max(...measured.map((r) => r.endAtMs - r.scheduledAtMs));
+      expect(g.slowest).toHaveLength(5);
+      expect(g.slowest![0]!.e2eMs).toBeCloseTo(slowestE2e, 2);
+      for (let i = 1; i < 5; i++) expect(g.slowest![i]!.e2eMs).toBeLessThanOrEqual(g.slowest![i - 1]!.e2eMs);
+      for (const s of g.slowest!) {
+        expect(s.providerRequestId).toMatch(/^chatcmpl-mock/);
+        expect(measured.find((r) => r.id === s.id)!.providerRequestId).toBe(s.providerRequestId);
+      }
     }
     expect(near!.region).toBe('us-east-1');
     expect(far!.region).toBe('ap-southeast-1');
