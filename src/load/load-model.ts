@@ -89,6 +89,7 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
     stop: r.stop,
     ...(load.maxInFlight !== undefined ? { maxInFlight: load.maxInFlight } : {}),
     ...(r.connectionCap !== undefined ? { connectionCap: r.connectionCap } : {}),
+    ...(load.maxDispatchLag ? { maxDispatchLagMs: load.maxDispatchLag } : {}),
     overflow: load.overflow,
     warmupMs,
     warmupRequests,

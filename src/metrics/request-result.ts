@@ -98,13 +98,17 @@ export interface RequestResult {
 export type RequestPhase = 'warmup' | 'measure';
 
 /**
- * DROP_REASONS are why an arrival was never sent: the scenario's in-flight cap (max_in_flight),
- * the generator's own connection cap (connection_cap: the generator's limit, not the target's),
- * a target that asked to be left alone (rate_limited: its Retry-After is pending) or that is
- * failing (unavailable: its breaker is open).
+ * DROP_REASONS are why an arrival was never sent: the scenario's in-flight cap (max_in_flight);
+ * the generator's own limits — its connection cap (connection_cap) or its lateness, an arrival it
+ * could only have sent more than load.maxDispatchLag after its schedule (generator_lag); a target
+ * that asked to be left alone (rate_limited: its Retry-After is pending) or that is failing
+ * (unavailable: its breaker is open).
  */
-export const DROP_REASONS = ['max_in_flight', 'connection_cap', 'rate_limited', 'unavailable'] as const;
+export const DROP_REASONS = ['max_in_flight', 'connection_cap', 'generator_lag', 'rate_limited', 'unavailable'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
+
+/** GENERATOR_DROPS are the drops that are the generator's own doing: they count against the run's validity, never against a target. */
+export const GENERATOR_DROPS: ReadonlySet<DropReason> = new Set<DropReason>(['connection_cap', 'generator_lag']);
 
 /** BackoffReason is why a closed-loop user waited before sending: the target's Retry-After, or its failures. */
 export type BackoffReason = 'rate_limited' | 'error';

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../summary/run-summary.js';
+import { GENERATOR_DROPS, type DropReason } from '../metrics/request-result.js';
 import { costTable, decisionTable } from './console-decision.js';
 import { failoverSection } from './console-failover.js';
 import { sweepTable } from './console-sweep.js';
@@ -74,7 +75,7 @@ function offeredLines(groups: RunSummary['groups']): string[] {
       const why = Object.entries(g.requests.droppedBy)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ');
-      const saturated = (g.requests.droppedBy.connection_cap ?? 0) > 0 ? ': generator saturated' : '';
+      const saturated = Object.keys(g.requests.droppedBy).some((k) => GENERATOR_DROPS.has(k as DropReason)) ? ': generator saturated' : '';
       return `offered load ${label(g)}: target ${rate(o.scheduledPerSec)}/s, sent ${rate(o.sentPerSec)}/s, dropped ${rate(o.droppedPerSec)}/s (${why})${saturated}`;
     });
 }

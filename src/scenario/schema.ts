@@ -207,6 +207,12 @@ export const loadSchema = z.strictObject({
   errorBackoff: z.union([durationMs, z.literal(0)]).default(1000),
   /** The longest Retry-After honoured: a target answering 429/503 with Retry-After gets no request before it passes (a longer one waits this long). "0s" ignores Retry-After. */
   maxRetryAfter: durationMs.default(60_000),
+  /**
+   * Open loop: the latest an arrival may leave after its schedule. When the generator falls
+   * further behind than this, it drops the arrivals it cannot send in time (generator_lag, counted
+   * as the generator's, never the target's) instead of sending a backlog in a burst. "0s": no limit.
+   */
+  maxDispatchLag: durationMs.default(1000),
   /** Open loop: the generator's cap on requests outstanding per target (default: a share of the process's file-descriptor limit); arrivals beyond it are dropped by the generator. */
   maxConnections: z.number().int().positive().optional(),
   /** Measurement duration per target (after warmup). */

@@ -101,7 +101,7 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
   if (has('rate') && !has('stages') && !has('duration') && !has('requests'))
     out.push({ path: 'load', message: 'needs duration (e.g. "30s") or requests (e.g. 200) to know when to stop' });
   if (closed) {
-    for (const k of ['maxInFlight', 'maxConnections', 'arrivals', 'overflow'])
+    for (const k of ['maxInFlight', 'maxConnections', 'maxDispatchLag', 'arrivals', 'overflow'])
       if (has(k)) out.push({ path: `load.${k}`, message: 'applies to the open loop (rate, trace) only; in a closed loop concurrency is the cap' });
   }
   return out;

@@ -46,7 +46,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     durationMs: round3(meta.durationMs),
     status: meta.status,
     stopReason: meta.stopReason,
-    validity: assessValidity([...recorder.groups.values()]),
+    validity: assessValidity([...recorder.groups.values()], meta.generator),
     measurement: measurement([...recorder.groups.values()], meta.scheduleEndedAtMs ?? null),
     loadModel: meta.loadModel,
     scenario: meta.scenario,

@@ -1,4 +1,6 @@
 import type { GroupAccumulator } from '../metrics/recorder.js';
+import type { GeneratorHealth } from '../metrics/generator-health.js';
+import { GENERATOR_DROPS } from '../metrics/request-result.js';
 import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 
 /**
@@ -7,6 +9,13 @@ import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
  * invalid: past it, the numbers describe the generator at least as much as the targets.
  */
 export const GENERATOR_FAILURE_LIMIT = 0.01;
+
+/**
+ * SEVERE_SATURATION bounds the generator's own delay past which no latency it reports is the
+ * target's: its event loop, or its dispatch, half a second late at p99. (Milder saturation is a
+ * warning, in every report: generator-health.ts.)
+ */
+export const SEVERE_SATURATION = { eventLoopDelayP99Ms: 500, dispatchLagP99Ms: 500 } as const;
 
 /** Validity says whether a run's numbers are the targets'. */
 export interface Validity {
@@ -18,7 +27,7 @@ export interface Validity {
   /** Requests that failed on the generator's side, by kind. */
   generatorFailed: number;
   generatorErrorsByKind: Partial<Record<ErrorKind, number>>;
-  /** Arrivals the generator dropped at its own connection cap. */
+  /** Arrivals the generator dropped itself: at its connection cap, or too late to send (generator_lag). */
   generatorDropped: number;
 }
 
@@ -27,7 +36,7 @@ export interface Validity {
  * load's arrivals — failover routes when the run has them (their attempts are the routes'), else
  * targets — and judges the run against GENERATOR_FAILURE_LIMIT.
  */
-export function assessValidity(groups: readonly GroupAccumulator[]): Validity {
+export function assessValidity(groups: readonly GroupAccumulator[], generator?: GeneratorHealth): Validity {
   const routes = groups.filter((g) => g.scope === 'route');
   const streams = routes.length ? routes : groups.filter((g) => g.scope === 'target');
   let arrivals = 0;
@@ -37,17 +46,23 @@ export function assessValidity(groups: readonly GroupAccumulator[]): Validity {
   for (const g of streams) {
     arrivals += g.arrivals;
     generatorFailed += g.generatorFailed;
-    generatorDropped += g.droppedBy.connection_cap;
+    for (const reason of GENERATOR_DROPS) generatorDropped += g.droppedBy[reason];
     for (const [k, n] of Object.entries(g.errorsByKind) as [ErrorKind, number][]) if (n > 0 && ERROR_OWNERS[k] === 'generator') byKind[k] = (byKind[k] ?? 0) + n;
   }
   const reasons: string[] = [];
   const share = arrivals ? (generatorFailed + generatorDropped) / arrivals : 0;
   if (generatorFailed + generatorDropped > 0 && share > GENERATOR_FAILURE_LIMIT) {
     const kinds = Object.entries(byKind).map(([k, n]) => `${k} ×${n}`);
-    if (generatorDropped) kinds.push(`dropped at the generator's connection cap ×${generatorDropped}`);
+    if (generatorDropped) kinds.push(`dropped by the generator ×${generatorDropped}`);
     reasons.push(
       `${generatorFailed + generatorDropped} of ${arrivals} arrivals (${(share * 100).toFixed(1)}%, limit ${GENERATOR_FAILURE_LIMIT * 100}%) failed on the generator's own side (${kinds.join(', ')}): the numbers describe the generator, not only the targets`,
     );
   }
+  const eld = generator?.eventLoopDelayMs.p99 ?? null;
+  const lag = generator?.dispatchLagMs.p99 ?? null;
+  if ((eld !== null && eld > SEVERE_SATURATION.eventLoopDelayP99Ms) || (lag !== null && lag > SEVERE_SATURATION.dispatchLagP99Ms))
+    reasons.push(
+      `the generator was saturated (event-loop delay p99 ${eld ?? '—'}ms, dispatch lag p99 ${lag ?? '—'}ms, bound ${SEVERE_SATURATION.eventLoopDelayP99Ms}ms): its latencies include its own delay; lower the load or split it across processes`,
+    );
   return { valid: reasons.length === 0, reasons, arrivals, generatorFailed, generatorErrorsByKind: byKind, generatorDropped };
 }
