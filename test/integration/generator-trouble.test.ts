@@ -57,19 +57,28 @@ describe('an answer waiting unread while the generator was busy is read before a
     try {
       const hit = chatClient(endpointAt(baseUrl), deps);
       await hit(chatCall(deps, { maxTokens: 2 })); // open the connection first
-      const pending = hit(chatCall(deps, { maxTokens: 2 }));
-      // Let the request leave, then hold the event loop well past the 150 ms deadline while the
-      // mock (its own process) answers at 30 ms. The hold runs in the check phase (setImmediate),
-      // so that the next turn of the loop sees the expired deadline timer before it reads the
-      // socket — the order that used to turn an answered request into a ttft_timeout.
-      await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setImmediate(r));
-      const until = performance.now() + 400;
-      while (performance.now() < until);
-      const r = await pending;
-      expect(r.errorKind, r.errorMessage).toBeNull();
-      // The generator's own delay is in the number, where the saturation warning accounts for it.
-      expect(r.firstTokenAtMs! - r.sentAtMs).toBeGreaterThanOrEqual(350);
+      // On a machine loaded by other work the mock process itself may be starved past the hold;
+      // then its answer really was late, and that attempt proves nothing. Up to three attempts: a
+      // client that calls the deadline before reading the socket fails every one of them.
+      const outcomes: string[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const pending = hit(chatCall(deps, { maxTokens: 2 }));
+        // Let the request leave, then hold the event loop well past the 150 ms deadline while the
+        // mock (its own process) answers at 30 ms. The hold runs in the check phase (setImmediate),
+        // so that the next turn of the loop sees the expired deadline timer before it reads the
+        // socket — the order that used to turn an answered request into a ttft_timeout.
+        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setImmediate(r));
+        const until = performance.now() + 1000;
+        while (performance.now() < until);
+        const r = await pending;
+        outcomes.push(r.errorKind ?? 'ok');
+        if (r.errorKind !== null) continue;
+        // The generator's own delay is in the number, where the saturation warning accounts for it.
+        expect(r.firstTokenAtMs! - r.sentAtMs).toBeGreaterThanOrEqual(950);
+        break;
+      }
+      expect(outcomes, outcomes.join(', ')).toContain('ok');
     } finally {
       await deps.transport.close();
     }

@@ -123,8 +123,9 @@ describe('a conversation that writes the cache, then reads it', () => {
 
   it('requests.csv shows cache writes in columns added at the end, empty without server usage', () => {
     const [one] = turns();
-    const n = REQUEST_COLUMNS.length;
-    expect(REQUEST_COLUMNS.slice(n - 3)).toEqual(['reasoning_deltas', 'cache_write_input_tokens', 'cache_write_1h_input_tokens']);
+    // Added after the columns that were there before them, so earlier positions never move.
+    const at = REQUEST_COLUMNS.indexOf('reasoning_deltas');
+    expect(REQUEST_COLUMNS.slice(at, at + 3)).toEqual(['reasoning_deltas', 'cache_write_input_tokens', 'cache_write_1h_input_tokens']);
     const cell = (r: RequestResult, c: string) => requestRow(r)[REQUEST_COLUMNS.indexOf(c)];
     expect([cell(one!, 'cached_input_tokens'), cell(one!, 'cache_write_input_tokens'), cell(one!, 'cache_write_1h_input_tokens')]).toEqual([0, 2_000, 1_000]);
     const counted = { ...one!, tokenSource: 'counted' as const, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0 };
