@@ -15,7 +15,7 @@ export interface SweepStep {
     requestsPerSec: number | null;
     ttftP99Ms: number | null;
     errorRate: number | null;
-    /** Arrivals dropped at maxInFlight during the level. */
+    /** Arrivals never sent during the level, for any reason (requests.droppedBy has them by reason). */
     dropped: number;
   }[];
 }

@@ -1,4 +1,5 @@
 import type { RequestResult } from '../metrics/request-result.js';
+import { ERROR_OWNERS } from '../scenario/error-kinds.js';
 
 /**
  * Progress counts finished requests for the live progress line. It keeps counters only, so it
@@ -8,15 +9,21 @@ export class Progress {
   private done = 0;
   private failed = 0;
   private warmup = 0;
+  private generator = 0;
   private lastDone = 0;
   private lastAt = performance.now();
   private readonly started = performance.now();
 
   onResult(r: RequestResult): void {
+    // A failover route's attempts are counted in its user-level outcome (attempt 0), once.
+    if (r.route && r.attempt !== 0) return;
     if (r.phase === 'warmup') this.warmup++;
     else {
       this.done++;
-      if (r.errorKind !== null) this.failed++;
+      if (r.errorKind !== null) {
+        if (ERROR_OWNERS[r.errorKind] === 'generator') this.generator++;
+        else this.failed++;
+      }
     }
   }
 
@@ -28,6 +35,7 @@ export class Progress {
     this.lastAt = now;
     const elapsed = ((now - this.started) / 1000).toFixed(1);
     const warm = this.warmup ? `  (+${this.warmup} warmup)` : '';
-    return `${elapsed}s  ${this.done.toLocaleString('en-US')} requests (${this.failed} failed)  ${rate.toFixed(1)} req/s${warm}`;
+    const ours = this.generator ? `, ${this.generator} failed on the generator's side` : '';
+    return `${elapsed}s  ${this.done.toLocaleString('en-US')} requests (${this.failed} failed${ours})  ${rate.toFixed(1)} req/s${warm}`;
   }
 }

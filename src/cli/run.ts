@@ -6,9 +6,8 @@ import { startMockInWorker } from '../mock/worker-host.js';
 import { requestsCsvWriter } from '../report/requests-csv.js';
 import { ensureDir, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
-import { planScenario } from '../runner/plan.js';
+import { planScenario, plannedSpend } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
-import { usesMock } from '../runner/endpoints.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { invalidInput } from './problems.js';
 import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js';
@@ -49,7 +48,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const id = makeRunId(scenario.name, new Date());
   const dir = resolve(opts.out ?? join('results', id));
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
-  const estimate = estimateCost(scenario, plan.targets, inputs.pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
+  const estimate = estimateCost(scenario, plannedSpend(scenario, plan, opts.mock ?? false), inputs.pricing);
   io.err(`estimated cost: ${estimateLine(estimate)}`);
   const confirmAbove = scenario.budget?.confirmAboveUsd ?? DEFAULT_CONFIRM_ABOVE_USD;
   if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)

@@ -1,7 +1,7 @@
 import { loadInputs } from './load-inputs.js';
-import { planScenario, type Plan } from '../runner/plan.js';
+import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
 import { table } from '../report/text-table.js';
-import { missingKeys, usesMock } from '../runner/endpoints.js';
+import { missingKeys } from '../runner/endpoints.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -10,7 +10,7 @@ import type { Io } from './io.js';
 export async function validateCommand(file: string, opts: { json?: boolean; mock?: boolean }, io: Io): Promise<ExitCode> {
   const { scenario, trace, pricing } = await loadInputs(file);
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
-  const estimate = estimateCost(scenario, plan.targets, pricing, (name) => usesMock(scenario.targets.find((t) => t.name === name)!, opts.mock ?? false));
+  const estimate = estimateCost(scenario, plannedSpend(scenario, plan, opts.mock ?? false), pricing);
   if (opts.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else {
@@ -29,12 +29,15 @@ export function renderPlan(p: Plan): string {
     t.provider,
     t.model,
     t.concurrency === null ? '—' : String(t.concurrency),
-    t.expectedRequests === null ? 'depends on latency' : `${t.exact ? '' : '≈'}${t.expectedRequests}`,
+    t.expectedRequests === null ? (t.unknownBecause ?? 'depends on latency') : `${t.exact ? '' : '≈'}${t.expectedRequests}`,
     t.endpoint,
   ]);
-  const total = p.targets.reduce((n, t) => n + (t.expectedRequests ?? 0), 0);
-  const allKnown = p.targets.every((t) => t.expectedRequests !== null);
-  const allExact = p.targets.every((t) => t.exact);
+  // With failover routes the routes carry the load: their user requests are what is expected.
+  const carriers: { expectedRequests: number | null; exact: boolean }[] = p.routes ?? p.targets;
+  const total = carriers.reduce((n, t) => n + (t.expectedRequests ?? 0), 0);
+  const allKnown = carriers.every((t) => t.expectedRequests !== null);
+  const allExact = carriers.every((t) => t.exact);
+  const routeRows = (p.routes ?? []).map((r) => [r.route, r.chain.join(' → '), r.expectedRequests === null ? 'depends on latency' : `${r.exact ? '' : '≈'}${r.expectedRequests}`]);
   return [
     `scenario ${p.scenario}: valid`,
     `  load:     ${p.load}, stop ${p.stop}`,
@@ -47,7 +50,8 @@ export function renderPlan(p: Plan): string {
     '',
     table(['target', 'region', 'provider', 'model', 'users', 'requests', 'endpoint'], rows, 4),
     ...p.targets.filter((t) => t.mockLatency).map((t) => `  ${t.target}: mock latency ${t.mockLatency}`),
+    ...(routeRows.length ? ['', table(['route', 'chain', 'user requests'], routeRows, 2)] : []),
     '',
-    allKnown ? `expected measured requests: ${allExact ? '' : '≈'}${total}` : 'expected measured requests: depends on server latency (duration-bound)',
+    allKnown ? `expected measured ${p.routes ? 'user requests' : 'requests'}: ${allExact ? '' : '≈'}${total}` : 'expected measured requests: depends on server latency (duration-bound)',
   ].join('\n');
 }

@@ -17,28 +17,35 @@ export interface PlannedTarget {
   target: string;
   model: string;
   expectedRequests: number | null;
+  /** Models any of which may serve (a failover route's chain): each request is estimated at the dearest. */
+  models?: readonly string[];
 }
 
 /**
- * estimateCost multiplies each real target's expected requests by a request's worst case (mean
+ * estimateCost multiplies each planned (real, not mocked) target's expected requests by a request's worst case (mean
  * prompt tokens plus the full output limit, at list price — or at a time-of-day window's price
  * where one costs more). Mock targets are free.
  */
-export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], catalog: Catalog, mocked: (target: string) => boolean): CostEstimate {
+export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], catalog: Catalog): CostEstimate {
   const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
   const inTok = s.workloads.reduce((n, w) => n + meanOf(w.promptTokens) * w.turns * w.weight, 0) / totalW;
   const outTok = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.turns * w.weight, 0) / totalW;
   let pico = 0n;
   const unknown: string[] = [];
   for (const t of planned) {
-    if (mocked(t.target)) continue;
-    const price = catalog.lookup(t.model);
-    if (!price || t.expectedRequests === null) {
-      unknown.push(`${t.target} (${!price ? `no price for ${t.model}` : 'request count depends on latency'})`);
+    const models = t.models ?? [t.model];
+    const unpriced = models.find((m) => !catalog.lookup(m));
+    if (unpriced !== undefined || t.expectedRequests === null) {
+      unknown.push(`${t.target} (${unpriced !== undefined ? `no price for ${unpriced}` : 'request count depends on latency'})`);
       continue;
     }
-    const dear = dearestPlain(price);
-    const perRequest = tokenCost(Math.round(inTok), dear.inputMicros) + tokenCost(Math.round(outTok), dear.outputMicros);
+    // A request any of several models may serve (a failover chain) is estimated at the dearest.
+    let perRequest = 0n;
+    for (const m of models) {
+      const dear = dearestPlain(catalog.lookup(m)!);
+      const cost = tokenCost(Math.round(inTok), dear.inputMicros) + tokenCost(Math.round(outTok), dear.outputMicros);
+      if (cost > perRequest) perRequest = cost;
+    }
     pico += perRequest * BigInt(t.expectedRequests);
   }
   return { usd: usdPrecise(pico), unknown };

@@ -29,6 +29,8 @@ export interface RouteDeps {
   random: () => number;
   /** Stops backoff waits when the run stops. */
   stop?: AbortSignal;
+  /** The longest Retry-After honoured (load.maxRetryAfter); absent: as asked. */
+  maxRetryAfterMs?: number;
   /** Told when the retry budget refused a retry of `call`. */
   onRetryDenied?: (call: ChatCall) => void;
 }
@@ -84,7 +86,7 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
       deps.onAttempt(r);
       last = r;
       if (r.errorKind === null) break;
-      if (r.retryAfterMs !== null && retry.honorRetryAfter) deps.retryAfterUntil.set(hop.target, r.endAtMs + r.retryAfterMs);
+      if (r.retryAfterMs !== null && retry.honorRetryAfter) deps.retryAfterUntil.set(hop.target, r.endAtMs + Math.min(r.retryAfterMs, deps.maxRetryAfterMs ?? Infinity));
       if (!triggers.has(r.errorKind) || r.firstContentAtMs !== null) break;
       timeLost += r.endAtMs - r.scheduledAtMs;
     }

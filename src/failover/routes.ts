@@ -113,6 +113,7 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
       retryAfterUntil: new Map(),
       nextId: deps.nextId,
       random: () => jitter.next(),
+      maxRetryAfterMs: s.load.maxRetryAfter,
       stop: deps.stop,
       onRetryDenied: (call) => {
         if (call.phase === 'measure') retries.denied++;

@@ -123,8 +123,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
     let failures = 0;
     for (;;) {
       if (index >= desired) return; // retired by a ramp-down
-      // A target that asked for time (Retry-After) gets it from every user, before they send.
-      for (let g = pacing.gate?.(clock.now()); g && !o.stop.aborted && clock.now() < endMs(); g = pacing.gate?.(clock.now())) await wait(g.untilMs - clock.now(), 'rate_limited', g.key);
+      // A target that asked for time (Retry-After) gets it from every user, before they send — each
+      // a little after the window opens (up to 10% of the wait, at most 1 s), so the users do not
+      // all come back in the same millisecond.
+      for (let g = pacing.gate?.(clock.now()); g && !o.stop.aborted && clock.now() < endMs(); g = pacing.gate?.(clock.now())) {
+        const ms = g.untilMs - clock.now();
+        await wait(ms + Math.min(1000, ms * 0.1) * rng.next(), 'rate_limited', g.key);
+      }
       const now = clock.now();
       const phase = nextPhase(now);
       if (phase === null) return;

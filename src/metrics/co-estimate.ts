@@ -50,7 +50,7 @@ export function coEstimate(g: GroupAccumulator): CoEstimate | null {
     stalls,
     hiddenRequests: e2eCo.totalCount - e2e.totalCount,
     warning: differs
-      ? `closed loop hid ${stalls} stall${stalls === 1 ? '' : 's'}: its users stopped sending while the target stalled, so the raw E2E p99 ${raw.p99}ms leaves them out; an open loop at the same rate would show E2E p99 ≈ ${est.p99}ms (an estimate: HdrHistogram's expected-interval correction); rerun with rate: to measure it`
+      ? `closed loop hid ${stalls} stall${stalls === 1 ? '' : 's'}: its users stopped sending while the target stalled, so the raw E2E p99 ${roundMs(raw.p99!)}ms leaves them out; an open loop at the same rate would show E2E p99 ≈ ${roundMs(est.p99!)}ms (an estimate: HdrHistogram's expected-interval correction); rerun with rate: to measure it`
       : null,
   };
 }
@@ -67,4 +67,9 @@ function countBelow(h: Histogram, us: number): number {
     else hi = mid;
   }
   return Math.round((lo / 100) * h.totalCount);
+}
+
+// A figure quoted in a sentence: three significant digits are all a histogram holds.
+function roundMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
 }

@@ -13,7 +13,7 @@ export function failoverSection(s: RunSummary): string {
   for (const r of f.routes) {
     const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);
     if (!g) continue;
-    const avail = g.requests.total ? g.requests.ok / g.requests.total : 0;
+    const avail = g.requests.total ? g.requests.ok / g.requests.total : null;
     out.push(
       `route ${r.name} (${r.chain.join(' → ')}): ${g.requests.total} user requests, available ${pct(avail)} as users saw it; ` +
         `${g.route?.failedOver ?? 0} served by a fallback; ${g.route?.attempts ?? 0} attempts (${r.retries} retries, ${r.retriesDenied} denied by the retry budget` +

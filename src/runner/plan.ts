@@ -1,10 +1,11 @@
 import { loadModelOf } from '../load/load-model.js';
-import { sweepValues, DEFAULT_STEP_MS } from './sweep.js';
+import { loadForStep, sweepValues, DEFAULT_STEP_MS } from './sweep.js';
 import { describe, meanOf } from '../random/distribution.js';
 import { formatDurationMs } from '../scenario/duration.js';
 import { mockProfileSchema, type Load, type Scenario, type Target } from '../scenario/schema.js';
 import { usesMock } from './endpoints.js';
 import { PRESETS } from '../scenario/providers.js';
+import type { PlannedTarget } from '../cost/estimate.js';
 
 /** TargetPlan is what `validate` says one target will do. */
 export interface TargetPlan {
@@ -18,6 +19,19 @@ export interface TargetPlan {
   /** Closed loop: virtual users (the start of a ramp). Open loop: null. */
   concurrency: number | null;
   /** Measured requests expected: exact for request counts and schedules, estimated for mocks in closed loops, null when unknown. */
+  expectedRequests: number | null;
+  exact: boolean;
+  /** Why expectedRequests is unknown, when it is not for want of latency (a failover hop gets only the attempts its routes send). */
+  unknownBecause?: string;
+}
+
+/** RoutePlan is what `validate` says a failover route will do: it takes the load; its hops take its attempts. */
+export interface RoutePlan {
+  route: string;
+  chain: string[];
+  /** The chain's models, for the estimate (it prices a routed request at the dearest). */
+  models: string[];
+  /** User requests the route is expected to take (as a target would, with the full load). */
   expectedRequests: number | null;
   exact: boolean;
 }
@@ -36,6 +50,8 @@ export interface Plan {
   /** Capacity sweep levels, when the scenario sweeps. */
   sweep?: string;
   targets: TargetPlan[];
+  /** Failover routes: they take the load; the targets in their chains only the attempts they send. */
+  routes?: RoutePlan[];
 }
 
 /** planScenario describes what a scenario will do: targets, load, and how many requests to expect. */
@@ -70,12 +86,28 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
         : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
     timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
-    targets: s.targets.map((t) => targetPlan(s, t, traceEntries, useMock)),
+    ...withRoutes(s, s.targets.map((t) => targetPlan(s, t, traceEntries, useMock))),
     ...(s.sweep
       ? {
-          sweep: `over ${s.sweep.over}: ${sweepValues(s.sweep).join(', ')}; ${formatDurationMs(s.sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS)} per level; SLO ${s.sweep.slo.join(', ')}`,
+          sweep: `over ${s.sweep.over} (each level ${loadModelOf(loadForStep(l, s.sweep, sweepValues(s.sweep)[0]!)) === 'closed' ? 'a closed loop' : 'an open loop'}): ${sweepValues(s.sweep).join(', ')}; ${formatDurationMs(s.sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS)} per level; SLO ${s.sweep.slo.join(', ')}`,
         }
       : {}),
+  };
+}
+
+// withRoutes: with failover routes the load drives the routes, each as a target would be driven;
+// a target in a chain gets only the attempts its routes send, which depends on failures.
+function withRoutes(s: Scenario, targets: TargetPlan[]): { targets: TargetPlan[]; routes?: RoutePlan[] } {
+  if (!s.failover?.length) return { targets };
+  const byName = new Map(targets.map((t) => [t.target, t]));
+  const routes = s.failover.map((f) => {
+    const first = byName.get(f.chain[0]!)!;
+    return { route: f.name, chain: [...f.chain], models: f.chain.map((c) => byName.get(c)!.model), expectedRequests: first.expectedRequests, exact: first.exact };
+  });
+  const hops = new Set(s.failover.flatMap((f) => f.chain));
+  return {
+    routes,
+    targets: targets.map((t) => (hops.has(t.target) ? { ...t, expectedRequests: null, exact: false, unknownBecause: 'attempts its routes send (depends on failures)' } : t)),
   };
 }
 
@@ -174,4 +206,15 @@ function rampArea(start: number, stages: readonly { duration: number; rate?: num
     from = to;
   }
   return area;
+}
+
+/**
+ * plannedSpend is what a run's cost estimate prices: each target on a real endpoint, or — with
+ * failover routes, which carry the load — each route whose chain reaches one, at its chain's
+ * dearest model. Embedded mocks cost nothing and are left out.
+ */
+export function plannedSpend(s: Scenario, plan: Plan, useMock: boolean): PlannedTarget[] {
+  const real = new Set(s.targets.filter((t) => !usesMock(t, useMock)).map((t) => t.name));
+  if (plan.routes) return plan.routes.filter((r) => r.chain.some((c) => real.has(c))).map((r) => ({ target: r.route, model: r.models[0]!, models: r.models, expectedRequests: r.expectedRequests }));
+  return plan.targets.filter((t) => real.has(t.target));
 }

@@ -9,7 +9,7 @@ import { summarizeRun } from '../summary/summarize-run.js';
 import { TOOL } from '../version.js';
 import { openRun, type RunContext, type RunDeps } from './run-context.js';
 import { scenarioEcho } from './scenario-echo.js';
-import { runSweep } from './sweep.js';
+import { loadForStep, runSweep, sweepValues } from './sweep.js';
 import { connectionCap } from './connection-cap.js';
 import { trafficFor, type Traffic } from './traffic.js';
 
@@ -81,6 +81,12 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
   );
 }
 
+// The model the run's load ran in: a sweep over rate runs every level as an open loop, over
+// concurrency as a closed one, whatever the base load block is.
+function runLoadModel(s: Scenario) {
+  return loadModelOf(s.sweep ? loadForStep(s.load, s.sweep, sweepValues(s.sweep)[0]!) : s.load);
+}
+
 // summarize closes the run into summary.json's document: why and how it ended, and every group.
 function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[], sweep: SweepSummary | undefined): RunSummary {
   const { scenario: s, deps, clock, guard } = run;
@@ -99,7 +105,7 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     ...(deps.pricing ? { pricing: deps.pricing } : {}),
     ...(s.slo ? { slo: s.slo } : {}),
     ...(guard ? { budget: { stopped: budgetStopped, reason: guard.stopReason, spentUsd: usdPrecise(guard.spent), requests: guard.requests, tokens: guard.tokens } } : {}),
-    loadModel: loadModelOf(s.load),
+    loadModel: runLoadModel(s),
     scheduleEndedAtMs: run.scheduleEndedAtMs,
     scenario: scenarioEcho(s),
     generator,

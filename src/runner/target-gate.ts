@@ -17,7 +17,7 @@ const MAX_UNAVAILABLE_MS = 30_000;
 
 /**
  * TargetGate keeps a run from sending faster than a target asks. It closes when the target
- * answers 429 or 503 with Retry-After (for that long, capped: `rate_limited`), and, after
+ * answers a failure with Retry-After (429, 503…: for that long, capped: `rate_limited`), and, after
  * consecutive failures that say it is down or overloaded (5xx, 429, refused or reset
  * connections), for a pause that doubles each time it closes again (`unavailable`: a breaker).
  * Closed-loop users wait for it before sending; an open loop keeps its schedule and drops what
@@ -31,10 +31,15 @@ export class TargetGate {
 
   constructor(private readonly policy: GatePolicy) {}
 
+  /** honours says whether this gate holds senders for a result's Retry-After (so they need no backoff of their own). */
+  honours(r: RequestResult): boolean {
+    return r.retryAfterMs !== null && r.errorKind !== null && this.policy.maxRetryAfterMs > 0;
+  }
+
   /** observe learns from one result on the target. */
   observe(r: RequestResult): void {
-    if (r.retryAfterMs !== null && (r.status === 429 || r.status === 503) && this.policy.maxRetryAfterMs > 0)
-      this.retryUntilMs = Math.max(this.retryUntilMs, r.endAtMs + Math.min(r.retryAfterMs, this.policy.maxRetryAfterMs));
+    // A Retry-After on any failed answer (429 and 503 usually; some servers send it with a 500 or 502) is honoured.
+    if (this.honours(r)) this.retryUntilMs = Math.max(this.retryUntilMs, r.endAtMs + Math.min(r.retryAfterMs!, this.policy.maxRetryAfterMs));
     if (r.errorKind === null) {
       this.failures = 0;
       this.openings = 0;

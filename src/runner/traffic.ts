@@ -69,13 +69,13 @@ function sendVia(run: RunContext, i: number): Send {
 
 // converse sends one arrival's conversation, counts it where it belongs if the load's time cut it
 // short, and tells a closed-loop user whether the target asked it to back off.
-async function converse(run: RunContext, send: Send, a: Arrival, conv: Conversation, step: string, pass: PassScope, where: GroupScopeLabels, key?: number): Promise<IssueOutcome> {
+async function converse(run: RunContext, send: Send, a: Arrival, conv: Conversation, step: string, pass: PassScope, where: GroupScopeLabels, gate: TargetGate, key?: number): Promise<IssueOutcome> {
   const end = await runConversation(run, send, a, conv, step, pass.ended);
   if (end.how === 'cut_short') run.recorder.addCutShort(where.scope, where.labels);
-  // A Retry-After says exactly how long to wait (the gate holds the user for it); any other such
-  // failure gets the user's own exponential backoff.
+  // A Retry-After the gate honours says exactly how long to wait (the gate holds the user for
+  // it); any other such failure gets the user's own exponential backoff.
   const last = end.last;
-  const backOff = last !== null && last.errorKind !== null && BACKOFF_KINDS.has(last.errorKind) && last.retryAfterMs === null;
+  const backOff = last !== null && last.errorKind !== null && BACKOFF_KINDS.has(last.errorKind) && !gate.honours(last);
   return key === undefined ? { backOff } : { backOff, key };
 }
 
@@ -106,7 +106,7 @@ export function pairedTraffic(run: RunContext): Traffic {
         let seq = 0;
         return {
           concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
-          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where),
+          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where, run.gates[i]!),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++; // the dropped arrival's conversation is skipped, keeping targets paired
             run.recorder.addDropped('target', where.labels, phase, scheduledAtMs, reason);
@@ -146,7 +146,7 @@ export function routedTraffic(run: RunContext): Traffic {
           issue: (a) => {
             const n = seq++;
             const i = route(n);
-            return converse(run, sends[i]!, a, source.at(n), step, pass, at(i), i);
+            return converse(run, sends[i]!, a, source.at(n), step, pass, at(i), run.gates[i]!, i);
           },
           onDropped: (phase, scheduledAtMs, reason) => run.recorder.addDropped('target', at(route(seq++)).labels, phase, scheduledAtMs, reason),
           // The next arrival's target is known before it is sent (arrival n goes where draw n says): its gate decides.
@@ -201,7 +201,7 @@ export function failoverTraffic(run: RunContext): Traffic {
         let seq = 0;
         return {
           concurrency: load.concurrency,
-          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where),
+          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where, routeGates[i]!),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++;
             run.recorder.addDropped('route', where.labels, phase, scheduledAtMs, reason);

@@ -114,3 +114,33 @@ describe('open loop', () => {
     expect(server.times.length).toBeGreaterThanOrEqual(6);
   });
 });
+
+describe('Retry-After however it comes', () => {
+  it('a 500 or 502 carrying Retry-After is honoured too (a closed loop pauses, not 1,665 requests in 3 s)', async () => {
+    const server = await stubWith((res) => {
+      res.setHeader('retry-after', '1');
+      jsonError(res, 502, 'bad gateway', 'server_error');
+    });
+    await runCollecting(scenarioOf({ targets: [target(server)], load: { concurrency: 2, duration: '2500ms' } }));
+    expect(server.times.length).toBeLessThanOrEqual(8);
+  });
+
+  it('maxRetryAfter 0s ignores Retry-After, but the user still backs off from the failure', async () => {
+    const server = await stubWith((res) => rateLimited(res, 1));
+    await runCollecting(scenarioOf({ targets: [target(server)], load: { concurrency: 2, duration: '2s', maxRetryAfter: '0s', errorBackoff: '200ms' } }));
+    // Backoff 100–200, 200–400, 400–800 ms…: a handful per user, not 1,208 in 3 s.
+    expect(server.times.length).toBeLessThanOrEqual(14);
+  });
+
+  it('users come back after a Retry-After window spread out: the first to return probes, the rest wait on its answer', async () => {
+    const server = await stubWith((res) => rateLimited(res, 1));
+    await runCollecting(scenarioOf({ targets: [target(server)], load: { concurrency: 4, duration: '1800ms' } }));
+    // Four at 0 s; after the 1 s window the users return jittered, so the first one's 429 closes
+    // the gate again before the others send: one request, not a burst of four.
+    expect(server.times.slice(0, 4).every((t) => t - server.times[0]! < 200)).toBe(true);
+    const after = server.times.slice(4);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    expect(after.length).toBeLessThanOrEqual(2);
+    expect(after[0]! - server.times[3]!).toBeGreaterThanOrEqual(990);
+  });
+});

@@ -90,7 +90,8 @@ describe('runScenario', () => {
     expect(far!.region).toBe('ap-southeast-1');
     expect(near!.metrics.ttft.p50).toBeGreaterThanOrEqual(9);
     expect(far!.metrics.ttft.p50).toBeGreaterThanOrEqual(39);
-    expect(far!.metrics.ttft.p50).toBeGreaterThan(near!.metrics.ttft.p50 + 20);
+    // 30 ms apart by their models; a loaded machine adds to both, so half of it is the bound.
+    expect(far!.metrics.ttft.p50!).toBeGreaterThan(near!.metrics.ttft.p50! + 15);
 
     // Warmup requests run first: every measured request of a target was scheduled after its warmup ones.
     for (const target of ['near', 'far']) {

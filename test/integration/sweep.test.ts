@@ -41,3 +41,16 @@ describe('capacity sweep against a mock with 2 slots', () => {
     expect(at('concurrency=2').requestsPerSec!).toBeGreaterThan(at('concurrency=1').requestsPerSec! * 1.5);
   });
 });
+
+describe('a sweep over the other load model', () => {
+  it('a closed-loop scenario swept over rate runs (and is reported as) an open loop at every level', async () => {
+    const s = scenarioOf({
+      targets: [{ name: 'm', model: 'mock-model', mock: { rttMs: 0, ttftMs: 5, itlMs: 1 } }],
+      load: { concurrency: 2, duration: '300ms' },
+      sweep: { over: 'rate', values: [10, 20], stepDuration: '300ms' },
+    });
+    const { summary } = await runCollecting(s);
+    expect(summary.loadModel).toBe('open');
+    expect(summary.groups.every((g) => g.coEstimate === undefined)).toBe(true);
+  });
+});

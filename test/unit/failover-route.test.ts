@@ -404,3 +404,13 @@ describe('failoverRoute: served by a fallback, in every breaker state', () => {
     expect(counted(users)).toEqual({ failedOver: fallbackServed, histogram: fallbackServed });
   });
 });
+
+describe('failoverRoute: Retry-After is capped by maxRetryAfter', () => {
+  it('a hop asking for an hour is skipped for maxRetryAfter, not an hour', async () => {
+    const clock = fakeClock(0);
+    const d = drill({ a: [fail('http_429', 10, { retryAfterMs: 3_600_000 }), ok()], b: [ok()] }, { clock });
+    d.deps.maxRetryAfterMs = 1_000;
+    await d.send();
+    expect(d.deps.retryAfterUntil.get('a')).toBe(1_010);
+  });
+});
