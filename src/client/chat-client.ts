@@ -150,7 +150,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
 
   return async function hit(call: ChatCall): Promise<RequestResult> {
     const { clock } = deps;
-    const x = new Exchange(resultFor(call, endpoint));
+    const x = new Exchange(resultFor(call, endpoint), call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer);
     if (tooLate(x, call, clock.now(), deps)) return x.r;
     const body = bodyOf(call);
     const controller = new AbortController();
@@ -170,7 +170,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       } else if (call.stream) {
         await readStream(res.body, adapter, x, clock, () => deadlines.firstToken(), () => controller.abort());
       } else {
-        await readCompletion(res.body, adapter, x, clock, () => deadlines.firstToken());
+        await readCompletion(res.body, adapter, x, clock, () => deadlines.firstToken(), () => controller.abort());
       }
     } catch (err) {
       failed(x, err, deadlines, deps);
@@ -182,7 +182,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       inFlight.delete(controller);
     }
     call.onReply?.(x.text);
-    settleTokens(x, call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer);
+    settleTokens(x);
     if (x.failure) {
       x.r.errorKind = x.failure.kind;
       x.r.errorMessage = scrub(x.failure.message);

@@ -1,13 +1,20 @@
 import type { Clock } from '../metrics/clock.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
-import type { Tokenizer } from '../workload/tokenizer.js';
+import { TokenTally, type Tokenizer } from '../workload/tokenizer.js';
 import { oneLine } from './error-kind.js';
 import type { ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
 
 // Enough of a body to tell an HTML page, a JSON error or a gzip stream apart, and quote it.
 const HEAD_BYTES = 64 * 1024;
+/** KEEP_REPLY_CHARS is how much of a reply is kept for the next turn of a conversation; the rest is counted as it arrives and let go. */
+export const KEEP_REPLY_CHARS = 64 * 1024;
+/** MAX_COMPLETION_BYTES bounds a non-streamed body: no chat completion comes near it; a hostile one would cost memory and a long parse. */
+export const MAX_COMPLETION_BYTES = 4 * 1024 * 1024;
+// Past this length a reply the server reported usage for is not counted locally too: the
+// discrepancy check needs ordinary replies, and counting a megabyte of base64 costs a second of CPU.
+const CHECK_UP_TO_CHARS = 64 * 1024;
 
 /**
  * Exchange is one request's state while its response is read: the result being filled in, what
@@ -16,8 +23,14 @@ const HEAD_BYTES = 64 * 1024;
  */
 export class Exchange {
   readonly state: StreamState = { finishReason: '', usage: null };
+  /** The reply's content and reasoning, their first KEEP_REPLY_CHARS kept (for the next turn). */
   text = '';
   reasoning = '';
+  /** Their full lengths, and their token counts taken as they arrived (bounded work per delta). */
+  textChars = 0;
+  reasoningChars = 0;
+  readonly textTally: TokenTally;
+  readonly reasoningTally: TokenTally;
   failure: { kind: ErrorKind; message: string } | null = null;
   /** Body bytes received, and SSE events decoded from them. */
   bytes = 0;
@@ -29,7 +42,29 @@ export class Exchange {
   contentType = '';
   contentEncoding = '';
 
-  constructor(readonly r: RequestResult) {}
+  constructor(
+    readonly r: RequestResult,
+    tok: Tokenizer,
+  ) {
+    this.textTally = new TokenTally(tok);
+    this.reasoningTally = new TokenTally(tok);
+  }
+
+  /** addText takes a content delta: kept up to the cap, counted as it comes (in yielding steps when large). */
+  async addText(t: string): Promise<void> {
+    if (this.textChars < KEEP_REPLY_CHARS) this.text += t.length + this.textChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.textChars);
+    this.textChars += t.length;
+    if (t.length > 2048) await this.textTally.pushAsync(t);
+    else this.textTally.push(t);
+  }
+
+  /** addReasoning takes a reasoning delta, as addText does a content one. */
+  async addReasoning(t: string): Promise<void> {
+    if (this.reasoningChars < KEEP_REPLY_CHARS) this.reasoning += t.length + this.reasoningChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.reasoningChars);
+    this.reasoningChars += t.length;
+    if (t.length > 2048) await this.reasoningTally.pushAsync(t);
+    else this.reasoningTally.push(t);
+  }
 
   /** took notes one read of the body. */
   took(bytes: Uint8Array): void {
@@ -69,7 +104,9 @@ export async function readStream(
   const decoder = new SseDecoder();
   let done = false;
   let lastDeltaAt = 0;
-  const onEvents = (events: ReturnType<SseDecoder['push']>, at: number) => {
+  // onEvents takes one read's events, all stamped with the time of the read; false: stop reading.
+  const onEvents = async (events: ReturnType<SseDecoder['push']>, at: number): Promise<boolean> => {
+    x.events += events.length;
     for (const ev of events) {
       const step = adapter.onEvent(ev, state);
       if (step.type === 'content' || step.type === 'reasoning') {
@@ -82,10 +119,10 @@ export async function readStream(
         if (step.type === 'content') {
           r.firstContentAtMs ??= at;
           r.contentDeltas++;
-          x.text += step.text;
+          await x.addText(step.text);
         } else {
           r.reasoningDeltas++;
-          x.reasoning += step.text;
+          await x.addReasoning(step.text);
         }
       } else if (step.type === 'done') {
         done = true;
@@ -94,23 +131,21 @@ export async function readStream(
         return false;
       }
     }
+    if (decoder.tooLarge) {
+      x.fail('bad_stream', `an event larger than 1 MB after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): not a chat-completion stream`);
+      return false;
+    }
     return true;
   };
   for await (const chunk of body) {
     const bytes = chunk as Uint8Array;
     x.took(bytes);
-    const events = decoder.push(bytes);
-    x.events += events.length;
-    if (!onEvents(events, clock.now())) {
+    if (!(await onEvents(decoder.push(bytes), clock.now()))) {
       abort();
       break;
     }
   }
-  if (!x.failure) {
-    const events = decoder.end();
-    x.events += events.length;
-    onEvents(events, clock.now());
-  }
+  if (!x.failure) await onEvents(decoder.end(), clock.now());
   if (x.failure || done || state.finishReason) return;
   if (x.events === 0) whatArrived(x, adapter);
   else x.fail('stream_cut', `stream ended after ${plural(x.deltas, 'delta')} (${size(x.bytes)}) without finish_reason or [DONE]`);
@@ -165,11 +200,16 @@ export function size(bytes: number): string {
  * readCompletion reads a whole non-streamed body. Its first token is seen only when the whole
  * body is, so TTFT = E2E for a non-streamed request.
  */
-export async function readCompletion(body: AsyncIterable<unknown>, adapter: ProtocolAdapter, x: Exchange, clock: Clock, onFirstToken: () => void): Promise<void> {
+export async function readCompletion(body: AsyncIterable<unknown>, adapter: ProtocolAdapter, x: Exchange, clock: Clock, onFirstToken: () => void, abort: () => void): Promise<void> {
   const parts: Buffer[] = [];
   for await (const chunk of body) {
     const bytes = chunk as Uint8Array;
     x.took(bytes);
+    if (x.bytes > MAX_COMPLETION_BYTES) {
+      x.fail('bad_stream', `a completion body over ${size(MAX_COMPLETION_BYTES)}: not a chat completion`);
+      abort();
+      return;
+    }
     parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
   }
   const raw = Buffer.concat(parts).toString('utf8');
@@ -186,8 +226,8 @@ export async function readCompletion(body: AsyncIterable<unknown>, adapter: Prot
     x.fail('stream_error', out.error);
     return;
   }
-  x.text = out.text;
-  if (x.text.length > 0) {
+  await x.addText(out.text);
+  if (out.text.length > 0) {
     x.r.firstTokenAtMs = at;
     onFirstToken();
     x.r.firstContentAtMs = at;
@@ -202,10 +242,11 @@ export async function readCompletion(body: AsyncIterable<unknown>, adapter: Prot
  * tokens are output tokens too: servers bill and count them so. A reply without a content token
  * is an empty_response.
  */
-export function settleTokens(x: Exchange, tok: Tokenizer): void {
+export function settleTokens(x: Exchange): void {
   const { r, state } = x;
   if (!x.failure && r.firstContentAtMs === null) x.fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
   r.finishReason = state.finishReason;
+  const counted = () => x.textTally.finish() + x.reasoningTally.finish();
   if (state.usage) {
     r.inputTokens = state.usage.inputTokens;
     r.outputTokens = state.usage.outputTokens;
@@ -213,8 +254,9 @@ export function settleTokens(x: Exchange, tok: Tokenizer): void {
     r.cacheWriteInputTokens = state.usage.cacheWriteInputTokens ?? 0;
     r.cacheWrite1hInputTokens = state.usage.cacheWrite1hInputTokens ?? 0;
     r.tokenSource = 'usage';
-    if (!x.failure) r.outputTokensCounted = tok.count(x.text) + tok.count(x.reasoning);
+    // Our own count beside the server's, for an ordinary successful reply: how far they disagree.
+    if (!x.failure && x.textChars + x.reasoningChars <= CHECK_UP_TO_CHARS) r.outputTokensCounted = counted();
   } else {
-    r.outputTokens = tok.count(x.text) + tok.count(x.reasoning);
+    r.outputTokens = counted();
   }
 }

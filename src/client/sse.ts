@@ -19,6 +19,12 @@ export interface SseEvent {
  * below handle without copying the buffer on every chunk.
  */
 export class SseDecoder {
+  /**
+   * tooLarge is set once an event (or a line) grows past maxEventChars: no chat-completion chunk
+   * comes near it, and holding a hostile one would cost memory and a long parse. The decoder then
+   * stops collecting; the caller ends the stream.
+   */
+  tooLarge = false;
   private readonly utf8 = new TextDecoder('utf-8');
   private partial = '';
   private pendingCr = false;
@@ -27,8 +33,12 @@ export class SseDecoder {
   private eventType = '';
   private lastId = '';
 
+  /** maxEventChars bounds one event's data (and one line); default 1 MiB of characters. */
+  constructor(private readonly maxEventChars = 1024 * 1024) {}
+
   /** push feeds the next chunk of bytes and returns the events it completed. */
   push(chunk: Uint8Array): SseEvent[] {
+    if (this.tooLarge) return [];
     return this.feed(this.utf8.decode(chunk, { stream: true }));
   }
 
@@ -80,6 +90,12 @@ export class SseDecoder {
       start = i;
     }
     if (start < n) this.partial += text.slice(start);
+    if (this.partial.length + this.data.length > this.maxEventChars) {
+      this.tooLarge = true;
+      this.partial = '';
+      this.data = '';
+      this.hasData = false;
+    }
     return out;
   }
 
@@ -102,6 +118,12 @@ export class SseDecoder {
     switch (field) {
       case 'data':
         this.data = this.hasData ? this.data + '\n' + value : value;
+        if (this.data.length > this.maxEventChars) {
+          this.tooLarge = true;
+          this.data = '';
+          this.hasData = false;
+          return;
+        }
         this.hasData = true;
         break;
       case 'event':

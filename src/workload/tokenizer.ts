@@ -1,15 +1,31 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import type { EncodingName } from '../scenario/encodings.js';
 
-
-/** Tokenizer counts and splits text with a real BPE encoding (gpt-tokenizer), not a chars/4 guess. */
+/**
+ * Tokenizer counts and splits text with a real BPE encoding (gpt-tokenizer), not a chars/4 guess.
+ * Counting is bounded in time whatever the text: see `count`.
+ */
 export interface Tokenizer {
   readonly encoding: EncodingName;
+  /**
+   * count is the text's token count, in time linear in its length. BPE is quadratic in the length
+   * of a word (128 KB of "xxx…" took 10 s), and models do emit base64, minified JSON and
+   * degenerate repetition, so text is counted in pieces cut where the encoder's own pre-tokenizer
+   * cuts (before a space that begins a word: the sum is exact), and a run of more than
+   * MAX_RUN characters without such a place is counted in slices of MAX_RUN (within a few tokens
+   * of exact per slice).
+   */
   count(text: string): number;
   encode(text: string): number[];
   decode(tokens: number[]): string;
 }
+
+/** MAX_RUN is the longest stretch counted in one piece when text has no word boundary in it. */
+export const MAX_RUN = 512;
+// Pieces of ordinary text are gathered up to this length before they are counted (fewer calls).
+const WINDOW = 4096;
 
 const cache = new Map<EncodingName, Tokenizer>();
 
@@ -20,11 +36,94 @@ export function tokenizer(encoding: EncodingName = 'o200k_base'): Tokenizer {
     const m = encoding === 'o200k_base' ? o200k : cl100k;
     t = {
       encoding,
-      count: (text) => (text.length === 0 ? 0 : m.countTokens(text)),
+      count: (text) => countInPieces(text, (piece) => m.countTokens(piece)),
       encode: (text) => m.encode(text),
       decode: (tokens) => m.decode(tokens),
     };
     cache.set(encoding, t);
   }
   return t;
+}
+
+// countInPieces sums the counts of pieces of at most WINDOW characters plus one word, each cut
+// before a space that begins a word, no word longer than MAX_RUN.
+function countInPieces(text: string, countPiece: (piece: string) => number): number {
+  const n = text.length;
+  if (n === 0) return 0;
+  if (n <= MAX_RUN) return countPiece(text);
+  let total = 0;
+  let pieceStart = 0;
+  let wordStart = 0;
+  for (let i = 1; i < n; i++) {
+    if (text.charCodeAt(i) === 32 && i + 1 < n && !isSpace(text.charCodeAt(i + 1))) {
+      if (i - pieceStart >= WINDOW) {
+        total += countPiece(text.slice(pieceStart, i));
+        pieceStart = i;
+      }
+      wordStart = i;
+    } else if (i - wordStart >= MAX_RUN) {
+      total += countPiece(text.slice(pieceStart, i));
+      pieceStart = wordStart = i;
+    }
+  }
+  return total + countPiece(text.slice(pieceStart));
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+// A reply is counted as it arrives once its pending text reaches this length, so no single delta
+// costs the event loop more than a few milliseconds (2 KB of base64, the costliest text to count,
+// takes ~2.5 ms).
+const FLUSH_AT = 2048;
+// A delta larger than this is counted in steps that yield to the event loop between them.
+const YIELD_ABOVE = 2048;
+
+/**
+ * TokenTally counts a streamed reply as it arrives, in bounded steps: the count is ready when the
+ * stream ends, memory holds only the uncounted tail, and no delta — however large or however
+ * many — holds the event loop for more than a few milliseconds. The sum equals counting the
+ * whole text (the cuts fall where the encoder's pre-tokenizer cuts), but for runs without a word
+ * boundary longer than MAX_RUN characters.
+ */
+export class TokenTally {
+  private pending = '';
+  private total = 0;
+
+  constructor(private readonly tok: Tokenizer) {}
+
+  /** push adds a delta; large ones should go through pushAsync. */
+  push(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= FLUSH_AT) this.flush();
+  }
+
+  /** pushAsync adds a delta of any size, yielding to the event loop between steps of the count. */
+  async pushAsync(text: string): Promise<void> {
+    if (text.length <= YIELD_ABOVE) return this.push(text);
+    for (let at = 0; at < text.length; at += YIELD_ABOVE) {
+      this.push(text.slice(at, at + YIELD_ABOVE));
+      await yieldToLoop();
+    }
+  }
+
+  /** finish counts what is pending and returns the reply's token count. */
+  finish(): number {
+    this.total += this.tok.count(this.pending);
+    this.pending = '';
+    return this.total;
+  }
+
+  // Count the pending text up to its last word boundary (or all of it but the last MAX_RUN
+  // characters of a run without one), keeping the rest: the next delta may continue its word.
+  private flush(): void {
+    const p = this.pending;
+    let cut = p.lastIndexOf(' ');
+    while (cut > 0 && (cut + 1 >= p.length || isSpace(p.charCodeAt(cut + 1)))) cut = p.lastIndexOf(' ', cut - 1);
+    if (cut <= 0) cut = Math.max(0, p.length - MAX_RUN);
+    if (cut === 0) return;
+    this.total += this.tok.count(p.slice(0, cut));
+    this.pending = p.slice(cut);
+  }
 }

@@ -265,13 +265,20 @@ describe('closed loop: a server stall and the coordinated-omission estimate', ()
     expect(co).toBeTruthy();
     // At most the 5 users' stalled requests, and at least one (a loaded machine may add its own).
     expect(co.stalls).toBeGreaterThanOrEqual(1);
-    // The raw closed-loop p99 hides the stall: ~5 stalled samples among hundreds. A loaded machine
-    // adds tens of ms, not a second.
-    expect(g.metrics.e2e.p99!).toBeLessThan(1000);
-    // The estimate does not: each stalled request hid the ~2 s / ~15 ms of requests an open loop would have sent.
+    // The raw closed-loop p99 hides the stall when the stalled requests are under 1% of all (the
+    // ~5 users' among hundreds; a loaded machine sends fewer, so only then is it asserted).
+    if (co.stalls / g.requests.total < 0.005) expect(g.metrics.e2e.p99!).toBeLessThan(1000);
+    // The estimate shows it: each stalled request hid the ~2 s / interval requests an open loop would have sent.
+    expect(co.hiddenRequests).toBeGreaterThanOrEqual(Math.floor(1000 / co.expectedIntervalMs));
     expect(co.e2e.p99!).toBeGreaterThan(1000);
-    expect(co.warning).toMatch(/^closed loop hid \d+ stalls?: /);
-    expect(consoleTable(summary)).toMatch(/^WARNING: stally: closed loop hid \d+ stalls?: .* rerun with rate: to measure it\.$/m);
+    expect(co.e2e.p99!).toBeGreaterThanOrEqual(g.metrics.e2e.p99!);
+    // The warning is there whenever the two p99s differ by more than 10%, on the console too.
+    const differs = Math.abs(co.e2e.p99! - g.metrics.e2e.p99!) / g.metrics.e2e.p99! > 0.1;
+    if (co.stalls / g.requests.total < 0.005) expect(differs).toBe(true);
+    if (differs) {
+      expect(co.warning).toMatch(/^closed loop hid \d+ stalls?: /);
+      expect(consoleTable(summary)).toMatch(/^WARNING: stally: closed loop hid \d+ stalls?: .* rerun with rate: to measure it\.$/m);
+    } else expect(co.warning).toBeNull();
   });
 
   it('an open loop has no estimate: it measures from the schedule', async () => {
