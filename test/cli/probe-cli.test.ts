@@ -8,7 +8,7 @@ import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { ProbeResult } from '../../src/client/probe.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { ROOT, cliEnv, runCli, startCli, type CliRun, ensureBuilt } from '../support/cli-process.js';
-import { jsonError, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+import { jsonError, REFUSED_BASE_URL, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 import { exclusiveTiming } from '../support/timing-lock.js';
 
 // `bakeoff probe` end to end: the seed bake-off on its mock stand-ins, then single targets on stub
@@ -142,9 +142,7 @@ describe('bakeoff probe and run on the seed bake-off', () => {
   });
 
   it('exits 1 and prints the error when a target refuses connections', async () => {
-    const gone = await startStubServer(() => undefined);
-    const deadUrl = gone.baseUrl;
-    await gone.close();
+    const deadUrl = REFUSED_BASE_URL;
     const file = await scenarioFile('dead', [{ name: 'dead', provider: 'openai-compatible', model: 'm', baseUrl: deadUrl }]);
     const res = await runCli(['probe', file, '--timeout', '5'], { env: keylessEnv(), timeoutMs: 15_000 });
     expect(res.code).toBe(ExitCode.RuntimeFailure);

@@ -8,7 +8,7 @@ import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { tokenizer } from '../../src/workload/tokenizer.js';
 import { transport } from '../../src/client/transport.js';
 import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
-import { contentChunk, jsonError, sseData, sseHeaders, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+import { contentChunk, jsonError, REFUSED_BASE_URL, sseData, sseHeaders, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 
 // Failure is data: each misbehaving server below must turn into one RequestResult with the right
 // errorKind, and hit() must resolve every time. One stub server routes on the first path segment,
@@ -119,10 +119,7 @@ describe('chat client error kinds', () => {
       else jsonError(res, 404, `no behaviour ${route}`);
     });
     mock = await startMockServer({ profile: { rttMs: 0, ttftMs: 2, itlMs: 1 } });
-    // A port that was listening a moment ago and is now closed: connections are refused.
-    const gone = await startStubServer(() => undefined);
-    refusedUrl = gone.baseUrl;
-    await gone.close();
+    refusedUrl = REFUSED_BASE_URL;
     deps = clientDeps({ firstTokenTimeoutMs: 5_000, totalTimeoutMs: 10_000 });
   });
 

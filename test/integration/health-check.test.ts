@@ -5,7 +5,7 @@ import { healthCheck } from '../../src/failover/health-check.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { mockProfileSchema } from '../../src/scenario/schema.js';
 import { endpointAt } from '../support/chat-call.js';
-import { startStubServer, type StubServer } from '../support/stub-server.js';
+import { REFUSED_BASE_URL, startStubServer, type StubServer } from '../support/stub-server.js';
 
 // Active health checks (GET <baseUrl>/models) feed a failover route's breakers: true only for a
 // 200 within the timeout; every other outcome — an outage status, a hang, a refused connection —
@@ -47,11 +47,7 @@ describe('healthCheck', () => {
 
   it('a refused connection: false, no throw', async () => {
     pool = transport({ connectTimeoutMs: 2000 });
-    const m = await mock();
-    const url = m.baseUrl;
-    await m.close();
-    servers.pop();
-    expect(await healthCheck(endpointAt(url), pool, 2000)).toBe(false);
+    expect(await healthCheck(endpointAt(REFUSED_BASE_URL), pool, 2000)).toBe(false);
   });
 
   it('sends the endpoint\'s headers (auth) to <baseUrl>/models, and a 200 of any body counts', async () => {

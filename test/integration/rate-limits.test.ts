@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jsonError, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+import { jsonError, REFUSED_BASE_URL, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 
 // Pointed at a paid API, the tool must never send faster than the provider asks: a 429 with
@@ -61,9 +61,7 @@ describe('closed loop', () => {
   });
 
   it('a refused port is backed off from exponentially (errorBackoff), not hammered', async () => {
-    const gone = await startStubServer(() => undefined);
-    const baseUrl = gone.baseUrl;
-    await gone.close();
+    const baseUrl = REFUSED_BASE_URL;
     const { summary } = await runCollecting(scenarioOf({ targets: [{ name: 'down', model: 'm', baseUrl }], load: { concurrency: 4, duration: '3s' } }));
     const g = summary.groups[0]!;
     // Each user: a try, then pauses of ~0.5–1 s, 1–2 s, 2–4 s (once 3,500 attempts a second).

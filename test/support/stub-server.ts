@@ -90,3 +90,10 @@ export function streamCompletion(res: ServerResponse, tokens: readonly string[],
   }
   res.end('data: [DONE]\n\n');
 }
+
+/**
+ * REFUSED_BASE_URL is an API root nothing listens on: port 1, outside the ephemeral range. (A port
+ * a test closed a moment ago is not safe: another test may bind it, and a connect to an
+ * ephemeral-range port can even meet itself — TCP self-connect — instead of being refused.)
+ */
+export const REFUSED_BASE_URL = 'http://127.0.0.1:1/v1';
