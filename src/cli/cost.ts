@@ -33,8 +33,12 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
   }
   const doc = parseScenarioText(text, extname(file) === '.json' ? 'json' : 'yaml');
   if (!doc.ok) throw new CliError(ExitCode.InvalidInput, `${file}: ${doc.problems.map((p) => `line ${p.path}: ${p.message}`).join('; ')}`);
+  // A scenario handed to `cost` by mistake: say so, rather than list its keys as unknown.
+  const d = doc.doc as Record<string, unknown> | null;
+  if (d && typeof d === 'object' && 'targets' in d && 'load' in d)
+    throw new CliError(ExitCode.InvalidInput, `${file} is a scenario (it has targets and load); bakeoff cost takes a projection file (workloads with volumes × models, see docs/cost.md and scenarios/cost/) — or use bakeoff validate for a scenario's cost estimate`);
   const parsed = projectionSchema.safeParse(doc.doc);
-  if (!parsed.success) throw new CliError(ExitCode.InvalidInput, `${file}:\n${parsed.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`).join('\n')}`);
+  if (!parsed.success) throw new CliError(ExitCode.InvalidInput, `${file}:\n${parsed.error.issues.map((i) => `  ${formatPath(i.path)}: ${friendlyIssue(i)}`).join('\n')}`);
   const projection = parsed.data;
   const catalog = await loadCatalog(opts.catalog ? resolve(opts.catalog) : undefined).catch((err: Error) => {
     throw new CliError(ExitCode.InvalidInput, `--catalog: ${err.message}`);
@@ -112,4 +116,12 @@ function withMeasured(w: ProjectionWorkload, measured?: Map<string, { input: num
   const m = measured.get(w.name) ?? measured.get('*');
   if (!m) return w;
   return { ...w, inputTokens: w.inputTokens ?? m.input, outputTokens: w.outputTokens ?? m.output };
+}
+
+// friendlyIssue words a projection-schema issue the way scenario problems are worded: what is
+// expected, what to write.
+function friendlyIssue(i: { code: string; message: string; keys?: readonly string[]; expected?: unknown; input?: unknown }): string {
+  if (i.code === 'unrecognized_keys' && i.keys) return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; a projection has daysPerMonth, models and workloads (see docs/cost.md)`;
+  if (i.code === 'invalid_type' && i.input === undefined) return `is required (${String(i.expected)})`;
+  return i.message;
 }

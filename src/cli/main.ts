@@ -15,15 +15,23 @@ const io = processIo();
 const stop = new AbortController();
 const hardStop = new AbortController();
 let signalled = 0;
+// The first signal stops sending and lets in-flight requests finish; the second aborts them, and
+// the run writes what it measured — but never takes more than HARD_EXIT_MS to go: whatever is
+// stuck (a file system that does not answer, a server that never closes), the process exits.
+const HARD_EXIT_MS = 1_000;
 const onSignal = (sig: NodeJS.Signals) => {
   signalled++;
   if (signalled === 1) {
     io.err(`\n${sig}: stopping — no new requests; waiting for in-flight ones (again to abort them)`);
     stop.abort();
-  } else {
-    io.err(`\n${sig}: aborting in-flight requests`);
+  } else if (signalled === 2) {
+    io.err(`\n${sig}: aborting in-flight requests; exiting within ${HARD_EXIT_MS / 1000} s`);
     hardStop.abort();
-  }
+    setTimeout(() => {
+      io.err(`exiting now: results may be incomplete (requests.csv holds whole rows)`);
+      process.exit(ExitCode.Interrupted);
+    }, HARD_EXIT_MS).unref();
+  } else process.exit(ExitCode.Interrupted);
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -45,8 +53,9 @@ program
   .option('-q, --quiet', 'no live progress line')
   .option('--mock', 'run every target on the embedded mock (its mock: block, or a default profile) instead of its real endpoint')
   .option('-y, --yes', 'run even if the estimated cost is above budget.confirmAboveUsd (needed when not on a terminal)')
+  .option('--force', 'overwrite a non-empty --out directory; run a load beyond what this machine is checked to handle')
   .option('--sweep [levels]', 'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)')
-  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: true | string; mock?: boolean; yes?: boolean }) => {
+  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: true | string; mock?: boolean; yes?: boolean; force?: boolean }) => {
     exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
   });
 
@@ -54,9 +63,10 @@ program
   .command('validate')
   .description('check a scenario, print every problem with its path, or print its plan')
   .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
-  .option('--json', 'print the plan as JSON')
+  .option('--json', 'print the plan (or the problems) as JSON')
   .option('--mock', 'plan as if every target ran on the embedded mock')
-  .action(async (file: string, opts: { json?: boolean; mock?: boolean }) => {
+  .option('--force', 'skip the checks of what this machine can run')
+  .action(async (file: string, opts: { json?: boolean; mock?: boolean; force?: boolean }) => {
     exitCode = await validateCommand(file, opts, io);
   });
 
@@ -110,7 +120,11 @@ try {
     io.err(`error: ${err.message}`);
     exitCode = err.exitCode;
   } else {
-    io.err(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // Not a mistake the user can fix from a message: a bug or a broken machine. One line, and the
+    // stack only when asked for (a user mistake never shows one: those are CliErrors).
+    const debug = Boolean(io.env.BAKEOFF_DEBUG);
+    const message = err instanceof Error ? err.message : String(err);
+    io.err(`error: ${debug && err instanceof Error ? (err.stack ?? message) : `${message} (set BAKEOFF_DEBUG=1 for the stack trace)`}`);
     exitCode = ExitCode.RuntimeFailure;
   }
 }

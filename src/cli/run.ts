@@ -4,7 +4,7 @@ import { runScenario } from '../runner/run-scenario.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { startMockInWorker } from '../mock/worker-host.js';
 import { requestsCsvWriter } from '../report/requests-csv.js';
-import { ensureDir, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
+import { prepareRunDir, RunDirProblem, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario, plannedSpend } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
@@ -15,6 +15,7 @@ import { withSweepFlag } from '../scenario/sweep-flag.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
 import { fileDescriptorLimit } from './machine.js';
+import { machineLimitProblems } from '../runner/machine-limits.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -25,6 +26,8 @@ export interface RunCommandOptions {
   mock?: boolean;
   /** Confirm a run whose estimated cost is above budget.confirmAboveUsd (needed when not on a terminal). */
   yes?: boolean;
+  /** Overwrite a non-empty --out directory, and run past the limits of this machine that validate checks. */
+  force?: boolean;
 }
 
 /** Signals are the stop requests a run listens to (wired to SIGINT/SIGTERM by main). */
@@ -44,6 +47,9 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const scenario = opts.sweep === undefined ? inputs.scenario : sweptScenario(file, inputs.scenario, opts.sweep);
   const keys = missingKeys(scenario, io.env, opts.mock ?? false);
   if (keys.length) throw invalidInput(file, keys);
+  const fdLimit = fileDescriptorLimit();
+  const limits = opts.force ? [] : machineLimitProblems(scenario, { fileDescriptorLimit: fdLimit }, opts.mock ?? false);
+  if (limits.length) throw invalidInput(file, limits);
 
   const id = makeRunId(scenario.name, new Date());
   const dir = resolve(opts.out ?? join('results', id));
@@ -55,7 +61,12 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
     throw new CliError(ExitCode.InvalidInput, `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`);
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
-  await ensureDir(dir);
+  try {
+    await prepareRunDir(dir, opts.force ?? false);
+  } catch (err) {
+    if (err instanceof RunDirProblem) throw new CliError(ExitCode.InvalidInput, `--out ${err.message}`);
+    throw err;
+  }
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
@@ -78,7 +89,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
       startMock: startMockInWorker,
       useMock: opts.mock ?? false,
       pricing: inputs.pricing,
-      fileDescriptorLimit: fileDescriptorLimit(),
+      ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
       ...(trace ? { trace } : {}),
       ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
       stop: signals.stop,

@@ -4,11 +4,28 @@ import { table } from '../report/text-table.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { ExitCode } from './exit-codes.js';
+import { InvalidInput, invalidInput } from './problems.js';
+import { machineLimitProblems } from '../runner/machine-limits.js';
+import { fileDescriptorLimit } from './machine.js';
 import type { Io } from './io.js';
 
-/** validateCommand checks a scenario and prints its plan (targets, load, expected request count). */
-export async function validateCommand(file: string, opts: { json?: boolean; mock?: boolean }, io: Io): Promise<ExitCode> {
-  const { scenario, trace, pricing } = await loadInputs(file);
+/**
+ * validateCommand checks a scenario — its schema, the files it names, and what this machine can
+ * run — and prints its plan (targets, load, expected request count), or every problem. With
+ * --json the answer is JSON on stdout either way: the plan, or { valid: false, problems }.
+ */
+export async function validateCommand(file: string, opts: { json?: boolean; mock?: boolean; force?: boolean }, io: Io): Promise<ExitCode> {
+  let inputs: Awaited<ReturnType<typeof loadInputs>>;
+  try {
+    inputs = await loadInputs(file);
+    const limits = opts.force ? [] : machineLimitProblems(inputs.scenario, { fileDescriptorLimit: fileDescriptorLimit() }, opts.mock ?? false);
+    if (limits.length) throw invalidInput(file, limits);
+  } catch (err) {
+    if (!(err instanceof InvalidInput) || !opts.json) throw err;
+    io.out(JSON.stringify({ valid: false, file, problems: err.problems }, null, 2));
+    return ExitCode.InvalidInput;
+  }
+  const { scenario, trace, pricing } = inputs;
   const plan = planScenario(scenario, trace?.length, opts.mock ?? false);
   const estimate = estimateCost(scenario, plannedSpend(scenario, plan, opts.mock ?? false), pricing);
   if (opts.json) {

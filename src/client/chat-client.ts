@@ -6,7 +6,7 @@ import { describeError, errorKindForError, errorKindForStatus, oneLine } from '.
 import type { ChatMessage } from '../workload/chat-message.js';
 import type { ProtocolAdapter } from './protocol.js';
 import { Exchange, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
-import type { Lease, Transport } from './transport.js';
+import { apiUrl, type Lease, type Transport } from './transport.js';
 import { REQUEST_ID_HEADERS, type Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
 import { anthropicMessages } from './anthropic-messages.js';
@@ -25,6 +25,8 @@ export interface Endpoint {
   body: Readonly<Record<string, unknown>>;
   /** Secret values (API keys) to scrub from any error text before it is recorded. */
   secrets: readonly string[];
+  /** Where the key comes from, for a 401's hint: the environment variable's name (never its value); absent when the target sends none. */
+  keySource?: string;
   /** Wire protocol (default openai-chat). */
   protocol?: Protocol;
   /** Ask for usage in the stream (OpenAI stream_options); default true. */
@@ -117,7 +119,7 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  */
 export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   const adapter = deps.adapter ?? ADAPTERS[endpoint.protocol ?? 'openai-chat'];
-  const base = new URL(endpoint.baseUrl.replace(/\/+$/, '') + adapter.path);
+  const base = apiUrl(endpoint.baseUrl, adapter.path);
   const origin = base.origin;
   const path = base.pathname + base.search;
   const headers: Record<string, string> = {
@@ -166,7 +168,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       if (res.statusCode < 200 || res.statusCode >= 300) {
         x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
-        x.fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${oneLine(adapter.errorMessage(errText) || '(empty body)')}`);
+        x.fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${oneLine(adapter.errorMessage(errText) || '(empty body)')}${authHint(res.statusCode, endpoint)}`);
       } else if (call.stream) {
         await readStream(res.body, adapter, x, clock, () => deadlines.firstToken(), () => controller.abort());
       } else {
@@ -244,6 +246,12 @@ function failed(x: Exchange, err: unknown, deadlines: ReturnType<typeof armDeadl
   // A 2xx response that began and then broke is a cut stream, not a connection that never answered.
   if (kind === 'reset' && x.r.status >= 200 && x.r.status < 300) return x.fail('stream_cut', `stream cut after ${plural(x.deltas, 'delta')} (${size(x.bytes)}): ${describeError(err)}`);
   x.fail(kind, describeError(err));
+}
+
+// A 401 or 403 is almost always the key: say which one was sent (by its variable's name) or that none was.
+function authHint(status: number, endpoint: Endpoint): string {
+  if (status !== 401 && status !== 403) return '';
+  return endpoint.keySource ? ` — check the key in ${endpoint.keySource}` : ' — this target sends no API key: set apiKeyEnv (or headersFromEnv) in the scenario';
 }
 
 function headerValue(v: string | string[] | undefined): string {

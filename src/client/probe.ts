@@ -4,7 +4,7 @@ import { ttftMs, e2eMs } from '../metrics/request-result.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import { chatClient, type ChatCall, type Endpoint } from './chat-client.js';
 import { describeError, oneLine } from './error-kind.js';
-import type { Transport } from './transport.js';
+import { apiUrl, type Transport } from './transport.js';
 
 /** ProbeResult is what one small request per feature says about a target. */
 export interface ProbeResult {
@@ -96,7 +96,7 @@ function call(deps: ProbeDeps, stream: boolean): ChatCall {
 }
 
 async function probeModels(ep: Endpoint, deps: ProbeDeps): Promise<ProbeResult['models']> {
-  const url = new URL(ep.baseUrl.replace(/\/+$/, '') + '/models');
+  const url = apiUrl(ep.baseUrl, '/models');
   const lease = deps.transport.lease(url.origin);
   try {
     const res = await lease.dispatcher.request({

@@ -139,3 +139,14 @@ export function transport(opts: TransportOptions): Transport {
     },
   };
 }
+
+/**
+ * apiUrl joins an API root and a path the way a user means it: https://host/v1?api-version=X
+ * with /chat/completions is https://host/v1/chat/completions?api-version=X — the query stays at
+ * the end, where the server reads it.
+ */
+export function apiUrl(baseUrl: string, path: string): URL {
+  const u = new URL(baseUrl);
+  u.pathname = u.pathname.replace(/\/+$/, '') + path;
+  return u;
+}

@@ -1,15 +1,15 @@
 import type { Endpoint } from '../client/chat-client.js';
-import type { Transport } from '../client/transport.js';
+import { apiUrl, type Transport } from '../client/transport.js';
 
 /** healthCheck asks GET <baseUrl>/models; true when it answers 200 within the timeout. Never throws. */
 export async function healthCheck(ep: Endpoint, transport: Transport, timeoutMs: number): Promise<boolean> {
-  const url = new URL(ep.baseUrl.replace(/\/+$/, '') + '/models');
+  const url = apiUrl(ep.baseUrl, '/models');
   let lease;
   try {
     lease = transport.lease(url.origin);
     const res = await lease.dispatcher.request({
       origin: url.origin,
-      path: url.pathname,
+      path: url.pathname + url.search,
       method: 'GET',
       headers: { accept: 'application/json', ...ep.headers },
       signal: AbortSignal.timeout(timeoutMs),

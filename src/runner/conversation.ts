@@ -33,13 +33,16 @@ export interface ConversationEnd {
  */
 export async function runConversation(deps: ConversationDeps, send: Send, a: Arrival, conv: Conversation, step: string, ending?: AbortSignal): Promise<ConversationEnd> {
   const { clock, stop } = deps;
-  const halt = ending ? AbortSignal.any([stop, ending]) : stop;
+  // Made only for a second turn: most conversations have one, and a composite signal a request
+  // would be garbage on the hot path.
+  let halt: AbortSignal | undefined;
   const replies: string[] = [];
   let last: RequestResult | null = null;
   for (let k = 0; k < conv.turns; k++) {
     let scheduledAtMs = a.scheduledAtMs;
     let queuedMs = a.queuedMs;
     if (k > 0) {
+      halt ??= ending ? AbortSignal.any([stop, ending]) : stop;
       const think = conv.thinkTimeMs(k);
       const due = clock.now() + think;
       if (think > 0) await sleep(think, undefined, { signal: halt }).catch(() => undefined);

@@ -13,11 +13,15 @@ export type StartMock = (opts: MockServerOptions) => Promise<MockServer>;
  * traffic, so a typo in a variable name is an input error, not a run of 401s.
  */
 export function missingKeys(s: Scenario, env: Readonly<Record<string, string | undefined>>, useMock = false): Problem[] {
-  return s.targets.flatMap((t, i) =>
-    t.apiKeyEnv && !env[t.apiKeyEnv] && !usesMock(t, useMock)
-      ? [{ path: `targets[${i}].apiKeyEnv`, message: `environment variable ${t.apiKeyEnv} is not set; export it (export ${t.apiKeyEnv}=…) or remove apiKeyEnv` }]
-      : [],
-  );
+  return s.targets.flatMap((t, i) => {
+    if (usesMock(t, useMock)) return [];
+    const named: [string, string][] = [
+      ...(t.apiKeyEnv ? [[`targets[${i}].apiKeyEnv`, t.apiKeyEnv] as [string, string]] : []),
+      ...Object.entries(t.headersFromEnv).map(([h, v]): [string, string] => [`targets[${i}].headersFromEnv.${h}`, v]),
+      ...Object.entries(t.queryFromEnv).map(([q, v]): [string, string] => [`targets[${i}].queryFromEnv.${q}`, v]),
+    ];
+    return named.filter(([, v]) => !env[v]).map(([path, v]) => ({ path, message: `environment variable ${v} is not set; export it (export ${v}=…) or remove it from the scenario` }));
+  });
 }
 
 /**
@@ -78,6 +82,10 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
   const preset = PRESETS[t.provider];
   const key = t.apiKeyEnv ? env[t.apiKeyEnv] : undefined;
   const headers: Record<string, string> = { ...preset.headers, ...t.headers };
+  const fromEnv = (names: Record<string, string>) => Object.entries(names).flatMap(([k, v]) => (env[v] ? [[k, env[v]!] as [string, string]] : []));
+  for (const [h, v] of fromEnv(t.headersFromEnv)) headers[h] = v;
+  const url = new URL(baseUrl);
+  for (const [q, v] of fromEnv(t.queryFromEnv)) url.searchParams.set(q, v);
   const auth = t.auth ?? preset.auth;
   const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
   if (key && auth === 'bearer' && !has('authorization')) headers.authorization = `Bearer ${key}`;
@@ -87,10 +95,13 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
     region: t.region,
     provider: t.provider,
     model: t.model,
-    baseUrl,
+    baseUrl: url.toString(),
     headers,
     body: t.body,
-    secrets: key ? [key] : [],
+    // Everything that could carry a credential is scrubbed from any error text before it is recorded:
+    // the key, every header value the scenario or its environment set, the URL's user info and query values.
+    ...(keySourceOf(t) ? { keySource: keySourceOf(t)! } : {}),
+    secrets: secretsOf(key, [...Object.values(t.headers), ...fromEnv(t.headersFromEnv).map(([, v]) => v)], url),
     protocol: t.protocol ?? preset.protocol,
     streamOptions: t.streamOptions ?? preset.streamOptions,
     ...(t.tokenLimitField ? { tokenLimitField: t.tokenLimitField } : {}),
@@ -98,4 +109,29 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
     ...((t.requestIdHeader ?? preset.requestIdHeader) ? { requestIdHeaders: [(t.requestIdHeader ?? preset.requestIdHeader)!.toLowerCase(), ...REQUEST_ID_HEADERS] } : {}),
     ...((t.clientRequestIdHeader ?? preset.clientRequestIdHeader) ? { clientRequestIdHeader: (t.clientRequestIdHeader ?? preset.clientRequestIdHeader)! } : {}),
   };
+}
+
+// Values at least this long are scrubbed from messages; shorter ones ("1", "true") would mangle
+// ordinary text and secure nothing.
+const MIN_SECRET_CHARS = 6;
+
+function secretsOf(key: string | undefined, headerValues: readonly string[], url: URL): string[] {
+  const values = [key, ...headerValues, decodeURIComponent(url.username), decodeURIComponent(url.password), ...url.searchParams.values()];
+  const out = new Set<string>();
+  for (const v of values) {
+    if (!v || v.length < MIN_SECRET_CHARS) continue;
+    out.add(v);
+    // A value also appears encoded in a URL, and a bearer header's value without its scheme.
+    out.add(encodeURIComponent(v));
+    const bare = v.replace(/^(Bearer|Basic)\s+/i, '');
+    if (bare.length >= MIN_SECRET_CHARS) out.add(bare);
+  }
+  // Longest first, so a value is scrubbed whole before a part of it is.
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+// The environment variables a target's credentials come from, for a 401's hint.
+function keySourceOf(t: Target): string | undefined {
+  const names = [t.apiKeyEnv, ...Object.values(t.headersFromEnv), ...Object.values(t.queryFromEnv)].filter((n): n is string => Boolean(n));
+  return names.length ? names.join(', ') : undefined;
 }

@@ -94,6 +94,9 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // A hard stop also ends the load loops (a run that only aborted in-flight requests would spin
   // issuing requests that fail at once), and so does reaching the budget.
   const stop = AbortSignal.any([deps.stop ?? new AbortController().signal, ...(deps.hardStop ? [deps.hardStop] : []), budgetStop.signal]);
+  // Every waiting user, think time and backoff listens to this one signal: many listeners is the
+  // design, not a leak (Node would warn past 10).
+  setMaxListeners(0, stop);
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
   const clock = deps.clock ?? monotonicClock();
   await Promise.all(mocks.map((m) => m.anchor()));

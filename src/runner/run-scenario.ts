@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { LoopStopReason } from '../load/arrival.js';
 import { loadModelOf, runLoad } from '../load/load-model.js';
 import { deriveSeed } from '../random/prng.js';
@@ -50,6 +51,7 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
   for (const ep of run.endpoints) run.recorder.declare({ ...ep, step });
   const traceOffsetsMs = run.deps.trace?.map((e) => e.offsetMs);
   const ended = new AbortController();
+  setMaxListeners(0, ended.signal); // every conversation in progress listens to it
   const streams = traffic.streams(load, step, sweepValue, { openLoop: loadModelOf(load) !== 'closed', ended: ended.signal });
   const cap = connectionCap(run.deps.fileDescriptorLimit, streams.map((st) => st.descriptorsPerRequest), load.maxConnections);
   const seed = deriveSeed(run.scenario.seed, 'arrivals');

@@ -1,18 +1,19 @@
 import type { Scenario } from '../scenario/schema.js';
-
-const SENSITIVE_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;
+import { REDACTED, redactUrl } from '../scenario/secrets.js';
 
 /**
  * scenarioEcho is the scenario as written into summary.json: defaults filled, durations in ms,
- * and any header whose name looks like a credential replaced by "[redacted]". API keys themselves
- * never reach the scenario (only the names of their env vars do).
+ * every header value redacted (a credential may hide under any name), and a baseUrl's user info
+ * and query values redacted. API keys themselves never reach the scenario: only the names of the
+ * environment variables that hold them do.
  */
 export function scenarioEcho(s: Scenario): Scenario {
   return {
     ...s,
     targets: s.targets.map((t) => ({
       ...t,
-      headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? '[redacted]' : v])),
+      ...(t.baseUrl ? { baseUrl: redactUrl(t.baseUrl) } : {}),
+      headers: Object.fromEntries(Object.keys(t.headers).map((k) => [k, REDACTED])),
     })),
   };
 }

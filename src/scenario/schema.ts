@@ -11,12 +11,19 @@ import { modelPriceSchema } from './price-row.js';
 // and say what to write instead. Cross-field rules live in validate.ts.
 
 /** durationMs accepts "500ms", "30s", "2m", "1h", "1m30s" and yields milliseconds. */
+/** MAX_TIMER_MS is the longest wait a Node.js timer can make (2³¹−1 ms, ~24.8 days): a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const durationMs = z
   .string({ error: (iss) => `expected a duration string such as "30s", got ${show(iss.input)}` })
   .refine((s) => parseDurationMs(s) !== null, {
     error: (iss) => `${show(iss.input)} is not a duration; write e.g. "500ms", "30s", "2m" or "1m30s"`,
   })
-  .transform((s) => parseDurationMs(s)!);
+  .transform((s) => parseDurationMs(s)!)
+  .refine((ms) => ms <= MAX_TIMER_MS, { error: (iss) => `${show(iss.input)} is longer than 24 days, the longest wait a timer can make; split the run into shorter ones` });
+
+/** MAX_TOKENS_PER_REQUEST bounds prompt and output token counts: no model comes near it, and a larger one would only allocate text nobody can send. */
+export const MAX_TOKENS_PER_REQUEST = 1_000_000;
 
 const nonNegative = z.number().min(0);
 const bound = { min: nonNegative.optional(), max: nonNegative.optional() };
@@ -35,7 +42,10 @@ export const distributionSchema = z.union([
 ]);
 
 /** tokenCountSchema: a token count — a whole number ≥ 1, or a distribution (draws are rounded, at least 1). */
-export const tokenCountSchema = z.union([z.number().int().positive(), distributionSchema.options[1]]);
+export const tokenCountSchema = z.union([
+  z.number().int().positive().max(MAX_TOKENS_PER_REQUEST, { error: (iss) => `${show(iss.input)} tokens is more than any model takes or gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')}); write e.g. 4096` }),
+  distributionSchema.options[1],
+]);
 
 /** faultSchema: one injected failure in the mock, in a time window (from the mock's start) and/or with a probability. */
 export const faultSchema = z.strictObject({
@@ -114,7 +124,12 @@ export const targetSchema = z.strictObject({
     .string()
     .regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "OPENAI_API_KEY"` })
     .optional(),
+  /** Extra headers. A credential never goes here (validation refuses it): use apiKeyEnv or headersFromEnv. */
   headers: z.record(z.string(), z.string()).default({}),
+  /** Headers whose values come from environment variables: header name → variable name (e.g. { api-key: AZURE_OPENAI_KEY }). */
+  headersFromEnv: z.record(z.string(), z.string().regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "AZURE_OPENAI_KEY"` })).default({}),
+  /** URL query parameters whose values come from environment variables: parameter → variable name (e.g. { key: GEMINI_API_KEY }). */
+  queryFromEnv: z.record(z.string(), z.string().regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "GEMINI_API_KEY"` })).default({}),
   body: z
     .record(z.string(), z.unknown())
     .refine((b) => !RESERVED_BODY_KEYS.some((k) => k in b), {
@@ -216,7 +231,7 @@ export const loadSchema = z.strictObject({
   /** Open loop: the generator's cap on requests outstanding per target (default: a share of the process's file-descriptor limit); arrivals beyond it are dropped by the generator. */
   maxConnections: z.number().int().positive().optional(),
   /** Measurement duration per target (after warmup). */
-  duration: durationMs.optional(),
+  duration: durationMs.refine((ms) => ms > 0, { error: 'must be longer than 0: a run of 0s measures nothing; write e.g. "30s"' }).optional(),
   /** Measured arrivals per target (after warmup): requests, or conversations for multi-turn workloads. */
   requests: z.number().int().positive().optional(),
   /** Warmup before measurement: a duration ("5s") or an arrival count per target (10). */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { normalizeScenario, scenarioSchema, show, type Scenario } from './schema.js';
+import { MAX_TOKENS_PER_REQUEST, normalizeScenario, scenarioSchema, show, type Scenario } from './schema.js';
 import { parseThreshold } from './threshold.js';
+import { isSecretName } from './secrets.js';
 import { PRESETS, type ProviderName } from './providers.js';
 
 /** Problem is one thing wrong with a scenario, at a path such as `targets[1].baseUrl`. */
@@ -16,6 +17,8 @@ export type Validation = { ok: true; scenario: Scenario } | { ok: false; problem
  * (a user fixing a file one error per run would give up), each with its path and a hint.
  */
 export function validateScenario(doc: unknown): Validation {
+  if (doc === null || doc === undefined) return { ok: false, problems: [{ path: '(root)', message: 'the file is empty; a scenario needs name, targets and load (see docs/scenario.md and scenarios/quickstart.yaml)' }] };
+  if (!isRecord(doc)) return { ok: false, problems: [{ path: '(root)', message: `is ${typeName(doc)}, not a scenario; a scenario is a mapping with name, targets and load (see docs/scenario.md)` }] };
   const problems: Problem[] = [];
   const parsed = scenarioSchema.safeParse(doc);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => toProblems(i, doc)));
@@ -49,11 +52,15 @@ function crossFieldProblems(doc: unknown): Problem[] {
         message: 'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), or mock (e.g. { ttftMs: 200 })',
       });
     }
+    out.push(...literalSecretProblems(t, `targets[${i}]`));
     if (typeof t.name === 'string') {
       const prev = seen.get(t.name);
       if (prev !== undefined) out.push({ path: `targets[${i}].name`, message: `${show(t.name)} is already used by targets[${prev}]; target names must be unique` });
       else seen.set(t.name, i);
     }
+  });
+  targets.forEach((t, i) => {
+    if (isRecord(t) && isRecord(t.mock)) out.push(...mockProblems(t.mock, `targets[${i}].mock`));
   });
   if (isRecord(doc.load)) out.push(...loadProblems(doc.load));
   if (isRecord(doc.sweep)) out.push(...sweepProblems(doc.sweep, isRecord(doc.load) ? doc.load : {}));
@@ -107,6 +114,57 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
   return out;
 }
 
+// A credential written into the file: refused, with the way to name an environment variable instead.
+function literalSecretProblems(t: Record<string, unknown>, path: string): Problem[] {
+  const out: Problem[] = [];
+  if (isRecord(t.headers))
+    for (const name of Object.keys(t.headers))
+      if (isSecretName(name))
+        out.push({
+          path: `${path}.headers.${name}`,
+          message: `holds a credential in the scenario file; name an environment variable instead: ${/^authorization$/i.test(name) || /^x-api-key$/i.test(name) ? 'apiKeyEnv: OPENAI_API_KEY (the preset sends it the right way), or ' : ''}headersFromEnv: { ${name}: MY_KEY_VAR }`,
+        });
+  if (typeof t.baseUrl === 'string') {
+    let u: URL | undefined;
+    try {
+      u = new URL(t.baseUrl);
+    } catch {
+      u = undefined;
+    }
+    if (u?.password) out.push({ path: `${path}.baseUrl`, message: 'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })' });
+    for (const k of u ? new Set(u.searchParams.keys()) : [])
+      if (isSecretName(k)) out.push({ path: `${path}.baseUrl`, message: `holds a credential in its query (${k}=…); name an environment variable instead: queryFromEnv: { ${k}: MY_KEY_VAR }` });
+  }
+  return out;
+}
+
+// A mock's latency past an hour would only stall the run (and a timer that long misfires).
+const MAX_MOCK_MS = 3_600_000;
+
+function mockProblems(mock: Record<string, unknown>, path: string): Problem[] {
+  const out: Problem[] = [];
+  const check = (d: unknown, where: string) => {
+    const big = largestParam(d);
+    if (big !== undefined && big > MAX_MOCK_MS) out.push({ path: where, message: `${big.toLocaleString('en-US')} ms is more than an hour; a mock that slow only stalls the run (write e.g. 250)` });
+  };
+  for (const k of ['rttMs', 'ttftMs', 'itlMs']) check(mock[k], `${path}.${k}`);
+  if (Array.isArray(mock.faults)) mock.faults.forEach((f, j) => isRecord(f) && check(f.extraTtftMs, `${path}.faults[${j}].extraTtftMs`));
+  for (const k of ['outputTokens', 'reasoningTokens']) {
+    const big = largestParam(mock[k]);
+    if (big !== undefined && big > MAX_TOKENS_PER_REQUEST) out.push({ path: `${path}.${k}`, message: `${big.toLocaleString('en-US')} tokens is more than any model gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')})` });
+  }
+  return out;
+}
+
+// The largest value a number or a distribution's location and bound parameters name (not its spread).
+function largestParam(d: unknown): number | undefined {
+  if (typeof d === 'number') return d;
+  if (!isRecord(d)) return undefined;
+  const xs = ['value', 'min', 'max', 'mean', 'median'].map((k) => d[k]).filter((x): x is number => typeof x === 'number');
+  if (Array.isArray(d.values)) xs.push(...d.values.filter((x): x is number => typeof x === 'number'));
+  return xs.length ? Math.max(...xs) : undefined;
+}
+
 function workloadProblems(doc: Record<string, unknown>): Problem[] {
   const out: Problem[] = [];
   if (doc.workload !== undefined && doc.workloads !== undefined)
@@ -125,6 +183,10 @@ function workloadProblems(doc: Record<string, unknown>): Problem[] {
         path: `${path}.sharedPrefixTokens`,
         message: `${w.sharedPrefixTokens} is longer than promptTokens (${shortest}${w.promptTokens === undefined ? ', the default' : typeof w.promptTokens === 'number' ? '' : ', its shortest draw'}); the prefix is part of the prompt`,
       });
+    for (const k of ['promptTokens', 'maxTokens']) {
+      const big = isRecord(w[k]) ? largestParam(w[k]) : undefined;
+      if (big !== undefined && big > MAX_TOKENS_PER_REQUEST) out.push({ path: `${path}.${k}`, message: `draws up to ${big.toLocaleString('en-US')} tokens, more than any model takes or gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')})` });
+    }
     if (w.dataset !== undefined && (w.promptTokens !== undefined || w.sharedPrefixTokens !== undefined))
       out.push({ path: `${path}.dataset`, message: 'takes its prompts from the file; remove promptTokens and sharedPrefixTokens' });
   }

@@ -1,7 +1,7 @@
 import type { ChatMessage } from './chat-message.js';
 import { prng, deriveSeed, type Prng } from '../random/prng.js';
 import { sampler } from '../random/distribution.js';
-import type { Workload } from '../scenario/schema.js';
+import { MAX_TOKENS_PER_REQUEST, type Workload } from '../scenario/schema.js';
 import type { EncodingName } from '../scenario/encodings.js';
 import { tokenizer, type Tokenizer } from './tokenizer.js';
 import { promptSynthesizer, type PromptSynthesizer } from './prompt.js';
@@ -88,7 +88,7 @@ export function workloadSource(w: Workload, scenarioSeed: number, dataset?: read
   const synth = promptSynthesizer(tok);
   const base = deriveSeed(scenarioSeed, `workload:${w.name}`);
   const prefix = w.sharedPrefixTokens > 0 ? synth.text(w.sharedPrefixTokens, prng(deriveSeed(base, 'prefix'))) : '';
-  const maxTokens = (rng: Prng) => Math.max(1, Math.round(sampler(w.maxTokens, rng)()));
+  const maxTokens = (rng: Prng) => tokenDraw(sampler(w.maxTokens, rng)());
   // Counting tokens costs more than making the text; synthetic text has a known length, so only
   // what we did not make (system prompt once, replies, dataset text) is ever counted.
   const systemTokens = w.systemPrompt ? tok.count(w.systemPrompt) : 0;
@@ -104,7 +104,7 @@ export function workloadSource(w: Workload, scenarioSeed: number, dataset?: read
         while (users.length <= k) {
           const i = users.length;
           const rng = turnRng(i);
-          const n = Math.max(1, Math.round(sampler(w.promptTokens, rng)()));
+          const n = tokenDraw(sampler(w.promptTokens, rng)());
           users.push(syntheticPrompt(synth, rng, n, i === 0 ? prefix : '', w.sharedPrefixTokens));
           userTokens.push(Math.max(n, i === 0 ? w.sharedPrefixTokens : 0));
         }
@@ -199,7 +199,7 @@ export function traceSource(entries: readonly TraceEntry[], w: Workload, scenari
   const tok = tokenizer(w.encoding);
   const synth = promptSynthesizer(tok);
   const base = deriveSeed(scenarioSeed, `trace:${w.name}`);
-  const defaultMax = (seq: number) => Math.max(1, Math.round(sampler(w.maxTokens, prng(deriveSeed(base, `max:${seq}`)))()));
+  const defaultMax = (seq: number) => tokenDraw(sampler(w.maxTokens, prng(deriveSeed(base, `max:${seq}`)))());
   return {
     length: entries.length,
     at(seq) {
@@ -210,4 +210,10 @@ export function traceSource(entries: readonly TraceEntry[], w: Workload, scenari
       return { workload: w.name, turn: 1, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
     },
   };
+}
+
+// A token count drawn from a distribution: a whole number from 1 to MAX_TOKENS_PER_REQUEST (a long
+// tail must not allocate a prompt nobody could send).
+function tokenDraw(x: number): number {
+  return Math.min(MAX_TOKENS_PER_REQUEST, Math.max(1, Math.round(x)));
 }

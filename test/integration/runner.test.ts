@@ -203,16 +203,21 @@ describe('runScenario', () => {
           model: 'gpt-4o-mini',
           baseUrl: stub.baseUrl,
           apiKeyEnv: 'BAKEOFF_TEST_API_KEY',
-          headers: { 'x-api-key': 'header-secret-value', 'x-team': 'latency' },
+          headers: { 'x-team': 'latency' },
+          headersFromEnv: { 'x-api-key': 'BAKEOFF_TEST_HEADER_KEY' },
         },
       ],
       load: { concurrency: 2, requests: 6 },
     });
 
-    expect(missingKeys(s, {})).toEqual([{ path: 'targets[0].apiKeyEnv', message: expect.stringContaining('BAKEOFF_TEST_API_KEY') }]);
-    expect(missingKeys(s, { BAKEOFF_TEST_API_KEY: key })).toEqual([]);
+    expect(missingKeys(s, {})).toEqual([
+      { path: 'targets[0].apiKeyEnv', message: expect.stringContaining('BAKEOFF_TEST_API_KEY') },
+      { path: 'targets[0].headersFromEnv.x-api-key', message: expect.stringContaining('BAKEOFF_TEST_HEADER_KEY') },
+    ]);
+    const env = { BAKEOFF_TEST_API_KEY: key, BAKEOFF_TEST_HEADER_KEY: 'header-secret-value' };
+    expect(missingKeys(s, env)).toEqual([]);
 
-    const { summary, results } = await run(s, { env: { BAKEOFF_TEST_API_KEY: key } });
+    const { summary, results } = await run(s, { env });
     expect(summary.groups[0]!.requests).toMatchObject({ total: 6, ok: 6 });
     expect(stub.requests).toHaveLength(6);
     for (const req of stub.requests) {
@@ -220,6 +225,7 @@ describe('runScenario', () => {
       expect(req.url).toBe('/v1/chat/completions');
       expect(req.headers.authorization).toBe(`Bearer ${key}`);
       expect(req.headers['x-team']).toBe('latency');
+      expect(req.headers['x-api-key']).toBe('header-secret-value');
       const body = JSON.parse(req.body) as Record<string, unknown>;
       // provider: openai → the preset's token-limit field, max_completion_tokens.
       expect(body).toMatchObject({ model: 'gpt-4o-mini', stream: true, max_completion_tokens: 8, stream_options: { include_usage: true } });
@@ -230,6 +236,7 @@ describe('runScenario', () => {
     expect(json).toContain('BAKEOFF_TEST_API_KEY');
     expect(JSON.stringify(results)).not.toContain(key);
     const echoed = summary.scenario as { targets: { headers: Record<string, string> }[] };
-    expect(echoed.targets[0]!.headers).toEqual({ 'x-api-key': '[redacted]', 'x-team': 'latency' });
+    // Every header value written in the scenario is redacted: a credential may hide under any name.
+    expect(echoed.targets[0]!.headers).toEqual({ 'x-team': '[redacted]' });
   });
 });

@@ -111,7 +111,7 @@ describe('validateScenario: invalid documents', () => {
     { name: 'targets not an array', doc: { ...minimal(), targets: { name: 't' } }, path: 'targets', message: 'expected array' },
     { name: 'missing targets', doc: { name: 'x', load: { concurrency: 1, duration: '1s' } }, path: 'targets', message: 'is required' },
     { name: 'empty targets array', doc: { ...minimal(), targets: [] }, path: 'targets', message: 'needs at least one target' },
-    { name: 'document not an object', doc: [], path: '(root)', message: 'expected object, got array' },
+    { name: 'document not an object', doc: [], path: '(root)', message: 'is array, not a scenario; a scenario is a mapping with name, targets and load' },
     { name: 'bad scenario name', doc: { ...minimal(), name: 'bad name' }, path: 'name', message: '"bad name" is not a valid name' },
     { name: 'empty model', doc: withTarget({ model: '', mock: {} }), path: 'targets[0].model', message: 'is empty' },
     { name: 'unknown encoding', doc: { ...minimal(), workload: { encoding: 'p50k' } }, path: 'workload.encoding', message: '"p50k" is not one of "o200k_base", "cl100k_base"' },
