@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { applyEarlyFault, json, messageText, planTokens, scheduler, withSlot, type Ctx } from './serving.js';
 import { breakStream, breaksAt } from './faults.js';
+import { MAX_TOKENS_PER_REQUEST } from '../scenario/schema.js';
 
 /** anthropicError is Anthropic's error envelope. */
 export function anthropicError(type: string, message: string) {
@@ -25,6 +26,7 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
   }
   if (typeof body.model !== 'string') return json(res, 400, anthropicError('invalid_request_error', 'model: Field required'));
   if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) return json(res, 400, anthropicError('invalid_request_error', 'max_tokens: Field required'));
+  if ((body.max_tokens as number) > MAX_TOKENS_PER_REQUEST) return json(res, 400, anthropicError('invalid_request_error', `max_tokens: ${body.max_tokens as number} > ${MAX_TOKENS_PER_REQUEST}, which is the maximum allowed number of output tokens`));
   if (!Array.isArray(body.messages) || body.messages.length === 0) return json(res, 400, anthropicError('invalid_request_error', 'messages: Field required'));
   let inputTokens = typeof body.system === 'string' ? ctx.tok.count(body.system) : 0;
   for (const [i, m] of (body.messages as unknown[]).entries()) {
@@ -45,7 +47,7 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
     const stopReason = plan.natural ? 'end_turn' : 'max_tokens';
     const sched = scheduler(res);
     if (!stream) {
-      sched.at(plan.dueAt[total - 1]!, () => {
+      sched.at(plan.dueAt(total - 1), () => {
         if (fault && breaksAt(fault, fault.afterTokens)) return fault.kind === 'malformed' ? void res.end('{"content": [unterminated') : breakStream(res, fault);
         let thinking = '';
         let text = '';
@@ -80,13 +82,13 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
           close();
           open('text');
         }
-        if (k < total) return sched.at(plan.dueAt[k]!, next);
+        if (k < total) return sched.at(plan.dueAt(k), next);
         close();
         send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: total } });
         send('message_stop', { type: 'message_stop' });
         res.end();
       };
-      sched.at(plan.dueAt[0]!, next);
+      sched.at(plan.dueAt(0), next);
     });
   });
 }

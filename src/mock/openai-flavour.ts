@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { breakStream, breaksAt, type ActiveFault } from './faults.js';
+import { MAX_TOKENS_PER_REQUEST } from '../scenario/schema.js';
 import { chunk, completion, errorBody, usageChunk, type Usage } from './openai-shapes.js';
 import { applyEarlyFault, json, messageText, planTokens, scheduler, unixNow, withSlot, type Ctx } from './serving.js';
 
@@ -35,6 +36,9 @@ function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string;
   const limit = body.max_completion_tokens ?? body.max_tokens;
   if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || (limit as number) < 1))
     return { error: `Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(limit)} instead.`, param: 'max_tokens' };
+  // Like a real model's output limit: a mock never plans a reply it could not send.
+  if (typeof limit === 'number' && limit > MAX_TOKENS_PER_REQUEST)
+    return { error: `max_tokens is too large: ${limit}. This model supports at most ${MAX_TOKENS_PER_REQUEST} completion tokens.`, param: 'max_tokens' };
   const streamOptions = body.stream_options as { include_usage?: unknown } | undefined | null;
   if (streamOptions && !body.stream)
     return { error: "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: 'stream_options' };
@@ -68,7 +72,7 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: Acti
   const q = ctx.quirks;
 
   if (!parsed.stream) {
-    sched.at(plan.dueAt[total - 1]!, () => {
+    sched.at(plan.dueAt(total - 1), () => {
       if (fault && breaksAt(fault, fault.afterTokens)) return fault.kind === 'malformed' ? void res.end('{"choices": [unterminated') : breakStream(res, fault);
       let text = '';
       for (let k = plan.reasoning; k < total; k++) text += plan.text(k);
@@ -95,12 +99,12 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: Acti
       send(withUsage(chunk(id, created, parsed.model, delta, null), k + 1));
       if (q.emptyChunks) send(withUsage(chunk(id, created, parsed.model, { content: '' }, null), k + 1));
       k++;
-      if (k < total) return sched.at(plan.dueAt[k]!, next);
+      if (k < total) return sched.at(plan.dueAt(k), next);
       send(withUsage(chunk(id, created, parsed.model, {}, finishReason), total));
       if (parsed.includeUsage && q.usage === 'final-chunk') send(usageChunk(id, created, parsed.model, usage));
       res.end('data: [DONE]\n\n');
     };
-    sched.at(plan.dueAt[0]!, next);
+    sched.at(plan.dueAt(0), next);
   });
 }
 

@@ -75,8 +75,8 @@ export function withSlot(ctx: Ctx, res: ServerResponse, start: () => void): void
 export interface TokenPlan {
   seq: number;
   headersAt: number;
-  /** Due time of token k (reasoning tokens first, then content). */
-  dueAt: number[];
+  /** Due time of token k (reasoning tokens first, then content), drawn as asked: ask in order. */
+  dueAt(k: number): number;
   reasoning: number;
   content: number;
   /** 'stop' when the completion ended naturally, 'length' when it hit the token limit. */
@@ -94,16 +94,17 @@ export function planTokens(ctx: Ctx, maxTokens: number, extraTtftMs = 0): TokenP
   const seq = ++ctx.seq;
   const t0 = performance.now();
   const headersAt = t0 + m.rttMs();
-  const dueAt: number[] = [];
+  // Due times are drawn as they are asked for, never held as an array of every token: a
+  // response is as long as its token limit, and a reply's plan must not cost memory before it is sent.
+  let k0 = 0;
   let due = headersAt + m.ttftMs() + extraTtftMs;
-  for (let k = 0; k < reasoning + content; k++) {
-    if (k > 0) due += m.itlMs();
-    dueAt.push(due);
-  }
   return {
     seq,
     headersAt,
-    dueAt,
+    dueAt(k) {
+      for (; k0 < k; k0++) due += m.itlMs();
+      return due;
+    },
     reasoning,
     content,
     natural: naturalLen <= room,
