@@ -168,7 +168,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       if (res.statusCode < 200 || res.statusCode >= 300) {
         x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
-        x.fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${oneLine(adapter.errorMessage(errText) || '(empty body)')}${authHint(res.statusCode, endpoint)}`);
+        x.fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${errorBodyText(adapter, errText)}${authHint(res.statusCode, endpoint)}`);
       } else if (call.stream) {
         await readStream(res.body, adapter, x, clock, () => deadlines.firstToken(), () => controller.abort());
       } else {
@@ -246,6 +246,17 @@ function failed(x: Exchange, err: unknown, deadlines: ReturnType<typeof armDeadl
   // A 2xx response that began and then broke is a cut stream, not a connection that never answered.
   if (kind === 'reset' && x.r.status >= 200 && x.r.status < 300) return x.fail('stream_cut', `stream cut after ${plural(x.deltas, 'delta')} (${size(x.bytes)}): ${describeError(err)}`);
   x.fail(kind, describeError(err));
+}
+
+// What an error response said: the provider's message from its JSON, or — from a gateway or a
+// proxy in front of it — the title of its HTML page, not the page's markup.
+function errorBodyText(adapter: ProtocolAdapter, body: string): string {
+  if (!body.trim()) return '(empty body)';
+  if (/^\s*<(!doctype|html|head|body)/i.test(body)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim() || body.replace(/<[^>]*>/g, ' ');
+    return `an HTML page (${body.length} bytes): "${oneLine(title, 80)}"`;
+  }
+  return oneLine(adapter.errorMessage(body));
 }
 
 // A 401 or 403 is almost always the key: say which one was sent (by its variable's name) or that none was.

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '../metrics/clock.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
@@ -6,6 +8,8 @@ import { oneLine } from './error-kind.js';
 import type { ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
 
+// The longest one request's reading holds the event loop before it lets others run, ms.
+const HOLD_MS = 2;
 // Enough of a body to tell an HTML page, a JSON error or a gzip stream apart, and quote it.
 const HEAD_BYTES = 64 * 1024;
 /** KEEP_REPLY_CHARS is how much of a reply is kept for the next turn of a conversation; the rest is counted as it arrives and let go. */
@@ -104,10 +108,21 @@ export async function readStream(
   const decoder = new SseDecoder();
   let done = false;
   let lastDeltaAt = 0;
+  // A stream already buffered is handed over in microtasks, which never give the event loop a
+  // turn: a fast server's 100,000 events would hold it for seconds. So a request that has held
+  // the loop for HOLD_MS yields, and every other request (and timer) gets its turn.
+  let heldSince = performance.now();
+  const share = async () => {
+    if (performance.now() - heldSince < HOLD_MS) return;
+    await yieldToLoop();
+    heldSince = performance.now();
+  };
   // onEvents takes one read's events, all stamped with the time of the read; false: stop reading.
   const onEvents = async (events: ReturnType<SseDecoder['push']>, at: number): Promise<boolean> => {
     x.events += events.length;
     for (const ev of events) {
+      // Every event: one may carry 2 KB of text to count (a few ms), so 64 of them held the loop 80 ms.
+      await share();
       const step = adapter.onEvent(ev, state);
       if (step.type === 'content' || step.type === 'reasoning') {
         // TTFT and ITL count every token, reasoning included; TTFC waits for content.
@@ -144,6 +159,7 @@ export async function readStream(
       abort();
       break;
     }
+    await share();
   }
   if (!x.failure) await onEvents(decoder.end(), clock.now());
   if (x.failure || done || state.finishReason) return;

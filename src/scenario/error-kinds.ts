@@ -78,8 +78,11 @@ export const FAILOVER_TRIGGERS = [
 export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'stream_cut', 'bad_stream', 'stream_error'];
 
 /**
- * BACKOFF_KINDS are failures that say a target is down or overloaded — a server error, a rate
- * limit, a refused or reset connection, a route with no hop left: after one a closed-loop user
- * backs off, and after several in a row an open loop stops sending to the target for a while.
+ * BACKOFF_KINDS are failures that say a target is down or overloaded — a server error (as a
+ * status, or as an error event in a 200 stream: "overloaded" often comes that way), a rate limit,
+ * a refused or reset connection, a stream cut or garbled (a proxy's challenge page is garbage
+ * to us, and hammering it is how a client gets blocked), a route with no hop left: after one a
+ * closed-loop user backs off, and after several in a row an open loop stops sending to the
+ * target for a while. Timeouts pace themselves; a 4xx would fail the same however slowly sent.
  */
-export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['http_429', 'http_5xx', 'connect_error', 'connect_timeout', 'reset', 'circuit_open']);
+export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['http_429', 'http_5xx', 'connect_error', 'connect_timeout', 'reset', 'stream_cut', 'stream_error', 'bad_stream', 'circuit_open']);

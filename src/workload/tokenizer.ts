@@ -26,6 +26,9 @@ export interface Tokenizer {
 export const MAX_RUN = 512;
 // Pieces of ordinary text are gathered up to this length before they are counted (fewer calls).
 const WINDOW = 4096;
+// Characters encoded between clears of the encoder's merge cache: at most half as many cached
+// words (single characters are not cached), well under the cache's 100,000.
+const CLEAR_CACHE_EVERY = 128 * 1024;
 
 const cache = new Map<EncodingName, Tokenizer>();
 
@@ -34,10 +37,22 @@ export function tokenizer(encoding: EncodingName = 'o200k_base'): Tokenizer {
   let t = cache.get(encoding);
   if (!t) {
     const m = encoding === 'o200k_base' ? o200k : cl100k;
+    // gpt-tokenizer caches up to 100,000 words' merges and, once full, evicts the oldest with
+    // Map.keys().next(), which walks every hole earlier deletions left: text of unique words
+    // (base64, hashes) made each count slower than the last (2 KB took 2 ms, then 20 ms after a
+    // megabyte). Cleared before it can fill, the cache never evicts, and counting stays linear.
+    let sinceClear = 0;
+    const fresh = (n: number) => {
+      sinceClear += n;
+      if (sinceClear > CLEAR_CACHE_EVERY) {
+        m.clearMergeCache();
+        sinceClear = n;
+      }
+    };
     t = {
       encoding,
-      count: (text) => countInPieces(text, (piece) => m.countTokens(piece)),
-      encode: (text) => m.encode(text),
+      count: (text) => countInPieces(text, (piece) => (fresh(piece.length), m.countTokens(piece))),
+      encode: (text) => (fresh(text.length), m.encode(text)),
       decode: (tokens) => m.decode(tokens),
     };
     cache.set(encoding, t);

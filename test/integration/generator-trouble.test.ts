@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient } from '../../src/client/chat-client.js';
 import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
 import { ensureBuilt, startCli, waitFor, type CliRun } from '../support/cli-process.js';
-import { startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+import { contentChunk, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 
 // The generator's own trouble is never filed against a target: a request the generator could not
@@ -102,4 +104,67 @@ describe('open loop: the generator\'s connection cap', () => {
     expect(summary.validity.valid).toBe(false);
     expect(summary.validity.generatorDropped).toBe(g.requests.droppedBy.connection_cap);
   });
+});
+
+describe('a reply that costs the generator a second of CPU does not hold its event loop', () => {
+  // A megabyte without a space (base64, the costliest text to count: ~1 µs a character) in 1 KB
+  // deltas, without usage, so every character is counted here; and 100,000 one-character deltas.
+  const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+  const b64 = randomBytes(786_432).toString('base64');
+  const megabyte = [sse(contentChunk('', null, 'assistant'))];
+  for (let i = 0; i < b64.length; i += 1024) megabyte.push(sse(contentChunk(b64.slice(i, i + 1024))));
+  megabyte.push(sse(contentChunk(undefined, 'stop')), 'data: [DONE]\n\n');
+  const deltas = [sse(contentChunk('', null, 'assistant')), ...Array<string>(100_000).fill(sse(contentChunk('x'))), sse(contentChunk(undefined, 'stop')), 'data: [DONE]\n\n'];
+  const bodies: Record<string, string> = { megabyte: megabyte.join(''), deltas: deltas.join('') };
+
+  let stub: StubServer;
+  beforeAll(async () => {
+    // One write of the whole body: the server's side costs this process next to nothing.
+    stub = await startStubServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(bodies[(req.url ?? '').split('/')[1]!]);
+    });
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+
+  // gapsWhile records how late a 1 ms timer runs, every turn, until `work` settles.
+  async function gapsWhile<T>(work: Promise<T>): Promise<{ value: T; gaps: number[] }> {
+    const gaps: number[] = [];
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }, 1);
+    try {
+      return { value: await work, gaps };
+    } finally {
+      clearInterval(timer);
+    }
+  }
+  const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
+
+  it.each([
+    { mode: 'megabyte', tokens: (n: number) => expect(n).toBeGreaterThan(500_000) },
+    { mode: 'deltas', tokens: (n: number) => expect(n).toBe(12_500) },
+  ])('$mode: a timer beside the read keeps its turns, as beside nothing', async ({ mode, tokens }) => {
+    const deps = clientDeps({ totalTimeoutMs: 60_000 });
+    try {
+      const hit = chatClient(endpointAt(`${stub.baseUrl.replace(/\/v1$/, '')}/${mode}/v1`), deps);
+      // Baseline: the same timer, at the same moment, beside an idle wait as long as the read.
+      const t0 = performance.now();
+      const read = await gapsWhile(hit(chatCall(deps, { maxTokens: 1_000_000 })));
+      const readMs = performance.now() - t0;
+      const idle = await gapsWhile(new Promise((r) => setTimeout(r, Math.min(readMs, 3_000))));
+      expect(read.value.errorKind, read.value.errorMessage ?? '').toBeNull();
+      tokens(read.value.outputTokens!);
+      // Holding the loop for 64 deltas at a time (80 ms of counting) put p95 at ~80 ms; reading in
+      // steps of ~2 ms keeps it within a few ms of the idle timer's.
+      expect(p95(read.gaps), `read ${readMs.toFixed(0)} ms, ${read.gaps.length} turns`).toBeLessThan(p95(idle.gaps) + 25);
+    } finally {
+      await deps.transport.close();
+    }
+  }, 60_000);
 });
