@@ -184,7 +184,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       inFlight.delete(controller);
     }
     call.onReply?.(x.text);
-    settleTokens(x);
+    await settleTokens(x);
     if (x.failure) {
       x.r.errorKind = x.failure.kind;
       x.r.errorMessage = scrub(x.failure.message);

@@ -3,7 +3,9 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '../metrics/clock.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
-import { TokenTally, type Tokenizer } from '../workload/tokenizer.js';
+import { countOffThread, offThreadCounting } from '../workload/count-worker-host.js';
+import { TokenTally } from '../workload/token-tally.js';
+import type { Tokenizer } from '../workload/tokenizer.js';
 import { oneLine } from './error-kind.js';
 import type { ProtocolAdapter, StreamState } from './protocol.js';
 import { SseDecoder } from './sse.js';
@@ -50,8 +52,10 @@ export class Exchange {
     readonly r: RequestResult,
     tok: Tokenizer,
   ) {
-    this.textTally = new TokenTally(tok);
-    this.reasoningTally = new TokenTally(tok);
+    // Large replies are counted on the counting thread, so counting them never delays reading others.
+    const elsewhere = offThreadCounting() ? (text: string) => countOffThread(tok.encoding, text) : null;
+    this.textTally = new TokenTally(tok, elsewhere);
+    this.reasoningTally = new TokenTally(tok, elsewhere);
   }
 
   /** addText takes a content delta: kept up to the cap, counted as it comes (in yielding steps when large). */
@@ -258,11 +262,11 @@ export async function readCompletion(body: AsyncIterable<unknown>, adapter: Prot
  * tokens are output tokens too: servers bill and count them so. A reply without a content token
  * is an empty_response.
  */
-export function settleTokens(x: Exchange): void {
+export async function settleTokens(x: Exchange): Promise<void> {
   const { r, state } = x;
   if (!x.failure && r.firstContentAtMs === null) x.fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
   r.finishReason = state.finishReason;
-  const counted = () => x.textTally.finish() + x.reasoningTally.finish();
+  const counted = async () => (await x.textTally.finish()) + (await x.reasoningTally.finish());
   if (state.usage) {
     r.inputTokens = state.usage.inputTokens;
     r.outputTokens = state.usage.outputTokens;
@@ -271,8 +275,8 @@ export function settleTokens(x: Exchange): void {
     r.cacheWrite1hInputTokens = state.usage.cacheWrite1hInputTokens ?? 0;
     r.tokenSource = 'usage';
     // Our own count beside the server's, for an ordinary successful reply: how far they disagree.
-    if (!x.failure && x.textChars + x.reasoningChars <= CHECK_UP_TO_CHARS) r.outputTokensCounted = counted();
+    if (!x.failure && x.textChars + x.reasoningChars <= CHECK_UP_TO_CHARS) r.outputTokensCounted = await counted();
   } else {
-    r.outputTokens = counted();
+    r.outputTokens = await counted();
   }
 }

@@ -1,4 +1,3 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import type { EncodingName } from '../scenario/encodings.js';
@@ -84,61 +83,7 @@ function countInPieces(text: string, countPiece: (piece: string) => number): num
   return total + countPiece(text.slice(pieceStart));
 }
 
-function isSpace(c: number): boolean {
+/** isSpace: the characters that separate words for the count's cuts. */
+export function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
-}
-
-// A reply is counted as it arrives once its pending text reaches this length, so no single delta
-// costs the event loop more than a few milliseconds (2 KB of base64, the costliest text to count,
-// takes ~2.5 ms).
-const FLUSH_AT = 2048;
-// A delta larger than this is counted in steps that yield to the event loop between them.
-const YIELD_ABOVE = 2048;
-
-/**
- * TokenTally counts a streamed reply as it arrives, in bounded steps: the count is ready when the
- * stream ends, memory holds only the uncounted tail, and no delta — however large or however
- * many — holds the event loop for more than a few milliseconds. The sum equals counting the
- * whole text (the cuts fall where the encoder's pre-tokenizer cuts), but for runs without a word
- * boundary longer than MAX_RUN characters.
- */
-export class TokenTally {
-  private pending = '';
-  private total = 0;
-
-  constructor(private readonly tok: Tokenizer) {}
-
-  /** push adds a delta; large ones should go through pushAsync. */
-  push(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= FLUSH_AT) this.flush();
-  }
-
-  /** pushAsync adds a delta of any size, yielding to the event loop between steps of the count. */
-  async pushAsync(text: string): Promise<void> {
-    if (text.length <= YIELD_ABOVE) return this.push(text);
-    for (let at = 0; at < text.length; at += YIELD_ABOVE) {
-      this.push(text.slice(at, at + YIELD_ABOVE));
-      await yieldToLoop();
-    }
-  }
-
-  /** finish counts what is pending and returns the reply's token count. */
-  finish(): number {
-    this.total += this.tok.count(this.pending);
-    this.pending = '';
-    return this.total;
-  }
-
-  // Count the pending text up to its last word boundary (or all of it but the last MAX_RUN
-  // characters of a run without one), keeping the rest: the next delta may continue its word.
-  private flush(): void {
-    const p = this.pending;
-    let cut = p.lastIndexOf(' ');
-    while (cut > 0 && (cut + 1 >= p.length || isSpace(p.charCodeAt(cut + 1)))) cut = p.lastIndexOf(' ', cut - 1);
-    if (cut <= 0) cut = Math.max(0, p.length - MAX_RUN);
-    if (cut === 0) return;
-    this.total += this.tok.count(p.slice(0, cut));
-    this.pending = p.slice(cut);
-  }
 }

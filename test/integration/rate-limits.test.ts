@@ -107,8 +107,10 @@ describe('open loop', () => {
     const g = summary.groups[0]!;
     expect(g.requests.total + g.requests.dropped).toBe(150);
     expect(g.requests.droppedBy.unavailable).toBeGreaterThan(100);
-    // Trials after each pause: 500 ms, 1 s, 2 s — a handful, not 150.
-    expect(server.times.length).toBeLessThanOrEqual(15);
+    // Trials after each pause: 500 ms, 1 s, 2 s — a handful, not 150. (Arrivals keep going out
+    // until the fifth failure has come back: on a loaded machine a reply can take 100 ms, five
+    // more arrivals, at each of the first closing and the three trials.)
+    expect(server.times.length).toBeLessThanOrEqual(40);
     expect(server.times.length).toBeGreaterThanOrEqual(6);
   });
 });

@@ -48,10 +48,15 @@ const WORDS = [chunk({ role: 'assistant', content: '' }), ...Array(2000).fill(ch
 // same shape. Counting a megabyte of base64 costs the client a second of CPU, which is its real
 // price, and one is enough to show it neither freezes the run nor starves the healthy target; a
 // closed loop that asked for it again and again would only measure a saturated machine.
+// A path segment after the mode names a series (http://…/<mode>/<series>/v1): each series gets
+// its own first request; the series "always" gets the monster every time.
 const served = new Map();
-const first = (mode) => {
-  served.set(mode, (served.get(mode) ?? 0) + 1);
-  return served.get(mode) === 1;
+const first = (req) => {
+  const [, mode, series] = (req.url ?? '').split('/');
+  if (series === 'always') return true;
+  const key = `${mode}/${series}`;
+  served.set(key, (served.get(key) ?? 0) + 1);
+  return served.get(key) === 1;
 };
 
 const modes = {
@@ -86,11 +91,11 @@ const modes = {
   'no-space-megabyte': (req, res) => {
     // A 1 MB reply with no space in it (base64: the costliest text to count), in 1 KB deltas, no usage.
     sse(res);
-    writeAll(res, first('no-space-megabyte') ? NO_SPACE : NO_SPACE.slice(0, 9), () => res.end(chunk({}, 'stop') + 'data: [DONE]\n\n'));
+    writeAll(res, first(req) ? NO_SPACE : NO_SPACE.slice(0, 9), () => res.end(chunk({}, 'stop') + 'data: [DONE]\n\n'));
   },
   'hundred-thousand-deltas': (req, res) => {
     sse(res);
-    writeAll(res, first('hundred-thousand-deltas') ? X_DELTAS : X_DELTAS.slice(0, 1001), () => res.end(chunk({}, 'stop') + 'data: [DONE]\n\n'));
+    writeAll(res, first(req) ? X_DELTAS : X_DELTAS.slice(0, 1001), () => res.end(chunk({}, 'stop') + 'data: [DONE]\n\n'));
   },
   'never-ends': (req, res) => {
     sse(res);
