@@ -23,10 +23,10 @@ const onSignal = (sig: NodeJS.Signals) => {
   signalled++;
   if (signalled === 1) {
     io.err(`\n${sig}: stopping — no new requests; waiting for in-flight ones (again to abort them)`);
-    stop.abort();
+    stop.abort(sig);
   } else if (signalled === 2) {
     io.err(`\n${sig}: aborting in-flight requests; exiting within ${HARD_EXIT_MS / 1000} s`);
-    hardStop.abort();
+    hardStop.abort(sig);
     setTimeout(() => {
       io.err(`exiting now: results may be incomplete (requests.csv holds whole rows)`);
       process.exit(ExitCode.Interrupted);

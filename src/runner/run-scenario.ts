@@ -21,6 +21,11 @@ const STOP_REASONS: Record<LoopStopReason, string> = {
   interrupted: 'interrupted by signal',
 };
 
+// The CLI aborts the stop signal with the signal's name as its reason: the summary says which.
+function interruptedBy(stop: AbortSignal | undefined): string {
+  return typeof stop?.reason === 'string' && /^SIG[A-Z]+$/.test(stop.reason) ? `interrupted by ${stop.reason}` : STOP_REASONS.interrupted;
+}
+
 /**
  * runScenario runs every target of a scenario in parallel, each driven by the scenario's load
  * model through its traffic strategy (paired, routed or failover), once or once per sweep level,
@@ -103,7 +108,7 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     endedAt: new Date(clock.originEpochMs + endedAtMs).toISOString(),
     durationMs: endedAtMs - run.startedAtMs,
     status: budgetStopped ? 'budget' : interrupted ? 'interrupted' : 'completed',
-    stopReason: budgetStopped ? guard!.stopReason : interrupted ? STOP_REASONS.interrupted : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
+    stopReason: budgetStopped ? guard!.stopReason : interrupted ? interruptedBy(deps.stop) : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
     ...(deps.pricing ? { pricing: deps.pricing } : {}),
     ...(s.slo ? { slo: s.slo } : {}),
     ...(guard ? { budget: { stopped: budgetStopped, reason: guard.stopReason, spentUsd: usdPrecise(guard.spent), requests: guard.requests, tokens: guard.tokens } } : {}),

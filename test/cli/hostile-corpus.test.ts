@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
-import { ROOT, cliEnv, ensureBuilt, runCli, startCli, waitFor, writeDoc, type CliRun } from '../support/cli-process.js';
+import { cliEnv, ensureBuilt, runCli, startCli, waitFor, writeDoc, type CliRun } from '../support/cli-process.js';
+import { startHostileServer, type HostileServer } from '../support/hostile.js';
 import { REFUSED_BASE_URL } from '../support/stub-server.js';
 
 // The hostile-server corpus: one run against every way a provider misbehaves when it matters,
@@ -72,7 +72,7 @@ interface Row {
 
 describe('hostile-server corpus', () => {
   let dir: string;
-  let hostile: ChildProcess;
+  let hostile: HostileServer;
   let hostileUrl: string;
   let mock: CliRun;
   let healthyUrl: string;
@@ -80,16 +80,14 @@ describe('hostile-server corpus', () => {
   beforeAll(async () => {
     await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-hostile-'));
-    hostile = spawn(process.execPath, [resolve(ROOT, 'test/support/hostile-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    hostile.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-    hostileUrl = `http://127.0.0.1:${(await waitFor(() => out, /listening (\d+)/, 10_000))[1]}`;
+    hostile = await startHostileServer();
+    hostileUrl = hostile.url;
     mock = startCli(['mock', '--port', '0', '--ttft-ms', '50', '--itl-ms', '5', '--rtt-ms', '0'], { timeoutMs: 120_000 });
     healthyUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
   }, 130_000);
 
   afterAll(async () => {
-    hostile?.kill('SIGTERM');
+    hostile?.close();
     mock?.child.kill('SIGINT');
     await mock?.exited;
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -119,7 +117,7 @@ describe('hostile-server corpus', () => {
     const baseline = await run('baseline', [healthy()]);
     expect(baseline.res.code, baseline.res.stderr).toBe(ExitCode.Ok);
 
-    const targets = [healthy(), ...Object.keys(CASES).map((mode) => ({ name: mode, model: 'm', baseUrl: mode === 'refused' ? REFUSED_BASE_URL : `${hostileUrl}/${mode}/v1` }))];
+    const targets = [healthy(), ...Object.keys(CASES).map((mode) => ({ name: mode, model: 'm', baseUrl: mode === 'refused' ? REFUSED_BASE_URL : `${hostileUrl}/${mode}/corpus/v1` }))];
     const { res, wallMs, summary, rows } = await run('corpus', targets);
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
     // On time: the duration, then at most one total timeout for what was in flight (and start-up).
