@@ -1,24 +1,38 @@
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromBaseline, fromResult, pairedExcess, startBaselineLoop, type BaselineSample } from '../support/baseline-client.js';
 import { startCli, waitFor, type CliRun, ensureBuilt } from '../support/cli-process.js';
 import { runCollecting, scenarioOf, type ScenarioRun } from '../support/scenario-run.js';
 
 // Accuracy at scale: 256 concurrent streams against a mock with known latency. The mock runs as a
-// separate process (`bakeoff mock`), so its token timers do not share the measuring event loop —
-// only then is the error we see the client's own. The logged line is what a user quoting
-// "TTFT error at 256 streams" would quote.
+// separate process (`bakeoff mock`), so its token timers do not share the measuring event loop.
+//
+// Two kinds of bound, and no other:
+// - Lower bounds against the injected latency: the mock never sends early, so TTFT ≥ 100 ms and
+//   E2E ≥ 400 ms however busy the machine.
+// - Upper bounds against a BASELINE: BARE_USERS users of a bare undici client
+//   (test/support/baseline-client.ts) stream from the same mock process at the same moment, in
+//   this process, beside llm-bakeoff's 256. Each llm-bakeoff request is compared with the bare
+//   requests sent within ±25 ms of it (pairedExcess), and the median of those excesses is
+//   llm-bakeoff's own cost. Absolute numbers cannot be bounded: 256 streams on a 2-core machine
+//   that is also running another test suite put +150..+400 ms on both clients' TTFT p50 (the old
+//   "p50 ≤ 103 ms" failed one run in two with the machine otherwise idle); paired with bare
+//   requests of the same moment, the excess stayed within ±2.5 ms in those same runs.
 
 const TTFT_MS = 100;
 const ITL_MS = 20;
 const MAX_TOKENS = 16;
 const USERS = 256;
-const REQUESTS = 512;
+const REQUESTS = 768;
 const E2E_MS = TTFT_MS + (MAX_TOKENS - 1) * ITL_MS;
-const P50_SLACK_MS = 3;
-// vitest runs this file with nothing else (the "timing" project), but the machine may still be
-// busy with other work, and other load only ever adds latency. So the measurement is repeated (at
-// most this many times, ~2.5 s each) until one run is undisturbed enough to meet the p50 bound:
-// the least-disturbed run is the one that measures the client. Every attempt is logged.
-const MAX_ATTEMPTS = 4;
+const BARE_USERS = 64;
+// llm-bakeoff's TTFT and E2E may exceed the bare client's (paired median) by at most this: half
+// the 10 ms of client overhead this test exists to catch, and twice the largest excess seen
+// without it (2.5 ms, idle or beside another test suite).
+const OVERHEAD_MARGIN_MS = 5;
+// Mean gap between tokens, per request, paired the same way: a gap measured from the wrong
+// token or event moves it by a whole ITL (20 ms); reading tokens in fewer chunks does not move it.
+const ITL_MARGIN_MS = 2;
 
 describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own process)`, () => {
   let mock: CliRun | undefined;
@@ -36,40 +50,40 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     await mock.exited;
   });
 
-  const measure = () =>
-    runCollecting(
-      scenarioOf({
-        name: 'accuracy-256',
-        targets: [{ name: 'mock-process', model: 'mock-model', baseUrl }],
-        workload: { promptTokens: 16, maxTokens: MAX_TOKENS },
-        // 256 users, ramped in over one E2E so their requests spread over the cycle (as a real
-        // population's would) instead of 256 first tokens falling due in the same millisecond: a
-        // synchronized burst measures queueing on one event loop, not latency. The first second
-        // is warmup: it opens the 256 connections and covers the ramp, so no handshake and no
-        // ramp transient lands in a measured TTFT. Then 2 requests per user are measured.
-        load: {
-          stages: [
-            { duration: `${E2E_MS}ms`, concurrency: USERS },
-            { duration: '20s', concurrency: USERS },
-          ],
-          warmup: '1s',
-          requests: REQUESTS,
-        },
-      }),
-    );
-
-  it(`TTFT ${TTFT_MS}ms, ITL ${ITL_MS}ms, E2E ${E2E_MS}ms as injected (${USERS} users × ${REQUESTS / USERS} requests)`, async () => {
-    let run: ScenarioRun | undefined;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      run = await measure();
-      const { ttft, itl, e2e } = run.summary.groups[0]!.metrics;
-      console.log(
-        `accuracy @${USERS} streams (attempt ${attempt}): TTFT p50 ${ttft.p50.toFixed(2)}ms (error +${(ttft.p50 - TTFT_MS).toFixed(2)}ms), ` +
-          `p99 ${ttft.p99.toFixed(2)}ms (error +${(ttft.p99 - TTFT_MS).toFixed(2)}ms); ITL p50 ${itl.p50.toFixed(2)}ms; E2E p50 ${e2e.p50.toFixed(2)}ms`,
+  it(`TTFT ${TTFT_MS}ms, ITL ${ITL_MS}ms, E2E ${E2E_MS}ms as injected, no later than a bare client beside it (${USERS} users × ${REQUESTS / USERS} requests)`, async () => {
+    // The run's clock reads performance.now() from a known origin, so its times and the bare client's compare.
+    const origin = performance.now();
+    const clock = { now: () => performance.now() - origin, originEpochMs: Date.now() };
+    // The bare client's users are staggered over one E2E, as llm-bakeoff's ramp spreads its users.
+    const bare = startBaselineLoop({ baseUrl, users: BARE_USERS, maxTokens: MAX_TOKENS, staggerMs: E2E_MS / BARE_USERS });
+    let run: ScenarioRun;
+    let bareSamples: BaselineSample[];
+    try {
+      run = await runCollecting(
+        scenarioOf({
+          name: 'accuracy-256',
+          targets: [{ name: 'mock-process', model: 'mock-model', baseUrl }],
+          workload: { promptTokens: 16, maxTokens: MAX_TOKENS },
+          // 256 users, ramped in over one E2E so their requests spread over the cycle (as a real
+          // population's would) instead of 256 first tokens falling due in the same millisecond: a
+          // synchronized burst measures queueing on one event loop, not latency. The first second
+          // is warmup: it opens the 256 connections and covers the ramp, so no handshake and no
+          // ramp transient lands in a measured TTFT. Then 3 requests per user are measured.
+          load: {
+            stages: [
+              { duration: `${E2E_MS}ms`, concurrency: USERS },
+              { duration: '20s', concurrency: USERS },
+            ],
+            warmup: '1s',
+            requests: REQUESTS,
+          },
+        }),
+        { clock },
       );
-      if (ttft.p50 <= TTFT_MS + P50_SLACK_MS && itl.p50 >= ITL_MS) break;
+    } finally {
+      bareSamples = await bare.stop();
     }
-    const { summary, measured } = run!;
+    const { summary, measured } = run;
     const g = summary.groups[0]!;
 
     expect(summary.status).toBe('completed');
@@ -80,19 +94,26 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     expect(g.requests.newConnections).toBe(0);
     expect(g.tokens.output).toBe(REQUESTS * MAX_TOKENS);
     for (const r of measured) expect(r.itlMs).toHaveLength(MAX_TOKENS - 1);
+    for (const s of bareSamples) expect(s.contentDeltas).toBe(MAX_TOKENS);
 
     const { ttft, itl, e2e } = g.metrics;
+    const excess = pairedExcess(
+      measured.map((r) => fromResult(r, origin)),
+      bareSamples.map(fromBaseline),
+    );
+    const f2 = (x: number) => x.toFixed(2);
+    console.log(
+      `accuracy @${USERS} streams: TTFT p50 ${f2(ttft.p50)}ms (error +${f2(ttft.p50 - TTFT_MS)}ms), p99 ${f2(ttft.p99)}ms; ITL p50 ${f2(itl.p50)}ms; E2E p50 ${f2(e2e.p50)}ms; ` +
+        `over a bare client at the same moment: TTFT ${f2(excess.ttftMs)}ms, E2E ${f2(excess.e2eMs)}ms, mean ITL ${f2(excess.itlMeanMs)}ms (${excess.pairs} requests paired)`,
+    );
+
     // The mock never sends early, so no measurement may fall below the injected value.
     expect(ttft.min).toBeGreaterThanOrEqual(TTFT_MS);
-    expect(ttft.p50).toBeGreaterThanOrEqual(TTFT_MS);
-    expect(ttft.p50).toBeLessThanOrEqual(TTFT_MS + P50_SLACK_MS);
-    // p99 widened from the +15ms first asked for: on 2 cores the 5th-slowest of 512 first tokens
-    // sometimes lands behind a GC pause or a descheduling of the client or the mock process (seen
-    // up to +20ms with the machine otherwise idle). The p50 bound is the accuracy claim and stays tight.
-    expect(ttft.p99).toBeLessThan(TTFT_MS + 40);
-    expect(itl.p50).toBeGreaterThanOrEqual(ITL_MS);
-    expect(itl.p50).toBeLessThanOrEqual(ITL_MS + 1.5);
-    expect(e2e.p50).toBeGreaterThanOrEqual(E2E_MS);
-    expect(e2e.p50).toBeLessThanOrEqual(E2E_MS + 10);
+    expect(e2e.min).toBeGreaterThanOrEqual(E2E_MS);
+    // Most requests have bare requests beside them (64 bare users send ~1 request every 6 ms).
+    expect(excess.pairs).toBeGreaterThanOrEqual(REQUESTS / 2);
+    expect(excess.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
+    expect(excess.e2eMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
+    expect(Math.abs(excess.itlMeanMs)).toBeLessThanOrEqual(ITL_MARGIN_MS);
   }, 60_000);
 });

@@ -1,0 +1,221 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'undici';
+
+// The baseline the timing tests compare llm-bakeoff against: the least a client can do to measure
+// a streamed chat completion. A bare undici Client (one keep-alive connection, one request at a
+// time) sends the request; the stream is read chunk by chunk with one performance.now() per chunk,
+// each event parsed (as any client must); the first chunk holding a non-empty content delta is the
+// first token. No scenario, no recorder, no tokenizer, no timeouts: nothing of llm-bakeoff.
+//
+// Run against the same mock at the same moment as llm-bakeoff (concurrently, in the same process),
+// it sees the same machine: the same CPU contention, the same event-loop backlog, the same
+// descheduling. What llm-bakeoff measures beyond it is llm-bakeoff's own overhead.
+
+/** BaselineSample is one request as the bare client saw it; times are performance.now() ms. */
+export interface BaselineSample {
+  sentAt: number;
+  headersMs: number;
+  ttftMs: number;
+  e2eMs: number;
+  /** Gap before each content token after the first (0 for tokens read in the same chunk), as llm-bakeoff's ITL is. */
+  itlMs: number[];
+  contentDeltas: number;
+}
+
+/** BaselineOptions say what to ask the mock for. */
+export interface BaselineOptions {
+  baseUrl: string;
+  maxTokens: number;
+}
+
+/** BareClient sends one streamed chat completion at a time over its one connection. */
+export interface BareClient {
+  request(): Promise<BaselineSample>;
+  close(): Promise<void>;
+}
+
+/** bareClient is one undici Client (one keep-alive connection) against `baseUrl` (an API root ending in /v1). */
+export function bareClient(opts: BaselineOptions): BareClient {
+  const url = new URL(opts.baseUrl.replace(/\/+$/, '') + '/chat/completions');
+  const conn = new Client(url.origin, { pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  const body = JSON.stringify({
+    model: 'mock-model',
+    messages: [{ role: 'user', content: 'Say something.' }],
+    max_tokens: opts.maxTokens,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  const headers = { 'content-type': 'application/json', accept: 'text/event-stream' };
+
+  return {
+    async request() {
+      const sentAt = performance.now();
+      const res = await conn.request({ origin: url.origin, path: url.pathname, method: 'POST', headers, body });
+      const headersAt = performance.now();
+      if (res.statusCode !== 200) throw new Error(`baseline: HTTP ${res.statusCode}: ${await res.body.text()}`);
+      let buf = '';
+      let first: number | null = null;
+      let last = 0;
+      const itlMs: number[] = [];
+      let contentDeltas = 0;
+      for await (const bytes of res.body) {
+        const at = performance.now();
+        buf += (bytes as Buffer).toString('utf8');
+        const events = buf.split('\n\n');
+        buf = events.pop()!;
+        for (const ev of events) {
+          const data = ev.startsWith('data: ') ? ev.slice(6) : '';
+          if (!data || data === '[DONE]') continue;
+          // A non-empty content delta is a token; the role chunk's empty content and the usage chunk are not.
+          const text = (JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content;
+          if (!text) continue;
+          contentDeltas++;
+          if (first === null) first = at;
+          else itlMs.push(at - last);
+          last = at;
+        }
+      }
+      const endAt = performance.now();
+      if (first === null) throw new Error('baseline: the stream carried no content');
+      return { sentAt, headersMs: headersAt - sentAt, ttftMs: first - sentAt, e2eMs: endAt - sentAt, itlMs, contentDeltas };
+    },
+    close: () => conn.close(),
+  };
+}
+
+/** BaselineLoop is a closed loop of bare-client users running until stopped. */
+export interface BaselineLoop {
+  /** Resolves when every user has opened its connection (its first request is done): from then on it is sampling. */
+  ready: Promise<void>;
+  /** Stop sending; resolves with every sample (each user's first, connection-opening request left out) once in-flight requests end. */
+  stop(): Promise<BaselineSample[]>;
+}
+
+/**
+ * startBaselineLoop runs `users` closed-loop users, each with its own bare client (connection),
+ * user i starting `staggerMs × i` after the call, until stop() is called. Each user's first
+ * request opens its connection and is left out, as llm-bakeoff's warmup is.
+ */
+export function startBaselineLoop(opts: BaselineOptions & { users: number; staggerMs?: number }): BaselineLoop {
+  const samples: BaselineSample[] = [];
+  let stopped = false;
+  const opened: Promise<void>[] = [];
+  const users = Array.from({ length: opts.users }, async (_, i) => {
+    const client = bareClient(opts);
+    let markOpen!: () => void;
+    opened.push(new Promise<void>((r) => (markOpen = r)));
+    try {
+      await sleep(i * (opts.staggerMs ?? 0));
+      for (let n = 0; !stopped; n++) {
+        const s = await client.request();
+        if (n > 0) samples.push(s);
+        else markOpen();
+      }
+    } finally {
+      markOpen();
+      await client.close();
+    }
+  });
+  return {
+    ready: Promise.all(opened).then(() => undefined),
+    async stop() {
+      stopped = true;
+      await Promise.all(users);
+      return samples;
+    },
+  };
+}
+
+/**
+ * baselineBeside wraps a mock starter (e.g. startMockServer, handed to runScenario as startMock)
+ * so that every mock it starts is also hit by a baseline loop from the moment it listens. The loop
+ * is stopped just before the mock closes, so it covers the whole run; `samples()` then holds
+ * what it measured.
+ */
+export function baselineBeside<O, M extends { readonly baseUrl: string; close(): Promise<void> }>(
+  start: (opts: O) => Promise<M>,
+  loop: Omit<Parameters<typeof startBaselineLoop>[0], 'baseUrl'>,
+): { startMock: (opts: O) => Promise<M>; samples(): BaselineSample[] } {
+  const samples: BaselineSample[] = [];
+  return {
+    startMock: async (opts) => {
+      const mock = await start(opts);
+      const running = startBaselineLoop({ ...loop, baseUrl: mock.baseUrl });
+      // The mock's other members (getters included) stay reachable through the prototype.
+      const wrapped = Object.create(mock) as M;
+      Object.defineProperty(wrapped, 'close', {
+        value: async () => {
+          samples.push(...(await running.stop()));
+          await mock.close();
+        },
+      });
+      return wrapped;
+    },
+    samples: () => samples,
+  };
+}
+
+/** Observation is one request's latencies (ms) and when it started (performance.now() ms). */
+export interface Observation {
+  at: number;
+  headersMs: number;
+  ttftMs: number;
+  e2eMs: number;
+  /** Mean gap between tokens: (last token − first token) / (tokens − 1). Reading two tokens in one chunk moves time between gaps, not out of their sum. */
+  itlMeanMs: number;
+}
+
+/** fromBaseline is a bare-client sample as an Observation. */
+export function fromBaseline(s: BaselineSample): Observation {
+  return { at: s.sentAt, headersMs: s.headersMs, ttftMs: s.ttftMs, e2eMs: s.e2eMs, itlMeanMs: mean(s.itlMs) };
+}
+
+/**
+ * fromResult is an llm-bakeoff result as an Observation, timed from its schedule (where its TTFT
+ * and E2E start); `origin` is the performance.now() of the run clock's zero.
+ */
+export function fromResult(
+  r: { scheduledAtMs: number; headersAtMs: number | null; firstTokenAtMs: number | null; endAtMs: number; itlMs: readonly number[] },
+  origin: number,
+): Observation {
+  if (r.headersAtMs === null || r.firstTokenAtMs === null) throw new Error(`request scheduled at ${r.scheduledAtMs} has no first token`);
+  return { at: origin + r.scheduledAtMs, headersMs: r.headersAtMs - r.scheduledAtMs, ttftMs: r.firstTokenAtMs - r.scheduledAtMs, e2eMs: r.endAtMs - r.scheduledAtMs, itlMeanMs: mean(r.itlMs) };
+}
+
+/** Excess is llm-bakeoff's latency over the bare client's, per metric: the median over paired requests. */
+export type Excess = { pairs: number } & Record<'headersMs' | 'ttftMs' | 'e2eMs' | 'itlMeanMs', number>;
+
+/**
+ * pairedExcess compares llm-bakeoff with the bare client request by request: each llm-bakeoff
+ * request is paired with the bare requests that started within ±windowMs of it — same moment,
+ * same backlog on the event loop, same neighbour load — and its excess over their median is taken;
+ * the result is the median excess over all paired requests. A busy machine delays requests that
+ * start together alike, whatever client sent them, so the excess stays near 0 even when the load
+ * moves both clients' latencies by hundreds of ms within a run; a client that adds 10 ms to every
+ * request shows an excess of 10 ms. Requests with no bare neighbour are left out (see `pairs`).
+ */
+export function pairedExcess(subject: readonly Observation[], bare: readonly Observation[], windowMs = 25): Excess {
+  const sorted = [...bare].sort((a, b) => a.at - b.at);
+  const keys = ['headersMs', 'ttftMs', 'e2eMs', 'itlMeanMs'] as const;
+  const excess: Record<(typeof keys)[number], number[]> = { headersMs: [], ttftMs: [], e2eMs: [], itlMeanMs: [] };
+  for (const o of subject) {
+    const near = sorted.filter((b) => Math.abs(b.at - o.at) <= windowMs);
+    if (near.length === 0) continue;
+    for (const k of keys) excess[k].push(o[k] - median(near.map((b) => b[k])));
+  }
+  const n = excess.ttftMs.length;
+  if (n === 0) return { pairs: 0, headersMs: NaN, ttftMs: NaN, e2eMs: NaN, itlMeanMs: NaN };
+  return { pairs: n, headersMs: median(excess.headersMs), ttftMs: median(excess.ttftMs), e2eMs: median(excess.e2eMs), itlMeanMs: median(excess.itlMeanMs) };
+}
+
+/** median is the lower median (the same rank as an HDR histogram's p50 over the same values). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error('median of nothing');
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.ceil(s.length / 2) - 1]!;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
