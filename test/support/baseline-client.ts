@@ -136,11 +136,14 @@ export function startBaselineLoop(opts: BaselineOptions & { users: number; stagg
 export function baselineBeside<O, M extends { readonly baseUrl: string; close(): Promise<void> }>(
   start: (opts: O) => Promise<M>,
   loop: Omit<Parameters<typeof startBaselineLoop>[0], 'baseUrl'>,
+  /** Which mocks to hit (default: all), e.g. not one that hangs. */
+  only: (opts: O) => boolean = () => true,
 ): { startMock: (opts: O) => Promise<M>; samples(): BaselineSample[] } {
   const samples: BaselineSample[] = [];
   return {
     startMock: async (opts) => {
       const mock = await start(opts);
+      if (!only(opts)) return mock;
       const running = startBaselineLoop({ ...loop, baseUrl: mock.baseUrl });
       // The mock's other members (getters included) stay reachable through the prototype.
       const wrapped = Object.create(mock) as M;
