@@ -42,25 +42,24 @@ async function runTimed(s: Scenario, deps: Partial<RunDeps> = {}) {
 }
 
 /**
- * expectOnSchedule checks the open loop sent on time: as late as the machine let a timer be, and
- * no later. Each request's dispatch lag (schedule → send, less queue wait) is paired with the bare
- * timer's tick due at the same instant, and the excess (lag − the tick's lateness) is the
- * generator's own lag. A busy machine delays the arrival and the tick alike (the old absolute
- * "p50 < 1 ms" failed when it did); a pacer or driver bug shows as lag the timer did not have.
- * Bounds: excess p50 ≤ 1 ms (the open loop is ~0.1 ms late, a bare ms timer ~0.5 ms, so the p50
- * excess is below 0; a driver that waits on anything before sending, e.g. 10 ms of client
- * overhead, is ≥ 10 ms over) and p99 ≤ 5 ms (the arrival and the tick may be up to 1 ms apart, so
- * a stall can start between them; a periodic stall of the generator's own — a GC per N arrivals, a
- * sync write — still shows).
+ * expectOnSchedule checks the open loop sent on time: as late as the machine and the event loop
+ * let it be, and no later (the old bounds, "p50 < 1 ms" and "p99 < 10 ms or event-loop max + 5",
+ * failed when a busy machine held the loop up). Each request's send is compared with the first
+ * moment, after it was due, that a bare 1 ms timer in this process shows the loop turning over
+ * promptly (lagExcess in test/support/bare-timer.ts); the excess is ≈ −0.5 ms when on time, and
+ * stayed within ±0.5 ms with another test suite running beside this one.
+ * - p50 ≤ 1 ms: a pacer or driver that waits before sending (e.g. 10 ms of client overhead before
+ *   the send is stamped) is ≥ 9 ms over.
+ * - p99 ≤ 5 ms: the generator's own occasional delays (an await every N arrivals) show in the tail.
  */
 function expectOnSchedule(measured: readonly RequestResult[], ticks: readonly TimerTick[], origin: number): void {
   const excess = lagExcess(
     measured.map((r) => ({ due: origin + r.scheduledAtMs + r.queuedMs, lag: Math.max(0, r.sentAtMs - r.scheduledAtMs - r.queuedMs) })),
     ticks,
   );
-  const why = `dispatch lag over a bare timer at the same instant: p50 ${quantile(excess, 0.5).toFixed(3)} p99 ${quantile(excess, 0.99).toFixed(3)} max ${excess.at(-1)!.toFixed(3)} ms (${excess.length} paired)`;
+  const why = `dispatch lag over a bare timer: p50 ${quantile(excess, 0.5).toFixed(3)} p99 ${quantile(excess, 0.99).toFixed(3)} max ${excess.at(-1)!.toFixed(3)} ms (${excess.length} paired)`;
   console.log(why);
-  // The timer has a tick for every ms of the run, so every dispatch has one within 1 ms of it.
+  // The timer has a tick for every ms of the run, so every dispatch is compared.
   expect(excess.length, why).toBe(measured.length);
   expect(quantile(excess, 0.5), why).toBeLessThanOrEqual(1);
   expect(quantile(excess, 0.99), why).toBeLessThanOrEqual(5);

@@ -94,8 +94,8 @@ export interface BaselineLoop {
 
 /**
  * startBaselineLoop runs `users` closed-loop users, each with its own bare client (connection),
- * user i starting `staggerMs × i` after the call, until stop() is called. Each user's first
- * request opens its connection and is left out, as llm-bakeoff's warmup is.
+ * until stop() is called. Each user's first request opens its connection and is left out, as
+ * llm-bakeoff's warmup is; then user i waits `staggerMs × i` and loops.
  */
 export function startBaselineLoop(opts: BaselineOptions & { users: number; staggerMs?: number }): BaselineLoop {
   const samples: BaselineSample[] = [];
@@ -106,12 +106,13 @@ export function startBaselineLoop(opts: BaselineOptions & { users: number; stagg
     let markOpen!: () => void;
     opened.push(new Promise<void>((r) => (markOpen = r)));
     try {
+      // The first request opens the connection and is left out. The stagger comes after it, when
+      // start-up work (module loading, a first tokenizer call) no longer blocks the event loop:
+      // a blocked loop fires every pending stagger timer at once, and the users would bunch.
+      await client.request();
+      markOpen();
       await sleep(i * (opts.staggerMs ?? 0));
-      for (let n = 0; !stopped; n++) {
-        const s = await client.request();
-        if (n > 0) samples.push(s);
-        else markOpen();
-      }
+      while (!stopped) samples.push(await client.request());
     } finally {
       markOpen();
       await client.close();
