@@ -13,25 +13,32 @@ import { runCollecting, scenarioOf, type ScenarioRun } from '../support/scenario
 // - Upper bounds against a BASELINE: BARE_USERS users of a bare undici client
 //   (test/support/baseline-client.ts) stream from the same mock process at the same moment, in
 //   this process, beside llm-bakeoff's 256. Each llm-bakeoff request is compared with the bare
-//   requests sent within ±25 ms of it (pairedExcess), and the median of those excesses is
-//   llm-bakeoff's own cost. Absolute numbers cannot be bounded: 256 streams on a 2-core machine
-//   that is also running another test suite put +150..+400 ms on both clients' TTFT p50 (the old
-//   "p50 ≤ 103 ms" failed one run in two with the machine otherwise idle); paired with bare
-//   requests of the same moment, the excess stayed within ±2.5 ms in those same runs.
+//   requests sent within ±PAIR_WINDOW_MS of it (pairedExcess), and the median of those excesses
+//   is llm-bakeoff's own cost. Absolute numbers cannot be bounded: 256 streams on a 2-core
+//   machine that is also running another test suite put +150..+600 ms on both clients' TTFT p50
+//   (the old "p50 ≤ 103 ms" failed one run in two with the machine otherwise idle); paired with
+//   bare requests of the same moment, the excess stayed within a few ms in those same runs.
 
 const TTFT_MS = 100;
-const ITL_MS = 20;
-const MAX_TOKENS = 16;
+// 50 ms between 8 tokens (not 20 ms between 16): 256 streams at 20 ms asked ~10k chunk reads a
+// second of this process, which a 2-core machine running another test suite could not give it;
+// saturated, both clients' latencies were queueing hundreds of ms deep and ordered by chance.
+// The number of concurrent streams, what this test is about, is unchanged.
+const ITL_MS = 50;
+const MAX_TOKENS = 8;
 const USERS = 256;
 const REQUESTS = 768;
 const E2E_MS = TTFT_MS + (MAX_TOKENS - 1) * ITL_MS;
 const BARE_USERS = 64;
+// Requests sent within ±50 ms of each other meet the same backlog: on a loaded machine it is
+// hundreds of ms deep and changes over ~100 ms.
+const PAIR_WINDOW_MS = 50;
 // llm-bakeoff's TTFT and E2E may exceed the bare client's (paired median) by at most this: half
 // the 10 ms of client overhead this test exists to catch, and twice the largest excess seen
 // without it (2.5 ms, idle or beside another test suite).
 const OVERHEAD_MARGIN_MS = 5;
 // Mean gap between tokens, per request, paired the same way: a gap measured from the wrong
-// token or event moves it by a whole ITL (20 ms); reading tokens in fewer chunks does not move it.
+// token or event moves it by a whole ITL (50 ms); reading tokens in fewer chunks does not move it.
 const ITL_MARGIN_MS = 2;
 
 describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own process)`, () => {
@@ -100,6 +107,7 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     const excess = pairedExcess(
       measured.map((r) => fromResult(r, origin)),
       bareSamples.map(fromBaseline),
+      PAIR_WINDOW_MS,
     );
     const f2 = (x: number) => x.toFixed(2);
     console.log(
@@ -110,8 +118,9 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     // The mock never sends early, so no measurement may fall below the injected value.
     expect(ttft.min).toBeGreaterThanOrEqual(TTFT_MS);
     expect(e2e.min).toBeGreaterThanOrEqual(E2E_MS);
-    // Most requests have bare requests beside them (64 bare users send ~1 request every 6 ms).
-    expect(excess.pairs).toBeGreaterThanOrEqual(REQUESTS / 2);
+    // Most requests have bare requests beside them (64 bare users send ~1 request every 7 ms when
+    // the machine is idle; far fewer when it is loaded, and in bursts).
+    expect(excess.pairs).toBeGreaterThanOrEqual(REQUESTS / 4);
     expect(excess.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
     expect(excess.e2eMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
     expect(Math.abs(excess.itlMeanMs)).toBeLessThanOrEqual(ITL_MARGIN_MS);

@@ -68,8 +68,8 @@ function expectOnSchedule(measured: readonly RequestResult[], ticks: readonly Ti
 describe('open loop: fixed rate against the mock', () => {
   it('100/s for 3s sends exactly 300 requests, each at or after its slot, on a 10ms grid, no later than a bare client', async () => {
     const s = scenarioOf({ targets: [mockTarget('fixed')], load: { rate: 100, duration: '3s' } });
-    // One bare-client user streams from the same mock throughout (see test/support/baseline-client.ts).
-    const bare = baselineBeside(startMockServer, { users: 1, maxTokens: 4 });
+    // Two bare-client users stream from the same mock throughout (see test/support/baseline-client.ts).
+    const bare = baselineBeside(startMockServer, { users: 2, maxTokens: 4, staggerMs: 3 });
     const { summary, measured, origin, ticks } = await runTimed(s, { startMock: bare.startMock });
 
     expect(summary.status).toBe('completed');
@@ -97,17 +97,19 @@ describe('open loop: fixed rate against the mock', () => {
     expect(g.metrics.dispatchLag.count).toBe(300);
     expectOnSchedule(measured, ticks, origin);
     expect(summary.generator.dispatchLagMs.p99).toBe(g.metrics.dispatchLag.p99);
-    // Never below the mock's injected TTFT; no later than a bare client sending at the same
-    // moment (paired, as in accuracy.test.ts): response time from the schedule includes the
-    // dispatch lag and llm-bakeoff's client; 10 ms of client overhead is an excess ≥ 10 ms.
+    // Never below the mock's injected TTFT; service time (from the send: the wait for the send is
+    // the dispatch lag checked above) no later than a bare client's sending at the same moment
+    // (paired, as in accuracy.test.ts); 10 ms of client overhead is an excess ≥ 10 ms.
     expect(g.metrics.ttft.p50).toBeGreaterThanOrEqual(2);
     expect(g.metrics.ttft.p50).toBeGreaterThanOrEqual(g.metrics.ttftService.p50);
     const excess = pairedExcess(
-      measured.map((r) => fromResult(r, origin)),
+      measured.map((r) => fromResult(r, origin, 'send')),
       bare.samples().map(fromBaseline),
     );
-    console.log(`open loop 100/s over a bare client: TTFT ${excess.ttftMs.toFixed(2)}ms, E2E ${excess.e2eMs.toFixed(2)}ms (${excess.pairs} paired)`);
-    expect(excess.pairs).toBeGreaterThanOrEqual(270);
+    console.log(`open loop 100/s, service time over a bare client: TTFT ${excess.ttftMs.toFixed(2)}ms, E2E ${excess.e2eMs.toFixed(2)}ms (${excess.pairs} paired)`);
+    // Most requests have a bare request beside them (2 bare users send every few ms when idle,
+    // every few tens of ms on a busy machine).
+    expect(excess.pairs).toBeGreaterThanOrEqual(150);
     expect(excess.ttftMs).toBeLessThanOrEqual(5);
     expect(excess.e2eMs).toBeLessThanOrEqual(5);
     expect(g.metrics.queueWait.count).toBe(0);

@@ -81,9 +81,13 @@ describe('runScenario', () => {
     }
     expect(near!.region).toBe('us-east-1');
     expect(far!.region).toBe('ap-southeast-1');
-    expect(near!.metrics.ttft.p50).toBeGreaterThanOrEqual(9);
-    expect(far!.metrics.ttft.p50).toBeGreaterThanOrEqual(39);
-    expect(far!.metrics.ttft.p50).toBeGreaterThan(near!.metrics.ttft.p50 + 20);
+    // Never below each mock's injected TTFT (less a timer's 1 ms), and the far one reported slower.
+    // (It was "far p50 > near p50 + 20 ms": with another test suite running beside this one both
+    // p50s grew by 30–120 ms, unevenly, and the two came within 10 ms of each other. Swapped or
+    // mixed-up targets still fail: far's minimum is ≥ 39 ms, where near's requests take ~10.)
+    expect(near!.metrics.ttft.min).toBeGreaterThanOrEqual(9);
+    expect(far!.metrics.ttft.min).toBeGreaterThanOrEqual(39);
+    expect(far!.metrics.ttft.p50).toBeGreaterThan(near!.metrics.ttft.p50);
 
     // Warmup requests run first: every measured request of a target was scheduled after its warmup ones.
     for (const target of ['near', 'far']) {

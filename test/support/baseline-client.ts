@@ -177,14 +177,18 @@ export function fromBaseline(s: BaselineSample): Observation {
 
 /**
  * fromResult is an llm-bakeoff result as an Observation, timed from its schedule (where its TTFT
- * and E2E start); `origin` is the performance.now() of the run clock's zero.
+ * and E2E start; in a closed loop that is the send) or, with from = 'send', from its send (its
+ * service time: an open loop's wait for its slot is checked as dispatch lag, not here); `origin`
+ * is the performance.now() of the run clock's zero.
  */
 export function fromResult(
-  r: { scheduledAtMs: number; headersAtMs: number | null; firstTokenAtMs: number | null; endAtMs: number; itlMs: readonly number[] },
+  r: { scheduledAtMs: number; sentAtMs: number; headersAtMs: number | null; firstTokenAtMs: number | null; endAtMs: number; itlMs: readonly number[] },
   origin: number,
+  from: 'schedule' | 'send' = 'schedule',
 ): Observation {
   if (r.headersAtMs === null || r.firstTokenAtMs === null) throw new Error(`request scheduled at ${r.scheduledAtMs} has no first token`);
-  return { at: origin + r.scheduledAtMs, headersMs: r.headersAtMs - r.scheduledAtMs, ttftMs: r.firstTokenAtMs - r.scheduledAtMs, e2eMs: r.endAtMs - r.scheduledAtMs, itlMeanMs: mean(r.itlMs) };
+  const t0 = from === 'send' ? r.sentAtMs : r.scheduledAtMs;
+  return { at: origin + t0, headersMs: r.headersAtMs - t0, ttftMs: r.firstTokenAtMs - t0, e2eMs: r.endAtMs - t0, itlMeanMs: mean(r.itlMs) };
 }
 
 /** Excess is llm-bakeoff's latency over the bare client's, per metric: the median over paired requests. */
