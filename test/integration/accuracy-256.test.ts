@@ -33,13 +33,19 @@ const BARE_USERS = 64;
 // Requests sent within ±50 ms of each other meet the same backlog: on a loaded machine it is
 // hundreds of ms deep and changes over ~100 ms.
 const PAIR_WINDOW_MS = 50;
-// llm-bakeoff's TTFT and E2E may exceed the bare client's (paired median) by at most this: half
-// the 10 ms of client overhead this test exists to catch, and twice the largest excess seen
-// without it (2.5 ms, idle or beside another test suite).
+// llm-bakeoff's TTFT, and its tail (last token → end of response), may exceed the bare client's
+// (paired median) by at most this: half the 10 ms of client overhead this test exists to catch;
+// without it the TTFT excess stayed within ±4.5 ms (mostly ±1.5), idle or beside another test
+// suite, the tail's within ±1 ms.
 const OVERHEAD_MARGIN_MS = 5;
-// Mean gap between tokens, per request, paired the same way: a gap measured from the wrong
-// token or event moves it by a whole ITL (50 ms); reading tokens in fewer chunks does not move it.
-const ITL_MARGIN_MS = 2;
+// Mean gap between tokens, per request, paired the same way: a gap measured from the wrong token
+// or event moves it by a whole ITL (50 ms); on a loaded machine the two clients' means stayed
+// within ±1.5 ms. A fifth of an ITL.
+const ITL_MARGIN_MS = ITL_MS / 5;
+// E2E = TTFT + the gaps + the tail, each bounded here. E2E itself is not compared: a 450 ms stream
+// on a loaded machine ends in a different backlog than it began in, so requests paired at their
+// start differ at their end by tens of ms either way (seen −14..+8 ms).
+
 
 describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own process)`, () => {
   let mock: CliRun | undefined;
@@ -104,15 +110,16 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     for (const s of bareSamples) expect(s.contentDeltas).toBe(MAX_TOKENS);
 
     const { ttft, itl, e2e } = g.metrics;
-    const excess = pairedExcess(
-      measured.map((r) => fromResult(r, origin)),
-      bareSamples.map(fromBaseline),
-      PAIR_WINDOW_MS,
-    );
+    const mine = measured.map((r) => fromResult(r, origin));
+    const theirs = bareSamples.map(fromBaseline);
+    const excess = pairedExcess(mine, theirs, PAIR_WINDOW_MS);
+    // The tail, paired by when the responses ended.
+    const atEnd = pairedExcess(mine, theirs, PAIR_WINDOW_MS, 'end');
     const f2 = (x: number) => x.toFixed(2);
     console.log(
       `accuracy @${USERS} streams: TTFT p50 ${f2(ttft.p50)}ms (error +${f2(ttft.p50 - TTFT_MS)}ms), p99 ${f2(ttft.p99)}ms; ITL p50 ${f2(itl.p50)}ms; E2E p50 ${f2(e2e.p50)}ms; ` +
-        `over a bare client at the same moment: TTFT ${f2(excess.ttftMs)}ms, E2E ${f2(excess.e2eMs)}ms, mean ITL ${f2(excess.itlMeanMs)}ms (${excess.pairs} requests paired)`,
+        `over a bare client at the same moment: TTFT ${f2(excess.ttftMs)}ms, mean ITL ${f2(excess.itlMeanMs)}ms (${excess.pairs} requests paired), ` +
+        `tail ${f2(atEnd.tailMs)}ms (${atEnd.pairs} paired at their end); E2E paired at start ${f2(excess.e2eMs)}ms, not bounded`,
     );
 
     // The mock never sends early, so no measurement may fall below the injected value.
@@ -122,7 +129,8 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     // the machine is idle; far fewer when it is loaded, and in bursts).
     expect(excess.pairs).toBeGreaterThanOrEqual(REQUESTS / 4);
     expect(excess.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
-    expect(excess.e2eMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
     expect(Math.abs(excess.itlMeanMs)).toBeLessThanOrEqual(ITL_MARGIN_MS);
+    expect(atEnd.pairs).toBeGreaterThanOrEqual(REQUESTS / 4);
+    expect(atEnd.tailMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
   }, 60_000);
 });

@@ -168,11 +168,13 @@ export interface Observation {
   e2eMs: number;
   /** Mean gap between tokens: (last token − first token) / (tokens − 1). Reading two tokens in one chunk moves time between gaps, not out of their sum. */
   itlMeanMs: number;
+  /** Last token → end of the response (the finish and usage chunks, [DONE]): E2E − TTFT − the gaps. */
+  tailMs: number;
 }
 
 /** fromBaseline is a bare-client sample as an Observation. */
 export function fromBaseline(s: BaselineSample): Observation {
-  return { at: s.sentAt, headersMs: s.headersMs, ttftMs: s.ttftMs, e2eMs: s.e2eMs, itlMeanMs: mean(s.itlMs) };
+  return { at: s.sentAt, headersMs: s.headersMs, ttftMs: s.ttftMs, e2eMs: s.e2eMs, itlMeanMs: mean(s.itlMs), tailMs: s.e2eMs - s.ttftMs - sum(s.itlMs) };
 }
 
 /**
@@ -188,11 +190,13 @@ export function fromResult(
 ): Observation {
   if (r.headersAtMs === null || r.firstTokenAtMs === null) throw new Error(`request scheduled at ${r.scheduledAtMs} has no first token`);
   const t0 = from === 'send' ? r.sentAtMs : r.scheduledAtMs;
-  return { at: origin + t0, headersMs: r.headersAtMs - t0, ttftMs: r.firstTokenAtMs - t0, e2eMs: r.endAtMs - t0, itlMeanMs: mean(r.itlMs) };
+  return { at: origin + t0, headersMs: r.headersAtMs - t0, ttftMs: r.firstTokenAtMs - t0, e2eMs: r.endAtMs - t0, itlMeanMs: mean(r.itlMs), tailMs: r.endAtMs - r.firstTokenAtMs - sum(r.itlMs) };
 }
 
+const METRICS = ['headersMs', 'ttftMs', 'e2eMs', 'itlMeanMs', 'tailMs'] as const;
+
 /** Excess is llm-bakeoff's latency over the bare client's, per metric: the median over paired requests. */
-export type Excess = { pairs: number } & Record<'headersMs' | 'ttftMs' | 'e2eMs' | 'itlMeanMs', number>;
+export type Excess = { pairs: number } & Record<(typeof METRICS)[number], number>;
 
 /**
  * pairedExcess compares llm-bakeoff with the bare client request by request: each llm-bakeoff
@@ -202,19 +206,21 @@ export type Excess = { pairs: number } & Record<'headersMs' | 'ttftMs' | 'e2eMs'
  * start together alike, whatever client sent them, so the excess stays near 0 even when the load
  * moves both clients' latencies by hundreds of ms within a run; a client that adds 10 ms to every
  * request shows an excess of 10 ms. Requests with no bare neighbour are left out (see `pairs`).
+ * With pairAt = 'end', requests are paired by when they ended instead (for what happens at the
+ * end of a long stream, e.g. tailMs: the backlog at the end is not the one at the start).
  */
-export function pairedExcess(subject: readonly Observation[], bare: readonly Observation[], windowMs = 25): Excess {
-  const sorted = [...bare].sort((a, b) => a.at - b.at);
-  const keys = ['headersMs', 'ttftMs', 'e2eMs', 'itlMeanMs'] as const;
-  const excess: Record<(typeof keys)[number], number[]> = { headersMs: [], ttftMs: [], e2eMs: [], itlMeanMs: [] };
+export function pairedExcess(subject: readonly Observation[], bare: readonly Observation[], windowMs = 25, pairAt: 'start' | 'end' = 'start'): Excess {
+  const when = (o: Observation) => (pairAt === 'start' ? o.at : o.at + o.e2eMs);
+  const excess = Object.fromEntries(METRICS.map((k) => [k, [] as number[]])) as Record<(typeof METRICS)[number], number[]>;
   for (const o of subject) {
-    const near = sorted.filter((b) => Math.abs(b.at - o.at) <= windowMs);
+    const near = bare.filter((b) => Math.abs(when(b) - when(o)) <= windowMs);
     if (near.length === 0) continue;
-    for (const k of keys) excess[k].push(o[k] - median(near.map((b) => b[k])));
+    for (const k of METRICS) excess[k].push(o[k] - median(near.map((b) => b[k])));
   }
   const n = excess.ttftMs.length;
-  if (n === 0) return { pairs: 0, headersMs: NaN, ttftMs: NaN, e2eMs: NaN, itlMeanMs: NaN };
-  return { pairs: n, headersMs: median(excess.headersMs), ttftMs: median(excess.ttftMs), e2eMs: median(excess.e2eMs), itlMeanMs: median(excess.itlMeanMs) };
+  const out = { pairs: n } as Excess;
+  for (const k of METRICS) out[k] = n ? median(excess[k]) : NaN;
+  return out;
 }
 
 /** median is the lower median (the same rank as an HDR histogram's p50 over the same values). */
@@ -224,6 +230,10 @@ export function median(xs: readonly number[]): number {
   return s[Math.ceil(s.length / 2) - 1]!;
 }
 
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
 function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+  return xs.length ? sum(xs) / xs.length : NaN;
 }
