@@ -9,15 +9,15 @@ import { runCollecting, scenarioOf, type ScenarioRun } from '../support/scenario
 //
 // Two kinds of bound, and no other:
 // - Lower bounds against the injected latency: the mock never sends early, so TTFT ≥ 100 ms and
-//   E2E ≥ 400 ms however busy the machine.
+//   E2E ≥ 450 ms however busy the machine.
 // - Upper bounds against a BASELINE: BARE_USERS users of a bare undici client
 //   (test/support/baseline-client.ts) stream from the same mock process at the same moment, in
 //   this process, beside llm-bakeoff's 256. Each llm-bakeoff request is compared with the bare
 //   requests sent within ±PAIR_WINDOW_MS of it (pairedExcess), and the median of those excesses
 //   is llm-bakeoff's own cost. Absolute numbers cannot be bounded: 256 streams on a 2-core
-//   machine that is also running another test suite put +150..+600 ms on both clients' TTFT p50
+//   machine that is also running another test suite put +15..+600 ms on both clients' TTFT p50
 //   (the old "p50 ≤ 103 ms" failed one run in two with the machine otherwise idle); paired with
-//   bare requests of the same moment, the excess stayed within a few ms in those same runs.
+//   bare requests of the same moment, the excess stayed within ±3 ms in most of those runs.
 
 const TTFT_MS = 100;
 // 50 ms between 8 tokens (not 20 ms between 16): 256 streams at 20 ms asked ~10k chunk reads a
@@ -34,10 +34,18 @@ const BARE_USERS = 64;
 // hundreds of ms deep and changes over ~100 ms.
 const PAIR_WINDOW_MS = 50;
 // llm-bakeoff's TTFT, and its tail (last token → end of response), may exceed the bare client's
-// (paired median) by at most this: half the 10 ms of client overhead this test exists to catch;
-// without it the TTFT excess stayed within ±4.5 ms (mostly ±1.5), idle or beside another test
-// suite, the tail's within ±1 ms.
+// (paired median) by at most this: half the 10 ms of client overhead this test exists to catch.
+// Idle, the TTFT excess is ~1.2 ms with a standard error of ~0.4 ms; 10 ms of overhead makes it
+// ~11.5 ms. The tail's excess stays within ±0.1 ms.
 const OVERHEAD_MARGIN_MS = 5;
+// ...plus 3 standard errors of the TTFT excess, as this run measured it (block bootstrap, see
+// pairedExcess). When another test suite's 256 streams run at the same moment, this process's
+// event loop is saturated, every latency is queueing 50–600 ms deep, and which client's chunk is
+// read first is chance: the excess then wandered ±10 ms over runs with no bug at all, and the
+// run's own standard error said so (1–3 ms). Idle, 3 SE is ~1.2 ms and the bound stays ≈ 6 ms,
+// well under a 10 ms overhead; only a run too noisy to resolve 10 ms is given the room its noise
+// needs (accuracy.test.ts, at 8 users, keeps a fixed 5 ms on every run).
+const SE_ALLOWANCE = 3;
 // Mean gap between tokens, per request, paired the same way: a gap measured from the wrong token
 // or event moves it by a whole ITL (50 ms); on a loaded machine the two clients' means stayed
 // within ±1.5 ms. A fifth of an ITL.
@@ -45,7 +53,6 @@ const ITL_MARGIN_MS = ITL_MS / 5;
 // E2E = TTFT + the gaps + the tail, each bounded here. E2E itself is not compared: a 450 ms stream
 // on a loaded machine ends in a different backlog than it began in, so requests paired at their
 // start differ at their end by tens of ms either way (seen −14..+8 ms).
-
 
 describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own process)`, () => {
   let mock: CliRun | undefined;
@@ -118,19 +125,20 @@ describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own p
     const f2 = (x: number) => x.toFixed(2);
     console.log(
       `accuracy @${USERS} streams: TTFT p50 ${f2(ttft.p50)}ms (error +${f2(ttft.p50 - TTFT_MS)}ms), p99 ${f2(ttft.p99)}ms; ITL p50 ${f2(itl.p50)}ms; E2E p50 ${f2(e2e.p50)}ms; ` +
-        `over a bare client at the same moment: TTFT ${f2(excess.ttftMs)}ms, mean ITL ${f2(excess.itlMeanMs)}ms (${excess.pairs} requests paired), ` +
+        `over a bare client at the same moment: TTFT ${f2(excess.ttftMs)}ms ± ${f2(excess.se.ttftMs)}, mean ITL ${f2(excess.itlMeanMs)}ms (${excess.pairs} requests paired), ` +
         `tail ${f2(atEnd.tailMs)}ms (${atEnd.pairs} paired at their end); E2E paired at start ${f2(excess.e2eMs)}ms, not bounded`,
     );
 
     // The mock never sends early, so no measurement may fall below the injected value.
     expect(ttft.min).toBeGreaterThanOrEqual(TTFT_MS);
     expect(e2e.min).toBeGreaterThanOrEqual(E2E_MS);
-    // Most requests have bare requests beside them (64 bare users send ~1 request every 7 ms when
-    // the machine is idle; far fewer when it is loaded, and in bursts).
-    expect(excess.pairs).toBeGreaterThanOrEqual(REQUESTS / 4);
-    expect(excess.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
+    // Requests with bare requests beside them: all of them when idle (64 bare users send one
+    // request every ~7 ms), fewer on a loaded machine, where both clients send in bursts. An
+    // eighth is still enough for a median; its standard error says how good.
+    expect(excess.pairs).toBeGreaterThanOrEqual(REQUESTS / 8);
+    expect(excess.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS + SE_ALLOWANCE * excess.se.ttftMs);
     expect(Math.abs(excess.itlMeanMs)).toBeLessThanOrEqual(ITL_MARGIN_MS);
-    expect(atEnd.pairs).toBeGreaterThanOrEqual(REQUESTS / 4);
+    expect(atEnd.pairs).toBeGreaterThanOrEqual(REQUESTS / 8);
     expect(atEnd.tailMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
   }, 60_000);
 });

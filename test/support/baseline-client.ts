@@ -195,8 +195,12 @@ export function fromResult(
 
 const METRICS = ['headersMs', 'ttftMs', 'e2eMs', 'itlMeanMs', 'tailMs'] as const;
 
-/** Excess is llm-bakeoff's latency over the bare client's, per metric: the median over paired requests. */
-export type Excess = { pairs: number } & Record<(typeof METRICS)[number], number>;
+/**
+ * Excess is llm-bakeoff's latency over the bare client's, per metric: the median over paired
+ * requests; `se` is each median's standard error, from a block bootstrap over 100 ms stretches of
+ * time (requests close in time share a backlog, so they are resampled together).
+ */
+export type Excess = { pairs: number; se: Record<(typeof METRICS)[number], number> } & Record<(typeof METRICS)[number], number>;
 
 /**
  * pairedExcess compares llm-bakeoff with the bare client request by request: each llm-bakeoff
@@ -212,15 +216,40 @@ export type Excess = { pairs: number } & Record<(typeof METRICS)[number], number
 export function pairedExcess(subject: readonly Observation[], bare: readonly Observation[], windowMs = 25, pairAt: 'start' | 'end' = 'start'): Excess {
   const when = (o: Observation) => (pairAt === 'start' ? o.at : o.at + o.e2eMs);
   const excess = Object.fromEntries(METRICS.map((k) => [k, [] as number[]])) as Record<(typeof METRICS)[number], number[]>;
+  const blockOf: number[] = [];
   for (const o of subject) {
     const near = bare.filter((b) => Math.abs(when(b) - when(o)) <= windowMs);
     if (near.length === 0) continue;
     for (const k of METRICS) excess[k].push(o[k] - median(near.map((b) => b[k])));
+    blockOf.push(Math.floor(when(o) / 100));
   }
   const n = excess.ttftMs.length;
-  const out = { pairs: n } as Excess;
-  for (const k of METRICS) out[k] = n ? median(excess[k]) : NaN;
+  const out = { pairs: n, se: {} } as Excess;
+  for (const k of METRICS) {
+    out[k] = n ? median(excess[k]) : NaN;
+    out.se[k] = n ? blockBootstrapSe(excess[k], blockOf) : NaN;
+  }
   return out;
+}
+
+/** blockBootstrapSe is the standard error of the median of `xs`, resampling whole blocks (same `blockOf`) with replacement; seeded, so it is the same every run. */
+function blockBootstrapSe(xs: readonly number[], blockOf: readonly number[], rounds = 200): number {
+  const blocks = new Map<number, number[]>();
+  xs.forEach((x, i) => blocks.set(blockOf[i]!, [...(blocks.get(blockOf[i]!) ?? []), x]));
+  const list = [...blocks.values()];
+  let seed = 0x9e3779b9;
+  const rand = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const medians: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const sample: number[] = [];
+    for (let b = 0; b < list.length; b++) sample.push(...list[Math.floor(rand() * list.length)]!);
+    medians.push(median(sample));
+  }
+  const m = medians.reduce((a, b) => a + b, 0) / rounds;
+  return Math.sqrt(medians.reduce((a, b) => a + (b - m) ** 2, 0) / (rounds - 1));
 }
 
 /** median is the lower median (the same rank as an HDR histogram's p50 over the same values). */
