@@ -52,11 +52,11 @@ const OVERHEAD_MARGIN_MS = 5;
 async function drill(s: Scenario) {
   const origin = performance.now();
   const clock = { now: () => performance.now() - origin, originEpochMs: Date.now() };
-  const bare = baselineBeside(startMockServer, { users: 2, maxTokens: 4, staggerMs: 27 }, (o) => o.profile?.ttftMs === FALLBACK_TTFT_MS);
+  const bare = baselineBeside(startMockServer, { users: 2, maxTokens: 4, staggerMs: 27 }, (o) => o?.profile?.ttftMs === FALLBACK_TTFT_MS);
   let anchoredAt = NaN;
   const startMock: typeof startMockServer = async (o) => {
     const m = await bare.startMock(o);
-    if (o.profile?.ttftMs === FALLBACK_TTFT_MS) return m;
+    if (o?.profile?.ttftMs === FALLBACK_TTFT_MS) return m;
     const anchor = m.anchor.bind(m);
     return Object.assign(Object.create(m) as typeof m, {
       anchor: async () => {

@@ -88,7 +88,7 @@ export function bareClient(opts: BaselineOptions): BareClient {
 export interface BaselineLoop {
   /** Resolves when every user has opened its connection (its first request is done): from then on it is sampling. */
   ready: Promise<void>;
-  /** Stop sending; resolves with every sample (each user's first, connection-opening request left out) once in-flight requests end. */
+  /** Stop sending; resolves with every sample (each user's first, connection-opening request left out) once in-flight requests end, or rejects with the first request that failed. */
   stop(): Promise<BaselineSample[]>;
 }
 
@@ -100,6 +100,7 @@ export interface BaselineLoop {
 export function startBaselineLoop(opts: BaselineOptions & { users: number; staggerMs?: number }): BaselineLoop {
   const samples: BaselineSample[] = [];
   let stopped = false;
+  let failure: unknown = null;
   const opened: Promise<void>[] = [];
   const users = Array.from({ length: opts.users }, async (_, i) => {
     const client = bareClient(opts);
@@ -113,6 +114,10 @@ export function startBaselineLoop(opts: BaselineOptions & { users: number; stagg
       markOpen();
       await sleep(i * (opts.staggerMs ?? 0));
       while (!stopped) samples.push(await client.request());
+    } catch (err) {
+      // Kept for stop() to throw: until then nobody awaits this user, and a rejection nobody
+      // handles would fail the whole test run rather than this test.
+      failure ??= err;
     } finally {
       markOpen();
       await client.close();
@@ -123,6 +128,7 @@ export function startBaselineLoop(opts: BaselineOptions & { users: number; stagg
     async stop() {
       stopped = true;
       await Promise.all(users);
+      if (failure) throw failure;
       return samples;
     },
   };
