@@ -42,6 +42,11 @@ const routeGroup = (s: RunSummary): GroupSummary => s.groups.find((g) => g.scope
 const targetGroup = (s: RunSummary, t: string): GroupSummary => s.groups.find((g) => g.scope === 'target' && g.target === t)!;
 /** OVERHEAD_MARGIN_MS: llm-bakeoff's excess over the baseline (timer lateness or a bare client at the same moment), as in accuracy.test.ts. */
 const OVERHEAD_MARGIN_MS = 5;
+// The fallback's TTFT is compared over only 13–45 requests, so its median excess is noisy on a
+// busy machine (seen 5.7 ms with no bug): the bound adds 3 standard errors of this run's own
+// measurement, as accuracy-256.test.ts does. Idle the standard error is ~0.3 ms and 10 ms of
+// client overhead (an excess of ~10.5 ms) still fails.
+const SE_ALLOWANCE = 3;
 
 /**
  * drill runs a drill scenario on a clock reading performance.now() from a known origin, with a
@@ -126,12 +131,12 @@ describe('failover drill against the mock', () => {
       parts.map(({ f }) => fromResult(f, origin)),
       bare.map(fromBaseline),
     );
-    console.log(`failover over baseline: timeout p50 ${quantile(timeout, 0.5).toFixed(2)}ms, switch p50 ${quantile(handover, 0.5).toFixed(2)}ms, fallback TTFT ${fb.ttftMs.toFixed(2)}ms (${fb.pairs} paired)`);
+    console.log(`failover over baseline: timeout p50 ${quantile(timeout, 0.5).toFixed(2)}ms, switch p50 ${quantile(handover, 0.5).toFixed(2)}ms, fallback TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`);
     expect(timeout).toHaveLength(parts.length);
     expect(quantile(timeout, 0.5)).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
     expect(quantile(handover, 0.5)).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
     expect(fb.pairs).toBeGreaterThanOrEqual(parts.length / 2);
-    expect(fb.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
+    expect(fb.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS + SE_ALLOWANCE * fb.se.ttftMs);
   });
 
   it('the breaker opens after 3 failures; then requests skip the primary and take the fallback at its own latency', async () => {
@@ -166,9 +171,9 @@ describe('failover drill against the mock', () => {
       after.map((u) => fromResult(u, origin)),
       bare.map(fromBaseline),
     );
-    console.log(`after the breaker opened, over a bare client: TTFT ${fb.ttftMs.toFixed(2)}ms (${fb.pairs} paired)`);
+    console.log(`after the breaker opened, over a bare client: TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`);
     expect(fb.pairs).toBeGreaterThanOrEqual(after.length / 2);
-    expect(fb.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
+    expect(fb.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS + SE_ALLOWANCE * fb.se.ttftMs);
 
     // Users saw 100% availability; the primary's raw error rate was 100%.
     const route = routeGroup(summary);
