@@ -123,8 +123,12 @@ describe('runScenario', () => {
     const g = summary.groups[0]!;
     expect(g.window.durationMs).toBeGreaterThanOrEqual(1_000);
     expect(g.window.durationMs).toBeLessThan(2_000);
-    // Closed loop, 2 users, ~28 ms per request: a few dozen requests.
-    expect(g.requests.total).toBeGreaterThan(20);
+    // Closed loop, 2 users, ~28 ms per request: a few dozen requests on an idle machine, 12 on a
+    // busy one (it was "> 20"). What holds on both: each user was in a request for most of the
+    // second (a loop that stopped sending early was not).
+    const busyMs = results.reduce((t, r) => t + (r.endAtMs - r.sentAtMs), 0);
+    expect(busyMs).toBeGreaterThanOrEqual(1.5 * 1_000);
+    expect(g.requests.total).toBeGreaterThanOrEqual(4);
     expect(g.requests.total).toBe(results.length);
     expect(g.requests.failed).toBe(0);
   });
