@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,9 +195,22 @@ describe('bakeoff CLI', () => {
       load: { concurrency: 2, duration: '30s' },
     });
     const out = join(dir, 'run-interrupted');
-    const cli = startCli(['run', scenario, '--out', out, '-q'], { timeoutMs: 20_000 });
-    await waitFor(cli.stderr, /^run \S+: 2 target\(s\)/m, 10_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    const cli = startCli(['run', scenario, '--out', out, '-q'], { timeoutMs: 40_000 });
+    await waitFor(cli.stderr, /^run \S+: 2 target\(s\)/m, 20_000);
+    // Interrupt once the run is observably measuring: requests.csv (streamed row by row as
+    // requests end) holds measured rows from both targets. No fixed sleep: on a busy machine the
+    // CLI can take longer than any chosen delay to start sending.
+    const measuredRows = () => {
+      try {
+        return (parseCsv(readFileSync(join(out, 'requests.csv'), 'utf8'), { columns: true, relax_column_count: true }) as Record<string, string>[]).filter((r) => r.phase === 'measure');
+      } catch {
+        return []; // not created yet, or a row half written
+      }
+    };
+    await waitFor(() => {
+      const rows = measuredRows();
+      return new Set(rows.map((r) => r.target)).size === 2 ? 'measuring' : `${rows.length} measured rows`;
+    }, /^measuring$/, 20_000);
     cli.child.kill('SIGINT');
     const res = await cli.exited;
     expect(res.code, res.stderr).toBe(ExitCode.Interrupted);
@@ -212,7 +225,7 @@ describe('bakeoff CLI', () => {
     // Every row written is counted in the summary, and in-flight requests finished normally.
     expect(summary.groups.reduce((n, g) => n + g.requests.total, 0)).toBe(measured.length);
     expect(measured.every((r) => r.ok === '1')).toBe(true);
-  });
+  }, 60_000);
 
   it('mock --port 0: prints the URL it listens on, serves /v1/models, exits 0 on SIGINT', async () => {
     const cli = startCli(['mock', '--port', '0', '--model', 'm-one', 'm-two', '--ttft-ms', '5'], { timeoutMs: 15_000 });

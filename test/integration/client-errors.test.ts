@@ -318,7 +318,12 @@ describe('chat client error kinds', () => {
     expect(r.errorKind).toBeNull();
     expect(r.firstTokenAtMs).not.toBeNull();
     expect(r.endAtMs - r.firstTokenAtMs!).toBeGreaterThanOrEqual(0);
-    expect(r.endAtMs - r.firstTokenAtMs!).toBeLessThan(1);
+    // The first token is dated when the whole body is in: never before the mock's last token is due
+    // (ttft 2 ms + 4 × itl 1 ms; the mock never sends early), and never before the headers. (An
+    // upper bound on E2E − TTFT, formerly < 1 ms, measured only how long this machine took to parse
+    // the body: noise, not the client.)
+    expect(r.firstTokenAtMs! - r.sentAtMs).toBeGreaterThanOrEqual(2 + 4 * 1);
+    expect(r.firstTokenAtMs!).toBeGreaterThanOrEqual(r.headersAtMs!);
     expect(r.contentDeltas).toBe(1);
     expect(r.itlMs).toEqual([]);
     expect(r.outputTokens).toBe(5);

@@ -1,7 +1,12 @@
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { GroupSummary } from '../../src/metrics/group-summary.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import type { RequestResult } from '../../src/metrics/request-result.js';
+import { startMockServer } from '../../src/mock/server.js';
+import type { Scenario } from '../../src/scenario/schema.js';
+import { baselineBeside, fromBaseline, fromResult, pairedExcess } from '../support/baseline-client.js';
+import { heldUpMs, lagExcess, quantile, startBareTimer } from '../support/bare-timer.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 import { exclusiveTiming } from '../support/timing-lock.js';
 
@@ -9,6 +14,13 @@ import { exclusiveTiming } from '../support/timing-lock.js';
 // with injected faults, a healthy fallback) behind one route. Each drill is a few seconds long;
 // the fault windows count from the run's start (the run anchors its mocks when its clock starts).
 // Tests that check latencies take the timing lock, so no CPU-heavy neighbour skews them.
+//
+// No bound here is an absolute machine time. Latencies are bounded below by what was configured
+// (timeouts, the mocks' injected latency, fault windows: nothing happens early) and above by a
+// baseline taken at the same moment in this process: a bare timer ticking every ms for the
+// timers the route waits on (test/support/bare-timer.ts), a bare undici client streaming from the
+// fallback mock for its TTFT (test/support/baseline-client.ts). Orderings (the breaker opens at
+// the 3rd failure, the first request into a fault window fails) are checked as orderings.
 
 const FALLBACK_TTFT_MS = 50;
 
@@ -29,30 +41,103 @@ const users = (rs: readonly RequestResult[]) => rs.filter((r) => r.attempt === 0
 const attemptsOn = (rs: readonly RequestResult[], target: string) => rs.filter((r) => r.attempt > 0 && r.target === target);
 const routeGroup = (s: RunSummary): GroupSummary => s.groups.find((g) => g.scope === 'route' && g.target === 'chat')!;
 const targetGroup = (s: RunSummary, t: string): GroupSummary => s.groups.find((g) => g.scope === 'target' && g.target === t)!;
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** OVERHEAD_MARGIN_MS: llm-bakeoff's excess over the baseline (timer lateness or a bare client at the same moment), as in accuracy.test.ts. */
+const OVERHEAD_MARGIN_MS = 5;
+// The fallback's TTFT is compared over only 13–45 requests, so its median excess is noisy on a
+// busy machine (seen 5.7 ms with no bug): the bound adds 3 standard errors of this run's own
+// measurement, as accuracy-256.test.ts does. Idle the standard error is ~0.3 ms and 10 ms of
+// client overhead (an excess of ~10.5 ms) still fails.
+const SE_ALLOWANCE = 3;
+
+/**
+ * drill runs a drill scenario on a clock reading performance.now() from a known origin, with a
+ * bare timer ticking beside it and two bare-client users streaming from the fallback mock (the
+ * one with TTFT FALLBACK_TTFT_MS). `anchoredAt` is the primary mock's anchor on the run clock: where
+ * its fault windows' zero is.
+ */
+async function drill(s: Scenario) {
+  const origin = performance.now();
+  const clock = { now: () => performance.now() - origin, originEpochMs: Date.now() };
+  const bare = baselineBeside(startMockServer, { users: 2, maxTokens: 4, staggerMs: 27 }, (o) => o?.profile?.ttftMs === FALLBACK_TTFT_MS);
+  let anchoredAt = NaN;
+  const startMock: typeof startMockServer = async (o) => {
+    const m = await bare.startMock(o);
+    if (o?.profile?.ttftMs === FALLBACK_TTFT_MS) return m;
+    const anchor = m.anchor.bind(m);
+    return Object.assign(Object.create(m) as typeof m, {
+      anchor: async () => {
+        await anchor();
+        anchoredAt = clock.now();
+      },
+    });
+  };
+  const timer = startBareTimer(1);
+  try {
+    const run = await exclusiveTiming(() => runCollecting(s, { clock, startMock }));
+    return { ...run, origin, ticks: timer.stop(), bare: bare.samples(), anchoredAt };
+  } finally {
+    timer.stop();
+  }
+}
 
 describe('failover drill against the mock', () => {
   it('failover time ≈ attempt timeout + fallback TTFT when the primary hangs', async () => {
+    const TIMEOUT_MS = 600;
     const s = drillScenario({
       primaryFaults: [{ kind: 'hang' }],
-      route: { attemptTimeouts: { firstToken: '300ms' }, breaker: { failures: 1_000 }, retry: { budget: 1, minPerSec: 0 } },
-      load: { concurrency: 4, duration: '2s' },
+      // The attempt timeout holds for the fallback too: at 600 ms (it was 300) only a stall of this
+      // process for 550 ms, not a busy machine, can time out the fallback's 50 ms first token.
+      route: { attemptTimeouts: { firstToken: `${TIMEOUT_MS}ms` }, breaker: { failures: 1_000 }, retry: { budget: 1, minPerSec: 0 } },
+      // 4 users, ramped in over one failover (~650 ms) so their time-outs and switches do not all
+      // fall due in the same millisecond: 4 simultaneous aborts, reconnects and first tokens on one
+      // event loop measure queueing (seen adding up to 10 ms on a busy machine), not failover.
+      load: { concurrency: 1, stages: [{ duration: '650ms', concurrency: 4 }, { duration: '1850ms', concurrency: 4 }] },
     });
-    const { summary, results } = await exclusiveTiming(() => runCollecting(s));
+    const { summary, results, origin, ticks, bare } = await drill(s);
     const route = routeGroup(summary);
-    expect(route.requests.total).toBeGreaterThanOrEqual(12);
+    expect(route.requests.total).toBeGreaterThanOrEqual(8);
     expect(route.requests.failed).toBe(0);
     // Every request tried the primary first (its breaker never opens), timed out, and failed over.
     for (const u of users(results)) expect(u).toMatchObject({ servedBy: 'fallback', attempts: 2, errorKind: null });
     expect(route.route).toMatchObject({ servedBy: { fallback: route.requests.total }, failedOver: route.requests.total, attempts: 2 * route.requests.total });
     expect(targetGroup(summary, 'primary').requests.errorsByKind).toEqual({ ttft_timeout: route.requests.total });
     expect(route.metrics.failover.count).toBe(route.requests.total);
-    expect(route.metrics.failover.p50).toBeGreaterThanOrEqual(300 + FALLBACK_TTFT_MS);
-    expect(route.metrics.failover.p50).toBeLessThanOrEqual(450);
-    expect(route.metrics.timeLost.p50).toBeGreaterThanOrEqual(300);
-    expect(route.metrics.timeLost.p50).toBeLessThanOrEqual(340);
+    // Never sooner than the attempt timeout plus the fallback's injected TTFT.
+    // (Node's millisecond timers may fire up to 1 ms before their time, hence the − 1.)
+    expect(route.metrics.failover.min).toBeGreaterThanOrEqual(TIMEOUT_MS + FALLBACK_TTFT_MS - 1);
+    expect(route.metrics.timeLost.min).toBeGreaterThanOrEqual(TIMEOUT_MS - 1);
+    expect(route.metrics.timeLost.p50).toBeGreaterThanOrEqual(TIMEOUT_MS);
     // The user's TTFT is the failover time: both count from the request's schedule.
     expect(route.metrics.ttft.p50).toBeCloseTo(route.metrics.failover.p50, 0);
+
+    // Failover time = time lost on the primary + the switch + the fallback's TTFT; each part no
+    // later than the baseline at the same moment (replacing "failover p50 ≤ timeout + 150 ms,
+    // time lost p50 ≤ timeout + 40 ms", which a busy machine's late timers could break):
+    const primary = new Map(attemptsOn(results, 'primary').map((r) => [r.parentId, r]));
+    const fallback = new Map(attemptsOn(results, 'fallback').map((r) => [r.parentId, r]));
+    const parts = users(results).map((u) => ({ u, p: primary.get(u.id)!, f: fallback.get(u.id)! }));
+    for (const { u, p, f } of parts) {
+      expect(u.timeLostMs).toBeCloseTo(p.endAtMs - u.scheduledAtMs, 6);
+      expect(u.failoverMs!).toBeCloseTo(f.firstTokenAtMs! - u.scheduledAtMs, 6);
+    }
+    // - the attempt timeout fires when due: the primary attempt ends 600 ms after its send, no
+    //   later than the event loop let it (lagExcess: a bare 1 ms timer shows when the loop turned
+    //   over promptly after that instant) + margin; timing out late, or counting from the wrong
+    //   moment, is tens of ms or more.
+    const timeout = lagExcess(parts.map(({ p }) => ({ due: origin + p.sentAtMs + TIMEOUT_MS, lag: p.endAtMs - p.sentAtMs - TIMEOUT_MS })), ticks);
+    // - the switch is immediate: the fallback attempt is scheduled as the primary one ends.
+    const handover = lagExcess(parts.map(({ p, f }) => ({ due: origin + p.endAtMs, lag: f.scheduledAtMs - p.endAtMs })), ticks);
+    // - the fallback's TTFT is no later than a bare client's on the fallback mock at the same moment.
+    const fb = pairedExcess(
+      parts.map(({ f }) => fromResult(f, origin)),
+      bare.map(fromBaseline),
+    );
+    console.log(`failover over baseline: timeout p50 ${quantile(timeout, 0.5).toFixed(2)}ms, switch p50 ${quantile(handover, 0.5).toFixed(2)}ms, fallback TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`);
+    expect(timeout).toHaveLength(parts.length);
+    expect(quantile(timeout, 0.5)).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
+    expect(quantile(handover, 0.5)).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
+    expect(fb.pairs).toBeGreaterThanOrEqual(parts.length / 2);
+    expect(fb.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS + SE_ALLOWANCE * fb.se.ttftMs);
   });
 
   it('the breaker opens after 3 failures; then requests skip the primary and take the fallback at its own latency', async () => {
@@ -61,13 +146,12 @@ describe('failover drill against the mock', () => {
       route: { breaker: { failures: 3, openFor: '30s' }, retry: { budget: 1, minPerSec: 0 } },
       load: { concurrency: 2, duration: '1500ms' },
     });
-    const { summary, results } = await exclusiveTiming(() => runCollecting(s));
+    const { summary, results, origin, bare } = await drill(s);
     const opens = summary.failover!.breakers.filter((b) => b.to === 'open');
     expect(opens).toHaveLength(1);
     expect(opens[0]).toMatchObject({ route: 'chat', target: 'primary', from: 'closed', to: 'open', reason: '3 consecutive failures' });
     expect(summary.failover!.breakers).toHaveLength(1); // open for the rest of the run
     const openedAt = opens[0]!.atMs;
-    expect(openedAt).toBeLessThan(500);
 
     // Before: tried the primary, failed over. After: straight to the fallback, one attempt — served by
     // a fallback all the same, so a failover, timed from the request's start.
@@ -75,15 +159,26 @@ describe('failover drill against the mock', () => {
     expect(primary.length).toBeGreaterThanOrEqual(3);
     expect(primary.length).toBeLessThanOrEqual(4); // 3, plus at most one already in flight when it opened
     expect(primary.every((r) => r.sentAtMs <= openedAt)).toBe(true);
+    // It opened at the 3rd failure, when that failure was recorded (an ordering, not a time: the
+    // old "opened within 500 ms of the start" measured how fast this machine started the run).
+    // (Transition times are reported to the µs.)
+    expect(openedAt).toBeCloseTo(primary.map((r) => r.endAtMs).sort((a, b) => a - b)[2]!, 2);
     const after = users(results).filter((u) => u.scheduledAtMs > openedAt);
     expect(after.length).toBeGreaterThan(10);
     for (const u of after) {
       expect(u).toMatchObject({ servedBy: 'fallback', attempts: 1, timeLostMs: 0, errorKind: null });
       expect(u.failoverMs).toBe(u.firstTokenAtMs! - u.scheduledAtMs);
     }
-    const ttftAfter = median(after.map((u) => u.firstTokenAtMs! - u.scheduledAtMs));
-    expect(ttftAfter).toBeGreaterThanOrEqual(FALLBACK_TTFT_MS);
-    expect(ttftAfter).toBeLessThan(FALLBACK_TTFT_MS + 30);
+    // At the fallback's own latency: never below its injected TTFT, and no later than a bare
+    // client on the fallback mock at the same moment (it was "median < TTFT + 30 ms").
+    for (const u of after) expect(u.firstTokenAtMs! - u.scheduledAtMs).toBeGreaterThanOrEqual(FALLBACK_TTFT_MS);
+    const fb = pairedExcess(
+      after.map((u) => fromResult(u, origin)),
+      bare.map(fromBaseline),
+    );
+    console.log(`after the breaker opened, over a bare client: TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`);
+    expect(fb.pairs).toBeGreaterThanOrEqual(after.length / 2);
+    expect(fb.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS + SE_ALLOWANCE * fb.se.ttftMs);
 
     // Users saw 100% availability; the primary's raw error rate was 100%.
     const route = routeGroup(summary);
@@ -187,32 +282,61 @@ describe('failover drill against the mock', () => {
       route: { breaker: { failures: 3, openFor: '500ms' }, healthProbe: { interval: '200ms', timeout: '150ms' }, retry: { budget: 1, minPerSec: 0 } },
       load: { rate: 20, duration: '3500ms' },
     });
-    const { summary, results } = await exclusiveTiming(() => runCollecting(s));
+    const { summary, results, origin, ticks, anchoredAt } = await drill(s);
+    // The fault window on the run clock. anchoredAt is read just after the mock anchored its
+    // schedule, so a request sent after anchoredAt + from is inside the window, and one sent after
+    // anchoredAt + to arrives after it.
+    const windowFrom = anchoredAt + downFromMs;
+    const windowTo = anchoredAt + downToMs;
     const outages = summary.failover!.outages;
     expect(outages.map((o) => o.target)).toEqual(['primary']);
     const [o] = outages;
+    const primary = attemptsOn(results, 'primary').sort((a, b) => a.sentAtMs - b.sentAtMs);
+    const failed = primary.filter((r) => r.errorKind !== null);
+    // Never a failure before the window (the mock never fails early)...
     expect(o!.firstFailureMs).toBeGreaterThanOrEqual(downFromMs);
-    expect(o!.firstFailureMs).toBeLessThan(downFromMs + 150);
-    expect(o!.lastFailureMs).toBeLessThan(downToMs + 50);
+    // ...and the first request into it fails and starts the outage (it was "within 150 ms of the
+    // window's start": an ordering, checked as one).
+    const firstIn = primary.find((r) => r.sentAtMs >= windowFrom)!;
+    expect(firstIn.errorKind).toBe('http_5xx');
+    expect(o!.firstFailureMs).toBeLessThanOrEqual(firstIn.endAtMs);
+    // Every failure was a request sent before the window closed (it was "last failure < end + 50 ms").
+    for (const r of failed) expect(r.sentAtMs).toBeLessThan(windowTo);
+    expect(o!.lastFailureMs).toBe(Math.max(...failed.map((r) => r.endAtMs)));
+    // Detected within a few failures: the breaker (failures: 3) opened on 3 consecutive failures
+    // (requests' or health probes'), so at most 3 users met a failure before it did (it was
+    // "detectMs < 300": the 3 failures at 20/s plus this machine's speed).
     expect(o!.breakerOpenedMs).not.toBeNull();
     expect(o!.detectMs).toBeGreaterThanOrEqual(0);
-    expect(o!.detectMs).toBeLessThan(300);
+    const firstOpen = summary.failover!.breakers.find((b) => b.target === 'primary' && b.to === 'open')!;
+    expect(firstOpen).toMatchObject({ reason: '3 consecutive failures' });
+    expect(firstOpen.atMs).toBeCloseTo(o!.breakerOpenedMs!, 2);
+    const beforeOpen = failed.filter((r) => r.endAtMs <= o!.breakerOpenedMs! + 0.001).length; // (reported to the µs)
+    expect(beforeOpen).toBeGreaterThanOrEqual(1);
+    expect(beforeOpen).toBeLessThanOrEqual(3);
+    // Serving again after the window, and soon: within openFor (500 ms) + a probe interval
+    // (200 ms) + a probe timeout (150 ms) + 150 ms of slack of the window's end (the old bound,
+    // 1 s), plus however long this machine held the event loop up meanwhile (heldUpMs, from the
+    // bare timer): the breaker's cool-down and the probes are timers. A breaker that never lets a
+    // trial through again has no recovery before the run ends at 3.5 s.
     expect(o!.recoveredAtMs).not.toBeNull();
-    expect(o!.recoveredAtMs!).toBeGreaterThan(downToMs);
-    expect(o!.recoveredAtMs!).toBeLessThan(downToMs + 1_000);
+    expect(o!.recoveredAtMs!).toBeGreaterThan(windowTo);
+    const held = heldUpMs(ticks, origin + windowTo, origin + o!.recoveredAtMs!);
+    expect(o!.recoveredAtMs!).toBeLessThan(windowTo + 1_000 + held);
     expect(o!.recoverMs).toBeCloseTo(o!.recoveredAtMs! - o!.lastFailureMs, 6);
 
     // The breaker went open during the outage and closed again after it.
     const transitions = summary.failover!.breakers.filter((b) => b.target === 'primary');
     expect(transitions[0]).toMatchObject({ from: 'closed', to: 'open' });
     expect(transitions.at(-1)).toMatchObject({ to: 'closed' });
-    expect(transitions.at(-1)!.atMs).toBeGreaterThan(downToMs);
+    expect(transitions.at(-1)!.atMs).toBeGreaterThan(windowTo);
     // Users never noticed: the fallback served while the primary was down.
     const route = routeGroup(summary);
     expect(route.requests.failed).toBe(0);
     expect(route.route!.servedBy.fallback).toBeGreaterThan(10);
+    // Users arriving after the recovery are served by the primary again.
     const late = users(results).filter((u) => u.scheduledAtMs > o!.recoveredAtMs! + 50);
-    expect(late.length).toBeGreaterThan(5);
+    expect(late.length).toBeGreaterThan(0);
     for (const u of late) expect(u.servedBy).toBe('primary');
   });
 });

@@ -2,11 +2,13 @@ import { lookup } from 'node:dns/promises';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestResult } from '../../src/metrics/request-result.js';
 import type { GroupSummary } from '../../src/metrics/group-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { loadTrace } from '../../src/workload/trace.js';
+import { lagExcess, quantile, startBareTimer } from '../support/bare-timer.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 import { consoleTable } from '../../src/report/console-table.js';
 
@@ -109,7 +111,12 @@ describe('ramps', () => {
       targets: [mockTarget('users', { rttMs: 0, ttftMs: 50, itlMs: 1 })],
       load: { concurrency: 1, stages: [{ duration: '1500ms', concurrency: 8 }, { duration: '1s', concurrency: 8 }] },
     });
-    const { summary, measured } = await runCollecting(s);
+    // A clock reading performance.now() from a known origin, and a bare timer beside the run, for the lag check below.
+    const origin = performance.now();
+    const clock = { now: () => performance.now() - origin, originEpochMs: Date.now() };
+    const timer = startBareTimer(1);
+    const { summary, measured } = await runCollecting(s, { clock }).finally(() => timer.stop());
+    const ticks = timer.stop();
     const g = summary.groups[0]!;
     expect(summary.status).toBe('completed');
     expect(summary.loadModel).toBe('closed');
@@ -122,8 +129,13 @@ describe('ramps', () => {
     expect(maxOverlap(measured, t0, t0 + 200)).toBeLessThanOrEqual(2);
     expect(maxOverlap(measured, t0 + 1_600, t0 + 2_400)).toBe(8);
     expect(maxOverlap(measured)).toBeLessThanOrEqual(8);
-    // Closed loop: the schedule is the send time (but for the generator's own lag).
-    expect(g.metrics.dispatchLag.p50).toBeLessThan(1);
+    // Closed loop: the schedule is the send time, but for the generator's own lag. Compared with a
+    // bare timer ticking beside the run (lagExcess, see open-loop.test.ts), its p50 excess is
+    // ≤ 1 ms: it was "p50 < 1 ms", which a busy machine's stalls could break, but they hold the
+    // timer up alike; 10 ms of client overhead before the send is stamped is ≥ 9 ms over.
+    const excess = lagExcess(measured.map((r) => ({ due: origin + r.scheduledAtMs, lag: r.sentAtMs - r.scheduledAtMs })), ticks);
+    expect(excess).toHaveLength(measured.length);
+    expect(quantile(excess, 0.5)).toBeLessThanOrEqual(1);
     expect(g.requests.queued).toBe(0);
   });
 });

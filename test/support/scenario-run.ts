@@ -31,7 +31,7 @@ export interface ScenarioRun {
   elapsedMs: number;
 }
 
-/** runCollecting runs a scenario with in-process mocks and keeps every result passed to onResult. */
+/** runCollecting runs a scenario with in-process mocks and keeps every result passed to onResult (a given onResult sees each too). */
 export async function runCollecting(s: Scenario, deps: Partial<RunDeps> = {}): Promise<ScenarioRun> {
   const results: RequestResult[] = [];
   const started = performance.now();
@@ -39,8 +39,11 @@ export async function runCollecting(s: Scenario, deps: Partial<RunDeps> = {}): P
     runId: 'load-test',
     env: {},
     startMock: startMockServer,
-    onResult: (r) => results.push(r),
     ...deps,
+    onResult: (r) => {
+      results.push(r);
+      deps.onResult?.(r);
+    },
   });
   return { summary, results, measured: results.filter((r) => r.phase === 'measure'), elapsedMs: performance.now() - started };
 }

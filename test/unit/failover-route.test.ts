@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { ChatCall } from '../../src/client/chat-client.js';
 import { CircuitBreaker, type BreakerPolicy } from '../../src/failover/circuit-breaker.js';
@@ -9,6 +10,7 @@ import type { RequestResult } from '../../src/metrics/request-result.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { failoverSchema } from '../../src/scenario/schema.js';
+import { heldUpMs, startBareTimer } from '../support/bare-timer.js';
 import { fakeClock, scriptedHop, type FakeClock, type Outcome, type ScriptedHop } from '../support/fake-hops.js';
 
 // failoverRoute driven with scripted hops and a fake clock: each hop plays a list of outcomes and
@@ -337,32 +339,53 @@ describe('failoverRoute: records', () => {
   });
 });
 
+// The backoffs are sleeps on the real clock: never shorter than asked (lower bounds), and longer
+// by at most 20 ms plus however long the event loop was held up meanwhile, as a bare 1 ms timer
+// beside them saw it (heldUpMs, test/support/bare-timer.ts). It was "+ 100 ms", which a busy
+// machine broke (208 ms for a 50 ms backoff); an uncapped or doubled backoff is still far over.
+const SLACK_MS = 20;
+
+/** timed runs `run` on a clock reading performance.now() from a known origin, with a bare timer beside it. */
+async function timed(run: (clock: Clock) => Promise<RequestResult[]>) {
+  const origin = performance.now();
+  const clock: Clock = { now: () => performance.now() - origin, originEpochMs: Date.now() };
+  const timer = startBareTimer(1);
+  const attempts = await run(clock).finally(() => timer.stop());
+  const ticks = timer.stop();
+  const sent = attempts.map((r) => r.sentAtMs);
+  /** gapAtMost is the bound for the wait between attempts i − 1 and i. */
+  const gapAtMost = (i: number, ms: number) => ms + SLACK_MS + heldUpMs(ticks, origin + sent[i - 1]!, origin + sent[i]!);
+  return { attempts, sent, gapAtMost };
+}
+
 describe('failoverRoute: backoff (real clock)', () => {
   it('waits initial × multiplier^n before re-trying a hop already tried, not before a fresh one', async () => {
-    const clock = monotonicClock();
-    const d = drill(
-      { a: [fail('http_5xx', 0)], b: [fail('http_5xx', 0)] },
-      { clock, route: { retry: { maxAttempts: 4, backoff: { initial: '40ms', max: '1s', multiplier: 2, jitter: 0 } } } },
-    );
-    await d.send();
-    const sent = d.attempts.map((r) => r.sentAtMs);
-    expect(targetsOf(d.attempts)).toEqual(['a', 'b', 'a', 'a']);
+    const { attempts, sent, gapAtMost } = await timed(async (clock) => {
+      const d = drill(
+        { a: [fail('http_5xx', 0)], b: [fail('http_5xx', 0)] },
+        { clock, route: { retry: { maxAttempts: 4, backoff: { initial: '40ms', max: '1s', multiplier: 2, jitter: 0 } } } },
+      );
+      await d.send();
+      return d.attempts;
+    });
+    expect(targetsOf(attempts)).toEqual(['a', 'b', 'a', 'a']);
     // a → b: a fresh hop, no wait. b → a (3rd attempt): 40 × 2^1 = 80 ms. a → a (4th): 40 × 2^2 = 160 ms.
-    expect(sent[1]! - sent[0]!).toBeLessThan(20);
+    expect(sent[1]! - sent[0]!).toBeLessThan(gapAtMost(1, 0));
     expect(sent[2]! - sent[1]!).toBeGreaterThanOrEqual(80);
-    expect(sent[2]! - sent[1]!).toBeLessThan(80 + 100);
+    expect(sent[2]! - sent[1]!).toBeLessThan(gapAtMost(2, 80));
     expect(sent[3]! - sent[2]!).toBeGreaterThanOrEqual(160);
-    expect(sent[3]! - sent[2]!).toBeLessThan(160 + 100);
+    expect(sent[3]! - sent[2]!).toBeLessThan(gapAtMost(3, 160));
   });
 
   it('the backoff is capped at max', async () => {
-    const clock = monotonicClock();
-    const d = drill({ a: [fail('http_5xx', 0)] }, { clock, route: { retry: { maxAttempts: 3, backoff: { initial: '30ms', max: '50ms', multiplier: 10, jitter: 0 } } } });
-    await d.send();
-    const sent = d.attempts.map((r) => r.sentAtMs);
+    const { sent, gapAtMost } = await timed(async (clock) => {
+      const d = drill({ a: [fail('http_5xx', 0)] }, { clock, route: { retry: { maxAttempts: 3, backoff: { initial: '30ms', max: '50ms', multiplier: 10, jitter: 0 } } } });
+      await d.send();
+      return d.attempts;
+    });
     expect(sent[1]! - sent[0]!).toBeGreaterThanOrEqual(30);
     expect(sent[2]! - sent[1]!).toBeGreaterThanOrEqual(50);
-    expect(sent[2]! - sent[1]!).toBeLessThan(50 + 100);
+    expect(sent[2]! - sent[1]!).toBeLessThan(gapAtMost(2, 50));
   });
 });
 
