@@ -185,11 +185,12 @@ describe('open loop: coordinated omission', () => {
     expect(g.requests.queued).toBeGreaterThanOrEqual(35);
     // ...and the ones due while the backlog drained, one request at a time: the slot was busy for
     // the stall as the stub actually held it plus the queued requests' own service times (both
-    // longer on a busy machine; the old bound, 70, held only on a fast one). Beyond those, 10
-    // arrivals (200 ms) of slack: a freed slot not handed to the queue at once adds ~20 ms per
-    // queued request, and the queue would never drain.
+    // longer on a busy machine; the old bound, 70, held only on a fast one). Beyond those, 25
+    // arrivals (500 ms) of slack for the hand-overs between them (70 queued against 66 with two
+    // suites side by side): a freed slot not handed to the queue at once adds ~20 ms per queued
+    // request, and the queue would never drain.
     const drainMs = measured.filter((r) => r.queuedMs > 0).reduce((t, r) => t + (r.endAtMs - r.sentAtMs), 0);
-    expect(g.requests.queued).toBeLessThanOrEqual(Math.ceil(((heldMs + drainMs) * 50) / 1_000) + 10);
+    expect(g.requests.queued).toBeLessThanOrEqual(Math.ceil(((heldMs + drainMs) * 50) / 1_000) + 25);
     expect(g.metrics.queueWait.count).toBe(g.requests.queued);
     // ...the first of them for almost the whole stall: no longer than the stall as it actually
     // lasted (not as planned: the stub's timer is as late as the machine makes it), plus 100 ms.
