@@ -12,6 +12,8 @@ import { SseDecoder } from './sse.js';
 
 // The longest one request's reading holds the event loop before it lets others run, ms.
 const HOLD_MS = 2;
+// A read that took longer than this waited on the socket (a buffered chunk comes in microseconds).
+const WAITED_MS = 0.5;
 // Enough of a body to tell an HTML page, a JSON error or a gzip stream apart, and quote it.
 const HEAD_BYTES = 64 * 1024;
 /** KEEP_REPLY_CHARS is how much of a reply is kept for the next turn of a conversation; the rest is counted as it arrives and let go. */
@@ -156,7 +158,13 @@ export async function readStream(
     }
     return true;
   };
+  let askedAt = performance.now();
   for await (const chunk of body) {
+    // A read that had to wait for the socket began in a new turn of the event loop: the hold
+    // starts over. (Counted from the last yield instead, every token after a pause between
+    // tokens yielded at once, a needless extra turn — tens of ms on a busy loop — per token.)
+    const gotAt = performance.now();
+    if (gotAt - askedAt > WAITED_MS) heldSince = gotAt;
     const bytes = chunk as Uint8Array;
     x.took(bytes);
     if (!(await onEvents(decoder.push(bytes), clock.now()))) {
@@ -164,6 +172,7 @@ export async function readStream(
       break;
     }
     await share();
+    askedAt = performance.now();
   }
   if (!x.failure) await onEvents(decoder.end(), clock.now());
   if (x.failure || done || state.finishReason) return;
