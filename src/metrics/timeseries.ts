@@ -2,6 +2,7 @@ import { decodeHistogram, encodeHistogram, newHistogram, recordMs, type Histogra
 import { TIMESERIES_METRICS, type TimeseriesMetric } from '../scenario/metric-names.js';
 import { e2eMs, ttftMs, type RequestResult } from './request-result.js';
 import { usToMs } from './clock.js';
+import type { ErrorKind } from '../scenario/error-kinds.js';
 
 /** TimeseriesPoint is one second of one group: counts, and latency percentiles with their histograms. */
 export interface TimeseriesPoint {
@@ -10,6 +11,8 @@ export interface TimeseriesPoint {
   requests: number;
   ok: number;
   failed: number;
+  /** The failures of this second by kind (kinds that occurred only). */
+  errorsByKind?: Partial<Record<ErrorKind, number>>;
   /** Arrivals dropped in this second (open loop at maxInFlight), by scheduled time. */
   dropped: number;
   outputTokens: number;
@@ -27,6 +30,7 @@ interface Bucket {
   requests: number;
   ok: number;
   failed: number;
+  errorsByKind: Partial<Record<ErrorKind, number>> | null;
   dropped: number;
   outputTokens: number;
   servedBy: Record<string, number> | null;
@@ -54,6 +58,7 @@ export class Timeseries {
     b.requests++;
     if (r.errorKind !== null) {
       b.failed++;
+      (b.errorsByKind ??= {})[r.errorKind] = (b.errorsByKind[r.errorKind] ?? 0) + 1;
       return;
     }
     b.ok++;
@@ -86,7 +91,7 @@ export class Timeseries {
   private bucket(second: number): Bucket {
     let b = this.open.get(second);
     if (!b) {
-      b = { second, requests: 0, ok: 0, failed: 0, dropped: 0, outputTokens: 0, servedBy: null, hist: null };
+      b = { second, requests: 0, ok: 0, failed: 0, errorsByKind: null, dropped: 0, outputTokens: 0, servedBy: null, hist: null };
       this.open.set(second, b);
     }
     if (second > this.latest) {
@@ -104,6 +109,7 @@ export class Timeseries {
       requests: b.requests,
       ok: b.ok,
       failed: b.failed,
+      ...(b.errorsByKind ? { errorsByKind: b.errorsByKind } : {}),
       dropped: b.dropped,
       outputTokens: b.outputTokens,
       ...(b.servedBy ? { servedBy: b.servedBy } : {}),
@@ -137,6 +143,7 @@ function mergePoints(a: TimeseriesPoint, b: TimeseriesPoint): TimeseriesPoint {
     requests: a.requests + b.requests,
     ok: a.ok + b.ok,
     failed: a.failed + b.failed,
+    ...(a.errorsByKind || b.errorsByKind ? { errorsByKind: mergeCounts(a.errorsByKind, b.errorsByKind) } : {}),
     dropped: a.dropped + b.dropped,
     outputTokens: a.outputTokens + b.outputTokens,
     ...(a.servedBy || b.servedBy ? { servedBy: mergeCounts(a.servedBy, b.servedBy) } : {}),

@@ -49,6 +49,8 @@ export interface RunSummary {
   failover?: FailoverSummary;
   /** Capacity sweep: each level's SLO verdict per target, and each target's knee. */
   sweep?: SweepSummary;
+  /** The scenario's thresholds, judged (absent when it has none). */
+  thresholds?: ThresholdsSummary;
   /** What every histogram holds and how exact its figures are. */
   histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; resolution: string; encoding: string };
 }
@@ -66,3 +68,38 @@ export interface Measurement {
 
 /** RunGroupSummary is a group as summary.json holds it: its numbers, and what its traffic cost at list prices (when the run had a pricing catalog). */
 export type RunGroupSummary = GroupSummary & { cost?: GroupCost };
+
+/** ThresholdFilter narrows a threshold to the requests of a target, region, route or workload (all given must match). */
+export interface ThresholdFilter {
+  target?: string;
+  region?: string;
+  route?: string;
+  workload?: string;
+}
+
+/** ThresholdCheck is one threshold judged on one set of requests. */
+export interface ThresholdCheck {
+  /** The condition as written, e.g. "ttft.p99 < 600ms". */
+  threshold: string;
+  /** Its filter as written ({} = judged on each target on its own). */
+  filter: ThresholdFilter;
+  /** What it was judged on, for people: a target's name, or the filter's requests ("region eu-west-1"). */
+  on: string;
+  /** The measured value (ms, a share, USD, or per second, as the metric is); null when nothing was measured, which fails. */
+  actual: number | null;
+  /** The bound, in the same unit. */
+  limit: number;
+  unit: 'ms' | 'share' | 'usd' | 'per_s';
+  pass: boolean;
+}
+
+/** ThresholdsSummary is the verdict of a run's thresholds. */
+export interface ThresholdsSummary {
+  /** false when the run is invalid: its numbers are the generator's too, so nothing passes (the run exits with its own code). */
+  evaluated: boolean;
+  /** Every check passed; null when not evaluated. */
+  passed: boolean | null;
+  checks: ThresholdCheck[];
+  /** The threshold with abortOnFail that stopped the run, and when (run clock, ms). */
+  abortedBy?: { threshold: string; on: string; atMs: number };
+}
