@@ -1,6 +1,17 @@
 import type { Threshold } from '../scenario/threshold.js';
 import type { GroupSummary } from '../metrics/group-summary.js';
 import type { LatencyStats } from '../metrics/histogram.js';
+import type { GroupCost } from '../cost/run-cost.js';
+
+/** JudgedGroup is a group with what its traffic cost, when the run was priced (the amounts a threshold may bound). */
+export type JudgedGroup = GroupSummary & { cost?: Partial<Pick<GroupCost, 'perSuccessfulRequestUsd' | 'per1kRequestsUsd' | 'per1MOutputTokensUsd' | 'totalUsd'>> };
+
+const COST_OF = {
+  perRequest: 'perSuccessfulRequestUsd',
+  per1kRequests: 'per1kRequestsUsd',
+  per1MOutputTokens: 'per1MOutputTokensUsd',
+  total: 'totalUsd',
+} as const;
 
 /** ThresholdResult is one threshold judged on one group. */
 export interface ThresholdResult {
@@ -15,7 +26,7 @@ export interface ThresholdResult {
  * grammar (scenario/threshold.ts). A latency threshold on a metric with no samples fails: no
  * evidence is not a pass.
  */
-export function evaluateThresholds(ts: readonly Threshold[], g: GroupSummary): ThresholdResult[] {
+export function evaluateThresholds(ts: readonly Threshold[], g: JudgedGroup): ThresholdResult[] {
   return ts.map((t) => {
     let actual: number | null;
     switch (t.subject.kind) {
@@ -26,6 +37,10 @@ export function evaluateThresholds(ts: readonly Threshold[], g: GroupSummary): T
       }
       case 'errorRate':
         actual = g.requests.errorRate;
+        break;
+      case 'cost':
+        // Unpriced (no catalog price for the model) or nothing to price: no evidence, which fails.
+        actual = g.cost?.[COST_OF[t.subject.field]] ?? null;
         break;
       default:
         actual = g.throughput[t.subject.kind];

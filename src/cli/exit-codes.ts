@@ -9,7 +9,7 @@ export const ExitCode = {
   RuntimeFailure: 1,
   /** The scenario or the command line is invalid; nothing was sent. */
   InvalidInput: 2,
-  /** Reserved: a threshold (e.g. ttft.p99 < 600ms) was breached. */
+  /** A threshold of the scenario (e.g. ttft.p99 < 600ms) was breached, at the end or mid-run (abortOnFail); results are written. */
   ThresholdsBreached: 3,
   /** The run stopped before crossing a budget cap (budget: maxUsd / maxRequests / maxTokens); results hold what was measured. */
   BudgetReached: 4,

@@ -13,6 +13,7 @@ import { invalidInput } from './problems.js';
 import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js';
 import { withSweepFlag } from '../scenario/sweep-flag.js';
 import type { Io } from './io.js';
+import type { RunSummary } from '../summary/run-summary.js';
 import { Progress } from './progress.js';
 import { fileDescriptorLimit } from './machine.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
@@ -108,10 +109,20 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const files = await writeSummaryFiles(dir, summary);
   io.out(consoleTable(summary));
   io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
-  // The user's stop and the budget explain an early end first; then whether the numbers are the targets'.
+  return exitCodeOf(summary);
+}
+
+/**
+ * exitCodeOf: the user's stop and the budget explain an early end first; then whether the numbers
+ * are the targets' (an invalid run never passes or fails its thresholds: it exits 5); then the
+ * thresholds.
+ */
+export function exitCodeOf(summary: RunSummary): ExitCode {
   if (summary.status === 'interrupted') return ExitCode.Interrupted;
   if (summary.status === 'budget') return ExitCode.BudgetReached;
-  return summary.validity.valid ? ExitCode.Ok : ExitCode.RunInvalid;
+  if (!summary.validity.valid) return ExitCode.RunInvalid;
+  if (summary.thresholds?.passed === false) return ExitCode.ThresholdsBreached;
+  return ExitCode.Ok;
 }
 
 // The scenario with --sweep applied, or the invalid-input error naming what is wrong with the flag.

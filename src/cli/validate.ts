@@ -64,6 +64,7 @@ export function renderPlan(p: Plan): string {
     `  connection: ${p.connection}`,
     `  traffic:  ${p.traffic}`,
     ...(p.sweep ? [`  sweep:    ${p.sweep} (request estimates below are for the base load)`] : []),
+    ...(p.thresholds ? [`  thresholds (a breach exits 3):`, ...p.thresholds.map((t) => `    ${t}`)] : []),
     '',
     table(['target', 'region', 'provider', 'model', 'users', 'requests', 'endpoint'], rows, 4),
     ...p.targets.filter((t) => t.mockLatency).map((t) => `  ${t.target}: mock latency ${t.mockLatency}`),

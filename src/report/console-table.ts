@@ -3,6 +3,7 @@ import { GENERATOR_DROPS, type DropReason } from '../metrics/request-result.js';
 import { costTable, decisionTable } from './console-decision.js';
 import { failoverSection } from './console-failover.js';
 import { sweepTable } from './console-sweep.js';
+import { thresholdsSection } from './console-thresholds.js';
 import { fixed, msCell, pct, table } from './text-table.js';
 
 /**
@@ -59,6 +60,7 @@ export function consoleTable(s: RunSummary): string {
   if (s.budget?.stopped) lines.push(`BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; results hold what was measured.`);
   if (s.failover) lines.push('', failoverSection(s));
   if (s.sweep) lines.push('', sweepTable(s));
+  lines.push(...thresholdsSection(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${label(g)}: ${g.coEstimate.warning}.`);
   if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);

@@ -49,6 +49,8 @@ export interface Plan {
   traffic: string;
   /** Capacity sweep levels, when the scenario sweeps. */
   sweep?: string;
+  /** The thresholds, one line each: the condition and what it is judged on. */
+  thresholds?: string[];
   targets: TargetPlan[];
   /** Failover routes: they take the load; the targets in their chains only the attempts they send. */
   routes?: RoutePlan[];
@@ -92,7 +94,17 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
           sweep: `over ${s.sweep.over} (each level ${loadModelOf(loadForStep(l, s.sweep, sweepValues(s.sweep)[0]!)) === 'closed' ? 'a closed loop' : 'an open loop'}): ${sweepValues(s.sweep).join(', ')}; ${formatDurationMs(s.sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS)} per level; SLO ${s.sweep.slo.join(', ')}`,
         }
       : {}),
+    ...(s.thresholds ? { thresholds: s.thresholds.map((t) => thresholdLine(t, Boolean(s.failover))) } : {}),
   };
+}
+
+// A threshold as the plan words it: the condition, what it is judged on, and whether it can stop the run.
+function thresholdLine(t: NonNullable<Scenario['thresholds']>[number], routes: boolean): string {
+  if (typeof t === 'string') return `${t} — each ${routes ? 'route' : 'target'}`;
+  const filter = (['target', 'region', 'model', 'route', 'workload'] as const).filter((k) => t[k] !== undefined).map((k) => `${k} ${t[k]}`);
+  const on = filter.length ? `${filter.join(', ')}${t.per === 'target' ? ', each target' : ', together'}` : `each ${routes ? 'route' : 'target'}`;
+  const abort = t.abortOnFail ? `; stops the run when breached${t.delayAbortEval ? ` (judged from ${formatDurationMs(t.delayAbortEval)} in)` : ''}` : '';
+  return `${t.check} — ${on}${abort}`;
 }
 
 // withRoutes: with failover routes the load drives the routes, each as a target would be driven;

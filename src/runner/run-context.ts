@@ -14,6 +14,8 @@ import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
 import { TargetGate, type GatePolicy } from './target-gate.js';
+import { ThresholdWatch } from './threshold-watch.js';
+import { thresholdSpecs } from '../summary/thresholds.js';
 
 // Failures in a row after which an open loop stops sending to a target for a while.
 const OPEN_AFTER_FAILURES = 5;
@@ -74,6 +76,8 @@ export interface RunContext {
   stop: AbortSignal;
   /** Stops the run before the next request could cross a budget cap. */
   budgetStop: AbortController;
+  /** The thresholds marked abortOnFail, judged as the run goes; it stops the run at a breach. */
+  thresholdWatch: ThresholdWatch;
   startedAtMs: number;
   /** Every result — user-level, attempt or direct — goes here once: the recorder, the budget's charge, then deps.onResult. */
   sink(r: RequestResult): void;
@@ -91,9 +95,11 @@ export interface RunContext {
  */
 export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   const budgetStop = new AbortController();
+  const thresholdStop = new AbortController();
   // A hard stop also ends the load loops (a run that only aborted in-flight requests would spin
-  // issuing requests that fail at once), and so does reaching the budget.
-  const stop = AbortSignal.any([deps.stop ?? new AbortController().signal, ...(deps.hardStop ? [deps.hardStop] : []), budgetStop.signal]);
+  // issuing requests that fail at once), and so does reaching the budget or breaching a threshold
+  // marked abortOnFail.
+  const stop = AbortSignal.any([deps.stop ?? new AbortController().signal, ...(deps.hardStop ? [deps.hardStop] : []), budgetStop.signal, thresholdStop.signal]);
   // Every waiting user, think time and backoff listens to this one signal: many listeners is the
   // design, not a leak (Node would warn past 10).
   setMaxListeners(0, stop);
@@ -140,6 +146,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     guard,
     stop,
     budgetStop,
+    thresholdWatch: new ThresholdWatch(thresholdSpecs(s), recorder, clock, () => thresholdStop.abort('threshold'), deps.pricing),
     startedAtMs: clock.now(),
     sink(r) {
       recorder.add(r);

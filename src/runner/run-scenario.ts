@@ -13,6 +13,7 @@ import { scenarioEcho } from './scenario-echo.js';
 import { loadForStep, runSweep, sweepValues } from './sweep.js';
 import { connectionCap } from './connection-cap.js';
 import { trafficFor, type Traffic } from './traffic.js';
+import { judgeThresholds, thresholdSpecs } from '../summary/thresholds.js';
 
 const STOP_REASONS: Record<LoopStopReason, string> = {
   duration: 'duration reached',
@@ -37,6 +38,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   const run = await openRun(s, deps);
   const traffic = trafficFor(run);
   run.monitor.start();
+  run.thresholdWatch.start();
   let reasons: LoopStopReason[] = [];
   let sweep: SweepSummary | undefined;
   try {
@@ -44,6 +46,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     if (s.sweep) ({ reasons, summary: sweep } = await runSweep(s, s.sweep, pass, run.recorder, run.stop, deps.onStep));
     else reasons = await pass(s.load, '', null);
   } finally {
+    run.thresholdWatch.stop();
     await traffic.close();
     await run.close();
   }
@@ -100,15 +103,16 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
   const generator = run.monitor.stop(run.recorder.dispatchLag());
   const endedAtMs = clock.now();
   const budgetStopped = run.budgetStop.signal.aborted;
-  const interrupted = !budgetStopped && (run.stop.aborted || reasons.includes('interrupted'));
-  return summarizeRun(run.recorder, {
+  const breach = run.thresholdWatch.breach;
+  const interrupted = !budgetStopped && !breach && (run.stop.aborted || reasons.includes('interrupted'));
+  const summary = summarizeRun(run.recorder, {
     tool: TOOL,
     runId: deps.runId,
     startedAt: new Date(clock.originEpochMs + run.startedAtMs).toISOString(),
     endedAt: new Date(clock.originEpochMs + endedAtMs).toISOString(),
     durationMs: endedAtMs - run.startedAtMs,
-    status: budgetStopped ? 'budget' : interrupted ? 'interrupted' : 'completed',
-    stopReason: budgetStopped ? guard!.stopReason : interrupted ? interruptedBy(deps.stop) : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
+    status: budgetStopped ? 'budget' : breach ? 'threshold' : interrupted ? 'interrupted' : 'completed',
+    stopReason: budgetStopped ? guard!.stopReason : breach ? breachReason(breach) : interrupted ? interruptedBy(deps.stop) : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
     ...(deps.pricing ? { pricing: deps.pricing } : {}),
     ...(s.slo ? { slo: s.slo } : {}),
     ...(guard ? { budget: { stopped: budgetStopped, reason: guard.stopReason, spentUsd: usdPrecise(guard.spent), requests: guard.requests, tokens: guard.tokens } } : {}),
@@ -120,4 +124,12 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     ...(traffic.failover ? { failover: traffic.failover() } : {}),
     traffic: traffic.note,
   });
+  const specs = thresholdSpecs(s);
+  if (specs.length) summary.thresholds = judgeThresholds(specs, summary.groups, summary.validity.valid, breach ?? undefined);
+  return summary;
+}
+
+function breachReason(b: NonNullable<RunSummary['thresholds']>['abortedBy'] & object): string {
+  const actual = b.actual === null ? 'no data' : b.unit === 'ms' ? `${b.actual}ms` : b.unit === 'share' ? `${(b.actual * 100).toPrecision(3)}%` : String(b.actual);
+  return `threshold ${b.threshold} breached on ${b.on} (${actual}) at ${(b.atMs / 1000).toFixed(1)} s (abortOnFail)`;
 }

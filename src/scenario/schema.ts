@@ -312,6 +312,30 @@ export const sweepSchema = z.strictObject({
   stopAfterKnee: z.boolean().default(true),
 });
 
+/**
+ * thresholdSchema: a condition the run must meet (k6's thresholds), as a string judged on each
+ * target (each failover route, when the scenario has routes), or with a filter that narrows it to
+ * a target, a region, a model, a route or a workload (the matching requests judged together, or
+ * each matching target on its own with `per: target`). A breach
+ * exits 3; with abortOnFail the run stops as soon as it is breached, once delayAbortEval has
+ * passed since the first measured request.
+ */
+export const thresholdSchema = z.union([
+  z.string(),
+  z.strictObject({
+    check: z.string(),
+    target: z.string().optional(),
+    region: z.string().optional(),
+    route: z.string().optional(),
+    workload: z.string().optional(),
+    model: z.string().optional(),
+    /** together (default): the matching requests judged as one; target: each matching target on its own. */
+    per: z.enum(['together', 'target']).default('together'),
+    abortOnFail: z.boolean().default(false),
+    delayAbortEval: durationMs.default(0),
+  }),
+]);
+
 export const timeoutsSchema = z.strictObject({
   connect: durationMs.default(10_000),
   firstToken: durationMs.default(60_000),
@@ -338,6 +362,8 @@ export const scenarioSchema = z.strictObject({
   budget: budgetSchema.optional(),
   /** SLO for the decision table, k6-style: the cheapest target meeting all of these is named. */
   slo: z.array(z.string()).optional(),
+  /** Pass/fail conditions of the run (a breach exits 3), e.g. "ttft.p99 < 600ms". */
+  thresholds: z.array(thresholdSchema).min(1).optional(),
   /** Failover routes: with these, the load drives the routes (each gets the full load) and targets serve as their hops. */
   failover: z.array(failoverSchema).min(1).optional(),
   /** reuse: keep-alive pools (handshakes paid once per connection); fresh: a new connection per request (handshakes inside TTFT). */

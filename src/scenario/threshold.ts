@@ -9,11 +9,20 @@ import { LATENCY_METRICS, type LatencyMetric } from './metric-names.js';
 export interface Threshold {
   /** The text as written, for reports. */
   source: string;
-  subject: { kind: 'latency'; metric: LatencyMetric; stat: StatName } | { kind: 'errorRate' } | { kind: 'requestsPerSec' } | { kind: 'outputTokensPerSec' };
+  subject:
+    | { kind: 'latency'; metric: LatencyMetric; stat: StatName }
+    | { kind: 'errorRate' }
+    | { kind: 'requestsPerSec' }
+    | { kind: 'outputTokensPerSec' }
+    | { kind: 'cost'; field: CostField };
   op: '<' | '<=' | '>' | '>=';
-  /** Milliseconds for latencies, a fraction for errorRate, per second for throughputs. */
+  /** Milliseconds for latencies, a fraction for errorRate, per second for throughputs, US dollars for costs. */
   value: number;
 }
+
+/** COST_FIELDS are the costs a threshold may bound (US dollars at list prices; see cost/run-cost.ts). */
+export const COST_FIELDS = ['perRequest', 'per1kRequests', 'per1MOutputTokens', 'total'] as const;
+export type CostField = (typeof COST_FIELDS)[number];
 
 /** STATS are the statistics a latency threshold may name (p999 is written p99.9 too). */
 export const STATS = ['mean', 'min', 'max', 'p50', 'p90', 'p95', 'p99', 'p999'] as const;
@@ -22,14 +31,27 @@ export type StatName = (typeof STATS)[number];
 /** DEFAULT_SLO applies where a scenario names no SLO (decision table, capacity sweep): every target that answers reliably qualifies. */
 export const DEFAULT_SLO: readonly string[] = ['errorRate < 1%'];
 
-const EXPR = /^\s*([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z0-9.]+))?\s*(<=|>=|<|>)\s*([0-9]*\.?[0-9]+)\s*(ms|s|%)?\s*$/;
+const EXPR = /^\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9._]+))?\s*(<=|>=|<|>)\s*(\$)?\s*([0-9]*\.?[0-9]+)\s*(ms|s|%)?\s*$/;
+
+// Names are written camelCase (errorRate, dispatchLag.p99) or snake_case (error_rate,
+// dispatch_lag.p99, cost.per_request), as k6 and Prometheus users write them.
+const camel = (name: string) => name.replace(/_([a-z0-9])/gi, (_, c: string) => c.toUpperCase());
 
 /** parseThreshold reads one expression, or says precisely what is wrong with it. */
 export function parseThreshold(text: string): Threshold | { error: string } {
   const m = EXPR.exec(text);
   if (!m) return { error: `${JSON.stringify(text)} is not a threshold; write e.g. "ttft.p99 < 800ms" or "errorRate < 1%"` };
-  const [, name, statRaw, op, num, unit] = m as unknown as [string, string, string | undefined, Threshold['op'], string, string | undefined];
+  const [, rawName, rawStat, op, dollar, num, unit] = m as unknown as [string, string, string | undefined, Threshold['op'], string | undefined, string, string | undefined];
+  const name = camel(rawName);
+  const statRaw = rawStat === undefined ? undefined : camel(rawStat).replace(/^per1mOutputTokens$/i, 'per1MOutputTokens');
   const n = Number(num);
+  if (name === 'cost') {
+    const field = statRaw as CostField | undefined;
+    if (!field || !(COST_FIELDS as readonly string[]).includes(field)) return { error: `cost needs one of ${COST_FIELDS.map((f) => `cost.${f}`).join(', ')}; write e.g. "cost.perRequest < 0.001"` };
+    if (unit) return { error: `cost.${field} is in US dollars; write e.g. "cost.${field} < 0.001" (or "< $0.001")` };
+    return { source: text.trim(), subject: { kind: 'cost', field }, op, value: n };
+  }
+  if (dollar) return { error: `${name} is not a cost; "$" goes only with cost.${COST_FIELDS[0]} and the like` };
   if (name === 'errorRate') {
     if (statRaw) return { error: `errorRate takes no statistic; write e.g. "errorRate < 1%"` };
     if (unit && unit !== '%') return { error: `errorRate is a share: write "1%" or "0.01"` };
@@ -40,7 +62,7 @@ export function parseThreshold(text: string): Threshold | { error: string } {
     return { source: text.trim(), subject: { kind: name }, op, value: n };
   }
   if (!(LATENCY_METRICS as readonly string[]).includes(name))
-    return { error: `unknown metric ${JSON.stringify(name)}; use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec` };
+    return { error: `unknown metric ${JSON.stringify(rawName)}; use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec, cost` };
   const stat = (statRaw === 'p99.9' ? 'p999' : statRaw) as StatName | undefined;
   if (!stat || !(STATS as readonly string[]).includes(stat)) return { error: `${name} needs a statistic: ${name}.p99 (one of ${STATS.join(', ')})` };
   if (unit === '%') return { error: `${name}.${stat} is a latency; write it in ms or s, e.g. "${name}.${stat} < 800ms"` };

@@ -72,6 +72,44 @@ function crossFieldProblems(doc: unknown): Problem[] {
       const parsed = parseThreshold(t);
       if ('error' in parsed) out.push({ path: `slo[${i}]`, message: parsed.error });
     });
+  if (Array.isArray(doc.thresholds)) out.push(...thresholdProblems(doc, doc.thresholds));
+  if (Array.isArray(doc.thresholds) && isRecord(doc.sweep))
+    out.push({ path: 'thresholds', message: 'a capacity sweep judges each level by sweep.slo; thresholds judge a plain run: move these conditions to sweep.slo, or drop the sweep' });
+  return out;
+}
+
+// Each threshold parses, and its filter names what the scenario has: a target, a region, a route
+// (failover) or a workload. Failover times are measured on routes only.
+function thresholdProblems(doc: Record<string, unknown>, list: unknown[]): Problem[] {
+  const out: Problem[] = [];
+  const targets = Array.isArray(doc.targets) ? doc.targets.filter(isRecord) : [];
+  const names = (xs: unknown[], key: string, fallback?: string) => [...new Set(xs.filter(isRecord).map((x) => (typeof x[key] === 'string' ? x[key] : fallback)).filter((x): x is string => typeof x === 'string'))];
+  const known = {
+    target: names(targets, 'name'),
+    region: names(targets, 'region', 'default'),
+    model: names(targets, 'model'),
+    route: Array.isArray(doc.failover) ? names(doc.failover, 'name') : [],
+    workload: Array.isArray(doc.workloads) ? names(doc.workloads, 'name', 'default') : [isRecord(doc.workload) && typeof doc.workload.name === 'string' ? doc.workload.name : 'default'],
+  };
+  list.forEach((t, i) => {
+    const entry = typeof t === 'string' ? { check: t } : isRecord(t) ? t : null;
+    if (!entry || typeof entry.check !== 'string') return; // the schema reports it
+    const where = typeof t === 'string' ? `thresholds[${i}]` : `thresholds[${i}].check`;
+    const parsed = parseThreshold(entry.check);
+    if ('error' in parsed) return void out.push({ path: where, message: parsed.error });
+    for (const key of ['target', 'region', 'model', 'route', 'workload'] as const) {
+      const v = entry[key];
+      if (typeof v !== 'string' || known[key].includes(v)) continue;
+      const near = suggest(v, known[key]);
+      const list = known[key].length ? `; the scenario's ${key}s: ${known[key].join(', ')}` : key === 'route' ? '; the scenario has no failover routes' : '';
+      out.push({ path: `thresholds[${i}].${key}`, message: `no ${key} named ${show(v)}${near ? ` (did you mean ${show(near)}?)` : ''}${list}` });
+    }
+    const onRoutes = parsed.subject.kind === 'latency' && (parsed.subject.metric === 'failover' || parsed.subject.metric === 'timeLost');
+    if (onRoutes && !known.route.length) out.push({ path: where, message: `${parsed.source} is measured on failover routes, and the scenario has none (add a failover: block, or drop this threshold)` });
+    const byTarget = ['target', 'region', 'model'].some((k) => typeof entry[k] === 'string');
+    if (onRoutes && byTarget) out.push({ path: where, message: `${parsed.source} is measured on failover routes: filter it by route (or not at all), not by target, region or model` });
+    if (typeof entry.route === 'string' && byTarget) out.push({ path: `thresholds[${i}]`, message: 'a route carries requests to several targets: give route, or target/region/model, not both' });
+  });
   return out;
 }
 

@@ -22,8 +22,8 @@ export interface RunSummary {
   startedAt: string;
   endedAt: string;
   durationMs: number;
-  /** completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a budget cap (results are partial in both). */
-  status: 'completed' | 'interrupted' | 'budget';
+  /** completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a budget cap; threshold: stopped by a threshold with abortOnFail (results are partial in all three). */
+  status: 'completed' | 'interrupted' | 'budget' | 'threshold';
   stopReason: string;
   /** What the measurement covers: when the load's schedule ended, until when in-flight requests ran, and conversations cut short at the end. */
   measurement: Measurement;
@@ -69,12 +69,15 @@ export interface Measurement {
 /** RunGroupSummary is a group as summary.json holds it: its numbers, and what its traffic cost at list prices (when the run had a pricing catalog). */
 export type RunGroupSummary = GroupSummary & { cost?: GroupCost };
 
-/** ThresholdFilter narrows a threshold to the requests of a target, region, route or workload (all given must match). */
+/** ThresholdFilter narrows a threshold to the requests of a target, region, model, route or workload (all given must match). */
 export interface ThresholdFilter {
   target?: string;
   region?: string;
+  model?: string;
   route?: string;
   workload?: string;
+  /** target: each matching target judged on its own (default: together). */
+  per?: 'target';
 }
 
 /** ThresholdCheck is one threshold judged on one set of requests. */
@@ -100,6 +103,6 @@ export interface ThresholdsSummary {
   /** Every check passed; null when not evaluated. */
   passed: boolean | null;
   checks: ThresholdCheck[];
-  /** The threshold with abortOnFail that stopped the run, and when (run clock, ms). */
-  abortedBy?: { threshold: string; on: string; atMs: number };
+  /** The threshold with abortOnFail that stopped the run, what it read, and when (run clock, ms). */
+  abortedBy?: { threshold: string; on: string; atMs: number; actual: number | null; unit: ThresholdCheck['unit'] };
 }

@@ -23,6 +23,15 @@ describe('parseThreshold: accepted forms', () => {
     ['errorRate <= 0.001', { subject: { kind: 'errorRate' }, op: '<=', value: 0.001 }],
     ['requestsPerSec >= 20', { subject: { kind: 'requestsPerSec' }, op: '>=', value: 20 }],
     ['  outputTokensPerSec > 1000  ', { subject: { kind: 'outputTokensPerSec' }, op: '>', value: 1000 }],
+    // snake_case, as k6 and Prometheus users write it
+    ['error_rate < 0.1%', { subject: { kind: 'errorRate' }, op: '<', value: 0.001 }],
+    ['dispatch_lag.p99 < 2ms', { subject: { kind: 'latency', metric: 'dispatchLag', stat: 'p99' }, op: '<', value: 2 }],
+    ['time_lost.max < 1s', { subject: { kind: 'latency', metric: 'timeLost', stat: 'max' }, op: '<', value: 1000 }],
+    // costs, in US dollars
+    ['cost.perRequest < 0.001', { subject: { kind: 'cost', field: 'perRequest' }, op: '<', value: 0.001 }],
+    ['cost.per_request < $0.001', { subject: { kind: 'cost', field: 'perRequest' }, op: '<', value: 0.001 }],
+    ['cost.per_1m_output_tokens <= 5', { subject: { kind: 'cost', field: 'per1MOutputTokens' }, op: '<=', value: 5 }],
+    ['cost.total < 10', { subject: { kind: 'cost', field: 'total' }, op: '<', value: 10 }],
   ])('%j', (text, expected) => {
     expect(parseThreshold(text)).toEqual({ source: text.trim(), ...expected });
   });
@@ -43,6 +52,10 @@ describe('parseThreshold: refused forms say what to write', () => {
     ['errorRate < 10ms', /errorRate is a share/],
     ['requestsPerSec >= 20%', /plain number per second/],
     ['ttft.p99 == 1s', /is not a threshold; write e\.g\./],
+    ['cost < 1', /cost needs one of cost\.perRequest, cost\.per1kRequests, cost\.per1MOutputTokens, cost\.total/],
+    ['cost.perToken < 1', /cost needs one of/],
+    ['cost.total < 1s', /cost\.total is in US dollars/],
+    ['ttft.p99 < $1', /ttft is not a cost/],
     ['ttft.p99 < -1ms', /is not a threshold/],
     ['', /is not a threshold/],
   ])('%j', (text, message) => {
