@@ -3,6 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { RunSummary } from '../summary/run-summary.js';
 import { summaryCsv } from './summary-csv.js';
 import { failoverCsv } from './failover-csv.js';
+import { hgrmFiles } from './hgrm.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
 
 /** RESULT_FILES are the file names a run directory holds. */
 export const RESULT_FILES = {
@@ -10,6 +13,9 @@ export const RESULT_FILES = {
   summaryCsv: 'summary.csv',
   requestsCsv: 'requests.csv',
   failoverCsv: 'failover.csv',
+  reportMd: 'report.md',
+  junitXml: 'junit.xml',
+  hgrmDir: 'hgrm',
 } as const;
 
 /** runId names a run directory: UTC time then scenario name, e.g. 20261127-134512-quickstart. */
@@ -83,18 +89,29 @@ async function makeDirs(dir: string): Promise<void> {
 }
 
 /**
- * writeSummaryFiles writes summary.json and summary.csv (requests.csv is streamed during the
- * run). summary.json is written atomically — to a temporary file, then renamed — so a crash or a
- * kill leaves either no summary or a whole one, never half of one.
+ * writeSummaryFiles writes every output built from the summary (requests.csv is streamed during
+ * the run): summary.json first, then summary.csv, failover.csv, report.md, junit.xml and the .hgrm
+ * percentile distributions. Each file is written atomically — to a temporary file, then renamed —
+ * so a crash or a kill leaves either no file or a whole one, never half of one. Returns the paths
+ * to name to the user (the .hgrm files by their folder).
  */
 export async function writeSummaryFiles(dir: string, s: RunSummary): Promise<string[]> {
-  const files = [join(dir, RESULT_FILES.summaryJson), join(dir, RESULT_FILES.summaryCsv)];
-  await writeAtomically(files[0]!, JSON.stringify(s, null, 2) + '\n');
-  await writeAtomically(files[1]!, summaryCsv(s));
-  if (s.failover) {
-    files.push(join(dir, RESULT_FILES.failoverCsv));
-    await writeAtomically(files[2]!, failoverCsv(s));
+  const files: string[] = [];
+  const put = async (name: string, text: string) => {
+    await writeAtomically(join(dir, name), text);
+    files.push(join(dir, name));
+  };
+  await put(RESULT_FILES.summaryJson, JSON.stringify(s, null, 2) + '\n');
+  await put(RESULT_FILES.summaryCsv, summaryCsv(s));
+  if (s.failover) await put(RESULT_FILES.failoverCsv, failoverCsv(s));
+  await put(RESULT_FILES.reportMd, renderMarkdown(s));
+  await put(RESULT_FILES.junitXml, renderJunit(s));
+  const hgrm = hgrmFiles(s);
+  for (const f of hgrm) {
+    await mkdir(dirname(join(dir, f.path)), { recursive: true });
+    await writeAtomically(join(dir, f.path), f.text);
   }
+  if (hgrm.length) files.push(join(dir, RESULT_FILES.hgrmDir) + '/');
   return files;
 }
 

@@ -53,7 +53,10 @@ describe('secrets never reach an output', () => {
     expect(sent.url).toBe(`/v1/chat/completions?api-version=2024-06-01&key=${QUERY_KEY}`);
     expect(sent.headers).toMatchObject({ authorization: `Bearer ${KEY}`, 'api-key': HEADER_KEY, 'x-team': 'latency-team-7' });
     // Nowhere in what the run wrote or printed.
-    const outputs = [res.stdout, res.stderr, ...(await Promise.all((await readdir(out)).map((f) => readFile(join(out, f), 'utf8'))))].join('\n');
+    // Every file the run wrote, in every folder (the .hgrm files are in hgrm/<group>/).
+    const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const outputs = [res.stdout, res.stderr, ...(await Promise.all(files.map((f) => readFile(f, 'utf8'))))].join('\n');
     for (const secret of [KEY, HEADER_KEY, QUERY_KEY, 'latency-team-7']) expect(outputs, secret).not.toContain(secret);
     expect(outputs).toContain('Incorrect API key provided');
     // The 401 says where the key came from (by name, never by value).
