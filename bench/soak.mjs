@@ -26,7 +26,17 @@ const RATE = 50;
 const MOCK = { ttftMs: 200, itlMs: 20, rttMs: 0 };
 const WORKLOAD = { promptTokens: 200, maxTokens: 64, stream: true };
 const SAMPLE_MS = 10_000;
+// Little's law: arrivals/s × seconds each request lasts (headers, first token, 63 more tokens).
+const inFlight = Math.round(RATE * ((MOCK.rttMs + MOCK.ttftMs + (WORKLOAD.maxTokens - 1) * MOCK.itlMs) / 1000));
 
+if (process.argv[2] === '--report') {
+  // Re-reads a finished soak's directory and prints its table and verdict again.
+  if (!process.argv[3]) {
+    console.error('soak: --report needs the soak directory (the one holding samples.jsonl and run/)');
+    process.exit(2);
+  }
+  process.exit((await report(resolve(process.argv[3]))) ? 1 : 0);
+}
 const durationArg = process.argv[2] ?? process.env.SOAK_DURATION ?? '30m';
 const durationS = parseDuration(durationArg);
 if (!durationS) {
@@ -119,7 +129,6 @@ const scenario = {
 };
 const scenarioFile = join(outDir, 'soak-scenario.json');
 writeFileSync(scenarioFile, JSON.stringify(scenario, null, 2) + '\n');
-const inFlight = Math.round(RATE * ((MOCK.rttMs + MOCK.ttftMs + (WORKLOAD.maxTokens - 1) * MOCK.itlMs) / 1000));
 console.log(`soak: ${fmtDuration(durationS)} at ${RATE}/s (open loop, ~${inFlight} in flight), mock ${baseUrl} (pid ${mock.pid}), output ${outDir}`);
 
 // 3. The client.
@@ -173,16 +182,28 @@ const mockCompletions = Number(/after (\d+) completions/.exec(mockErr)?.[1] ?? N
 writeFileSync(join(outDir, 'client-stdout.txt'), clientOut);
 writeFileSync(join(outDir, 'client-stderr.txt'), clientErr);
 
-// 5. The results.
-const summaryFile = join(runDir, 'summary.json');
-if (!existsSync(summaryFile)) {
+// 5. What the files do not hold, then the report from the files.
+writeFileSync(join(outDir, 'meta.json'), JSON.stringify({ durationS, wallS, exit, mockCompletions, mockAtStart, clkTck, baseUrl, startedAt: new Date(startedAt).toISOString() }, null, 2) + '\n');
+if (!existsSync(join(runDir, 'summary.json'))) {
   console.error(`soak: no summary.json (client exit ${exit.code ?? exit.signal}); stderr:\n${clientErr}`);
   process.exit(1);
 }
+process.exit((await report(outDir)) ? 1 : 0);
+
+// report prints the per-minute table and the verdict of the soak in `dir`; true when a check failed.
+async function report(dir) {
+const runDir = join(dir, 'run');
+const probeFile = join(dir, 'client-probe.jsonl');
+const samplesFile = join(dir, 'samples.jsonl');
+const { durationS, wallS, exit, mockCompletions: served, mockAtStart, clkTck } = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+const mockCompletions = Number.isFinite(served) ? served : NaN; // NaN was written as null
+const readLines = (f) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const samples = readLines(samplesFile);
+const summaryFile = join(runDir, 'summary.json');
 const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
 const group = summary.groups.find((g) => g.scope === 'target') ?? summary.groups[0];
 const rows = await countCsvRows(join(runDir, 'requests.csv'));
-const probes = existsSync(probeFile) ? readFileSync(probeFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const probes = readLines(probeFile);
 
 // Per minute: the last sample of each minute; CPU over the minute; the timeseries' seconds merged.
 const byMinute = new Map();
@@ -270,6 +291,17 @@ if (ref && last && last !== ref) {
     rssGrowthPct <= 10,
     `client RSS ${mb(ref.client.rssKb)} MB at ${fmtDuration(ref.t)} → ${mb(last.client.rssKb)} MB at ${fmtDuration(last.t)}: ${signed(growth)} MB (${signed(rssGrowthPct)}%), fitted slope ${signed(slope, 2)} MB/min, peak ${peak.toFixed(1)} MB (bound: ≤ 10% growth)`,
   ]);
+  // RSS moves with the GC cycle (tens of MB between samples): the floor and the mean of a window
+  // say more than two single samples. First 5 minutes from minute 2 against the last 5.
+  const win = (from, to) => samples.filter((s) => s.t >= from && s.t <= to).map((s) => s.client.rssKb / 1024);
+  const a = win(120, 420);
+  const z = win(last.t - 300, last.t);
+  const mean = (xs) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  if (a.length && z.length)
+    checks.push([
+      null,
+      `client RSS floor (min) / mean: ${Math.min(...a).toFixed(1)} / ${mean(a).toFixed(1)} MB over ${fmtDuration(120)}–${fmtDuration(Math.min(420, last.t))}, ${Math.min(...z).toFixed(1)} / ${mean(z).toFixed(1)} MB over the last 5 min`,
+    ]);
   const mockGrowth = ref.mock && last.mock ? (last.mock.rssKb - ref.mock.rssKb) / 1024 : null;
   if (mockGrowth !== null) checks.push([null, `mock RSS ${mb(ref.mock.rssKb)} → ${mb(last.mock.rssKb)} MB (${signed(mockGrowth)} MB; the mock's, informational)`]);
 } else {
@@ -348,8 +380,9 @@ console.log(`\nverdict (${fmtDuration(Math.round(wallS))} wall, run ${summary.ru
 for (const [ok, text] of checks) console.log(`  ${ok === null ? '    ' : ok ? 'ok  ' : 'FAIL'} ${text}`);
 const failed = checks.some(([ok]) => ok === false);
 console.log(`\n${failed ? 'SOAK: something to look at (FAIL above)' : 'SOAK: flat'}; samples ${samplesFile}, probe ${probeFile}, results ${runDir}`);
-writeFileSync(join(outDir, 'soak-report.json'), JSON.stringify({ durationS, wallS, rate: RATE, mock: MOCK, workload: WORKLOAD, head, table, checks, mockCompletions, rows }, null, 2) + '\n');
-process.exit(failed ? 1 : 0);
+writeFileSync(join(dir, 'soak-report.json'), JSON.stringify({ durationS, wallS, rate: RATE, mock: MOCK, workload: WORKLOAD, head, table, checks, mockCompletions, rows }, null, 2) + '\n');
+return failed;
+}
 
 // proc reads RSS, descriptors, threads and CPU ticks of a live process; null once it is gone.
 function proc(pid) {

@@ -1,10 +1,9 @@
 import type { Threshold } from '../scenario/threshold.js';
 import type { GroupSummary } from '../metrics/group-summary.js';
 import type { LatencyStats } from '../metrics/histogram.js';
-import type { GroupCost } from '../cost/run-cost.js';
 
 /** JudgedGroup is a group with what its traffic cost, when the run was priced (the amounts a threshold may bound). */
-export type JudgedGroup = GroupSummary & { cost?: Partial<Pick<GroupCost, 'perSuccessfulRequestUsd' | 'per1kRequestsUsd' | 'per1MOutputTokensUsd' | 'totalUsd'>> };
+export type JudgedGroup = GroupSummary & { cost?: { perSuccessfulRequestUsd?: number | null; per1kRequestsUsd?: number | null; per1MOutputTokensUsd?: number | null; totalUsd?: number | null } };
 
 const COST_OF = {
   perRequest: 'perSuccessfulRequestUsd',

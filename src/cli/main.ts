@@ -8,6 +8,7 @@ import { validateCommand } from './validate.js';
 import { mockCommand } from './mock.js';
 import { probeCommand } from './probe.js';
 import { costCommand } from './cost.js';
+import { reportCommand } from './report.js';
 
 // The only module that reads argv, installs signal handlers and calls process.exit.
 
@@ -79,6 +80,16 @@ program
   .option('--timeout <seconds>', 'per-request timeout', '30')
   .action(async (file: string, opts: { mock?: boolean; json?: boolean; timeout?: string }) => {
     exitCode = await probeCommand(file, opts, io);
+  });
+
+program
+  .command('report')
+  .description('rebuild every output of a run (report.md, junit.xml, .hgrm, summary.csv, the console report) from its directory, sending nothing; a run without summary.json is rebuilt from requests.csv')
+  .argument('<run-dir>', 'a run directory (results/<run-id>/)')
+  .option('-q, --quiet', 'print only the files written')
+  .option('--exit-code', 'exit with the code the run would have (3 on a threshold breach, 5 if invalid...)')
+  .action(async (dir: string, opts: { quiet?: boolean; exitCode?: boolean }) => {
+    exitCode = await reportCommand(dir, opts, io);
   });
 
 program

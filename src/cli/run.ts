@@ -1,10 +1,14 @@
 import { join, resolve } from 'node:path';
 import { loadInputs } from './load-inputs.js';
-import { runScenario } from '../runner/run-scenario.js';
+import { runLoadModel, runScenario } from '../runner/run-scenario.js';
+import { scenarioEcho } from '../runner/scenario-echo.js';
+import { catalogExcerpt } from '../cost/catalog.js';
+import { RUN_RECORD_SCHEMA, type RunRecord } from '../summary/run-record.js';
+import { TOOL } from '../version.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { startMockInWorker } from '../mock/worker-host.js';
 import { requestsCsvWriter } from '../report/requests-csv.js';
-import { prepareRunDir, RunDirProblem, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
+import { prepareRunDir, RunDirProblem, runId as makeRunId, writeAtomically, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario, plannedSpend } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
@@ -71,6 +75,22 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
+  // run.json, once the run's clock has started: what `report` needs to rebuild a summary from
+  // requests.csv if this process dies before it writes one.
+  let recorded: Promise<void> = Promise.resolve();
+  const onStart = (clock: { originEpochMs: number; startedAtMs: number }) => {
+    const record: RunRecord = {
+      schema: RUN_RECORD_SCHEMA.id,
+      schemaVersion: RUN_RECORD_SCHEMA.version,
+      tool: TOOL,
+      runId: id,
+      ...clock,
+      loadModel: runLoadModel(scenario),
+      scenario: scenarioEcho(scenario),
+      prices: catalogExcerpt(inputs.pricing, scenario.targets.map((t) => t.model)),
+    };
+    recorded = writeAtomically(join(dir, RESULT_FILES.runJson), JSON.stringify(record, null, 2) + '\n');
+  };
   const progress = new Progress();
   const tick = opts.quiet
     ? undefined
@@ -86,6 +106,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   try {
     summary = await runScenario(scenario, {
       runId: id,
+      onStart,
       env: io.env,
       startMock: startMockInWorker,
       useMock: opts.mock ?? false,
@@ -105,6 +126,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
     if (tick) clearInterval(tick);
     if (tick && io.isTty) process.stderr.write('\r\x1b[2K');
     await rows.close();
+    await recorded;
   }
   const files = await writeSummaryFiles(dir, summary);
   io.out(consoleTable(summary));

@@ -142,3 +142,25 @@ function perMillion(p: PriceFigures): PerMillion {
     ...(p.cacheWrite1h !== undefined ? { cacheWrite1h: p.cacheWrite1h } : {}),
   };
 }
+
+/**
+ * catalogExcerpt is the part of a catalog that prices the given models, as catalog data (what
+ * `catalogSchema` reads and buildCatalog builds from), keyed by the models' ids as the scenario
+ * names them: a run keeps it (run.json), so a summary rebuilt later is priced as the run was,
+ * whatever the shipped catalog says by then. Unpriced models are left out.
+ */
+export function catalogExcerpt(catalog: Catalog, models: readonly string[]): { asOf: string; currency: string; models: Record<string, unknown> } {
+  const out: Record<string, unknown> = {};
+  for (const model of new Set(models)) {
+    const p = catalog.lookup(model);
+    if (!p) continue;
+    out[model] = {
+      ...(p.provider ? { provider: p.provider } : {}),
+      ...p.perMillion,
+      ...(p.offPeak.length ? { offPeak: p.offPeak.map((w) => ({ from: w.from, to: w.to, ...w.perMillion })) } : {}),
+      source: p.source,
+      asOf: p.asOf,
+    };
+  }
+  return { asOf: catalog.asOf, currency: catalog.currency, models: out };
+}

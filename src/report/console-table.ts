@@ -63,7 +63,8 @@ export function consoleTable(s: RunSummary): string {
   lines.push(...thresholdsSection(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${label(g)}: ${g.coEstimate.warning}.`);
-  if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
+  if (s.rebuilt) lines.push(`NOTE: summary ${s.stopReason}; not known from the rows: ${s.rebuilt.missing.join('; ')}.`);
+  else if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
+import { ERROR_KINDS, type ErrorKind } from '../scenario/error-kinds.js';
 import { dispatchLagMs, e2eMs, headersMs, serviceE2eMs, serviceTtftMs, tpotMs, ttfcMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
 
 type Cell = string | number;
@@ -70,6 +71,8 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   ['cache_write_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWriteInputTokens : '')],
   ['cache_write_1h_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWrite1hInputTokens : '')],
   ['provider_request_id', (r) => r.providerRequestId],
+  ['requested_output_tokens', (r) => r.requestedOutputTokens],
+  ['output_tokens_counted', (r) => r.outputTokensCounted ?? ''],
 ];
 
 /** REQUEST_COLUMNS are requests.csv's column names, in order. */
@@ -114,5 +117,82 @@ export function requestsCsvWriter(file: string): RowSink {
       csv.end();
       await finished(out);
     },
+  };
+}
+
+/**
+ * resultFromRow reads a requests.csv row back into a RequestResult, for rebuilding a summary when
+ * summary.json is missing (a run killed before it could write one). Every column maps back but the
+ * inter-token gaps, of which a row keeps only their count, mean and maximum: they come back as the
+ * maximum once and the mean of the others for the rest — the mean, the maximum and the count exact,
+ * the percentiles between them approximate (the rebuilt summary says so). Rows written before a
+ * column existed read it as empty.
+ */
+export function resultFromRow(row: Readonly<Record<string, string | undefined>>): RequestResult {
+  const str = (k: string) => row[k] ?? '';
+  const num = (k: string) => {
+    const v = str(k);
+    return v === '' ? 0 : Number(v);
+  };
+  const opt = (k: string) => (str(k) === '' ? null : Number(str(k)));
+  const scheduledAtMs = num('scheduled_ms');
+  const deltas = num('content_deltas') + num('reasoning_deltas');
+  const itlCount = str('itl_mean_ms') === '' ? 0 : Math.max(0, deltas - 1);
+  const itlMs: number[] = [];
+  if (itlCount > 0) {
+    const mean = num('itl_mean_ms');
+    const max = num('itl_max_ms');
+    itlMs.push(max);
+    const rest = itlCount > 1 ? Math.max(0, (mean * itlCount - max) / (itlCount - 1)) : 0;
+    for (let i = 1; i < itlCount; i++) itlMs.push(rest);
+  }
+  const kind = str('error_kind');
+  const ttfc = opt('ttfc_ms');
+  const parent = opt('parent_id');
+  return {
+    id: num('id'),
+    phase: str('phase') === 'warmup' ? 'warmup' : 'measure',
+    target: str('target'),
+    region: str('region'),
+    provider: str('provider'),
+    model: str('model'),
+    workload: str('workload'),
+    turn: num('turn') || 1,
+    step: str('step'),
+    route: str('route'),
+    attempt: num('attempt'),
+    attempts: num('attempts'),
+    servedBy: str('served_by'),
+    timeLostMs: num('time_lost_ms'),
+    failoverMs: opt('failover_ms'),
+    providerRequestId: str('provider_request_id'),
+    retryAfterMs: opt('retry_after_ms'),
+    parentId: parent,
+    scheduledAtMs,
+    sentAtMs: num('sent_ms'),
+    queuedMs: num('queue_wait_ms'),
+    connection: str('connection') as RequestResult['connection'],
+    dnsMs: opt('dns_ms'),
+    tcpMs: opt('tcp_ms'),
+    tlsMs: opt('tls_ms'),
+    headersAtMs: opt('headers_ms'),
+    firstTokenAtMs: opt('first_token_ms'),
+    firstContentAtMs: ttfc === null ? null : scheduledAtMs + ttfc,
+    endAtMs: num('end_ms'),
+    itlMs,
+    contentDeltas: num('content_deltas'),
+    reasoningDeltas: num('reasoning_deltas'),
+    inputTokens: num('input_tokens'),
+    outputTokens: num('output_tokens'),
+    cachedInputTokens: num('cached_input_tokens'),
+    cacheWriteInputTokens: num('cache_write_input_tokens'),
+    cacheWrite1hInputTokens: num('cache_write_1h_input_tokens'),
+    tokenSource: str('token_source') === 'usage' ? 'usage' : 'counted',
+    outputTokensCounted: opt('output_tokens_counted'),
+    requestedOutputTokens: num('requested_output_tokens'),
+    status: num('status'),
+    errorKind: kind === '' ? null : (ERROR_KINDS as readonly string[]).includes(kind) ? (kind as ErrorKind) : 'other',
+    errorMessage: str('error_message'),
+    finishReason: str('finish_reason'),
   };
 }

@@ -13,6 +13,7 @@ export const RESULT_FILES = {
   summaryCsv: 'summary.csv',
   requestsCsv: 'requests.csv',
   failoverCsv: 'failover.csv',
+  runJson: 'run.json',
   reportMd: 'report.md',
   junitXml: 'junit.xml',
   hgrmDir: 'hgrm',

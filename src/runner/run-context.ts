@@ -35,6 +35,8 @@ export interface RunDeps {
   pricing?: Catalog;
   /** Run every target on the embedded mock (its `mock:` block, or a default profile) instead of its real endpoint. */
   useMock?: boolean;
+  /** Told once the run's clock has started, before the first request: its origin (epoch ms) and the run's start on it. */
+  onStart?: (clock: { originEpochMs: number; startedAtMs: number }) => void;
   /** Told when a sweep starts a new level (e.g. "rate=20"). */
   onStep?: (step: string) => void;
   /** Graceful stop (first Ctrl-C): no new requests, in-flight ones finish. */

@@ -37,6 +37,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   if (loadModelOf(s.load) === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const run = await openRun(s, deps);
   const traffic = trafficFor(run);
+  deps.onStart?.({ originEpochMs: run.clock.originEpochMs, startedAtMs: run.startedAtMs });
   run.monitor.start();
   run.thresholdWatch.start();
   let reasons: LoopStopReason[] = [];
@@ -93,7 +94,7 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
 
 // The model the run's load ran in: a sweep over rate runs every level as an open loop, over
 // concurrency as a closed one, whatever the base load block is.
-function runLoadModel(s: Scenario) {
+export function runLoadModel(s: Scenario): RunSummary['loadModel'] {
   return loadModelOf(s.sweep ? loadForStep(s.load, s.sweep, sweepValues(s.sweep)[0]!) : s.load);
 }
 

@@ -49,6 +49,8 @@ export interface RunSummary {
   failover?: FailoverSummary;
   /** Capacity sweep: each level's SLO verdict per target, and each target's knee. */
   sweep?: SweepSummary;
+  /** Set when `bakeoff report` rebuilt this summary from requests.csv (the run died before writing it): what the rows could not tell. */
+  rebuilt?: { from: 'requests.csv'; missing: string[] };
   /** The scenario's thresholds, judged (absent when it has none). */
   thresholds?: ThresholdsSummary;
   /** What every histogram holds and how exact its figures are. */

@@ -7,7 +7,7 @@ import { newResult, type RequestResult } from '../../src/metrics/request-result.
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { consoleTable } from '../../src/report/console-table.js';
-import { REQUEST_COLUMNS, requestRow } from '../../src/report/requests-csv.js';
+import { REQUEST_COLUMNS, requestRow, resultFromRow } from '../../src/report/requests-csv.js';
 import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';
 import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 
@@ -211,5 +211,22 @@ describe('no data is never printed as 0', () => {
     expect(last).toContain('no successful requests');
     expect(last).not.toMatch(/0\.00ms|\$0\.000000|\$0\.00 /);
     expect(last.match(/—/g)!.length).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('resultFromRow (rebuilding from requests.csv)', () => {
+  it.each([
+    { name: 'success', r: result({ requestedOutputTokens: 64, outputTokensCounted: 5, cachedInputTokens: 7, retryAfterMs: null }) },
+    { name: 'failure', r: { ...failedResult, retryAfterMs: 2000, requestedOutputTokens: 16 } },
+    { name: 'warmup with reasoning', r: result({ phase: 'warmup', reasoningDeltas: 2, firstContentAtMs: 250, itlMs: [10, 30, 20, 15, 25] }) },
+  ])('$name: every column reads back; the gaps keep their count, mean and maximum', ({ r }) => {
+    const cells = requestRow(r).map((c) => String(c));
+    const row = Object.fromEntries(REQUEST_COLUMNS.map((c, i) => [c, cells[i]]));
+    const back = resultFromRow(row);
+    expect(requestRow(back)).toEqual(requestRow(r));
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(back.itlMs).toHaveLength(r.itlMs.length);
+    expect(sum(back.itlMs)).toBeCloseTo(sum(r.itlMs), 6);
+    expect(Math.max(0, ...back.itlMs)).toBe(Math.max(0, ...r.itlMs));
   });
 });
