@@ -4,7 +4,8 @@ import { runScenario } from '../runner/run-scenario.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { startMockInWorker } from '../mock/worker-host.js';
 import { requestsCsvWriter } from '../report/requests-csv.js';
-import { prepareRunDir, RunDirProblem, runId as makeRunId, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
+import { prepareRunDir, RunDirProblem, runId as makeRunId, writeAtomically, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
+import { renderHtmlReport } from '../report/html/report-html.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario, plannedSpend } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
@@ -106,6 +107,9 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
     await rows.close();
   }
   const files = await writeSummaryFiles(dir, summary);
+  const reportHtml = join(dir, RESULT_FILES.reportHtml);
+  await writeAtomically(reportHtml, renderHtmlReport(summary));
+  files.push(reportHtml);
   io.out(consoleTable(summary));
   io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
   // The user's stop and the budget explain an early end first; then whether the numbers are the targets'.

@@ -10,6 +10,7 @@ export const RESULT_FILES = {
   summaryCsv: 'summary.csv',
   requestsCsv: 'requests.csv',
   failoverCsv: 'failover.csv',
+  reportHtml: 'report.html',
 } as const;
 
 /** runId names a run directory: UTC time then scenario name, e.g. 20261127-134512-quickstart. */
