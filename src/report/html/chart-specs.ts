@@ -208,7 +208,7 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
         yLabel: 'failed requests / s',
         unit: 'count',
         series: errors,
-        note: "Failures by the second they ended in, by error kind: summed over targets (attempts), and per route as its users saw them; the generator's own failures are not the targets' and are listed apart below.",
+        note: "Failures by the second they ended in, by error kind (one colour per kind): summed over targets (their attempts, solid), and per route as its users saw them (dashed). The generator's own failures are not the targets' and are counted apart below.",
       }),
     );
   return charts;
@@ -235,21 +235,24 @@ function countAt(g: RunGroupSummary, seconds: number[], value: (p: TimeseriesPoi
   });
 }
 
-// Errors per second by kind: one series per kind over the targets, and one per kind of each route (its users' failures).
+// Errors per second by kind: one series per kind over the targets, and one per kind of each route
+// (its users' failures, dashed); a kind has one colour on both.
 function errorSeries(groups: RunGroupSummary[], seconds: number[]): ChartSeries[] {
-  const out: ChartSeries[] = [];
-  const add = (label: string, members: RunGroupSummary[], kind: string) => {
+  const kindsOf = (gs: RunGroupSummary[]) => [...new Set(gs.flatMap((g) => g.timeseries.flatMap((p) => Object.keys(p.errorsByKind ?? {}))))].sort();
+  const color = new Map(kindsOf(groups).map((k, i) => [k, ERROR_PALETTE[i % ERROR_PALETTE.length]!]));
+  const series = (label: string, members: RunGroupSummary[], kind: string, dash?: number[]): ChartSeries => {
     const bySecond = new Map<number, number>();
     for (const g of members) for (const p of g.timeseries) bySecond.set(p.second, (bySecond.get(p.second) ?? 0) + ((p.errorsByKind as Record<string, number> | undefined)?.[kind] ?? 0));
     const from = Math.min(...members.map((g) => g.timeseries[0]!.second));
     const to = Math.max(...members.map((g) => g.timeseries[g.timeseries.length - 1]!.second));
-    out.push({ label, color: ERROR_PALETTE[out.length % ERROR_PALETTE.length]!, values: seconds.map((sec) => (sec < from || sec > to ? null : (bySecond.get(sec) ?? 0))) });
+    const values = seconds.map((sec) => (sec < from || sec > to ? null : (bySecond.get(sec) ?? 0)));
+    return { label, color: color.get(kind)!, ...(dash ? { dash } : {}), values };
   };
-  const kindsOf = (gs: RunGroupSummary[]) => [...new Set(gs.flatMap((g) => g.timeseries.flatMap((p) => Object.keys(p.errorsByKind ?? {}))))].sort();
   const targets = groups.filter((g) => g.scope === 'target');
-  for (const kind of kindsOf(targets)) add(`${kind} (targets)`, targets, kind);
-  for (const r of groups.filter((g) => g.scope === 'route')) for (const kind of kindsOf([r])) add(`${kind} (${groupLabel(r)})`, [r], kind);
-  return out;
+  return [
+    ...kindsOf(targets).map((kind) => series(`${kind} (targets)`, targets, kind)),
+    ...groups.filter((g) => g.scope === 'route').flatMap((r) => kindsOf([r]).map((kind) => series(`${kind} (${groupLabel(r)})`, [r], kind, P99_DASH))),
+  ];
 }
 
 /**

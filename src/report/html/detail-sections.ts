@@ -96,7 +96,7 @@ export function errorsSection(s: RunSummary, chart: ChartSpec | undefined): stri
     for (const [reason, n] of Object.entries(g.requests.droppedBy)) rows.push([groupLabel(g), `dropped: ${reason}`, 'not sent', String(n), '—', '']);
   }
   const body = rows.length
-    ? htmlTable(['group', 'kind', 'owner', 'count', 'share', 'first message of this kind'], rows, 3, 'errors')
+    ? htmlTable(['group', 'kind', 'owner', 'count', 'share', { text: 'first message of this kind', className: 'text' }], rows, 3, 'errors')
     : para('No failed or dropped requests.', 'good');
   return section('errors', 'Errors', `${chart ? chartFigure(chart) : ''}\n${body}\n${para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small')}`);
 }

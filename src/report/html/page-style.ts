@@ -36,14 +36,16 @@ p.warn { color: var(--warn); }
 .empty { color: var(--muted); font-style: italic; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: 6px 0 10px; font-size: 13px; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; white-space: nowrap; }
-td.wrap, td .message { white-space: normal; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; white-space: nowrap; }
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.wrap, td .message { white-space: normal; }
+td.wrap { min-width: 160px; text-align: left; }
+td:first-child { white-space: normal; overflow-wrap: anywhere; max-width: 280px; }
 td.bad { color: var(--bad); font-weight: 600; }
 td.good { color: var(--good); }
 td.warn { color: var(--warn); }
-td.text { text-align: left; }
+td.text, th.text { text-align: left; }
 table.compact td, table.compact th { padding: 3px 8px; }
 .cols { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
 .message { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; overflow-wrap: anywhere; }

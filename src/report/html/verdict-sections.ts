@@ -88,7 +88,7 @@ export function decisionSection(s: RunSummary): string {
   const money = (priced: boolean, v: number | null, digits: number) => (priced ? usd(v, digits) : 'unpriced');
   const rows: Cell[][] = d.rows.map((r) => {
     const picked = r.target === d.cheapestMeetingSlo;
-    const verdict = r.note ? flagged(r.note, 'bad') : r.meetsSlo ? flagged('meets', 'good') : flagged(`misses: ${r.failed.map((c) => c.threshold).join('; ')}`, 'bad');
+    const verdict = r.note ? flagged(r.note, 'bad wrap') : r.meetsSlo ? flagged('meets', 'good') : flagged(`misses: ${r.failed.map((c) => c.threshold).join('; ')}`, 'bad wrap');
     return [
       picked ? markup(`${escapeHtml(r.target)} <span class="badge badge-ok">recommended</span>`) : r.target,
       regionOf(r.target),
@@ -103,7 +103,7 @@ export function decisionSection(s: RunSummary): string {
       verdict,
     ];
   });
-  const header = ['target', 'region', 'model', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99', 'error rate', '$ / 1M output tokens', '$ / ok request', 'SLO verdict'];
+  const header: Cell[] = ['target', 'region', 'model', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99', 'error rate', '$ / 1M out tok', '$ / ok request', { text: 'SLO verdict', className: 'text' }];
   const recommendation = d.cheapestMeetingSlo
     ? `<p class="verdict"><strong>Recommendation: ${escapeHtml(d.cheapestMeetingSlo)}</strong> — the cheapest target per successful request that meets the SLO${d.tiedWith.length ? ` (within 1 % on cost of ${escapeHtml(d.tiedWith.join(', '))}; the fastest by TTFT p99)` : ''}.</p>`
     : `<p class="verdict bad"><strong>No priced target meets the SLO.</strong></p>`;
