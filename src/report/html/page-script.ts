@@ -30,11 +30,14 @@ export const PAGE_SCRIPT = String.raw`
   function px(u) {
     return u.pxRatio || uPlot.pxRatio || 1;
   }
-  // Tick labels with as many decimals as the tick spacing needs: 0, 100, 200 or 0.5, 1.0, 1.5.
+  // Tick labels with as many decimals as the tick spacing has: 0, 100, 200; 0, 2.5, 5.0; 0.25, 0.50.
   function ticks(splits, incr) {
-    var d = incr > 0 && incr < 1 ? Math.min(3, Math.ceil(-Math.log10(incr) - 1e-9)) : 0;
+    var d = 0;
+    while (d < 3 && Math.abs(Math.round(incr * Math.pow(10, d)) - incr * Math.pow(10, d)) > 1e-6) d++;
     return splits.map(function (v) { return v == null ? '' : v.toFixed(d); });
   }
+  // Counts per second tick in whole numbers.
+  var COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6];
   function secondsLabel(v) {
     return (v - 0.5) + '\u2013' + (v + 0.5) + ' s';
   }
@@ -128,6 +131,7 @@ export const PAGE_SCRIPT = String.raw`
         {
           label: spec.yLabel,
           size: 64,
+          incrs: spec.unit === 'ms' ? undefined : COUNT_INCRS,
           values: function (u, splits, ai, space, incr) { return ticks(splits, incr); },
         },
       ],
