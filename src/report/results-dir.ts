@@ -6,6 +6,7 @@ import { failoverCsv } from './failover-csv.js';
 import { hgrmFiles } from './hgrm.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
+import { renderHtmlReport } from './html/report-html.js';
 
 /** RESULT_FILES are the file names a run directory holds. */
 export const RESULT_FILES = {
@@ -17,6 +18,7 @@ export const RESULT_FILES = {
   reportMd: 'report.md',
   junitXml: 'junit.xml',
   hgrmDir: 'hgrm',
+  reportHtml: 'report.html',
 } as const;
 
 /** runId names a run directory: UTC time then scenario name, e.g. 20261127-134512-quickstart. */
@@ -91,7 +93,7 @@ async function makeDirs(dir: string): Promise<void> {
 
 /**
  * writeSummaryFiles writes every output built from the summary (requests.csv is streamed during
- * the run): summary.json first, then summary.csv, failover.csv, report.md, junit.xml and the .hgrm
+ * the run): summary.json first, then summary.csv, failover.csv, report.html, report.md, junit.xml and the .hgrm
  * percentile distributions. Each file is written atomically — to a temporary file, then renamed —
  * so a crash or a kill leaves either no file or a whole one, never half of one. Returns the paths
  * to name to the user (the .hgrm files by their folder).
@@ -105,6 +107,7 @@ export async function writeSummaryFiles(dir: string, s: RunSummary): Promise<str
   await put(RESULT_FILES.summaryJson, JSON.stringify(s, null, 2) + '\n');
   await put(RESULT_FILES.summaryCsv, summaryCsv(s));
   if (s.failover) await put(RESULT_FILES.failoverCsv, failoverCsv(s));
+  await put(RESULT_FILES.reportHtml, renderHtmlReport(s));
   await put(RESULT_FILES.reportMd, renderMarkdown(s));
   await put(RESULT_FILES.junitXml, renderJunit(s));
   const hgrm = hgrmFiles(s);

@@ -186,10 +186,13 @@ describe('bakeoff probe and run on the seed bake-off', () => {
     }
   }, SEED_TIMEOUT_MS);
 
-  it('run --mock (duration shortened to 2s): exits 0 with 12 groups; anthropic tokens come from usage', async () => {
+  // The seed carries its SLOs as thresholds, and its mock profiles are realistic enough that the
+  // premium tier's p99 can miss 600 ms: the run exits 0 or 3, whichever its own verdict says.
+  it('run --mock (duration shortened to 2s): 12 groups, exit code from the thresholds verdict; anthropic tokens come from usage', async () => {
     const res = (await seed).run;
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
     const summary = JSON.parse(await readFile(join(runOut(), 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.thresholds?.evaluated).toBe(true);
+    expect(res.code, res.stderr).toBe(summary.thresholds?.passed ? ExitCode.Ok : ExitCode.ThresholdsBreached);
     expect(summary.status).toBe('completed');
     expect(summary.groups).toHaveLength(12);
     for (const g of summary.groups) {
@@ -210,7 +213,7 @@ describe('bakeoff probe and run on the seed bake-off', () => {
   // listener-leak warning (runScenario makes one client per target for the whole run).
   it('run --mock on 12 targets keeps stderr free of listener-leak warnings', async () => {
     const res = (await seed).run;
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
+    expect([ExitCode.Ok, ExitCode.ThresholdsBreached], res.stderr).toContain(res.code);
     expect(res.stderr).not.toContain('MaxListenersExceededWarning');
   }, SEED_TIMEOUT_MS);
 });

@@ -83,7 +83,7 @@ describe('validateScenario: invalid documents', () => {
       name: 'unknown key far from any known one lists the allowed keys',
       doc: { ...minimal(), zzzzzz: 1 },
       path: 'zzzzzz',
-      message: 'allowed here: name, description, seed, targets, workload, workloads, routing, load, timeouts, sweep, pricing, budget, slo, failover, connection',
+      message: 'allowed here: name, description, seed, targets, workload, workloads, routing, load, timeouts, sweep, pricing, budget, slo, thresholds, failover, connection',
     },
     { name: 'baseUrl not http(s)', doc: withTarget({ baseUrl: 'htp://x' }), path: 'targets[0].baseUrl', message: '"htp://x" is not an http(s) URL' },
     { name: 'baseUrl not a URL at all', doc: withTarget({ baseUrl: 'api.openai.com' }), path: 'targets[0].baseUrl', message: 'is not an http(s) URL' },

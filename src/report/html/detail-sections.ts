@@ -1,0 +1,198 @@
+import type { RunGroupSummary, RunSummary } from '../../summary/run-summary.js';
+import { ERROR_OWNERS, type ErrorKind } from '../../scenario/error-kinds.js';
+import { fixed, msCell, pct, usd } from '../text-table.js';
+import { BREAKER_COLORS, groupLabel, type ChartSpec } from './chart-specs.js';
+import { escapeHtml } from './escape.js';
+import { flagged, htmlTable, markup, para, section, type Cell } from './html-table.js';
+import { seconds } from './verdict-sections.js';
+
+/**
+ * The body of report.html: charts, the per-region comparison, errors, failover, cost, and the
+ * scenario as run. Charts are placeholders here (a <div> with the chart's id) that the page's
+ * script fills with uPlot from the chart data.
+ */
+
+/** chartFigure is a chart's frame: its title, the element uPlot draws into, a key to its failover markers, and what a point is. */
+export function chartFigure(spec: ChartSpec): string {
+  return `<figure class="chart">
+<figcaption class="chart-title">${escapeHtml(spec.title)}</figcaption>
+<div class="plot" id="${escapeHtml(spec.id)}" data-kind="${spec.kind}"></div>
+${markerKey(spec)}
+<figcaption class="note">${escapeHtml(spec.note)}</figcaption>
+</figure>`;
+}
+
+// The key to a time chart's failover markers: which colour is which breaker state, and the outages' bands.
+function markerKey(spec: ChartSpec): string {
+  if (!spec.markers.length) return '';
+  const items: string[] = [];
+  const outages = new Map(spec.markers.filter((m) => m.kind === 'outage').map((m) => [`${m.route}/${m.target}`, m.color]));
+  for (const [who, color] of outages) items.push(`<span class="key"><i class="swatch" style="background:${color}"></i>outage ${escapeHtml(who)}</span>`);
+  for (const state of ['open', 'half-open', 'closed'] as const)
+    if (spec.markers.some((m) => m.kind === 'breaker' && m.state === state))
+      items.push(`<span class="key"><i class="vline" style="border-color:${BREAKER_COLORS[state]}"></i>breaker → ${state}</span>`);
+  if (spec.markers.some((m) => m.kind === 'abort')) items.push(`<span class="key"><i class="vline abort"></i>aborted by a threshold</span>`);
+  return `<div class="marker-key">${items.join('')}<span class="key">(outage: first failure → serving again)</span></div>`;
+}
+
+/** charts renders the figures of the given charts, or a sentence saying why there are none. */
+export function charts(specs: ChartSpec[], empty: string): string {
+  return specs.length ? specs.map(chartFigure).join('\n') : para(empty, 'empty');
+}
+
+/** regionSection compares the targets region by region: latency p50 and p99 as bars on one scale per metric, errors and throughput. */
+export function regionSection(s: RunSummary): string {
+  const targets = s.groups.filter((g) => g.scope === 'target' && !g.step);
+  if (!targets.length) return '';
+  const regions = [...new Set(targets.map((g) => g.region))];
+  const scale = (m: 'ttft' | 'itl' | 'e2e') => Math.max(0, ...targets.map((g) => g.metrics[m].p99 ?? 0));
+  const scales = { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') };
+  const bars = (g: RunGroupSummary, m: 'ttft' | 'itl' | 'e2e'): Cell => {
+    const { p50, p99 } = g.metrics[m];
+    if (p50 === null || p99 === null) return '—';
+    const w = (v: number) => (scales[m] > 0 ? ((v / scales[m]) * 100).toFixed(1) : '0');
+    return markup(
+      `<div class="bar-cell"><div class="bars" aria-hidden="true"><span class="bar p99" style="width:${w(p99)}%"></span><span class="bar p50" style="width:${w(p50)}%"></span></div><span class="bar-text">${escapeHtml(msCell(p50))} / ${escapeHtml(msCell(p99))}</span></div>`,
+    );
+  };
+  const blocks = regions.map((region) => {
+    const rows: Cell[][] = targets
+      .filter((g) => g.region === region)
+      .map((g) => [
+        g.target,
+        g.model,
+        `${g.requests.ok}/${g.requests.total}`,
+        pct(g.requests.errorRate),
+        bars(g, 'ttft'),
+        bars(g, 'itl'),
+        bars(g, 'e2e'),
+        fixed(g.throughput.requestsPerSec, 1),
+        fixed(g.throughput.outputTokensPerSec, 0),
+      ]);
+    return `<h3>${escapeHtml(region || '(no region)')}</h3>\n${htmlTable(['target', 'model', 'ok / total', 'error rate', 'TTFT p50 / p99', 'ITL p50 / p99', 'E2E p50 / p99', 'req/s', 'out tok/s'], rows, 2, 'regions')}`;
+  });
+  const legend = `<p class="small"><span class="key"><i class="swatch bar-p50"></i>p50</span> <span class="key"><i class="swatch bar-p99"></i>p99</span> — bars share one scale per metric across every region (the longest p99 fills the cell).</p>`;
+  return section('regions', 'Regions', `${legend}\n${blocks.join('\n')}`);
+}
+
+/** errorsSection: failures per second by kind (the chart) and in all, per group and kind, with the first message of each kind; the generator's own apart. */
+export function errorsSection(s: RunSummary, chart: ChartSpec | undefined): string {
+  const groups = s.groups.filter((g) => g.scope === 'target' || g.scope === 'route');
+  const rows: Cell[][] = [];
+  for (const g of groups) {
+    const kinds = { ...g.requests.errorsByKind, ...g.requests.generatorErrorsByKind } as Record<ErrorKind, number>;
+    for (const [kind, n] of Object.entries(kinds) as [ErrorKind, number][]) {
+      const owner = ERROR_OWNERS[kind];
+      const denominator = owner === 'generator' ? g.requests.total + g.requests.generatorFailed : g.requests.total;
+      rows.push([
+        groupLabel(g),
+        kind,
+        owner === 'generator' ? flagged('generator (not the target’s)', 'warn') : owner,
+        String(n),
+        pct(denominator ? n / denominator : null),
+        markup(`<span class="message">${escapeHtml(g.requests.errorSamples[kind] ?? '')}</span>`, 'text'),
+      ]);
+    }
+    for (const [reason, n] of Object.entries(g.requests.droppedBy)) rows.push([groupLabel(g), `dropped: ${reason}`, 'not sent', String(n), '—', '']);
+  }
+  const body = rows.length
+    ? htmlTable(['group', 'kind', 'owner', 'count', 'share', { text: 'first message of this kind', className: 'text' }], rows, 3, 'errors')
+    : para('No failed or dropped requests.', 'good');
+  return section('errors', 'Errors', `${chart ? chartFigure(chart) : ''}\n${body}\n${para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small')}`);
+}
+
+/** failoverSection: per route, availability as users saw it, failover time and time lost, who served; the route charts; breaker transitions and outages. */
+export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string {
+  const f = s.failover;
+  if (!f) return '';
+  // One column per route, one row per measure: routes are few and their measures many.
+  type Route = NonNullable<RunSummary['failover']>['routes'][number];
+  const measures: [string, (r: Route, g: RunGroupSummary | undefined) => string][] = [
+    ['chain', (r) => r.chain.join(' → ')],
+    ['user requests', (_, g) => String(g?.requests.total ?? 0)],
+    ['available (as users saw it)', (_, g) => pct(g && g.requests.total ? g.requests.ok / g.requests.total : null)],
+    ['served by', (r, g) => r.chain.map((t) => `${t} ${g?.route?.servedBy[t] ?? 0}`).join(', ')],
+    ['served by a fallback', (_, g) => String(g?.route?.failedOver ?? 0)],
+    ['attempts (retries, denied by the retry budget)', (r, g) => `${g?.route?.attempts ?? 0} (${r.retries}, ${r.retriesDenied})`],
+    ['failover time p50 / p99', (_, g) => `${msCell(g?.metrics.failover.p50 ?? null)} / ${msCell(g?.metrics.failover.p99 ?? null)}`],
+    ['time lost on failed attempts p50 / p99', (_, g) => `${msCell(g?.metrics.timeLost.p50 ?? null)} / ${msCell(g?.metrics.timeLost.p99 ?? null)}`],
+    ['TTFT p50 / p99 (as users saw it)', (_, g) => `${msCell(g?.metrics.ttft.p50 ?? null)} / ${msCell(g?.metrics.ttft.p99 ?? null)}`],
+    [
+      'raw error rate of each hop (its attempts)',
+      (r) =>
+        r.chain
+          .map((t) => {
+            const tg = s.groups.find((x) => x.scope === 'target' && x.target === t && !x.step);
+            return `${t} ${tg ? pct(tg.requests.errorRate) : '—'} of ${tg?.requests.total ?? 0}`;
+          })
+          .join(', '),
+    ],
+  ];
+  const routeGroups = f.routes.map((r) => s.groups.find((x) => x.scope === 'route' && x.target === r.name && !x.step));
+  const routeTable = htmlTable(
+    ['route', ...f.routes.map((r) => r.name)],
+    measures.map(([name, value]) => [name, ...f.routes.map((r, i) => value(r, routeGroups[i]))]),
+    1,
+    'compact',
+  );
+  const breakers = f.breakers.length
+    ? htmlTable(
+        ['at', 'route', 'target', 'transition', 'reason'],
+        f.breakers.map((b) => [seconds(b.atMs), b.route, b.target, markup(`<span style="color:${BREAKER_COLORS[b.to]}">${escapeHtml(`${b.from} → ${b.to}`)}</span>`), b.reason]),
+        5,
+        'compact',
+      )
+    : para('No breaker changed state.', 'small');
+  const outages = f.outages.length
+    ? htmlTable(
+        ['route', 'target', 'failures', 'from', 'to', 'detected (breaker open) after', 'serving again at', 'recovered after last failure'],
+        f.outages.map((o) => [
+          o.route,
+          o.target,
+          String(o.failures),
+          seconds(o.firstFailureMs),
+          seconds(o.lastFailureMs),
+          o.detectMs === null ? flagged('never', 'warn') : msCell(o.detectMs),
+          o.recoveredAtMs === null ? flagged('not within the run', 'warn') : seconds(o.recoveredAtMs),
+          o.recoverMs === null ? '—' : msCell(o.recoverMs),
+        ]),
+        2,
+        'compact',
+      )
+    : para('No outage was seen.', 'small');
+  return section(
+    'failover',
+    'Failover',
+    `${routeTable}\n${charts(routeCharts, 'No route served a measured request.')}\n<h3>Breaker transitions</h3>\n${breakers}\n<h3>Outages (as the client saw them)</h3>\n${outages}`,
+  );
+}
+
+/** costSection: what each target's traffic cost at list prices, per unit, and the part spent on failed requests. */
+export function costSection(s: RunSummary): string {
+  const priced = s.groups.filter((g) => g.cost);
+  if (!priced.length) return section('cost', 'Cost', para('No pricing catalog for this run: costs were not computed.'));
+  // A list price as price pages print it: at least the cents ($0.60, $2.50, $0.075).
+  const price = (v: number | undefined) => (v === undefined ? '—' : `$${Number.isInteger(Math.round(v * 1e6) / 1e4) ? v.toFixed(2) : String(v)}`);
+  const rows: Cell[][] = priced.map((g) => {
+    const c = g.cost!;
+    if (!c.priced) return [groupLabel(g), c.model, flagged('unpriced (model not in the catalog)', 'warn'), '', '', '', '', '', ''];
+    return [groupLabel(g), c.model, price(c.pricePer1M?.input), price(c.pricePer1M?.output), usd(c.totalUsd, 4), usd(c.perSuccessfulRequestUsd, 6), usd(c.per1kRequestsUsd, 4), usd(c.per1MOutputTokensUsd, 2), usd(c.failedUsd, 4)];
+  });
+  const budget = s.budget ? para(`Budget: spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests${s.budget.stopped ? ` — stopped: ${s.budget.reason}` : ''}.`, s.budget.stopped ? 'warn' : 'small') : '';
+  const asOf = s.pricing ? `List prices as of ${s.pricing.asOf} (${s.pricing.currency}). ` : '';
+  return section(
+    'cost',
+    'Cost',
+    `${htmlTable(['target', 'model', '$ / 1M input', '$ / 1M output', 'total', '$ / ok request', '$ / 1K requests', '$ / 1M output tokens', 'failed requests'], rows, 2)}\n${para(`${asOf}Billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost.`, 'small')}${budget}`,
+  );
+}
+
+/** runDetailsSection: the scenario as run (secrets redacted by the run), and what the histograms hold. */
+export function runDetailsSection(s: RunSummary): string {
+  return section(
+    'details',
+    'Run details',
+    `${para(`Histograms: ${s.histogram.resolution}.`, 'small')}
+<details><summary>Scenario as run (defaults filled, durations in ms, secret-looking header values redacted)</summary><pre>${escapeHtml(JSON.stringify(s.scenario, null, 2) ?? 'null')}</pre></details>`,
+  );
+}
