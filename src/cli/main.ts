@@ -9,6 +9,7 @@ import { mockCommand } from './mock.js';
 import { probeCommand } from './probe.js';
 import { costCommand } from './cost.js';
 import { reportCommand } from './report.js';
+import { compareCommand, type CompareCommandOptions } from './compare.js';
 
 // The only module that reads argv, installs signal handlers and calls process.exit.
 
@@ -101,6 +102,27 @@ program
   .option('--csv <file>', 'write the CSV here (default: results/cost-<projection>.csv)')
   .action(async (file: string, opts: { catalog?: string; from?: string; csv?: string }) => {
     exitCode = await costCommand(file, opts, io);
+  });
+
+program
+  .command('compare')
+  .description('compare two runs (baseline, then current) metric by metric, or two targets of one run; exits 6 when a gated metric regressed beyond noise')
+  .argument('<baseline>', 'baseline run directory (results/<run-id>) or its summary.json; with --targets, the run')
+  .argument('[current]', 'current run directory or summary.json')
+  .option('--targets <a,b>', 'compare two targets (or routes) of one run, baseline first: --targets us-east,eu-west')
+  .option('--target <a>', 'the baseline target of one run (with --vs)')
+  .option('--vs <b>', 'the target compared with --target')
+  .option('--format <format>', 'console (default), markdown, csv or json')
+  .option('-o, --out <file>', 'write the report to this file (format from --format, else from the extension: .md, .csv, .json); the console report still goes to stdout')
+  .option('--fail-on <metrics>', 'metrics whose regression exits 6, comma-separated, e.g. ttft.p99,errorRate; "all" or "none"', 'ttft.p50,ttft.p99,e2e.p50,e2e.p99,itl.p50,errorRate')
+  .option('--metrics <latencies>', 'latencies compared (at p50, p90, p99)', 'ttft,itl,e2e,tpot,headers')
+  .option('--min-effect <percent>', 'smallest relative change called a regression or improvement (latencies, req/s)', '2%')
+  .option('--min-error-delta <points>', 'smallest error-rate change called one, in percentage points', '0.1%')
+  .option('--confidence <level>', 'confidence level of every interval', '99%')
+  .option('--resamples <n>', 'bootstrap resamples per metric', '2000')
+  .option('--seed <n>', 'seed of the bootstrap draws (same seed, same intervals)', '1')
+  .action(async (baseline: string, current: string | undefined, opts: CompareCommandOptions) => {
+    exitCode = await compareCommand(baseline, current, opts, io);
   });
 
 program

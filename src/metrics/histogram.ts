@@ -99,3 +99,40 @@ export function latencyStats(h: Histogram): LatencyStats {
 function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
+
+/**
+ * RecordedBuckets is a histogram as its distinct recorded values: the buckets that hold a count,
+ * in increasing order, each with the value a percentile landing in it reports (in µs) and the
+ * count of values up to and including it. What `compare` resamples from.
+ */
+export interface RecordedBuckets {
+  /** Each bucket's reported value, µs: its highest equivalent value, clamped to the observed min and max (as latencyStats reports it). */
+  valuesUs: Float64Array;
+  /** Values recorded up to and including each bucket; the last is `count`. */
+  cumulative: Float64Array;
+  count: number;
+}
+
+/**
+ * recordedBuckets lists a histogram's recorded buckets. `clampUs` gives the exact observed
+ * extremes when they are known (summary.json's min and max): a decoded histogram only knows its
+ * extremes to the bucket, and percentiles are clamped to them exactly as latencyStats does, so a
+ * percentile read from these buckets equals the one the run reported.
+ */
+export function recordedBuckets(h: Histogram, clampUs?: { min: number; max: number }): RecordedBuckets {
+  const js = h as unknown as hdr.JsHistogram;
+  const count = h.totalCount;
+  const lo = clampUs?.min ?? (count === 0 ? 0 : h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue);
+  const hi = clampUs?.max ?? h.maxValue;
+  const values: number[] = [];
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let i = 0; i < js.countsArrayLength && total < count; i++) {
+    const n = js.getCountAtIndex(i);
+    if (n === 0) continue;
+    total += n;
+    values.push(Math.min(hi, Math.max(lo, js.highestEquivalentValue(js.valueFromIndex(i)))));
+    cumulative.push(total);
+  }
+  return { valuesUs: Float64Array.from(values), cumulative: Float64Array.from(cumulative), count };
+}

@@ -81,7 +81,7 @@ export function describe(d: Distribution, unit = ''): string {
 }
 
 /** standardNormal draws N(0,1) by Box–Muller (one value per call; simplicity over speed). */
-function standardNormal(rng: Prng): number {
+export function standardNormal(rng: Prng): number {
   const u1 = 1 - rng.next(); // (0, 1]: log(0) would be -Infinity
   const u2 = rng.next();
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
