@@ -8,7 +8,7 @@ import { BulkHistogram, type BulkSeries } from './bulk-histogram.js';
 
 /**
  * LATENCY_BUCKETS_S are the upper bounds (seconds) of the TTFT and E2E histograms: 5 ms to 2 min,
- * about 25 % apart where LLM first tokens and answers usually land (50 ms – 5 s), so
+ * each at most a third above the one below from 75 ms to 5 s, where first tokens and answers usually land, so
  * histogram_quantile stays within a bucket's width of the summary's HDR percentile.
  */
 export const LATENCY_BUCKETS_S = [
