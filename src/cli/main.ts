@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { TOOL } from '../version.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { processIo } from './io.js';
-import { runCommand } from './run.js';
+import { runCommand, type RunCommandOptions } from './run.js';
 import { validateCommand } from './validate.js';
 import { mockCommand } from './mock.js';
 import { probeCommand } from './probe.js';
@@ -57,7 +57,10 @@ program
   .option('-y, --yes', 'run even if the estimated cost is above budget.confirmAboveUsd (needed when not on a terminal)')
   .option('--force', 'overwrite a non-empty --out directory; run a load beyond what this machine is checked to handle')
   .option('--sweep [levels]', 'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)')
-  .action(async (file: string, opts: { out?: string; quiet?: boolean; sweep?: true | string; mock?: boolean; yes?: boolean; force?: boolean }) => {
+  .option('--metrics-port <port>', 'serve live Prometheus metrics at http://HOST:PORT/metrics during the run (0 picks a free port; the URL is printed)')
+  .option('--metrics-host <host>', 'address the metrics server binds (default: 127.0.0.1)')
+  .option('--metrics-linger <duration>', 'after the run, keep serving until the next scrape, at most this long, e.g. 15s (default: 0s, stop at once)')
+  .action(async (file: string, opts: RunCommandOptions) => {
     exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
   });
 

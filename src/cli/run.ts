@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { loadInputs } from './load-inputs.js';
+import { loadInputs, type Inputs } from './load-inputs.js';
 import { runLoadModel, runScenario } from '../runner/run-scenario.js';
 import { scenarioEcho } from '../runner/scenario-echo.js';
 import { catalogExcerpt } from '../cost/catalog.js';
@@ -10,7 +10,7 @@ import { startMockInWorker } from '../mock/worker-host.js';
 import { requestsCsvWriter } from '../report/requests-csv.js';
 import { prepareRunDir, RunDirProblem, runId as makeRunId, writeAtomically, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
-import { planScenario, plannedSpend } from '../runner/plan.js';
+import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { invalidInput } from './problems.js';
@@ -21,8 +21,9 @@ import type { RunSummary } from '../summary/run-summary.js';
 import { Progress } from './progress.js';
 import { fileDescriptorLimit } from './machine.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
+import { metricsFlags, startLiveMetrics, type LiveMetricsRun, type MetricsFlagValues } from './live-metrics-flags.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends MetricsFlagValues {
   out?: string;
   quiet?: boolean;
   /** true: sweep as the scenario's sweep block says; a string: "rate=5,10,20" or "concurrency=1,2,4". */
@@ -47,6 +48,7 @@ export interface Signals {
  * measured and exits 130.
  */
 export async function runCommand(file: string, opts: RunCommandOptions, io: Io, signals: Signals): Promise<ExitCode> {
+  const metricsAt = metricsFlags(opts);
   const inputs = await loadInputs(file);
   const trace = inputs.trace;
   const scenario = opts.sweep === undefined ? inputs.scenario : sweptScenario(file, inputs.scenario, opts.sweep);
@@ -66,6 +68,30 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
     throw new CliError(ExitCode.InvalidInput, `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`);
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
+  // The metrics port is bound before anything is written or sent: a port in use stops here.
+  const live = metricsAt ? await startLiveMetrics(metricsAt, { scenario, runId: id }, io) : null;
+  try {
+    return await runAndReport({ scenario, inputs, id, dir, plan, fdLimit }, opts, io, signals, live);
+  } finally {
+    await live?.close();
+  }
+}
+
+// A run checked and planned, ready to go.
+interface Checked {
+  scenario: Scenario;
+  inputs: Inputs;
+  id: string;
+  dir: string;
+  plan: Plan;
+  fdLimit: number | undefined;
+}
+
+// runAndReport prepares the run directory, runs the scenario streaming requests.csv (and the live
+// metrics, when served), writes the summary files, prints the report and returns the exit code.
+async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signals: Signals, live: LiveMetricsRun | null): Promise<ExitCode> {
+  const { scenario, inputs, id, dir, plan, fdLimit } = run;
+  const trace = inputs.trace;
   try {
     await prepareRunDir(dir, opts.force ?? false);
   } catch (err) {
@@ -117,10 +143,17 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
       stop: signals.stop,
       hardStop: signals.hardStop,
       onStep: (step) => io.err(`sweep level ${step}`),
-      onResult: (r) => {
-        rows.write(r);
-        progress.onResult(r);
-      },
+      onResult: live
+        ? (r) => {
+            rows.write(r);
+            progress.onResult(r);
+            live.metrics.onResult(r);
+          }
+        : (r) => {
+            rows.write(r);
+            progress.onResult(r);
+          },
+      ...(live ? { onDropped: live.metrics.onDropped.bind(live.metrics), onInFlight: live.metrics.onInFlight.bind(live.metrics) } : {}),
     });
   } finally {
     if (tick) clearInterval(tick);
@@ -128,9 +161,12 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
     await rows.close();
     await recorded;
   }
+  // Every result is in: the next scrape reads the final numbers while the files are written.
+  const finalScrape = live?.finalScrape(signals.stop);
   const files = await writeSummaryFiles(dir, summary);
   io.out(consoleTable(summary));
   io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
+  await finalScrape;
   return exitCodeOf(summary);
 }
 

@@ -1,5 +1,6 @@
 import type { Endpoint, Hit } from '../client/chat-client.js';
 import { chatClient } from '../client/chat-client.js';
+import { countedInFlight } from '../client/in-flight.js';
 import { transport, type Transport } from '../client/transport.js';
 import type { Catalog } from '../cost/catalog.js';
 import type { Clock } from '../metrics/clock.js';
@@ -40,6 +41,8 @@ export interface AssembleDeps {
   clientRequestIdPrefix?: string;
   /** Receives every attempt, after the routes' own bookkeeping. */
   onAttempt: (r: RequestResult) => void;
+  /** Told +1 when an attempt goes to a hop's target and −1 when it comes back (a live in-flight count). */
+  onInFlight?: (target: string, delta: 1 | -1) => void;
 }
 
 /** FailoverSummary is the failover section of summary.json: per route its chain and retries; every breaker transition; every outage as the client saw it. */
@@ -80,9 +83,8 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
     const retryTokens = { input: 0, output: 0 };
     const retries = { made: 0, denied: 0 };
     const b = route.breaker;
-    const hops: Hop[] = route.chain.map((name) => ({
-      target: name,
-      hit: chatClient(endpointOf(name), {
+    const clientOf = (name: string) => {
+      const hit = chatClient(endpointOf(name), {
         transport: pool,
         clock,
         tokenizer: deps.tokenizer,
@@ -90,7 +92,13 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
         totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
         ...(deps.clientRequestIdPrefix ? { clientRequestIdPrefix: deps.clientRequestIdPrefix } : {}),
         ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
-      }),
+      });
+      const onInFlight = deps.onInFlight;
+      return onInFlight ? countedInFlight(hit, (d) => onInFlight(name, d)) : hit;
+    };
+    const hops: Hop[] = route.chain.map((name) => ({
+      target: name,
+      hit: clientOf(name),
       breaker: new CircuitBreaker(
         name,
         {

@@ -1,12 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { chatClient, type Endpoint, type Hit } from '../client/chat-client.js';
+import { countedInFlight } from '../client/in-flight.js';
 import { transport, type Transport } from '../client/transport.js';
 import { BudgetGuard } from '../cost/budget-guard.js';
 import type { Catalog } from '../cost/catalog.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
-import { Recorder } from '../metrics/recorder.js';
-import type { RequestResult } from '../metrics/request-result.js';
+import { Recorder, type GroupLabels } from '../metrics/recorder.js';
+import type { DropReason, RequestPhase, RequestResult } from '../metrics/request-result.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { DatasetEntry } from '../workload/dataset.js';
 import { conversationSource, type ConversationSource } from '../workload/request-source.js';
@@ -31,6 +32,16 @@ export interface RunDeps {
   datasets?: ReadonlyMap<string, readonly DatasetEntry[]>;
   /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
   onResult?: (r: RequestResult) => void;
+  /**
+   * Told of every arrival the load dropped (warmup included), with the group it counts on — a
+   * target's, or a failover route's — and why: e.g. a live metrics exporter's counter.
+   */
+  onDropped?: (scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, reason: DropReason) => void;
+  /**
+   * Told +1 when a request goes to a target's client (direct traffic, or an attempt of a failover
+   * route; warmup included) and −1 when its result comes back: a live in-flight count per target.
+   */
+  onInFlight?: (target: string, delta: 1 | -1) => void;
   /** Prices for the run's cost, decision table and budget guard. */
   pricing?: Catalog;
   /** Run every target on the embedded mock (its `mock:` block, or a default profile) instead of its real endpoint. */
@@ -83,6 +94,8 @@ export interface RunContext {
   startedAtMs: number;
   /** Every result — user-level, attempt or direct — goes here once: the recorder, the budget's charge, then deps.onResult. */
   sink(r: RequestResult): void;
+  /** Every dropped arrival goes here once: the recorder (measured ones), then deps.onDropped. */
+  dropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number, reason: DropReason): void;
   nextId(): number;
   /** A fresh conversation source (one per traffic stream; each walks its arrivals in order, all from the scenario seed). */
   sourceFor(): ConversationSource;
@@ -115,8 +128,9 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // One client per target for the whole run, each listening once to the hard stop: a run of many
   // targets legitimately has many listeners on that one signal.
   if (deps.hardStop) setMaxListeners(0, deps.hardStop);
-  const hits = endpoints.map((ep) =>
-    chatClient(ep, {
+  const onInFlight = deps.onInFlight;
+  const hits = endpoints.map((ep) => {
+    const hit = chatClient(ep, {
       transport: pool,
       clock,
       tokenizer: tok,
@@ -124,8 +138,9 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
       totalTimeoutMs: s.timeouts.total,
       clientRequestIdPrefix: deps.runId,
       ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
-    }),
-  );
+    });
+    return onInFlight ? countedInFlight(hit, (d) => onInFlight(ep.target, d)) : hit;
+  });
   const gatePolicy: GatePolicy = { maxRetryAfterMs: s.load.maxRetryAfter, errorBackoffMs: s.load.errorBackoff, openAfterFailures: OPEN_AFTER_FAILURES };
   const gates = s.targets.map(() => new TargetGate(gatePolicy));
   const gateOf = new Map(s.targets.map((t, i) => [t.name, gates[i]!]));
@@ -156,6 +171,10 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
       // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
       if (r.attempt !== 0) gateOf.get(r.target)?.observe(r);
       deps.onResult?.(r);
+    },
+    dropped(scope, labels, phase, scheduledAtMs, reason) {
+      recorder.addDropped(scope, labels, phase, scheduledAtMs, reason);
+      deps.onDropped?.(scope, labels, phase, reason);
     },
     nextId: () => nextId++,
     sourceFor: () => conversationSource(s.workloads, s.seed, sources),

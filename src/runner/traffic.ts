@@ -109,7 +109,7 @@ export function pairedTraffic(run: RunContext): Traffic {
           issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where, run.gates[i]!),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++; // the dropped arrival's conversation is skipped, keeping targets paired
-            run.recorder.addDropped('target', where.labels, phase, scheduledAtMs, reason);
+            run.dropped('target', where.labels, phase, scheduledAtMs, reason);
           },
           gate: gateOf(run.gates[i]!, pass),
           onBackoff: (reason, ms) => run.recorder.addBackoff('target', where.labels, reason, ms),
@@ -148,7 +148,7 @@ export function routedTraffic(run: RunContext): Traffic {
             const i = route(n);
             return converse(run, sends[i]!, a, source.at(n), step, pass, at(i), run.gates[i]!, i);
           },
-          onDropped: (phase, scheduledAtMs, reason) => run.recorder.addDropped('target', at(route(seq++)).labels, phase, scheduledAtMs, reason),
+          onDropped: (phase, scheduledAtMs, reason) => run.dropped('target', at(route(seq++)).labels, phase, scheduledAtMs, reason),
           // The next arrival's target is known before it is sent (arrival n goes where draw n says): its gate decides.
           gate: (now) => gates[route(seq)]!(now),
           onBackoff: (reason, ms, key) => run.recorder.addBackoff('target', at(key ?? route(seq)).labels, reason, ms),
@@ -177,6 +177,7 @@ export function failoverTraffic(run: RunContext): Traffic {
     ...(run.deps.pricing ? { pricing: run.deps.pricing } : {}),
     nextId: run.nextId,
     clientRequestIdPrefix: run.deps.runId,
+    ...(run.deps.onInFlight ? { onInFlight: run.deps.onInFlight } : {}),
     onAttempt: (r) => run.sink(r),
   });
   const routeGates = drill.routes.map(() => new TargetGate({ ...run.gatePolicy, maxRetryAfterMs: 0 }));
@@ -204,7 +205,7 @@ export function failoverTraffic(run: RunContext): Traffic {
           issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where, routeGates[i]!),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++;
-            run.recorder.addDropped('route', where.labels, phase, scheduledAtMs, reason);
+            run.dropped('route', where.labels, phase, scheduledAtMs, reason);
           },
           gate: gateOf(routeGates[i]!, pass),
           onBackoff: (reason, ms) => run.recorder.addBackoff('route', where.labels, reason, ms),

@@ -1,0 +1,258 @@
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GroupLabels } from '../metrics/recorder.js';
+import { dispatchLagMs, e2eMs, tpotMs, ttftMs, type DropReason, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
+import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
+import type { Scenario } from '../scenario/schema.js';
+import { BulkHistogram, type BulkSeries } from './bulk-histogram.js';
+
+/**
+ * LATENCY_BUCKETS_S are the upper bounds (seconds) of the TTFT and E2E histograms: 5 ms to 2 min,
+ * each at most a third above the one below from 75 ms to 5 s, where first tokens and answers usually land, so
+ * histogram_quantile stays within a bucket's width of the summary's HDR percentile.
+ */
+export const LATENCY_BUCKETS_S = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120,
+] as const;
+
+/** TOKEN_BUCKETS_S are the upper bounds (seconds) of the per-token histograms (ITL, TPOT): 1 ms to 5 s. */
+export const TOKEN_BUCKETS_S = [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5] as const;
+
+/** DISPATCH_BUCKETS_S are the upper bounds (seconds) of the dispatch-lag histogram: the generator's own lateness, 0.1 ms to 10 s. */
+export const DISPATCH_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+// Node's delay histogram counts its own sampling interval in every sample: an idle loop reads
+// ≈10 ms at a 10 ms resolution. Subtracted, as summary.json's generator.eventLoopDelayMs does.
+const LOOP_RESOLUTION_MS = 10;
+
+/** LiveMetricsOptions name the run the metrics describe. */
+export interface LiveMetricsOptions {
+  scenario: Scenario;
+  runId: string;
+  tool: { name: string; version: string };
+  /** Node's default process metrics (CPU, memory, GC, handles: prom-client's `process_*` and `nodejs_*`); default true. */
+  processMetrics?: boolean;
+}
+
+// One target × region × workload: its label objects, made once, so a result costs no allocation.
+interface Series {
+  base: Record<'target' | 'region' | 'workload', string>;
+  where: Record<'target' | 'region', string>;
+  outcomes: Partial<Record<ErrorKind | 'ok', Record<string, string>>>;
+  itl: BulkSeries;
+}
+
+/**
+ * LiveMetrics is a run's counters and latency histograms as Prometheus reads them, updated as
+ * results arrive (the same RequestResults that feed the recorder and requests.csv) and read by a
+ * scrape of /metrics. The definitions are summary.json's (docs/live-metrics.md): measured requests
+ * only (warmup counted apart), latencies of successful requests from their schedule, the
+ * generator's own failures apart from the target's. Per result it does a map lookup and a few
+ * counter and histogram updates; per inter-token gap, a bucket scan (see BulkHistogram).
+ */
+export class LiveMetrics {
+  readonly registry = new Registry();
+  private readonly series = new Map<string, Series>();
+  private readonly routeOutcomes = new Map<string, Record<string, string>>();
+  private readonly loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+
+  private readonly requests: Counter<'target' | 'region' | 'workload' | 'outcome'>;
+  private readonly generatorFailures: Counter<'target' | 'region' | 'workload' | 'kind'>;
+  private readonly warmup: Counter<'target' | 'region'>;
+  private readonly outputTokens: Counter<'target' | 'region' | 'workload'>;
+  private readonly dropped: Counter<'target' | 'region' | 'reason'>;
+  private readonly routeRequests: Counter<'route' | 'workload' | 'outcome'>;
+  private readonly routeDropped: Counter<'route' | 'reason'>;
+  private readonly inFlight: Gauge<'target'>;
+  private readonly ttft: Histogram<'target' | 'region' | 'workload'>;
+  private readonly e2e: Histogram<'target' | 'region' | 'workload'>;
+  private readonly tpot: Histogram<'target' | 'region' | 'workload'>;
+  private readonly dispatchLag: Histogram<'target' | 'region'>;
+  private readonly itl: BulkHistogram;
+
+  constructor(opts: LiveMetricsOptions) {
+    const registers = [this.registry];
+    const s = opts.scenario;
+    new Gauge({ name: 'bakeoff_run_info', help: 'The run being measured: its scenario, run id and the tool version; always 1.', labelNames: ['scenario', 'run_id', 'version'], registers }).set(
+      { scenario: s.name, run_id: opts.runId, version: opts.tool.version },
+      1,
+    );
+    const targetInfo = new Gauge({ name: 'bakeoff_target_info', help: "Each target's region, provider and model; always 1 (join on target).", labelNames: ['target', 'region', 'provider', 'model'], registers });
+    for (const t of s.targets) targetInfo.set({ target: t.name, region: t.region, provider: t.provider, model: t.model }, 1);
+
+    this.requests = new Counter({
+      name: 'bakeoff_requests_total',
+      help: "Measured requests whose outcome is the target's, by outcome: ok, or the error kind of a failure the target or the network owns (summary.json requests.total). Warmup and the generator's own failures are not counted.",
+      labelNames: ['target', 'region', 'workload', 'outcome'],
+      registers,
+    });
+    this.generatorFailures = new Counter({
+      name: 'bakeoff_generator_failures_total',
+      help: "Measured requests that failed on the load generator's own side (local_resource, client_overload, aborted, other): not the target's, never in bakeoff_requests_total (summary.json requests.generatorFailed).",
+      labelNames: ['target', 'region', 'workload', 'kind'],
+      registers,
+    });
+    this.warmup = new Counter({ name: 'bakeoff_warmup_requests_total', help: 'Warmup requests sent to each target, whatever their outcome; no other metric counts them.', labelNames: ['target', 'region'], registers });
+    this.outputTokens = new Counter({
+      name: 'bakeoff_output_tokens_total',
+      help: 'Output tokens of successful measured requests (server usage when reported, else counted): summary.json tokens.output.',
+      labelNames: ['target', 'region', 'workload'],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'bakeoff_dropped_arrivals_total',
+      help: 'Measured arrivals of a target that were never sent, by reason (max_in_flight, connection_cap, generator_lag, rate_limited, unavailable): summary.json requests.droppedBy.',
+      labelNames: ['target', 'region', 'reason'],
+      registers,
+    });
+    this.routeRequests = new Counter({
+      name: 'bakeoff_route_requests_total',
+      help: "Measured user-level requests of a failover route, by outcome (ok or the error kind), the generator's own failures left out; each attempt is also in bakeoff_requests_total under its target.",
+      labelNames: ['route', 'workload', 'outcome'],
+      registers,
+    });
+    this.routeDropped = new Counter({ name: 'bakeoff_route_dropped_arrivals_total', help: 'Measured arrivals of a failover route that were never sent, by reason.', labelNames: ['route', 'reason'], registers });
+    this.inFlight = new Gauge({ name: 'bakeoff_requests_in_flight', help: "Requests sent to a target and not yet ended (warmup included; a failover route's attempts count on their target).", labelNames: ['target'], registers });
+    for (const t of s.targets) this.inFlight.set({ target: t.name }, 0);
+
+    const histogram = (name: string, help: string, buckets: readonly number[]) =>
+      new Histogram({ name, help, labelNames: ['target', 'region', 'workload'] as const, buckets: [...buckets], registers });
+    this.ttft = histogram('bakeoff_ttft_seconds', 'Time to first token of successful measured requests, from the scheduled time (open loop: the arrival the load chose), seconds.', LATENCY_BUCKETS_S);
+    this.e2e = histogram('bakeoff_e2e_seconds', 'End-to-end latency of successful measured requests, scheduled time to last byte, seconds.', LATENCY_BUCKETS_S);
+    this.tpot = histogram('bakeoff_tpot_seconds', 'Time per output token of successful measured requests with at least 2 output tokens: (E2E − TTFT) / (output tokens − 1), seconds.', TOKEN_BUCKETS_S);
+    this.itl = new BulkHistogram('bakeoff_itl_seconds', 'Every gap between consecutive token deltas of successful measured requests, seconds.', ['target', 'region', 'workload'], TOKEN_BUCKETS_S);
+    this.dispatchLag = new Histogram({
+      name: 'bakeoff_dispatch_lag_seconds',
+      help: "The generator's own lateness: sent − scheduled − queue wait, of every measured request (failed or not), seconds.",
+      labelNames: ['target', 'region'],
+      buckets: [...DISPATCH_BUCKETS_S],
+      registers,
+    });
+
+    // Per target × workload, the series a dashboard starts from exist at 0 before the first result.
+    for (const t of s.targets) for (const w of s.workloads) {
+      const series = this.seriesOf(t.name, t.region, w.name);
+      this.requests.inc(this.outcomeLabels(series, null), 0);
+      this.outputTokens.inc(series.base, 0);
+    }
+    for (const route of s.failover ?? []) for (const w of s.workloads) this.routeRequests.inc({ route: route.name, workload: w.name, outcome: 'ok' }, 0);
+
+    this.loop.enable();
+    const loop = this.loop;
+    new Gauge({
+      name: 'bakeoff_event_loop_delay_seconds',
+      help: "The generator's event-loop delay since the previous scrape (its own sampling interval subtracted, as in summary.json generator.eventLoopDelayMs), by stat: p50, p99, max.",
+      labelNames: ['stat'],
+      registers,
+      collect() {
+        this.reset();
+        if (loop.count > 0) {
+          const s = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) / 1000;
+          this.set({ stat: 'p50' }, s(loop.percentile(50)));
+          this.set({ stat: 'p99' }, s(loop.percentile(99)));
+          this.set({ stat: 'max' }, s(loop.max));
+        }
+        loop.reset();
+      },
+    });
+    const self = this;
+    new Gauge({
+      name: 'bakeoff_event_loop_utilization',
+      help: "Share of wall time the generator's event loop was busy since the previous scrape (0–1); near 1 it cannot keep up.",
+      registers,
+      collect() {
+        const now = performance.eventLoopUtilization();
+        this.set(performance.eventLoopUtilization(now, self.elu).utilization);
+        self.elu = now;
+      },
+    });
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** onResult folds one result in, as the recorder does: warmup counted apart, route outcomes on their route, attempts and direct requests on their target. */
+  onResult(r: RequestResult): void {
+    if (r.attempt === 0) {
+      if (r.phase === 'measure' && (r.errorKind === null || ERROR_OWNERS[r.errorKind] !== 'generator')) this.routeRequests.inc(this.routeOutcome(r));
+      return;
+    }
+    if (r.phase === 'warmup') {
+      this.warmup.inc({ target: r.target, region: r.region });
+      return;
+    }
+    const series = this.seriesOf(r.target, r.region, r.workload);
+    this.dispatchLag.observe(series.where, dispatchLagMs(r) / 1000);
+    if (r.errorKind !== null) {
+      if (ERROR_OWNERS[r.errorKind] === 'generator') this.generatorFailures.inc(this.outcomeLabels(series, r.errorKind));
+      else this.requests.inc(this.outcomeLabels(series, r.errorKind));
+      return;
+    }
+    this.requests.inc(this.outcomeLabels(series, null));
+    this.outputTokens.inc(series.base, r.outputTokens);
+    const ttft = ttftMs(r);
+    if (ttft !== null) this.ttft.observe(series.base, ttft / 1000);
+    this.e2e.observe(series.base, e2eMs(r) / 1000);
+    const tpot = tpotMs(r);
+    if (tpot !== null) this.tpot.observe(series.base, tpot / 1000);
+    series.itl.observeAllMs(r.itlMs);
+  }
+
+  /** onDropped counts a measured arrival that was never sent, on the target or failover route it was for. */
+  onDropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, reason: DropReason): void {
+    if (phase !== 'measure') return;
+    if (scope === 'route') this.routeDropped.inc({ route: labels.target, reason });
+    else this.dropped.inc({ target: labels.target, region: labels.region, reason });
+  }
+
+  /** onInFlight moves a target's in-flight gauge. */
+  onInFlight(target: string, delta: 1 | -1): void {
+    this.inFlight.inc({ target }, delta);
+  }
+
+  /** contentType is the exposition's Content-Type (the Prometheus text format 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** exposition renders every metric in the Prometheus text format. */
+  async exposition(): Promise<string> {
+    return (await this.registry.metrics()) + '\n' + this.itl.exposition();
+  }
+
+  /** close stops sampling the event loop. */
+  close(): void {
+    this.loop.disable();
+  }
+
+  private seriesOf(target: string, region: string, workload: string): Series {
+    const key = `${target}\u0000${region}\u0000${workload}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = { base: { target, region, workload }, where: { target, region }, outcomes: {}, itl: this.itl.seriesOf([target, region, workload]) };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  // The label set of one outcome of a series, made once: 'ok' (null), or an error kind.
+  private outcomeLabels(s: Series, kind: ErrorKind | null): Record<string, string> {
+    const outcome = kind ?? 'ok';
+    let l = s.outcomes[outcome];
+    if (!l) {
+      l = kind !== null && ERROR_OWNERS[kind] === 'generator' ? { ...s.base, kind } : { ...s.base, outcome };
+      s.outcomes[outcome] = l;
+    }
+    return l;
+  }
+
+  private routeOutcome(r: RequestResult): Record<string, string> {
+    const outcome = r.errorKind ?? 'ok';
+    const key = `${r.route || r.target}\u0000${r.workload}\u0000${outcome}`;
+    let l = this.routeOutcomes.get(key);
+    if (!l) {
+      l = { route: r.route || r.target, workload: r.workload, outcome };
+      this.routeOutcomes.set(key, l);
+    }
+    return l;
+  }
+}
