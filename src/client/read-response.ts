@@ -99,7 +99,8 @@ export class Exchange {
 /**
  * readStream reads an SSE body into the exchange as it arrives: TTFT at the first token
  * (reasoning or content), the gaps between tokens as ITL, TTFC at the first content token, and
- * the text. `onFirstToken` clears the first-token deadline; `abort` ends the request on an error
+ * the text. Events that came in one socket read share its timestamp: a token read together with
+ * the one before it has no gap of its own, and is counted as coalesced rather than recorded as 0. `onFirstToken` clears the first-token deadline; `abort` ends the request on an error
  * event. A stream that ends without a finish reason or [DONE] was cut short.
  */
 export async function readStream(
@@ -114,6 +115,9 @@ export async function readStream(
   const decoder = new SseDecoder();
   let done = false;
   let lastDeltaAt = 0;
+  // The read the last token came in: a token in the same read has no gap of its own to time.
+  let read = 0;
+  let lastDeltaRead = -1;
   // A stream already buffered is handed over in microtasks, which never give the event loop a
   // turn: a fast server's 100,000 events would hold it for seconds. So a request that has held
   // the loop for HOLD_MS yields, and every other request (and timer) gets its turn.
@@ -135,8 +139,10 @@ export async function readStream(
         if (r.firstTokenAtMs === null) {
           r.firstTokenAtMs = at;
           onFirstToken();
-        } else r.itlMs.push(at - lastDeltaAt);
+        } else if (lastDeltaRead === read) r.coalescedGaps++;
+        else r.itlMs.push(at - lastDeltaAt);
         lastDeltaAt = at;
+        lastDeltaRead = read;
         if (step.type === 'content') {
           r.firstContentAtMs ??= at;
           r.contentDeltas++;
@@ -167,6 +173,7 @@ export async function readStream(
     if (gotAt - askedAt > WAITED_MS) heldSince = gotAt;
     const bytes = chunk as Uint8Array;
     x.took(bytes);
+    read++;
     if (!(await onEvents(decoder.push(bytes), clock.now()))) {
       abort();
       break;
@@ -174,6 +181,7 @@ export async function readStream(
     await share();
     askedAt = performance.now();
   }
+  // An event the stream's end completed came in the last read.
   if (!x.failure) await onEvents(decoder.end(), clock.now());
   if (x.failure || done || state.finishReason) return;
   if (x.events === 0) whatArrived(x, adapter);

@@ -156,5 +156,6 @@ function userOutcome(
     parentId: null,
     // The user waited from the start: the record's latencies count from the call's schedule.
     itlMs: base.itlMs,
+    coalescedGaps: base.coalescedGaps,
   };
 }

@@ -65,6 +65,12 @@ export interface GroupSummary extends GroupLabels {
   window: { startMs: number; endMs: number; durationMs: number } | null;
   /** Per second of the measurement window; null without a window. */
   throughput: { requestsPerSec: number | null; outputTokensPerSec: number | null };
+  /**
+   * Token gaps that could not be timed: tokens read in the same socket read as the one before them
+   * (left out of itl), and their share of all gaps (null without any gap). A high share means the
+   * server sends tokens in bursts or the generator read late; either way itl describes only the rest.
+   */
+  itlCoalesced: { gaps: number; share: number | null };
   metrics: Record<LatencyMetric, LatencyStats>;
   /** Each latency histogram, HdrHistogram V2 compressed base64, values in integer microseconds. */
   histograms: Record<LatencyMetric, string>;
@@ -119,6 +125,7 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean;
     },
     window: hasWindow ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) } : null,
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
+    itlCoalesced: coalesced(g),
     metrics: mapMetrics((m) => (g.histograms[m] ? latencyStats(g.histograms[m]) : NO_STATS)),
     histograms: mapMetrics((m) => (g.histograms[m] ? encodeHistogram(g.histograms[m]) : emptyEncoded())),
     // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
@@ -164,4 +171,11 @@ function round3(x: number): number {
 }
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+// coalesced: the untimed gaps beside the timed ones (the itl histogram's count).
+function coalesced(g: GroupAccumulator): GroupSummary['itlCoalesced'] {
+  const timed = g.histograms.itl?.totalCount ?? 0;
+  const all = timed + g.coalescedGaps;
+  return { gaps: g.coalescedGaps, share: all ? round6(g.coalescedGaps / all) : null };
 }

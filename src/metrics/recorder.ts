@@ -77,6 +77,8 @@ export interface GroupAccumulator {
   tokenSource: { usage: number; counted: number };
   /** Requests with both server usage and a local count of the streamed text: how far they disagree. */
   usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; absDiff: number; maxAbsDiff: number };
+  /** Token gaps of successful requests that were not timed (read together with the token before): not in the itl histogram. */
+  coalescedGaps: number;
   /** Earliest scheduled time and latest end time of measured requests (run clock, ms). */
   windowStartMs: number;
   windowEndMs: number;
@@ -294,6 +296,7 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
   if (ttftService !== null) rec(g, 'ttftService', ttftService);
   rec(g, 'e2eService', serviceE2eMs(r));
   for (const gap of r.itlMs) rec(g, 'itl', gap);
+  g.coalescedGaps += r.coalescedGaps;
   const tpot = tpotMs(r);
   if (tpot !== null) rec(g, 'tpot', tpot);
   const e2e = e2eMs(r);
@@ -391,6 +394,7 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     billedByMinute: new Map(),
     tokenSource: { usage: 0, counted: 0 },
     usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, absDiff: 0, maxAbsDiff: 0 },
+    coalescedGaps: 0,
     windowStartMs: Infinity,
     windowEndMs: -Infinity,
     timeseries: scope === 'target' || scope === 'route' ? new Timeseries() : null,

@@ -65,6 +65,12 @@ export interface RequestResult {
   endAtMs: number;
   /** Gaps between consecutive token deltas (reasoning or content), in ms. Transient: the recorder folds it into a histogram. */
   itlMs: number[];
+  /**
+   * Token gaps left out of itlMs: tokens that arrived in the same socket read as the token before
+   * them. Both were stamped with that read's time, so their gap was not timed (a server that sends
+   * tokens together, or a generator that read late): counted, not recorded as 0.
+   */
+  coalescedGaps: number;
   /** Number of non-empty content deltas received. */
   contentDeltas: number;
   /** Number of non-empty reasoning deltas received (reasoning models). */
@@ -198,6 +204,7 @@ export function newResult(l: ResultLabels): RequestResult {
     firstContentAtMs: null,
     endAtMs: l.scheduledAtMs,
     itlMs: [],
+    coalescedGaps: 0,
     contentDeltas: 0,
     reasoningDeltas: 0,
     outputTokens: 0,

@@ -73,6 +73,7 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   ['provider_request_id', (r) => r.providerRequestId],
   ['requested_output_tokens', (r) => r.requestedOutputTokens],
   ['output_tokens_counted', (r) => r.outputTokensCounted ?? ''],
+  ['itl_coalesced', (r) => r.coalescedGaps],
 ];
 
 /** REQUEST_COLUMNS are requests.csv's column names, in order. */
@@ -137,7 +138,8 @@ export function resultFromRow(row: Readonly<Record<string, string | undefined>>)
   const opt = (k: string) => (str(k) === '' ? null : Number(str(k)));
   const scheduledAtMs = num('scheduled_ms');
   const deltas = num('content_deltas') + num('reasoning_deltas');
-  const itlCount = str('itl_mean_ms') === '' ? 0 : Math.max(0, deltas - 1);
+  const coalescedGaps = num('itl_coalesced');
+  const itlCount = str('itl_mean_ms') === '' ? 0 : Math.max(0, deltas - 1 - coalescedGaps);
   const itlMs: number[] = [];
   if (itlCount > 0) {
     const mean = num('itl_mean_ms');
@@ -180,6 +182,7 @@ export function resultFromRow(row: Readonly<Record<string, string | undefined>>)
     firstContentAtMs: ttfc === null ? null : scheduledAtMs + ttfc,
     endAtMs: num('end_ms'),
     itlMs,
+    coalescedGaps,
     contentDeltas: num('content_deltas'),
     reasoningDeltas: num('reasoning_deltas'),
     inputTokens: num('input_tokens'),

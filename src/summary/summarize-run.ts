@@ -55,7 +55,7 @@ export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
     decision: decide(groups, meta.slo),
     ...(meta.budget ? { budget: meta.budget } : {}),
     ...(meta.pricing ? { pricing: { asOf: meta.pricing.asOf, currency: meta.pricing.currency } } : {}),
-    generator: meta.generator,
+    generator: withBurstWarnings(meta.generator, groups),
     ...(meta.traffic ? { traffic: meta.traffic } : {}),
     ...(meta.sweep ? { sweep: meta.sweep } : {}),
     ...(meta.failover ? { failover: meta.failover } : {}),
@@ -97,4 +97,25 @@ function withCost(s: RunGroupSummary, g: GroupAccumulator, catalog?: Catalog): R
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** BURST_SHARE is the share of untimed (coalesced) token gaps above which a target's ITL is flagged. */
+export const BURST_SHARE = 0.1;
+// Below this many gaps a share says little: a handful of short replies.
+const BURST_MIN_GAPS = 50;
+
+// withBurstWarnings adds a warning per target or route whose tokens came in bursts: their gaps
+// were not timed, so ITL describes only the rest. It does not mark the generator saturated: a
+// server that writes several tokens at once causes the same, and the read timing cannot tell.
+function withBurstWarnings(health: GeneratorHealth, groups: readonly RunGroupSummary[]): GeneratorHealth {
+  const bursty = groups.filter((g) => (g.scope === 'target' || g.scope === 'route') && g.itlCoalesced.share !== null && g.itlCoalesced.share > BURST_SHARE && g.itlCoalesced.gaps + g.metrics.itl.count >= BURST_MIN_GAPS);
+  if (!bursty.length) return health;
+  const words = bursty.map((g) => `${g.key} ${(g.itlCoalesced.share! * 100).toFixed(1)}%`).join(', ');
+  return {
+    ...health,
+    warnings: [
+      ...health.warnings,
+      `the client read many tokens in bursts (several in one socket read: ${words} of token gaps): those gaps were not timed and are left out of ITL, which describes only the rest (TPOT covers every token); if the server sends tokens one at a time, the generator read late: lower the load or split it across processes`,
+    ],
+  };
 }

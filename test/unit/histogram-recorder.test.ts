@@ -9,6 +9,8 @@ import {
 } from '../../src/metrics/histogram.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { summarizeGroup } from '../../src/metrics/group-summary.js';
+import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
+import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { e2eMs, headersMs, newResult, tpotMs, ttftMs, type RequestResult } from '../../src/metrics/request-result.js';
 
 let nextId = 0;
@@ -242,5 +244,39 @@ describe('summarizeGroup', () => {
     // percentiles clamped to it.
     for (const k of PERCENTILE_STATS) expect(Math.abs(decoded[k]! - s.metrics.e2e[k]!), k).toBeLessThanOrEqual(s.metrics.e2e[k]! * 0.001);
     expect(decoded.count).toBe(s.metrics.e2e.count);
+  });
+});
+
+describe('coalesced token gaps', () => {
+  const healthy: GeneratorHealth = { eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 }, dispatchLagMs: { p50: null, p99: null, max: null }, eventLoopUtilization: 0.2, cpuPercent: 30, saturated: false, warnings: [] };
+  const summarize = (rs: RequestResult[]) => {
+    const rec = new Recorder();
+    for (const r of rs) rec.add(r);
+    return summarizeRun(rec, { tool: { name: 'x', version: '0' }, runId: 'r', startedAt: '', endedAt: '', durationMs: 1, status: 'completed', loadModel: 'closed', stopReason: '', scenario: {}, generator: healthy });
+  };
+  // 20 requests of 5 tokens: 4 gaps each, 80 in all.
+  const cases = [
+    { name: 'none coalesced: share 0, no warning', coalesced: 0, share: 0, warned: false },
+    { name: '1 in 4 coalesced: share 25 %, above 10 %: a warning naming the target', coalesced: 1, share: 0.25, warned: true },
+    { name: 'every gap coalesced (whole replies in one read): share 100 %', coalesced: 4, share: 1, warned: true },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const rs = Array.from({ length: 20 }, () => result({ itlMs: Array.from({ length: 4 - c.coalesced }, () => 100), coalescedGaps: c.coalesced }));
+      const s = summarize(rs);
+      const g = s.groups.find((x) => x.target === 'a')!;
+      expect(g.itlCoalesced).toEqual({ gaps: 20 * c.coalesced, share: c.share });
+      expect(g.metrics.itl.count).toBe(20 * (4 - c.coalesced));
+      // No data is not 0: with every gap coalesced, ITL has no value rather than 0 ms.
+      if (c.coalesced === 4) expect(g.metrics.itl.p50).toBeNull();
+      const warning = s.generator.warnings.find((w) => w.includes('bursts'));
+      expect(Boolean(warning)).toBe(c.warned);
+      if (c.warned) expect(warning).toContain(`a ${(c.share * 100).toFixed(1)}%`);
+      expect(s.generator.saturated).toBe(false);
+    });
+
+  it('a group without any gap has share null, not 0', () => {
+    const s = summarize([result({ itlMs: [], contentDeltas: 1, outputTokens: 1 })]);
+    expect(s.groups[0]!.itlCoalesced).toEqual({ gaps: 0, share: null });
   });
 });

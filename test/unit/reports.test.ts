@@ -219,6 +219,7 @@ describe('resultFromRow (rebuilding from requests.csv)', () => {
     { name: 'success', r: result({ requestedOutputTokens: 64, outputTokensCounted: 5, cachedInputTokens: 7, retryAfterMs: null }) },
     { name: 'failure', r: { ...failedResult, retryAfterMs: 2000, requestedOutputTokens: 16 } },
     { name: 'warmup with reasoning', r: result({ phase: 'warmup', reasoningDeltas: 2, firstContentAtMs: 250, itlMs: [10, 30, 20, 15, 25] }) },
+    { name: 'tokens read in bursts', r: result({ itlMs: [30], coalescedGaps: 2 }) },
   ])('$name: every column reads back; the gaps keep their count, mean and maximum', ({ r }) => {
     const cells = requestRow(r).map((c) => String(c));
     const row = Object.fromEntries(REQUEST_COLUMNS.map((c, i) => [c, cells[i]]));
@@ -226,6 +227,7 @@ describe('resultFromRow (rebuilding from requests.csv)', () => {
     expect(requestRow(back)).toEqual(requestRow(r));
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     expect(back.itlMs).toHaveLength(r.itlMs.length);
+    expect(back.coalescedGaps).toBe(r.coalescedGaps);
     expect(sum(back.itlMs)).toBeCloseTo(sum(r.itlMs), 6);
     expect(Math.max(0, ...back.itlMs)).toBe(Math.max(0, ...r.itlMs));
   });
