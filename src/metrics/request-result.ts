@@ -183,18 +183,31 @@ export type ResultLabels = Pick<RequestResult, 'id' | 'phase' | 'target' | 'regi
  * no tokens out, no error, a direct (un-routed) first attempt. The one place the record's defaults live.
  */
 export function newResult(l: ResultLabels): RequestResult {
+  // Every field written out in one literal, in the interface's order: V8 builds it from one
+  // shape. (With `...l` first it took ~74 µs per record on Node 20 against ~0.1 µs: see
+  // bench/README.md, "Hot path".)
   return {
-    ...l,
+    id: l.id,
+    phase: l.phase,
+    target: l.target,
+    region: l.region,
+    provider: l.provider,
+    model: l.model,
+    workload: l.workload,
+    turn: l.turn,
+    step: l.step,
     route: '',
     attempt: 1,
     attempts: 1,
     servedBy: l.target,
     timeLostMs: 0,
     failoverMs: null,
-    retryAfterMs: null,
     providerRequestId: '',
+    retryAfterMs: null,
     parentId: null,
+    scheduledAtMs: l.scheduledAtMs,
     sentAtMs: l.scheduledAtMs,
+    queuedMs: l.queuedMs,
     connection: '',
     dnsMs: null,
     tcpMs: null,
@@ -207,12 +220,14 @@ export function newResult(l: ResultLabels): RequestResult {
     coalescedGaps: 0,
     contentDeltas: 0,
     reasoningDeltas: 0,
+    inputTokens: l.inputTokens,
     outputTokens: 0,
     cachedInputTokens: 0,
     cacheWriteInputTokens: 0,
     cacheWrite1hInputTokens: 0,
     tokenSource: 'counted',
     outputTokensCounted: null,
+    requestedOutputTokens: l.requestedOutputTokens,
     status: 0,
     errorKind: null,
     errorMessage: '',

@@ -7,7 +7,7 @@ import { newResult, type RequestResult } from '../../src/metrics/request-result.
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { consoleTable } from '../../src/report/console-table.js';
-import { REQUEST_COLUMNS, requestRow, resultFromRow } from '../../src/report/requests-csv.js';
+import { REQUEST_COLUMNS, csvLine, requestRow, requestsCsvWriter, resultFromRow } from '../../src/report/requests-csv.js';
 import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';
 import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 
@@ -230,5 +230,33 @@ describe('resultFromRow (rebuilding from requests.csv)', () => {
     expect(back.coalescedGaps).toBe(r.coalescedGaps);
     expect(sum(back.itlMs)).toBeCloseTo(sum(r.itlMs), 6);
     expect(Math.max(0, ...back.itlMs)).toBe(Math.max(0, ...r.itlMs));
+  });
+});
+
+describe('requestsCsvWriter', () => {
+  it('writes whole rows that csv-parse reads back cell for cell, quoting only what needs it', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { parse } = await import('csv-parse/sync');
+    const dir = await mkdtemp(join(tmpdir(), 'bakeoff-csv-'));
+    try {
+      const file = join(dir, 'requests.csv');
+      const w = requestsCsvWriter(file);
+      const nasty = ['HTTP 500: "quoted", with comma', 'two\nlines', 'cr\r\nlf', '=1+2', '', ' padded ', 'ünïcödé ✓'];
+      const rows = nasty.map((m, i) => result({ id: i, errorKind: 'http_5xx', errorMessage: m, status: 500 }));
+      for (const r of rows) w.write(r);
+      await w.close();
+      const text = await readFile(file, 'utf8');
+      const parsed = parse(text, { columns: true }) as Record<string, string>[];
+      expect(Object.keys(parsed[0]!)).toEqual([...REQUEST_COLUMNS]);
+      expect(parsed.map((p) => p.error_message)).toEqual(nasty);
+      for (const [i, p] of parsed.entries()) expect(REQUEST_COLUMNS.map((c) => p[c])).toEqual(requestRow(rows[i]!).map(String));
+      // Cells without a delimiter, quote or line break are not quoted.
+      expect(text.split('\n')[0]).toBe(REQUEST_COLUMNS.join(','));
+      expect(csvLine(['a b', 1.5, '', 'x,y', 'say "hi"'])).toBe('a b,1.5,,"x,y","say ""hi"""\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,71 @@
+// Micro-benchmarks of the generator's per-request hot path, from dist/ (run `npm run build` first):
+//   node bench/hot-path.mjs
+// Each: warm up, then the best of 5 timed batches (ns per operation; lower is better). CPU only,
+// no network: the before/after figures of each hot-path change in bench/README.md come from here.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => import(join(root, 'dist', p));
+const { newResult } = await dist('metrics/request-result.js');
+const { requestRow } = await dist('report/requests-csv.js');
+const { SseDecoder } = await dist('client/sse.js');
+const { openaiChat } = await dist('client/openai-chat.js');
+
+function bench(name, n, fn) {
+  for (let i = 0; i < n; i++) fn(i);
+  let best = Infinity;
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn(i);
+    best = Math.min(best, ((performance.now() - t0) * 1e6) / n);
+  }
+  console.log(`${name.padEnd(52)} ${best.toFixed(0).padStart(8)} ns/op`);
+  return best;
+}
+
+const labels = (i) => ({ id: i, phase: 'measure', target: 'us-east', region: 'us-east-1', provider: 'openai', model: 'gpt-4o-mini', workload: 'chat', turn: 1, step: '', scheduledAtMs: i, queuedMs: 0, inputTokens: 200, requestedOutputTokens: 64 });
+let sink;
+bench('newResult (the per-request record)', 200_000, (i) => (sink = newResult(labels(i))));
+
+const done = Object.assign(newResult(labels(1)), { sentAtMs: 1.2, connection: 'reused', headersAtMs: 10.5, firstTokenAtMs: 200.25, firstContentAtMs: 200.25, endAtMs: 1480.75, itlMs: Array.from({ length: 63 }, () => 20.3), contentDeltas: 64, outputTokens: 64, tokenSource: 'usage', status: 200, finishReason: 'stop' });
+bench('requestRow (one requests.csv row, 64-token stream)', 100_000, () => (sink = requestRow(done)));
+
+const ev = (d, f = null) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: d, logprobs: null, finish_reason: f }] })}\n\n`;
+let stream = ev({ role: 'assistant', content: '' });
+for (let i = 0; i < 64; i++) stream += ev({ content: ' token' });
+stream += ev({}, 'stop') + `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 200, completion_tokens: 64, total_tokens: 264 } })}\n\ndata: [DONE]\n\n`;
+const bytes = new TextEncoder().encode(stream);
+const events = 67;
+const perStream = bench('SseDecoder.push (64-token stream, one buffer)', 20_000, () => (sink = new SseDecoder().push(bytes)));
+console.log(`${''.padEnd(52)} ${((bytes.length / perStream) * 1e3).toFixed(0).padStart(8)} MB/s`);
+const decoded = new SseDecoder().push(bytes);
+bench('openaiChat.onEvent per event', 20_000 * events, (i) => {
+  const state = { finishReason: '', usage: null };
+  sink = openaiChat.onEvent(decoded[i % decoded.length], state);
+});
+void sink;
+
+// requests.csv: rows through the writer into a real file, and the file closed (CPU per row).
+const { requestsCsvWriter } = await dist('report/requests-csv.js');
+const { mkdtempSync, rmSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const tmp = mkdtempSync(join(tmpdir(), 'bakeoff-hot-path-'));
+try {
+  let best = Infinity;
+  const ROWS = 100_000;
+  for (let rep = 0; rep < 3; rep++) {
+    const w = requestsCsvWriter(join(tmp, `requests-${rep}.csv`));
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < ROWS; i++) w.write(done);
+    await w.close();
+    const cpu = process.cpuUsage(c0);
+    best = Math.min(best, ((cpu.user + cpu.system) * 1e3) / ROWS);
+    void t0;
+  }
+  console.log(`${'requests.csv writer, row to closed file (CPU)'.padEnd(52)} ${best.toFixed(0).padStart(8)} ns/row`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
