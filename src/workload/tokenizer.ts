@@ -1,6 +1,12 @@
-import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
-import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+import { createRequire } from 'node:module';
+import type * as Encoding from 'gpt-tokenizer/encoding/o200k_base';
 import type { EncodingName } from '../scenario/encodings.js';
+
+// An encoding's tables cost 40–70 MB and 100–270 ms to load, so each is loaded the first time a
+// tokenizer for it is asked for (synchronously, from gpt-tokenizer's CommonJS build): `validate`
+// loads none, a run only those its targets use.
+const require = createRequire(import.meta.url);
+const MODULES: Record<EncodingName, string> = { o200k_base: 'gpt-tokenizer/cjs/encoding/o200k_base', cl100k_base: 'gpt-tokenizer/cjs/encoding/cl100k_base' };
 
 /**
  * Tokenizer counts and splits text with a real BPE encoding (gpt-tokenizer), not a chars/4 guess.
@@ -35,7 +41,7 @@ const cache = new Map<EncodingName, Tokenizer>();
 export function tokenizer(encoding: EncodingName = 'o200k_base'): Tokenizer {
   let t = cache.get(encoding);
   if (!t) {
-    const m = encoding === 'o200k_base' ? o200k : cl100k;
+    const m = require(MODULES[encoding]) as typeof Encoding;
     // gpt-tokenizer caches up to 100,000 words' merges and, once full, evicts the oldest with
     // Map.keys().next(), which walks every hole earlier deletions left: text of unique words
     // (base64, hashes) made each count slower than the last (2 KB took 2 ms, then 20 ms after a

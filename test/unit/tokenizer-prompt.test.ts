@@ -112,3 +112,22 @@ describe('requestSource', () => {
     expect(tokenizer().count(r!.messages[0]!.content)).toBe(1);
   });
 });
+
+describe('encodings load lazily', () => {
+  it('importing the tokenizer loads no encoding; asking for one loads only that one', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { resolve } = await import('node:path');
+    // A fresh process: this one may have loaded either encoding already. The rank tables are the
+    // 40–70 MB an encoding costs.
+    const script = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => /gpt-tokenizer.cjs.bpeRanks/.test(k)).map((k) => k.replace(/.*bpeRanks./, ''));
+      const { tokenizer } = await import(${JSON.stringify(resolve('dist/workload/tokenizer.js'))});
+      const before = loaded();
+      const n = tokenizer('cl100k_base').count('hello world');
+      console.log(JSON.stringify({ before, after: loaded(), n }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: resolve('.') });
+    expect(JSON.parse(stdout)).toEqual({ before: [], after: ['cl100k_base.js'], n: 2 });
+  });
+});
