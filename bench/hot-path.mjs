@@ -40,6 +40,28 @@ const bytes = new TextEncoder().encode(stream);
 const events = 67;
 const perStream = bench('SseDecoder.push (64-token stream, one buffer)', 20_000, () => (sink = new SseDecoder().push(bytes)));
 console.log(`${''.padEnd(52)} ${((bytes.length / perStream) * 1e3).toFixed(0).padStart(8)} MB/s`);
+// The same stream through eventsource-parser 3 (devDependency), the reference decoder.
+const { createParser } = await import('eventsource-parser');
+const text = new TextDecoder();
+const esp = bench('eventsource-parser 3 (same stream, TextDecoder)', 20_000, () => {
+  const evs = [];
+  const p = createParser({ onEvent: (e) => evs.push(e) });
+  p.feed(text.decode(bytes, { stream: true }));
+  sink = evs;
+});
+console.log(`${''.padEnd(52)} ${((bytes.length / esp) * 1e3).toFixed(0).padStart(8)} MB/s`);
+// Token by token: one read per event, as a paced stream arrives.
+const perEvent = stream.split(/(?<=\n\n)/).map((e) => new TextEncoder().encode(e));
+const small = bench('SseDecoder.push, one event per read (per event)', 20_000 * perEvent.length, (i) => {
+  if (i % perEvent.length === 0) sink = new SseDecoder();
+  sink.push?.(perEvent[i % perEvent.length]);
+});
+const smallEsp = bench('eventsource-parser, one event per read (per event)', 20_000 * perEvent.length, (i) => {
+  if (i % perEvent.length === 0) sink = createParser({ onEvent: () => {} });
+  sink.feed?.(text.decode(perEvent[i % perEvent.length], { stream: true }));
+});
+void small;
+void smallEsp;
 const decoded = new SseDecoder().push(bytes);
 bench('openaiChat.onEvent per event', 20_000 * events, (i) => {
   const state = { finishReason: '', usage: null };
