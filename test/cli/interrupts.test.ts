@@ -102,6 +102,7 @@ describe('interrupts', () => {
     cli.child.kill('SIGINT');
     const res = await cli.exited;
     const exitMs = performance.now() - t0;
+    console.log(`second SIGINT → exit in ${exitMs.toFixed(0)} ms (a stream of 100,000 deltas keeping the loop busy)`);
     expect(res.code, res.stderr).toBe(ExitCode.Interrupted);
     expect(res.stderr).toMatch(/SIGINT: aborting in-flight requests; exiting within 1 s/);
     // Within the second the CLI promises, plus a process's exit on a loaded machine. (Waiting on
