@@ -5,7 +5,7 @@ import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage } from '../workload/chat-message.js';
 import type { ProtocolAdapter } from './protocol.js';
-import { Exchange, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
+import { CHECK_EVERY, CHECK_FIRST, Exchange, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
 import { apiUrl, type Lease, type Transport } from './transport.js';
 import { REQUEST_ID_HEADERS, type Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
@@ -149,11 +149,15 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   const clientIdHeader = endpoint.clientRequestIdHeader;
   const withClientId = (call: ChatCall) => (clientIdHeader ? { ...headers, [clientIdHeader]: `${deps.clientRequestIdPrefix ?? 'bakeoff'}-${call.id}` } : headers);
   const idHeaders = endpoint.requestIdHeaders ?? REQUEST_ID_HEADERS;
+  // Replies so far: the discrepancy check counts the first CHECK_FIRST, then one in CHECK_EVERY.
+  let replies = 0;
 
   return async function hit(call: ChatCall): Promise<RequestResult> {
     const { clock } = deps;
     const x = new Exchange(resultFor(call, endpoint), call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer);
     if (tooLate(x, call, clock.now(), deps)) return x.r;
+    x.checkUsage = replies < CHECK_FIRST || replies % CHECK_EVERY === 0;
+    replies++;
     const body = bodyOf(call);
     const controller = new AbortController();
     inFlight.add(controller);

@@ -23,6 +23,14 @@ export const MAX_COMPLETION_BYTES = 4 * 1024 * 1024;
 // Past this length a reply the server reported usage for is not counted locally too: the
 // discrepancy check needs ordinary replies, and counting a megabyte of base64 costs a second of CPU.
 const CHECK_UP_TO_CHARS = 64 * 1024;
+/**
+ * A reply the server reported usage for is also counted locally (the discrepancy check) for each
+ * client's first CHECK_FIRST replies, then one in CHECK_EVERY: enough to see a tokenizer or
+ * billing disagreement, without re-tokenising every reply of a long run (the count of a 64-token
+ * reply costs more than reading it).
+ */
+export const CHECK_FIRST = 100;
+export const CHECK_EVERY = 10;
 
 /**
  * Exchange is one request's state while its response is read: the result being filled in, what
@@ -40,6 +48,8 @@ export class Exchange {
   readonly textTally: TokenTally;
   readonly reasoningTally: TokenTally;
   failure: { kind: ErrorKind; message: string } | null = null;
+  /** Whether a reply with server usage is counted locally too (the sampled discrepancy check). */
+  checkUsage = true;
   /** Body bytes received, and SSE events decoded from them. */
   bytes = 0;
   events = 0;
@@ -292,7 +302,7 @@ export async function settleTokens(x: Exchange): Promise<void> {
     r.cacheWrite1hInputTokens = state.usage.cacheWrite1hInputTokens ?? 0;
     r.tokenSource = 'usage';
     // Our own count beside the server's, for an ordinary successful reply: how far they disagree.
-    if (!x.failure && x.textChars + x.reasoningChars <= CHECK_UP_TO_CHARS) r.outputTokensCounted = await counted();
+    if (!x.failure && x.checkUsage && x.textChars + x.reasoningChars <= CHECK_UP_TO_CHARS) r.outputTokensCounted = await counted();
   } else {
     r.outputTokens = await counted();
   }

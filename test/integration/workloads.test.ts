@@ -228,6 +228,20 @@ describe('workloads end to end', () => {
     expect(consoleTable(summary)).toContain('50 vs 30 (mean |Δ| 2/req, max 2)');
   });
 
+  it('usage vs local count is sampled on long runs: the first 100 replies, then one in 10', async () => {
+    const TOKENS = ['one', ' two', ' three'];
+    const server = await stub((_req, res) => streamWithUsage(res, TOKENS, TOKENS.length + 2));
+    const s = scenarioOf({ targets: [stubTarget('sampled', server)], load: { concurrency: 4, requests: 250, warmup: 0 } });
+    const { summary, measured } = await runCollecting(s);
+    const g = summary.groups[0]!;
+    expect(g.requests).toMatchObject({ total: 250, ok: 250 });
+    // Replies 0–99, then 100, 110, … 240.
+    expect(g.tokens.usageVsCounted).toMatchObject({ requests: 115, meanAbsDiff: 2, maxAbsDiff: 2 });
+    expect(measured.filter((r) => r.outputTokensCounted === null)).toHaveLength(135);
+    // Every reply's tokens are still the server's.
+    expect(g.tokens.output).toBe(250 * 5);
+  });
+
   it('requested vs received output: a mock that stops at 3 tokens under a limit of 8', async () => {
     const s = scenarioOf({
       targets: [mockTarget('short', { outputTokens: 3 })],
