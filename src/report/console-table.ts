@@ -39,7 +39,7 @@ export function consoleTable(s: RunSummary): string {
   if (!s.validity.valid) lines.push(`INVALID RUN: ${s.validity.reasons.join('; ')}.`, '');
   lines.push(table(header, rows, 3));
   if (open) lines.push('open loop: TTFT/E2E count from each request\'s scheduled arrival (response time); svc = from its actual send (service time).');
-  if (open) lines.push(...offeredLines(targetGroups));
+  if (open) lines.push(...offeredLines(targetGroups, s.generator.saturated));
   lines.push(...errorLines(targetGroups));
   lines.push(...backoffLines(targetGroups));
   const churn = connectionLine(targetGroups);
@@ -68,18 +68,20 @@ export function consoleTable(s: RunSummary): string {
   return lines.join('\n');
 }
 
-// offeredLines: what the load asked for beside what went out, per stream that dropped arrivals;
+// offeredLines: what the load asked for beside what went out, per stream that dropped arrivals
+// (or every stream, when the generator was saturated: its rate is the first thing to doubt);
 // a drop at the generator's own connection cap is the generator's saturation, and says so.
-function offeredLines(groups: RunSummary['groups']): string[] {
+function offeredLines(groups: RunSummary['groups'], saturated: boolean): string[] {
   return groups
-    .filter((g) => g.offered && g.requests.dropped > 0)
+    .filter((g) => g.offered && (g.requests.dropped > 0 || saturated))
     .map((g) => {
       const o = g.offered!;
       const why = Object.entries(g.requests.droppedBy)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ');
-      const saturated = Object.keys(g.requests.droppedBy).some((k) => GENERATOR_DROPS.has(k as DropReason)) ? ': generator saturated' : '';
-      return `offered load ${label(g)}: target ${rate(o.scheduledPerSec)}/s, sent ${rate(o.sentPerSec)}/s, dropped ${rate(o.droppedPerSec)}/s (${why})${saturated}`;
+      const mine = saturated || Object.keys(g.requests.droppedBy).some((k) => GENERATOR_DROPS.has(k as DropReason)) ? ': generator saturated' : '';
+      const dropped = g.requests.dropped > 0 ? `, dropped ${rate(o.droppedPerSec)}/s (${why})` : ', none dropped';
+      return `offered load ${label(g)}: target ${rate(o.scheduledPerSec)}/s, sent ${rate(o.sentPerSec)}/s${dropped}${mine}`;
     });
 }
 

@@ -260,3 +260,15 @@ describe('requestsCsvWriter', () => {
     }
   });
 });
+
+describe('offered load on the console (open loop)', () => {
+  it.each([
+    { name: 'healthy, nothing dropped: no offered-load line', gen: healthy, line: null },
+    { name: 'saturated, nothing dropped: target beside sent, and whose doing it is', gen: saturated, line: /^offered load us-east: target [\d.]+\/s, sent [\d.]+\/s, none dropped: generator saturated$/m },
+  ])('$name', ({ gen, line }) => {
+    const s = { ...runSummary(results, gen), loadModel: 'open' as const };
+    const text = consoleTable(s);
+    if (line) expect(text).toMatch(line);
+    else expect(text).not.toContain('offered load');
+  });
+});
