@@ -3,6 +3,7 @@
 // Run by hand after `npm run build` (never in CI):
 //   node bench/peers.mjs                       # 3 repetitions, ~12 minutes
 //   node bench/peers.mjs --reps 1 --cases stream-64 --window 4
+//   node bench/peers.mjs --tools 'llm-bakeoff,bare undici' --bakeoff-cli ../old/dist/cli/main.js
 // The server (bench/support/sse-server.mjs) runs in its own process pinned to core 0, each client
 // pinned to core 1 (taskset, when there are 2 cores or more). Per measurement: start the client,
 // let it warm up, then over a window read its CPU time from /proc/<pid>/stat and the number of
@@ -18,7 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+const args0 = process.argv.slice(2);
+const cliArg = args0.indexOf('--bakeoff-cli');
+// --bakeoff-cli: another build's dist/cli/main.js (a before/after of a change, same harness).
+const cli = cliArg >= 0 ? resolve(args0[cliArg + 1]) : join(root, 'dist', 'cli', 'main.js');
 if (!existsSync(cli)) {
   console.error('peers: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
@@ -67,7 +71,8 @@ const TOOLS = {
   wrk: has('wrk') ? (url, c) => ['wrk', ['-t1', `-c${c.conns}`, '-d3600s', '-s', join(dir, c.stream ? 'post-stream.lua' : 'post-plain.lua'), `${url}/v1/chat/completions`]] : null,
   hey: has('hey') ? (url, c) => ['hey', ['-c', String(c.conns), '-z', '3600s', '-m', 'POST', '-T', 'application/json', '-d', body(c.stream), `${url}/v1/chat/completions`]] : null,
 };
-const tools = Object.keys(TOOLS).filter((t) => TOOLS[t]);
+const only = args.tools ? args.tools.split(',') : null;
+const tools = Object.keys(TOOLS).filter((t) => TOOLS[t] && (!only || only.includes(t)));
 for (const t of Object.keys(TOOLS)) if (!TOOLS[t]) console.log(`peers: ${t} not installed (apt-get install ${t}): skipped`);
 
 async function startServer() {
