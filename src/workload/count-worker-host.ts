@@ -48,9 +48,16 @@ function host(): Worker | null {
   return (worker = w);
 }
 
-/** offThreadCounting says whether counts sent with countOffThread run on another thread. */
+let available: boolean | undefined;
+
+/**
+ * offThreadCounting says whether counts sent with countOffThread run on another thread. The
+ * thread itself starts with the first count sent to it: a run whose replies are all short never
+ * starts it (nor loads a second copy of an encoding into it).
+ */
 export function offThreadCounting(): boolean {
-  return host() !== null;
+  available ??= worker !== null && existsSync(fileURLToPath(ENTRY));
+  return available && worker !== null;
 }
 
 /** countOffThread counts `text` on the counting thread (or here, when there is none). */
