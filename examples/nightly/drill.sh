@@ -20,7 +20,7 @@ for i in $(seq 1 "$n"); do
     TTFT_REGRESSION_PERCENT=$pct examples/nightly/nightly.sh "$work/baseline" "$dir" >"$dir.log" 2>&1
     code=$?
     verdict=$(grep -m1 -oE 'REGRESSION: [0-9]+ gated|no regression: [0-9]+ gated' "$dir/compare.md" 2>/dev/null || true)
-    p50=$(node -e "const c=require('$PWD/$dir/summary.json');const b=require('$PWD/$work/baseline/summary.json');const g=(s,t)=>s.groups.find(x=>x.scope==='target'&&x.target===t).metrics.ttft.p50;console.log(['daily-driver','premium'].map(t=>t+' TTFT p50 '+g(b,t).toFixed(0)+' → '+g(c,t).toFixed(0)+' ms').join(', '))")
+    p50=$(node -e "const p=require('path');const c=require(p.resolve(process.argv[1],'summary.json'));const b=require(p.resolve(process.argv[2],'summary.json'));const g=(s,t)=>s.groups.find(x=>x.scope==='target'&&x.target===t).metrics.ttft.p50;console.log(['daily-driver','premium'].map(t=>t+' TTFT p50 '+g(b,t).toFixed(0)+' → '+g(c,t).toFixed(0)+' ms').join(', '))" "$dir" "$work/baseline")
     mark=ok; [ "$code" = "$want" ] || { mark=WRONG; wrong=$((wrong + 1)); }
     printf '%-9s night %d: exit %d (want %d) %-5s %s; %s\n' "$kind" "$i" "$code" "$want" "$mark" "$p50" "$verdict"
   done
