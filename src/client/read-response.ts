@@ -23,6 +23,8 @@ export const MAX_COMPLETION_BYTES = 4 * 1024 * 1024;
 // Past this length a reply the server reported usage for is not counted locally too: the
 // discrepancy check needs ordinary replies, and counting a megabyte of base64 costs a second of CPU.
 const CHECK_UP_TO_CHARS = 64 * 1024;
+// A delta longer than this is counted in steps that yield (a few ms of BPE for base64).
+const LARGE_DELTA = 2048;
 /**
  * A reply the server reported usage for is also counted locally (the discrepancy check) for each
  * client's first CHECK_FIRST replies, then one in CHECK_EVERY: enough to see a tokenizer or
@@ -70,20 +72,26 @@ export class Exchange {
     this.reasoningTally = new TokenTally(tok, elsewhere);
   }
 
-  /** addText takes a content delta: kept up to the cap, counted as it comes (in yielding steps when large). */
-  async addText(t: string): Promise<void> {
+  /**
+   * addText takes a content delta: kept up to the cap, counted as it comes. A large one is counted
+   * in yielding steps (the promise); an ordinary one at once, with no promise made for it — this
+   * runs for every token.
+   */
+  addText(t: string): Promise<void> | undefined {
     if (this.textChars < KEEP_REPLY_CHARS) this.text += t.length + this.textChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.textChars);
     this.textChars += t.length;
-    if (t.length > 2048) await this.textTally.pushAsync(t);
-    else this.textTally.push(t);
+    if (t.length > LARGE_DELTA) return this.textTally.pushAsync(t);
+    this.textTally.push(t);
+    return undefined;
   }
 
   /** addReasoning takes a reasoning delta, as addText does a content one. */
-  async addReasoning(t: string): Promise<void> {
+  addReasoning(t: string): Promise<void> | undefined {
     if (this.reasoningChars < KEEP_REPLY_CHARS) this.reasoning += t.length + this.reasoningChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.reasoningChars);
     this.reasoningChars += t.length;
-    if (t.length > 2048) await this.reasoningTally.pushAsync(t);
-    else this.reasoningTally.push(t);
+    if (t.length > LARGE_DELTA) return this.reasoningTally.pushAsync(t);
+    this.reasoningTally.push(t);
+    return undefined;
   }
 
   /** took notes one read of the body. */
@@ -132,8 +140,10 @@ export async function readStream(
   // turn: a fast server's 100,000 events would hold it for seconds. So a request that has held
   // the loop for HOLD_MS yields, and every other request (and timer) gets its turn.
   let heldSince = performance.now();
+  // (Checked inline before each `await share()`: an async call per event would make a promise per
+  // token even when there is nothing to wait for.)
+  const holding = () => performance.now() - heldSince >= HOLD_MS;
   const share = async () => {
-    if (performance.now() - heldSince < HOLD_MS) return;
     await yieldToLoop();
     heldSince = performance.now();
   };
@@ -142,7 +152,7 @@ export async function readStream(
     x.events += events.length;
     for (const ev of events) {
       // Every event: one may carry 2 KB of text to count (a few ms), so 64 of them held the loop 80 ms.
-      await share();
+      if (holding()) await share();
       const step = adapter.onEvent(ev, state);
       if (step.type === 'content' || step.type === 'reasoning') {
         // TTFT and ITL count every token, reasoning included; TTFC waits for content.
@@ -156,10 +166,12 @@ export async function readStream(
         if (step.type === 'content') {
           r.firstContentAtMs ??= at;
           r.contentDeltas++;
-          await x.addText(step.text);
+          const counting = x.addText(step.text);
+          if (counting) await counting;
         } else {
           r.reasoningDeltas++;
-          await x.addReasoning(step.text);
+          const counting = x.addReasoning(step.text);
+          if (counting) await counting;
         }
       } else if (step.type === 'done') {
         done = true;
@@ -188,7 +200,7 @@ export async function readStream(
       abort();
       break;
     }
-    await share();
+    if (holding()) await share();
     askedAt = performance.now();
   }
   // An event the stream's end completed came in the last read.
