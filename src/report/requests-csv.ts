@@ -137,18 +137,16 @@ export function requestsCsvWriter(file: string): RowSink {
 
 /** csvLine encodes one row of cells as a CSV line, newline included. */
 export function csvLine(cells: readonly Cell[]): string {
-  let line = '';
-  for (let i = 0; i < cells.length; i++) {
-    const c = cells[i]!;
-    if (i) line += ',';
-    line += typeof c === 'number' ? String(c) : csvCell(c);
-  }
-  return `${line}\n`;
+  // Nearly every row has no cell to quote: then the native join writes it (numbers included).
+  for (const c of cells) if (typeof c === 'string' && NEEDS_QUOTES.test(c)) return `${cells.map((x) => (typeof x === 'number' ? String(x) : csvCell(x))).join(',')}\n`;
+  return `${cells.join(',')}\n`;
 }
+
+const NEEDS_QUOTES = /[",\r\n]/;
 
 // A cell holding a delimiter, a quote or a line break is quoted, its quotes doubled.
 function csvCell(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /**
