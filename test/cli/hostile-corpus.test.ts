@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
-import { cliEnv, ensureBuilt, runCli, startCli, waitFor, writeDoc, type CliRun } from '../support/cli-process.js';
+import { cliEnv, ensureBuilt, runCli, writeDoc, startMockProcess, type MockProcess } from '../support/cli-process.js';
 import { startHostileServer, type HostileServer } from '../support/hostile.js';
 import { REFUSED_BASE_URL } from '../support/stub-server.js';
 
@@ -74,7 +74,7 @@ describe('hostile-server corpus', () => {
   let dir: string;
   let hostile: HostileServer;
   let hostileUrl: string;
-  let mock: CliRun;
+  let mock: MockProcess | undefined;
   let healthyUrl: string;
 
   beforeAll(async () => {
@@ -82,14 +82,13 @@ describe('hostile-server corpus', () => {
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-hostile-'));
     hostile = await startHostileServer();
     hostileUrl = hostile.url;
-    mock = startCli(['mock', '--port', '0', '--ttft-ms', '50', '--itl-ms', '5', '--rtt-ms', '0'], { timeoutMs: 120_000 });
-    healthyUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
+    mock = await startMockProcess({ ttftMs: 50, itlMs: 5 }, 120_000);
+    healthyUrl = mock.baseUrl;
   }, 130_000);
 
   afterAll(async () => {
     hostile?.close();
-    mock?.child.kill('SIGINT');
-    await mock?.exited;
+    await mock?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

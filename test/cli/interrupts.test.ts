@@ -7,7 +7,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
-import { cliEnv, ensureBuilt, startCli, waitFor, writeDoc, type CliRun } from '../support/cli-process.js';
+import { cliEnv, ensureBuilt, startCli, waitFor, writeDoc, startMockProcess, type MockProcess } from '../support/cli-process.js';
 import { startHostileServer, type HostileServer } from '../support/hostile.js';
 
 // Interrupts, as a user (Ctrl-C), a scheduler (SIGTERM) or a crash (kill -9) deliver them:
@@ -28,7 +28,7 @@ const measuredRows = async (out: string) => (existsSync(join(out, 'requests.csv'
 
 describe('interrupts', () => {
   let dir: string;
-  let mock: CliRun;
+  let mock: MockProcess | undefined;
   let mockUrl: string;
   let hostile: HostileServer;
 
@@ -37,15 +37,14 @@ describe('interrupts', () => {
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-interrupts-'));
     // Requests of about a second (100 ms to the first token, then 20 tokens 50 ms apart): some are
     // always in flight when a signal comes.
-    mock = startCli(['mock', '--port', '0', '--ttft-ms', '100', '--itl-ms', '50', '--rtt-ms', '0'], { timeoutMs: 180_000 });
-    mockUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
+    mock = await startMockProcess({ ttftMs: 100, itlMs: 50 }, 180_000);
+    mockUrl = mock.baseUrl;
     hostile = await startHostileServer();
   }, 130_000);
 
   afterAll(async () => {
     hostile?.close();
-    mock?.child.kill('SIGINT');
-    await mock?.exited;
+    await mock?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBaseline, fromResult, pairedExcess, startBaselineLoop, type BaselineSample } from '../support/baseline-client.js';
-import { startCli, waitFor, type CliRun, ensureBuilt } from '../support/cli-process.js';
+import { ensureBuilt, startMockProcess, type MockProcess } from '../support/cli-process.js';
 import { runCollecting, scenarioOf, type ScenarioRun } from '../support/scenario-run.js';
 
 // Accuracy at scale: 256 concurrent streams against a mock with known latency. The mock runs as a
@@ -55,19 +55,17 @@ const ITL_MARGIN_MS = ITL_MS / 5;
 // start differ at their end by tens of ms either way (seen −14..+8 ms).
 
 describe(`measurement accuracy at ${USERS} concurrent streams (mock in its own process)`, () => {
-  let mock: CliRun | undefined;
+  let mock: MockProcess | undefined;
   let baseUrl: string;
 
   beforeAll(async () => {
     await ensureBuilt();
-    mock = startCli(['mock', '--port', '0', '--ttft-ms', String(TTFT_MS), '--itl-ms', String(ITL_MS), '--rtt-ms', '0'], { timeoutMs: 60_000 });
-    baseUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
+    mock = await startMockProcess({ ttftMs: TTFT_MS, itlMs: ITL_MS }, 60_000);
+    baseUrl = mock.baseUrl;
   }, 130_000);
 
   afterAll(async () => {
-    if (!mock) return;
-    mock.child.kill('SIGINT');
-    await mock.exited;
+    await mock?.stop();
   });
 
   it(`TTFT ${TTFT_MS}ms, ITL ${ITL_MS}ms, E2E ${E2E_MS}ms as injected, no later than a bare client beside it (${USERS} users × ${REQUESTS / USERS} requests)`, async () => {

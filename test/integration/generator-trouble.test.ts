@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient } from '../../src/client/chat-client.js';
 import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
-import { ensureBuilt, startCli, waitFor, type CliRun } from '../support/cli-process.js';
+import { ensureBuilt, startMockProcess, type MockProcess } from '../support/cli-process.js';
 import { contentChunk, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 
@@ -40,18 +40,16 @@ describe('generator trouble is the generator\'s', () => {
 });
 
 describe('an answer waiting unread while the generator was busy is read before a deadline is called', () => {
-  let mock: CliRun | undefined;
+  let mock: MockProcess | undefined;
   let baseUrl: string;
   beforeAll(async () => {
     await ensureBuilt();
     // The server in its own process, so blocking this one does not delay its answer.
-    mock = startCli(['mock', '--port', '0', '--ttft-ms', '30', '--itl-ms', '1', '--rtt-ms', '0'], { timeoutMs: 60_000 });
-    baseUrl = (await waitFor(mock.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
+    mock = await startMockProcess({ ttftMs: 30, itlMs: 1 }, 60_000);
+    baseUrl = mock.baseUrl;
   }, 130_000);
   afterAll(async () => {
-    if (!mock) return;
-    mock.child.kill('SIGINT');
-    await mock.exited;
+    await mock?.stop();
   });
 
   it('the first-token deadline passes while the event loop is blocked, the token is already in the socket: a success, not ttft_timeout', async () => {

@@ -80,3 +80,28 @@ export async function writeDoc(dir: string, name: string, doc: unknown): Promise
   await writeFile(path, name.endsWith('.json') ? JSON.stringify(doc) : stringify(doc));
   return path;
 }
+
+/** MockProcess is `bakeoff mock` running in a process of its own, and where it listens. */
+export interface MockProcess {
+  run: CliRun;
+  /** API root ending in /v1. */
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * startMockProcess runs `bakeoff mock` on an ephemeral loopback port with fixed latencies, in its
+ * own process (blocking the test's process does not delay its answers), and waits until it listens.
+ */
+export async function startMockProcess(latency: { ttftMs: number; itlMs: number; rttMs?: number }, timeoutMs = 120_000): Promise<MockProcess> {
+  const run = startCli(['mock', '--port', '0', '--ttft-ms', String(latency.ttftMs), '--itl-ms', String(latency.itlMs), '--rtt-ms', String(latency.rttMs ?? 0)], { timeoutMs });
+  const baseUrl = (await waitFor(run.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
+  return {
+    run,
+    baseUrl,
+    async stop() {
+      run.child.kill('SIGINT');
+      await run.exited;
+    },
+  };
+}
