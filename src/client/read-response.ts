@@ -23,8 +23,6 @@ export const MAX_COMPLETION_BYTES = 4 * 1024 * 1024;
 // Past this length a reply the server reported usage for is not counted locally too: the
 // discrepancy check needs ordinary replies, and counting a megabyte of base64 costs a second of CPU.
 const CHECK_UP_TO_CHARS = 64 * 1024;
-// A delta longer than this is counted in steps that yield (a few ms of BPE for base64).
-const LARGE_DELTA = 2048;
 /**
  * A reply the server reported usage for is also counted locally (the discrepancy check) for each
  * client's first CHECK_FIRST replies, then one in CHECK_EVERY: enough to see a tokenizer or
@@ -44,7 +42,7 @@ export class Exchange {
   /** The reply's content and reasoning, their first KEEP_REPLY_CHARS kept (for the next turn). */
   text = '';
   reasoning = '';
-  /** Their full lengths, and their token counts taken as they arrived (bounded work per delta). */
+  /** Their full lengths, and their local token counts (see addText: taken only when needed). */
   textChars = 0;
   reasoningChars = 0;
   readonly textTally: TokenTally;
@@ -73,25 +71,57 @@ export class Exchange {
   }
 
   /**
-   * addText takes a content delta: kept up to the cap, counted as it comes. A large one is counted
-   * in yielding steps (the promise); an ordinary one at once, with no promise made for it — this
-   * runs for every token.
+   * addText takes a content delta. While the reply fits in what is kept (KEEP_REPLY_CHARS), it is
+   * only kept: the count, when one is needed (no usage from the server, or the sampled check), is
+   * taken from the kept text once the reply is over (`counted`). A longer reply is counted as it
+   * comes from then on, in bounded steps (the promise), its kept head first. Runs for every token.
    */
   addText(t: string): Promise<void> | undefined {
-    if (this.textChars < KEEP_REPLY_CHARS) this.text += t.length + this.textChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.textChars);
-    this.textChars += t.length;
-    if (t.length > LARGE_DELTA) return this.textTally.pushAsync(t);
-    this.textTally.push(t);
-    return undefined;
+    if (!this.tallying && this.textChars + t.length <= KEEP_REPLY_CHARS) {
+      this.text += t;
+      this.textChars += t.length;
+      return undefined;
+    }
+    return this.tallyText(t);
   }
 
   /** addReasoning takes a reasoning delta, as addText does a content one. */
   addReasoning(t: string): Promise<void> | undefined {
+    if (!this.tallying && this.reasoningChars + t.length <= KEEP_REPLY_CHARS) {
+      this.reasoning += t;
+      this.reasoningChars += t.length;
+      return undefined;
+    }
+    return this.tallyReasoning(t);
+  }
+
+  /** counted is the reply's local token count, reasoning included (counting the kept text now, if it was not counted as it came). */
+  async counted(): Promise<number> {
+    if (!this.tallying) await this.startTallying();
+    return (await this.textTally.finish()) + (await this.reasoningTally.finish());
+  }
+
+  // From here on every delta is counted as it arrives; what was kept so far (the whole reply so
+  // far: neither part has passed the cap yet) is counted first.
+  private tallying = false;
+  private async startTallying(): Promise<void> {
+    this.tallying = true;
+    await this.textTally.pushAsync(this.text);
+    await this.reasoningTally.pushAsync(this.reasoning);
+  }
+
+  private async tallyText(t: string): Promise<void> {
+    if (!this.tallying) await this.startTallying();
+    if (this.textChars < KEEP_REPLY_CHARS) this.text += t.length + this.textChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.textChars);
+    this.textChars += t.length;
+    await this.textTally.pushAsync(t);
+  }
+
+  private async tallyReasoning(t: string): Promise<void> {
+    if (!this.tallying) await this.startTallying();
     if (this.reasoningChars < KEEP_REPLY_CHARS) this.reasoning += t.length + this.reasoningChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.reasoningChars);
     this.reasoningChars += t.length;
-    if (t.length > LARGE_DELTA) return this.reasoningTally.pushAsync(t);
-    this.reasoningTally.push(t);
-    return undefined;
+    await this.reasoningTally.pushAsync(t);
   }
 
   /** took notes one read of the body. */
@@ -305,7 +335,7 @@ export async function settleTokens(x: Exchange): Promise<void> {
   const { r, state } = x;
   if (!x.failure && r.firstContentAtMs === null) x.fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
   r.finishReason = state.finishReason;
-  const counted = async () => (await x.textTally.finish()) + (await x.reasoningTally.finish());
+  const counted = () => x.counted();
   if (state.usage) {
     r.inputTokens = state.usage.inputTokens;
     r.outputTokens = state.usage.outputTokens;

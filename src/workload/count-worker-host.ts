@@ -56,7 +56,7 @@ let available: boolean | undefined;
  * starts it (nor loads a second copy of an encoding into it).
  */
 export function offThreadCounting(): boolean {
-  available ??= worker !== null && existsSync(fileURLToPath(ENTRY));
+  available ??= existsSync(fileURLToPath(ENTRY));
   return available && worker !== null;
 }
 
