@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { mergeCommand, type MergeCommandOptions } from './merge.js';
 import { Command, CommanderError, Option } from 'commander';
 import { TOOL } from '../version.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -60,6 +61,10 @@ program
   .option('--metrics-port <port>', 'serve live Prometheus metrics at http://HOST:PORT/metrics during the run (0 picks a free port; the URL is printed)')
   .option('--metrics-host <host>', 'address the metrics server binds (default: 127.0.0.1)')
   .option('--metrics-linger <duration>', 'after the run, keep serving until the next scrape, at most this long, e.g. 15s (default: 0s, stop at once)')
+  .option('--workers <n>', 'worker threads to split the load over: a number, or auto (the machine\'s cores; 1 for a small load)', 'auto')
+  .option('--shard <i/n>', 'run only shard i of n (0-based) of the load, to merge later with `bakeoff merge`')
+  .option('--agent-region <region>', 'where this shard\'s load comes from, shown as agent region × target region (with --shard)')
+  .option('--start-at <time>', 'start sending at this ISO-8601 time, e.g. 2026-12-01T02:00:00Z: shards begin together')
   .action(async (file: string, opts: RunCommandOptions) => {
     exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
   });
@@ -94,6 +99,19 @@ program
   .option('--exit-code', 'exit with the code the run would have (3 on a threshold breach, 5 if invalid...)')
   .action(async (dir: string, opts: { quiet?: boolean; exitCode?: boolean }) => {
     exitCode = await reportCommand(dir, opts, io);
+  });
+
+program
+  .command('merge')
+  .description('merge the run directories of a split run\'s shards (run --shard i/n) into one run directory: exact histogram sums, judged again; sends nothing')
+  .argument('<dirs...>', 'the shards\' run directories')
+  .option('-o, --out <dir>', 'write the merged run here instead of results/<run-id>-merged/')
+  .option('-q, --quiet', 'print only the files written')
+  .option('--force', 'overwrite a non-empty --out directory')
+  .option('--max-clock-skew <duration>', 'refuse shards whose clocks differ by more than this (from their targets\' Date headers)', '500ms')
+  .option('--exit-code', 'exit with the code the merged run would have (3 on a threshold breach, 5 if invalid...)')
+  .action(async (dirs: string[], opts: MergeCommandOptions) => {
+    exitCode = await mergeCommand(dirs, opts, io);
   });
 
 program

@@ -43,7 +43,8 @@ export async function reportCommand(dirArg: string, opts: { quiet?: boolean; exi
   return opts.exitCode ? exitCodeOf(summary) : ExitCode.Ok;
 }
 
-function readSummary(file: string, text: string): RunSummary {
+/** readSummary reads a run's summary.json, or says (exit 2) why it is not one this bakeoff reads. */
+export function readSummary(file: string, text: string): RunSummary {
   let doc: Partial<RunSummary>;
   try {
     doc = JSON.parse(text) as Partial<RunSummary>;

@@ -21,6 +21,9 @@ import type { RunSummary } from '../summary/run-summary.js';
 import { Progress } from './progress.js';
 import { fileDescriptorLimit } from './machine.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
+import { hostname } from 'node:os';
+import { parseShare, splitProblems, type Share } from '../scenario/share.js';
+import type { ShardTag } from '../summary/run-summary.js';
 import { metricsFlags, startLiveMetrics, type LiveMetricsRun, type MetricsFlagValues } from './live-metrics-flags.js';
 
 export interface RunCommandOptions extends MetricsFlagValues {
@@ -34,6 +37,14 @@ export interface RunCommandOptions extends MetricsFlagValues {
   yes?: boolean;
   /** Overwrite a non-empty --out directory, and run past the limits of this machine that validate checks. */
   force?: boolean;
+  /** Run only shard "i/n" of the load (0-based), for a run split across machines and merged with `bakeoff merge`. */
+  shard?: string;
+  /** Where this shard's load comes from (a label in the reports: agent region × target region). */
+  agentRegion?: string;
+  /** Start sending at this wall-clock time (ISO-8601): shards started apart begin together. */
+  startAt?: string;
+  /** Worker threads to split the load over (a number, or "auto"). */
+  workers?: string;
 }
 
 /** Signals are the stop requests a run listens to (wired to SIGINT/SIGTERM by main). */
@@ -54,6 +65,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const scenario = opts.sweep === undefined ? inputs.scenario : sweptScenario(file, inputs.scenario, opts.sweep);
   const keys = missingKeys(scenario, io.env, opts.mock ?? false);
   if (keys.length) throw invalidInput(file, keys);
+  const split = splitFlags(opts, scenario, file);
   const fdLimit = fileDescriptorLimit();
   const limits = opts.force ? [] : machineLimitProblems(scenario, { fileDescriptorLimit: fdLimit }, opts.mock ?? false);
   if (limits.length) throw invalidInput(file, limits);
@@ -71,7 +83,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   // The metrics port is bound before anything is written or sent: a port in use stops here.
   const live = metricsAt ? await startLiveMetrics(metricsAt, { scenario, runId: id }, io) : null;
   try {
-    return await runAndReport({ scenario, inputs, id, dir, plan, fdLimit }, opts, io, signals, live);
+    return await runAndReport({ scenario, inputs, id, dir, plan, fdLimit, split }, opts, io, signals, live);
   } finally {
     await live?.close();
   }
@@ -85,12 +97,13 @@ interface Checked {
   dir: string;
   plan: Plan;
   fdLimit: number | undefined;
+  split: Split;
 }
 
 // runAndReport prepares the run directory, runs the scenario streaming requests.csv (and the live
 // metrics, when served), writes the summary files, prints the report and returns the exit code.
 async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signals: Signals, live: LiveMetricsRun | null): Promise<ExitCode> {
-  const { scenario, inputs, id, dir, plan, fdLimit } = run;
+  const { scenario, inputs, id, dir, plan, fdLimit, split } = run;
   const trace = inputs.trace;
   try {
     await prepareRunDir(dir, opts.force ?? false);
@@ -99,6 +112,8 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
     throw err;
   }
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
+  if (split.share) io.err(`shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: every ${ordinal(split.share.count)} arrival of the load, from arrival ${split.share.index}`);
+  if (split.startAtEpochMs !== undefined) io.err(`starting at ${new Date(split.startAtEpochMs).toISOString()} (${waitWords(split.startAtEpochMs - Date.now())})`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
   // run.json, once the run's clock has started: what `report` needs to rebuild a summary from
@@ -142,6 +157,8 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
       ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
       stop: signals.stop,
       hardStop: signals.hardStop,
+      ...(split.share ? { share: split.share } : {}),
+      ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
       onStep: (step) => io.err(`sweep level ${step}`),
       onResult: live
         ? (r) => {
@@ -161,6 +178,7 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
     await rows.close();
     await recorded;
   }
+  if (split.share) summary.shard = shardTag(split, summary);
   // Every result is in: the next scrape reads the final numbers while the files are written.
   const finalScrape = live?.finalScrape(signals.stop);
   const files = await writeSummaryFiles(dir, summary);
@@ -193,4 +211,58 @@ function sweptScenario(file: string, s: Scenario, flag: true | string): Scenario
 // Dollars to the cent, or to 4 decimals when the cent would make two different amounts look equal.
 function money(x: number, other: number): string {
   return x.toFixed(2) === other.toFixed(2) ? x.toFixed(4) : x.toFixed(2);
+}
+
+/** Split is how this process's run is part of a larger one. */
+interface Split {
+  share?: Share;
+  agentRegion?: string;
+  startAtEpochMs?: number;
+}
+
+// The flags that make a run one part of a split load, checked against the scenario.
+function splitFlags(opts: RunCommandOptions, scenario: Scenario, file: string): Split {
+  const out: Split = {};
+  if (opts.shard !== undefined) {
+    const p = parseShare(opts.shard);
+    if (!p.ok) throw new CliError(ExitCode.InvalidInput, `--shard ${p.problem}`);
+    const problems = splitProblems(scenario, p.share.count, '--shard');
+    if (problems.length) throw invalidInput(file, problems);
+    out.share = p.share;
+  }
+  if (opts.agentRegion !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(opts.agentRegion)) throw new CliError(ExitCode.InvalidInput, `--agent-region "${opts.agentRegion}": use letters, digits, ".", "_" or "-" (e.g. eu-west-1)`);
+    if (!out.share) throw new CliError(ExitCode.InvalidInput, '--agent-region labels a shard: pass --shard i/n with it (--shard 0/1 for a single agent)');
+    out.agentRegion = opts.agentRegion;
+  }
+  if (opts.startAt !== undefined) {
+    const at = Date.parse(opts.startAt);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(opts.startAt) || !Number.isFinite(at)) throw new CliError(ExitCode.InvalidInput, `--start-at "${opts.startAt}" is not an ISO-8601 time; write e.g. 2026-12-01T02:00:00Z (UTC), the same for every shard`);
+    if (at - Date.now() > MAX_START_WAIT_MS) throw new CliError(ExitCode.InvalidInput, `--start-at ${opts.startAt} is more than 24 hours away; schedule the shards closer to it (or check the date)`);
+    out.startAtEpochMs = at;
+  }
+  return out;
+}
+
+// A shard waits at most this long for its --start-at.
+const MAX_START_WAIT_MS = 24 * 3_600_000;
+
+// The shard's tag in summary.json: which part, from where, and how late its clock started.
+function shardTag(split: Split, summary: RunSummary): ShardTag {
+  return {
+    index: split.share!.index,
+    count: split.share!.count,
+    agentRegion: split.agentRegion ?? null,
+    host: hostname(),
+    startAt: split.startAtEpochMs !== undefined ? new Date(split.startAtEpochMs).toISOString() : null,
+    startLateMs: split.startAtEpochMs !== undefined ? Math.round((Date.parse(summary.startedAt) - split.startAtEpochMs) * 1000) / 1000 : null,
+  };
+}
+
+function ordinal(n: number): string {
+  return n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
+}
+
+function waitWords(ms: number): string {
+  return ms <= 0 ? `${Math.round(-ms)} ms ago: starting now` : `in ${(ms / 1000).toFixed(1)} s`;
 }

@@ -1,3 +1,4 @@
+import type { ClockProbe } from './clock-probe.js';
 import type { Clock } from '../metrics/clock.js';
 import { newResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import type { EncodingName } from '../scenario/encodings.js';
@@ -82,6 +83,8 @@ export interface ClientDeps {
   hardStop?: AbortSignal;
   /** Prefix of the id sent in the endpoint's client-request-id header: `<prefix>-<request id>` (the run id, so ids are unique across runs). */
   clientRequestIdPrefix?: string;
+  /** Reads the Date header of every reply: this machine's clock offset against the target's (merged shards compare them). */
+  clockProbe?: ClockProbe;
 }
 
 /** Hit sends one call and always resolves — a request never throws; failure is data. */
@@ -151,6 +154,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   const idHeaders = endpoint.requestIdHeaders ?? REQUEST_ID_HEADERS;
   // Replies so far: the discrepancy check counts the first CHECK_FIRST, then one in CHECK_EVERY.
   let replies = 0;
+  const probe = deps.clockProbe;
 
   return async function hit(call: ChatCall): Promise<RequestResult> {
     const { clock } = deps;
@@ -169,6 +173,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       lease = deps.transport.lease(origin);
       const res = await lease.dispatcher.request({ origin, path, method: 'POST', headers: withClientId(call), body, signal: controller.signal });
       onHeaders(x, res, clock, idHeaders);
+      probe?.observe(clock.originEpochMs + x.r.sentAtMs, clock.originEpochMs + x.r.headersAtMs!, headerValue(res.headers.date));
       if (res.statusCode < 200 || res.statusCode >= 300) {
         x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);

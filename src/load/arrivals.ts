@@ -86,3 +86,21 @@ export function offsetsPacer(offsetsMs: Iterable<number>, timeScale = 1): Pacer 
     },
   };
 }
+
+/**
+ * dealt keeps a share's arrivals of a schedule: arrivals index, index + count, index + 2·count…
+ * of the whole load's, at the whole load's times. (Computing the arrivals it skips costs a few
+ * hundred nanoseconds each: nothing beside a request.)
+ */
+export function dealt(whole: Pacer, share: { index: number; count: number }): Pacer {
+  let k = 0;
+  return {
+    next() {
+      for (;;) {
+        const t = whole.next();
+        if (t === null) return null;
+        if (k++ % share.count === share.index) return t;
+      }
+    },
+  };
+}

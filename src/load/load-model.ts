@@ -2,10 +2,11 @@ import type { Load } from '../scenario/schema.js';
 import type { Clock } from '../metrics/clock.js';
 import type { DropReason, RequestPhase } from '../metrics/request-result.js';
 import { prng, type Prng } from '../random/prng.js';
-import { constantRate, offsetsPacer, ratePacer, type Pacer, type RateStage } from './arrivals.js';
+import { constantRate, dealt, offsetsPacer, ratePacer, type Pacer, type RateStage } from './arrivals.js';
 import type { Issue, LoopStopReason, Pacing } from './arrival.js';
 import { runClosedLoop } from './closed-loop.js';
 import { runOpenLoop } from './open-loop.js';
+import { shareCount, type Share } from '../scenario/share.js';
 
 /** LoadModel names the three ways a scenario can drive traffic. */
 export type LoadModel = 'closed' | 'open' | 'trace';
@@ -34,21 +35,29 @@ export interface LoadRun {
   connectionCap?: number;
   /** How the loop meets a target that pushes back (gate, backoff) and what it reports. */
   pacing?: Pacing;
+  /** This loop's part of a load split across workers or shards (absent: the whole load). */
+  share?: Share;
 }
 
 /** runLoad drives one target with its load model until the model's end, the request count, or a stop. */
 export function runLoad(r: LoadRun): Promise<LoopStopReason> {
   const { load } = r;
+  const share = r.share ?? { index: 0, count: 1 };
   const warmupMs = load.warmup && 'durationMs' in load.warmup ? load.warmup.durationMs : 0;
-  const warmupRequests = load.warmup && 'requests' in load.warmup ? load.warmup.requests : 0;
+  const allWarmupRequests = load.warmup && 'requests' in load.warmup ? load.warmup.requests : 0;
+  // A share's counts are its part of the whole load's: its users, and the arrivals (warmup first,
+  // then measured, as numbered for the whole load) that fall to it.
+  const warmupRequests = shareCount(allWarmupRequests, share);
+  const requests = load.requests === undefined ? undefined : shareCount(load.requests, share, allWarmupRequests);
+  const users = (n: number) => shareCount(n, share);
   const model = loadModelOf(load);
   if (model === 'closed') {
     return runClosedLoop({
-      concurrency: r.concurrency ?? load.concurrency ?? 0,
-      ...(load.stages ? { stages: load.stages.map((s) => ({ durationMs: s.duration, concurrency: s.concurrency ?? 0 })) } : {}),
+      concurrency: users(r.concurrency ?? load.concurrency ?? 0),
+      ...(load.stages ? { stages: load.stages.map((s) => ({ durationMs: s.duration, concurrency: users(s.concurrency ?? 0) })) } : {}),
       ...(load.duration !== undefined ? { durationMs: load.duration } : {}),
-      ...(load.requests !== undefined ? { requests: load.requests } : {}),
-      ...(load.warmup ? { warmup: load.warmup } : {}),
+      ...(requests !== undefined ? { requests } : {}),
+      ...(load.warmup ? { warmup: 'requests' in load.warmup ? { requests: warmupRequests } : load.warmup } : {}),
       clock: r.clock,
       stop: r.stop,
       issue: r.issue,
@@ -83,17 +92,20 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
     const rng: Prng = prng(r.seed);
     pacer = ratePacer(load.stages ? (load.rate ?? 0) : load.rate!, stages, load.arrivals === 'poisson' ? { poisson: true, rng } : { poisson: false });
   }
+  // Every share follows the whole load's schedule (same seed, same Poisson draws) and sends its
+  // own arrivals of it: together they send exactly what one process would.
+  if (share.count > 1) pacer = dealt(pacer, share);
   return runOpenLoop({
     pacer,
     clock: r.clock,
     stop: r.stop,
-    ...(load.maxInFlight !== undefined ? { maxInFlight: load.maxInFlight } : {}),
+    ...(load.maxInFlight !== undefined ? { maxInFlight: Math.max(1, users(load.maxInFlight)) } : {}),
     ...(r.connectionCap !== undefined ? { connectionCap: r.connectionCap } : {}),
     ...(load.maxDispatchLag ? { maxDispatchLagMs: load.maxDispatchLag } : {}),
     overflow: load.overflow,
     warmupMs,
     warmupRequests,
-    ...(load.requests !== undefined ? { requests: load.requests } : {}),
+    ...(requests !== undefined ? { requests } : {}),
     issue: r.issue,
     onDropped: r.onDropped,
     ...(r.pacing ? { pacing: r.pacing } : {}),

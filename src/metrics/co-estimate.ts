@@ -29,7 +29,11 @@ const STALL_INTERVALS = 10;
 
 /** coEstimate corrects a closed-loop group's TTFT and E2E histograms for coordinated omission; null without a successful request. */
 export function coEstimate(g: GroupAccumulator): CoEstimate | null {
-  const e2e = g.histograms.e2e;
+  return coEstimateOf(g.histograms.e2e, g.histograms.ttft);
+}
+
+/** coEstimateOf is coEstimate from the two histograms it reads (a merged run's sums). */
+export function coEstimateOf(e2e: Histogram | undefined, ttft: Histogram | undefined): CoEstimate | null {
   if (!e2e || e2e.totalCount === 0) return null;
   const intervalUs = Math.max(1, e2e.getValueAtPercentile(50));
   const corrected = (h: Histogram | undefined) => {
@@ -38,7 +42,7 @@ export function coEstimate(g: GroupAccumulator): CoEstimate | null {
     return out;
   };
   const e2eCo = corrected(e2e);
-  const ttftCo = corrected(g.histograms.ttft);
+  const ttftCo = corrected(ttft);
   const stalls = e2e.totalCount - countBelow(e2e, STALL_INTERVALS * intervalUs);
   const raw = latencyStats(e2e);
   const est = latencyStats(e2eCo);

@@ -74,12 +74,14 @@ export const NO_STATS: LatencyStats = Object.freeze({ count: 0, mean: null, stdd
 export const RESOLUTION = `integer microseconds; each recorded value is exact to ${HISTOGRAM_RANGE.significantDigits} significant digits (relative error ≤ ${10 ** -HISTOGRAM_RANGE.significantDigits * 100}%); percentiles are clamped to the observed min and max`;
 
 /** latencyStats summarises a histogram in milliseconds; every statistic null when it is empty. */
-export function latencyStats(h: Histogram): LatencyStats {
+export function latencyStats(h: Histogram, extremesUs?: { min: number; max: number }): LatencyStats {
   const count = h.totalCount;
   if (count === 0) return NO_STATS;
-  // The true extremes: maxValue is kept exact; min is 0 when a zero was recorded (minNonZeroValue skips zeros).
-  const minUs = h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue;
-  const maxUs = h.maxValue;
+  // The true extremes: maxValue is kept exact; min is 0 when a zero was recorded (minNonZeroValue
+  // skips zeros). A histogram decoded from its encoding knows them only to the bucket: a merge
+  // passes the exact ones its parts reported.
+  const minUs = extremesUs?.min ?? (h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue);
+  const maxUs = extremesUs?.max ?? h.maxValue;
   const at = (p: number) => round3(usToMs(Math.min(maxUs, Math.max(minUs, h.getValueAtPercentile(p)))));
   return {
     count,

@@ -20,7 +20,8 @@ import type { LatencyMetric } from '../scenario/metric-names.js';
 import type { BackoffReason } from './request-result.js';
 
 /** GroupScope says what a group aggregates: a whole target, one workload on it, one conversation turn of that workload, or a failover route's user-level outcomes. */
-export type GroupScope = 'target' | 'workload' | 'turn' | 'route';
+/** target, route, workload and turn groups come from a run; agent groups (one agent region's traffic to a target or route) from merging shards. */
+export type GroupScope = 'target' | 'workload' | 'turn' | 'route' | 'agent';
 
 /** GroupLabels identify a group of results. */
 export interface GroupLabels {
@@ -34,6 +35,8 @@ export interface GroupLabels {
   workload?: string;
   /** Conversation turn (1 = the first message), for turn groups. */
   turn?: number;
+  /** Where the load came from, for agent groups of a merged run (`run --agent-region`). */
+  agentRegion?: string;
 }
 
 /**

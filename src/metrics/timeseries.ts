@@ -130,7 +130,8 @@ function pct(x: Histogram): { p50: number; p99: number } | null {
   return x.totalCount ? { p50: usToMs(x.getValueAtPercentile(50)), p99: usToMs(x.getValueAtPercentile(99)) } : null;
 }
 
-function mergePoints(a: TimeseriesPoint, b: TimeseriesPoint): TimeseriesPoint {
+/** mergePoints adds two points of the same second (their counts, and their histograms). */
+export function mergePoints(a: TimeseriesPoint, b: TimeseriesPoint): TimeseriesPoint {
   const hist = (m: TimeseriesMetric) => {
     const h = newHistogram();
     for (const enc of [a.histograms[m], b.histograms[m]]) if (enc) h.add(decodeHistogram(enc));

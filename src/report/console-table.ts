@@ -5,6 +5,7 @@ import { failoverSection } from './console-failover.js';
 import { sweepTable } from './console-sweep.js';
 import { thresholdsSection } from './console-thresholds.js';
 import { fixed, msCell, pct, table } from './text-table.js';
+import { agentMatrix, partsTable } from './parts.js';
 
 /**
  * consoleTable renders the run summary as the table printed at the end of `run` (and by
@@ -46,6 +47,11 @@ export function consoleTable(s: RunSummary): string {
   if (churn) lines.push(churn);
   lines.push(...slowestLines(targetGroups));
   if (s.measurement.note) lines.push(`measured: ${s.measurement.note}.`);
+  const agents = agentMatrix(s);
+  if (agents) lines.push('', 'by agent region × target region (where the load came from, and where it went):', table(agents.header, agents.rows, agents.left));
+  const parts = partsTable(s);
+  if (parts) lines.push('', `parts (each one's own generator health; the run's is the worst of them):`, table(parts.header, parts.rows, parts.left));
+  for (const n of s.merged?.notes ?? []) lines.push(`merge: ${n}.`);
   const byWorkload = s.groups.filter((g) => g.scope === 'workload').sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
   if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
   const byTurn = s.groups

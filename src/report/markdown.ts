@@ -1,3 +1,4 @@
+import { agentMatrix, partsTable } from './parts.js';
 import type { RunGroupSummary, RunSummary } from '../summary/run-summary.js';
 import { thresholdValue } from './console-thresholds.js';
 import { fixed, msCell, pct, usd } from './text-table.js';
@@ -34,6 +35,13 @@ export function renderMarkdown(s: RunSummary): string {
   out.push(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const g of groups) out.push(row(targetCells(g)));
   out.push('');
+
+  for (const [title, t] of [['By agent region × target region', agentMatrix(s)], ['Parts', partsTable(s)]] as const) {
+    if (!t) continue;
+    out.push(`## ${title}`, '', row(t.header.map(esc)), row(t.header.map((_, i) => (i < t.left ? '---' : '---:'))));
+    for (const r of t.rows) out.push(row(r.map(esc)));
+    out.push('');
+  }
 
   const d = s.decision;
   if (d && d.rows.length > 1) {

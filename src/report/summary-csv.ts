@@ -37,6 +37,7 @@ export const SUMMARY_COLUMNS = [
   'cost_usd',
   'cost_per_ok_request_usd',
   'cost_per_1m_output_tokens_usd',
+  'agent_region',
 ] as const;
 
 /** summaryCsv renders summary.csv from a run summary (a pure function of summary.json). */
@@ -80,6 +81,7 @@ export function summaryCsv(s: RunSummary): string {
         g.cost?.priced ? g.cost.totalUsd : '',
         g.cost?.priced ? g.cost.perSuccessfulRequestUsd : '',
         g.cost?.priced ? g.cost.per1MOutputTokensUsd : '',
+        g.agentRegion ?? '',
       ]);
     }
   }

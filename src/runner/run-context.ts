@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chatClient, type Endpoint, type Hit } from '../client/chat-client.js';
+import { ClockProbe } from '../client/clock-probe.js';
 import { countedInFlight } from '../client/in-flight.js';
 import { transport, type Transport } from '../client/transport.js';
 import { BudgetGuard } from '../cost/budget-guard.js';
@@ -17,6 +19,7 @@ import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
 import { TargetGate, type GatePolicy } from './target-gate.js';
 import { ThresholdWatch } from './threshold-watch.js';
 import { thresholdSpecs } from '../summary/thresholds.js';
+import { globalArrival, shareCount, type Share } from '../scenario/share.js';
 
 // Failures in a row after which an open loop stops sending to a target for a while.
 const OPEN_AFTER_FAILURES = 5;
@@ -58,6 +61,10 @@ export interface RunDeps {
   transport?: Transport;
   /** The process's file-descriptor limit (ulimit -n), read by the caller: open loops cap outstanding requests below it. */
   fileDescriptorLimit?: number;
+  /** This run's part of a load split across shards or worker threads (absent: the whole load). */
+  share?: Share;
+  /** Wall-clock epoch ms at which to start sending (shards that start together): the run waits for it once its targets are ready; a stop while waiting ends the run with nothing sent. */
+  startAtEpochMs?: number;
 }
 
 /**
@@ -83,6 +90,8 @@ export interface RunContext {
   pool: Transport;
   tokenizer: Tokenizer;
   recorder: Recorder;
+  /** Per target: this machine's clock against the target's, from its replies' Date headers. */
+  clockProbes: ClockProbe[];
   monitor: GeneratorMonitor;
   guard: BudgetGuard | null;
   /** Stops the load loops: a graceful stop, a hard stop, or the budget. */
@@ -97,6 +106,8 @@ export interface RunContext {
   /** Every dropped arrival goes here once: the recorder (measured ones), then deps.onDropped. */
   dropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number, reason: DropReason): void;
   nextId(): number;
+  /** The whole load's number for this run's `local`-th arrival (the same when the load is not split): what picks its prompt. */
+  arrival(local: number): number;
   /** A fresh conversation source (one per traffic stream; each walks its arrivals in order, all from the scenario seed). */
   sourceFor(): ConversationSource;
   /** Stops the mocks and closes the pool the run opened. */
@@ -119,18 +130,21 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // design, not a leak (Node would warn past 10).
   setMaxListeners(0, stop);
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
+  if (deps.startAtEpochMs !== undefined) await waitUntil(deps.startAtEpochMs, stop);
   const clock = deps.clock ?? monotonicClock();
   await Promise.all(mocks.map((m) => m.anchor()));
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
   const tok = tokenizer(s.workloads[0]!.encoding);
   const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1), originEpochMs: clock.originEpochMs });
-  const guard = s.budget ? new BudgetGuard(s.budget, deps.pricing, clock.originEpochMs) : null;
+  const guard = s.budget ? new BudgetGuard(budgetShare(s.budget, deps.share), deps.pricing, clock.originEpochMs) : null;
   // One client per target for the whole run, each listening once to the hard stop: a run of many
   // targets legitimately has many listeners on that one signal.
   if (deps.hardStop) setMaxListeners(0, deps.hardStop);
   const onInFlight = deps.onInFlight;
-  const hits = endpoints.map((ep) => {
+  const clockProbes = endpoints.map((ep) => new ClockProbe(originOf(ep.baseUrl)));
+  const hits = endpoints.map((ep, i) => {
     const hit = chatClient(ep, {
+      clockProbe: clockProbes[i]!,
       transport: pool,
       clock,
       tokenizer: tok,
@@ -159,6 +173,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     pool,
     tokenizer: tok,
     recorder,
+    clockProbes,
     monitor: new GeneratorMonitor(),
     guard,
     stop,
@@ -177,9 +192,38 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
       deps.onDropped?.(scope, labels, phase, reason);
     },
     nextId: () => nextId++,
+    arrival: (local) => globalArrival(deps.share, local),
     sourceFor: () => conversationSource(s.workloads, s.seed, sources),
     close: async () => {
       await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
     },
   };
+}
+
+// A share of a split load spends its part of the budget: the shares together never cross it.
+function budgetShare(b: NonNullable<Scenario['budget']>, share: Share | undefined): NonNullable<Scenario['budget']> {
+  if (!share || share.count === 1) return b;
+  return {
+    ...b,
+    ...(b.maxUsd !== undefined ? { maxUsd: b.maxUsd / share.count } : {}),
+    ...(b.maxRequests !== undefined ? { maxRequests: Math.max(1, shareCount(b.maxRequests, share)) } : {}),
+    ...(b.maxTokens !== undefined ? { maxTokens: Math.max(1, shareCount(b.maxTokens, share)) } : {}),
+  };
+}
+
+// A target's origin names the clock its Date headers tell (never its path, which may carry a key).
+function originOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).origin;
+  } catch {
+    return 'unknown';
+  }
+}
+
+// waitUntil sleeps to a wall-clock instant: in steps of at most a second (a suspended laptop or a
+// stepped clock does not oversleep by much), the last one to the millisecond. A stop ends it.
+async function waitUntil(epochMs: number, stop: AbortSignal): Promise<void> {
+  for (let left = epochMs - Date.now(); left > 0 && !stop.aborted; left = epochMs - Date.now()) {
+    await sleep(Math.min(left, 1000), undefined, { signal: stop }).catch(() => undefined);
+  }
 }

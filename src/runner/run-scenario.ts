@@ -14,6 +14,8 @@ import { loadForStep, runSweep, sweepValues } from './sweep.js';
 import { connectionCap } from './connection-cap.js';
 import { trafficFor, type Traffic } from './traffic.js';
 import { judgeThresholds, thresholdSpecs } from '../summary/thresholds.js';
+import { shareCount } from '../scenario/share.js';
+import { tightest } from '../client/clock-probe.js';
 
 const STOP_REASONS: Record<LoopStopReason, string> = {
   duration: 'duration reached',
@@ -62,7 +64,9 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
   const ended = new AbortController();
   setMaxListeners(0, ended.signal); // every conversation in progress listens to it
   const streams = traffic.streams(load, step, sweepValue, { openLoop: loadModelOf(load) !== 'closed', ended: ended.signal });
-  const cap = connectionCap(run.deps.fileDescriptorLimit, streams.map((st) => st.descriptorsPerRequest), load.maxConnections);
+  const share = run.deps.share;
+  const maxConnections = load.maxConnections === undefined || !share ? load.maxConnections : Math.max(1, shareCount(load.maxConnections, share));
+  const cap = connectionCap(run.deps.fileDescriptorLimit, streams.map((st) => st.descriptorsPerRequest), maxConnections);
   const seed = deriveSeed(run.scenario.seed, 'arrivals');
   return Promise.all(
     streams.map((stream) =>
@@ -75,6 +79,7 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
         clock: run.clock,
         stop: run.stop,
         concurrency: stream.concurrency,
+        ...(share ? { share } : {}),
         issue: stream.issue,
         onDropped: stream.onDropped,
         pacing: {
@@ -125,6 +130,7 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     ...(traffic.failover ? { failover: traffic.failover() } : {}),
     traffic: traffic.note,
   });
+  summary.clock = { originEpochMs: clock.originEpochMs, offset: tightest(run.clockProbes.map((p) => p.estimate())) };
   const specs = thresholdSpecs(s);
   if (specs.length) summary.thresholds = judgeThresholds(specs, summary.groups, summary.validity.valid, breach ?? undefined);
   return summary;

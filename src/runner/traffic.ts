@@ -106,7 +106,7 @@ export function pairedTraffic(run: RunContext): Traffic {
         let seq = 0;
         return {
           concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
-          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where, run.gates[i]!),
+          issue: (a) => converse(run, sends[i]!, a, source.at(run.arrival(seq++)), step, pass, where, run.gates[i]!),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++; // the dropped arrival's conversation is skipped, keeping targets paired
             run.dropped('target', where.labels, phase, scheduledAtMs, reason);
@@ -128,7 +128,7 @@ export function routedTraffic(run: RunContext): Traffic {
   const targetOf = routing.map((r) => s.targets.findIndex((t) => t.name === r.target));
   const pick = weightedPicker(routing.map((r) => r.weight));
   const routeSeed = deriveSeed(s.seed, 'routing');
-  const route = (seq: number) => targetOf[pick(prng(deriveSeed(routeSeed, String(seq))))]!;
+  const route = (seq: number) => targetOf[pick(prng(deriveSeed(routeSeed, String(run.arrival(seq)))))]!;
   return {
     note: {
       mode: 'routed',
@@ -146,7 +146,7 @@ export function routedTraffic(run: RunContext): Traffic {
           issue: (a) => {
             const n = seq++;
             const i = route(n);
-            return converse(run, sends[i]!, a, source.at(n), step, pass, at(i), run.gates[i]!, i);
+            return converse(run, sends[i]!, a, source.at(run.arrival(n)), step, pass, at(i), run.gates[i]!, i);
           },
           onDropped: (phase, scheduledAtMs, reason) => run.dropped('target', at(route(seq++)).labels, phase, scheduledAtMs, reason),
           // The next arrival's target is known before it is sent (arrival n goes where draw n says): its gate decides.
@@ -202,7 +202,7 @@ export function failoverTraffic(run: RunContext): Traffic {
         let seq = 0;
         return {
           concurrency: load.concurrency,
-          issue: (a) => converse(run, sends[i]!, a, source.at(seq++), step, pass, where, routeGates[i]!),
+          issue: (a) => converse(run, sends[i]!, a, source.at(run.arrival(seq++)), step, pass, where, routeGates[i]!),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++;
             run.dropped('route', where.labels, phase, scheduledAtMs, reason);

@@ -5,6 +5,7 @@ import type { Decision } from '../analysis/decision.js';
 import type { FailoverSummary } from '../failover/routes.js';
 import type { GroupCost } from '../cost/run-cost.js';
 import type { Validity } from './validity.js';
+import type { ClockEstimate } from '../client/clock-probe.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
 export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 2 } as const;
@@ -53,8 +54,59 @@ export interface RunSummary {
   rebuilt?: { from: 'requests.csv'; missing: string[] };
   /** The scenario's thresholds, judged (absent when it has none). */
   thresholds?: ThresholdsSummary;
+  /** The run's clock: its origin (epoch ms; every offset in ms counts from it) and this machine's wall clock against the targets' (from their Date headers), which `merge` compares across shards. */
+  clock?: { originEpochMs: number; offset: ClockEstimate | null };
+  /** Set when this run is one shard of a load split across machines (`run --shard`). */
+  shard?: ShardTag;
+  /** Set on a merged run (`merge`) or a run split over worker threads (`--workers`): the parts it adds up, each with its own generator health. */
+  parts?: RunPart[];
+  /** Set on a merged run: how it was merged, and what the shards' clocks said. */
+  merged?: MergeNote;
   /** What every histogram holds and how exact its figures are. */
   histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; resolution: string; encoding: string };
+}
+
+/** ShardTag says which part of a split load a run ran, from where. */
+export interface ShardTag {
+  index: number;
+  count: number;
+  /** Where the load came from (`--agent-region`); null when not given. */
+  agentRegion: string | null;
+  host: string;
+  /** The agreed start (`--start-at`, ISO-8601), and how late after it this shard's clock started (ms; null without --start-at). */
+  startAt: string | null;
+  startLateMs: number | null;
+}
+
+/** RunPart is one shard or worker of a merged run. */
+export interface RunPart {
+  kind: 'shard' | 'worker';
+  index: number;
+  count: number;
+  agentRegion: string | null;
+  host: string;
+  runId: string;
+  /** The shard's run directory as given to merge (shards only). */
+  dir?: string;
+  status: RunSummary['status'];
+  startedAt: string;
+  /** Where the part's run clock started on the merged run's clock (ms): what its times were shifted by. */
+  originShiftMs: number;
+  /** The part's clock against the targets' (shards), and against the median shard's. */
+  clockOffset: ClockEstimate | null;
+  clockSkewMs: number | null;
+  requests: number;
+  valid: boolean;
+  generator: GeneratorHealth;
+}
+
+/** MergeNote says how a merged run was put together. */
+export interface MergeNote {
+  parts: number;
+  /** The largest clock difference between two shards (ms), from their Date-header estimates; null when a shard had none. */
+  clockSkewMs: number | null;
+  maxClockSkewMs: number;
+  notes: string[];
 }
 
 /** Measurement says what the measured window covers. */

@@ -1,3 +1,4 @@
+import { agentMatrix, partsTable } from '../parts.js';
 import type { RunGroupSummary, RunSummary } from '../../summary/run-summary.js';
 import { ERROR_OWNERS, type ErrorKind } from '../../scenario/error-kinds.js';
 import { fixed, msCell, pct, usd } from '../text-table.js';
@@ -195,4 +196,16 @@ export function runDetailsSection(s: RunSummary): string {
     `${para(`Histograms: ${s.histogram.resolution}.`, 'small')}
 <details><summary>Scenario as run (defaults filled, durations in ms, secret-looking header values redacted)</summary><pre>${escapeHtml(JSON.stringify(s.scenario, null, 2) ?? 'null')}</pre></details>`,
   );
+}
+
+/** agentsSection: a merged run's agent region × target region table, and its parts with their own generator health. */
+export function agentsSection(s: RunSummary): string {
+  const agents = agentMatrix(s);
+  const parts = partsTable(s);
+  if (!agents && !parts) return '';
+  const blocks: string[] = [];
+  if (agents) blocks.push('<h3>Agent region × target region</h3>', htmlTable(agents.header, agents.rows, agents.left, 'agents'));
+  if (parts) blocks.push("<h3>Parts</h3>\n<p class=\"small\">Each shard's or worker's own generator health; the run's health above is the worst of them.</p>", htmlTable(parts.header, parts.rows, parts.left, 'parts'));
+  for (const n of s.merged?.notes ?? []) blocks.push(`<p class="small">${escapeHtml(n)}</p>`);
+  return section('agents', 'Agents & parts', blocks.join('\n'));
 }

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../summary/run-summary.js';
 import { buildCharts, type ChartSpec } from './chart-specs.js';
-import { charts, costSection, errorsSection, failoverSection, regionSection, runDetailsSection } from './detail-sections.js';
+import { charts, costSection, errorsSection, failoverSection, regionSection, agentsSection, runDetailsSection } from './detail-sections.js';
 import { escapeHtml, inlineSource, jsonForScript } from './escape.js';
 import { section } from './html-table.js';
 import { PAGE_SCRIPT } from './page-script.js';
@@ -36,6 +36,7 @@ export function renderHtmlReport(s: RunSummary): string {
     healthSection(s),
     section('percentiles', 'Latency by percentile', charts(percentile, 'No successful request: no latency to plot.')),
     regionSection(s),
+    agentsSection(s),
     section('over-time', 'Over time', charts(overTime, 'No per-second series in this run.')),
     errorsSection(s, errors),
     failoverSection(s, routes),
@@ -48,6 +49,7 @@ export function renderHtmlReport(s: RunSummary): string {
     ['health', 'Validity & generator'],
     ['percentiles', 'Percentiles'],
     ['regions', 'Regions'],
+    ...(s.parts?.length ? [['agents', 'Agents & parts']] : []),
     ['over-time', 'Over time'],
     ['errors', 'Errors'],
     ...(s.failover ? [['failover', 'Failover']] : []),

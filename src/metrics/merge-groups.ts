@@ -1,0 +1,169 @@
+import { coEstimateOf } from './co-estimate.js';
+import type { GroupSummary } from './group-summary.js';
+import { decodeHistogram, encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
+import { SLOWEST_KEPT } from './recorder.js';
+import { mergePoints, type TimeseriesPoint } from './timeseries.js';
+import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
+import { msToUs } from './clock.js';
+
+/** GroupPart is one part's summary of a group, and where the part's clock started on the merged clock (ms). */
+export interface GroupPart {
+  group: GroupSummary;
+  shiftMs: number;
+}
+
+/**
+ * mergeGroups adds the summaries of one group from several parts of a split load (shards,
+ * workers) into the summary one process would have written: every histogram is the exact sum of
+ * the parts' (so percentiles are those of all the values, to the histogram's resolution — never
+ * an average of percentiles), counters are summed, and rates (throughput, offered load) are each
+ * part's own rate over its own window, summed: parts that ran side by side added their rates, and
+ * a merged window stretched by one part's late start must not dilute them. Times move to the
+ * merged clock; per-second points move by whole seconds.
+ */
+export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
+  const gs = parts.map((p) => p.group);
+  const first = gs[0]!;
+  const sum = (f: (g: GroupSummary) => number) => gs.reduce((n, g) => n + f(g), 0);
+  const histograms = {} as Record<LatencyMetric, Histogram>;
+  for (const m of LATENCY_METRICS) {
+    const h = newHistogram();
+    for (const g of gs) if (g.metrics[m].count) h.add(decodeHistogram(g.histograms[m]));
+    histograms[m] = h;
+  }
+  const metrics = {} as Record<LatencyMetric, LatencyStats>;
+  for (const m of LATENCY_METRICS) metrics[m] = statsOf(histograms[m], gs.map((g) => g.metrics[m]));
+  const total = sum((g) => g.requests.total);
+  const ok = sum((g) => g.requests.ok);
+  const failed = total - ok;
+  const generatorFailed = sum((g) => g.requests.generatorFailed);
+  const opened = sum((g) => g.connections.opened);
+  const connectFailed = sum((g) => g.connections.failed);
+  const backoffs = gs.map((g) => g.backoff).filter((b) => b !== null);
+  const windows = parts.filter((p) => p.group.window !== null).map((p) => ({ start: p.group.window!.startMs + p.shiftMs, end: p.group.window!.endMs + p.shiftMs }));
+  const uvc = gs.map((g) => g.tokens.usageVsCounted);
+  const uvcRequests = uvc.reduce((n, u) => n + u.requests, 0);
+  const coalescedGaps = sum((g) => g.itlCoalesced.gaps);
+  const gaps = coalescedGaps + histograms.itl.totalCount;
+  const hasCo = gs.some((g) => g.coEstimate !== undefined);
+  const routes = gs.map((g) => g.route).filter((r) => r !== undefined);
+  return {
+    key: first.key,
+    scope: first.scope,
+    ...labelsOf(first),
+    requests: {
+      total,
+      ok,
+      failed,
+      errorRate: total ? round6(failed / total) : null,
+      dropped: sum((g) => g.requests.dropped),
+      droppedBy: addCounts(gs.map((g) => g.requests.droppedBy)),
+      queued: sum((g) => g.requests.queued),
+      newConnections: sum((g) => g.requests.newConnections),
+      errorsByKind: addCounts(gs.map((g) => g.requests.errorsByKind)),
+      generatorFailed,
+      generatorErrorsByKind: addCounts(gs.map((g) => g.requests.generatorErrorsByKind)),
+      errorSamples: Object.assign({}, ...[...gs].reverse().map((g) => g.requests.errorSamples)) as GroupSummary['requests']['errorSamples'],
+    },
+    offered: sumRates(gs.map((g) => g.offered), ['scheduledPerSec', 'sentPerSec', 'droppedPerSec']),
+    ...(hasCo ? { coEstimate: coEstimateOf(histograms.e2e.totalCount ? histograms.e2e : undefined, histograms.ttft) } : {}),
+    connections: { opened, failed: connectFailed, perRequest: total + generatorFailed ? round3((opened + connectFailed) / (total + generatorFailed)) : null },
+    backoff: backoffs.length
+      ? {
+          waits: backoffs.reduce((n, b) => n + b.waits, 0),
+          totalMs: round3(backoffs.reduce((n, b) => n + b.totalMs, 0)),
+          rateLimitedMs: round3(backoffs.reduce((n, b) => n + b.rateLimitedMs, 0)),
+          afterErrorsMs: round3(backoffs.reduce((n, b) => n + b.afterErrorsMs, 0)),
+        }
+      : null,
+    conversationsCutShort: sum((g) => g.conversationsCutShort),
+    ...(first.slowest !== undefined
+      ? {
+          slowest: parts
+            .flatMap((p) => (p.group.slowest ?? []).map((r) => ({ ...r, scheduledAtMs: round3(r.scheduledAtMs + p.shiftMs) })))
+            .sort((a, b) => b.e2eMs - a.e2eMs)
+            .slice(0, SLOWEST_KEPT),
+        }
+      : {}),
+    tokens: {
+      input: sum((g) => g.tokens.input),
+      output: sum((g) => g.tokens.output),
+      requestedOutput: sum((g) => g.tokens.requestedOutput),
+      source: { usage: sum((g) => g.tokens.source.usage), counted: sum((g) => g.tokens.source.counted) },
+      usageVsCounted: {
+        requests: uvcRequests,
+        usageOutput: uvc.reduce((n, u) => n + u.usageOutput, 0),
+        countedOutput: uvc.reduce((n, u) => n + u.countedOutput, 0),
+        meanAbsDiff: uvcRequests ? round3(uvc.reduce((n, u) => n + (u.meanAbsDiff ?? 0) * u.requests, 0) / uvcRequests) : null,
+        maxAbsDiff: Math.max(0, ...uvc.map((u) => u.maxAbsDiff)),
+      },
+    },
+    window: windows.length ? windowOf(Math.min(...windows.map((w) => w.start)), Math.max(...windows.map((w) => w.end))) : null,
+    throughput: sumRates(gs.map((g) => g.throughput), ['requestsPerSec', 'outputTokensPerSec']) ?? { requestsPerSec: null, outputTokensPerSec: null },
+    itlCoalesced: { gaps: coalescedGaps, share: gaps ? round6(coalescedGaps / gaps) : null },
+    metrics,
+    histograms: Object.fromEntries(LATENCY_METRICS.map((m) => [m, encodeHistogram(histograms[m])])) as Record<LatencyMetric, string>,
+    timeseries: mergeTimeseries(parts),
+    ...(routes.length
+      ? { route: { servedBy: addCounts(routes.map((r) => r.servedBy)) as Record<string, number>, attempts: routes.reduce((n, r) => n + r.attempts, 0), failedOver: routes.reduce((n, r) => n + r.failedOver, 0) } }
+      : {}),
+  };
+}
+
+// A group's labels, as summarizeGroup spreads them (only those it has).
+function labelsOf(g: GroupSummary): Pick<GroupSummary, 'target' | 'region' | 'provider' | 'model' | 'step' | 'workload' | 'turn' | 'agentRegion'> {
+  const { target, region, provider, model, step, workload, turn, agentRegion } = g;
+  return { target, region, provider, model, ...(step !== undefined ? { step } : {}), ...(workload !== undefined ? { workload } : {}), ...(turn !== undefined ? { turn } : {}), ...(agentRegion !== undefined ? { agentRegion } : {}) };
+}
+
+// A merged histogram's statistics, clamped to the exact extremes its parts reported.
+function statsOf(h: Histogram, parts: readonly LatencyStats[]): LatencyStats {
+  if (h.totalCount === 0) return NO_STATS;
+  const seen = parts.filter((p) => p.count > 0 && p.min !== null && p.max !== null);
+  if (!seen.length) return latencyStats(h);
+  return latencyStats(h, { min: msToUs(Math.min(...seen.map((p) => p.min!))), max: msToUs(Math.max(...seen.map((p) => p.max!))) });
+}
+
+// Per-part rates summed, field by field; null when no part had one (never 0 for "no data").
+function sumRates<T extends Record<K, number | null>, K extends string>(rates: readonly (T | null)[], keys: readonly K[]): T | null {
+  const present = rates.filter((r): r is T => r !== null);
+  if (!present.length) return null;
+  const out = {} as Record<K, number | null>;
+  for (const k of keys) {
+    const vals = present.map((r) => r[k] as number | null).filter((v) => v !== null);
+    out[k] = vals.length ? round3(vals.reduce((a, b) => a + b, 0)) : null;
+  }
+  return out as T;
+}
+
+function addCounts<K extends string>(maps: readonly Partial<Record<K, number>>[]): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const m of maps) for (const [k, n] of Object.entries(m) as [K, number][]) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
+function windowOf(start: number, end: number): GroupSummary['window'] {
+  return { startMs: round3(start), endMs: round3(end), durationMs: round3(end - start) };
+}
+
+// Points of every part on the merged clock's seconds: a part whose clock started s seconds after
+// the first one's has its second n at n + s (rounded to the second: points are whole seconds).
+function mergeTimeseries(parts: readonly GroupPart[]): TimeseriesPoint[] {
+  const bySecond = new Map<number, TimeseriesPoint>();
+  for (const p of parts) {
+    const shift = Math.round(p.shiftMs / 1000);
+    for (const pt of p.group.timeseries) {
+      const moved = { ...pt, second: pt.second + shift };
+      const prev = bySecond.get(moved.second);
+      bySecond.set(moved.second, prev ? mergePoints(prev, moved) : moved);
+    }
+  }
+  return [...bySecond.values()].sort((a, b) => a.second - b.second);
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
