@@ -22,7 +22,10 @@ import { Progress } from './progress.js';
 import { fileDescriptorLimit } from './machine.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
 import { hostname } from 'node:os';
-import { parseShare, splitProblems, type Share } from '../scenario/share.js';
+import { ONE_SHARE, parseShare, splitProblems, type Share } from '../scenario/share.js';
+import { monotonicClock } from '../metrics/clock.js';
+import type { RequestResult } from '../metrics/request-result.js';
+import { runInWorkers, workersFor } from './workers.js';
 import type { ShardTag } from '../summary/run-summary.js';
 import { metricsFlags, startLiveMetrics, type LiveMetricsRun, type MetricsFlagValues } from './live-metrics-flags.js';
 
@@ -83,7 +86,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   // The metrics port is bound before anything is written or sent: a port in use stops here.
   const live = metricsAt ? await startLiveMetrics(metricsAt, { scenario, runId: id }, io) : null;
   try {
-    return await runAndReport({ scenario, inputs, id, dir, plan, fdLimit, split }, opts, io, signals, live);
+    return await runAndReport({ file, scenario, inputs, id, dir, plan, fdLimit, split }, opts, io, signals, live);
   } finally {
     await live?.close();
   }
@@ -91,6 +94,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
 
 // A run checked and planned, ready to go.
 interface Checked {
+  file: string;
   scenario: Scenario;
   inputs: Inputs;
   id: string;
@@ -112,6 +116,7 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
     throw err;
   }
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
+  if (split.workers > 1) io.err(`${split.workers} worker threads: each sends every ${ordinal(split.workers)} arrival of ${split.share ? 'this shard\'s part of ' : ''}the load`);
   if (split.share) io.err(`shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: every ${ordinal(split.share.count)} arrival of the load, from arrival ${split.share.index}`);
   if (split.startAtEpochMs !== undefined) io.err(`starting at ${new Date(split.startAtEpochMs).toISOString()} (${waitWords(split.startAtEpochMs - Date.now())})`);
 
@@ -145,33 +150,53 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
       );
   let summary;
   try {
-    summary = await runScenario(scenario, {
-      runId: id,
-      onStart,
-      env: io.env,
-      startMock: startMockInWorker,
-      useMock: opts.mock ?? false,
-      pricing: inputs.pricing,
-      ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
-      ...(trace ? { trace } : {}),
-      ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
-      stop: signals.stop,
-      hardStop: signals.hardStop,
-      ...(split.share ? { share: split.share } : {}),
-      ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
-      onStep: (step) => io.err(`sweep level ${step}`),
-      onResult: live
-        ? (r) => {
-            rows.write(r);
-            progress.onResult(r);
-            live.metrics.onResult(r);
-          }
-        : (r) => {
-            rows.write(r);
-            progress.onResult(r);
-          },
-      ...(live ? { onDropped: live.metrics.onDropped.bind(live.metrics), onInFlight: live.metrics.onInFlight.bind(live.metrics) } : {}),
-    });
+    const onResult = live
+      ? (r: RequestResult) => {
+          rows.write(r);
+          progress.onResult(r);
+          live.metrics.onResult(r);
+        }
+      : (r: RequestResult) => {
+          rows.write(r);
+          progress.onResult(r);
+        };
+    const liveHooks = live ? { onDropped: live.metrics.onDropped.bind(live.metrics), onInFlight: live.metrics.onInFlight.bind(live.metrics) } : {};
+    summary =
+      split.workers > 1
+        ? await runInWorkers({
+            file: resolve(run.file),
+            runId: id,
+            env: { ...io.env },
+            useMock: opts.mock ?? false,
+            share: split.share ?? ONE_SHARE,
+            workers: split.workers,
+            clock: monotonicClock(),
+            ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
+            ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
+            stop: signals.stop,
+            hardStop: signals.hardStop,
+            onStart,
+            onResult,
+            ...liveHooks,
+          })
+        : await runScenario(scenario, {
+            runId: id,
+            onStart,
+            env: io.env,
+            startMock: startMockInWorker,
+            useMock: opts.mock ?? false,
+            pricing: inputs.pricing,
+            ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
+            ...(trace ? { trace } : {}),
+            ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
+            stop: signals.stop,
+            hardStop: signals.hardStop,
+            ...(split.share ? { share: split.share } : {}),
+            ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
+            onStep: (step) => io.err(`sweep level ${step}`),
+            onResult,
+            ...liveHooks,
+          });
   } finally {
     if (tick) clearInterval(tick);
     if (tick && io.isTty) process.stderr.write('\r\x1b[2K');
@@ -215,6 +240,8 @@ function money(x: number, other: number): string {
 
 /** Split is how this process's run is part of a larger one. */
 interface Split {
+  /** Worker threads this process splits its load over (1: the load runs in the main thread). */
+  workers: number;
   share?: Share;
   agentRegion?: string;
   startAtEpochMs?: number;
@@ -222,7 +249,7 @@ interface Split {
 
 // The flags that make a run one part of a split load, checked against the scenario.
 function splitFlags(opts: RunCommandOptions, scenario: Scenario, file: string): Split {
-  const out: Split = {};
+  const out: Split = { workers: 1 };
   if (opts.shard !== undefined) {
     const p = parseShare(opts.shard);
     if (!p.ok) throw new CliError(ExitCode.InvalidInput, `--shard ${p.problem}`);
@@ -241,6 +268,14 @@ function splitFlags(opts: RunCommandOptions, scenario: Scenario, file: string): 
     if (at - Date.now() > MAX_START_WAIT_MS) throw new CliError(ExitCode.InvalidInput, `--start-at ${opts.startAt} is more than 24 hours away; schedule the shards closer to it (or check the date)`);
     out.startAtEpochMs = at;
   }
+  const shardCount = out.share?.count ?? 1;
+  const w = workersFor(opts.workers, scenario, shardCount);
+  if ('problem' in w) throw new CliError(ExitCode.InvalidInput, w.problem);
+  if (w.workers > 1) {
+    const problems = splitProblems(scenario, shardCount * w.workers, shardCount > 1 ? `--shard × --workers ${w.workers}` : `--workers ${w.workers}`);
+    if (problems.length) throw invalidInput(file, problems);
+  }
+  out.workers = w.workers;
   return out;
 }
 

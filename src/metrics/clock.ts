@@ -10,6 +10,8 @@ export interface Clock {
   now(): number;
   /** Wall-clock epoch milliseconds at the origin; for labels only. */
   readonly originEpochMs: number;
+  /** The origin as `performance.timeOrigin + performance.now()`: a time base every thread of the process shares (see sharedClock). */
+  readonly absoluteOriginMs?: number;
 }
 
 /** monotonicClock makes a Clock whose origin is the moment of the call. */
@@ -19,6 +21,21 @@ export function monotonicClock(): Clock {
   return {
     now: () => performance.now() - origin,
     originEpochMs,
+    absoluteOriginMs: performance.timeOrigin + origin,
+  };
+}
+
+/**
+ * sharedClock is another thread's view of a clock made by monotonicClock: the same origin, read
+ * through this thread's own performance.now() (each thread has its own timeOrigin; their sum is
+ * one time base). Worker threads of one run stamp their results on the parent's clock with it.
+ */
+export function sharedClock(absoluteOriginMs: number, originEpochMs: number): Clock {
+  const origin = absoluteOriginMs - performance.timeOrigin;
+  return {
+    now: () => performance.now() - origin,
+    originEpochMs,
+    absoluteOriginMs,
   };
 }
 

@@ -191,7 +191,8 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
       recorder.addDropped(scope, labels, phase, scheduledAtMs, reason);
       deps.onDropped?.(scope, labels, phase, reason);
     },
-    nextId: () => nextId++,
+    // Ids stay unique across the parts of a split load (shards, workers): the share's own residue.
+    nextId: () => globalArrival(deps.share, nextId++),
     arrival: (local) => globalArrival(deps.share, local),
     sourceFor: () => conversationSource(s.workloads, s.seed, sources),
     close: async () => {

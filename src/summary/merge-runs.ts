@@ -137,7 +137,7 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
     ...(inputs.some((p) => p.summary.rebuilt) ? { rebuilt: { from: 'requests.csv' as const, missing: [...new Set(inputs.flatMap((p) => p.summary.rebuilt?.missing ?? []))] } } : {}),
     clock: { originEpochMs: origin, offset: null },
     parts,
-    merged: { parts: inputs.length, clockSkewMs: skew.skewMs, maxClockSkewMs: opts.maxClockSkewMs, notes: [...skew.notes, ...missingShards(inputs)] },
+    ...(shards ? { merged: { parts: inputs.length, clockSkewMs: skew.skewMs, maxClockSkewMs: opts.maxClockSkewMs, notes: [...skew.notes, ...missingShards(inputs)] } } : {}),
     histogram: s0.histogram,
   };
   const specs = thresholdSpecs(scenario);
