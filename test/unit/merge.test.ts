@@ -212,3 +212,34 @@ describe('ClockProbe: this clock against a server\'s, from Date headers', () => 
     expect(p.estimate()).toBeNull();
   });
 });
+
+describe('merge judges the thresholds on the merged numbers', () => {
+  // Shard 0 is fast, shard 1 slow: judged alone, shard 0 passes the latency bound; merged, the
+  // slow half's tail is the run's. Each shard alone sends too little for the throughput bound;
+  // side by side, their rates add up and pass it.
+  const fast = latencies(400, 5).map((r) => ({ ...r, target: 'a' }));
+  const slow = latencies(400, 6).map((r) => ({ ...r, id: r.id + 400, target: 'a', firstTokenAtMs: r.firstTokenAtMs! + 500, firstContentAtMs: r.firstContentAtMs! + 500, endAtMs: r.endAtMs + 500 }));
+  const scenario = { name: 's', seed: 1, thresholds: ['ttft.p90 < 600ms', { check: 'requestsPerSec >= 20', target: 'a' }] };
+  const shards: MergeInput[] = [fast, slow].map((rs, index) => {
+    const s = summaryOf(rs, { index, count: 2 }, scenario);
+    return { summary: s, kind: 'shard' };
+  });
+  const merged = mergeRuns(shards, opts);
+  const a = merged.groups.find((g) => g.key === 'a')!;
+
+  it('the latency bound: fails on the merged tail, with the merged p99 as its actual', () => {
+    const shard0 = shards[0]!.summary.groups.find((g) => g.key === 'a')!;
+    expect(shard0.metrics.ttft.p90!).toBeLessThan(600);
+    const check = merged.thresholds!.checks.find((c) => c.threshold === 'ttft.p90 < 600ms' && c.on === 'target a')!;
+    expect(check.actual).toBe(a.metrics.ttft.p90);
+    expect(check.pass).toBe(false);
+    expect(merged.thresholds!.passed).toBe(false);
+  });
+
+  it('the throughput bound: each shard alone is below it, their sum above', () => {
+    for (const s of shards) expect(s.summary.groups.find((g) => g.key === 'a')!.throughput.requestsPerSec!).toBeLessThan(20);
+    const check = merged.thresholds!.checks.find((c) => c.threshold === 'requestsPerSec >= 20')!;
+    expect(check.actual).toBeCloseTo(a.throughput.requestsPerSec!, 3);
+    expect(check.pass).toBe(true);
+  });
+});
