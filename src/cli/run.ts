@@ -134,6 +134,7 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
       loadModel: runLoadModel(scenario),
       scenario: scenarioEcho(scenario),
       prices: catalogExcerpt(inputs.pricing, scenario.targets.map((t) => t.model)),
+      ...(split.share ? { shard: shardTag(split, new Date(clock.originEpochMs + clock.startedAtMs).toISOString()) } : {}),
     };
     recorded = writeAtomically(join(dir, RESULT_FILES.runJson), JSON.stringify(record, null, 2) + '\n');
   };
@@ -203,7 +204,7 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
     await rows.close();
     await recorded;
   }
-  if (split.share) summary.shard = shardTag(split, summary);
+  if (split.share) summary.shard = shardTag(split, summary.startedAt);
   // Every result is in: the next scrape reads the final numbers while the files are written.
   const finalScrape = live?.finalScrape(signals.stop);
   const files = await writeSummaryFiles(dir, summary);
@@ -283,14 +284,14 @@ function splitFlags(opts: RunCommandOptions, scenario: Scenario, file: string): 
 const MAX_START_WAIT_MS = 24 * 3_600_000;
 
 // The shard's tag in summary.json: which part, from where, and how late its clock started.
-function shardTag(split: Split, summary: RunSummary): ShardTag {
+function shardTag(split: Split, startedAt: string): ShardTag {
   return {
     index: split.share!.index,
     count: split.share!.count,
     agentRegion: split.agentRegion ?? null,
     host: hostname(),
     startAt: split.startAtEpochMs !== undefined ? new Date(split.startAtEpochMs).toISOString() : null,
-    startLateMs: split.startAtEpochMs !== undefined ? Math.round((Date.parse(summary.startedAt) - split.startAtEpochMs) * 1000) / 1000 : null,
+    startLateMs: split.startAtEpochMs !== undefined ? Math.round((Date.parse(startedAt) - split.startAtEpochMs) * 1000) / 1000 : null,
   };
 }
 

@@ -58,6 +58,8 @@ export function rebuildSummary(record: RunRecord, results: Iterable<RequestResul
     ...(s.slo ? { slo: s.slo } : {}),
   });
   summary.rebuilt = { from: 'requests.csv', missing: [...REBUILD_MISSING] };
+  summary.clock = { originEpochMs: record.originEpochMs, offset: null };
+  if (record.shard) summary.shard = record.shard;
   if (s.thresholds?.length) summary.thresholds = judgeThresholds(thresholdSpecs(s), summary.groups, summary.validity.valid);
   return summary;
 }

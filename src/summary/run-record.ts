@@ -23,4 +23,6 @@ export interface RunRecord {
   scenario: unknown;
   /** The prices of the scenario's models as the run had them (catalog data), or null without a catalog. */
   prices: { asOf: string; currency: string; models: Record<string, unknown> } | null;
+  /** A shard's tag (`run --shard`), so a summary rebuilt from requests.csv can still be merged. */
+  shard?: RunSummary['shard'];
 }
