@@ -1,4 +1,5 @@
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
+import { usableCores } from './machine.js';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../metrics/clock.js';
 import type { GroupLabels } from '../metrics/recorder.js';
@@ -140,13 +141,14 @@ const SMALL_RATE_PER_SEC = 100;
 const SMALL_CONCURRENCY = 64;
 
 /**
- * workersFor resolves --workers: a number as given; "auto" is the machine's cores when the load
+ * workersFor resolves --workers: a number as given; "auto" is the cores this process can use (its
+ * CPU quota in a container) when the load
  * is large enough to need them (a peak of 100 arrivals/s or 64 users across targets), else 1 —
  * never more than the smallest user count allows (each worker needs a user of every target), and
  * 1 for what must stay in one thread (a sweep judges levels as it goes; failover breakers see
  * every failure of their target).
  */
-export function workersFor(flag: string | undefined, s: Scenario, shardCount: number, cores = availableParallelism()): { workers: number } | { problem: string } {
+export function workersFor(flag: string | undefined, s: Scenario, shardCount: number, cores = usableCores()): { workers: number } | { problem: string } {
   if (flag !== undefined && flag !== 'auto') {
     if (!/^\d+$/.test(flag) || Number(flag) < 1) return { problem: `--workers ${JSON.stringify(flag)}: write a whole number of threads (1 or more) or auto` };
     const n = Number(flag);

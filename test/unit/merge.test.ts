@@ -10,6 +10,8 @@ import { mergeRuns, MergeProblem, type MergeInput } from '../../src/summary/merg
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { LATENCY_METRICS } from '../../src/scenario/metric-names.js';
+import { workersFor } from '../../src/cli/workers.js';
+import { scenarioOf } from '../support/scenario-run.js';
 
 describe('share: the load split by arrival', () => {
   it.each([
@@ -241,5 +243,27 @@ describe('merge judges the thresholds on the merged numbers', () => {
     const check = merged.thresholds!.checks.find((c) => c.threshold === 'requestsPerSec >= 20')!;
     expect(check.actual).toBeCloseTo(a.throughput.requestsPerSec!, 3);
     expect(check.pass).toBe(true);
+  });
+});
+
+describe('--workers: how many threads', () => {
+  const t = (extra: Record<string, unknown> = {}) => ({ name: 'a', provider: 'mock', model: 'm', mock: { ttftMs: 10 }, ...extra });
+  const cases: [string, Record<string, unknown>, string | undefined, number, { workers: number } | RegExp][] = [
+    ['auto, a small closed loop (8 users × 3 targets): 1', { targets: [t(), t({ name: 'b' }), t({ name: 'c' })], load: { concurrency: 8, duration: '10s' } }, 'auto', 8, { workers: 1 }],
+    ['auto, 128 users on 4 cores: 4', { targets: [t()], load: { concurrency: 128, duration: '10s' } }, 'auto', 4, { workers: 4 }],
+    ['auto, 64 users on 16 cores: 16', { targets: [t()], load: { concurrency: 64, duration: '10s' } }, undefined, 16, { workers: 16 }],
+    ['auto, 70 users over 8 shards on 16 cores: 8 (each worker needs a user)', { targets: [t()], load: { concurrency: 70, duration: '10s' } }, 'auto', 16, { workers: 8 }],
+    ['auto, 200 arrivals/s on 2 cores: 2', { targets: [t()], load: { rate: 200, duration: '10s' } }, 'auto', 2, { workers: 2 }],
+    ['auto, 50 arrivals/s: 1', { targets: [t()], load: { rate: 50, duration: '10s' } }, 'auto', 2, { workers: 1 }],
+    ['auto, a failover drill: 1', { targets: [t(), t({ name: 'b' })], failover: [{ name: 'r', chain: ['a', 'b'] }], load: { concurrency: 200, duration: '10s' } }, 'auto', 4, { workers: 1 }],
+    ['3, as given', { targets: [t()], load: { concurrency: 8, duration: '10s' } }, '3', 2, { workers: 3 }],
+    ['2 with failover routes: refused', { targets: [t(), t({ name: 'b' })], failover: [{ name: 'r', chain: ['a', 'b'] }], load: { concurrency: 8, duration: '10s' } }, '2', 2, /circuit breaker/],
+    ['"two": refused', { targets: [t()], load: { concurrency: 8, duration: '10s' } }, 'two', 2, /whole number/],
+  ];
+  it.each(cases)('%s', (_, doc, flag, cores, want) => {
+    const shards = /8 shards/.test(_) ? 8 : 1;
+    const got = workersFor(flag, scenarioOf(doc), shards, cores);
+    if (want instanceof RegExp) expect('problem' in got && got.problem).toMatch(want);
+    else expect(got).toEqual(want);
   });
 });
