@@ -1,4 +1,5 @@
 import type { ClockProbe } from './clock-probe.js';
+import { Cancel, dispatchRequest } from './dispatch-body.js';
 import type { Clock } from '../metrics/clock.js';
 import { newResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import type { EncodingName } from '../scenario/encodings.js';
@@ -132,7 +133,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
     ...endpoint.headers,
   };
   // One hard-stop listener per client (not per request) aborts whatever is in flight.
-  const inFlight = new Set<AbortController>();
+  const inFlight = new Set<Cancel>();
   deps.hardStop?.addEventListener('abort', () => inFlight.forEach((c) => c.abort()), { once: true });
   const scrub = (s: string) => endpoint.secrets.reduce((acc, secret) => (secret ? acc.split(secret).join('***') : acc), s);
   const bodyOf = (call: ChatCall) =>
@@ -163,15 +164,15 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
     x.checkUsage = replies < CHECK_FIRST || replies % CHECK_EVERY === 0;
     replies++;
     const body = bodyOf(call);
-    const controller = new AbortController();
-    inFlight.add(controller);
+    const cancel = new Cancel();
+    inFlight.add(cancel);
     x.r.sentAtMs = clock.now();
-    const deadlines = armDeadlines(controller, deps);
+    const deadlines = armDeadlines(cancel, deps);
     let lease: Lease | undefined;
     try {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
       lease = deps.transport.lease(origin);
-      const res = await lease.dispatcher.request({ origin, path, method: 'POST', headers: withClientId(call), body, signal: controller.signal });
+      const res = await dispatchRequest(lease.dispatcher, { origin, path, method: 'POST', headers: withClientId(call), body }, cancel);
       onHeaders(x, res, clock, idHeaders);
       probe?.observe(clock.originEpochMs + x.r.sentAtMs, clock.originEpochMs + x.r.headersAtMs!, headerValue(res.headers.date));
       if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -179,9 +180,9 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
         x.fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${errorBodyText(adapter, errText)}${authHint(res.statusCode, endpoint)}`);
       } else if (call.stream) {
-        await readStream(res.body, adapter, x, clock, () => deadlines.firstToken(), () => controller.abort());
+        await readStream(res.body, adapter, x, clock, () => deadlines.firstToken(), () => cancel.abort());
       } else {
-        await readCompletion(res.body, adapter, x, clock, () => deadlines.firstToken(), () => controller.abort());
+        await readCompletion(res.body, adapter, x, clock, () => deadlines.firstToken(), () => cancel.abort());
       }
     } catch (err) {
       failed(x, err, deadlines, deps);
@@ -190,7 +191,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       if (lease) noteConnection(x.r, lease);
       lease?.release();
       deadlines.clear();
-      inFlight.delete(controller);
+      inFlight.delete(cancel);
     }
     call.onReply?.(x.text);
     await settleTokens(x);
@@ -287,7 +288,7 @@ function headerValue(v: string | string[] | undefined): string {
  * answer may already be waiting, unread; the turn lets it be read. Only a deadline that still
  * stands after it is the target's timeout — never the generator's own slowness.
  */
-function armDeadlines(controller: AbortController, deps: ClientDeps) {
+function armDeadlines(controller: Cancel, deps: ClientDeps) {
   let fired: 'ttft_timeout' | 'total_timeout' | null = null;
   let tokenSeen = false;
   let over = false;
