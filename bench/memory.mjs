@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+// --bakeoff-cli: another build's dist/cli/main.js (a before/after of a change, same harness).
+const cliArg = process.argv.indexOf('--bakeoff-cli');
+const cli = cliArg >= 0 ? resolve(process.argv[cliArg + 1]) : join(root, 'dist', 'cli', 'main.js');
 if (!existsSync(cli)) {
   console.error('memory: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
