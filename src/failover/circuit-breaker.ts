@@ -132,9 +132,15 @@ export class CircuitBreaker {
   }
 }
 
-/** breakerStateAt replays transitions: the state of `target`'s breaker on `route` at time `atMs` (closed before any). */
-export function breakerStateAt(transitions: readonly (BreakerTransition & { route: string })[], route: string, target: string, atMs: number): BreakerState {
+/**
+ * breakerStateAt replays transitions: the state of `target`'s breaker on `route` at time `atMs`
+ * (closed before any). A merged run holds several agents' breakers, one per part: the state is
+ * then the worst of theirs (open, then half-open), i.e. whether any agent's breaker was open.
+ */
+export function breakerStateAt(transitions: readonly (BreakerTransition & { route: string; part?: string })[], route: string, target: string, atMs: number): BreakerState {
+  const byPart = new Map<string | undefined, BreakerState>();
+  for (const t of transitions) if (t.route === route && t.target === target && t.atMs <= atMs) byPart.set(t.part, t.to);
   let state: BreakerState = 'closed';
-  for (const t of transitions) if (t.route === route && t.target === target && t.atMs <= atMs) state = t.to;
+  for (const s of byPart.values()) if (s === 'open' || (s === 'half-open' && state === 'closed')) state = s;
   return state;
 }

@@ -49,8 +49,9 @@ export interface AssembleDeps {
 export interface FailoverSummary {
   /** Per route: its chain, and the retries it made and the budget denied in the measured phase (warmup excluded). */
   routes: { name: string; chain: string[]; retries: number; retriesDenied: number; retryTokens?: { input: number; output: number } }[];
-  breakers: (BreakerTransition & { route: string })[];
-  outages: Outage[];
+  /** `part` (a merged run): the shard whose breaker it was, e.g. "shard 1/2 (us-east-1)". */
+  breakers: (BreakerTransition & { route: string; part?: string })[];
+  outages: (Outage & { part?: string })[];
 }
 
 /** Drill is a run's failover routes, with their timeline and the means to end them. */

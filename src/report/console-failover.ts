@@ -41,13 +41,13 @@ export function failoverSection(s: RunSummary): string {
   }
   if (f.breakers.length) {
     out.push('breaker transitions:');
-    for (const b of f.breakers) out.push(`  ${(b.atMs / 1000).toFixed(3)}s  ${b.route}/${b.target}: ${b.from} → ${b.to} (${b.reason})`);
+    for (const b of f.breakers) out.push(`  ${(b.atMs / 1000).toFixed(3)}s  ${b.route}/${b.target}${b.part ? ` [${b.part}]` : ''}: ${b.from} → ${b.to} (${b.reason})`);
   }
   if (f.outages.length) {
     out.push('outages (as the client saw them):');
     for (const o of f.outages)
       out.push(
-        `  ${o.route}/${o.target}: failures ${(o.firstFailureMs / 1000).toFixed(2)}s–${(o.lastFailureMs / 1000).toFixed(2)}s (${o.failures}); ` +
+        `  ${o.route}/${o.target}${o.part ? ` [${o.part}]` : ''}: failures ${(o.firstFailureMs / 1000).toFixed(2)}s–${(o.lastFailureMs / 1000).toFixed(2)}s (${o.failures}); ` +
           `detected (breaker open) ${o.detectMs === null ? 'never' : `after ${Math.round(o.detectMs)}ms`}; ` +
           `serving again ${o.recoveredAtMs === null ? 'not within the run' : `at ${(o.recoveredAtMs / 1000).toFixed(2)}s, ${Math.round(o.recoverMs!)}ms after the last failure`}`,
       );

@@ -133,7 +133,7 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
     ...(s0.pricing ? { pricing: s0.pricing } : {}),
     generator: mergedHealth(inputs, labelOf),
     ...(s0.traffic ? { traffic: s0.traffic } : {}),
-    ...(inputs.some((p) => p.summary.failover) ? { failover: mergedFailover(inputs, shifts) } : {}),
+    ...(inputs.some((p) => p.summary.failover) ? { failover: mergedFailover(inputs, shifts, labelOf) } : {}),
     ...(inputs.some((p) => p.summary.rebuilt) ? { rebuilt: { from: 'requests.csv' as const, missing: [...new Set(inputs.flatMap((p) => p.summary.rebuilt?.missing ?? []))] } } : {}),
     clock: { originEpochMs: origin, offset: null },
     parts,
@@ -298,8 +298,8 @@ function mergedBudget(inputs: readonly MergeInput[]): { budget: NonNullable<RunS
 }
 
 // Failover: retries add up per route; every part's breaker transitions and outages, on the merged clock.
-function mergedFailover(inputs: readonly MergeInput[], shifts: readonly number[]): FailoverSummary {
-  const fs = inputs.map((p, i) => ({ f: p.summary.failover, shift: shifts[i]! })).filter((x) => x.f !== undefined);
+function mergedFailover(inputs: readonly MergeInput[], shifts: readonly number[], labelOf: (i: number) => string): FailoverSummary {
+  const fs = inputs.map((p, i) => ({ f: p.summary.failover, shift: shifts[i]!, part: labelOf(i) })).filter((x) => x.f !== undefined);
   const routes = fs[0]!.f!.routes.map((r) => {
     const same = fs.map((x) => x.f!.routes.find((o) => o.name === r.name)).filter((o) => o !== undefined);
     const tokens = same.map((o) => o.retryTokens).filter((t) => t !== undefined);
@@ -313,10 +313,10 @@ function mergedFailover(inputs: readonly MergeInput[], shifts: readonly number[]
   const at = (ms: number | null, shift: number) => (ms === null ? null : round3(ms + shift));
   return {
     routes,
-    breakers: fs.flatMap((x) => x.f!.breakers.map((b) => ({ ...b, atMs: round3(b.atMs + x.shift) }))).sort((a, b) => a.atMs - b.atMs),
+    breakers: fs.flatMap((x) => x.f!.breakers.map((b) => ({ ...b, atMs: round3(b.atMs + x.shift), part: x.part }))).sort((a, b) => a.atMs - b.atMs),
     outages: fs
       .flatMap((x) =>
-        x.f!.outages.map((o) => ({ ...o, firstFailureMs: round3(o.firstFailureMs + x.shift), lastFailureMs: round3(o.lastFailureMs + x.shift), breakerOpenedMs: at(o.breakerOpenedMs, x.shift), recoveredAtMs: at(o.recoveredAtMs, x.shift) })),
+        x.f!.outages.map((o) => ({ ...o, part: x.part, firstFailureMs: round3(o.firstFailureMs + x.shift), lastFailureMs: round3(o.lastFailureMs + x.shift), breakerOpenedMs: at(o.breakerOpenedMs, x.shift), recoveredAtMs: at(o.recoveredAtMs, x.shift) })),
       )
       .sort((a, b) => a.firstFailureMs - b.firstFailureMs),
   };

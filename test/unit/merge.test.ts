@@ -11,6 +11,7 @@ import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { LATENCY_METRICS } from '../../src/scenario/metric-names.js';
 import { workersFor } from '../../src/cli/workers.js';
+import { breakerStateAt } from '../../src/failover/circuit-breaker.js';
 import { scenarioOf } from '../support/scenario-run.js';
 
 describe('share: the load split by arrival', () => {
@@ -265,5 +266,17 @@ describe('--workers: how many threads', () => {
     const got = workersFor(flag, scenarioOf(doc), shards, cores);
     if (want instanceof RegExp) expect('problem' in got && got.problem).toMatch(want);
     else expect(got).toEqual(want);
+  });
+});
+
+describe('a merged failover drill: each agent\'s breakers', () => {
+  const t = (atMs: number, to: 'open' | 'half-open' | 'closed', part?: string) => ({ atMs, route: 'r', target: 'a', from: 'closed' as const, to, reason: '', ...(part ? { part } : {}) });
+  it.each([
+    ['one run: the last transition', [t(1000, 'open'), t(4000, 'half-open'), t(4100, 'closed')], 4500, 'closed'],
+    ['two agents, one still open: open', [t(1000, 'open', 'eu'), t(1100, 'open', 'us'), t(4000, 'closed', 'eu')], 4500, 'open'],
+    ['two agents, one half-open, one closed: half-open', [t(1000, 'open', 'eu'), t(4000, 'half-open', 'eu'), t(1100, 'closed', 'us')], 4500, 'half-open'],
+    ['before any transition: closed', [t(1000, 'open', 'eu')], 500, 'closed'],
+  ] as const)('%s', (_, transitions, atMs, state) => {
+    expect(breakerStateAt([...transitions], 'r', 'a', atMs)).toBe(state);
   });
 });

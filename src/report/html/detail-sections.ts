@@ -139,7 +139,7 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
   const breakers = f.breakers.length
     ? htmlTable(
         ['at', 'route', 'target', 'transition', 'reason'],
-        f.breakers.map((b) => [seconds(b.atMs), b.route, b.target, markup(`<span style="color:${BREAKER_COLORS[b.to]}">${escapeHtml(`${b.from} → ${b.to}`)}</span>`), b.reason]),
+        f.breakers.map((b) => [seconds(b.atMs), b.route, b.part ? `${b.target} [${b.part}]` : b.target, markup(`<span style="color:${BREAKER_COLORS[b.to]}">${escapeHtml(`${b.from} → ${b.to}`)}</span>`), b.reason]),
         5,
         'compact',
       )
@@ -149,7 +149,7 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
         ['route', 'target', 'failures', 'from', 'to', 'detected (breaker open) after', 'serving again at', 'recovered after last failure'],
         f.outages.map((o) => [
           o.route,
-          o.target,
+          o.part ? `${o.target} [${o.part}]` : o.target,
           String(o.failures),
           seconds(o.firstFailureMs),
           seconds(o.lastFailureMs),
