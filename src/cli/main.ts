@@ -108,7 +108,7 @@ program
   .option('-o, --out <dir>', 'write the merged run here instead of results/<run-id>-merged/')
   .option('-q, --quiet', 'print only the files written')
   .option('--force', 'overwrite a non-empty --out directory')
-  .option('--max-clock-skew <duration>', 'refuse shards whose clocks differ by more than this (from their targets\' Date headers)', '500ms')
+  .option('--max-clock-skew <duration>', 'refuse shards whose clocks differ by more than this, from their targets\' Date headers (default: 500ms)')
   .option('--exit-code', 'exit with the code the merged run would have (3 on a threshold breach, 5 if invalid...)')
   .action(async (dirs: string[], opts: MergeCommandOptions) => {
     exitCode = await mergeCommand(dirs, opts, io);

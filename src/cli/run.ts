@@ -116,8 +116,8 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
     throw err;
   }
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
-  if (split.workers > 1) io.err(`${split.workers} worker threads: each sends every ${ordinal(split.workers)} arrival of ${split.share ? 'this shard\'s part of ' : ''}the load`);
-  if (split.share) io.err(`shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: every ${ordinal(split.share.count)} arrival of the load, from arrival ${split.share.index}`);
+  if (split.workers > 1) io.err(`${split.workers} worker threads: each sends one arrival in ${split.workers} of ${split.share ? 'this shard\'s part of ' : ''}the load`);
+  if (split.share) io.err(`shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: one arrival in ${split.share.count} of the load, from arrival ${split.share.index}`);
   if (split.startAtEpochMs !== undefined) io.err(`starting at ${new Date(split.startAtEpochMs).toISOString()} (${waitWords(split.startAtEpochMs - Date.now())})`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
@@ -293,10 +293,6 @@ function shardTag(split: Split, startedAt: string): ShardTag {
     startAt: split.startAtEpochMs !== undefined ? new Date(split.startAtEpochMs).toISOString() : null,
     startLateMs: split.startAtEpochMs !== undefined ? Math.round((Date.parse(startedAt) - split.startAtEpochMs) * 1000) / 1000 : null,
   };
-}
-
-function ordinal(n: number): string {
-  return n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
 }
 
 function waitWords(ms: number): string {

@@ -288,7 +288,7 @@ function headerValue(v: string | string[] | undefined): string {
  * answer may already be waiting, unread; the turn lets it be read. Only a deadline that still
  * stands after it is the target's timeout — never the generator's own slowness.
  */
-function armDeadlines(controller: Cancel, deps: ClientDeps) {
+function armDeadlines(cancel: Cancel, deps: ClientDeps) {
   let fired: 'ttft_timeout' | 'total_timeout' | null = null;
   let tokenSeen = false;
   let over = false;
@@ -296,7 +296,7 @@ function armDeadlines(controller: Cancel, deps: ClientDeps) {
     setImmediate(() => {
       if (fired || over || (kind === 'ttft_timeout' && tokenSeen)) return;
       fired = kind;
-      controller.abort();
+      cancel.abort();
     });
   const total = setTimeout(() => fire('total_timeout'), deps.totalTimeoutMs);
   let ttft: NodeJS.Timeout | undefined = setTimeout(() => fire('ttft_timeout'), deps.firstTokenTimeoutMs);

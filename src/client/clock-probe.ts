@@ -7,7 +7,7 @@ export interface ClockEstimate {
   offsetMs: number;
   /** Half the width of the bounds: the true offset is within offsetMs ± this. */
   uncertaintyMs: number;
-  /** Replies whose Date header narrowed the bounds (one per distinct Date value at most two). */
+  /** Distinct Date values read (one per second of the server's clock that a reply named). */
   samples: number;
   /** The server the estimate is against (its origin). */
   reference: string;

@@ -19,7 +19,7 @@ import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
 import { TargetGate, type GatePolicy } from './target-gate.js';
 import { ThresholdWatch } from './threshold-watch.js';
 import { thresholdSpecs } from '../summary/thresholds.js';
-import { globalArrival, shareCount, type Share } from '../scenario/share.js';
+import { budgetShare, globalArrival, type Share } from '../scenario/share.js';
 
 // Failures in a row after which an open loop stops sending to a target for a while.
 const OPEN_AFTER_FAILURES = 5;
@@ -198,17 +198,6 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     close: async () => {
       await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
     },
-  };
-}
-
-// A share of a split load spends its part of the budget: the shares together never cross it.
-function budgetShare(b: NonNullable<Scenario['budget']>, share: Share | undefined): NonNullable<Scenario['budget']> {
-  if (!share || share.count === 1) return b;
-  return {
-    ...b,
-    ...(b.maxUsd !== undefined ? { maxUsd: b.maxUsd / share.count } : {}),
-    ...(b.maxRequests !== undefined ? { maxRequests: Math.max(1, shareCount(b.maxRequests, share)) } : {}),
-    ...(b.maxTokens !== undefined ? { maxTokens: Math.max(1, shareCount(b.maxTokens, share)) } : {}),
   };
 }
 

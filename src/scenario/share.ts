@@ -66,3 +66,14 @@ export function splitProblems(s: Scenario, count: number, flag: string): Problem
   if (s.sweep) out.push({ path: 'sweep', message: `a capacity sweep judges each level as it goes and runs in one process; remove ${flag} (or the sweep)` });
   return out;
 }
+
+/** budgetShare is a part's budget: its share of each cap, so the parts together never cross it. */
+export function budgetShare(b: NonNullable<Scenario['budget']>, share: Share | undefined): NonNullable<Scenario['budget']> {
+  if (!share || share.count === 1) return b;
+  return {
+    ...b,
+    ...(b.maxUsd !== undefined ? { maxUsd: b.maxUsd / share.count } : {}),
+    ...(b.maxRequests !== undefined ? { maxRequests: Math.max(1, shareCount(b.maxRequests, share)) } : {}),
+    ...(b.maxTokens !== undefined ? { maxTokens: Math.max(1, shareCount(b.maxTokens, share)) } : {}),
+  };
+}

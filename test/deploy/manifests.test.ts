@@ -297,7 +297,7 @@ describe('deploy/kubernetes: the project’s rules', () => {
     root.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
     expect(jobProblems(root).join('\n')).toMatch(/runAsUser must be 1000[\s\S]*readOnlyRootFilesystem must be true/);
     const literalKey = job();
-    literalKey.spec.template.spec.containers[0].env.push({ name: 'OPENAI_API_KEY', value: 'sk-proj-0123456789abcdef' });
+    literalKey.spec.template.spec.containers[0].env.push({ name: 'OPENAI_API_KEY', value: 'sk-placeholder' });
     expect(jobProblems(literalKey).join('\n')).toMatch(/env OPENAI_API_KEY has a literal value that may be a key/);
     const noSecret = job();
     delete noSecret.spec.template.spec.containers[0].envFrom;

@@ -5,7 +5,7 @@ import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
 import { prng } from '../../src/random/prng.js';
-import { globalArrival, parseShare, shareCount } from '../../src/scenario/share.js';
+import { budgetShare, globalArrival, parseShare, shareCount } from '../../src/scenario/share.js';
 import { mergeRuns, MergeProblem, type MergeInput } from '../../src/summary/merge-runs.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
@@ -46,6 +46,15 @@ describe('share: the load split by arrival', () => {
     const r = parseShare(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problem).toMatch(msg);
+  });
+
+  it('a part\'s budget: its share of each cap, the parts together never above it', () => {
+    const b = { maxUsd: 9, maxRequests: 10, maxTokens: 1000, confirmAboveUsd: 5 };
+    const parts = [0, 1, 2].map((index) => budgetShare(b, { index, count: 3 }));
+    expect(parts.map((p) => p.maxRequests)).toEqual([4, 3, 3]);
+    expect(parts.reduce((n, p) => n + p.maxUsd!, 0)).toBeCloseTo(9, 9);
+    expect(parts.reduce((n, p) => n + p.maxTokens!, 0)).toBe(1000);
+    expect(budgetShare(b, undefined)).toBe(b);
   });
 
   it('local arrival j of share i/n is arrival i + n·j of the whole load', () => {
