@@ -186,6 +186,20 @@ describe('merge refuses what it cannot add', () => {
     expect(() => mergeRuns(inputs as MergeInput[], opts)).toThrow(msg);
   });
 
+  it('estimates too wide to tell (a short run: 745 ms apart, each ± 476 ms) are not refused, and the note says they check little', () => {
+    const wide = (index: number, offsetMs: number): MergeInput => {
+      const m = shard(index, 2);
+      m.summary.clock!.offset = { offsetMs, uncertaintyMs: 476, samples: 3, reference: 'http://127.0.0.1:1' };
+      return m;
+    };
+    const m = mergeRuns([wide(0, -404), wide(1, 341)], opts);
+    expect(m.merged?.clockSkewMs).toBe(745);
+    expect(m.merged?.notes.join(' ')).toMatch(/widest difference 745 ms, at least 0 ms given the uncertainty \(bound 500 ms\); an estimate wider than the bound checks little/);
+    // The same midpoints, narrow: refused, naming the smallest difference the estimates allow.
+    const narrow = [shard(0, 2, undefined, -404), shard(1, 2, undefined, 341)];
+    expect(() => mergeRuns(narrow, opts)).toThrow(/differ by 745 ms \(bound 500 ms; at least 739 ms given each estimate's uncertainty/);
+  });
+
   it('a skew within the bound is reported, with each shard\'s offset; a missing shard is named', () => {
     const m = mergeRuns([shard(0, 3, undefined, 10), shard(2, 3, undefined, 130)], opts);
     expect(m.merged?.clockSkewMs).toBe(120);
