@@ -15,7 +15,13 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/deploy/**/*.test.ts'], exclude: TIMING, maxWorkers: 2, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/deploy/**/*.test.ts'],
+          exclude: TIMING,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
       },
       { extends: true, test: { name: 'timing', include: TIMING, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],

@@ -23,7 +23,9 @@ if (!existsSync(cli)) {
   console.error('accuracy: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const STREAMS = (args.streams ?? '256,1000').split(',').map(Number);
 const REPS = Number(args.reps ?? 3);
 let pin = availableParallelism() >= 2;
@@ -55,7 +57,7 @@ const url = await new Promise((ok) => {
     if (m) ok(m[1]);
   });
 });
-const serverLog = async () => (await (await fetch(`${url}/log`)).json());
+const serverLog = async () => await (await fetch(`${url}/log`)).json();
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -72,19 +74,35 @@ try {
         let extra = {};
         if (tool === 'llm-bakeoff') {
           const scenario = join(dir, `acc-${n}.json`);
-          writeFileSync(scenario, JSON.stringify({
-            name: `accuracy-${n}`,
-            targets: [{ name: 'timed', provider: 'openai-compatible', model: 'bench-model', baseUrl: `${url}/v1`, clientRequestIdHeader: 'X-Bench-Id' }],
-            workload: { promptTokens: 16, maxTokens: 32 },
-            load: { concurrency: n, requests: 3 * n, warmup: n },
-            timeouts: { connect: '10s', firstToken: '30s', total: '60s' },
-          }));
+          writeFileSync(
+            scenario,
+            JSON.stringify({
+              name: `accuracy-${n}`,
+              targets: [
+                {
+                  name: 'timed',
+                  provider: 'openai-compatible',
+                  model: 'bench-model',
+                  baseUrl: `${url}/v1`,
+                  clientRequestIdHeader: 'X-Bench-Id',
+                },
+              ],
+              workload: { promptTokens: 16, maxTokens: 32 },
+              load: { concurrency: n, requests: 3 * n, warmup: n },
+              timeouts: { connect: '10s', firstToken: '30s', total: '60s' },
+            }),
+          );
           const out = join(dir, `run-${n}-${rep}`);
           await run(1, [cli, 'run', scenario, '--out', out, '-q', '--force']);
           const runId = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).runId;
           const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
           const g = s.groups.find((x) => x.scope === 'target');
-          extra = { itlP50: g.metrics.itl.p50, coalesced: g.itlCoalesced?.share ?? null, eldP99: s.generator.eventLoopDelayMs.p99, elu: s.generator.eventLoopUtilization };
+          extra = {
+            itlP50: g.metrics.itl.p50,
+            coalesced: g.itlCoalesced?.share ?? null,
+            eldP99: s.generator.eventLoopDelayMs.p99,
+            elu: s.generator.eventLoopUtilization,
+          };
           const csv = parse(readFileSync(join(out, 'requests.csv'), 'utf8'), { columns: true });
           mine = csv.filter((r) => r.phase === 'measure' && r.ok === '1').map((r) => [`${runId}-${r.id}`, Number(r.ttft_service_ms)]);
           rmSync(out, { recursive: true, force: true });
@@ -94,7 +112,16 @@ try {
         }
         const log = await serverLog();
         const over = mine.filter(([k]) => log[k]).map(([k, ttft]) => ttft - (log[k][1] - log[k][0]));
-        const row = { streams: n, rep: rep + 1, tool, joined: over.length, of: mine.length, p50: pct(over, 50), p99: pct(over, 99), ...extra };
+        const row = {
+          streams: n,
+          rep: rep + 1,
+          tool,
+          joined: over.length,
+          of: mine.length,
+          p50: pct(over, 50),
+          p99: pct(over, 99),
+          ...extra,
+        };
         rows.push(row);
         console.error(JSON.stringify(row));
       }
@@ -107,8 +134,12 @@ try {
 
 const med = (xs) => pct(xs, 50);
 const f = (x) => (x === null || x === undefined ? '—' : x.toFixed(2));
-console.log(`\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, server TTFT 200 ms / ITL 20 ms / 32 tokens in its own process${pin ? ' (core 0; clients on core 1)' : ''}, ${REPS} repetition(s), medians of the per-run figures`);
-console.log('\n| streams | client | TTFT overhead p50 ms | p99 ms | p50 − bare p50 (same rep) | p99 − bare p99 | ITL p50 ms | coalesced gaps | loop delay p99 ms | loop utilization |');
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, server TTFT 200 ms / ITL 20 ms / 32 tokens in its own process${pin ? ' (core 0; clients on core 1)' : ''}, ${REPS} repetition(s), medians of the per-run figures`,
+);
+console.log(
+  '\n| streams | client | TTFT overhead p50 ms | p99 ms | p50 − bare p50 (same rep) | p99 − bare p99 | ITL p50 ms | coalesced gaps | loop delay p99 ms | loop utilization |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const n of STREAMS) {
   for (const tool of ['llm-bakeoff', 'bare undici']) {
@@ -117,6 +148,8 @@ for (const n of STREAMS) {
     const d50 = rs.map((r, i) => r.p50 - bare[i].p50);
     const d99 = rs.map((r, i) => r.p99 - bare[i].p99);
     const pctStr = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)} %`);
-    console.log(`| ${n} | ${tool} | ${f(med(rs.map((r) => r.p50)))} | ${f(med(rs.map((r) => r.p99)))} | ${tool === 'bare undici' ? '—' : f(med(d50))} | ${tool === 'bare undici' ? '—' : f(med(d99))} | ${f(med(rs.map((r) => r.itlP50 ?? null).filter((x) => x !== null)) ?? null)} | ${tool === 'bare undici' ? '—' : pctStr(med(rs.map((r) => r.coalesced)))} | ${f(med(rs.map((r) => r.eldP99 ?? null).filter((x) => x !== null)) ?? null)} | ${f(med(rs.map((r) => r.elu ?? null).filter((x) => x !== null)) ?? null)} |`);
+    console.log(
+      `| ${n} | ${tool} | ${f(med(rs.map((r) => r.p50)))} | ${f(med(rs.map((r) => r.p99)))} | ${tool === 'bare undici' ? '—' : f(med(d50))} | ${tool === 'bare undici' ? '—' : f(med(d99))} | ${f(med(rs.map((r) => r.itlP50 ?? null).filter((x) => x !== null)) ?? null)} | ${tool === 'bare undici' ? '—' : pctStr(med(rs.map((r) => r.coalesced)))} | ${f(med(rs.map((r) => r.eldP99 ?? null).filter((x) => x !== null)) ?? null)} | ${f(med(rs.map((r) => r.elu ?? null).filter((x) => x !== null)) ?? null)} |`,
+    );
   }
 }

@@ -27,7 +27,9 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const RUNS = Number(args.runs ?? 20);
 const REQUESTS = Number(args.requests ?? 1000);
 const CONCURRENCY = Number(args.concurrency ?? 16);
@@ -43,7 +45,18 @@ const dir = mkdtempSync(join(tmpdir(), 'bakeoff-power-'));
 const tally = [];
 try {
   for (const c of CASES) {
-    const t = { case: c.name, shifted: c.shifted, runs: 0, reruns: 0, saturated: 0, p50: { 0.99: count(), 0.95: count() }, gate: { 0.99: 0, 0.95: 0 }, gateMetrics: {}, rel: [], seconds: 0 };
+    const t = {
+      case: c.name,
+      shifted: c.shifted,
+      runs: 0,
+      reruns: 0,
+      saturated: 0,
+      p50: { 0.99: count(), 0.95: count() },
+      gate: { 0.99: 0, 0.95: 0 },
+      gateMetrics: {},
+      rel: [],
+      seconds: 0,
+    };
     for (let i = 1; i <= RUNS; i++) {
       const scenario = join(dir, 'scenario.json');
       writeFileSync(
@@ -52,8 +65,20 @@ try {
           name: 'compare-power',
           seed: i,
           targets: [
-            { name: 'a', region: 'local', provider: 'mock', model: 'mock-model', mock: { rttMs: 0, ttftMs: ttft(c.family, c.a), itlMs: 2 } },
-            { name: 'b', region: 'local', provider: 'mock', model: 'mock-model', mock: { rttMs: 0, ttftMs: ttft(c.family, c.b), itlMs: 2 } },
+            {
+              name: 'a',
+              region: 'local',
+              provider: 'mock',
+              model: 'mock-model',
+              mock: { rttMs: 0, ttftMs: ttft(c.family, c.a), itlMs: 2 },
+            },
+            {
+              name: 'b',
+              region: 'local',
+              provider: 'mock',
+              model: 'mock-model',
+              mock: { rttMs: 0, ttftMs: ttft(c.family, c.b), itlMs: 2 },
+            },
           ],
           workload: { name: 'chat', promptTokens: 16, maxTokens: 8 },
           load: { concurrency: CONCURRENCY, requests: REQUESTS, warmup: CONCURRENCY },
@@ -65,7 +90,10 @@ try {
       // A run the machine could not carry (exit 5: too many of the generator's own failures) is
       // run again, and counted: its numbers are the generator's, not the mocks'.
       for (let attempt = 1; ; attempt++) {
-        const res = await run(process.execPath, [cli, 'run', scenario, '--out', out, '-q', '--force'], { cwd: root, maxBuffer: 1 << 24 }).catch((e) => e);
+        const res = await run(process.execPath, [cli, 'run', scenario, '--out', out, '-q', '--force'], {
+          cwd: root,
+          maxBuffer: 1 << 24,
+        }).catch((e) => e);
         if (!res.code) break;
         t.reruns++;
         if (attempt === 3) throw new Error(`run ${i} of ${c.name} failed 3 times (exit ${res.code}): ${res.stderr}`);
@@ -75,7 +103,11 @@ try {
       if (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).generator.saturated) t.saturated++;
       for (const confidence of [0.99, 0.95]) {
         // compare exits 6 when the gate fails: execFile rejects, with stdout attached.
-        const res = await run(process.execPath, [cli, 'compare', out, '--targets', 'a,b', '--format', 'json', '--confidence', String(confidence)], { cwd: root, maxBuffer: 1 << 24 }).catch((e) => e);
+        const res = await run(
+          process.execPath,
+          [cli, 'compare', out, '--targets', 'a,b', '--format', 'json', '--confidence', String(confidence)],
+          { cwd: root, maxBuffer: 1 << 24 },
+        ).catch((e) => e);
         const cmp = JSON.parse(res.stdout);
         const top = cmp.groups.find((g) => g.baselineKey === 'a');
         const p50 = top.metrics.find((m) => m.metric === 'ttft.p50');
@@ -96,12 +128,19 @@ try {
 }
 
 console.log(`\n${RUNS} runs per case, ${REQUESTS} requests per target (${2 * REQUESTS} per run), ${CONCURRENCY} concurrent per target\n`);
-console.log('| case | TTFT p50 called different (99%) | within noise (99%) | called different (95%) | default gate fails (99%) | default gate fails (95%) | metrics that failed the gate (99%) | runs with a saturated generator | s/run |');
+console.log(
+  '| case | TTFT p50 called different (99%) | within noise (99%) | called different (95%) | default gate fails (99%) | default gate fails (95%) | metrics that failed the gate (99%) | runs with a saturated generator | s/run |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const t of tally) {
   const diff = (c) => t.p50[c].regression + t.p50[c].improvement;
-  const failed = Object.entries(t.gateMetrics).map(([m, n]) => `${m} ×${n}`).join(', ') || '—';
-  console.log(`| ${t.case} | ${diff(0.99)}/${t.runs} | ${t.p50[0.99]['within noise']}/${t.runs} | ${diff(0.95)}/${t.runs} | ${t.gate[0.99]}/${t.runs} | ${t.gate[0.95]}/${t.runs} | ${failed} | ${t.saturated}/${t.runs}${t.reruns ? ` (+${t.reruns} rerun)` : ''} | ${(t.seconds / t.runs).toFixed(1)} |`);
+  const failed =
+    Object.entries(t.gateMetrics)
+      .map(([m, n]) => `${m} ×${n}`)
+      .join(', ') || '—';
+  console.log(
+    `| ${t.case} | ${diff(0.99)}/${t.runs} | ${t.p50[0.99]['within noise']}/${t.runs} | ${diff(0.95)}/${t.runs} | ${t.gate[0.99]}/${t.runs} | ${t.gate[0.95]}/${t.runs} | ${failed} | ${t.saturated}/${t.runs}${t.reruns ? ` (+${t.reruns} rerun)` : ''} | ${(t.seconds / t.runs).toFixed(1)} |`,
+  );
 }
 console.log('\nTTFT p50 relative difference and 99% interval, run by run:');
 for (const t of tally) console.log(`  ${t.case}: ${t.rel.join('; ')}`);

@@ -25,17 +25,47 @@ function bench(name, n, fn) {
   return best;
 }
 
-const labels = (i) => ({ id: i, phase: 'measure', target: 'us-east', region: 'us-east-1', provider: 'openai', model: 'gpt-4o-mini', workload: 'chat', turn: 1, step: '', scheduledAtMs: i, queuedMs: 0, inputTokens: 200, requestedOutputTokens: 64 });
+const labels = (i) => ({
+  id: i,
+  phase: 'measure',
+  target: 'us-east',
+  region: 'us-east-1',
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  workload: 'chat',
+  turn: 1,
+  step: '',
+  scheduledAtMs: i,
+  queuedMs: 0,
+  inputTokens: 200,
+  requestedOutputTokens: 64,
+});
 let sink;
 bench('newResult (the per-request record)', 200_000, (i) => (sink = newResult(labels(i))));
 
-const done = Object.assign(newResult(labels(1)), { sentAtMs: 1.2, connection: 'reused', headersAtMs: 10.5, firstTokenAtMs: 200.25, firstContentAtMs: 200.25, endAtMs: 1480.75, itlMs: Array.from({ length: 63 }, () => 20.3), contentDeltas: 64, outputTokens: 64, tokenSource: 'usage', status: 200, finishReason: 'stop' });
+const done = Object.assign(newResult(labels(1)), {
+  sentAtMs: 1.2,
+  connection: 'reused',
+  headersAtMs: 10.5,
+  firstTokenAtMs: 200.25,
+  firstContentAtMs: 200.25,
+  endAtMs: 1480.75,
+  itlMs: Array.from({ length: 63 }, () => 20.3),
+  contentDeltas: 64,
+  outputTokens: 64,
+  tokenSource: 'usage',
+  status: 200,
+  finishReason: 'stop',
+});
 bench('requestRow (one requests.csv row, 64-token stream)', 100_000, () => (sink = requestRow(done)));
 
-const ev = (d, f = null) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: d, logprobs: null, finish_reason: f }] })}\n\n`;
+const ev = (d, f = null) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: d, logprobs: null, finish_reason: f }] })}\n\n`;
 let stream = ev({ role: 'assistant', content: '' });
 for (let i = 0; i < 64; i++) stream += ev({ content: ' token' });
-stream += ev({}, 'stop') + `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 200, completion_tokens: 64, total_tokens: 264 } })}\n\ndata: [DONE]\n\n`;
+stream +=
+  ev({}, 'stop') +
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 200, completion_tokens: 64, total_tokens: 264 } })}\n\ndata: [DONE]\n\n`;
 const bytes = new TextEncoder().encode(stream);
 const events = 67;
 const perStream = bench('SseDecoder.push (64-token stream, one buffer)', 20_000, () => (sink = new SseDecoder().push(bytes)));

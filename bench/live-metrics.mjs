@@ -26,17 +26,43 @@ function time(label, n, unit, fn) {
 }
 
 const labels = { target: 'us-east', region: 'us-east-1', workload: 'default' };
-const promHistogram = new Histogram({ name: 'x_seconds', help: 'x', labelNames: ['target', 'region', 'workload'], buckets: [...TOKEN_BUCKETS_S], registers: [new Registry()] });
+const promHistogram = new Histogram({
+  name: 'x_seconds',
+  help: 'x',
+  labelNames: ['target', 'region', 'workload'],
+  buckets: [...TOKEN_BUCKETS_S],
+  registers: [new Registry()],
+});
 time('prom-client Histogram.observe (labelled)', 1_000_000, 'value', (i) => promHistogram.observe(labels, 0.005 + (i % 40) / 1000));
-const bulk = new BulkHistogram('y_seconds', 'y', ['target', 'region', 'workload'], TOKEN_BUCKETS_S).seriesOf(['us-east', 'us-east-1', 'default']);
+const bulk = new BulkHistogram('y_seconds', 'y', ['target', 'region', 'workload'], TOKEN_BUCKETS_S).seriesOf([
+  'us-east',
+  'us-east-1',
+  'default',
+]);
 const streams = 40_000;
 const t0 = performance.now();
 for (let i = 0; i < streams; i++) bulk.observeAllMs(gaps);
-console.log(`${'BulkSeries.observeAllMs (a 256-token stream)'.padEnd(52)} ${((((performance.now() - t0) * 1e6) / (streams * gaps.length)).toFixed(1) + ' ns').padStart(10)} / gap`);
+console.log(
+  `${'BulkSeries.observeAllMs (a 256-token stream)'.padEnd(52)} ${((((performance.now() - t0) * 1e6) / (streams * gaps.length)).toFixed(1) + ' ns').padStart(10)} / gap`,
+);
 
 const live = new LiveMetrics({ scenario: v.scenario, runId: 'bench', tool: { name: 'llm-bakeoff', version: '0' } });
 const r = {
-  ...newResult({ id: 1, phase: 'measure', target: 'us-east', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini', workload: 'default', turn: 1, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 200, requestedOutputTokens: 256 }),
+  ...newResult({
+    id: 1,
+    phase: 'measure',
+    target: 'us-east',
+    region: 'us-east-1',
+    provider: 'mock',
+    model: 'gpt-4o-mini',
+    workload: 'default',
+    turn: 1,
+    step: '',
+    scheduledAtMs: 0,
+    queuedMs: 0,
+    inputTokens: 200,
+    requestedOutputTokens: 256,
+  }),
   sentAtMs: 0.2,
   headersAtMs: 40,
   firstTokenAtMs: 180,
@@ -61,6 +87,8 @@ for (const processMetrics of [false, true]) {
   let bytes = 0;
   for (let i = 0; i < n; i++) bytes = (await m.exposition()).length;
   const used = process.cpuUsage(cpu);
-  console.log(`${`scrape, process metrics ${processMetrics ? 'on' : 'off'} (${bytes} bytes)`.padEnd(52)} ${(((used.user + used.system) / 1000 / n).toFixed(2) + ' ms').padStart(10)} CPU / scrape`);
+  console.log(
+    `${`scrape, process metrics ${processMetrics ? 'on' : 'off'} (${bytes} bytes)`.padEnd(52)} ${(((used.user + used.system) / 1000 / n).toFixed(2) + ' ms').padStart(10)} CPU / scrape`,
+  );
   m.close();
 }

@@ -20,7 +20,9 @@ if (!existsSync(cli)) {
   console.error('memory: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const REQUESTS = Number(args.requests ?? 1_000_000);
 const pin = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
 const PEAK = `data:text/javascript,${encodeURIComponent("process.on('exit', () => process.stderr.write(`\\nPEAK_RSS_KB ${process.resourceUsage().maxRSS}\\n`));")}`;
@@ -37,7 +39,11 @@ const peakOf = (child) =>
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 const dir = mkdtempSync(join(tmpdir(), 'bakeoff-memory-'));
-const server = pin ? spawn('taskset', ['-c', '0', process.execPath, join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16'], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, [join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = pin
+  ? spawn('taskset', ['-c', '0', process.execPath, join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+  : spawn(process.execPath, [join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((ok) => {
   let t = '';
   server.stdout.on('data', (d) => {
@@ -48,7 +54,15 @@ const url = await new Promise((ok) => {
 });
 const scenario = (name, load, stream = true) => {
   const f = join(dir, `${name}.json`);
-  writeFileSync(f, JSON.stringify({ name, targets: [{ name: 'fast', provider: 'openai-compatible', model: 'bench-model', baseUrl: url }], workload: { promptTokens: 16, maxTokens: 16, stream }, load }));
+  writeFileSync(
+    f,
+    JSON.stringify({
+      name,
+      targets: [{ name: 'fast', provider: 'openai-compatible', model: 'bench-model', baseUrl: url }],
+      workload: { promptTokens: 16, maxTokens: 16, stream },
+      load,
+    }),
+  );
   return f;
 };
 
@@ -58,7 +72,9 @@ try {
   console.log(`validate scenarios/quickstart.yaml: peak RSS ${v.peakMb.toFixed(0)} MB`);
 
   // 2. 500 streamed requests/s for 60 s (open loop).
-  const r500 = start(1, [cli, 'run', scenario('rate500', { rate: 500, duration: '60s', warmup: '2s' }), '--out', join(dir, 'r500'), '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r500 = start(1, [cli, 'run', scenario('rate500', { rate: 500, duration: '60s', warmup: '2s' }), '--out', join(dir, 'r500'), '-q'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const p500 = peakOf(r500);
   const s500 = [];
   for (let t = 5; r500.exitCode === null && t <= 70; t += 5) {
@@ -68,7 +84,11 @@ try {
   console.log(`500 streamed req/s for 60 s: peak RSS ${(await p500).peakMb.toFixed(0)} MB; RSS MB every 5 s: ${s500.join(', ')}`);
 
   // 3. REQUESTS non-streamed requests, closed loop of 64: RSS as the count grows.
-  const rM = start(1, [cli, 'run', scenario('million', { concurrency: 64, requests: REQUESTS, warmup: 64 }, false), '--out', join(dir, 'million'), '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const rM = start(
+    1,
+    [cli, 'run', scenario('million', { concurrency: 64, requests: REQUESTS, warmup: 64 }, false), '--out', join(dir, 'million'), '-q'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const pM = peakOf(rM);
   const sM = [];
   const t0 = Date.now();
@@ -78,7 +98,9 @@ try {
   }
   const done = await pM;
   const rows = readFileSync(join(dir, 'million', 'requests.csv'), 'utf8').split('\n').length - 2;
-  console.log(`${REQUESTS.toLocaleString('en')} requests (exit ${done.code}, ${rows.toLocaleString('en')} rows, ${((Date.now() - t0) / 1000).toFixed(0)} s): peak RSS ${done.peakMb.toFixed(0)} MB; RSS MB every 10 s: ${sM.join(', ')}`);
+  console.log(
+    `${REQUESTS.toLocaleString('en')} requests (exit ${done.code}, ${rows.toLocaleString('en')} rows, ${((Date.now() - t0) / 1000).toFixed(0)} s): peak RSS ${done.peakMb.toFixed(0)} MB; RSS MB every 10 s: ${sM.join(', ')}`,
+  );
 } finally {
   server.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });

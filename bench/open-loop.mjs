@@ -20,7 +20,9 @@ if (!existsSync(cli)) {
   console.error('open-loop: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const RATES = (args.rates ?? '500,1000,2000,3000').split(',').map(Number);
 const REPS = Number(args.reps ?? 3);
 const SECONDS = Number(args.seconds ?? 6);
@@ -33,7 +35,8 @@ try {
 // --client-free: the generator not pinned (V8's garbage collector runs helper threads; pinned to
 // one core they queue behind the main thread, and young-generation pauses grow).
 const clientFree = process.argv.includes('--client-free');
-const pinned = (core, argv) => (pin && !(core === 1 && clientFree) ? ['taskset', ['-c', String(core), process.execPath, ...argv]] : [process.execPath, argv]);
+const pinned = (core, argv) =>
+  pin && !(core === 1 && clientFree) ? ['taskset', ['-c', String(core), process.execPath, ...argv]] : [process.execPath, argv];
 
 const dir = mkdtempSync(join(tmpdir(), 'bakeoff-open-loop-'));
 const [scmd, sargv] = pinned(0, [join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16']);
@@ -53,12 +56,15 @@ try {
   for (let rep = 0; rep < REPS; rep++) {
     for (const rate of RATES) {
       const scenario = join(dir, `rate-${rate}.json`);
-      writeFileSync(scenario, JSON.stringify({
-        name: `open-loop-${rate}`,
-        targets: [{ name: 'fast', provider: 'openai-compatible', model: 'bench-model', baseUrl: url }],
-        workload: { promptTokens: 16, maxTokens: 16 },
-        load: { rate, duration: `${SECONDS}s`, warmup: '1s' },
-      }));
+      writeFileSync(
+        scenario,
+        JSON.stringify({
+          name: `open-loop-${rate}`,
+          targets: [{ name: 'fast', provider: 'openai-compatible', model: 'bench-model', baseUrl: url }],
+          workload: { promptTokens: 16, maxTokens: 16 },
+          load: { rate, duration: `${SECONDS}s`, warmup: '1s' },
+        }),
+      );
       const out = join(dir, `run-${rate}-${rep}`);
       const [cmd, argv] = pinned(1, [cli, 'run', scenario, '--out', out, '-q', '--force']);
       const code = await new Promise((ok) => spawn(cmd, argv, { stdio: 'ignore' }).once('exit', ok));
@@ -97,11 +103,17 @@ const med = (xs) => {
   return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
 };
 const f = (x, d = 2) => (x === null || x === undefined ? '—' : x.toFixed(d));
-console.log(`\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, ${SECONDS} s per run after 1 s warm-up, ${REPS} repetition(s) (medians; on time = achieved ≥ 99 % of target and dispatch lag p99 < 2 ms), ${pin ? (clientFree ? 'server core 0, generator not pinned' : 'server core 0, generator core 1') : 'not pinned'}`);
-console.log('\n| rate | achieved /s | on time (runs) | dispatch lag p50 / p99 ms | event-loop delay p99 ms | loop utilization | TTFT p50 / p99 ms | dropped | failed | warnings (runs) |');
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, ${SECONDS} s per run after 1 s warm-up, ${REPS} repetition(s) (medians; on time = achieved ≥ 99 % of target and dispatch lag p99 < 2 ms), ${pin ? (clientFree ? 'server core 0, generator not pinned' : 'server core 0, generator core 1') : 'not pinned'}`,
+);
+console.log(
+  '\n| rate | achieved /s | on time (runs) | dispatch lag p50 / p99 ms | event-loop delay p99 ms | loop utilization | TTFT p50 / p99 ms | dropped | failed | warnings (runs) |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const rate of RATES) {
   const rs = rows.filter((r) => r.rate === rate);
   const onTime = rs.filter((r) => r.within1 && r.lagP99 !== null && r.lagP99 < 2).length;
-  console.log(`| ${rate} | ${f(med(rs.map((r) => r.sent)), 0)} | ${onTime}/${rs.length} | ${f(med(rs.map((r) => r.lagP50)))} / ${f(med(rs.map((r) => r.lagP99)))} | ${f(med(rs.map((r) => r.eldP99)))} | ${f(med(rs.map((r) => r.elu)))} | ${f(med(rs.map((r) => r.ttftP50)))} / ${f(med(rs.map((r) => r.ttftP99)))} | ${med(rs.map((r) => r.dropped))} | ${med(rs.map((r) => r.errors))} | ${rs.filter((r) => r.warnings).length}/${rs.length} |`);
+  console.log(
+    `| ${rate} | ${f(med(rs.map((r) => r.sent)), 0)} | ${onTime}/${rs.length} | ${f(med(rs.map((r) => r.lagP50)))} / ${f(med(rs.map((r) => r.lagP99)))} | ${f(med(rs.map((r) => r.eldP99)))} | ${f(med(rs.map((r) => r.elu)))} | ${f(med(rs.map((r) => r.ttftP50)))} / ${f(med(rs.map((r) => r.ttftP99)))} | ${med(rs.map((r) => r.dropped))} | ${med(rs.map((r) => r.errors))} | ${rs.filter((r) => r.warnings).length}/${rs.length} |`,
+  );
 }

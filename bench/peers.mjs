@@ -27,12 +27,16 @@ if (!existsSync(cli)) {
   console.error('peers: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const REPS = Number(args.reps ?? 3);
 const WARM_S = Number(args.warm ?? 3);
 const WINDOW_S = Number(args.window ?? 6);
 const ALL_CASES = { 'stream-64': [true, 64], 'stream-512': [true, 512], 'plain-64': [false, 64], 'plain-512': [false, 512] };
-const cases = (args.cases ?? Object.keys(ALL_CASES).join(',')).split(',').map((k) => ({ key: k, stream: ALL_CASES[k][0], conns: ALL_CASES[k][1] }));
+const cases = (args.cases ?? Object.keys(ALL_CASES).join(','))
+  .split(',')
+  .map((k) => ({ key: k, stream: ALL_CASES[k][0], conns: ALL_CASES[k][1] }));
 const has = (bin) => {
   try {
     execFileSync('which', [bin], { stdio: 'ignore' });
@@ -51,25 +55,63 @@ const cpuMs = (pid) => {
 
 const dir = mkdtempSync(join(tmpdir(), 'bakeoff-peers-'));
 const body = (stream) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hello' }], max_tokens: 50, stream });
-writeFileSync(join(dir, 'post-stream.lua'), `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '${body(true)}'\n`);
-writeFileSync(join(dir, 'post-plain.lua'), `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '${body(false)}'\n`);
+writeFileSync(
+  join(dir, 'post-stream.lua'),
+  `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '${body(true)}'\n`,
+);
+writeFileSync(
+  join(dir, 'post-plain.lua'),
+  `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '${body(false)}'\n`,
+);
 
 const TOOLS = {
   'llm-bakeoff': (url, c) => {
     const scenario = join(dir, `bakeoff-${c.key}.json`);
-    writeFileSync(scenario, JSON.stringify({
-      name: 'peers',
-      targets: [{ name: 'bench', provider: 'openai-compatible', model: 'bench-model', baseUrl: `${url}/v1` }],
-      workload: { promptTokens: 16, maxTokens: 50, stream: c.stream },
-      load: { concurrency: c.conns, duration: '3600s', warmup: 0 },
-      timeouts: { connect: '10s', firstToken: '60s', total: '120s' },
-    }));
+    writeFileSync(
+      scenario,
+      JSON.stringify({
+        name: 'peers',
+        targets: [{ name: 'bench', provider: 'openai-compatible', model: 'bench-model', baseUrl: `${url}/v1` }],
+        workload: { promptTokens: 16, maxTokens: 50, stream: c.stream },
+        load: { concurrency: c.conns, duration: '3600s', warmup: 0 },
+        timeouts: { connect: '10s', firstToken: '60s', total: '120s' },
+      }),
+    );
     return [process.execPath, [cli, 'run', scenario, '--out', join(dir, `run-${c.key}-${Date.now()}`), '-q', '--force']];
   },
-  'bare undici': (url, c) => [process.execPath, [join(root, 'bench', 'support', 'bare-undici.mjs'), url, String(c.conns), c.stream ? '1' : '0']],
-  autocannon: (url, c) => [process.execPath, [join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(c.conns), '-d', '3600', '-m', 'POST', '-H', 'content-type=application/json', '-b', body(c.stream), `${url}/v1/chat/completions`]],
-  wrk: has('wrk') ? (url, c) => ['wrk', ['-t1', `-c${c.conns}`, '-d3600s', '-s', join(dir, c.stream ? 'post-stream.lua' : 'post-plain.lua'), `${url}/v1/chat/completions`]] : null,
-  hey: has('hey') ? (url, c) => ['hey', ['-c', String(c.conns), '-z', '3600s', '-m', 'POST', '-T', 'application/json', '-d', body(c.stream), `${url}/v1/chat/completions`]] : null,
+  'bare undici': (url, c) => [
+    process.execPath,
+    [join(root, 'bench', 'support', 'bare-undici.mjs'), url, String(c.conns), c.stream ? '1' : '0'],
+  ],
+  autocannon: (url, c) => [
+    process.execPath,
+    [
+      join(root, 'node_modules', 'autocannon', 'autocannon.js'),
+      '-c',
+      String(c.conns),
+      '-d',
+      '3600',
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-b',
+      body(c.stream),
+      `${url}/v1/chat/completions`,
+    ],
+  ],
+  wrk: has('wrk')
+    ? (url, c) => [
+        'wrk',
+        ['-t1', `-c${c.conns}`, '-d3600s', '-s', join(dir, c.stream ? 'post-stream.lua' : 'post-plain.lua'), `${url}/v1/chat/completions`],
+      ]
+    : null,
+  hey: has('hey')
+    ? (url, c) => [
+        'hey',
+        ['-c', String(c.conns), '-z', '3600s', '-m', 'POST', '-T', 'application/json', '-d', body(c.stream), `${url}/v1/chat/completions`],
+      ]
+    : null,
 };
 const only = args.tools ? args.tools.split(',') : null;
 const tools = Object.keys(TOOLS).filter((t) => TOOLS[t] && (!only || only.includes(t)));
@@ -102,7 +144,11 @@ async function measure(tool, c, server) {
     await sleep(WINDOW_S * 1000);
     const [cpu1, n1, t1] = [cpuMs(child.pid), await server.completed(), performance.now()];
     const n = n1 - n0;
-    return { cpuUsPerReq: n ? ((cpu1 - cpu0) * 1000) / n : null, reqPerSec: (n * 1000) / (t1 - t0), cpuPct: ((cpu1 - cpu0) / (t1 - t0)) * 100 };
+    return {
+      cpuUsPerReq: n ? ((cpu1 - cpu0) * 1000) / n : null,
+      reqPerSec: (n * 1000) / (t1 - t0),
+      cpuPct: ((cpu1 - cpu0) / (t1 - t0)) * 100,
+    };
   } finally {
     child.kill('SIGKILL');
     await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
@@ -120,7 +166,9 @@ try {
         for (const tool of order) {
           const r = await measure(tool, c, server);
           ((results[c.key] ??= {})[tool] ??= []).push(r);
-          console.error(`rep ${rep + 1} ${c.key} ${tool}: ${r.cpuUsPerReq?.toFixed(0)} µs CPU/request, ${r.reqPerSec.toFixed(0)} req/s, client CPU ${r.cpuPct.toFixed(0)}%`);
+          console.error(
+            `rep ${rep + 1} ${c.key} ${tool}: ${r.cpuUsPerReq?.toFixed(0)} µs CPU/request, ${r.reqPerSec.toFixed(0)} req/s, client CPU ${r.cpuPct.toFixed(0)}%`,
+          );
         }
       } finally {
         server.child.kill('SIGKILL');
@@ -136,8 +184,12 @@ const median = (xs) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
 };
 const range = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-console.log(`\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, ${REPS} repetition(s), ${WINDOW_S} s windows after ${WARM_S} s warm-up, server and client ${pin ? 'pinned to cores 0 and 1' : 'not pinned'}`);
-console.log('\n| case | tool | client CPU µs / request (median, range) | × bare undici (same rep, median) | requests/s (median) | client CPU % |');
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, ${REPS} repetition(s), ${WINDOW_S} s windows after ${WARM_S} s warm-up, server and client ${pin ? 'pinned to cores 0 and 1' : 'not pinned'}`,
+);
+console.log(
+  '\n| case | tool | client CPU µs / request (median, range) | × bare undici (same rep, median) | requests/s (median) | client CPU % |',
+);
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const c of cases) {
   const bare = results[c.key]['bare undici'];
@@ -145,6 +197,8 @@ for (const c of cases) {
     const rs = results[c.key][tool];
     const cpu = rs.map((r) => r.cpuUsPerReq);
     const ratio = median(rs.map((r, i) => (r.cpuUsPerReq !== null && bare[i].cpuUsPerReq ? r.cpuUsPerReq / bare[i].cpuUsPerReq : null)));
-    console.log(`| ${c.key} | ${tool} | ${median(cpu)?.toFixed(0)} (${range(cpu)}) | ${ratio?.toFixed(2)}× | ${median(rs.map((r) => r.reqPerSec)).toFixed(0)} | ${median(rs.map((r) => r.cpuPct)).toFixed(0)} |`);
+    console.log(
+      `| ${c.key} | ${tool} | ${median(cpu)?.toFixed(0)} (${range(cpu)}) | ${ratio?.toFixed(2)}× | ${median(rs.map((r) => r.reqPerSec)).toFixed(0)} | ${median(rs.map((r) => r.cpuPct)).toFixed(0)} |`,
+    );
   }
 }

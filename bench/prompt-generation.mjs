@@ -11,7 +11,11 @@ const shapes = [
   { name: 'rag 800 tok', w: { name: 'rag', promptTokens: 800, maxTokens: 400 } },
   { name: 'code review 2K tok', w: { name: 'code', promptTokens: 2000, maxTokens: 500 } },
   { name: 'summary 3K tok (1K shared prefix)', w: { name: 'sum', promptTokens: 3000, sharedPrefixTokens: 1000, maxTokens: 300 } },
-  { name: 'support turn 3 (200 tok/turn + 2 replies of 150)', w: { name: 'support', promptTokens: 200, maxTokens: 150, turns: 3 }, turn: 2 },
+  {
+    name: 'support turn 3 (200 tok/turn + 2 replies of 150)',
+    w: { name: 'support', promptTokens: 200, maxTokens: 150, turns: 3 },
+    turn: 2,
+  },
   { name: 'chat 200 tok, cl100k_base', w: { name: 'chat', promptTokens: 200, maxTokens: 150, encoding: 'cl100k_base' } },
 ];
 const reply = Array.from({ length: 150 }, (_, i) => (i % 7 === 0 ? 'answer' : 'the')).join(' ');

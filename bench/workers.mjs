@@ -25,7 +25,9 @@ if (!existsSync(cli)) {
   console.error('workers: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const REPS = Number(args.reps ?? 3);
 const RATES = (args.rates ?? '1500,3000,4500').split(',').map(Number);
 const WORKERS = [1, 2];
@@ -42,7 +44,13 @@ const cpuMs = (pid) => {
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'bakeoff-workers-'));
-const server = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16'] : [join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(
+  pin ? 'taskset' : process.execPath,
+  pin
+    ? ['-c', '0', process.execPath, join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16']
+    : [join(root, 'bench', 'support', 'sse-server.mjs'), '0', '16'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const url = await new Promise((ok, fail) => {
   let text = '';
   server.stdout.on('data', (d) => {
@@ -57,17 +65,22 @@ const completed = async () => (await (await fetch(`${url}/stats`)).json()).compl
 // One run of the CLI; returns its summary, its CPU time and the responses the server finished.
 async function run(name, load, workers) {
   const scenario = join(dir, `${name}.json`);
-  writeFileSync(scenario, JSON.stringify({
-    name,
-    targets: [{ name: 'fast', provider: 'openai-compatible', model: 'bench-model', baseUrl: `${url}/v1` }],
-    workload: { promptTokens: 16, maxTokens: 16, stream: true },
-    load,
-    timeouts: { connect: '10s', firstToken: '60s', total: '120s' },
-  }));
+  writeFileSync(
+    scenario,
+    JSON.stringify({
+      name,
+      targets: [{ name: 'fast', provider: 'openai-compatible', model: 'bench-model', baseUrl: `${url}/v1` }],
+      workload: { promptTokens: 16, maxTokens: 16, stream: true },
+      load,
+      timeouts: { connect: '10s', firstToken: '60s', total: '120s' },
+    }),
+  );
   const out = join(dir, `${name}-w${workers}-${Date.now()}`);
   const n0 = await completed();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [cli, 'run', scenario, '--out', out, '-q', '--force', '--workers', String(workers)], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [cli, 'run', scenario, '--out', out, '-q', '--force', '--workers', String(workers)], {
+    stdio: 'ignore',
+  });
   let cpu = 0;
   // /proc/<pid>/stat disappears at exit: sample it to the end.
   const sampler = setInterval(() => {
@@ -93,8 +106,17 @@ try {
       const r = await run('closed-512', { concurrency: 512, duration: '8s', warmup: '1s' }, w);
       const g = r.s.groups.find((x) => x.scope === 'target');
       const parts = r.s.parts ?? [];
-      closed[rep][w] = { reqPerSec: g.throughput.requestsPerSec, cpuPct: r.cpuPct, eldP99: r.s.generator.eventLoopDelayMs.p99, ttftP50: g.metrics.ttft.p50, ttftP99: g.metrics.ttft.p99, threads: parts.length || 1 };
-      console.error(`rep ${rep + 1} closed 512 --workers ${w}: ${g.throughput.requestsPerSec} req/s, client CPU ${r.cpuPct.toFixed(0)}%, worst loop delay p99 ${r.s.generator.eventLoopDelayMs.p99} ms, TTFT p50/p99 ${g.metrics.ttft.p50}/${g.metrics.ttft.p99} ms`);
+      closed[rep][w] = {
+        reqPerSec: g.throughput.requestsPerSec,
+        cpuPct: r.cpuPct,
+        eldP99: r.s.generator.eventLoopDelayMs.p99,
+        ttftP50: g.metrics.ttft.p50,
+        ttftP99: g.metrics.ttft.p99,
+        threads: parts.length || 1,
+      };
+      console.error(
+        `rep ${rep + 1} closed 512 --workers ${w}: ${g.throughput.requestsPerSec} req/s, client CPU ${r.cpuPct.toFixed(0)}%, worst loop delay p99 ${r.s.generator.eventLoopDelayMs.p99} ms, TTFT p50/p99 ${g.metrics.ttft.p50}/${g.metrics.ttft.p99} ms`,
+      );
     }
     open[rep] = {};
     for (const rate of RATES) {
@@ -104,8 +126,15 @@ try {
         const g = r.s.groups.find((x) => x.scope === 'target');
         const sent = g.offered?.sentPerSec ?? null;
         const lag = r.s.generator.dispatchLagMs.p99;
-        open[rep][rate][w] = { sent, lagP99: lag, onTime: sent !== null && sent >= rate * 0.99 && lag !== null && lag < 2, dropped: g.requests.dropped };
-        console.error(`rep ${rep + 1} open ${rate}/s --workers ${w}: sent ${sent}/s, dispatch lag p99 ${lag} ms, dropped ${g.requests.dropped}`);
+        open[rep][rate][w] = {
+          sent,
+          lagP99: lag,
+          onTime: sent !== null && sent >= rate * 0.99 && lag !== null && lag < 2,
+          dropped: g.requests.dropped,
+        };
+        console.error(
+          `rep ${rep + 1} open ${rate}/s --workers ${w}: sent ${sent}/s, dispatch lag p99 ${lag} ms, dropped ${g.requests.dropped}`,
+        );
       }
     }
   }
@@ -119,22 +148,33 @@ const median = (xs) => {
   return s.length ? s[Math.floor(s.length / 2)] : null;
 };
 const range = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-console.log(`\nllm-bakeoff --workers 1 vs 2; ${availableParallelism()} cores, Node ${process.version}; server pinned to core 0${pin ? '' : ' (taskset absent: not pinned)'}, generator unpinned; median of ${REPS}`);
-console.log('\n| closed loop, 512 streams | requests/s (median, range) | × --workers 1 (same rep) | client CPU % | worst thread loop delay p99 | TTFT p50 / p99 |');
+console.log(
+  `\nllm-bakeoff --workers 1 vs 2; ${availableParallelism()} cores, Node ${process.version}; server pinned to core 0${pin ? '' : ' (taskset absent: not pinned)'}, generator unpinned; median of ${REPS}`,
+);
+console.log(
+  '\n| closed loop, 512 streams | requests/s (median, range) | × --workers 1 (same rep) | client CPU % | worst thread loop delay p99 | TTFT p50 / p99 |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const w of WORKERS) {
   const rs = closed.map((c) => c[w]);
   const ratio = median(closed.map((c) => c[w].reqPerSec / c[1].reqPerSec));
-  console.log(`| --workers ${w} | ${median(rs.map((r) => r.reqPerSec)).toFixed(0)} (${range(rs.map((r) => r.reqPerSec))}) | ${ratio.toFixed(2)}× | ${median(rs.map((r) => r.cpuPct)).toFixed(0)} | ${median(rs.map((r) => r.eldP99))} ms | ${median(rs.map((r) => r.ttftP50))} / ${median(rs.map((r) => r.ttftP99))} ms |`);
+  console.log(
+    `| --workers ${w} | ${median(rs.map((r) => r.reqPerSec)).toFixed(0)} (${range(rs.map((r) => r.reqPerSec))}) | ${ratio.toFixed(2)}× | ${median(rs.map((r) => r.cpuPct)).toFixed(0)} | ${median(rs.map((r) => r.eldP99))} ms | ${median(rs.map((r) => r.ttftP50))} / ${median(rs.map((r) => r.ttftP99))} ms |`,
+  );
 }
-console.log('\n| open loop, target rate | --workers 1: sent/s, dispatch lag p99 (median, range) | runs on time (< 2 ms) / unsaturated (< 10 ms) | --workers 2: sent/s, dispatch lag p99 | on time / unsaturated |');
+console.log(
+  '\n| open loop, target rate | --workers 1: sent/s, dispatch lag p99 (median, range) | runs on time (< 2 ms) / unsaturated (< 10 ms) | --workers 2: sent/s, dispatch lag p99 | on time / unsaturated |',
+);
 console.log('|---|---|---|---|---|');
 const lagOk = (r, ms) => r.sent !== null && r.sent >= r.rate * 0.99 && r.lagP99 !== null && r.lagP99 < ms;
 for (const rate of RATES) {
   const cells = (w) => {
     const rs = open.map((o) => ({ ...o[rate][w], rate }));
     const lags = rs.map((r) => r.lagP99);
-    return [`${median(rs.map((r) => r.sent))?.toFixed(0)}, ${median(lags)} ms (${Math.min(...lags)}–${Math.max(...lags)})`, `${rs.filter((r) => lagOk(r, 2)).length}/${rs.length} / ${rs.filter((r) => lagOk(r, 10)).length}/${rs.length}`];
+    return [
+      `${median(rs.map((r) => r.sent))?.toFixed(0)}, ${median(lags)} ms (${Math.min(...lags)}–${Math.max(...lags)})`,
+      `${rs.filter((r) => lagOk(r, 2)).length}/${rs.length} / ${rs.filter((r) => lagOk(r, 10)).length}/${rs.length}`,
+    ];
   };
   console.log(`| ${rate}/s | ${cells(1).join(' | ')} | ${cells(2).join(' | ')} |`);
 }
@@ -142,7 +182,15 @@ const oneThread = median(closed.map((c) => c[1].reqPerSec));
 const twoThreads = median(closed.map((c) => c[2].reqPerSec));
 // The highest rate every repetition sent unsaturated (dispatch lag p99 < 10 ms, the bound past which a run warns).
 const unsaturated = (w) => Math.max(0, ...RATES.filter((rate) => open.every((o) => lagOk({ ...o[rate][w], rate }, 10))));
-console.log(`\nprojection (assumptions in bench/README.md): one worker thread here completes ${oneThread.toFixed(0)} streamed req/s at 512 streams; two, ${twoThreads.toFixed(0)} (${(twoThreads / oneThread).toFixed(2)}×) with the server sharing the machine's two cores.`);
-console.log(`  open loop without a saturation warning: --workers 1 up to ${unsaturated(1)}/s, --workers 2 up to ${unsaturated(2)}/s of the rates tried.`);
-console.log(`  16-core agent, 15 worker threads (a core left to the parent, which writes requests.csv, and the OS): ≈ ${(15 * oneThread).toFixed(0)} req/s closed loop and ≈ ${15 * unsaturated(1)}/s open loop unsaturated, if a thread keeps its ceiling — far beyond what one API key is allowed.`);
-console.log('  N agents: N × one agent (shards share nothing while they run); the merge reads one summary.json per shard, so its cost grows with shards and groups, not with requests.');
+console.log(
+  `\nprojection (assumptions in bench/README.md): one worker thread here completes ${oneThread.toFixed(0)} streamed req/s at 512 streams; two, ${twoThreads.toFixed(0)} (${(twoThreads / oneThread).toFixed(2)}×) with the server sharing the machine's two cores.`,
+);
+console.log(
+  `  open loop without a saturation warning: --workers 1 up to ${unsaturated(1)}/s, --workers 2 up to ${unsaturated(2)}/s of the rates tried.`,
+);
+console.log(
+  `  16-core agent, 15 worker threads (a core left to the parent, which writes requests.csv, and the OS): ≈ ${(15 * oneThread).toFixed(0)} req/s closed loop and ≈ ${15 * unsaturated(1)}/s open loop unsaturated, if a thread keeps its ceiling — far beyond what one API key is allowed.`,
+);
+console.log(
+  '  N agents: N × one agent (shards share nothing while they run); the merge reads one summary.json per shard, so its cost grows with shards and groups, not with requests.',
+);

@@ -6,7 +6,12 @@ import { Pool } from 'undici';
 
 const [origin, connArg, streamArg] = process.argv.slice(2);
 const connections = Number(connArg);
-const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hello' }], max_tokens: 50, stream: streamArg === '1' });
+const body = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'hello' }],
+  max_tokens: 50,
+  stream: streamArg === '1',
+});
 const pool = new Pool(origin, { connections, pipelining: 1 });
 async function loop() {
   for (;;) {

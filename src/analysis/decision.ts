@@ -38,7 +38,9 @@ const TIE = 0.01;
  * PricedGroup is a group summary with the cost figures the decision ranks by. The run summary
  * attaches them (summary/); the decision needs only these, so it does not depend on how cost is computed.
  */
-export type PricedGroup = GroupSummary & { cost?: { priced: boolean; per1MOutputTokensUsd: number | null; perSuccessfulRequestUsd: number | null } };
+export type PricedGroup = GroupSummary & {
+  cost?: { priced: boolean; per1MOutputTokensUsd: number | null; perSuccessfulRequestUsd: number | null };
+};
 
 /** decide builds the decision table from the target groups (priced when the run had a catalog). */
 export function decide(groups: readonly PricedGroup[], slo: readonly string[] = DEFAULT_SLO): Decision {
@@ -64,7 +66,9 @@ export function decide(groups: readonly PricedGroup[], slo: readonly string[] = 
         ...(g.requests.ok === 0 ? { note: g.requests.total === 0 ? 'no measured requests' : 'no successful requests' } : {}),
       };
     });
-  const candidates = rows.filter((r) => r.meetsSlo && r.perSuccessfulRequestUsd !== null).sort((a, b) => a.perSuccessfulRequestUsd! - b.perSuccessfulRequestUsd!);
+  const candidates = rows
+    .filter((r) => r.meetsSlo && r.perSuccessfulRequestUsd !== null)
+    .sort((a, b) => a.perSuccessfulRequestUsd! - b.perSuccessfulRequestUsd!);
   const cheapest = candidates[0];
   if (!cheapest) return { slo: [...slo], rows, cheapestMeetingSlo: null, tiedWith: [] };
   const tied = candidates.filter((r) => r.perSuccessfulRequestUsd! <= cheapest.perSuccessfulRequestUsd! * (1 + TIE));

@@ -30,7 +30,13 @@ export interface SweepSummary {
 }
 
 /** evaluateSweepStep judges one level's groups against the SLO. */
-export function evaluateSweepStep(recorder: Recorder, targets: readonly string[], step: string, value: number, slo: readonly Threshold[]): SweepStep {
+export function evaluateSweepStep(
+  recorder: Recorder,
+  targets: readonly string[],
+  step: string,
+  value: number,
+  slo: readonly Threshold[],
+): SweepStep {
   return {
     label: step,
     value,

@@ -3,7 +3,14 @@ import type { GroupSummary } from '../metrics/group-summary.js';
 import type { LatencyStats } from '../metrics/histogram.js';
 
 /** JudgedGroup is a group with what its traffic cost, when the run was priced (the amounts a threshold may bound). */
-export type JudgedGroup = GroupSummary & { cost?: { perSuccessfulRequestUsd?: number | null; per1kRequestsUsd?: number | null; per1MOutputTokensUsd?: number | null; totalUsd?: number | null } };
+export type JudgedGroup = GroupSummary & {
+  cost?: {
+    perSuccessfulRequestUsd?: number | null;
+    per1kRequestsUsd?: number | null;
+    per1MOutputTokensUsd?: number | null;
+    totalUsd?: number | null;
+  };
+};
 
 const COST_OF = {
   perRequest: 'perSuccessfulRequestUsd',

@@ -1,6 +1,13 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
-import { compareRuns, compareTargets, DEFAULT_COMPARE_OPTIONS, HistogramProblem, type CompareOptions, type Comparison } from '../summary/compare.js';
+import {
+  compareRuns,
+  compareTargets,
+  DEFAULT_COMPARE_OPTIONS,
+  HistogramProblem,
+  type CompareOptions,
+  type Comparison,
+} from '../summary/compare.js';
 import { COMPARE_PERCENTILES, metricId, parseMetricList } from '../summary/compare-metrics.js';
 import { readSummaryText } from '../summary/summary-file.js';
 import type { RunSummary } from '../summary/run-summary.js';
@@ -36,7 +43,12 @@ type Format = (typeof COMPARE_FORMATS)[number];
  * CompareRegression when a gated metric got worse beyond noise. Every problem with the command
  * line is reported at once; a file that is not a summary this build reads names itself and the fix.
  */
-export async function compareCommand(baseline: string, current: string | undefined, opts: CompareCommandOptions, io: Io): Promise<ExitCode> {
+export async function compareCommand(
+  baseline: string,
+  current: string | undefined,
+  opts: CompareCommandOptions,
+  io: Io,
+): Promise<ExitCode> {
   const { options, format, pair } = parseOptions(current, opts);
   let c: Comparison;
   try {
@@ -47,7 +59,15 @@ export async function compareCommand(baseline: string, current: string | undefin
       c = r;
     } else {
       const [b, cur] = [await loadSummary(baseline), await loadSummary(current!)];
-      c = compareRuns(b.summary, cur.summary, { baseline: { label: 'baseline', runId: b.summary.runId, file: b.file }, current: { label: 'current', runId: cur.summary.runId, file: cur.file } }, options);
+      c = compareRuns(
+        b.summary,
+        cur.summary,
+        {
+          baseline: { label: 'baseline', runId: b.summary.runId, file: b.file },
+          current: { label: 'current', runId: cur.summary.runId, file: cur.file },
+        },
+        options,
+      );
     }
   } catch (err) {
     if (err instanceof HistogramProblem) throw new CliError(ExitCode.InvalidInput, err.message);
@@ -83,21 +103,32 @@ function formatOfFile(path: string): Format {
 }
 
 // Every option read, or one invalid-input error listing every problem.
-function parseOptions(current: string | undefined, o: CompareCommandOptions): { options: CompareOptions; format: Format | undefined; pair: [string, string] | null } {
+function parseOptions(
+  current: string | undefined,
+  o: CompareCommandOptions,
+): { options: CompareOptions; format: Format | undefined; pair: [string, string] | null } {
   const problems: string[] = [];
   const options: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS };
   let pair: [string, string] | null = null;
-  if (o.targets !== undefined && (o.target !== undefined || o.vs !== undefined)) problems.push('give --targets A,B or --target A --vs B, not both');
+  if (o.targets !== undefined && (o.target !== undefined || o.vs !== undefined))
+    problems.push('give --targets A,B or --target A --vs B, not both');
   else if (o.targets !== undefined) {
-    const names = o.targets.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = o.targets
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (names.length === 2) pair = [names[0]!, names[1]!];
     else problems.push(`--targets takes two target names, baseline first: --targets us-east,eu-west (got ${JSON.stringify(o.targets)})`);
   } else if (o.target !== undefined || o.vs !== undefined) {
     if (o.target !== undefined && o.vs !== undefined) pair = [o.target, o.vs];
     else problems.push('--target A needs --vs B (and --vs B needs --target A): the baseline target and the one compared with it');
   }
-  if (pair && current !== undefined) problems.push(`two targets of one run take one run: bakeoff compare <run-dir> --targets A,B (got a second path, ${current})`);
-  if (!pair && current === undefined) problems.push('compare needs two runs, baseline first (bakeoff compare results/<baseline-run> results/<current-run>), or one run and two of its targets (--targets A,B)');
+  if (pair && current !== undefined)
+    problems.push(`two targets of one run take one run: bakeoff compare <run-dir> --targets A,B (got a second path, ${current})`);
+  if (!pair && current === undefined)
+    problems.push(
+      'compare needs two runs, baseline first (bakeoff compare results/<baseline-run> results/<current-run>), or one run and two of its targets (--targets A,B)',
+    );
 
   let format: Format | undefined;
   if (o.format !== undefined) {
@@ -105,9 +136,15 @@ function parseOptions(current: string | undefined, o: CompareCommandOptions): { 
     else problems.push(`--format ${JSON.stringify(o.format)}: use one of ${COMPARE_FORMATS.join(', ')}`);
   }
   if (o.metrics !== undefined) {
-    const names = o.metrics.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = o.metrics
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = names.filter((n) => !(LATENCY_METRICS as readonly string[]).includes(n));
-    if (bad.length || !names.length) problems.push(`--metrics ${JSON.stringify(o.metrics)}: latency names, comma-separated, from ${LATENCY_METRICS.join(', ')} (percentiles ${COMPARE_PERCENTILES.slice(0, 2).join(', ')} and p99 are shown for each)`);
+    if (bad.length || !names.length)
+      problems.push(
+        `--metrics ${JSON.stringify(o.metrics)}: latency names, comma-separated, from ${LATENCY_METRICS.join(', ')} (percentiles ${COMPARE_PERCENTILES.slice(0, 2).join(', ')} and p99 are shown for each)`,
+      );
     else options.latencies = names as LatencyMetric[];
   }
   if (o.failOn !== undefined) {
@@ -121,22 +158,57 @@ function parseOptions(current: string | undefined, o: CompareCommandOptions): { 
       else options.gate = parsed.metrics.map(metricId);
     }
   }
-  const num = (flag: string, text: string | undefined, read: (x: number, percent: boolean) => number | string, set: (v: number) => void) => {
+  const num = (
+    flag: string,
+    text: string | undefined,
+    read: (x: number, percent: boolean) => number | string,
+    set: (v: number) => void,
+  ) => {
     if (text === undefined) return;
     const m = /^\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$/.exec(text);
     const v = m ? read(Number(m[1]), m[2] === '%') : `is not a number`;
     if (typeof v === 'string') problems.push(`${flag} ${JSON.stringify(text)}: ${v}`);
     else set(v);
   };
-  num('--min-effect', o.minEffect, (x) => (x < 100 ? x / 100 : 'a relative change in percent below 100, e.g. 2%'), (v) => (options.minEffect = v));
-  num('--min-error-delta', o.minErrorDelta, (x) => (x <= 100 ? x / 100 : 'percentage points of error rate, e.g. 0.1%'), (v) => (options.minErrorDelta = v));
-  num('--confidence', o.confidence, (x, percent) => {
-    const c = percent || x >= 1 ? x / 100 : x;
-    return c >= 0.5 && c <= 0.999 ? c : 'a confidence level from 50% to 99.9%, e.g. 99% or 0.95';
-  }, (v) => (options.confidence = v));
-  num('--resamples', o.resamples, (x, percent) => (!percent && Number.isInteger(x) && x >= 200 && x <= 100_000 ? x : 'a whole number of bootstrap resamples from 200 to 100000'), (v) => (options.resamples = v));
-  num('--seed', o.seed, (x, percent) => (!percent && Number.isInteger(x) && x < 2 ** 32 ? x : 'a whole number from 0 to 4294967295'), (v) => (options.seed = v));
-  if (problems.length) throw new CliError(ExitCode.InvalidInput, `compare: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  num(
+    '--min-effect',
+    o.minEffect,
+    (x) => (x < 100 ? x / 100 : 'a relative change in percent below 100, e.g. 2%'),
+    (v) => (options.minEffect = v),
+  );
+  num(
+    '--min-error-delta',
+    o.minErrorDelta,
+    (x) => (x <= 100 ? x / 100 : 'percentage points of error rate, e.g. 0.1%'),
+    (v) => (options.minErrorDelta = v),
+  );
+  num(
+    '--confidence',
+    o.confidence,
+    (x, percent) => {
+      const c = percent || x >= 1 ? x / 100 : x;
+      return c >= 0.5 && c <= 0.999 ? c : 'a confidence level from 50% to 99.9%, e.g. 99% or 0.95';
+    },
+    (v) => (options.confidence = v),
+  );
+  num(
+    '--resamples',
+    o.resamples,
+    (x, percent) =>
+      !percent && Number.isInteger(x) && x >= 200 && x <= 100_000 ? x : 'a whole number of bootstrap resamples from 200 to 100000',
+    (v) => (options.resamples = v),
+  );
+  num(
+    '--seed',
+    o.seed,
+    (x, percent) => (!percent && Number.isInteger(x) && x < 2 ** 32 ? x : 'a whole number from 0 to 4294967295'),
+    (v) => (options.seed = v),
+  );
+  if (problems.length)
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `compare: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   return { options, format, pair };
 }
 
@@ -144,10 +216,18 @@ function parseOptions(current: string | undefined, o: CompareCommandOptions): { 
 async function loadSummary(path: string): Promise<{ summary: RunSummary; file: string }> {
   let file = resolve(path);
   const info = await stat(file).catch(() => null);
-  if (!info) throw new CliError(ExitCode.InvalidInput, `${path}: no such file or directory; pass a run directory (results/<run-id>) or its summary.json`);
+  if (!info)
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `${path}: no such file or directory; pass a run directory (results/<run-id>) or its summary.json`,
+    );
   if (info.isDirectory()) {
     file = join(file, 'summary.json');
-    if (!(await stat(file).catch(() => null))) throw new CliError(ExitCode.InvalidInput, `${path}: no summary.json in this directory; pass a run directory written by bakeoff run (results/<run-id>)`);
+    if (!(await stat(file).catch(() => null)))
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `${path}: no summary.json in this directory; pass a run directory written by bakeoff run (results/<run-id>)`,
+      );
   }
   let text: string;
   try {

@@ -3,7 +3,16 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { loadCatalog } from '../cost/catalog.js';
 import { formatUsd, usdNumber } from '../cost/money.js';
-import { periodLine, project, projectionSchema, resolveModels, volumeOf, type ProjectionRow, type ProjectionWorkload, type WorkloadVolume } from '../cost/projection.js';
+import {
+  periodLine,
+  project,
+  projectionSchema,
+  resolveModels,
+  volumeOf,
+  type ProjectionRow,
+  type ProjectionWorkload,
+  type WorkloadVolume,
+} from '../cost/projection.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { parseScenarioText } from '../scenario/load.js';
 import { formatPath } from '../scenario/validate.js';
@@ -18,7 +27,15 @@ export interface CostCommandOptions {
 }
 
 /** COST_COLUMNS are the projection CSV's columns (dollars to the cent). */
-export const COST_COLUMNS = ['model', 'monthly_input_usd', 'monthly_output_usd', 'total_monthly_usd', 'per_day_usd', 'annual_usd', 'x_vs_cheapest'] as const;
+export const COST_COLUMNS = [
+  'model',
+  'monthly_input_usd',
+  'monthly_output_usd',
+  'total_monthly_usd',
+  'per_day_usd',
+  'annual_usd',
+  'x_vs_cheapest',
+] as const;
 
 /**
  * costCommand projects monthly spend for workload volumes × models from a pricing catalog, prints
@@ -36,9 +53,16 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
   // A scenario handed to `cost` by mistake: say so, rather than list its keys as unknown.
   const d = doc.doc as Record<string, unknown> | null;
   if (d && typeof d === 'object' && 'targets' in d && 'load' in d)
-    throw new CliError(ExitCode.InvalidInput, `${file} is a scenario (it has targets and load); bakeoff cost takes a projection file (workloads with volumes × models, see docs/cost.md and scenarios/cost/) — or use bakeoff validate for a scenario's cost estimate`);
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `${file} is a scenario (it has targets and load); bakeoff cost takes a projection file (workloads with volumes × models, see docs/cost.md and scenarios/cost/) — or use bakeoff validate for a scenario's cost estimate`,
+    );
   const parsed = projectionSchema.safeParse(doc.doc);
-  if (!parsed.success) throw new CliError(ExitCode.InvalidInput, `${file}:\n${parsed.error.issues.map((i) => `  ${formatPath(i.path)}: ${friendlyIssue(i)}`).join('\n')}`);
+  if (!parsed.success)
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `${file}:\n${parsed.error.issues.map((i) => `  ${formatPath(i.path)}: ${friendlyIssue(i)}`).join('\n')}`,
+    );
   const projection = parsed.data;
   const catalog = await loadCatalog(opts.catalog ? resolve(opts.catalog) : undefined).catch((err: Error) => {
     throw new CliError(ExitCode.InvalidInput, `--catalog: ${err.message}`);
@@ -66,26 +90,64 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
 }
 
 /** renderProjection prints the table: model | monthly input $ | monthly output $ | total / month | per day | annual | × vs cheapest. */
-export function renderProjection(rows: readonly ProjectionRow[], volumes: readonly WorkloadVolume[], asOf: string, days: number, period?: string): string {
+export function renderProjection(
+  rows: readonly ProjectionRow[],
+  volumes: readonly WorkloadVolume[],
+  asOf: string,
+  days: number,
+  period?: string,
+): string {
   const vol = volumes.map(
-    (v) => `  ${v.name}: ${v.requestsPerMonth ? `${v.requestsPerMonth.toLocaleString('en-US')} requests, ` : ''}${v.inputTokensPerMonth.toLocaleString('en-US')} input + ${v.outputTokensPerMonth.toLocaleString('en-US')} output tokens a month`,
+    (v) =>
+      `  ${v.name}: ${v.requestsPerMonth ? `${v.requestsPerMonth.toLocaleString('en-US')} requests, ` : ''}${v.inputTokensPerMonth.toLocaleString('en-US')} input + ${v.outputTokensPerMonth.toLocaleString('en-US')} output tokens a month`,
   );
   const t = table(
     ['model', 'monthly input $', 'monthly output $', 'total / month', `per day (${days}-day month)`, 'annual', '× vs cheapest'],
-    rows.map((r) => [r.model, formatUsd(r.inputMonthly), formatUsd(r.outputMonthly), formatUsd(r.totalMonthly), formatUsd(r.perDay), formatUsd(r.annual), `${r.timesCheapest.toFixed(2)}×`]),
+    rows.map((r) => [
+      r.model,
+      formatUsd(r.inputMonthly),
+      formatUsd(r.outputMonthly),
+      formatUsd(r.totalMonthly),
+      formatUsd(r.perDay),
+      formatUsd(r.annual),
+      `${r.timesCheapest.toFixed(2)}×`,
+    ]),
     1,
   );
   const byWorkload =
     volumes.length > 1
-      ? ['', 'by workload (total / month):', table(['workload', ...rows.map((r) => r.model)], volumes.map((v) => [v.name, ...rows.map((r) => formatUsd(r.byWorkload[v.name] ?? 0n))]), 1)]
+      ? [
+          '',
+          'by workload (total / month):',
+          table(
+            ['workload', ...rows.map((r) => r.model)],
+            volumes.map((v) => [v.name, ...rows.map((r) => formatUsd(r.byWorkload[v.name] ?? 0n))]),
+            1,
+          ),
+        ]
       : [];
-  return [`monthly spend projection (catalog prices as of ${asOf}, USD)`, ...(period ? [`  ${period}`] : []), ...vol, '', t, ...byWorkload].join('\n');
+  return [
+    `monthly spend projection (catalog prices as of ${asOf}, USD)`,
+    ...(period ? [`  ${period}`] : []),
+    ...vol,
+    '',
+    t,
+    ...byWorkload,
+  ].join('\n');
 }
 
 /** projectionCsv is the table as CSV, dollars to the cent. */
 export function projectionCsv(rows: readonly ProjectionRow[]): string {
   return stringify(
-    rows.map((r) => [r.model, usdNumber(r.inputMonthly).toFixed(2), usdNumber(r.outputMonthly).toFixed(2), usdNumber(r.totalMonthly).toFixed(2), usdNumber(r.perDay).toFixed(2), usdNumber(r.annual).toFixed(2), r.timesCheapest.toFixed(2)]),
+    rows.map((r) => [
+      r.model,
+      usdNumber(r.inputMonthly).toFixed(2),
+      usdNumber(r.outputMonthly).toFixed(2),
+      usdNumber(r.totalMonthly).toFixed(2),
+      usdNumber(r.perDay).toFixed(2),
+      usdNumber(r.annual).toFixed(2),
+      r.timesCheapest.toFixed(2),
+    ]),
     { header: true, columns: [...COST_COLUMNS] },
   );
 }
@@ -102,12 +164,20 @@ async function measuredShapes(runDir: string): Promise<Map<string, { input: numb
   const add = (key: string, groups: RunSummary['groups']) => {
     const req = groups.reduce((n, g) => n + g.requests.total, 0);
     const ok = groups.reduce((n, g) => n + g.requests.ok, 0);
-    if (req && ok) out.set(key, { input: Math.round(groups.reduce((n, g) => n + g.tokens.input, 0) / req), output: Math.round(groups.reduce((n, g) => n + g.tokens.output, 0) / ok) });
+    if (req && ok)
+      out.set(key, {
+        input: Math.round(groups.reduce((n, g) => n + g.tokens.input, 0) / req),
+        output: Math.round(groups.reduce((n, g) => n + g.tokens.output, 0) / ok),
+      });
   };
   const targets = s.groups.filter((g) => (g.scope ?? 'target') === 'target');
   add('*', targets);
   const byWorkload = s.groups.filter((g) => g.scope === 'workload');
-  for (const name of new Set(byWorkload.map((g) => g.workload ?? ''))) add(name, byWorkload.filter((g) => g.workload === name));
+  for (const name of new Set(byWorkload.map((g) => g.workload ?? '')))
+    add(
+      name,
+      byWorkload.filter((g) => g.workload === name),
+    );
   return out;
 }
 
@@ -121,7 +191,8 @@ function withMeasured(w: ProjectionWorkload, measured?: Map<string, { input: num
 // friendlyIssue words a projection-schema issue the way scenario problems are worded: what is
 // expected, what to write.
 function friendlyIssue(i: { code: string; message: string; keys?: readonly string[]; expected?: unknown; input?: unknown }): string {
-  if (i.code === 'unrecognized_keys' && i.keys) return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; a projection has daysPerMonth, models and workloads (see docs/cost.md)`;
+  if (i.code === 'unrecognized_keys' && i.keys)
+    return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; a projection has daysPerMonth, models and workloads (see docs/cost.md)`;
   if (i.code === 'invalid_type' && i.input === undefined) return `is required (${String(i.expected)})`;
   return i.message;
 }

@@ -13,9 +13,15 @@ export const ExitCode = {
   ThresholdsBreached: 3,
   /** The run stopped before crossing a budget cap (budget: maxUsd / maxRequests / maxTokens); results hold what was measured. */
   BudgetReached: 4,
-  /** The run is invalid: too many requests failed on the generator's own side (its resources, its lateness, its connection cap), so its numbers are not the targets'. Results are written, marked invalid. */
+  /**
+   * The run is invalid: too many requests failed on the generator's own side (its resources, its lateness, its
+   * connection cap), so its numbers are not the targets'. Results are written, marked invalid.
+   */
   RunInvalid: 5,
-  /** `compare`: a gated metric (--fail-on) is worse in the current run than in the baseline, beyond noise and by at least the minimum effect. */
+  /**
+   * `compare`: a gated metric (--fail-on) is worse in the current run than in the baseline, beyond noise and by at
+   * least the minimum effect.
+   */
   CompareRegression: 6,
   /** Stopped by SIGINT/SIGTERM; results written hold what was measured. */
   Interrupted: 130,

@@ -27,13 +27,17 @@ export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export function metricsFlags(v: MetricsFlagValues): MetricsFlags | null {
   const problems: string[] = [];
   if (v.metricsPort === undefined) {
-    for (const [flag, value] of [['--metrics-host', v.metricsHost], ['--metrics-linger', v.metricsLinger]] as const)
+    for (const [flag, value] of [
+      ['--metrics-host', v.metricsHost],
+      ['--metrics-linger', v.metricsLinger],
+    ] as const)
       if (value !== undefined) problems.push(`${flag} needs --metrics-port (the port to serve /metrics on; 0 picks a free one)`);
     if (problems.length) throw new CliError(ExitCode.InvalidInput, problems.join('; '));
     return null;
   }
   const port = /^\d+$/.test(v.metricsPort.trim()) ? Number(v.metricsPort) : NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--metrics-port: ${JSON.stringify(v.metricsPort)} is not a port number (0–65535; 0 picks a free one)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`--metrics-port: ${JSON.stringify(v.metricsPort)} is not a port number (0–65535; 0 picks a free one)`);
   const host = v.metricsHost ?? DEFAULT_METRICS_HOST;
   if (!host.trim()) problems.push('--metrics-host: empty; give an address of this machine, e.g. 127.0.0.1');
   const lingerMs = v.metricsLinger === undefined ? 0 : parseDurationMs(v.metricsLinger);
@@ -61,10 +65,21 @@ export async function startLiveMetrics(flags: MetricsFlags, run: { scenario: Sce
   const { port, host } = flags;
   const server = await serveMetrics(metrics, host, port).catch((err: NodeJS.ErrnoException) => {
     metrics.close();
-    if (err.code === 'EADDRINUSE') throw new CliError(ExitCode.InvalidInput, `--metrics-port ${port}: ${host}:${port} is in use; pick another port, or --metrics-port 0 for a free one`);
+    if (err.code === 'EADDRINUSE')
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--metrics-port ${port}: ${host}:${port} is in use; pick another port, or --metrics-port 0 for a free one`,
+      );
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
-      throw new CliError(ExitCode.InvalidInput, `--metrics-host ${host}: not an address of this machine; use 127.0.0.1 (or ::1, or 0.0.0.0 for every interface)`);
-    if (err.code === 'EACCES') throw new CliError(ExitCode.InvalidInput, `--metrics-port ${port}: not allowed to listen there (ports below 1024 need privileges); pick a port above 1024, or 0`);
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--metrics-host ${host}: not an address of this machine; use 127.0.0.1 (or ::1, or 0.0.0.0 for every interface)`,
+      );
+    if (err.code === 'EACCES')
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--metrics-port ${port}: not allowed to listen there (ports below 1024 need privileges); pick a port above 1024, or 0`,
+      );
     throw err;
   });
   io.err(`metrics: ${server.url}`);
@@ -73,7 +88,9 @@ export async function startLiveMetrics(flags: MetricsFlags, run: { scenario: Sce
     server,
     async finalScrape(stop) {
       if (flags.lingerMs <= 0) return;
-      io.err(`metrics: serving the final numbers until the next scrape of ${server.url}, at most ${formatDurationMs(flags.lingerMs)} (--metrics-linger)`);
+      io.err(
+        `metrics: serving the final numbers until the next scrape of ${server.url}, at most ${formatDurationMs(flags.lingerMs)} (--metrics-linger)`,
+      );
       const how = await server.finalScrape(flags.lingerMs, stop);
       if (how === 'timeout') io.err(`metrics: no scrape within ${formatDurationMs(flags.lingerMs)}; stopping the metrics server`);
     },

@@ -57,13 +57,22 @@ program
   .option('--mock', 'run every target on the embedded mock (its mock: block, or a default profile) instead of its real endpoint')
   .option('-y, --yes', 'run even if the estimated cost is above budget.confirmAboveUsd (needed when not on a terminal)')
   .option('--force', 'overwrite a non-empty --out directory; run a load beyond what this machine is checked to handle')
-  .option('--sweep [levels]', 'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)')
-  .option('--metrics-port <port>', 'serve live Prometheus metrics at http://HOST:PORT/metrics during the run (0 picks a free port; the URL is printed)')
+  .option(
+    '--sweep [levels]',
+    'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)',
+  )
+  .option(
+    '--metrics-port <port>',
+    'serve live Prometheus metrics at http://HOST:PORT/metrics during the run (0 picks a free port; the URL is printed)',
+  )
   .option('--metrics-host <host>', 'address the metrics server binds (default: 127.0.0.1)')
-  .option('--metrics-linger <duration>', 'after the run, keep serving until the next scrape, at most this long, e.g. 15s (default: 0s, stop at once)')
-  .option('--workers <n>', 'worker threads to split the load over: a number, or auto (the machine\'s cores; 1 for a small load)', 'auto')
+  .option(
+    '--metrics-linger <duration>',
+    'after the run, keep serving until the next scrape, at most this long, e.g. 15s (default: 0s, stop at once)',
+  )
+  .option('--workers <n>', "worker threads to split the load over: a number, or auto (the machine's cores; 1 for a small load)", 'auto')
   .option('--shard <i/n>', 'run only shard i of n (0-based) of the load, to merge later with `bakeoff merge`')
-  .option('--agent-region <region>', 'where this shard\'s load comes from, shown as agent region × target region (with --shard)')
+  .option('--agent-region <region>', "where this shard's load comes from, shown as agent region × target region (with --shard)")
   .option('--start-at <time>', 'start sending at this ISO-8601 time, e.g. 2026-12-01T02:00:00Z: shards begin together')
   .action(async (file: string, opts: RunCommandOptions) => {
     exitCode = await runCommand(file, opts, io, { stop: stop.signal, hardStop: hardStop.signal });
@@ -93,7 +102,9 @@ program
 
 program
   .command('report')
-  .description('rebuild every output of a run (report.md, junit.xml, .hgrm, summary.csv, the console report) from its directory, sending nothing; a run without summary.json is rebuilt from requests.csv')
+  .description(
+    'rebuild every output of a run (report.md, junit.xml, .hgrm, summary.csv, the console report) from its directory, sending nothing; a run without summary.json is rebuilt from requests.csv',
+  )
   .argument('<run-dir>', 'a run directory (results/<run-id>/)')
   .option('-q, --quiet', 'print only the files written')
   .option('--exit-code', 'exit with the code the run would have (3 on a threshold breach, 5 if invalid...)')
@@ -103,12 +114,17 @@ program
 
 program
   .command('merge')
-  .description('merge the run directories of a split run\'s shards (run --shard i/n) into one run directory: exact histogram sums, judged again; sends nothing')
-  .argument('<dirs...>', 'the shards\' run directories')
+  .description(
+    "merge the run directories of a split run's shards (run --shard i/n) into one run directory: exact histogram sums, judged again; sends nothing",
+  )
+  .argument('<dirs...>', "the shards' run directories")
   .option('-o, --out <dir>', 'write the merged run here instead of results/<run-id>-merged/')
   .option('-q, --quiet', 'print only the files written')
   .option('--force', 'overwrite a non-empty --out directory')
-  .option('--max-clock-skew <duration>', 'refuse shards whose clocks differ by more than this, from their targets\' Date headers (default: 500ms)')
+  .option(
+    '--max-clock-skew <duration>',
+    "refuse shards whose clocks differ by more than this, from their targets' Date headers (default: 500ms)",
+  )
   .option('--exit-code', 'exit with the code the merged run would have (3 on a threshold breach, 5 if invalid...)')
   .action(async (dirs: string[], opts: MergeCommandOptions) => {
     exitCode = await mergeCommand(dirs, opts, io);
@@ -119,7 +135,7 @@ program
   .description('monthly spend projection for workload volumes × models from a pricing catalog (table + CSV)')
   .argument('<projection>', 'projection file (.yaml or .json): workloads with volumes and tokens per request')
   .option('--catalog <file>', 'pricing catalog (default: the shipped pricing/catalog.yaml)')
-  .option('--from <run-dir>', 'take tokens per request from a run\'s measured shapes')
+  .option('--from <run-dir>', "take tokens per request from a run's measured shapes")
   .option('--csv <file>', 'write the CSV here (default: results/cost-<projection>.csv)')
   .action(async (file: string, opts: { catalog?: string; from?: string; csv?: string }) => {
     exitCode = await costCommand(file, opts, io);
@@ -127,15 +143,24 @@ program
 
 program
   .command('compare')
-  .description('compare two runs (baseline, then current) metric by metric, or two targets of one run; exits 6 when a gated metric regressed beyond noise')
+  .description(
+    'compare two runs (baseline, then current) metric by metric, or two targets of one run; exits 6 when a gated metric regressed beyond noise',
+  )
   .argument('<baseline>', 'baseline run directory (results/<run-id>) or its summary.json; with --targets, the run')
   .argument('[current]', 'current run directory or summary.json')
   .option('--targets <a,b>', 'compare two targets (or routes) of one run, baseline first: --targets us-east,eu-west')
   .option('--target <a>', 'the baseline target of one run (with --vs)')
   .option('--vs <b>', 'the target compared with --target')
   .option('--format <format>', 'console (default), markdown, csv or json')
-  .option('-o, --out <file>', 'write the report to this file (format from --format, else from the extension: .md, .csv, .json); the console report still goes to stdout')
-  .option('--fail-on <metrics>', 'metrics whose regression exits 6, comma-separated, e.g. ttft.p99,errorRate; "all" or "none"', 'ttft.p50,ttft.p99,e2e.p50,e2e.p99,itl.p50,errorRate')
+  .option(
+    '-o, --out <file>',
+    'write the report to this file (format from --format, else from the extension: .md, .csv, .json); the console report still goes to stdout',
+  )
+  .option(
+    '--fail-on <metrics>',
+    'metrics whose regression exits 6, comma-separated, e.g. ttft.p99,errorRate; "all" or "none"',
+    'ttft.p50,ttft.p99,e2e.p50,e2e.p99,itl.p50,errorRate',
+  )
   .option('--metrics <latencies>', 'latencies compared (at p50, p90, p99)', 'ttft,itl,e2e,tpot,headers')
   .option('--min-effect <percent>', 'smallest relative change called a regression or improvement (latencies, req/s)', '2%')
   .option('--min-error-delta <points>', 'smallest error-rate change called one, in percentage points', '0.1%')
@@ -148,7 +173,9 @@ program
 
 program
   .command('mock')
-  .description('run the embedded mock server: OpenAI-compatible POST /v1/chat/completions, Anthropic-style POST /v1/messages, GET /v1/models')
+  .description(
+    'run the embedded mock server: OpenAI-compatible POST /v1/chat/completions, Anthropic-style POST /v1/messages, GET /v1/models',
+  )
   .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '8080')
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--rtt-ms <ms|json>', 'network round trip before headers (ms, or a JSON distribution)')
@@ -157,7 +184,10 @@ program
   .option('--output-tokens <n|json>', 'natural completion length (default: run to max_tokens)')
   .option('--seed <n>', 'seed of the latency draws')
   .option('--slots <n>', 'requests served at once; more wait in line (default: unlimited)')
-  .option('--fault <json...>', 'inject a fault, e.g. \'{"kind":"http_503","from":"10s","to":"25s"}\' (kinds: http_500|http_502|http_503|http_429|hang|stall|reset|slow|malformed); repeatable')
+  .option(
+    '--fault <json...>',
+    'inject a fault, e.g. \'{"kind":"http_503","from":"10s","to":"25s"}\' (kinds: http_500|http_502|http_503|http_429|hang|stall|reset|slow|malformed); repeatable',
+  )
   .addOption(new Option('--model <id...>', 'model ids listed by GET /v1/models').default(['mock-model']))
   .action(async (opts) => {
     const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -27,17 +27,30 @@ export interface MergeCommandOptions {
  */
 export async function mergeCommand(dirs: string[], opts: MergeCommandOptions, io: Io): Promise<ExitCode> {
   const maxClockSkewMs = opts.maxClockSkew === undefined ? DEFAULT_MAX_CLOCK_SKEW_MS : parseDurationMs(opts.maxClockSkew);
-  if (maxClockSkewMs === null) throw new CliError(ExitCode.InvalidInput, `--max-clock-skew ${JSON.stringify(opts.maxClockSkew)} is not a duration; write e.g. 500ms or 2s`);
+  if (maxClockSkewMs === null)
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `--max-clock-skew ${JSON.stringify(opts.maxClockSkew)} is not a duration; write e.g. 500ms or 2s`,
+    );
   const inputs: MergeInput[] = [];
   const seen = new Set<string>();
   for (const d of dirs) {
     const dir = resolve(d);
     if (seen.has(dir)) throw new CliError(ExitCode.InvalidInput, `${d} is named twice; name each shard's directory once`);
     seen.add(dir);
-    if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new CliError(ExitCode.InvalidInput, `${d}: not a directory; pass the run directories the shards wrote (their --out)`);
+    if (
+      !(await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new CliError(ExitCode.InvalidInput, `${d}: not a directory; pass the run directories the shards wrote (their --out)`);
     const file = join(dir, RESULT_FILES.summaryJson);
     if (!existsSync(file))
-      throw new CliError(ExitCode.InvalidInput, `${d}: no summary.json (the shard did not finish, or this is not a run directory); rerun the shard, or run \`bakeoff report ${d}\` to rebuild its summary from requests.csv first`);
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `${d}: no summary.json (the shard did not finish, or this is not a run directory); rerun the shard, or run \`bakeoff report ${d}\` to rebuild its summary from requests.csv first`,
+      );
     inputs.push({ summary: readSummary(file, await readFile(file, 'utf8')), kind: 'shard', dir: d });
   }
   const scenarioName = (inputs[0]?.summary.scenario as { name?: string } | undefined)?.name ?? 'run';
@@ -50,7 +63,8 @@ export async function mergeCommand(dirs: string[], opts: MergeCommandOptions, io
     throw err;
   }
   const out = resolve(opts.out ?? join('results', id));
-  if (seen.has(out)) throw new CliError(ExitCode.InvalidInput, `--out ${opts.out} is one of the shards' directories; write the merged run elsewhere`);
+  if (seen.has(out))
+    throw new CliError(ExitCode.InvalidInput, `--out ${opts.out} is one of the shards' directories; write the merged run elsewhere`);
   try {
     await prepareRunDir(out, opts.force ?? false);
   } catch (err) {
@@ -60,6 +74,8 @@ export async function mergeCommand(dirs: string[], opts: MergeCommandOptions, io
   const files = await writeSummaryFiles(out, summary);
   if (!opts.quiet) io.out(consoleTable(summary));
   for (const n of summary.merged?.notes ?? []) io.err(`note: ${n}`);
-  io.out(`${opts.quiet ? '' : '\n'}merged ${inputs.length} shard(s) into ${out}; written: ${files.join(', ')} (each request's row stays in its shard's requests.csv)`);
+  io.out(
+    `${opts.quiet ? '' : '\n'}merged ${inputs.length} shard(s) into ${out}; written: ${files.join(', ')} (each request's row stays in its shard's requests.csv)`,
+  );
   return opts.exitCode ? exitCodeOf(summary) : ExitCode.Ok;
 }

@@ -23,7 +23,8 @@ export interface MockCommandOptions {
  */
 export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Promise<void>): Promise<ExitCode> {
   const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(ExitCode.InvalidInput, `--port: ${JSON.stringify(opts.port)} is not a port number (0–65535; 0 picks a free one)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(ExitCode.InvalidInput, `--port: ${JSON.stringify(opts.port)} is not a port number (0–65535; 0 picks a free one)`);
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [flag, key, value] of [
@@ -55,14 +56,31 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
   if (!parsed.success) for (const i of parsed.error.issues) problems.push(`${formatPath(i.path)}: ${i.message}`);
   if (problems.length || !parsed.success) throw new CliError(ExitCode.InvalidInput, `invalid mock options:\n  ${problems.join('\n  ')}`);
   const profile = parsed.data;
-  const server = await startMockServer({ profile, host: opts.host, port, models: opts.model, ...(profile.seed !== undefined ? { seed: profile.seed } : {}) }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new CliError(ExitCode.InvalidInput, `--port ${port}: ${opts.host}:${port} is in use; pick another port, or --port 0 for a free one`);
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new CliError(ExitCode.InvalidInput, `--host ${opts.host}: not an address of this machine; use 127.0.0.1 (or ::1)`);
-    if (err.code === 'EACCES') throw new CliError(ExitCode.InvalidInput, `--port ${port}: not allowed to listen there (ports below 1024 need privileges); pick a port above 1024, or 0`);
+  const server = await startMockServer({
+    profile,
+    host: opts.host,
+    port,
+    models: opts.model,
+    ...(profile.seed !== undefined ? { seed: profile.seed } : {}),
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE')
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--port ${port}: ${opts.host}:${port} is in use; pick another port, or --port 0 for a free one`,
+      );
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+      throw new CliError(ExitCode.InvalidInput, `--host ${opts.host}: not an address of this machine; use 127.0.0.1 (or ::1)`);
+    if (err.code === 'EACCES')
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--port ${port}: not allowed to listen there (ports below 1024 need privileges); pick a port above 1024, or 0`,
+      );
     throw err;
   });
   io.out(`mock OpenAI-compatible server listening on ${server.baseUrl}`);
-  io.out(`  POST ${server.baseUrl}/chat/completions   POST ${server.baseUrl}/messages (Anthropic)   GET ${server.baseUrl}/models   (Ctrl-C to stop)`);
+  io.out(
+    `  POST ${server.baseUrl}/chat/completions   POST ${server.baseUrl}/messages (Anthropic)   GET ${server.baseUrl}/models   (Ctrl-C to stop)`,
+  );
   await stopped;
   await server.close();
   io.err(`mock stopped after ${server.completions} completions`);

@@ -37,7 +37,20 @@ export async function probeCommand(file: string, opts: { mock?: boolean; json?: 
 /** renderProbe prints the capability table and, below it, every error in full. */
 export function renderProbe(results: readonly ProbeResult[]): string {
   const yn = (b: boolean | null) => (b === null ? '—' : b ? 'yes' : 'no');
-  const header = ['target', 'provider', 'protocol', 'models', 'stream', 'usage in stream', 'stream_options', 'token limit field', 'non-stream', 'reasoning', 'TTFT', 'E2E'];
+  const header = [
+    'target',
+    'provider',
+    'protocol',
+    'models',
+    'stream',
+    'usage in stream',
+    'stream_options',
+    'token limit field',
+    'non-stream',
+    'reasoning',
+    'TTFT',
+    'E2E',
+  ];
   const rows = results.map((r) => [
     r.target,
     r.provider,

@@ -8,7 +8,10 @@ export class InvalidInput extends CliError {
     readonly problems: readonly Problem[],
   ) {
     const n = problems.length;
-    super(ExitCode.InvalidInput, `${file}: ${n} problem${n === 1 ? '' : 's'}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+    super(
+      ExitCode.InvalidInput,
+      `${file}: ${n} problem${n === 1 ? '' : 's'}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 

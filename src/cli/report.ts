@@ -23,7 +23,10 @@ import { exitCodeOf } from './run.js';
  */
 export async function reportCommand(dirArg: string, opts: { quiet?: boolean; exitCode?: boolean }, io: Io): Promise<ExitCode> {
   const dir = resolve(dirArg);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new CliError(ExitCode.InvalidInput, `${dirArg}: not a directory; pass a run directory (results/<run-id>/)`);
   const summaryFile = join(dir, RESULT_FILES.summaryJson);
   let summary: RunSummary;
@@ -49,18 +52,33 @@ export function readSummary(file: string, text: string): RunSummary {
   try {
     doc = JSON.parse(text) as Partial<RunSummary>;
   } catch (err) {
-    throw new CliError(ExitCode.InvalidInput, `${file}: not JSON (${(err as Error).message}); remove it to rebuild the summary from requests.csv`);
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `${file}: not JSON (${(err as Error).message}); remove it to rebuild the summary from requests.csv`,
+    );
   }
-  if (doc.schema !== SUMMARY_SCHEMA.id) throw new CliError(ExitCode.InvalidInput, `${file}: not an llm-bakeoff summary (schema ${JSON.stringify(doc.schema)})`);
+  if (doc.schema !== SUMMARY_SCHEMA.id)
+    throw new CliError(ExitCode.InvalidInput, `${file}: not an llm-bakeoff summary (schema ${JSON.stringify(doc.schema)})`);
   if (doc.schemaVersion !== SUMMARY_SCHEMA.version)
-    throw new CliError(ExitCode.InvalidInput, `${file}: summary schema version ${doc.schemaVersion}; this bakeoff reads version ${SUMMARY_SCHEMA.version} (use the version that wrote it, or rerun)`);
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `${file}: summary schema version ${doc.schemaVersion}; this bakeoff reads version ${SUMMARY_SCHEMA.version} (use the version that wrote it, or rerun)`,
+    );
   return doc as RunSummary;
 }
 
 async function readRecord(file: string): Promise<RunRecord> {
-  if (!existsSync(file)) throw new CliError(ExitCode.InvalidInput, `${file} is missing: without summary.json, rebuilding needs the run.json a run writes when it starts (this directory was not written by \`bakeoff run\`, or by an older version)`);
+  if (!existsSync(file))
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `${file} is missing: without summary.json, rebuilding needs the run.json a run writes when it starts (this directory was not written by \`bakeoff run\`, or by an older version)`,
+    );
   const doc = JSON.parse(await readFile(file, 'utf8')) as Partial<RunRecord>;
-  if (doc.schema !== RUN_RECORD_SCHEMA.id || doc.schemaVersion !== RUN_RECORD_SCHEMA.version) throw new CliError(ExitCode.InvalidInput, `${file}: not a run record this bakeoff reads (schema ${JSON.stringify(doc.schema)} v${doc.schemaVersion})`);
+  if (doc.schema !== RUN_RECORD_SCHEMA.id || doc.schemaVersion !== RUN_RECORD_SCHEMA.version)
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `${file}: not a run record this bakeoff reads (schema ${JSON.stringify(doc.schema)} v${doc.schemaVersion})`,
+    );
   return doc as RunRecord;
 }
 

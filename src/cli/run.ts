@@ -8,7 +8,14 @@ import { TOOL } from '../version.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { startMockInWorker } from '../mock/worker-host.js';
 import { requestsCsvWriter } from '../report/requests-csv.js';
-import { prepareRunDir, RunDirProblem, runId as makeRunId, writeAtomically, writeSummaryFiles, RESULT_FILES } from '../report/results-dir.js';
+import {
+  prepareRunDir,
+  RunDirProblem,
+  runId as makeRunId,
+  writeAtomically,
+  writeSummaryFiles,
+  RESULT_FILES,
+} from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
@@ -80,7 +87,10 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   io.err(`estimated cost: ${estimateLine(estimate)}`);
   const confirmAbove = scenario.budget?.confirmAboveUsd ?? DEFAULT_CONFIRM_ABOVE_USD;
   if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)
-    throw new CliError(ExitCode.InvalidInput, `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`);
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`,
+    );
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
   // The metrics port is bound before anything is written or sent: a port in use stops here.
@@ -106,7 +116,13 @@ interface Checked {
 
 // runAndReport prepares the run directory, runs the scenario streaming requests.csv (and the live
 // metrics, when served), writes the summary files, prints the report and returns the exit code.
-async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signals: Signals, live: LiveMetricsRun | null): Promise<ExitCode> {
+async function runAndReport(
+  run: Checked,
+  opts: RunCommandOptions,
+  io: Io,
+  signals: Signals,
+  live: LiveMetricsRun | null,
+): Promise<ExitCode> {
   const { scenario, inputs, id, dir, plan, fdLimit, split } = run;
   const trace = inputs.trace;
   try {
@@ -116,9 +132,16 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
     throw err;
   }
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
-  if (split.workers > 1) io.err(`${split.workers} worker threads: each sends one arrival in ${split.workers} of ${split.share ? 'this shard\'s part of ' : ''}the load`);
-  if (split.share) io.err(`shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: one arrival in ${split.share.count} of the load, from arrival ${split.share.index}`);
-  if (split.startAtEpochMs !== undefined) io.err(`starting at ${new Date(split.startAtEpochMs).toISOString()} (${waitWords(split.startAtEpochMs - Date.now())})`);
+  if (split.workers > 1)
+    io.err(
+      `${split.workers} worker threads: each sends one arrival in ${split.workers} of ${split.share ? "this shard's part of " : ''}the load`,
+    );
+  if (split.share)
+    io.err(
+      `shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: one arrival in ${split.share.count} of the load, from arrival ${split.share.index}`,
+    );
+  if (split.startAtEpochMs !== undefined)
+    io.err(`starting at ${new Date(split.startAtEpochMs).toISOString()} (${waitWords(split.startAtEpochMs - Date.now())})`);
 
   const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
   // run.json, once the run's clock has started: what `report` needs to rebuild a summary from
@@ -133,7 +156,10 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
       ...clock,
       loadModel: runLoadModel(scenario),
       scenario: scenarioEcho(scenario),
-      prices: catalogExcerpt(inputs.pricing, scenario.targets.map((t) => t.model)),
+      prices: catalogExcerpt(
+        inputs.pricing,
+        scenario.targets.map((t) => t.model),
+      ),
       ...(split.share ? { shard: shardTag(split, new Date(clock.originEpochMs + clock.startedAtMs).toISOString()) } : {}),
     };
     recorded = writeAtomically(join(dir, RESULT_FILES.runJson), JSON.stringify(record, null, 2) + '\n');
@@ -161,7 +187,9 @@ async function runAndReport(run: Checked, opts: RunCommandOptions, io: Io, signa
           rows.write(r);
           progress.onResult(r);
         };
-    const liveHooks = live ? { onDropped: live.metrics.onDropped.bind(live.metrics), onInFlight: live.metrics.onInFlight.bind(live.metrics) } : {};
+    const liveHooks = live
+      ? { onDropped: live.metrics.onDropped.bind(live.metrics), onInFlight: live.metrics.onInFlight.bind(live.metrics) }
+      : {};
     summary =
       split.workers > 1
         ? await runInWorkers({
@@ -259,21 +287,38 @@ function splitFlags(opts: RunCommandOptions, scenario: Scenario, file: string): 
     out.share = p.share;
   }
   if (opts.agentRegion !== undefined) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(opts.agentRegion)) throw new CliError(ExitCode.InvalidInput, `--agent-region "${opts.agentRegion}": use letters, digits, ".", "_" or "-" (e.g. eu-west-1)`);
-    if (!out.share) throw new CliError(ExitCode.InvalidInput, '--agent-region labels a shard: pass --shard i/n with it (--shard 0/1 for a single agent)');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(opts.agentRegion))
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--agent-region "${opts.agentRegion}": use letters, digits, ".", "_" or "-" (e.g. eu-west-1)`,
+      );
+    if (!out.share)
+      throw new CliError(ExitCode.InvalidInput, '--agent-region labels a shard: pass --shard i/n with it (--shard 0/1 for a single agent)');
     out.agentRegion = opts.agentRegion;
   }
   if (opts.startAt !== undefined) {
     const at = Date.parse(opts.startAt);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(opts.startAt) || !Number.isFinite(at)) throw new CliError(ExitCode.InvalidInput, `--start-at "${opts.startAt}" is not an ISO-8601 time; write e.g. 2026-12-01T02:00:00Z (UTC), the same for every shard`);
-    if (at - Date.now() > MAX_START_WAIT_MS) throw new CliError(ExitCode.InvalidInput, `--start-at ${opts.startAt} is more than 24 hours away; schedule the shards closer to it (or check the date)`);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(opts.startAt) || !Number.isFinite(at))
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--start-at "${opts.startAt}" is not an ISO-8601 time; write e.g. 2026-12-01T02:00:00Z (UTC), the same for every shard`,
+      );
+    if (at - Date.now() > MAX_START_WAIT_MS)
+      throw new CliError(
+        ExitCode.InvalidInput,
+        `--start-at ${opts.startAt} is more than 24 hours away; schedule the shards closer to it (or check the date)`,
+      );
     out.startAtEpochMs = at;
   }
   const shardCount = out.share?.count ?? 1;
   const w = workersFor(opts.workers, scenario, shardCount);
   if ('problem' in w) throw new CliError(ExitCode.InvalidInput, w.problem);
   if (w.workers > 1) {
-    const problems = splitProblems(scenario, shardCount * w.workers, shardCount > 1 ? `--shard × --workers ${w.workers}` : `--workers ${w.workers}`);
+    const problems = splitProblems(
+      scenario,
+      shardCount * w.workers,
+      shardCount > 1 ? `--shard × --workers ${w.workers}` : `--workers ${w.workers}`,
+    );
     if (problems.length) throw invalidInput(file, problems);
   }
   out.workers = w.workers;

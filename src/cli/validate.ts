@@ -18,7 +18,9 @@ export async function validateCommand(file: string, opts: { json?: boolean; mock
   let inputs: Awaited<ReturnType<typeof loadInputs>>;
   try {
     inputs = await loadInputs(file);
-    const limits = opts.force ? [] : machineLimitProblems(inputs.scenario, { fileDescriptorLimit: fileDescriptorLimit() }, opts.mock ?? false);
+    const limits = opts.force
+      ? []
+      : machineLimitProblems(inputs.scenario, { fileDescriptorLimit: fileDescriptorLimit() }, opts.mock ?? false);
     if (limits.length) throw invalidInput(file, limits);
   } catch (err) {
     if (!(err instanceof InvalidInput) || !opts.json) throw err;
@@ -54,7 +56,11 @@ export function renderPlan(p: Plan): string {
   const total = carriers.reduce((n, t) => n + (t.expectedRequests ?? 0), 0);
   const allKnown = carriers.every((t) => t.expectedRequests !== null);
   const allExact = carriers.every((t) => t.exact);
-  const routeRows = (p.routes ?? []).map((r) => [r.route, r.chain.join(' → '), r.expectedRequests === null ? 'depends on latency' : `${r.exact ? '' : '≈'}${r.expectedRequests}`]);
+  const routeRows = (p.routes ?? []).map((r) => [
+    r.route,
+    r.chain.join(' → '),
+    r.expectedRequests === null ? 'depends on latency' : `${r.exact ? '' : '≈'}${r.expectedRequests}`,
+  ]);
   return [
     `scenario ${p.scenario}: valid`,
     `  load:     ${p.load}, stop ${p.stop}`,
@@ -70,6 +76,8 @@ export function renderPlan(p: Plan): string {
     ...p.targets.filter((t) => t.mockLatency).map((t) => `  ${t.target}: mock latency ${t.mockLatency}`),
     ...(routeRows.length ? ['', table(['route', 'chain', 'user requests'], routeRows, 2)] : []),
     '',
-    allKnown ? `expected measured ${p.routes ? 'user requests' : 'requests'}: ${allExact ? '' : '≈'}${total}` : 'expected measured requests: depends on server latency (duration-bound)',
+    allKnown
+      ? `expected measured ${p.routes ? 'user requests' : 'requests'}: ${allExact ? '' : '≈'}${total}`
+      : 'expected measured requests: depends on server latency (duration-bound)',
   ].join('\n');
 }

@@ -27,11 +27,19 @@ export interface WorkerSetup {
 export type ToWorker = { type: 'stop'; reason: unknown } | { type: 'hardStop'; reason: unknown };
 export type FromWorker =
   | { type: 'start'; startedAtMs: number }
-  | { type: 'batch'; results: RequestResult[]; dropped: { scope: 'target' | 'route'; labels: GroupLabels; phase: RequestPhase; reason: DropReason }[]; inFlight: [string, number][] }
+  | {
+      type: 'batch';
+      results: RequestResult[];
+      dropped: { scope: 'target' | 'route'; labels: GroupLabels; phase: RequestPhase; reason: DropReason }[];
+      inFlight: [string, number][];
+    }
   | { type: 'done'; summary: RunSummary }
   | { type: 'error'; message: string };
 
-/** WorkersRun is what the parent needs to run a split load: the share of this process (a shard's, or the whole), the worker count, and where results go. */
+/**
+ * WorkersRun is what the parent needs to run a split load: the share of this process (a shard's, or the whole), the
+ * worker count, and where results go.
+ */
 export interface WorkersRun {
   file: string;
   runId: string;
@@ -132,7 +140,10 @@ export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
   const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary: summary!, kind: 'worker', index: j, count: o.workers }));
   const merged = mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity });
   for (const p of merged.parts ?? []) p.host = host;
-  merged.clock = { originEpochMs: o.clock.originEpochMs, offset: summaries.map((s) => s!.clock?.offset ?? null).find((c) => c !== null) ?? null };
+  merged.clock = {
+    originEpochMs: o.clock.originEpochMs,
+    offset: summaries.map((s) => s!.clock?.offset ?? null).find((c) => c !== null) ?? null,
+  };
   return merged;
 }
 
@@ -148,18 +159,32 @@ const SMALL_CONCURRENCY = 64;
  * 1 for what must stay in one thread (a sweep judges levels as it goes; failover breakers see
  * every failure of their target).
  */
-export function workersFor(flag: string | undefined, s: Scenario, shardCount: number, cores = usableCores()): { workers: number } | { problem: string } {
+export function workersFor(
+  flag: string | undefined,
+  s: Scenario,
+  shardCount: number,
+  cores = usableCores(),
+): { workers: number } | { problem: string } {
   if (flag !== undefined && flag !== 'auto') {
-    if (!/^\d+$/.test(flag) || Number(flag) < 1) return { problem: `--workers ${JSON.stringify(flag)}: write a whole number of threads (1 or more) or auto` };
+    if (!/^\d+$/.test(flag) || Number(flag) < 1)
+      return { problem: `--workers ${JSON.stringify(flag)}: write a whole number of threads (1 or more) or auto` };
     const n = Number(flag);
-    if (n > 1 && s.failover?.length) return { problem: '--workers: failover routes keep one circuit breaker per target, which must see every failure of it; run failover drills with --workers 1 (or split them across machines with --shard)' };
+    if (n > 1 && s.failover?.length)
+      return {
+        problem:
+          '--workers: failover routes keep one circuit breaker per target, which must see every failure of it; run failover drills with --workers 1 (or split them across machines with --shard)',
+      };
     return { workers: n };
   }
   if (s.sweep || s.failover?.length) return { workers: 1 };
   const streams = s.routing ? 1 : s.targets.length;
   const model = loadModelOf(s.load);
   const peakRate = Math.max(s.load.rate ?? 0, ...(s.load.stages ?? []).map((st) => st.rate ?? 0)) * streams;
-  const concurrencies = [s.load.concurrency, ...(s.load.stages ?? []).map((st) => st.concurrency), ...s.targets.map((t) => t.concurrency)].filter((c): c is number => c !== undefined && c > 0);
+  const concurrencies = [
+    s.load.concurrency,
+    ...(s.load.stages ?? []).map((st) => st.concurrency),
+    ...s.targets.map((t) => t.concurrency),
+  ].filter((c): c is number => c !== undefined && c > 0);
   const users = Math.max(0, ...concurrencies) * streams;
   const large = model === 'closed' ? users >= SMALL_CONCURRENCY : peakRate >= SMALL_RATE_PER_SEC;
   if (!large) return { workers: 1 };

@@ -19,7 +19,9 @@ export const anthropicMessages: ProtocolAdapter = {
     const body: Record<string, unknown> = {
       model,
       max_tokens: maxTokens,
-      messages: messages.filter((m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role !== 'system').map((m) => ({ role: m.role, content: m.content })),
+      messages: messages
+        .filter((m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role !== 'system')
+        .map((m) => ({ role: m.role, content: m.content })),
       stream,
     };
     if (system.length) body.system = system.join('\n\n');
@@ -47,14 +49,18 @@ export const anthropicMessages: ProtocolAdapter = {
       case 'content_block_delta': {
         const d = obj.delta;
         if (d?.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0) return { type: 'content', text: d.text };
-        if (d?.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking.length > 0) return { type: 'reasoning', text: d.thinking };
+        if (d?.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking.length > 0)
+          return { type: 'reasoning', text: d.thinking };
         return { type: 'none' };
       }
       case 'message_delta': {
         if (obj.delta?.stop_reason) state.finishReason = obj.delta.stop_reason;
         // message_delta's usage is cumulative: replace, never add.
         if (obj.usage && typeof obj.usage.output_tokens === 'number')
-          state.usage = obj.usage.input_tokens !== undefined ? anthropicUsage(obj.usage, obj.usage.output_tokens) : { ...(state.usage ?? { inputTokens: 0 }), outputTokens: obj.usage.output_tokens };
+          state.usage =
+            obj.usage.input_tokens !== undefined
+              ? anthropicUsage(obj.usage, obj.usage.output_tokens)
+              : { ...(state.usage ?? { inputTokens: 0 }), outputTokens: obj.usage.output_tokens };
         return { type: 'none' };
       }
       case 'message_stop':
@@ -72,7 +78,12 @@ export const anthropicMessages: ProtocolAdapter = {
     if (!Array.isArray(obj?.content)) return { error: 'response has no content' };
     state.finishReason = obj.stop_reason ?? '';
     if (obj.usage && typeof obj.usage.input_tokens === 'number') state.usage = anthropicUsage(obj.usage, obj.usage.output_tokens ?? 0);
-    return { text: obj.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('') };
+    return {
+      text: obj.content
+        .filter((b) => b.type === 'text')
+        .map((b) => b.text ?? '')
+        .join(''),
+    };
   },
 
   errorMessage(body: string): string {

@@ -82,7 +82,10 @@ export interface ClientDeps {
   totalTimeoutMs: number;
   /** Aborts in-flight requests (a second Ctrl-C); they end as `aborted`. */
   hardStop?: AbortSignal;
-  /** Prefix of the id sent in the endpoint's client-request-id header: `<prefix>-<request id>` (the run id, so ids are unique across runs). */
+  /**
+   * Prefix of the id sent in the endpoint's client-request-id header: `<prefix>-<request id>` (the run id, so ids are
+   * unique across runs).
+   */
   clientRequestIdPrefix?: string;
   /** Reads the Date header of every reply: this machine's clock offset against the target's (merged shards compare them). */
   clockProbe?: ClockProbe;
@@ -94,7 +97,10 @@ export type Hit = (call: ChatCall) => Promise<RequestResult>;
 /** Where is who a result is filed under: the target (or failover route) that answered for it. */
 export type Where = Pick<RequestResult, 'target' | 'region' | 'provider' | 'model'>;
 
-/** resultFor makes a call's RequestResult in its "nothing happened yet" state, filed under `where`: the one place a call's labels become a record's. */
+/**
+ * resultFor makes a call's RequestResult in its "nothing happened yet" state, filed under `where`: the one place a
+ * call's labels become a record's.
+ */
 export function resultFor(call: ChatCall, where: Where): RequestResult {
   return newResult({
     id: call.id,
@@ -151,7 +157,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
 
   // Our own id for the request, where the provider accepts one, so both sides' logs can be joined.
   const clientIdHeader = endpoint.clientRequestIdHeader;
-  const withClientId = (call: ChatCall) => (clientIdHeader ? { ...headers, [clientIdHeader]: `${deps.clientRequestIdPrefix ?? 'bakeoff'}-${call.id}` } : headers);
+  const withClientId = (call: ChatCall) =>
+    clientIdHeader ? { ...headers, [clientIdHeader]: `${deps.clientRequestIdPrefix ?? 'bakeoff'}-${call.id}` } : headers;
   const idHeaders = endpoint.requestIdHeaders ?? REQUEST_ID_HEADERS;
   // Replies so far: the discrepancy check counts the first CHECK_FIRST, then one in CHECK_EVERY.
   let replies = 0;
@@ -178,11 +185,28 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
       if (res.statusCode < 200 || res.statusCode >= 300) {
         x.r.retryAfterMs = retryAfterMs(res.headers);
         const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
-        x.fail(errorKindForStatus(res.statusCode), `HTTP ${res.statusCode}: ${errorBodyText(adapter, errText)}${authHint(res.statusCode, endpoint)}`);
+        x.fail(
+          errorKindForStatus(res.statusCode),
+          `HTTP ${res.statusCode}: ${errorBodyText(adapter, errText)}${authHint(res.statusCode, endpoint)}`,
+        );
       } else if (call.stream) {
-        await readStream(res.body, adapter, x, clock, () => deadlines.firstToken(), () => cancel.abort());
+        await readStream(
+          res.body,
+          adapter,
+          x,
+          clock,
+          () => deadlines.firstToken(),
+          () => cancel.abort(),
+        );
       } else {
-        await readCompletion(res.body, adapter, x, clock, () => deadlines.firstToken(), () => cancel.abort());
+        await readCompletion(
+          res.body,
+          adapter,
+          x,
+          clock,
+          () => deadlines.firstToken(),
+          () => cancel.abort(),
+        );
       }
     } catch (err) {
       failed(x, err, deadlines, deps);
@@ -204,7 +228,12 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
 }
 
 // onHeaders notes when the response began, its status and what its body claims to be.
-function onHeaders(x: Exchange, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, clock: Clock, idHeaders: readonly string[]): void {
+function onHeaders(
+  x: Exchange,
+  res: { statusCode: number; headers: Record<string, string | string[] | undefined> },
+  clock: Clock,
+  idHeaders: readonly string[],
+): void {
   x.r.headersAtMs = clock.now();
   x.r.status = res.statusCode;
   // The provider's id for the request: what its support asks for about a slow or failed one.
@@ -250,11 +279,16 @@ function tooLate(x: Exchange, call: ChatCall, now: number, deps: ClientDeps): bo
 // began, or what the transport error says.
 function failed(x: Exchange, err: unknown, deadlines: ReturnType<typeof armDeadlines>, deps: ClientDeps): void {
   const timedOut = deadlines.timedOut();
-  if (timedOut) return x.fail(timedOut, timedOut === 'ttft_timeout' ? `no first token within ${deps.firstTokenTimeoutMs}ms` : `request exceeded ${deps.totalTimeoutMs}ms`);
+  if (timedOut)
+    return x.fail(
+      timedOut,
+      timedOut === 'ttft_timeout' ? `no first token within ${deps.firstTokenTimeoutMs}ms` : `request exceeded ${deps.totalTimeoutMs}ms`,
+    );
   if (deps.hardStop?.aborted) return x.fail('aborted', 'run interrupted while the request was in flight');
   const kind = errorKindForError(err);
   // A 2xx response that began and then broke is a cut stream, not a connection that never answered.
-  if (kind === 'reset' && x.r.status >= 200 && x.r.status < 300) return x.fail('stream_cut', `stream cut after ${plural(x.deltas, 'delta')} (${size(x.bytes)}): ${describeError(err)}`);
+  if (kind === 'reset' && x.r.status >= 200 && x.r.status < 300)
+    return x.fail('stream_cut', `stream cut after ${plural(x.deltas, 'delta')} (${size(x.bytes)}): ${describeError(err)}`);
   x.fail(kind, describeError(err));
 }
 
@@ -272,7 +306,9 @@ function errorBodyText(adapter: ProtocolAdapter, body: string): string {
 // A 401 or 403 is almost always the key: say which one was sent (by its variable's name) or that none was.
 function authHint(status: number, endpoint: Endpoint): string {
   if (status !== 401 && status !== 403) return '';
-  return endpoint.keySource ? ` — check the key in ${endpoint.keySource}` : ' — this target sends no API key: set apiKeyEnv (or headersFromEnv) in the scenario';
+  return endpoint.keySource
+    ? ` — check the key in ${endpoint.keySource}`
+    : ' — this target sends no API key: set apiKeyEnv (or headersFromEnv) in the scenario';
 }
 
 function headerValue(v: string | string[] | undefined): string {

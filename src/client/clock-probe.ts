@@ -51,7 +51,12 @@ export class ClockProbe {
   /** estimate is the offset within its bounds; null before any reply, or if the bounds cross (the server's clock jumped). */
   estimate(): ClockEstimate | null {
     if (this.n === 0 || !(this.lower <= this.upper)) return null;
-    return { offsetMs: round1((this.lower + this.upper) / 2), uncertaintyMs: round1((this.upper - this.lower) / 2), samples: this.n, reference: this.reference };
+    return {
+      offsetMs: round1((this.lower + this.upper) / 2),
+      uncertaintyMs: round1((this.upper - this.lower) / 2),
+      samples: this.n,
+      reference: this.reference,
+    };
   }
 }
 

@@ -162,7 +162,10 @@ export function dispatchRequest(
         else reject(err);
       },
     };
-    dispatcher.dispatch({ origin: opts.origin, path: opts.path, method: opts.method, headers: opts.headers, body: opts.body ?? null }, handler);
+    dispatcher.dispatch(
+      { origin: opts.origin, path: opts.path, method: opts.method, headers: opts.headers, body: opts.body ?? null },
+      handler,
+    );
   });
 }
 

@@ -78,7 +78,8 @@ export function parseChunk(data: string, state: StreamState): StreamStep {
   } catch {
     return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${oneLine(data, 80)}` };
   }
-  if (obj === null || typeof obj !== 'object') return { type: 'error', kind: 'bad_stream', message: `stream event is not an object: ${oneLine(data, 80)}` };
+  if (obj === null || typeof obj !== 'object')
+    return { type: 'error', kind: 'bad_stream', message: `stream event is not an object: ${oneLine(data, 80)}` };
   if (obj.error) return { type: 'error', kind: 'stream_error', message: oneLine(errorText(obj.error)) };
   const usage = usageOf(obj.usage);
   if (usage) state.usage = usage;
@@ -108,12 +109,21 @@ interface CompletionShape {
 
 function usageOf(u: unknown): TokenUsage | null {
   if (!u || typeof u !== 'object') return null;
-  const { prompt_tokens, completion_tokens, prompt_tokens_details, prompt_cache_hit_tokens } = u as { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null; prompt_cache_hit_tokens?: unknown };
+  const { prompt_tokens, completion_tokens, prompt_tokens_details, prompt_cache_hit_tokens } = u as {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    prompt_tokens_details?: { cached_tokens?: unknown } | null;
+    prompt_cache_hit_tokens?: unknown;
+  };
   if (typeof prompt_tokens !== 'number' || typeof completion_tokens !== 'number') return null;
   // OpenAI reports prompt-cache hits inside prompt_tokens, as prompt_tokens_details.cached_tokens;
   // DeepSeek as prompt_cache_hit_tokens (beside prompt_cache_miss_tokens; the two add up to prompt_tokens).
   const cached = Math.max(...[prompt_tokens_details?.cached_tokens, prompt_cache_hit_tokens].map((n) => (typeof n === 'number' ? n : 0)));
-  return { inputTokens: prompt_tokens, outputTokens: completion_tokens, ...(typeof cached === 'number' && cached > 0 ? { cachedInputTokens: cached } : {}) };
+  return {
+    inputTokens: prompt_tokens,
+    outputTokens: completion_tokens,
+    ...(typeof cached === 'number' && cached > 0 ? { cachedInputTokens: cached } : {}),
+  };
 }
 
 function errorText(e: unknown): string {

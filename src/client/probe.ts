@@ -47,7 +47,16 @@ export async function probeTarget(ep: Endpoint, deps: ProbeDeps): Promise<ProbeR
   let streamOptions = ep.streamOptions ?? true;
   let field = ep.tokenLimitField ?? ep.defaultTokenLimitField ?? 'max_tokens';
   const send = (stream: boolean) =>
-    chatClient({ ...ep, streamOptions, tokenLimitField: field }, { transport: deps.transport, clock: deps.clock, tokenizer: deps.tokenizer, firstTokenTimeoutMs: deps.timeoutMs, totalTimeoutMs: deps.timeoutMs })(call(deps, stream));
+    chatClient(
+      { ...ep, streamOptions, tokenLimitField: field },
+      {
+        transport: deps.transport,
+        clock: deps.clock,
+        tokenizer: deps.tokenizer,
+        firstTokenTimeoutMs: deps.timeoutMs,
+        totalTimeoutMs: deps.timeoutMs,
+      },
+    )(call(deps, stream));
   let r = await send(true);
   let optionsVerdict: ProbeResult['streamOptions'] = ep.protocol === 'anthropic-messages' || !streamOptions ? 'not sent' : 'accepted';
   // A 400 naming stream_options: the endpoint rejects it; retry without.
@@ -107,7 +116,8 @@ async function probeModels(ep: Endpoint, deps: ProbeDeps): Promise<ProbeResult['
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
     const text = await res.body.text();
-    if (res.statusCode !== 200) return { ok: false, count: 0, listsModel: false, error: scrub(ep, `HTTP ${res.statusCode}: ${oneLine(text, 160)}`) };
+    if (res.statusCode !== 200)
+      return { ok: false, count: 0, listsModel: false, error: scrub(ep, `HTTP ${res.statusCode}: ${oneLine(text, 160)}`) };
     const body = JSON.parse(text) as { data?: { id?: string }[] };
     const ids = Array.isArray(body.data) ? body.data.map((m) => m.id) : [];
     return { ok: true, count: ids.length, listsModel: ids.some((id) => id === ep.model || id === `models/${ep.model}`), error: '' };

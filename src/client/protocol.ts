@@ -1,7 +1,6 @@
 import type { SseEvent } from './sse.js';
 import type { ChatMessage } from '../workload/chat-message.js';
 
-
 /** Usage is the token accounting a server reported. */
 export interface TokenUsage {
   /** All prompt tokens, cached ones included. */

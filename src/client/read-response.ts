@@ -112,14 +112,16 @@ export class Exchange {
 
   private async tallyText(t: string): Promise<void> {
     if (!this.tallying) await this.startTallying();
-    if (this.textChars < KEEP_REPLY_CHARS) this.text += t.length + this.textChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.textChars);
+    if (this.textChars < KEEP_REPLY_CHARS)
+      this.text += t.length + this.textChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.textChars);
     this.textChars += t.length;
     await this.textTally.pushAsync(t);
   }
 
   private async tallyReasoning(t: string): Promise<void> {
     if (!this.tallying) await this.startTallying();
-    if (this.reasoningChars < KEEP_REPLY_CHARS) this.reasoning += t.length + this.reasoningChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.reasoningChars);
+    if (this.reasoningChars < KEEP_REPLY_CHARS)
+      this.reasoning += t.length + this.reasoningChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.reasoningChars);
     this.reasoningChars += t.length;
     await this.reasoningTally.pushAsync(t);
   }
@@ -148,7 +150,8 @@ export class Exchange {
  * readStream reads an SSE body into the exchange as it arrives: TTFT at the first token
  * (reasoning or content), the gaps between tokens as ITL, TTFC at the first content token, and
  * the text. Events that came in one socket read share its timestamp: a token read together with
- * the one before it has no gap of its own, and is counted as coalesced rather than recorded as 0. `onFirstToken` clears the first-token deadline; `abort` ends the request on an error
+ * the one before it has no gap of its own, and is counted as coalesced rather than recorded as 0. `onFirstToken` clears
+ * the first-token deadline; `abort` ends the request on an error
  * event. A stream that ends without a finish reason or [DONE] was cut short.
  */
 export async function readStream(
@@ -211,7 +214,10 @@ export async function readStream(
       }
     }
     if (decoder.tooLarge) {
-      x.fail('bad_stream', `an event larger than 1 MB after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): not a chat-completion stream`);
+      x.fail(
+        'bad_stream',
+        `an event larger than 1 MB after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): not a chat-completion stream`,
+      );
       return false;
     }
     return true;
@@ -251,7 +257,10 @@ export function whatArrived(x: Exchange, adapter: ProtocolAdapter): void {
   const head = Buffer.concat(x.head);
   const what = `status ${status}, ${size(x.bytes)}`;
   if (/gzip|br|deflate|zstd/i.test(x.contentEncoding) || (head[0] === 0x1f && head[1] === 0x8b))
-    return x.fail('bad_stream', `${x.contentEncoding || 'gzip'}-encoded body, ${what} (content-encoding: ${x.contentEncoding || 'none declared'}); the client asks for an uncompressed event stream`);
+    return x.fail(
+      'bad_stream',
+      `${x.contentEncoding || 'gzip'}-encoded body, ${what} (content-encoding: ${x.contentEncoding || 'none declared'}); the client asks for an uncompressed event stream`,
+    );
   const text = head.toString('utf8');
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
@@ -263,7 +272,11 @@ export function whatArrived(x: Exchange, adapter: ProtocolAdapter): void {
     }
     if (obj && typeof obj === 'object' && ('error' in obj || (obj as { type?: unknown }).type === 'error'))
       return x.fail('stream_error', `provider error with ${what}: ${oneLine(adapter.errorMessage(text))}`);
-    if (obj) return x.fail('bad_stream', `a JSON body, not an event stream (${what}, content-type: ${x.contentType || 'none'}): ${oneLine(text, 80)}`);
+    if (obj)
+      return x.fail(
+        'bad_stream',
+        `a JSON body, not an event stream (${what}, content-type: ${x.contentType || 'none'}): ${oneLine(text, 80)}`,
+      );
   }
   if (/^<(!doctype|html|head|body)/i.test(trimmed)) {
     // The page's title says most (a gateway's "502 Bad Gateway", a login page); else its text.
@@ -289,7 +302,14 @@ export function size(bytes: number): string {
  * readCompletion reads a whole non-streamed body. Its first token is seen only when the whole
  * body is, so TTFT = E2E for a non-streamed request.
  */
-export async function readCompletion(body: AsyncIterable<unknown>, adapter: ProtocolAdapter, x: Exchange, clock: Clock, onFirstToken: () => void, abort: () => void): Promise<void> {
+export async function readCompletion(
+  body: AsyncIterable<unknown>,
+  adapter: ProtocolAdapter,
+  x: Exchange,
+  clock: Clock,
+  onFirstToken: () => void,
+  abort: () => void,
+): Promise<void> {
   const parts: Buffer[] = [];
   for await (const chunk of body) {
     const bytes = chunk as Uint8Array;
@@ -333,7 +353,8 @@ export async function readCompletion(body: AsyncIterable<unknown>, adapter: Prot
  */
 export async function settleTokens(x: Exchange): Promise<void> {
   const { r, state } = x;
-  if (!x.failure && r.firstContentAtMs === null) x.fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
+  if (!x.failure && r.firstContentAtMs === null)
+    x.fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
   r.finishReason = state.finishReason;
   const counted = () => x.counted();
   if (state.usage) {

@@ -58,7 +58,8 @@ export function worstCase(p: ModelPrice): { promptMicros: bigint; outputMicros: 
   let promptMicros = 0n;
   let outputMicros = 0n;
   for (const s of periods(p)) {
-    for (const m of [s.inputMicros, s.cachedInputMicros, s.cacheWriteMicros, s.cacheWrite1hMicros]) if (m !== undefined && m > promptMicros) promptMicros = m;
+    for (const m of [s.inputMicros, s.cachedInputMicros, s.cacheWriteMicros, s.cacheWrite1hMicros])
+      if (m !== undefined && m > promptMicros) promptMicros = m;
     if (s.outputMicros > outputMicros) outputMicros = s.outputMicros;
   }
   return { promptMicros, outputMicros };

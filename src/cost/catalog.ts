@@ -97,13 +97,21 @@ export function buildCatalog(data: z.output<typeof catalogSchema>, overrides: Re
     provider: p.provider ?? '',
     ...priceSet(p),
     perMillion: { ...perMillion(p), ...(p.cacheStoragePerHour !== undefined ? { cacheStoragePerHour: p.cacheStoragePerHour } : {}) },
-    offPeak: p.offPeak.map((w) => ({ from: w.from, to: w.to, fromMinute: hhmmMinutes(w.from)!, toMinute: hhmmMinutes(w.to)!, ...priceSet(w), perMillion: perMillion(w) })),
+    offPeak: p.offPeak.map((w) => ({
+      from: w.from,
+      to: w.to,
+      fromMinute: hhmmMinutes(w.from)!,
+      toMinute: hhmmMinutes(w.to)!,
+      ...priceSet(w),
+      perMillion: perMillion(w),
+    })),
     source: p.source,
     asOf: p.asOf ?? data.asOf,
   }));
   const byId = new Map<string, ModelPrice>();
   for (const m of models) byId.set(m.model.toLowerCase(), m);
-  for (const [model, p] of Object.entries(all)) for (const a of p.aliases) if (!byId.has(a.toLowerCase())) byId.set(a.toLowerCase(), byId.get(model.toLowerCase())!);
+  for (const [model, p] of Object.entries(all))
+    for (const a of p.aliases) if (!byId.has(a.toLowerCase())) byId.set(a.toLowerCase(), byId.get(model.toLowerCase())!);
   return {
     asOf: data.asOf,
     currency: data.currency,
@@ -149,7 +157,10 @@ function perMillion(p: PriceFigures): PerMillion {
  * names them: a run keeps it (run.json), so a summary rebuilt later is priced as the run was,
  * whatever the shipped catalog says by then. Unpriced models are left out.
  */
-export function catalogExcerpt(catalog: Catalog, models: readonly string[]): { asOf: string; currency: string; models: Record<string, unknown> } {
+export function catalogExcerpt(
+  catalog: Catalog,
+  models: readonly string[],
+): { asOf: string; currency: string; models: Record<string, unknown> } {
   const out: Record<string, unknown> = {};
   for (const model of new Set(models)) {
     const p = catalog.lookup(model);

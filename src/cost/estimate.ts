@@ -12,7 +12,10 @@ export interface CostEstimate {
   unknown: string[];
 }
 
-/** PlannedTarget is what the estimate needs of a run's plan for one target: its model and how many requests it should send (null: depends on latency). */
+/**
+ * PlannedTarget is what the estimate needs of a run's plan for one target: its model and how many requests it should
+ * send (null: depends on latency).
+ */
 export interface PlannedTarget {
   target: string;
   model: string;

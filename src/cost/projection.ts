@@ -61,10 +61,21 @@ export function volumeOf(w: ProjectionWorkload, daysPerMonth: number): WorkloadV
     const input = (monthly * shareMicro) / 1_000_000n;
     return { name: w.name, requestsPerMonth: 0n, inputTokensPerMonth: input, outputTokensPerMonth: monthly - input };
   }
-  const requests = w.requestsPerMonth !== undefined ? BigInt(w.requestsPerMonth) : w.conversationsPerMonth !== undefined ? BigInt(w.conversationsPerMonth) * BigInt(w.turns) : null;
+  const requests =
+    w.requestsPerMonth !== undefined
+      ? BigInt(w.requestsPerMonth)
+      : w.conversationsPerMonth !== undefined
+        ? BigInt(w.conversationsPerMonth) * BigInt(w.turns)
+        : null;
   if (requests === null) return `${w.name}: give requestsPerMonth, conversationsPerMonth (× turns) or tokensPerDay`;
-  if (w.inputTokens === undefined || w.outputTokens === undefined) return `${w.name}: give inputTokens and outputTokens per request (or take them from a run with --from)`;
-  return { name: w.name, requestsPerMonth: requests, inputTokensPerMonth: requests * BigInt(w.inputTokens), outputTokensPerMonth: requests * BigInt(w.outputTokens) };
+  if (w.inputTokens === undefined || w.outputTokens === undefined)
+    return `${w.name}: give inputTokens and outputTokens per request (or take them from a run with --from)`;
+  return {
+    name: w.name,
+    requestsPerMonth: requests,
+    inputTokensPerMonth: requests * BigInt(w.inputTokens),
+    outputTokensPerMonth: requests * BigInt(w.outputTokens),
+  };
 }
 
 /**
@@ -73,7 +84,12 @@ export function volumeOf(w: ProjectionWorkload, daysPerMonth: number): WorkloadV
  * traffic is priced in its off-peak windows — spread over them by their length — and the rest at list
  * price; a model without windows is at list price all day.
  */
-export function project(volumes: readonly WorkloadVolume[], prices: readonly ModelPrice[], daysPerMonth: number, offPeakShare = 0): ProjectionRow[] {
+export function project(
+  volumes: readonly WorkloadVolume[],
+  prices: readonly ModelPrice[],
+  daysPerMonth: number,
+  offPeakShare = 0,
+): ProjectionRow[] {
   const shareMicro = BigInt(Math.round(offPeakShare * 1_000_000));
   const rows = prices.map((p) => {
     let input = 0n;
@@ -87,7 +103,16 @@ export function project(volumes: readonly WorkloadVolume[], prices: readonly Mod
       byWorkload[v.name] = i + o;
     }
     const total = input + output;
-    return { model: p.model, inputMonthly: input, outputMonthly: output, totalMonthly: total, perDay: divPico(total, daysPerMonth), annual: total * 12n, timesCheapest: 0, byWorkload };
+    return {
+      model: p.model,
+      inputMonthly: input,
+      outputMonthly: output,
+      totalMonthly: total,
+      perDay: divPico(total, daysPerMonth),
+      annual: total * 12n,
+      timesCheapest: 0,
+      byWorkload,
+    };
   });
   const cheapest = rows.reduce((m, r) => (r.totalMonthly < m ? r.totalMonthly : m), rows[0]?.totalMonthly ?? 0n);
   for (const r of rows) r.timesCheapest = cheapest === 0n ? 0 : Number((r.totalMonthly * 100n + cheapest / 2n) / cheapest) / 100;
@@ -107,7 +132,8 @@ function blendedCost(tokens: bigint, p: ModelPrice, price: (s: PriceSet) => bigi
 /** periodLine says which prices a projection assumes: list prices all day, or a share of the traffic off-peak. */
 export function periodLine(prices: readonly ModelPrice[], offPeakShare: number): string {
   const windowed = prices.filter((p) => p.offPeak.length > 0);
-  const names = (ps: readonly ModelPrice[]) => ps.map((p) => `${p.model} (${p.offPeak.map((w) => `${w.from}–${w.to}`).join(', ')} UTC)`).join(', ');
+  const names = (ps: readonly ModelPrice[]) =>
+    ps.map((p) => `${p.model} (${p.offPeak.map((w) => `${w.from}–${w.to}`).join(', ')} UTC)`).join(', ');
   if (offPeakShare === 0 || windowed.length === 0) {
     const hint = windowed.length ? `; off-peak prices exist for ${names(windowed)}: set offPeakShare to count them` : '';
     return `prices: list prices all day, no cache discounts${hint}`;
@@ -121,6 +147,9 @@ export function periodLine(prices: readonly ModelPrice[], offPeakShare: number):
 export function resolveModels(catalog: Catalog, models: readonly string[] | undefined): ModelPrice[] | string[] {
   if (!models) return catalog.models;
   const unknown = models.filter((m) => !catalog.lookup(m));
-  if (unknown.length) return unknown.map((m) => `models: ${JSON.stringify(m)} is not in the catalog (known: ${catalog.models.map((x) => x.model).join(', ')})`);
+  if (unknown.length)
+    return unknown.map(
+      (m) => `models: ${JSON.stringify(m)} is not in the catalog (known: ${catalog.models.map((x) => x.model).join(', ')})`,
+    );
   return models.map((m) => ({ ...catalog.lookup(m)!, model: m }));
 }

@@ -27,9 +27,26 @@ export interface GroupCost {
  * failure is not. Each minute of the day the recorder kept is priced at the price in effect then
  * (an off-peak window, or the list price). Exact to the pico-dollar; amounts in dollars with 6 decimals.
  */
-export function groupCost(model: string, billed: ReadonlyMap<number, BilledSlot>, requests: number, okRequests: number, outputTokensOk: number, catalog: Catalog): GroupCost {
+export function groupCost(
+  model: string,
+  billed: ReadonlyMap<number, BilledSlot>,
+  requests: number,
+  okRequests: number,
+  outputTokensOk: number,
+  catalog: Catalog,
+): GroupCost {
   const p = catalog.lookup(model);
-  if (!p) return { model, priced: false, pricePer1M: null, totalUsd: null, perSuccessfulRequestUsd: null, per1kRequestsUsd: null, per1MOutputTokensUsd: null, failedUsd: null };
+  if (!p)
+    return {
+      model,
+      priced: false,
+      pricePer1M: null,
+      totalUsd: null,
+      perSuccessfulRequestUsd: null,
+      per1kRequestsUsd: null,
+      per1MOutputTokensUsd: null,
+      failedUsd: null,
+    };
   let total: Pico = 0n;
   let failed: Pico = 0n;
   for (const [minute, slot] of billed) {

@@ -46,7 +46,8 @@ export class CircuitBreaker {
 
   /** allow says whether a request may go to the target now (and counts a half-open trial). */
   allow(nowMs: number): boolean {
-    if (this.state === 'open' && nowMs - this.openedAt >= this.policy.openForMs) this.move(nowMs, 'half-open', `cool-down of ${this.policy.openForMs}ms over`);
+    if (this.state === 'open' && nowMs - this.openedAt >= this.policy.openForMs)
+      this.move(nowMs, 'half-open', `cool-down of ${this.policy.openForMs}ms over`);
     if (this.state === 'closed') return true;
     if (this.state === 'half-open' && this.trials < this.policy.halfOpenProbes) {
       this.trials++;
@@ -90,7 +91,8 @@ export class CircuitBreaker {
     if (this.state !== 'closed') return;
     if (this.consecutive >= this.policy.failures) return this.move(nowMs, 'open', `${this.consecutive} consecutive failures`);
     const rate = this.errorRate();
-    if (rate !== null && rate > this.policy.errorRate!.above) this.move(nowMs, 'open', `error rate ${(rate * 100).toFixed(1)}% over ${this.policy.errorRate!.windowMs}ms`);
+    if (rate !== null && rate > this.policy.errorRate!.above)
+      this.move(nowMs, 'open', `error rate ${(rate * 100).toFixed(1)}% over ${this.policy.errorRate!.windowMs}ms`);
   }
 
   private move(nowMs: number, to: BreakerState, reason: string): void {
@@ -137,7 +139,12 @@ export class CircuitBreaker {
  * (closed before any). A merged run holds several agents' breakers, one per part: the state is
  * then the worst of theirs (open, then half-open), i.e. whether any agent's breaker was open.
  */
-export function breakerStateAt(transitions: readonly (BreakerTransition & { route: string; part?: string })[], route: string, target: string, atMs: number): BreakerState {
+export function breakerStateAt(
+  transitions: readonly (BreakerTransition & { route: string; part?: string })[],
+  route: string,
+  target: string,
+  atMs: number,
+): BreakerState {
   const byPart = new Map<string | undefined, BreakerState>();
   for (const t of transitions) if (t.route === route && t.target === target && t.atMs <= atMs) byPart.set(t.part, t.to);
   let state: BreakerState = 'closed';

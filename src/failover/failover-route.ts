@@ -86,7 +86,8 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
       deps.onAttempt(r);
       last = r;
       if (r.errorKind === null) break;
-      if (r.retryAfterMs !== null && retry.honorRetryAfter) deps.retryAfterUntil.set(hop.target, r.endAtMs + Math.min(r.retryAfterMs, deps.maxRetryAfterMs ?? Infinity));
+      if (r.retryAfterMs !== null && retry.honorRetryAfter)
+        deps.retryAfterUntil.set(hop.target, r.endAtMs + Math.min(r.retryAfterMs, deps.maxRetryAfterMs ?? Infinity));
       if (!triggers.has(r.errorKind) || r.firstContentAtMs !== null) break;
       timeLost += r.endAtMs - r.scheduledAtMs;
     }

@@ -37,7 +37,17 @@ export class OutageTracker {
         o.failures++;
         o.lastFailureMs = Math.max(o.lastFailureMs, r.endAtMs);
       } else {
-        const fresh: Outage = { target: r.target, route: r.route, firstFailureMs: r.endAtMs, lastFailureMs: r.endAtMs, failures: 1, breakerOpenedMs: null, detectMs: null, recoveredAtMs: null, recoverMs: null };
+        const fresh: Outage = {
+          target: r.target,
+          route: r.route,
+          firstFailureMs: r.endAtMs,
+          lastFailureMs: r.endAtMs,
+          failures: 1,
+          breakerOpenedMs: null,
+          detectMs: null,
+          recoveredAtMs: null,
+          recoverMs: null,
+        };
         this.open.set(key, fresh);
         this.outages.push(fresh);
       }

@@ -45,7 +45,10 @@ export interface AssembleDeps {
   onInFlight?: (target: string, delta: 1 | -1) => void;
 }
 
-/** FailoverSummary is the failover section of summary.json: per route its chain and retries; every breaker transition; every outage as the client saw it. */
+/**
+ * FailoverSummary is the failover section of summary.json: per route its chain and retries; every breaker transition;
+ * every outage as the client saw it.
+ */
 export interface FailoverSummary {
   /** Per route: its chain, and the retries it made and the budget denied in the measured phase (warmup excluded). */
   routes: { name: string; chain: string[]; retries: number; retriesDenied: number; retryTokens?: { input: number; output: number } }[];
@@ -79,7 +82,10 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
   const price = (model: string) => deps.pricing?.lookup(model)?.outputMicros ?? 0n;
 
   const routes = (s.failover ?? []).map((route): RouteState => {
-    const pool = route.attemptTimeouts.connect !== undefined ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection }) : deps.pool;
+    const pool =
+      route.attemptTimeouts.connect !== undefined
+        ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection })
+        : deps.pool;
     if (pool !== deps.pool) pools.push(pool);
     const retryTokens = { input: 0, output: 0 };
     const retries = { made: 0, denied: 0 };
@@ -104,7 +110,9 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
         name,
         {
           failures: b.failures,
-          ...(b.errorRate ? { errorRate: { above: b.errorRate.above, windowMs: b.errorRate.window, minRequests: b.errorRate.minRequests } } : {}),
+          ...(b.errorRate
+            ? { errorRate: { above: b.errorRate.above, windowMs: b.errorRate.window, minRequests: b.errorRate.minRequests } }
+            : {}),
           openForMs: b.openFor,
           halfOpenProbes: b.halfOpenProbes,
         },
@@ -140,7 +148,13 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
     });
     if (route.healthProbe) {
       // Active health checks feed each hop's breaker, so a primary that is back is known to be.
-      for (const h of hops) probes.push(setInterval(() => void healthCheck(endpointOf(h.target), pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)), route.healthProbe.interval));
+      for (const h of hops)
+        probes.push(
+          setInterval(
+            () => void healthCheck(endpointOf(h.target), pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)),
+            route.healthProbe.interval,
+          ),
+        );
     }
     const models = route.chain.map((n) => endpointOf(n).model);
     return { route, hops, budget, hit, retries, retryTokens, reserveModel: models.reduce((a, m) => (price(m) > price(a) ? m : a)) };
@@ -149,7 +163,13 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
   return {
     routes,
     summary: () => ({
-      routes: routes.map((rs) => ({ name: rs.route.name, chain: rs.route.chain, retries: rs.retries.made, retriesDenied: rs.retries.denied, retryTokens: rs.retryTokens })),
+      routes: routes.map((rs) => ({
+        name: rs.route.name,
+        chain: rs.route.chain,
+        retries: rs.retries.made,
+        retriesDenied: rs.retries.denied,
+        retryTokens: rs.retryTokens,
+      })),
       breakers: transitions.map(({ route, t }) => ({ route, ...t, atMs: Math.round(t.atMs * 1000) / 1000 })),
       outages: outages.outages,
     }),

@@ -37,7 +37,6 @@ export interface GateClosed {
 /** Gate tells a load loop whether its target may be sent to now. */
 export type Gate = (nowMs: number) => GateClosed | null;
 
-
 /** Pacing is how a load loop treats a target that pushes back, and what it reports of it. */
 export interface Pacing {
   /** The target's gate (closed loop: users wait for it; open loop: arrivals meanwhile are dropped). */

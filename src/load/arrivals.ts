@@ -25,7 +25,11 @@ export interface Pacer {
  * - poisson: c_k = E_1 + … + E_k with E_i ~ Exp(1) — a (non-homogeneous) Poisson process by time
  *   change, so inter-arrival times at a fixed rate are exponential with mean 1/rate.
  */
-export function ratePacer(startPerSec: number, stages: readonly RateStage[], opts: { poisson: false } | { poisson: true; rng: Prng }): Pacer {
+export function ratePacer(
+  startPerSec: number,
+  stages: readonly RateStage[],
+  opts: { poisson: false } | { poisson: true; rng: Prng },
+): Pacer {
   // Each stage in per-ms units: rate a → b over d ms, N grows by (a + b) / 2 · d.
   const segs = stages.map((s, i) => ({
     a: (i === 0 ? startPerSec : stages[i - 1]!.targetPerSec) / 1000,

@@ -90,7 +90,11 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
         // only a request count it runs until the count is reached.
         constantRate(load.rate!, load.duration !== undefined ? warmupMs + (warmupRequests * 1000) / load.rate! + load.duration : Infinity);
     const rng: Prng = prng(r.seed);
-    pacer = ratePacer(load.stages ? (load.rate ?? 0) : load.rate!, stages, load.arrivals === 'poisson' ? { poisson: true, rng } : { poisson: false });
+    pacer = ratePacer(
+      load.stages ? (load.rate ?? 0) : load.rate!,
+      stages,
+      load.arrivals === 'poisson' ? { poisson: true, rng } : { poisson: false },
+    );
   }
   // Every share follows the whole load's schedule (same seed, same Poisson draws) and sends its
   // own arrivals of it: together they send exactly what one process would.

@@ -29,7 +29,10 @@ export interface OpenLoopOptions {
    * backlog, not the target. Absent: no limit.
    */
   maxDispatchLagMs?: number;
-  /** drop (k6's dropped_iterations): the arrival is counted and never sent; queue: it waits for a slot, its latency still counted from its schedule. */
+  /**
+   * drop (k6's dropped_iterations): the arrival is counted and never sent; queue: it waits for a slot, its latency
+   * still counted from its schedule.
+   */
   overflow: Overflow;
   /** Arrivals before this offset (ms from loop start) are warmup. */
   warmupMs?: number;
@@ -103,7 +106,8 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
     }
     const closed = o.pacing?.gate?.(scheduledAtMs);
     if (closed) o.onDropped(phase, scheduledAtMs, closed.reason);
-    else if (o.maxDispatchLagMs !== undefined && clock.now() - scheduledAtMs > o.maxDispatchLagMs) o.onDropped(phase, scheduledAtMs, 'generator_lag');
+    else if (o.maxDispatchLagMs !== undefined && clock.now() - scheduledAtMs > o.maxDispatchLagMs)
+      o.onDropped(phase, scheduledAtMs, 'generator_lag');
     else if (o.connectionCap !== undefined && outstanding >= o.connectionCap) o.onDropped(phase, scheduledAtMs, 'connection_cap');
     else if (!limit || limit.activeCount < limit.concurrency || o.overflow === 'queue') send(phase, scheduledAtMs);
     else o.onDropped(phase, scheduledAtMs, 'max_in_flight');

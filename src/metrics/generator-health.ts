@@ -5,9 +5,15 @@ import { latencyStats, type Histogram } from './histogram.js';
 export interface GeneratorHealth {
   /** Event-loop delay (how late timers and I/O callbacks ran), ms; null when the run was too short to sample it. */
   eventLoopDelayMs: { mean: number | null; p50: number | null; p99: number | null; max: number | null };
-  /** Dispatch lag: how late requests left the generator relative to their schedule (queue wait excluded), ms; null when nothing was sent. */
+  /**
+   * Dispatch lag: how late requests left the generator relative to their schedule (queue wait excluded), ms; null when
+   * nothing was sent.
+   */
   dispatchLagMs: { p50: number | null; p99: number | null; max: number | null };
-  /** Share of wall time the generator's event loop was busy (0–1); near 1, it cannot keep up. Null when not recorded (a summary rebuilt from requests.csv). */
+  /**
+   * Share of wall time the generator's event loop was busy (0–1); near 1, it cannot keep up. Null when not recorded (a
+   * summary rebuilt from requests.csv).
+   */
   eventLoopUtilization: number | null;
   /** Process CPU time over wall time, in % of one core; includes embedded mock threads, so informational. Null when not recorded. */
   cpuPercent: number | null;

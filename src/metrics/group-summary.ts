@@ -28,7 +28,10 @@ export interface GroupSummary extends GroupLabels {
     newConnections: number;
     /** The target's and the network's failures by kind. */
     errorsByKind: Partial<Record<ErrorKind, number>>;
-    /** Requests that failed on the generator's own side (its resources, its lateness, the user's abort): never in total, failed or errorRate. */
+    /**
+     * Requests that failed on the generator's own side (its resources, its lateness, the user's abort): never in total,
+     * failed or errorRate.
+     */
     generatorFailed: number;
     generatorErrorsByKind: Partial<Record<ErrorKind, number>>;
     /** One message per error kind that occurred: what such a failure looked like. */
@@ -40,15 +43,24 @@ export interface GroupSummary extends GroupLabels {
    * without at least two arrivals.
    */
   offered: { scheduledPerSec: number; sentPerSec: number; droppedPerSec: number } | null;
-  /** Closed loops: the coordinated-omission estimate beside the raw numbers (see metrics/co-estimate.ts); absent for open loops, which measure from the schedule. */
+  /**
+   * Closed loops: the coordinated-omission estimate beside the raw numbers (see metrics/co-estimate.ts); absent for
+   * open loops, which measure from the schedule.
+   */
   coEstimate?: CoEstimate | null;
   /** Connection churn: connections opened, connects that failed, and connections opened per request sent (null without a request). */
   connections: { opened: number; failed: number; perRequest: number | null };
-  /** Time closed-loop users spent waiting before sending to this target again: for its Retry-After, and after its failures. Null when none. */
+  /**
+   * Time closed-loop users spent waiting before sending to this target again: for its Retry-After, and after its
+   * failures. Null when none.
+   */
   backoff: { waits: number; totalMs: number; rateLimitedMs: number; afterErrorsMs: number } | null;
   /** Conversations that ended before their last turn because the load's time was up. */
   conversationsCutShort: number;
-  /** Target and route groups: the slowest successful requests by E2E, slowest first, with the provider's request id to quote to its support. */
+  /**
+   * Target and route groups: the slowest successful requests by E2E, slowest first, with the provider's request id to
+   * quote to its support.
+   */
   slowest?: SlowRequest[];
   tokens: {
     input: number;
@@ -81,7 +93,10 @@ export interface GroupSummary extends GroupLabels {
 }
 
 /** summarizeGroup turns one accumulator into its summary. */
-export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean; closedLoop?: boolean } = { timeseries: true }): GroupSummary {
+export function summarizeGroup(
+  g: GroupAccumulator,
+  opts: { timeseries: boolean; closedLoop?: boolean } = { timeseries: true },
+): GroupSummary {
   const failed = g.requests - g.ok;
   const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
   const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
@@ -106,10 +121,30 @@ export function summarizeGroup(g: GroupAccumulator, opts: { timeseries: boolean;
     },
     offered: offered(g),
     ...(opts.closedLoop && (g.scope === 'target' || g.scope === 'route') ? { coEstimate: coEstimate(g) } : {}),
-    connections: { opened: g.newConnections, failed: g.connectFailures, perRequest: g.requests + g.generatorFailed ? round3((g.newConnections + g.connectFailures) / (g.requests + g.generatorFailed)) : null },
-    backoff: g.backoff.waits ? { waits: g.backoff.waits, totalMs: round3(g.backoff.ms), rateLimitedMs: round3(g.backoff.byReason.rate_limited), afterErrorsMs: round3(g.backoff.byReason.error) } : null,
+    connections: {
+      opened: g.newConnections,
+      failed: g.connectFailures,
+      perRequest: g.requests + g.generatorFailed ? round3((g.newConnections + g.connectFailures) / (g.requests + g.generatorFailed)) : null,
+    },
+    backoff: g.backoff.waits
+      ? {
+          waits: g.backoff.waits,
+          totalMs: round3(g.backoff.ms),
+          rateLimitedMs: round3(g.backoff.byReason.rate_limited),
+          afterErrorsMs: round3(g.backoff.byReason.error),
+        }
+      : null,
     conversationsCutShort: g.cutShort,
-    ...(g.scope === 'target' || g.scope === 'route' ? { slowest: g.slowest.map((s) => ({ ...s, scheduledAtMs: round3(s.scheduledAtMs), ttftMs: s.ttftMs === null ? null : round3(s.ttftMs), e2eMs: round3(s.e2eMs) })) } : {}),
+    ...(g.scope === 'target' || g.scope === 'route'
+      ? {
+          slowest: g.slowest.map((s) => ({
+            ...s,
+            scheduledAtMs: round3(s.scheduledAtMs),
+            ttftMs: s.ttftMs === null ? null : round3(s.ttftMs),
+            e2eMs: round3(s.e2eMs),
+          })),
+        }
+      : {}),
     tokens: {
       input: g.inputTokens,
       output: g.outputTokens,
@@ -149,7 +184,11 @@ function offered(g: GroupAccumulator): GroupSummary['offered'] {
   const perSec = (n: number) => round3((n * 1000) / spanMs);
   const gaps = g.arrivals - 1;
   const sent = g.arrivals - g.dropped;
-  return { scheduledPerSec: perSec(gaps), sentPerSec: perSec((sent * gaps) / g.arrivals), droppedPerSec: perSec((g.dropped * gaps) / g.arrivals) };
+  return {
+    scheduledPerSec: perSec(gaps),
+    sentPerSec: perSec((sent * gaps) / g.arrivals),
+    droppedPerSec: perSec((g.dropped * gaps) / g.arrivals),
+  };
 }
 
 // An empty histogram stands for a metric that never occurred; made once, never recorded into.

@@ -68,7 +68,18 @@ export interface LatencyStats {
 }
 
 /** NO_STATS is the summary of an empty histogram. */
-export const NO_STATS: LatencyStats = Object.freeze({ count: 0, mean: null, stddev: null, min: null, p50: null, p90: null, p95: null, p99: null, p999: null, max: null });
+export const NO_STATS: LatencyStats = Object.freeze({
+  count: 0,
+  mean: null,
+  stddev: null,
+  min: null,
+  p50: null,
+  p90: null,
+  p95: null,
+  p99: null,
+  p999: null,
+  max: null,
+});
 
 /** RESOLUTION words what a histogram value means, for summary.json. */
 export const RESOLUTION = `integer microseconds; each recorded value is exact to ${HISTOGRAM_RANGE.significantDigits} significant digits (relative error ≤ ${10 ** -HISTOGRAM_RANGE.significantDigits * 100}%); percentiles are clamped to the observed min and max`;

@@ -32,7 +32,11 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
     histograms[m] = h;
   }
   const metrics = {} as Record<LatencyMetric, LatencyStats>;
-  for (const m of LATENCY_METRICS) metrics[m] = statsOf(histograms[m], gs.map((g) => g.metrics[m]));
+  for (const m of LATENCY_METRICS)
+    metrics[m] = statsOf(
+      histograms[m],
+      gs.map((g) => g.metrics[m]),
+    );
   const total = sum((g) => g.requests.total);
   const ok = sum((g) => g.requests.ok);
   const failed = total - ok;
@@ -40,7 +44,9 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
   const opened = sum((g) => g.connections.opened);
   const connectFailed = sum((g) => g.connections.failed);
   const backoffs = gs.map((g) => g.backoff).filter((b) => b !== null);
-  const windows = parts.filter((p) => p.group.window !== null).map((p) => ({ start: p.group.window!.startMs + p.shiftMs, end: p.group.window!.endMs + p.shiftMs }));
+  const windows = parts
+    .filter((p) => p.group.window !== null)
+    .map((p) => ({ start: p.group.window!.startMs + p.shiftMs, end: p.group.window!.endMs + p.shiftMs }));
   const uvc = gs.map((g) => g.tokens.usageVsCounted);
   const uvcRequests = uvc.reduce((n, u) => n + u.requests, 0);
   const coalescedGaps = sum((g) => g.itlCoalesced.gaps);
@@ -65,9 +71,16 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
       generatorErrorsByKind: addCounts(gs.map((g) => g.requests.generatorErrorsByKind)),
       errorSamples: Object.assign({}, ...[...gs].reverse().map((g) => g.requests.errorSamples)) as GroupSummary['requests']['errorSamples'],
     },
-    offered: sumRates(gs.map((g) => g.offered), ['scheduledPerSec', 'sentPerSec', 'droppedPerSec']),
+    offered: sumRates(
+      gs.map((g) => g.offered),
+      ['scheduledPerSec', 'sentPerSec', 'droppedPerSec'],
+    ),
     ...(hasCo ? { coEstimate: coEstimateOf(histograms.e2e.totalCount ? histograms.e2e : undefined, histograms.ttft) } : {}),
-    connections: { opened, failed: connectFailed, perRequest: total + generatorFailed ? round3((opened + connectFailed) / (total + generatorFailed)) : null },
+    connections: {
+      opened,
+      failed: connectFailed,
+      perRequest: total + generatorFailed ? round3((opened + connectFailed) / (total + generatorFailed)) : null,
+    },
     backoff: backoffs.length
       ? {
           waits: backoffs.reduce((n, b) => n + b.waits, 0),
@@ -99,21 +112,41 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
       },
     },
     window: windows.length ? windowOf(Math.min(...windows.map((w) => w.start)), Math.max(...windows.map((w) => w.end))) : null,
-    throughput: sumRates(gs.map((g) => g.throughput), ['requestsPerSec', 'outputTokensPerSec']) ?? { requestsPerSec: null, outputTokensPerSec: null },
+    throughput: sumRates(
+      gs.map((g) => g.throughput),
+      ['requestsPerSec', 'outputTokensPerSec'],
+    ) ?? { requestsPerSec: null, outputTokensPerSec: null },
     itlCoalesced: { gaps: coalescedGaps, share: gaps ? round6(coalescedGaps / gaps) : null },
     metrics,
     histograms: Object.fromEntries(LATENCY_METRICS.map((m) => [m, encodeHistogram(histograms[m])])) as Record<LatencyMetric, string>,
     timeseries: mergeTimeseries(parts),
     ...(routes.length
-      ? { route: { servedBy: addCounts(routes.map((r) => r.servedBy)) as Record<string, number>, attempts: routes.reduce((n, r) => n + r.attempts, 0), failedOver: routes.reduce((n, r) => n + r.failedOver, 0) } }
+      ? {
+          route: {
+            servedBy: addCounts(routes.map((r) => r.servedBy)) as Record<string, number>,
+            attempts: routes.reduce((n, r) => n + r.attempts, 0),
+            failedOver: routes.reduce((n, r) => n + r.failedOver, 0),
+          },
+        }
       : {}),
   };
 }
 
 // A group's labels, as summarizeGroup spreads them (only those it has).
-function labelsOf(g: GroupSummary): Pick<GroupSummary, 'target' | 'region' | 'provider' | 'model' | 'step' | 'workload' | 'turn' | 'agentRegion'> {
+function labelsOf(
+  g: GroupSummary,
+): Pick<GroupSummary, 'target' | 'region' | 'provider' | 'model' | 'step' | 'workload' | 'turn' | 'agentRegion'> {
   const { target, region, provider, model, step, workload, turn, agentRegion } = g;
-  return { target, region, provider, model, ...(step !== undefined ? { step } : {}), ...(workload !== undefined ? { workload } : {}), ...(turn !== undefined ? { turn } : {}), ...(agentRegion !== undefined ? { agentRegion } : {}) };
+  return {
+    target,
+    region,
+    provider,
+    model,
+    ...(step !== undefined ? { step } : {}),
+    ...(workload !== undefined ? { workload } : {}),
+    ...(turn !== undefined ? { turn } : {}),
+    ...(agentRegion !== undefined ? { agentRegion } : {}),
+  };
 }
 
 // A merged histogram's statistics, clamped to the exact extremes its parts reported.

@@ -19,8 +19,14 @@ import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
 import type { BackoffReason } from './request-result.js';
 
-/** GroupScope says what a group aggregates: a whole target, one workload on it, one conversation turn of that workload, or a failover route's user-level outcomes. */
-/** target, route, workload and turn groups come from a run; agent groups (one agent region's traffic to a target or route) from merging shards. */
+/**
+ * GroupScope says what a group aggregates: a whole target, one workload on it, one conversation turn of that workload,
+ * or a failover route's user-level outcomes.
+ */
+/**
+ * target, route, workload and turn groups come from a run; agent groups (one agent region's traffic to a target or
+ * route) from merging shards.
+ */
 export type GroupScope = 'target' | 'workload' | 'turn' | 'route' | 'agent';
 
 /** GroupLabels identify a group of results. */
@@ -72,8 +78,19 @@ export interface GroupAccumulator {
   inputTokens: number;
   outputTokens: number;
   /** Tokens a provider bills: requests it answered 2xx (failed mid-stream included); failed-and-billed apart. */
-  billed: { input: number; output: number; cachedInput: number; cacheWriteInput: number; cacheWrite1hInput: number; failedInput: number; failedOutput: number };
-  /** The same billed tokens by the UTC minute of the day their request was sent (UNKNOWN_MINUTE without the run's wall clock), so time-of-day prices apply exactly. */
+  billed: {
+    input: number;
+    output: number;
+    cachedInput: number;
+    cacheWriteInput: number;
+    cacheWrite1hInput: number;
+    failedInput: number;
+    failedOutput: number;
+  };
+  /**
+   * The same billed tokens by the UTC minute of the day their request was sent (UNKNOWN_MINUTE without the run's wall
+   * clock), so time-of-day prices apply exactly.
+   */
   billedByMinute: Map<number, BilledSlot>;
   /** Output tokens asked for (max_tokens) by successful requests, beside outputTokens actually received. */
   requestedOutputTokens: number;
@@ -129,7 +146,13 @@ export const UNKNOWN_MINUTE = -1;
 
 /** billedTokensOf is what a request is billed for (when the provider answered it 2xx). */
 export function billedTokensOf(r: RequestResult): BilledTokenCounts {
-  return { input: r.inputTokens, output: r.outputTokens, cachedInput: r.cachedInputTokens, cacheWriteInput: r.cacheWriteInputTokens, cacheWrite1hInput: r.cacheWrite1hInputTokens };
+  return {
+    input: r.inputTokens,
+    output: r.outputTokens,
+    cachedInput: r.cachedInputTokens,
+    cacheWriteInput: r.cacheWriteInputTokens,
+    cacheWrite1hInput: r.cacheWrite1hInputTokens,
+  };
 }
 
 /**
@@ -179,7 +202,13 @@ export class Recorder {
    * addDropped counts an arrival that was never sent, and why, on the group its traffic stream
    * drives: a target's, or a failover route's (whose arrivals are the route's, not any one hop's).
    */
-  addDropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number, reason: DropReason = 'max_in_flight'): void {
+  addDropped(
+    scope: 'target' | 'route',
+    labels: GroupLabels,
+    phase: RequestPhase,
+    scheduledAtMs: number,
+    reason: DropReason = 'max_in_flight',
+  ): void {
     if (phase === 'warmup') return;
     const g = this.ensure(scope, labels);
     g.dropped++;
@@ -326,7 +355,14 @@ export interface SlowRequest {
 // keepSlowest keeps the SLOWEST_KEPT slowest, slowest first, in constant memory.
 function keepSlowest(list: SlowRequest[], r: RequestResult, e2e: number): void {
   if (list.length === SLOWEST_KEPT && e2e <= list[list.length - 1]!.e2eMs) return;
-  const entry: SlowRequest = { id: r.id, providerRequestId: r.providerRequestId, servedBy: r.servedBy, scheduledAtMs: r.scheduledAtMs, ttftMs: ttftMs(r), e2eMs: e2e };
+  const entry: SlowRequest = {
+    id: r.id,
+    providerRequestId: r.providerRequestId,
+    servedBy: r.servedBy,
+    scheduledAtMs: r.scheduledAtMs,
+    ttftMs: ttftMs(r),
+    e2eMs: e2e,
+  };
   let i = list.findIndex((s) => e2e > s.e2eMs);
   if (i === -1) i = list.length;
   list.splice(i, 0, entry);

@@ -49,7 +49,10 @@ export interface RequestResult {
   sentAtMs: number;
   /** Time spent waiting for a free in-flight slot (open loop, maxInFlight with overflow: queue); 0 otherwise. */
   queuedMs: number;
-  /** Whether this request opened its connection ('new'), tried and failed ('failed'), or rode a kept-alive one ('reused'); '' if it never got that far. */
+  /**
+   * Whether this request opened its connection ('new'), tried and failed ('failed'), or rode a kept-alive one
+   * ('reused'); '' if it never got that far.
+   */
   connection: ConnectionUse;
   /** DNS lookup, TCP connect and TLS handshake times, when this request opened the connection; null otherwise. */
   dnsMs: number | null;
@@ -81,7 +84,10 @@ export interface RequestResult {
   outputTokens: number;
   /** Prompt tokens the provider served from its prompt cache (part of inputTokens; 0 when not reported). */
   cachedInputTokens: number;
-  /** Prompt tokens written to the provider's prompt cache, billed apart (Anthropic cache_creation_input_tokens; part of inputTokens; 0 when not reported). */
+  /**
+   * Prompt tokens written to the provider's prompt cache, billed apart (Anthropic cache_creation_input_tokens; part of
+   * inputTokens; 0 when not reported).
+   */
   cacheWriteInputTokens: number;
   /** The part of cacheWriteInputTokens written with a 1-hour TTL (Anthropic cache_creation.ephemeral_1h_input_tokens). */
   cacheWrite1hInputTokens: number;
@@ -119,12 +125,14 @@ export const GENERATOR_DROPS: ReadonlySet<DropReason> = new Set<DropReason>(['co
 /** BackoffReason is why a closed-loop user waited before sending: the target's Retry-After, or its failures. */
 export type BackoffReason = 'rate_limited' | 'error';
 
-/** ConnectionUse says whether a request opened its connection ('new'), tried and failed to ('failed'), rode a kept-alive one ('reused'), or never got that far (''). */
+/**
+ * ConnectionUse says whether a request opened its connection ('new'), tried and failed to ('failed'), rode a kept-alive
+ * one ('reused'), or never got that far ('').
+ */
 export type ConnectionUse = 'new' | 'failed' | 'reused' | '';
 
 /** TokenSource says which token count a result carries: the server's `usage`, or our tokenizer's. */
 export type TokenSource = 'usage' | 'counted';
-
 
 /** ttftMs is the time to the first token (reasoning or content), from the scheduled time; null if none arrived. */
 export function ttftMs(r: RequestResult): number | null {
@@ -176,7 +184,22 @@ export function serviceE2eMs(r: RequestResult): number {
 }
 
 /** ResultLabels are what a new RequestResult must be told: which request, where, when scheduled. */
-export type ResultLabels = Pick<RequestResult, 'id' | 'phase' | 'target' | 'region' | 'provider' | 'model' | 'workload' | 'turn' | 'step' | 'scheduledAtMs' | 'queuedMs' | 'inputTokens' | 'requestedOutputTokens'>;
+export type ResultLabels = Pick<
+  RequestResult,
+  | 'id'
+  | 'phase'
+  | 'target'
+  | 'region'
+  | 'provider'
+  | 'model'
+  | 'workload'
+  | 'turn'
+  | 'step'
+  | 'scheduledAtMs'
+  | 'queuedMs'
+  | 'inputTokens'
+  | 'requestedOutputTokens'
+>;
 
 /**
  * newResult makes a RequestResult in its "nothing happened yet" state: no times but the schedule,

@@ -17,7 +17,8 @@ export function anthropicError(type: string, message: string) {
  * thinking block before the text when the profile sets reasoning tokens.
  */
 export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse): void {
-  if (!req.headers['anthropic-version']) return json(res, 400, anthropicError('invalid_request_error', 'anthropic-version: header is required'));
+  if (!req.headers['anthropic-version'])
+    return json(res, 400, anthropicError('invalid_request_error', 'anthropic-version: header is required'));
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw) as Record<string, unknown>;
@@ -25,13 +26,24 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
     return json(res, 400, anthropicError('invalid_request_error', 'request body is not valid JSON'));
   }
   if (typeof body.model !== 'string') return json(res, 400, anthropicError('invalid_request_error', 'model: Field required'));
-  if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) return json(res, 400, anthropicError('invalid_request_error', 'max_tokens: Field required'));
-  if ((body.max_tokens as number) > MAX_TOKENS_PER_REQUEST) return json(res, 400, anthropicError('invalid_request_error', `max_tokens: ${body.max_tokens as number} > ${MAX_TOKENS_PER_REQUEST}, which is the maximum allowed number of output tokens`));
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return json(res, 400, anthropicError('invalid_request_error', 'messages: Field required'));
+  if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1)
+    return json(res, 400, anthropicError('invalid_request_error', 'max_tokens: Field required'));
+  if ((body.max_tokens as number) > MAX_TOKENS_PER_REQUEST)
+    return json(
+      res,
+      400,
+      anthropicError(
+        'invalid_request_error',
+        `max_tokens: ${body.max_tokens as number} > ${MAX_TOKENS_PER_REQUEST}, which is the maximum allowed number of output tokens`,
+      ),
+    );
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return json(res, 400, anthropicError('invalid_request_error', 'messages: Field required'));
   let inputTokens = typeof body.system === 'string' ? ctx.tok.count(body.system) : 0;
   for (const [i, m] of (body.messages as unknown[]).entries()) {
     const role = (m as { role?: unknown })?.role;
-    if (role !== 'user' && role !== 'assistant') return json(res, 400, anthropicError('invalid_request_error', `messages.${i}.role: Input should be 'user' or 'assistant'`));
+    if (role !== 'user' && role !== 'assistant')
+      return json(res, 400, anthropicError('invalid_request_error', `messages.${i}.role: Input should be 'user' or 'assistant'`));
     inputTokens += ctx.tok.count(messageText((m as { content?: unknown }).content));
   }
   ctx.completions++;
@@ -48,12 +60,22 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
     const sched = scheduler(res);
     if (!stream) {
       sched.at(plan.dueAt(total - 1), () => {
-        if (fault && breaksAt(fault, fault.afterTokens)) return fault.kind === 'malformed' ? void res.end('{"content": [unterminated') : breakStream(res, fault);
+        if (fault && breaksAt(fault, fault.afterTokens))
+          return fault.kind === 'malformed' ? void res.end('{"content": [unterminated') : breakStream(res, fault);
         let thinking = '';
         let text = '';
-        for (let k = 0; k < total; k++) (k < plan.reasoning ? (thinking += plan.text(k)) : (text += plan.text(k)));
+        for (let k = 0; k < total; k++) k < plan.reasoning ? (thinking += plan.text(k)) : (text += plan.text(k));
         const content = [...(plan.reasoning ? [{ type: 'thinking', thinking, signature: 'mock-signature' }] : []), { type: 'text', text }];
-        json(res, 200, { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: total } });
+        json(res, 200, {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content,
+          stop_reason: stopReason,
+          stop_sequence: null,
+          usage: { input_tokens: inputTokens, output_tokens: total },
+        });
       });
       return;
     }
@@ -62,11 +84,24 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': id });
       send('message_start', {
         type: 'message_start',
-        message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1 } },
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: inputTokens, output_tokens: 1 },
+        },
       });
       let block = 0;
       const open = (type: 'thinking' | 'text') => {
-        send('content_block_start', { type: 'content_block_start', index: block, content_block: type === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '' } });
+        send('content_block_start', {
+          type: 'content_block_start',
+          index: block,
+          content_block: type === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '' },
+        });
         if (block === 0) send('ping', { type: 'ping' });
       };
       const close = () => send('content_block_stop', { type: 'content_block_stop', index: block++ });
@@ -74,17 +109,30 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
       let k = 0;
       const next = () => {
         if (breaksAt(fault, k)) return breakStream(res, fault);
-        if (k < plan.reasoning) send('content_block_delta', { type: 'content_block_delta', index: block, delta: { type: 'thinking_delta', thinking: plan.text(k) } });
+        if (k < plan.reasoning)
+          send('content_block_delta', {
+            type: 'content_block_delta',
+            index: block,
+            delta: { type: 'thinking_delta', thinking: plan.text(k) },
+          });
         else send('content_block_delta', { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text: plan.text(k) } });
         k++;
         if (k === plan.reasoning && k < total) {
-          send('content_block_delta', { type: 'content_block_delta', index: block, delta: { type: 'signature_delta', signature: 'mock-signature' } });
+          send('content_block_delta', {
+            type: 'content_block_delta',
+            index: block,
+            delta: { type: 'signature_delta', signature: 'mock-signature' },
+          });
           close();
           open('text');
         }
         if (k < total) return sched.at(plan.dueAt(k), next);
         close();
-        send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: total } });
+        send('message_delta', {
+          type: 'message_delta',
+          delta: { stop_reason: stopReason, stop_sequence: null },
+          usage: { output_tokens: total },
+        });
         send('message_stop', { type: 'message_stop' });
         res.end();
       };

@@ -34,7 +34,12 @@ export class FaultSchedule {
     for (const [i, f] of this.faults.entries()) {
       if (t < f.from || (f.to !== undefined && t >= f.to)) continue;
       if (f.probability < 1 && this.rng.next() >= f.probability) continue;
-      return { kind: f.kind, ...(f.retryAfter !== undefined ? { retryAfterMs: f.retryAfter } : {}), afterTokens: f.afterTokens, extraTtftMs: this.extra[i]!() };
+      return {
+        kind: f.kind,
+        ...(f.retryAfter !== undefined ? { retryAfterMs: f.retryAfter } : {}),
+        afterTokens: f.afterTokens,
+        extraTtftMs: this.extra[i]!(),
+      };
     }
     return null;
   }
@@ -53,17 +58,33 @@ export function faultResponse(res: ServerResponse, f: ActiveFault, protocol: 'op
   if (f.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(0, Math.ceil(f.retryAfterMs / 1000)));
   if (f.retryAfterMs !== undefined) headers['retry-after-ms'] = String(Math.round(f.retryAfterMs));
   const message =
-    status === 429 ? 'Rate limit reached for requests. Please try again later.' : status === 503 ? 'The server is overloaded or not ready yet.' : status === 502 ? 'Bad gateway.' : 'The server had an error while processing your request.';
+    status === 429
+      ? 'Rate limit reached for requests. Please try again later.'
+      : status === 503
+        ? 'The server is overloaded or not ready yet.'
+        : status === 502
+          ? 'Bad gateway.'
+          : 'The server had an error while processing your request.';
   const body =
     protocol === 'anthropic'
       ? { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status === 503 ? 'overloaded_error' : 'api_error', message } }
-      : { error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
+      : {
+          error: {
+            message,
+            type: status === 429 ? 'rate_limit_exceeded' : 'server_error',
+            param: null,
+            code: status === 429 ? 'rate_limit_exceeded' : null,
+          },
+        };
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
 }
 
-/** breakStream applies a mid-stream fault at its token: stall (stop writing), reset (drop the connection) or malformed (garbage, then end). */
+/**
+ * breakStream applies a mid-stream fault at its token: stall (stop writing), reset (drop the connection) or malformed
+ * (garbage, then end).
+ */
 export function breakStream(res: ServerResponse, f: ActiveFault): void {
   if (f.kind === 'reset') res.socket?.destroy();
   else if (f.kind === 'malformed') res.end('data: {"choices": [{"delta": {"content": unterminated\n\n');

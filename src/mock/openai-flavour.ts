@@ -25,8 +25,7 @@ function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string;
   }
   if (typeof body.model !== 'string' || body.model === '') return { error: "Missing required parameter: 'model'.", param: 'model' };
   const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0)
-    return { error: "Missing required parameter: 'messages'.", param: 'messages' };
+  if (!Array.isArray(messages) || messages.length === 0) return { error: "Missing required parameter: 'messages'.", param: 'messages' };
   let promptTokens = 0;
   for (const [i, m] of messages.entries()) {
     if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string')
@@ -35,10 +34,16 @@ function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string;
   }
   const limit = body.max_completion_tokens ?? body.max_tokens;
   if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || (limit as number) < 1))
-    return { error: `Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(limit)} instead.`, param: 'max_tokens' };
+    return {
+      error: `Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(limit)} instead.`,
+      param: 'max_tokens',
+    };
   // Like a real model's output limit: a mock never plans a reply it could not send.
   if (typeof limit === 'number' && limit > MAX_TOKENS_PER_REQUEST)
-    return { error: `max_tokens is too large: ${limit}. This model supports at most ${MAX_TOKENS_PER_REQUEST} completion tokens.`, param: 'max_tokens' };
+    return {
+      error: `max_tokens is too large: ${limit}. This model supports at most ${MAX_TOKENS_PER_REQUEST} completion tokens.`,
+      param: 'max_tokens',
+    };
   const streamOptions = body.stream_options as { include_usage?: unknown } | undefined | null;
   if (streamOptions && !body.stream)
     return { error: "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: 'stream_options' };
@@ -51,7 +56,10 @@ function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string;
   };
 }
 
-/** chatCompletion serves POST /v1/chat/completions the way OpenAI does: validates the body, applies faults, and streams chat.completion.chunk events (or one chat.completion) on the latency plan. */
+/**
+ * chatCompletion serves POST /v1/chat/completions the way OpenAI does: validates the body, applies faults, and streams
+ * chat.completion.chunk events (or one chat.completion) on the latency plan.
+ */
 export function chatCompletion(ctx: Ctx, raw: string, res: ServerResponse): void {
   const parsed = parseChatRequest(ctx, raw);
   if ('error' in parsed) return json(res, 400, errorBody(parsed.error, 'invalid_request_error', null, parsed.param));
@@ -73,7 +81,8 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: Acti
 
   if (!parsed.stream) {
     sched.at(plan.dueAt(total - 1), () => {
-      if (fault && breaksAt(fault, fault.afterTokens)) return fault.kind === 'malformed' ? void res.end('{"choices": [unterminated') : breakStream(res, fault);
+      if (fault && breaksAt(fault, fault.afterTokens))
+        return fault.kind === 'malformed' ? void res.end('{"choices": [unterminated') : breakStream(res, fault);
       let text = '';
       for (let k = plan.reasoning; k < total; k++) text += plan.text(k);
       const body = completion(id, created, parsed.model, text, finishReason, usage);
@@ -87,7 +96,9 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: Acti
   // Usage quirks: OpenAI sends one usage chunk at the end when asked (include_usage); Gemini's
   // OpenAI endpoint puts cumulative usage on every chunk; some servers never send usage.
   const withUsage = (c: ReturnType<typeof chunk>, sent: number) =>
-    q.usage === 'every-chunk' ? { ...c, usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: sent, total_tokens: usage.prompt_tokens + sent } } : c;
+    q.usage === 'every-chunk'
+      ? { ...c, usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: sent, total_tokens: usage.prompt_tokens + sent } }
+      : c;
   sched.at(plan.headersAt, () => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': id });
     // Like OpenAI, the first chunk carries the role and empty content, before any token.
@@ -107,4 +118,3 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: Acti
     sched.at(plan.dueAt(0), next);
   });
 }
-

@@ -148,4 +148,3 @@ function readBody(req: IncomingMessage, done: (err: Error | null, body?: string)
     if (!failed) done(null, Buffer.concat(parts).toString('utf8'));
   });
 }
-

@@ -122,7 +122,10 @@ export interface Scheduler {
   readonly closed: boolean;
 }
 
-/** scheduler makes a response's scheduler. Never fires early: Node's ms timers can fire a fractional delay up to ~1 ms before its time, so it re-checks on wake and covers the last sub-millisecond with setImmediate. */
+/**
+ * scheduler makes a response's scheduler. Never fires early: Node's ms timers can fire a fractional delay up to ~1 ms
+ * before its time, so it re-checks on wake and covers the last sub-millisecond with setImmediate.
+ */
 export function scheduler(res: ServerResponse): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -151,7 +154,11 @@ export function scheduler(res: ServerResponse): Scheduler {
 export function messageText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content))
-    return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+    return content
+      .map((p) =>
+        typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '',
+      )
+      .join('');
   return '';
 }
 

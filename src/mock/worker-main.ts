@@ -7,7 +7,10 @@ import { startMockServer, type MockServer, type MockServerOptions } from './serv
 const servers = new Map<number, MockServer>();
 parentPort!.on('message', (msg: { type: 'start'; id: number; opts: MockServerOptions } | { type: 'close' | 'anchor'; id: number }) => {
   if (msg.type === 'anchor') {
-    void servers.get(msg.id)?.anchor().then(() => parentPort!.postMessage({ type: 'anchored', id: msg.id }));
+    void servers
+      .get(msg.id)
+      ?.anchor()
+      .then(() => parentPort!.postMessage({ type: 'anchored', id: msg.id }));
   } else if (msg.type === 'start') {
     startMockServer(msg.opts).then(
       (server) => {
@@ -19,6 +22,8 @@ parentPort!.on('message', (msg: { type: 'start'; id: number; opts: MockServerOpt
   } else {
     const server = servers.get(msg.id);
     servers.delete(msg.id);
-    void (server ? server.close() : Promise.resolve()).then(() => parentPort!.postMessage({ type: 'closed', id: msg.id, completions: server?.completions ?? 0 }));
+    void (server ? server.close() : Promise.resolve()).then(() =>
+      parentPort!.postMessage({ type: 'closed', id: msg.id, completions: server?.completions ?? 0 }),
+    );
   }
 });

@@ -62,8 +62,7 @@ export function meanOf(d: Distribution): number {
 /** describe renders a distribution for plans and reports, e.g. "normal(120±15, ≥60)". */
 export function describe(d: Distribution, unit = ''): string {
   if (typeof d === 'number') return `${d}${unit}`;
-  const bounds = (min?: number, max?: number) =>
-    (min !== undefined ? `, ≥${min}` : '') + (max !== undefined ? `, ≤${max}` : '');
+  const bounds = (min?: number, max?: number) => (min !== undefined ? `, ≥${min}` : '') + (max !== undefined ? `, ≤${max}` : '');
   switch (d.dist) {
     case 'fixed':
       return `${d.value}${unit}`;

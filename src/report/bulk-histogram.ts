@@ -21,7 +21,8 @@ export class BulkHistogram {
     readonly labelNames: readonly string[],
     readonly bucketsSeconds: readonly number[],
   ) {
-    for (let i = 1; i < bucketsSeconds.length; i++) if (!(bucketsSeconds[i]! > bucketsSeconds[i - 1]!)) throw new Error(`${name}: buckets must ascend`);
+    for (let i = 1; i < bucketsSeconds.length; i++)
+      if (!(bucketsSeconds[i]! > bucketsSeconds[i - 1]!)) throw new Error(`${name}: buckets must ascend`);
     this.boundsMs = Float64Array.from(bucketsSeconds, (s) => s * 1000);
   }
 

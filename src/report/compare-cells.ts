@@ -47,7 +47,12 @@ export function ciCell(m: ComparedMetric): string {
 
 /** verdictCell is the verdict in a table; two targets of one run are worse or better, not regressed. */
 export function verdictCell(c: Comparison, m: ComparedMetric): string {
-  const v = c.mode === 'targets' && m.verdict === 'regression' ? 'worse' : c.mode === 'targets' && m.verdict === 'improvement' ? 'better' : m.verdict;
+  const v =
+    c.mode === 'targets' && m.verdict === 'regression'
+      ? 'worse'
+      : c.mode === 'targets' && m.verdict === 'improvement'
+        ? 'better'
+        : m.verdict;
   return m.gated ? `${v} *` : v;
 }
 
@@ -69,7 +74,9 @@ export function methodLines(c: Comparison): string[] {
 
 /** groupTitle names a compared group: its key (runs), or `current vs baseline` (targets). */
 export function groupTitle(c: Comparison, g: ComparedGroup): string {
-  return c.mode === 'runs' ? `${g.baselineKey}${g.scope && g.scope !== 'target' ? ` (${g.scope})` : ''}` : `${g.currentKey} vs ${g.baselineKey}`;
+  return c.mode === 'runs'
+    ? `${g.baselineKey}${g.scope && g.scope !== 'target' ? ` (${g.scope})` : ''}`
+    : `${g.currentKey} vs ${g.baselineKey}`;
 }
 
 /**
@@ -85,12 +92,14 @@ export function sentence(m: ComparedMetric, current: string, baseline: string): 
   }
   if (m.unit === 'share') {
     const values = `(${pct(m.current)} vs ${pct(m.baseline)})`;
-    if (m.verdict === 'within noise') return `${current}'s error rate is within noise of ${baseline}'s: ${pp(m.delta!)} [${pp(m.ci![0])}, ${pp(m.ci![1])}] ${values}`;
+    if (m.verdict === 'within noise')
+      return `${current}'s error rate is within noise of ${baseline}'s: ${pp(m.delta!)} [${pp(m.ci![0])}, ${pp(m.ci![1])}] ${values}`;
     const [lo, hi] = magnitudes(m.ci!);
     return `${current}'s error rate is ${ppMagnitude(m.delta!)} ${m.delta! > 0 ? 'higher' : 'lower'} than ${baseline}'s [${ppMagnitude(lo)}, ${ppMagnitude(hi)}] ${values}`;
   }
   const on = m.unit === 'per_s' ? 'on requests/s' : `on ${label}`;
-  if (m.verdict === 'within noise' || m.relDelta === null || !m.relCi) return `${current} is within noise of ${baseline} ${on}: ${m.relDelta === null ? deltaCell(m) : relCell(m)} ${ciCell(m)}`;
+  if (m.verdict === 'within noise' || m.relDelta === null || !m.relCi)
+    return `${current} is within noise of ${baseline} ${on}: ${m.relDelta === null ? deltaCell(m) : relCell(m)} ${ciCell(m)}`;
   const word = m.unit === 'per_s' ? (m.relDelta > 0 ? 'higher' : 'lower') : m.relDelta > 0 ? 'slower' : 'faster';
   const [lo, hi] = magnitudes(m.relCi);
   return `${current} is ${percent(Math.abs(m.relDelta))} ${word} than ${baseline} ${on} [${percent(lo)}, ${percent(hi)}]`;

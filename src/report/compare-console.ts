@@ -1,5 +1,16 @@
 import type { ComparedMetric, Comparison } from '../summary/compare.js';
-import { ciCell, confidenceLabel, deltaCell, groupTitle, methodLines, metricLabel, relCell, sentence, valueCell, verdictCell } from './compare-cells.js';
+import {
+  ciCell,
+  confidenceLabel,
+  deltaCell,
+  groupTitle,
+  methodLines,
+  metricLabel,
+  relCell,
+  sentence,
+  valueCell,
+  verdictCell,
+} from './compare-cells.js';
 import { table } from './text-table.js';
 
 /**
@@ -17,12 +28,36 @@ export function compareConsole(c: Comparison): string {
     }
   }
   const conf = confidenceLabel(c);
-  const head = ['metric', c.mode === 'targets' ? c.baseline.label : 'baseline', c.mode === 'targets' ? c.current.label : 'current', 'Δ', 'Δ%', `${conf} CI`, 'verdict'];
+  const head = [
+    'metric',
+    c.mode === 'targets' ? c.baseline.label : 'baseline',
+    c.mode === 'targets' ? c.current.label : 'current',
+    'Δ',
+    'Δ%',
+    `${conf} CI`,
+    'verdict',
+  ];
   for (const g of c.groups) {
-    const rows = g.metrics.map((m) => [metricLabel(m.metric), valueCell(m, m.baseline), valueCell(m, m.current), deltaCell(m), relCell(m), ciCell(m), verdictCell(c, m)]);
+    const rows = g.metrics.map((m) => [
+      metricLabel(m.metric),
+      valueCell(m, m.baseline),
+      valueCell(m, m.current),
+      deltaCell(m),
+      relCell(m),
+      ciCell(m),
+      verdictCell(c, m),
+    ]);
     // The verdict reads as words: left-aligned, though the table right-aligns numbers.
     const w = Math.max(...rows.map((r) => r[6]!.length));
-    lines.push('', groupTitle(c, g), table([...head.slice(0, 6), head[6]!.padEnd(w)], rows.map((r) => [...r.slice(0, 6), r[6]!.padEnd(w)]), 1));
+    lines.push(
+      '',
+      groupTitle(c, g),
+      table(
+        [...head.slice(0, 6), head[6]!.padEnd(w)],
+        rows.map((r) => [...r.slice(0, 6), r[6]!.padEnd(w)]),
+        1,
+      ),
+    );
   }
   if (c.groups.some((g) => g.metrics.some((m) => m.gated))) lines.push('* gates the exit code (--fail-on)');
   if (!c.groups.length) lines.push('', 'no group is on both sides: nothing compared');
@@ -38,10 +73,14 @@ export function verdictLines(c: Comparison): string[] {
   const bad = gated.filter(({ m }) => m.verdict === 'regression');
   if (!bad.length) {
     const noData = gated.filter(({ m }) => m.verdict === 'no data').length;
-    return [`${c.mode === 'targets' ? `no gated metric of ${c.current.label} is worse than ${c.baseline.label}'s` : 'no regression'}: ${gated.length} gated metric(s) checked${noData ? `, ${noData} without data` : ''}.`];
+    return [
+      `${c.mode === 'targets' ? `no gated metric of ${c.current.label} is worse than ${c.baseline.label}'s` : 'no regression'}: ${gated.length} gated metric(s) checked${noData ? `, ${noData} without data` : ''}.`,
+    ];
   }
   return [
-    c.mode === 'targets' ? `WORSE: ${c.current.label} is worse than ${c.baseline.label} on ${bad.length} gated metric(s):` : `REGRESSION: ${bad.length} gated metric(s) worse than the baseline:`,
+    c.mode === 'targets'
+      ? `WORSE: ${c.current.label} is worse than ${c.baseline.label} on ${bad.length} gated metric(s):`
+      : `REGRESSION: ${bad.length} gated metric(s) worse than the baseline:`,
     ...bad.map(({ g, m }) => `  ${c.mode === 'runs' ? `${g.baselineKey}: ` : ''}${sentence(m, c.current.label, c.baseline.label)}`),
   ];
 }
@@ -52,6 +91,7 @@ function headline(m: ComparedMetric): boolean {
 }
 
 function header(c: Comparison): string {
-  if (c.mode === 'targets') return `compare: ${c.current.label} against ${c.baseline.label} in run ${c.baseline.runId} (${c.baseline.file})`;
+  if (c.mode === 'targets')
+    return `compare: ${c.current.label} against ${c.baseline.label} in run ${c.baseline.runId} (${c.baseline.file})`;
   return `compare: baseline ${c.baseline.file} (run ${c.baseline.runId}) → current ${c.current.file} (run ${c.current.runId})`;
 }

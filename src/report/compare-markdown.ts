@@ -19,18 +19,39 @@ export function compareMarkdown(c: Comparison): string {
     ...c.warnings.map((w) => `- **WARNING**: ${esc(w)}`),
   ];
   const top = c.mode === 'targets' ? c.groups.find((g) => g.scope === 'target' || g.scope === 'route') : undefined;
-  if (top) out.push('', ...top.metrics.filter((m) => m.gated || m.metric === 'requestsPerSec').map((m) => `- ${esc(sentence(m, c.current.label, c.baseline.label))}`));
+  if (top)
+    out.push(
+      '',
+      ...top.metrics
+        .filter((m) => m.gated || m.metric === 'requestsPerSec')
+        .map((m) => `- ${esc(sentence(m, c.current.label, c.baseline.label))}`),
+    );
   const [b, cu] = c.mode === 'targets' ? [c.baseline.label, c.current.label] : ['baseline', 'current'];
   for (const g of c.groups) {
-    out.push('', `### ${esc(groupTitle(c, g))}`, '', `| metric | ${esc(b)} | ${esc(cu)} | Δ | Δ% | ${conf} CI | verdict |`, '| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+    out.push(
+      '',
+      `### ${esc(groupTitle(c, g))}`,
+      '',
+      `| metric | ${esc(b)} | ${esc(cu)} | Δ | Δ% | ${conf} CI | verdict |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
     for (const m of g.metrics) {
-      const v = c.mode === 'targets' && m.verdict === 'regression' ? 'worse' : c.mode === 'targets' && m.verdict === 'improvement' ? 'better' : m.verdict;
+      const v =
+        c.mode === 'targets' && m.verdict === 'regression'
+          ? 'worse'
+          : c.mode === 'targets' && m.verdict === 'improvement'
+            ? 'better'
+            : m.verdict;
       const verdict = `${m.verdict === 'regression' ? `**${v}**` : v}${m.gated ? ' (gated)' : ''}`;
-      out.push(`| ${metricLabel(m.metric)} | ${valueCell(m, m.baseline)} | ${valueCell(m, m.current)} | ${deltaCell(m)} | ${relCell(m)} | ${ciCell(m)} | ${verdict} |`);
+      out.push(
+        `| ${metricLabel(m.metric)} | ${valueCell(m, m.baseline)} | ${valueCell(m, m.current)} | ${deltaCell(m)} | ${relCell(m)} | ${ciCell(m)} | ${verdict} |`,
+      );
     }
   }
-  if (c.onlyInBaseline.length) out.push('', `Only in ${esc(c.baseline.label)} (not compared): ${c.onlyInBaseline.map((k) => `\`${k}\``).join(', ')}`);
-  if (c.onlyInCurrent.length) out.push('', `Only in ${esc(c.current.label)} (not compared): ${c.onlyInCurrent.map((k) => `\`${k}\``).join(', ')}`);
+  if (c.onlyInBaseline.length)
+    out.push('', `Only in ${esc(c.baseline.label)} (not compared): ${c.onlyInBaseline.map((k) => `\`${k}\``).join(', ')}`);
+  if (c.onlyInCurrent.length)
+    out.push('', `Only in ${esc(c.current.label)} (not compared): ${c.onlyInCurrent.map((k) => `\`${k}\``).join(', ')}`);
   const [first = '', ...rest] = verdictLines(c);
   out.push('', `**${esc(first)}**`, ...(rest.length ? [''] : []), ...rest.map((l) => `- ${esc(l.trim())}`));
   return out.join('\n') + '\n';

@@ -5,7 +5,18 @@ import { msCell, pct, table, usd } from './text-table.js';
 export function decisionTable(s: RunSummary): string {
   const d = s.decision!;
   const money = (r: (typeof d.rows)[number], v: number | null, digits: number) => (!r.priced ? 'unpriced' : usd(v, digits));
-  const header = ['target', 'model', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99', 'err%', '$ / 1M out tok', '$ / ok request', `SLO (${d.slo.join(', ')})`];
+  const header = [
+    'target',
+    'model',
+    'TTFT p50',
+    'TTFT p99',
+    'E2E p50',
+    'E2E p99',
+    'err%',
+    '$ / 1M out tok',
+    '$ / ok request',
+    `SLO (${d.slo.join(', ')})`,
+  ];
   const rows = d.rows.map((r) => [
     r.target,
     r.model,
@@ -32,7 +43,17 @@ function price(x: number): string {
 
 // costTable: what each target's traffic cost at list prices, and the part spent on failed requests.
 export function costTable(groups: RunSummary['groups'], s: RunSummary): string {
-  const header = ['target', 'model', '$ / 1M in', '$ / 1M out', 'total', '$ / ok request', '$ / 1K requests', '$ / 1M out tok', 'failed requests'];
+  const header = [
+    'target',
+    'model',
+    '$ / 1M in',
+    '$ / 1M out',
+    'total',
+    '$ / ok request',
+    '$ / 1K requests',
+    '$ / 1M out tok',
+    'failed requests',
+  ];
   const rows = groups.map((g) => {
     const c = g.cost!;
     return [
@@ -47,6 +68,8 @@ export function costTable(groups: RunSummary['groups'], s: RunSummary): string {
       usd(c.failedUsd, 4),
     ];
   });
-  return `cost at list prices${s.pricing ? ` (as of ${s.pricing.asOf})` : ''}: billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost\n` + table(header, rows, 2);
+  return (
+    `cost at list prices${s.pricing ? ` (as of ${s.pricing.asOf})` : ''}: billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost\n` +
+    table(header, rows, 2)
+  );
 }
-

@@ -41,7 +41,10 @@ export function failoverSection(s: RunSummary): string {
   }
   if (f.breakers.length) {
     out.push('breaker transitions:');
-    for (const b of f.breakers) out.push(`  ${(b.atMs / 1000).toFixed(3)}s  ${b.route}/${b.target}${b.part ? ` [${b.part}]` : ''}: ${b.from} → ${b.to} (${b.reason})`);
+    for (const b of f.breakers)
+      out.push(
+        `  ${(b.atMs / 1000).toFixed(3)}s  ${b.route}/${b.target}${b.part ? ` [${b.part}]` : ''}: ${b.from} → ${b.to} (${b.reason})`,
+      );
   }
   if (f.outages.length) {
     out.push('outages (as the client saw them):');
@@ -54,4 +57,3 @@ export function failoverSection(s: RunSummary): string {
   }
   return out.join('\n');
 }
-

@@ -15,7 +15,21 @@ export function consoleTable(s: RunSummary): string {
   // In an open loop, response time (from the schedule) and service time (from the send) differ;
   // both are shown, labelled, with the arrivals that were dropped.
   const open = s.loadModel !== undefined && s.loadModel !== 'closed';
-  const header = ['target', 'region', 'model', 'ok/total', 'err%', 'req/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'ITL p99', 'E2E p50', 'E2E p99', 'out tok/s'];
+  const header = [
+    'target',
+    'region',
+    'model',
+    'ok/total',
+    'err%',
+    'req/s',
+    'TTFT p50',
+    'TTFT p99',
+    'ITL p50',
+    'ITL p99',
+    'E2E p50',
+    'E2E p99',
+    'out tok/s',
+  ];
   if (open) header.push('svc TTFT p99', 'svc E2E p99', 'dropped');
   const targetGroups = s.groups.filter((g) => (g.scope ?? 'target') === 'target' || g.scope === 'route');
   const rows = targetGroups.map((g) => [
@@ -32,14 +46,15 @@ export function consoleTable(s: RunSummary): string {
     msCell(g.metrics.e2e.p50),
     msCell(g.metrics.e2e.p99),
     fixed(g.throughput.outputTokensPerSec, 0),
-    ...(open
-      ? [msCell(g.metrics.ttftService.p99), msCell(g.metrics.e2eService.p99), String(g.requests.dropped)]
-      : []),
+    ...(open ? [msCell(g.metrics.ttftService.p99), msCell(g.metrics.e2eService.p99), String(g.requests.dropped)] : []),
   ]);
   const lines: string[] = [];
   if (!s.validity.valid) lines.push(`INVALID RUN: ${s.validity.reasons.join('; ')}.`, '');
   lines.push(table(header, rows, 3));
-  if (open) lines.push('open loop: TTFT/E2E count from each request\'s scheduled arrival (response time); svc = from its actual send (service time).');
+  if (open)
+    lines.push(
+      "open loop: TTFT/E2E count from each request's scheduled arrival (response time); svc = from its actual send (service time).",
+    );
   if (open) lines.push(...offeredLines(targetGroups, s.generator.saturated));
   lines.push(...errorLines(targetGroups));
   lines.push(...backoffLines(targetGroups));
@@ -48,29 +63,53 @@ export function consoleTable(s: RunSummary): string {
   lines.push(...slowestLines(targetGroups));
   if (s.measurement.note) lines.push(`measured: ${s.measurement.note}.`);
   const agents = agentMatrix(s);
-  if (agents) lines.push('', 'by agent region × target region (where the load came from, and where it went):', table(agents.header, agents.rows, agents.left));
+  if (agents)
+    lines.push(
+      '',
+      'by agent region × target region (where the load came from, and where it went):',
+      table(agents.header, agents.rows, agents.left),
+    );
   const parts = partsTable(s);
-  if (parts) lines.push('', `parts (each one's own generator health; the run's is the worst of them):`, table(parts.header, parts.rows, parts.left));
+  if (parts)
+    lines.push('', `parts (each one's own generator health; the run's is the worst of them):`, table(parts.header, parts.rows, parts.left));
   for (const n of s.merged?.notes ?? []) lines.push(`merge: ${n}.`);
-  const byWorkload = s.groups.filter((g) => g.scope === 'workload').sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
-  if (byWorkload.length) lines.push('', 'by workload:', breakdownTable(byWorkload, (g) => g.workload ?? ''));
+  const byWorkload = s.groups
+    .filter((g) => g.scope === 'workload')
+    .sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
+  if (byWorkload.length)
+    lines.push(
+      '',
+      'by workload:',
+      breakdownTable(byWorkload, (g) => g.workload ?? ''),
+    );
   const byTurn = s.groups
     .filter((g) => g.scope === 'turn')
-    .sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? '') || (a.turn ?? 1) - (b.turn ?? 1));
-  if (byTurn.length) lines.push('', 'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):', breakdownTable(byTurn, (g) => `${g.workload} turn ${g.turn ?? 1}`));
+    .sort(
+      (a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? '') || (a.turn ?? 1) - (b.turn ?? 1),
+    );
+  if (byTurn.length)
+    lines.push(
+      '',
+      'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):',
+      breakdownTable(byTurn, (g) => `${g.workload} turn ${g.turn ?? 1}`),
+    );
   lines.push('', tokenTable(targetGroups));
   const priced = targetGroups.filter((g) => g.cost?.priced);
   if (priced.length) lines.push('', costTable(priced, s));
   if (s.traffic) lines.push(s.traffic.note);
   if (s.decision && s.decision.rows.length > 1) lines.push('', decisionTable(s));
-  if (s.budget?.stopped) lines.push(`BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; results hold what was measured.`);
+  if (s.budget?.stopped)
+    lines.push(
+      `BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; results hold what was measured.`,
+    );
   if (s.failover) lines.push('', failoverSection(s));
   if (s.sweep) lines.push('', sweepTable(s));
   lines.push(...thresholdsSection(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${label(g)}: ${g.coEstimate.warning}.`);
   if (s.rebuilt) lines.push(`NOTE: summary ${s.stopReason}; not known from the rows: ${s.rebuilt.missing.join('; ')}.`);
-  else if (s.status === 'interrupted') lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
+  else if (s.status === 'interrupted')
+    lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
   return lines.join('\n');
 }
 
@@ -85,7 +124,8 @@ function offeredLines(groups: RunSummary['groups'], saturated: boolean): string[
       const why = Object.entries(g.requests.droppedBy)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ');
-      const mine = saturated || Object.keys(g.requests.droppedBy).some((k) => GENERATOR_DROPS.has(k as DropReason)) ? ': generator saturated' : '';
+      const mine =
+        saturated || Object.keys(g.requests.droppedBy).some((k) => GENERATOR_DROPS.has(k as DropReason)) ? ': generator saturated' : '';
       const dropped = g.requests.dropped > 0 ? `, dropped ${rate(o.droppedPerSec)}/s (${why})` : ', none dropped';
       return `offered load ${label(g)}: target ${rate(o.scheduledPerSec)}/s, sent ${rate(o.sentPerSec)}/s${dropped}${mine}`;
     });
@@ -99,7 +139,8 @@ function errorLines(groups: RunSummary['groups']): string[] {
     Object.entries(byKind).map(([k, n]) => `  ${k} ×${n}: ${g.requests.errorSamples[k as keyof typeof g.requests.errorSamples] ?? ''}`);
   for (const g of groups) {
     if (g.requests.failed > 0) out.push(`errors ${label(g)}:`, ...kinds(g, g.requests.errorsByKind));
-    if (g.requests.generatorFailed > 0) out.push(`generator-side failures on ${label(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
+    if (g.requests.generatorFailed > 0)
+      out.push(`generator-side failures on ${label(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
   }
   return out;
 }
@@ -112,7 +153,12 @@ function backoffLines(groups: RunSummary['groups']): string[] {
     .filter((g) => g.backoff)
     .map((g) => {
       const b = g.backoff!;
-      const why = [b.rateLimitedMs ? `for Retry-After ${s(b.rateLimitedMs)}` : '', b.afterErrorsMs ? `after failures ${s(b.afterErrorsMs)}` : ''].filter(Boolean).join(', ');
+      const why = [
+        b.rateLimitedMs ? `for Retry-After ${s(b.rateLimitedMs)}` : '',
+        b.afterErrorsMs ? `after failures ${s(b.afterErrorsMs)}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       return `backed off ${label(g)}: ${b.waits} wait${b.waits === 1 ? '' : 's'}, ${s(b.totalMs)} in all (${why})`;
     });
 }
@@ -123,8 +169,10 @@ function connectionLine(groups: RunSummary['groups']): string {
   const measured = groups.filter((g) => g.scope !== 'route' && g.connections.perRequest !== null);
   // All connections opened in warmup and reused since: nothing to say.
   if (measured.every((g) => g.connections.opened === 0 && g.connections.failed === 0)) return '';
-  const parts = measured
-    .map((g) => `${label(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ${g.connections.perRequest!.toFixed(2)}/request`);
+  const parts = measured.map(
+    (g) =>
+      `${label(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ${g.connections.perRequest!.toFixed(2)}/request`,
+  );
   return parts.length ? `connections opened: ${parts.join('; ')}` : '';
 }
 
@@ -135,7 +183,12 @@ function slowestLines(groups: RunSummary['groups']): string[] {
   if (!withSlow.length) return [];
   const out = ['slowest requests (id in requests.csv; provider request id for its support):'];
   for (const g of withSlow) {
-    const items = g.slowest!.slice(0, 3).map((r) => `#${r.id} E2E ${msCell(r.e2eMs)} TTFT ${msCell(r.ttftMs)}${g.scope === 'route' ? ` via ${r.servedBy}` : ''} ${r.providerRequestId || '(no provider id)'}`);
+    const items = g
+      .slowest!.slice(0, 3)
+      .map(
+        (r) =>
+          `#${r.id} E2E ${msCell(r.e2eMs)} TTFT ${msCell(r.ttftMs)}${g.scope === 'route' ? ` via ${r.servedBy}` : ''} ${r.providerRequestId || '(no provider id)'}`,
+      );
     out.push(`  ${label(g)}: ${items.join('; ')}`);
   }
   return out;
@@ -186,4 +239,3 @@ function tokenTable(groups: RunSummary['groups']): string {
   });
   return 'tokens:\n' + table(header, rows, 1);
 }
-

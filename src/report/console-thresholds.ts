@@ -23,14 +23,22 @@ export function thresholdValue(v: number | null, unit: ThresholdCheck['unit']): 
 export function thresholdsSection(s: RunSummary): string[] {
   const t = s.thresholds;
   if (!t) return [];
-  const rows = t.checks.map((c) => [c.threshold, c.on, thresholdValue(c.actual, c.unit), c.actual === null ? 'FAIL (no data)' : c.pass ? 'pass' : 'FAIL']);
+  const rows = t.checks.map((c) => [
+    c.threshold,
+    c.on,
+    thresholdValue(c.actual, c.unit),
+    c.actual === null ? 'FAIL (no data)' : c.pass ? 'pass' : 'FAIL',
+  ]);
   const failed = t.checks.filter((c) => !c.pass).length;
   const verdict = !t.evaluated
-    ? 'NOT JUDGED: the run is invalid (its numbers include the generator\'s own trouble); see INVALID RUN above'
+    ? "NOT JUDGED: the run is invalid (its numbers include the generator's own trouble); see INVALID RUN above"
     : t.passed
       ? `all ${t.checks.length} passed`
       : `${failed} of ${t.checks.length} FAILED`;
   const lines = ['', `thresholds: ${verdict}`, table(['threshold', 'on', 'actual', 'verdict'], rows, 2)];
-  if (t.abortedBy) lines.push(`the run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${t.abortedBy.threshold} failed on ${t.abortedBy.on} (abortOnFail); numbers cover what was measured until then.`);
+  if (t.abortedBy)
+    lines.push(
+      `the run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${t.abortedBy.threshold} failed on ${t.abortedBy.on} (abortOnFail); numbers cover what was measured until then.`,
+    );
   return lines;
 }

@@ -11,7 +11,14 @@ export function failoverCsv(s: RunSummary): string {
   const f = s.failover;
   if (!f) return '';
   const maxHops = Math.max(...f.routes.map((r) => r.chain.length));
-  const columns = ['route', 'second', 'requests', 'ok', 'failed', ...Array.from({ length: maxHops }, (_, i) => [`hop${i + 1}`, `hop${i + 1}_served`, `hop${i + 1}_breaker`]).flat()];
+  const columns = [
+    'route',
+    'second',
+    'requests',
+    'ok',
+    'failed',
+    ...Array.from({ length: maxHops }, (_, i) => [`hop${i + 1}`, `hop${i + 1}_served`, `hop${i + 1}_breaker`]).flat(),
+  ];
   const rows: (string | number)[][] = [];
   for (const r of f.routes) {
     const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);

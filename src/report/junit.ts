@@ -10,8 +10,12 @@ import { thresholdValue } from './console-thresholds.js';
 export function renderJunit(s: RunSummary): string {
   const scenario = (s.scenario as { name?: string } | null)?.name ?? 'run';
   const cases: string[] = [];
-  const validity = s.validity.valid ? '' : `\n      <error message="${xml(`invalid run: ${s.validity.reasons.join('; ')}`)}" type="invalid-run"/>`;
-  cases.push(`    <testcase classname="${xml(scenario)}" name="run is valid (the numbers are the targets')" time="${seconds(s.durationMs)}">${validity}${validity ? '\n    ' : ''}</testcase>`);
+  const validity = s.validity.valid
+    ? ''
+    : `\n      <error message="${xml(`invalid run: ${s.validity.reasons.join('; ')}`)}" type="invalid-run"/>`;
+  cases.push(
+    `    <testcase classname="${xml(scenario)}" name="run is valid (the numbers are the targets')" time="${seconds(s.durationMs)}">${validity}${validity ? '\n    ' : ''}</testcase>`,
+  );
   let failures = 0;
   let errors = s.validity.valid ? 0 : 1;
   for (const c of s.thresholds?.checks ?? []) {

@@ -12,14 +12,19 @@ import { BulkHistogram, type BulkSeries } from './bulk-histogram.js';
  * histogram_quantile stays within a bucket's width of the summary's HDR percentile.
  */
 export const LATENCY_BUCKETS_S = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120,
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 20,
+  30, 45, 60, 90, 120,
 ] as const;
 
 /** TOKEN_BUCKETS_S are the upper bounds (seconds) of the per-token histograms (ITL, TPOT): 1 ms to 5 s. */
-export const TOKEN_BUCKETS_S = [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5] as const;
+export const TOKEN_BUCKETS_S = [
+  0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5,
+] as const;
 
 /** DISPATCH_BUCKETS_S are the upper bounds (seconds) of the dispatch-lag histogram: the generator's own lateness, 0.1 ms to 10 s. */
-export const DISPATCH_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const DISPATCH_BUCKETS_S = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
 
 // Node's delay histogram counts its own sampling interval in every sample: an idle loop reads
 // ≈10 ms at a 10 ms resolution. Subtracted, as summary.json's generator.eventLoopDelayMs does.
@@ -74,11 +79,18 @@ export class LiveMetrics {
   constructor(opts: LiveMetricsOptions) {
     const registers = [this.registry];
     const s = opts.scenario;
-    new Gauge({ name: 'bakeoff_run_info', help: 'The run being measured: its scenario, run id and the tool version; always 1.', labelNames: ['scenario', 'run_id', 'version'], registers }).set(
-      { scenario: s.name, run_id: opts.runId, version: opts.tool.version },
-      1,
-    );
-    const targetInfo = new Gauge({ name: 'bakeoff_target_info', help: "Each target's region, provider and model; always 1 (join on target).", labelNames: ['target', 'region', 'provider', 'model'], registers });
+    new Gauge({
+      name: 'bakeoff_run_info',
+      help: 'The run being measured: its scenario, run id and the tool version; always 1.',
+      labelNames: ['scenario', 'run_id', 'version'],
+      registers,
+    }).set({ scenario: s.name, run_id: opts.runId, version: opts.tool.version }, 1);
+    const targetInfo = new Gauge({
+      name: 'bakeoff_target_info',
+      help: "Each target's region, provider and model; always 1 (join on target).",
+      labelNames: ['target', 'region', 'provider', 'model'],
+      registers,
+    });
     for (const t of s.targets) targetInfo.set({ target: t.name, region: t.region, provider: t.provider, model: t.model }, 1);
 
     this.requests = new Counter({
@@ -93,7 +105,12 @@ export class LiveMetrics {
       labelNames: ['target', 'region', 'workload', 'kind'],
       registers,
     });
-    this.warmup = new Counter({ name: 'bakeoff_warmup_requests_total', help: 'Warmup requests sent to each target, whatever their outcome; no other metric counts them.', labelNames: ['target', 'region'], registers });
+    this.warmup = new Counter({
+      name: 'bakeoff_warmup_requests_total',
+      help: 'Warmup requests sent to each target, whatever their outcome; no other metric counts them.',
+      labelNames: ['target', 'region'],
+      registers,
+    });
     this.outputTokens = new Counter({
       name: 'bakeoff_output_tokens_total',
       help: 'Output tokens of successful measured requests (server usage when reported, else counted): summary.json tokens.output.',
@@ -112,16 +129,43 @@ export class LiveMetrics {
       labelNames: ['route', 'workload', 'outcome'],
       registers,
     });
-    this.routeDropped = new Counter({ name: 'bakeoff_route_dropped_arrivals_total', help: 'Measured arrivals of a failover route that were never sent, by reason.', labelNames: ['route', 'reason'], registers });
-    this.inFlight = new Gauge({ name: 'bakeoff_requests_in_flight', help: "Requests sent to a target and not yet ended (warmup included; a failover route's attempts count on their target).", labelNames: ['target'], registers });
+    this.routeDropped = new Counter({
+      name: 'bakeoff_route_dropped_arrivals_total',
+      help: 'Measured arrivals of a failover route that were never sent, by reason.',
+      labelNames: ['route', 'reason'],
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: 'bakeoff_requests_in_flight',
+      help: "Requests sent to a target and not yet ended (warmup included; a failover route's attempts count on their target).",
+      labelNames: ['target'],
+      registers,
+    });
     for (const t of s.targets) this.inFlight.set({ target: t.name }, 0);
 
     const histogram = (name: string, help: string, buckets: readonly number[]) =>
       new Histogram({ name, help, labelNames: ['target', 'region', 'workload'] as const, buckets: [...buckets], registers });
-    this.ttft = histogram('bakeoff_ttft_seconds', 'Time to first token of successful measured requests, from the scheduled time (open loop: the arrival the load chose), seconds.', LATENCY_BUCKETS_S);
-    this.e2e = histogram('bakeoff_e2e_seconds', 'End-to-end latency of successful measured requests, scheduled time to last byte, seconds.', LATENCY_BUCKETS_S);
-    this.tpot = histogram('bakeoff_tpot_seconds', 'Time per output token of successful measured requests with at least 2 output tokens: (E2E − TTFT) / (output tokens − 1), seconds.', TOKEN_BUCKETS_S);
-    this.itl = new BulkHistogram('bakeoff_itl_seconds', 'Every gap between consecutive token deltas of successful measured requests, seconds.', ['target', 'region', 'workload'], TOKEN_BUCKETS_S);
+    this.ttft = histogram(
+      'bakeoff_ttft_seconds',
+      'Time to first token of successful measured requests, from the scheduled time (open loop: the arrival the load chose), seconds.',
+      LATENCY_BUCKETS_S,
+    );
+    this.e2e = histogram(
+      'bakeoff_e2e_seconds',
+      'End-to-end latency of successful measured requests, scheduled time to last byte, seconds.',
+      LATENCY_BUCKETS_S,
+    );
+    this.tpot = histogram(
+      'bakeoff_tpot_seconds',
+      'Time per output token of successful measured requests with at least 2 output tokens: (E2E − TTFT) / (output tokens − 1), seconds.',
+      TOKEN_BUCKETS_S,
+    );
+    this.itl = new BulkHistogram(
+      'bakeoff_itl_seconds',
+      'Every gap between consecutive token deltas of successful measured requests, seconds.',
+      ['target', 'region', 'workload'],
+      TOKEN_BUCKETS_S,
+    );
     this.dispatchLag = new Histogram({
       name: 'bakeoff_dispatch_lag_seconds',
       help: "The generator's own lateness: sent − scheduled − queue wait, of every measured request (failed or not), seconds.",
@@ -131,12 +175,14 @@ export class LiveMetrics {
     });
 
     // Per target × workload, the series a dashboard starts from exist at 0 before the first result.
-    for (const t of s.targets) for (const w of s.workloads) {
-      const series = this.seriesOf(t.name, t.region, w.name);
-      this.requests.inc(this.outcomeLabels(series, null), 0);
-      this.outputTokens.inc(series.base, 0);
-    }
-    for (const route of s.failover ?? []) for (const w of s.workloads) this.routeRequests.inc({ route: route.name, workload: w.name, outcome: 'ok' }, 0);
+    for (const t of s.targets)
+      for (const w of s.workloads) {
+        const series = this.seriesOf(t.name, t.region, w.name);
+        this.requests.inc(this.outcomeLabels(series, null), 0);
+        this.outputTokens.inc(series.base, 0);
+      }
+    for (const route of s.failover ?? [])
+      for (const w of s.workloads) this.routeRequests.inc({ route: route.name, workload: w.name, outcome: 'ok' }, 0);
 
     this.loop.enable();
     const loop = this.loop;
@@ -170,10 +216,14 @@ export class LiveMetrics {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** onResult folds one result in, as the recorder does: warmup counted apart, route outcomes on their route, attempts and direct requests on their target. */
+  /**
+   * onResult folds one result in, as the recorder does: warmup counted apart, route outcomes on their route, attempts
+   * and direct requests on their target.
+   */
   onResult(r: RequestResult): void {
     if (r.attempt === 0) {
-      if (r.phase === 'measure' && (r.errorKind === null || ERROR_OWNERS[r.errorKind] !== 'generator')) this.routeRequests.inc(this.routeOutcome(r));
+      if (r.phase === 'measure' && (r.errorKind === null || ERROR_OWNERS[r.errorKind] !== 'generator'))
+        this.routeRequests.inc(this.routeOutcome(r));
       return;
     }
     if (r.phase === 'warmup') {
@@ -228,7 +278,12 @@ export class LiveMetrics {
     const key = `${target}\u0000${region}\u0000${workload}`;
     let s = this.series.get(key);
     if (!s) {
-      s = { base: { target, region, workload }, where: { target, region }, outcomes: {}, itl: this.itl.seriesOf([target, region, workload]) };
+      s = {
+        base: { target, region, workload },
+        where: { target, region },
+        outcomes: {},
+        itl: this.itl.seriesOf([target, region, workload]),
+      };
       this.series.set(key, s);
     }
     return s;

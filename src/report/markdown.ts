@@ -13,17 +13,35 @@ export function renderMarkdown(s: RunSummary): string {
   const out: string[] = [];
   const scenario = (s.scenario as { name?: string } | null)?.name ?? s.runId;
   out.push(`# llm-bakeoff: ${esc(scenario)} — ${verdictWord(s)}`, '');
-  out.push(`Run \`${esc(s.runId)}\`, ${s.startedAt} → ${s.endedAt} (${(s.durationMs / 1000).toFixed(1)} s), ${s.loadModel} loop, ${s.status}${s.status === 'completed' ? '' : ` (${esc(s.stopReason)})`}, ${esc(s.tool.name)} ${esc(s.tool.version)}.`, '');
+  out.push(
+    `Run \`${esc(s.runId)}\`, ${s.startedAt} → ${s.endedAt} (${(s.durationMs / 1000).toFixed(1)} s), ${s.loadModel} loop, ${s.status}${s.status === 'completed' ? '' : ` (${esc(s.stopReason)})`}, ${esc(s.tool.name)} ${esc(s.tool.version)}.`,
+    '',
+  );
 
-  if (!s.validity.valid) out.push(`> **INVALID RUN**: ${s.validity.reasons.map(esc).join('; ')}. Its numbers include the generator's own trouble; thresholds are not judged.`, '');
+  if (!s.validity.valid)
+    out.push(
+      `> **INVALID RUN**: ${s.validity.reasons.map(esc).join('; ')}. Its numbers include the generator's own trouble; thresholds are not judged.`,
+      '',
+    );
   for (const w of s.generator.warnings) out.push(`> **Warning**: ${esc(w)}`, '');
 
   const t = s.thresholds;
   if (t) {
     const failed = t.checks.filter((c) => !c.pass).length;
     out.push('## Thresholds', '');
-    out.push(!t.evaluated ? '**Not judged**: the run is invalid.' : t.passed ? `**All ${t.checks.length} passed.**` : `**${failed} of ${t.checks.length} failed.**`, '');
-    if (t.abortedBy) out.push(`The run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${code(t.abortedBy.threshold)} failed on ${esc(t.abortedBy.on)} (abortOnFail).`, '');
+    out.push(
+      !t.evaluated
+        ? '**Not judged**: the run is invalid.'
+        : t.passed
+          ? `**All ${t.checks.length} passed.**`
+          : `**${failed} of ${t.checks.length} failed.**`,
+      '',
+    );
+    if (t.abortedBy)
+      out.push(
+        `The run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${code(t.abortedBy.threshold)} failed on ${esc(t.abortedBy.on)} (abortOnFail).`,
+        '',
+      );
     out.push(row(['threshold', 'on', 'actual', 'verdict']), row(['---', '---', '---:', '---']));
     for (const c of t.checks) out.push(row([code(c.threshold), esc(c.on), thresholdValue(c.actual, c.unit), c.pass ? 'pass' : '**FAIL**']));
     out.push('');
@@ -31,12 +49,30 @@ export function renderMarkdown(s: RunSummary): string {
 
   const groups = s.groups.filter((g) => ((g.scope ?? 'target') === 'target' || g.scope === 'route') && !g.step);
   out.push('## Targets', '');
-  out.push(row(['target', 'region', 'model', 'ok/total', 'err%', 'TTFT p50', 'TTFT p99', 'ITL p50', 'E2E p50', 'E2E p99', 'out tok/s', '$ / ok request']));
+  out.push(
+    row([
+      'target',
+      'region',
+      'model',
+      'ok/total',
+      'err%',
+      'TTFT p50',
+      'TTFT p99',
+      'ITL p50',
+      'E2E p50',
+      'E2E p99',
+      'out tok/s',
+      '$ / ok request',
+    ]),
+  );
   out.push(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const g of groups) out.push(row(targetCells(g)));
   out.push('');
 
-  for (const [title, t] of [['By agent region × target region', agentMatrix(s)], ['Parts', partsTable(s)]] as const) {
+  for (const [title, t] of [
+    ['By agent region × target region', agentMatrix(s)],
+    ['Parts', partsTable(s)],
+  ] as const) {
     if (!t) continue;
     out.push(`## ${title}`, '', row(t.header.map(esc)), row(t.header.map((_, i) => (i < t.left ? '---' : '---:'))));
     for (const r of t.rows) out.push(row(r.map(esc)));
@@ -46,7 +82,12 @@ export function renderMarkdown(s: RunSummary): string {
   const d = s.decision;
   if (d && d.rows.length > 1) {
     out.push('## Decision', '');
-    out.push(d.cheapestMeetingSlo ? `Cheapest target meeting the SLO (${d.slo.map(code).join(', ')}): **${esc(d.cheapestMeetingSlo)}**.` : `No priced target meets the SLO (${d.slo.map(code).join(', ')}).`, '');
+    out.push(
+      d.cheapestMeetingSlo
+        ? `Cheapest target meeting the SLO (${d.slo.map(code).join(', ')}): **${esc(d.cheapestMeetingSlo)}**.`
+        : `No priced target meets the SLO (${d.slo.map(code).join(', ')}).`,
+      '',
+    );
   }
 
   const withErrors = groups.filter((g) => g.requests.failed > 0 || g.requests.generatorFailed > 0);
@@ -54,8 +95,26 @@ export function renderMarkdown(s: RunSummary): string {
     out.push('## Errors', '');
     out.push(row(['target', 'kind', 'count', 'owner', 'example']), row(['---', '---', '---:', '---', '---']));
     for (const g of withErrors) {
-      for (const [kind, n] of Object.entries(g.requests.errorsByKind)) out.push(row([esc(g.target), code(kind), String(n), 'target/network', esc(clip(g.requests.errorSamples[kind as keyof typeof g.requests.errorSamples] ?? ''))]));
-      for (const [kind, n] of Object.entries(g.requests.generatorErrorsByKind)) out.push(row([esc(g.target), code(kind), String(n), 'generator', esc(clip(g.requests.errorSamples[kind as keyof typeof g.requests.errorSamples] ?? ''))]));
+      for (const [kind, n] of Object.entries(g.requests.errorsByKind))
+        out.push(
+          row([
+            esc(g.target),
+            code(kind),
+            String(n),
+            'target/network',
+            esc(clip(g.requests.errorSamples[kind as keyof typeof g.requests.errorSamples] ?? '')),
+          ]),
+        );
+      for (const [kind, n] of Object.entries(g.requests.generatorErrorsByKind))
+        out.push(
+          row([
+            esc(g.target),
+            code(kind),
+            String(n),
+            'generator',
+            esc(clip(g.requests.errorSamples[kind as keyof typeof g.requests.errorSamples] ?? '')),
+          ]),
+        );
     }
     out.push('');
   }
@@ -65,15 +124,23 @@ export function renderMarkdown(s: RunSummary): string {
     for (const r of s.failover.routes) {
       const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);
       if (!g) continue;
-      out.push(`- route **${esc(r.name)}** (${r.chain.map(esc).join(' → ')}): available ${pct(g.requests.total ? g.requests.ok / g.requests.total : null)} as users saw it, ${g.route?.failedOver ?? 0} served by a fallback; failover time p50 ${msCell(g.metrics.failover.p50)}, p99 ${msCell(g.metrics.failover.p99)}`);
+      out.push(
+        `- route **${esc(r.name)}** (${r.chain.map(esc).join(' → ')}): available ${pct(g.requests.total ? g.requests.ok / g.requests.total : null)} as users saw it, ${g.route?.failedOver ?? 0} served by a fallback; failover time p50 ${msCell(g.metrics.failover.p50)}, p99 ${msCell(g.metrics.failover.p99)}`,
+      );
     }
-    for (const o of s.failover.outages) out.push(`- outage of ${esc(o.target)} on ${esc(o.route)}: ${o.failures} failures from ${(o.firstFailureMs / 1000).toFixed(1)} s; detected in ${o.detectMs === null ? '—' : msCell(o.detectMs)}, recovered ${o.recoverMs === null ? 'never' : `after ${msCell(o.recoverMs)}`}`);
+    for (const o of s.failover.outages)
+      out.push(
+        `- outage of ${esc(o.target)} on ${esc(o.route)}: ${o.failures} failures from ${(o.firstFailureMs / 1000).toFixed(1)} s; detected in ${o.detectMs === null ? '—' : msCell(o.detectMs)}, recovered ${o.recoverMs === null ? 'never' : `after ${msCell(o.recoverMs)}`}`,
+      );
     out.push('');
   }
 
   const h = s.generator;
   out.push('## Generator', '');
-  out.push(`Event-loop delay p50 ${msCell(h.eventLoopDelayMs.p50)}, p99 ${msCell(h.eventLoopDelayMs.p99)}, max ${msCell(h.eventLoopDelayMs.max)}; loop busy ${h.eventLoopUtilization === null ? '—' : pct(h.eventLoopUtilization)}; CPU ${fixed(h.cpuPercent, 0)}%. ${h.saturated ? '**Saturated**: its latencies include its own delay.' : 'Not saturated.'}`, '');
+  out.push(
+    `Event-loop delay p50 ${msCell(h.eventLoopDelayMs.p50)}, p99 ${msCell(h.eventLoopDelayMs.p99)}, max ${msCell(h.eventLoopDelayMs.max)}; loop busy ${h.eventLoopUtilization === null ? '—' : pct(h.eventLoopUtilization)}; CPU ${fixed(h.cpuPercent, 0)}%. ${h.saturated ? '**Saturated**: its latencies include its own delay.' : 'Not saturated.'}`,
+    '',
+  );
   return out.join('\n');
 }
 

@@ -55,7 +55,9 @@ export async function serveMetrics(source: MetricsSource, host: string, port: nu
         for (const done of started) done();
       },
       (err: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        res
+          .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
       },
     );
   }

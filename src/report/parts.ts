@@ -31,7 +31,23 @@ export function agentMatrix(s: RunSummary): TextTable | null {
       msCell(g.metrics.e2e.p50),
       msCell(g.metrics.e2e.p99),
     ]);
-  return { header: ['agent region', 'target', 'target region', 'ok/total', 'err%', 'req/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'E2E p50', 'E2E p99'], rows, left: 3 };
+  return {
+    header: [
+      'agent region',
+      'target',
+      'target region',
+      'ok/total',
+      'err%',
+      'req/s',
+      'TTFT p50',
+      'TTFT p99',
+      'ITL p50',
+      'E2E p50',
+      'E2E p99',
+    ],
+    rows,
+    left: 3,
+  };
 }
 
 /**
@@ -53,5 +69,21 @@ export function partsTable(s: RunSummary): TextTable | null {
     p.generator.cpuPercent === null ? '—' : `${p.generator.cpuPercent.toFixed(0)}%`,
     p.generator.saturated ? 'SATURATED' : 'ok',
   ]);
-  return { header: ['part', 'agent region', 'host', 'status', 'requests', 'valid', 'clock vs targets', 'loop delay p99', 'dispatch lag p99', 'CPU', 'generator'], rows, left: 4 };
+  return {
+    header: [
+      'part',
+      'agent region',
+      'host',
+      'status',
+      'requests',
+      'valid',
+      'clock vs targets',
+      'loop delay p99',
+      'dispatch lag p99',
+      'CPU',
+      'generator',
+    ],
+    rows,
+    left: 4,
+  };
 }

@@ -1,7 +1,17 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { ERROR_KINDS, type ErrorKind } from '../scenario/error-kinds.js';
-import { dispatchLagMs, e2eMs, headersMs, serviceE2eMs, serviceTtftMs, tpotMs, ttfcMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
+import {
+  dispatchLagMs,
+  e2eMs,
+  headersMs,
+  serviceE2eMs,
+  serviceTtftMs,
+  tpotMs,
+  ttfcMs,
+  ttftMs,
+  type RequestResult,
+} from '../metrics/request-result.js';
 
 type Cell = string | number;
 
@@ -138,7 +148,9 @@ export function requestsCsvWriter(file: string): RowSink {
 /** csvLine encodes one row of cells as a CSV line, newline included. */
 export function csvLine(cells: readonly Cell[]): string {
   // Nearly every row has no cell to quote: then the native join writes it (numbers included).
-  for (const c of cells) if (typeof c === 'string' && NEEDS_QUOTES.test(c)) return `${cells.map((x) => (typeof x === 'number' ? String(x) : csvCell(x))).join(',')}\n`;
+  for (const c of cells)
+    if (typeof c === 'string' && NEEDS_QUOTES.test(c))
+      return `${cells.map((x) => (typeof x === 'number' ? String(x) : csvCell(x))).join(',')}\n`;
   return `${cells.join(',')}\n`;
 }
 

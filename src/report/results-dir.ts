@@ -43,7 +43,15 @@ const PREPARE_TIMEOUT_MS = 5_000;
 export async function prepareRunDir(dir: string, force: boolean): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RunDirProblem(`${dir}: the file system did not answer within ${PREPARE_TIMEOUT_MS / 1000} s; choose a directory on a local disk`)), PREPARE_TIMEOUT_MS);
+    timer = setTimeout(
+      () =>
+        reject(
+          new RunDirProblem(
+            `${dir}: the file system did not answer within ${PREPARE_TIMEOUT_MS / 1000} s; choose a directory on a local disk`,
+          ),
+        ),
+      PREPARE_TIMEOUT_MS,
+    );
     timer.unref();
   });
   try {
@@ -61,14 +69,18 @@ async function prepare(dir: string, force: boolean): Promise<void> {
       throw new RunDirProblem(`${dir}: cannot read it (${err.code ?? err.message}); choose a directory you can write`);
     });
     if (entries.length && !force)
-      throw new RunDirProblem(`${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): pass --force to overwrite, or choose another --out`);
+      throw new RunDirProblem(
+        `${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): pass --force to overwrite, or choose another --out`,
+      );
   } else await makeDirs(dir);
   const probe = join(dir, `.bakeoff-write-test-${process.pid}`);
   try {
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (err) {
-    throw new RunDirProblem(`${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a directory you can write`);
+    throw new RunDirProblem(
+      `${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a directory you can write`,
+    );
   }
 }
 

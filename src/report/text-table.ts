@@ -7,7 +7,10 @@
 export function table(header: string[], rows: string[][], leftCols: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]) =>
-    cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i < leftCols ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
 
@@ -34,4 +37,3 @@ export function usd(v: number | null, digits: number): string {
 export function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
-

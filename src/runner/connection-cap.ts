@@ -8,7 +8,11 @@
  *
  * `explicit` (the scenario's load.maxConnections) wins; without a known limit there is no cap.
  */
-export function connectionCap(fileDescriptorLimit: number | undefined, streamWeights: readonly number[], explicit?: number): number | undefined {
+export function connectionCap(
+  fileDescriptorLimit: number | undefined,
+  streamWeights: readonly number[],
+  explicit?: number,
+): number | undefined {
   if (explicit !== undefined) return explicit;
   if (fileDescriptorLimit === undefined || !streamWeights.length) return undefined;
   const reserve = Math.max(64, Math.floor(fileDescriptorLimit * 0.1));

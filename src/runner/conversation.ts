@@ -31,7 +31,14 @@ export interface ConversationEnd {
  * does a send the budget declined. Once the load's time is up (`ending`), no new turn starts: a
  * duration-bound run ends on time, and the conversation is counted as cut short.
  */
-export async function runConversation(deps: ConversationDeps, send: Send, a: Arrival, conv: Conversation, step: string, ending?: AbortSignal): Promise<ConversationEnd> {
+export async function runConversation(
+  deps: ConversationDeps,
+  send: Send,
+  a: Arrival,
+  conv: Conversation,
+  step: string,
+  ending?: AbortSignal,
+): Promise<ConversationEnd> {
   const { clock, stop } = deps;
   // Made only for a second turn: most conversations have one, and a composite signal a request
   // would be garbage on the hot path.

@@ -20,7 +20,12 @@ export function missingKeys(s: Scenario, env: Readonly<Record<string, string | u
       ...Object.entries(t.headersFromEnv).map(([h, v]): [string, string] => [`targets[${i}].headersFromEnv.${h}`, v]),
       ...Object.entries(t.queryFromEnv).map(([q, v]): [string, string] => [`targets[${i}].queryFromEnv.${q}`, v]),
     ];
-    return named.filter(([, v]) => !env[v]).map(([path, v]) => ({ path, message: `environment variable ${v} is not set; export it (export ${v}=…) or remove it from the scenario` }));
+    return named
+      .filter(([, v]) => !env[v])
+      .map(([path, v]) => ({
+        path,
+        message: `environment variable ${v} is not set; export it (export ${v}=…) or remove it from the scenario`,
+      }));
   });
 }
 
@@ -82,7 +87,8 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
   const preset = PRESETS[t.provider];
   const key = t.apiKeyEnv ? env[t.apiKeyEnv] : undefined;
   const headers: Record<string, string> = { ...preset.headers, ...t.headers };
-  const fromEnv = (names: Record<string, string>) => Object.entries(names).flatMap(([k, v]) => (env[v] ? [[k, env[v]!] as [string, string]] : []));
+  const fromEnv = (names: Record<string, string>) =>
+    Object.entries(names).flatMap(([k, v]) => (env[v] ? [[k, env[v]!] as [string, string]] : []));
   for (const [h, v] of fromEnv(t.headersFromEnv)) headers[h] = v;
   const url = new URL(baseUrl);
   for (const [q, v] of fromEnv(t.queryFromEnv)) url.searchParams.set(q, v);
@@ -106,8 +112,12 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
     streamOptions: t.streamOptions ?? preset.streamOptions,
     ...(t.tokenLimitField ? { tokenLimitField: t.tokenLimitField } : {}),
     defaultTokenLimitField: preset.tokenLimitField,
-    ...((t.requestIdHeader ?? preset.requestIdHeader) ? { requestIdHeaders: [(t.requestIdHeader ?? preset.requestIdHeader)!.toLowerCase(), ...REQUEST_ID_HEADERS] } : {}),
-    ...((t.clientRequestIdHeader ?? preset.clientRequestIdHeader) ? { clientRequestIdHeader: (t.clientRequestIdHeader ?? preset.clientRequestIdHeader)! } : {}),
+    ...((t.requestIdHeader ?? preset.requestIdHeader)
+      ? { requestIdHeaders: [(t.requestIdHeader ?? preset.requestIdHeader)!.toLowerCase(), ...REQUEST_ID_HEADERS] }
+      : {}),
+    ...((t.clientRequestIdHeader ?? preset.clientRequestIdHeader)
+      ? { clientRequestIdHeader: (t.clientRequestIdHeader ?? preset.clientRequestIdHeader)! }
+      : {}),
   };
 }
 

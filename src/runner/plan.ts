@@ -72,11 +72,18 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
     scenario: s.name,
     load: describeLoad(l, traceEntries),
     stop,
-    warmup: l.warmup === undefined ? 'none' : 'requests' in l.warmup ? `${l.warmup.requests} requests per target` : formatDurationMs(l.warmup.durationMs),
+    warmup:
+      l.warmup === undefined
+        ? 'none'
+        : 'requests' in l.warmup
+          ? `${l.warmup.requests} requests per target`
+          : formatDurationMs(l.warmup.durationMs),
     workload: s.workloads
       .map((w) => {
         const share = s.workloads.length > 1 ? ` (${+((w.weight / totalWeight) * 100).toFixed(1)}%)` : '';
-        const prompt = w.dataset ? `dataset ${w.dataset.file} (${w.dataset.order})` : `prompt ${describe(w.promptTokens, ' tok')}${w.sharedPrefixTokens ? ` incl. shared prefix ${w.sharedPrefixTokens}` : ''}`;
+        const prompt = w.dataset
+          ? `dataset ${w.dataset.file} (${w.dataset.order})`
+          : `prompt ${describe(w.promptTokens, ' tok')}${w.sharedPrefixTokens ? ` incl. shared prefix ${w.sharedPrefixTokens}` : ''}`;
         const turns = w.turns > 1 ? `, ${w.turns} turns, think ${describe(w.thinkTimeMs, 'ms')}` : '';
         return `${w.name}${share}: ${prompt}, ${w.tokenLimitField ?? 'token limit'} ${describe(w.maxTokens)}, ${w.stream ? 'streaming' : 'non-streaming'}${turns}, ${w.encoding}`;
       })
@@ -88,7 +95,10 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
         : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
     timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
-    ...withRoutes(s, s.targets.map((t) => targetPlan(s, t, traceEntries, useMock))),
+    ...withRoutes(
+      s,
+      s.targets.map((t) => targetPlan(s, t, traceEntries, useMock)),
+    ),
     ...(s.sweep
       ? {
           sweep: `over ${s.sweep.over} (each level ${loadModelOf(loadForStep(l, s.sweep, sweepValues(s.sweep)[0]!)) === 'closed' ? 'a closed loop' : 'an open loop'}): ${sweepValues(s.sweep).join(', ')}; ${formatDurationMs(s.sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS)} per level; SLO ${s.sweep.slo.join(', ')}`,
@@ -102,8 +112,12 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
 function thresholdLine(t: NonNullable<Scenario['thresholds']>[number], routes: boolean): string {
   if (typeof t === 'string') return `${t} — each ${routes ? 'route' : 'target'}`;
   const filter = (['target', 'region', 'model', 'route', 'workload'] as const).filter((k) => t[k] !== undefined).map((k) => `${k} ${t[k]}`);
-  const on = filter.length ? `${filter.join(', ')}${t.per === 'target' ? ', each target' : ', together'}` : `each ${routes ? 'route' : 'target'}`;
-  const abort = t.abortOnFail ? `; stops the run when breached${t.delayAbortEval ? ` (judged from ${formatDurationMs(t.delayAbortEval)} in)` : ''}` : '';
+  const on = filter.length
+    ? `${filter.join(', ')}${t.per === 'target' ? ', each target' : ', together'}`
+    : `each ${routes ? 'route' : 'target'}`;
+  const abort = t.abortOnFail
+    ? `; stops the run when breached${t.delayAbortEval ? ` (judged from ${formatDurationMs(t.delayAbortEval)} in)` : ''}`
+    : '';
   return `${t.check} — ${on}${abort}`;
 }
 
@@ -114,24 +128,38 @@ function withRoutes(s: Scenario, targets: TargetPlan[]): { targets: TargetPlan[]
   const byName = new Map(targets.map((t) => [t.target, t]));
   const routes = s.failover.map((f) => {
     const first = byName.get(f.chain[0]!)!;
-    return { route: f.name, chain: [...f.chain], models: f.chain.map((c) => byName.get(c)!.model), expectedRequests: first.expectedRequests, exact: first.exact };
+    return {
+      route: f.name,
+      chain: [...f.chain],
+      models: f.chain.map((c) => byName.get(c)!.model),
+      expectedRequests: first.expectedRequests,
+      exact: first.exact,
+    };
   });
   const hops = new Set(s.failover.flatMap((f) => f.chain));
   return {
     routes,
-    targets: targets.map((t) => (hops.has(t.target) ? { ...t, expectedRequests: null, exact: false, unknownBecause: 'attempts its routes send (depends on failures)' } : t)),
+    targets: targets.map((t) =>
+      hops.has(t.target)
+        ? { ...t, expectedRequests: null, exact: false, unknownBecause: 'attempts its routes send (depends on failures)' }
+        : t,
+    ),
   };
 }
 
 function describeLoad(l: Load, traceEntries?: number): string {
   const model = loadModelOf(l);
   const cap = l.maxInFlight !== undefined ? `, maxInFlight ${l.maxInFlight} (overflow: ${l.overflow})` : '';
-  if (model === 'trace') return `open loop, trace replay ${l.trace!.file}${traceEntries !== undefined ? ` (${traceEntries} arrivals)` : ''}, time scale ×${l.trace!.timeScale}${cap}`;
+  if (model === 'trace')
+    return `open loop, trace replay ${l.trace!.file}${traceEntries !== undefined ? ` (${traceEntries} arrivals)` : ''}, time scale ×${l.trace!.timeScale}${cap}`;
   if (model === 'open') {
-    const ramp = l.stages ? `ramping arrival rate from ${l.rate ?? 0}/s: ${l.stages.map((st) => `${st.rate}/s over ${formatDurationMs(st.duration)}`).join(' → ')}` : `${l.rate}/s`;
+    const ramp = l.stages
+      ? `ramping arrival rate from ${l.rate ?? 0}/s: ${l.stages.map((st) => `${st.rate}/s over ${formatDurationMs(st.duration)}`).join(' → ')}`
+      : `${l.rate}/s`;
     return `open loop, ${l.arrivals} arrivals, ${ramp} per target${cap}`;
   }
-  if (l.stages) return `closed loop, ramping users from ${l.concurrency ?? 0}: ${l.stages.map((st) => `${st.concurrency} over ${formatDurationMs(st.duration)}`).join(' → ')} per target`;
+  if (l.stages)
+    return `closed loop, ramping users from ${l.concurrency ?? 0}: ${l.stages.map((st) => `${st.concurrency} over ${formatDurationMs(st.duration)}`).join(' → ')} per target`;
   return `closed loop, ${l.concurrency} concurrent per target`;
 }
 
@@ -155,7 +183,11 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
   } else if (model === 'open') {
     // Arrivals = ∫ rate dt over the measured part of the schedule.
     // Stages include their warmup (subtract it); a constant rate adds its warmup before `duration`.
-    const arrivals = l.stages ? rampArea(l.rate ?? 0, l.stages, warmupMs) - warmupN : l.duration !== undefined ? (l.rate! * l.duration) / 1000 : Infinity;
+    const arrivals = l.stages
+      ? rampArea(l.rate ?? 0, l.stages, warmupMs) - warmupN
+      : l.duration !== undefined
+        ? (l.rate! * l.duration) / 1000
+        : Infinity;
     expected = Math.max(0, Math.floor(arrivals));
     exact = true;
   } else if (model === 'closed' && mock) {
@@ -166,7 +198,13 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
     const thinkMs = s.workloads.reduce((n, w) => n + (w.turns - 1) * meanOf(w.thinkTimeMs) * w.weight, 0) / totalW;
     const out = Math.min(maxTokens, mock.outputTokens === undefined ? Infinity : meanOf(mock.outputTokens));
     const e2eMs = meanOf(mock.rttMs) + meanOf(mock.ttftMs) + Math.max(0, out - 1) * meanOf(mock.itlMs);
-    const userMs = l.stages ? rampArea(concurrency ?? 0, l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })), 0) * 1000 : (concurrency ?? 0) * (l.duration ?? Infinity);
+    const userMs = l.stages
+      ? rampArea(
+          concurrency ?? 0,
+          l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })),
+          0,
+        ) * 1000
+      : (concurrency ?? 0) * (l.duration ?? Infinity);
     // A conversation takes turns × E2E plus the think time between turns, and sends `turns` requests.
     expected = Number.isFinite(userMs) ? Math.floor((userMs / Math.max(1, e2eMs * turns + thinkMs)) * turns) : null;
   }
@@ -193,8 +231,14 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
     region: t.region,
     provider: t.provider,
     model: t.model,
-    endpoint: mock ? ((t.protocol ?? PRESETS[t.provider].protocol) === 'anthropic-messages' ? 'embedded mock (anthropic-messages)' : 'embedded mock') : (t.baseUrl ?? PRESETS[t.provider].baseUrl!),
-    ...(mock ? { mockLatency: `rtt ${describe(mock.rttMs, 'ms')}, ttft ${describe(mock.ttftMs, 'ms')}, itl ${describe(mock.itlMs, 'ms')}` } : {}),
+    endpoint: mock
+      ? (t.protocol ?? PRESETS[t.provider].protocol) === 'anthropic-messages'
+        ? 'embedded mock (anthropic-messages)'
+        : 'embedded mock'
+      : (t.baseUrl ?? PRESETS[t.provider].baseUrl!),
+    ...(mock
+      ? { mockLatency: `rtt ${describe(mock.rttMs, 'ms')}, ttft ${describe(mock.ttftMs, 'ms')}, itl ${describe(mock.itlMs, 'ms')}` }
+      : {}),
     concurrency,
     expectedRequests: expected,
     exact,
@@ -227,6 +271,9 @@ function rampArea(start: number, stages: readonly { duration: number; rate?: num
  */
 export function plannedSpend(s: Scenario, plan: Plan, useMock: boolean): PlannedTarget[] {
   const real = new Set(s.targets.filter((t) => !usesMock(t, useMock)).map((t) => t.name));
-  if (plan.routes) return plan.routes.filter((r) => r.chain.some((c) => real.has(c))).map((r) => ({ target: r.route, model: r.models[0]!, models: r.models, expectedRequests: r.expectedRequests }));
+  if (plan.routes)
+    return plan.routes
+      .filter((r) => r.chain.some((c) => real.has(c)))
+      .map((r) => ({ target: r.route, model: r.models[0]!, models: r.models, expectedRequests: r.expectedRequests }));
   return plan.targets.filter((t) => real.has(t.target));
 }

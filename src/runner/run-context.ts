@@ -63,7 +63,10 @@ export interface RunDeps {
   fileDescriptorLimit?: number;
   /** This run's part of a load split across shards or worker threads (absent: the whole load). */
   share?: Share;
-  /** Wall-clock epoch ms at which to start sending (shards that start together): the run waits for it once its targets are ready; a stop while waiting ends the run with nothing sent. */
+  /**
+   * Wall-clock epoch ms at which to start sending (shards that start together): the run waits for it once its targets
+   * are ready; a stop while waiting ends the run with nothing sent.
+   */
   startAtEpochMs?: number;
 }
 
@@ -125,7 +128,12 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // A hard stop also ends the load loops (a run that only aborted in-flight requests would spin
   // issuing requests that fail at once), and so does reaching the budget or breaching a threshold
   // marked abortOnFail.
-  const stop = AbortSignal.any([deps.stop ?? new AbortController().signal, ...(deps.hardStop ? [deps.hardStop] : []), budgetStop.signal, thresholdStop.signal]);
+  const stop = AbortSignal.any([
+    deps.stop ?? new AbortController().signal,
+    ...(deps.hardStop ? [deps.hardStop] : []),
+    budgetStop.signal,
+    thresholdStop.signal,
+  ]);
   // Every waiting user, think time and backoff listens to this one signal: many listeners is the
   // design, not a leak (Node would warn past 10).
   setMaxListeners(0, stop);
@@ -135,7 +143,11 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   await Promise.all(mocks.map((m) => m.anchor()));
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
   const tok = tokenizer(s.workloads[0]!.encoding);
-  const recorder = new Recorder({ byWorkload: s.workloads.length > 1, byTurn: s.workloads.some((w) => w.turns > 1), originEpochMs: clock.originEpochMs });
+  const recorder = new Recorder({
+    byWorkload: s.workloads.length > 1,
+    byTurn: s.workloads.some((w) => w.turns > 1),
+    originEpochMs: clock.originEpochMs,
+  });
   const guard = s.budget ? new BudgetGuard(budgetShare(s.budget, deps.share), deps.pricing, clock.originEpochMs) : null;
   // One client per target for the whole run, each listening once to the hard stop: a run of many
   // targets legitimately has many listeners on that one signal.
@@ -155,7 +167,11 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     });
     return onInFlight ? countedInFlight(hit, (d) => onInFlight(ep.target, d)) : hit;
   });
-  const gatePolicy: GatePolicy = { maxRetryAfterMs: s.load.maxRetryAfter, errorBackoffMs: s.load.errorBackoff, openAfterFailures: OPEN_AFTER_FAILURES };
+  const gatePolicy: GatePolicy = {
+    maxRetryAfterMs: s.load.maxRetryAfter,
+    errorBackoffMs: s.load.errorBackoff,
+    openAfterFailures: OPEN_AFTER_FAILURES,
+  };
   const gates = s.targets.map(() => new TargetGate(gatePolicy));
   const gateOf = new Map(s.targets.map((t, i) => [t.name, gates[i]!]));
   let nextId = 0;

@@ -65,8 +65,13 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
   setMaxListeners(0, ended.signal); // every conversation in progress listens to it
   const streams = traffic.streams(load, step, sweepValue, { openLoop: loadModelOf(load) !== 'closed', ended: ended.signal });
   const share = run.deps.share;
-  const maxConnections = load.maxConnections === undefined || !share ? load.maxConnections : Math.max(1, shareCount(load.maxConnections, share));
-  const cap = connectionCap(run.deps.fileDescriptorLimit, streams.map((st) => st.descriptorsPerRequest), maxConnections);
+  const maxConnections =
+    load.maxConnections === undefined || !share ? load.maxConnections : Math.max(1, shareCount(load.maxConnections, share));
+  const cap = connectionCap(
+    run.deps.fileDescriptorLimit,
+    streams.map((st) => st.descriptorsPerRequest),
+    maxConnections,
+  );
   const seed = deriveSeed(run.scenario.seed, 'arrivals');
   return Promise.all(
     streams.map((stream) =>
@@ -118,10 +123,26 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     endedAt: new Date(clock.originEpochMs + endedAtMs).toISOString(),
     durationMs: endedAtMs - run.startedAtMs,
     status: budgetStopped ? 'budget' : breach ? 'threshold' : interrupted ? 'interrupted' : 'completed',
-    stopReason: budgetStopped ? guard!.stopReason : breach ? breachReason(breach) : interrupted ? interruptedBy(deps.stop) : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
+    stopReason: budgetStopped
+      ? guard!.stopReason
+      : breach
+        ? breachReason(breach)
+        : interrupted
+          ? interruptedBy(deps.stop)
+          : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
     ...(deps.pricing ? { pricing: deps.pricing } : {}),
     ...(s.slo ? { slo: s.slo } : {}),
-    ...(guard ? { budget: { stopped: budgetStopped, reason: guard.stopReason, spentUsd: usdPrecise(guard.spent), requests: guard.requests, tokens: guard.tokens } } : {}),
+    ...(guard
+      ? {
+          budget: {
+            stopped: budgetStopped,
+            reason: guard.stopReason,
+            spentUsd: usdPrecise(guard.spent),
+            requests: guard.requests,
+            tokens: guard.tokens,
+          },
+        }
+      : {}),
     loadModel: runLoadModel(s),
     scheduleEndedAtMs: run.scheduleEndedAtMs,
     scenario: scenarioEcho(s),
@@ -137,6 +158,13 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
 }
 
 function breachReason(b: NonNullable<RunSummary['thresholds']>['abortedBy'] & object): string {
-  const actual = b.actual === null ? 'no data' : b.unit === 'ms' ? `${b.actual}ms` : b.unit === 'share' ? `${(b.actual * 100).toPrecision(3)}%` : String(b.actual);
+  const actual =
+    b.actual === null
+      ? 'no data'
+      : b.unit === 'ms'
+        ? `${b.actual}ms`
+        : b.unit === 'share'
+          ? `${(b.actual * 100).toPrecision(3)}%`
+          : String(b.actual);
   return `threshold ${b.threshold} breached on ${b.on} (${actual}) at ${(b.atMs / 1000).toFixed(1)} s (abortOnFail)`;
 }

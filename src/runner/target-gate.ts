@@ -39,7 +39,8 @@ export class TargetGate {
   /** observe learns from one result on the target. */
   observe(r: RequestResult): void {
     // A Retry-After on any failed answer (429 and 503 usually; some servers send it with a 500 or 502) is honoured.
-    if (this.honours(r)) this.retryUntilMs = Math.max(this.retryUntilMs, r.endAtMs + Math.min(r.retryAfterMs!, this.policy.maxRetryAfterMs));
+    if (this.honours(r))
+      this.retryUntilMs = Math.max(this.retryUntilMs, r.endAtMs + Math.min(r.retryAfterMs!, this.policy.maxRetryAfterMs));
     if (r.errorKind === null) {
       this.failures = 0;
       this.openings = 0;

@@ -69,7 +69,17 @@ function sendVia(run: RunContext, i: number): Send {
 
 // converse sends one arrival's conversation, counts it where it belongs if the load's time cut it
 // short, and tells a closed-loop user whether the target asked it to back off.
-async function converse(run: RunContext, send: Send, a: Arrival, conv: Conversation, step: string, pass: PassScope, where: GroupScopeLabels, gate: TargetGate, key?: number): Promise<IssueOutcome> {
+async function converse(
+  run: RunContext,
+  send: Send,
+  a: Arrival,
+  conv: Conversation,
+  step: string,
+  pass: PassScope,
+  where: GroupScopeLabels,
+  gate: TargetGate,
+  key?: number,
+): Promise<IssueOutcome> {
   const end = await runConversation(run, send, a, conv, step, pass.ended);
   if (end.how === 'cut_short') run.recorder.addCutShort(where.scope, where.labels);
   // A Retry-After the gate honours says exactly how long to wait (the gate holds the user for
@@ -183,10 +193,13 @@ export function failoverTraffic(run: RunContext): Traffic {
   const routeGates = drill.routes.map(() => new TargetGate({ ...run.gatePolicy, maxRetryAfterMs: 0 }));
   // A routed request reserves its worst case at the chain's most expensive model.
   const sends = drill.routes.map((rs, i) =>
-    recorded(budgeted(rs.hit, run.guard, rs.reserveModel, () => run.budgetStop.abort()), (r) => {
-      run.sink(r);
-      routeGates[i]!.observe(r);
-    }),
+    recorded(
+      budgeted(rs.hit, run.guard, rs.reserveModel, () => run.budgetStop.abort()),
+      (r) => {
+        run.sink(r);
+        routeGates[i]!.observe(r);
+      },
+    ),
   );
   return {
     note: {

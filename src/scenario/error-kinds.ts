@@ -33,7 +33,10 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
  */
 export type ErrorOwner = 'target' | 'network' | 'generator';
 
-/** ERROR_OWNERS says who owns each kind. An unclassified failure (`other`) is the generator's: it is ours to explain, not the target's to answer for. */
+/**
+ * ERROR_OWNERS says who owns each kind. An unclassified failure (`other`) is the generator's: it is ours to explain,
+ * not the target's to answer for.
+ */
 export const ERROR_OWNERS: Readonly<Record<ErrorKind, ErrorOwner>> = {
   connect_timeout: 'network',
   connect_error: 'network',
@@ -74,8 +77,22 @@ export const FAILOVER_TRIGGERS = [
   'empty_response',
 ] as const satisfies readonly ErrorKind[];
 
-/** DEFAULT_FAILOVER_ON is what moves a routed request to the next hop when a route names nothing: failures of the target, not of the request (a 400 or an empty answer would fail anywhere). */
-export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'stream_cut', 'bad_stream', 'stream_error'];
+/**
+ * DEFAULT_FAILOVER_ON is what moves a routed request to the next hop when a route names nothing: failures of the
+ * target, not of the request (a 400 or an empty answer would fail anywhere).
+ */
+export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] = [
+  'connect_timeout',
+  'connect_error',
+  'ttft_timeout',
+  'total_timeout',
+  'http_429',
+  'http_5xx',
+  'reset',
+  'stream_cut',
+  'bad_stream',
+  'stream_error',
+];
 
 /**
  * BACKOFF_KINDS are failures that say a target is down or overloaded — a server error (as a
@@ -85,4 +102,14 @@ export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] 
  * closed-loop user backs off, and after several in a row an open loop stops sending to the
  * target for a while. Timeouts pace themselves; a 4xx would fail the same however slowly sent.
  */
-export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['http_429', 'http_5xx', 'connect_error', 'connect_timeout', 'reset', 'stream_cut', 'stream_error', 'bad_stream', 'circuit_open']);
+export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  'http_429',
+  'http_5xx',
+  'connect_error',
+  'connect_timeout',
+  'reset',
+  'stream_cut',
+  'stream_error',
+  'bad_stream',
+  'circuit_open',
+]);

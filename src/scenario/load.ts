@@ -14,7 +14,10 @@ export async function loadScenario(file: string): Promise<Validation> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return fail(file, code === 'ENOENT' ? 'file not found; pass the path to a .yaml or .json scenario' : `cannot read file (${code ?? String(err)})`);
+    return fail(
+      file,
+      code === 'ENOENT' ? 'file not found; pass the path to a .yaml or .json scenario' : `cannot read file (${code ?? String(err)})`,
+    );
   }
   const parsed = parseScenarioText(text, extname(file).toLowerCase() === '.json' ? 'json' : 'yaml');
   if (!parsed.ok) return { ok: false, problems: parsed.problems.map((p) => ({ ...p, path: `${file}:${p.path}` })) };
@@ -22,10 +25,7 @@ export async function loadScenario(file: string): Promise<Validation> {
 }
 
 /** parseScenarioText parses scenario text (YAML, of which JSON is a subset) and reports syntax errors by line. */
-export function parseScenarioText(
-  text: string,
-  format: 'yaml' | 'json',
-): { ok: true; doc: unknown } | { ok: false; problems: Problem[] } {
+export function parseScenarioText(text: string, format: 'yaml' | 'json'): { ok: true; doc: unknown } | { ok: false; problems: Problem[] } {
   if (format === 'json') {
     try {
       return { ok: true, doc: JSON.parse(text) as unknown };

@@ -11,9 +11,14 @@ export function hhmmMinutes(s: string): number | null {
 }
 
 const price = z.number().min(0);
-const hhmm = z.string().refine((s) => hhmmMinutes(s) !== null, { error: (iss) => `${JSON.stringify(iss.input)} is not a UTC time; write "HH:MM", e.g. "16:30"` });
+const hhmm = z.string().refine((s) => hhmmMinutes(s) !== null, {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a UTC time; write "HH:MM", e.g. "16:30"`,
+});
 
-/** offPeakWindowSchema: a daily UTC window [from, to) — it crosses midnight when `to` is earlier than `from` — and the prices in effect inside it. */
+/**
+ * offPeakWindowSchema: a daily UTC window [from, to) — it crosses midnight when `to` is earlier than `from` — and the
+ * prices in effect inside it.
+ */
 export const offPeakWindowSchema = z
   .strictObject({
     from: hhmm,

@@ -25,7 +25,10 @@ export interface ProviderPreset {
   usage: UsageReporting;
   /** Where reasoning deltas arrive before content, when the provider streams them. */
   reasoning: 'reasoning_content' | 'thinking_delta' | 'none';
-  /** The response header carrying the provider's id for a request (quoted to its support); absent: the common ones are tried (REQUEST_ID_HEADERS). */
+  /**
+   * The response header carrying the provider's id for a request (quoted to its support); absent: the common ones are
+   * tried (REQUEST_ID_HEADERS).
+   */
   requestIdHeader?: string;
   /** The request header the provider accepts a caller's own id in, to join both sides' logs; absent when it documents none. */
   clientRequestIdHeader?: string;
@@ -56,7 +59,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     reasoning: 'none',
     requestIdHeader: 'x-request-id',
     clientRequestIdHeader: 'X-Client-Request-Id',
-    source: 'OpenAI API reference, Chat Completions: create (max_completion_tokens, stream_options.include_usage: "an additional chunk … before data: [DONE] … usage"; other chunks carry usage: null)',
+    source:
+      'OpenAI API reference, Chat Completions: create (max_completion_tokens, stream_options.include_usage: "an additional chunk … before data: [DONE] … usage"; other chunks carry usage: null)',
   },
   anthropic: {
     protocol: 'anthropic-messages',
@@ -68,7 +72,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     usage: 'message-events',
     reasoning: 'thinking_delta',
     requestIdHeader: 'request-id',
-    source: 'Anthropic API reference, Messages and Streaming Messages (x-api-key, anthropic-version, required max_tokens, message_start / content_block_delta / message_delta usage / message_stop, ping, error events)',
+    source:
+      'Anthropic API reference, Messages and Streaming Messages (x-api-key, anthropic-version, required max_tokens, message_start / content_block_delta / message_delta usage / message_stop, ping, error events)',
   },
   gemini: {
     protocol: 'openai-chat',
@@ -80,7 +85,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     // Observed on the OpenAI-compatible endpoint: cumulative usage on every chunk, so counts must not be summed.
     usage: 'every-chunk',
     reasoning: 'none',
-    source: 'Google Gemini API docs, "OpenAI compatibility" (base URL …/v1beta/openai/, Bearer key, max_tokens); usage on every streamed chunk as reported by users of that endpoint',
+    source:
+      'Google Gemini API docs, "OpenAI compatibility" (base URL …/v1beta/openai/, Bearer key, max_tokens); usage on every streamed chunk as reported by users of that endpoint',
   },
   'deepseek-global': {
     protocol: 'openai-chat',
@@ -92,7 +98,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     tokenLimitField: 'max_tokens',
     usage: 'final-chunk',
     reasoning: 'reasoning_content',
-    source: 'DeepSeek API docs, "Your First API Call" (base_url https://api.deepseek.com, OpenAI format) and "Reasoning Model" (delta.reasoning_content streamed before delta.content)',
+    source:
+      'DeepSeek API docs, "Your First API Call" (base_url https://api.deepseek.com, OpenAI format) and "Reasoning Model" (delta.reasoning_content streamed before delta.content)',
   },
   'openai-compatible': {
     protocol: 'openai-chat',

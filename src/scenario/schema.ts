@@ -20,9 +20,14 @@ const durationMs = z
     error: (iss) => `${show(iss.input)} is not a duration; write e.g. "500ms", "30s", "2m" or "1m30s"`,
   })
   .transform((s) => parseDurationMs(s)!)
-  .refine((ms) => ms <= MAX_TIMER_MS, { error: (iss) => `${show(iss.input)} is longer than 24 days, the longest wait a timer can make; split the run into shorter ones` });
+  .refine((ms) => ms <= MAX_TIMER_MS, {
+    error: (iss) => `${show(iss.input)} is longer than 24 days, the longest wait a timer can make; split the run into shorter ones`,
+  });
 
-/** MAX_TOKENS_PER_REQUEST bounds prompt and output token counts: no model comes near it, and a larger one would only allocate text nobody can send. */
+/**
+ * MAX_TOKENS_PER_REQUEST bounds prompt and output token counts: no model comes near it, and a larger one would only
+ * allocate text nobody can send.
+ */
 export const MAX_TOKENS_PER_REQUEST = 1_000_000;
 
 const nonNegative = z.number().min(0);
@@ -43,7 +48,14 @@ export const distributionSchema = z.union([
 
 /** tokenCountSchema: a token count — a whole number ≥ 1, or a distribution (draws are rounded, at least 1). */
 export const tokenCountSchema = z.union([
-  z.number().int().positive().max(MAX_TOKENS_PER_REQUEST, { error: (iss) => `${show(iss.input)} tokens is more than any model takes or gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')}); write e.g. 4096` }),
+  z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TOKENS_PER_REQUEST, {
+      error: (iss) =>
+        `${show(iss.input)} tokens is more than any model takes or gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')}); write e.g. 4096`,
+    }),
   distributionSchema.options[1],
 ]);
 
@@ -127,9 +139,21 @@ export const targetSchema = z.strictObject({
   /** Extra headers. A credential never goes here (validation refuses it): use apiKeyEnv or headersFromEnv. */
   headers: z.record(z.string(), z.string()).default({}),
   /** Headers whose values come from environment variables: header name → variable name (e.g. { api-key: AZURE_OPENAI_KEY }). */
-  headersFromEnv: z.record(z.string(), z.string().regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "AZURE_OPENAI_KEY"` })).default({}),
+  headersFromEnv: z
+    .record(
+      z.string(),
+      z
+        .string()
+        .regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "AZURE_OPENAI_KEY"` }),
+    )
+    .default({}),
   /** URL query parameters whose values come from environment variables: parameter → variable name (e.g. { key: GEMINI_API_KEY }). */
-  queryFromEnv: z.record(z.string(), z.string().regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "GEMINI_API_KEY"` })).default({}),
+  queryFromEnv: z
+    .record(
+      z.string(),
+      z.string().regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "GEMINI_API_KEY"` }),
+    )
+    .default({}),
   body: z
     .record(z.string(), z.unknown())
     .refine((b) => !RESERVED_BODY_KEYS.some((k) => k in b), {
@@ -139,14 +163,23 @@ export const targetSchema = z.strictObject({
   /** Overrides load.concurrency for this target. */
   concurrency: z.number().int().positive().optional(),
   /** The response header that carries the provider's request id (default: the preset's, else the common ones). */
-  requestIdHeader: z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'is not a header name; write e.g. "x-request-id"' }).optional(),
+  requestIdHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, { error: 'is not a header name; write e.g. "x-request-id"' })
+    .optional(),
   /** The request header to send our own request id in (the requests.csv row), when the provider accepts one; "" sends none. */
-  clientRequestIdHeader: z.string().regex(/^([A-Za-z0-9-]+)?$/, { error: 'is not a header name; write e.g. "X-Client-Request-Id"' }).optional(),
+  clientRequestIdHeader: z
+    .string()
+    .regex(/^([A-Za-z0-9-]+)?$/, { error: 'is not a header name; write e.g. "X-Client-Request-Id"' })
+    .optional(),
 });
 
 /** datasetSchema: prompts from a file of real conversations instead of synthetic text. */
 export const datasetSchema = z.strictObject({
-  /** JSONL (or a JSON array) of {"messages": [...]} (OpenAI format) or {"conversations": [...]} (ShareGPT); relative to the scenario file. */
+  /**
+   * JSONL (or a JSON array) of {"messages": [...]} (OpenAI format) or {"conversations": [...]} (ShareGPT); relative to
+   * the scenario file.
+   */
   file: z.string().min(1),
   /** random: entries drawn with the scenario seed (every target gets the same draws); sequential: in file order, wrapping. */
   order: z.enum(['random', 'sequential']).default('random'),
@@ -155,7 +188,10 @@ export const datasetSchema = z.strictObject({
 });
 
 export const workloadSchema = z.strictObject({
-  name: z.string().regex(NAME, { error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"` }).default('default'),
+  name: z
+    .string()
+    .regex(NAME, { error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"` })
+    .default('default'),
   /** Share of the traffic in a mix (`workloads:`); relative, need not sum to 100. */
   weight: z.number().positive().default(1),
   systemPrompt: z.string().optional(),
@@ -220,7 +256,10 @@ export const loadSchema = z.strictObject({
    * 0 turns it off (raw behaviour, for servers you own).
    */
   errorBackoff: z.union([durationMs, z.literal(0)]).default(1000),
-  /** The longest Retry-After honoured: a target answering 429/503 with Retry-After gets no request before it passes (a longer one waits this long). "0s" ignores Retry-After. */
+  /**
+   * The longest Retry-After honoured: a target answering 429/503 with Retry-After gets no request before it passes (a
+   * longer one waits this long). "0s" ignores Retry-After.
+   */
   maxRetryAfter: durationMs.default(60_000),
   /**
    * Open loop: the latest an arrival may leave after its schedule. When the generator falls
@@ -228,15 +267,27 @@ export const loadSchema = z.strictObject({
    * as the generator's, never the target's) instead of sending a backlog in a burst. "0s": no limit.
    */
   maxDispatchLag: durationMs.default(1000),
-  /** Open loop: the generator's cap on requests outstanding per target (default: a share of the process's file-descriptor limit); arrivals beyond it are dropped by the generator. */
+  /**
+   * Open loop: the generator's cap on requests outstanding per target (default: a share of the process's
+   * file-descriptor limit); arrivals beyond it are dropped by the generator.
+   */
   maxConnections: z.number().int().positive().optional(),
   /** Measurement duration per target (after warmup). */
-  duration: durationMs.refine((ms) => ms > 0, { error: 'must be longer than 0: a run of 0s measures nothing; write e.g. "30s"' }).optional(),
+  duration: durationMs
+    .refine((ms) => ms > 0, { error: 'must be longer than 0: a run of 0s measures nothing; write e.g. "30s"' })
+    .optional(),
   /** Measured arrivals per target (after warmup): requests, or conversations for multi-turn workloads. */
   requests: z.number().int().positive().optional(),
   /** Warmup before measurement: a duration ("5s") or an arrival count per target (10). */
   warmup: z
-    .union([durationMs.transform((ms) => ({ durationMs: ms })), z.number().int().min(0).transform((n) => ({ requests: n }))])
+    .union([
+      durationMs.transform((ms) => ({ durationMs: ms })),
+      z
+        .number()
+        .int()
+        .min(0)
+        .transform((n) => ({ requests: n })),
+    ])
     .optional(),
 });
 
@@ -246,27 +297,47 @@ export const failoverSchema = z.strictObject({
   /** Targets in order of preference: primary first. */
   chain: z.array(z.string().min(1)).min(1),
   /** Per-attempt timeouts (default: the scenario's timeouts). */
-  attemptTimeouts: z.strictObject({ connect: durationMs.optional(), firstToken: durationMs.optional(), total: durationMs.optional() }).default({}),
+  attemptTimeouts: z
+    .strictObject({ connect: durationMs.optional(), firstToken: durationMs.optional(), total: durationMs.optional() })
+    .default({}),
   /** Failures that move to the next hop; others (e.g. a 400) end the request. */
-  on: z.array(z.enum(FAILOVER_TRIGGERS)).min(1).default(() => [...DEFAULT_FAILOVER_ON]),
+  on: z
+    .array(z.enum(FAILOVER_TRIGGERS))
+    .min(1)
+    .default(() => [...DEFAULT_FAILOVER_ON]),
   retry: z
     .strictObject({
       /** Attempts per user request, first included, across the chain. */
       maxAttempts: z.number().int().positive().default(3),
       /** Backoff before re-trying a hop already tried: initial × multiplier^n, capped, ± jitter (a fraction). */
-      backoff: z.strictObject({ initial: durationMs.default(100), max: durationMs.default(2000), multiplier: z.number().min(1).default(2), jitter: z.number().min(0).max(1).default(0.2) }).default({ initial: 100, max: 2000, multiplier: 2, jitter: 0.2 }),
+      backoff: z
+        .strictObject({
+          initial: durationMs.default(100),
+          max: durationMs.default(2000),
+          multiplier: z.number().min(1).default(2),
+          jitter: z.number().min(0).max(1).default(0.2),
+        })
+        .default({ initial: 100, max: 2000, multiplier: 2, jitter: 0.2 }),
       /** Skip a target that answered 429/503 with Retry-After until that time has passed. */
       honorRetryAfter: z.boolean().default(true),
       /** Retries allowed as a share of first attempts (0.2 = at most 20% extra load), plus `minPerSec` always. */
       budget: z.number().min(0).default(0.2),
       minPerSec: z.number().min(0).default(5),
     })
-    .default({ maxAttempts: 3, backoff: { initial: 100, max: 2000, multiplier: 2, jitter: 0.2 }, honorRetryAfter: true, budget: 0.2, minPerSec: 5 }),
+    .default({
+      maxAttempts: 3,
+      backoff: { initial: 100, max: 2000, multiplier: 2, jitter: 0.2 },
+      honorRetryAfter: true,
+      budget: 0.2,
+      minPerSec: 5,
+    }),
   /** Per-target circuit breaker. */
   breaker: z
     .strictObject({
       failures: z.number().int().positive().default(5),
-      errorRate: z.strictObject({ above: z.number().min(0).max(1), window: durationMs, minRequests: z.number().int().positive().default(20) }).optional(),
+      errorRate: z
+        .strictObject({ above: z.number().min(0).max(1), window: durationMs, minRequests: z.number().int().positive().default(20) })
+        .optional(),
       openFor: durationMs.default(5000),
       halfOpenProbes: z.number().int().positive().default(1),
     })
@@ -278,9 +349,7 @@ export const failoverSchema = z.strictObject({
 /** pricingSchema: where prices come from — a catalog file, and/or per-model overrides ($ per 1M tokens). */
 export const pricingSchema = z.strictObject({
   file: z.string().min(1).optional(),
-  models: z
-    .record(z.string(), modelPriceSchema)
-    .default({}),
+  models: z.record(z.string(), modelPriceSchema).default({}),
 });
 
 /** DEFAULT_CONFIRM_ABOVE_USD: a run estimated above this many dollars asks for --yes (when it has no budget block of its own). */
@@ -302,12 +371,20 @@ export const sweepSchema = z.strictObject({
   /** The levels, in order: a list, or a geometric / arithmetic progression. */
   values: z.union([
     z.array(z.number().positive()).min(1),
-    z.strictObject({ from: z.number().positive(), to: z.number().positive(), factor: z.number().gt(1).optional(), step: z.number().positive().optional() }),
+    z.strictObject({
+      from: z.number().positive(),
+      to: z.number().positive(),
+      factor: z.number().gt(1).optional(),
+      step: z.number().positive().optional(),
+    }),
   ]),
   /** Measured time per level (after the load's warmup, repeated at every level); default: load.duration, else 10s. */
   stepDuration: durationMs.optional(),
   /** Conditions a level must meet, k6-style: "ttft.p99 < 800ms", "errorRate < 1%". */
-  slo: z.array(z.string()).min(1).default(() => [...DEFAULT_SLO]),
+  slo: z
+    .array(z.string())
+    .min(1)
+    .default(() => [...DEFAULT_SLO]),
   /** Stop stepping once every target has failed the SLO (the rest would only fail harder). */
   stopAfterKnee: z.boolean().default(true),
 });
@@ -401,6 +478,6 @@ function isHttpUrl(s: string): boolean {
 
 /** show quotes a value for an error message, shortened so a pasted blob cannot flood the terminal. */
 export function show(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? s.slice(0, 57) + '…' : s;
 }

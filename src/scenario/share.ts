@@ -44,7 +44,11 @@ export function parseShare(text: string): { ok: true; share: Share } | { ok: fal
   const index = Number(m[1]);
   const count = Number(m[2]);
   if (count < 1) return { ok: false, problem: `"${text}": n must be at least 1` };
-  if (index >= count) return { ok: false, problem: `"${text}": the index counts from 0, so it must be below n (the shards of ${count} are 0/${count} … ${count - 1}/${count})` };
+  if (index >= count)
+    return {
+      ok: false,
+      problem: `"${text}": the index counts from 0, so it must be below n (the shards of ${count} are 0/${count} … ${count - 1}/${count})`,
+    };
   return { ok: true, share: { index, count } };
 }
 
@@ -57,13 +61,25 @@ export function splitProblems(s: Scenario, count: number, flag: string): Problem
   if (count <= 1) return [];
   const out: Problem[] = [];
   const users = (path: string, n: number | undefined) => {
-    if (n !== undefined && n > 0 && n < count) out.push({ path, message: `${n} user${n === 1 ? '' : 's'} cannot be split ${count} ways (${flag}); raise it to at least ${count}, or split fewer ways` });
+    if (n !== undefined && n > 0 && n < count)
+      out.push({
+        path,
+        message: `${n} user${n === 1 ? '' : 's'} cannot be split ${count} ways (${flag}); raise it to at least ${count}, or split fewer ways`,
+      });
   };
   users('load.concurrency', s.load.concurrency);
   s.load.stages?.forEach((st, i) => users(`load.stages[${i}].concurrency`, st.concurrency));
   s.targets.forEach((t, i) => users(`targets[${i}].concurrency`, t.concurrency));
-  if (s.load.requests !== undefined && s.load.requests < count) out.push({ path: 'load.requests', message: `${s.load.requests} cannot be split ${count} ways (${flag}); raise it to at least ${count}, or split fewer ways` });
-  if (s.sweep) out.push({ path: 'sweep', message: `a capacity sweep judges each level as it goes and runs in one process; remove ${flag} (or the sweep)` });
+  if (s.load.requests !== undefined && s.load.requests < count)
+    out.push({
+      path: 'load.requests',
+      message: `${s.load.requests} cannot be split ${count} ways (${flag}); raise it to at least ${count}, or split fewer ways`,
+    });
+  if (s.sweep)
+    out.push({
+      path: 'sweep',
+      message: `a capacity sweep judges each level as it goes and runs in one process; remove ${flag} (or the sweep)`,
+    });
   return out;
 }
 

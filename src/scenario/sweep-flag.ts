@@ -22,7 +22,13 @@ export function withSweepFlag(s: Scenario, flag: true | string): Validation {
   const problems = sweepOverrideProblems(s, raw);
   const parsed = sweepSchema.safeParse(raw);
   if (problems.length || !parsed.success) return { ok: false, problems: problems.map((p) => ({ path: '--sweep', message: p.message })) };
-  const keep = s.sweep ? { slo: s.sweep.slo, stopAfterKnee: s.sweep.stopAfterKnee, ...(s.sweep.stepDuration !== undefined ? { stepDuration: s.sweep.stepDuration } : {}) } : {};
+  const keep = s.sweep
+    ? {
+        slo: s.sweep.slo,
+        stopAfterKnee: s.sweep.stopAfterKnee,
+        ...(s.sweep.stepDuration !== undefined ? { stepDuration: s.sweep.stepDuration } : {}),
+      }
+    : {};
   return { ok: true, scenario: { ...s, sweep: { ...parsed.data, ...keep } } };
 }
 

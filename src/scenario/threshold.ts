@@ -41,13 +41,22 @@ const camel = (name: string) => name.replace(/_([a-z0-9])/gi, (_, c: string) => 
 export function parseThreshold(text: string): Threshold | { error: string } {
   const m = EXPR.exec(text);
   if (!m) return { error: `${JSON.stringify(text)} is not a threshold; write e.g. "ttft.p99 < 800ms" or "errorRate < 1%"` };
-  const [, rawName, rawStat, op, dollar, num, unit] = m as unknown as [string, string, string | undefined, Threshold['op'], string | undefined, string, string | undefined];
+  const [, rawName, rawStat, op, dollar, num, unit] = m as unknown as [
+    string,
+    string,
+    string | undefined,
+    Threshold['op'],
+    string | undefined,
+    string,
+    string | undefined,
+  ];
   const name = camel(rawName);
   const statRaw = rawStat === undefined ? undefined : camel(rawStat).replace(/^per1mOutputTokens$/i, 'per1MOutputTokens');
   const n = Number(num);
   if (name === 'cost') {
     const field = statRaw as CostField | undefined;
-    if (!field || !(COST_FIELDS as readonly string[]).includes(field)) return { error: `cost needs one of ${COST_FIELDS.map((f) => `cost.${f}`).join(', ')}; write e.g. "cost.perRequest < 0.001"` };
+    if (!field || !(COST_FIELDS as readonly string[]).includes(field))
+      return { error: `cost needs one of ${COST_FIELDS.map((f) => `cost.${f}`).join(', ')}; write e.g. "cost.perRequest < 0.001"` };
     if (unit) return { error: `cost.${field} is in US dollars; write e.g. "cost.${field} < 0.001" (or "< $0.001")` };
     return { source: text.trim(), subject: { kind: 'cost', field }, op, value: n };
   }
@@ -62,9 +71,12 @@ export function parseThreshold(text: string): Threshold | { error: string } {
     return { source: text.trim(), subject: { kind: name }, op, value: n };
   }
   if (!(LATENCY_METRICS as readonly string[]).includes(name))
-    return { error: `unknown metric ${JSON.stringify(rawName)}; use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec, cost` };
+    return {
+      error: `unknown metric ${JSON.stringify(rawName)}; use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec, cost`,
+    };
   const stat = (statRaw === 'p99.9' ? 'p999' : statRaw) as StatName | undefined;
-  if (!stat || !(STATS as readonly string[]).includes(stat)) return { error: `${name} needs a statistic: ${name}.p99 (one of ${STATS.join(', ')})` };
+  if (!stat || !(STATS as readonly string[]).includes(stat))
+    return { error: `${name} needs a statistic: ${name}.p99 (one of ${STATS.join(', ')})` };
   if (unit === '%') return { error: `${name}.${stat} is a latency; write it in ms or s, e.g. "${name}.${stat} < 800ms"` };
   if (!unit) return { error: `${name}.${stat} needs a unit; write e.g. "${name}.${stat} < ${n}ms"` };
   return { source: text.trim(), subject: { kind: 'latency', metric: name as LatencyMetric, stat }, op, value: unit === 's' ? n * 1000 : n };

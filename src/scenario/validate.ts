@@ -17,8 +17,26 @@ export type Validation = { ok: true; scenario: Scenario } | { ok: false; problem
  * (a user fixing a file one error per run would give up), each with its path and a hint.
  */
 export function validateScenario(doc: unknown): Validation {
-  if (doc === null || doc === undefined) return { ok: false, problems: [{ path: '(root)', message: 'the file is empty; a scenario needs name, targets and load (see docs/scenario.md and scenarios/quickstart.yaml)' }] };
-  if (!isRecord(doc)) return { ok: false, problems: [{ path: '(root)', message: `is ${typeName(doc)}, not a scenario; a scenario is a mapping with name, targets and load (see docs/scenario.md)` }] };
+  if (doc === null || doc === undefined)
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '(root)',
+          message: 'the file is empty; a scenario needs name, targets and load (see docs/scenario.md and scenarios/quickstart.yaml)',
+        },
+      ],
+    };
+  if (!isRecord(doc))
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '(root)',
+          message: `is ${typeName(doc)}, not a scenario; a scenario is a mapping with name, targets and load (see docs/scenario.md)`,
+        },
+      ],
+    };
   const problems: Problem[] = [];
   const parsed = scenarioSchema.safeParse(doc);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => toProblems(i, doc)));
@@ -49,13 +67,18 @@ function crossFieldProblems(doc: unknown): Problem[] {
     if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined) {
       out.push({
         path: `targets[${i}]`,
-        message: 'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), or mock (e.g. { ttftMs: 200 })',
+        message:
+          'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), or mock (e.g. { ttftMs: 200 })',
       });
     }
     out.push(...literalSecretProblems(t, `targets[${i}]`));
     if (typeof t.name === 'string') {
       const prev = seen.get(t.name);
-      if (prev !== undefined) out.push({ path: `targets[${i}].name`, message: `${show(t.name)} is already used by targets[${prev}]; target names must be unique` });
+      if (prev !== undefined)
+        out.push({
+          path: `targets[${i}].name`,
+          message: `${show(t.name)} is already used by targets[${prev}]; target names must be unique`,
+        });
       else seen.set(t.name, i);
     }
   });
@@ -74,7 +97,11 @@ function crossFieldProblems(doc: unknown): Problem[] {
     });
   if (Array.isArray(doc.thresholds)) out.push(...thresholdProblems(doc, doc.thresholds));
   if (Array.isArray(doc.thresholds) && isRecord(doc.sweep))
-    out.push({ path: 'thresholds', message: 'a capacity sweep judges each level by sweep.slo; thresholds judge a plain run: move these conditions to sweep.slo, or drop the sweep' });
+    out.push({
+      path: 'thresholds',
+      message:
+        'a capacity sweep judges each level by sweep.slo; thresholds judge a plain run: move these conditions to sweep.slo, or drop the sweep',
+    });
   return out;
 }
 
@@ -83,13 +110,22 @@ function crossFieldProblems(doc: unknown): Problem[] {
 function thresholdProblems(doc: Record<string, unknown>, list: unknown[]): Problem[] {
   const out: Problem[] = [];
   const targets = Array.isArray(doc.targets) ? doc.targets.filter(isRecord) : [];
-  const names = (xs: unknown[], key: string, fallback?: string) => [...new Set(xs.filter(isRecord).map((x) => (typeof x[key] === 'string' ? x[key] : fallback)).filter((x): x is string => typeof x === 'string'))];
+  const names = (xs: unknown[], key: string, fallback?: string) => [
+    ...new Set(
+      xs
+        .filter(isRecord)
+        .map((x) => (typeof x[key] === 'string' ? x[key] : fallback))
+        .filter((x): x is string => typeof x === 'string'),
+    ),
+  ];
   const known = {
     target: names(targets, 'name'),
     region: names(targets, 'region', 'default'),
     model: names(targets, 'model'),
     route: Array.isArray(doc.failover) ? names(doc.failover, 'name') : [],
-    workload: Array.isArray(doc.workloads) ? names(doc.workloads, 'name', 'default') : [isRecord(doc.workload) && typeof doc.workload.name === 'string' ? doc.workload.name : 'default'],
+    workload: Array.isArray(doc.workloads)
+      ? names(doc.workloads, 'name', 'default')
+      : [isRecord(doc.workload) && typeof doc.workload.name === 'string' ? doc.workload.name : 'default'],
   };
   list.forEach((t, i) => {
     const entry = typeof t === 'string' ? { check: t } : isRecord(t) ? t : null;
@@ -101,14 +137,33 @@ function thresholdProblems(doc: Record<string, unknown>, list: unknown[]): Probl
       const v = entry[key];
       if (typeof v !== 'string' || known[key].includes(v)) continue;
       const near = suggest(v, known[key]);
-      const list = known[key].length ? `; the scenario's ${key}s: ${known[key].join(', ')}` : key === 'route' ? '; the scenario has no failover routes' : '';
-      out.push({ path: `thresholds[${i}].${key}`, message: `no ${key} named ${show(v)}${near ? ` (did you mean ${show(near)}?)` : ''}${list}` });
+      const list = known[key].length
+        ? `; the scenario's ${key}s: ${known[key].join(', ')}`
+        : key === 'route'
+          ? '; the scenario has no failover routes'
+          : '';
+      out.push({
+        path: `thresholds[${i}].${key}`,
+        message: `no ${key} named ${show(v)}${near ? ` (did you mean ${show(near)}?)` : ''}${list}`,
+      });
     }
     const onRoutes = parsed.subject.kind === 'latency' && (parsed.subject.metric === 'failover' || parsed.subject.metric === 'timeLost');
-    if (onRoutes && !known.route.length) out.push({ path: where, message: `${parsed.source} is measured on failover routes, and the scenario has none (add a failover: block, or drop this threshold)` });
+    if (onRoutes && !known.route.length)
+      out.push({
+        path: where,
+        message: `${parsed.source} is measured on failover routes, and the scenario has none (add a failover: block, or drop this threshold)`,
+      });
     const byTarget = ['target', 'region', 'model'].some((k) => typeof entry[k] === 'string');
-    if (onRoutes && byTarget) out.push({ path: where, message: `${parsed.source} is measured on failover routes: filter it by route (or not at all), not by target, region or model` });
-    if (typeof entry.route === 'string' && byTarget) out.push({ path: `thresholds[${i}]`, message: 'a route carries requests to several targets: give route, or target/region/model, not both' });
+    if (onRoutes && byTarget)
+      out.push({
+        path: where,
+        message: `${parsed.source} is measured on failover routes: filter it by route (or not at all), not by target, region or model`,
+      });
+    if (typeof entry.route === 'string' && byTarget)
+      out.push({
+        path: `thresholds[${i}]`,
+        message: 'a route carries requests to several targets: give route, or target/region/model, not both',
+      });
   });
   return out;
 }
@@ -129,7 +184,10 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
   if (!open && !closed) {
     out.push(
       stages.length
-        ? { path: 'load.stages', message: 'each stage needs rate (open loop: arrivals per second) or concurrency (closed loop: virtual users)' }
+        ? {
+            path: 'load.stages',
+            message: 'each stage needs rate (open loop: arrivals per second) or concurrency (closed loop: virtual users)',
+          }
         : { path: 'load', message: 'needs concurrency (closed loop, e.g. 8), rate (open loop, e.g. 20 per second), stages or trace' },
     );
     return out;
@@ -138,16 +196,23 @@ function loadProblems(load: Record<string, unknown>): Problem[] {
     out.push({ path: 'load.trace', message: 'replays its own arrival times; remove rate and stages' });
   stages.forEach((s, i) => {
     if ((s.rate === undefined) === (s.concurrency === undefined))
-      out.push({ path: `load.stages[${i}]`, message: open ? 'needs rate (arrivals per second at the end of the stage)' : 'needs concurrency (virtual users at the end of the stage)' });
+      out.push({
+        path: `load.stages[${i}]`,
+        message: open
+          ? 'needs rate (arrivals per second at the end of the stage)'
+          : 'needs concurrency (virtual users at the end of the stage)',
+      });
   });
-  if (has('stages') && has('duration')) out.push({ path: 'load.duration', message: 'the stages set the duration; remove duration (or the stages)' });
+  if (has('stages') && has('duration'))
+    out.push({ path: 'load.duration', message: 'the stages set the duration; remove duration (or the stages)' });
   if (closed && !has('stages') && !has('duration') && !has('requests'))
     out.push({ path: 'load', message: 'needs duration (e.g. "30s") or requests (e.g. 200) to know when to stop' });
   if (has('rate') && !has('stages') && !has('duration') && !has('requests'))
     out.push({ path: 'load', message: 'needs duration (e.g. "30s") or requests (e.g. 200) to know when to stop' });
   if (closed) {
     for (const k of ['maxInFlight', 'maxConnections', 'maxDispatchLag', 'arrivals', 'overflow'])
-      if (has(k)) out.push({ path: `load.${k}`, message: 'applies to the open loop (rate, trace) only; in a closed loop concurrency is the cap' });
+      if (has(k))
+        out.push({ path: `load.${k}`, message: 'applies to the open loop (rate, trace) only; in a closed loop concurrency is the cap' });
   }
   return out;
 }
@@ -169,9 +234,17 @@ function literalSecretProblems(t: Record<string, unknown>, path: string): Proble
     } catch {
       u = undefined;
     }
-    if (u?.password) out.push({ path: `${path}.baseUrl`, message: 'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })' });
+    if (u?.password)
+      out.push({
+        path: `${path}.baseUrl`,
+        message: 'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })',
+      });
     for (const k of u ? new Set(u.searchParams.keys()) : [])
-      if (isSecretName(k)) out.push({ path: `${path}.baseUrl`, message: `holds a credential in its query (${k}=…); name an environment variable instead: queryFromEnv: { ${k}: MY_KEY_VAR }` });
+      if (isSecretName(k))
+        out.push({
+          path: `${path}.baseUrl`,
+          message: `holds a credential in its query (${k}=…); name an environment variable instead: queryFromEnv: { ${k}: MY_KEY_VAR }`,
+        });
   }
   return out;
 }
@@ -183,13 +256,21 @@ function mockProblems(mock: Record<string, unknown>, path: string): Problem[] {
   const out: Problem[] = [];
   const check = (d: unknown, where: string) => {
     const big = largestParam(d);
-    if (big !== undefined && big > MAX_MOCK_MS) out.push({ path: where, message: `${big.toLocaleString('en-US')} ms is more than an hour; a mock that slow only stalls the run (write e.g. 250)` });
+    if (big !== undefined && big > MAX_MOCK_MS)
+      out.push({
+        path: where,
+        message: `${big.toLocaleString('en-US')} ms is more than an hour; a mock that slow only stalls the run (write e.g. 250)`,
+      });
   };
   for (const k of ['rttMs', 'ttftMs', 'itlMs']) check(mock[k], `${path}.${k}`);
   if (Array.isArray(mock.faults)) mock.faults.forEach((f, j) => isRecord(f) && check(f.extraTtftMs, `${path}.faults[${j}].extraTtftMs`));
   for (const k of ['outputTokens', 'reasoningTokens']) {
     const big = largestParam(mock[k]);
-    if (big !== undefined && big > MAX_TOKENS_PER_REQUEST) out.push({ path: `${path}.${k}`, message: `${big.toLocaleString('en-US')} tokens is more than any model gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')})` });
+    if (big !== undefined && big > MAX_TOKENS_PER_REQUEST)
+      out.push({
+        path: `${path}.${k}`,
+        message: `${big.toLocaleString('en-US')} tokens is more than any model gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')})`,
+      });
   }
   return out;
 }
@@ -207,15 +288,27 @@ function workloadProblems(doc: Record<string, unknown>): Problem[] {
   const out: Problem[] = [];
   if (doc.workload !== undefined && doc.workloads !== undefined)
     out.push({ path: 'workloads', message: 'set workload (one) or workloads (a weighted mix), not both' });
-  const list = Array.isArray(doc.workloads) ? doc.workloads.map((w, i) => [`workloads[${i}]`, w] as const) : isRecord(doc.workload) ? [['workload', doc.workload] as const] : [];
+  const list = Array.isArray(doc.workloads)
+    ? doc.workloads.map((w, i) => [`workloads[${i}]`, w] as const)
+    : isRecord(doc.workload)
+      ? [['workload', doc.workload] as const]
+      : [];
   const names = new Map<string, string>();
   for (const [path, w] of list) {
     if (!isRecord(w)) continue;
     const name = typeof w.name === 'string' ? w.name : 'default';
-    if (names.has(name)) out.push({ path: `${path}.name`, message: `${show(name)} is already used by ${names.get(name)}; workload names must be unique` });
+    if (names.has(name))
+      out.push({ path: `${path}.name`, message: `${show(name)} is already used by ${names.get(name)}; workload names must be unique` });
     else names.set(name, path);
     // The prefix is part of the prompt: it cannot be longer than the shortest prompt that may be drawn.
-    const shortest = w.promptTokens === undefined ? 128 : typeof w.promptTokens === 'number' ? w.promptTokens : isRecord(w.promptTokens) ? lowestDraw(w.promptTokens) : undefined;
+    const shortest =
+      w.promptTokens === undefined
+        ? 128
+        : typeof w.promptTokens === 'number'
+          ? w.promptTokens
+          : isRecord(w.promptTokens)
+            ? lowestDraw(w.promptTokens)
+            : undefined;
     if (typeof w.sharedPrefixTokens === 'number' && shortest !== undefined && w.sharedPrefixTokens > shortest)
       out.push({
         path: `${path}.sharedPrefixTokens`,
@@ -223,7 +316,11 @@ function workloadProblems(doc: Record<string, unknown>): Problem[] {
       });
     for (const k of ['promptTokens', 'maxTokens']) {
       const big = isRecord(w[k]) ? largestParam(w[k]) : undefined;
-      if (big !== undefined && big > MAX_TOKENS_PER_REQUEST) out.push({ path: `${path}.${k}`, message: `draws up to ${big.toLocaleString('en-US')} tokens, more than any model takes or gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')})` });
+      if (big !== undefined && big > MAX_TOKENS_PER_REQUEST)
+        out.push({
+          path: `${path}.${k}`,
+          message: `draws up to ${big.toLocaleString('en-US')} tokens, more than any model takes or gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')})`,
+        });
     }
     if (w.dataset !== undefined && (w.promptTokens !== undefined || w.sharedPrefixTokens !== undefined))
       out.push({ path: `${path}.dataset`, message: 'takes its prompts from the file; remove promptTokens and sharedPrefixTokens' });
@@ -232,7 +329,10 @@ function workloadProblems(doc: Record<string, unknown>): Problem[] {
     const targets = new Set(Array.isArray(doc.targets) ? doc.targets.filter(isRecord).map((t) => t.name) : []);
     doc.routing.forEach((r, i) => {
       if (isRecord(r) && typeof r.target === 'string' && !targets.has(r.target))
-        out.push({ path: `routing[${i}].target`, message: `${show(r.target)} is not a target of this scenario; use one of ${[...targets].map((t) => JSON.stringify(t)).join(', ')}` });
+        out.push({
+          path: `routing[${i}].target`,
+          message: `${show(r.target)} is not a target of this scenario; use one of ${[...targets].map((t) => JSON.stringify(t)).join(', ')}`,
+        });
     });
   }
   return out;
@@ -242,7 +342,8 @@ function workloadProblems(doc: Record<string, unknown>): Problem[] {
 function lowestDraw(d: Record<string, unknown>): number | undefined {
   if (d.dist === 'fixed' && typeof d.value === 'number') return d.value;
   if (d.dist === 'uniform' && typeof d.min === 'number') return d.min;
-  if (d.dist === 'empirical' && Array.isArray(d.values) && d.values.every((v) => typeof v === 'number')) return Math.min(...(d.values as number[]));
+  if (d.dist === 'empirical' && Array.isArray(d.values) && d.values.every((v) => typeof v === 'number'))
+    return Math.min(...(d.values as number[]));
   return typeof d.min === 'number' ? d.min : undefined;
 }
 
@@ -253,22 +354,37 @@ function failoverProblems(doc: Record<string, unknown>): Problem[] {
   (doc.failover as unknown[]).forEach((r, i) => {
     if (!isRecord(r)) return;
     if (typeof r.name === 'string') {
-      if (targets.has(r.name)) out.push({ path: `failover[${i}].name`, message: `${show(r.name)} is also a target name; routes and targets share one namespace in reports` });
-      if (names.has(r.name)) out.push({ path: `failover[${i}].name`, message: `${show(r.name)} is already used by failover[${names.get(r.name)}]` });
+      if (targets.has(r.name))
+        out.push({
+          path: `failover[${i}].name`,
+          message: `${show(r.name)} is also a target name; routes and targets share one namespace in reports`,
+        });
+      if (names.has(r.name))
+        out.push({ path: `failover[${i}].name`, message: `${show(r.name)} is already used by failover[${names.get(r.name)}]` });
       names.set(r.name, i);
     }
     if (Array.isArray(r.chain))
       r.chain.forEach((t, j) => {
         if (typeof t === 'string' && !targets.has(t))
-          out.push({ path: `failover[${i}].chain[${j}]`, message: `${show(t)} is not a target of this scenario; use one of ${[...targets].map((x) => JSON.stringify(x)).join(', ')}` });
+          out.push({
+            path: `failover[${i}].chain[${j}]`,
+            message: `${show(t)} is not a target of this scenario; use one of ${[...targets].map((x) => JSON.stringify(x)).join(', ')}`,
+          });
       });
   });
-  if (doc.routing !== undefined) out.push({ path: 'failover', message: 'cannot be combined with routing; route traffic through failover chains or by weight, not both' });
+  if (doc.routing !== undefined)
+    out.push({
+      path: 'failover',
+      message: 'cannot be combined with routing; route traffic through failover chains or by weight, not both',
+    });
   if (doc.sweep !== undefined) out.push({ path: 'failover', message: SWEEP_BESIDE_FAILOVER });
   return out;
 }
 
-/** sweepOverrideProblems checks a sweep given outside the file (`run --sweep`) against a validated scenario, by the same rules as a sweep block in it. */
+/**
+ * sweepOverrideProblems checks a sweep given outside the file (`run --sweep`) against a validated scenario, by the same
+ * rules as a sweep block in it.
+ */
 export function sweepOverrideProblems(s: Scenario, sweep: Record<string, unknown>): Problem[] {
   const out = sweepProblems(sweep, s.load);
   if (s.failover) out.push({ path: 'failover', message: SWEEP_BESIDE_FAILOVER });
@@ -287,11 +403,17 @@ function sweepProblems(sweep: Record<string, unknown>, load: Readonly<Record<str
     });
   const v = sweep.values;
   if (isRecord(v)) {
-    if ((v.factor === undefined) === (v.step === undefined)) out.push({ path: 'sweep.values', message: 'needs factor (e.g. 2: 1, 2, 4, 8…) or step (e.g. 5: 5, 10, 15…), not both' });
-    if (typeof v.from === 'number' && typeof v.to === 'number' && v.to < v.from) out.push({ path: 'sweep.values.to', message: `must be ≥ from (${v.from})` });
+    if ((v.factor === undefined) === (v.step === undefined))
+      out.push({ path: 'sweep.values', message: 'needs factor (e.g. 2: 1, 2, 4, 8…) or step (e.g. 5: 5, 10, 15…), not both' });
+    if (typeof v.from === 'number' && typeof v.to === 'number' && v.to < v.from)
+      out.push({ path: 'sweep.values.to', message: `must be ≥ from (${v.from})` });
   }
   if (load.trace !== undefined) out.push({ path: 'sweep', message: 'cannot step a trace replay; sweep a rate or a concurrency instead' });
-  if (sweep.over === 'concurrency' && Array.isArray(sweep.values) && sweep.values.some((x) => typeof x === 'number' && !Number.isInteger(x)))
+  if (
+    sweep.over === 'concurrency' &&
+    Array.isArray(sweep.values) &&
+    sweep.values.some((x) => typeof x === 'number' && !Number.isInteger(x))
+  )
     out.push({ path: 'sweep.values', message: 'concurrency levels must be whole numbers' });
   return out;
 }
@@ -342,7 +464,8 @@ function toProblems(issue: z.core.$ZodIssue, doc: unknown): Problem[] {
     }
     case 'too_small':
       if (issue.origin === 'array') return [{ path: where, message: issue.message }];
-      if (issue.origin === 'string') return [{ path: where, message: issue.message.startsWith('Too small') ? 'must not be empty' : issue.message }];
+      if (issue.origin === 'string')
+        return [{ path: where, message: issue.message.startsWith('Too small') ? 'must not be empty' : issue.message }];
       return [{ path: where, message: `must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}, got ${show(value)}` }];
     case 'too_big':
       return [{ path: where, message: `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}, got ${show(value)}` }];
@@ -387,7 +510,9 @@ function keysAtPath(schema: any, path: readonly PropertyKey[], dist?: string): s
   // Unions (distributions, warmup): the keys of every object branch.
   if (s._zod.def.type === 'union') {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const options: any[] = s._zod.def.options.flatMap((o: any) => (unwrap(o)?._zod.def.type === 'union' ? unwrap(o)._zod.def.options : [o]));
+    const options: any[] = s._zod.def.options.flatMap((o: any) =>
+      unwrap(o)?._zod.def.type === 'union' ? unwrap(o)._zod.def.options : [o],
+    );
     const matching = options.filter((o) => {
       const tag = unwrap(o)?._zod.def.shape?.dist?._zod.def.values?.[0];
       return dist === undefined || tag === undefined || tag === dist;

@@ -11,7 +11,10 @@ export const PERCENTILE_OF: Record<ComparePercentile, number> = { p50: 50, p90: 
  * CompareMetric is one figure `compare` judges: a latency percentile (`ttft.p50`), the error rate,
  * or the request rate. Names are the threshold grammar's (scenario/threshold.ts).
  */
-export type CompareMetric = { kind: 'latency'; metric: LatencyMetric; stat: ComparePercentile } | { kind: 'errorRate' } | { kind: 'requestsPerSec' };
+export type CompareMetric =
+  | { kind: 'latency'; metric: LatencyMetric; stat: ComparePercentile }
+  | { kind: 'errorRate' }
+  | { kind: 'requestsPerSec' };
 
 /** DEFAULT_COMPARE_LATENCIES are the latencies compared unless --metrics says otherwise. */
 export const DEFAULT_COMPARE_LATENCIES: readonly LatencyMetric[] = ['ttft', 'itl', 'e2e', 'tpot', 'headers'];
@@ -34,9 +37,14 @@ export function parseCompareMetric(text: string): CompareMetric | { error: strin
   const name = dot < 0 ? t : t.slice(0, dot);
   const statRaw = dot < 0 ? '' : t.slice(dot + 1);
   if (!(LATENCY_METRICS as readonly string[]).includes(name))
-    return { error: `unknown metric ${JSON.stringify(t)}; write a latency percentile (${LATENCY_METRICS.slice(0, 6).join(', ')}, … with .p50, .p90, .p95, .p99 or .p99.9, e.g. ttft.p99), errorRate or requestsPerSec` };
+    return {
+      error: `unknown metric ${JSON.stringify(t)}; write a latency percentile (${LATENCY_METRICS.slice(0, 6).join(', ')}, … with .p50, .p90, .p95, .p99 or .p99.9, e.g. ttft.p99), errorRate or requestsPerSec`,
+    };
   const stat = statRaw === 'p99.9' ? 'p999' : statRaw;
-  if (!(COMPARE_PERCENTILES as readonly string[]).includes(stat)) return { error: `${JSON.stringify(t)}: ${name} needs a percentile: ${name}.p50, ${name}.p90, ${name}.p95, ${name}.p99 or ${name}.p99.9` };
+  if (!(COMPARE_PERCENTILES as readonly string[]).includes(stat))
+    return {
+      error: `${JSON.stringify(t)}: ${name} needs a percentile: ${name}.p50, ${name}.p90, ${name}.p95, ${name}.p99 or ${name}.p99.9`,
+    };
   return { kind: 'latency', metric: name as LatencyMetric, stat: stat as ComparePercentile };
 }
 

@@ -76,9 +76,14 @@ export class GroupSide {
         if (typeof text !== 'string') throw new Error('missing');
         h = decodeHistogram(text);
       } catch (err) {
-        throw new HistogramProblem(`${this.file}: groups "${this.group.key}" histograms.${m} does not decode (${(err as Error).message}); the file is damaged or was edited — run the scenario again`);
+        throw new HistogramProblem(
+          `${this.file}: groups "${this.group.key}" histograms.${m} does not decode (${(err as Error).message}); the file is damaged or was edited — run the scenario again`,
+        );
       }
-      b = recordedBuckets(h, st.min !== null && st.max !== null ? { min: Math.round(st.min * 1000), max: Math.round(st.max * 1000) } : undefined);
+      b = recordedBuckets(
+        h,
+        st.min !== null && st.max !== null ? { min: Math.round(st.min * 1000), max: Math.round(st.max * 1000) } : undefined,
+      );
       this.buckets.set(m, b);
     }
     return b;
@@ -86,10 +91,26 @@ export class GroupSide {
 }
 
 /** compareMetric judges one metric of a group pair; `seedLabel` makes its draws its own, whatever else is compared. */
-export function compareMetric(m: CompareMetric, base: GroupSide, cur: GroupSide, gated: boolean, seedLabel: string, o: RowOptions): ComparedMetric {
+export function compareMetric(
+  m: CompareMetric,
+  base: GroupSide,
+  cur: GroupSide,
+  gated: boolean,
+  seedLabel: string,
+  o: RowOptions,
+): ComparedMetric {
   switch (m.kind) {
     case 'latency':
-      return latencyRow(m.metric, PERCENTILE_OF[m.stat], metricId(m), base, cur, gated, prng(deriveSeed(o.seed, `${seedLabel}|${metricId(m)}`)), o);
+      return latencyRow(
+        m.metric,
+        PERCENTILE_OF[m.stat],
+        metricId(m),
+        base,
+        cur,
+        gated,
+        prng(deriveSeed(o.seed, `${seedLabel}|${metricId(m)}`)),
+        o,
+      );
     case 'errorRate':
       return errorRateRow(base.group, cur.group, gated, o);
     case 'requestsPerSec':
@@ -98,12 +119,36 @@ export function compareMetric(m: CompareMetric, base: GroupSide, cur: GroupSide,
 }
 
 // A latency percentile: the bootstrap interval of the difference, from each side's histogram.
-function latencyRow(m: LatencyMetric, p: number, id: string, base: GroupSide, cur: GroupSide, gated: boolean, rng: ReturnType<typeof prng>, o: RowOptions): ComparedMetric {
+function latencyRow(
+  m: LatencyMetric,
+  p: number,
+  id: string,
+  base: GroupSide,
+  cur: GroupSide,
+  gated: boolean,
+  rng: ReturnType<typeof prng>,
+  o: RowOptions,
+): ComparedMetric {
   const b = base.bucketsOf(m);
   const c = cur.bucketsOf(m);
   const bv = percentileUs(b, p);
   const cv = percentileUs(c, p);
-  const row: ComparedMetric = { metric: id, unit: 'ms', better: 'lower', method: 'bootstrap', baseline: ms(bv), current: ms(cv), baselineN: b.count, currentN: c.count, delta: null, relDelta: null, ci: null, relCi: null, verdict: 'no data', gated };
+  const row: ComparedMetric = {
+    metric: id,
+    unit: 'ms',
+    better: 'lower',
+    method: 'bootstrap',
+    baseline: ms(bv),
+    current: ms(cv),
+    baselineN: b.count,
+    currentN: c.count,
+    delta: null,
+    relDelta: null,
+    ci: null,
+    relCi: null,
+    verdict: 'no data',
+    gated,
+  };
   if (bv === null || cv === null) return row;
   const nB = resampleSize(m, base.group, b.count);
   const nC = resampleSize(m, cur.group, c.count);
@@ -173,7 +218,22 @@ function errorRateRow(b: GroupSummary, c: GroupSummary, gated: boolean, o: RowOp
 function throughputRow(b: GroupSummary, c: GroupSummary, gated: boolean, o: RowOptions): ComparedMetric {
   const rb = b.throughput.requestsPerSec;
   const rc = c.throughput.requestsPerSec;
-  const row: ComparedMetric = { metric: 'requestsPerSec', unit: 'per_s', better: 'higher', method: 'poisson', baseline: rb, current: rc, baselineN: b.requests.total, currentN: c.requests.total, delta: null, relDelta: null, ci: null, relCi: null, verdict: 'no data', gated };
+  const row: ComparedMetric = {
+    metric: 'requestsPerSec',
+    unit: 'per_s',
+    better: 'higher',
+    method: 'poisson',
+    baseline: rb,
+    current: rc,
+    baselineN: b.requests.total,
+    currentN: c.requests.total,
+    delta: null,
+    relDelta: null,
+    ci: null,
+    relCi: null,
+    verdict: 'no data',
+    gated,
+  };
   if (rb === null || rc === null || !(rb > 0) || b.requests.total === 0 || c.requests.total === 0) return row;
   const [lo, hi] = rateRatioInterval(rb, b.requests.total, rc, c.requests.total, twoSidedZ(o.confidence));
   row.delta = round3(rc - rb);

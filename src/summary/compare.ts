@@ -1,6 +1,14 @@
 import type { GroupSummary } from '../metrics/group-summary.js';
 import type { RunSummary } from './run-summary.js';
-import { DEFAULT_COMPARE_LATENCIES, DEFAULT_COMPARE_PERCENTILES, DEFAULT_GATE, metricId, parseCompareMetric, type CompareMetric, type ComparePercentile } from './compare-metrics.js';
+import {
+  DEFAULT_COMPARE_LATENCIES,
+  DEFAULT_COMPARE_PERCENTILES,
+  DEFAULT_GATE,
+  metricId,
+  parseCompareMetric,
+  type CompareMetric,
+  type ComparePercentile,
+} from './compare-metrics.js';
 import { compareMetric, GroupSide, type ComparedMetric, type RowOptions } from './compare-rows.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
 
@@ -18,7 +26,10 @@ export interface CompareOptions extends RowOptions {
   gate: readonly string[] | 'all';
 }
 
-/** DEFAULT_COMPARE_OPTIONS: 99 % intervals, 2,000 resamples, seed 1, 2 % and 0.1 percentage points of practical effect, the default gate. */
+/**
+ * DEFAULT_COMPARE_OPTIONS: 99 % intervals, 2,000 resamples, seed 1, 2 % and 0.1 percentage points of practical effect,
+ * the default gate.
+ */
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   latencies: DEFAULT_COMPARE_LATENCIES,
   percentiles: DEFAULT_COMPARE_PERCENTILES,
@@ -69,14 +80,25 @@ export interface Comparison {
 }
 
 /** compareRuns compares two runs group by group (matched by key), metric by metric. */
-export function compareRuns(baseline: RunSummary, current: RunSummary, sides: { baseline: CompareSide; current: CompareSide }, o: CompareOptions = DEFAULT_COMPARE_OPTIONS): Comparison {
+export function compareRuns(
+  baseline: RunSummary,
+  current: RunSummary,
+  sides: { baseline: CompareSide; current: CompareSide },
+  o: CompareOptions = DEFAULT_COMPARE_OPTIONS,
+): Comparison {
   const byKey = new Map(current.groups.map((g) => [g.key, g]));
   const baseKeys = new Set(baseline.groups.map((g) => g.key));
   const pairs = baseline.groups.filter((g) => byKey.has(g.key)).map((g) => [g, byKey.get(g.key)!] as const);
   const warnings = [...runWarnings(baseline, 'baseline'), ...runWarnings(current, 'current')];
   const nameOf = (s: RunSummary) => (s.scenario as { name?: string } | null)?.name;
-  if (nameOf(baseline) !== nameOf(current)) warnings.push(`the runs are of different scenarios (${nameOf(baseline) ?? '?'} and ${nameOf(current) ?? '?'}): differences may be the traffic's, not the targets'`);
-  if (baseline.loadModel !== current.loadModel) warnings.push(`the runs used different load models (${baseline.loadModel} and ${current.loadModel}): open-loop latencies count from the schedule, closed-loop ones do not`);
+  if (nameOf(baseline) !== nameOf(current))
+    warnings.push(
+      `the runs are of different scenarios (${nameOf(baseline) ?? '?'} and ${nameOf(current) ?? '?'}): differences may be the traffic's, not the targets'`,
+    );
+  if (baseline.loadModel !== current.loadModel)
+    warnings.push(
+      `the runs used different load models (${baseline.loadModel} and ${current.loadModel}): open-loop latencies count from the schedule, closed-loop ones do not`,
+    );
   return assemble('runs', sides, pairs, o, {
     onlyInBaseline: baseline.groups.filter((g) => !byKey.has(g.key)).map((g) => g.key),
     onlyInCurrent: current.groups.filter((g) => !baseKeys.has(g.key)).map((g) => g.key),
@@ -89,19 +111,32 @@ export function compareRuns(baseline: RunSummary, current: RunSummary, sides: { 
  * `current`'s, its workload, turn and sweep-level breakdowns matched by what follows the name
  * in the key. Returns an error naming the targets the run has when one is not in it.
  */
-export function compareTargets(run: RunSummary, file: string, baseline: string, current: string, o: CompareOptions = DEFAULT_COMPARE_OPTIONS): Comparison | { error: string } {
+export function compareTargets(
+  run: RunSummary,
+  file: string,
+  baseline: string,
+  current: string,
+  o: CompareOptions = DEFAULT_COMPARE_OPTIONS,
+): Comparison | { error: string } {
   if (baseline === current) return { error: `--targets names ${baseline} twice; name two different targets` };
   const own = (name: string) => run.groups.filter((g) => g.key === name || g.key.startsWith(`${name}/`) || g.key.startsWith(`${name}@`));
   const missing = [baseline, current].filter((n) => own(n).length === 0);
   if (missing.length) {
     const names = run.groups.filter((g) => g.scope === 'target' || g.scope === 'route').map((g) => g.key);
-    return { error: `${file}: no target ${missing.map((n) => JSON.stringify(n)).join(' or ')} in run ${run.runId}; it has ${names.join(', ')}` };
+    return {
+      error: `${file}: no target ${missing.map((n) => JSON.stringify(n)).join(' or ')} in run ${run.runId}; it has ${names.join(', ')}`,
+    };
   }
   const theirs = new Map(own(current).map((g) => [g.key.slice(current.length), g]));
   const ours = own(baseline);
-  const pairs = ours.filter((g) => theirs.has(g.key.slice(baseline.length))).map((g) => [g, theirs.get(g.key.slice(baseline.length))!] as const);
+  const pairs = ours
+    .filter((g) => theirs.has(g.key.slice(baseline.length)))
+    .map((g) => [g, theirs.get(g.key.slice(baseline.length))!] as const);
   const warnings = runWarnings(run, 'the run');
-  if (run.traffic?.mode === 'routed') warnings.push('traffic was routed (each target got its share of one stream of prompts), not paired: the targets did not see the same requests');
+  if (run.traffic?.mode === 'routed')
+    warnings.push(
+      'traffic was routed (each target got its share of one stream of prompts), not paired: the targets did not see the same requests',
+    );
   const side = (label: string): CompareSide => ({ label, runId: run.runId, file });
   const oursSuffixes = new Set(ours.map((g) => g.key.slice(baseline.length)));
   return assemble('targets', { baseline: side(baseline), current: side(current) }, pairs, o, {
@@ -126,11 +161,28 @@ function assemble(
     const cur = new GroupSide(c, sides.current.file);
     const gates = b.scope === 'target' || b.scope === 'route';
     const label = `${b.key}|${c.key}`;
-    return { baselineKey: b.key, currentKey: c.key, scope: b.scope, gates, metrics: rows.map((m) => compareMetric(m, base, cur, gates && gate.includes(metricId(m)), label, o)) };
+    return {
+      baselineKey: b.key,
+      currentKey: c.key,
+      scope: b.scope,
+      gates,
+      metrics: rows.map((m) => compareMetric(m, base, cur, gates && gate.includes(metricId(m)), label, o)),
+    };
   });
-  const regressions = groups.flatMap((g) => g.metrics.filter((m) => m.gated && m.verdict === 'regression').map((m) => ({ group: groupLabel(mode, g), metric: m.metric })));
+  const regressions = groups.flatMap((g) =>
+    g.metrics.filter((m) => m.gated && m.verdict === 'regression').map((m) => ({ group: groupLabel(mode, g), metric: m.metric })),
+  );
   const { confidence, resamples, seed, minEffect, minErrorDelta } = o;
-  return { schema: COMPARE_SCHEMA.id, schemaVersion: COMPARE_SCHEMA.version, mode, ...sides, options: { confidence, resamples, seed, minEffect, minErrorDelta, gate }, groups, regressions, ...rest };
+  return {
+    schema: COMPARE_SCHEMA.id,
+    schemaVersion: COMPARE_SCHEMA.version,
+    mode,
+    ...sides,
+    options: { confidence, resamples, seed, minEffect, minErrorDelta, gate },
+    groups,
+    regressions,
+    ...rest,
+  };
 }
 
 /** groupLabel names a compared group for people: its key, or `a vs b` for two targets. */
@@ -141,7 +193,9 @@ export function groupLabel(mode: Comparison['mode'], g: ComparedGroup): string {
 // The metrics compared, in report order: each latency at each percentile, then any gated one not
 // among them, the error rate and the request rate.
 function rowMetrics(o: CompareOptions): CompareMetric[] {
-  const rows: CompareMetric[] = o.latencies.flatMap((metric) => o.percentiles.map((stat): CompareMetric => ({ kind: 'latency', metric, stat })));
+  const rows: CompareMetric[] = o.latencies.flatMap((metric) =>
+    o.percentiles.map((stat): CompareMetric => ({ kind: 'latency', metric, stat })),
+  );
   const have = new Set(rows.map(metricId));
   for (const name of o.gate === 'all' ? [] : o.gate) {
     const m = parseCompareMetric(name);
@@ -158,7 +212,8 @@ function rowMetrics(o: CompareOptions): CompareMetric[] {
 function runWarnings(s: RunSummary, which: string): string[] {
   const w: string[] = [];
   if (s.validity && !s.validity.valid) w.push(`${which} (${s.runId}) is an INVALID run: ${s.validity.reasons.join('; ')}`);
-  if (s.status !== 'completed') w.push(`${which} (${s.runId}) stopped early (${s.status}: ${s.stopReason}); it covers what was measured before`);
+  if (s.status !== 'completed')
+    w.push(`${which} (${s.runId}) stopped early (${s.status}: ${s.stopReason}); it covers what was measured before`);
   if (s.generator?.saturated) w.push(`${which} (${s.runId}): the load generator was saturated; its own delay is in the latencies`);
   return w;
 }

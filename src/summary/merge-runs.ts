@@ -30,7 +30,10 @@ export interface MergeOptions {
 /** MergeProblem is why parts cannot be merged, in words for the user. */
 export class MergeProblem extends Error {}
 
-/** DEFAULT_MAX_CLOCK_SKEW_MS: the clock difference between two shards `merge` accepts by default (NTP keeps hosts within a few ms; a second means a clock is wrong). */
+/**
+ * DEFAULT_MAX_CLOCK_SKEW_MS: the clock difference between two shards `merge` accepts by default (NTP keeps hosts within
+ * a few ms; a second means a clock is wrong).
+ */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 500;
 
 /**
@@ -63,7 +66,9 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
     }
     byKey.get(key)!.push(part);
   };
-  inputs.forEach((p, i) => p.summary.groups.filter((g) => g.scope !== 'agent').forEach((g) => add(g.key, { group: g, shiftMs: shifts[i]! })));
+  inputs.forEach((p, i) =>
+    p.summary.groups.filter((g) => g.scope !== 'agent').forEach((g) => add(g.key, { group: g, shiftMs: shifts[i]! })),
+  );
   inputs.forEach((p, i) => {
     const region = p.summary.shard?.agentRegion;
     if (!region) return;
@@ -76,7 +81,10 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
   const groups: RunGroupSummary[] = keys.map((k) => {
     const parts = byKey.get(k)!;
     const merged: RunGroupSummary = mergeGroups(parts);
-    const cost = addCosts(parts.map((p) => (p.group as RunGroupSummary).cost), merged);
+    const cost = addCosts(
+      parts.map((p) => (p.group as RunGroupSummary).cost),
+      merged,
+    );
     return cost ? { ...merged, cost } : merged;
   });
 
@@ -102,8 +110,12 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
     valid: p.summary.validity.valid,
     generator: p.summary.generator,
   }));
-  const schedEnds = inputs.map((p, i) => (p.summary.measurement.scheduleEndedAtMs === null ? null : p.summary.measurement.scheduleEndedAtMs + shifts[i]!)).filter((x) => x !== null);
-  const lastEnds = inputs.map((p, i) => (p.summary.measurement.lastEndedAtMs === null ? null : p.summary.measurement.lastEndedAtMs + shifts[i]!)).filter((x) => x !== null);
+  const schedEnds = inputs
+    .map((p, i) => (p.summary.measurement.scheduleEndedAtMs === null ? null : p.summary.measurement.scheduleEndedAtMs + shifts[i]!))
+    .filter((x) => x !== null);
+  const lastEnds = inputs
+    .map((p, i) => (p.summary.measurement.lastEndedAtMs === null ? null : p.summary.measurement.lastEndedAtMs + shifts[i]!))
+    .filter((x) => x !== null);
   const cutShort = inputs.reduce((n, p) => n + p.summary.measurement.conversationsCutShort, 0);
   const status = mergedStatus(inputs.map((p) => p.summary.status));
   const what = shards ? `${inputs.length} shard${inputs.length === 1 ? '' : 's'}` : `${inputs.length} worker threads`;
@@ -128,16 +140,30 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
     scenario: s0.scenario,
     warmupRequests: inputs.reduce((n, p) => n + p.summary.warmupRequests, 0),
     groups,
-    decision: decide(groups.filter((g) => g.scope !== 'agent'), scenario.slo ?? undefined),
+    decision: decide(
+      groups.filter((g) => g.scope !== 'agent'),
+      scenario.slo ?? undefined,
+    ),
     ...(mergedBudget(inputs) ?? {}),
     ...(s0.pricing ? { pricing: s0.pricing } : {}),
     generator: mergedHealth(inputs, labelOf),
     ...(s0.traffic ? { traffic: s0.traffic } : {}),
     ...(inputs.some((p) => p.summary.failover) ? { failover: mergedFailover(inputs, shifts, labelOf) } : {}),
-    ...(inputs.some((p) => p.summary.rebuilt) ? { rebuilt: { from: 'requests.csv' as const, missing: [...new Set(inputs.flatMap((p) => p.summary.rebuilt?.missing ?? []))] } } : {}),
+    ...(inputs.some((p) => p.summary.rebuilt)
+      ? { rebuilt: { from: 'requests.csv' as const, missing: [...new Set(inputs.flatMap((p) => p.summary.rebuilt?.missing ?? []))] } }
+      : {}),
     clock: { originEpochMs: origin, offset: null },
     parts,
-    ...(shards ? { merged: { parts: inputs.length, clockSkewMs: skew.skewMs, maxClockSkewMs: opts.maxClockSkewMs, notes: [...skew.notes, ...missingShards(inputs)] } } : {}),
+    ...(shards
+      ? {
+          merged: {
+            parts: inputs.length,
+            clockSkewMs: skew.skewMs,
+            maxClockSkewMs: opts.maxClockSkewMs,
+            notes: [...skew.notes, ...missingShards(inputs)],
+          },
+        }
+      : {}),
     histogram: s0.histogram,
   };
   const specs = thresholdSpecs(scenario);
@@ -164,10 +190,19 @@ function checkShards(inputs: readonly MergeInput[]): void {
   for (const p of inputs) {
     const t = p.summary.shard;
     const name = p.dir ?? p.summary.runId;
-    if (!t) throw new MergeProblem(`${name} is not a shard (it was run without --shard); merge only the run directories of \`bakeoff run --shard i/n\``);
-    if (t.count !== count) throw new MergeProblem(`${name} is shard ${t.index}/${t.count}, but ${inputs[0]!.dir ?? inputs[0]!.summary.runId} is of ${count}: shards of one run share n; merge the shards of one split`);
+    if (!t)
+      throw new MergeProblem(
+        `${name} is not a shard (it was run without --shard); merge only the run directories of \`bakeoff run --shard i/n\``,
+      );
+    if (t.count !== count)
+      throw new MergeProblem(
+        `${name} is shard ${t.index}/${t.count}, but ${inputs[0]!.dir ?? inputs[0]!.summary.runId} is of ${count}: shards of one run share n; merge the shards of one split`,
+      );
     const other = seen.get(t.index);
-    if (other !== undefined) throw new MergeProblem(`${name} and ${other} are both shard ${t.index}/${t.count}: overlapping indices would count the same part of the load twice; merge each shard once (was one run twice?)`);
+    if (other !== undefined)
+      throw new MergeProblem(
+        `${name} and ${other} are both shard ${t.index}/${t.count}: overlapping indices would count the same part of the load twice; merge each shard once (was one run twice?)`,
+      );
     seen.set(t.index, name);
   }
 }
@@ -180,13 +215,21 @@ function checkSameRun(inputs: readonly MergeInput[]): void {
     if (JSON.stringify(p.summary.scenario) === echo) continue;
     const a = first.summary.scenario as Record<string, unknown>;
     const b = p.summary.scenario as Record<string, unknown>;
-    const fields = [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].filter((k) => JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k]));
+    const fields = [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].filter(
+      (k) => JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k]),
+    );
     throw new MergeProblem(
       `${p.dir ?? p.summary.runId} ran a different scenario from ${first.dir ?? first.summary.runId} (they differ in ${fields.join(', ') || 'their content'}): merge only shards of one scenario, run with the same file`,
     );
   }
-  if (inputs.some((p) => p.summary.sweep)) throw new MergeProblem('these are capacity sweeps: merging the levels of sweeps is not supported; run a sweep in one process (with --workers to use every core)');
-  if (inputs.some((p) => p.summary.schemaVersion !== first.summary.schemaVersion)) throw new MergeProblem('the shards were written by different versions of bakeoff (summary schema versions differ); run every shard with one version');
+  if (inputs.some((p) => p.summary.sweep))
+    throw new MergeProblem(
+      'these are capacity sweeps: merging the levels of sweeps is not supported; run a sweep in one process (with --workers to use every core)',
+    );
+  if (inputs.some((p) => p.summary.schemaVersion !== first.summary.schemaVersion))
+    throw new MergeProblem(
+      'the shards were written by different versions of bakeoff (summary schema versions differ); run every shard with one version',
+    );
 }
 
 // The shards' clocks against the targets' (from Date headers): each shard's difference from the
@@ -197,7 +240,9 @@ function clockSkew(inputs: readonly MergeInput[], maxMs: number): { skewMs: numb
   const notes: string[] = [];
   if (known.length < inputs.length) {
     const missing = inputs.filter((_, i) => offsets[i] === null).map(partLabel);
-    notes.push(`no clock estimate for ${missing.join(', ')} (no reply carried a Date header): its clock could not be checked against the others'`);
+    notes.push(
+      `no clock estimate for ${missing.join(', ')} (no reply carried a Date header): its clock could not be checked against the others'`,
+    );
   }
   if (known.length < 2) return { skewMs: null, perPart: offsets.map(() => null), notes };
   const sorted = known.map((o) => o.offsetMs).sort((a, b) => a - b);
@@ -210,7 +255,9 @@ function clockSkew(inputs: readonly MergeInput[], maxMs: number): { skewMs: numb
   let surely = 0;
   for (const a of known) for (const b of known) surely = Math.max(surely, a.offsetMs - b.offsetMs - a.uncertaintyMs - b.uncertaintyMs);
   surely = round1(surely);
-  const described = inputs.map((p, i) => `${partLabel(p)} ${offsets[i] ? `${signed(offsets[i]!.offsetMs)} ± ${offsets[i]!.uncertaintyMs} ms` : 'unknown'}`).join(', ');
+  const described = inputs
+    .map((p, i) => `${partLabel(p)} ${offsets[i] ? `${signed(offsets[i]!.offsetMs)} ± ${offsets[i]!.uncertaintyMs} ms` : 'unknown'}`)
+    .join(', ');
   if (surely > maxMs)
     throw new MergeProblem(
       `the shards' clocks differ by ${skewMs} ms (bound ${maxMs} ms; at least ${surely} ms given each estimate's uncertainty; each shard's clock against its targets': ${described}): their time series and start cannot be lined up; sync the agents' clocks (chrony or NTP) and run again, or pass --max-clock-skew to accept it`,
@@ -218,7 +265,9 @@ function clockSkew(inputs: readonly MergeInput[], maxMs: number): { skewMs: numb
   const wide = known.some((o) => o.uncertaintyMs * 2 > maxMs);
   notes.push(
     `clock offsets against the targets' clocks (from their Date headers): ${described}; widest difference ${skewMs} ms, at least ${surely} ms given the uncertainty (bound ${maxMs} ms)` +
-      (wide ? `; an estimate wider than the bound checks little (few replies: a Date header names whole seconds, and the bounds narrow as replies accumulate)` : ''),
+      (wide
+        ? `; an estimate wider than the bound checks little (few replies: a Date header names whole seconds, and the bounds narrow as replies accumulate)`
+        : ''),
   );
   return { skewMs, perPart, notes };
 }
@@ -229,7 +278,11 @@ function missingShards(inputs: readonly MergeInput[]): string[] {
   if (!t) return [];
   const have = new Set(inputs.map((p) => p.summary.shard!.index));
   const missing = Array.from({ length: t.count }, (_, i) => i).filter((i) => !have.has(i));
-  return missing.length ? [`shards ${missing.map((i) => `${i}/${t.count}`).join(', ')} are missing: the merged numbers cover ${have.size} of ${t.count} parts of the load`] : [];
+  return missing.length
+    ? [
+        `shards ${missing.map((i) => `${i}/${t.count}`).join(', ')} are missing: the merged numbers cover ${have.size} of ${t.count} parts of the load`,
+      ]
+    : [];
 }
 
 // A part that stopped early makes the whole partial: the most telling reason wins.
@@ -264,8 +317,17 @@ function mergedHealth(inputs: readonly MergeInput[], labelOf: (i: number) => str
     return v.length ? Math.max(...v) : null;
   };
   return {
-    eventLoopDelayMs: { mean: worst((h) => h.eventLoopDelayMs.mean), p50: worst((h) => h.eventLoopDelayMs.p50), p99: worst((h) => h.eventLoopDelayMs.p99), max: worst((h) => h.eventLoopDelayMs.max) },
-    dispatchLagMs: { p50: worst((h) => h.dispatchLagMs.p50), p99: worst((h) => h.dispatchLagMs.p99), max: worst((h) => h.dispatchLagMs.max) },
+    eventLoopDelayMs: {
+      mean: worst((h) => h.eventLoopDelayMs.mean),
+      p50: worst((h) => h.eventLoopDelayMs.p50),
+      p99: worst((h) => h.eventLoopDelayMs.p99),
+      max: worst((h) => h.eventLoopDelayMs.max),
+    },
+    dispatchLagMs: {
+      p50: worst((h) => h.dispatchLagMs.p50),
+      p99: worst((h) => h.dispatchLagMs.p99),
+      max: worst((h) => h.dispatchLagMs.max),
+    },
     eventLoopUtilization: worst((h) => h.eventLoopUtilization),
     cpuPercent: worst((h) => h.cpuPercent),
     saturated: hs.some((h) => h.saturated),
@@ -317,16 +379,27 @@ function mergedFailover(inputs: readonly MergeInput[], shifts: readonly number[]
       ...r,
       retries: same.reduce((n, o) => n + o.retries, 0),
       retriesDenied: same.reduce((n, o) => n + o.retriesDenied, 0),
-      ...(tokens.length ? { retryTokens: { input: tokens.reduce((n, t) => n + t.input, 0), output: tokens.reduce((n, t) => n + t.output, 0) } } : {}),
+      ...(tokens.length
+        ? { retryTokens: { input: tokens.reduce((n, t) => n + t.input, 0), output: tokens.reduce((n, t) => n + t.output, 0) } }
+        : {}),
     };
   });
   const at = (ms: number | null, shift: number) => (ms === null ? null : round3(ms + shift));
   return {
     routes,
-    breakers: fs.flatMap((x) => x.f!.breakers.map((b) => ({ ...b, atMs: round3(b.atMs + x.shift), part: x.part }))).sort((a, b) => a.atMs - b.atMs),
+    breakers: fs
+      .flatMap((x) => x.f!.breakers.map((b) => ({ ...b, atMs: round3(b.atMs + x.shift), part: x.part })))
+      .sort((a, b) => a.atMs - b.atMs),
     outages: fs
       .flatMap((x) =>
-        x.f!.outages.map((o) => ({ ...o, part: x.part, firstFailureMs: round3(o.firstFailureMs + x.shift), lastFailureMs: round3(o.lastFailureMs + x.shift), breakerOpenedMs: at(o.breakerOpenedMs, x.shift), recoveredAtMs: at(o.recoveredAtMs, x.shift) })),
+        x.f!.outages.map((o) => ({
+          ...o,
+          part: x.part,
+          firstFailureMs: round3(o.firstFailureMs + x.shift),
+          lastFailureMs: round3(o.lastFailureMs + x.shift),
+          breakerOpenedMs: at(o.breakerOpenedMs, x.shift),
+          recoveredAtMs: at(o.recoveredAtMs, x.shift),
+        })),
       )
       .sort((a, b) => a.firstFailureMs - b.firstFailureMs),
   };

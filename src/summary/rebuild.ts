@@ -10,10 +10,10 @@ import { judgeThresholds, thresholdSpecs } from './thresholds.js';
 
 /** REBUILD_MISSING: what a summary rebuilt from requests.csv cannot know (it is not in the rows). */
 export const REBUILD_MISSING = [
-  'the generator\'s health (event-loop delay, CPU): not recorded',
+  "the generator's health (event-loop delay, CPU): not recorded",
   'arrivals dropped without being sent, and backoff waits: not rows of requests.csv',
   'failover breaker transitions and outages: not rows of requests.csv',
-  'inter-token gaps: each request\'s mean, maximum and count are exact, ITL percentiles approximate',
+  "inter-token gaps: each request's mean, maximum and count are exact, ITL percentiles approximate",
 ];
 
 const UNKNOWN_HEALTH: GeneratorHealth = {
@@ -22,7 +22,7 @@ const UNKNOWN_HEALTH: GeneratorHealth = {
   eventLoopUtilization: null,
   cpuPercent: null,
   saturated: false,
-  warnings: ['the generator\'s health was not recorded (summary rebuilt from requests.csv): its saturation cannot be ruled out'],
+  warnings: ["the generator's health was not recorded (summary rebuilt from requests.csv): its saturation cannot be ruled out"],
 };
 
 /**
@@ -34,8 +34,13 @@ export function rebuildSummary(record: RunRecord, results: Iterable<RequestResul
   // The scenario echo is the validated scenario (durations in ms, secrets redacted): read, not re-validated.
   const s = record.scenario as Scenario;
   const workloads = Array.isArray(s.workloads) ? s.workloads : [];
-  const recorder = new Recorder({ byWorkload: workloads.length > 1, byTurn: workloads.some((w) => w.turns > 1), originEpochMs: record.originEpochMs });
-  for (const t of Array.isArray(s.targets) ? s.targets : []) recorder.declare({ target: t.name, region: t.region, provider: t.provider ?? '', model: t.model });
+  const recorder = new Recorder({
+    byWorkload: workloads.length > 1,
+    byTurn: workloads.some((w) => w.turns > 1),
+    originEpochMs: record.originEpochMs,
+  });
+  for (const t of Array.isArray(s.targets) ? s.targets : [])
+    recorder.declare({ target: t.name, region: t.region, provider: t.provider ?? '', model: t.model });
   for (const f of Array.isArray(s.failover) ? s.failover : []) recorder.declareRoute(f.name);
   let lastEnd = record.startedAtMs;
   for (const r of results) {

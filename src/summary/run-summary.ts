@@ -23,12 +23,21 @@ export interface RunSummary {
   startedAt: string;
   endedAt: string;
   durationMs: number;
-  /** completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a budget cap; threshold: stopped by a threshold with abortOnFail (results are partial in all three). */
+  /**
+   * completed: the load model ran to its end; interrupted: stopped by a signal; budget: stopped before crossing a
+   * budget cap; threshold: stopped by a threshold with abortOnFail (results are partial in all three).
+   */
   status: 'completed' | 'interrupted' | 'budget' | 'threshold';
   stopReason: string;
-  /** What the measurement covers: when the load's schedule ended, until when in-flight requests ran, and conversations cut short at the end. */
+  /**
+   * What the measurement covers: when the load's schedule ended, until when in-flight requests ran, and conversations
+   * cut short at the end.
+   */
   measurement: Measurement;
-  /** Whether the numbers are the targets': a run whose generator failed too often on its own side is invalid (and exits with its own code). */
+  /**
+   * Whether the numbers are the targets': a run whose generator failed too often on its own side is invalid (and exits
+   * with its own code).
+   */
   validity: Validity;
   /** The load model: closed (concurrency), open (rate/stages) or trace; response vs service time differ only in open loops. */
   loadModel: 'closed' | 'open' | 'trace';
@@ -54,16 +63,29 @@ export interface RunSummary {
   rebuilt?: { from: 'requests.csv'; missing: string[] };
   /** The scenario's thresholds, judged (absent when it has none). */
   thresholds?: ThresholdsSummary;
-  /** The run's clock: its origin (epoch ms; every offset in ms counts from it) and this machine's wall clock against the targets' (from their Date headers), which `merge` compares across shards. */
+  /**
+   * The run's clock: its origin (epoch ms; every offset in ms counts from it) and this machine's wall clock against the
+   * targets' (from their Date headers), which `merge` compares across shards.
+   */
   clock?: { originEpochMs: number; offset: ClockEstimate | null };
   /** Set when this run is one shard of a load split across machines (`run --shard`). */
   shard?: ShardTag;
-  /** Set on a merged run (`merge`) or a run split over worker threads (`--workers`): the parts it adds up, each with its own generator health. */
+  /**
+   * Set on a merged run (`merge`) or a run split over worker threads (`--workers`): the parts it adds up, each with its
+   * own generator health.
+   */
   parts?: RunPart[];
   /** Set on a merged run: how it was merged, and what the shards' clocks said. */
   merged?: MergeNote;
   /** What every histogram holds and how exact its figures are. */
-  histogram: { unit: 'us'; lowestDiscernible: number; highestTrackable: number; significantDigits: number; resolution: string; encoding: string };
+  histogram: {
+    unit: 'us';
+    lowestDiscernible: number;
+    highestTrackable: number;
+    significantDigits: number;
+    resolution: string;
+    encoding: string;
+  };
 }
 
 /** ShardTag says which part of a split load a run ran, from where. */
@@ -120,7 +142,10 @@ export interface Measurement {
   note: string;
 }
 
-/** RunGroupSummary is a group as summary.json holds it: its numbers, and what its traffic cost at list prices (when the run had a pricing catalog). */
+/**
+ * RunGroupSummary is a group as summary.json holds it: its numbers, and what its traffic cost at list prices (when the
+ * run had a pricing catalog).
+ */
 export type RunGroupSummary = GroupSummary & { cost?: GroupCost };
 
 /** ThresholdFilter narrows a threshold to the requests of a target, region, model, route or workload (all given must match). */

@@ -83,9 +83,18 @@ function measurement(groups: readonly GroupAccumulator[], scheduleEndedAtMs: num
   if (scheduleEndedAtMs !== null) {
     parts.push(`the load scheduled arrivals until ${s(scheduleEndedAtMs)}`);
     if (lastEndedAtMs !== null && lastEndedAtMs > scheduleEndedAtMs) parts.push(`requests in flight then ran until ${s(lastEndedAtMs)}`);
-    parts.push(cutShort ? `${cutShort} conversation${cutShort === 1 ? ' was' : 's were'} cut short (no new turn starts after the schedule ends)` : 'no conversation was cut short');
+    parts.push(
+      cutShort
+        ? `${cutShort} conversation${cutShort === 1 ? ' was' : 's were'} cut short (no new turn starts after the schedule ends)`
+        : 'no conversation was cut short',
+    );
   } else if (lastEndedAtMs !== null) parts.push(`the last measured request ended at ${s(lastEndedAtMs)}`);
-  return { scheduleEndedAtMs: scheduleEndedAtMs === null ? null : round3(scheduleEndedAtMs), lastEndedAtMs, conversationsCutShort: cutShort, note: parts.join('; ') };
+  return {
+    scheduleEndedAtMs: scheduleEndedAtMs === null ? null : round3(scheduleEndedAtMs),
+    lastEndedAtMs,
+    conversationsCutShort: cutShort,
+    note: parts.join('; '),
+  };
 }
 
 // Target groups are priced by their model; route groups add up their hops' cost elsewhere.
@@ -93,7 +102,6 @@ function withCost(s: RunGroupSummary, g: GroupAccumulator, catalog?: Catalog): R
   if (!catalog || g.scope === 'route') return s;
   return { ...s, cost: groupCost(g.labels.model, g.billedByMinute, g.requests, g.ok, g.outputTokens, catalog) };
 }
-
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
@@ -108,7 +116,13 @@ const BURST_MIN_GAPS = 50;
 // were not timed, so ITL describes only the rest. It does not mark the generator saturated: a
 // server that writes several tokens at once causes the same, and the read timing cannot tell.
 function withBurstWarnings(health: GeneratorHealth, groups: readonly RunGroupSummary[]): GeneratorHealth {
-  const bursty = groups.filter((g) => (g.scope === 'target' || g.scope === 'route') && g.itlCoalesced.share !== null && g.itlCoalesced.share > BURST_SHARE && g.itlCoalesced.gaps + g.metrics.itl.count >= BURST_MIN_GAPS);
+  const bursty = groups.filter(
+    (g) =>
+      (g.scope === 'target' || g.scope === 'route') &&
+      g.itlCoalesced.share !== null &&
+      g.itlCoalesced.share > BURST_SHARE &&
+      g.itlCoalesced.gaps + g.metrics.itl.count >= BURST_MIN_GAPS,
+  );
   if (!bursty.length) return health;
   const words = bursty.map((g) => `${g.key} ${(g.itlCoalesced.share! * 100).toFixed(1)}%`).join(', ');
   return {

@@ -14,15 +14,26 @@ export function readSummaryText(text: string): { summary: RunSummary } | { probl
   }
   const d = doc as Partial<RunSummary> | null;
   if (!d || typeof d !== 'object' || d.schema !== SUMMARY_SCHEMA.id)
-    return { problem: `not a bakeoff summary (no "schema": "${SUMMARY_SCHEMA.id}"); pass the summary.json of a run directory (results/<run-id>/summary.json), not requests.csv or a scenario` };
+    return {
+      problem: `not a bakeoff summary (no "schema": "${SUMMARY_SCHEMA.id}"); pass the summary.json of a run directory (results/<run-id>/summary.json), not requests.csv or a scenario`,
+    };
   if (d.schemaVersion !== SUMMARY_SCHEMA.version)
     return {
       problem: `summary schema version ${JSON.stringify(d.schemaVersion)}, but this bakeoff (${SUMMARY_SCHEMA.id} version ${SUMMARY_SCHEMA.version}) reads only version ${SUMMARY_SCHEMA.version}; run the scenario again with this version, or compare with the bakeoff that wrote it (docs/summary-schema.md says what changed)`,
     };
   if (!Array.isArray(d.groups)) return { problem: 'has no groups[]; the file is cut short or was edited — run the scenario again' };
   for (const [i, g] of d.groups.entries()) {
-    if (!g || typeof g.key !== 'string' || typeof g.histograms !== 'object' || g.histograms === null || typeof g.metrics !== 'object' || typeof g.requests !== 'object')
-      return { problem: `groups[${i}] lacks its key, requests, metrics or histograms; the file is cut short or was edited — run the scenario again` };
+    if (
+      !g ||
+      typeof g.key !== 'string' ||
+      typeof g.histograms !== 'object' ||
+      g.histograms === null ||
+      typeof g.metrics !== 'object' ||
+      typeof g.requests !== 'object'
+    )
+      return {
+        problem: `groups[${i}] lacks its key, requests, metrics or histograms; the file is cut short or was edited — run the scenario again`,
+      };
   }
   return { summary: d as RunSummary };
 }

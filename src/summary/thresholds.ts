@@ -21,9 +21,11 @@ export function thresholdSpecs(s: Scenario): ThresholdSpec[] {
   return (s.thresholds ?? []).map((t) => {
     const entry = typeof t === 'string' ? { check: t, abortOnFail: false, delayAbortEval: 0 } : t;
     const parsed = parseThreshold(entry.check);
-    if ('error' in parsed) throw new Error(`threshold ${JSON.stringify(entry.check)} passed validation but does not parse: ${parsed.error}`);
+    if ('error' in parsed)
+      throw new Error(`threshold ${JSON.stringify(entry.check)} passed validation but does not parse: ${parsed.error}`);
     const filter: ThresholdFilter = {};
-    for (const k of ['target', 'region', 'model', 'route', 'workload'] as const) if (typeof t !== 'string' && t[k] !== undefined) filter[k] = t[k];
+    for (const k of ['target', 'region', 'model', 'route', 'workload'] as const)
+      if (typeof t !== 'string' && t[k] !== undefined) filter[k] = t[k];
     if (typeof t !== 'string' && t.per === 'target') filter.per = 'target';
     return { threshold: parsed, filter, abortOnFail: entry.abortOnFail, delayAbortEvalMs: entry.delayAbortEval };
   });
@@ -90,7 +92,9 @@ function fromAccumulator(a: GroupAccumulator, catalog?: Catalog): Judgeable {
     outputTokensPerSec: perSec(a.outputTokens),
     // Priced only when a threshold asks (pricing walks the billed minutes).
     get cost() {
-      if (cost === undefined) cost = catalog && a.scope !== 'route' ? groupCost(a.labels.model, a.billedByMinute, a.requests, a.ok, a.outputTokens, catalog) : null;
+      if (cost === undefined)
+        cost =
+          catalog && a.scope !== 'route' ? groupCost(a.labels.model, a.billedByMinute, a.requests, a.ok, a.outputTokens, catalog) : null;
       return cost;
     },
     stats: (m) => (a.histograms[m] ? latencyStats(a.histograms[m]) : NO_STATS),
@@ -115,16 +119,30 @@ function subjectsOf(spec: ThresholdSpec, groups: readonly Judgeable[]): Subject[
     if (routes.length) return routes.map((g) => ({ on: `route ${g.target}`, members: [g] }));
     return live.filter((g) => g.scope === 'target').map((g) => ({ on: `target ${g.target}`, members: [g] }));
   }
-  const matches = (g: Judgeable) => (f.target === undefined || g.target === f.target) && (f.region === undefined || g.region === f.region) && (f.model === undefined || g.model === f.model);
+  const matches = (g: Judgeable) =>
+    (f.target === undefined || g.target === f.target) &&
+    (f.region === undefined || g.region === f.region) &&
+    (f.model === undefined || g.model === f.model);
   let members = f.workload === undefined ? [] : live.filter((g) => g.scope === 'workload' && g.workload === f.workload && matches(g));
   // A scenario with one workload keeps no per-workload groups: its targets' requests are all that workload's.
-  if (f.workload === undefined || (!members.length && !live.some((g) => g.scope === 'workload'))) members = live.filter((g) => g.scope === 'target' && matches(g));
-  const parts = [f.target !== undefined ? `target ${f.target}` : '', f.region !== undefined ? `region ${f.region}` : '', f.model !== undefined ? `model ${f.model}` : '', f.workload !== undefined ? `workload ${f.workload}` : ''].filter(Boolean).join(', ');
+  if (f.workload === undefined || (!members.length && !live.some((g) => g.scope === 'workload')))
+    members = live.filter((g) => g.scope === 'target' && matches(g));
+  const parts = [
+    f.target !== undefined ? `target ${f.target}` : '',
+    f.region !== undefined ? `region ${f.region}` : '',
+    f.model !== undefined ? `model ${f.model}` : '',
+    f.workload !== undefined ? `workload ${f.workload}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   if (f.per === 'target') {
     const targets = [...new Set(members.map((g) => g.target))];
     // Nothing matched is still a subject: it fails as "no data", rather than vanishing from the table.
     if (!targets.length) return [{ on: parts, members: [] }];
-    return targets.map((t) => ({ on: `target ${t}${f.workload !== undefined ? `, workload ${f.workload}` : ''}`, members: members.filter((g) => g.target === t) }));
+    return targets.map((t) => ({
+      on: `target ${t}${f.workload !== undefined ? `, workload ${f.workload}` : ''}`,
+      members: members.filter((g) => g.target === t),
+    }));
   }
   const targets = new Set(members.map((g) => g.target)).size;
   return [{ on: f.target === undefined && targets > 1 ? `${parts} (${targets} targets)` : parts, members }];
@@ -160,7 +178,14 @@ function valueOf(t: Threshold, members: readonly Judgeable[]): number | null {
       const field = t.subject.field;
       if (members.length === 1) {
         const c = members[0]!.cost;
-        return c ? { perRequest: c.perSuccessfulRequestUsd, per1kRequests: c.per1kRequestsUsd, per1MOutputTokens: c.per1MOutputTokensUsd, total: c.totalUsd }[field] : null;
+        return c
+          ? {
+              perRequest: c.perSuccessfulRequestUsd,
+              per1kRequests: c.per1kRequestsUsd,
+              per1MOutputTokens: c.per1MOutputTokensUsd,
+              total: c.totalUsd,
+            }[field]
+          : null;
       }
       // Together: every member must be priced, or the sum is not the cost.
       const totals = members.map((g) => g.cost?.totalUsd ?? null);
@@ -169,7 +194,12 @@ function valueOf(t: Threshold, members: readonly Judgeable[]): number | null {
       const ok = sum((g) => g.ok);
       const requests = sum((g) => g.total);
       const out = sum((g) => g.outputTokens);
-      return { perRequest: ok ? usd / ok : null, per1kRequests: requests ? (usd * 1000) / requests : null, per1MOutputTokens: out ? (usd * 1e6) / out : null, total: usd }[field];
+      return {
+        perRequest: ok ? usd / ok : null,
+        per1kRequests: requests ? (usd * 1000) / requests : null,
+        per1MOutputTokens: out ? (usd * 1e6) / out : null,
+        total: usd,
+      }[field];
     }
   }
 }
@@ -209,7 +239,12 @@ function check(spec: ThresholdSpec, subject: Subject): ThresholdCheck {
  * run's thresholds are shown but not judged (`evaluated: false`, `passed: null`): its numbers
  * include the generator's own trouble, so a pass would be a lie and a fail may be the generator's.
  */
-export function judgeThresholds(specs: readonly ThresholdSpec[], groups: readonly RunGroupSummary[], valid: boolean, abortedBy?: ThresholdsSummary['abortedBy']): ThresholdsSummary {
+export function judgeThresholds(
+  specs: readonly ThresholdSpec[],
+  groups: readonly RunGroupSummary[],
+  valid: boolean,
+  abortedBy?: ThresholdsSummary['abortedBy'],
+): ThresholdsSummary {
   const views = groups.map(fromSummary);
   const checks = specs.flatMap((spec) => subjectsOf(spec, views).map((subject) => check(spec, subject)));
   return {

@@ -47,7 +47,8 @@ export function assessValidity(groups: readonly GroupAccumulator[], generator?: 
     arrivals += g.arrivals;
     generatorFailed += g.generatorFailed;
     for (const reason of GENERATOR_DROPS) generatorDropped += g.droppedBy[reason];
-    for (const [k, n] of Object.entries(g.errorsByKind) as [ErrorKind, number][]) if (n > 0 && ERROR_OWNERS[k] === 'generator') byKind[k] = (byKind[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(g.errorsByKind) as [ErrorKind, number][])
+      if (n > 0 && ERROR_OWNERS[k] === 'generator') byKind[k] = (byKind[k] ?? 0) + n;
   }
   const reasons: string[] = [];
   const share = arrivals ? (generatorFailed + generatorDropped) / arrivals : 0;

@@ -25,7 +25,10 @@ export async function loadDataset(file: string): Promise<{ ok: true; entries: Da
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, problems: [{ path: file, message: code === 'ENOENT' ? 'dataset file not found' : `cannot read dataset (${code ?? String(err)})` }] };
+    return {
+      ok: false,
+      problems: [{ path: file, message: code === 'ENOENT' ? 'dataset file not found' : `cannot read dataset (${code ?? String(err)})` }],
+    };
   }
   const problems: Problem[] = [];
   let bad = 0;
@@ -81,7 +84,16 @@ function toEntry(obj: unknown): DatasetEntry | string {
     }
   } else if (Array.isArray(o.conversations)) {
     turns = [];
-    const roles: Record<string, string> = { human: 'user', user: 'user', gpt: 'assistant', chatgpt: 'assistant', bing: 'assistant', bard: 'assistant', assistant: 'assistant', system: 'system' };
+    const roles: Record<string, string> = {
+      human: 'user',
+      user: 'user',
+      gpt: 'assistant',
+      chatgpt: 'assistant',
+      bing: 'assistant',
+      bard: 'assistant',
+      assistant: 'assistant',
+      system: 'system',
+    };
     for (const [i, m] of o.conversations.entries()) {
       const { from, value } = (m ?? {}) as { from?: unknown; value?: unknown };
       if (typeof from !== 'string' || typeof value !== 'string') return `conversations[${i}] needs a string from and value`;

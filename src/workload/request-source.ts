@@ -142,7 +142,8 @@ function datasetConversation(
   think: (rng: Prng) => number,
   workloadSystemTokens: number,
 ): Conversation {
-  const index = w.dataset!.order === 'sequential' ? ordinal % dataset.length : Math.floor(prng(deriveSeed(seqSeed, 'entry')).next() * dataset.length);
+  const index =
+    w.dataset!.order === 'sequential' ? ordinal % dataset.length : Math.floor(prng(deriveSeed(seqSeed, 'entry')).next() * dataset.length);
   const e = dataset[index]!;
   return {
     workload: w.name,
@@ -181,7 +182,16 @@ function build(
   let counted = knownTokens;
   for (let j = 0; j < k; j++) counted += tok.count(replies[j] ?? '');
   // Turn numbers count from 1, as users do ("turn 1 = the first message"), in every output.
-  return { workload: w.name, turn: k + 1, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
+  return {
+    workload: w.name,
+    turn: k + 1,
+    messages,
+    maxTokens,
+    tokenLimitField: w.tokenLimitField,
+    stream: w.stream,
+    encoding: w.encoding,
+    inputTokensCounted: counted,
+  };
 }
 
 function single(w: Workload, spec: RequestSpec): Conversation {
@@ -195,7 +205,11 @@ export function requestSource(w: Workload, scenarioSeed: number): { at(seq: numb
 }
 
 /** traceSource serves a trace's requests: literal messages, or a synthetic prompt of the recorded size. */
-export function traceSource(entries: readonly TraceEntry[], w: Workload, scenarioSeed: number): { at(seq: number): RequestSpec; readonly length: number } {
+export function traceSource(
+  entries: readonly TraceEntry[],
+  w: Workload,
+  scenarioSeed: number,
+): { at(seq: number): RequestSpec; readonly length: number } {
   const tok = tokenizer(w.encoding);
   const synth = promptSynthesizer(tok);
   const base = deriveSeed(scenarioSeed, `trace:${w.name}`);
@@ -205,9 +219,20 @@ export function traceSource(entries: readonly TraceEntry[], w: Workload, scenari
     at(seq) {
       const e = entries[seq % entries.length]!;
       const maxTokens = e.maxTokens ?? defaultMax(seq);
-      const messages: ChatMessage[] = e.messages ? e.messages : [{ role: 'user', content: synth.text(e.inputTokens!, prng(deriveSeed(base, String(seq)))) }];
+      const messages: ChatMessage[] = e.messages
+        ? e.messages
+        : [{ role: 'user', content: synth.text(e.inputTokens!, prng(deriveSeed(base, String(seq)))) }];
       const counted = e.messages ? e.messages.reduce((n, m) => n + tok.count(m.content), 0) : e.inputTokens!;
-      return { workload: w.name, turn: 1, messages, maxTokens, tokenLimitField: w.tokenLimitField, stream: w.stream, encoding: w.encoding, inputTokensCounted: counted };
+      return {
+        workload: w.name,
+        turn: 1,
+        messages,
+        maxTokens,
+        tokenLimitField: w.tokenLimitField,
+        stream: w.stream,
+        encoding: w.encoding,
+        inputTokensCounted: counted,
+      };
     },
   };
 }

@@ -6,7 +6,10 @@ import type { EncodingName } from '../scenario/encodings.js';
 // tokenizer for it is asked for (synchronously, from gpt-tokenizer's CommonJS build): `validate`
 // loads none, a run only those its targets use.
 const require = createRequire(import.meta.url);
-const MODULES: Record<EncodingName, string> = { o200k_base: 'gpt-tokenizer/cjs/encoding/o200k_base', cl100k_base: 'gpt-tokenizer/cjs/encoding/cl100k_base' };
+const MODULES: Record<EncodingName, string> = {
+  o200k_base: 'gpt-tokenizer/cjs/encoding/o200k_base',
+  cl100k_base: 'gpt-tokenizer/cjs/encoding/cl100k_base',
+};
 
 /**
  * Tokenizer counts and splits text with a real BPE encoding (gpt-tokenizer), not a chars/4 guess.

@@ -84,7 +84,10 @@ export async function loadTrace(file: string): Promise<{ ok: true; entries: Trac
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, problems: [{ path: file, message: code === 'ENOENT' ? 'trace file not found' : `cannot read trace (${code ?? String(err)})` }] };
+    return {
+      ok: false,
+      problems: [{ path: file, message: code === 'ENOENT' ? 'trace file not found' : `cannot read trace (${code ?? String(err)})` }],
+    };
   }
   if (bad > problems.length) problems.push({ path: file, message: `…and ${bad - problems.length} more bad lines` });
   if (problems.length) return { ok: false, problems };

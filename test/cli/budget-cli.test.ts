@@ -64,7 +64,9 @@ describe('bakeoff run / validate: estimate, confirmation and budget', () => {
     expect(res.code, res.stderr).toBe(ExitCode.BudgetReached);
     expect(res.stderr).toContain('estimated cost: $0.00 (embedded mock targets cost nothing)');
     // 14 requests × $0.0035 = $0.049; a 15th could reach $0.0525.
-    expect(res.stdout).toMatch(/^BUDGET: budget: the next request could take spend past maxUsd \$0\.05 .*; spent \$0\.0490 on 14 requests, 15400 tokens/m);
+    expect(res.stdout).toMatch(
+      /^BUDGET: budget: the next request could take spend past maxUsd \$0\.05 .*; spent \$0\.0490 on 14 requests, 15400 tokens/m,
+    );
     expect(res.stdout).toMatch(/^openai\s+default\s+gpt-4o\s+14\/14\s/m);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.status).toBe('budget');
@@ -139,9 +141,14 @@ describe('bakeoff run / validate: estimate, confirmation and budget', () => {
       workload: expensive,
       load: { concurrency: 4, duration: '1m' },
     });
-    const [priced, unknown] = await Promise.all([runCli(['validate', counted], { env: withKey }), runCli(['validate', timed], { env: withKey })]);
+    const [priced, unknown] = await Promise.all([
+      runCli(['validate', counted], { env: withKey }),
+      runCli(['validate', timed], { env: withKey }),
+    ]);
     expect(priced.code, priced.stderr).toBe(ExitCode.Ok);
-    expect(priced.stdout).toContain('estimated cost: up to $7.00 at list prices (prompt + full token limit per request); not estimated: house (no price for acme-7b)');
+    expect(priced.stdout).toContain(
+      'estimated cost: up to $7.00 at list prices (prompt + full token limit per request); not estimated: house (no price for acme-7b)',
+    );
     expect(unknown.code, unknown.stderr).toBe(ExitCode.Ok);
     // A duration-bound run against a real endpoint has no request count to price.
     expect(unknown.stdout).toMatch(/^estimated cost: .*; not estimated: openai \(request count depends on latency\)$/m);

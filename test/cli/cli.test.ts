@@ -207,15 +207,21 @@ describe('bakeoff CLI', () => {
     // CLI can take longer than any chosen delay to start sending.
     const measuredRows = () => {
       try {
-        return (parseCsv(readFileSync(join(out, 'requests.csv'), 'utf8'), { columns: true, relax_column_count: true }) as Record<string, string>[]).filter((r) => r.phase === 'measure');
+        return (
+          parseCsv(readFileSync(join(out, 'requests.csv'), 'utf8'), { columns: true, relax_column_count: true }) as Record<string, string>[]
+        ).filter((r) => r.phase === 'measure');
       } catch {
         return []; // not created yet, or a row half written
       }
     };
-    await waitFor(() => {
-      const rows = measuredRows();
-      return new Set(rows.map((r) => r.target)).size === 2 ? 'measuring' : `${rows.length} measured rows`;
-    }, /^measuring$/, 20_000);
+    await waitFor(
+      () => {
+        const rows = measuredRows();
+        return new Set(rows.map((r) => r.target)).size === 2 ? 'measuring' : `${rows.length} measured rows`;
+      },
+      /^measuring$/,
+      20_000,
+    );
     cli.child.kill('SIGINT');
     const res = await cli.exited;
     expect(res.code, res.stderr).toBe(ExitCode.Interrupted);

@@ -39,7 +39,20 @@ describe.concurrent('bakeoff compare', () => {
     fast = join(dir, 'fast');
     slow = join(dir, 'slow');
     const [a, b] = await Promise.all([
-      runCli(['run', await writeDoc(dir, 'fast.yaml', scenario([['alpha', 5], ['beta', 250]])), '--out', fast, '-q']),
+      runCli([
+        'run',
+        await writeDoc(
+          dir,
+          'fast.yaml',
+          scenario([
+            ['alpha', 5],
+            ['beta', 250],
+          ]),
+        ),
+        '--out',
+        fast,
+        '-q',
+      ]),
       runCli(['run', await writeDoc(dir, 'slow.yaml', scenario([['alpha', 250]])), '--out', slow, '-q']),
     ]);
     expect(a.code, a.stderr).toBe(ExitCode.Ok);
@@ -87,7 +100,7 @@ describe.concurrent('bakeoff compare', () => {
     expect(swapped.stdout).toMatch(/^ {2}alpha is \d+\.\d% faster than beta on TTFT p50 \[\d+\.\d%, \d+\.\d%\]$/m);
   });
 
-  it('--format csv: one row per group × metric, the run\'s own p50, empty cells for no data', async () => {
+  it("--format csv: one row per group × metric, the run's own p50, empty cells for no data", async () => {
     const res = await runCli(['compare', fast, slow, '--format', 'csv']);
     expect(res.code).toBe(ExitCode.CompareRegression);
     const rows = parseCsv(res.stdout, { columns: true }) as Record<string, string>[];
@@ -118,22 +131,37 @@ describe.concurrent('bakeoff compare', () => {
   it('--format json is the comparison, with its method settings and regressions', async () => {
     const res = await runCli(['compare', fast, slow, '--format', 'json', '--confidence', '95%', '--min-effect', '5%', '--seed', '7']);
     const c = JSON.parse(res.stdout) as Comparison;
-    expect(c).toMatchObject({ schema: 'llm-bakeoff/compare', schemaVersion: 1, mode: 'runs', options: { confidence: 0.95, minEffect: 0.05, seed: 7, resamples: 2000 } });
+    expect(c).toMatchObject({
+      schema: 'llm-bakeoff/compare',
+      schemaVersion: 1,
+      mode: 'runs',
+      options: { confidence: 0.95, minEffect: 0.05, seed: 7, resamples: 2000 },
+    });
     expect(c.regressions).toContainEqual({ group: 'alpha', metric: 'ttft.p50' });
   });
 
   it('bad input, through the binary: exit 2, "error:" and the fix on stderr, nothing on stdout', async () => {
     const res = await runCli(['compare', join(dir, 'nope'), fast]);
     expect(res.code, res.stdout).toBe(ExitCode.InvalidInput);
-    expect(res.stderr).toMatch(/^error: \S+nope: no such file or directory; pass a run directory \(results\/<run-id>\) or its summary\.json$/m);
+    expect(res.stderr).toMatch(
+      /^error: \S+nope: no such file or directory; pass a run directory \(results\/<run-id>\) or its summary\.json$/m,
+    );
     expect(res.stdout).toBe('');
   });
 
   // The rest of the bad inputs in-process (the command's CliError is what main prints and exits with).
   it.each<[string, (d: string) => Promise<[string, string | undefined, CompareCommandOptions]>, RegExp]>([
-    ['a directory without summary.json', async (d) => [d, join(d, 'fast'), {}], /no summary\.json in this directory; pass a run directory written by bakeoff run/],
+    [
+      'a directory without summary.json',
+      async (d) => [d, join(d, 'fast'), {}],
+      /no summary\.json in this directory; pass a run directory written by bakeoff run/,
+    ],
     ['requests.csv', async (d) => [join(d, 'fast', 'requests.csv'), join(d, 'fast'), {}], /requests\.csv: not JSON/],
-    ['a scenario as JSON', async (d) => [await writeDoc(d, 'scenario.json', scenario([['x', 1]])), join(d, 'fast'), {}], /scenario\.json: not a bakeoff summary/],
+    [
+      'a scenario as JSON',
+      async (d) => [await writeDoc(d, 'scenario.json', scenario([['x', 1]])), join(d, 'fast'), {}],
+      /scenario\.json: not a bakeoff summary/,
+    ],
     [
       'a summary of another schema version',
       async (d) => {
@@ -156,11 +184,31 @@ describe.concurrent('bakeoff compare', () => {
       /broken\/summary\.json: groups "alpha" histograms\.ttft does not decode .* run the scenario again/,
     ],
     ['one run without --targets', async (d) => [join(d, 'fast'), undefined, {}], /compare needs two runs, baseline first/],
-    ['a run and --targets with a second run', async (d) => [join(d, 'fast'), join(d, 'slow'), { targets: 'alpha,beta' }], /two targets of one run take one run/],
-    ['--targets with one name', async (d) => [join(d, 'fast'), undefined, { targets: 'alpha' }], /--targets takes two target names, baseline first/],
-    ['a bad --fail-on and --confidence, both reported', async (d) => [join(d, 'fast'), join(d, 'slow'), { failOn: 'ttft', confidence: '2' }], /2 problems\n.*ttft needs a percentile.*\n.*--confidence "2": a confidence level/],
-    ['an unknown --format', async (d) => [join(d, 'fast'), join(d, 'slow'), { format: 'html' }], /--format "html": use one of console, markdown, csv, json/],
-    ['an unknown target', async (d) => [join(d, 'fast'), undefined, { targets: 'alpha,gamma' }], /no target "gamma" in run \S+; it has alpha, beta/],
+    [
+      'a run and --targets with a second run',
+      async (d) => [join(d, 'fast'), join(d, 'slow'), { targets: 'alpha,beta' }],
+      /two targets of one run take one run/,
+    ],
+    [
+      '--targets with one name',
+      async (d) => [join(d, 'fast'), undefined, { targets: 'alpha' }],
+      /--targets takes two target names, baseline first/,
+    ],
+    [
+      'a bad --fail-on and --confidence, both reported',
+      async (d) => [join(d, 'fast'), join(d, 'slow'), { failOn: 'ttft', confidence: '2' }],
+      /2 problems\n.*ttft needs a percentile.*\n.*--confidence "2": a confidence level/,
+    ],
+    [
+      'an unknown --format',
+      async (d) => [join(d, 'fast'), join(d, 'slow'), { format: 'html' }],
+      /--format "html": use one of console, markdown, csv, json/,
+    ],
+    [
+      'an unknown target',
+      async (d) => [join(d, 'fast'), undefined, { targets: 'alpha,gamma' }],
+      /no target "gamma" in run \S+; it has alpha, beta/,
+    ],
   ])('bad input: %s → InvalidInput naming the fix', async (_, args, message) => {
     const out: string[] = [];
     const io: Io = { out: (t) => void out.push(t), err: (t) => void out.push(t), env: {}, isTty: false };

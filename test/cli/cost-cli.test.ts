@@ -69,7 +69,17 @@ describe('bakeoff cost', () => {
     const text = await readFile(csv, 'utf8');
     expect((parseCsv(text, { to_line: 1 }) as string[][])[0]).toEqual([...COST_COLUMNS]);
     const rows = await csvRows(csv);
-    expect(rows.map((r) => [r.model, Number(r.monthly_input_usd), Number(r.monthly_output_usd), Number(r.total_monthly_usd), Number(r.per_day_usd), Number(r.annual_usd), Number(r.x_vs_cheapest)])).toEqual([
+    expect(
+      rows.map((r) => [
+        r.model,
+        Number(r.monthly_input_usd),
+        Number(r.monthly_output_usd),
+        Number(r.total_monthly_usd),
+        Number(r.per_day_usd),
+        Number(r.annual_usd),
+        Number(r.x_vs_cheapest),
+      ]),
+    ).toEqual([
       ['gemini-1.5-flash', 8.7, 9.9, 18.6, 0.62, 223.2, 1],
       ['deepseek-v4-flash', 16.24, 9.24, 25.48, 0.85, 305.76, 1.37],
       ['gemini-1.5-pro', 145, 165, 310, 10.33, 3720, 16.67],
@@ -86,10 +96,26 @@ describe('bakeoff cost', () => {
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
     expect(res.stdout).toContain('gateway-traffic: 1,125,000,000 input + 375,000,000 output tokens a month');
     // Flash: 1,125M × $0.075 = $84.375 → $84.38; total $196.875 → $196.88; a day $6.5625 → $6.56.
-    expect(tableRow(res.stdout, 'gemini-1.5-flash')).toEqual(['gemini-1.5-flash', '$84.38', '$112.50', '$196.88', '$6.56', '$2,362.50', '1.00×']);
+    expect(tableRow(res.stdout, 'gemini-1.5-flash')).toEqual([
+      'gemini-1.5-flash',
+      '$84.38',
+      '$112.50',
+      '$196.88',
+      '$6.56',
+      '$2,362.50',
+      '1.00×',
+    ]);
     // gpt-4o-mini: $393.75 a month, $13.125 a day → $13.13.
     expect(tableRow(res.stdout, 'gpt-4o-mini')).toEqual(['gpt-4o-mini', '$168.75', '$225.00', '$393.75', '$13.13', '$4,725.00', '2.00×']);
-    expect(tableRow(res.stdout, 'claude-3-5-sonnet')).toEqual(['claude-3-5-sonnet', '$3,375.00', '$5,625.00', '$9,000.00', '$300.00', '$108,000.00', '45.71×']);
+    expect(tableRow(res.stdout, 'claude-3-5-sonnet')).toEqual([
+      'claude-3-5-sonnet',
+      '$3,375.00',
+      '$5,625.00',
+      '$9,000.00',
+      '$300.00',
+      '$108,000.00',
+      '45.71×',
+    ]);
     // One workload: no by-workload table.
     expect(res.stdout).not.toContain('by workload');
     const rows = await csvRows(csv);
@@ -142,7 +168,9 @@ describe('bakeoff cost', () => {
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
     expect(res.stdout).toContain('support-chat: 30,000 requests, 6,000,000 input + 4,500,000 output tokens a month');
     expect(res.stdout).toContain('rag: 50,000 requests, 40,000,000 input + 20,000,000 output tokens a month');
-    expect(res.stdout).toContain(`batch: 1,000 requests, ${(overallIn * 1_000).toLocaleString('en-US')} input + ${(overallOut * 1_000).toLocaleString('en-US')} output tokens a month`);
+    expect(res.stdout).toContain(
+      `batch: 1,000 requests, ${(overallIn * 1_000).toLocaleString('en-US')} input + ${(overallOut * 1_000).toLocaleString('en-US')} output tokens a month`,
+    );
     expect(res.stdout).toContain('stated: 1,000 requests, 1,000,000,000 input + 0 output tokens a month');
     // By workload: support chat and RAG as in the hand-computed table ($60 + $300 on gpt-4o; $1.80 + $9.00 on Flash).
     expect(tableRow(res.stdout, 'support-chat')).toEqual(['support-chat', '$1.80', '$60.00']);
@@ -189,13 +217,30 @@ describe('bakeoff cost', () => {
 
   it("off-peak.yaml on DeepSeek's 2025 price list: half the traffic in the 16:30–00:30 UTC window, and says so", async () => {
     const csv = join(dir, 'off-peak.csv');
-    const res = await runCli(['cost', 'scenarios/cost/off-peak.yaml', '--catalog', 'pricing/examples/deepseek-offpeak-2025.yaml', '--csv', csv]);
+    const res = await runCli([
+      'cost',
+      'scenarios/cost/off-peak.yaml',
+      '--catalog',
+      'pricing/examples/deepseek-offpeak-2025.yaml',
+      '--csv',
+      csv,
+    ]);
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
-    expect(res.stdout).toContain('prices: 50% of the traffic in the off-peak windows of deepseek-chat (16:30–00:30 UTC), deepseek-reasoner (16:30–00:30 UTC), the rest at list prices; no cache discounts');
+    expect(res.stdout).toContain(
+      'prices: 50% of the traffic in the off-peak windows of deepseek-chat (16:30–00:30 UTC), deepseek-reasoner (16:30–00:30 UTC), the rest at list prices; no cache discounts',
+    );
     // 300M in, 50M out. deepseek-chat: 300 × (0.27 + 0.135) / 2 = $60.75; 50 × (1.10 + 0.55) / 2 = $41.25.
     expect(tableRow(res.stdout, 'deepseek-chat')).toEqual(['deepseek-chat', '$60.75', '$41.25', '$102.00', '$3.40', '$1,224.00', '1.00×']);
     // deepseek-reasoner: 300 × (0.55 + 0.135) / 2 = $102.75; 50 × (2.19 + 0.55) / 2 = $68.50.
-    expect(tableRow(res.stdout, 'deepseek-reasoner')).toEqual(['deepseek-reasoner', '$102.75', '$68.50', '$171.25', '$5.71', '$2,055.00', '1.68×']);
+    expect(tableRow(res.stdout, 'deepseek-reasoner')).toEqual([
+      'deepseek-reasoner',
+      '$102.75',
+      '$68.50',
+      '$171.25',
+      '$5.71',
+      '$2,055.00',
+      '1.68×',
+    ]);
     // The shipped catalog has no time-of-day prices: the same file is at list prices, and says so.
     const list = await runCli(['cost', 'scenarios/cost/off-peak.yaml', '--csv', join(dir, 'off-peak-list.csv')]);
     expect(list.code, list.stderr).toBe(ExitCode.Ok);
@@ -203,8 +248,14 @@ describe('bakeoff cost', () => {
   });
 
   it('--catalog FILE prices with that catalog', async () => {
-    const catalog = await file('house-catalog.yaml', { asOf: '2026-01-15', models: { 'house-model': { input: 1, output: 2, aliases: ['house'] } } });
-    const projection = await file('house.yaml', { models: ['house'], workloads: [{ name: 'rag', requestsPerMonth: 50_000, inputTokens: 800, outputTokens: 400 }] });
+    const catalog = await file('house-catalog.yaml', {
+      asOf: '2026-01-15',
+      models: { 'house-model': { input: 1, output: 2, aliases: ['house'] } },
+    });
+    const projection = await file('house.yaml', {
+      models: ['house'],
+      workloads: [{ name: 'rag', requestsPerMonth: 50_000, inputTokens: 800, outputTokens: 400 }],
+    });
     const res = await runCli(['cost', projection, '--catalog', catalog, '--csv', join(dir, 'house.csv')]);
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
     expect(res.stdout).toContain('catalog prices as of 2026-01-15');

@@ -86,7 +86,8 @@ describe('bakeoff run with a failover route', () => {
     // requests.csv: one user row (attempt 0) per request, one row per attempt, all on the route.
     const text = await readFile(join(out, 'requests.csv'), 'utf8');
     expect(parseCsv(text, { to_line: 1 })[0]).toEqual([...REQUEST_COLUMNS]);
-    for (const c of ['route', 'attempt', 'attempts', 'served_by', 'time_lost_ms', 'failover_ms', 'retry_after_ms']) expect(REQUEST_COLUMNS).toContain(c);
+    for (const c of ['route', 'attempt', 'attempts', 'served_by', 'time_lost_ms', 'failover_ms', 'retry_after_ms'])
+      expect(REQUEST_COLUMNS).toContain(c);
     const rows = parseCsv(text, { columns: true }) as Record<string, string>[];
     const userRows = rows.filter((r) => r.attempt === '0');
     const attemptRows = rows.filter((r) => r.attempt !== '0');

@@ -116,7 +116,14 @@ describe('hostile-server corpus', () => {
     const baseline = await run('baseline', [healthy()]);
     expect(baseline.res.code, baseline.res.stderr).toBe(ExitCode.Ok);
 
-    const targets = [healthy(), ...Object.keys(CASES).map((mode) => ({ name: mode, model: 'm', baseUrl: mode === 'refused' ? REFUSED_BASE_URL : `${hostileUrl}/${mode}/corpus/v1` }))];
+    const targets = [
+      healthy(),
+      ...Object.keys(CASES).map((mode) => ({
+        name: mode,
+        model: 'm',
+        baseUrl: mode === 'refused' ? REFUSED_BASE_URL : `${hostileUrl}/${mode}/corpus/v1`,
+      })),
+    ];
     const { res, wallMs, summary, rows } = await run('corpus', targets);
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
     // On time: the duration, then at most one total timeout for what was in flight (and start-up).
@@ -137,13 +144,16 @@ describe('hostile-server corpus', () => {
       expect(g.requests.ok + g.requests.failed, mode).toBe(g.requests.total);
       expect(g.requests.ok, mode).toBe(measured.filter((r) => r.ok === '1').length);
       expect(g.requests.generatorFailed, mode).toBe(0);
-      report.push(`${mode.padEnd(24)} ${String(kind ?? 'ok').padEnd(14)} ${measured.length} requests, last ended ${(g.window!.endMs / 1000).toFixed(2)} s`);
+      report.push(
+        `${mode.padEnd(24)} ${String(kind ?? 'ok').padEnd(14)} ${measured.length} requests, last ended ${(g.window!.endMs / 1000).toFixed(2)} s`,
+      );
     }
     console.log(`hostile corpus: run wall time ${(wallMs / 1000).toFixed(1)} s\n${report.join('\n')}`);
 
     // Served but strange: the megabyte without a space and the 100,000 deltas (each sent to the
     // first request of its mode) were counted whole; the over-long reply reports what it sent.
-    const tokens = (mode: string) => rows.filter((r) => r.target === mode && r.phase === 'measure' && r.ok === '1').map((r) => Number(r.output_tokens));
+    const tokens = (mode: string) =>
+      rows.filter((r) => r.target === mode && r.phase === 'measure' && r.ok === '1').map((r) => Number(r.output_tokens));
     expect(Math.max(...tokens('no-space-megabyte'))).toBeGreaterThan(500_000);
     expect(Math.max(...tokens('hundred-thousand-deltas'))).toBe(12_500);
     for (const t of tokens('far-too-long')) expect(t).toBe(2000);
@@ -156,7 +166,9 @@ describe('hostile-server corpus', () => {
     const h = group('healthy');
     const b = baseline.summary.groups.find((g) => g.target === 'healthy')!;
     const ownDelay = summary.generator.eventLoopDelayMs.p99 ?? 0;
-    console.log(`healthy TTFT p50 ${h.metrics.ttft.p50} ms beside the corpus, ${b.metrics.ttft.p50} ms alone; generator's event-loop delay p99 ${ownDelay} ms`);
+    console.log(
+      `healthy TTFT p50 ${h.metrics.ttft.p50} ms beside the corpus, ${b.metrics.ttft.p50} ms alone; generator's event-loop delay p99 ${ownDelay} ms`,
+    );
     expect(h.requests.failed).toBe(0);
     expect(h.metrics.ttft.p50!).toBeLessThan(b.metrics.ttft.p50! + ownDelay + 25);
     expect(summary.validity.valid).toBe(true);

@@ -24,7 +24,8 @@ interface Row {
 const rowsOf = async (out: string) => parseCsv(await readFile(join(out, 'requests.csv'), 'utf8'), { columns: true }) as Row[];
 const summaryOf = async (out: string) => JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
 // Measured rows in requests.csv (the header and whole rows only: a torn row would fail the parse).
-const measuredRows = async (out: string) => (existsSync(join(out, 'requests.csv')) ? (await rowsOf(out).catch(() => [])).filter((r) => r.phase === 'measure').length : 0);
+const measuredRows = async (out: string) =>
+  existsSync(join(out, 'requests.csv')) ? (await rowsOf(out).catch(() => [])).filter((r) => r.phase === 'measure').length : 0;
 
 describe('interrupts', () => {
   let dir: string;
@@ -56,27 +57,36 @@ describe('interrupts', () => {
     timeouts: { firstToken: '30s', total: '60s' },
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s once: no new requests, the in-flight ones finish, everything is written, exit 130', async (signal) => {
-    const out = join(dir, `once-${signal}`);
-    const cli = startCli(['run', await writeDoc(dir, `once-${signal}.yaml`, longRun('once', mockUrl)), '--quiet', '--out', out], { timeoutMs: 60_000 });
-    // Interrupt once requests have completed, with four more in flight.
-    const deadline = Date.now() + 30_000;
-    while ((await measuredRows(out)) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    cli.child.kill(signal);
-    const res = await cli.exited;
-    expect(res.code, res.stderr).toBe(ExitCode.Interrupted);
-    expect(res.stderr).toContain(`${signal}: stopping — no new requests`);
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s once: no new requests, the in-flight ones finish, everything is written, exit 130',
+    async (signal) => {
+      const out = join(dir, `once-${signal}`);
+      const cli = startCli(['run', await writeDoc(dir, `once-${signal}.yaml`, longRun('once', mockUrl)), '--quiet', '--out', out], {
+        timeoutMs: 60_000,
+      });
+      // Interrupt once requests have completed, with four more in flight.
+      const deadline = Date.now() + 30_000;
+      while ((await measuredRows(out)) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      cli.child.kill(signal);
+      const res = await cli.exited;
+      expect(res.code, res.stderr).toBe(ExitCode.Interrupted);
+      expect(res.stderr).toContain(`${signal}: stopping — no new requests`);
 
-    const summary = await summaryOf(out);
-    const rows = (await rowsOf(out)).filter((r) => r.phase === 'measure');
-    expect(summary.status).toBe('interrupted');
-    expect(summary.stopReason).toBe(`interrupted by ${signal}`);
-    // Drained: those in flight at the signal finished normally; nothing was aborted.
-    expect(rows.length).toBeGreaterThanOrEqual(4);
-    expect(rows.every((r) => r.ok === '1'), rows.map((r) => r.error_kind).join(',')).toBe(true);
-    expect(summary.groups[0]!.requests.total).toBe(rows.length);
-    expect(res.stdout).toContain('run interrupted');
-  }, 90_000);
+      const summary = await summaryOf(out);
+      const rows = (await rowsOf(out)).filter((r) => r.phase === 'measure');
+      expect(summary.status).toBe('interrupted');
+      expect(summary.stopReason).toBe(`interrupted by ${signal}`);
+      // Drained: those in flight at the signal finished normally; nothing was aborted.
+      expect(rows.length).toBeGreaterThanOrEqual(4);
+      expect(
+        rows.every((r) => r.ok === '1'),
+        rows.map((r) => r.error_kind).join(','),
+      ).toBe(true);
+      expect(summary.groups[0]!.requests.total).toBe(rows.length);
+      expect(res.stdout).toContain('run interrupted');
+    },
+    90_000,
+  );
 
   it('twice: the in-flight requests are aborted and the process exits within a second, with the event loop kept busy', async () => {
     // Two never-ending streams and two floods of 100,000 deltas each, over and over: the reading
@@ -124,7 +134,9 @@ describe('interrupts', () => {
 
   it('kill -9 mid-run leaves requests.csv whole rows, and no summary pretending to be complete', async () => {
     const out = join(dir, 'killed');
-    const cli = startCli(['run', await writeDoc(dir, 'killed.yaml', longRun('killed', mockUrl)), '--quiet', '--out', out], { timeoutMs: 60_000 });
+    const cli = startCli(['run', await writeDoc(dir, 'killed.yaml', longRun('killed', mockUrl)), '--quiet', '--out', out], {
+      timeoutMs: 60_000,
+    });
     const deadline = Date.now() + 30_000;
     while ((await measuredRows(out)) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     cli.child.kill('SIGKILL');

@@ -27,7 +27,9 @@ function findPrometheus(): string | null {
 }
 
 if (!PROMETHEUS && !process.env.CI)
-  console.warn('live-metrics-cli: prometheus is not installed, so the scrape-by-Prometheus test is skipped (CI installs it: apt-get install prometheus, see .ci/run)');
+  console.warn(
+    'live-metrics-cli: prometheus is not installed, so the scrape-by-Prometheus test is skipped (CI installs it: apt-get install prometheus, see .ci/run)',
+  );
 
 // freePort asks the kernel for a free loopback port.
 async function freePort(): Promise<number> {
@@ -65,8 +67,18 @@ describe('bakeoff run --metrics-port', () => {
     scenario = await writeDoc(dir, 'live.yaml', {
       name: 'live',
       targets: [
-        { name: 'near', region: 'us-east-1', model: 'gpt-4o-mini', mock: { rttMs: 0, ttftMs: { dist: 'lognormal', median: 120, sigma: 0.3 }, itlMs: 5 } },
-        { name: 'far', region: 'ap-southeast-1', model: 'gpt-4o-mini', mock: { rttMs: 0, ttftMs: { dist: 'lognormal', median: 300, sigma: 0.3 }, itlMs: 5 } },
+        {
+          name: 'near',
+          region: 'us-east-1',
+          model: 'gpt-4o-mini',
+          mock: { rttMs: 0, ttftMs: { dist: 'lognormal', median: 120, sigma: 0.3 }, itlMs: 5 },
+        },
+        {
+          name: 'far',
+          region: 'ap-southeast-1',
+          model: 'gpt-4o-mini',
+          mock: { rttMs: 0, ttftMs: { dist: 'lognormal', median: 300, sigma: 0.3 }, itlMs: 5 },
+        },
       ],
       workload: { name: 'chat', promptTokens: 32, maxTokens: 16 },
       load: { concurrency: 2, duration: '10s', warmup: '1s' },
@@ -95,7 +107,9 @@ describe('bakeoff run --metrics-port', () => {
     it('Prometheus reads the run: its request counter, its TTFT histogram (labels, counts, p50) and run id, as summary.json has them', async () => {
       const out = join(dir, 'scraped');
       await exclusiveTiming(async () => {
-        cli = startCli(['run', scenario, '--quiet', '--out', out, '--metrics-port', '0', '--metrics-linger', '60s'], { timeoutMs: 150_000 });
+        cli = startCli(['run', scenario, '--quiet', '--out', out, '--metrics-port', '0', '--metrics-linger', '60s'], {
+          timeoutMs: 150_000,
+        });
         const [, url, metricsPort] = await waitFor(cli.stderr, /metrics: (http:\/\/127\.0\.0\.1:(\d+)\/metrics)\n/, 30_000);
         expect(url).toBeTruthy();
 
@@ -104,15 +118,35 @@ describe('bakeoff run --metrics-port', () => {
         const config = join(dir, 'prometheus.yml');
         await writeFile(
           config,
-          ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', 'scrape_configs:', '  - job_name: bakeoff', '    static_configs:', `      - targets: ['127.0.0.1:${metricsPort}']`, ''].join('\n'),
+          [
+            'global:',
+            '  scrape_interval: 1s',
+            '  scrape_timeout: 1s',
+            'scrape_configs:',
+            '  - job_name: bakeoff',
+            '    static_configs:',
+            `      - targets: ['127.0.0.1:${metricsPort}']`,
+            '',
+          ].join('\n'),
         );
-        prometheus = spawn(PROMETHEUS!, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        prometheus = spawn(
+          PROMETHEUS!,
+          [
+            `--config.file=${config}`,
+            `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+            `--web.listen-address=127.0.0.1:${promPort}`,
+            '--log.level=warn',
+          ],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         prometheus.stdout!.setEncoding('utf8').on('data', (s: string) => (prometheusLog += s));
         prometheus.stderr!.setEncoding('utf8').on('data', (s: string) => (prometheusLog += s));
         const api = `http://127.0.0.1:${promPort}`;
-        await until('Prometheus to be ready', 60_000, async () => ((await request(`${api}/-/ready`).then(async (r) => (await r.body.dump(), r.statusCode))) === 200 ? true : undefined));
+        await until('Prometheus to be ready', 60_000, async () =>
+          (await request(`${api}/-/ready`).then(async (r) => (await r.body.dump(), r.statusCode))) === 200 ? true : undefined,
+        );
 
         const query = async (q: string): Promise<PromSample[]> => {
           const res = await request(`${api}/api/v1/query?${new URLSearchParams({ query: q })}`);
@@ -150,18 +184,29 @@ describe('bakeoff run --metrics-port', () => {
         for (const target of ['near', 'far']) {
           const g = summary.groups.find((x) => x.scope === 'target' && x.target === target)!;
           const [count] = await last(`bakeoff_ttft_seconds_count{job="bakeoff",target="${target}"}`);
-          expect(count?.metric, target).toMatchObject({ target, region: target === 'near' ? 'us-east-1' : 'ap-southeast-1', workload: 'chat', job: 'bakeoff' });
+          expect(count?.metric, target).toMatchObject({
+            target,
+            region: target === 'near' ? 'us-east-1' : 'ap-southeast-1',
+            workload: 'chat',
+            job: 'bakeoff',
+          });
           expect(Number(count!.value[1]), target).toBeGreaterThan(0);
           expect(Number(count!.value[1]), target).toBeLessThanOrEqual(g.metrics.ttft!.count);
           // p50 by histogram_quantile lands within a bucket of the summary's HDR p50 (the buckets are the resolution).
-          const [q] = await query(`histogram_quantile(0.5, sum by (le) (last_over_time(bakeoff_ttft_seconds_bucket{job="bakeoff",target="${target}"}[5m])))`);
+          const [q] = await query(
+            `histogram_quantile(0.5, sum by (le) (last_over_time(bakeoff_ttft_seconds_bucket{job="bakeoff",target="${target}"}[5m])))`,
+          );
           const p50 = g.metrics.ttft!.p50! / 1000;
           const estimate = Number(q!.value[1]);
           const bucketOf = (v: number) => LATENCY_BUCKETS_S.findIndex((b) => v <= b);
           const lo = bucketOf(p50 * 0.99);
           const hi = bucketOf(p50 * 1.01);
-          expect(estimate, `${target}: histogram_quantile ${estimate} s vs summary p50 ${p50} s`).toBeGreaterThanOrEqual(lo > 0 ? LATENCY_BUCKETS_S[lo - 1]! : 0);
-          expect(estimate, `${target}: histogram_quantile ${estimate} s vs summary p50 ${p50} s`).toBeLessThanOrEqual(LATENCY_BUCKETS_S[hi + 1 < LATENCY_BUCKETS_S.length ? hi + 1 : hi]!);
+          expect(estimate, `${target}: histogram_quantile ${estimate} s vs summary p50 ${p50} s`).toBeGreaterThanOrEqual(
+            lo > 0 ? LATENCY_BUCKETS_S[lo - 1]! : 0,
+          );
+          expect(estimate, `${target}: histogram_quantile ${estimate} s vs summary p50 ${p50} s`).toBeLessThanOrEqual(
+            LATENCY_BUCKETS_S[hi + 1 < LATENCY_BUCKETS_S.length ? hi + 1 : hi]!,
+          );
         }
 
         const [info] = await last('bakeoff_run_info{job="bakeoff"}');
@@ -183,10 +228,15 @@ describe('bakeoff run --metrics-port', () => {
     const port = (taken.address() as { port: number }).port;
     const out = join(dir, 'in-use');
     try {
-      const res = await runCli(['run', scenario, '--quiet', '--out', out, '--metrics-port', String(port)], { env: cliEnv(), timeoutMs: 60_000 });
+      const res = await runCli(['run', scenario, '--quiet', '--out', out, '--metrics-port', String(port)], {
+        env: cliEnv(),
+        timeoutMs: 60_000,
+      });
       expect(res.code, res.stderr).toBe(ExitCode.InvalidInput);
       const errors = res.stderr.split('\n').filter((l) => l.startsWith('error:'));
-      expect(errors).toEqual([`error: --metrics-port ${port}: 127.0.0.1:${port} is in use; pick another port, or --metrics-port 0 for a free one`]);
+      expect(errors).toEqual([
+        `error: --metrics-port ${port}: 127.0.0.1:${port} is in use; pick another port, or --metrics-port 0 for a free one`,
+      ]);
       expect(res.stderr).not.toContain('run live');
       expect(existsSync(out)).toBe(false);
     } finally {
@@ -199,10 +249,17 @@ describe('bakeoff run --metrics-port', () => {
     [['--metrics-port', '70000'], '--metrics-port: "70000" is not a port number'],
     [['--metrics-port', '0', '--metrics-linger', '15'], '--metrics-linger: "15" is not a duration'],
     [['--metrics-linger', '5s'], '--metrics-linger needs --metrics-port'],
-  ])('%j: refused with exit 2, naming the flag', async (flags, message) => {
-    const res = await runCli(['run', scenario, '--quiet', '--out', join(dir, 'bad-flag'), ...flags], { env: cliEnv(), timeoutMs: 60_000 });
-    expect(res.code, res.stderr).toBe(ExitCode.InvalidInput);
-    expect(res.stderr).toContain(message);
-    expect(existsSync(join(dir, 'bad-flag'))).toBe(false);
-  }, 60_000);
+  ])(
+    '%j: refused with exit 2, naming the flag',
+    async (flags, message) => {
+      const res = await runCli(['run', scenario, '--quiet', '--out', join(dir, 'bad-flag'), ...flags], {
+        env: cliEnv(),
+        timeoutMs: 60_000,
+      });
+      expect(res.code, res.stderr).toBe(ExitCode.InvalidInput);
+      expect(res.stderr).toContain(message);
+      expect(existsSync(join(dir, 'bad-flag'))).toBe(false);
+    },
+    60_000,
+  );
 });

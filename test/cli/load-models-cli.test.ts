@@ -86,7 +86,10 @@ describe('bakeoff CLI: open loop', () => {
 
     const json = await runCli(['validate', scenario, '--json']);
     expect(json.code).toBe(ExitCode.Ok);
-    const plan = JSON.parse(json.stdout) as { load: string; targets: { expectedRequests: number; exact: boolean; concurrency: number | null }[] };
+    const plan = JSON.parse(json.stdout) as {
+      load: string;
+      targets: { expectedRequests: number; exact: boolean; concurrency: number | null }[];
+    };
     expect(plan.load).toMatch(/^open loop/);
     expect(plan.targets).toEqual([expect.objectContaining({ expectedRequests: 60, exact: true, concurrency: null })]);
   });

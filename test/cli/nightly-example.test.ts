@@ -57,7 +57,13 @@ describe('examples/nightly-regression.yml', () => {
     const scenario = await writeDoc(dir, 'night.yaml', {
       name: 'night',
       seed: 1,
-      targets: [{ name: 'daily-driver', model: 'gpt-4o-mini', mock: { rttMs: 0, ttftMs: { dist: 'lognormal', median: 300, sigma: 0.05 }, itlMs: 2 } }],
+      targets: [
+        {
+          name: 'daily-driver',
+          model: 'gpt-4o-mini',
+          mock: { rttMs: 0, ttftMs: { dist: 'lognormal', median: 300, sigma: 0.05 }, itlMs: 2 },
+        },
+      ],
       workload: { promptTokens: 16, maxTokens: 4 },
       load: { concurrency: 16, requests: 96, warmup: 16 },
       thresholds: ['errorRate < 1%'],

@@ -53,8 +53,17 @@ const behaviours: Record<string, Behaviour> = {
   // An older deployment: knows only max_tokens, and says so the way OpenAI phrases it.
   legacy: (res, body) => {
     if ('max_completion_tokens' in body)
-      return jsonError(res, 400, "Unsupported parameter: 'max_completion_tokens' is not supported with this model. Use 'max_tokens' instead.", 'invalid_request_error', 'unsupported_parameter');
-    if (body.stream) return streamCompletion(res, TOKENS, { usage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true });
+      return jsonError(
+        res,
+        400,
+        "Unsupported parameter: 'max_completion_tokens' is not supported with this model. Use 'max_tokens' instead.",
+        'invalid_request_error',
+        'unsupported_parameter',
+      );
+    if (body.stream)
+      return streamCompletion(res, TOKENS, {
+        usage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
+      });
     completion(res);
   },
   // A gateway that rejects stream_options outright and never reports usage in a stream.
@@ -131,13 +140,27 @@ describe('bakeoff probe and run on the seed bake-off', () => {
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
     const [legacy, noOptions] = JSON.parse(res.stdout) as ProbeResult[];
 
-    expect(legacy).toMatchObject({ target: 'legacy', ok: true, tokenLimitField: 'max_tokens', streamOptions: 'accepted', usageInStream: true });
-    const legacyPosts = stub.requests.filter((r) => r.method === 'POST' && r.url.startsWith('/legacy/')).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(legacy).toMatchObject({
+      target: 'legacy',
+      ok: true,
+      tokenLimitField: 'max_tokens',
+      streamOptions: 'accepted',
+      usageInStream: true,
+    });
+    const legacyPosts = stub.requests
+      .filter((r) => r.method === 'POST' && r.url.startsWith('/legacy/'))
+      .map((r) => JSON.parse(r.body) as Record<string, unknown>);
     expect(legacyPosts[0]).toHaveProperty('max_completion_tokens');
     expect(legacyPosts.slice(1).length).toBeGreaterThan(0);
     for (const b of legacyPosts.slice(1)) expect(b).toHaveProperty('max_tokens');
 
-    expect(noOptions).toMatchObject({ target: 'no-options', ok: true, streamOptions: 'rejected', usageInStream: false, tokenLimitField: 'max_tokens' });
+    expect(noOptions).toMatchObject({
+      target: 'no-options',
+      ok: true,
+      streamOptions: 'rejected',
+      usageInStream: false,
+      tokenLimitField: 'max_tokens',
+    });
     expect(noOptions!.streaming.error).toBe('');
   });
 
@@ -158,62 +181,80 @@ describe('bakeoff probe and run on the seed bake-off', () => {
     for (const k of KEY_VARS) expect(res.stderr).toContain(k);
   });
 
-  it('seed bake-off --mock: a capability table of all 12 targets, each with its preset, 12/12 ready', async () => {
-    const res = (await seed).table;
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
-    const rows = res.stdout.split('\n').filter((l) => /^(openai|anthropic|gemini|deepseek-global)-/.test(l));
-    expect(rows).toHaveLength(12);
-    for (const region of ['us-east', 'eu-west', 'apac']) {
-      expect(res.stdout).toMatch(new RegExp(`^openai-${region}\\s+openai\\s+openai-chat\\b.*\\bmax_completion_tokens\\b`, 'm'));
-      expect(res.stdout).toMatch(new RegExp(`^anthropic-${region}\\s+anthropic\\s+anthropic-messages\\b.*\\bnot sent\\s+max_tokens\\b`, 'm'));
-      expect(res.stdout).toMatch(new RegExp(`^gemini-${region}\\s+gemini\\s+openai-chat\\b`, 'm'));
-      expect(res.stdout).toMatch(new RegExp(`^deepseek-global-${region}\\s+deepseek-global\\s+openai-chat\\b`, 'm'));
-    }
-    expect(res.stdout.trimEnd().split('\n').at(-1)).toBe('12/12 targets ready');
-  }, SEED_TIMEOUT_MS);
+  it(
+    'seed bake-off --mock: a capability table of all 12 targets, each with its preset, 12/12 ready',
+    async () => {
+      const res = (await seed).table;
+      expect(res.code, res.stderr).toBe(ExitCode.Ok);
+      const rows = res.stdout.split('\n').filter((l) => /^(openai|anthropic|gemini|deepseek-global)-/.test(l));
+      expect(rows).toHaveLength(12);
+      for (const region of ['us-east', 'eu-west', 'apac']) {
+        expect(res.stdout).toMatch(new RegExp(`^openai-${region}\\s+openai\\s+openai-chat\\b.*\\bmax_completion_tokens\\b`, 'm'));
+        expect(res.stdout).toMatch(
+          new RegExp(`^anthropic-${region}\\s+anthropic\\s+anthropic-messages\\b.*\\bnot sent\\s+max_tokens\\b`, 'm'),
+        );
+        expect(res.stdout).toMatch(new RegExp(`^gemini-${region}\\s+gemini\\s+openai-chat\\b`, 'm'));
+        expect(res.stdout).toMatch(new RegExp(`^deepseek-global-${region}\\s+deepseek-global\\s+openai-chat\\b`, 'm'));
+      }
+      expect(res.stdout.trimEnd().split('\n').at(-1)).toBe('12/12 targets ready');
+    },
+    SEED_TIMEOUT_MS,
+  );
 
-  it('seed bake-off --mock --json: every entry ok, each with its protocol and token-limit field', async () => {
-    const res = (await seed).json;
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
-    const results = JSON.parse(res.stdout) as ProbeResult[];
-    expect(results).toHaveLength(12);
-    for (const r of results) {
-      expect(r.ok, `${r.target}: ${r.streaming.error} ${r.nonStreaming.error}`).toBe(true);
-      expect(r.usageInStream).toBe(true);
-      expect(r.models).toMatchObject({ ok: true, listsModel: true });
-      expect(r.protocol).toBe(r.provider === 'anthropic' ? 'anthropic-messages' : 'openai-chat');
-      expect(r.tokenLimitField).toBe(r.provider === 'openai' ? 'max_completion_tokens' : 'max_tokens');
-    }
-  }, SEED_TIMEOUT_MS);
+  it(
+    'seed bake-off --mock --json: every entry ok, each with its protocol and token-limit field',
+    async () => {
+      const res = (await seed).json;
+      expect(res.code, res.stderr).toBe(ExitCode.Ok);
+      const results = JSON.parse(res.stdout) as ProbeResult[];
+      expect(results).toHaveLength(12);
+      for (const r of results) {
+        expect(r.ok, `${r.target}: ${r.streaming.error} ${r.nonStreaming.error}`).toBe(true);
+        expect(r.usageInStream).toBe(true);
+        expect(r.models).toMatchObject({ ok: true, listsModel: true });
+        expect(r.protocol).toBe(r.provider === 'anthropic' ? 'anthropic-messages' : 'openai-chat');
+        expect(r.tokenLimitField).toBe(r.provider === 'openai' ? 'max_completion_tokens' : 'max_tokens');
+      }
+    },
+    SEED_TIMEOUT_MS,
+  );
 
   // The seed carries its SLOs as thresholds, and its mock profiles are realistic enough that the
   // premium tier's p99 can miss 600 ms: the run exits 0 or 3, whichever its own verdict says.
-  it('run --mock (duration shortened to 2s): 12 groups, exit code from the thresholds verdict; anthropic tokens come from usage', async () => {
-    const res = (await seed).run;
-    const summary = JSON.parse(await readFile(join(runOut(), 'summary.json'), 'utf8')) as RunSummary;
-    expect(summary.thresholds?.evaluated).toBe(true);
-    expect(res.code, res.stderr).toBe(summary.thresholds?.passed ? ExitCode.Ok : ExitCode.ThresholdsBreached);
-    expect(summary.status).toBe('completed');
-    expect(summary.groups).toHaveLength(12);
-    for (const g of summary.groups) {
-      expect(g.requests.ok, g.target).toBeGreaterThan(0);
-      expect(g.requests.failed, g.target).toBe(0);
-      // Every mock runs to the limit: usage (cumulative on gemini) must add up to exactly that.
-      expect(g.tokens.output, g.target).toBe(g.requests.ok * 24);
-    }
-    const anthropic = summary.groups.filter((g) => g.provider === 'anthropic');
-    expect(anthropic.map((g) => g.target).sort()).toEqual(['anthropic-apac', 'anthropic-eu-west', 'anthropic-us-east']);
-    for (const g of anthropic) {
-      expect(g.tokens.source.usage).toBeGreaterThan(0);
-      expect(g.tokens.source.counted).toBe(0);
-    }
-  }, SEED_TIMEOUT_MS);
+  it(
+    'run --mock (duration shortened to 2s): 12 groups, exit code from the thresholds verdict; anthropic tokens come from usage',
+    async () => {
+      const res = (await seed).run;
+      const summary = JSON.parse(await readFile(join(runOut(), 'summary.json'), 'utf8')) as RunSummary;
+      expect(summary.thresholds?.evaluated).toBe(true);
+      expect(res.code, res.stderr).toBe(summary.thresholds?.passed ? ExitCode.Ok : ExitCode.ThresholdsBreached);
+      expect(summary.status).toBe('completed');
+      expect(summary.groups).toHaveLength(12);
+      for (const g of summary.groups) {
+        expect(g.requests.ok, g.target).toBeGreaterThan(0);
+        expect(g.requests.failed, g.target).toBe(0);
+        // Every mock runs to the limit: usage (cumulative on gemini) must add up to exactly that.
+        expect(g.tokens.output, g.target).toBe(g.requests.ok * 24);
+      }
+      const anthropic = summary.groups.filter((g) => g.provider === 'anthropic');
+      expect(anthropic.map((g) => g.target).sort()).toEqual(['anthropic-apac', 'anthropic-eu-west', 'anthropic-us-east']);
+      for (const g of anthropic) {
+        expect(g.tokens.source.usage).toBeGreaterThan(0);
+        expect(g.tokens.source.counted).toBe(0);
+      }
+    },
+    SEED_TIMEOUT_MS,
+  );
 
   // Each client listens once to the hard-stop signal; a 12-target run must not trip Node's
   // listener-leak warning (runScenario makes one client per target for the whole run).
-  it('run --mock on 12 targets keeps stderr free of listener-leak warnings', async () => {
-    const res = (await seed).run;
-    expect([ExitCode.Ok, ExitCode.ThresholdsBreached], res.stderr).toContain(res.code);
-    expect(res.stderr).not.toContain('MaxListenersExceededWarning');
-  }, SEED_TIMEOUT_MS);
+  it(
+    'run --mock on 12 targets keeps stderr free of listener-leak warnings',
+    async () => {
+      const res = (await seed).run;
+      expect([ExitCode.Ok, ExitCode.ThresholdsBreached], res.stderr).toContain(res.code);
+      expect(res.stderr).not.toContain('MaxListenersExceededWarning');
+    },
+    SEED_TIMEOUT_MS,
+  );
 });

@@ -33,7 +33,7 @@ describe('bakeoff report', () => {
       thresholds: ['ttft.p50 < 100ms'],
     });
 
-  it('from summary.json: the same report.md and junit.xml as the run wrote; --exit-code gives the run\'s code', async () => {
+  it("from summary.json: the same report.md and junit.xml as the run wrote; --exit-code gives the run's code", async () => {
     const out = join(dir, 'complete');
     const run = await runCli(['run', await scenario('complete', { concurrency: 2, requests: 10 }), '--quiet', '--out', out]);
     expect(run.code, run.stderr).toBe(ExitCode.ThresholdsBreached);
@@ -52,10 +52,16 @@ describe('bakeoff report', () => {
 
   it('after kill -9: the summary rebuilt from requests.csv, saying so, every row counted', async () => {
     const out = join(dir, 'killed');
-    const cli = startCli(['run', await scenario('killed', { concurrency: 2, duration: '60s' }), '--quiet', '--out', out], { timeoutMs: 60_000 });
-    const rows = async () => (existsSync(join(out, 'requests.csv')) ? (parseCsv(await readFile(join(out, 'requests.csv'), 'utf8'), { columns: true }) as Record<string, string>[]) : []);
+    const cli = startCli(['run', await scenario('killed', { concurrency: 2, duration: '60s' }), '--quiet', '--out', out], {
+      timeoutMs: 60_000,
+    });
+    const rows = async () =>
+      existsSync(join(out, 'requests.csv'))
+        ? (parseCsv(await readFile(join(out, 'requests.csv'), 'utf8'), { columns: true }) as Record<string, string>[])
+        : [];
     const deadline = Date.now() + 30_000;
-    while ((await rows().catch(() => [])).filter((r) => r.phase === 'measure' && r.target === 'slow').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await rows().catch(() => [])).filter((r) => r.phase === 'measure' && r.target === 'slow').length < 4 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     cli.child.kill('SIGKILL');
     await cli.exited;
     expect(existsSync(join(out, 'summary.json'))).toBe(false);

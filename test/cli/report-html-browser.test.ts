@@ -36,9 +36,20 @@ const DRILL = {
       region: 'us-east-1',
       provider: 'mock',
       model: 'gpt-4o',
-      mock: { rttMs: 2, ttftMs: { dist: 'lognormal', median: 60, sigma: 0.3 }, itlMs: 3, faults: [{ kind: 'http_503', from: '1500ms', to: '3500ms' }] },
+      mock: {
+        rttMs: 2,
+        ttftMs: { dist: 'lognormal', median: 60, sigma: 0.3 },
+        itlMs: 3,
+        faults: [{ kind: 'http_503', from: '1500ms', to: '3500ms' }],
+      },
     },
-    { name: 'fallback', region: 'eu-west-1', provider: 'mock', model: 'gpt-4o-mini', mock: { rttMs: 5, ttftMs: { dist: 'lognormal', median: 90, sigma: 0.3 }, itlMs: 4, faults: [{ kind: 'reset', probability: 0.04 }] } },
+    {
+      name: 'fallback',
+      region: 'eu-west-1',
+      provider: 'mock',
+      model: 'gpt-4o-mini',
+      mock: { rttMs: 5, ttftMs: { dist: 'lognormal', median: 90, sigma: 0.3 }, itlMs: 4, faults: [{ kind: 'reset', probability: 0.04 }] },
+    },
   ],
   failover: [
     {
@@ -124,7 +135,9 @@ describe('report.html in Chromium', () => {
     });
     try {
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 120_000 });
-      await page.waitForFunction(() => (window as unknown as { __chartsDone?: boolean }).__chartsDone === true, undefined, { timeout: 120_000 });
+      await page.waitForFunction(() => (window as unknown as { __chartsDone?: boolean }).__chartsDone === true, undefined, {
+        timeout: 120_000,
+      });
       seen.charts = await page.evaluate(() => (window as unknown as { __charts: PageRegistryEntry[] }).__charts);
       seen.invalidBanner = await page.locator('.banner-bad h2', { hasText: 'INVALID RUN' }).isVisible();
       await page.screenshot({ path: screenshot, fullPage: true, timeout: 120_000 });
@@ -169,15 +182,20 @@ describe('report.html in Chromium', () => {
     }));
     expect(seen.charts).toEqual(expected);
     const ids = seen.charts.map((c) => c.id);
-    for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e', 'time-ttft', 'time-e2e', 'time-requests', 'time-tokens', 'time-errors']) expect(ids).toContain(id);
-    for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e']) expect(seen.charts.find((c) => c.id === id)!.series.map((s) => s.label)).toEqual(['primary', 'fallback', 'route chat']);
+    for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e', 'time-ttft', 'time-e2e', 'time-requests', 'time-tokens', 'time-errors'])
+      expect(ids).toContain(id);
+    for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e'])
+      expect(seen.charts.find((c) => c.id === id)!.series.map((s) => s.label)).toEqual(['primary', 'fallback', 'route chat']);
     const route = seen.charts.find((c) => c.id.startsWith('time-route-'))!;
     expect(route.series.map((s) => s.label)).toEqual(['served by primary', 'served by fallback', 'failed (as users saw it)']);
-    for (const c of seen.charts.filter((x) => x.kind === 'time')) expect(c.markers).toBe(summary.failover!.breakers.length + summary.failover!.outages.length);
+    for (const c of seen.charts.filter((x) => x.kind === 'time'))
+      expect(c.markers).toBe(summary.failover!.breakers.length + summary.failover!.outages.length);
     for (const c of seen.charts) for (const s of c.series) expect(s.points, `${c.id}: ${s.label}`).toBeGreaterThan(0);
     // A time chart has a point for each second of the run, the percentile charts a step of the walk each.
     expect(seen.charts.find((c) => c.id === 'time-requests')!.series.find((s) => s.label === 'route chat')!.points).toBe(
-      summary.groups.find((g) => g.key === 'route:chat')!.timeseries.at(-1)!.second - summary.groups.find((g) => g.key === 'route:chat')!.timeseries[0]!.second + 1,
+      summary.groups.find((g) => g.key === 'route:chat')!.timeseries.at(-1)!.second -
+        summary.groups.find((g) => g.key === 'route:chat')!.timeseries[0]!.second +
+        1,
     );
   }, 300_000);
 
@@ -198,9 +216,13 @@ describe('report.html in Chromium', () => {
         dialogs.push(d.message());
         void d.dismiss();
       });
-      await context.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort('blockedbyclient')));
+      await context.route('**/*', (route) =>
+        route.request().url().startsWith('file:') ? route.continue() : route.abort('blockedbyclient'),
+      );
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 120_000 });
-      await page.waitForFunction(() => (window as unknown as { __chartsDone?: boolean }).__chartsDone === true, undefined, { timeout: 120_000 });
+      await page.waitForFunction(() => (window as unknown as { __chartsDone?: boolean }).__chartsDone === true, undefined, {
+        timeout: 120_000,
+      });
       expect(errors).toEqual([]);
       expect(dialogs).toEqual([]);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

@@ -29,7 +29,10 @@ describe('bakeoff validate on mutated scenarios', () => {
     const docs = await Promise.all(files.map(async (f) => parseYaml(await readFile(join(SCENARIOS, f), 'utf8')) as Json));
     // The shipped quickstart as it is (the valid path), then eight mutants (mostly invalid).
     const quickstart = files.indexOf('quickstart.yaml');
-    const mutants: [number, Parameters<typeof mutate>[1][]][] = [[quickstart, []], ...fc.sample(fc.tuple(fc.nat(), steps), { numRuns: 8, seed: 20261130 })];
+    const mutants: [number, Parameters<typeof mutate>[1][]][] = [
+      [quickstart, []],
+      ...fc.sample(fc.tuple(fc.nat(), steps), { numRuns: 8, seed: 20261130 }),
+    ];
     const codes: number[] = [];
     for (const [i, [pick, mutation]] of mutants.entries()) {
       let doc = JSON.parse(JSON.stringify(docs[pick % docs.length])) as Json;

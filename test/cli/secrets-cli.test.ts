@@ -21,7 +21,15 @@ describe('secrets never reach an output', () => {
     await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-secrets-'));
     // A server that echoes everything it was sent — headers and URL — in its 401 body, as some do.
-    stub = await startStubServer((req, res) => jsonError(res, 401, `Incorrect API key provided. You sent ${req.url} with ${JSON.stringify(req.headers)}`, 'invalid_request_error', 'invalid_api_key'));
+    stub = await startStubServer((req, res) =>
+      jsonError(
+        res,
+        401,
+        `Incorrect API key provided. You sent ${req.url} with ${JSON.stringify(req.headers)}`,
+        'invalid_request_error',
+        'invalid_api_key',
+      ),
+    );
   }, 130_000);
   afterAll(async () => {
     await stub?.close();
@@ -54,25 +62,45 @@ describe('secrets never reach an output', () => {
     expect(sent.headers).toMatchObject({ authorization: `Bearer ${KEY}`, 'api-key': HEADER_KEY, 'x-team': 'latency-team-7' });
     // Nowhere in what the run wrote or printed.
     // Every file the run wrote, in every folder (the .hgrm files are in hgrm/<group>/).
-    const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const files = (await readdir(out, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
     expect(files.length).toBeGreaterThanOrEqual(5);
     const outputs = [res.stdout, res.stderr, ...(await Promise.all(files.map((f) => readFile(f, 'utf8'))))].join('\n');
     for (const secret of [KEY, HEADER_KEY, QUERY_KEY, 'latency-team-7']) expect(outputs, secret).not.toContain(secret);
     expect(outputs).toContain('Incorrect API key provided');
     // The 401 says where the key came from (by name, never by value).
     expect(outputs).toMatch(/check the key in BAKEOFF_TEST_KEY, BAKEOFF_TEST_HEADER_KEY, BAKEOFF_TEST_QUERY_KEY/);
-    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { scenario: { targets: { baseUrl: string; headers: Record<string, string> }[] } };
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as {
+      scenario: { targets: { baseUrl: string; headers: Record<string, string> }[] };
+    };
     expect(summary.scenario.targets[0]!.baseUrl).toBe(`${stub.baseUrl}?api-version=[redacted]`);
     expect(summary.scenario.targets[0]!.headers).toEqual({ 'x-team': '[redacted]' });
   });
 
   it.each([
-    ['an Authorization header', { headers: { Authorization: `Bearer ${KEY}` } }, /targets\[0\]\.headers\.Authorization: holds a credential in the scenario file; name an environment variable instead: apiKeyEnv: OPENAI_API_KEY/],
-    ['an api-key header', { headers: { 'api-key': KEY } }, /targets\[0\]\.headers\.api-key: holds a credential .* headersFromEnv: \{ api-key: MY_KEY_VAR \}/],
-    ['a key in the URL query', { baseUrl: `https://example.invalid/v1?key=${KEY}` }, /targets\[0\]\.baseUrl: holds a credential in its query \(key=…\); .* queryFromEnv: \{ key: MY_KEY_VAR \}/],
+    [
+      'an Authorization header',
+      { headers: { Authorization: `Bearer ${KEY}` } },
+      /targets\[0\]\.headers\.Authorization: holds a credential in the scenario file; name an environment variable instead: apiKeyEnv: OPENAI_API_KEY/,
+    ],
+    [
+      'an api-key header',
+      { headers: { 'api-key': KEY } },
+      /targets\[0\]\.headers\.api-key: holds a credential .* headersFromEnv: \{ api-key: MY_KEY_VAR \}/,
+    ],
+    [
+      'a key in the URL query',
+      { baseUrl: `https://example.invalid/v1?key=${KEY}` },
+      /targets\[0\]\.baseUrl: holds a credential in its query \(key=…\); .* queryFromEnv: \{ key: MY_KEY_VAR \}/,
+    ],
     ['a password in the URL', { baseUrl: `https://user:${KEY}@example.invalid/v1` }, /targets\[0\]\.baseUrl: holds a password in the URL/],
   ])('refuses a key written into the scenario: %s (exit 2, the key not printed)', async (_, target, message) => {
-    const file = await writeDoc(dir, 'literal.yaml', { name: 'literal', targets: [{ name: 't', model: 'm', baseUrl: 'https://example.invalid/v1', ...target }], load: { concurrency: 1, requests: 1 } });
+    const file = await writeDoc(dir, 'literal.yaml', {
+      name: 'literal',
+      targets: [{ name: 't', model: 'm', baseUrl: 'https://example.invalid/v1', ...target }],
+      load: { concurrency: 1, requests: 1 },
+    });
     const res = await runCli(['validate', file]);
     expect(res.code).toBe(ExitCode.InvalidInput);
     expect(res.stderr).toMatch(message);

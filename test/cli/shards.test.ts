@@ -47,14 +47,21 @@ describe('deploy/local.sh: two agent regions as local shards, started together, 
   beforeAll(async () => {
     const file = await writeDoc(dir, 'shards.yaml', SCENARIO);
     out = join(dir, 'local');
-    const r = await run('bash', [join(ROOT, 'deploy/local.sh'), file, out, 'eu-west-1', 'us-east-1'], { cwd: ROOT, env: cliEnv({ BAKEOFF_START_DELAY: '6' }), timeout: 120_000 });
+    const r = await run('bash', [join(ROOT, 'deploy/local.sh'), file, out, 'eu-west-1', 'us-east-1'], {
+      cwd: ROOT,
+      env: cliEnv({ BAKEOFF_START_DELAY: '6' }),
+      timeout: 120_000,
+    });
     stdout = r.stdout;
     merged = await readJson(join(out, 'merged/summary.json'));
     shards = await Promise.all(['eu-west-1/shard-0', 'us-east-1/shard-1'].map((d) => readJson(join(out, d, 'summary.json'))));
   }, 150_000);
 
   it('each shard is tagged with its index, agent region and host, and both began at the agreed instant', () => {
-    expect(shards.map((s) => [s.shard?.index, s.shard?.count, s.shard?.agentRegion])).toEqual([[0, 2, 'eu-west-1'], [1, 2, 'us-east-1']]);
+    expect(shards.map((s) => [s.shard?.index, s.shard?.count, s.shard?.agentRegion])).toEqual([
+      [0, 2, 'eu-west-1'],
+      [1, 2, 'us-east-1'],
+    ]);
     expect(shards[0]!.shard!.startAt).toBe(shards[1]!.shard!.startAt);
     for (const s of shards) expect(s.shard!.host).not.toBe('');
     // A bound no scheduling noise reaches: they waited for the same instant, seconds ahead.
@@ -62,7 +69,7 @@ describe('deploy/local.sh: two agent regions as local shards, started together, 
     expect(Math.abs(starts[0]! - starts[1]!)).toBeLessThan(1500);
   });
 
-  it('counts are the sum of the shards\' (which together sent the whole request count, prompts disjoint)', () => {
+  it("counts are the sum of the shards' (which together sent the whole request count, prompts disjoint)", () => {
     for (const target of ['near', 'far']) {
       const per = shards.map((s) => s.groups.find((g) => g.key === target)!.requests);
       const m = merged.groups.find((g) => g.key === target)!.requests;
@@ -75,21 +82,28 @@ describe('deploy/local.sh: two agent regions as local shards, started together, 
   });
 
   it('percentiles equal those of one histogram of every request both shards sent (the rows of their requests.csv)', async () => {
-    const rows = [...(await rowsOf(join(out, 'eu-west-1/shard-0/requests.csv'))), ...(await rowsOf(join(out, 'us-east-1/shard-1/requests.csv')))].filter((r) => r.phase === 'measure' && r.ok === '1');
+    const rows = [
+      ...(await rowsOf(join(out, 'eu-west-1/shard-0/requests.csv'))),
+      ...(await rowsOf(join(out, 'us-east-1/shard-1/requests.csv'))),
+    ].filter((r) => r.phase === 'measure' && r.ok === '1');
     // Disjoint prompt sequences: no request id twice.
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     for (const target of ['near', 'far'])
-      for (const [metric, col] of [['ttft', 'ttft_ms'], ['e2e', 'e2e_ms']] as const) {
+      for (const [metric, col] of [
+        ['ttft', 'ttft_ms'],
+        ['e2e', 'e2e_ms'],
+      ] as const) {
         const h = newHistogram();
         for (const r of rows.filter((x) => x.target === target)) recordMs(h, Number(r[col]));
         const one = latencyStats(h);
         const m = merged.groups.find((g) => g.key === target)!.metrics[metric];
         expect(m.count).toBe(one.count);
-        for (const p of ['p50', 'p90', 'p99', 'max'] as const) expect(Math.abs(m[p]! - one[p]!), `${target} ${metric} ${p}`).toBeLessThanOrEqual(one[p]! * 0.001 + 0.001);
+        for (const p of ['p50', 'p90', 'p99', 'max'] as const)
+          expect(Math.abs(m[p]! - one[p]!), `${target} ${metric} ${p}`).toBeLessThanOrEqual(one[p]! * 0.001 + 0.001);
       }
   });
 
-  it('thresholds are judged on the merged data, and the script exits with the merge\'s code', () => {
+  it("thresholds are judged on the merged data, and the script exits with the merge's code", () => {
     const near = merged.groups.find((g) => g.key === 'near')!;
     const check = merged.thresholds!.checks.find((c) => c.threshold === 'requestsPerSec > 0')!;
     const perShard = shards.map((s) => s.groups.find((g) => g.key === 'near')!.throughput.requestsPerSec!);
@@ -105,7 +119,12 @@ describe('deploy/local.sh: two agent regions as local shards, started together, 
     expect(stdout).toMatch(/eu-west-1\s+far\s+us-east-1/);
     const csv = await rowsOf(join(out, 'merged/summary.csv'));
     const agentRows = csv.filter((r) => r.scope === 'agent' && r.metric === 'ttft');
-    expect(agentRows.map((r) => `${r.agent_region}→${r.target}`).sort()).toEqual(['eu-west-1→far', 'eu-west-1→near', 'us-east-1→far', 'us-east-1→near']);
+    expect(agentRows.map((r) => `${r.agent_region}→${r.target}`).sort()).toEqual([
+      'eu-west-1→far',
+      'eu-west-1→near',
+      'us-east-1→far',
+      'us-east-1→near',
+    ]);
     const html = await readFile(join(out, 'merged/report.html'), 'utf8');
     expect(html).toMatch(/Agent region × target region/);
     expect(html).toMatch(/shard 1\/2/);
@@ -124,7 +143,7 @@ describe('deploy/local.sh: two agent regions as local shards, started together, 
     expect(twice.stderr).toMatch(/both shard 1\/2: overlapping indices/);
   }, 90_000);
 
-  it('a shard whose clock is off by more than the bound is refused, with each shard\'s offset; a wider bound accepts and reports it', async () => {
+  it("a shard whose clock is off by more than the bound is refused, with each shard's offset; a wider bound accepts and reports it", async () => {
     const skewed = join(dir, 'skewed');
     await run('cp', ['-r', join(out, 'us-east-1/shard-1'), skewed]);
     const s = await readJson(join(skewed, 'summary.json'));
@@ -149,7 +168,7 @@ describe('--workers: one process, its load split over threads', () => {
     await mock?.stop();
   });
 
-  it('--workers 2 sends the totals and the prompts of one worker, results in one requests.csv, each worker\'s health reported', async () => {
+  it("--workers 2 sends the totals and the prompts of one worker, results in one requests.csv, each worker's health reported", async () => {
     const file = await writeDoc(dir, 'workers.yaml', {
       name: 'workers',
       seed: 9,
@@ -168,17 +187,28 @@ describe('--workers: one process, its load split over threads', () => {
     expect(g2.requests.ok).toBe(201);
     expect(g2.tokens.input).toBe(g1.tokens.input);
     expect(s2.warmupRequests).toBe(s1.warmupRequests);
-    expect(s2.parts?.map((p) => [p.kind, p.requests])).toEqual([['worker', 100], ['worker', 101]]); // arrivals 3…203 (after 3 of warmup): even ones to worker 1, odd to worker 2
+    expect(s2.parts?.map((p) => [p.kind, p.requests])).toEqual([
+      ['worker', 100],
+      ['worker', 101],
+    ]); // arrivals 3…203 (after 3 of warmup): even ones to worker 1, odd to worker 2
     for (const p of s2.parts!) expect(p.generator.eventLoopDelayMs.p99).not.toBeUndefined();
     // The same prompts, request for request (by their token counts), in one file with unique ids.
     const [r1, r2] = await Promise.all([rowsOf(join(dir, 'w1/requests.csv')), rowsOf(join(dir, 'w2/requests.csv'))]);
-    const prompts = (rows: Record<string, string>[], phase: string) => rows.filter((r) => r.phase === phase).map((r) => Number(r.input_tokens)).sort((a, b) => a - b);
+    const prompts = (rows: Record<string, string>[], phase: string) =>
+      rows
+        .filter((r) => r.phase === phase)
+        .map((r) => Number(r.input_tokens))
+        .sort((a, b) => a - b);
     for (const phase of ['warmup', 'measure']) expect(prompts(r2, phase)).toEqual(prompts(r1, phase));
     expect(new Set(r2.map((r) => r.id)).size).toBe(r2.length);
   }, 120_000);
 
   it('a load that cannot be split that many ways is refused before anything is sent, naming the field', async () => {
-    const file = await writeDoc(dir, 'small.yaml', { name: 'small', targets: [{ name: 'm', provider: 'openai', model: 'gpt-4o-mini', baseUrl: mock.baseUrl }], load: { concurrency: 2, requests: 5 } });
+    const file = await writeDoc(dir, 'small.yaml', {
+      name: 'small',
+      targets: [{ name: 'm', provider: 'openai', model: 'gpt-4o-mini', baseUrl: mock.baseUrl }],
+      load: { concurrency: 2, requests: 5 },
+    });
     const r = await runCli(['run', file, '--quiet', '--workers', '3', '--out', join(dir, 'small')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/load\.concurrency.*2 users cannot be split 3 ways/);

@@ -76,7 +76,9 @@ describe('bakeoff run: thresholds', () => {
     });
     expect(res.code, res.stderr).toBe(ExitCode.ThresholdsBreached);
     expect(summary.status).toBe('threshold');
-    expect(summary.stopReason).toMatch(/^threshold ttft\.p50 < 100ms breached on target slow \(1\d\d(\.\d+)?ms\) at \d+\.\d s \(abortOnFail\)$/);
+    expect(summary.stopReason).toMatch(
+      /^threshold ttft\.p50 < 100ms breached on target slow \(1\d\d(\.\d+)?ms\) at \d+\.\d s \(abortOnFail\)$/,
+    );
     expect(summary.thresholds!.abortedBy).toMatchObject({ threshold: 'ttft.p50 < 100ms', on: 'target slow' });
     // Judged from 1 s after the first measured request, once a second: stopped long before 60 s.
     expect(summary.thresholds!.abortedBy!.atMs).toBeGreaterThanOrEqual(1_000);

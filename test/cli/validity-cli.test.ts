@@ -29,8 +29,12 @@ describe('bakeoff run: an invalid run', () => {
     const out = join(dir, 'run');
     const res = await runCli(['run', file, '--quiet', '--out', out], { timeoutMs: 30_000 });
     expect(res.code, res.stderr).toBe(ExitCode.RunInvalid);
-    expect(res.stdout).toMatch(/^INVALID RUN: \d+ of 40 arrivals \([\d.]+%, limit 1%\) failed on the generator's own side \(dropped by the generator ×\d+\)/m);
-    expect(res.stdout).toMatch(/^offered load slow: target 40\.0\/s, sent [\d.]+\/s, dropped [\d.]+\/s \(connection_cap \d+\): generator saturated$/m);
+    expect(res.stdout).toMatch(
+      /^INVALID RUN: \d+ of 40 arrivals \([\d.]+%, limit 1%\) failed on the generator's own side \(dropped by the generator ×\d+\)/m,
+    );
+    expect(res.stdout).toMatch(
+      /^offered load slow: target 40\.0\/s, sent [\d.]+\/s, dropped [\d.]+\/s \(connection_cap \d+\): generator saturated$/m,
+    );
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.validity.valid).toBe(false);
     // The target itself failed nothing: its error rate is 0, not the drops.

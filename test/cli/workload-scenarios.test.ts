@@ -21,7 +21,10 @@ describe('bakeoff validate: shipped workload scenarios', () => {
     { name: 'rag', shows: /prompt empirical\(10 values/ },
     { name: 'production-day', shows: /support-chat \(60%\)[\s\S]*rag \(25%\)[\s\S]*summarization \(10%\)[\s\S]*code-review \(5%\)/ },
     { name: 'routing-mix', shows: /traffic:\s+routed: one stream split cheap 80% \/ premium-reasoning 15% \/ long-form 5%/ },
-    { name: 'dataset-replay', shows: /dataset datasets\/support-chats\.jsonl \(sequential\)[\s\S]*dataset datasets\/sharegpt-sample\.json \(random\)/ },
+    {
+      name: 'dataset-replay',
+      shows: /dataset datasets\/support-chats\.jsonl \(sequential\)[\s\S]*dataset datasets\/sharegpt-sample\.json \(random\)/,
+    },
   ])('$name: valid (exit 0), and its plan describes the workload', async ({ name, shows }) => {
     const res = await runCli(['validate', `scenarios/${name}.yaml`], { timeoutMs: 15_000 });
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
@@ -40,7 +43,12 @@ describe('bakeoff validate: a dataset with a bad line', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const good = JSON.stringify({ messages: [{ role: 'user', content: 'Where is my order?' }, { role: 'assistant', content: 'On its way.' }] });
+  const good = JSON.stringify({
+    messages: [
+      { role: 'user', content: 'Where is my order?' },
+      { role: 'assistant', content: 'On its way.' },
+    ],
+  });
 
   async function scenarioWithDataset(lines: string[]): Promise<{ scenario: string; dataset: string }> {
     await mkdir(join(dir, 'data'), { recursive: true });
@@ -63,7 +71,12 @@ describe('bakeoff validate: a dataset with a bad line', () => {
   }
 
   it('exits 2 and names file:LINE for each bad line (relative to the scenario file)', async () => {
-    const { scenario, dataset } = await scenarioWithDataset([good, '{"messages": [oops', good, JSON.stringify({ conversations: [{ from: 'bot', value: 'hi' }] })]);
+    const { scenario, dataset } = await scenarioWithDataset([
+      good,
+      '{"messages": [oops',
+      good,
+      JSON.stringify({ conversations: [{ from: 'bot', value: 'hi' }] }),
+    ]);
     const res = await runCli(['validate', scenario], { timeoutMs: 15_000 });
     expect(res.code, res.stdout + res.stderr).toBe(ExitCode.InvalidInput);
     const out = res.stdout + res.stderr;

@@ -98,6 +98,7 @@ describe('Dockerfile', () => {
       .filter((l) => l !== '' && !l.startsWith('#'));
     for (const p of ['node_modules', 'dist', 'results', '.scratch', '.git', '.vitest-tmp', '.env']) expect(ignored, p).toContain(p);
     // …but not what the Dockerfile copies.
-    for (const p of ['src', 'scenarios', 'pricing', 'package.json', 'package-lock.json', 'tsconfig.json']) expect(ignored, p).not.toContain(p);
+    for (const p of ['src', 'scenarios', 'pricing', 'package.json', 'package-lock.json', 'tsconfig.json'])
+      expect(ignored, p).not.toContain(p);
   });
 });

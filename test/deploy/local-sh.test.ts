@@ -100,9 +100,30 @@ describe('deploy/local.sh', () => {
     // now + 3 s in whole seconds: more than 2 s after the script started, at most 3 s after it ended.
     expect(Date.parse(startAt)).toBeGreaterThan(before + 2_000 - 1);
     expect(Date.parse(startAt)).toBeLessThanOrEqual(after + 3_000);
-    const shard = (i: number, region: string) => ['run', scenario, '--mock', '--yes', '--quiet', '--shard', `${i}/2`, '--agent-region', region, '--start-at', startAt, '--out', `${out}/${region}/shard-${i}`];
+    const shard = (i: number, region: string) => [
+      'run',
+      scenario,
+      '--mock',
+      '--yes',
+      '--quiet',
+      '--shard',
+      `${i}/2`,
+      '--agent-region',
+      region,
+      '--start-at',
+      startAt,
+      '--out',
+      `${out}/${region}/shard-${i}`,
+    ];
     expect(runsMade).toEqual([shard(0, 'eu-west-1'), shard(1, 'us-east-1')]);
-    expect(r.calls.at(-1)).toEqual(['merge', `${out}/eu-west-1/shard-0`, `${out}/us-east-1/shard-1`, '--out', `${out}/merged`, '--exit-code']);
+    expect(r.calls.at(-1)).toEqual([
+      'merge',
+      `${out}/eu-west-1/shard-0`,
+      `${out}/us-east-1/shard-1`,
+      '--out',
+      `${out}/merged`,
+      '--exit-code',
+    ]);
     // Each shard's console output is kept beside its run directory.
     expect(readFileSync(`${out}/us-east-1/shard-1.log`, 'utf8')).toBe('output of us-east-1\n');
   });
@@ -112,7 +133,11 @@ describe('deploy/local.sh', () => {
     const r = localSh([scenario, out, 'ap-southeast-1', 'eu-west-1', 'us-east-1', '--', '--metrics-port', '0']);
     expect(r.code, r.stderr).toBe(0);
     const runsMade = r.calls.filter((c) => c[0] === 'run');
-    expect(runsMade.map((c) => `${c[c.indexOf('--shard') + 1]} ${c[c.indexOf('--agent-region') + 1]}`).sort()).toEqual(['0/3 ap-southeast-1', '1/3 eu-west-1', '2/3 us-east-1']);
+    expect(runsMade.map((c) => `${c[c.indexOf('--shard') + 1]} ${c[c.indexOf('--agent-region') + 1]}`).sort()).toEqual([
+      '0/3 ap-southeast-1',
+      '1/3 eu-west-1',
+      '2/3 us-east-1',
+    ]);
     for (const c of runsMade) expect(c.slice(-2)).toEqual(['--metrics-port', '0']);
     expect(r.calls.at(-1)!.slice(1, 4)).toEqual([`${out}/ap-southeast-1/shard-0`, `${out}/eu-west-1/shard-1`, `${out}/us-east-1/shard-2`]);
   });

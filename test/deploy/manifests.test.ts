@@ -55,7 +55,9 @@ function schemaErrors(doc: Obj): string {
 function loadManifests(): { manifests: Manifest[]; kustomization: Obj } {
   const manifests: Manifest[] = [];
   let kustomization: Obj | undefined;
-  for (const file of readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const docs = parseAllDocuments(readFileSync(join(DIR, file), 'utf8'));
     if (!Array.isArray(docs)) throw new Error(`${file}: no YAML documents`);
     for (const d of docs) {
@@ -105,7 +107,8 @@ function jobProblems(doc: Obj): string[] {
     const s = doc.spec ?? {};
     if (s.completionMode !== 'Indexed') p.push(`${name}: completionMode must be Indexed`);
     if (!Number.isInteger(s.completions) || s.completions < 1) p.push(`${name}: completions must be a positive integer`);
-    if (s.parallelism !== s.completions) p.push(`${name}: parallelism (${s.parallelism}) must equal completions (${s.completions}): every shard runs at once`);
+    if (s.parallelism !== s.completions)
+      p.push(`${name}: parallelism (${s.parallelism}) must equal completions (${s.completions}): every shard runs at once`);
     if (s.backoffLimit !== 0) p.push(`${name}: backoffLimit must be 0 (never re-run a load test automatically)`);
     if (!Number.isInteger(s.ttlSecondsAfterFinished)) p.push(`${name}: ttlSecondsAfterFinished must be set`);
   }
@@ -146,21 +149,28 @@ function agentProblems(job: Obj): string[] {
   const containers = (pod?.containers ?? []) as Obj[];
   if (containers.length !== 1) return [`${name}: an agent Job has exactly one container`];
   const c = containers[0]!;
-  if (!((c.envFrom ?? []) as Obj[]).some((e) => e.secretRef?.name === 'bakeoff-keys')) p.push(`${name}: envFrom must include secretRef bakeoff-keys`);
+  if (!((c.envFrom ?? []) as Obj[]).some((e) => e.secretRef?.name === 'bakeoff-keys'))
+    p.push(`${name}: envFrom must include secretRef bakeoff-keys`);
   const env = envOf(c);
   const start = env.get('START_AT')?.valueFrom?.configMapKeyRef;
-  if (start?.name !== 'bakeoff-schedule' || start?.key !== 'START_AT') p.push(`${name}: START_AT must come from ConfigMap bakeoff-schedule, key START_AT`);
-  if (env.get('JOB_COMPLETION_INDEX')?.valueFrom?.fieldRef?.fieldPath !== "metadata.annotations['batch.kubernetes.io/job-completion-index']")
+  if (start?.name !== 'bakeoff-schedule' || start?.key !== 'START_AT')
+    p.push(`${name}: START_AT must come from ConfigMap bakeoff-schedule, key START_AT`);
+  if (
+    env.get('JOB_COMPLETION_INDEX')?.valueFrom?.fieldRef?.fieldPath !== "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+  )
     p.push(`${name}: JOB_COMPLETION_INDEX must come from the job-completion-index annotation`);
-  for (const k of ['AGENT_REGION', 'SHARD_OFFSET', 'SHARD_TOTAL']) if (typeof env.get(k)?.value !== 'string') p.push(`${name}: env ${k} must be a literal value`);
+  for (const k of ['AGENT_REGION', 'SHARD_OFFSET', 'SHARD_TOTAL'])
+    if (typeof env.get(k)?.value !== 'string') p.push(`${name}: env ${k} must be a literal value`);
   for (const kind of ['requests', 'limits']) {
     if (String(c.resources?.[kind]?.cpu) !== '2') p.push(`${name}: resources.${kind}.cpu must be 2`);
     if (c.resources?.[kind]?.memory !== '1Gi') p.push(`${name}: resources.${kind}.memory must be 1Gi`);
   }
   const mounts = new Map(((c.volumeMounts ?? []) as Obj[]).map((m) => [m.mountPath as string, m.name as string]));
   const volumes = new Map(((pod.volumes ?? []) as Obj[]).map((v) => [v.name as string, v]));
-  if (volumes.get(mounts.get('/results') ?? '')?.persistentVolumeClaim?.claimName !== 'bakeoff-results') p.push(`${name}: /results must be the bakeoff-results PVC`);
-  if (volumes.get(mounts.get('/scenario') ?? '')?.configMap?.name !== 'bakeoff-scenario') p.push(`${name}: /scenario must be the bakeoff-scenario ConfigMap`);
+  if (volumes.get(mounts.get('/results') ?? '')?.persistentVolumeClaim?.claimName !== 'bakeoff-results')
+    p.push(`${name}: /results must be the bakeoff-results PVC`);
+  if (volumes.get(mounts.get('/scenario') ?? '')?.configMap?.name !== 'bakeoff-scenario')
+    p.push(`${name}: /scenario must be the bakeoff-scenario ConfigMap`);
   return p;
 }
 
@@ -181,7 +191,8 @@ function layoutProblems(agents: Obj[], coll: Obj | undefined): string[] {
   const n = [...totals][0]!;
   const all = plans.flatMap((x) => x.shards).sort((a, b) => a - b);
   const expected = Array.from({ length: n }, (_, i) => i);
-  if (JSON.stringify(all) !== JSON.stringify(expected)) p.push(`shard numbers ${all.join(',')} do not cover 0..${n - 1} exactly once (SHARD_TOTAL ${n})`);
+  if (JSON.stringify(all) !== JSON.stringify(expected))
+    p.push(`shard numbers ${all.join(',')} do not cover 0..${n - 1} exactly once (SHARD_TOTAL ${n})`);
   const regions = plans.map((x) => x.region);
   if (new Set(regions).size !== regions.length) p.push(`two agent Jobs share a region: ${regions.join(', ')}`);
   if (!coll) return [...p, 'no collector Job'];
@@ -202,7 +213,9 @@ function layoutProblems(agents: Obj[], coll: Obj | undefined): string[] {
  * value when the container defines it (left as is otherwise), and $$ becomes $.
  */
 function kubeExpand(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name?: string) => (m === '$$' ? '$' : name !== undefined && name in env ? env[name]! : m));
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name?: string) =>
+    m === '$$' ? '$' : name !== undefined && name in env ? env[name]! : m,
+  );
 }
 
 describe('deploy/kubernetes: every document against its kind’s schema (kubernetes-models)', () => {
@@ -226,7 +239,9 @@ describe('deploy/kubernetes: every document against its kind’s schema (kuberne
   it('the validator is not vacuous: it rejects broken Jobs and unknown kinds', () => {
     const job = structuredClone(regionJobs[0]!);
     expect(schemaErrors(job)).toBe('');
-    expect(schemaErrors({ ...job, spec: { ...job.spec, completionMode: 'Bogus' } })).toMatch(/completionMode must be equal to one of the allowed values/);
+    expect(schemaErrors({ ...job, spec: { ...job.spec, completionMode: 'Bogus' } })).toMatch(
+      /completionMode must be equal to one of the allowed values/,
+    );
     expect(schemaErrors({ ...job, spec: { ...job.spec, completions: 'two' } })).toMatch(/completions must be integer/);
     const nameless = structuredClone(job);
     delete nameless.spec.template.spec.containers[0].name;
@@ -237,7 +252,9 @@ describe('deploy/kubernetes: every document against its kind’s schema (kuberne
     const badRestart = structuredClone(job);
     badRestart.spec.template.spec.restartPolicy = 'Sometimes';
     expect(schemaErrors(badRestart)).toMatch(/restartPolicy must be equal to one of the allowed values/);
-    expect(schemaErrors({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } })).toMatch(/unknown kind apps\/v1\/Deployment/);
+    expect(schemaErrors({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } })).toMatch(
+      /unknown kind apps\/v1\/Deployment/,
+    );
     // A missing image passes the API schema (image is optional there) — the project's rules catch it.
     const imageless = structuredClone(job);
     delete imageless.spec.template.spec.containers[0].image;
@@ -255,7 +272,8 @@ describe('deploy/kubernetes: every document against its kind’s schema (kuberne
     expect(resources).not.toContain('pod-results-reader.yaml');
     const listed = new Set(resources);
     const agentFiles = manifests.filter((m) => m.doc.kind === 'Job' && isRegionJob(m.doc)).map((m) => m.file);
-    for (const f of [...agentFiles, 'configmap-scenario.yaml', 'configmap-schedule.yaml', 'pvc-results.yaml']) expect(listed, f).toContain(f);
+    for (const f of [...agentFiles, 'configmap-scenario.yaml', 'configmap-schedule.yaml', 'pvc-results.yaml'])
+      expect(listed, f).toContain(f);
   });
 });
 
@@ -266,13 +284,19 @@ describe('deploy/kubernetes: the project’s rules', () => {
     expect(jobs.length).toBe(regionJobs.length + 1);
   });
 
-  it.each([...jobs, ...byKind('Pod')].map((d) => [d.metadata.name, d] as const))('%s: Indexed, never retried, non-root, read-only, no literal keys', (_, doc) => {
-    expect(jobProblems(doc)).toEqual([]);
-  });
+  it.each([...jobs, ...byKind('Pod')].map((d) => [d.metadata.name, d] as const))(
+    '%s: Indexed, never retried, non-root, read-only, no literal keys',
+    (_, doc) => {
+      expect(jobProblems(doc)).toEqual([]);
+    },
+  );
 
-  it.each(regionJobs.map((j) => [j.metadata.name, j] as const))('%s: keys from the Secret, START_AT from the schedule, 2 CPUs / 1Gi, the mounts', (_, job) => {
-    expect(agentProblems(job)).toEqual([]);
-  });
+  it.each(regionJobs.map((j) => [j.metadata.name, j] as const))(
+    '%s: keys from the Secret, START_AT from the schedule, 2 CPUs / 1Gi, the mounts',
+    (_, job) => {
+      expect(agentProblems(job)).toEqual([]);
+    },
+  );
 
   it('shards of all regions cover 0 … n-1 exactly once, with the same n, and the collector merges exactly their directories', () => {
     expect(layoutProblems(regionJobs, collector)).toEqual([]);
@@ -307,7 +331,8 @@ describe('deploy/kubernetes: the project’s rules', () => {
     expect(agentProblems(noStart).join('\n')).toMatch(/START_AT must come from ConfigMap bakeoff-schedule/);
 
     const [a, b] = [structuredClone(regionJobs[0]!), structuredClone(regionJobs[1]!)];
-    const setEnv = (j: Obj, name: string, value: string) => (j.spec.template.spec.containers[0].env.find((e: Obj) => e.name === name).value = value);
+    const setEnv = (j: Obj, name: string, value: string) =>
+      (j.spec.template.spec.containers[0].env.find((e: Obj) => e.name === name).value = value);
     const others = regionJobs.slice(2);
     setEnv(b, 'SHARD_OFFSET', literalEnv(a.spec.template.spec.containers[0]).SHARD_OFFSET!); // overlapping shard numbers
     expect(layoutProblems([a, b, ...others], collector).join('\n')).toMatch(/do not cover 0\.\.\d+ exactly once/);
@@ -315,7 +340,9 @@ describe('deploy/kubernetes: the project’s rules', () => {
     setEnv(c, 'SHARD_TOTAL', '99');
     expect(layoutProblems([regionJobs[0]!, c, ...others], collector).join('\n')).toMatch(/disagree on SHARD_TOTAL/);
     const shortCollector = structuredClone(collector!);
-    shortCollector.spec.template.spec.containers[0].args = shortCollector.spec.template.spec.containers[0].args.filter((x: string) => !x.endsWith('shard-0'));
+    shortCollector.spec.template.spec.containers[0].args = shortCollector.spec.template.spec.containers[0].args.filter(
+      (x: string) => !x.endsWith('shard-0'),
+    );
     expect(layoutProblems(regionJobs, shortCollector).join('\n')).toMatch(/the collector merges .* but the agents write/);
   });
 
@@ -328,7 +355,9 @@ describe('deploy/kubernetes: the project’s rules', () => {
     const scenarioText = byKind('ConfigMap').find((c) => c.metadata.name === 'bakeoff-scenario')!.data['scenario.yaml'] as string;
     const parsed = parseScenarioText(scenarioText, 'yaml');
     expect(parsed.ok).toBe(true);
-    const needed = ((parsed as { doc: Obj }).doc.targets as Obj[]).flatMap((t) => [t.apiKeyEnv, ...Object.values(t.headersFromEnv ?? {}), ...Object.values(t.queryFromEnv ?? {})]).filter(Boolean);
+    const needed = ((parsed as { doc: Obj }).doc.targets as Obj[])
+      .flatMap((t) => [t.apiKeyEnv, ...Object.values(t.headersFromEnv ?? {}), ...Object.values(t.queryFromEnv ?? {})])
+      .filter(Boolean);
     expect(needed.length).toBeGreaterThan(0);
     for (const v of needed) expect(Object.keys(data), `${v} (named by the scenario) is not in the Secret template`).toContain(v);
   });
@@ -391,7 +420,14 @@ describe('deploy/kubernetes: the agents’ command line, run through their shell
     const argv = [...(c.command as string[]), ...(c.args as string[])].map((a) => kubeExpand(a, literalEnv(c)));
     expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
     const argsFile = join(dir, `args-${job.metadata.name}-${index}`);
-    const env = { PATH: `${dir}:${process.env.PATH}`, ARGS_FILE: argsFile, ...literalEnv(c), JOB_COMPLETION_INDEX: String(index), START_AT, ...extraEnv };
+    const env = {
+      PATH: `${dir}:${process.env.PATH}`,
+      ARGS_FILE: argsFile,
+      ...literalEnv(c),
+      JOB_COMPLETION_INDEX: String(index),
+      START_AT,
+      ...extraEnv,
+    };
     return { argv, argsFile, env };
   }
 

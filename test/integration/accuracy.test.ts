@@ -8,7 +8,16 @@ import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { runScenario } from '../../src/runner/run-scenario.js';
 import { validateScenario } from '../../src/scenario/validate.js';
-import { baselineBeside, fromBaseline, fromResult, median, pairedExcess, startBaselineLoop, type BaselineSample, type Excess } from '../support/baseline-client.js';
+import {
+  baselineBeside,
+  fromBaseline,
+  fromResult,
+  median,
+  pairedExcess,
+  startBaselineLoop,
+  type BaselineSample,
+  type Excess,
+} from '../support/baseline-client.js';
 import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
 
 // Accuracy: the mock injects a known latency on loopback, and what we report must match it.
@@ -71,13 +80,21 @@ describe('measurement accuracy against the mock', () => {
     const recorder = new Recorder();
     const results: RequestResult[] = [];
     // The bare client's users run beside llm-bakeoff's for the whole measurement, staggered the same way.
-    const baseline = startBaselineLoop({ baseUrl: mock.baseUrl, users: CONCURRENCY, maxTokens: MAX_TOKENS, staggerMs: E2E_MS / CONCURRENCY });
+    const baseline = startBaselineLoop({
+      baseUrl: mock.baseUrl,
+      users: CONCURRENCY,
+      maxTokens: MAX_TOKENS,
+      staggerMs: E2E_MS / CONCURRENCY,
+    });
     let bare: BaselineSample[];
     try {
       // Warm the connection pool first, so no TCP handshake lands inside a measured TTFT.
       // The recorder must leave these out of every metric.
       // The bare client warms up (opens its connections) at the same time.
-      const [warm] = await Promise.all([Promise.all(Array.from({ length: CONCURRENCY }, () => hit(chatCall(deps, { phase: 'warmup', maxTokens: 2 })))), baseline.ready]);
+      const [warm] = await Promise.all([
+        Promise.all(Array.from({ length: CONCURRENCY }, () => hit(chatCall(deps, { phase: 'warmup', maxTokens: 2 })))),
+        baseline.ready,
+      ]);
       for (const r of warm) recorder.add(r);
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async (_, user) => {
@@ -118,7 +135,9 @@ describe('measurement accuracy against the mock', () => {
       results.map((r) => fromResult(r, origin)),
       bare.map(fromBaseline),
     );
-    console.log(`accuracy @${CONCURRENCY} users: TTFT p50 ${f2(ttft.p50)}ms, ITL p50 ${f2(itl.p50)}ms, E2E p50 ${f2(e2e.p50)}ms; over a bare client: ${describeExcess(excess)}`);
+    console.log(
+      `accuracy @${CONCURRENCY} users: TTFT p50 ${f2(ttft.p50)}ms, ITL p50 ${f2(itl.p50)}ms, E2E p50 ${f2(e2e.p50)}ms; over a bare client: ${describeExcess(excess)}`,
+    );
     expect(ttft.count).toBe(REQUESTS);
     expect(itl.count + g.itlCoalesced.gaps).toBe(REQUESTS * (MAX_TOKENS - 1));
     // Never below the injected latency.
@@ -169,7 +188,9 @@ describe('measurement accuracy against the mock', () => {
       measured.map((r) => fromResult(r, origin)),
       bare.samples().map(fromBaseline),
     );
-    console.log(`accuracy rtt ${RTT_MS}ms: headers p50 ${f2(headers.p50)}ms, TTFT p50 ${f2(ttft.p50)}ms, E2E p50 ${f2(e2e.p50)}ms; over a bare client: ${describeExcess(excess)}`);
+    console.log(
+      `accuracy rtt ${RTT_MS}ms: headers p50 ${f2(headers.p50)}ms, TTFT p50 ${f2(ttft.p50)}ms, E2E p50 ${f2(e2e.p50)}ms; over a bare client: ${describeExcess(excess)}`,
+    );
     const expected = RTT_MS + TTFT_MS;
     // Never below the injected latency.
     expect(headers.p50).toBeGreaterThanOrEqual(RTT_MS);

@@ -128,14 +128,23 @@ describe('official anthropic SDK against the mock', () => {
     const final = await client.messages.stream({ model: 'mock-model', system: SYSTEM, messages, max_tokens: 20 }).finalMessage();
     const sdkText = final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
 
-    const target = targetSchema.parse({ name: 'claude', provider: 'anthropic', model: 'mock-model', baseUrl: mock.baseUrl, apiKeyEnv: 'ANTHROPIC_API_KEY' });
+    const target = targetSchema.parse({
+      name: 'claude',
+      provider: 'anthropic',
+      model: 'mock-model',
+      baseUrl: mock.baseUrl,
+      apiKeyEnv: 'ANTHROPIC_API_KEY',
+    });
     const endpoint = endpointFor(target, mock.baseUrl, { ANTHROPIC_API_KEY: 'test' });
     expect(endpoint.protocol).toBe('anthropic-messages');
     // adapter: undefined lets the client pick the endpoint's protocol (the shared deps pin openai-chat).
     const deps = clientDeps({ adapter: undefined });
     try {
       let ourText = '';
-      const r = await chatClient(endpoint, deps)(
+      const r = await chatClient(
+        endpoint,
+        deps,
+      )(
         chatCall(deps, {
           messages: [
             { role: 'system', content: SYSTEM },

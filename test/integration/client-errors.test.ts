@@ -8,7 +8,16 @@ import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { tokenizer } from '../../src/workload/tokenizer.js';
 import { transport } from '../../src/client/transport.js';
 import { chatCall, clientDeps, endpointAt } from '../support/chat-call.js';
-import { contentChunk, jsonError, REFUSED_BASE_URL, sseData, sseHeaders, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+import {
+  contentChunk,
+  jsonError,
+  REFUSED_BASE_URL,
+  sseData,
+  sseHeaders,
+  startStubServer,
+  streamCompletion,
+  type StubServer,
+} from '../support/stub-server.js';
 
 // Failure is data: each misbehaving server below must turn into one RequestResult with the right
 // errorKind, and hit() must resolve every time. One stub server routes on the first path segment,
@@ -21,13 +30,20 @@ type Behaviour = (res: ServerResponse, headers: Record<string, string | string[]
 
 const behaviours: Record<string, Behaviour> = {
   ok: (res) => streamCompletion(res, CONTENT),
-  http429: (res) => jsonError(res, 429, 'Rate limit reached for requests per min (RPM): Limit 3, Used 3.', 'requests', 'rate_limit_exceeded'),
+  http429: (res) =>
+    jsonError(res, 429, 'Rate limit reached for requests per min (RPM): Limit 3, Used 3.', 'requests', 'rate_limit_exceeded'),
   http500: (res) => jsonError(res, 500, 'The server had an error while processing your request.', 'server_error'),
   http401: (res) => jsonError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'),
   // Like OpenAI: the 401 message quotes the key it was given — which must never reach our results.
   echoKey: (res, headers) => {
     const key = String(headers.authorization ?? '').replace(/^Bearer /, '');
-    jsonError(res, 401, `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key');
+    jsonError(
+      res,
+      401,
+      `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      'invalid_request_error',
+      'invalid_api_key',
+    );
   },
   streamError: (res) => {
     sseHeaders(res);
@@ -76,7 +92,11 @@ const behaviours: Record<string, Behaviour> = {
   },
   jsonErrorBody: (res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: 'overloaded' } }));
+    res.end(
+      JSON.stringify({
+        error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: 'overloaded' },
+      }),
+    );
   },
   htmlPage: (res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -88,7 +108,13 @@ const behaviours: Record<string, Behaviour> = {
   },
   jsonCompletion: (res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }));
+    res.end(
+      JSON.stringify({
+        id: 'x',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+      }),
+    );
   },
   empty200: (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -99,7 +125,9 @@ const behaviours: Record<string, Behaviour> = {
     res.end('<html>502 Bad Gateway</html>');
   },
   nonStreamError: (res) => {
-    const text = JSON.stringify({ error: { message: 'Content filtered.', type: 'invalid_request_error', param: null, code: 'content_filter' } });
+    const text = JSON.stringify({
+      error: { message: 'Content filtered.', type: 'invalid_request_error', param: null, code: 'content_filter' },
+    });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(text);
   },
@@ -131,7 +159,10 @@ describe('chat client error kinds', () => {
   const at = (route: string) => `${stub.baseUrl.replace(/\/v1$/, '')}/${route}/v1`;
 
   /** send makes one call and checks that hit() resolved (a hit never throws). */
-  async function send(baseUrl: string, opts: { deps?: Partial<ClientDeps>; endpoint?: Partial<Endpoint>; call?: Partial<ChatCall> } = {}): Promise<RequestResult> {
+  async function send(
+    baseUrl: string,
+    opts: { deps?: Partial<ClientDeps>; endpoint?: Partial<Endpoint>; call?: Partial<ChatCall> } = {},
+  ): Promise<RequestResult> {
     const d = { ...deps, ...opts.deps };
     const hit = chatClient(endpointAt(baseUrl, opts.endpoint), d);
     const [settled] = await Promise.allSettled([hit(chatCall(d, opts.call))]);
@@ -276,10 +307,18 @@ describe('chat client error kinds', () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ['a provider JSON error with status 200 (instead of a stream)', 'jsonErrorBody', /^provider error with status 200, \d+ B: server_error\/overloaded: The engine is currently overloaded/],
+    [
+      'a provider JSON error with status 200 (instead of a stream)',
+      'jsonErrorBody',
+      /^provider error with status 200, \d+ B: server_error\/overloaded: The engine is currently overloaded/,
+    ],
     ['an HTML page with status 200', 'htmlPage', /^HTML page, status 200, [\d.]+ (B|KB): "Just a moment\.\.\."$/],
     ['a gzip-encoded body', 'gzipBody', /^gzip-encoded body, status 200, \d+ B \(content-encoding: gzip\)/],
-    ['a JSON completion where a stream was asked for', 'jsonCompletion', /^a JSON body, not an event stream \(status 200, \d+ B, content-type: application\/json\)/],
+    [
+      'a JSON completion where a stream was asked for',
+      'jsonCompletion',
+      /^a JSON body, not an event stream \(status 200, \d+ B, content-type: application\/json\)/,
+    ],
     ['an empty 200', 'empty200', /^stream ended before any event \(status 200, empty body\)$/],
   ])('%s says what arrived', async (_, route, message) => {
     const r = await send(at(route));

@@ -18,7 +18,13 @@ describe('the counting thread', () => {
 
   it('is used from the build, and counts as the tokenizer does, every answer to its own question', async () => {
     expect(host.offThreadCounting()).toBe(true);
-    const texts = ['', 'hello world', 'The quick brown fox. '.repeat(2000), randomBytes(3000).toString('base64'), 'héllo 世界 🚀 '.repeat(100)];
+    const texts = [
+      '',
+      'hello world',
+      'The quick brown fox. '.repeat(2000),
+      randomBytes(3000).toString('base64'),
+      'héllo 世界 🚀 '.repeat(100),
+    ];
     for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
       const counts = await Promise.all(texts.map((t) => host.countOffThread(encoding, t)));
       expect(counts).toEqual(texts.map((t) => tokenizer(encoding).count(t)));

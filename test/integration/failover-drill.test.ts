@@ -25,12 +25,22 @@ import { exclusiveTiming } from '../support/timing-lock.js';
 const FALLBACK_TTFT_MS = 50;
 
 /** drillScenario is a primary + fallback scenario behind route "chat", with the route and load given. */
-function drillScenario(opts: { primaryFaults: Record<string, unknown>[]; route: Record<string, unknown>; load: Record<string, unknown>; fallbackFaults?: Record<string, unknown>[] }) {
+function drillScenario(opts: {
+  primaryFaults: Record<string, unknown>[];
+  route: Record<string, unknown>;
+  load: Record<string, unknown>;
+  fallbackFaults?: Record<string, unknown>[];
+}) {
   return scenarioOf({
     seed: 11,
     targets: [
       { name: 'primary', region: 'us-east-1', model: 'mock-model', mock: { rttMs: 0, ttftMs: 20, itlMs: 1, faults: opts.primaryFaults } },
-      { name: 'fallback', region: 'eu-west-1', model: 'mock-model', mock: { rttMs: 0, ttftMs: FALLBACK_TTFT_MS, itlMs: 1, faults: opts.fallbackFaults ?? [] } },
+      {
+        name: 'fallback',
+        region: 'eu-west-1',
+        model: 'mock-model',
+        mock: { rttMs: 0, ttftMs: FALLBACK_TTFT_MS, itlMs: 1, faults: opts.fallbackFaults ?? [] },
+      },
     ],
     failover: [{ name: 'chat', chain: ['primary', 'fallback'], ...opts.route }],
     load: opts.load,
@@ -91,7 +101,13 @@ describe('failover drill against the mock', () => {
       // 4 users, ramped in over one failover (~650 ms) so their time-outs and switches do not all
       // fall due in the same millisecond: 4 simultaneous aborts, reconnects and first tokens on one
       // event loop measure queueing (seen adding up to 10 ms on a busy machine), not failover.
-      load: { concurrency: 1, stages: [{ duration: '650ms', concurrency: 4 }, { duration: '1850ms', concurrency: 4 }] },
+      load: {
+        concurrency: 1,
+        stages: [
+          { duration: '650ms', concurrency: 4 },
+          { duration: '1850ms', concurrency: 4 },
+        ],
+      },
     });
     const { summary, results, origin, ticks, bare } = await drill(s);
     const route = routeGroup(summary);
@@ -99,7 +115,11 @@ describe('failover drill against the mock', () => {
     expect(route.requests.failed).toBe(0);
     // Every request tried the primary first (its breaker never opens), timed out, and failed over.
     for (const u of users(results)) expect(u).toMatchObject({ servedBy: 'fallback', attempts: 2, errorKind: null });
-    expect(route.route).toMatchObject({ servedBy: { fallback: route.requests.total }, failedOver: route.requests.total, attempts: 2 * route.requests.total });
+    expect(route.route).toMatchObject({
+      servedBy: { fallback: route.requests.total },
+      failedOver: route.requests.total,
+      attempts: 2 * route.requests.total,
+    });
     expect(targetGroup(summary, 'primary').requests.errorsByKind).toEqual({ ttft_timeout: route.requests.total });
     expect(route.metrics.failover.count).toBe(route.requests.total);
     // Never sooner than the attempt timeout plus the fallback's injected TTFT.
@@ -124,15 +144,23 @@ describe('failover drill against the mock', () => {
     //   later than the event loop let it (lagExcess: a bare 1 ms timer shows when the loop turned
     //   over promptly after that instant) + margin; timing out late, or counting from the wrong
     //   moment, is tens of ms or more.
-    const timeout = lagExcess(parts.map(({ p }) => ({ due: origin + p.sentAtMs + TIMEOUT_MS, lag: p.endAtMs - p.sentAtMs - TIMEOUT_MS })), ticks);
+    const timeout = lagExcess(
+      parts.map(({ p }) => ({ due: origin + p.sentAtMs + TIMEOUT_MS, lag: p.endAtMs - p.sentAtMs - TIMEOUT_MS })),
+      ticks,
+    );
     // - the switch is immediate: the fallback attempt is scheduled as the primary one ends.
-    const handover = lagExcess(parts.map(({ p, f }) => ({ due: origin + p.endAtMs, lag: f.scheduledAtMs - p.endAtMs })), ticks);
+    const handover = lagExcess(
+      parts.map(({ p, f }) => ({ due: origin + p.endAtMs, lag: f.scheduledAtMs - p.endAtMs })),
+      ticks,
+    );
     // - the fallback's TTFT is no later than a bare client's on the fallback mock at the same moment.
     const fb = pairedExcess(
       parts.map(({ f }) => fromResult(f, origin)),
       bare.map(fromBaseline),
     );
-    console.log(`failover over baseline: timeout p50 ${quantile(timeout, 0.5).toFixed(2)}ms, switch p50 ${quantile(handover, 0.5).toFixed(2)}ms, fallback TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`);
+    console.log(
+      `failover over baseline: timeout p50 ${quantile(timeout, 0.5).toFixed(2)}ms, switch p50 ${quantile(handover, 0.5).toFixed(2)}ms, fallback TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`,
+    );
     expect(timeout).toHaveLength(parts.length);
     expect(quantile(timeout, 0.5)).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
     expect(quantile(handover, 0.5)).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS);
@@ -176,7 +204,9 @@ describe('failover drill against the mock', () => {
       after.map((u) => fromResult(u, origin)),
       bare.map(fromBaseline),
     );
-    console.log(`after the breaker opened, over a bare client: TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`);
+    console.log(
+      `after the breaker opened, over a bare client: TTFT ${fb.ttftMs.toFixed(2)}ms ± ${fb.se.ttftMs.toFixed(2)} (${fb.pairs} paired)`,
+    );
     expect(fb.pairs).toBeGreaterThanOrEqual(after.length / 2);
     expect(fb.ttftMs).toBeLessThanOrEqual(OVERHEAD_MARGIN_MS + SE_ALLOWANCE * fb.se.ttftMs);
 
@@ -184,7 +214,12 @@ describe('failover drill against the mock', () => {
     const route = routeGroup(summary);
     expect(route.requests).toMatchObject({ failed: 0, errorRate: 0 });
     expect(route.requests.ok).toBe(route.requests.total);
-    expect(targetGroup(summary, 'primary').requests).toMatchObject({ total: primary.length, ok: 0, errorRate: 1, errorsByKind: { http_5xx: primary.length } });
+    expect(targetGroup(summary, 'primary').requests).toMatchObject({
+      total: primary.length,
+      ok: 0,
+      errorRate: 1,
+      errorsByKind: { http_5xx: primary.length },
+    });
     expect(targetGroup(summary, 'fallback').requests).toMatchObject({ failed: 0, errorRate: 0 });
     // Every request was served by the fallback (before the breaker opened, after a failed attempt;
     // after, with the primary skipped): one definition for the counter and the histogram.
@@ -279,7 +314,11 @@ describe('failover drill against the mock', () => {
     const downToMs = 2_500;
     const s = drillScenario({
       primaryFaults: [{ kind: 'http_503', from: '1s', to: '2500ms' }],
-      route: { breaker: { failures: 3, openFor: '500ms' }, healthProbe: { interval: '200ms', timeout: '150ms' }, retry: { budget: 1, minPerSec: 0 } },
+      route: {
+        breaker: { failures: 3, openFor: '500ms' },
+        healthProbe: { interval: '200ms', timeout: '150ms' },
+        retry: { budget: 1, minPerSec: 0 },
+      },
       load: { rate: 20, duration: '3500ms' },
     });
     const { summary, results, origin, ticks, anchoredAt } = await drill(s);
@@ -344,7 +383,7 @@ describe('failover drill against the mock', () => {
 });
 
 describe('failover route under an in-flight cap', () => {
-  it('arrivals dropped at maxInFlight count on the route\'s own group, not on a phantom target named after it', async () => {
+  it("arrivals dropped at maxInFlight count on the route's own group, not on a phantom target named after it", async () => {
     // 40 arrivals in 1 s against a 200 ms primary with one request in flight at a time: most are dropped.
     const s = drillScenario({
       primaryFaults: [{ kind: 'slow', extraTtftMs: 200 }],

@@ -11,7 +11,7 @@ import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 // dispatch in time is not sent; an answer waiting unread while the generator was busy is read
 // before a deadline is called; arrivals beyond the generator's connection cap are dropped by it.
 
-describe('generator trouble is the generator\'s', () => {
+describe("generator trouble is the generator's", () => {
   let stub: StubServer;
   beforeAll(async () => {
     stub = await startStubServer((_req, res) => streamCompletion(res, ['a', 'b']));
@@ -85,7 +85,7 @@ describe('an answer waiting unread while the generator was busy is read before a
   });
 });
 
-describe('open loop: the generator\'s connection cap', () => {
+describe("open loop: the generator's connection cap", () => {
   it('arrivals beyond the cap are dropped by the generator (connection_cap), and enough of them make the run invalid', async () => {
     const s = scenarioOf({
       targets: [{ name: 'slow', model: 'mock-model', mock: { rttMs: 0, ttftMs: 300, itlMs: 1 } }],
@@ -112,7 +112,12 @@ describe('a reply that costs the generator a second of CPU does not hold its eve
   const megabyte = [sse(contentChunk('', null, 'assistant'))];
   for (let i = 0; i < b64.length; i += 1024) megabyte.push(sse(contentChunk(b64.slice(i, i + 1024))));
   megabyte.push(sse(contentChunk(undefined, 'stop')), 'data: [DONE]\n\n');
-  const deltas = [sse(contentChunk('', null, 'assistant')), ...Array<string>(100_000).fill(sse(contentChunk('x'))), sse(contentChunk(undefined, 'stop')), 'data: [DONE]\n\n'];
+  const deltas = [
+    sse(contentChunk('', null, 'assistant')),
+    ...Array<string>(100_000).fill(sse(contentChunk('x'))),
+    sse(contentChunk(undefined, 'stop')),
+    'data: [DONE]\n\n',
+  ];
   const bodies: Record<string, string> = { megabyte: megabyte.join(''), deltas: deltas.join('') };
 
   let stub: StubServer;
@@ -154,29 +159,36 @@ describe('a reply that costs the generator a second of CPU does not hold its eve
   it.each([
     { mode: 'megabyte', tokens: (n: number) => expect(n).toBeGreaterThan(500_000) },
     { mode: 'deltas', tokens: (n: number) => expect(n).toBe(12_500) },
-  ])('$mode: a timer beside the read keeps its turns, as beside work that yields every 2 ms', async ({ mode, tokens }) => {
-    const deps = clientDeps({ totalTimeoutMs: 60_000 });
-    try {
-      const hit = chatClient(endpointAt(`${stub.baseUrl.replace(/\/v1$/, '')}/${mode}/v1`), deps);
-      // The baseline (below) is taken before and after the read, and the worse of the two is the
-      // bar: a shared machine's load changes within seconds.
-      const before = await gapsWhile(busyFor(2_000));
-      const t0 = performance.now();
-      const read = await gapsWhile(hit(chatCall(deps, { maxTokens: 1_000_000 })));
-      const readMs = performance.now() - t0;
-      // Baseline: the same timer beside work that is busy as long as the read but holds the loop
-      // 2 ms at a time, as a correct reader does: on a machine shared with other test runs a busy
-      // thread is descheduled in slices of tens of ms, whatever its code, and the baseline meets
-      // that too.
-      const after = await gapsWhile(busyFor(Math.min(readMs, 3_000)));
-      const bar = Math.max(p95(before.gaps), p95(after.gaps));
-      expect(read.value.errorKind, read.value.errorMessage ?? '').toBeNull();
-      tokens(read.value.outputTokens!);
-      // Holding the loop for 64 deltas at a time (80 ms of counting) put p95 at ~80–100 ms; reading
-      // in steps of ~2 ms keeps it within a few ms of the baseline's.
-      expect(p95(read.gaps), `read ${readMs.toFixed(0)} ms, ${read.gaps.length} turns; baseline p95 ${p95(before.gaps).toFixed(1)} ms before, ${p95(after.gaps).toFixed(1)} ms after`).toBeLessThan(bar + 25);
-    } finally {
-      await deps.transport.close();
-    }
-  }, 60_000);
+  ])(
+    '$mode: a timer beside the read keeps its turns, as beside work that yields every 2 ms',
+    async ({ mode, tokens }) => {
+      const deps = clientDeps({ totalTimeoutMs: 60_000 });
+      try {
+        const hit = chatClient(endpointAt(`${stub.baseUrl.replace(/\/v1$/, '')}/${mode}/v1`), deps);
+        // The baseline (below) is taken before and after the read, and the worse of the two is the
+        // bar: a shared machine's load changes within seconds.
+        const before = await gapsWhile(busyFor(2_000));
+        const t0 = performance.now();
+        const read = await gapsWhile(hit(chatCall(deps, { maxTokens: 1_000_000 })));
+        const readMs = performance.now() - t0;
+        // Baseline: the same timer beside work that is busy as long as the read but holds the loop
+        // 2 ms at a time, as a correct reader does: on a machine shared with other test runs a busy
+        // thread is descheduled in slices of tens of ms, whatever its code, and the baseline meets
+        // that too.
+        const after = await gapsWhile(busyFor(Math.min(readMs, 3_000)));
+        const bar = Math.max(p95(before.gaps), p95(after.gaps));
+        expect(read.value.errorKind, read.value.errorMessage ?? '').toBeNull();
+        tokens(read.value.outputTokens!);
+        // Holding the loop for 64 deltas at a time (80 ms of counting) put p95 at ~80–100 ms; reading
+        // in steps of ~2 ms keeps it within a few ms of the baseline's.
+        expect(
+          p95(read.gaps),
+          `read ${readMs.toFixed(0)} ms, ${read.gaps.length} turns; baseline p95 ${p95(before.gaps).toFixed(1)} ms before, ${p95(after.gaps).toFixed(1)} ms after`,
+        ).toBeLessThan(bar + 25);
+      } finally {
+        await deps.transport.close();
+      }
+    },
+    60_000,
+  );
 });

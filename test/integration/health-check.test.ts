@@ -50,7 +50,7 @@ describe('healthCheck', () => {
     expect(await healthCheck(endpointAt(REFUSED_BASE_URL), pool, 2000)).toBe(false);
   });
 
-  it('sends the endpoint\'s headers (auth) to <baseUrl>/models, and a 200 of any body counts', async () => {
+  it("sends the endpoint's headers (auth) to <baseUrl>/models, and a 200 of any body counts", async () => {
     pool = transport({ connectTimeoutMs: 2000 });
     const stub = await startStubServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
     servers.push(stub);

@@ -24,13 +24,18 @@ async function runScraped(s: Scenario): Promise<{ summary: RunSummary; e: Exposi
   live.push(m);
   const server = await serveMetrics(m, '127.0.0.1', 0);
   servers.push(server);
-  const { summary } = await runCollecting(s, { onResult: (r) => m.onResult(r), onDropped: (...a) => m.onDropped(...a), onInFlight: (t, d) => m.onInFlight(t, d) });
+  const { summary } = await runCollecting(s, {
+    onResult: (r) => m.onResult(r),
+    onDropped: (...a) => m.onDropped(...a),
+    onInFlight: (t, d) => m.onInFlight(t, d),
+  });
   const res = await request(server.url);
   expect(res.statusCode).toBe(200);
   return { summary, e: parseExposition(await res.body.text()) };
 }
 
-const group = (summary: RunSummary, target: string, scope = 'target') => summary.groups.find((g) => g.target === target && g.scope === scope)!;
+const group = (summary: RunSummary, target: string, scope = 'target') =>
+  summary.groups.find((g) => g.target === target && g.scope === scope)!;
 
 describe('live metrics of a run', () => {
   it("closed loop with failures and warmup: each target's counters and histogram counts are its summary's", async () => {
@@ -38,7 +43,12 @@ describe('live metrics of a run', () => {
       name: 'live-closed',
       targets: [
         { name: 'steady', region: 'r1', model: 'm', mock: { rttMs: 0, ttftMs: 30, itlMs: 2 } },
-        { name: 'flaky', region: 'r2', model: 'm', mock: { rttMs: 0, ttftMs: 30, itlMs: 2, faults: [{ kind: 'http_503', probability: 0.3 }] } },
+        {
+          name: 'flaky',
+          region: 'r2',
+          model: 'm',
+          mock: { rttMs: 0, ttftMs: 30, itlMs: 2, faults: [{ kind: 'http_503', probability: 0.3 }] },
+        },
       ],
       workload: { name: 'chat', promptTokens: 16, maxTokens: 8 },
       load: { concurrency: 2, duration: '1500ms', warmup: 3, errorBackoff: '0s' },
@@ -50,9 +60,16 @@ describe('live metrics of a run', () => {
       const where = { target: t, region, workload: 'chat' };
       expect(g.requests.ok, t).toBeGreaterThan(0);
       expect(value(e, 'bakeoff_requests_total', { ...where, outcome: 'ok' }), t).toBe(g.requests.ok);
-      const failures = Object.fromEntries(select(e, 'bakeoff_requests_total', where).filter((x) => x.labels.outcome !== 'ok').map((x) => [x.labels.outcome, x.value]));
+      const failures = Object.fromEntries(
+        select(e, 'bakeoff_requests_total', where)
+          .filter((x) => x.labels.outcome !== 'ok')
+          .map((x) => [x.labels.outcome, x.value]),
+      );
       expect(failures, t).toEqual(g.requests.errorsByKind);
-      expect(select(e, 'bakeoff_requests_total', where).reduce((n, x) => n + x.value, 0), t).toBe(g.requests.total);
+      expect(
+        select(e, 'bakeoff_requests_total', where).reduce((n, x) => n + x.value, 0),
+        t,
+      ).toBe(g.requests.total);
       expect(value(e, 'bakeoff_output_tokens_total', where), t).toBe(g.tokens.output);
       for (const [metric, key] of [
         ['ttft', 'ttft'],
@@ -64,7 +81,9 @@ describe('live metrics of a run', () => {
         expect(value(e, `bakeoff_${metric}_seconds_count`, where), `${t} ${metric}`).toBe(stats.count);
         // The same values in seconds: the mean agrees within HDR's 3 significant digits.
         const mean = value(e, `bakeoff_${metric}_seconds_sum`, where)! / stats.count;
-        expect(Math.abs(mean * 1000 - stats.mean!), `${t} ${metric} mean ${mean * 1000} vs ${stats.mean}`).toBeLessThanOrEqual(0.002 * stats.mean! + 0.002);
+        expect(Math.abs(mean * 1000 - stats.mean!), `${t} ${metric} mean ${mean * 1000} vs ${stats.mean}`).toBeLessThanOrEqual(
+          0.002 * stats.mean! + 0.002,
+        );
         const b = buckets(e, `bakeoff_${metric}_seconds`, where);
         for (let i = 1; i < b.length; i++) expect(b[i]!.count).toBeGreaterThanOrEqual(b[i - 1]!.count);
       }
@@ -84,7 +103,9 @@ describe('live metrics of a run', () => {
     const { summary, e } = await runScraped(s);
     const g = group(summary, 'capped');
     expect(g.requests.dropped).toBeGreaterThan(0);
-    const dropped = Object.fromEntries(select(e, 'bakeoff_dropped_arrivals_total', { target: 'capped' }).map((x) => [x.labels.reason, x.value]));
+    const dropped = Object.fromEntries(
+      select(e, 'bakeoff_dropped_arrivals_total', { target: 'capped' }).map((x) => [x.labels.reason, x.value]),
+    );
     expect(dropped).toEqual(g.requests.droppedBy);
     expect(value(e, 'bakeoff_requests_total', { target: 'capped', outcome: 'ok' })).toBe(g.requests.ok);
   }, 30_000);

@@ -21,10 +21,13 @@ const mockTarget = (name: string, mock: Record<string, unknown> = tiny) => ({ na
 
 /** maxOverlap is the most requests in flight at once, from each result's send → end interval. */
 function maxOverlap(rs: readonly RequestResult[], from = -Infinity, to = Infinity): number {
-  const events = rs.flatMap((r) => [
-    [r.sentAtMs, 1],
-    [r.endAtMs, -1],
-  ] as const);
+  const events = rs.flatMap(
+    (r) =>
+      [
+        [r.sentAtMs, 1],
+        [r.endAtMs, -1],
+      ] as const,
+  );
   // Ends sort before starts at the same instant: a user's next request starts when its last ends.
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
@@ -91,14 +94,20 @@ describe('ramps', () => {
   it('open loop: rate 0→40/s over 2s then 40/s for 1s → 80 arrivals, thin at first', async () => {
     const s = scenarioOf({
       targets: [mockTarget('ramp')],
-      load: { stages: [{ duration: '2s', rate: 40 }, { duration: '1s', rate: 40 }] },
+      load: {
+        stages: [
+          { duration: '2s', rate: 40 },
+          { duration: '1s', rate: 40 },
+        ],
+      },
     });
     const { summary, measured } = await runCollecting(s);
     const g = summary.groups[0]!;
     expect(summary.stopReason).toBe('load schedule complete');
     expect(Math.abs(g.requests.total - 80)).toBeLessThanOrEqual(2);
     const t0 = Math.min(...measured.map((r) => r.scheduledAtMs));
-    const inSecond = (k: number) => measured.filter((r) => r.scheduledAtMs - t0 >= k * 1_000 && r.scheduledAtMs - t0 < (k + 1) * 1_000).length;
+    const inSecond = (k: number) =>
+      measured.filter((r) => r.scheduledAtMs - t0 >= k * 1_000 && r.scheduledAtMs - t0 < (k + 1) * 1_000).length;
     // ∫ rate over each second: 10, 30, 40.
     expect(Math.abs(inSecond(0) - 10)).toBeLessThanOrEqual(1);
     expect(Math.abs(inSecond(1) - 30)).toBeLessThanOrEqual(1);
@@ -109,7 +118,13 @@ describe('ramps', () => {
   it('closed loop: users 1→8 over 1.5s, then 8 for 1s, against a 50ms mock', async () => {
     const s = scenarioOf({
       targets: [mockTarget('users', { rttMs: 0, ttftMs: 50, itlMs: 1 })],
-      load: { concurrency: 1, stages: [{ duration: '1500ms', concurrency: 8 }, { duration: '1s', concurrency: 8 }] },
+      load: {
+        concurrency: 1,
+        stages: [
+          { duration: '1500ms', concurrency: 8 },
+          { duration: '1s', concurrency: 8 },
+        ],
+      },
     });
     // A clock reading performance.now() from a known origin, and a bare timer beside the run, for the lag check below.
     const origin = performance.now();
@@ -133,7 +148,10 @@ describe('ramps', () => {
     // bare timer ticking beside the run (lagExcess, see open-loop.test.ts), its p50 excess is
     // ≤ 1 ms: it was "p50 < 1 ms", which a busy machine's stalls could break, but they hold the
     // timer up alike; 10 ms of client overhead before the send is stamped is ≥ 9 ms over.
-    const excess = lagExcess(measured.map((r) => ({ due: origin + r.scheduledAtMs, lag: r.sentAtMs - r.scheduledAtMs })), ticks);
+    const excess = lagExcess(
+      measured.map((r) => ({ due: origin + r.scheduledAtMs, lag: r.sentAtMs - r.scheduledAtMs })),
+      ticks,
+    );
     expect(excess).toHaveLength(measured.length);
     expect(quantile(excess, 0.5)).toBeLessThanOrEqual(1);
     expect(g.requests.queued).toBe(0);
@@ -149,7 +167,9 @@ describe('trace replay', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-replay-'));
     tracePath = join(dir, 'trace.jsonl');
-    const lines = Array.from({ length: ENTRIES }, (_, i) => JSON.stringify({ offsetMs: 1_000 + i * GAP_MS, inputTokens: 20, maxTokens: 3 }));
+    const lines = Array.from({ length: ENTRIES }, (_, i) =>
+      JSON.stringify({ offsetMs: 1_000 + i * GAP_MS, inputTokens: 20, maxTokens: 3 }),
+    );
     await writeFile(tracePath, ['# 30 arrivals, 50ms apart', ...lines].join('\n') + '\n');
   });
   afterAll(async () => {
@@ -267,7 +287,13 @@ describe('connection handling', () => {
 describe('closed loop: a server stall and the coordinated-omission estimate', () => {
   it('a 2 s stall holding all 5 users: raw p99 unmoved, the estimate shows it, the console warns and says to rerun with rate:', async () => {
     const s = scenarioOf({
-      targets: [{ name: 'stally', model: 'mock-model', mock: { rttMs: 0, ttftMs: 10, itlMs: 1, faults: [{ kind: 'slow', from: '1500ms', to: '1540ms', extraTtftMs: 2000 }] } }],
+      targets: [
+        {
+          name: 'stally',
+          model: 'mock-model',
+          mock: { rttMs: 0, ttftMs: 10, itlMs: 1, faults: [{ kind: 'slow', from: '1500ms', to: '1540ms', extraTtftMs: 2000 }] },
+        },
+      ],
       workload: { promptTokens: 16, maxTokens: 2 },
       load: { concurrency: 5, duration: '4s' },
     });
@@ -293,7 +319,10 @@ describe('closed loop: a server stall and the coordinated-omission estimate', ()
   });
 
   it('an open loop has no estimate: it measures from the schedule', async () => {
-    const s = scenarioOf({ targets: [{ name: 'open', model: 'mock-model', mock: { rttMs: 0, ttftMs: 5, itlMs: 1 } }], load: { rate: 20, duration: '500ms' } });
+    const s = scenarioOf({
+      targets: [{ name: 'open', model: 'mock-model', mock: { rttMs: 0, ttftMs: 5, itlMs: 1 } }],
+      load: { rate: 20, duration: '500ms' },
+    });
     const { summary } = await runCollecting(s);
     expect(summary.groups[0]!.coEstimate).toBeUndefined();
   });

@@ -107,7 +107,9 @@ describe('open loop: fixed rate against the mock', () => {
       measured.map((r) => fromResult(r, origin, 'send')),
       bare.samples().map(fromBaseline),
     );
-    console.log(`open loop 100/s, service time over a bare client: TTFT ${excess.ttftMs.toFixed(2)}ms, E2E ${excess.e2eMs.toFixed(2)}ms (${excess.pairs} paired)`);
+    console.log(
+      `open loop 100/s, service time over a bare client: TTFT ${excess.ttftMs.toFixed(2)}ms, E2E ${excess.e2eMs.toFixed(2)}ms (${excess.pairs} paired)`,
+    );
     // Most requests have a bare request beside them (2 bare users send every few ms when idle,
     // every few tens of ms on a busy machine).
     expect(excess.pairs).toBeGreaterThanOrEqual(150);

@@ -67,9 +67,10 @@ describe('provider presets against their mock flavours', () => {
    */
   async function send(endpoint: Endpoint, extra: Partial<ChatCall> = {}): Promise<RequestResult & { text: string }> {
     let text = '';
-    const r = await chatClient(endpoint, deps)(
-      chatCall(deps, { messages: CONVERSATION, maxTokens: 12, tokenLimitField: undefined, onReply: (t) => (text = t), ...extra }),
-    );
+    const r = await chatClient(
+      endpoint,
+      deps,
+    )(chatCall(deps, { messages: CONVERSATION, maxTokens: 12, tokenLimitField: undefined, onReply: (t) => (text = t), ...extra }));
     return { ...r, text };
   }
 
@@ -264,7 +265,8 @@ describe('provider presets against their mock flavours', () => {
 });
 
 describe('provider validation', () => {
-  const scenario = (t: Record<string, unknown>) => validateScenario({ name: 'presets', targets: [{ name: 't', model: 'm', ...t }], load: { concurrency: 1, requests: 1 } });
+  const scenario = (t: Record<string, unknown>) =>
+    validateScenario({ name: 'presets', targets: [{ name: 't', model: 'm', ...t }], load: { concurrency: 1, requests: 1 } });
 
   it('rejects an unknown provider, naming every allowed value', () => {
     const v = scenario({ provider: 'antropic' });
@@ -295,7 +297,12 @@ describe('usesMock', () => {
     { doc: { provider: 'openai', mock: FAST }, useMock: true, mock: true, why: '--mock → the mock block' },
     { doc: { provider: 'openai' }, useMock: true, mock: true, why: '--mock without a mock block → a default profile' },
     { doc: { provider: 'openai-compatible', mock: FAST }, useMock: false, mock: true, why: 'no URL + mock block → the mock' },
-    { doc: { provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1/v1', mock: FAST }, useMock: false, mock: false, why: 'own baseUrl + mock block → the real endpoint' },
+    {
+      doc: { provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1/v1', mock: FAST },
+      useMock: false,
+      mock: false,
+      why: 'own baseUrl + mock block → the real endpoint',
+    },
   ])('$why', ({ doc, useMock, mock }) => {
     expect(usesMock(target(doc), useMock)).toBe(mock);
   });

@@ -54,7 +54,9 @@ describe('closed loop', () => {
 
   it('a longer Retry-After than maxRetryAfter waits the cap', async () => {
     const server = await stubWith((res) => rateLimited(res, 3600));
-    await runCollecting(scenarioOf({ targets: [target(server)], load: { concurrency: 1, duration: '2500ms', maxRetryAfter: '1s', errorBackoff: 0 } }));
+    await runCollecting(
+      scenarioOf({ targets: [target(server)], load: { concurrency: 1, duration: '2500ms', maxRetryAfter: '1s', errorBackoff: 0 } }),
+    );
     // An hour asked, a second honoured: at 0 s, ~1 s and ~2 s.
     expect(server.times.length).toBeGreaterThanOrEqual(2);
     expect(server.times.length).toBeLessThanOrEqual(3);
@@ -62,7 +64,9 @@ describe('closed loop', () => {
 
   it('a refused port is backed off from exponentially (errorBackoff), not hammered', async () => {
     const baseUrl = REFUSED_BASE_URL;
-    const { summary } = await runCollecting(scenarioOf({ targets: [{ name: 'down', model: 'm', baseUrl }], load: { concurrency: 4, duration: '3s' } }));
+    const { summary } = await runCollecting(
+      scenarioOf({ targets: [{ name: 'down', model: 'm', baseUrl }], load: { concurrency: 4, duration: '3s' } }),
+    );
     const g = summary.groups[0]!;
     // Each user: a try, then pauses of ~0.5–1 s, 1–2 s, 2–4 s (once 3,500 attempts a second).
     expect(g.requests.total).toBeGreaterThanOrEqual(4);
@@ -80,7 +84,9 @@ describe('closed loop', () => {
 
   it('a user backs off after its own 5xx and comes back: requests still go out, fewer', async () => {
     const server = await stubWith((res, n) => (n % 2 ? jsonError(res, 500, 'oops', 'server_error') : streamCompletion(res, ['ok'])));
-    const { summary } = await runCollecting(scenarioOf({ targets: [target(server)], load: { concurrency: 2, duration: '2s', errorBackoff: '100ms' } }));
+    const { summary } = await runCollecting(
+      scenarioOf({ targets: [target(server)], load: { concurrency: 2, duration: '2s', errorBackoff: '100ms' } }),
+    );
     const g = summary.groups[0]!;
     expect(g.requests.ok).toBeGreaterThan(5);
     expect(g.requests.errorsByKind.http_5xx).toBeGreaterThan(5);
@@ -103,7 +109,9 @@ describe('open loop', () => {
 
   it('stops sending to a failing target for a while after 5 failures in a row (unavailable), then tries again', async () => {
     const server = await stubWith((res) => jsonError(res, 502, 'bad gateway', 'server_error'));
-    const { summary } = await runCollecting(scenarioOf({ targets: [target(server)], load: { rate: 50, duration: '3s', errorBackoff: '500ms' } }));
+    const { summary } = await runCollecting(
+      scenarioOf({ targets: [target(server)], load: { rate: 50, duration: '3s', errorBackoff: '500ms' } }),
+    );
     const g = summary.groups[0]!;
     expect(g.requests.total + g.requests.dropped).toBe(150);
     expect(g.requests.droppedBy.unavailable).toBeGreaterThan(100);
@@ -127,7 +135,9 @@ describe('Retry-After however it comes', () => {
 
   it('maxRetryAfter 0s ignores Retry-After, but the user still backs off from the failure', async () => {
     const server = await stubWith((res) => rateLimited(res, 1));
-    await runCollecting(scenarioOf({ targets: [target(server)], load: { concurrency: 2, duration: '2s', maxRetryAfter: '0s', errorBackoff: '200ms' } }));
+    await runCollecting(
+      scenarioOf({ targets: [target(server)], load: { concurrency: 2, duration: '2s', maxRetryAfter: '0s', errorBackoff: '200ms' } }),
+    );
     // Backoff 100–200, 200–400, 400–800 ms…: a handful per user, not 1,208 in 3 s.
     expect(server.times.length).toBeLessThanOrEqual(14);
   });

@@ -34,7 +34,8 @@ describe('run cost from usage', () => {
     for (const r of measured) expect([r.status, r.inputTokens, r.outputTokens, r.tokenSource]).toEqual([200, 600, 50, 'usage']);
 
     const [openai, mini, homegrown] = summary.groups;
-    for (const g of [openai!, mini!, homegrown!]) expect(g.tokens).toMatchObject({ input: 12 * 600, output: 12 * 50, source: { usage: 12, counted: 0 } });
+    for (const g of [openai!, mini!, homegrown!])
+      expect(g.tokens).toMatchObject({ input: 12 * 600, output: 12 * 50, source: { usage: 12, counted: 0 } });
 
     // gpt-4o: 600 × $2.50/1M + 50 × $10/1M = $0.0015 + $0.0005 = $0.002 a request; warmup not billed.
     expect(openai!.cost).toEqual({
@@ -176,7 +177,11 @@ describe('decision: the cheapest target meeting the SLO', () => {
     const d = summary.decision!;
     expect(d.slo).toEqual(['ttft.p99 < 200ms']);
     const row = (t: string) => d.rows.find((r) => r.target === t)!;
-    expect(row('cheap-slow')).toMatchObject({ model: 'gemini-1.5-flash', meetsSlo: false, failed: [{ threshold: 'ttft.p99 < 200ms', pass: false }] });
+    expect(row('cheap-slow')).toMatchObject({
+      model: 'gemini-1.5-flash',
+      meetsSlo: false,
+      failed: [{ threshold: 'ttft.p99 < 200ms', pass: false }],
+    });
     expect(row('cheap-slow').ttftP99).toBeGreaterThanOrEqual(300);
     expect(row('pricey-fast')).toMatchObject({ model: 'claude-3-5-sonnet', meetsSlo: true, failed: [], perSuccessfulRequestUsd: 0.0006 });
     expect(row('cheap-slow').perSuccessfulRequestUsd!).toBeLessThan(row('pricey-fast').perSuccessfulRequestUsd!);

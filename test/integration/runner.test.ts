@@ -208,7 +208,15 @@ describe('runScenario', () => {
     }
     // The user's own abort is the generator's failure, never the target's: not in its error rate.
     const g = summary.groups[0]!;
-    expect(g.requests).toMatchObject({ total: 0, ok: 0, failed: 0, errorRate: null, errorsByKind: {}, generatorFailed: 4, generatorErrorsByKind: { aborted: 4 } });
+    expect(g.requests).toMatchObject({
+      total: 0,
+      ok: 0,
+      failed: 0,
+      errorRate: null,
+      errorsByKind: {},
+      generatorFailed: 4,
+      generatorErrorsByKind: { aborted: 4 },
+    });
     expect(g.metrics.ttft.count).toBe(0);
     expect(summary.validity).toMatchObject({ valid: false, generatorFailed: 4, generatorErrorsByKind: { aborted: 4 } });
   });
@@ -222,7 +230,13 @@ describe('runScenario', () => {
     const hardStop = new AbortController();
     const timer = setTimeout(() => hardStop.abort(), 200);
     let count = 0;
-    const summary = await runScenario(s, { runId: 'hard-only', env: {}, startMock: startMockServer, hardStop: hardStop.signal, onResult: () => count++ });
+    const summary = await runScenario(s, {
+      runId: 'hard-only',
+      env: {},
+      startMock: startMockServer,
+      hardStop: hardStop.signal,
+      onResult: () => count++,
+    });
     clearTimeout(timer);
     expect(count).toBeLessThanOrEqual(2);
     expect(summary.status).toBe('interrupted');

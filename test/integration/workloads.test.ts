@@ -9,7 +9,15 @@ import { planScenario } from '../../src/runner/plan.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { conversationSource } from '../../src/workload/request-source.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
-import { contentChunk, sseData, sseHeaders, startStubServer, streamCompletion, type StubHandler, type StubServer } from '../support/stub-server.js';
+import {
+  contentChunk,
+  sseData,
+  sseHeaders,
+  startStubServer,
+  streamCompletion,
+  type StubHandler,
+  type StubServer,
+} from '../support/stub-server.js';
 
 // Workload mixes, conversations and routing, end to end on loopback: stub servers that record
 // what they were sent (and answer in ways the test can trace back), and embedded mocks.
@@ -29,7 +37,11 @@ function mixScenario(doc: Record<string, unknown>): Scenario {
 }
 
 const stubTarget = (name: string, stub: StubServer) => ({ name, model: 'stub-model', baseUrl: stub.baseUrl });
-const mockTarget = (name: string, mock: Record<string, unknown> = {}) => ({ name, model: 'mock-model', mock: { rttMs: 0, ttftMs: 1, itlMs: 0, ...mock } });
+const mockTarget = (name: string, mock: Record<string, unknown> = {}) => ({
+  name,
+  model: 'mock-model',
+  mock: { rttMs: 0, ttftMs: 1, itlMs: 0, ...mock },
+});
 
 /** replyTo is the reply the echo stub sends to a user message: traceable back to that message. */
 function replyTo(user: string): string {
@@ -48,12 +60,26 @@ function streamWithUsage(res: ServerResponse, tokens: readonly string[], complet
   sseData(res, contentChunk('', null, 'assistant'));
   for (const t of tokens) sseData(res, contentChunk(t));
   sseData(res, contentChunk(undefined, 'stop'));
-  sseData(res, { id: 'chatcmpl-stub', object: 'chat.completion.chunk', created: 0, model: 'stub', choices: [], usage: { prompt_tokens: 1, completion_tokens: completionTokens, total_tokens: 1 + completionTokens } });
+  sseData(res, {
+    id: 'chatcmpl-stub',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: 'stub',
+    choices: [],
+    usage: { prompt_tokens: 1, completion_tokens: completionTokens, total_tokens: 1 + completionTokens },
+  });
   res.end('data: [DONE]\n\n');
 }
 
 const MIX = [
-  { name: 'chat', weight: 3, systemPrompt: 'You are a support agent.', promptTokens: { dist: 'uniform', min: 8, max: 40 }, maxTokens: 6, turns: 2 },
+  {
+    name: 'chat',
+    weight: 3,
+    systemPrompt: 'You are a support agent.',
+    promptTokens: { dist: 'uniform', min: 8, max: 40 },
+    maxTokens: 6,
+    turns: 2,
+  },
   { name: 'rag', weight: 2, promptTokens: 30, maxTokens: { dist: 'uniform', min: 2, max: 12 } },
   { name: 'summary', weight: 1, promptTokens: 24, sharedPrefixTokens: 12, maxTokens: 5 },
 ];
@@ -72,7 +98,12 @@ describe('workloads end to end', () => {
   it('paired: two targets on the same mix receive the identical sequence of requests', async () => {
     const a = await stub(echoStub);
     const b = await stub(echoStub);
-    const s = mixScenario({ seed: 31, targets: [stubTarget('a', a), stubTarget('b', b)], workloads: MIX, load: { concurrency: 1, requests: 20 } });
+    const s = mixScenario({
+      seed: 31,
+      targets: [stubTarget('a', a), stubTarget('b', b)],
+      workloads: MIX,
+      load: { concurrency: 1, requests: 20 },
+    });
     const { summary, measured } = await runCollecting(s);
 
     expect(summary.traffic).toMatchObject({ mode: 'paired', seed: 31 });
@@ -120,7 +151,9 @@ describe('workloads end to end', () => {
       expect(a1!.content).toBe(replyTo(u1!.content));
       // The earlier turns were sent on their own before, with the same user texts.
       expect(sent.some((x) => nonSystem(x).length === 1 && lastUser(x) === u0!.content)).toBe(true);
-      expect(sent.some((x) => nonSystem(x).length === 3 && lastUser(x) === u1!.content && x.messages.at(-2)!.content === a0!.content)).toBe(true);
+      expect(sent.some((x) => nonSystem(x).length === 3 && lastUser(x) === u1!.content && x.messages.at(-2)!.content === a0!.content)).toBe(
+        true,
+      );
     }
 
     // Closed loop, one user: each conversation's turns are consecutive results. Node's timers
@@ -132,7 +165,9 @@ describe('workloads end to end', () => {
       if (r.turn === 1) continue;
       const prev = measured[i - 1]!;
       expect(prev.turn).toBe(r.turn - 1);
-      expect(r.scheduledAtMs, `turn ${r.turn} scheduled ${r.scheduledAtMs}, previous ended ${prev.endAtMs}`).toBeGreaterThanOrEqual(prev.endAtMs + THINK_MS - TIMER_SLACK_MS);
+      expect(r.scheduledAtMs, `turn ${r.turn} scheduled ${r.scheduledAtMs}, previous ended ${prev.endAtMs}`).toBeGreaterThanOrEqual(
+        prev.endAtMs + THINK_MS - TIMER_SLACK_MS,
+      );
     }
     expect(summary.groups.find((g) => g.scope === 'target')!.requests.total).toBe(12);
   });
@@ -254,7 +289,8 @@ describe('workloads end to end', () => {
     expect(g.tokens.requestedOutput).toBe(80);
     expect(g.tokens.output).toBe(30);
     expect(g.tokens.output).toBeLessThan(g.tokens.requestedOutput);
-    for (const r of measured) expect(r).toMatchObject({ requestedOutputTokens: 8, outputTokens: 3, outputTokensCounted: 3, finishReason: 'stop' });
+    for (const r of measured)
+      expect(r).toMatchObject({ requestedOutputTokens: 8, outputTokens: 3, outputTokensCounted: 3, finishReason: 'stop' });
     // The mock's usage agrees with our tokenizer on its own text.
     expect(g.tokens.usageVsCounted).toMatchObject({ requests: 10, meanAbsDiff: 0, maxAbsDiff: 0 });
     expect(consoleTable(summary)).toMatch(/^tokens:/m);
@@ -284,18 +320,45 @@ describe('workloads end to end', () => {
     };
     expectGroup('m', 'target', {}, measured.length);
     expect(byKey.get('m')!.workload).toBeUndefined();
-    expectGroup('m/chat', 'workload', { workload: 'chat' }, count((r) => r.workload === 'chat'));
-    expectGroup('m/rag', 'workload', { workload: 'rag' }, count((r) => r.workload === 'rag'));
+    expectGroup(
+      'm/chat',
+      'workload',
+      { workload: 'chat' },
+      count((r) => r.workload === 'chat'),
+    );
+    expectGroup(
+      'm/rag',
+      'workload',
+      { workload: 'rag' },
+      count((r) => r.workload === 'rag'),
+    );
     expect(byKey.get('m/chat')!.turn).toBeUndefined();
-    expectGroup('m/chat#1', 'turn', { workload: 'chat', turn: 1 }, count((r) => r.workload === 'chat' && r.turn === 1));
-    expectGroup('m/chat#2', 'turn', { workload: 'chat', turn: 2 }, count((r) => r.workload === 'chat' && r.turn === 2));
-    expectGroup('m/rag#1', 'turn', { workload: 'rag', turn: 1 }, count((r) => r.workload === 'rag'));
+    expectGroup(
+      'm/chat#1',
+      'turn',
+      { workload: 'chat', turn: 1 },
+      count((r) => r.workload === 'chat' && r.turn === 1),
+    );
+    expectGroup(
+      'm/chat#2',
+      'turn',
+      { workload: 'chat', turn: 2 },
+      count((r) => r.workload === 'chat' && r.turn === 2),
+    );
+    expectGroup(
+      'm/rag#1',
+      'turn',
+      { workload: 'rag', turn: 1 },
+      count((r) => r.workload === 'rag'),
+    );
     // Every chat conversation reached its second turn; 16 conversations in all.
     expect(count((r) => r.workload === 'chat' && r.turn === 2)).toBe(count((r) => r.workload === 'chat' && r.turn === 1));
     expect(count((r) => r.turn === 1)).toBe(16);
     expect(count((r) => r.workload === 'rag')).toBeGreaterThan(0);
     // The second turn carries the first exchange: more input per request.
-    expect(byKey.get('m/chat#2')!.tokens.input / byKey.get('m/chat#2')!.requests.total).toBeGreaterThan(byKey.get('m/chat#1')!.tokens.input / byKey.get('m/chat#1')!.requests.total);
+    expect(byKey.get('m/chat#2')!.tokens.input / byKey.get('m/chat#2')!.requests.total).toBeGreaterThan(
+      byKey.get('m/chat#1')!.tokens.input / byKey.get('m/chat#1')!.requests.total,
+    );
 
     const table = consoleTable(summary);
     expect(table).toContain('by workload:');
@@ -328,7 +391,7 @@ describe('workloads end to end', () => {
   });
 });
 
-describe('multi-turn conversations end with the load\'s time', () => {
+describe("multi-turn conversations end with the load's time", () => {
   it('no new turn starts after the duration: the run ends on time and counts the conversations it cut short', async () => {
     const s = scenarioOf({
       targets: [{ name: 'chat', model: 'mock-model', mock: { rttMs: 0, ttftMs: 20, itlMs: 1 } }],
@@ -343,7 +406,9 @@ describe('multi-turn conversations end with the load\'s time', () => {
     expect(m.conversationsCutShort).toBeGreaterThanOrEqual(1);
     expect(summary.groups.find((g) => g.scope === 'target')!.conversationsCutShort).toBe(m.conversationsCutShort);
     for (const r of measured) expect(r.scheduledAtMs).toBeLessThanOrEqual(m.scheduleEndedAtMs!);
-    expect(m.note).toMatch(/^the load scheduled arrivals until 1\.\d s; (requests in flight then ran until [\d.]+ s; )?\d+ conversations? (was|were) cut short \(no new turn starts after the schedule ends\)$/);
+    expect(m.note).toMatch(
+      /^the load scheduled arrivals until 1\.\d s; (requests in flight then ran until [\d.]+ s; )?\d+ conversations? (was|were) cut short \(no new turn starts after the schedule ends\)$/,
+    );
   });
 
   it('a request-count run is not cut: every conversation it started runs all its turns', async () => {

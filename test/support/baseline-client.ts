@@ -180,7 +180,14 @@ export interface Observation {
 
 /** fromBaseline is a bare-client sample as an Observation. */
 export function fromBaseline(s: BaselineSample): Observation {
-  return { at: s.sentAt, headersMs: s.headersMs, ttftMs: s.ttftMs, e2eMs: s.e2eMs, itlMeanMs: mean(s.itlMs), tailMs: s.e2eMs - s.ttftMs - sum(s.itlMs) };
+  return {
+    at: s.sentAt,
+    headersMs: s.headersMs,
+    ttftMs: s.ttftMs,
+    e2eMs: s.e2eMs,
+    itlMeanMs: mean(s.itlMs),
+    tailMs: s.e2eMs - s.ttftMs - sum(s.itlMs),
+  };
 }
 
 /**
@@ -190,13 +197,27 @@ export function fromBaseline(s: BaselineSample): Observation {
  * is the performance.now() of the run clock's zero.
  */
 export function fromResult(
-  r: { scheduledAtMs: number; sentAtMs: number; headersAtMs: number | null; firstTokenAtMs: number | null; endAtMs: number; itlMs: readonly number[] },
+  r: {
+    scheduledAtMs: number;
+    sentAtMs: number;
+    headersAtMs: number | null;
+    firstTokenAtMs: number | null;
+    endAtMs: number;
+    itlMs: readonly number[];
+  },
   origin: number,
   from: 'schedule' | 'send' = 'schedule',
 ): Observation {
   if (r.headersAtMs === null || r.firstTokenAtMs === null) throw new Error(`request scheduled at ${r.scheduledAtMs} has no first token`);
   const t0 = from === 'send' ? r.sentAtMs : r.scheduledAtMs;
-  return { at: origin + t0, headersMs: r.headersAtMs - t0, ttftMs: r.firstTokenAtMs - t0, e2eMs: r.endAtMs - t0, itlMeanMs: mean(r.itlMs), tailMs: r.endAtMs - r.firstTokenAtMs - sum(r.itlMs) };
+  return {
+    at: origin + t0,
+    headersMs: r.headersAtMs - t0,
+    ttftMs: r.firstTokenAtMs - t0,
+    e2eMs: r.endAtMs - t0,
+    itlMeanMs: mean(r.itlMs),
+    tailMs: r.endAtMs - r.firstTokenAtMs - sum(r.itlMs),
+  };
 }
 
 const METRICS = ['headersMs', 'ttftMs', 'e2eMs', 'itlMeanMs', 'tailMs'] as const;
@@ -219,7 +240,12 @@ export type Excess = { pairs: number; se: Record<(typeof METRICS)[number], numbe
  * With pairAt = 'end', requests are paired by when they ended instead (for what happens at the
  * end of a long stream, e.g. tailMs: the backlog at the end is not the one at the start).
  */
-export function pairedExcess(subject: readonly Observation[], bare: readonly Observation[], windowMs = 25, pairAt: 'start' | 'end' = 'start'): Excess {
+export function pairedExcess(
+  subject: readonly Observation[],
+  bare: readonly Observation[],
+  windowMs = 25,
+  pairAt: 'start' | 'end' = 'start',
+): Excess {
   const when = (o: Observation) => (pairAt === 'start' ? o.at : o.at + o.e2eMs);
   const excess = Object.fromEntries(METRICS.map((k) => [k, [] as number[]])) as Record<(typeof METRICS)[number], number[]>;
   const blockOf: number[] = [];

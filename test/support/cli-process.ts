@@ -47,7 +47,8 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
 /** cliEnv is the test process's environment without anything that could change the CLI's behaviour. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BAKEOFF_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('BAKEOFF_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -93,8 +94,14 @@ export interface MockProcess {
  * startMockProcess runs `bakeoff mock` on an ephemeral loopback port with fixed latencies, in its
  * own process (blocking the test's process does not delay its answers), and waits until it listens.
  */
-export async function startMockProcess(latency: { ttftMs: number; itlMs: number; rttMs?: number }, timeoutMs = 120_000): Promise<MockProcess> {
-  const run = startCli(['mock', '--port', '0', '--ttft-ms', String(latency.ttftMs), '--itl-ms', String(latency.itlMs), '--rtt-ms', String(latency.rttMs ?? 0)], { timeoutMs });
+export async function startMockProcess(
+  latency: { ttftMs: number; itlMs: number; rttMs?: number },
+  timeoutMs = 120_000,
+): Promise<MockProcess> {
+  const run = startCli(
+    ['mock', '--port', '0', '--ttft-ms', String(latency.ttftMs), '--itl-ms', String(latency.itlMs), '--rtt-ms', String(latency.rttMs ?? 0)],
+    { timeoutMs },
+  );
   const baseUrl = (await waitFor(run.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000))[1]!;
   return {
     run,

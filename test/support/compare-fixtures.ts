@@ -44,14 +44,36 @@ export function groupOf(spec: GroupSpec): GroupSummary {
     provider: 'mock',
     model: 'm',
     step: '',
-    requests: { total, ok: total - failed, failed, errorRate: total ? failed / total : null, dropped: 0, droppedBy: {}, queued: 0, newConnections: 0, errorsByKind: {}, generatorFailed: 0, generatorErrorsByKind: {}, errorSamples: {} },
+    requests: {
+      total,
+      ok: total - failed,
+      failed,
+      errorRate: total ? failed / total : null,
+      dropped: 0,
+      droppedBy: {},
+      queued: 0,
+      newConnections: 0,
+      errorsByKind: {},
+      generatorFailed: 0,
+      generatorErrorsByKind: {},
+      errorSamples: {},
+    },
     offered: null,
     connections: { opened: 0, failed: 0, perRequest: null },
     backoff: null,
     conversationsCutShort: 0,
-    tokens: { input: 0, output: 0, requestedOutput: 0, source: { usage: 0, counted: 0 }, usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, meanAbsDiff: null, maxAbsDiff: 0 } },
+    tokens: {
+      input: 0,
+      output: 0,
+      requestedOutput: 0,
+      source: { usage: 0, counted: 0 },
+      usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, meanAbsDiff: null, maxAbsDiff: 0 },
+    },
     window: total ? { startMs: 0, endMs: 1000, durationMs: 1000 } : null,
-    throughput: { requestsPerSec: spec.requestsPerSec === undefined ? (total ? total / 10 : null) : spec.requestsPerSec, outputTokensPerSec: null },
+    throughput: {
+      requestsPerSec: spec.requestsPerSec === undefined ? (total ? total / 10 : null) : spec.requestsPerSec,
+      outputTokensPerSec: null,
+    },
     metrics,
     histograms,
     timeseries: [],
@@ -76,11 +98,21 @@ export function runOf(runId: string, groups: GroupSummary[]): RunSummary {
     scenario: { name: 'synthetic' },
     warmupRequests: 0,
     groups,
-    generator: { eventLoopDelayMs: { mean: null, p50: null, p99: null, max: null }, dispatchLagMs: { p50: null, p99: null, max: null }, eventLoopUtilization: 0, cpuPercent: 0, saturated: false, warnings: [] },
+    generator: {
+      eventLoopDelayMs: { mean: null, p50: null, p99: null, max: null },
+      dispatchLagMs: { p50: null, p99: null, max: null },
+      eventLoopUtilization: 0,
+      cpuPercent: 0,
+      saturated: false,
+      warnings: [],
+    },
     traffic: { mode: 'paired', seed: 1, note: '' },
     histogram: { unit: 'us', lowestDiscernible: 1, highestTrackable: 3_600_000_000, significantDigits: 3, resolution: '', encoding: '' },
   } as RunSummary;
 }
 
 /** SIDES labels two files as baseline and current. */
-export const SIDES = { baseline: { label: 'baseline', runId: 'run-a', file: '/a/summary.json' }, current: { label: 'current', runId: 'run-b', file: '/b/summary.json' } };
+export const SIDES = {
+  baseline: { label: 'baseline', runId: 'run-a', file: '/a/summary.json' },
+  current: { label: 'current', runId: 'run-b', file: '/b/summary.json' },
+};

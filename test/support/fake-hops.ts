@@ -63,7 +63,9 @@ export function scriptedHop(target: string, clock: Clock & { advance?: (ms: numb
       endAtMs: sentAtMs + durationMs,
       errorKind,
       retryAfterMs: o.retryAfterMs ?? null,
-      status: o.status ?? (errorKind === null ? 200 : errorKind === 'http_429' ? 429 : errorKind === 'http_5xx' ? 503 : errorKind === 'http_4xx' ? 400 : 0),
+      status:
+        o.status ??
+        (errorKind === null ? 200 : errorKind === 'http_429' ? 429 : errorKind === 'http_5xx' ? 503 : errorKind === 'http_4xx' ? 400 : 0),
     });
   };
   return { hit, calls };

@@ -7,9 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
 const sockets = new Set();
-const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'chatcmpl-hostile', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const chunk = (delta, finish = null) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-hostile', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const finish = (promptTokens = 16, completionTokens = 4) =>
-  chunk({}, 'stop') + `data: ${JSON.stringify({ id: 'chatcmpl-hostile', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } })}\n\n` + 'data: [DONE]\n\n';
+  chunk({}, 'stop') +
+  `data: ${JSON.stringify({ id: 'chatcmpl-hostile', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } })}\n\n` +
+  'data: [DONE]\n\n';
 const sse = (res, extra = {}) => res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_hostile', ...extra });
 const json = (res, status, body, headers = {}) => {
   const text = JSON.stringify(body);
@@ -76,7 +79,9 @@ const modes = {
   },
   'html-200': (req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>${'<p>blocked</p>'.repeat(80)}</body></html>`);
+    res.end(
+      `<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>${'<p>blocked</p>'.repeat(80)}</body></html>`,
+    );
   },
   gzip: (req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
@@ -119,10 +124,17 @@ const modes = {
     const timer = setInterval(() => (i < body.length ? res.write(body[i++]) : (clearInterval(timer), res.end())), 200);
     res.on('close', () => clearInterval(timer));
   },
-  'error-body-200': (req, res) => json(res, 200, { error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: 'overloaded' } }),
+  'error-body-200': (req, res) =>
+    json(res, 200, {
+      error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: 'overloaded' },
+    }),
   'error-event': (req, res) => {
     sse(res);
-    res.end(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Hel' }) + `data: ${JSON.stringify({ error: { message: 'The model produced invalid content.', type: 'server_error' } })}\n\n`);
+    res.end(
+      chunk({ role: 'assistant', content: '' }) +
+        chunk({ content: 'Hel' }) +
+        `data: ${JSON.stringify({ error: { message: 'The model produced invalid content.', type: 'server_error' } })}\n\n`,
+    );
   },
   'reset-before-headers': (req, res) => res.socket.destroy(),
   'reset-mid-stream': (req, res) => {
@@ -135,11 +147,20 @@ const modes = {
     sse(res);
     writeAll(res, WORDS, () => res.end(finish(16, 2000)));
   },
-  'unauthorized-401': (req, res) => json(res, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }),
-  'rate-limited-429': (req, res) => json(res, 429, { error: { message: 'Rate limit reached for requests.', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '1' }),
+  'unauthorized-401': (req, res) =>
+    json(res, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }),
+  'rate-limited-429': (req, res) =>
+    json(
+      res,
+      429,
+      { error: { message: 'Rate limit reached for requests.', type: 'requests', code: 'rate_limit_exceeded' } },
+      { 'retry-after': '1' },
+    ),
   'unavailable-503-html': (req, res) => {
     res.writeHead(503, { 'content-type': 'text/html' });
-    res.end('<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>');
+    res.end(
+      '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>',
+    );
   },
 };
 

@@ -48,17 +48,36 @@ export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {
       const down = at >= 3000 && at < 5400;
       rec.add(routed(++id, at, down ? 'eu-west-a' : 'us-east', down ? 260 + jitter : 180 + jitter, down ? 30 + (i % 3) * 5 : 0));
     }
-    if (sec === 4) rec.add({ ...routed(++id, sec * 1000 + 990, '', 0, 0), errorKind: 'circuit_open', errorMessage: 'every hop of chat is unavailable (breaker open or Retry-After pending)', firstTokenAtMs: null, firstContentAtMs: null, endAtMs: sec * 1000 + 990, itlMs: [], outputTokens: 0 });
+    if (sec === 4)
+      rec.add({
+        ...routed(++id, sec * 1000 + 990, '', 0, 0),
+        errorKind: 'circuit_open',
+        errorMessage: 'every hop of chat is unavailable (breaker open or Retry-After pending)',
+        firstTokenAtMs: null,
+        firstContentAtMs: null,
+        endAtMs: sec * 1000 + 990,
+        itlMs: [],
+        outputTokens: 0,
+      });
   }
   // A target that never answered: every request refused.
   for (let sec = 0; sec < 10; sec += 2)
-    rec.add(failed(++id, { target: 'ap-down', region: 'ap-southeast-1', model: 'gpt-4o-mini' }, sec * 1000, 'connect_error', 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9'));
+    rec.add(
+      failed(
+        ++id,
+        { target: 'ap-down', region: 'ap-southeast-1', model: 'gpt-4o-mini' },
+        sec * 1000,
+        'connect_error',
+        'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
+      ),
+    );
   if (opts.invalid)
     for (let i = 0; i < 6; i++)
       rec.add({
         ...routed(++id, 8000 + i * 50, '', 0, 0),
         errorKind: 'client_overload' as ErrorKind,
-        errorMessage: 'not sent: dispatched 1200ms after its schedule, past the 1000ms first-token timeout; the generator could not keep up',
+        errorMessage:
+          'not sent: dispatched 1200ms after its schedule, past the 1000ms first-token timeout; the generator could not keep up',
         firstTokenAtMs: null,
         firstContentAtMs: null,
         itlMs: [],
@@ -79,9 +98,18 @@ export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {
         eventLoopUtilization: 0.97,
         cpuPercent: 99.5,
         saturated: true,
-        warnings: ['event-loop delay p99 640ms exceeds 20ms: latencies include client-side delay; lower the load or split it across processes'],
+        warnings: [
+          'event-loop delay p99 640ms exceeds 20ms: latencies include client-side delay; lower the load or split it across processes',
+        ],
       }
-    : { eventLoopDelayMs: { mean: 0.8, p50: 0.2, p99: 4.1, max: 12 }, dispatchLagMs: { p50: 0.3, p99: 2.2, max: 6 }, eventLoopUtilization: 0.21, cpuPercent: 38.4, saturated: false, warnings: [] };
+    : {
+        eventLoopDelayMs: { mean: 0.8, p50: 0.2, p99: 4.1, max: 12 },
+        dispatchLagMs: { p50: 0.3, p99: 2.2, max: 6 },
+        eventLoopUtilization: 0.21,
+        cpuPercent: 38.4,
+        saturated: false,
+        warnings: [],
+      };
 
   const summary = summarizeRun(rec, {
     tool: { name: 'llm-bakeoff', version: '0.0.0-test' },
@@ -92,7 +120,11 @@ export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {
     status: 'completed',
     loadModel: 'open',
     stopReason: 'load schedule complete',
-    scenario: { name: 'fixture', load: { rate: 8, arrivals: 'constant', duration: 10_000 }, targets: targets.map((t) => ({ name: t.target, region: t.region, model: t.model })) },
+    scenario: {
+      name: 'fixture',
+      load: { rate: 8, arrivals: 'constant', duration: 10_000 },
+      targets: targets.map((t) => ({ name: t.target, region: t.region, model: t.model })),
+    },
     generator,
     pricing,
     slo: ['errorRate < 1%', 'ttft.p99 < 800ms'],
@@ -105,10 +137,27 @@ export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {
         { route: 'chat', target: 'us-east', atMs: 4_250.5, from: 'open', to: 'half-open', reason: 'cool-down of 1000ms over' },
         { route: 'chat', target: 'us-east', atMs: 4_262, from: 'half-open', to: 'open', reason: 'trial request failed' },
         { route: 'chat', target: 'us-east', atMs: 5_262, from: 'open', to: 'half-open', reason: 'cool-down of 1000ms over' },
-        { route: 'chat', target: 'us-east', atMs: 5_520, from: 'half-open', to: 'closed', reason: 'health probe succeeded after the cool-down' },
+        {
+          route: 'chat',
+          target: 'us-east',
+          atMs: 5_520,
+          from: 'half-open',
+          to: 'closed',
+          reason: 'health probe succeeded after the cool-down',
+        },
       ],
       outages: [
-        { route: 'chat', target: 'us-east', firstFailureMs: 3_010, lastFailureMs: 5_290, failures: 20, breakerOpenedMs: 3_250.5, detectMs: 240.5, recoveredAtMs: 5_700, recoverMs: 410 },
+        {
+          route: 'chat',
+          target: 'us-east',
+          firstFailureMs: 3_010,
+          lastFailureMs: 5_290,
+          failures: 20,
+          breakerOpenedMs: 3_250.5,
+          detectMs: 240.5,
+          recoveredAtMs: 5_700,
+          recoverMs: 410,
+        },
       ],
     },
   });
@@ -125,17 +174,40 @@ function thresholds(s: RunSummary, invalid: boolean): ThresholdsSummary {
   const checks = [
     { threshold: 'ttft.p99 < 600ms', filter: {}, on: 'us-east', actual: us.metrics.ttft.p99, limit: 600, unit: 'ms' as const },
     { threshold: 'errorRate < 1%', filter: {}, on: 'us-east', actual: us.requests.errorRate, limit: 0.01, unit: 'share' as const },
-    { threshold: 'e2e.p99 < 2s', filter: { region: 'ap-southeast-1' }, on: 'region ap-southeast-1', actual: null, limit: 2000, unit: 'ms' as const },
+    {
+      threshold: 'e2e.p99 < 2s',
+      filter: { region: 'ap-southeast-1' },
+      on: 'region ap-southeast-1',
+      actual: null,
+      limit: 2000,
+      unit: 'ms' as const,
+    },
     { threshold: 'requestsPerSec >= 5', filter: { route: 'chat' }, on: 'route chat', actual: 8.1, limit: 5, unit: 'per_s' as const },
   ].map((c) => ({ ...c, pass: !invalid && c.actual !== null && (c.unit === 'per_s' ? c.actual >= c.limit : c.actual < c.limit) }));
-  return invalid ? { evaluated: false, passed: null, checks: checks.map((c) => ({ ...c, pass: false })) } : { evaluated: true, passed: checks.every((c) => c.pass), checks };
+  return invalid
+    ? { evaluated: false, passed: null, checks: checks.map((c) => ({ ...c, pass: false })) }
+    : { evaluated: true, passed: checks.every((c) => c.pass), checks };
 }
 
 type Labels = { target: string; region: string; model: string };
 
 function base(id: number, t: Labels, at: number): RequestResult {
   return {
-    ...newResult({ id, phase: 'measure', target: t.target, region: t.region, provider: 'mock', model: t.model, workload: 'chat', turn: 1, step: '', scheduledAtMs: at, queuedMs: 0, inputTokens: 150, requestedOutputTokens: 16 }),
+    ...newResult({
+      id,
+      phase: 'measure',
+      target: t.target,
+      region: t.region,
+      provider: 'mock',
+      model: t.model,
+      workload: 'chat',
+      turn: 1,
+      step: '',
+      scheduledAtMs: at,
+      queuedMs: 0,
+      inputTokens: 150,
+      requestedOutputTokens: 16,
+    }),
     sentAtMs: at + 0.2,
     connection: 'reused',
   };
@@ -144,7 +216,19 @@ function base(id: number, t: Labels, at: number): RequestResult {
 function ok(id: number, t: Labels, at: number, ttftMs: number, itlMs: number): RequestResult {
   const itl = Array.from({ length: 15 }, (_, i) => itlMs + (i % 4));
   const end = at + ttftMs + itl.reduce((a, b) => a + b, 0);
-  return { ...base(id, t, at), headersAtMs: at + ttftMs - 20, firstTokenAtMs: at + ttftMs, firstContentAtMs: at + ttftMs, endAtMs: end, itlMs: itl, contentDeltas: 16, outputTokens: 16, tokenSource: 'usage', status: 200, finishReason: 'length' };
+  return {
+    ...base(id, t, at),
+    headersAtMs: at + ttftMs - 20,
+    firstTokenAtMs: at + ttftMs,
+    firstContentAtMs: at + ttftMs,
+    endAtMs: end,
+    itlMs: itl,
+    contentDeltas: 16,
+    outputTokens: 16,
+    tokenSource: 'usage',
+    status: 200,
+    finishReason: 'length',
+  };
 }
 
 function failed(id: number, t: Labels, at: number, kind: ErrorKind, message: string): RequestResult {
@@ -154,5 +238,14 @@ function failed(id: number, t: Labels, at: number, kind: ErrorKind, message: str
 // A route's user-level outcome (attempt 0): served by `hop` with the given TTFT, after `timeLostMs` on a failed primary.
 function routed(id: number, at: number, hop: string, ttftMs: number, timeLostMs: number): RequestResult {
   const r = ok(id, { target: 'chat', region: '', model: '' }, at, ttftMs, 13);
-  return { ...r, provider: 'route', route: 'chat', attempt: 0, attempts: timeLostMs > 0 ? 2 : 1, servedBy: hop, timeLostMs, failoverMs: hop && hop !== 'us-east' ? ttftMs : null };
+  return {
+    ...r,
+    provider: 'route',
+    route: 'chat',
+    attempt: 0,
+    attempts: timeLostMs > 0 ? 2 : 1,
+    servedBy: hop,
+    timeLostMs,
+    failoverMs: hop && hop !== 'us-east' ? ttftMs : null,
+  };
 }

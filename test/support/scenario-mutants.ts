@@ -8,7 +8,39 @@ export type Step = { at: number; op: 'delete' | 'replace' | 'rename' | 'add' | '
 
 // Values a user (or a bad template) could put anywhere.
 export const absurd = fc.oneof(
-  fc.constantFrom<Json>(0, -1, 1e12, -1e12, 1e308, 0.5, 2 ** 53 + 1, '', ' ', '0s', '-1s', '100000h', '1e12ms', 'NaN', 'Infinity', '1000000', '10%', '999%', 'null', '${OPENAI_API_KEY}', 'http://', 'ftp://x', 'x'.repeat(10_000), '🚀', true, false, null, [], {}, [[]], { '': null }),
+  fc.constantFrom<Json>(
+    0,
+    -1,
+    1e12,
+    -1e12,
+    1e308,
+    0.5,
+    2 ** 53 + 1,
+    '',
+    ' ',
+    '0s',
+    '-1s',
+    '100000h',
+    '1e12ms',
+    'NaN',
+    'Infinity',
+    '1000000',
+    '10%',
+    '999%',
+    'null',
+    '${OPENAI_API_KEY}',
+    'http://',
+    'ftp://x',
+    'x'.repeat(10_000),
+    '🚀',
+    true,
+    false,
+    null,
+    [],
+    {},
+    [[]],
+    { '': null },
+  ),
   fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
   fc.integer(),
   fc.double(),
@@ -19,7 +51,23 @@ export const steps = fc.array(
     at: fc.nat(),
     op: fc.constantFrom<Step['op']>('delete', 'replace', 'replace', 'replace', 'rename', 'add', 'empty', 'double'),
     value: absurd,
-    name: fc.oneof(fc.constantFrom('name', 'targets', 'load', 'rate', 'concurrency', 'duration', 'maxTokens', 'model', 'baseUrl', 'chain', '__proto__', 'constructor'), fc.string({ maxLength: 12 })),
+    name: fc.oneof(
+      fc.constantFrom(
+        'name',
+        'targets',
+        'load',
+        'rate',
+        'concurrency',
+        'duration',
+        'maxTokens',
+        'model',
+        'baseUrl',
+        'chain',
+        '__proto__',
+        'constructor',
+      ),
+      fc.string({ maxLength: 12 }),
+    ),
   }),
   { minLength: 1, maxLength: 4 },
 );
@@ -29,7 +77,7 @@ export function places(doc: Json): [Json[] | Record<string, Json>, string | numb
   const out: [Json[] | Record<string, Json>, string | number][] = [];
   const walk = (v: Json) => {
     if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), walk(x)));
-    else if (v && typeof v === 'object') for (const k of Object.keys(v)) (out.push([v, k]), walk(v[k]!));
+    else if (v && typeof v === 'object') for (const k of Object.keys(v)) out.push([v, k]), walk(v[k]!);
   };
   walk(doc);
   return out;
@@ -68,4 +116,3 @@ export function mutate(doc: Json, step: Step): Json {
   }
   return doc;
 }
-

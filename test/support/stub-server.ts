@@ -65,11 +65,23 @@ export function contentChunk(content: string | undefined, finishReason: string |
   const delta: Record<string, string> = {};
   if (role) delta.role = role;
   if (content !== undefined) delta.content = content;
-  return { id: 'chatcmpl-stub', object: 'chat.completion.chunk', created: 0, model: 'stub', choices: [{ index: 0, delta, finish_reason: finishReason }] };
+  return {
+    id: 'chatcmpl-stub',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: 'stub',
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  };
 }
 
 /** jsonError writes an OpenAI-shaped error response. */
-export function jsonError(res: ServerResponse, status: number, message: string, type = 'invalid_request_error', code: string | null = null): void {
+export function jsonError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+): void {
   const text = JSON.stringify({ error: { message, type, param: null, code } });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -79,14 +91,25 @@ export function jsonError(res: ServerResponse, status: number, message: string, 
  * streamCompletion writes a well-formed streamed completion: role chunk, one chunk per token,
  * the finish chunk, a usage chunk (unless `usage` is false) and [DONE].
  */
-export function streamCompletion(res: ServerResponse, tokens: readonly string[], opts: { usage?: boolean; promptTokens?: number } = {}): void {
+export function streamCompletion(
+  res: ServerResponse,
+  tokens: readonly string[],
+  opts: { usage?: boolean; promptTokens?: number } = {},
+): void {
   sseHeaders(res);
   sseData(res, contentChunk('', null, 'assistant'));
   for (const t of tokens) sseData(res, contentChunk(t));
   sseData(res, contentChunk(undefined, 'stop'));
   if (opts.usage !== false) {
     const prompt = opts.promptTokens ?? 1;
-    sseData(res, { id: 'chatcmpl-stub', object: 'chat.completion.chunk', created: 0, model: 'stub', choices: [], usage: { prompt_tokens: prompt, completion_tokens: tokens.length, total_tokens: prompt + tokens.length } });
+    sseData(res, {
+      id: 'chatcmpl-stub',
+      object: 'chat.completion.chunk',
+      created: 0,
+      model: 'stub',
+      choices: [],
+      usage: { prompt_tokens: prompt, completion_tokens: tokens.length, total_tokens: prompt + tokens.length },
+    });
   }
   res.end('data: [DONE]\n\n');
 }

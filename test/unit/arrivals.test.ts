@@ -69,7 +69,15 @@ describe('ratePacer: ramps (piecewise-linear rate)', () => {
   it.each<{ name: string; start: number; stages: RateStage[]; expected: number }>([
     { name: '0→100/s over 10s', start: 0, stages: [{ durationMs: 10_000, targetPerSec: 100 }], expected: 500 },
     { name: '100→0/s over 10s', start: 100, stages: [{ durationMs: 10_000, targetPerSec: 0 }], expected: 500 },
-    { name: '0→40/s over 2s, then 40/s for 1s', start: 0, stages: [{ durationMs: 2_000, targetPerSec: 40 }, { durationMs: 1_000, targetPerSec: 40 }], expected: 80 },
+    {
+      name: '0→40/s over 2s, then 40/s for 1s',
+      start: 0,
+      stages: [
+        { durationMs: 2_000, targetPerSec: 40 },
+        { durationMs: 1_000, targetPerSec: 40 },
+      ],
+      expected: 80,
+    },
     {
       name: 'up, hold, down',
       start: 2,
@@ -91,7 +99,15 @@ describe('ratePacer: ramps (piecewise-linear rate)', () => {
       ],
       expected: 10,
     },
-    { name: 'a jump (0s stage) to 50/s, held 2s', start: 0, stages: [{ durationMs: 0, targetPerSec: 50 }, { durationMs: 2_000, targetPerSec: 50 }], expected: 100 },
+    {
+      name: 'a jump (0s stage) to 50/s, held 2s',
+      start: 0,
+      stages: [
+        { durationMs: 0, targetPerSec: 50 },
+        { durationMs: 2_000, targetPerSec: 50 },
+      ],
+      expected: 100,
+    },
     { name: 'fractional rate 0.5→1.5/s over 20s', start: 0.5, stages: [{ durationMs: 20_000, targetPerSec: 1.5 }], expected: 20 },
   ])('$name: count = ∫ rate (±1), times non-decreasing and within the schedule', ({ start, stages, expected }) => {
     expect(rampArea(start, stages)).toBeCloseTo(expected, 9);

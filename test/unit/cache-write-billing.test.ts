@@ -14,7 +14,14 @@ import { REQUEST_COLUMNS, requestRow } from '../../src/report/requests-csv.js';
 // (1.25×) and 1-hour cache writes (2×). Its usage reports them apart; the record carries them, and
 // the budget guard, the group cost and requests.csv all bill or show them as Anthropic does.
 
-const tokens = (t: Partial<BilledTokenCounts>): BilledTokenCounts => ({ input: 0, output: 0, cachedInput: 0, cacheWriteInput: 0, cacheWrite1hInput: 0, ...t });
+const tokens = (t: Partial<BilledTokenCounts>): BilledTokenCounts => ({
+  input: 0,
+  output: 0,
+  cachedInput: 0,
+  cacheWriteInput: 0,
+  cacheWrite1hInput: 0,
+  ...t,
+});
 /** $ per 1M → exact pico-dollars for n tokens, through the project's money helpers. */
 const at = (n: number, dollarsPer1M: number): Pico => tokenCost(n, priceMicros(dollarsPer1M));
 
@@ -30,7 +37,11 @@ describe('costAt: each part of the prompt at its price, exact to the pico-dollar
     ['plain prompt', tokens({ input: 1_000, output: 40 }), at(1_000, 3) + at(40, 15)],
     ['cache reads', tokens({ input: 1_000, cachedInput: 900, output: 40 }), at(100, 3) + at(900, 0.3) + at(40, 15)],
     ['5-minute cache writes', tokens({ input: 2_100, cacheWriteInput: 2_000, output: 40 }), at(100, 3) + at(2_000, 3.75) + at(40, 15)],
-    ['1-hour cache writes', tokens({ input: 2_100, cacheWriteInput: 2_000, cacheWrite1hInput: 2_000, output: 40 }), at(100, 3) + at(2_000, 6) + at(40, 15)],
+    [
+      '1-hour cache writes',
+      tokens({ input: 2_100, cacheWriteInput: 2_000, cacheWrite1hInput: 2_000, output: 40 }),
+      at(100, 3) + at(2_000, 6) + at(40, 15),
+    ],
     [
       'reads, both writes and plain input in one request',
       tokens({ input: 4_000, cachedInput: 900, cacheWriteInput: 3_000, cacheWrite1hInput: 1_000, output: 40 }),
@@ -38,7 +49,11 @@ describe('costAt: each part of the prompt at its price, exact to the pico-dollar
       14_670_000_000n,
     ],
     // Counts that do not add up never bill a token twice: reads first, then writes, out of the prompt.
-    ['writes beyond the prompt are capped at it', tokens({ input: 1_000, cachedInput: 600, cacheWriteInput: 900 }), at(600, 0.3) + at(400, 3.75)],
+    [
+      'writes beyond the prompt are capped at it',
+      tokens({ input: 1_000, cachedInput: 600, cacheWriteInput: 900 }),
+      at(600, 0.3) + at(400, 3.75),
+    ],
   ])('%s', (_name, t, expected) => {
     expect(costAt(t, sonnet())).toBe(expected);
   });
@@ -46,7 +61,11 @@ describe('costAt: each part of the prompt at its price, exact to the pico-dollar
   it.each([
     // A catalog row that leaves a component out bills it at the one it falls back to.
     ['no cacheWrite: writes at input', { input: 3, output: 15 }, at(2_100, 3)],
-    ['no cacheWrite1h: 1-hour writes at cacheWrite', { input: 3, output: 15, cacheWrite: 3.75 }, at(100, 3) + at(1_000, 3.75) + at(1_000, 3.75)],
+    [
+      'no cacheWrite1h: 1-hour writes at cacheWrite',
+      { input: 3, output: 15, cacheWrite: 3.75 },
+      at(100, 3) + at(1_000, 3.75) + at(1_000, 3.75),
+    ],
     ['both', { input: 3, output: 15, cacheWrite: 3.75, cacheWrite1h: 6 }, at(100, 3) + at(1_000, 3.75) + at(1_000, 6)],
   ])('%s', (_name, row, expected) => {
     const c = buildCatalog(catalogSchema.parse({ models: { m: row } }));
@@ -60,7 +79,21 @@ function attempt(id: number, usage: Record<string, unknown>): RequestResult {
   anthropicMessages.parseCompletion({ type: 'message', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage }, state);
   const u = state.usage!;
   return {
-    ...newResult({ id, phase: 'measure', target: 'claude', region: '', provider: 'anthropic', model: 'claude-3-5-sonnet-20241022', workload: 'w', turn: 0, step: '', scheduledAtMs: id * 100, queuedMs: 0, inputTokens: 10, requestedOutputTokens: 40 }),
+    ...newResult({
+      id,
+      phase: 'measure',
+      target: 'claude',
+      region: '',
+      provider: 'anthropic',
+      model: 'claude-3-5-sonnet-20241022',
+      workload: 'w',
+      turn: 0,
+      step: '',
+      scheduledAtMs: id * 100,
+      queuedMs: 0,
+      inputTokens: 10,
+      requestedOutputTokens: 40,
+    }),
     sentAtMs: id * 100,
     firstTokenAtMs: id * 100 + 5,
     firstContentAtMs: id * 100 + 5,
@@ -79,7 +112,13 @@ function attempt(id: number, usage: Record<string, unknown>): RequestResult {
 describe('a conversation that writes the cache, then reads it', () => {
   // Turn 1 writes a 2,000-token prefix (1,000 of it with a 1-hour TTL); turn 2 reads it back.
   const turns = () => [
-    attempt(1, { input_tokens: 100, cache_creation_input_tokens: 2_000, cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 1_000 }, cache_read_input_tokens: 0, output_tokens: 40 }),
+    attempt(1, {
+      input_tokens: 100,
+      cache_creation_input_tokens: 2_000,
+      cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 1_000 },
+      cache_read_input_tokens: 0,
+      output_tokens: 40,
+    }),
     attempt(2, { input_tokens: 150, cache_creation_input_tokens: 0, cache_read_input_tokens: 2_000, output_tokens: 40 }),
   ];
   // Turn 1: 100 × $3 + 1,000 × $3.75 + 1,000 × $6 + 40 × $15 = 300 + 3,750 + 6,000 + 600 µ$ = 10,650 µ$.
@@ -93,8 +132,12 @@ describe('a conversation that writes the cache, then reads it', () => {
 
   it('the record carries what Anthropic reported', () => {
     const [one, two] = turns();
-    expect([one!.inputTokens, one!.cachedInputTokens, one!.cacheWriteInputTokens, one!.cacheWrite1hInputTokens]).toEqual([2_100, 0, 2_000, 1_000]);
-    expect([two!.inputTokens, two!.cachedInputTokens, two!.cacheWriteInputTokens, two!.cacheWrite1hInputTokens]).toEqual([2_150, 2_000, 0, 0]);
+    expect([one!.inputTokens, one!.cachedInputTokens, one!.cacheWriteInputTokens, one!.cacheWrite1hInputTokens]).toEqual([
+      2_100, 0, 2_000, 1_000,
+    ]);
+    expect([two!.inputTokens, two!.cachedInputTokens, two!.cacheWriteInputTokens, two!.cacheWrite1hInputTokens]).toEqual([
+      2_150, 2_000, 0, 0,
+    ]);
   });
 
   it('the budget guard and the group cost bill it exactly and agree', () => {
@@ -127,7 +170,9 @@ describe('a conversation that writes the cache, then reads it', () => {
     const at = REQUEST_COLUMNS.indexOf('reasoning_deltas');
     expect(REQUEST_COLUMNS.slice(at, at + 3)).toEqual(['reasoning_deltas', 'cache_write_input_tokens', 'cache_write_1h_input_tokens']);
     const cell = (r: RequestResult, c: string) => requestRow(r)[REQUEST_COLUMNS.indexOf(c)];
-    expect([cell(one!, 'cached_input_tokens'), cell(one!, 'cache_write_input_tokens'), cell(one!, 'cache_write_1h_input_tokens')]).toEqual([0, 2_000, 1_000]);
+    expect([cell(one!, 'cached_input_tokens'), cell(one!, 'cache_write_input_tokens'), cell(one!, 'cache_write_1h_input_tokens')]).toEqual([
+      0, 2_000, 1_000,
+    ]);
     const counted = { ...one!, tokenSource: 'counted' as const, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0 };
     expect([cell(counted, 'cache_write_input_tokens'), cell(counted, 'cache_write_1h_input_tokens')]).toEqual(['', '']);
   });

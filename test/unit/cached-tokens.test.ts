@@ -11,13 +11,33 @@ const ev = (data: unknown, event = 'message') => ({ event, data: JSON.stringify(
 
 describe('prompt-cache hits in usage', () => {
   it.each([
-    ['OpenAI prompt_tokens_details.cached_tokens (inside prompt_tokens)', { prompt_tokens: 1200, completion_tokens: 50, prompt_tokens_details: { cached_tokens: 1024 } }, { inputTokens: 1200, outputTokens: 50, cachedInputTokens: 1024 }],
+    [
+      'OpenAI prompt_tokens_details.cached_tokens (inside prompt_tokens)',
+      { prompt_tokens: 1200, completion_tokens: 50, prompt_tokens_details: { cached_tokens: 1024 } },
+      { inputTokens: 1200, outputTokens: 50, cachedInputTokens: 1024 },
+    ],
     ['OpenAI without details', { prompt_tokens: 10, completion_tokens: 5 }, { inputTokens: 10, outputTokens: 5 }],
-    ['OpenAI with zero cached', { prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 0 } }, { inputTokens: 10, outputTokens: 5 }],
+    [
+      'OpenAI with zero cached',
+      { prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 0 } },
+      { inputTokens: 10, outputTokens: 5 },
+    ],
     // DeepSeek reports cache hits in fields of its own (hit + miss = prompt_tokens).
-    ['DeepSeek prompt_cache_hit_tokens', { prompt_tokens: 1000, completion_tokens: 20, prompt_cache_hit_tokens: 896, prompt_cache_miss_tokens: 104 }, { inputTokens: 1000, outputTokens: 20, cachedInputTokens: 896 }],
-    ['DeepSeek with both fields', { prompt_tokens: 1000, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 896 }, prompt_cache_hit_tokens: 896 }, { inputTokens: 1000, outputTokens: 20, cachedInputTokens: 896 }],
-    ['DeepSeek, a full miss', { prompt_tokens: 1000, completion_tokens: 20, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 1000 }, { inputTokens: 1000, outputTokens: 20 }],
+    [
+      'DeepSeek prompt_cache_hit_tokens',
+      { prompt_tokens: 1000, completion_tokens: 20, prompt_cache_hit_tokens: 896, prompt_cache_miss_tokens: 104 },
+      { inputTokens: 1000, outputTokens: 20, cachedInputTokens: 896 },
+    ],
+    [
+      'DeepSeek with both fields',
+      { prompt_tokens: 1000, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 896 }, prompt_cache_hit_tokens: 896 },
+      { inputTokens: 1000, outputTokens: 20, cachedInputTokens: 896 },
+    ],
+    [
+      'DeepSeek, a full miss',
+      { prompt_tokens: 1000, completion_tokens: 20, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 1000 },
+      { inputTokens: 1000, outputTokens: 20 },
+    ],
   ])('%s', (_name, usage, expected) => {
     const s = state();
     openaiChat.onEvent(ev({ choices: [], usage }), s);
@@ -26,7 +46,13 @@ describe('prompt-cache hits in usage', () => {
 
   it('Anthropic counts cache reads and writes apart from input_tokens: the prompt is all three', () => {
     const s = state();
-    anthropicMessages.onEvent(ev({ type: 'message_start', message: { usage: { input_tokens: 100, cache_read_input_tokens: 900, cache_creation_input_tokens: 50, output_tokens: 1 } } }), s);
+    anthropicMessages.onEvent(
+      ev({
+        type: 'message_start',
+        message: { usage: { input_tokens: 100, cache_read_input_tokens: 900, cache_creation_input_tokens: 50, output_tokens: 1 } },
+      }),
+      s,
+    );
     expect(s.usage).toEqual({ inputTokens: 1050, outputTokens: 1, cachedInputTokens: 900, cacheWriteInputTokens: 50 });
     anthropicMessages.onEvent(ev({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 40 } }), s);
     expect(s.usage).toEqual({ inputTokens: 1050, outputTokens: 40, cachedInputTokens: 900, cacheWriteInputTokens: 50 });
@@ -34,12 +60,35 @@ describe('prompt-cache hits in usage', () => {
 
   it.each([
     ['no cache at all', { input_tokens: 10 }, { inputTokens: 10, outputTokens: 7 }],
-    ['writes only', { input_tokens: 10, cache_creation_input_tokens: 2000 }, { inputTokens: 2010, outputTokens: 7, cacheWriteInputTokens: 2000 }],
-    ['writes split by TTL', { input_tokens: 10, cache_creation_input_tokens: 3000, cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 } }, { inputTokens: 3010, outputTokens: 7, cacheWriteInputTokens: 3000, cacheWrite1hInputTokens: 2000 }],
-    ['all writes 5-minute', { input_tokens: 10, cache_creation_input_tokens: 3000, cache_creation: { ephemeral_5m_input_tokens: 3000, ephemeral_1h_input_tokens: 0 } }, { inputTokens: 3010, outputTokens: 7, cacheWriteInputTokens: 3000 }],
+    [
+      'writes only',
+      { input_tokens: 10, cache_creation_input_tokens: 2000 },
+      { inputTokens: 2010, outputTokens: 7, cacheWriteInputTokens: 2000 },
+    ],
+    [
+      'writes split by TTL',
+      {
+        input_tokens: 10,
+        cache_creation_input_tokens: 3000,
+        cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+      },
+      { inputTokens: 3010, outputTokens: 7, cacheWriteInputTokens: 3000, cacheWrite1hInputTokens: 2000 },
+    ],
+    [
+      'all writes 5-minute',
+      {
+        input_tokens: 10,
+        cache_creation_input_tokens: 3000,
+        cache_creation: { ephemeral_5m_input_tokens: 3000, ephemeral_1h_input_tokens: 0 },
+      },
+      { inputTokens: 3010, outputTokens: 7, cacheWriteInputTokens: 3000 },
+    ],
   ])('Anthropic usage, %s', (_name, usage, expected) => {
     const s = state();
-    anthropicMessages.parseCompletion({ type: 'message', content: [{ type: 'text', text: 'ok' }], usage: { ...usage, output_tokens: 7 } }, s);
+    anthropicMessages.parseCompletion(
+      { type: 'message', content: [{ type: 'text', text: 'ok' }], usage: { ...usage, output_tokens: 7 } },
+      s,
+    );
     expect(s.usage).toEqual(expected);
   });
 

@@ -16,7 +16,10 @@ const PUBLISHED: Record<string, { components: readonly Component[]; page: string
   // Input, cached input (a prompt-cache hit), output; cache writes cost nothing extra.
   openai: { components: ['input', 'output', 'cachedInput'], page: 'https://platform.openai.com/docs/pricing' },
   // Base input, 5m cache writes, 1h cache writes, cache hits & refreshes, output.
-  anthropic: { components: ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'], page: 'https://docs.anthropic.com/en/docs/about-claude/pricing' },
+  anthropic: {
+    components: ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'],
+    page: 'https://docs.anthropic.com/en/docs/about-claude/pricing',
+  },
   // Input, output, context caching (reads), context caching storage per hour.
   google: { components: ['input', 'output', 'cachedInput', 'cacheStoragePerHour'], page: 'https://ai.google.dev/gemini-api/docs/pricing' },
   // Input (cache miss), input (cache hit), output.
@@ -26,11 +29,21 @@ const PUBLISHED: Record<string, { components: readonly Component[]; page: string
 const examples = new URL('../../pricing/examples/', import.meta.url);
 const files = [DEFAULT_CATALOG_URL, ...(await readdir(examples)).filter((f) => f.endsWith('.yaml')).map((f) => new URL(f, examples))];
 const rows: [string, string, ModelPriceRow][] = [];
-for (const file of files) for (const [model, row] of Object.entries((await loadCatalogData(file)).models)) rows.push([file.pathname.replace(/.*\/pricing\//, 'pricing/'), model, row]);
+for (const file of files)
+  for (const [model, row] of Object.entries((await loadCatalogData(file)).models))
+    rows.push([file.pathname.replace(/.*\/pricing\//, 'pricing/'), model, row]);
 
 describe('shipped catalogs', () => {
   it('include the default catalog and its examples', () => {
-    expect(rows.filter(([f]) => f === 'pricing/catalog.yaml').map(([, m]) => m)).toEqual(['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet', 'gemini-1.5-pro', 'gemini-1.5-flash', 'deepseek-v4-flash', 'deepseek-chat']);
+    expect(rows.filter(([f]) => f === 'pricing/catalog.yaml').map(([, m]) => m)).toEqual([
+      'gpt-4o',
+      'gpt-4o-mini',
+      'claude-3-5-sonnet',
+      'gemini-1.5-pro',
+      'gemini-1.5-flash',
+      'deepseek-v4-flash',
+      'deepseek-chat',
+    ]);
     expect(rows.length).toBeGreaterThan(7);
   });
 
@@ -60,7 +73,8 @@ describe('shipped catalogs', () => {
     });
 
     it('gives each off-peak window the components the row has', () => {
-      for (const w of row.offPeak) for (const c of ['cachedInput', 'cacheWrite', 'cacheWrite1h'] as const) expect(w[c] === undefined, c).toBe(row[c] === undefined);
+      for (const w of row.offPeak)
+        for (const c of ['cachedInput', 'cacheWrite', 'cacheWrite1h'] as const) expect(w[c] === undefined, c).toBe(row[c] === undefined);
     });
   });
 });

@@ -21,22 +21,70 @@ const HOSTILE = 'eu|west<&>"\'\n`x`';
 let id = 0;
 function served(target: string, ttftMs: number, fail = false): RequestResult {
   const at = id;
-  const r = newResult({ id: id++, phase: 'measure', target, region: 'r1', provider: 'mock', model: 'm', workload: 'chat', turn: 1, step: '', scheduledAtMs: at, queuedMs: 0, inputTokens: 10, requestedOutputTokens: 5 });
-  if (fail) return Object.assign(r, { endAtMs: at + 3, status: 503, errorKind: 'http_5xx' as const, errorMessage: 'HTTP 503: over | capacity' });
-  return Object.assign(r, { sentAtMs: at, status: 200, headersAtMs: at + 1, firstTokenAtMs: at + ttftMs, firstContentAtMs: at + ttftMs, endAtMs: at + ttftMs + 40, itlMs: [10, 10, 10, 10], contentDeltas: 5, outputTokens: 5, finishReason: 'stop' });
+  const r = newResult({
+    id: id++,
+    phase: 'measure',
+    target,
+    region: 'r1',
+    provider: 'mock',
+    model: 'm',
+    workload: 'chat',
+    turn: 1,
+    step: '',
+    scheduledAtMs: at,
+    queuedMs: 0,
+    inputTokens: 10,
+    requestedOutputTokens: 5,
+  });
+  if (fail)
+    return Object.assign(r, { endAtMs: at + 3, status: 503, errorKind: 'http_5xx' as const, errorMessage: 'HTTP 503: over | capacity' });
+  return Object.assign(r, {
+    sentAtMs: at,
+    status: 200,
+    headersAtMs: at + 1,
+    firstTokenAtMs: at + ttftMs,
+    firstContentAtMs: at + ttftMs,
+    endAtMs: at + ttftMs + 40,
+    itlMs: [10, 10, 10, 10],
+    contentDeltas: 5,
+    outputTokens: 5,
+    finishReason: 'stop',
+  });
 }
 
-const health = (warnings: string[] = []): GeneratorHealth => ({ eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 }, eventLoopUtilization: 0.2, cpuPercent: 30, saturated: warnings.length > 0, warnings });
+const health = (warnings: string[] = []): GeneratorHealth => ({
+  eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 },
+  eventLoopUtilization: 0.2,
+  cpuPercent: 30,
+  saturated: warnings.length > 0,
+  warnings,
+});
 
 function summary(opts: { valid?: boolean; thresholds?: string[] } = {}): RunSummary {
   const rec = new Recorder();
   for (let i = 0; i < 200; i++) rec.add(served('us', 50 + (i % 50)));
   for (let i = 0; i < 100; i++) rec.add(served(HOSTILE, 150 + i));
   rec.add(served(HOSTILE, 0, true));
-  const s = summarizeRun(rec, { tool: { name: 'llm-bakeoff', version: 't' }, runId: 'run-1', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:10.000Z', durationMs: 10_000, status: 'completed', loadModel: 'closed', stopReason: 'duration reached', scenario: { name: 'ci' }, generator: health() });
+  const s = summarizeRun(rec, {
+    tool: { name: 'llm-bakeoff', version: 't' },
+    runId: 'run-1',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:00:10.000Z',
+    durationMs: 10_000,
+    status: 'completed',
+    loadModel: 'closed',
+    stopReason: 'duration reached',
+    scenario: { name: 'ci' },
+    generator: health(),
+  });
   if (opts.valid === false) s.validity = { ...s.validity, valid: false, reasons: ['the generator was saturated'] };
   if (opts.thresholds) {
-    const v = validateScenario({ name: 'ci', targets: [{ name: 'us', baseUrl: 'http://127.0.0.1:1/v1', model: 'm' }], load: { concurrency: 1, duration: '1s' }, thresholds: opts.thresholds });
+    const v = validateScenario({
+      name: 'ci',
+      targets: [{ name: 'us', baseUrl: 'http://127.0.0.1:1/v1', model: 'm' }],
+      load: { concurrency: 1, duration: '1s' },
+      thresholds: opts.thresholds,
+    });
     if (!v.ok) throw new Error(JSON.stringify(v.problems));
     s.thresholds = judgeThresholds(thresholdSpecs(v.scenario), s.groups, s.validity.valid);
   }
@@ -61,7 +109,12 @@ describe('report.md', () => {
 
   it.each([
     { name: 'passed', s: () => summary({ thresholds: ['errorRate < 5%'] }), head: '# llm-bakeoff: ci — passed', line: '**All 2 passed.**' },
-    { name: 'invalid', s: () => summary({ valid: false, thresholds: ['errorRate < 5%'] }), head: '# llm-bakeoff: ci — INVALID', line: '**Not judged**: the run is invalid.' },
+    {
+      name: 'invalid',
+      s: () => summary({ valid: false, thresholds: ['errorRate < 5%'] }),
+      head: '# llm-bakeoff: ci — INVALID',
+      line: '**Not judged**: the run is invalid.',
+    },
     { name: 'no thresholds', s: () => summary(), head: '# llm-bakeoff: ci — completed', line: '## Targets' },
   ])('$name', ({ s, head, line }) => {
     const md = renderMarkdown(s());
@@ -99,11 +152,16 @@ describe('HdrHistogram interop', () => {
       for (const m of ['ttft', 'itl', 'e2e'] as const) {
         const h = hdr.decodeFromCompressedBase64(g.histograms[m]);
         expect(h.totalCount, `${g.target} ${m}`).toBe(g.metrics[m].count);
-        for (const [p, stat] of [[50, 'p50'], [99, 'p99']] as const) {
+        for (const [p, stat] of [
+          [50, 'p50'],
+          [99, 'p99'],
+        ] as const) {
           // Values in integer microseconds, to 3 significant digits (the decoded maximum is its
           // bucket's top; the summary clamps to the exact maximum it kept).
           const ms = h.getValueAtPercentile(p) / 1000;
-          expect(Math.abs(ms - g.metrics[m][stat]!), `${g.target} ${m} ${stat}: ${ms} vs ${g.metrics[m][stat]}`).toBeLessThanOrEqual(g.metrics[m][stat]! * 0.001 + 0.001);
+          expect(Math.abs(ms - g.metrics[m][stat]!), `${g.target} ${m} ${stat}: ${ms} vs ${g.metrics[m][stat]}`).toBeLessThanOrEqual(
+            g.metrics[m][stat]! * 0.001 + 0.001,
+          );
         }
       }
     }

@@ -86,7 +86,9 @@ describe('CircuitBreaker: error rate over a window', () => {
   it('names the rate and the window in the reason', () => {
     const { b, transitions } = breaker({ failures: 100, errorRate });
     const end = feed(b, '.xx.xx.xxx', 5_000);
-    expect(transitions).toEqual([{ atMs: end - 1, target: 'primary', from: 'closed', to: 'open', reason: 'error rate 70.0% over 10000ms' }]);
+    expect(transitions).toEqual([
+      { atMs: end - 1, target: 'primary', from: 'closed', to: 'open', reason: 'error rate 70.0% over 10000ms' },
+    ]);
   });
 
   it('forgets outcomes older than the window', () => {
@@ -112,7 +114,13 @@ describe('CircuitBreaker: open → half-open → closed or open', () => {
     expect(b.state).toBe('open'); // available() looks, it does not move
     expect(b.allow(1_250)).toBe(true);
     expect(b.state).toBe('half-open');
-    expect(transitions.at(-1)).toEqual({ atMs: 1_250, target: 'primary', from: 'open', to: 'half-open', reason: 'cool-down of 1000ms over' });
+    expect(transitions.at(-1)).toEqual({
+      atMs: 1_250,
+      target: 'primary',
+      from: 'open',
+      to: 'half-open',
+      reason: 'cool-down of 1000ms over',
+    });
   });
 
   it.each([1, 2, 3, 5])('half-open with halfOpenProbes %d lets exactly that many trials through', (halfOpenProbes) => {
@@ -137,7 +145,13 @@ describe('CircuitBreaker: open → half-open → closed or open', () => {
     expect(b.allow(1_000)).toBe(true);
     b.record(1_050, true);
     expect(b.state).toBe('closed');
-    expect(transitions.at(-1)).toEqual({ atMs: 1_050, target: 'primary', from: 'half-open', to: 'closed', reason: 'trial request succeeded' });
+    expect(transitions.at(-1)).toEqual({
+      atMs: 1_050,
+      target: 'primary',
+      from: 'half-open',
+      to: 'closed',
+      reason: 'trial request succeeded',
+    });
     for (let i = 0; i < 20; i++) expect(b.allow(1_100 + i)).toBe(true);
     feed(b, 'xx', 1_200);
     expect(b.state).toBe('closed'); // 2 failures after closing, not 3 + 2

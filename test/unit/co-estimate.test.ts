@@ -9,8 +9,31 @@ import { newResult, type RequestResult } from '../../src/metrics/request-result.
 
 let id = 0;
 function served(e2eMs: number, at: number): RequestResult {
-  const r = newResult({ id: id++, phase: 'measure', target: 't', region: 'r', provider: 'mock', model: 'm', workload: 'w', turn: 1, step: '', scheduledAtMs: at, queuedMs: 0, inputTokens: 1, requestedOutputTokens: 4 });
-  return Object.assign(r, { sentAtMs: at, status: 200, headersAtMs: at + 1, firstTokenAtMs: at + e2eMs - 5, firstContentAtMs: at + e2eMs - 5, endAtMs: at + e2eMs, contentDeltas: 4, outputTokens: 4 });
+  const r = newResult({
+    id: id++,
+    phase: 'measure',
+    target: 't',
+    region: 'r',
+    provider: 'mock',
+    model: 'm',
+    workload: 'w',
+    turn: 1,
+    step: '',
+    scheduledAtMs: at,
+    queuedMs: 0,
+    inputTokens: 1,
+    requestedOutputTokens: 4,
+  });
+  return Object.assign(r, {
+    sentAtMs: at,
+    status: 200,
+    headersAtMs: at + 1,
+    firstTokenAtMs: at + e2eMs - 5,
+    firstContentAtMs: at + e2eMs - 5,
+    endAtMs: at + e2eMs,
+    contentDeltas: 4,
+    outputTokens: 4,
+  });
 }
 
 function group(samples: [count: number, e2eMs: number][]) {
@@ -37,11 +60,18 @@ describe('coordinated-omission estimate for a closed loop', () => {
     expect(co.e2e.p99!).toBeGreaterThan(500);
     expect(co.e2e.p99!).toBeGreaterThan(rawP99 * 1.1);
     expect(co.ttft.p99!).toBeGreaterThan(500);
-    expect(co.warning).toMatch(/^closed loop hid 20 stalls: .*raw E2E p99 [\d.]+ms .*would show E2E p99 ≈ [\d.]+ms \(an estimate: HdrHistogram's expected-interval correction\); rerun with rate: to measure it$/);
+    expect(co.warning).toMatch(
+      /^closed loop hid 20 stalls: .*raw E2E p99 [\d.]+ms .*would show E2E p99 ≈ [\d.]+ms \(an estimate: HdrHistogram's expected-interval correction\); rerun with rate: to measure it$/,
+    );
   });
 
   it('no stall, no warning: the estimate equals the raw numbers', () => {
-    const co = coEstimate(group([[500, 40], [500, 60]]))!;
+    const co = coEstimate(
+      group([
+        [500, 40],
+        [500, 60],
+      ]),
+    )!;
     expect(co.stalls).toBe(0);
     expect(co.hiddenRequests).toBe(0);
     expect(co.warning).toBeNull();

@@ -92,12 +92,21 @@ describe('no data, error rate, throughput', () => {
     ['0 → 0', [0, 1000], [0, 1000], 'within noise'],
     ['nothing measured', [0, 0], [0, 1000], 'no data'],
   ])('errorRate %s → %s', (_, [f1, n1], [f2, n2], verdict) => {
-    const c = compareRuns(runOf('a', [groupOf({ key: 'a', total: n1, failed: f1 })]), runOf('b', [groupOf({ key: 'a', total: n2, failed: f2 })]), SIDES);
+    const c = compareRuns(
+      runOf('a', [groupOf({ key: 'a', total: n1, failed: f1 })]),
+      runOf('b', [groupOf({ key: 'a', total: n2, failed: f2 })]),
+      SIDES,
+    );
     expect(row(c, 'errorRate')).toMatchObject({ method: 'newcombe', unit: 'share', verdict });
   });
 
   it('an error-rate change beyond noise but under --min-error-delta is within noise', () => {
-    const c = compareRuns(runOf('a', [groupOf({ key: 'a', total: 100_000, failed: 0 })]), runOf('b', [groupOf({ key: 'a', total: 100_000, failed: 50 })]), SIDES, { ...DEFAULT_COMPARE_OPTIONS, minErrorDelta: 0.001 });
+    const c = compareRuns(
+      runOf('a', [groupOf({ key: 'a', total: 100_000, failed: 0 })]),
+      runOf('b', [groupOf({ key: 'a', total: 100_000, failed: 50 })]),
+      SIDES,
+      { ...DEFAULT_COMPARE_OPTIONS, minErrorDelta: 0.001 },
+    );
     expect(row(c, 'errorRate').ci![0]).toBeGreaterThan(0);
     expect(row(c, 'errorRate').verdict).toBe('within noise');
   });
@@ -114,11 +123,16 @@ describe('no data, error rate, throughput', () => {
 });
 
 describe('what gates, and which groups are matched', () => {
-  const slow = (key: string, scope: 'target' | 'workload' = 'target') => groupOf({ key, scope, values: { ttft: lognormalMs(2000, 130, 0.3, 5), e2e: lognormalMs(2000, 130, 0.3, 6) } });
-  const fast = (key: string, scope: 'target' | 'workload' = 'target') => groupOf({ key, scope, values: { ttft: lognormalMs(2000, 100, 0.3, 7), e2e: lognormalMs(2000, 100, 0.3, 8) } });
+  const slow = (key: string, scope: 'target' | 'workload' = 'target') =>
+    groupOf({ key, scope, values: { ttft: lognormalMs(2000, 130, 0.3, 5), e2e: lognormalMs(2000, 130, 0.3, 6) } });
+  const fast = (key: string, scope: 'target' | 'workload' = 'target') =>
+    groupOf({ key, scope, values: { ttft: lognormalMs(2000, 100, 0.3, 7), e2e: lognormalMs(2000, 100, 0.3, 8) } });
 
   it('only gated metrics of target and route groups fail; breakdowns are shown, not gated', () => {
-    const c = compareRuns(runOf('a', [fast('x'), fast('x/chat', 'workload')]), runOf('b', [slow('x'), slow('x/chat', 'workload')]), SIDES, { ...DEFAULT_COMPARE_OPTIONS, gate: ['ttft.p99'] });
+    const c = compareRuns(runOf('a', [fast('x'), fast('x/chat', 'workload')]), runOf('b', [slow('x'), slow('x/chat', 'workload')]), SIDES, {
+      ...DEFAULT_COMPARE_OPTIONS,
+      gate: ['ttft.p99'],
+    });
     expect(c.regressions).toEqual([{ group: 'x', metric: 'ttft.p99' }]);
     expect(row(c, 'ttft.p50', 0)).toMatchObject({ verdict: 'regression', gated: false });
     expect(row(c, 'ttft.p99', 1)).toMatchObject({ verdict: 'regression', gated: false });
@@ -139,7 +153,13 @@ describe('what gates, and which groups are matched', () => {
   });
 
   it('two targets of one run: their groups and breakdowns paired by what follows the name', () => {
-    const run = runOf('r', [fast('us'), slow('us-east'), fast('us/chat', 'workload'), slow('us-east/chat', 'workload'), slow('us-east/rag', 'workload')]);
+    const run = runOf('r', [
+      fast('us'),
+      slow('us-east'),
+      fast('us/chat', 'workload'),
+      slow('us-east/chat', 'workload'),
+      slow('us-east/rag', 'workload'),
+    ]);
     const c = compareTargets(run, '/r/summary.json', 'us', 'us-east') as Comparison;
     expect(c.mode).toBe('targets');
     expect(c.groups.map((g) => [g.baselineKey, g.currentKey])).toEqual([
@@ -165,7 +185,13 @@ describe('what gates, and which groups are matched', () => {
 
   it('runs that are not comparable say why', () => {
     const a = runOf('a', [fast('x')]);
-    const b = { ...runOf('b', [fast('x')]), scenario: { name: 'other' }, loadModel: 'open' as const, status: 'interrupted' as const, stopReason: 'interrupted by signal' };
+    const b = {
+      ...runOf('b', [fast('x')]),
+      scenario: { name: 'other' },
+      loadModel: 'open' as const,
+      status: 'interrupted' as const,
+      stopReason: 'interrupted by signal',
+    };
     const w = compareRuns(a, b, SIDES).warnings.join('\n');
     expect(w).toMatch(/different scenarios \(synthetic and other\)/);
     expect(w).toMatch(/different load models/);
@@ -198,7 +224,10 @@ describe('metric names and summary files', () => {
   it.each([
     ['{', /not JSON/],
     ['{"targets": []}', /not a bakeoff summary/],
-    ['{"schema": "llm-bakeoff/summary", "schemaVersion": 1, "groups": []}', /schema version 1.*reads only version 2; run the scenario again/],
+    [
+      '{"schema": "llm-bakeoff/summary", "schemaVersion": 1, "groups": []}',
+      /schema version 1.*reads only version 2; run the scenario again/,
+    ],
     ['{"schema": "llm-bakeoff/summary", "schemaVersion": 2}', /no groups/],
     ['{"schema": "llm-bakeoff/summary", "schemaVersion": 2, "groups": [{"key": "a"}]}', /groups\[0\] lacks/],
   ])('%s is refused: %s', (text, problem) => {

@@ -191,7 +191,11 @@ describe('synthetic conversations', () => {
   });
 
   it('a constant thinkTimeMs is that constant, and the default is 0', () => {
-    expect(workloadSource(workload({ thinkTimeMs: 250 }), 1).at(3).thinkTimeMs(1)).toBe(250);
+    expect(
+      workloadSource(workload({ thinkTimeMs: 250 }), 1)
+        .at(3)
+        .thinkTimeMs(1),
+    ).toBe(250);
     expect(workloadSource(workload({}), 1).at(3).thinkTimeMs(1)).toBe(0);
   });
 });
@@ -250,7 +254,13 @@ describe('datasets', () => {
 
   it('reads a ShareGPT JSON array (human / gpt / system)', async () => {
     const doc = [
-      { id: 'a', conversations: [{ from: 'human', value: 'Write a haiku.' }, { from: 'gpt', value: 'Five seven five.' }] },
+      {
+        id: 'a',
+        conversations: [
+          { from: 'human', value: 'Write a haiku.' },
+          { from: 'gpt', value: 'Five seven five.' },
+        ],
+      },
       {
         id: 'b',
         conversations: [

@@ -66,24 +66,57 @@ describe('error kinds and their owners', () => {
 
 let id = 0;
 function result(kind: ErrorKind | null, over: Partial<RequestResult> = {}): RequestResult {
-  const r = newResult({ id: id++, phase: 'measure', target: 't', region: 'r', provider: 'mock', model: 'm', workload: 'w', turn: 1, step: '', scheduledAtMs: id * 10, queuedMs: 0, inputTokens: 10, requestedOutputTokens: 4 });
+  const r = newResult({
+    id: id++,
+    phase: 'measure',
+    target: 't',
+    region: 'r',
+    provider: 'mock',
+    model: 'm',
+    workload: 'w',
+    turn: 1,
+    step: '',
+    scheduledAtMs: id * 10,
+    queuedMs: 0,
+    inputTokens: 10,
+    requestedOutputTokens: 4,
+  });
   Object.assign(r, { sentAtMs: r.scheduledAtMs, endAtMs: r.scheduledAtMs + 50 });
-  if (kind === null) Object.assign(r, { status: 200, headersAtMs: r.scheduledAtMs + 5, firstTokenAtMs: r.scheduledAtMs + 20, firstContentAtMs: r.scheduledAtMs + 20, contentDeltas: 4, outputTokens: 4 });
+  if (kind === null)
+    Object.assign(r, {
+      status: 200,
+      headersAtMs: r.scheduledAtMs + 5,
+      firstTokenAtMs: r.scheduledAtMs + 20,
+      firstContentAtMs: r.scheduledAtMs + 20,
+      contentDeltas: 4,
+      outputTokens: 4,
+    });
   else Object.assign(r, { errorKind: kind, errorMessage: `${kind} happened` });
   return Object.assign(r, over);
 }
 
 describe('generator-owned failures are counted apart', () => {
-  it('never enter the target\'s totals, failures or error rate; the target\'s own failures do', () => {
+  it("never enter the target's totals, failures or error rate; the target's own failures do", () => {
     const rec = new Recorder();
     for (let i = 0; i < 90; i++) rec.add(result(null));
     for (let i = 0; i < 5; i++) rec.add(result('http_5xx'));
     for (let i = 0; i < 3; i++) rec.add(result('aborted'));
     for (let i = 0; i < 2; i++) rec.add(result('local_resource'));
     const g = summarizeGroup(rec.groups.get('t')!);
-    expect(g.requests).toMatchObject({ total: 95, ok: 90, failed: 5, errorsByKind: { http_5xx: 5 }, generatorFailed: 5, generatorErrorsByKind: { aborted: 3, local_resource: 2 } });
+    expect(g.requests).toMatchObject({
+      total: 95,
+      ok: 90,
+      failed: 5,
+      errorsByKind: { http_5xx: 5 },
+      generatorFailed: 5,
+      generatorErrorsByKind: { aborted: 3, local_resource: 2 },
+    });
     expect(g.requests.errorRate).toBeCloseTo(5 / 95, 6);
-    expect(g.requests.errorSamples).toEqual({ http_5xx: 'http_5xx happened', aborted: 'aborted happened', local_resource: 'local_resource happened' });
+    expect(g.requests.errorSamples).toEqual({
+      http_5xx: 'http_5xx happened',
+      aborted: 'aborted happened',
+      local_resource: 'local_resource happened',
+    });
   });
 
   it(`make the run invalid above ${GENERATOR_FAILURE_LIMIT * 100}% of its arrivals, and not at or below it`, () => {
@@ -100,12 +133,14 @@ describe('generator-owned failures are counted apart', () => {
     expect(at(0, 100).valid).toBe(true);
   });
 
-  it('arrivals the generator dropped at its own connection cap count as its failures too; drops at the scenario\'s maxInFlight do not', () => {
+  it("arrivals the generator dropped at its own connection cap count as its failures too; drops at the scenario's maxInFlight do not", () => {
     const rec = new Recorder();
     for (let i = 0; i < 50; i++) rec.add(result(null));
-    for (let i = 0; i < 30; i++) rec.addDropped('target', { target: 't', region: 'r', provider: 'mock', model: 'm' }, 'measure', 1000 + i, 'max_in_flight');
+    for (let i = 0; i < 30; i++)
+      rec.addDropped('target', { target: 't', region: 'r', provider: 'mock', model: 'm' }, 'measure', 1000 + i, 'max_in_flight');
     expect(assessValidity([...rec.groups.values()]).valid).toBe(true);
-    for (let i = 0; i < 20; i++) rec.addDropped('target', { target: 't', region: 'r', provider: 'mock', model: 'm' }, 'measure', 2000 + i, 'connection_cap');
+    for (let i = 0; i < 20; i++)
+      rec.addDropped('target', { target: 't', region: 'r', provider: 'mock', model: 'm' }, 'measure', 2000 + i, 'connection_cap');
     const v = assessValidity([...rec.groups.values()]);
     expect(v).toMatchObject({ valid: false, arrivals: 100, generatorDropped: 20 });
     expect(summarizeGroup(rec.groups.get('t')!).requests.droppedBy).toEqual({ max_in_flight: 30, connection_cap: 20 });

@@ -19,7 +19,17 @@ import { fakeClock, scriptedHop, type FakeClock, type Outcome, type ScriptedHop 
 // is ample except where a test is about the budget.
 
 const BREAKER: BreakerPolicy = { failures: 1_000, openForMs: 5_000, halfOpenProbes: 1 };
-const DEFAULT_ON: ErrorKind[] = ['connect_timeout', 'connect_error', 'ttft_timeout', 'total_timeout', 'http_429', 'http_5xx', 'reset', 'bad_stream', 'stream_error'];
+const DEFAULT_ON: ErrorKind[] = [
+  'connect_timeout',
+  'connect_error',
+  'ttft_timeout',
+  'total_timeout',
+  'http_429',
+  'http_5xx',
+  'reset',
+  'bad_stream',
+  'stream_error',
+];
 
 /** routeOf parses a route as a scenario would, with no backoff and an unlimited budget unless overridden. */
 function routeOf(chain: string[], doc: { on?: ErrorKind[]; retry?: Record<string, unknown> } = {}) {
@@ -47,12 +57,19 @@ let callIds = 1_000;
  */
 function drill(
   scripts: Record<string, Outcome[]>,
-  opts: { route?: Parameters<typeof routeOf>[1]; clock?: FakeClock | Clock; budget?: RetryBudget; breaker?: Partial<BreakerPolicy>; stop?: AbortSignal } = {},
+  opts: {
+    route?: Parameters<typeof routeOf>[1];
+    clock?: FakeClock | Clock;
+    budget?: RetryBudget;
+    breaker?: Partial<BreakerPolicy>;
+    stop?: AbortSignal;
+  } = {},
 ): Drill {
   const clock = opts.clock ?? fakeClock(1_000);
   const chain = Object.keys(scripts);
   const hops: Drill['hops'] = {};
-  for (const t of chain) hops[t] = { ...scriptedHop(t, clock, scripts[t]!), breaker: new CircuitBreaker(t, { ...BREAKER, ...opts.breaker }) };
+  for (const t of chain)
+    hops[t] = { ...scriptedHop(t, clock, scripts[t]!), breaker: new CircuitBreaker(t, { ...BREAKER, ...opts.breaker }) };
   const attempts: RequestResult[] = [];
   let attemptIds = 0;
   const deps: RouteDeps = {
@@ -98,7 +115,15 @@ describe('failoverRoute: chain order', () => {
     const d = drill(scripts as unknown as Record<string, Outcome[]>);
     const user = await d.send();
     expect(targetsOf(d.attempts)).toEqual(tried);
-    expect(user).toMatchObject({ errorKind: null, servedBy, attempts: tried.length, target: 'chat', route: 'chat', attempt: 0, provider: 'route' });
+    expect(user).toMatchObject({
+      errorKind: null,
+      servedBy,
+      attempts: tried.length,
+      target: 'chat',
+      route: 'chat',
+      attempt: 0,
+      provider: 'route',
+    });
     for (const t of ['a', 'b', 'c']) expect(d.hops[t]!.calls).toHaveLength(tried.includes(t as never) ? 1 : 0);
   });
 
@@ -131,13 +156,16 @@ describe('failoverRoute: which failures fail over', () => {
     expect(user).toMatchObject({ errorKind: null, servedBy: 'b', attempts: 2 });
   });
 
-  it.each(['http_4xx', 'empty_response', 'other'] as const)('%s (not in `on`) is final: the user sees it, the fallback is never asked', async (kind) => {
-    const d = drill({ a: [fail(kind)], b: [ok()] });
-    const user = await d.send();
-    expect(targetsOf(d.attempts)).toEqual(['a']);
-    expect(d.hops.b!.calls).toHaveLength(0);
-    expect(user).toMatchObject({ errorKind: kind, servedBy: '', attempts: 1, failoverMs: null, target: 'chat' });
-  });
+  it.each(['http_4xx', 'empty_response', 'other'] as const)(
+    '%s (not in `on`) is final: the user sees it, the fallback is never asked',
+    async (kind) => {
+      const d = drill({ a: [fail(kind)], b: [ok()] });
+      const user = await d.send();
+      expect(targetsOf(d.attempts)).toEqual(['a']);
+      expect(d.hops.b!.calls).toHaveLength(0);
+      expect(user).toMatchObject({ errorKind: kind, servedBy: '', attempts: 1, failoverMs: null, target: 'chat' });
+    },
+  );
 
   it('a route that fails over only on http_5xx treats a ttft_timeout as final', async () => {
     const d = drill({ a: [fail('ttft_timeout'), fail('http_5xx')], b: [ok()] }, { route: { on: ['http_5xx'] } });
@@ -217,7 +245,10 @@ describe('failoverRoute: Retry-After', () => {
 
   it('with honorRetryAfter: false the hop is not skipped', async () => {
     const clock = fakeClock(0);
-    const d = drill({ a: [fail('http_429', 10, { retryAfterMs: 1_000 }), ok()], b: [ok()] }, { clock, route: { retry: { honorRetryAfter: false } } });
+    const d = drill(
+      { a: [fail('http_429', 10, { retryAfterMs: 1_000 }), ok()], b: [ok()] },
+      { clock, route: { retry: { honorRetryAfter: false } } },
+    );
     await d.send();
     clock.set(500);
     expect(await d.send()).toMatchObject({ servedBy: 'a', attempts: 1 });
@@ -305,7 +336,16 @@ describe('failoverRoute: records', () => {
     const d = drill({ a: [fail('ttft_timeout', 300)], b: [ok(50, 80)] });
     const t0 = d.clock.now();
     const user = await d.send({ scheduledAtMs: t0 - 10, queuedMs: 10 });
-    expect(user).toMatchObject({ scheduledAtMs: t0 - 10, queuedMs: 10, sentAtMs: t0, firstTokenAtMs: t0 + 350, endAtMs: t0 + 380, servedBy: 'b', region: '', provider: 'route' });
+    expect(user).toMatchObject({
+      scheduledAtMs: t0 - 10,
+      queuedMs: 10,
+      sentAtMs: t0,
+      firstTokenAtMs: t0 + 350,
+      endAtMs: t0 + 380,
+      servedBy: 'b',
+      region: '',
+      provider: 'route',
+    });
   });
 
   it.each([
@@ -379,7 +419,10 @@ describe('failoverRoute: backoff (real clock)', () => {
 
   it('the backoff is capped at max', async () => {
     const { sent, gapAtMost } = await timed(async (clock) => {
-      const d = drill({ a: [fail('http_5xx', 0)] }, { clock, route: { retry: { maxAttempts: 3, backoff: { initial: '30ms', max: '50ms', multiplier: 10, jitter: 0 } } } });
+      const d = drill(
+        { a: [fail('http_5xx', 0)] },
+        { clock, route: { retry: { maxAttempts: 3, backoff: { initial: '30ms', max: '50ms', multiplier: 10, jitter: 0 } } } },
+      );
       await d.send();
       return d.attempts;
     });
@@ -408,7 +451,14 @@ describe('failoverRoute: served by a fallback, in every breaker state', () => {
     ['closed: the primary fails, the fallback serves', [fail('http_5xx')], 0, 'closed', 'b', true],
     ['closed: the primary serves', [ok()], 0, 'closed', 'a', false],
     ['open: the primary is skipped, the fallback serves', [fail('http_5xx'), fail('http_5xx')], 0, 'open', 'b', true],
-    ['half-open: the trial on the primary fails, the fallback serves', [fail('http_5xx'), fail('http_5xx'), fail('http_5xx')], 1_500, 'half-open', 'b', true],
+    [
+      'half-open: the trial on the primary fails, the fallback serves',
+      [fail('http_5xx'), fail('http_5xx'), fail('http_5xx')],
+      1_500,
+      'half-open',
+      'b',
+      true,
+    ],
     ['half-open: the trial on the primary succeeds', [fail('http_5xx'), fail('http_5xx'), ok()], 1_500, 'half-open', 'a', false],
   ])('%s', async (_, primary, advanceMs, state, servedBy, failover) => {
     const clock = fakeClock(10_000);

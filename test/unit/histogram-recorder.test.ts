@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HISTOGRAM_RANGE,
-  decodeHistogram,
-  encodeHistogram,
-  latencyStats,
-  newHistogram,
-  recordMs,
-} from '../../src/metrics/histogram.js';
+import { HISTOGRAM_RANGE, decodeHistogram, encodeHistogram, latencyStats, newHistogram, recordMs } from '../../src/metrics/histogram.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
@@ -18,7 +11,21 @@ let nextId = 0;
 /** result makes a successful measured RequestResult: 5 tokens, TTFT 100ms, E2E 500ms unless overridden. */
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
-    ...newResult({ id: nextId++, phase: 'measure', target: 'a', region: 'r1', provider: 'mock', model: 'm', workload: 'chat', turn: 1, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 20, requestedOutputTokens: 5 }),
+    ...newResult({
+      id: nextId++,
+      phase: 'measure',
+      target: 'a',
+      region: 'r1',
+      provider: 'mock',
+      model: 'm',
+      workload: 'chat',
+      turn: 1,
+      step: '',
+      scheduledAtMs: 0,
+      queuedMs: 0,
+      inputTokens: 20,
+      requestedOutputTokens: 5,
+    }),
     connection: 'reused',
     headersAtMs: 50,
     firstTokenAtMs: 100,
@@ -35,7 +42,19 @@ function result(over: Partial<RequestResult> = {}): RequestResult {
 }
 
 function failed(over: Partial<RequestResult> = {}): RequestResult {
-  return result({ status: 503, headersAtMs: 40, firstTokenAtMs: null, endAtMs: 45, itlMs: [], contentDeltas: 0, outputTokens: 0, errorKind: 'http_5xx', errorMessage: 'HTTP 503', finishReason: '', ...over });
+  return result({
+    status: 503,
+    headersAtMs: 40,
+    firstTokenAtMs: null,
+    endAtMs: 45,
+    itlMs: [],
+    contentDeltas: 0,
+    outputTokens: 0,
+    errorKind: 'http_5xx',
+    errorMessage: 'HTTP 503',
+    finishReason: '',
+    ...over,
+  });
 }
 
 function histogramOf(values: number[]) {
@@ -73,7 +92,18 @@ describe('histogram', () => {
   });
 
   it('summarises an empty histogram as no data (null), never as zeros that read as instant', () => {
-    expect(latencyStats(newHistogram())).toEqual({ count: 0, mean: null, stddev: null, min: null, p50: null, p90: null, p95: null, p99: null, p999: null, max: null });
+    expect(latencyStats(newHistogram())).toEqual({
+      count: 0,
+      mean: null,
+      stddev: null,
+      min: null,
+      p50: null,
+      p90: null,
+      p95: null,
+      p99: null,
+      p999: null,
+      max: null,
+    });
   });
 
   it('never reports a percentile above the largest value recorded, nor below the smallest', () => {
@@ -92,7 +122,7 @@ describe('histogram', () => {
 
   it('percentiles stay within [min, max] for any data', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 50; trial++) {
       const values = Array.from({ length: 1 + Math.floor(rand() * 200) }, () => rand() * 10 ** (1 + rand() * 5));
       const s = latencyStats(histogramOf(values));
@@ -133,7 +163,14 @@ describe('latency formulas', () => {
     { name: '1 token', over: { outputTokens: 1 }, ttft: 100, e2e: 500, headers: 50, tpot: null },
     { name: '0 tokens', over: { outputTokens: 0 }, ttft: 100, e2e: 500, headers: 50, tpot: null },
     { name: 'no first token', over: { firstTokenAtMs: null }, ttft: null, e2e: 500, headers: 50, tpot: null },
-    { name: 'no headers', over: { headersAtMs: null, firstTokenAtMs: null, endAtMs: 10_000 }, ttft: null, e2e: 10_000, headers: null, tpot: null },
+    {
+      name: 'no headers',
+      over: { headersAtMs: null, firstTokenAtMs: null, endAtMs: 10_000 },
+      ttft: null,
+      e2e: 10_000,
+      headers: null,
+      tpot: null,
+    },
     { name: 'failed mid-stream', over: { errorKind: 'reset' as const }, ttft: 100, e2e: 500, headers: 50, tpot: null },
   ])('$name', ({ over, ttft, e2e, headers, tpot }) => {
     const r = result(over);
@@ -199,7 +236,20 @@ describe('Recorder', () => {
     rec.declare({ target: 'idle', region: 'r', provider: 'p', model: 'm' });
     const s = summarizeGroup(rec.groups.get('idle')!);
     // Counts are real zeros; rates and windows over nothing are no data (null), not 0.
-    expect(s.requests).toEqual({ total: 0, ok: 0, failed: 0, errorRate: null, dropped: 0, droppedBy: {}, queued: 0, newConnections: 0, errorsByKind: {}, generatorFailed: 0, generatorErrorsByKind: {}, errorSamples: {} });
+    expect(s.requests).toEqual({
+      total: 0,
+      ok: 0,
+      failed: 0,
+      errorRate: null,
+      dropped: 0,
+      droppedBy: {},
+      queued: 0,
+      newConnections: 0,
+      errorsByKind: {},
+      generatorFailed: 0,
+      generatorErrorsByKind: {},
+      errorSamples: {},
+    });
     expect(s.offered).toBeNull();
     expect(s.throughput).toEqual({ requestsPerSec: null, outputTokensPerSec: null });
     expect(s.window).toBeNull();
@@ -212,13 +262,32 @@ describe('summarizeGroup', () => {
   // Each request: scheduled at `start`, ends at `start + 500` with 5 output tokens.
   it.each([
     { name: 'one request', starts: [0], failures: 0, windowMs: 500, requestsPerSec: 2, outputTokensPerSec: 10, errorRate: 0 },
-    { name: 'ten requests over 2s', starts: [0, 150, 300, 450, 600, 750, 900, 1050, 1200, 1500], failures: 0, windowMs: 2000, requestsPerSec: 5, outputTokensPerSec: 25, errorRate: 0 },
-    { name: 'window starts late', starts: [1000, 1250], failures: 0, windowMs: 750, requestsPerSec: 2.667, outputTokensPerSec: 13.333, errorRate: 0 },
+    {
+      name: 'ten requests over 2s',
+      starts: [0, 150, 300, 450, 600, 750, 900, 1050, 1200, 1500],
+      failures: 0,
+      windowMs: 2000,
+      requestsPerSec: 5,
+      outputTokensPerSec: 25,
+      errorRate: 0,
+    },
+    {
+      name: 'window starts late',
+      starts: [1000, 1250],
+      failures: 0,
+      windowMs: 750,
+      requestsPerSec: 2.667,
+      outputTokensPerSec: 13.333,
+      errorRate: 0,
+    },
     // Failed requests count in throughput and the window; their (absent) tokens do not.
     { name: 'half failed', starts: [0, 500], failures: 2, windowMs: 1000, requestsPerSec: 4, outputTokensPerSec: 10, errorRate: 0.5 },
   ])('$name: throughput = requests / window', ({ starts, failures, windowMs, requestsPerSec, outputTokensPerSec, errorRate }) => {
     const rec = new Recorder();
-    for (const start of starts) rec.add(result({ scheduledAtMs: start, sentAtMs: start, headersAtMs: start + 50, firstTokenAtMs: start + 100, endAtMs: start + 500 }));
+    for (const start of starts)
+      rec.add(
+        result({ scheduledAtMs: start, sentAtMs: start, headersAtMs: start + 50, firstTokenAtMs: start + 100, endAtMs: start + 500 }),
+      );
     for (let i = 0; i < failures; i++) rec.add(failed({ scheduledAtMs: starts[0]!, endAtMs: starts[0]! + 45 }));
     const s = summarizeGroup(rec.groups.get('a')!);
     expect(s.window!.durationMs).toBe(windowMs);
@@ -248,11 +317,29 @@ describe('summarizeGroup', () => {
 });
 
 describe('coalesced token gaps', () => {
-  const healthy: GeneratorHealth = { eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 }, dispatchLagMs: { p50: null, p99: null, max: null }, eventLoopUtilization: 0.2, cpuPercent: 30, saturated: false, warnings: [] };
+  const healthy: GeneratorHealth = {
+    eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 },
+    dispatchLagMs: { p50: null, p99: null, max: null },
+    eventLoopUtilization: 0.2,
+    cpuPercent: 30,
+    saturated: false,
+    warnings: [],
+  };
   const summarize = (rs: RequestResult[]) => {
     const rec = new Recorder();
     for (const r of rs) rec.add(r);
-    return summarizeRun(rec, { tool: { name: 'x', version: '0' }, runId: 'r', startedAt: '', endedAt: '', durationMs: 1, status: 'completed', loadModel: 'closed', stopReason: '', scenario: {}, generator: healthy });
+    return summarizeRun(rec, {
+      tool: { name: 'x', version: '0' },
+      runId: 'r',
+      startedAt: '',
+      endedAt: '',
+      durationMs: 1,
+      status: 'completed',
+      loadModel: 'closed',
+      stopReason: '',
+      scenario: {},
+      generator: healthy,
+    });
   };
   // 20 requests of 5 tokens: 4 gaps each, 80 in all.
   const cases = [
@@ -262,7 +349,9 @@ describe('coalesced token gaps', () => {
   ];
   for (const c of cases)
     it(c.name, () => {
-      const rs = Array.from({ length: 20 }, () => result({ itlMs: Array.from({ length: 4 - c.coalesced }, () => 100), coalescedGaps: c.coalesced }));
+      const rs = Array.from({ length: 20 }, () =>
+        result({ itlMs: Array.from({ length: 4 - c.coalesced }, () => 100), coalescedGaps: c.coalesced }),
+      );
       const s = summarize(rs);
       const g = s.groups.find((x) => x.target === 'a')!;
       expect(g.itlCoalesced).toEqual({ gaps: 20 * c.coalesced, share: c.share });

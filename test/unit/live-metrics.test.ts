@@ -30,7 +30,21 @@ const scenario = (() => {
 // done at 700, 4 tokens with 3 gaps.
 function ok(over: Partial<RequestResult> = {}): RequestResult {
   return {
-    ...newResult({ id: 1, phase: 'measure', target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini', workload: 'chat', turn: 1, step: '', scheduledAtMs: 100, queuedMs: 0, inputTokens: 16, requestedOutputTokens: 4 }),
+    ...newResult({
+      id: 1,
+      phase: 'measure',
+      target: 'fast',
+      region: 'us-east-1',
+      provider: 'mock',
+      model: 'gpt-4o-mini',
+      workload: 'chat',
+      turn: 1,
+      step: '',
+      scheduledAtMs: 100,
+      queuedMs: 0,
+      inputTokens: 16,
+      requestedOutputTokens: 4,
+    }),
     sentAtMs: 130,
     headersAtMs: 200,
     firstTokenAtMs: 330,
@@ -47,7 +61,16 @@ function ok(over: Partial<RequestResult> = {}): RequestResult {
 }
 
 const failed = (kind: RequestResult['errorKind'], over: Partial<RequestResult> = {}) =>
-  ok({ errorKind: kind, errorMessage: 'x', firstTokenAtMs: null, firstContentAtMs: null, itlMs: [], outputTokens: 0, status: kind === 'http_5xx' ? 503 : 0, ...over });
+  ok({
+    errorKind: kind,
+    errorMessage: 'x',
+    firstTokenAtMs: null,
+    firstContentAtMs: null,
+    itlMs: [],
+    outputTokens: 0,
+    status: kind === 'http_5xx' ? 503 : 0,
+    ...over,
+  });
 
 const live: LiveMetrics[] = [];
 const servers: MetricsServer[] = [];
@@ -91,10 +114,27 @@ describe('LiveMetrics', () => {
     });
     for (const name of e.types.keys()) expect(e.help.get(name), name).toBeTruthy();
     expect(value(e, 'bakeoff_run_info', { scenario: 'live', run_id: 'run-1', version: '9.9.9' })).toBe(1);
-    expect(value(e, 'bakeoff_target_info', { target: 'fast', region: 'us-east-1', provider: 'openai-compatible', model: 'gpt-4o-mini' })).toBe(1);
+    expect(
+      value(e, 'bakeoff_target_info', { target: 'fast', region: 'us-east-1', provider: 'openai-compatible', model: 'gpt-4o-mini' }),
+    ).toBe(1);
     // No request id, no message: labels are a bounded set.
     const labelNames = new Set(e.samples.filter((s) => s.name.startsWith('bakeoff_')).flatMap((s) => Object.keys(s.labels)));
-    const bounded = ['kind', 'le', 'model', 'outcome', 'provider', 'reason', 'region', 'route', 'run_id', 'scenario', 'stat', 'target', 'version', 'workload'];
+    const bounded = [
+      'kind',
+      'le',
+      'model',
+      'outcome',
+      'provider',
+      'reason',
+      'region',
+      'route',
+      'run_id',
+      'scenario',
+      'stat',
+      'target',
+      'version',
+      'workload',
+    ];
     for (const l of labelNames) expect(bounded).toContain(l);
   });
 
@@ -126,12 +166,20 @@ describe('LiveMetrics', () => {
     m.onResult(failed('client_overload'));
     m.onResult(failed('aborted'));
     const e = await read(m);
-    expect(select(e, 'bakeoff_requests_total', fast).map((s) => [s.labels.outcome, s.value]).sort()).toEqual([
+    expect(
+      select(e, 'bakeoff_requests_total', fast)
+        .map((s) => [s.labels.outcome, s.value])
+        .sort(),
+    ).toEqual([
       ['connect_timeout', 1],
       ['http_5xx', 1],
       ['ok', 1],
     ]);
-    expect(select(e, 'bakeoff_generator_failures_total', fast).map((s) => [s.labels.kind, s.value]).sort()).toEqual([
+    expect(
+      select(e, 'bakeoff_generator_failures_total', fast)
+        .map((s) => [s.labels.kind, s.value])
+        .sort(),
+    ).toEqual([
       ['aborted', 1],
       ['client_overload', 1],
     ]);
@@ -174,7 +222,8 @@ describe('LiveMetrics', () => {
   it('histogram buckets: the configured bounds in order, cumulative, +Inf equal to _count, a value above the last bound only in +Inf', async () => {
     const m = metrics();
     const ttftsMs = [3, 5, 49, 50, 51, 180, 999, 1000, 119_000, 200_000];
-    for (const t of ttftsMs) m.onResult(ok({ firstTokenAtMs: 100 + t, firstContentAtMs: 100 + t, endAtMs: 100 + t + 50, itlMs: [0.5, 7, 9000] }));
+    for (const t of ttftsMs)
+      m.onResult(ok({ firstTokenAtMs: 100 + t, firstContentAtMs: 100 + t, endAtMs: 100 + t + 50, itlMs: [0.5, 7, 9000] }));
     const e = await read(m);
     for (const [name, bounds] of [
       ['bakeoff_ttft_seconds', LATENCY_BUCKETS_S],
@@ -183,7 +232,10 @@ describe('LiveMetrics', () => {
       ['bakeoff_itl_seconds', TOKEN_BUCKETS_S],
     ] as const) {
       const b = buckets(e, name, fast);
-      expect(b.map((x) => x.le), name).toEqual([...bounds, Infinity]);
+      expect(
+        b.map((x) => x.le),
+        name,
+      ).toEqual([...bounds, Infinity]);
       for (let i = 1; i < b.length; i++) expect(b[i]!.count, `${name} le=${b[i]!.le}`).toBeGreaterThanOrEqual(b[i - 1]!.count);
       expect(b.at(-1)!.count, name).toBe(value(e, `${name}_count`, fast));
     }
@@ -211,7 +263,11 @@ describe('LiveMetrics', () => {
     m.onDropped('target', { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' }, 'measure', 'connection_cap');
     const e = await read(m);
     expect(value(e, 'bakeoff_requests_total', { ...fast, outcome: 'ok' })).toBe(1);
-    expect(select(e, 'bakeoff_route_requests_total', { route: 'chat' }).map((s) => [s.labels.outcome, s.value]).sort()).toEqual([
+    expect(
+      select(e, 'bakeoff_route_requests_total', { route: 'chat' })
+        .map((s) => [s.labels.outcome, s.value])
+        .sort(),
+    ).toEqual([
       ['circuit_open', 1],
       ['ok', 1],
     ]);

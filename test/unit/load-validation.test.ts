@@ -35,19 +35,49 @@ describe('load block: valid models', () => {
   it.each<{ name: string; load: Doc; top?: Doc; model: LoadModel }>([
     { name: 'closed loop, duration', load: { concurrency: 4, duration: '10s' }, model: 'closed' },
     { name: 'closed loop, requests', load: { concurrency: 4, requests: 100 }, model: 'closed' },
-    { name: 'closed ramp from 0 users', load: { stages: [{ duration: '5s', concurrency: 8 }, { duration: '5s', concurrency: 0 }] }, model: 'closed' },
-    { name: 'closed ramp from 1 user, with a request cap', load: { concurrency: 1, stages: [{ duration: '5s', concurrency: 8 }], requests: 50 }, model: 'closed' },
+    {
+      name: 'closed ramp from 0 users',
+      load: {
+        stages: [
+          { duration: '5s', concurrency: 8 },
+          { duration: '5s', concurrency: 0 },
+        ],
+      },
+      model: 'closed',
+    },
+    {
+      name: 'closed ramp from 1 user, with a request cap',
+      load: { concurrency: 1, stages: [{ duration: '5s', concurrency: 8 }], requests: 50 },
+      model: 'closed',
+    },
     { name: 'fixed rate, duration', load: { rate: 20, duration: '10s' }, model: 'open' },
     { name: 'fixed rate, requests', load: { rate: 20, requests: 100 }, model: 'open' },
     { name: 'fractional rate', load: { rate: 0.5, duration: '10s' }, model: 'open' },
     { name: 'poisson arrivals', load: { rate: 20, duration: '10s', arrivals: 'poisson' }, model: 'open' },
     { name: 'maxInFlight, overflow drop', load: { rate: 20, duration: '10s', maxInFlight: 8, overflow: 'drop' }, model: 'open' },
     { name: 'maxInFlight, overflow queue', load: { rate: 20, duration: '10s', maxInFlight: 8, overflow: 'queue' }, model: 'open' },
-    { name: 'ramping rate from 0', load: { stages: [{ duration: '2s', rate: 40 }, { duration: '1s', rate: 40 }] }, model: 'open' },
+    {
+      name: 'ramping rate from 0',
+      load: {
+        stages: [
+          { duration: '2s', rate: 40 },
+          { duration: '1s', rate: 40 },
+        ],
+      },
+      model: 'open',
+    },
     { name: 'ramping rate from a start rate', load: { rate: 5, stages: [{ duration: '2s', rate: 40 }] }, model: 'open' },
-    { name: 'ramping rate with poisson arrivals and a warmup', load: { stages: [{ duration: '2s', rate: 40 }], arrivals: 'poisson', warmup: '1s' }, model: 'open' },
+    {
+      name: 'ramping rate with poisson arrivals and a warmup',
+      load: { stages: [{ duration: '2s', rate: 40 }], arrivals: 'poisson', warmup: '1s' },
+      model: 'open',
+    },
     { name: 'trace', load: { trace: { file: 'trace.jsonl' } }, model: 'trace' },
-    { name: 'trace at double speed, capped in flight', load: { trace: { file: 'trace.jsonl', timeScale: 0.5 }, maxInFlight: 4, overflow: 'queue' }, model: 'trace' },
+    {
+      name: 'trace at double speed, capped in flight',
+      load: { trace: { file: 'trace.jsonl', timeScale: 0.5 }, maxInFlight: 4, overflow: 'queue' },
+      model: 'trace',
+    },
     { name: 'connection: fresh', load: { rate: 20, duration: '10s' }, top: { connection: 'fresh' }, model: 'open' },
     { name: 'connection: reuse', load: { concurrency: 1, requests: 1 }, top: { connection: 'reuse' }, model: 'closed' },
   ])('$name → valid, $model model', ({ load, top, model }) => {
@@ -68,33 +98,134 @@ describe('load block: valid models', () => {
 
 describe('load block: invalid combinations name the path and the fix', () => {
   it.each<{ name: string; load: Doc; top?: Doc; path: string; message: string }>([
-    { name: 'rate and concurrency', load: { rate: 10, concurrency: 2, duration: '1s' }, path: 'load', message: 'mixes closed loop (concurrency) and open loop' },
+    {
+      name: 'rate and concurrency',
+      load: { rate: 10, concurrency: 2, duration: '1s' },
+      path: 'load',
+      message: 'mixes closed loop (concurrency) and open loop',
+    },
     { name: 'trace and concurrency', load: { trace: { file: 't.jsonl' }, concurrency: 2 }, path: 'load', message: 'choose one model' },
-    { name: 'rate stages and concurrency stages', load: { stages: [{ duration: '1s', rate: 10 }, { duration: '1s', concurrency: 2 }] }, path: 'load', message: 'mixes closed loop' },
-    { name: 'a stage with both rate and concurrency', load: { stages: [{ duration: '1s', rate: 10, concurrency: 2 }] }, path: 'load', message: 'mixes closed loop' },
-    { name: 'an open-loop stage with neither', load: { stages: [{ duration: '1s', rate: 10 }, { duration: '1s' }] }, path: 'load.stages[1]', message: 'needs rate' },
-    { name: 'a closed-loop stage with neither', load: { concurrency: 2, stages: [{ duration: '1s', concurrency: 4 }, { duration: '1s' }] }, path: 'load.stages[1]', message: 'needs concurrency' },
-    { name: 'stages with neither anywhere', load: { stages: [{ duration: '1s' }] }, path: 'load.stages', message: 'each stage needs rate (open loop' },
-    { name: 'stages plus duration', load: { stages: [{ duration: '1s', rate: 10 }], duration: '2s' }, path: 'load.duration', message: 'the stages set the duration' },
-    { name: 'closed stages plus duration', load: { stages: [{ duration: '1s', concurrency: 2 }], duration: '2s' }, path: 'load.duration', message: 'remove duration' },
+    {
+      name: 'rate stages and concurrency stages',
+      load: {
+        stages: [
+          { duration: '1s', rate: 10 },
+          { duration: '1s', concurrency: 2 },
+        ],
+      },
+      path: 'load',
+      message: 'mixes closed loop',
+    },
+    {
+      name: 'a stage with both rate and concurrency',
+      load: { stages: [{ duration: '1s', rate: 10, concurrency: 2 }] },
+      path: 'load',
+      message: 'mixes closed loop',
+    },
+    {
+      name: 'an open-loop stage with neither',
+      load: { stages: [{ duration: '1s', rate: 10 }, { duration: '1s' }] },
+      path: 'load.stages[1]',
+      message: 'needs rate',
+    },
+    {
+      name: 'a closed-loop stage with neither',
+      load: { concurrency: 2, stages: [{ duration: '1s', concurrency: 4 }, { duration: '1s' }] },
+      path: 'load.stages[1]',
+      message: 'needs concurrency',
+    },
+    {
+      name: 'stages with neither anywhere',
+      load: { stages: [{ duration: '1s' }] },
+      path: 'load.stages',
+      message: 'each stage needs rate (open loop',
+    },
+    {
+      name: 'stages plus duration',
+      load: { stages: [{ duration: '1s', rate: 10 }], duration: '2s' },
+      path: 'load.duration',
+      message: 'the stages set the duration',
+    },
+    {
+      name: 'closed stages plus duration',
+      load: { stages: [{ duration: '1s', concurrency: 2 }], duration: '2s' },
+      path: 'load.duration',
+      message: 'remove duration',
+    },
     { name: 'rate with no duration or requests', load: { rate: 10 }, path: 'load', message: 'needs duration (e.g. "30s") or requests' },
-    { name: 'maxInFlight on a closed loop', load: { concurrency: 2, duration: '1s', maxInFlight: 4 }, path: 'load.maxInFlight', message: 'applies to the open loop' },
-    { name: 'arrivals on a closed loop', load: { concurrency: 2, duration: '1s', arrivals: 'poisson' }, path: 'load.arrivals', message: 'applies to the open loop' },
-    { name: 'trace plus rate', load: { trace: { file: 't.jsonl' }, rate: 10, duration: '1s' }, path: 'load.trace', message: 'replays its own arrival times; remove rate and stages' },
-    { name: 'trace plus rate stages', load: { trace: { file: 't.jsonl' }, stages: [{ duration: '1s', rate: 10 }] }, path: 'load.trace', message: 'remove rate and stages' },
-    { name: 'bad overflow value', load: { rate: 10, duration: '1s', overflow: 'block' }, path: 'load.overflow', message: '"block" is not one of "drop", "queue"' },
-    { name: 'bad arrivals value', load: { rate: 10, duration: '1s', arrivals: 'uniform' }, path: 'load.arrivals', message: '"uniform" is not one of "constant", "poisson"' },
+    {
+      name: 'maxInFlight on a closed loop',
+      load: { concurrency: 2, duration: '1s', maxInFlight: 4 },
+      path: 'load.maxInFlight',
+      message: 'applies to the open loop',
+    },
+    {
+      name: 'arrivals on a closed loop',
+      load: { concurrency: 2, duration: '1s', arrivals: 'poisson' },
+      path: 'load.arrivals',
+      message: 'applies to the open loop',
+    },
+    {
+      name: 'trace plus rate',
+      load: { trace: { file: 't.jsonl' }, rate: 10, duration: '1s' },
+      path: 'load.trace',
+      message: 'replays its own arrival times; remove rate and stages',
+    },
+    {
+      name: 'trace plus rate stages',
+      load: { trace: { file: 't.jsonl' }, stages: [{ duration: '1s', rate: 10 }] },
+      path: 'load.trace',
+      message: 'remove rate and stages',
+    },
+    {
+      name: 'bad overflow value',
+      load: { rate: 10, duration: '1s', overflow: 'block' },
+      path: 'load.overflow',
+      message: '"block" is not one of "drop", "queue"',
+    },
+    {
+      name: 'bad arrivals value',
+      load: { rate: 10, duration: '1s', arrivals: 'uniform' },
+      path: 'load.arrivals',
+      message: '"uniform" is not one of "constant", "poisson"',
+    },
     { name: 'rate 0', load: { rate: 0, duration: '1s' }, path: 'load.rate', message: 'must be > 0, got 0' },
-    { name: 'negative stage rate', load: { stages: [{ duration: '1s', rate: -1 }] }, path: 'load.stages[0].rate', message: 'must be ≥ 0, got -1' },
+    {
+      name: 'negative stage rate',
+      load: { stages: [{ duration: '1s', rate: -1 }] },
+      path: 'load.stages[0].rate',
+      message: 'must be ≥ 0, got -1',
+    },
     { name: 'stage without duration', load: { stages: [{ rate: 10 }] }, path: 'load.stages[0].duration', message: 'is required' },
-    { name: 'stage duration without unit', load: { stages: [{ duration: '10', rate: 10 }] }, path: 'load.stages[0].duration', message: '"10" is not a duration' },
-    { name: 'misspelt stage key', load: { stages: [{ duration: '1s', rate: 10, concurency: 3 }] }, path: 'load.stages[0].concurency', message: 'did you mean "concurrency"' },
+    {
+      name: 'stage duration without unit',
+      load: { stages: [{ duration: '10', rate: 10 }] },
+      path: 'load.stages[0].duration',
+      message: '"10" is not a duration',
+    },
+    {
+      name: 'misspelt stage key',
+      load: { stages: [{ duration: '1s', rate: 10, concurency: 3 }] },
+      path: 'load.stages[0].concurency',
+      message: 'did you mean "concurrency"',
+    },
     { name: 'empty stages', load: { stages: [] }, path: 'load.stages', message: '1' },
     { name: 'maxInFlight 0', load: { rate: 10, duration: '1s', maxInFlight: 0 }, path: 'load.maxInFlight', message: 'must be > 0, got 0' },
-    { name: 'trace timeScale 0', load: { trace: { file: 't.jsonl', timeScale: 0 } }, path: 'load.trace.timeScale', message: 'must be > 0, got 0' },
+    {
+      name: 'trace timeScale 0',
+      load: { trace: { file: 't.jsonl', timeScale: 0 } },
+      path: 'load.trace.timeScale',
+      message: 'must be > 0, got 0',
+    },
     { name: 'trace without file', load: { trace: { timeScale: 2 } }, path: 'load.trace.file', message: 'is required' },
     { name: 'trace with an empty file name', load: { trace: { file: '' } }, path: 'load.trace.file', message: 'must not be empty' },
-    { name: 'bad connection value', load: { rate: 10, duration: '1s' }, top: { connection: 'new' }, path: 'connection', message: '"new" is not one of "reuse", "fresh"' },
+    {
+      name: 'bad connection value',
+      load: { rate: 10, duration: '1s' },
+      top: { connection: 'new' },
+      path: 'connection',
+      message: '"new" is not one of "reuse", "fresh"',
+    },
   ])('$name → $path: …$message…', ({ load, top, path, message }) => {
     const ps = problems(withLoad(load, top));
     const at = ps.filter((p) => p.path === path);
@@ -103,7 +234,9 @@ describe('load block: invalid combinations name the path and the fix', () => {
   });
 
   it('reports every load problem at once', () => {
-    const ps = problems(withLoad({ stages: [{ duration: '1s', rate: 10 }, { duration: '1s' }], duration: '5s', overflow: 'sometimes', maxInFlight: -1 }));
+    const ps = problems(
+      withLoad({ stages: [{ duration: '1s', rate: 10 }, { duration: '1s' }], duration: '5s', overflow: 'sometimes', maxInFlight: -1 }),
+    );
     expect(ps.map((p) => p.path).sort()).toEqual(['load.duration', 'load.maxInFlight', 'load.overflow', 'load.stages[1]']);
   });
 });
@@ -113,7 +246,16 @@ describe('planScenario: expected measured requests of an open loop', () => {
     { name: 'rate 30/s for 2s', load: { rate: 30, duration: '2s' }, expected: 60 },
     { name: 'rate 30/s for 2s after a 1s warmup', load: { rate: 30, duration: '2s', warmup: '1s' }, expected: 60 },
     { name: 'rate 100/s, capped at 50 requests', load: { rate: 100, duration: '10s', requests: 50 }, expected: 50 },
-    { name: 'ramp 0→40/s over 2s, then 40/s for 1s', load: { stages: [{ duration: '2s', rate: 40 }, { duration: '1s', rate: 40 }] }, expected: 80 },
+    {
+      name: 'ramp 0→40/s over 2s, then 40/s for 1s',
+      load: {
+        stages: [
+          { duration: '2s', rate: 40 },
+          { duration: '1s', rate: 40 },
+        ],
+      },
+      expected: 80,
+    },
     { name: 'ramp 0→100/s over 10s, first 2s warmup', load: { stages: [{ duration: '10s', rate: 100 }], warmup: '2s' }, expected: 480 },
   ])('$name → $expected, exact', ({ load, expected }) => {
     const plan = planScenario(valid(withLoad(load)));
@@ -160,7 +302,14 @@ describe('loadTrace', () => {
       '{"offsetMs": 300.5, "inputTokens": 20}',
     ]);
     expect(await entries(path)).toEqual([
-      { offsetMs: 0, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }], maxTokens: 7 },
+      {
+        offsetMs: 0,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'hi' },
+        ],
+        maxTokens: 7,
+      },
       { offsetMs: 200.5, inputTokens: 20 },
       { offsetMs: 400, inputTokens: 10, maxTokens: 5 },
     ]);
@@ -234,7 +383,10 @@ describe('loadTrace', () => {
   });
 
   it('past 20 bad lines, lists the first 20 and counts the rest', async () => {
-    const path = await write('many-bad.jsonl', Array.from({ length: 25 }, (_, i) => `bad line ${i}`));
+    const path = await write(
+      'many-bad.jsonl',
+      Array.from({ length: 25 }, (_, i) => `bad line ${i}`),
+    );
     const t = await loadTrace(path);
     if (t.ok) throw new Error('expected problems');
     expect(t.problems).toHaveLength(21);

@@ -28,7 +28,8 @@ describe('share: the load split by arrival', () => {
     expect(got).toEqual(parts);
     expect(got.reduce((a, b) => a + b, 0)).toBe(total);
     // Brute force: the arrivals k in [offset, offset + total) with k mod count = index.
-    for (let index = 0; index < count; index++) expect(got[index]).toBe(Array.from({ length: total }, (_, i) => offset + i).filter((k) => k % count === index).length);
+    for (let index = 0; index < count; index++)
+      expect(got[index]).toBe(Array.from({ length: total }, (_, i) => offset + i).filter((k) => k % count === index).length);
   });
 
   it.each([
@@ -48,7 +49,7 @@ describe('share: the load split by arrival', () => {
     if (!r.ok) expect(r.problem).toMatch(msg);
   });
 
-  it('a part\'s budget: its share of each cap, the parts together never above it', () => {
+  it("a part's budget: its share of each cap, the parts together never above it", () => {
     const b = { maxUsd: 9, maxRequests: 10, maxTokens: 1000, confirmAboveUsd: 5 };
     const parts = [0, 1, 2].map((index) => budgetShare(b, { index, count: 3 }));
     expect(parts.map((p) => p.maxRequests)).toEqual([4, 3, 3]);
@@ -82,12 +83,33 @@ describe('share: the load split by arrival', () => {
   });
 });
 
-const healthy: GeneratorHealth = { eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 }, dispatchLagMs: { p50: 0.1, p99: 0.5, max: 1 }, eventLoopUtilization: 0.2, cpuPercent: 30, saturated: false, warnings: [] };
+const healthy: GeneratorHealth = {
+  eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 },
+  dispatchLagMs: { p50: 0.1, p99: 0.5, max: 1 },
+  eventLoopUtilization: 0.2,
+  cpuPercent: 30,
+  saturated: false,
+  warnings: [],
+};
 
 // A measured result with the given TTFT and E2E (ms), ending at `endAtMs`.
 function result(id: number, target: string, ttft: number, e2e: number, startMs: number, itl: number[]): RequestResult {
   return {
-    ...newResult({ id, phase: 'measure', target, region: `${target}-region`, provider: 'mock', model: 'm', workload: 'chat', turn: 1, step: '', scheduledAtMs: startMs, queuedMs: 0, inputTokens: 20, requestedOutputTokens: 5 }),
+    ...newResult({
+      id,
+      phase: 'measure',
+      target,
+      region: `${target}-region`,
+      provider: 'mock',
+      model: 'm',
+      workload: 'chat',
+      turn: 1,
+      step: '',
+      scheduledAtMs: startMs,
+      queuedMs: 0,
+      inputTokens: 20,
+      requestedOutputTokens: 5,
+    }),
     connection: 'reused',
     sentAtMs: startMs,
     headersAtMs: startMs + ttft / 2,
@@ -104,13 +126,40 @@ function result(id: number, target: string, ttft: number, e2e: number, startMs: 
 }
 
 // A summary of these results, as a run would write it; `shard` tags it as shard i/n.
-function summaryOf(rs: readonly RequestResult[], shard?: { index: number; count: number; agentRegion?: string; offsetMs?: number }, scenario: unknown = { name: 's', seed: 1 }): RunSummary {
+function summaryOf(
+  rs: readonly RequestResult[],
+  shard?: { index: number; count: number; agentRegion?: string; offsetMs?: number },
+  scenario: unknown = { name: 's', seed: 1 },
+): RunSummary {
   const rec = new Recorder();
   for (const t of ['a', 'b']) rec.declare({ target: t, region: `${t}-region`, provider: 'mock', model: 'm' });
   for (const r of rs) rec.add(r);
-  const s = summarizeRun(rec, { tool: { name: 'llm-bakeoff', version: '0' }, runId: `r${shard?.index ?? ''}`, startedAt: '2026-11-30T10:00:00.000Z', endedAt: '2026-11-30T10:00:30.000Z', durationMs: 30_000, status: 'completed', loadModel: 'open', stopReason: 'duration reached', scenario, generator: healthy });
-  s.clock = { originEpochMs: Date.parse('2026-11-30T10:00:00.000Z'), offset: shard?.offsetMs === undefined ? null : { offsetMs: shard.offsetMs, uncertaintyMs: 3, samples: 20, reference: 'http://127.0.0.1:1' } };
-  if (shard) s.shard = { index: shard.index, count: shard.count, agentRegion: shard.agentRegion ?? null, host: 'h', startAt: null, startLateMs: null };
+  const s = summarizeRun(rec, {
+    tool: { name: 'llm-bakeoff', version: '0' },
+    runId: `r${shard?.index ?? ''}`,
+    startedAt: '2026-11-30T10:00:00.000Z',
+    endedAt: '2026-11-30T10:00:30.000Z',
+    durationMs: 30_000,
+    status: 'completed',
+    loadModel: 'open',
+    stopReason: 'duration reached',
+    scenario,
+    generator: healthy,
+  });
+  s.clock = {
+    originEpochMs: Date.parse('2026-11-30T10:00:00.000Z'),
+    offset:
+      shard?.offsetMs === undefined ? null : { offsetMs: shard.offsetMs, uncertaintyMs: 3, samples: 20, reference: 'http://127.0.0.1:1' },
+  };
+  if (shard)
+    s.shard = {
+      index: shard.index,
+      count: shard.count,
+      agentRegion: shard.agentRegion ?? null,
+      host: 'h',
+      startAt: null,
+      startLateMs: null,
+    };
   return s;
 }
 
@@ -131,7 +180,11 @@ describe('merge: shards add up to the whole, exactly', () => {
   const whole = summaryOf(all);
   // Shards of unequal size and unequal latencies: a mean of their p99s is not the p99.
   const split = (k: number) => all.filter((r) => (r.id % 7 < 2 ? 0 : r.id % 7 < 3 ? 1 : 2) === k);
-  const shards: MergeInput[] = [0, 1, 2].map((k) => ({ summary: summaryOf(split(k), { index: k, count: 3, offsetMs: k }), kind: 'shard', dir: `shard-${k}` }));
+  const shards: MergeInput[] = [0, 1, 2].map((k) => ({
+    summary: summaryOf(split(k), { index: k, count: 3, offsetMs: k }),
+    kind: 'shard',
+    dir: `shard-${k}`,
+  }));
   const merged = mergeRuns(shards, opts);
 
   for (const target of ['a', 'b'])
@@ -143,30 +196,45 @@ describe('merge: shards add up to the whole, exactly', () => {
       expect(m.requests).toEqual(w.requests);
       expect(m.tokens).toEqual(w.tokens);
       // Per second too: the same points, the same per-second percentiles.
-      expect(m.timeseries.map((p) => [p.second, p.requests, p.ttft, p.e2e])).toEqual(w.timeseries.map((p) => [p.second, p.requests, p.ttft, p.e2e]));
+      expect(m.timeseries.map((p) => [p.second, p.requests, p.ttft, p.e2e])).toEqual(
+        w.timeseries.map((p) => [p.second, p.requests, p.ttft, p.e2e]),
+      );
     });
 
-  it('an average of the shards\' p99s would be wrong: the test data tells them apart', () => {
+  it("an average of the shards' p99s would be wrong: the test data tells them apart", () => {
     const p99s = shards.map((s) => s.summary.groups.find((g) => g.key === 'a')!.metrics.ttft.p99!);
     const mean = p99s.reduce((x, y) => x + y, 0) / p99s.length;
     expect(Math.abs(mean - merged.groups.find((g) => g.key === 'a')!.metrics.ttft.p99!)).toBeGreaterThan(1);
   });
 
-  it('rates are each shard\'s own, summed; the parts keep their own health', () => {
+  it("rates are each shard's own, summed; the parts keep their own health", () => {
     const m = merged.groups.find((g) => g.key === 'a')!;
     const sum = shards.reduce((n, s) => n + s.summary.groups.find((g) => g.key === 'a')!.throughput.requestsPerSec!, 0);
     expect(m.throughput.requestsPerSec).toBeCloseTo(sum, 2);
-    expect(merged.parts?.map((p) => [p.kind, p.index, p.count])).toEqual([['shard', 0, 3], ['shard', 1, 3], ['shard', 2, 3]]);
+    expect(merged.parts?.map((p) => [p.kind, p.index, p.count])).toEqual([
+      ['shard', 0, 3],
+      ['shard', 1, 3],
+      ['shard', 2, 3],
+    ]);
     expect(merged.parts?.reduce((n, p) => n + p.requests, 0)).toBe(5000);
     expect(merged.merged?.clockSkewMs).toBe(2);
   });
 
   it('agent regions: one group per agent region and target, adding up to the target', () => {
-    const tagged: MergeInput[] = [0, 1].map((k) => ({ summary: summaryOf(all.filter((r) => r.id % 2 === k), { index: k, count: 2, agentRegion: k ? 'us-east-1' : 'eu-west-1' }), kind: 'shard' }));
+    const tagged: MergeInput[] = [0, 1].map((k) => ({
+      summary: summaryOf(
+        all.filter((r) => r.id % 2 === k),
+        { index: k, count: 2, agentRegion: k ? 'us-east-1' : 'eu-west-1' },
+      ),
+      kind: 'shard',
+    }));
     const m = mergeRuns(tagged, opts);
     const agents = m.groups.filter((g) => g.scope === 'agent');
     expect(agents.map((g) => `${g.agentRegion}→${g.target}`).sort()).toEqual(['eu-west-1→a', 'eu-west-1→b', 'us-east-1→a', 'us-east-1→b']);
-    for (const t of ['a', 'b']) expect(agents.filter((g) => g.target === t).reduce((n, g) => n + g.requests.total, 0)).toBe(m.groups.find((g) => g.key === t)!.requests.total);
+    for (const t of ['a', 'b'])
+      expect(agents.filter((g) => g.target === t).reduce((n, g) => n + g.requests.total, 0)).toBe(
+        m.groups.find((g) => g.key === t)!.requests.total,
+      );
     // The verdicts read the targets, not the agent rows.
     expect(m.decision?.rows.map((r) => r.target).sort()).toEqual(['a', 'b']);
   });
@@ -174,13 +242,21 @@ describe('merge: shards add up to the whole, exactly', () => {
 
 describe('merge refuses what it cannot add', () => {
   const rs = latencies(200, 3);
-  const shard = (index: number, count = 2, scenario?: unknown, offsetMs?: number): MergeInput => ({ summary: summaryOf(rs, { index, count, ...(offsetMs !== undefined ? { offsetMs } : {}) }, scenario), kind: 'shard', dir: `d${index}-${count}` });
+  const shard = (index: number, count = 2, scenario?: unknown, offsetMs?: number): MergeInput => ({
+    summary: summaryOf(rs, { index, count, ...(offsetMs !== undefined ? { offsetMs } : {}) }, scenario),
+    kind: 'shard',
+    dir: `d${index}-${count}`,
+  });
   it.each([
     ['shards of different scenarios', [shard(0), shard(1, 2, { name: 's', seed: 2 })], /different scenario.*differ in seed/],
     ['the same index twice', [shard(0), shard(0)], /both shard 0\/2: overlapping/],
     ['shards of different splits', [shard(0, 2), shard(1, 3)], /shards of one run share n/],
     ['a run that is not a shard', [shard(0), { summary: summaryOf(rs), kind: 'shard' as const, dir: 'plain' }], /plain is not a shard/],
-    ['clocks 2 s apart (bound 500 ms)', [shard(0, 2, undefined, 0), shard(1, 2, undefined, 2000)], /clocks differ by 2000 ms \(bound 500 ms.*chrony/],
+    [
+      'clocks 2 s apart (bound 500 ms)',
+      [shard(0, 2, undefined, 0), shard(1, 2, undefined, 2000)],
+      /clocks differ by 2000 ms \(bound 500 ms.*chrony/,
+    ],
   ])('%s', (_, inputs, msg) => {
     expect(() => mergeRuns(inputs as MergeInput[], opts)).toThrow(MergeProblem);
     expect(() => mergeRuns(inputs as MergeInput[], opts)).toThrow(msg);
@@ -194,13 +270,15 @@ describe('merge refuses what it cannot add', () => {
     };
     const m = mergeRuns([wide(0, -404), wide(1, 341)], opts);
     expect(m.merged?.clockSkewMs).toBe(745);
-    expect(m.merged?.notes.join(' ')).toMatch(/widest difference 745 ms, at least 0 ms given the uncertainty \(bound 500 ms\); an estimate wider than the bound checks little/);
+    expect(m.merged?.notes.join(' ')).toMatch(
+      /widest difference 745 ms, at least 0 ms given the uncertainty \(bound 500 ms\); an estimate wider than the bound checks little/,
+    );
     // The same midpoints, narrow: refused, naming the smallest difference the estimates allow.
     const narrow = [shard(0, 2, undefined, -404), shard(1, 2, undefined, 341)];
     expect(() => mergeRuns(narrow, opts)).toThrow(/differ by 745 ms \(bound 500 ms; at least 739 ms given each estimate's uncertainty/);
   });
 
-  it('a skew within the bound is reported, with each shard\'s offset; a missing shard is named', () => {
+  it("a skew within the bound is reported, with each shard's offset; a missing shard is named", () => {
     const m = mergeRuns([shard(0, 3, undefined, 10), shard(2, 3, undefined, 130)], opts);
     expect(m.merged?.clockSkewMs).toBe(120);
     expect(m.merged?.notes.join(' ')).toMatch(/shard 0\/3 \+10 ± 3 ms, shard 2\/3 \+130 ± 3 ms; widest difference 120 ms/);
@@ -208,7 +286,7 @@ describe('merge refuses what it cannot add', () => {
   });
 });
 
-describe('ClockProbe: this clock against a server\'s, from Date headers', () => {
+describe("ClockProbe: this clock against a server's, from Date headers", () => {
   // A server whose clock is `offset` ms behind ours, answering after `rtt` ms, every `every` ms.
   function probe(offset: number, rtt: number, every: number, n: number) {
     const p = new ClockProbe('http://server');
@@ -244,7 +322,14 @@ describe('merge judges the thresholds on the merged numbers', () => {
   // slow half's tail is the run's. Each shard alone sends too little for the throughput bound;
   // side by side, their rates add up and pass it.
   const fast = latencies(400, 5).map((r) => ({ ...r, target: 'a' }));
-  const slow = latencies(400, 6).map((r) => ({ ...r, id: r.id + 400, target: 'a', firstTokenAtMs: r.firstTokenAtMs! + 500, firstContentAtMs: r.firstContentAtMs! + 500, endAtMs: r.endAtMs + 500 }));
+  const slow = latencies(400, 6).map((r) => ({
+    ...r,
+    id: r.id + 400,
+    target: 'a',
+    firstTokenAtMs: r.firstTokenAtMs! + 500,
+    firstContentAtMs: r.firstContentAtMs! + 500,
+    endAtMs: r.endAtMs + 500,
+  }));
   const scenario = { name: 's', seed: 1, thresholds: ['ttft.p90 < 600ms', { check: 'requestsPerSec >= 20', target: 'a' }] };
   const shards: MergeInput[] = [fast, slow].map((rs, index) => {
     const s = summaryOf(rs, { index, count: 2 }, scenario);
@@ -273,15 +358,39 @@ describe('merge judges the thresholds on the merged numbers', () => {
 describe('--workers: how many threads', () => {
   const t = (extra: Record<string, unknown> = {}) => ({ name: 'a', provider: 'mock', model: 'm', mock: { ttftMs: 10 }, ...extra });
   const cases: [string, Record<string, unknown>, string | undefined, number, { workers: number } | RegExp][] = [
-    ['auto, a small closed loop (8 users × 3 targets): 1', { targets: [t(), t({ name: 'b' }), t({ name: 'c' })], load: { concurrency: 8, duration: '10s' } }, 'auto', 8, { workers: 1 }],
+    [
+      'auto, a small closed loop (8 users × 3 targets): 1',
+      { targets: [t(), t({ name: 'b' }), t({ name: 'c' })], load: { concurrency: 8, duration: '10s' } },
+      'auto',
+      8,
+      { workers: 1 },
+    ],
     ['auto, 128 users on 4 cores: 4', { targets: [t()], load: { concurrency: 128, duration: '10s' } }, 'auto', 4, { workers: 4 }],
     ['auto, 64 users on 16 cores: 16', { targets: [t()], load: { concurrency: 64, duration: '10s' } }, undefined, 16, { workers: 16 }],
-    ['auto, 70 users over 8 shards on 16 cores: 8 (each worker needs a user)', { targets: [t()], load: { concurrency: 70, duration: '10s' } }, 'auto', 16, { workers: 8 }],
+    [
+      'auto, 70 users over 8 shards on 16 cores: 8 (each worker needs a user)',
+      { targets: [t()], load: { concurrency: 70, duration: '10s' } },
+      'auto',
+      16,
+      { workers: 8 },
+    ],
     ['auto, 200 arrivals/s on 2 cores: 2', { targets: [t()], load: { rate: 200, duration: '10s' } }, 'auto', 2, { workers: 2 }],
     ['auto, 50 arrivals/s: 1', { targets: [t()], load: { rate: 50, duration: '10s' } }, 'auto', 2, { workers: 1 }],
-    ['auto, a failover drill: 1', { targets: [t(), t({ name: 'b' })], failover: [{ name: 'r', chain: ['a', 'b'] }], load: { concurrency: 200, duration: '10s' } }, 'auto', 4, { workers: 1 }],
+    [
+      'auto, a failover drill: 1',
+      { targets: [t(), t({ name: 'b' })], failover: [{ name: 'r', chain: ['a', 'b'] }], load: { concurrency: 200, duration: '10s' } },
+      'auto',
+      4,
+      { workers: 1 },
+    ],
     ['3, as given', { targets: [t()], load: { concurrency: 8, duration: '10s' } }, '3', 2, { workers: 3 }],
-    ['2 with failover routes: refused', { targets: [t(), t({ name: 'b' })], failover: [{ name: 'r', chain: ['a', 'b'] }], load: { concurrency: 8, duration: '10s' } }, '2', 2, /circuit breaker/],
+    [
+      '2 with failover routes: refused',
+      { targets: [t(), t({ name: 'b' })], failover: [{ name: 'r', chain: ['a', 'b'] }], load: { concurrency: 8, duration: '10s' } },
+      '2',
+      2,
+      /circuit breaker/,
+    ],
     ['"two": refused', { targets: [t()], load: { concurrency: 8, duration: '10s' } }, 'two', 2, /whole number/],
   ];
   it.each(cases)('%s', (_, doc, flag, cores, want) => {
@@ -292,12 +401,25 @@ describe('--workers: how many threads', () => {
   });
 });
 
-describe('a merged failover drill: each agent\'s breakers', () => {
-  const t = (atMs: number, to: 'open' | 'half-open' | 'closed', part?: string) => ({ atMs, route: 'r', target: 'a', from: 'closed' as const, to, reason: '', ...(part ? { part } : {}) });
+describe("a merged failover drill: each agent's breakers", () => {
+  const t = (atMs: number, to: 'open' | 'half-open' | 'closed', part?: string) => ({
+    atMs,
+    route: 'r',
+    target: 'a',
+    from: 'closed' as const,
+    to,
+    reason: '',
+    ...(part ? { part } : {}),
+  });
   it.each([
     ['one run: the last transition', [t(1000, 'open'), t(4000, 'half-open'), t(4100, 'closed')], 4500, 'closed'],
     ['two agents, one still open: open', [t(1000, 'open', 'eu'), t(1100, 'open', 'us'), t(4000, 'closed', 'eu')], 4500, 'open'],
-    ['two agents, one half-open, one closed: half-open', [t(1000, 'open', 'eu'), t(4000, 'half-open', 'eu'), t(1100, 'closed', 'us')], 4500, 'half-open'],
+    [
+      'two agents, one half-open, one closed: half-open',
+      [t(1000, 'open', 'eu'), t(4000, 'half-open', 'eu'), t(1100, 'closed', 'us')],
+      4500,
+      'half-open',
+    ],
     ['before any transition: closed', [t(1000, 'open', 'eu')], 500, 'closed'],
   ] as const)('%s', (_, transitions, atMs, state) => {
     expect(breakerStateAt([...transitions], 'r', 'a', atMs)).toBe(state);

@@ -16,7 +16,13 @@ const catalog = buildCatalog(
   catalogSchema.parse({
     asOf: '2025-09',
     models: {
-      'deepseek-chat': { provider: 'deepseek', input: 0.27, cachedInput: 0.07, output: 1.1, offPeak: [{ from: '16:30', to: '00:30', input: 0.135, cachedInput: 0.035, output: 0.55 }] },
+      'deepseek-chat': {
+        provider: 'deepseek',
+        input: 0.27,
+        cachedInput: 0.07,
+        output: 1.1,
+        offPeak: [{ from: '16:30', to: '00:30', input: 0.135, cachedInput: 0.035, output: 0.55 }],
+      },
     },
   }),
 );
@@ -38,8 +44,17 @@ describe('the price in effect at a UTC time', () => {
   });
 
   it('an unknown send time (minute −1) gets the list price', () => {
-    expect(pricesAt(chat, -1)).toMatchObject({ period: 'list', inputMicros: 270_000n, cachedInputMicros: 70_000n, outputMicros: 1_100_000n });
-    expect(pricesAt(chat, minuteAt('2025-06-02T16:30:00Z'))).toMatchObject({ inputMicros: 135_000n, cachedInputMicros: 35_000n, outputMicros: 550_000n });
+    expect(pricesAt(chat, -1)).toMatchObject({
+      period: 'list',
+      inputMicros: 270_000n,
+      cachedInputMicros: 70_000n,
+      outputMicros: 1_100_000n,
+    });
+    expect(pricesAt(chat, minuteAt('2025-06-02T16:30:00Z'))).toMatchObject({
+      inputMicros: 135_000n,
+      cachedInputMicros: 35_000n,
+      outputMicros: 550_000n,
+    });
   });
 
   it.each([
@@ -69,11 +84,23 @@ describe('off-peak windows in a catalog row', () => {
   const row = { input: 1, output: 2 };
   it.each([
     [[{ from: '16:30', to: '00:30', input: 0.5, output: 1 }], null],
-    [[{ from: '01:00', to: '04:00', input: 2, output: 4 }, { from: '06:00', to: '10:00', input: 2, output: 4 }], null],
+    [
+      [
+        { from: '01:00', to: '04:00', input: 2, output: 4 },
+        { from: '06:00', to: '10:00', input: 2, output: 4 },
+      ],
+      null,
+    ],
     [[{ from: '24:00', to: '01:00', input: 0.5, output: 1 }], '"24:00" is not a UTC time'],
     [[{ from: '9:00', to: '10:00', input: 0.5, output: 1 }], '"9:00" is not a UTC time'],
     [[{ from: '10:00', to: '10:00', input: 0.5, output: 1 }], 'from and to are the same time'],
-    [[{ from: '16:30', to: '00:30', input: 0.5, output: 1 }, { from: '00:00', to: '01:00', input: 0.5, output: 1 }], 'offPeak windows 0 and 1 overlap'],
+    [
+      [
+        { from: '16:30', to: '00:30', input: 0.5, output: 1 },
+        { from: '00:00', to: '01:00', input: 0.5, output: 1 },
+      ],
+      'offPeak windows 0 and 1 overlap',
+    ],
   ])('%j → %s', (offPeak, problem) => {
     const r = modelPriceSchema.safeParse({ ...row, offPeak });
     if (problem === null) expect(r.success).toBe(true);
@@ -82,14 +109,30 @@ describe('off-peak windows in a catalog row', () => {
 
   it('a window that is not a time is reported once, not also as an overlap', () => {
     const r = modelPriceSchema.safeParse({ ...row, offPeak: [{ from: '16:30', to: '24:30', input: 0.5, output: 1 }] });
-    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['offPeak.0.to', '"24:30" is not a UTC time; write "HH:MM", e.g. "16:30"']]);
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['offPeak.0.to', '"24:30" is not a UTC time; write "HH:MM", e.g. "16:30"'],
+    ]);
   });
 });
 
 /** A deepseek-chat attempt answered 200, sent `sentAtMs` after the run's origin: 1,000 prompt tokens (600 cache hits), 100 out. */
 function attempt(id: number, sentAtMs: number, over: Partial<RequestResult> = {}): RequestResult {
   return {
-    ...newResult({ id, phase: 'measure', target: 'ds', region: '', provider: 'deepseek-global', model: 'deepseek-chat', workload: 'w', turn: 0, step: '', scheduledAtMs: sentAtMs, queuedMs: 0, inputTokens: 1_000, requestedOutputTokens: 100 }),
+    ...newResult({
+      id,
+      phase: 'measure',
+      target: 'ds',
+      region: '',
+      provider: 'deepseek-global',
+      model: 'deepseek-chat',
+      workload: 'w',
+      turn: 0,
+      step: '',
+      scheduledAtMs: sentAtMs,
+      queuedMs: 0,
+      inputTokens: 1_000,
+      requestedOutputTokens: 100,
+    }),
     sentAtMs,
     firstTokenAtMs: sentAtMs + 10,
     firstContentAtMs: sentAtMs + 10,

@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, catalogSchema, loadCatalog, type Catalog } from '../../src/cost/catalog.js';
 import { priceMicros, tokenCost, toCents, type Pico } from '../../src/cost/money.js';
-import { periodLine, project, projectionSchema, resolveModels, volumeOf, type ProjectionRow, type WorkloadVolume } from '../../src/cost/projection.js';
+import {
+  periodLine,
+  project,
+  projectionSchema,
+  resolveModels,
+  volumeOf,
+  type ProjectionRow,
+  type WorkloadVolume,
+} from '../../src/cost/projection.js';
 
 // Monthly spend projections against the shipped catalog, checked against cents worked out by hand.
 // Catalog prices, $ per 1M tokens (input / output):
@@ -43,9 +51,21 @@ const priced = (model: string) => {
 describe('volumeOf', () => {
   it.each([
     // name, workload, requests, input tokens, output tokens (a month)
-    ['conversations × turns', { conversationsPerMonth: 10_000, turns: 3, inputTokens: 200, outputTokens: 150 }, 30_000n, 6_000_000n, 4_500_000n],
+    [
+      'conversations × turns',
+      { conversationsPerMonth: 10_000, turns: 3, inputTokens: 200, outputTokens: 150 },
+      30_000n,
+      6_000_000n,
+      4_500_000n,
+    ],
     ['requests', { requestsPerMonth: 5_000, inputTokens: 2_000, outputTokens: 500 }, 5_000n, 10_000_000n, 2_500_000n],
-    ['requests win over conversations', { requestsPerMonth: 7, conversationsPerMonth: 100, turns: 2, inputTokens: 1, outputTokens: 1 }, 7n, 7n, 7n],
+    [
+      'requests win over conversations',
+      { requestsPerMonth: 7, conversationsPerMonth: 100, turns: 2, inputTokens: 1, outputTokens: 1 },
+      7n,
+      7n,
+      7n,
+    ],
     // 50M a day × 30 days = 1.5G tokens; 0.75 of it input: 37.5M a day in, 12.5M a day out.
     ['tokens a day, 3/4 input', { tokensPerDay: 50_000_000, inputShare: 0.75 }, 0n, 1_125_000_000n, 375_000_000n],
     ['tokens a day, default share 0.75', { tokensPerDay: 50_000_000 }, 0n, 1_125_000_000n, 375_000_000n],
@@ -54,7 +74,12 @@ describe('volumeOf', () => {
     ['tokens a day, a share that does not divide', { tokensPerDay: 333_333, inputShare: 0.1 }, 0n, 999_999n, 8_999_991n],
   ])('%s', (_name, w, requests, input, output) => {
     const [workload] = projectionSchema.parse({ workloads: [{ name: 'w', ...w }] }).workloads;
-    expect(volumeOf(workload!, 30)).toEqual({ name: 'w', requestsPerMonth: requests, inputTokensPerMonth: input, outputTokensPerMonth: output });
+    expect(volumeOf(workload!, 30)).toEqual({
+      name: 'w',
+      requestsPerMonth: requests,
+      inputTokensPerMonth: input,
+      outputTokensPerMonth: output,
+    });
   });
 
   it('a 31-day month counts 31 days of a daily volume', () => {
@@ -136,19 +161,27 @@ describe('project: the four workloads together', () => {
     expect(rows.map((r) => r.model)).toEqual(EXPECTED.map(([m]) => m));
   });
 
-  it.each(EXPECTED)('%s: %d¢ + %d¢ = %d¢ a month, %d¢ a day, %d¢ a year, %d× the cheapest', (model, input, output, total, perDay, annual, times) => {
-    const row = rows.find((r) => r.model === model)!;
-    expect([cents(row.inputMonthly), cents(row.outputMonthly), cents(row.totalMonthly)]).toEqual([input, output, total]);
-    expect(cents(row.perDay)).toBe(perDay);
-    expect(cents(row.annual)).toBe(annual);
-    expect(row.annual).toBe(row.totalMonthly * 12n);
-    expect(row.timesCheapest).toBe(times);
-  });
+  it.each(EXPECTED)(
+    '%s: %d¢ + %d¢ = %d¢ a month, %d¢ a day, %d¢ a year, %d× the cheapest',
+    (model, input, output, total, perDay, annual, times) => {
+      const row = rows.find((r) => r.model === model)!;
+      expect([cents(row.inputMonthly), cents(row.outputMonthly), cents(row.totalMonthly)]).toEqual([input, output, total]);
+      expect(cents(row.perDay)).toBe(perDay);
+      expect(cents(row.annual)).toBe(annual);
+      expect(row.annual).toBe(row.totalMonthly * 12n);
+      expect(row.timesCheapest).toBe(times);
+    },
+  );
 
   it('by workload: each model’s four workloads add up to its total', () => {
     // gpt-4o: 60 + 50 + 210 + 300 = 620; claude: 85.50 + 67.50 + 270 + 420 = 843.
     const gpt = rows.find((r) => r.model === 'gpt-4o')!;
-    expect(Object.fromEntries(Object.entries(gpt.byWorkload).map(([w, p]) => [w, cents(p)]))).toEqual({ 'support-chat': 6_000, 'code-review': 5_000, summarization: 21_000, rag: 30_000 });
+    expect(Object.fromEntries(Object.entries(gpt.byWorkload).map(([w, p]) => [w, cents(p)]))).toEqual({
+      'support-chat': 6_000,
+      'code-review': 5_000,
+      summarization: 21_000,
+      rag: 30_000,
+    });
     for (const r of rows) expect(Object.values(r.byWorkload).reduce((a, b) => a + b, 0n)).toBe(r.totalMonthly);
   });
 
@@ -178,11 +211,14 @@ describe('project: 50M tokens a day, three quarters input', () => {
     rows = project(volumesOf(p), catalog.models, p.daysPerMonth);
   });
 
-  it.each(EXPECTED)('%s: %d¢ + %d¢ = %d¢ a month, %d¢ a day, %d¢ a year, %d× the cheapest', (model, input, output, total, perDay, annual, times) => {
-    const row = rows.find((r) => r.model === model)!;
-    expect([cents(row.inputMonthly), cents(row.outputMonthly), cents(row.totalMonthly)]).toEqual([input, output, total]);
-    expect([cents(row.perDay), cents(row.annual), row.timesCheapest]).toEqual([perDay, annual, times]);
-  });
+  it.each(EXPECTED)(
+    '%s: %d¢ + %d¢ = %d¢ a month, %d¢ a day, %d¢ a year, %d× the cheapest',
+    (model, input, output, total, perDay, annual, times) => {
+      const row = rows.find((r) => r.model === model)!;
+      expect([cents(row.inputMonthly), cents(row.outputMonthly), cents(row.totalMonthly)]).toEqual([input, output, total]);
+      expect([cents(row.perDay), cents(row.annual), row.timesCheapest]).toEqual([perDay, annual, times]);
+    },
+  );
 
   it('no float drift: amounts are exact to the pico-dollar', () => {
     const at = (m: string) => rows.find((r) => r.model === m)!;
@@ -247,7 +283,10 @@ describe('catalog lookup', () => {
       ['deepseek-chat', 140_000n],
     ]);
     const unknown = resolveModels(catalog, ['gpt-4o', 'gpt-5-turbo', 'llama-9']);
-    expect(unknown).toEqual([expect.stringMatching(/^models: "gpt-5-turbo" is not in the catalog \(known: gpt-4o, /), expect.stringMatching(/^models: "llama-9" is not in the catalog/)]);
+    expect(unknown).toEqual([
+      expect.stringMatching(/^models: "gpt-5-turbo" is not in the catalog \(known: gpt-4o, /),
+      expect.stringMatching(/^models: "llama-9" is not in the catalog/),
+    ]);
   });
 });
 
@@ -258,7 +297,9 @@ describe('project with an off-peak share', () => {
   beforeAll(async () => {
     example = await loadCatalog(new URL('../../pricing/examples/deepseek-offpeak-2025.yaml', import.meta.url));
   });
-  const volume: WorkloadVolume[] = [{ name: 'batch', requestsPerMonth: 1_000n, inputTokensPerMonth: 1_000_000n, outputTokensPerMonth: 1_000_000n }];
+  const volume: WorkloadVolume[] = [
+    { name: 'batch', requestsPerMonth: 1_000n, inputTokensPerMonth: 1_000_000n, outputTokensPerMonth: 1_000_000n },
+  ];
 
   // 1M tokens each, so the amount is the price per 1M: exact through the money helpers.
   const oneMillionAt = (dollarsPer1M: number): Pico => tokenCost(1_000_000, priceMicros(dollarsPer1M));
@@ -281,7 +322,16 @@ describe('project with an off-peak share', () => {
   it('spreads the share over several windows by their length, exact to the pico-dollar', () => {
     const c = buildCatalog(
       catalogSchema.parse({
-        models: { m: { input: 1, output: 1, offPeak: [{ from: '01:00', to: '04:00', input: 2, output: 2 }, { from: '06:00', to: '10:00', input: 4, output: 4 }] } },
+        models: {
+          m: {
+            input: 1,
+            output: 1,
+            offPeak: [
+              { from: '01:00', to: '04:00', input: 2, output: 2 },
+              { from: '06:00', to: '10:00', input: 4, output: 4 },
+            ],
+          },
+        },
       }),
     );
     // All traffic off-peak: 180 of 420 window minutes at $2, 240 at $4 → $22/7 per 1M = $3.142857142857…
@@ -293,14 +343,21 @@ describe('project with an off-peak share', () => {
     const chat = example.lookup('deepseek-chat')!;
     expect(periodLine([priced('gpt-4o')], 0)).toBe('prices: list prices all day, no cache discounts');
     expect(periodLine([priced('gpt-4o')], 0.5)).toBe('prices: list prices all day, no cache discounts');
-    expect(periodLine([chat], 0)).toBe('prices: list prices all day, no cache discounts; off-peak prices exist for deepseek-chat (16:30–00:30 UTC): set offPeakShare to count them');
+    expect(periodLine([chat], 0)).toBe(
+      'prices: list prices all day, no cache discounts; off-peak prices exist for deepseek-chat (16:30–00:30 UTC): set offPeakShare to count them',
+    );
     expect(periodLine([chat, priced('gpt-4o')], 0.3)).toBe(
       'prices: 30% of the traffic in the off-peak windows of deepseek-chat (16:30–00:30 UTC), the rest at list prices; list prices all day for gpt-4o (no off-peak prices); no cache discounts',
     );
   });
 
   it('offPeakShare is a share: 0 to 1, 0 by default', () => {
-    expect(projectionSchema.parse({ workloads: [{ name: 'w', requestsPerMonth: 1, inputTokens: 1, outputTokens: 1 }] }).offPeakShare).toBe(0);
-    expect(projectionSchema.safeParse({ offPeakShare: 1.5, workloads: [{ name: 'w', requestsPerMonth: 1, inputTokens: 1, outputTokens: 1 }] }).success).toBe(false);
+    expect(projectionSchema.parse({ workloads: [{ name: 'w', requestsPerMonth: 1, inputTokens: 1, outputTokens: 1 }] }).offPeakShare).toBe(
+      0,
+    );
+    expect(
+      projectionSchema.safeParse({ offPeakShare: 1.5, workloads: [{ name: 'w', requestsPerMonth: 1, inputTokens: 1, outputTokens: 1 }] })
+        .success,
+    ).toBe(false);
   });
 });

@@ -70,7 +70,8 @@ describe('renderHtmlReport', () => {
   it('never draws or prints no data as 0: the target without a successful request has no latency line and — in its cells', () => {
     const row = visibleText(html).match(/ap-down ap-southeast-1 gpt-4o-mini (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)/);
     expect(row?.slice(1)).toEqual(['—', '—', '—', '—', '100.0%', '—', '—']);
-    for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e']) expect(labels(chart(html, id))).toEqual(['us-east', 'eu-west-a', 'eu-west-b', 'route chat']);
+    for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e'])
+      expect(labels(chart(html, id))).toEqual(['us-east', 'eu-west-a', 'eu-west-b', 'route chat']);
     expect(labels(chart(html, 'time-ttft'))!.some((l) => l.startsWith('ap-down'))).toBe(false);
     // Its request counts are real zeros and ones, inside its series only.
     const requests = chart(html, 'time-requests')!;
@@ -89,7 +90,8 @@ describe('renderHtmlReport', () => {
         expect(curve.find((p) => p.percentile === 50)!.x).toBe(2);
         for (const p of curve) expect(p.ms).toBeLessThanOrEqual(g.metrics[m].max!);
         // Finer steps toward the tail, as HdrHistogram's percentile distribution (whose walk ends where the max's bucket begins).
-        if (m === 'e2e') expect(curve.filter((p) => p.percentile >= 90).length).toBeGreaterThan(curve.filter((p) => p.percentile < 50).length);
+        if (m === 'e2e')
+          expect(curve.filter((p) => p.percentile >= 90).length).toBeGreaterThan(curve.filter((p) => p.percentile < 50).length);
       }
     }
     const ttft = chart(html, 'pct-ttft')!;
@@ -101,10 +103,29 @@ describe('renderHtmlReport', () => {
 
   it('has latency, throughput and errors per second, the route served-by chart, and failover markers on each', () => {
     const ids = chartData(html).charts.map((c) => c.id);
-    expect(ids).toEqual(['pct-ttft', 'pct-itl', 'pct-e2e', 'time-ttft', 'time-e2e', 'time-requests', 'time-tokens', 'time-route-4', 'time-errors']);
+    expect(ids).toEqual([
+      'pct-ttft',
+      'pct-itl',
+      'pct-e2e',
+      'time-ttft',
+      'time-e2e',
+      'time-requests',
+      'time-tokens',
+      'time-route-4',
+      'time-errors',
+    ]);
     const ttft = chart(html, 'time-ttft')!;
     expect(ttft.x).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5]);
-    expect(labels(ttft)).toEqual(['us-east p50', 'us-east p99', 'eu-west-a p50', 'eu-west-a p99', 'eu-west-b p50', 'eu-west-b p99', 'route chat p50', 'route chat p99']);
+    expect(labels(ttft)).toEqual([
+      'us-east p50',
+      'us-east p99',
+      'eu-west-a p50',
+      'eu-west-a p99',
+      'eu-west-b p50',
+      'eu-west-b p99',
+      'route chat p50',
+      'route chat p99',
+    ]);
     const usEast = (sec: number) => summary.groups[0]!.timeseries.find((p) => p.second === sec)?.ttft?.p50 ?? null;
     expect(ttft.series[0]!.values).toEqual(ttft.x.map((x) => usEast(x - 0.5)));
     // us-east answered nothing in second 4 (down from 3 s to 5.4 s): a gap, not a 0.
@@ -112,7 +133,13 @@ describe('renderHtmlReport', () => {
     expect(ttft.series[0]!.values[4]).toBeNull();
     expect(ttft.series[0]!.values[2]).toBeGreaterThan(0);
     const errors = chart(html, 'time-errors')!;
-    expect(labels(errors)).toEqual(['connect_error (targets)', 'http_5xx (targets)', 'reset (targets)', 'stream_cut (targets)', 'circuit_open (route chat)']);
+    expect(labels(errors)).toEqual([
+      'connect_error (targets)',
+      'http_5xx (targets)',
+      'reset (targets)',
+      'stream_cut (targets)',
+      'circuit_open (route chat)',
+    ]);
     expect(errors.series[1]!.values).toEqual([0, 0, 0, 8, 8, 4, 0, 0, 0, 0, 0]);
     const route = chart(html, 'time-route-4')!;
     expect(labels(route)).toEqual(['served by us-east', 'served by eu-west-a', 'failed (as users saw it)']);
@@ -167,7 +194,14 @@ describe('renderHtmlReport', () => {
 
   it('has the run metadata', () => {
     const text = visibleText(html);
-    for (const s of ['20260501-120000-fixture', '2026-05-01T12:00:00.000Z', '2026-05-01T12:00:10.500Z', 'open loop, 8/s constant arrivals per target, for 10.0 s', 'completed — load schedule complete', 'llm-bakeoff 0.0.0-test'])
+    for (const s of [
+      '20260501-120000-fixture',
+      '2026-05-01T12:00:00.000Z',
+      '2026-05-01T12:00:10.500Z',
+      'open loop, 8/s constant arrivals per target, for 10.0 s',
+      'completed — load schedule complete',
+      'llm-bakeoff 0.0.0-test',
+    ])
       expect(text).toContain(s);
   });
 });
@@ -216,7 +250,13 @@ describe('renderHtmlReport escapes what comes from the summary', () => {
 
 describe('renderHtmlReport of a run with nothing measured', () => {
   it('renders without charts, saying so, and without a 0 anywhere a number would be', () => {
-    const empty: RunSummary = { ...reportFixture(), groups: [], decision: { slo: ['errorRate < 1%'], rows: [], cheapestMeetingSlo: null, tiedWith: [] }, failover: undefined, thresholds: undefined };
+    const empty: RunSummary = {
+      ...reportFixture(),
+      groups: [],
+      decision: { slo: ['errorRate < 1%'], rows: [], cheapestMeetingSlo: null, tiedWith: [] },
+      failover: undefined,
+      thresholds: undefined,
+    };
     const html = renderHtmlReport(empty);
     expect(buildCharts(empty)).toEqual([]);
     expect(chartData(html).charts).toEqual([]);
@@ -226,16 +266,14 @@ describe('renderHtmlReport of a run with nothing measured', () => {
 });
 
 describe('escaping', () => {
-  it.each([
-    ['</script><script>alert(1)</script>'],
-    ['<!-- <script> -->'],
-    ['a & b < c > d "e" \'f\''],
-    ['line\u2028separator\u2029'],
-  ])('jsonForScript(%j) has no < > & and reads back the same', (text) => {
-    const out = jsonForScript({ text });
-    expect(out).not.toMatch(/[<>&\u2028\u2029]/);
-    expect(JSON.parse(out)).toEqual({ text });
-  });
+  it.each([['</script><script>alert(1)</script>'], ['<!-- <script> -->'], ['a & b < c > d "e" \'f\''], ['line\u2028separator\u2029']])(
+    'jsonForScript(%j) has no < > & and reads back the same',
+    (text) => {
+      const out = jsonForScript({ text });
+      expect(out).not.toMatch(/[<>&\u2028\u2029]/);
+      expect(JSON.parse(out)).toEqual({ text });
+    },
+  );
 
   it('escapeHtml escapes the five characters HTML gives meaning to', () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');

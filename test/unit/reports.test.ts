@@ -13,7 +13,21 @@ import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 
 function result(over: Partial<RequestResult> = {}): RequestResult {
   return {
-    ...newResult({ id: 1, phase: 'measure', target: 'us-east', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini', workload: 'chat', turn: 1, step: '', scheduledAtMs: 0, queuedMs: 0, inputTokens: 200, requestedOutputTokens: 4 }),
+    ...newResult({
+      id: 1,
+      phase: 'measure',
+      target: 'us-east',
+      region: 'us-east-1',
+      provider: 'mock',
+      model: 'gpt-4o-mini',
+      workload: 'chat',
+      turn: 1,
+      step: '',
+      scheduledAtMs: 0,
+      queuedMs: 0,
+      inputTokens: 200,
+      requestedOutputTokens: 4,
+    }),
     sentAtMs: 0.5,
     connection: 'reused',
     headersAtMs: 20,
@@ -30,17 +44,41 @@ function result(over: Partial<RequestResult> = {}): RequestResult {
   };
 }
 
-const failedResult = result({ headersAtMs: null, firstTokenAtMs: null, endAtMs: 5000, itlMs: [], contentDeltas: 0, outputTokens: 0, status: 0, errorKind: 'connect_timeout', errorMessage: 'UND_ERR_CONNECT_TIMEOUT', finishReason: '' });
+const failedResult = result({
+  headersAtMs: null,
+  firstTokenAtMs: null,
+  endAtMs: 5000,
+  itlMs: [],
+  contentDeltas: 0,
+  outputTokens: 0,
+  status: 0,
+  errorKind: 'connect_timeout',
+  errorMessage: 'UND_ERR_CONNECT_TIMEOUT',
+  finishReason: '',
+});
 
 // Built by hand rather than with assessHealth: the table only prints `warnings`, whatever decided them.
 function generator(warnings: string[]): GeneratorHealth {
-  return { eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 }, eventLoopUtilization: 0.2, cpuPercent: 30, saturated: warnings.length > 0, warnings };
+  return {
+    eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 },
+    eventLoopUtilization: 0.2,
+    cpuPercent: 30,
+    saturated: warnings.length > 0,
+    warnings,
+  };
 }
 const healthy = generator([]);
-const saturated = generator(['event-loop delay p99 45ms exceeds 20ms: latencies include client-side delay', 'generator event loop busy 97% of the time']);
+const saturated = generator([
+  'event-loop delay p99 45ms exceeds 20ms: latencies include client-side delay',
+  'generator event loop busy 97% of the time',
+]);
 
 /** runSummary builds a summary through the real Recorder, as `run` does. */
-function runSummary(results: RequestResult[], generator: GeneratorHealth = healthy, status: RunSummary['status'] = 'completed'): RunSummary {
+function runSummary(
+  results: RequestResult[],
+  generator: GeneratorHealth = healthy,
+  status: RunSummary['status'] = 'completed',
+): RunSummary {
   const rec = new Recorder();
   for (const r of results) rec.add(r);
   rec.declare({ target: 'idle', region: 'ap-southeast-1', provider: 'mock', model: 'gpt-4o-mini' });
@@ -117,7 +155,21 @@ describe('summaryCsv', () => {
   });
 
   it.each([
-    ['us-east', 'e2e', { run_id: 'run-1', target: 'us-east', region: 'us-east-1', unit: 'ms', count: '2', requests: '2', ok: '2', failed: '0', error_rate: '0' }],
+    [
+      'us-east',
+      'e2e',
+      {
+        run_id: 'run-1',
+        target: 'us-east',
+        region: 'us-east-1',
+        unit: 'ms',
+        count: '2',
+        requests: '2',
+        ok: '2',
+        failed: '0',
+        error_rate: '0',
+      },
+    ],
     ['eu-west', 'ttft', { count: '1', requests: '2', ok: '1', failed: '1', error_rate: '0.5' }],
     ['eu-west', 'itl', { count: '3' }],
     // No data is an empty cell, never 0; counts are real zeros.
@@ -160,7 +212,9 @@ describe('consoleTable', () => {
   });
 
   it('shows a dash for a target with no measurements', () => {
-    const idleRow = consoleTable(runSummary(results)).split('\n').find((l) => l.startsWith('idle'))!;
+    const idleRow = consoleTable(runSummary(results))
+      .split('\n')
+      .find((l) => l.startsWith('idle'))!;
     expect(idleRow).toContain('0/0');
     expect(idleRow).toContain('—');
   });
@@ -170,7 +224,9 @@ describe('no data is never printed as 0', () => {
   // A priced bake-off where one target answered nothing successfully: its latencies and its cost
   // per ok request / per 1M output tokens do not exist. They are null in summary.json, empty in
   // summary.csv, "—" on the console, and the decision table says why.
-  const pricing = buildCatalog(catalogSchema.parse({ asOf: '2026-05-01', currency: 'USD', models: { 'gpt-4o-mini': { input: 0.15, output: 0.6, source: 'test' } } }));
+  const pricing = buildCatalog(
+    catalogSchema.parse({ asOf: '2026-05-01', currency: 'USD', models: { 'gpt-4o-mini': { input: 0.15, output: 0.6, source: 'test' } } }),
+  );
   const rec = new Recorder();
   rec.add(result());
   rec.add({ ...failedResult, id: 7, target: 'down', region: 'eu-west-1' });
@@ -194,14 +250,29 @@ describe('no data is never printed as 0', () => {
     expect(down.metrics.ttft).toMatchObject({ count: 0, p50: null, p99: null });
     expect(down.metrics.e2e).toMatchObject({ count: 0, p50: null, p99: null });
     expect(down.cost).toMatchObject({ priced: true, totalUsd: 0, perSuccessfulRequestUsd: null, per1MOutputTokensUsd: null });
-    expect(row).toMatchObject({ ttftP50: null, ttftP99: null, e2eP50: null, e2eP99: null, perSuccessfulRequestUsd: null, per1MOutputTokensUsd: null, meetsSlo: false, note: 'no successful requests' });
+    expect(row).toMatchObject({
+      ttftP50: null,
+      ttftP99: null,
+      e2eP50: null,
+      e2eP99: null,
+      perSuccessfulRequestUsd: null,
+      per1MOutputTokensUsd: null,
+      meetsSlo: false,
+      note: 'no successful requests',
+    });
     // Round-trips through JSON as null, not as 0.
     expect(JSON.parse(JSON.stringify(s)).decision.rows.find((r: { target: string }) => r.target === 'down').ttftP50).toBeNull();
   });
 
   it('summary.csv: empty cells', () => {
     const rows = parse(summaryCsv(s), { columns: true }) as Record<string, string>[];
-    expect(rows.find((r) => r.group === 'down' && r.metric === 'ttft')).toMatchObject({ count: '0', p50: '', p99: '', cost_per_ok_request_usd: '', cost_per_1m_output_tokens_usd: '' });
+    expect(rows.find((r) => r.group === 'down' && r.metric === 'ttft')).toMatchObject({
+      count: '0',
+      p50: '',
+      p99: '',
+      cost_per_ok_request_usd: '',
+      cost_per_1m_output_tokens_usd: '',
+    });
   });
 
   it('console: "—" in the latency and cost cells, and the decision row says there were no successful requests', () => {
@@ -218,7 +289,10 @@ describe('resultFromRow (rebuilding from requests.csv)', () => {
   it.each([
     { name: 'success', r: result({ requestedOutputTokens: 64, outputTokensCounted: 5, cachedInputTokens: 7, retryAfterMs: null }) },
     { name: 'failure', r: { ...failedResult, retryAfterMs: 2000, requestedOutputTokens: 16 } },
-    { name: 'warmup with reasoning', r: result({ phase: 'warmup', reasoningDeltas: 2, firstContentAtMs: 250, itlMs: [10, 30, 20, 15, 25] }) },
+    {
+      name: 'warmup with reasoning',
+      r: result({ phase: 'warmup', reasoningDeltas: 2, firstContentAtMs: 250, itlMs: [10, 30, 20, 15, 25] }),
+    },
     { name: 'tokens read in bursts', r: result({ itlMs: [30], coalescedGaps: 2 }) },
   ])('$name: every column reads back; the gaps keep their count, mean and maximum', ({ r }) => {
     const cells = requestRow(r).map((c) => String(c));
@@ -264,7 +338,11 @@ describe('requestsCsvWriter', () => {
 describe('offered load on the console (open loop)', () => {
   it.each([
     { name: 'healthy, nothing dropped: no offered-load line', gen: healthy, line: null },
-    { name: 'saturated, nothing dropped: target beside sent, and whose doing it is', gen: saturated, line: /^offered load us-east: target [\d.]+\/s, sent [\d.]+\/s, none dropped: generator saturated$/m },
+    {
+      name: 'saturated, nothing dropped: target beside sent, and whose doing it is',
+      gen: saturated,
+      line: /^offered load us-east: target [\d.]+\/s, sent [\d.]+\/s, none dropped: generator saturated$/m,
+    },
   ])('$name', ({ gen, line }) => {
     const s = { ...runSummary(results, gen), loadModel: 'open' as const };
     const text = consoleTable(s);

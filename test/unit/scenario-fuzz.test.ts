@@ -89,20 +89,26 @@ describe('scenario loader fuzzing (fast-check)', () => {
   }, 120_000);
 
   it('a scenario file with random bytes changed parses to problems with a line number, never a crash', async () => {
-    const texts = await Promise.all(['quickstart.yaml', 'failover-drill.yaml', 'production-day.yaml'].map((f) => readFile(join(SCENARIOS, f), 'utf8')));
+    const texts = await Promise.all(
+      ['quickstart.yaml', 'failover-drill.yaml', 'production-day.yaml'].map((f) => readFile(join(SCENARIOS, f), 'utf8')),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 5 }), async (pick, edits) => {
-        let text = texts[pick % texts.length]!;
-        for (const [at, cut, put] of edits) {
-          const i = at % (text.length + 1);
-          text = text.slice(0, i) + put + text.slice(i + cut);
-        }
-        const file = join(dir, `garbled-${n++}.yaml`);
-        await writeFile(file, text);
-        const v = await loadScenario(file);
-        await rm(file, { force: true });
-        if (!v.ok) for (const p of v.problems) expect(p.message.length).toBeGreaterThan(0);
-      }),
+      fc.asyncProperty(
+        fc.nat(),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 5 }),
+        async (pick, edits) => {
+          let text = texts[pick % texts.length]!;
+          for (const [at, cut, put] of edits) {
+            const i = at % (text.length + 1);
+            text = text.slice(0, i) + put + text.slice(i + cut);
+          }
+          const file = join(dir, `garbled-${n++}.yaml`);
+          await writeFile(file, text);
+          const v = await loadScenario(file);
+          await rm(file, { force: true });
+          if (!v.ok) for (const p of v.problems) expect(p.message.length).toBeGreaterThan(0);
+        },
+      ),
       { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261130) },
     );
   }, 120_000);

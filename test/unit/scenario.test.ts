@@ -64,9 +64,7 @@ describe('validateScenario: a valid minimal scenario', () => {
   });
 
   it('accepts a real baseUrl target with apiKeyEnv and extra body keys', () => {
-    const r = validateScenario(
-      withTarget({ baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', body: { temperature: 0 } }),
-    );
+    const r = validateScenario(withTarget({ baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', body: { temperature: 0 } }));
     expect(r.ok).toBe(true);
   });
 });
@@ -83,38 +81,126 @@ describe('validateScenario: invalid documents', () => {
       name: 'unknown key far from any known one lists the allowed keys',
       doc: { ...minimal(), zzzzzz: 1 },
       path: 'zzzzzz',
-      message: 'allowed here: name, description, seed, targets, workload, workloads, routing, load, timeouts, sweep, pricing, budget, slo, thresholds, failover, connection',
+      message:
+        'allowed here: name, description, seed, targets, workload, workloads, routing, load, timeouts, sweep, pricing, budget, slo, thresholds, failover, connection',
     },
-    { name: 'baseUrl not http(s)', doc: withTarget({ baseUrl: 'htp://x' }), path: 'targets[0].baseUrl', message: '"htp://x" is not an http(s) URL' },
-    { name: 'baseUrl not a URL at all', doc: withTarget({ baseUrl: 'api.openai.com' }), path: 'targets[0].baseUrl', message: 'is not an http(s) URL' },
+    {
+      name: 'baseUrl not http(s)',
+      doc: withTarget({ baseUrl: 'htp://x' }),
+      path: 'targets[0].baseUrl',
+      message: '"htp://x" is not an http(s) URL',
+    },
+    {
+      name: 'baseUrl not a URL at all',
+      doc: withTarget({ baseUrl: 'api.openai.com' }),
+      path: 'targets[0].baseUrl',
+      message: 'is not an http(s) URL',
+    },
     { name: 'neither baseUrl nor mock', doc: withTarget({}), path: 'targets[0]', message: 'needs baseUrl' },
-    { name: 'unknown provider preset', doc: withTarget({ provider: 'antropic' }), path: 'targets[0].provider', message: '"antropic" is not one of' },
+    {
+      name: 'unknown provider preset',
+      doc: withTarget({ provider: 'antropic' }),
+      path: 'targets[0].provider',
+      message: '"antropic" is not one of',
+    },
     {
       name: 'duplicate target names',
-      doc: { ...minimal(), targets: [{ name: 't', model: 'm', mock: {} }, { name: 'u', model: 'm', mock: {} }, { name: 't', model: 'm', mock: {} }] },
+      doc: {
+        ...minimal(),
+        targets: [
+          { name: 't', model: 'm', mock: {} },
+          { name: 'u', model: 'm', mock: {} },
+          { name: 't', model: 'm', mock: {} },
+        ],
+      },
       path: 'targets[2].name',
       message: '"t" is already used by targets[0]',
     },
     { name: 'load without duration or requests', doc: { ...minimal(), load: { concurrency: 1 } }, path: 'load', message: 'needs duration' },
-    { name: 'duration without unit', doc: { ...minimal(), load: { concurrency: 1, duration: '30' } }, path: 'load.duration', message: '"30" is not a duration' },
-    { name: 'duration as a number', doc: { ...minimal(), load: { concurrency: 1, duration: 30 } }, path: 'load.duration', message: '"30s", got 30' },
-    { name: 'bad timeout', doc: { ...minimal(), timeouts: { total: 'forever' } }, path: 'timeouts.total', message: '"forever" is not a duration' },
-    { name: 'bad warmup', doc: { ...minimal(), load: { concurrency: 1, duration: '1s', warmup: 'soon' } }, path: 'load.warmup', message: '"soon" is not a duration' },
-    { name: 'fractional warmup count', doc: { ...minimal(), load: { concurrency: 1, duration: '1s', warmup: 2.5 } }, path: 'load.warmup', message: 'write a duration such as "5s" or a request count' },
-    { name: 'negative concurrency', doc: { ...minimal(), load: { concurrency: -1, duration: '1s' } }, path: 'load.concurrency', message: 'must be > 0, got -1' },
-    { name: 'zero concurrency', doc: { ...minimal(), load: { concurrency: 0, duration: '1s' } }, path: 'load.concurrency', message: 'must be > 0, got 0' },
-    { name: 'zero target concurrency', doc: withTarget({ mock: {}, concurrency: 0 }), path: 'targets[0].concurrency', message: 'must be > 0' },
-    { name: 'fractional concurrency', doc: { ...minimal(), load: { concurrency: 1.5, duration: '1s' } }, path: 'load.concurrency', message: '1.5' },
-    { name: 'concurrency as a string', doc: { ...minimal(), load: { concurrency: '4', duration: '1s' } }, path: 'load.concurrency', message: 'expected number, got string "4"' },
-    { name: 'stream as a string', doc: { ...minimal(), workload: { stream: 'yes' } }, path: 'workload.stream', message: 'expected boolean, got string "yes"' },
+    {
+      name: 'duration without unit',
+      doc: { ...minimal(), load: { concurrency: 1, duration: '30' } },
+      path: 'load.duration',
+      message: '"30" is not a duration',
+    },
+    {
+      name: 'duration as a number',
+      doc: { ...minimal(), load: { concurrency: 1, duration: 30 } },
+      path: 'load.duration',
+      message: '"30s", got 30',
+    },
+    {
+      name: 'bad timeout',
+      doc: { ...minimal(), timeouts: { total: 'forever' } },
+      path: 'timeouts.total',
+      message: '"forever" is not a duration',
+    },
+    {
+      name: 'bad warmup',
+      doc: { ...minimal(), load: { concurrency: 1, duration: '1s', warmup: 'soon' } },
+      path: 'load.warmup',
+      message: '"soon" is not a duration',
+    },
+    {
+      name: 'fractional warmup count',
+      doc: { ...minimal(), load: { concurrency: 1, duration: '1s', warmup: 2.5 } },
+      path: 'load.warmup',
+      message: 'write a duration such as "5s" or a request count',
+    },
+    {
+      name: 'negative concurrency',
+      doc: { ...minimal(), load: { concurrency: -1, duration: '1s' } },
+      path: 'load.concurrency',
+      message: 'must be > 0, got -1',
+    },
+    {
+      name: 'zero concurrency',
+      doc: { ...minimal(), load: { concurrency: 0, duration: '1s' } },
+      path: 'load.concurrency',
+      message: 'must be > 0, got 0',
+    },
+    {
+      name: 'zero target concurrency',
+      doc: withTarget({ mock: {}, concurrency: 0 }),
+      path: 'targets[0].concurrency',
+      message: 'must be > 0',
+    },
+    {
+      name: 'fractional concurrency',
+      doc: { ...minimal(), load: { concurrency: 1.5, duration: '1s' } },
+      path: 'load.concurrency',
+      message: '1.5',
+    },
+    {
+      name: 'concurrency as a string',
+      doc: { ...minimal(), load: { concurrency: '4', duration: '1s' } },
+      path: 'load.concurrency',
+      message: 'expected number, got string "4"',
+    },
+    {
+      name: 'stream as a string',
+      doc: { ...minimal(), workload: { stream: 'yes' } },
+      path: 'workload.stream',
+      message: 'expected boolean, got string "yes"',
+    },
     { name: 'seed as a string', doc: { ...minimal(), seed: 'abc' }, path: 'seed', message: 'expected number' },
     { name: 'targets not an array', doc: { ...minimal(), targets: { name: 't' } }, path: 'targets', message: 'expected array' },
     { name: 'missing targets', doc: { name: 'x', load: { concurrency: 1, duration: '1s' } }, path: 'targets', message: 'is required' },
     { name: 'empty targets array', doc: { ...minimal(), targets: [] }, path: 'targets', message: 'needs at least one target' },
-    { name: 'document not an object', doc: [], path: '(root)', message: 'is array, not a scenario; a scenario is a mapping with name, targets and load' },
+    {
+      name: 'document not an object',
+      doc: [],
+      path: '(root)',
+      message: 'is array, not a scenario; a scenario is a mapping with name, targets and load',
+    },
     { name: 'bad scenario name', doc: { ...minimal(), name: 'bad name' }, path: 'name', message: '"bad name" is not a valid name' },
     { name: 'empty model', doc: withTarget({ model: '', mock: {} }), path: 'targets[0].model', message: 'is empty' },
-    { name: 'unknown encoding', doc: { ...minimal(), workload: { encoding: 'p50k' } }, path: 'workload.encoding', message: '"p50k" is not one of "o200k_base", "cl100k_base"' },
+    {
+      name: 'unknown encoding',
+      doc: { ...minimal(), workload: { encoding: 'p50k' } },
+      path: 'workload.encoding',
+      message: '"p50k" is not one of "o200k_base", "cl100k_base"',
+    },
     {
       name: 'distribution missing a parameter',
       doc: withTarget({ mock: { ttftMs: { dist: 'normal', mean: 100 } } }),
@@ -127,23 +213,48 @@ describe('validateScenario: invalid documents', () => {
       path: 'targets[0].mock.itlMs',
       message: 'write a number, or a distribution such as { dist: normal',
     },
-    { name: 'negative constant distribution', doc: withTarget({ mock: { ttftMs: -5 } }), path: 'targets[0].mock.ttftMs', message: 'must be ≥ 0, got -5' },
+    {
+      name: 'negative constant distribution',
+      doc: withTarget({ mock: { ttftMs: -5 } }),
+      path: 'targets[0].mock.ttftMs',
+      message: 'must be ≥ 0, got -5',
+    },
     {
       name: 'lognormal with zero median',
       doc: withTarget({ mock: { ttftMs: { dist: 'lognormal', median: 0, sigma: 1 } } }),
       path: 'targets[0].mock.ttftMs.median',
       message: 'must be > 0',
     },
-    { name: 'unknown distribution name', doc: withTarget({ mock: { ttftMs: { dist: 'gauss', mean: 1 } } }), path: 'targets[0].mock.ttftMs.dist', message: '"gauss"' },
-    { name: 'body sets reserved model', doc: withTarget({ mock: {}, body: { model: 'other', temperature: 0 } }), path: 'targets[0].body', message: 'may not set model' },
-    { name: 'body sets reserved stream', doc: withTarget({ mock: {}, body: { stream: false } }), path: 'targets[0].body', message: 'may not set' },
+    {
+      name: 'unknown distribution name',
+      doc: withTarget({ mock: { ttftMs: { dist: 'gauss', mean: 1 } } }),
+      path: 'targets[0].mock.ttftMs.dist',
+      message: '"gauss"',
+    },
+    {
+      name: 'body sets reserved model',
+      doc: withTarget({ mock: {}, body: { model: 'other', temperature: 0 } }),
+      path: 'targets[0].body',
+      message: 'may not set model',
+    },
+    {
+      name: 'body sets reserved stream',
+      doc: withTarget({ mock: {}, body: { stream: false } }),
+      path: 'targets[0].body',
+      message: 'may not set',
+    },
     {
       name: 'apiKeyEnv is a key, not a variable name',
       doc: withTarget({ baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'sk-123' }),
       path: 'targets[0].apiKeyEnv',
       message: '"sk-123" is not an environment variable name',
     },
-    { name: 'header value not a string', doc: withTarget({ mock: {}, headers: { 'x-n': 1 } }), path: 'targets[0].headers.x-n', message: 'expected string' },
+    {
+      name: 'header value not a string',
+      doc: withTarget({ mock: {}, headers: { 'x-n': 1 } }),
+      path: 'targets[0].headers.x-n',
+      message: 'expected string',
+    },
   ])('$name → $path', ({ doc, path, message }) => {
     const problems = problemsOf(validateScenario(doc));
     const atPath = problems.filter((p) => p.path === path);
@@ -168,7 +279,11 @@ describe('validateScenario: invalid documents', () => {
 
   // Type errors keep the schema's own hints (durations) and say "whole number" for integers.
   it.each([
-    { doc: { ...minimal(), load: { concurrency: 1, duration: 30 } }, path: 'load.duration', message: 'expected a duration string such as "30s"' },
+    {
+      doc: { ...minimal(), load: { concurrency: 1, duration: 30 } },
+      path: 'load.duration',
+      message: 'expected a duration string such as "30s"',
+    },
     { doc: { ...minimal(), load: { concurrency: 1.5, duration: '1s' } }, path: 'load.concurrency', message: 'expected a whole number' },
   ])('type error at $path keeps the hint $message', ({ doc, path, message }) => {
     const p = problemsOf(validateScenario(doc)).find((x) => x.path === path);
@@ -254,7 +369,10 @@ describe('loadScenario', () => {
   }
 
   it.each([
-    ['ok.yaml', 'name: ok\ntargets:\n  - name: a\n    model: m\n    mock: { ttftMs: 100 }\nload:\n  concurrency: 1\n  warmup: 5s\n  requests: 20\n'],
+    [
+      'ok.yaml',
+      'name: ok\ntargets:\n  - name: a\n    model: m\n    mock: { ttftMs: 100 }\nload:\n  concurrency: 1\n  warmup: 5s\n  requests: 20\n',
+    ],
     ['ok.json', JSON.stringify(minimal())],
     ['OK.JSON', JSON.stringify(minimal())],
   ])('loads a valid %s', async (file, text) => {

@@ -48,7 +48,11 @@ const cases: { name: string; stream: string; events: SseEvent[] }[] = [
     stream: 'id: 1\ndata: a\n\ndata: b\n\nid: 2\ndata: c\n\nid\ndata: d\n\n',
     events: [ev('a', 'message', '1'), ev('b', 'message', '1'), ev('c', 'message', '2'), ev('d', 'message', '')],
   },
-  { name: 'id containing NUL ignored', stream: 'id: 7\ndata: a\n\nid: x\u0000y\ndata: b\n\n', events: [ev('a', 'message', '7'), ev('b', 'message', '7')] },
+  {
+    name: 'id containing NUL ignored',
+    stream: 'id: 7\ndata: a\n\nid: x\u0000y\ndata: b\n\n',
+    events: [ev('a', 'message', '7'), ev('b', 'message', '7')],
+  },
   { name: 'retry ignored', stream: 'retry: 3000\ndata: a\n\nretry\n\n', events: [ev('a')] },
   {
     name: 'unknown fields ignored (names are case-sensitive)',
@@ -110,7 +114,10 @@ describe('SseDecoder dispatches as soon as the blank line arrives', () => {
   ])('$chunks', ({ chunks, perPush, atEnd }) => {
     const d = new SseDecoder();
     chunks.forEach((c, i) => {
-      expect(d.push(utf8.encode(c)).map((e) => e.data), `push ${i}`).toEqual(perPush[i]);
+      expect(
+        d.push(utf8.encode(c)).map((e) => e.data),
+        `push ${i}`,
+      ).toEqual(perPush[i]);
     });
     expect(d.end().map((e) => e.data)).toEqual(atEnd);
   });

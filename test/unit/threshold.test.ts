@@ -65,12 +65,19 @@ describe('parseThreshold: refused forms say what to write', () => {
   });
 
   it('parseThresholds keeps the valid ones (a validated scenario holds no other kind)', () => {
-    expect(parseThresholds(['ttft.p99 < 1s', 'nonsense', 'errorRate < 1%']).map((t) => t.source)).toEqual(['ttft.p99 < 1s', 'errorRate < 1%']);
+    expect(parseThresholds(['ttft.p99 < 1s', 'nonsense', 'errorRate < 1%']).map((t) => t.source)).toEqual([
+      'ttft.p99 < 1s',
+      'errorRate < 1%',
+    ]);
   });
 });
 
 // A group whose TTFT histogram holds the given values, with the given request counts.
-function group(ttftMs: number[], requests: { total: number; failed: number }, throughput = { requestsPerSec: 10, outputTokensPerSec: 100 }): GroupSummary {
+function group(
+  ttftMs: number[],
+  requests: { total: number; failed: number },
+  throughput = { requestsPerSec: 10, outputTokensPerSec: 100 },
+): GroupSummary {
   const h = newHistogram();
   for (const v of ttftMs) recordMs(h, v);
   const empty = latencyStats(newHistogram());
@@ -83,8 +90,23 @@ function group(ttftMs: number[], requests: { total: number; failed: number }, th
     region: 'r',
     provider: 'mock',
     model: 'm',
-    requests: { total: requests.total, ok: requests.total - requests.failed, failed: requests.failed, errorRate: requests.total ? requests.failed / requests.total : null, dropped: 0, queued: 0, newConnections: 0, errorsByKind: {} },
-    tokens: { input: 0, output: 0, requestedOutput: 0, source: { usage: 0, counted: 0 }, usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, meanAbsDiff: 0, maxAbsDiff: 0 } },
+    requests: {
+      total: requests.total,
+      ok: requests.total - requests.failed,
+      failed: requests.failed,
+      errorRate: requests.total ? requests.failed / requests.total : null,
+      dropped: 0,
+      queued: 0,
+      newConnections: 0,
+      errorsByKind: {},
+    },
+    tokens: {
+      input: 0,
+      output: 0,
+      requestedOutput: 0,
+      source: { usage: 0, counted: 0 },
+      usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, meanAbsDiff: 0, maxAbsDiff: 0 },
+    },
     window: { startMs: 0, endMs: 1000, durationMs: 1000 },
     throughput,
     metrics,

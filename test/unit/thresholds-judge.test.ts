@@ -20,14 +20,48 @@ const TARGETS = [
 ] as const;
 
 let id = 0;
-function served(target: (typeof TARGETS)[number], ttftMs: number, opts: { fail?: boolean; workload?: string; at?: number } = {}): RequestResult {
+function served(
+  target: (typeof TARGETS)[number],
+  ttftMs: number,
+  opts: { fail?: boolean; workload?: string; at?: number } = {},
+): RequestResult {
   const at = opts.at ?? id;
-  const r = newResult({ id: id++, phase: 'measure', target: target.name, region: target.region, provider: 'mock', model: target.model, workload: opts.workload ?? 'chat', turn: 1, step: '', scheduledAtMs: at, queuedMs: 0, inputTokens: 100, requestedOutputTokens: 10 });
+  const r = newResult({
+    id: id++,
+    phase: 'measure',
+    target: target.name,
+    region: target.region,
+    provider: 'mock',
+    model: target.model,
+    workload: opts.workload ?? 'chat',
+    turn: 1,
+    step: '',
+    scheduledAtMs: at,
+    queuedMs: 0,
+    inputTokens: 100,
+    requestedOutputTokens: 10,
+  });
   if (opts.fail) return Object.assign(r, { endAtMs: at + 5, status: 503, errorKind: 'http_5xx' as const, errorMessage: 'HTTP 503' });
-  return Object.assign(r, { sentAtMs: at, status: 200, headersAtMs: at + 1, firstTokenAtMs: at + ttftMs, firstContentAtMs: at + ttftMs, endAtMs: at + ttftMs + 20, contentDeltas: 10, outputTokens: 10, finishReason: 'stop' });
+  return Object.assign(r, {
+    sentAtMs: at,
+    status: 200,
+    headersAtMs: at + 1,
+    firstTokenAtMs: at + ttftMs,
+    firstContentAtMs: at + ttftMs,
+    endAtMs: at + ttftMs + 20,
+    contentDeltas: 10,
+    outputTokens: 10,
+    finishReason: 'stop',
+  });
 }
 
-const healthy: GeneratorHealth = { eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 }, eventLoopUtilization: 0.2, cpuPercent: 30, saturated: false, warnings: [] };
+const healthy: GeneratorHealth = {
+  eventLoopDelayMs: { mean: 1, p50: 1, p99: 2, max: 5 },
+  eventLoopUtilization: 0.2,
+  cpuPercent: 30,
+  saturated: false,
+  warnings: [],
+};
 const catalog = buildCatalog(catalogSchema.parse({ models: { cheap: { input: 1, output: 2 }, dear: { input: 10, output: 20 } } }));
 
 // a: TTFT 100 ms ×99 and one 1 s; b: 200 ms ×100 with 2 failures; c: 50 ms ×100.
@@ -42,7 +76,14 @@ function results(): RequestResult[] {
 }
 
 function scenario(thresholds: unknown[], extra: Record<string, unknown> = {}): Scenario {
-  const doc = { name: 't', targets: TARGETS.map((t) => ({ ...t, baseUrl: 'http://127.0.0.1:1/v1' })), workload: { name: 'chat' }, load: { concurrency: 1, duration: '1s' }, thresholds, ...extra };
+  const doc = {
+    name: 't',
+    targets: TARGETS.map((t) => ({ ...t, baseUrl: 'http://127.0.0.1:1/v1' })),
+    workload: { name: 'chat' },
+    load: { concurrency: 1, duration: '1s' },
+    thresholds,
+    ...extra,
+  };
   const v = validateScenario(doc);
   if (!v.ok) throw new Error(JSON.stringify(v.problems));
   return v.scenario;
@@ -53,7 +94,19 @@ function judge(thresholds: unknown[], rs = results(), opts: RecorderOptions = {}
   // As a run does: every target has a group, answered or not.
   for (const t of TARGETS) rec.declare({ target: t.name, region: t.region, provider: 'mock', model: t.model });
   for (const r of rs) rec.add(r);
-  const summary = summarizeRun(rec, { tool: { name: 'x', version: '0' }, runId: 'r', startedAt: '', endedAt: '', durationMs: 1, status: 'completed', loadModel: 'closed', stopReason: '', scenario: {}, generator: healthy, pricing: catalog });
+  const summary = summarizeRun(rec, {
+    tool: { name: 'x', version: '0' },
+    runId: 'r',
+    startedAt: '',
+    endedAt: '',
+    durationMs: 1,
+    status: 'completed',
+    loadModel: 'closed',
+    stopReason: '',
+    scenario: {},
+    generator: healthy,
+    pricing: catalog,
+  });
   return { verdict: judgeThresholds(thresholdSpecs(scenario(thresholds)), summary.groups, valid), rec };
 }
 
@@ -73,14 +126,41 @@ describe('judgeThresholds', () => {
 
   it.each([
     // region eu: b and c together, percentiles of the merged histogram (200 × 100, 50 × 100): p50 = 50, p99 = 200.
-    { name: 'region, together', t: { check: 'ttft.p50 < 100ms', region: 'eu' }, expected: [['region eu (2 targets)', expect.closeTo(50, 0), true]] },
-    { name: 'region p99 from the merged histogram', t: { check: 'ttft.p99 < 150ms', region: 'eu' }, expected: [['region eu (2 targets)', expect.closeTo(200, 0), false]] },
-    { name: 'model, together', t: { check: 'ttft.max < 500ms', model: 'cheap' }, expected: [['model cheap (2 targets)', expect.closeTo(1000, -1), false]] },
-    { name: 'model, each target', t: { check: 'ttft.max < 500ms', model: 'cheap', per: 'target' }, expected: [['target a', expect.closeTo(1000, -1), false], ['target b', expect.closeTo(200, 0), true]] },
+    {
+      name: 'region, together',
+      t: { check: 'ttft.p50 < 100ms', region: 'eu' },
+      expected: [['region eu (2 targets)', expect.closeTo(50, 0), true]],
+    },
+    {
+      name: 'region p99 from the merged histogram',
+      t: { check: 'ttft.p99 < 150ms', region: 'eu' },
+      expected: [['region eu (2 targets)', expect.closeTo(200, 0), false]],
+    },
+    {
+      name: 'model, together',
+      t: { check: 'ttft.max < 500ms', model: 'cheap' },
+      expected: [['model cheap (2 targets)', expect.closeTo(1000, -1), false]],
+    },
+    {
+      name: 'model, each target',
+      t: { check: 'ttft.max < 500ms', model: 'cheap', per: 'target' },
+      expected: [
+        ['target a', expect.closeTo(1000, -1), false],
+        ['target b', expect.closeTo(200, 0), true],
+      ],
+    },
     { name: 'target', t: { check: 'error_rate < 1%', target: 'b' }, expected: [['target b', expect.closeTo(2 / 102, 6), false]] },
     // The error rate of b and c together: 2 of 202.
-    { name: 'error rate together', t: { check: 'errorRate < 1%', region: 'eu' }, expected: [['region eu (2 targets)', expect.closeTo(2 / 202, 6), true]] },
-    { name: 'workload with one workload: the targets', t: { check: 'ttft.p50 < 150ms', workload: 'chat', target: 'a' }, expected: [['target a, workload chat', expect.closeTo(100, 0), true]] },
+    {
+      name: 'error rate together',
+      t: { check: 'errorRate < 1%', region: 'eu' },
+      expected: [['region eu (2 targets)', expect.closeTo(2 / 202, 6), true]],
+    },
+    {
+      name: 'workload with one workload: the targets',
+      t: { check: 'ttft.p50 < 150ms', workload: 'chat', target: 'a' },
+      expected: [['target a, workload chat', expect.closeTo(100, 0), true]],
+    },
   ])('$name', ({ t, expected }) => {
     expect(rows(judge([t]).verdict)).toEqual(expected);
   });
@@ -113,11 +193,28 @@ describe('judgeThresholds', () => {
   });
 
   it('workload groups, when the scenario mixes workloads', () => {
-    const rs = [...Array.from({ length: 50 }, () => served(TARGETS[0], 100, { workload: 'chat' })), ...Array.from({ length: 50 }, () => served(TARGETS[0], 900, { workload: 'rag' }))];
-    const s = scenario([{ check: 'ttft.p99 < 500ms', workload: 'rag' }], { workload: undefined, workloads: [{ name: 'chat' }, { name: 'rag' }] });
+    const rs = [
+      ...Array.from({ length: 50 }, () => served(TARGETS[0], 100, { workload: 'chat' })),
+      ...Array.from({ length: 50 }, () => served(TARGETS[0], 900, { workload: 'rag' })),
+    ];
+    const s = scenario([{ check: 'ttft.p99 < 500ms', workload: 'rag' }], {
+      workload: undefined,
+      workloads: [{ name: 'chat' }, { name: 'rag' }],
+    });
     const rec = new Recorder({ byWorkload: true });
     for (const r of rs) rec.add(r);
-    const summary = summarizeRun(rec, { tool: { name: 'x', version: '0' }, runId: 'r', startedAt: '', endedAt: '', durationMs: 1, status: 'completed', loadModel: 'closed', stopReason: '', scenario: {}, generator: healthy });
+    const summary = summarizeRun(rec, {
+      tool: { name: 'x', version: '0' },
+      runId: 'r',
+      startedAt: '',
+      endedAt: '',
+      durationMs: 1,
+      status: 'completed',
+      loadModel: 'closed',
+      stopReason: '',
+      scenario: {},
+      generator: healthy,
+    });
     const c = judgeThresholds(thresholdSpecs(s), summary.groups, true).checks;
     expect(c.map((x) => [x.on, x.actual])).toEqual([['workload rag', expect.closeTo(900, -1)]]);
   });
@@ -137,24 +234,47 @@ describe('judgeLive (abortOnFail, mid-run)', () => {
 
 describe('thresholds in validation', () => {
   const problems = (thresholds: unknown[], extra: Record<string, unknown> = {}) => {
-    const v = validateScenario({ name: 't', targets: TARGETS.map((t) => ({ ...t, baseUrl: 'http://127.0.0.1:1/v1' })), load: { concurrency: 1, duration: '1s' }, thresholds, ...extra });
+    const v = validateScenario({
+      name: 't',
+      targets: TARGETS.map((t) => ({ ...t, baseUrl: 'http://127.0.0.1:1/v1' })),
+      load: { concurrency: 1, duration: '1s' },
+      thresholds,
+      ...extra,
+    });
     return v.ok ? [] : v.problems.map((p) => `${p.path}: ${p.message}`);
   };
   it.each<[unknown[], RegExp, Record<string, unknown>?]>([
     [['ttft.p99 < 600'], /^thresholds\[0\]: ttft\.p99 needs a unit/],
-    [[{ check: 'ttft.p99 < 600ms', target: 'aa' }], /^thresholds\[0\]\.target: no target named "aa" \(did you mean "a"\?\); the scenario's targets: a, b, c$/],
+    [
+      [{ check: 'ttft.p99 < 600ms', target: 'aa' }],
+      /^thresholds\[0\]\.target: no target named "aa" \(did you mean "a"\?\); the scenario's targets: a, b, c$/,
+    ],
     [[{ check: 'ttft.p99 < 600ms', region: 'asia' }], /^thresholds\[0\]\.region: no region named "asia"; the scenario's regions: us, eu$/],
-    [[{ check: 'ttft.p99 < 600ms', route: 'chat' }], /^thresholds\[0\]\.route: no route named "chat"; the scenario has no failover routes$/],
+    [
+      [{ check: 'ttft.p99 < 600ms', route: 'chat' }],
+      /^thresholds\[0\]\.route: no route named "chat"; the scenario has no failover routes$/,
+    ],
     [['failover.p99 < 800ms'], /^thresholds\[0\]: failover\.p99 < 800ms is measured on failover routes, and the scenario has none/],
     [[{ check: 'cost.perRequest < 1ms' }], /^thresholds\[0\]\.check: cost\.perRequest is in US dollars/],
     [[{ check: 'ttft.p99 < 1s', per: 'region' }], /^thresholds\[0\]\.per: /],
-    [['ttft.p99 < 1s'], /^thresholds: a capacity sweep judges each level by sweep\.slo/, { sweep: { over: 'concurrency', values: [1, 2] } }],
+    [
+      ['ttft.p99 < 1s'],
+      /^thresholds: a capacity sweep judges each level by sweep\.slo/,
+      { sweep: { over: 'concurrency', values: [1, 2] } },
+    ],
   ])('%j', (t, message, extra) => {
     expect(problems(t, extra).join('\n')).toMatch(new RegExp(message.source, 'm'));
   });
 
   it('accepts every form', () => {
-    expect(problems(['ttft.p99 < 600ms', 'error_rate < 0.1%', { check: 'cost.per_request < $0.001', model: 'cheap', per: 'target' }, { check: 'dispatch_lag.p99 < 2ms', abortOnFail: true, delayAbortEval: '10s' }])).toEqual([]);
+    expect(
+      problems([
+        'ttft.p99 < 600ms',
+        'error_rate < 0.1%',
+        { check: 'cost.per_request < $0.001', model: 'cheap', per: 'target' },
+        { check: 'dispatch_lag.p99 < 2ms', abortOnFail: true, delayAbortEval: '10s' },
+      ]),
+    ).toEqual([]);
     expect(scenarioSchema.shape.thresholds).toBeDefined();
   });
 });

@@ -7,7 +7,17 @@ import { Timeseries } from '../../src/metrics/timeseries.js';
 
 /** ended is a successful measured result that ended at `endAtMs` after a 10ms TTFT, 20ms E2E. */
 function ended(endAtMs: number, over: Partial<RequestResult> = {}): RequestResult {
-  return { phase: 'measure', scheduledAtMs: endAtMs - 20, sentAtMs: endAtMs - 20, firstTokenAtMs: endAtMs - 10, endAtMs, errorKind: null, outputTokens: 3, itlMs: [], ...over } as RequestResult;
+  return {
+    phase: 'measure',
+    scheduledAtMs: endAtMs - 20,
+    sentAtMs: endAtMs - 20,
+    firstTokenAtMs: endAtMs - 10,
+    endAtMs,
+    errorKind: null,
+    outputTokens: 3,
+    itlMs: [],
+    ...over,
+  } as RequestResult;
 }
 
 describe('Timeseries', () => {

@@ -9,7 +9,8 @@ import { MAX_RUN, tokenizer } from '../../src/workload/tokenizer.js';
 // MAX_RUN slice of a run without one.
 
 const tok = tokenizer('o200k_base');
-const prose = 'The quick brown fox jumps over the lazy dog, twice; then "it" rests.\n\nHéllo 世界 🚀 — code: fn(x) { return x * 2; }  \tdone. ';
+const prose =
+  'The quick brown fox jumps over the lazy dog, twice; then "it" rests.\n\nHéllo 世界 🚀 — code: fn(x) { return x * 2; }  \tdone. ';
 const TEXTS: { name: string; text: string; exact: boolean }[] = [
   { name: 'empty', text: '', exact: true },
   { name: 'one word', text: 'hello', exact: true },

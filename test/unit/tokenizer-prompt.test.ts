@@ -60,8 +60,14 @@ function take(w: Workload, seed: number, n: number): RequestSpec[] {
 describe('requestSource', () => {
   const cases = [
     { name: 'fixed length, no system prompt', w: workload({ promptTokens: 64 }) },
-    { name: 'uniform length with system prompt', w: workload({ systemPrompt: 'You are a concise, helpful assistant.', promptTokens: { dist: 'uniform', min: 20, max: 300 } }) },
-    { name: 'cl100k_base', w: workload({ encoding: 'cl100k_base', systemPrompt: 'Be brief.', promptTokens: { dist: 'normal', mean: 50, stddev: 20 } }) },
+    {
+      name: 'uniform length with system prompt',
+      w: workload({ systemPrompt: 'You are a concise, helpful assistant.', promptTokens: { dist: 'uniform', min: 20, max: 300 } }),
+    },
+    {
+      name: 'cl100k_base',
+      w: workload({ encoding: 'cl100k_base', systemPrompt: 'Be brief.', promptTokens: { dist: 'normal', mean: 50, stddev: 20 } }),
+    },
   ];
 
   it.each(cases)('same seed gives the same request sequence ($name)', ({ w }) => {

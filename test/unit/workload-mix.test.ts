@@ -79,7 +79,13 @@ describe('weightedPicker', () => {
 describe('conversationSource: a weighted workload mix', () => {
   it.each([1, 2026])('seed %i: workloads of seq 0..9999 land within 2% of 60/25/10/5', (seed) => {
     const names = mixNames(seed);
-    expectShares(shares(names.map((n) => NAMES.indexOf(n)), NAMES.length), MIX.map((w) => w.weight));
+    expectShares(
+      shares(
+        names.map((n) => NAMES.indexOf(n)),
+        NAMES.length,
+      ),
+      MIX.map((w) => w.weight),
+    );
   });
 
   it('same seed gives the same sequence of workloads (every target gets the same n-th conversation)', () => {
@@ -123,8 +129,14 @@ describe('empirical distribution', () => {
     const xs = Array.from({ length: DRAWS }, draw);
     expect(new Set(xs).size).toBe(values.length);
     for (const x of xs) expect(values).toContain(x);
-    const share = shares(xs.map((x) => values.indexOf(x)), values.length);
-    expectShares(share, values.map(() => 1));
+    const share = shares(
+      xs.map((x) => values.indexOf(x)),
+      values.length,
+    );
+    expectShares(
+      share,
+      values.map(() => 1),
+    );
   });
 
   it('a value listed twice is drawn twice as often (each entry is one observation)', () => {

@@ -21,7 +21,12 @@ function problemsOf(v: Validation): Problem[] {
 }
 
 const chat = { name: 'chat', weight: 60, promptTokens: 200, turns: 3, thinkTimeMs: { dist: 'lognormal', median: 1500, sigma: 0.4 } };
-const rag = { name: 'rag', weight: 25, promptTokens: { dist: 'empirical', values: [620, 700, 800] }, maxTokens: { dist: 'uniform', min: 300, max: 400 } };
+const rag = {
+  name: 'rag',
+  weight: 25,
+  promptTokens: { dist: 'empirical', values: [620, 700, 800] },
+  maxTokens: { dist: 'uniform', min: 300, max: 400 },
+};
 const summary = { name: 'summary', weight: 10, promptTokens: 3000, sharedPrefixTokens: 1000 };
 const replay = { name: 'replay', weight: 5, dataset: { file: 'chats.jsonl', order: 'sequential', outputLength: 'reference' }, turns: 2 };
 
@@ -71,12 +76,22 @@ describe('workload rules', () => {
     },
     {
       name: 'routing to an unknown target',
-      doc: scenario({ routing: [{ target: 'cheap', weight: 80 }, { target: 'premum', weight: 20 }] }),
+      doc: scenario({
+        routing: [
+          { target: 'cheap', weight: 80 },
+          { target: 'premum', weight: 20 },
+        ],
+      }),
       path: 'routing[1].target',
       message: '"premum" is not a target of this scenario; use one of "cheap", "premium"',
     },
     { name: 'a zero weight', doc: scenario({ workloads: [{ ...chat, weight: 0 }] }), path: 'workloads[0].weight', message: 'must be > 0' },
-    { name: 'a zero routing weight', doc: scenario({ routing: [{ target: 'cheap', weight: 0 }] }), path: 'routing[0].weight', message: 'must be > 0' },
+    {
+      name: 'a zero routing weight',
+      doc: scenario({ routing: [{ target: 'cheap', weight: 0 }] }),
+      path: 'routing[0].weight',
+      message: 'must be > 0',
+    },
     { name: 'zero turns', doc: scenario({ workload: { turns: 0 } }), path: 'workload.turns', message: 'must be > 0' },
     { name: 'fractional turns', doc: scenario({ workload: { turns: 1.5 } }), path: 'workload.turns', message: 'whole number' },
     {
@@ -103,9 +118,19 @@ describe('workload rules', () => {
       path: 'workload.dataset.outputLength',
       message: 'is not one of "workload", "reference"',
     },
-    { name: 'a dataset without a file', doc: scenario({ workload: { dataset: { order: 'random' } } }), path: 'workload.dataset.file', message: 'is required' },
+    {
+      name: 'a dataset without a file',
+      doc: scenario({ workload: { dataset: { order: 'random' } } }),
+      path: 'workload.dataset.file',
+      message: 'is required',
+    },
     { name: 'an empty workload mix', doc: scenario({ workloads: [] }), path: 'workloads', message: '' },
-    { name: 'a misspelt workload key', doc: scenario({ workloads: [{ ...chat, turn: 2 }] }), path: 'workloads[0].turn', message: 'did you mean "turns"' },
+    {
+      name: 'a misspelt workload key',
+      doc: scenario({ workloads: [{ ...chat, turn: 2 }] }),
+      path: 'workloads[0].turn',
+      message: 'did you mean "turns"',
+    },
   ])('$name → $path', ({ doc, path, message }) => {
     const problems = problemsOf(validateScenario(doc));
     expect(problems, JSON.stringify(problems)).toContainEqual({ path, message: expect.stringContaining(message) });
@@ -118,7 +143,15 @@ describe('workload rules', () => {
       routing: [{ target: 'nowhere', weight: 1 }],
     });
     const paths = problemsOf(validateScenario(doc)).map((p) => p.path);
-    expect(paths).toEqual(expect.arrayContaining(['workloads', 'workloads[1].name', 'workloads[2].sharedPrefixTokens', 'workloads[3].dataset', 'routing[0].target']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'workloads',
+        'workloads[1].name',
+        'workloads[2].sharedPrefixTokens',
+        'workloads[3].dataset',
+        'routing[0].target',
+      ]),
+    );
   });
 
   it('a prefix as long as the prompt is fine (the prompt is all prefix)', () => {
@@ -128,7 +161,10 @@ describe('workload rules', () => {
   // The default promptTokens (128) bounds the prefix too.
   it('sharedPrefixTokens longer than the default promptTokens (128) is reported too', () => {
     const problems = problemsOf(validateScenario(scenario({ workload: { sharedPrefixTokens: 200 } })));
-    expect(problems).toContainEqual({ path: 'workload.sharedPrefixTokens', message: expect.stringContaining('longer than promptTokens (128, the default)') });
+    expect(problems).toContainEqual({
+      path: 'workload.sharedPrefixTokens',
+      message: expect.stringContaining('longer than promptTokens (128, the default)'),
+    });
   });
 });
 
@@ -177,7 +213,14 @@ describe('valid mixes and routing', () => {
   });
 
   it('routing may name a target more than once and need not cover every target', () => {
-    const v = validateScenario(scenario({ routing: [{ target: 'cheap', weight: 1 }, { target: 'cheap', weight: 2 }] }));
+    const v = validateScenario(
+      scenario({
+        routing: [
+          { target: 'cheap', weight: 1 },
+          { target: 'cheap', weight: 2 },
+        ],
+      }),
+    );
     expect(v.ok).toBe(true);
   });
 });

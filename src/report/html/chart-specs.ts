@@ -89,7 +89,10 @@ export function buildCharts(s: RunSummary): ChartSpec[] {
   return [...percentileCharts(s, colors), ...timeCharts(s, colors)];
 }
 
-/** percentileCharts: latency by percentile per group for TTFT, ITL and E2E, from the encoded histograms. A group without samples has no line. */
+/**
+ * percentileCharts: latency by percentile per group for TTFT, ITL and E2E, from the encoded histograms. A group without
+ * samples has no line.
+ */
 export function percentileCharts(s: RunSummary, colors: Map<string, string>): ChartSpec[] {
   const charts: ChartSpec[] = [];
   for (const { metric, name, what } of PERCENTILE_METRICS) {
@@ -149,7 +152,12 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
       series: groups
         .flatMap((g) => [
           { label: `${groupLabel(g)} p50`, color: colors.get(g.key)!, values: latencyAt(g, seconds, (p) => p[m]?.p50 ?? null) },
-          { label: `${groupLabel(g)} p99`, color: colors.get(g.key)!, dash: P99_DASH, values: latencyAt(g, seconds, (p) => p[m]?.p99 ?? null) },
+          {
+            label: `${groupLabel(g)} p99`,
+            color: colors.get(g.key)!,
+            dash: P99_DASH,
+            values: latencyAt(g, seconds, (p) => p[m]?.p99 ?? null),
+          },
         ])
         .filter((series) => series.values.some((v) => v !== null)),
       note: `Successful requests by the second they ended in (each point is drawn mid-second); a gap is a second with no successful request.`,
@@ -165,7 +173,14 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
       series: [
         ...groups.map((g) => ({ label: groupLabel(g), color: colors.get(g.key)!, values: countAt(g, seconds, (p) => p.requests) })),
         ...(anyDropped
-          ? groups.filter((g) => g.requests.dropped > 0).map((g) => ({ label: `${groupLabel(g)} dropped`, color: colors.get(g.key)!, dash: [2, 3], values: countAt(g, seconds, (p) => p.dropped) }))
+          ? groups
+              .filter((g) => g.requests.dropped > 0)
+              .map((g) => ({
+                label: `${groupLabel(g)} dropped`,
+                color: colors.get(g.key)!,
+                dash: [2, 3],
+                values: countAt(g, seconds, (p) => p.dropped),
+              }))
           : []),
       ],
       note: `Requests that ended each second, ok or failed (a target's: attempts sent to it; a route's: user requests)${anyDropped ? '; dropped: arrivals never sent, by scheduled second' : ''}.`,
@@ -190,7 +205,13 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
           yLabel: 'requests / s',
           unit: 'per_s',
           series: [
-            ...route.chain.map((hop, i) => ({ label: `served by ${hop}`, color: colors.get(s.groups.find((t) => t.scope === 'target' && t.target === hop && !t.step)?.key ?? '') ?? PALETTE[i % PALETTE.length]!, values: countAt(g, seconds, (p) => p.servedBy?.[hop] ?? 0) })),
+            ...route.chain.map((hop, i) => ({
+              label: `served by ${hop}`,
+              color:
+                colors.get(s.groups.find((t) => t.scope === 'target' && t.target === hop && !t.step)?.key ?? '') ??
+                PALETTE[i % PALETTE.length]!,
+              values: countAt(g, seconds, (p) => p.servedBy?.[hop] ?? 0),
+            })),
             { label: 'failed (as users saw it)', color: ERROR_PALETTE[0]!, values: countAt(g, seconds, (p) => p.failed) },
           ],
           note: `User requests of route ${route.name} that ended each second, by the hop that served them.`,
@@ -238,11 +259,14 @@ function countAt(g: RunGroupSummary, seconds: number[], value: (p: TimeseriesPoi
 // Errors per second by kind: one series per kind over the targets, and one per kind of each route
 // (its users' failures, dashed); a kind has one colour on both.
 function errorSeries(groups: RunGroupSummary[], seconds: number[]): ChartSeries[] {
-  const kindsOf = (gs: RunGroupSummary[]) => [...new Set(gs.flatMap((g) => g.timeseries.flatMap((p) => Object.keys(p.errorsByKind ?? {}))))].sort();
+  const kindsOf = (gs: RunGroupSummary[]) =>
+    [...new Set(gs.flatMap((g) => g.timeseries.flatMap((p) => Object.keys(p.errorsByKind ?? {}))))].sort();
   const color = new Map(kindsOf(groups).map((k, i) => [k, ERROR_PALETTE[i % ERROR_PALETTE.length]!]));
   const series = (label: string, members: RunGroupSummary[], kind: string, dash?: number[]): ChartSeries => {
     const bySecond = new Map<number, number>();
-    for (const g of members) for (const p of g.timeseries) bySecond.set(p.second, (bySecond.get(p.second) ?? 0) + ((p.errorsByKind as Record<string, number> | undefined)?.[kind] ?? 0));
+    for (const g of members)
+      for (const p of g.timeseries)
+        bySecond.set(p.second, (bySecond.get(p.second) ?? 0) + ((p.errorsByKind as Record<string, number> | undefined)?.[kind] ?? 0));
     const from = Math.min(...members.map((g) => g.timeseries[0]!.second));
     const to = Math.max(...members.map((g) => g.timeseries[g.timeseries.length - 1]!.second));
     const values = seconds.map((sec) => (sec < from || sec > to ? null : (bySecond.get(sec) ?? 0)));
@@ -251,7 +275,9 @@ function errorSeries(groups: RunGroupSummary[], seconds: number[]): ChartSeries[
   const targets = groups.filter((g) => g.scope === 'target');
   return [
     ...kindsOf(targets).map((kind) => series(`${kind} (targets)`, targets, kind)),
-    ...groups.filter((g) => g.scope === 'route').flatMap((r) => kindsOf([r]).map((kind) => series(`${kind} (${groupLabel(r)})`, [r], kind, P99_DASH))),
+    ...groups
+      .filter((g) => g.scope === 'route')
+      .flatMap((r) => kindsOf([r]).map((kind) => series(`${kind} (${groupLabel(r)})`, [r], kind, P99_DASH))),
   ];
 }
 
@@ -272,9 +298,19 @@ export function failoverMarkers(s: RunSummary, colors: Map<string, string>): Cha
       route: o.route,
       target: o.target,
     });
-  for (const b of s.failover?.breakers ?? []) markers.push({ kind: 'breaker', fromS: b.atMs / 1000, color: BREAKER_COLORS[b.to], label: `${b.route}/${b.target}: ${b.from} → ${b.to}`, route: b.route, target: b.target, state: b.to });
+  for (const b of s.failover?.breakers ?? [])
+    markers.push({
+      kind: 'breaker',
+      fromS: b.atMs / 1000,
+      color: BREAKER_COLORS[b.to],
+      label: `${b.route}/${b.target}: ${b.from} → ${b.to}`,
+      route: b.route,
+      target: b.target,
+      state: b.to,
+    });
   const abort = s.thresholds?.abortedBy;
-  if (abort) markers.push({ kind: 'abort', fromS: abort.atMs / 1000, color: ABORT_COLOR, label: `aborted: ${abort.threshold} on ${abort.on}` });
+  if (abort)
+    markers.push({ kind: 'abort', fromS: abort.atMs / 1000, color: ABORT_COLOR, label: `aborted: ${abort.threshold} on ${abort.on}` });
   return markers;
 }
 

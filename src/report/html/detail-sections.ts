@@ -28,11 +28,13 @@ function markerKey(spec: ChartSpec): string {
   if (!spec.markers.length) return '';
   const items: string[] = [];
   const outages = new Map(spec.markers.filter((m) => m.kind === 'outage').map((m) => [`${m.route}/${m.target}`, m.color]));
-  for (const [who, color] of outages) items.push(`<span class="key"><i class="swatch" style="background:${color}"></i>outage ${escapeHtml(who)}</span>`);
+  for (const [who, color] of outages)
+    items.push(`<span class="key"><i class="swatch" style="background:${color}"></i>outage ${escapeHtml(who)}</span>`);
   for (const state of ['open', 'half-open', 'closed'] as const)
     if (spec.markers.some((m) => m.kind === 'breaker' && m.state === state))
       items.push(`<span class="key"><i class="vline" style="border-color:${BREAKER_COLORS[state]}"></i>breaker → ${state}</span>`);
-  if (spec.markers.some((m) => m.kind === 'abort')) items.push(`<span class="key"><i class="vline abort"></i>aborted by a threshold</span>`);
+  if (spec.markers.some((m) => m.kind === 'abort'))
+    items.push(`<span class="key"><i class="vline abort"></i>aborted by a threshold</span>`);
   return `<div class="marker-key">${items.join('')}<span class="key">(outage: first failure → serving again)</span></div>`;
 }
 
@@ -76,7 +78,10 @@ export function regionSection(s: RunSummary): string {
   return section('regions', 'Regions', `${legend}\n${blocks.join('\n')}`);
 }
 
-/** errorsSection: failures per second by kind (the chart) and in all, per group and kind, with the first message of each kind; the generator's own apart. */
+/**
+ * errorsSection: failures per second by kind (the chart) and in all, per group and kind, with the first message of each
+ * kind; the generator's own apart.
+ */
 export function errorsSection(s: RunSummary, chart: ChartSpec | undefined): string {
   const groups = s.groups.filter((g) => g.scope === 'target' || g.scope === 'route');
   const rows: Cell[][] = [];
@@ -94,15 +99,23 @@ export function errorsSection(s: RunSummary, chart: ChartSpec | undefined): stri
         markup(`<span class="message">${escapeHtml(g.requests.errorSamples[kind] ?? '')}</span>`, 'text'),
       ]);
     }
-    for (const [reason, n] of Object.entries(g.requests.droppedBy)) rows.push([groupLabel(g), `dropped: ${reason}`, 'not sent', String(n), '—', '']);
+    for (const [reason, n] of Object.entries(g.requests.droppedBy))
+      rows.push([groupLabel(g), `dropped: ${reason}`, 'not sent', String(n), '—', '']);
   }
   const body = rows.length
     ? htmlTable(['group', 'kind', 'owner', 'count', 'share', { text: 'first message of this kind', className: 'text' }], rows, 3, 'errors')
     : para('No failed or dropped requests.', 'good');
-  return section('errors', 'Errors', `${chart ? chartFigure(chart) : ''}\n${body}\n${para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small')}`);
+  return section(
+    'errors',
+    'Errors',
+    `${chart ? chartFigure(chart) : ''}\n${body}\n${para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small')}`,
+  );
 }
 
-/** failoverSection: per route, availability as users saw it, failover time and time lost, who served; the route charts; breaker transitions and outages. */
+/**
+ * failoverSection: per route, availability as users saw it, failover time and time lost, who served; the route charts;
+ * breaker transitions and outages.
+ */
 export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string {
   const f = s.failover;
   if (!f) return '';
@@ -116,7 +129,10 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
     ['served by a fallback', (_, g) => String(g?.route?.failedOver ?? 0)],
     ['attempts (retries, denied by the retry budget)', (r, g) => `${g?.route?.attempts ?? 0} (${r.retries}, ${r.retriesDenied})`],
     ['failover time p50 / p99', (_, g) => `${msCell(g?.metrics.failover.p50 ?? null)} / ${msCell(g?.metrics.failover.p99 ?? null)}`],
-    ['time lost on failed attempts p50 / p99', (_, g) => `${msCell(g?.metrics.timeLost.p50 ?? null)} / ${msCell(g?.metrics.timeLost.p99 ?? null)}`],
+    [
+      'time lost on failed attempts p50 / p99',
+      (_, g) => `${msCell(g?.metrics.timeLost.p50 ?? null)} / ${msCell(g?.metrics.timeLost.p99 ?? null)}`,
+    ],
     ['TTFT p50 / p99 (as users saw it)', (_, g) => `${msCell(g?.metrics.ttft.p50 ?? null)} / ${msCell(g?.metrics.ttft.p99 ?? null)}`],
     [
       'raw error rate of each hop (its attempts)',
@@ -139,7 +155,13 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
   const breakers = f.breakers.length
     ? htmlTable(
         ['at', 'route', 'target', 'transition', 'reason'],
-        f.breakers.map((b) => [seconds(b.atMs), b.route, b.part ? `${b.target} [${b.part}]` : b.target, markup(`<span style="color:${BREAKER_COLORS[b.to]}">${escapeHtml(`${b.from} → ${b.to}`)}</span>`), b.reason]),
+        f.breakers.map((b) => [
+          seconds(b.atMs),
+          b.route,
+          b.part ? `${b.target} [${b.part}]` : b.target,
+          markup(`<span style="color:${BREAKER_COLORS[b.to]}">${escapeHtml(`${b.from} → ${b.to}`)}</span>`),
+          b.reason,
+        ]),
         5,
         'compact',
       )
@@ -173,13 +195,29 @@ export function costSection(s: RunSummary): string {
   const priced = s.groups.filter((g) => g.cost);
   if (!priced.length) return section('cost', 'Cost', para('No pricing catalog for this run: costs were not computed.'));
   // A list price as price pages print it: at least the cents ($0.60, $2.50, $0.075).
-  const price = (v: number | undefined) => (v === undefined ? '—' : `$${Number.isInteger(Math.round(v * 1e6) / 1e4) ? v.toFixed(2) : String(v)}`);
+  const price = (v: number | undefined) =>
+    v === undefined ? '—' : `$${Number.isInteger(Math.round(v * 1e6) / 1e4) ? v.toFixed(2) : String(v)}`;
   const rows: Cell[][] = priced.map((g) => {
     const c = g.cost!;
     if (!c.priced) return [groupLabel(g), c.model, flagged('unpriced (model not in the catalog)', 'warn'), '', '', '', '', '', ''];
-    return [groupLabel(g), c.model, price(c.pricePer1M?.input), price(c.pricePer1M?.output), usd(c.totalUsd, 4), usd(c.perSuccessfulRequestUsd, 6), usd(c.per1kRequestsUsd, 4), usd(c.per1MOutputTokensUsd, 2), usd(c.failedUsd, 4)];
+    return [
+      groupLabel(g),
+      c.model,
+      price(c.pricePer1M?.input),
+      price(c.pricePer1M?.output),
+      usd(c.totalUsd, 4),
+      usd(c.perSuccessfulRequestUsd, 6),
+      usd(c.per1kRequestsUsd, 4),
+      usd(c.per1MOutputTokensUsd, 2),
+      usd(c.failedUsd, 4),
+    ];
   });
-  const budget = s.budget ? para(`Budget: spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests${s.budget.stopped ? ` — stopped: ${s.budget.reason}` : ''}.`, s.budget.stopped ? 'warn' : 'small') : '';
+  const budget = s.budget
+    ? para(
+        `Budget: spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests${s.budget.stopped ? ` — stopped: ${s.budget.reason}` : ''}.`,
+        s.budget.stopped ? 'warn' : 'small',
+      )
+    : '';
   const asOf = s.pricing ? `List prices as of ${s.pricing.asOf} (${s.pricing.currency}). ` : '';
   return section(
     'cost',
@@ -205,7 +243,11 @@ export function agentsSection(s: RunSummary): string {
   if (!agents && !parts) return '';
   const blocks: string[] = [];
   if (agents) blocks.push('<h3>Agent region × target region</h3>', htmlTable(agents.header, agents.rows, agents.left, 'agents'));
-  if (parts) blocks.push("<h3>Parts</h3>\n<p class=\"small\">Each shard's or worker's own generator health; the run's health above is the worst of them.</p>", htmlTable(parts.header, parts.rows, parts.left, 'parts'));
+  if (parts)
+    blocks.push(
+      "<h3>Parts</h3>\n<p class=\"small\">Each shard's or worker's own generator health; the run's health above is the worst of them.</p>",
+      htmlTable(parts.header, parts.rows, parts.left, 'parts'),
+    );
   for (const n of s.merged?.notes ?? []) blocks.push(`<p class="small">${escapeHtml(n)}</p>`);
   return section('agents', 'Agents & parts', blocks.join('\n'));
 }

@@ -7,7 +7,10 @@ import { escapeHtml } from './escape.js';
  */
 export type Cell = string | number | { html: string; className?: string } | { text: string; className?: string };
 
-/** htmlTable lays out rows; the first `leftCols` columns are text (left-aligned), the rest numbers (right-aligned), as the console's tables. */
+/**
+ * htmlTable lays out rows; the first `leftCols` columns are text (left-aligned), the rest numbers (right-aligned), as
+ * the console's tables.
+ */
 export function htmlTable(header: Cell[], rows: Cell[][], leftCols: number, className = ''): string {
   const cell = (tag: 'td' | 'th', c: Cell, i: number) => {
     const classes = [i >= leftCols ? 'num' : '', typeof c === 'object' && c.className ? c.className : ''].filter(Boolean).join(' ');

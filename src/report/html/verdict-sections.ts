@@ -42,23 +42,34 @@ export function header(s: RunSummary): string {
     ...(s.traffic ? [['traffic', `${s.traffic.mode} (seed ${s.traffic.seed}): ${s.traffic.note}`] as [string, string]] : []),
     ['tool', `${s.tool.name} ${s.tool.version}`],
   ];
-  const verdict = s.validity.valid ? (s.generator.saturated ? ['warn', 'valid run, generator saturated'] : ['ok', 'valid run']) : ['bad', 'INVALID RUN'];
+  const verdict = s.validity.valid
+    ? s.generator.saturated
+      ? ['warn', 'valid run, generator saturated']
+      : ['ok', 'valid run']
+    : ['bad', 'INVALID RUN'];
   return `<header>
 <h1>${escapeHtml(scenarioName(s))} <span class="badge badge-${verdict[0]}">${escapeHtml(verdict[1]!)}</span></h1>
 <dl class="meta">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 </header>`;
 }
 
-/** banners are the things a reader must not miss, above everything else: an invalid run, thresholds not evaluated or breached, a saturated generator, a run that stopped early. */
+/**
+ * banners are the things a reader must not miss, above everything else: an invalid run, thresholds not evaluated or
+ * breached, a saturated generator, a run that stopped early.
+ */
 export function banners(s: RunSummary): string {
   const out: string[] = [];
   if (!s.validity.valid) {
-    const notEvaluated = s.thresholds && !s.thresholds.evaluated ? '<p>Thresholds were <strong>not evaluated</strong>: an invalid run passes none.</p>' : '';
+    const notEvaluated =
+      s.thresholds && !s.thresholds.evaluated ? '<p>Thresholds were <strong>not evaluated</strong>: an invalid run passes none.</p>' : '';
     out.push(
       `<div class="banner banner-bad" role="alert"><h2>INVALID RUN</h2>${s.validity.reasons.map((r) => `<p>${escapeHtml(r)}.</p>`).join('')}` +
         `<p>The numbers below describe the load generator at least as much as the targets: do not compare targets on them.</p>${notEvaluated}</div>`,
     );
-  } else if (s.thresholds && !s.thresholds.evaluated) out.push(`<div class="banner banner-bad" role="alert"><h2>Thresholds not evaluated</h2><p>The run was judged invalid for thresholds: none passes.</p></div>`);
+  } else if (s.thresholds && !s.thresholds.evaluated)
+    out.push(
+      `<div class="banner banner-bad" role="alert"><h2>Thresholds not evaluated</h2><p>The run was judged invalid for thresholds: none passes.</p></div>`,
+    );
   if (s.thresholds?.evaluated && s.thresholds.passed === false) {
     const failed = s.thresholds.checks.filter((c) => !c.pass);
     out.push(
@@ -67,7 +78,9 @@ export function banners(s: RunSummary): string {
   }
   if (s.thresholds?.abortedBy) {
     const a = s.thresholds.abortedBy;
-    out.push(`<div class="banner banner-bad"><h2>Aborted by a threshold</h2><p>${escapeHtml(`${a.threshold} on ${a.on} failed at ${seconds(a.atMs)}; the run stopped there.`)}</p></div>`);
+    out.push(
+      `<div class="banner banner-bad"><h2>Aborted by a threshold</h2><p>${escapeHtml(`${a.threshold} on ${a.on} failed at ${seconds(a.atMs)}; the run stopped there.`)}</p></div>`,
+    );
   }
   if (s.generator.saturated)
     out.push(
@@ -75,7 +88,9 @@ export function banners(s: RunSummary): string {
     );
   if (s.status !== 'completed') {
     const why = s.status === 'interrupted' ? 'Run interrupted' : 'Run stopped by its budget';
-    out.push(`<div class="banner banner-warn"><h2>${why}</h2><p>${escapeHtml(`${s.stopReason}${s.budget?.reason ? ` (${s.budget.reason})` : ''}: the numbers cover what was measured until then.`)}</p></div>`);
+    out.push(
+      `<div class="banner banner-warn"><h2>${why}</h2><p>${escapeHtml(`${s.stopReason}${s.budget?.reason ? ` (${s.budget.reason})` : ''}: the numbers cover what was measured until then.`)}</p></div>`,
+    );
   }
   return out.join('\n');
 }
@@ -83,12 +98,21 @@ export function banners(s: RunSummary): string {
 /** decisionSection is the bottom line: per target latency, errors and money, the SLO verdict, and the recommendation. */
 export function decisionSection(s: RunSummary): string {
   const d = s.decision;
-  if (!d || !d.rows.length) return section('decision', 'Decision', para('No decision table: the run has no target measured on its own (a sweep judges each level instead).'));
+  if (!d || !d.rows.length)
+    return section(
+      'decision',
+      'Decision',
+      para('No decision table: the run has no target measured on its own (a sweep judges each level instead).'),
+    );
   const regionOf = (t: string) => s.groups.find((g) => g.scope === 'target' && g.target === t && !g.step)?.region ?? '';
   const money = (priced: boolean, v: number | null, digits: number) => (priced ? usd(v, digits) : 'unpriced');
   const rows: Cell[][] = d.rows.map((r) => {
     const picked = r.target === d.cheapestMeetingSlo;
-    const verdict = r.note ? flagged(r.note, 'bad wrap') : r.meetsSlo ? flagged('meets', 'good') : flagged(`misses: ${r.failed.map((c) => c.threshold).join('; ')}`, 'bad wrap');
+    const verdict = r.note
+      ? flagged(r.note, 'bad wrap')
+      : r.meetsSlo
+        ? flagged('meets', 'good')
+        : flagged(`misses: ${r.failed.map((c) => c.threshold).join('; ')}`, 'bad wrap');
     return [
       picked ? markup(`${escapeHtml(r.target)} <span class="badge badge-ok">recommended</span>`) : r.target,
       regionOf(r.target),
@@ -103,12 +127,28 @@ export function decisionSection(s: RunSummary): string {
       verdict,
     ];
   });
-  const header: Cell[] = ['target', 'region', 'model', 'TTFT p50', 'TTFT p99', 'E2E p50', 'E2E p99', 'error rate', '$ / 1M out tok', '$ / ok request', { text: 'SLO verdict', className: 'text' }];
+  const header: Cell[] = [
+    'target',
+    'region',
+    'model',
+    'TTFT p50',
+    'TTFT p99',
+    'E2E p50',
+    'E2E p99',
+    'error rate',
+    '$ / 1M out tok',
+    '$ / ok request',
+    { text: 'SLO verdict', className: 'text' },
+  ];
   const recommendation = d.cheapestMeetingSlo
     ? `<p class="verdict"><strong>Recommendation: ${escapeHtml(d.cheapestMeetingSlo)}</strong> — the cheapest target per successful request that meets the SLO${d.tiedWith.length ? ` (within 1 % on cost of ${escapeHtml(d.tiedWith.join(', '))}; the fastest by TTFT p99)` : ''}.</p>`
     : `<p class="verdict bad"><strong>No priced target meets the SLO.</strong></p>`;
-  const caveat = s.validity.valid ? '' : para('This run is invalid: the recommendation rests on numbers that include the generator’s own failures.', 'bad');
-  const prices = s.pricing ? `List prices as of ${s.pricing.asOf} (${s.pricing.currency}); cost = tokens billed by the provider, at those prices.` : 'No pricing catalog: costs are unpriced.';
+  const caveat = s.validity.valid
+    ? ''
+    : para('This run is invalid: the recommendation rests on numbers that include the generator’s own failures.', 'bad');
+  const prices = s.pricing
+    ? `List prices as of ${s.pricing.asOf} (${s.pricing.currency}); cost = tokens billed by the provider, at those prices.`
+    : 'No pricing catalog: costs are unpriced.';
   return section(
     'decision',
     'Decision',
@@ -155,13 +195,18 @@ export function healthSection(s: RunSummary): string {
   const v = s.validity;
   const g = s.generator;
   const over = (x: number | null, bound: number, text: string): Cell => (x !== null && x > bound ? flagged(text, 'bad') : text);
-  const kinds = Object.entries(v.generatorErrorsByKind).map(([k, n]) => `${k} ×${n}`).join(', ');
+  const kinds = Object.entries(v.generatorErrorsByKind)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ');
   const validity = htmlTable(
     ['validity', 'value'],
     [
       ['verdict', v.valid ? flagged('valid', 'good') : flagged('INVALID', 'bad')],
       ['measured arrivals', String(v.arrivals)],
-      ['failed on the generator’s side', v.generatorFailed ? flagged(`${v.generatorFailed}${kinds ? ` (${kinds})` : ''}`, v.valid ? 'warn' : 'bad') : '0'],
+      [
+        'failed on the generator’s side',
+        v.generatorFailed ? flagged(`${v.generatorFailed}${kinds ? ` (${kinds})` : ''}`, v.valid ? 'warn' : 'bad') : '0',
+      ],
       ['dropped by the generator', v.generatorDropped ? flagged(String(v.generatorDropped), v.valid ? 'warn' : 'bad') : '0'],
     ],
     1,
@@ -171,10 +216,30 @@ export function healthSection(s: RunSummary): string {
   const health = htmlTable(
     ['generator', 'value', 'bound'],
     [
-      ['event-loop delay p99', over(g.eventLoopDelayMs.p99, SATURATION.eventLoopDelayP99Ms, ms(g.eventLoopDelayMs.p99)), `${SATURATION.eventLoopDelayP99Ms}ms`],
-      ['event-loop delay mean / p50 / max', `${ms(g.eventLoopDelayMs.mean)} / ${ms(g.eventLoopDelayMs.p50)} / ${ms(g.eventLoopDelayMs.max)}`, ''],
-      ['event-loop utilization', over(g.eventLoopUtilization, SATURATION.eventLoopUtilization, g.eventLoopUtilization === null ? '—' : `${(g.eventLoopUtilization * 100).toFixed(1)}%`), `${SATURATION.eventLoopUtilization * 100}%`],
-      ['dispatch lag p99', over(g.dispatchLagMs?.p99 ?? null, SATURATION.dispatchLagP99Ms, ms(g.dispatchLagMs?.p99 ?? null)), `${SATURATION.dispatchLagP99Ms}ms`],
+      [
+        'event-loop delay p99',
+        over(g.eventLoopDelayMs.p99, SATURATION.eventLoopDelayP99Ms, ms(g.eventLoopDelayMs.p99)),
+        `${SATURATION.eventLoopDelayP99Ms}ms`,
+      ],
+      [
+        'event-loop delay mean / p50 / max',
+        `${ms(g.eventLoopDelayMs.mean)} / ${ms(g.eventLoopDelayMs.p50)} / ${ms(g.eventLoopDelayMs.max)}`,
+        '',
+      ],
+      [
+        'event-loop utilization',
+        over(
+          g.eventLoopUtilization,
+          SATURATION.eventLoopUtilization,
+          g.eventLoopUtilization === null ? '—' : `${(g.eventLoopUtilization * 100).toFixed(1)}%`,
+        ),
+        `${SATURATION.eventLoopUtilization * 100}%`,
+      ],
+      [
+        'dispatch lag p99',
+        over(g.dispatchLagMs?.p99 ?? null, SATURATION.dispatchLagP99Ms, ms(g.dispatchLagMs?.p99 ?? null)),
+        `${SATURATION.dispatchLagP99Ms}ms`,
+      ],
       ['dispatch lag p50 / max', `${ms(g.dispatchLagMs?.p50 ?? null)} / ${ms(g.dispatchLagMs?.max ?? null)}`, ''],
       ['CPU (process, % of one core; includes embedded mocks)', g.cpuPercent === null ? '—' : `${g.cpuPercent.toFixed(1)}%`, ''],
       ['saturated', g.saturated ? flagged('yes', 'bad') : flagged('no', 'good'), ''],
@@ -182,7 +247,9 @@ export function healthSection(s: RunSummary): string {
     1,
     'compact',
   );
-  const warnings = g.warnings.length ? `<ul class="warnings">${g.warnings.map((w) => `<li>WARNING: ${escapeHtml(w)}</li>`).join('')}</ul>` : para('No generator warnings.', 'small');
+  const warnings = g.warnings.length
+    ? `<ul class="warnings">${g.warnings.map((w) => `<li>WARNING: ${escapeHtml(w)}</li>`).join('')}</ul>`
+    : para('No generator warnings.', 'small');
   return section(
     'health',
     'Run validity and generator health',
