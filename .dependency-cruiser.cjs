@@ -20,6 +20,7 @@ const FLOORS = {
   mock: 3, // the embedded server
   cost: 3, // prices and money
   analysis: 3, // threshold evaluation, decision table, sweep verdicts
+  output: 3, // live outputs of a run (start, add results, stop): requests.csv, progress, live metrics
   failover: 4, // wraps the client: chain, retry budget, breaker
   summary: 5, // assembles summary.json from the recorder, analyses and cost
   runner: 6, // plan, traffic strategies, conversations, sweeps: runs a scenario

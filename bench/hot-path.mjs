@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'dist', p));
 const { newResult } = await dist('metrics/request-result.js');
-const { requestRow } = await dist('report/requests-csv.js');
+const { requestRow } = await dist('output/requests-csv.js');
 const { SseDecoder } = await dist('client/sse.js');
 const { openaiChat } = await dist('client/openai-chat.js');
 
@@ -100,7 +100,7 @@ bench('openaiChat.onEvent per event', 20_000 * events, (i) => {
 void sink;
 
 // requests.csv: rows through the writer into a real file, and the file closed (CPU per row).
-const { requestsCsvWriter } = await dist('report/requests-csv.js');
+const { requestsCsvWriter } = await dist('output/requests-csv.js');
 const { mkdtempSync, rmSync } = await import('node:fs');
 const { tmpdir } = await import('node:os');
 const tmp = mkdtempSync(join(tmpdir(), 'bakeoff-hot-path-'));

@@ -4,8 +4,8 @@
 //   node bench/live-metrics.mjs
 import { Histogram, Registry } from 'prom-client';
 import { newResult } from '../dist/metrics/request-result.js';
-import { BulkHistogram } from '../dist/report/bulk-histogram.js';
-import { LiveMetrics, TOKEN_BUCKETS_S } from '../dist/report/live-metrics.js';
+import { BulkHistogram } from '../dist/output/bulk-histogram.js';
+import { LiveMetrics, TOKEN_BUCKETS_S } from '../dist/output/live-metrics.js';
 import { validateScenario } from '../dist/scenario/validate.js';
 
 const v = validateScenario({

@@ -31,7 +31,7 @@ export { monotonicClock, type Clock } from './metrics/clock.js';
 
 export { consoleTable } from './report/console-table.js';
 export { summaryCsv } from './report/summary-csv.js';
-export { requestRow, requestsCsvWriter, REQUEST_COLUMNS } from './report/requests-csv.js';
+export { requestRow, requestsCsvWriter, REQUEST_COLUMNS } from './output/requests-csv.js';
 
 export { tokenizer, type Tokenizer } from './workload/tokenizer.js';
 export { ENCODINGS, type EncodingName } from './scenario/encodings.js';

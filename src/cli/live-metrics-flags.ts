@@ -1,5 +1,5 @@
-import { LiveMetrics } from '../report/live-metrics.js';
-import { serveMetrics, type MetricsServer } from '../report/metrics-server.js';
+import { LiveMetrics } from '../output/live-metrics.js';
+import { serveMetrics, type MetricsServer } from '../output/metrics-server.js';
 import { formatDurationMs, parseDurationMs } from '../scenario/duration.js';
 import type { Scenario } from '../scenario/schema.js';
 import { TOOL } from '../version.js';

@@ -5,7 +5,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { buildCatalog, catalogSchema } from '../cost/catalog.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import { consoleTable } from '../report/console-table.js';
-import { resultFromRow } from '../report/requests-csv.js';
+import { resultFromRow } from '../output/requests-csv.js';
 import { RESULT_FILES, writeSummaryFiles } from '../report/results-dir.js';
 import { rebuildSummary } from '../summary/rebuild.js';
 import { RUN_RECORD_SCHEMA, type RunRecord } from '../summary/run-record.js';

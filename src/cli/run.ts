@@ -7,7 +7,7 @@ import { RUN_RECORD_SCHEMA, type RunRecord } from '../summary/run-record.js';
 import { TOOL } from '../version.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { startMockInWorker } from '../mock/worker-host.js';
-import { requestsCsvWriter } from '../report/requests-csv.js';
+import { requestsCsvWriter } from '../output/requests-csv.js';
 import {
   prepareRunDir,
   RunDirProblem,
@@ -25,7 +25,7 @@ import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js'
 import { withSweepFlag } from '../scenario/sweep-flag.js';
 import type { Io } from './io.js';
 import type { RunSummary } from '../summary/run-summary.js';
-import { Progress } from './progress.js';
+import { Progress } from '../output/progress.js';
 import { fileDescriptorLimit } from './machine.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
 import { hostname } from 'node:os';

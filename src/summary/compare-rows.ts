@@ -3,8 +3,8 @@ import type { GroupSummary } from '../metrics/group-summary.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
 import { deriveSeed, prng } from '../random/prng.js';
 import { PERCENTILE_OF, metricId, type CompareMetric } from './compare-metrics.js';
-import { bootstrapPercentile, intervalOf, percentileUs } from './percentile-bootstrap.js';
-import { proportionDiffInterval, rateRatioInterval, twoSidedZ, type Interval } from './intervals.js';
+import { bootstrapPercentile, intervalOf, percentileUs } from '../analysis/percentile-bootstrap.js';
+import { proportionDiffInterval, rateRatioInterval, twoSidedZ, type Interval } from '../analysis/intervals.js';
 
 /** Verdict is what `compare` concludes about one metric. */
 export type Verdict = 'regression' | 'improvement' | 'within noise' | 'no data';

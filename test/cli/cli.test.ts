@@ -8,7 +8,7 @@ import { ExitCode } from '../../src/cli/exit-codes.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { LATENCY_METRICS } from '../../src/scenario/metric-names.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
-import { REQUEST_COLUMNS } from '../../src/report/requests-csv.js';
+import { REQUEST_COLUMNS } from '../../src/output/requests-csv.js';
 import { SUMMARY_COLUMNS } from '../../src/report/summary-csv.js';
 import { runCli, startCli, waitFor, ensureBuilt, writeDoc } from '../support/cli-process.js';
 

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { LATENCY_BUCKETS_S } from '../../src/report/live-metrics.js';
+import { LATENCY_BUCKETS_S } from '../../src/output/live-metrics.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { cliEnv, ensureBuilt, runCli, startCli, waitFor, writeDoc, type CliRun } from '../support/cli-process.js';
 import { exclusiveTiming } from '../support/timing-lock.js';

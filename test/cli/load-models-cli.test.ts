@@ -6,7 +6,7 @@ import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
-import { REQUEST_COLUMNS } from '../../src/report/requests-csv.js';
+import { REQUEST_COLUMNS } from '../../src/output/requests-csv.js';
 import { runCli, ensureBuilt } from '../support/cli-process.js';
 import { exclusiveTiming } from '../support/timing-lock.js';
 

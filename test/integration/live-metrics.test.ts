@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LiveMetrics } from '../../src/report/live-metrics.js';
-import { serveMetrics, type MetricsServer } from '../../src/report/metrics-server.js';
+import { LiveMetrics } from '../../src/output/live-metrics.js';
+import { serveMetrics, type MetricsServer } from '../../src/output/metrics-server.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { TOOL } from '../../src/version.js';

@@ -8,7 +8,7 @@ import { priceMicros, tokenCost, usdPrecise, type Pico } from '../../src/cost/mo
 import { groupCost } from '../../src/cost/run-cost.js';
 import { Recorder, type BilledTokenCounts } from '../../src/metrics/recorder.js';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
-import { REQUEST_COLUMNS, requestRow } from '../../src/report/requests-csv.js';
+import { REQUEST_COLUMNS, requestRow } from '../../src/output/requests-csv.js';
 
 // Anthropic bills a prompt in four parts: plain input, cache reads (0.1×), 5-minute cache writes
 // (1.25×) and 1-hour cache writes (2×). Its usage reports them apart; the record carries them, and

@@ -3,8 +3,8 @@ import { latencyStats, newHistogram, recordedBuckets, recordMs, type RecordedBuc
 import { betaDraw, gammaDraw } from '../../src/random/beta.js';
 import { prng } from '../../src/random/prng.js';
 import { sampler } from '../../src/random/distribution.js';
-import { bootstrapPercentile, intervalOf, percentileRank, percentileUs } from '../../src/summary/percentile-bootstrap.js';
-import { normalQuantile, proportionDiffInterval, rateRatioInterval, twoSidedZ, wilsonInterval } from '../../src/summary/intervals.js';
+import { bootstrapPercentile, intervalOf, percentileRank, percentileUs } from '../../src/analysis/percentile-bootstrap.js';
+import { normalQuantile, proportionDiffInterval, rateRatioInterval, twoSidedZ, wilsonInterval } from '../../src/analysis/intervals.js';
 import { judge } from '../../src/summary/compare-rows.js';
 
 // The statistics under `bakeoff compare`, on synthetic data whose answer is known: the draws, the

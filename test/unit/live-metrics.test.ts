@@ -2,9 +2,9 @@ import { createServer } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
-import { BulkHistogram } from '../../src/report/bulk-histogram.js';
-import { LATENCY_BUCKETS_S, LiveMetrics, TOKEN_BUCKETS_S } from '../../src/report/live-metrics.js';
-import { serveMetrics, type MetricsServer } from '../../src/report/metrics-server.js';
+import { BulkHistogram } from '../../src/output/bulk-histogram.js';
+import { LATENCY_BUCKETS_S, LiveMetrics, TOKEN_BUCKETS_S } from '../../src/output/live-metrics.js';
+import { serveMetrics, type MetricsServer } from '../../src/output/metrics-server.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { buckets, parseExposition, select, value, type Exposition } from '../support/exposition.js';
 

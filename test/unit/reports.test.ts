@@ -7,7 +7,7 @@ import { newResult, type RequestResult } from '../../src/metrics/request-result.
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { consoleTable } from '../../src/report/console-table.js';
-import { REQUEST_COLUMNS, csvLine, requestRow, requestsCsvWriter, resultFromRow } from '../../src/report/requests-csv.js';
+import { REQUEST_COLUMNS, csvLine, requestRow, requestsCsvWriter, resultFromRow } from '../../src/output/requests-csv.js';
 import { SUMMARY_COLUMNS, summaryCsv } from '../../src/report/summary-csv.js';
 import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 
