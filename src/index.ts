@@ -10,6 +10,9 @@ export { parseDurationMs, formatDurationMs } from './scenario/duration.js';
 
 export { runScenario } from './runner/run-scenario.js';
 export type { RunDeps } from './runner/run-context.js';
+export { runInWorkers, workersFor, type WorkersRun } from './runner/workers.js';
+export { readInputs, type Inputs, type InputsLoad } from './runner/load-inputs.js';
+export { usableCores, fileDescriptorLimit } from './runner/machine.js';
 export { startMockServer, type MockServer, type MockServerOptions } from './mock/server.js';
 export { startMockInWorker } from './mock/worker-host.js';
 

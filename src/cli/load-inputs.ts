@@ -1,49 +1,11 @@
-import { dirname, resolve } from 'node:path';
-import { loadScenario } from '../scenario/load.js';
-import type { Scenario } from '../scenario/schema.js';
-import { loadTrace, type TraceEntry } from '../workload/trace.js';
-import { loadDataset, type DatasetEntry } from '../workload/dataset.js';
-import type { Problem } from '../scenario/validate.js';
-import { buildCatalog, loadCatalogData, type Catalog } from '../cost/catalog.js';
+import { readInputs, type Inputs } from '../runner/load-inputs.js';
 import { invalidInput } from './problems.js';
 
-/** Inputs are a validated scenario and, for trace replay, its trace. */
-export interface Inputs {
-  scenario: Scenario;
-  /** Prices: the shipped catalog (or the scenario's pricing.file), with the scenario's per-model overrides. */
-  pricing: Catalog;
-  trace?: TraceEntry[];
-  datasets?: Map<string, DatasetEntry[]>;
-}
+export type { Inputs } from '../runner/load-inputs.js';
 
-/**
- * loadInputs loads and validates a scenario and the files it names (a trace, datasets — relative
- * to the scenario's folder); any problem becomes an invalid-input error listing them all.
- */
+/** loadInputs reads a scenario and the files it names (readInputs); any problem becomes an invalid-input error listing them all. */
 export async function loadInputs(file: string): Promise<Inputs> {
-  const v = await loadScenario(file);
-  if (!v.ok) throw invalidInput(file, v.problems);
-  const scenario = v.scenario;
-  const problems: Problem[] = [];
-  let pricing: Catalog;
-  try {
-    const base = await loadCatalogData(scenario.pricing?.file ? resolve(dirname(file), scenario.pricing.file) : undefined);
-    pricing = buildCatalog(base, scenario.pricing?.models ?? {});
-  } catch (err) {
-    throw invalidInput(file, [{ path: 'pricing.file', message: (err as Error).message }]);
-  }
-  const inputs: Inputs = { scenario, pricing };
-  if (scenario.load.trace) {
-    const t = await loadTrace(resolve(dirname(file), scenario.load.trace.file));
-    if (t.ok) inputs.trace = t.entries;
-    else problems.push(...t.problems.map((p) => ({ path: `load.trace.file → ${p.path}`, message: p.message })));
-  }
-  for (const [i, w] of scenario.workloads.entries()) {
-    if (!w.dataset) continue;
-    const d = await loadDataset(resolve(dirname(file), w.dataset.file));
-    if (d.ok) (inputs.datasets ??= new Map()).set(w.name, d.entries);
-    else problems.push(...d.problems.map((p) => ({ path: `workloads[${i}].dataset.file → ${p.path}`, message: p.message })));
-  }
-  if (problems.length) throw invalidInput(file, problems);
-  return inputs;
+  const r = await readInputs(file);
+  if (!r.ok) throw invalidInput(file, r.problems);
+  return r.inputs;
 }

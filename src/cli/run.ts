@@ -26,13 +26,13 @@ import { withSweepFlag } from '../scenario/sweep-flag.js';
 import type { Io } from './io.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { Progress } from '../output/progress.js';
-import { fileDescriptorLimit } from './machine.js';
+import { fileDescriptorLimit } from '../runner/machine.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
 import { hostname } from 'node:os';
 import { ONE_SHARE, parseShare, splitProblems, type Share } from '../scenario/share.js';
 import { monotonicClock } from '../metrics/clock.js';
 import type { RequestResult } from '../metrics/request-result.js';
-import { runInWorkers, workersFor } from './workers.js';
+import { runInWorkers, workersFor } from '../runner/workers.js';
 import type { ShardTag } from '../summary/run-summary.js';
 import { metricsFlags, startLiveMetrics, type LiveMetricsRun, type MetricsFlagValues } from './live-metrics-flags.js';
 

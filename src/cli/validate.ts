@@ -6,7 +6,7 @@ import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { ExitCode } from './exit-codes.js';
 import { InvalidInput, invalidInput } from './problems.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
-import { fileDescriptorLimit } from './machine.js';
+import { fileDescriptorLimit } from '../runner/machine.js';
 import type { Io } from './io.js';
 
 /**

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../metrics/clock.js';
 import type { BackoffReason, RequestPhase } from '../metrics/request-result.js';
 import { deriveSeed, prng } from '../random/prng.js';
@@ -25,6 +25,12 @@ export interface ClosedLoopOptions {
   requests?: number;
   warmup?: Warmup;
   clock: Clock;
+  /**
+   * The loop's start on the run clock: every user present at the start sends its first request
+   * scheduled on it, so the users of every target and worker thread of a run start together. The
+   * loop waits for it if it lies ahead; absent: now.
+   */
+  startAtMs?: number;
   /** Graceful stop: no new requests; in-flight ones finish (or time out). */
   stop: AbortSignal;
   issue: Issue;
@@ -48,7 +54,8 @@ const RAMP_TICK_MS = 50;
  */
 export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReason> {
   const { clock } = o;
-  const startMs = clock.now();
+  const startMs = o.startAtMs ?? clock.now();
+  await reach(clock, startMs, o.stop);
   const stages = o.stages ?? [];
   const rampMs = stages.reduce((t, s) => t + s.durationMs, 0);
   // Without stages, warmup comes before the measured duration; with stages, it is the ramp's first part.
@@ -118,9 +125,12 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
   };
 
   const users: Promise<void>[] = [];
-  const user = async (index: number) => {
+  // A user's first request is scheduled when the user came to be (the loop's start, or the ramp
+  // tick that added it), however long the generator took to reach it: that delay is dispatch lag.
+  const user = async (index: number, bornAtMs: number) => {
     const rng = prng(deriveSeed(pacing.seed ?? 0, `user:${index}`));
     let failures = 0;
+    let due: number | null = bornAtMs;
     for (;;) {
       if (index >= desired) return; // retired by a ramp-down
       // A target that asked for time (Retry-After) gets it from every user, before they send — each
@@ -129,8 +139,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
       for (let g = pacing.gate?.(clock.now()); g && !o.stop.aborted && clock.now() < endMs(); g = pacing.gate?.(clock.now())) {
         const ms = g.untilMs - clock.now();
         await wait(ms + Math.min(1000, ms * 0.1) * rng.next(), 'rate_limited', g.key);
+        due = null;
       }
-      const now = clock.now();
+      const now = due ?? clock.now();
+      due = null;
       const phase = nextPhase(now);
       if (phase === null) return;
       const out = await o.issue({ phase, scheduledAtMs: now, queuedMs: 0 });
@@ -144,7 +156,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
     }
   };
   const spawnUpTo = (n: number) => {
-    for (let i = users.length; i < n; i++) users.push(user(i));
+    for (let i = users.length; i < n; i++) users.push(user(i, startMs));
   };
 
   if (!stages.length) {
@@ -152,20 +164,20 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
   } else {
     // Users are indexed; raising `desired` spawns the missing ones, lowering it retires the highest.
     let alive = new Set<number>();
-    const spawn = () => {
+    const spawn = (atMs: number) => {
       for (let i = 0; i < desired; i++) {
         if (alive.has(i)) continue;
         alive.add(i);
-        users.push(user(i).finally(() => alive.delete(i)));
+        users.push(user(i, atMs).finally(() => alive.delete(i)));
       }
     };
-    spawn();
+    spawn(startMs);
     while (!reason && !o.stop.aborted) {
       await sleep(RAMP_TICK_MS, undefined, { signal: o.stop }).catch(() => undefined);
       const t = clock.now() - startMs;
       if (t >= rampMs) break;
       desired = usersAt(o.concurrency, stages, t);
-      spawn();
+      spawn(startMs + t);
     }
     if (!reason) reason = o.stop.aborted ? 'interrupted' : 'schedule';
     alive = new Set();
@@ -178,6 +190,15 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
   }
   clearTimeout(endTimer);
   return reason ?? 'interrupted';
+}
+
+// reach waits until the clock reads `atMs` (or a stop): timers sleep whole milliseconds and may
+// wake a little early, so the last stretch yields to the event loop until the instant is due.
+async function reach(clock: Clock, atMs: number, stop: AbortSignal): Promise<void> {
+  for (let left = atMs - clock.now(); left > 0 && !stop.aborted; left = atMs - clock.now()) {
+    if (left >= 1) await sleep(Math.floor(left), undefined, { signal: stop }).catch(() => undefined);
+    else await yieldToLoop();
+  }
 }
 
 /** usersAt interpolates the ramp's user count at `t` ms (linear within a stage, rounded). */

@@ -28,6 +28,8 @@ export interface LoadRun {
   /** Seed for Poisson arrivals; the same for every target, so arrival times are paired too. */
   seed: number;
   clock: Clock;
+  /** The load's start on the run clock, shared by every loop of a pass (see runOpenLoop); absent: now. */
+  startAtMs?: number;
   stop: AbortSignal;
   issue: Issue;
   onDropped: (phase: RequestPhase, scheduledAtMs: number, reason: DropReason) => void;
@@ -59,6 +61,7 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
       ...(requests !== undefined ? { requests } : {}),
       ...(load.warmup ? { warmup: 'requests' in load.warmup ? { requests: warmupRequests } : load.warmup } : {}),
       clock: r.clock,
+      ...(r.startAtMs !== undefined ? { startAtMs: r.startAtMs } : {}),
       stop: r.stop,
       issue: r.issue,
       ...(r.pacing ? { pacing: r.pacing } : {}),
@@ -102,6 +105,7 @@ export function runLoad(r: LoadRun): Promise<LoopStopReason> {
   return runOpenLoop({
     pacer,
     clock: r.clock,
+    ...(r.startAtMs !== undefined ? { startAtMs: r.startAtMs } : {}),
     stop: r.stop,
     ...(load.maxInFlight !== undefined ? { maxInFlight: Math.max(1, users(load.maxInFlight)) } : {}),
     ...(r.connectionCap !== undefined ? { connectionCap: r.connectionCap } : {}),

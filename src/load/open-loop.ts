@@ -13,6 +13,12 @@ export interface OpenLoopOptions {
   /** Arrival times from the start of the loop (warmup included). */
   pacer: Pacer;
   clock: Clock;
+  /**
+   * The loop's start on the run clock, which the pacer's offsets count from: every loop of a run
+   * (each target, each worker thread) is given the same instant, so together they follow one
+   * schedule. The loop waits for it if it lies ahead; absent: now.
+   */
+  startAtMs?: number;
   stop: AbortSignal;
   /** Cap on concurrent requests; unlimited when absent. */
   maxInFlight?: number;
@@ -64,7 +70,7 @@ const SPIN_GAP_MS = 5;
  */
 export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
   const { clock } = o;
-  const startMs = clock.now();
+  const startMs = o.startAtMs ?? clock.now();
   const warmupEnd = startMs + (o.warmupMs ?? 0);
   const warmupRequests = o.warmupRequests ?? 0;
   // maxInFlight is a concurrency limit with a queue behind it: p-limit's job. Without a cap,

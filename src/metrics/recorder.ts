@@ -393,6 +393,15 @@ function rec(g: GroupAccumulator, m: LatencyMetric, ms: number): void {
   recordMs((g.histograms[m] ??= newHistogram()), ms);
 }
 
+/**
+ * targetLabels are a target group's labels, picked field by field from its endpoint (never the
+ * endpoint itself: labels travel between threads and into files, and an endpoint carries its
+ * headers and secrets).
+ */
+export function targetLabels(t: Pick<GroupLabels, 'target' | 'region' | 'provider' | 'model'>, step = ''): GroupLabels {
+  return { target: t.target, region: t.region, provider: t.provider, model: t.model, step };
+}
+
 /** routeLabels are a failover route's group labels: the route stands where a target would, with no region or model of its own. */
 export function routeLabels(route: string, step = ''): GroupLabels {
   return { target: route, region: '', provider: 'route', model: '', step };

@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { chatClient, type Endpoint, type Hit } from '../client/chat-client.js';
 import { ClockProbe } from '../client/clock-probe.js';
 import { countedInFlight } from '../client/in-flight.js';
@@ -20,6 +19,7 @@ import { TargetGate, type GatePolicy } from './target-gate.js';
 import { ThresholdWatch } from './threshold-watch.js';
 import { thresholdSpecs } from '../summary/thresholds.js';
 import { budgetShare, globalArrival, type Share } from '../scenario/share.js';
+import { waitUntilEpoch } from './start-instant.js';
 
 // Failures in a row after which an open loop stops sending to a target for a while.
 const OPEN_AFTER_FAILURES = 5;
@@ -68,6 +68,12 @@ export interface RunDeps {
    * are ready; a stop while waiting ends the run with nothing sent.
    */
   startAtEpochMs?: number;
+  /**
+   * Gives the instant (run clock) the load starts on, asked once the run's targets are ready: the
+   * parent of worker threads answers every worker with the same one. Absent: the next whole
+   * millisecond. A stop while it is pending starts the run at once, to end it.
+   */
+  startAt?: () => Promise<number>;
 }
 
 /**
@@ -103,6 +109,7 @@ export interface RunContext {
   budgetStop: AbortController;
   /** The thresholds marked abortOnFail, judged as the run goes; it stops the run at a breach. */
   thresholdWatch: ThresholdWatch;
+  /** When the load started (run clock): the first pass's start instant, set by runScenario. */
   startedAtMs: number;
   /** Every result — user-level, attempt or direct — goes here once: the recorder, the budget's charge, then deps.onResult. */
   sink(r: RequestResult): void;
@@ -113,14 +120,16 @@ export interface RunContext {
   arrival(local: number): number;
   /** A fresh conversation source (one per traffic stream; each walks its arrivals in order, all from the scenario seed). */
   sourceFor(): ConversationSource;
+  /** Restarts the embedded mocks' fault schedules: the run calls it when its load starts. */
+  anchorMocks(): Promise<void>;
   /** Stops the mocks and closes the pool the run opened. */
   close(): Promise<void>;
 }
 
 /**
- * openRun resolves a scenario's targets (starting embedded mocks), then starts the run's clock —
- * and the mocks' fault schedules with it, so a fault window `from: 10s` is 10 s into the run's own
- * time line — and builds the pool, recorder and one client per target.
+ * openRun resolves a scenario's targets (starting embedded mocks), then starts the run's clock and
+ * builds the pool, recorder and one client per target. The mocks' fault schedules restart when the
+ * load does (anchorMocks), so a fault window `from: 10s` is 10 s into the load.
  */
 export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   const budgetStop = new AbortController();
@@ -138,9 +147,8 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // design, not a leak (Node would warn past 10).
   setMaxListeners(0, stop);
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
-  if (deps.startAtEpochMs !== undefined) await waitUntil(deps.startAtEpochMs, stop);
+  if (deps.startAtEpochMs !== undefined) await waitUntilEpoch(deps.startAtEpochMs, stop);
   const clock = deps.clock ?? monotonicClock();
-  await Promise.all(mocks.map((m) => m.anchor()));
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
   const tok = tokenizer(s.workloads[0]!.encoding);
   const recorder = new Recorder({
@@ -211,6 +219,9 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     nextId: () => globalArrival(deps.share, nextId++),
     arrival: (local) => globalArrival(deps.share, local),
     sourceFor: () => conversationSource(s.workloads, s.seed, sources),
+    anchorMocks: async () => {
+      await Promise.all(mocks.map((m) => m.anchor()));
+    },
     close: async () => {
       await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
     },
@@ -223,13 +234,5 @@ function originOf(baseUrl: string): string {
     return new URL(baseUrl).origin;
   } catch {
     return 'unknown';
-  }
-}
-
-// waitUntil sleeps to a wall-clock instant: in steps of at most a second (a suspended laptop or a
-// stepped clock does not oversleep by much), the last one to the millisecond. A stop ends it.
-async function waitUntil(epochMs: number, stop: AbortSignal): Promise<void> {
-  for (let left = epochMs - Date.now(); left > 0 && !stop.aborted; left = epochMs - Date.now()) {
-    await sleep(Math.min(left, 1000), undefined, { signal: stop }).catch(() => undefined);
   }
 }

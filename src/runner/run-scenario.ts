@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoopStopReason } from '../load/arrival.js';
 import { loadModelOf, runLoad } from '../load/load-model.js';
 import { deriveSeed } from '../random/prng.js';
@@ -16,6 +17,8 @@ import { trafficFor, type Traffic } from './traffic.js';
 import { judgeThresholds, thresholdSpecs } from '../summary/thresholds.js';
 import { shareCount } from '../scenario/share.js';
 import { tightest } from '../client/clock-probe.js';
+import { targetLabels } from '../metrics/recorder.js';
+import { nextWholeMs, untilStopped } from './start-instant.js';
 
 const STOP_REASONS: Record<LoopStopReason, string> = {
   duration: 'duration reached',
@@ -39,27 +42,60 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
   if (loadModelOf(s.load) === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
   const run = await openRun(s, deps);
   const traffic = trafficFor(run);
-  deps.onStart?.({ originEpochMs: run.clock.originEpochMs, startedAtMs: run.startedAtMs });
-  run.monitor.start();
-  run.thresholdWatch.start();
   let reasons: LoopStopReason[] = [];
   let sweep: SweepSummary | undefined;
+  let anchored: Promise<void> | undefined;
   try {
-    const pass = (load: Load, step: string, sweepValue: number | null) => runPass(run, traffic, load, step, sweepValue);
+    const startAtMs = await firstStart(run);
+    run.startedAtMs = startAtMs;
+    deps.onStart?.({ originEpochMs: run.clock.originEpochMs, startedAtMs: startAtMs });
+    anchored = anchorAt(run, startAtMs);
+    run.monitor.start();
+    run.thresholdWatch.start();
+    // The first pass starts on the run's start; each later one (a sweep's next level) on its own instant.
+    let next: number | null = startAtMs;
+    const pass = (load: Load, step: string, sweepValue: number | null) => {
+      const at = next ?? nextWholeMs(run.clock);
+      next = null;
+      return runPass(run, traffic, load, step, sweepValue, at);
+    };
     if (s.sweep) ({ reasons, summary: sweep } = await runSweep(s, s.sweep, pass, run.recorder, run.stop, deps.onStep));
     else reasons = await pass(s.load, '', null);
   } finally {
     run.thresholdWatch.stop();
+    await anchored;
     await traffic.close();
     await run.close();
   }
   return summarize(run, traffic, reasons, sweep);
 }
 
-// runPass drives every stream of the traffic at one load level until its loops stop.
-function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sweepValue: number | null): Promise<LoopStopReason[]> {
+// firstStart is the instant the run's load starts on: the one deps.startAt gives (worker threads
+// of a run share their parent's), else the next whole millisecond. A stop while waiting for it
+// starts at once, and the loops end as they begin.
+async function firstStart(run: RunContext): Promise<number> {
+  const agreed = run.deps.startAt ? await untilStopped(run.deps.startAt(), run.stop) : null;
+  return agreed ?? nextWholeMs(run.clock);
+}
+
+// anchorAt restarts the embedded mocks' fault schedules when the load starts.
+async function anchorAt(run: RunContext, atMs: number): Promise<void> {
+  await sleep(Math.max(0, atMs - run.clock.now()), undefined, { signal: run.stop }).catch(() => undefined);
+  await run.anchorMocks();
+}
+
+// runPass drives every stream of the traffic at one load level until its loops stop, all starting
+// on one instant (every target, and every worker thread of the run for the first pass).
+function runPass(
+  run: RunContext,
+  traffic: Traffic,
+  load: Load,
+  step: string,
+  sweepValue: number | null,
+  startAtMs: number,
+): Promise<LoopStopReason[]> {
   // Every target reports, even one that never answered.
-  for (const ep of run.endpoints) run.recorder.declare({ ...ep, step });
+  for (const ep of run.endpoints) run.recorder.declare(targetLabels(ep, step));
   const traceOffsetsMs = run.deps.trace?.map((e) => e.offsetMs);
   const ended = new AbortController();
   setMaxListeners(0, ended.signal); // every conversation in progress listens to it
@@ -82,6 +118,7 @@ function runPass(run: RunContext, traffic: Traffic, load: Load, step: string, sw
         // The same for every stream, so Poisson arrival times are paired too.
         seed,
         clock: run.clock,
+        startAtMs,
         stop: run.stop,
         concurrency: stream.concurrency,
         ...(share ? { share } : {}),

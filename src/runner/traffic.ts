@@ -1,6 +1,6 @@
 import type { Arrival, Gate, IssueOutcome } from '../load/arrival.js';
 import type { BackoffReason, DropReason, RequestPhase } from '../metrics/request-result.js';
-import { routeLabels, type GroupLabels } from '../metrics/recorder.js';
+import { routeLabels, targetLabels, type GroupLabels } from '../metrics/recorder.js';
 import { assembleRoutes, type FailoverSummary } from '../failover/routes.js';
 import { deriveSeed, prng } from '../random/prng.js';
 import { BACKOFF_KINDS } from '../scenario/error-kinds.js';
@@ -112,7 +112,7 @@ export function pairedTraffic(run: RunContext): Traffic {
     streams: (load, step, sweepValue, pass) =>
       s.targets.map((t, i) => {
         const source = run.sourceFor();
-        const where: GroupScopeLabels = { scope: 'target', labels: { ...run.endpoints[i]!, step } };
+        const where: GroupScopeLabels = { scope: 'target', labels: targetLabels(run.endpoints[i]!, step) };
         let seq = 0;
         return {
           concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
@@ -147,7 +147,7 @@ export function routedTraffic(run: RunContext): Traffic {
     },
     streams: (load, step, sweepValue, pass) => {
       const source = run.sourceFor();
-      const at = (i: number): GroupScopeLabels => ({ scope: 'target', labels: { ...run.endpoints[i]!, step } });
+      const at = (i: number): GroupScopeLabels => ({ scope: 'target', labels: targetLabels(run.endpoints[i]!, step) });
       const gates = run.gates.map((g, i) => gateOf(g, pass, i));
       let seq = 0;
       return [

@@ -10,7 +10,7 @@ import { mergeRuns, MergeProblem, type MergeInput } from '../../src/summary/merg
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { LATENCY_METRICS } from '../../src/scenario/metric-names.js';
-import { workersFor } from '../../src/cli/workers.js';
+import { workersFor } from '../../src/runner/workers.js';
 import { breakerStateAt } from '../../src/failover/circuit-breaker.js';
 import { scenarioOf } from '../support/scenario-run.js';
 

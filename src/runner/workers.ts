@@ -10,6 +10,7 @@ import type { Share } from '../scenario/share.js';
 import { mergeRuns, type MergeInput } from '../summary/merge-runs.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { TOOL } from '../version.js';
+import { agreedStart } from './start-instant.js';
 
 /** WorkerSetup is what a worker thread is started with (structured-cloned: plain data only). */
 export interface WorkerSetup {
@@ -19,14 +20,16 @@ export interface WorkerSetup {
   useMock: boolean;
   share: Share;
   clock: { absoluteOriginMs: number; originEpochMs: number };
-  startAtEpochMs?: number;
   fileDescriptorLimit?: number;
 }
 
-/** Messages between the parent and a worker thread. */
-export type ToWorker = { type: 'stop'; reason: unknown } | { type: 'hardStop'; reason: unknown };
+/**
+ * Messages between the parent and a worker thread: a worker says when its run is open (targets
+ * resolved, mocks started) and the parent, once all are, sends the one instant they all start on.
+ */
+export type ToWorker = { type: 'start'; atMs: number } | { type: 'stop'; reason: unknown } | { type: 'hardStop'; reason: unknown };
 export type FromWorker =
-  | { type: 'start'; startedAtMs: number }
+  | { type: 'ready' }
   | {
       type: 'batch';
       results: RequestResult[];
@@ -41,6 +44,7 @@ export type FromWorker =
  * worker count, and where results go.
  */
 export interface WorkersRun {
+  /** The scenario file: each worker loads it (and the files it names) itself. */
   file: string;
   runId: string;
   env: Record<string, string | undefined>;
@@ -48,11 +52,14 @@ export interface WorkersRun {
   /** This process's part of the load (a shard), or the whole: each worker takes its part of it. */
   share: Share;
   workers: number;
+  /** The run's clock, made by monotonicClock: every worker stamps its results on it. */
   clock: Clock;
+  /** Wall-clock epoch ms to start sending at (`--start-at`): the workers start on it, or at once if it has passed. */
   startAtEpochMs?: number;
   fileDescriptorLimit?: number;
   stop: AbortSignal;
   hardStop: AbortSignal;
+  /** Told once, when the parent has picked the instant every worker starts its load on. */
   onStart?: (clock: { originEpochMs: number; startedAtMs: number }) => void;
   onResult: (r: RequestResult) => void;
   onDropped?: (scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, reason: DropReason) => void;
@@ -64,85 +71,124 @@ export interface WorkersRun {
  * clock: worker j of m takes every m-th arrival of this process's part of the load (users,
  * requests and budget divided exactly), records its own histograms, and sends its results here
  * as they come (requests.csv, progress and live metrics see one stream) and its summary at the
- * end. The summaries are merged as shards are — histograms added, never percentiles averaged —
- * and each worker's generator health is kept in `parts`. A worker that stops early (a threshold
- * with abortOnFail, its part of the budget) stops the others.
+ * end. Every worker starts its load on one instant, picked here once all are ready, so together
+ * they send the one-thread schedule arrival for arrival. The summaries are merged as shards are —
+ * histograms added, never percentiles averaged — and each worker's generator health is kept in
+ * `parts`. A worker that stops early (a threshold with abortOnFail, its part of the budget) stops
+ * the others; one that fails stops them at once.
  */
 export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
   const absoluteOriginMs = o.clock.absoluteOriginMs;
   if (absoluteOriginMs === undefined) throw new Error('runInWorkers needs a clock made by monotonicClock (its threads share its origin)');
   const threads: Worker[] = [];
   const summaries: (RunSummary | undefined)[] = [];
-  let started = false;
   const send = (m: ToWorker) => threads.forEach((w) => w.postMessage(m));
   const onStop = () => send({ type: 'stop', reason: o.stop.reason });
   const onHardStop = () => send({ type: 'hardStop', reason: o.hardStop.reason });
   o.stop.addEventListener('abort', onStop, { once: true });
   o.hardStop.addEventListener('abort', onHardStop, { once: true });
+  const failed = new AbortController();
+  const fail = () => {
+    if (failed.signal.aborted) return;
+    failed.abort();
+    send({ type: 'hardStop', reason: 'worker failed' });
+  };
+  let ready = 0;
+  const start = async () => {
+    const atMs = await agreedStart(o.clock, AbortSignal.any([o.stop, o.hardStop, failed.signal]), o.startAtEpochMs);
+    o.onStart?.({ originEpochMs: o.clock.originEpochMs, startedAtMs: atMs });
+    send({ type: 'start', atMs });
+  };
+  const parent: Parent = {
+    run: o,
+    onReady: () => {
+      if (++ready === o.workers) void start();
+    },
+    onDone: (j, summary) => {
+      summaries[j] = summary;
+      // A worker stopped by a threshold or its part of the budget stops the whole run.
+      if (summary.status === 'threshold' || summary.status === 'budget') send({ type: 'stop', reason: summary.status });
+    },
+    onFail: fail,
+  };
   try {
     const runs = Array.from({ length: o.workers }, (_, j) => {
-      const setup: WorkerSetup = {
-        file: o.file,
-        runId: o.runId,
-        env: o.env,
-        useMock: o.useMock,
-        // Worker j of m inside share i of n: every (n·m)-th arrival from i + n·j.
-        share: { index: o.share.index + o.share.count * j, count: o.share.count * o.workers },
-        clock: { absoluteOriginMs, originEpochMs: o.clock.originEpochMs },
-        ...(o.startAtEpochMs !== undefined ? { startAtEpochMs: o.startAtEpochMs } : {}),
-        // The process's descriptors are shared: each worker caps its part.
-        ...(o.fileDescriptorLimit !== undefined ? { fileDescriptorLimit: Math.floor(o.fileDescriptorLimit / o.workers) } : {}),
-      };
-      const w = new Worker(new URL('./run-worker.js', import.meta.url), { workerData: setup });
+      const w = new Worker(new URL('./run-worker.js', import.meta.url), { workerData: setupOf(o, j, absoluteOriginMs) });
       threads.push(w);
-      return new Promise<void>((resolve, reject) => {
-        let settled = false;
-        w.on('message', (m: FromWorker) => {
-          if (m.type === 'start') {
-            if (!started) o.onStart?.({ originEpochMs: o.clock.originEpochMs, startedAtMs: m.startedAtMs });
-            started = true;
-          } else if (m.type === 'batch') {
-            for (const r of m.results) o.onResult(r);
-            if (o.onDropped) for (const d of m.dropped) o.onDropped(d.scope, d.labels, d.phase, d.reason);
-            if (o.onInFlight) for (const [t, n] of m.inFlight) for (let k = 0; k < Math.abs(n); k++) o.onInFlight(t, n > 0 ? 1 : -1);
-          } else if (m.type === 'done') {
-            summaries[j] = m.summary;
-            settled = true;
-            // A worker stopped by a threshold or its part of the budget stops the whole run.
-            if (m.summary.status === 'threshold' || m.summary.status === 'budget') send({ type: 'stop', reason: m.summary.status });
-            resolve();
-          } else {
-            settled = true;
-            reject(new Error(`worker ${j + 1} of ${o.workers}: ${m.message}`));
-          }
-        });
-        w.on('error', (err) => {
-          settled = true;
-          reject(new Error(`worker ${j + 1} of ${o.workers} failed: ${err.message}`));
-        });
-        w.on('exit', (code) => {
-          if (!settled) reject(new Error(`worker ${j + 1} of ${o.workers} exited (code ${code}) before its summary`));
-        });
-      });
+      return watch(w, j, parent);
     });
     const outcomes = await Promise.allSettled(runs);
-    const failed = outcomes.find((r) => r.status === 'rejected');
-    if (failed) {
-      send({ type: 'hardStop', reason: 'worker failed' });
-      throw (failed as PromiseRejectedResult).reason;
-    }
+    const failure = outcomes.find((r) => r.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
   } finally {
     o.stop.removeEventListener('abort', onStop);
     o.hardStop.removeEventListener('abort', onHardStop);
     await Promise.all(threads.map((w) => w.terminate().catch(() => undefined)));
   }
+  return mergeWorkers(o, summaries as RunSummary[]);
+}
+
+// What a worker's messages go to.
+interface Parent {
+  run: WorkersRun;
+  onReady(): void;
+  onDone(j: number, summary: RunSummary): void;
+  /** A worker failed: the others are stopped at once (they may be waiting for a start that will not come). */
+  onFail(): void;
+}
+
+// Worker j of m inside share i of n: every (n·m)-th arrival from i + n·j.
+function setupOf(o: WorkersRun, j: number, absoluteOriginMs: number): WorkerSetup {
+  return {
+    file: o.file,
+    runId: o.runId,
+    env: o.env,
+    useMock: o.useMock,
+    share: { index: o.share.index + o.share.count * j, count: o.share.count * o.workers },
+    clock: { absoluteOriginMs, originEpochMs: o.clock.originEpochMs },
+    // The process's descriptors are shared: each worker caps its part.
+    ...(o.fileDescriptorLimit !== undefined ? { fileDescriptorLimit: Math.floor(o.fileDescriptorLimit / o.workers) } : {}),
+  };
+}
+
+// watch takes worker j's messages until its summary (resolves) or its failure (rejects).
+function watch(w: Worker, j: number, parent: Parent): Promise<void> {
+  const o = parent.run;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const failWith = (message: string) => {
+      settled = true;
+      parent.onFail();
+      reject(new Error(message));
+    };
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') parent.onReady();
+      else if (m.type === 'batch') {
+        for (const r of m.results) o.onResult(r);
+        if (o.onDropped) for (const d of m.dropped) o.onDropped(d.scope, d.labels, d.phase, d.reason);
+        if (o.onInFlight) for (const [t, n] of m.inFlight) for (let k = 0; k < Math.abs(n); k++) o.onInFlight(t, n > 0 ? 1 : -1);
+      } else if (m.type === 'done') {
+        settled = true;
+        parent.onDone(j, m.summary);
+        resolve();
+      } else failWith(`worker ${j + 1} of ${o.workers}: ${m.message}`);
+    });
+    w.on('error', (err) => failWith(`worker ${j + 1} of ${o.workers} failed: ${err.message}`));
+    w.on('exit', (code) => {
+      if (!settled) failWith(`worker ${j + 1} of ${o.workers} exited (code ${code}) before its summary`);
+    });
+  });
+}
+
+// mergeWorkers merges the workers' summaries as shards are, on the parent's clock and host.
+function mergeWorkers(o: WorkersRun, summaries: RunSummary[]): RunSummary {
   const host = hostname();
-  const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary: summary!, kind: 'worker', index: j, count: o.workers }));
+  const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary, kind: 'worker', index: j, count: o.workers }));
   const merged = mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity });
   for (const p of merged.parts ?? []) p.host = host;
   merged.clock = {
     originEpochMs: o.clock.originEpochMs,
-    offset: summaries.map((s) => s!.clock?.offset ?? null).find((c) => c !== null) ?? null,
+    offset: summaries.map((s) => s.clock?.offset ?? null).find((c) => c !== null) ?? null,
   };
   return merged;
 }

@@ -2,13 +2,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { sharedClock } from '../metrics/clock.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import { startMockInWorker } from '../mock/worker-host.js';
-import { runScenario } from '../runner/run-scenario.js';
-import { loadInputs } from './load-inputs.js';
+import { readInputs } from './load-inputs.js';
+import { runScenario } from './run-scenario.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './workers.js';
 
-// One worker thread of a run split with --workers: it runs its share of the scenario on the
-// parent's clock and hands every result to the parent (which writes requests.csv and the live
-// views), in batches, then its summary.
+// One worker thread of a run split with --workers: it opens its share of the scenario on the
+// parent's clock, says it is ready, starts its load on the instant the parent sends, and hands
+// every result to the parent (which writes requests.csv and the live views), in batches, then its
+// summary.
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
@@ -30,13 +31,18 @@ const timer = setInterval(flush, FLUSH_MS);
 
 const stop = new AbortController();
 const hardStop = new AbortController();
+let started: (atMs: number) => void = () => undefined;
+const startAt = new Promise<number>((resolve) => (started = resolve));
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'stop') stop.abort(m.reason);
+  if (m.type === 'start') started(m.atMs);
+  else if (m.type === 'stop') stop.abort(m.reason);
   else hardStop.abort(m.reason);
 });
 
 try {
-  const inputs = await loadInputs(setup.file);
+  const read = await readInputs(setup.file);
+  if (!read.ok) throw new Error(`${setup.file}: ${read.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  const inputs = read.inputs;
   const summary = await runScenario(inputs.scenario, {
     runId: setup.runId,
     env: setup.env,
@@ -45,13 +51,15 @@ try {
     pricing: inputs.pricing,
     share: setup.share,
     clock: sharedClock(setup.clock.absoluteOriginMs, setup.clock.originEpochMs),
-    ...(setup.startAtEpochMs !== undefined ? { startAtEpochMs: setup.startAtEpochMs } : {}),
     ...(setup.fileDescriptorLimit !== undefined ? { fileDescriptorLimit: setup.fileDescriptorLimit } : {}),
     ...(inputs.trace ? { trace: inputs.trace } : {}),
     ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
     stop: stop.signal,
     hardStop: hardStop.signal,
-    onStart: (c) => post({ type: 'start', startedAtMs: c.startedAtMs }),
+    startAt: () => {
+      post({ type: 'ready' });
+      return startAt;
+    },
     onResult: (r) => {
       results.push(r);
       if (results.length >= BATCH) flush();
