@@ -137,14 +137,8 @@ export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
     await Promise.all(threads.map((w) => w.terminate().catch(() => undefined)));
   }
   const host = hostname();
-  const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary: summary!, kind: 'worker', index: j, count: o.workers }));
-  const merged = mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity });
-  for (const p of merged.parts ?? []) p.host = host;
-  merged.clock = {
-    originEpochMs: o.clock.originEpochMs,
-    offset: summaries.map((s) => s!.clock?.offset ?? null).find((c) => c !== null) ?? null,
-  };
-  return merged;
+  const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary: summary!, kind: 'worker', index: j, count: o.workers, host }));
+  return mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity });
 }
 
 // Below these a load fits one thread with room to spare: more threads would only add start-up.

@@ -18,7 +18,7 @@ import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
 import { TargetGate, type GatePolicy } from './target-gate.js';
 import { ThresholdWatch } from './threshold-watch.js';
-import { thresholdSpecs } from '../summary/thresholds.js';
+import { thresholdSpecs } from '../analysis/thresholds.js';
 import { budgetShare, globalArrival, type Share } from '../scenario/share.js';
 
 // Failures in a row after which an open loop stops sending to a target for a while.

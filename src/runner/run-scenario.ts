@@ -13,7 +13,7 @@ import { scenarioEcho } from './scenario-echo.js';
 import { loadForStep, runSweep, sweepValues } from './sweep.js';
 import { connectionCap } from './connection-cap.js';
 import { trafficFor, type Traffic } from './traffic.js';
-import { judgeThresholds, thresholdSpecs } from '../summary/thresholds.js';
+import { judgingOf } from '../analysis/thresholds.js';
 import { shareCount } from '../scenario/share.js';
 import { tightest } from '../client/clock-probe.js';
 
@@ -116,7 +116,7 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
   const budgetStopped = run.budgetStop.signal.aborted;
   const breach = run.thresholdWatch.breach;
   const interrupted = !budgetStopped && !breach && (run.stop.aborted || reasons.includes('interrupted'));
-  const summary = summarizeRun(run.recorder, {
+  return summarizeRun(run.recorder, {
     tool: TOOL,
     runId: deps.runId,
     startedAt: new Date(clock.originEpochMs + run.startedAtMs).toISOString(),
@@ -131,7 +131,8 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
           ? interruptedBy(deps.stop)
           : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
     ...(deps.pricing ? { pricing: deps.pricing } : {}),
-    ...(s.slo ? { slo: s.slo } : {}),
+    ...judgingOf(s),
+    ...(breach ? { abortedBy: breach } : {}),
     ...(guard
       ? {
           budget: {
@@ -150,11 +151,8 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     ...(sweep ? { sweep } : {}),
     ...(traffic.failover ? { failover: traffic.failover() } : {}),
     traffic: traffic.note,
+    clock: { originEpochMs: clock.originEpochMs, offset: tightest(run.clockProbes.map((p) => p.estimate())) },
   });
-  summary.clock = { originEpochMs: clock.originEpochMs, offset: tightest(run.clockProbes.map((p) => p.estimate())) };
-  const specs = thresholdSpecs(s);
-  if (specs.length) summary.thresholds = judgeThresholds(specs, summary.groups, summary.validity.valid, breach ?? undefined);
-  return summary;
 }
 
 function breachReason(b: NonNullable<RunSummary['thresholds']>['abortedBy'] & object): string {
