@@ -17,7 +17,7 @@ import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
 import { TargetGate, type GatePolicy } from './target-gate.js';
 import { ThresholdWatch } from './threshold-watch.js';
-import { thresholdSpecs } from '../summary/thresholds.js';
+import { thresholdSpecs } from '../analysis/thresholds.js';
 import { budgetShare, globalArrival, type Share } from '../scenario/share.js';
 import { waitUntilEpoch } from './start-instant.js';
 

@@ -14,7 +14,7 @@ import { scenarioEcho } from './scenario-echo.js';
 import { loadForStep, runSweep, sweepValues } from './sweep.js';
 import { connectionCap } from './connection-cap.js';
 import { trafficFor, type Traffic } from './traffic.js';
-import { judgeThresholds, thresholdSpecs } from '../summary/thresholds.js';
+import { judgingOf } from '../analysis/thresholds.js';
 import { shareCount } from '../scenario/share.js';
 import { tightest } from '../client/clock-probe.js';
 import { targetLabels } from '../metrics/recorder.js';
@@ -153,7 +153,7 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
   const budgetStopped = run.budgetStop.signal.aborted;
   const breach = run.thresholdWatch.breach;
   const interrupted = !budgetStopped && !breach && (run.stop.aborted || reasons.includes('interrupted'));
-  const summary = summarizeRun(run.recorder, {
+  return summarizeRun(run.recorder, {
     tool: TOOL,
     runId: deps.runId,
     startedAt: new Date(clock.originEpochMs + run.startedAtMs).toISOString(),
@@ -168,7 +168,8 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
           ? interruptedBy(deps.stop)
           : [...new Set(reasons)].map((r) => STOP_REASONS[r]).join(', '),
     ...(deps.pricing ? { pricing: deps.pricing } : {}),
-    ...(s.slo ? { slo: s.slo } : {}),
+    ...judgingOf(s),
+    ...(breach ? { abortedBy: breach } : {}),
     ...(guard
       ? {
           budget: {
@@ -187,11 +188,8 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
     ...(sweep ? { sweep } : {}),
     ...(traffic.failover ? { failover: traffic.failover() } : {}),
     traffic: traffic.note,
+    clock: { originEpochMs: clock.originEpochMs, offset: tightest(run.clockProbes.map((p) => p.estimate())) },
   });
-  summary.clock = { originEpochMs: clock.originEpochMs, offset: tightest(run.clockProbes.map((p) => p.estimate())) };
-  const specs = thresholdSpecs(s);
-  if (specs.length) summary.thresholds = judgeThresholds(specs, summary.groups, summary.validity.valid, breach ?? undefined);
-  return summary;
 }
 
 function breachReason(b: NonNullable<RunSummary['thresholds']>['abortedBy'] & object): string {

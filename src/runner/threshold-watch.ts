@@ -1,8 +1,8 @@
 import type { Catalog } from '../cost/catalog.js';
+import { groupCost } from '../cost/run-cost.js';
 import type { Clock } from '../metrics/clock.js';
-import type { Recorder } from '../metrics/recorder.js';
-import type { ThresholdsSummary } from '../summary/run-summary.js';
-import { judgeLive, type ThresholdSpec } from '../summary/thresholds.js';
+import type { GroupAccumulator, Recorder } from '../metrics/recorder.js';
+import { judgeLive, type ThresholdSpec, type ThresholdsSummary } from '../analysis/thresholds.js';
 
 // How often the abortOnFail thresholds are judged mid-run (k6 judges every 2 s).
 const CHECK_EVERY_MS = 1_000;
@@ -45,7 +45,10 @@ export class ThresholdWatch {
     if (!Number.isFinite(first)) return;
     const due = this.specs.filter((s) => s.abortOnFail && now - first >= s.delayAbortEvalMs);
     if (!due.length) return;
-    const c = judgeLive(due, this.recorder.groups.values(), this.pricing);
+    const pricing = this.pricing;
+    const costOf =
+      pricing && ((a: GroupAccumulator) => groupCost(a.labels.model, a.billedByMinute, a.requests, a.ok, a.outputTokens, pricing));
+    const c = judgeLive(due, this.recorder.groups.values(), costOf);
     if (!c) return;
     this.breach = { threshold: c.threshold, on: c.on, atMs: Math.round(now * 1000) / 1000, actual: c.actual, unit: c.unit };
     this.stop();

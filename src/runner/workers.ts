@@ -183,14 +183,8 @@ function watch(w: Worker, j: number, parent: Parent): Promise<void> {
 // mergeWorkers merges the workers' summaries as shards are, on the parent's clock and host.
 function mergeWorkers(o: WorkersRun, summaries: RunSummary[]): RunSummary {
   const host = hostname();
-  const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary, kind: 'worker', index: j, count: o.workers }));
-  const merged = mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity });
-  for (const p of merged.parts ?? []) p.host = host;
-  merged.clock = {
-    originEpochMs: o.clock.originEpochMs,
-    offset: summaries.map((s) => s.clock?.offset ?? null).find((c) => c !== null) ?? null,
-  };
-  return merged;
+  const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary, kind: 'worker', index: j, count: o.workers, host }));
+  return mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity });
 }
 
 // Below these a load fits one thread with room to spare: more threads would only add start-up.

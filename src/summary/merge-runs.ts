@@ -4,10 +4,9 @@ import type { FailoverSummary } from '../failover/routes.js';
 import type { GeneratorHealth } from '../metrics/generator-health.js';
 import { mergeGroups, type GroupPart } from '../metrics/merge-groups.js';
 import { groupKey } from '../metrics/recorder.js';
-import { decide } from '../analysis/decision.js';
-import type { Scenario } from '../scenario/schema.js';
-import type { RunGroupSummary, RunPart, RunSummary } from './run-summary.js';
-import { judgeThresholds, thresholdSpecs } from './thresholds.js';
+import { judgingOfEcho } from '../analysis/thresholds.js';
+import type { Measurement, RunGroupSummary, RunPart, RunSummary } from './run-summary.js';
+import { assembleSummary } from './assemble-summary.js';
 
 /** MergeInput is one part of a split run: its summary, and (a shard) the directory it came from. */
 export interface MergeInput {
@@ -18,6 +17,8 @@ export interface MergeInput {
   /** Worker threads: which worker (shards carry theirs in summary.shard). */
   index?: number;
   count?: number;
+  /** Worker threads: the machine they ran on (shards carry theirs in summary.shard). */
+  host?: string;
 }
 
 export interface MergeOptions {
@@ -50,13 +51,73 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
   const shards = inputs[0]!.kind === 'shard';
   if (shards) checkShards(inputs);
   checkSameRun(inputs);
+  const s0 = inputs[0]!.summary;
+  const judging = judgingOfEcho(s0.scenario);
+  if ('error' in judging)
+    throw new MergeProblem(
+      `${inputs[0]!.dir ?? s0.runId}: the scenario in its summary.json cannot be read (${judging.error}); ` +
+        'merge the summaries bakeoff wrote',
+    );
   const origins = inputs.map((p) => p.summary.clock?.originEpochMs ?? Date.parse(p.summary.startedAt));
   const origin = Math.min(...origins);
   const shifts = origins.map((o) => o - origin);
   const skew = shards ? clockSkew(inputs, opts.maxClockSkewMs) : { skewMs: null, perPart: inputs.map(() => null), notes: [] };
   const labelOf = (i: number) => partLabel(inputs[i]!);
+  const starts = inputs.map((p) => Date.parse(p.summary.startedAt));
+  const ends = inputs.map((p) => Date.parse(p.summary.endedAt));
+  const what = shards ? `${inputs.length} shard${inputs.length === 1 ? '' : 's'}` : `${inputs.length} worker threads`;
+  const abortedBy = inputs.map((p) => p.summary.thresholds?.abortedBy).find((a) => a !== undefined);
+  return assembleSummary(
+    {
+      tool: opts.tool,
+      runId: opts.runId,
+      startedAt: new Date(Math.min(...starts)).toISOString(),
+      endedAt: new Date(Math.max(...ends)).toISOString(),
+      durationMs: Math.max(...ends) - Math.min(...starts),
+      status: mergedStatus(inputs.map((p) => p.summary.status)),
+      stopReason: `${what} merged: ${[...new Set(inputs.map((p) => p.summary.stopReason))].join('; ')}`,
+      loadModel: s0.loadModel,
+      scenario: s0.scenario,
+      ...judging,
+      ...(abortedBy ? { abortedBy } : {}),
+      ...(mergedBudget(inputs) ?? {}),
+      ...(s0.pricing ? { pricing: s0.pricing } : {}),
+      ...(s0.traffic ? { traffic: s0.traffic } : {}),
+      ...(inputs.some((p) => p.summary.failover) ? { failover: mergedFailover(inputs, shifts, labelOf) } : {}),
+      ...(inputs.some((p) => p.summary.rebuilt)
+        ? { rebuilt: { from: 'requests.csv' as const, missing: [...new Set(inputs.flatMap((p) => p.summary.rebuilt?.missing ?? []))] } }
+        : {}),
+      // Shards ran on machines of their own clocks (compared in `merged`); worker threads on this one.
+      clock: {
+        originEpochMs: origin,
+        offset: shards ? null : (inputs.map((p) => p.summary.clock?.offset ?? null).find((c) => c !== null) ?? null),
+      },
+      parts: runParts(inputs, shifts, skew.perPart),
+      ...(shards
+        ? {
+            merged: {
+              parts: inputs.length,
+              clockSkewMs: skew.skewMs,
+              maxClockSkewMs: opts.maxClockSkewMs,
+              notes: [...skew.notes, ...missingShards(inputs)],
+            },
+          }
+        : {}),
+      histogram: s0.histogram,
+    },
+    {
+      groups: mergedGroups(inputs, shifts),
+      validity: mergeValidity(inputs, labelOf),
+      measurement: mergedMeasurement(inputs, shifts, what),
+      warmupRequests: inputs.reduce((n, p) => n + p.summary.warmupRequests, 0),
+      generator: mergedHealth(inputs, labelOf),
+    },
+  );
+}
 
-  // Groups in the order the parts first name them; then each agent region's traffic on its own.
+// mergedGroups adds each group's parts, in the order the parts first name them; then each agent
+// region's traffic on its own.
+function mergedGroups(inputs: readonly MergeInput[], shifts: readonly number[]): RunGroupSummary[] {
   const keys: string[] = [];
   const byKey = new Map<string, GroupPart[]>();
   const add = (key: string, part: GroupPart) => {
@@ -66,9 +127,9 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
     }
     byKey.get(key)!.push(part);
   };
-  inputs.forEach((p, i) =>
-    p.summary.groups.filter((g) => g.scope !== 'agent').forEach((g) => add(g.key, { group: g, shiftMs: shifts[i]! })),
-  );
+  inputs.forEach((p, i) => {
+    for (const g of p.summary.groups) if (g.scope !== 'agent') add(g.key, { group: g, shiftMs: shifts[i]! });
+  });
   inputs.forEach((p, i) => {
     const region = p.summary.shard?.agentRegion;
     if (!region) return;
@@ -78,7 +139,7 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
       add(agentKey(region, g), { group: { ...labelled, key: agentKey(region, g) }, shiftMs: shifts[i]! });
     }
   });
-  const groups: RunGroupSummary[] = keys.map((k) => {
+  return keys.map((k) => {
     const parts = byKey.get(k)!;
     const merged: RunGroupSummary = mergeGroups(parts);
     const cost = addCosts(
@@ -87,89 +148,45 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
     );
     return cost ? { ...merged, cost } : merged;
   });
+}
 
-  const s0 = inputs[0]!.summary;
-  const scenario = s0.scenario as Scenario;
-  const starts = inputs.map((p) => Date.parse(p.summary.startedAt));
-  const ends = inputs.map((p) => Date.parse(p.summary.endedAt));
-  const validity = mergeValidity(inputs, labelOf);
-  const parts: RunPart[] = inputs.map((p, i) => ({
+// runParts: one entry per part, with where its clock stood against the merged run's.
+function runParts(inputs: readonly MergeInput[], shifts: readonly number[], skewMs: readonly (number | null)[]): RunPart[] {
+  return inputs.map((p, i) => ({
     kind: p.kind,
     index: p.summary.shard?.index ?? p.index ?? i,
     count: p.summary.shard?.count ?? p.count ?? inputs.length,
     agentRegion: p.summary.shard?.agentRegion ?? null,
-    host: p.summary.shard?.host ?? '',
+    host: p.summary.shard?.host ?? p.host ?? '',
     runId: p.summary.runId,
     ...(p.dir !== undefined ? { dir: p.dir } : {}),
     status: p.summary.status,
     startedAt: p.summary.startedAt,
     originShiftMs: round3(shifts[i]!),
     clockOffset: p.summary.clock?.offset ?? null,
-    clockSkewMs: skew.perPart[i] ?? null,
+    clockSkewMs: skewMs[i] ?? null,
     requests: p.summary.groups.filter((g) => g.scope === 'target').reduce((n, g) => n + g.requests.total, 0),
     valid: p.summary.validity.valid,
     generator: p.summary.generator,
   }));
-  const schedEnds = inputs
-    .map((p, i) => (p.summary.measurement.scheduleEndedAtMs === null ? null : p.summary.measurement.scheduleEndedAtMs + shifts[i]!))
-    .filter((x) => x !== null);
-  const lastEnds = inputs
-    .map((p, i) => (p.summary.measurement.lastEndedAtMs === null ? null : p.summary.measurement.lastEndedAtMs + shifts[i]!))
-    .filter((x) => x !== null);
-  const cutShort = inputs.reduce((n, p) => n + p.summary.measurement.conversationsCutShort, 0);
-  const status = mergedStatus(inputs.map((p) => p.summary.status));
-  const what = shards ? `${inputs.length} shard${inputs.length === 1 ? '' : 's'}` : `${inputs.length} worker threads`;
-  const summary: RunSummary = {
-    schema: s0.schema,
-    schemaVersion: s0.schemaVersion,
-    tool: opts.tool,
-    runId: opts.runId,
-    startedAt: new Date(Math.min(...starts)).toISOString(),
-    endedAt: new Date(Math.max(...ends)).toISOString(),
-    durationMs: round3(Math.max(...ends) - Math.min(...starts)),
-    status,
-    stopReason: `${what} merged: ${[...new Set(inputs.map((p) => p.summary.stopReason))].join('; ')}`,
-    validity,
-    measurement: {
-      scheduleEndedAtMs: schedEnds.length ? round3(Math.max(...schedEnds)) : null,
-      lastEndedAtMs: lastEnds.length ? round3(Math.max(...lastEnds)) : null,
-      conversationsCutShort: cutShort,
-      note: `${what} merged on one clock (the earliest part's): ${inputs.map((p, i) => `${labelOf(i)}: ${p.summary.measurement.note}`).join(' | ')}`,
-    },
-    loadModel: s0.loadModel,
-    scenario: s0.scenario,
-    warmupRequests: inputs.reduce((n, p) => n + p.summary.warmupRequests, 0),
-    groups,
-    decision: decide(
-      groups.filter((g) => g.scope !== 'agent'),
-      scenario.slo ?? undefined,
-    ),
-    ...(mergedBudget(inputs) ?? {}),
-    ...(s0.pricing ? { pricing: s0.pricing } : {}),
-    generator: mergedHealth(inputs, labelOf),
-    ...(s0.traffic ? { traffic: s0.traffic } : {}),
-    ...(inputs.some((p) => p.summary.failover) ? { failover: mergedFailover(inputs, shifts, labelOf) } : {}),
-    ...(inputs.some((p) => p.summary.rebuilt)
-      ? { rebuilt: { from: 'requests.csv' as const, missing: [...new Set(inputs.flatMap((p) => p.summary.rebuilt?.missing ?? []))] } }
-      : {}),
-    clock: { originEpochMs: origin, offset: null },
-    parts,
-    ...(shards
-      ? {
-          merged: {
-            parts: inputs.length,
-            clockSkewMs: skew.skewMs,
-            maxClockSkewMs: opts.maxClockSkewMs,
-            notes: [...skew.notes, ...missingShards(inputs)],
-          },
-        }
-      : {}),
-    histogram: s0.histogram,
+}
+
+// mergedMeasurement: the parts' windows on the merged clock, and each part's own note.
+function mergedMeasurement(inputs: readonly MergeInput[], shifts: readonly number[], what: string): Measurement {
+  const latest = (f: (m: Measurement) => number | null) => {
+    const xs = inputs.flatMap((p, i) => {
+      const x = f(p.summary.measurement);
+      return x === null ? [] : [x + shifts[i]!];
+    });
+    return xs.length ? round3(Math.max(...xs)) : null;
   };
-  const specs = thresholdSpecs(scenario);
-  const abortedBy = inputs.map((p) => p.summary.thresholds?.abortedBy).find((a) => a !== undefined);
-  if (specs.length) summary.thresholds = judgeThresholds(specs, groups, validity.valid, abortedBy);
-  return summary;
+  const notes = inputs.map((p) => `${partLabel(p)}: ${p.summary.measurement.note}`).join(' | ');
+  return {
+    scheduleEndedAtMs: latest((m) => m.scheduleEndedAtMs),
+    lastEndedAtMs: latest((m) => m.lastEndedAtMs),
+    conversationsCutShort: inputs.reduce((n, p) => n + p.summary.measurement.conversationsCutShort, 0),
+    note: `${what} merged on one clock (the earliest part's): ${notes}`,
+  };
 }
 
 // One label per part for messages: "shard 1/4 (eu-west-1)", "worker 2/2".
@@ -196,12 +213,14 @@ function checkShards(inputs: readonly MergeInput[]): void {
       );
     if (t.count !== count)
       throw new MergeProblem(
-        `${name} is shard ${t.index}/${t.count}, but ${inputs[0]!.dir ?? inputs[0]!.summary.runId} is of ${count}: shards of one run share n; merge the shards of one split`,
+        `${name} is shard ${t.index}/${t.count}, but ${inputs[0]!.dir ?? inputs[0]!.summary.runId} is of ${count}: ` +
+          'shards of one run share n; merge the shards of one split',
       );
     const other = seen.get(t.index);
     if (other !== undefined)
       throw new MergeProblem(
-        `${name} and ${other} are both shard ${t.index}/${t.count}: overlapping indices would count the same part of the load twice; merge each shard once (was one run twice?)`,
+        `${name} and ${other} are both shard ${t.index}/${t.count}: ` +
+          'overlapping indices would count the same part of the load twice; merge each shard once (was one run twice?)',
       );
     seen.set(t.index, name);
   }
@@ -219,12 +238,14 @@ function checkSameRun(inputs: readonly MergeInput[]): void {
       (k) => JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k]),
     );
     throw new MergeProblem(
-      `${p.dir ?? p.summary.runId} ran a different scenario from ${first.dir ?? first.summary.runId} (they differ in ${fields.join(', ') || 'their content'}): merge only shards of one scenario, run with the same file`,
+      `${p.dir ?? p.summary.runId} ran a different scenario from ${first.dir ?? first.summary.runId} ` +
+        `(they differ in ${fields.join(', ') || 'their content'}): merge only shards of one scenario, run with the same file`,
     );
   }
   if (inputs.some((p) => p.summary.sweep))
     throw new MergeProblem(
-      'these are capacity sweeps: merging the levels of sweeps is not supported; run a sweep in one process (with --workers to use every core)',
+      'these are capacity sweeps: merging the levels of sweeps is not supported; ' +
+        'run a sweep in one process (with --workers to use every core)',
     );
   if (inputs.some((p) => p.summary.schemaVersion !== first.summary.schemaVersion))
     throw new MergeProblem(
@@ -260,13 +281,17 @@ function clockSkew(inputs: readonly MergeInput[], maxMs: number): { skewMs: numb
     .join(', ');
   if (surely > maxMs)
     throw new MergeProblem(
-      `the shards' clocks differ by ${skewMs} ms (bound ${maxMs} ms; at least ${surely} ms given each estimate's uncertainty; each shard's clock against its targets': ${described}): their time series and start cannot be lined up; sync the agents' clocks (chrony or NTP) and run again, or pass --max-clock-skew to accept it`,
+      `the shards' clocks differ by ${skewMs} ms (bound ${maxMs} ms; at least ${surely} ms given each estimate's uncertainty; ` +
+        `each shard's clock against its targets': ${described}): their time series and start cannot be lined up; ` +
+        "sync the agents' clocks (chrony or NTP) and run again, or pass --max-clock-skew to accept it",
     );
   const wide = known.some((o) => o.uncertaintyMs * 2 > maxMs);
   notes.push(
-    `clock offsets against the targets' clocks (from their Date headers): ${described}; widest difference ${skewMs} ms, at least ${surely} ms given the uncertainty (bound ${maxMs} ms)` +
+    `clock offsets against the targets' clocks (from their Date headers): ${described}; ` +
+      `widest difference ${skewMs} ms, at least ${surely} ms given the uncertainty (bound ${maxMs} ms)` +
       (wide
-        ? `; an estimate wider than the bound checks little (few replies: a Date header names whole seconds, and the bounds narrow as replies accumulate)`
+        ? '; an estimate wider than the bound checks little ' +
+          '(few replies: a Date header names whole seconds, and the bounds narrow as replies accumulate)'
         : ''),
   );
   return { skewMs, perPart, notes };
@@ -280,7 +305,8 @@ function missingShards(inputs: readonly MergeInput[]): string[] {
   const missing = Array.from({ length: t.count }, (_, i) => i).filter((i) => !have.has(i));
   return missing.length
     ? [
-        `shards ${missing.map((i) => `${i}/${t.count}`).join(', ')} are missing: the merged numbers cover ${have.size} of ${t.count} parts of the load`,
+        `shards ${missing.map((i) => `${i}/${t.count}`).join(', ')} are missing: ` +
+          `the merged numbers cover ${have.size} of ${t.count} parts of the load`,
       ]
     : [];
 }

@@ -6,7 +6,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { RunRecord } from './run-record.js';
 import type { RunSummary } from './run-summary.js';
 import { summarizeRun } from './summarize-run.js';
-import { judgeThresholds, thresholdSpecs } from './thresholds.js';
+import { judgingOfEcho } from '../analysis/thresholds.js';
 
 /** REBUILD_MISSING: what a summary rebuilt from requests.csv cannot know (it is not in the rows). */
 export const REBUILD_MISSING = [
@@ -47,8 +47,10 @@ export function rebuildSummary(record: RunRecord, results: Iterable<RequestResul
     recorder.add(r);
     if (r.endAtMs > lastEnd) lastEnd = r.endAtMs;
   }
+  const judging = judgingOfEcho(record.scenario);
+  if ('error' in judging) throw new Error(`run.json's scenario: its slo or thresholds cannot be read (${judging.error})`);
   const iso = (ms: number) => new Date(record.originEpochMs + ms).toISOString();
-  const summary = summarizeRun(recorder, {
+  return summarizeRun(recorder, {
     tool: record.tool,
     runId: record.runId,
     startedAt: iso(record.startedAtMs),
@@ -60,11 +62,9 @@ export function rebuildSummary(record: RunRecord, results: Iterable<RequestResul
     scenario: record.scenario,
     generator: UNKNOWN_HEALTH,
     ...(catalog ? { pricing: catalog } : {}),
-    ...(s.slo ? { slo: s.slo } : {}),
+    ...judging,
+    rebuilt: { from: 'requests.csv', missing: [...REBUILD_MISSING] },
+    clock: { originEpochMs: record.originEpochMs, offset: null },
+    ...(record.shard ? { shard: record.shard } : {}),
   });
-  summary.rebuilt = { from: 'requests.csv', missing: [...REBUILD_MISSING] };
-  summary.clock = { originEpochMs: record.originEpochMs, offset: null };
-  if (record.shard) summary.shard = record.shard;
-  if (s.thresholds?.length) summary.thresholds = judgeThresholds(thresholdSpecs(s), summary.groups, summary.validity.valid);
-  return summary;
 }

@@ -6,6 +6,10 @@ import type { FailoverSummary } from '../failover/routes.js';
 import type { GroupCost } from '../cost/run-cost.js';
 import type { Validity } from './validity.js';
 import type { ClockEstimate } from '../client/clock-probe.js';
+import type { ThresholdsSummary } from '../analysis/thresholds.js';
+
+// The verdict types live with the one judge (analysis/thresholds.ts); summary.json holds them.
+export type { ThresholdCheck, ThresholdFilter, ThresholdsSummary } from '../analysis/thresholds.js';
 
 /** SUMMARY_SCHEMA names and versions summary.json; bump the version on any incompatible change. */
 export const SUMMARY_SCHEMA = { id: 'llm-bakeoff/summary', version: 2 } as const;
@@ -147,41 +151,3 @@ export interface Measurement {
  * run had a pricing catalog).
  */
 export type RunGroupSummary = GroupSummary & { cost?: GroupCost };
-
-/** ThresholdFilter narrows a threshold to the requests of a target, region, model, route or workload (all given must match). */
-export interface ThresholdFilter {
-  target?: string;
-  region?: string;
-  model?: string;
-  route?: string;
-  workload?: string;
-  /** target: each matching target judged on its own (default: together). */
-  per?: 'target';
-}
-
-/** ThresholdCheck is one threshold judged on one set of requests. */
-export interface ThresholdCheck {
-  /** The condition as written, e.g. "ttft.p99 < 600ms". */
-  threshold: string;
-  /** Its filter as written ({} = judged on each target on its own). */
-  filter: ThresholdFilter;
-  /** What it was judged on, for people: a target's name, or the filter's requests ("region eu-west-1"). */
-  on: string;
-  /** The measured value (ms, a share, USD, or per second, as the metric is); null when nothing was measured, which fails. */
-  actual: number | null;
-  /** The bound, in the same unit. */
-  limit: number;
-  unit: 'ms' | 'share' | 'usd' | 'per_s';
-  pass: boolean;
-}
-
-/** ThresholdsSummary is the verdict of a run's thresholds. */
-export interface ThresholdsSummary {
-  /** false when the run is invalid: its numbers are the generator's too, so nothing passes (the run exits with its own code). */
-  evaluated: boolean;
-  /** Every check passed; null when not evaluated. */
-  passed: boolean | null;
-  checks: ThresholdCheck[];
-  /** The threshold with abortOnFail that stopped the run, what it read, and when (run clock, ms). */
-  abortedBy?: { threshold: string; on: string; atMs: number; actual: number | null; unit: ThresholdCheck['unit'] };
-}

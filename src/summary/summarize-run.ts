@@ -1,72 +1,38 @@
-import { HISTOGRAM_RANGE, RESOLUTION } from '../metrics/histogram.js';
 import type { GroupAccumulator, Recorder } from '../metrics/recorder.js';
 import { summarizeGroup } from '../metrics/group-summary.js';
 import type { GeneratorHealth } from '../metrics/generator-health.js';
 import type { Catalog } from '../cost/catalog.js';
 import { groupCost } from '../cost/run-cost.js';
-import { decide } from '../analysis/decision.js';
-import { SUMMARY_SCHEMA, type Measurement, type RunGroupSummary, type RunSummary } from './run-summary.js';
+import type { Measurement, RunGroupSummary, RunSummary } from './run-summary.js';
+import { assembleSummary, type Measured, type SummaryMeta } from './assemble-summary.js';
 import { assessValidity } from './validity.js';
 
-/** RunMeta is what a summary needs beyond the recorder: labels and times of the run. */
-export interface RunMeta {
-  tool: { name: string; version: string };
-  runId: string;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  status: RunSummary['status'];
-  loadModel: RunSummary['loadModel'];
-  stopReason: string;
-  scenario: unknown;
+/** RunMeta is what a summary needs beyond the recorder: labels and times of the run, what it is judged by. */
+export interface RunMeta extends Omit<SummaryMeta, 'pricing'> {
   generator: GeneratorHealth;
-  sweep?: RunSummary['sweep'];
-  traffic?: RunSummary['traffic'];
-  failover?: RunSummary['failover'];
   /** Prices for the cost of the run (groups are priced by their model). */
   pricing?: Catalog;
-  /** SLO conditions for the decision table. */
-  slo?: string[];
-  budget?: RunSummary['budget'];
   /** When the load's schedule ended because its time was up, if it did (run clock, ms). */
   scheduleEndedAtMs?: number | null;
 }
 
 /** summarizeRun closes a recorder into the summary.json document (vegeta's Metrics.Close). */
 export function summarizeRun(recorder: Recorder, meta: RunMeta): RunSummary {
+  return assembleSummary(meta, measuredBy(recorder, meta));
+}
+
+// measuredBy closes each group of the recorder (priced by the catalog) and takes the run's
+// figures over them: validity, the measured window, the generator's health with its burst warning.
+function measuredBy(recorder: Recorder, meta: RunMeta): Measured {
   const closedLoop = meta.loadModel === 'closed';
-  const groups = [...recorder.groups.values()].map((g) => withCost(summarizeGroup(g, { timeseries: true, closedLoop }), g, meta.pricing));
+  const accumulators = [...recorder.groups.values()];
+  const groups = accumulators.map((g) => withCost(summarizeGroup(g, { timeseries: true, closedLoop }), g, meta.pricing));
   return {
-    schema: SUMMARY_SCHEMA.id,
-    schemaVersion: SUMMARY_SCHEMA.version,
-    tool: meta.tool,
-    runId: meta.runId,
-    startedAt: meta.startedAt,
-    endedAt: meta.endedAt,
-    durationMs: round3(meta.durationMs),
-    status: meta.status,
-    stopReason: meta.stopReason,
-    validity: assessValidity([...recorder.groups.values()], meta.generator),
-    measurement: measurement([...recorder.groups.values()], meta.scheduleEndedAtMs ?? null),
-    loadModel: meta.loadModel,
-    scenario: meta.scenario,
-    warmupRequests: recorder.warmupRequests,
     groups,
-    decision: decide(groups, meta.slo),
-    ...(meta.budget ? { budget: meta.budget } : {}),
-    ...(meta.pricing ? { pricing: { asOf: meta.pricing.asOf, currency: meta.pricing.currency } } : {}),
+    validity: assessValidity(accumulators, meta.generator),
+    measurement: measurement(accumulators, meta.scheduleEndedAtMs ?? null),
+    warmupRequests: recorder.warmupRequests,
     generator: withBurstWarnings(meta.generator, groups),
-    ...(meta.traffic ? { traffic: meta.traffic } : {}),
-    ...(meta.sweep ? { sweep: meta.sweep } : {}),
-    ...(meta.failover ? { failover: meta.failover } : {}),
-    histogram: {
-      unit: 'us',
-      lowestDiscernible: HISTOGRAM_RANGE.lowestDiscernibleUs,
-      highestTrackable: HISTOGRAM_RANGE.highestTrackableUs,
-      significantDigits: HISTOGRAM_RANGE.significantDigits,
-      resolution: RESOLUTION,
-      encoding: 'HdrHistogram V2 compressed, base64',
-    },
   };
 }
 
@@ -129,7 +95,9 @@ function withBurstWarnings(health: GeneratorHealth, groups: readonly RunGroupSum
     ...health,
     warnings: [
       ...health.warnings,
-      `the client read many tokens in bursts (several in one socket read: ${words} of token gaps): those gaps were not timed and are left out of ITL, which describes only the rest (TPOT covers every token); if the server sends tokens one at a time, the generator read late: lower the load or split it across processes`,
+      `the client read many tokens in bursts (several in one socket read: ${words} of token gaps): ` +
+        'those gaps were not timed and are left out of ITL, which describes only the rest (TPOT covers every token); ' +
+        'if the server sends tokens one at a time, the generator read late: lower the load or split it across processes',
     ],
   };
 }

@@ -9,7 +9,7 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
-import { judgeThresholds, thresholdSpecs } from '../../src/summary/thresholds.js';
+import { judgeThresholds, thresholdSpecs } from '../../src/analysis/thresholds.js';
 
 // The CI outputs written beside summary.json: report.md (a job summary or PR comment), junit.xml
 // (one test case per threshold check) and the .hgrm percentile distributions; and the summary's

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
+import { groupCost } from '../../src/cost/run-cost.js';
 import { Recorder, type RecorderOptions } from '../../src/metrics/recorder.js';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
 import { scenarioSchema, type Scenario } from '../../src/scenario/schema.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
-import { judgeLive, judgeThresholds, thresholdSpecs } from '../../src/summary/thresholds.js';
+import { judgeLive, judgeThresholds, thresholdSpecs, type CostOf } from '../../src/analysis/thresholds.js';
 
 // Thresholds judged: a string on each target on its own; a filter (target, region, model,
 // workload, route) on the matching requests together — percentiles from the merged histograms,
@@ -225,10 +226,11 @@ describe('judgeLive (abortOnFail, mid-run)', () => {
     const rec = new Recorder();
     for (const r of results()) rec.add(r);
     rec.declare({ target: 'idle', region: 'us', provider: 'mock', model: 'cheap' });
+    const costOf: CostOf = (a) => groupCost(a.labels.model, a.billedByMinute, a.requests, a.ok, a.outputTokens, catalog);
     const specs = thresholdSpecs(scenario([{ check: 'ttft.p99 < 150ms', abortOnFail: true }]));
-    expect(judgeLive(specs, rec.groups.values(), catalog)).toMatchObject({ on: 'target b', pass: false, actual: expect.closeTo(200, 0) });
+    expect(judgeLive(specs, rec.groups.values(), costOf)).toMatchObject({ on: 'target b', pass: false, actual: expect.closeTo(200, 0) });
     const none = thresholdSpecs(scenario([{ check: 'ttft.p99 < 5s', abortOnFail: true }]));
-    expect(judgeLive(none, rec.groups.values(), catalog)).toBeNull();
+    expect(judgeLive(none, rec.groups.values(), costOf)).toBeNull();
   });
 });
 
