@@ -1,8 +1,9 @@
 import type { RunSummary, ThresholdCheck } from '../../summary/run-summary.js';
 import { SATURATION } from '../../metrics/generator-health.js';
-import { msCell, pct, usd } from '../text-table.js';
+import { msCell, pct } from '../text-table.js';
 import { escapeHtml } from './escape.js';
-import { flagged, htmlTable, markup, para, section, type Cell } from './html-table.js';
+import { DECISION_COLUMNS } from '../decision-columns.js';
+import { columnsTable, flagged, htmlTable, para, section, type Cell } from './html-table.js';
 
 /**
  * The top of report.html: what was run, whether its numbers can be trusted (validity, generator
@@ -104,42 +105,6 @@ export function decisionSection(s: RunSummary): string {
       'Decision',
       para('No decision table: the run has no target measured on its own (a sweep judges each level instead).'),
     );
-  const regionOf = (t: string) => s.groups.find((g) => g.scope === 'target' && g.target === t && !g.step)?.region ?? '';
-  const money = (priced: boolean, v: number | null, digits: number) => (priced ? usd(v, digits) : 'unpriced');
-  const rows: Cell[][] = d.rows.map((r) => {
-    const picked = r.target === d.cheapestMeetingSlo;
-    const verdict = r.note
-      ? flagged(r.note, 'bad wrap')
-      : r.meetsSlo
-        ? flagged('meets', 'good')
-        : flagged(`misses: ${r.failed.map((c) => c.threshold).join('; ')}`, 'bad wrap');
-    return [
-      picked ? markup(`${escapeHtml(r.target)} <span class="badge badge-ok">recommended</span>`) : r.target,
-      regionOf(r.target),
-      r.model,
-      msCell(r.ttftP50),
-      msCell(r.ttftP99),
-      msCell(r.e2eP50),
-      msCell(r.e2eP99),
-      pct(r.errorRate),
-      money(r.priced, r.per1MOutputTokensUsd, 2),
-      money(r.priced, r.perSuccessfulRequestUsd, 6),
-      verdict,
-    ];
-  });
-  const header: Cell[] = [
-    'target',
-    'region',
-    'model',
-    'TTFT p50',
-    'TTFT p99',
-    'E2E p50',
-    'E2E p99',
-    'error rate',
-    '$ / 1M out tok',
-    '$ / ok request',
-    { text: 'SLO verdict', className: 'text' },
-  ];
   const recommendation = d.cheapestMeetingSlo
     ? `<p class="verdict"><strong>Recommendation: ${escapeHtml(d.cheapestMeetingSlo)}</strong> — the cheapest target per successful request that meets the SLO${d.tiedWith.length ? ` (within 1 % on cost of ${escapeHtml(d.tiedWith.join(', '))}; the fastest by TTFT p99)` : ''}.</p>`
     : `<p class="verdict bad"><strong>No priced target meets the SLO.</strong></p>`;
@@ -152,7 +117,7 @@ export function decisionSection(s: RunSummary): string {
   return section(
     'decision',
     'Decision',
-    `${recommendation}${caveat}<p class="small">SLO: ${escapeHtml(d.slo.join(', ') || '—')}. ${escapeHtml(prices)} Latencies of successful requests; a target with no successful request cannot meet the SLO.</p>\n${htmlTable(header, rows, 3)}`,
+    `${recommendation}${caveat}<p class="small">SLO: ${escapeHtml(d.slo.join(', ') || '—')}. ${escapeHtml(prices)} Latencies of successful requests; a target with no successful request cannot meet the SLO.</p>\n${columnsTable(DECISION_COLUMNS, d.rows, s)}`,
   );
 }
 
