@@ -165,7 +165,8 @@ function connectionLine(groups: RunSummary['groups']): string {
   if (measured.every((g) => g.connections.opened === 0 && g.connections.failed === 0)) return '';
   const parts = measured.map(
     (g) =>
-      `${targetLabel(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ${g.connections.perRequest!.toFixed(2)}/request`,
+      `${targetLabel(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ` +
+      `${g.connections.perRequest!.toFixed(2)}/request`,
   );
   return parts.length ? `connections opened: ${parts.join('; ')}` : '';
 }
@@ -181,7 +182,8 @@ function slowestLines(groups: RunSummary['groups']): string[] {
       .slowest!.slice(0, 3)
       .map(
         (r) =>
-          `#${r.id} E2E ${msCell(r.e2eMs)} TTFT ${msCell(r.ttftMs)}${g.scope === 'route' ? ` via ${r.servedBy}` : ''} ${r.providerRequestId || '(no provider id)'}`,
+          `#${r.id} E2E ${msCell(r.e2eMs)} TTFT ${msCell(r.ttftMs)}${g.scope === 'route' ? ` via ${r.servedBy}` : ''} ` +
+          (r.providerRequestId || '(no provider id)'),
       );
     out.push(`  ${targetLabel(g)}: ${items.join('; ')}`);
   }

@@ -92,7 +92,8 @@ export function errorsSection(s: RunSummary, chart: ChartSpec | undefined): stri
   return section(
     'errors',
     'Errors',
-    `${chart ? chartFigure(chart) : ''}\n${body}\n${para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small')}`,
+    `${chart ? chartFigure(chart) : ''}\n${body}\n` +
+      para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small'),
   );
 }
 
@@ -170,7 +171,8 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
   return section(
     'failover',
     'Failover',
-    `${routeTable}\n${charts(routeCharts, 'No route served a measured request.')}\n<h3>Breaker transitions</h3>\n${breakers}\n<h3>Outages (as the client saw them)</h3>\n${outages}`,
+    `${routeTable}\n${charts(routeCharts, 'No route served a measured request.')}\n` +
+      `<h3>Breaker transitions</h3>\n${breakers}\n<h3>Outages (as the client saw them)</h3>\n${outages}`,
   );
 }
 
@@ -196,7 +198,8 @@ export function runDetailsSection(s: RunSummary): string {
     'details',
     'Run details',
     `${para(`Histograms: ${s.histogram.resolution}.`, 'small')}
-<details><summary>Scenario as run (defaults filled, durations in ms, secret-looking header values redacted)</summary><pre>${escapeHtml(JSON.stringify(s.scenario, null, 2) ?? 'null')}</pre></details>`,
+<details><summary>Scenario as run (defaults filled, durations in ms, secret-looking header values redacted)</summary>` +
+      `<pre>${escapeHtml(JSON.stringify(s.scenario, null, 2) ?? 'null')}</pre></details>`,
   );
 }
 
