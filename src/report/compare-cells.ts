@@ -66,8 +66,12 @@ export function methodLines(c: Comparison): string[] {
   const o = c.options;
   const conf = confidenceLabel(c);
   return [
-    `method: latency percentiles by bootstrap of the percentile difference, resampled from each side's recorded HDR histogram (${o.resamples} resamples, seed ${o.seed}; itl resamples one value per stream); err% by Newcombe's score interval for two proportions; req/s by a Poisson rate-ratio interval — all ${conf} confidence intervals`,
-    `verdict: a change is called only when its ${conf} interval excludes 0 and it is at least ${+(o.minEffect * 100).toFixed(2)}% (err%: ${+(o.minErrorDelta * 100).toFixed(3)} percentage points); lower is better, except req/s`,
+    'method: latency percentiles by bootstrap of the percentile difference, ' +
+      `resampled from each side's recorded HDR histogram (${o.resamples} resamples, seed ${o.seed}; itl resamples one value per stream); ` +
+      "err% by Newcombe's score interval for two proportions; " +
+      `req/s by a Poisson rate-ratio interval — all ${conf} confidence intervals`,
+    `verdict: a change is called only when its ${conf} interval excludes 0 and it is at least ${+(o.minEffect * 100).toFixed(2)}% ` +
+      `(err%: ${+(o.minErrorDelta * 100).toFixed(3)} percentage points); lower is better, except req/s`,
     `gate (--fail-on): ${o.gate.length ? o.gate.join(', ') : 'none'}${c.mode === 'runs' ? ', on target and route groups' : ''}`,
   ];
 }
@@ -95,7 +99,9 @@ export function sentence(m: ComparedMetric, current: string, baseline: string): 
     if (m.verdict === 'within noise')
       return `${current}'s error rate is within noise of ${baseline}'s: ${pp(m.delta!)} [${pp(m.ci![0])}, ${pp(m.ci![1])}] ${values}`;
     const [lo, hi] = magnitudes(m.ci!);
-    return `${current}'s error rate is ${ppMagnitude(m.delta!)} ${m.delta! > 0 ? 'higher' : 'lower'} than ${baseline}'s [${ppMagnitude(lo)}, ${ppMagnitude(hi)}] ${values}`;
+    const direction = m.delta! > 0 ? 'higher' : 'lower';
+    const interval = `[${ppMagnitude(lo)}, ${ppMagnitude(hi)}]`;
+    return `${current}'s error rate is ${ppMagnitude(m.delta!)} ${direction} than ${baseline}'s ${interval} ${values}`;
   }
   const on = m.unit === 'per_s' ? 'on requests/s' : `on ${label}`;
   if (m.verdict === 'within noise' || m.relDelta === null || !m.relCi)

@@ -74,7 +74,8 @@ export function verdictLines(c: Comparison): string[] {
   if (!bad.length) {
     const noData = gated.filter(({ m }) => m.verdict === 'no data').length;
     return [
-      `${c.mode === 'targets' ? `no gated metric of ${c.current.label} is worse than ${c.baseline.label}'s` : 'no regression'}: ${gated.length} gated metric(s) checked${noData ? `, ${noData} without data` : ''}.`,
+      `${c.mode === 'targets' ? `no gated metric of ${c.current.label} is worse than ${c.baseline.label}'s` : 'no regression'}: ` +
+        `${gated.length} gated metric(s) checked${noData ? `, ${noData} without data` : ''}.`,
     ];
   }
   return [

@@ -44,7 +44,8 @@ export function compareMarkdown(c: Comparison): string {
             : m.verdict;
       const verdict = `${m.verdict === 'regression' ? `**${v}**` : v}${m.gated ? ' (gated)' : ''}`;
       out.push(
-        `| ${metricLabel(m.metric)} | ${valueCell(m, m.baseline)} | ${valueCell(m, m.current)} | ${deltaCell(m)} | ${relCell(m)} | ${ciCell(m)} | ${verdict} |`,
+        `| ${metricLabel(m.metric)} | ${valueCell(m, m.baseline)} | ${valueCell(m, m.current)} | ` +
+          `${deltaCell(m)} | ${relCell(m)} | ${ciCell(m)} | ${verdict} |`,
       );
     }
   }

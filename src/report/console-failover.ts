@@ -16,7 +16,8 @@ export function failoverSection(s: RunSummary): string {
     const avail = g.requests.total ? g.requests.ok / g.requests.total : null;
     out.push(
       `route ${r.name} (${r.chain.join(' → ')}): ${g.requests.total} user requests, available ${pct(avail)} as users saw it; ` +
-        `${g.route?.failedOver ?? 0} served by a fallback; ${g.route?.attempts ?? 0} attempts (${r.retries} retries, ${r.retriesDenied} denied by the retry budget` +
+        `${g.route?.failedOver ?? 0} served by a fallback; ` +
+        `${g.route?.attempts ?? 0} attempts (${r.retries} retries, ${r.retriesDenied} denied by the retry budget` +
         `${r.retryTokens ? `; retries re-sent ${r.retryTokens.input} input tokens and got ${r.retryTokens.output} output tokens` : ''})`,
     );
     out.push(
@@ -26,7 +27,8 @@ export function failoverSection(s: RunSummary): string {
     );
     const hops = r.chain.map((t) => {
       const tg = s.groups.find((x) => (x.scope ?? 'target') === 'target' && x.target === t);
-      return `${t}: served ${g.route?.servedBy[t] ?? 0}, raw error rate ${tg ? pct(tg.requests.errorRate) : '—'} of ${tg?.requests.total ?? 0} attempts`;
+      const raw = `${tg ? pct(tg.requests.errorRate) : '—'} of ${tg?.requests.total ?? 0} attempts`;
+      return `${t}: served ${g.route?.servedBy[t] ?? 0}, raw error rate ${raw}`;
     });
     out.push(`  ${hops.join('; ')}`);
     // Per-second timeline: requests served by each hop, failures, and each hop's breaker state.
@@ -50,9 +52,14 @@ export function failoverSection(s: RunSummary): string {
     out.push('outages (as the client saw them):');
     for (const o of f.outages)
       out.push(
-        `  ${o.route}/${o.target}${o.part ? ` [${o.part}]` : ''}: failures ${(o.firstFailureMs / 1000).toFixed(2)}s–${(o.lastFailureMs / 1000).toFixed(2)}s (${o.failures}); ` +
+        `  ${o.route}/${o.target}${o.part ? ` [${o.part}]` : ''}: ` +
+          `failures ${(o.firstFailureMs / 1000).toFixed(2)}s–${(o.lastFailureMs / 1000).toFixed(2)}s (${o.failures}); ` +
           `detected (breaker open) ${o.detectMs === null ? 'never' : `after ${Math.round(o.detectMs)}ms`}; ` +
-          `serving again ${o.recoveredAtMs === null ? 'not within the run' : `at ${(o.recoveredAtMs / 1000).toFixed(2)}s, ${Math.round(o.recoverMs!)}ms after the last failure`}`,
+          `serving again ${
+            o.recoveredAtMs === null
+              ? 'not within the run'
+              : `at ${(o.recoveredAtMs / 1000).toFixed(2)}s, ${Math.round(o.recoverMs!)}ms after the last failure`
+          }`,
       );
   }
   return out.join('\n');

@@ -22,7 +22,9 @@ export function sweepTable(s: RunSummary): string {
   );
   const knees = sw.knee.map(
     (k) =>
-      `knee ${k.target}: ${k.label === null ? `none — the SLO failed at the first level` : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')})`}`,
+      `knee ${k.target}: ${
+        k.label === null ? 'none — the SLO failed at the first level' : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')})`
+      }`,
   );
   return [`capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`, table(header, rows, 3), ...knees].join('\n');
 }

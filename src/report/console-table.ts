@@ -4,8 +4,10 @@ import { costTable, decisionTable } from './console-decision.js';
 import { failoverSection } from './console-failover.js';
 import { sweepTable } from './console-sweep.js';
 import { thresholdsSection } from './console-thresholds.js';
-import { fixed, msCell, pct, table } from './text-table.js';
-import { agentMatrix, partsTable } from './parts.js';
+import { msCell } from './text-table.js';
+import { type Columns, consoleText } from './columns.js';
+import { GROUP_COLUMNS, groupTableContext, targetLabel } from './group-columns.js';
+import { AGENT_COLUMNS, PART_COLUMNS, agentRows } from './parts.js';
 
 /**
  * consoleTable renders the run summary as the table printed at the end of `run` (and by
@@ -15,64 +17,50 @@ export function consoleTable(s: RunSummary): string {
   // In an open loop, response time (from the schedule) and service time (from the send) differ;
   // both are shown, labelled, with the arrivals that were dropped.
   const open = s.loadModel !== undefined && s.loadModel !== 'closed';
-  const header = [
-    'target',
-    'region',
-    'model',
-    'ok/total',
-    'err%',
-    'req/s',
-    'TTFT p50',
-    'TTFT p99',
-    'ITL p50',
-    'ITL p99',
-    'E2E p50',
-    'E2E p99',
-    'out tok/s',
-  ];
-  if (open) header.push('svc TTFT p99', 'svc E2E p99', 'dropped');
   const targetGroups = s.groups.filter((g) => (g.scope ?? 'target') === 'target' || g.scope === 'route');
-  const rows = targetGroups.map((g) => [
-    g.step ? `${g.target} @${g.step}` : g.target,
-    g.region,
-    g.model,
-    `${g.requests.ok}/${g.requests.total}`,
-    pct(g.requests.errorRate),
-    fixed(g.throughput.requestsPerSec, 1),
-    msCell(g.metrics.ttft.p50),
-    msCell(g.metrics.ttft.p99),
-    msCell(g.metrics.itl.p50),
-    msCell(g.metrics.itl.p99),
-    msCell(g.metrics.e2e.p50),
-    msCell(g.metrics.e2e.p99),
-    fixed(g.throughput.outputTokensPerSec, 0),
-    ...(open ? [msCell(g.metrics.ttftService.p99), msCell(g.metrics.e2eService.p99), String(g.requests.dropped)] : []),
-  ]);
   const lines: string[] = [];
   if (!s.validity.valid) lines.push(`INVALID RUN: ${s.validity.reasons.join('; ')}.`, '');
-  lines.push(table(header, rows, 3));
+  lines.push(consoleText(GROUP_COLUMNS, targetGroups, groupTableContext(targetGroups, open)));
   if (open)
     lines.push(
       "open loop: TTFT/E2E count from each request's scheduled arrival (response time); svc = from its actual send (service time).",
+      ...offeredLines(targetGroups, s.generator.saturated),
     );
-  if (open) lines.push(...offeredLines(targetGroups, s.generator.saturated));
   lines.push(...errorLines(targetGroups));
   lines.push(...backoffLines(targetGroups));
   const churn = connectionLine(targetGroups);
   if (churn) lines.push(churn);
   lines.push(...slowestLines(targetGroups));
   if (s.measurement.note) lines.push(`measured: ${s.measurement.note}.`);
-  const agents = agentMatrix(s);
-  if (agents)
+  lines.push(...mergedLines(s), ...breakdownLines(s));
+  lines.push('', tokenTable(targetGroups));
+  lines.push(...verdictLines(s, targetGroups));
+  return lines.join('\n');
+}
+
+// mergedLines: a merged (or multi-worker) run's agent region × target region table, its parts and the merge's notes.
+function mergedLines(s: RunSummary): string[] {
+  const lines: string[] = [];
+  const agents = agentRows(s);
+  if (agents.length)
     lines.push(
       '',
       'by agent region × target region (where the load came from, and where it went):',
-      table(agents.header, agents.rows, agents.left),
+      consoleText(AGENT_COLUMNS, agents, undefined),
     );
-  const parts = partsTable(s);
-  if (parts)
-    lines.push('', `parts (each one's own generator health; the run's is the worst of them):`, table(parts.header, parts.rows, parts.left));
+  if (s.parts?.length)
+    lines.push(
+      '',
+      `parts (each one's own generator health; the run's is the worst of them):`,
+      consoleText(PART_COLUMNS, s.parts, undefined),
+    );
   for (const n of s.merged?.notes ?? []) lines.push(`merge: ${n}.`);
+  return lines;
+}
+
+// breakdownLines: the sub-groups' tables, per workload and per conversation turn.
+function breakdownLines(s: RunSummary): string[] {
+  const lines: string[] = [];
   const byWorkload = s.groups
     .filter((g) => g.scope === 'workload')
     .sort((a, b) => a.target.localeCompare(b.target) || (a.workload ?? '').localeCompare(b.workload ?? ''));
@@ -93,24 +81,30 @@ export function consoleTable(s: RunSummary): string {
       'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):',
       breakdownTable(byTurn, (g) => `${g.workload} turn ${g.turn ?? 1}`),
     );
-  lines.push('', tokenTable(targetGroups));
+  return lines;
+}
+
+// verdictLines: what the run cost and decided, the failover and sweep, thresholds, and every warning and note.
+function verdictLines(s: RunSummary, targetGroups: RunSummary['groups']): string[] {
+  const lines: string[] = [];
   const priced = targetGroups.filter((g) => g.cost?.priced);
   if (priced.length) lines.push('', costTable(priced, s));
   if (s.traffic) lines.push(s.traffic.note);
   if (s.decision && s.decision.rows.length > 1) lines.push('', decisionTable(s));
   if (s.budget?.stopped)
     lines.push(
-      `BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; results hold what was measured.`,
+      `BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; ` +
+        'results hold what was measured.',
     );
   if (s.failover) lines.push('', failoverSection(s));
   if (s.sweep) lines.push('', sweepTable(s));
   lines.push(...thresholdsSection(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
-  for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${label(g)}: ${g.coEstimate.warning}.`);
+  for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${targetLabel(g)}: ${g.coEstimate.warning}.`);
   if (s.rebuilt) lines.push(`NOTE: summary ${s.stopReason}; not known from the rows: ${s.rebuilt.missing.join('; ')}.`);
   else if (s.status === 'interrupted')
     lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
-  return lines.join('\n');
+  return lines;
 }
 
 // offeredLines: what the load asked for beside what went out, per stream that dropped arrivals
@@ -127,7 +121,7 @@ function offeredLines(groups: RunSummary['groups'], saturated: boolean): string[
       const mine =
         saturated || Object.keys(g.requests.droppedBy).some((k) => GENERATOR_DROPS.has(k as DropReason)) ? ': generator saturated' : '';
       const dropped = g.requests.dropped > 0 ? `, dropped ${rate(o.droppedPerSec)}/s (${why})` : ', none dropped';
-      return `offered load ${label(g)}: target ${rate(o.scheduledPerSec)}/s, sent ${rate(o.sentPerSec)}/s${dropped}${mine}`;
+      return `offered load ${targetLabel(g)}: target ${rate(o.scheduledPerSec)}/s, sent ${rate(o.sentPerSec)}/s${dropped}${mine}`;
     });
 }
 
@@ -138,9 +132,9 @@ function errorLines(groups: RunSummary['groups']): string[] {
   const kinds = (g: RunSummary['groups'][number], byKind: Partial<Record<string, number>>) =>
     Object.entries(byKind).map(([k, n]) => `  ${k} ×${n}: ${g.requests.errorSamples[k as keyof typeof g.requests.errorSamples] ?? ''}`);
   for (const g of groups) {
-    if (g.requests.failed > 0) out.push(`errors ${label(g)}:`, ...kinds(g, g.requests.errorsByKind));
+    if (g.requests.failed > 0) out.push(`errors ${targetLabel(g)}:`, ...kinds(g, g.requests.errorsByKind));
     if (g.requests.generatorFailed > 0)
-      out.push(`generator-side failures on ${label(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
+      out.push(`generator-side failures on ${targetLabel(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
   }
   return out;
 }
@@ -159,7 +153,7 @@ function backoffLines(groups: RunSummary['groups']): string[] {
       ]
         .filter(Boolean)
         .join(', ');
-      return `backed off ${label(g)}: ${b.waits} wait${b.waits === 1 ? '' : 's'}, ${s(b.totalMs)} in all (${why})`;
+      return `backed off ${targetLabel(g)}: ${b.waits} wait${b.waits === 1 ? '' : 's'}, ${s(b.totalMs)} in all (${why})`;
     });
 }
 
@@ -171,7 +165,8 @@ function connectionLine(groups: RunSummary['groups']): string {
   if (measured.every((g) => g.connections.opened === 0 && g.connections.failed === 0)) return '';
   const parts = measured.map(
     (g) =>
-      `${label(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ${g.connections.perRequest!.toFixed(2)}/request`,
+      `${targetLabel(g)} ${g.connections.opened}${g.connections.failed ? ` (+${g.connections.failed} failed)` : ''}, ` +
+      `${g.connections.perRequest!.toFixed(2)}/request`,
   );
   return parts.length ? `connections opened: ${parts.join('; ')}` : '';
 }
@@ -187,55 +182,62 @@ function slowestLines(groups: RunSummary['groups']): string[] {
       .slowest!.slice(0, 3)
       .map(
         (r) =>
-          `#${r.id} E2E ${msCell(r.e2eMs)} TTFT ${msCell(r.ttftMs)}${g.scope === 'route' ? ` via ${r.servedBy}` : ''} ${r.providerRequestId || '(no provider id)'}`,
+          `#${r.id} E2E ${msCell(r.e2eMs)} TTFT ${msCell(r.ttftMs)}${g.scope === 'route' ? ` via ${r.servedBy}` : ''} ` +
+          (r.providerRequestId || '(no provider id)'),
       );
-    out.push(`  ${label(g)}: ${items.join('; ')}`);
+    out.push(`  ${targetLabel(g)}: ${items.join('; ')}`);
   }
   return out;
-}
-
-function label(g: RunSummary['groups'][number]): string {
-  return g.step ? `${g.target} @${g.step}` : g.target;
 }
 
 function rate(perSec: number): string {
   return perSec >= 100 ? perSec.toFixed(0) : perSec.toFixed(1);
 }
 
-// breakdownTable: the main latency columns for sub-groups (per workload, per turn), with input size.
-function breakdownTable(groups: RunSummary['groups'], label: (g: RunSummary['groups'][number]) => string): string {
-  const header = ['target', 'group', 'ok/total', 'in tok/req', 'out tok/req', 'TTFT p50', 'TTFT p99', 'ITL p50', 'E2E p50', 'E2E p99'];
-  const rows = groups.map((g) => [
-    g.step ? `${g.target} @${g.step}` : g.target,
-    label(g),
-    `${g.requests.ok}/${g.requests.total}`,
-    g.requests.total ? fixed(g.tokens.input / g.requests.total, 0) : '—',
-    g.requests.ok ? fixed(g.tokens.output / g.requests.ok, 0) : '—',
-    msCell(g.metrics.ttft.p50),
-    msCell(g.metrics.ttft.p99),
-    msCell(g.metrics.itl.p50),
-    msCell(g.metrics.e2e.p50),
-    msCell(g.metrics.e2e.p99),
-  ]);
-  return table(header, rows, 2);
+type Group = RunSummary['groups'][number];
+
+// BREAKDOWN_COLUMNS: the main latency columns for sub-groups (per workload, per turn), with input size;
+// the table's context names the sub-group.
+const BREAKDOWN_COLUMNS: Columns<Group, (g: Group) => string> = [
+  { header: 'target', text: true, value: targetLabel },
+  { header: 'group', text: true, value: (g, name) => name(g) },
+  { header: 'ok/total', value: (g) => `${g.requests.ok}/${g.requests.total}`, written: 'text' },
+  { header: 'in tok/req', value: (g) => (g.requests.total ? g.tokens.input / g.requests.total : null), written: { fixed: 0 } },
+  { header: 'out tok/req', value: (g) => (g.requests.ok ? g.tokens.output / g.requests.ok : null), written: { fixed: 0 } },
+  { header: 'TTFT p50', value: (g) => g.metrics.ttft.p50, written: 'ms' },
+  { header: 'TTFT p99', value: (g) => g.metrics.ttft.p99, written: 'ms' },
+  { header: 'ITL p50', value: (g) => g.metrics.itl.p50, written: 'ms' },
+  { header: 'E2E p50', value: (g) => g.metrics.e2e.p50, written: 'ms' },
+  { header: 'E2E p99', value: (g) => g.metrics.e2e.p99, written: 'ms' },
+];
+
+function breakdownTable(groups: RunSummary['groups'], name: (g: Group) => string): string {
+  return consoleText(BREAKDOWN_COLUMNS, groups, name);
 }
 
-// tokenTable: where token counts came from, requested vs received output, and how far the
+// TOKEN_COLUMNS: where token counts came from, requested vs received output, and how far the
 // server's usage and our tokenizer disagree on the same text.
+const TOKEN_COLUMNS: Columns<Group, void> = [
+  { header: 'target', text: true, value: targetLabel },
+  { header: 'input tok', value: (g) => g.tokens.input, written: 'count' },
+  { header: 'output tok', value: (g) => g.tokens.output, written: 'count' },
+  { header: 'requested out', value: (g) => g.tokens.requestedOutput ?? null, written: 'count' },
+  {
+    header: 'out/requested',
+    value: (g) => (g.tokens.requestedOutput ? g.tokens.output / g.tokens.requestedOutput : null),
+    written: 'pct',
+  },
+  { header: 'source usage/counted', value: (g) => `${g.tokens.source.usage}/${g.tokens.source.counted}`, written: 'text' },
+  {
+    header: 'usage vs local count',
+    value: (g) => {
+      const u = g.tokens.usageVsCounted;
+      return u?.requests ? `${u.usageOutput} vs ${u.countedOutput} (mean |Δ| ${u.meanAbsDiff}/req, max ${u.maxAbsDiff})` : null;
+    },
+    written: 'text',
+  },
+];
+
 function tokenTable(groups: RunSummary['groups']): string {
-  const header = ['target', 'input tok', 'output tok', 'requested out', 'out/requested', 'source usage/counted', 'usage vs local count'];
-  const rows = groups.map((g) => {
-    const t = g.tokens;
-    const u = t.usageVsCounted;
-    return [
-      g.step ? `${g.target} @${g.step}` : g.target,
-      String(t.input),
-      String(t.output),
-      t.requestedOutput !== undefined ? String(t.requestedOutput) : '—',
-      t.requestedOutput ? pct(t.output / t.requestedOutput) : '—',
-      `${t.source.usage}/${t.source.counted}`,
-      u && u.requests ? `${u.usageOutput} vs ${u.countedOutput} (mean |Δ| ${u.meanAbsDiff}/req, max ${u.maxAbsDiff})` : '—',
-    ];
-  });
-  return 'tokens:\n' + table(header, rows, 1);
+  return 'tokens:\n' + consoleText(TOKEN_COLUMNS, groups, undefined);
 }

@@ -38,7 +38,8 @@ export function thresholdsSection(s: RunSummary): string[] {
   const lines = ['', `thresholds: ${verdict}`, table(['threshold', 'on', 'actual', 'verdict'], rows, 2)];
   if (t.abortedBy)
     lines.push(
-      `the run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${t.abortedBy.threshold} failed on ${t.abortedBy.on} (abortOnFail); numbers cover what was measured until then.`,
+      `the run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${t.abortedBy.threshold} failed on ${t.abortedBy.on} ` +
+        '(abortOnFail); numbers cover what was measured until then.',
     );
   return lines;
 }

@@ -14,7 +14,8 @@ export function renderJunit(s: RunSummary): string {
     ? ''
     : `\n      <error message="${xml(`invalid run: ${s.validity.reasons.join('; ')}`)}" type="invalid-run"/>`;
   cases.push(
-    `    <testcase classname="${xml(scenario)}" name="run is valid (the numbers are the targets')" time="${seconds(s.durationMs)}">${validity}${validity ? '\n    ' : ''}</testcase>`,
+    `    <testcase classname="${xml(scenario)}" name="run is valid (the numbers are the targets')" time="${seconds(s.durationMs)}">` +
+      `${validity}${validity ? '\n    ' : ''}</testcase>`,
   );
   let failures = 0;
   let errors = s.validity.valid ? 0 : 1;
@@ -35,7 +36,8 @@ export function renderJunit(s: RunSummary): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="llm-bakeoff" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds(s.durationMs)}">`,
-    `  <testsuite name="${xml(scenario)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" timestamp="${xml(s.startedAt)}" time="${seconds(s.durationMs)}">`,
+    `  <testsuite name="${xml(scenario)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" ` +
+      `timestamp="${xml(s.startedAt)}" time="${seconds(s.durationMs)}">`,
     '    <properties>',
     `      <property name="runId" value="${xml(s.runId)}"/>`,
     `      <property name="status" value="${xml(s.status)}"/>`,

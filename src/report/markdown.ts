@@ -1,7 +1,9 @@
-import { agentMatrix, partsTable } from './parts.js';
 import type { RunGroupSummary, RunSummary } from '../summary/run-summary.js';
+import { type Columns, textTable } from './columns.js';
 import { thresholdValue } from './console-thresholds.js';
-import { fixed, msCell, pct, usd } from './text-table.js';
+import { GROUP_COLUMNS, groupTableContext } from './group-columns.js';
+import { AGENT_COLUMNS, PART_COLUMNS, agentRows } from './parts.js';
+import { fixed, msCell, pct } from './text-table.js';
 
 /**
  * renderMarkdown is report.md: the run at a glance, fit for a GitHub job summary
@@ -10,138 +12,144 @@ import { fixed, msCell, pct, usd } from './text-table.js';
  * "No data" is "—", never 0.
  */
 export function renderMarkdown(s: RunSummary): string {
-  const out: string[] = [];
-  const scenario = (s.scenario as { name?: string } | null)?.name ?? s.runId;
-  out.push(`# llm-bakeoff: ${esc(scenario)} — ${verdictWord(s)}`, '');
-  out.push(
-    `Run \`${esc(s.runId)}\`, ${s.startedAt} → ${s.endedAt} (${(s.durationMs / 1000).toFixed(1)} s), ${s.loadModel} loop, ${s.status}${s.status === 'completed' ? '' : ` (${esc(s.stopReason)})`}, ${esc(s.tool.name)} ${esc(s.tool.version)}.`,
+  const groups = s.groups.filter((g) => ((g.scope ?? 'target') === 'target' || g.scope === 'route') && !g.step);
+  return [
+    ...headLines(s),
+    ...thresholdLines(s),
+    '## Targets',
     '',
-  );
+    ...markdownTable(GROUP_COLUMNS, groups, groupTableContext(groups)),
+    '',
+    ...mergedLines(s),
+    ...decisionLines(s),
+    ...errorLines(groups),
+    ...failoverLines(s),
+    ...generatorLines(s),
+  ].join('\n');
+}
 
+/** markdownTable lays rows out by a table's column definition as a GitHub table (names left, figures right). */
+export function markdownTable<R, C>(columns: Columns<R, C>, rows: readonly R[], ctx: C): string[] {
+  const t = textTable(columns, 'markdown', rows, ctx);
+  return [row(t.header.map(esc)), row(t.header.map((_, i) => (i < t.left ? '---' : '---:'))), ...t.rows.map((r) => row(r.map(esc)))];
+}
+
+// The title with the verdict, the run in one line, and what must be read before any number.
+function headLines(s: RunSummary): string[] {
+  const scenario = (s.scenario as { name?: string } | null)?.name ?? s.runId;
+  const stopped = s.status === 'completed' ? '' : ` (${esc(s.stopReason)})`;
+  const out = [
+    `# llm-bakeoff: ${esc(scenario)} — ${verdictWord(s)}`,
+    '',
+    `Run \`${esc(s.runId)}\`, ${s.startedAt} → ${s.endedAt} (${(s.durationMs / 1000).toFixed(1)} s), ` +
+      `${s.loadModel} loop, ${s.status}${stopped}, ${esc(s.tool.name)} ${esc(s.tool.version)}.`,
+    '',
+  ];
   if (!s.validity.valid)
     out.push(
-      `> **INVALID RUN**: ${s.validity.reasons.map(esc).join('; ')}. Its numbers include the generator's own trouble; thresholds are not judged.`,
+      `> **INVALID RUN**: ${s.validity.reasons.map(esc).join('; ')}. ` +
+        "Its numbers include the generator's own trouble; thresholds are not judged.",
       '',
     );
   for (const w of s.generator.warnings) out.push(`> **Warning**: ${esc(w)}`, '');
+  return out;
+}
 
+function thresholdLines(s: RunSummary): string[] {
   const t = s.thresholds;
-  if (t) {
-    const failed = t.checks.filter((c) => !c.pass).length;
-    out.push('## Thresholds', '');
-    out.push(
-      !t.evaluated
-        ? '**Not judged**: the run is invalid.'
-        : t.passed
-          ? `**All ${t.checks.length} passed.**`
-          : `**${failed} of ${t.checks.length} failed.**`,
-      '',
-    );
-    if (t.abortedBy)
-      out.push(
-        `The run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${code(t.abortedBy.threshold)} failed on ${esc(t.abortedBy.on)} (abortOnFail).`,
-        '',
-      );
-    out.push(row(['threshold', 'on', 'actual', 'verdict']), row(['---', '---', '---:', '---']));
-    for (const c of t.checks) out.push(row([code(c.threshold), esc(c.on), thresholdValue(c.actual, c.unit), c.pass ? 'pass' : '**FAIL**']));
-    out.push('');
-  }
-
-  const groups = s.groups.filter((g) => ((g.scope ?? 'target') === 'target' || g.scope === 'route') && !g.step);
-  out.push('## Targets', '');
+  if (!t) return [];
+  const failed = t.checks.filter((c) => !c.pass).length;
+  const out = ['## Thresholds', ''];
   out.push(
-    row([
-      'target',
-      'region',
-      'model',
-      'ok/total',
-      'err%',
-      'TTFT p50',
-      'TTFT p99',
-      'ITL p50',
-      'E2E p50',
-      'E2E p99',
-      'out tok/s',
-      '$ / ok request',
-    ]),
-  );
-  out.push(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
-  for (const g of groups) out.push(row(targetCells(g)));
-  out.push('');
-
-  for (const [title, t] of [
-    ['By agent region × target region', agentMatrix(s)],
-    ['Parts', partsTable(s)],
-  ] as const) {
-    if (!t) continue;
-    out.push(`## ${title}`, '', row(t.header.map(esc)), row(t.header.map((_, i) => (i < t.left ? '---' : '---:'))));
-    for (const r of t.rows) out.push(row(r.map(esc)));
-    out.push('');
-  }
-
-  const d = s.decision;
-  if (d && d.rows.length > 1) {
-    out.push('## Decision', '');
-    out.push(
-      d.cheapestMeetingSlo
-        ? `Cheapest target meeting the SLO (${d.slo.map(code).join(', ')}): **${esc(d.cheapestMeetingSlo)}**.`
-        : `No priced target meets the SLO (${d.slo.map(code).join(', ')}).`,
-      '',
-    );
-  }
-
-  const withErrors = groups.filter((g) => g.requests.failed > 0 || g.requests.generatorFailed > 0);
-  if (withErrors.length) {
-    out.push('## Errors', '');
-    out.push(row(['target', 'kind', 'count', 'owner', 'example']), row(['---', '---', '---:', '---', '---']));
-    for (const g of withErrors) {
-      for (const [kind, n] of Object.entries(g.requests.errorsByKind))
-        out.push(
-          row([
-            esc(g.target),
-            code(kind),
-            String(n),
-            'target/network',
-            esc(clip(g.requests.errorSamples[kind as keyof typeof g.requests.errorSamples] ?? '')),
-          ]),
-        );
-      for (const [kind, n] of Object.entries(g.requests.generatorErrorsByKind))
-        out.push(
-          row([
-            esc(g.target),
-            code(kind),
-            String(n),
-            'generator',
-            esc(clip(g.requests.errorSamples[kind as keyof typeof g.requests.errorSamples] ?? '')),
-          ]),
-        );
-    }
-    out.push('');
-  }
-
-  if (s.failover) {
-    out.push('## Failover', '');
-    for (const r of s.failover.routes) {
-      const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);
-      if (!g) continue;
-      out.push(
-        `- route **${esc(r.name)}** (${r.chain.map(esc).join(' → ')}): available ${pct(g.requests.total ? g.requests.ok / g.requests.total : null)} as users saw it, ${g.route?.failedOver ?? 0} served by a fallback; failover time p50 ${msCell(g.metrics.failover.p50)}, p99 ${msCell(g.metrics.failover.p99)}`,
-      );
-    }
-    for (const o of s.failover.outages)
-      out.push(
-        `- outage of ${esc(o.target)} on ${esc(o.route)}: ${o.failures} failures from ${(o.firstFailureMs / 1000).toFixed(1)} s; detected in ${o.detectMs === null ? '—' : msCell(o.detectMs)}, recovered ${o.recoverMs === null ? 'never' : `after ${msCell(o.recoverMs)}`}`,
-      );
-    out.push('');
-  }
-
-  const h = s.generator;
-  out.push('## Generator', '');
-  out.push(
-    `Event-loop delay p50 ${msCell(h.eventLoopDelayMs.p50)}, p99 ${msCell(h.eventLoopDelayMs.p99)}, max ${msCell(h.eventLoopDelayMs.max)}; loop busy ${h.eventLoopUtilization === null ? '—' : pct(h.eventLoopUtilization)}; CPU ${fixed(h.cpuPercent, 0)}%. ${h.saturated ? '**Saturated**: its latencies include its own delay.' : 'Not saturated.'}`,
+    !t.evaluated
+      ? '**Not judged**: the run is invalid.'
+      : t.passed
+        ? `**All ${t.checks.length} passed.**`
+        : `**${failed} of ${t.checks.length} failed.**`,
     '',
   );
-  return out.join('\n');
+  if (t.abortedBy)
+    out.push(
+      `The run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${code(t.abortedBy.threshold)} ` +
+        `failed on ${esc(t.abortedBy.on)} (abortOnFail).`,
+      '',
+    );
+  out.push(row(['threshold', 'on', 'actual', 'verdict']), row(['---', '---', '---:', '---']));
+  for (const c of t.checks) out.push(row([code(c.threshold), esc(c.on), thresholdValue(c.actual, c.unit), c.pass ? 'pass' : '**FAIL**']));
+  out.push('');
+  return out;
+}
+
+// A merged (or multi-worker) run: where the load came from and went, and each part's own health.
+function mergedLines(s: RunSummary): string[] {
+  const out: string[] = [];
+  const agents = agentRows(s);
+  if (agents.length) out.push('## By agent region × target region', '', ...markdownTable(AGENT_COLUMNS, agents, undefined), '');
+  if (s.parts?.length) out.push('## Parts', '', ...markdownTable(PART_COLUMNS, s.parts, undefined), '');
+  return out;
+}
+
+function decisionLines(s: RunSummary): string[] {
+  const d = s.decision;
+  if (!d || d.rows.length <= 1) return [];
+  return [
+    '## Decision',
+    '',
+    d.cheapestMeetingSlo
+      ? `Cheapest target meeting the SLO (${d.slo.map(code).join(', ')}): **${esc(d.cheapestMeetingSlo)}**.`
+      : `No priced target meets the SLO (${d.slo.map(code).join(', ')}).`,
+    '',
+  ];
+}
+
+function errorLines(groups: RunGroupSummary[]): string[] {
+  const withErrors = groups.filter((g) => g.requests.failed > 0 || g.requests.generatorFailed > 0);
+  if (!withErrors.length) return [];
+  const out = ['## Errors', '', row(['target', 'kind', 'count', 'owner', 'example']), row(['---', '---', '---:', '---', '---'])];
+  for (const g of withErrors) {
+    const sample = (kind: string) => esc(clip(g.requests.errorSamples[kind as keyof typeof g.requests.errorSamples] ?? ''));
+    for (const [kind, n] of Object.entries(g.requests.errorsByKind))
+      out.push(row([esc(g.target), code(kind), String(n), 'target/network', sample(kind)]));
+    for (const [kind, n] of Object.entries(g.requests.generatorErrorsByKind))
+      out.push(row([esc(g.target), code(kind), String(n), 'generator', sample(kind)]));
+  }
+  out.push('');
+  return out;
+}
+
+function failoverLines(s: RunSummary): string[] {
+  if (!s.failover) return [];
+  const out = ['## Failover', ''];
+  for (const r of s.failover.routes) {
+    const g = s.groups.find((x) => x.scope === 'route' && x.target === r.name);
+    if (!g) continue;
+    out.push(
+      `- route **${esc(r.name)}** (${r.chain.map(esc).join(' → ')}): ` +
+        `available ${pct(g.requests.total ? g.requests.ok / g.requests.total : null)} as users saw it, ` +
+        `${g.route?.failedOver ?? 0} served by a fallback; ` +
+        `failover time p50 ${msCell(g.metrics.failover.p50)}, p99 ${msCell(g.metrics.failover.p99)}`,
+    );
+  }
+  for (const o of s.failover.outages)
+    out.push(
+      `- outage of ${esc(o.target)} on ${esc(o.route)}: ${o.failures} failures from ${(o.firstFailureMs / 1000).toFixed(1)} s; ` +
+        `detected in ${o.detectMs === null ? '—' : msCell(o.detectMs)}, ` +
+        `recovered ${o.recoverMs === null ? 'never' : `after ${msCell(o.recoverMs)}`}`,
+    );
+  out.push('');
+  return out;
+}
+
+function generatorLines(s: RunSummary): string[] {
+  const h = s.generator;
+  return [
+    '## Generator',
+    '',
+    `Event-loop delay p50 ${msCell(h.eventLoopDelayMs.p50)}, p99 ${msCell(h.eventLoopDelayMs.p99)}, ` +
+      `max ${msCell(h.eventLoopDelayMs.max)}; loop busy ${h.eventLoopUtilization === null ? '—' : pct(h.eventLoopUtilization)}; ` +
+      `CPU ${fixed(h.cpuPercent, 0)}%. ${h.saturated ? '**Saturated**: its latencies include its own delay.' : 'Not saturated.'}`,
+    '',
+  ];
 }
 
 function verdictWord(s: RunSummary): string {
@@ -150,23 +158,6 @@ function verdictWord(s: RunSummary): string {
   if (s.status === 'interrupted') return 'interrupted';
   if (s.status === 'budget') return 'stopped by budget';
   return s.thresholds ? 'passed' : s.status;
-}
-
-function targetCells(g: RunGroupSummary): string[] {
-  return [
-    esc(g.scope === 'route' ? `${g.target} (route)` : g.target),
-    esc(g.region || '—'),
-    esc(g.model || '—'),
-    `${g.requests.ok}/${g.requests.total}`,
-    pct(g.requests.errorRate),
-    msCell(g.metrics.ttft.p50),
-    msCell(g.metrics.ttft.p99),
-    msCell(g.metrics.itl.p50),
-    msCell(g.metrics.e2e.p50),
-    msCell(g.metrics.e2e.p99),
-    fixed(g.throughput.outputTokensPerSec, 0),
-    g.cost?.priced ? usd(g.cost.perSuccessfulRequestUsd, 6) : '—',
-  ];
 }
 
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;

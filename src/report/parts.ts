@@ -1,89 +1,51 @@
-import type { RunSummary } from '../summary/run-summary.js';
-import { fixed, msCell, pct } from './text-table.js';
+import type { RunGroupSummary, RunPart, RunSummary } from '../summary/run-summary.js';
+import type { Columns } from './columns.js';
 
-/** TextTable is a table as header and rows of text, for every format to lay out its own way. */
-export interface TextTable {
-  header: string[];
-  rows: string[][];
-  /** Leading text columns (the rest are numbers). */
-  left: number;
-}
+/** AGENT_COLUMNS is the agent region × target region table, one row per agent region and target (or route). */
+export const AGENT_COLUMNS: Columns<RunGroupSummary, void> = [
+  { header: 'agent region', text: true, value: (g) => g.agentRegion ?? '' },
+  { header: 'target', text: true, value: (g) => (g.key.includes('/route:') ? `route ${g.target}` : g.target) },
+  { header: 'target region', text: true, value: (g) => g.region },
+  { header: 'ok/total', value: (g) => `${g.requests.ok}/${g.requests.total}`, written: 'text' },
+  { header: 'err%', value: (g) => g.requests.errorRate, written: 'pct' },
+  { header: 'req/s', value: (g) => g.throughput.requestsPerSec, written: { fixed: 1 } },
+  { header: 'TTFT p50', value: (g) => g.metrics.ttft.p50, written: 'ms' },
+  { header: 'TTFT p99', value: (g) => g.metrics.ttft.p99, written: 'ms' },
+  { header: 'ITL p50', value: (g) => g.metrics.itl.p50, written: 'ms' },
+  { header: 'E2E p50', value: (g) => g.metrics.e2e.p50, written: 'ms' },
+  { header: 'E2E p99', value: (g) => g.metrics.e2e.p99, written: 'ms' },
+];
 
-/**
- * agentMatrix is the merged run's agent region × target region table: one row per agent region
- * and target (or route), from the agent groups `merge` writes. Null for a run without them.
- */
-export function agentMatrix(s: RunSummary): TextTable | null {
-  const groups = s.groups.filter((g) => g.scope === 'agent');
-  if (!groups.length) return null;
-  const rows = [...groups]
-    .sort((a, b) => (a.agentRegion ?? '').localeCompare(b.agentRegion ?? ''))
-    .map((g) => [
-      g.agentRegion ?? '',
-      g.key.includes('/route:') ? `route ${g.target}` : g.target,
-      g.region,
-      `${g.requests.ok}/${g.requests.total}`,
-      pct(g.requests.errorRate),
-      fixed(g.throughput.requestsPerSec, 1),
-      msCell(g.metrics.ttft.p50),
-      msCell(g.metrics.ttft.p99),
-      msCell(g.metrics.itl.p50),
-      msCell(g.metrics.e2e.p50),
-      msCell(g.metrics.e2e.p99),
-    ]);
-  return {
-    header: [
-      'agent region',
-      'target',
-      'target region',
-      'ok/total',
-      'err%',
-      'req/s',
-      'TTFT p50',
-      'TTFT p99',
-      'ITL p50',
-      'E2E p50',
-      'E2E p99',
-    ],
-    rows,
-    left: 3,
-  };
-}
+/** PART_COLUMNS lists a part of a merged or multi-worker run: its requests, status, clock and its own generator health. */
+export const PART_COLUMNS: Columns<RunPart, void> = [
+  { header: 'part', text: true, value: (p) => `${p.kind} ${p.kind === 'worker' ? p.index + 1 : p.index}/${p.count}` },
+  { header: 'agent region', text: true, value: (p) => p.agentRegion ?? '' },
+  { header: 'host', text: true, value: (p) => p.host },
+  { header: 'status', text: true, value: (p) => p.status },
+  { header: 'requests', value: (p) => p.requests, written: 'count' },
+  { header: 'valid', value: (p) => (p.valid ? 'yes' : 'NO'), written: 'text' },
+  {
+    header: 'clock vs targets',
+    value: (p) => {
+      const o = p.clockOffset;
+      return o ? `${o.offsetMs >= 0 ? '+' : ''}${o.offsetMs} ± ${o.uncertaintyMs} ms` : null;
+    },
+    written: 'text',
+  },
+  { header: 'loop delay p99', value: (p) => p.generator.eventLoopDelayMs.p99, written: 'ms' },
+  { header: 'dispatch lag p99', value: (p) => p.generator.dispatchLagMs.p99, written: 'ms' },
+  {
+    header: 'CPU',
+    value: (p) => (p.generator.cpuPercent === null ? null : `${p.generator.cpuPercent.toFixed(0)}%`),
+    written: 'text',
+  },
+  { header: 'generator', value: (p) => (p.generator.saturated ? 'SATURATED' : 'ok'), written: 'text' },
+];
 
 /**
- * partsTable lists the parts of a merged or multi-worker run: each shard's or worker's requests,
- * status, clock and its own generator health (the merged health shows the worst of them).
+ * agentRows are the merged run's agent groups (one per agent region and target or route, as
+ * `merge` writes them), by agent region; none for a run without them.
  */
-export function partsTable(s: RunSummary): TextTable | null {
-  if (!s.parts?.length) return null;
-  const rows = s.parts.map((p) => [
-    `${p.kind} ${p.kind === 'worker' ? p.index + 1 : p.index}/${p.count}`,
-    p.agentRegion ?? '',
-    p.host,
-    p.status,
-    String(p.requests),
-    p.valid ? 'yes' : 'NO',
-    p.clockOffset ? `${p.clockOffset.offsetMs >= 0 ? '+' : ''}${p.clockOffset.offsetMs} ± ${p.clockOffset.uncertaintyMs} ms` : '—',
-    msCell(p.generator.eventLoopDelayMs.p99),
-    msCell(p.generator.dispatchLagMs.p99),
-    p.generator.cpuPercent === null ? '—' : `${p.generator.cpuPercent.toFixed(0)}%`,
-    p.generator.saturated ? 'SATURATED' : 'ok',
-  ]);
-  return {
-    header: [
-      'part',
-      'agent region',
-      'host',
-      'status',
-      'requests',
-      'valid',
-      'clock vs targets',
-      'loop delay p99',
-      'dispatch lag p99',
-      'CPU',
-      'generator',
-    ],
-    rows,
-    left: 4,
-  };
+export function agentRows(s: RunSummary): RunGroupSummary[] {
+  return s.groups.filter((g) => g.scope === 'agent').sort((a, b) => (a.agentRegion ?? '').localeCompare(b.agentRegion ?? ''));
 }

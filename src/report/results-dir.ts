@@ -70,7 +70,8 @@ async function prepare(dir: string, force: boolean): Promise<void> {
     });
     if (entries.length && !force)
       throw new RunDirProblem(
-        `${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): pass --force to overwrite, or choose another --out`,
+        `${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): ` +
+          'pass --force to overwrite, or choose another --out',
       );
   } else await makeDirs(dir);
   const probe = join(dir, `.bakeoff-write-test-${process.pid}`);

@@ -118,11 +118,16 @@ export function percentileCharts(s: RunSummary, colors: Map<string, string>): Ch
       series,
       markers: [],
       spanGaps: true,
-      note: `Successful requests, from each group's HDR histogram in summary.json, walked as HdrHistogram's percentile distribution does (finer steps toward the tail); the line ends at the highest percentile its sample count resolves.`,
+      note:
+        "Successful requests, from each group's HDR histogram in summary.json, walked as HdrHistogram's percentile distribution does " +
+        '(finer steps toward the tail); the line ends at the highest percentile its sample count resolves.',
     });
   }
   return charts;
 }
+
+// A time chart's frame around its own fields: the run's seconds on x, and failover markers (all, or the given ones).
+type TimeChart = (over: Omit<ChartSpec, 'kind' | 'xLabel' | 'x' | 'markers' | 'spanGaps'>, markersOf?: ChartMarker[]) => ChartSpec;
 
 /** timeCharts: latency, throughput, errors and (per route) who served, per second of the run, with failover markers. */
 export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpec[] {
@@ -134,7 +139,7 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
   // Each point sits in the middle of its second, so that an event at 2.05 s falls inside the bucket [2, 3) it belongs to.
   const x = seconds.map((sec) => sec + 0.5);
   const markers = failoverMarkers(s, colors);
-  const time = (over: Omit<ChartSpec, 'kind' | 'xLabel' | 'x' | 'markers' | 'spanGaps'>, markersOf = markers): ChartSpec => ({
+  const time: TimeChart = (over, markersOf = markers) => ({
     kind: 'time',
     xLabel: 'run time (s)',
     x,
@@ -160,7 +165,9 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
           },
         ])
         .filter((series) => series.values.some((v) => v !== null)),
-      note: `Successful requests by the second they ended in (each point is drawn mid-second); a gap is a second with no successful request.`,
+      note:
+        'Successful requests by the second they ended in (each point is drawn mid-second); ' +
+        'a gap is a second with no successful request.',
     });
   const charts = [latency('ttft', 'TTFT'), latency('e2e', 'E2E')].filter((c) => c.series.length > 0);
   const anyDropped = groups.some((g) => g.timeseries.some((p) => p.dropped > 0));
@@ -183,7 +190,9 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
               }))
           : []),
       ],
-      note: `Requests that ended each second, ok or failed (a target's: attempts sent to it; a route's: user requests)${anyDropped ? '; dropped: arrivals never sent, by scheduled second' : ''}.`,
+      note:
+        "Requests that ended each second, ok or failed (a target's: attempts sent to it; a route's: user requests)" +
+        `${anyDropped ? '; dropped: arrivals never sent, by scheduled second' : ''}.`,
     }),
     time({
       id: 'time-tokens',
@@ -194,13 +203,42 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
       note: 'Output tokens of the successful requests that ended each second.',
     }),
   );
+  charts.push(...routeCharts(s, groups, seconds, colors, time, markers, charts.length));
+  const errors = errorSeries(groups, seconds);
+  if (errors.length)
+    charts.push(
+      time({
+        id: 'time-errors',
+        title: 'Errors by kind per second',
+        yLabel: 'failed requests / s',
+        unit: 'count',
+        series: errors,
+        note:
+          'Failures by the second they ended in, by error kind (one colour per kind): summed over targets (their attempts, solid), ' +
+          "and per route as its users saw them (dashed). The generator's own failures are not the targets' and are counted apart below.",
+      }),
+    );
+  return charts;
+}
+
+// routeCharts: per failover route, the user requests each hop served per second, with that route's markers.
+function routeCharts(
+  s: RunSummary,
+  groups: RunGroupSummary[],
+  seconds: number[],
+  colors: Map<string, string>,
+  time: TimeChart,
+  markers: ChartMarker[],
+  firstIndex: number,
+): ChartSpec[] {
+  const out: ChartSpec[] = [];
   for (const route of s.failover?.routes ?? []) {
     const g = groups.find((r) => r.scope === 'route' && r.target === route.name && !r.step);
     if (!g) continue;
-    charts.push(
+    out.push(
       time(
         {
-          id: `time-route-${charts.length}`,
+          id: `time-route-${firstIndex + out.length}`,
           title: `Route ${route.name}: user requests served by each hop per second`,
           yLabel: 'requests / s',
           unit: 'per_s',
@@ -220,19 +258,7 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
       ),
     );
   }
-  const errors = errorSeries(groups, seconds);
-  if (errors.length)
-    charts.push(
-      time({
-        id: 'time-errors',
-        title: 'Errors by kind per second',
-        yLabel: 'failed requests / s',
-        unit: 'count',
-        series: errors,
-        note: "Failures by the second they ended in, by error kind (one colour per kind): summed over targets (their attempts, solid), and per route as its users saw them (dashed). The generator's own failures are not the targets' and are counted apart below.",
-      }),
-    );
-  return charts;
+  return out;
 }
 
 // A latency per second: the group's figure for that second, or null (no successful request ended then, or the group has no point there).

@@ -1,10 +1,12 @@
-import { agentMatrix, partsTable } from '../parts.js';
+import { COST_COLUMNS } from '../cost-columns.js';
+import { GROUP_COLUMNS, groupTableContext } from '../group-columns.js';
+import { AGENT_COLUMNS, PART_COLUMNS, agentRows } from '../parts.js';
 import type { RunGroupSummary, RunSummary } from '../../summary/run-summary.js';
 import { ERROR_OWNERS, type ErrorKind } from '../../scenario/error-kinds.js';
-import { fixed, msCell, pct, usd } from '../text-table.js';
+import { msCell, pct } from '../text-table.js';
 import { BREAKER_COLORS, groupLabel, type ChartSpec } from './chart-specs.js';
 import { escapeHtml } from './escape.js';
-import { flagged, htmlTable, markup, para, section, type Cell } from './html-table.js';
+import { columnsTable, flagged, htmlTable, markup, para, section, type Cell } from './html-table.js';
 import { seconds } from './verdict-sections.js';
 
 /**
@@ -48,33 +50,15 @@ export function regionSection(s: RunSummary): string {
   const targets = s.groups.filter((g) => g.scope === 'target' && !g.step);
   if (!targets.length) return '';
   const regions = [...new Set(targets.map((g) => g.region))];
-  const scale = (m: 'ttft' | 'itl' | 'e2e') => Math.max(0, ...targets.map((g) => g.metrics[m].p99 ?? 0));
-  const scales = { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') };
-  const bars = (g: RunGroupSummary, m: 'ttft' | 'itl' | 'e2e'): Cell => {
-    const { p50, p99 } = g.metrics[m];
-    if (p50 === null || p99 === null) return '—';
-    const w = (v: number) => (scales[m] > 0 ? ((v / scales[m]) * 100).toFixed(1) : '0');
-    return markup(
-      `<div class="bar-cell"><div class="bars" aria-hidden="true"><span class="bar p99" style="width:${w(p99)}%"></span><span class="bar p50" style="width:${w(p50)}%"></span></div><span class="bar-text">${escapeHtml(msCell(p50))} / ${escapeHtml(msCell(p99))}</span></div>`,
-    );
-  };
+  const ctx = groupTableContext(targets);
   const blocks = regions.map((region) => {
-    const rows: Cell[][] = targets
-      .filter((g) => g.region === region)
-      .map((g) => [
-        g.target,
-        g.model,
-        `${g.requests.ok}/${g.requests.total}`,
-        pct(g.requests.errorRate),
-        bars(g, 'ttft'),
-        bars(g, 'itl'),
-        bars(g, 'e2e'),
-        fixed(g.throughput.requestsPerSec, 1),
-        fixed(g.throughput.outputTokensPerSec, 0),
-      ]);
-    return `<h3>${escapeHtml(region || '(no region)')}</h3>\n${htmlTable(['target', 'model', 'ok / total', 'error rate', 'TTFT p50 / p99', 'ITL p50 / p99', 'E2E p50 / p99', 'req/s', 'out tok/s'], rows, 2, 'regions')}`;
+    const rows = targets.filter((g) => g.region === region);
+    return `<h3>${escapeHtml(region || '(no region)')}</h3>\n${columnsTable(GROUP_COLUMNS, rows, ctx, 'regions')}`;
   });
-  const legend = `<p class="small"><span class="key"><i class="swatch bar-p50"></i>p50</span> <span class="key"><i class="swatch bar-p99"></i>p99</span> — bars share one scale per metric across every region (the longest p99 fills the cell).</p>`;
+  const legend =
+    '<p class="small"><span class="key"><i class="swatch bar-p50"></i>p50</span> ' +
+    '<span class="key"><i class="swatch bar-p99"></i>p99</span> — ' +
+    'bars share one scale per metric across every region (the longest p99 fills the cell).</p>';
   return section('regions', 'Regions', `${legend}\n${blocks.join('\n')}`);
 }
 
@@ -108,7 +92,8 @@ export function errorsSection(s: RunSummary, chart: ChartSpec | undefined): stri
   return section(
     'errors',
     'Errors',
-    `${chart ? chartFigure(chart) : ''}\n${body}\n${para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small')}`,
+    `${chart ? chartFigure(chart) : ''}\n${body}\n` +
+      para('share: of the group’s measured requests (the generator’s own failures: of those plus the requests it failed itself).', 'small'),
   );
 }
 
@@ -186,7 +171,8 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
   return section(
     'failover',
     'Failover',
-    `${routeTable}\n${charts(routeCharts, 'No route served a measured request.')}\n<h3>Breaker transitions</h3>\n${breakers}\n<h3>Outages (as the client saw them)</h3>\n${outages}`,
+    `${routeTable}\n${charts(routeCharts, 'No route served a measured request.')}\n` +
+      `<h3>Breaker transitions</h3>\n${breakers}\n<h3>Outages (as the client saw them)</h3>\n${outages}`,
   );
 }
 
@@ -194,36 +180,16 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
 export function costSection(s: RunSummary): string {
   const priced = s.groups.filter((g) => g.cost);
   if (!priced.length) return section('cost', 'Cost', para('No pricing catalog for this run: costs were not computed.'));
-  // A list price as price pages print it: at least the cents ($0.60, $2.50, $0.075).
-  const price = (v: number | undefined) =>
-    v === undefined ? '—' : `$${Number.isInteger(Math.round(v * 1e6) / 1e4) ? v.toFixed(2) : String(v)}`;
-  const rows: Cell[][] = priced.map((g) => {
-    const c = g.cost!;
-    if (!c.priced) return [groupLabel(g), c.model, flagged('unpriced (model not in the catalog)', 'warn'), '', '', '', '', '', ''];
-    return [
-      groupLabel(g),
-      c.model,
-      price(c.pricePer1M?.input),
-      price(c.pricePer1M?.output),
-      usd(c.totalUsd, 4),
-      usd(c.perSuccessfulRequestUsd, 6),
-      usd(c.per1kRequestsUsd, 4),
-      usd(c.per1MOutputTokensUsd, 2),
-      usd(c.failedUsd, 4),
-    ];
-  });
   const budget = s.budget
     ? para(
-        `Budget: spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests${s.budget.stopped ? ` — stopped: ${s.budget.reason}` : ''}.`,
+        `Budget: spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests` +
+          `${s.budget.stopped ? ` — stopped: ${s.budget.reason}` : ''}.`,
         s.budget.stopped ? 'warn' : 'small',
       )
     : '';
   const asOf = s.pricing ? `List prices as of ${s.pricing.asOf} (${s.pricing.currency}). ` : '';
-  return section(
-    'cost',
-    'Cost',
-    `${htmlTable(['target', 'model', '$ / 1M input', '$ / 1M output', 'total', '$ / ok request', '$ / 1K requests', '$ / 1M output tokens', 'failed requests'], rows, 2)}\n${para(`${asOf}Billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost.`, 'small')}${budget}`,
-  );
+  const note = `${asOf}Billed tokens (2xx responses) × price; "failed requests" is what broken streams and retried attempts cost.`;
+  return section('cost', 'Cost', `${columnsTable(COST_COLUMNS, priced, undefined)}\n${para(note, 'small')}${budget}`);
 }
 
 /** runDetailsSection: the scenario as run (secrets redacted by the run), and what the histograms hold. */
@@ -232,21 +198,21 @@ export function runDetailsSection(s: RunSummary): string {
     'details',
     'Run details',
     `${para(`Histograms: ${s.histogram.resolution}.`, 'small')}
-<details><summary>Scenario as run (defaults filled, durations in ms, secret-looking header values redacted)</summary><pre>${escapeHtml(JSON.stringify(s.scenario, null, 2) ?? 'null')}</pre></details>`,
+<details><summary>Scenario as run (defaults filled, durations in ms, secret-looking header values redacted)</summary>` +
+      `<pre>${escapeHtml(JSON.stringify(s.scenario, null, 2) ?? 'null')}</pre></details>`,
   );
 }
 
 /** agentsSection: a merged run's agent region × target region table, and its parts with their own generator health. */
 export function agentsSection(s: RunSummary): string {
-  const agents = agentMatrix(s);
-  const parts = partsTable(s);
-  if (!agents && !parts) return '';
+  const agents = agentRows(s);
+  if (!agents.length && !s.parts?.length) return '';
   const blocks: string[] = [];
-  if (agents) blocks.push('<h3>Agent region × target region</h3>', htmlTable(agents.header, agents.rows, agents.left, 'agents'));
-  if (parts)
+  if (agents.length) blocks.push('<h3>Agent region × target region</h3>', columnsTable(AGENT_COLUMNS, agents, undefined, 'agents'));
+  if (s.parts?.length)
     blocks.push(
       "<h3>Parts</h3>\n<p class=\"small\">Each shard's or worker's own generator health; the run's health above is the worst of them.</p>",
-      htmlTable(parts.header, parts.rows, parts.left, 'parts'),
+      columnsTable(PART_COLUMNS, s.parts, undefined, 'parts'),
     );
   for (const n of s.merged?.notes ?? []) blocks.push(`<p class="small">${escapeHtml(n)}</p>`);
   return section('agents', 'Agents & parts', blocks.join('\n'));

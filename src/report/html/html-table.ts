@@ -1,3 +1,4 @@
+import { cellOf, headerOf, leadingText, shownIn, type Columns } from '../columns.js';
 import { escapeHtml } from './escape.js';
 
 /**
@@ -20,6 +21,22 @@ export function htmlTable(header: Cell[], rows: Cell[][], leftCols: number, clas
   const head = `<thead><tr>${header.map((h, i) => cell('th', h, i)).join('')}</tr></thead>`;
   const body = `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('\n')}</tbody>`;
   return `<div class="table-wrap"><table${className ? ` class="${className}"` : ''}>${head}\n${body}</table></div>`;
+}
+
+/** columnsTable lays rows out by a table's column definition, in HTML's wording and with its cells' dress. */
+export function columnsTable<R, C>(columns: Columns<R, C>, rows: readonly R[], ctx: C, className = ''): string {
+  const shown = shownIn(columns, 'html', ctx);
+  const header: Cell[] = shown.map((c) => {
+    const text = headerOf(c, 'html', ctx);
+    return c.html?.headerClass ? { text, className: c.html.headerClass } : text;
+  });
+  const cells = rows.map((r) =>
+    shown.map((c): Cell => {
+      const text = cellOf(c, 'html', r, ctx);
+      return c.html?.cell ? c.html.cell(r, ctx, text) : text;
+    }),
+  );
+  return htmlTable(header, cells, leadingText(shown), className);
 }
 
 /** markup wraps markup the report built itself as a cell. */

@@ -115,18 +115,25 @@ export const PAGE_SCRIPT = String.raw`
       cursor: { points: { size: 6 } },
       scales: {
         x: pct
-          ? { time: false, distr: 3, log: 10, range: function () { return [1, Math.pow(10, Math.max(1, Math.ceil(Math.log10(xMax) - 1e-9)))]; } }
+          ? {
+              time: false, distr: 3, log: 10,
+              range: function () { return [1, Math.pow(10, Math.max(1, Math.ceil(Math.log10(xMax) - 1e-9)))]; },
+            }
           : { time: false, range: function (u, min, max) { return [min - 0.5, max + 0.5]; } },
         y: { range: function () { return uPlot.rangeNum(0, yMax > 0 ? yMax : 1, 0.1, true); } },
       },
       axes: [
         {
           label: spec.xLabel,
-          splits: pct ? function (u) { return PCT_TICKS.filter(function (t) { return t >= u.scales.x.min && t <= u.scales.x.max; }); } : undefined,
+          splits: pct
+            ? function (u) { return PCT_TICKS.filter(function (t) { return t >= u.scales.x.min && t <= u.scales.x.max; }); }
+            : undefined,
           // A log axis hides the labels of splits it finds un-round; every percentile tick is labelled.
           filter: pct ? function (u, splits) { return splits; } : undefined,
           incrs: pct ? undefined : [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400],
-          values: pct ? function (u, splits) { return splits.map(pctLabel); } : function (u, splits, ai, space, incr) { return ticks(splits, incr); },
+          values: pct
+            ? function (u, splits) { return splits.map(pctLabel); }
+            : function (u, splits, ai, space, incr) { return ticks(splits, incr); },
         },
         {
           label: spec.yLabel,

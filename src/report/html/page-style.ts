@@ -3,7 +3,8 @@ export const PAGE_STYLE = `
 :root { --fg: #1d2330; --muted: #5b6472; --line: #dde1e7; --bg: #ffffff; --panel: #f6f7f9;
   --bad: #b3261e; --bad-bg: #fdecea; --warn: #8a5a00; --warn-bg: #fff4d6; --good: #1e7a34; --good-bg: #e8f5ec; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg); background: var(--bg); }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  color: var(--fg); background: var(--bg); }
 main { max-width: 1200px; margin: 0 auto; padding: 20px 28px 60px; }
 h1 { font-size: 24px; margin: 0 0 10px; display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
 h2 { font-size: 19px; margin: 0 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
@@ -13,7 +14,8 @@ header { border-bottom: 1px solid var(--line); padding-bottom: 12px; }
 .meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
 .meta dt { color: var(--muted); }
 .meta dd { margin: 0; overflow-wrap: anywhere; }
-nav { position: sticky; top: 0; z-index: 5; background: rgba(255,255,255,0.95); border-bottom: 1px solid var(--line); padding: 6px 0; margin-bottom: 8px; font-size: 13px; }
+nav { position: sticky; top: 0; z-index: 5; background: rgba(255,255,255,0.95); border-bottom: 1px solid var(--line);
+  padding: 6px 0; margin-bottom: 8px; font-size: 13px; }
 nav a { color: var(--muted); text-decoration: none; margin-right: 14px; }
 nav a:hover { color: var(--fg); text-decoration: underline; }
 .badge { font-size: 12px; font-weight: 600; padding: 2px 8px; border-radius: 10px; vertical-align: middle; white-space: nowrap; }

@@ -58,6 +58,9 @@ export function renderHtmlReport(s: RunSummary): string {
   ];
   const uplot = uplotAssets();
   const title = `${s.validity.valid ? '' : 'INVALID RUN — '}${scenarioName(s)} — llm-bakeoff report ${s.runId}`;
+  const footer =
+    `${s.tool.name} ${s.tool.version} · run ${s.runId} · summary schema ${s.schema} v${s.schemaVersion} · ` +
+    `charts by uPlot ${uplot.version} (MIT), inlined`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -74,7 +77,7 @@ export function renderHtmlReport(s: RunSummary): string {
 ${header(s)}
 <nav>${nav.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav>
 ${parts.join('\n')}
-<footer>${escapeHtml(`${s.tool.name} ${s.tool.version} · run ${s.runId} · summary schema ${s.schema} v${s.schemaVersion} · charts by uPlot ${uplot.version} (MIT), inlined`)}</footer>
+<footer>${escapeHtml(footer)}</footer>
 </main>
 <script type="application/json" id="bakeoff-data">${jsonForScript({ charts: specs })}</script>
 <script>${inlineSource(uplot.js, 'script')}</script>

@@ -1,8 +1,9 @@
 import type { RunSummary, ThresholdCheck } from '../../summary/run-summary.js';
 import { SATURATION } from '../../metrics/generator-health.js';
-import { msCell, pct, usd } from '../text-table.js';
+import { msCell, pct } from '../text-table.js';
 import { escapeHtml } from './escape.js';
-import { flagged, htmlTable, markup, para, section, type Cell } from './html-table.js';
+import { DECISION_COLUMNS } from '../decision-columns.js';
+import { columnsTable, flagged, htmlTable, para, section, type Cell } from './html-table.js';
 
 /**
  * The top of report.html: what was run, whether its numbers can be trusted (validity, generator
@@ -63,33 +64,42 @@ export function banners(s: RunSummary): string {
     const notEvaluated =
       s.thresholds && !s.thresholds.evaluated ? '<p>Thresholds were <strong>not evaluated</strong>: an invalid run passes none.</p>' : '';
     out.push(
-      `<div class="banner banner-bad" role="alert"><h2>INVALID RUN</h2>${s.validity.reasons.map((r) => `<p>${escapeHtml(r)}.</p>`).join('')}` +
-        `<p>The numbers below describe the load generator at least as much as the targets: do not compare targets on them.</p>${notEvaluated}</div>`,
+      '<div class="banner banner-bad" role="alert"><h2>INVALID RUN</h2>' +
+        s.validity.reasons.map((r) => `<p>${escapeHtml(r)}.</p>`).join('') +
+        '<p>The numbers below describe the load generator at least as much as the targets: do not compare targets on them.</p>' +
+        `${notEvaluated}</div>`,
     );
   } else if (s.thresholds && !s.thresholds.evaluated)
     out.push(
-      `<div class="banner banner-bad" role="alert"><h2>Thresholds not evaluated</h2><p>The run was judged invalid for thresholds: none passes.</p></div>`,
+      '<div class="banner banner-bad" role="alert"><h2>Thresholds not evaluated</h2>' +
+        '<p>The run was judged invalid for thresholds: none passes.</p></div>',
     );
   if (s.thresholds?.evaluated && s.thresholds.passed === false) {
     const failed = s.thresholds.checks.filter((c) => !c.pass);
     out.push(
-      `<div class="banner banner-bad"><h2>Thresholds breached</h2><p>${failed.length} of ${s.thresholds.checks.length} checks failed: ${escapeHtml(failed.map((c) => `${c.threshold} on ${c.on}`).join('; '))}.</p></div>`,
+      `<div class="banner banner-bad"><h2>Thresholds breached</h2><p>${failed.length} of ${s.thresholds.checks.length} checks failed: ` +
+        `${escapeHtml(failed.map((c) => `${c.threshold} on ${c.on}`).join('; '))}.</p></div>`,
     );
   }
   if (s.thresholds?.abortedBy) {
     const a = s.thresholds.abortedBy;
     out.push(
-      `<div class="banner banner-bad"><h2>Aborted by a threshold</h2><p>${escapeHtml(`${a.threshold} on ${a.on} failed at ${seconds(a.atMs)}; the run stopped there.`)}</p></div>`,
+      '<div class="banner banner-bad"><h2>Aborted by a threshold</h2>' +
+        `<p>${escapeHtml(`${a.threshold} on ${a.on} failed at ${seconds(a.atMs)}; the run stopped there.`)}</p></div>`,
     );
   }
   if (s.generator.saturated)
     out.push(
-      `<div class="banner banner-warn"><h2>Generator saturated</h2>${s.generator.warnings.map((w) => `<p>WARNING: ${escapeHtml(w)}</p>`).join('')}<p>Latencies include the generator's own delay.</p></div>`,
+      '<div class="banner banner-warn"><h2>Generator saturated</h2>' +
+        s.generator.warnings.map((w) => `<p>WARNING: ${escapeHtml(w)}</p>`).join('') +
+        "<p>Latencies include the generator's own delay.</p></div>",
     );
   if (s.status !== 'completed') {
     const why = s.status === 'interrupted' ? 'Run interrupted' : 'Run stopped by its budget';
     out.push(
-      `<div class="banner banner-warn"><h2>${why}</h2><p>${escapeHtml(`${s.stopReason}${s.budget?.reason ? ` (${s.budget.reason})` : ''}: the numbers cover what was measured until then.`)}</p></div>`,
+      `<div class="banner banner-warn"><h2>${why}</h2>` +
+        `<p>${escapeHtml(`${s.stopReason}${s.budget?.reason ? ` (${s.budget.reason})` : ''}: `)}` +
+        `${escapeHtml('the numbers cover what was measured until then.')}</p></div>`,
     );
   }
   return out.join('\n');
@@ -104,44 +114,10 @@ export function decisionSection(s: RunSummary): string {
       'Decision',
       para('No decision table: the run has no target measured on its own (a sweep judges each level instead).'),
     );
-  const regionOf = (t: string) => s.groups.find((g) => g.scope === 'target' && g.target === t && !g.step)?.region ?? '';
-  const money = (priced: boolean, v: number | null, digits: number) => (priced ? usd(v, digits) : 'unpriced');
-  const rows: Cell[][] = d.rows.map((r) => {
-    const picked = r.target === d.cheapestMeetingSlo;
-    const verdict = r.note
-      ? flagged(r.note, 'bad wrap')
-      : r.meetsSlo
-        ? flagged('meets', 'good')
-        : flagged(`misses: ${r.failed.map((c) => c.threshold).join('; ')}`, 'bad wrap');
-    return [
-      picked ? markup(`${escapeHtml(r.target)} <span class="badge badge-ok">recommended</span>`) : r.target,
-      regionOf(r.target),
-      r.model,
-      msCell(r.ttftP50),
-      msCell(r.ttftP99),
-      msCell(r.e2eP50),
-      msCell(r.e2eP99),
-      pct(r.errorRate),
-      money(r.priced, r.per1MOutputTokensUsd, 2),
-      money(r.priced, r.perSuccessfulRequestUsd, 6),
-      verdict,
-    ];
-  });
-  const header: Cell[] = [
-    'target',
-    'region',
-    'model',
-    'TTFT p50',
-    'TTFT p99',
-    'E2E p50',
-    'E2E p99',
-    'error rate',
-    '$ / 1M out tok',
-    '$ / ok request',
-    { text: 'SLO verdict', className: 'text' },
-  ];
   const recommendation = d.cheapestMeetingSlo
-    ? `<p class="verdict"><strong>Recommendation: ${escapeHtml(d.cheapestMeetingSlo)}</strong> — the cheapest target per successful request that meets the SLO${d.tiedWith.length ? ` (within 1 % on cost of ${escapeHtml(d.tiedWith.join(', '))}; the fastest by TTFT p99)` : ''}.</p>`
+    ? `<p class="verdict"><strong>Recommendation: ${escapeHtml(d.cheapestMeetingSlo)}</strong> — ` +
+      'the cheapest target per successful request that meets the SLO' +
+      `${d.tiedWith.length ? ` (within 1 % on cost of ${escapeHtml(d.tiedWith.join(', '))}; the fastest by TTFT p99)` : ''}.</p>`
     : `<p class="verdict bad"><strong>No priced target meets the SLO.</strong></p>`;
   const caveat = s.validity.valid
     ? ''
@@ -152,7 +128,9 @@ export function decisionSection(s: RunSummary): string {
   return section(
     'decision',
     'Decision',
-    `${recommendation}${caveat}<p class="small">SLO: ${escapeHtml(d.slo.join(', ') || '—')}. ${escapeHtml(prices)} Latencies of successful requests; a target with no successful request cannot meet the SLO.</p>\n${htmlTable(header, rows, 3)}`,
+    `${recommendation}${caveat}<p class="small">SLO: ${escapeHtml(d.slo.join(', ') || '—')}. ${escapeHtml(prices)} ` +
+      'Latencies of successful requests; a target with no successful request cannot meet the SLO.</p>\n' +
+      columnsTable(DECISION_COLUMNS, d.rows, s),
   );
 }
 
@@ -253,7 +231,12 @@ export function healthSection(s: RunSummary): string {
   return section(
     'health',
     'Run validity and generator health',
-    `<div class="cols">${validity}${health}</div>\n${warnings}\n${para('A run is invalid when more than 1 % of its arrivals failed on the generator’s own side or the generator was severely saturated; a saturated generator adds its own delay to every latency.', 'small')}`,
+    `<div class="cols">${validity}${health}</div>\n${warnings}\n` +
+      para(
+        'A run is invalid when more than 1 % of its arrivals failed on the generator’s own side or the generator was severely saturated; ' +
+          'a saturated generator adds its own delay to every latency.',
+        'small',
+      ),
     v.valid ? (g.saturated ? 'health-warn' : '') : 'health-bad',
   );
 }

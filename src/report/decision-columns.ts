@@ -1,0 +1,66 @@
+import type { Decision } from '../analysis/decision.js';
+import type { RunSummary } from '../summary/run-summary.js';
+import type { Column, Columns } from './columns.js';
+import { escapeHtml } from './html/escape.js';
+
+/** DecisionRow is one target's row of the decision. */
+export type DecisionRow = Decision['rows'][number];
+
+type DecisionColumn = Column<DecisionRow, RunSummary>;
+
+const ms = (header: string, value: (r: DecisionRow) => number | null): DecisionColumn => ({ header, value, written: 'ms' });
+
+// Money only where the model has a price: "unpriced" is not "no data".
+const money = (header: string, value: (r: DecisionRow) => number | null, digits: number): DecisionColumn => ({
+  header,
+  value: (r) => (r.priced ? value(r) : 'unpriced'),
+  written: { usd: digits },
+});
+
+/** sloVerdict is a row's verdict against the SLO, in words. */
+export function sloVerdict(r: DecisionRow): string {
+  return r.note ?? (r.meetsSlo ? 'meets' : `misses: ${r.failed.map((c) => c.threshold).join('; ')}`);
+}
+
+/**
+ * DECISION_COLUMNS is the bake-off's bottom line, per target: latency, errors and money, and the
+ * verdict against the SLO — the console's decision table and report.html's (which adds the region
+ * and marks the recommended target).
+ */
+export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
+  {
+    header: 'target',
+    text: true,
+    value: (r) => r.target,
+    html: {
+      cell: (r, s, text) =>
+        r.target === s.decision?.cheapestMeetingSlo
+          ? { html: `${escapeHtml(text)} <span class="badge badge-ok">recommended</span>` }
+          : text,
+    },
+  },
+  {
+    header: 'region',
+    text: true,
+    value: (r, s) => s.groups.find((g) => g.scope === 'target' && g.target === r.target && !g.step)?.region ?? '',
+    in: ['html'],
+  },
+  { header: 'model', text: true, value: (r) => r.model },
+  ms('TTFT p50', (r) => r.ttftP50),
+  ms('TTFT p99', (r) => r.ttftP99),
+  ms('E2E p50', (r) => r.e2eP50),
+  ms('E2E p99', (r) => r.e2eP99),
+  { header: 'err%', value: (r) => r.errorRate, written: 'pct', html: { header: 'error rate' } },
+  money('$ / 1M out tok', (r) => r.per1MOutputTokensUsd, 2),
+  money('$ / ok request', (r) => r.perSuccessfulRequestUsd, 6),
+  {
+    header: (s) => `SLO (${s.decision?.slo.join(', ') ?? ''})`,
+    value: sloVerdict,
+    written: 'text',
+    html: {
+      header: 'SLO verdict',
+      headerClass: 'text',
+      cell: (r, _, text) => ({ text, className: !r.note && r.meetsSlo ? 'good' : 'bad wrap' }),
+    },
+  },
+];

@@ -1,0 +1,103 @@
+import type { RunGroupSummary } from '../summary/run-summary.js';
+import type { Column, Columns } from './columns.js';
+import { escapeHtml } from './html/escape.js';
+import { msCell } from './text-table.js';
+
+/** GroupTableContext is what the per-group table needs beside its rows. */
+export interface GroupTableContext {
+  /** An open loop: the console adds service times and dropped arrivals. */
+  open: boolean;
+  /** The longest p99 of each latency across the rows: HTML's bars share one scale per metric. */
+  barScaleMs: Record<BarMetric, number>;
+}
+
+/** BarMetric is a latency HTML draws as p50/p99 bars. */
+export type BarMetric = 'ttft' | 'itl' | 'e2e';
+
+type GroupColumn = Column<RunGroupSummary, GroupTableContext>;
+
+/** targetLabel names a group in a table: its target, with its sweep level. */
+export function targetLabel(g: RunGroupSummary): string {
+  return g.step ? `${g.target} @${g.step}` : g.target;
+}
+
+const ms = (header: string, value: (g: RunGroupSummary) => number | null, only: GroupColumn['in']): GroupColumn => ({
+  header,
+  value,
+  written: 'ms',
+  in: only,
+});
+
+// p50 / p99 in one cell, drawn in HTML as two bars on the metric's scale across every row.
+const bars = (header: string, m: BarMetric): GroupColumn => ({
+  header,
+  value: (g) => {
+    const { p50, p99 } = g.metrics[m];
+    return p50 === null || p99 === null ? null : `${msCell(p50)} / ${msCell(p99)}`;
+  },
+  written: 'text',
+  in: ['html'],
+  html: {
+    cell: (g, ctx, text) => {
+      const { p50, p99 } = g.metrics[m];
+      if (p50 === null || p99 === null) return text;
+      const scale = ctx.barScaleMs[m];
+      const w = (v: number) => (scale > 0 ? ((v / scale) * 100).toFixed(1) : '0');
+      return {
+        html:
+          '<div class="bar-cell"><div class="bars" aria-hidden="true">' +
+          `<span class="bar p99" style="width:${w(p99)}%"></span><span class="bar p50" style="width:${w(p50)}%"></span>` +
+          `</div><span class="bar-text">${escapeHtml(text)}</span></div>`,
+      };
+    },
+  },
+});
+
+// The console shows the request rate beside the error rate, HTML after the latency bars: one column, two places.
+const REQUESTS_PER_SEC: GroupColumn = { header: 'req/s', value: (g) => g.throughput.requestsPerSec, written: { fixed: 1 } };
+
+/**
+ * GROUP_COLUMNS is the per-group latency table: the console's table per target (and route), the
+ * markdown report's targets, and report.html's per-region comparison (with bars).
+ */
+export const GROUP_COLUMNS: Columns<RunGroupSummary, GroupTableContext> = [
+  {
+    header: 'target',
+    text: true,
+    value: targetLabel,
+    markdown: { value: (g) => (g.scope === 'route' ? `${g.target} (route)` : g.target) },
+  },
+  // HTML groups the rows by region under a heading of their own.
+  { header: 'region', text: true, value: (g) => g.region, in: ['console', 'markdown'], markdown: { value: (g) => g.region || null } },
+  { header: 'model', text: true, value: (g) => g.model, markdown: { value: (g) => g.model || null } },
+  { header: 'ok/total', value: (g) => `${g.requests.ok}/${g.requests.total}`, written: 'text', html: { header: 'ok / total' } },
+  { header: 'err%', value: (g) => g.requests.errorRate, written: 'pct', html: { header: 'error rate' } },
+  { ...REQUESTS_PER_SEC, in: ['console'] },
+  ms('TTFT p50', (g) => g.metrics.ttft.p50, ['console', 'markdown']),
+  ms('TTFT p99', (g) => g.metrics.ttft.p99, ['console', 'markdown']),
+  bars('TTFT p50 / p99', 'ttft'),
+  ms('ITL p50', (g) => g.metrics.itl.p50, ['console', 'markdown']),
+  ms('ITL p99', (g) => g.metrics.itl.p99, ['console']),
+  bars('ITL p50 / p99', 'itl'),
+  ms('E2E p50', (g) => g.metrics.e2e.p50, ['console', 'markdown']),
+  ms('E2E p99', (g) => g.metrics.e2e.p99, ['console', 'markdown']),
+  bars('E2E p50 / p99', 'e2e'),
+  { ...REQUESTS_PER_SEC, in: ['html'] },
+  { header: 'out tok/s', value: (g) => g.throughput.outputTokensPerSec, written: { fixed: 0 } },
+  {
+    header: '$ / ok request',
+    value: (g) => (g.cost?.priced ? g.cost.perSuccessfulRequestUsd : null),
+    written: { usd: 6 },
+    in: ['markdown'],
+  },
+  // In an open loop, response time (from the schedule) and service time (from the send) differ: both are shown, labelled.
+  { ...ms('svc TTFT p99', (g) => g.metrics.ttftService.p99, ['console']), when: (c) => c.open },
+  { ...ms('svc E2E p99', (g) => g.metrics.e2eService.p99, ['console']), when: (c) => c.open },
+  { header: 'dropped', value: (g) => g.requests.dropped, written: 'count', in: ['console'], when: (c) => c.open },
+];
+
+/** groupTableContext is the per-group table's context for these rows. */
+export function groupTableContext(rows: readonly RunGroupSummary[], open = false): GroupTableContext {
+  const scale = (m: BarMetric) => Math.max(0, ...rows.map((g) => g.metrics[m].p99 ?? 0));
+  return { open, barScaleMs: { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') } };
+}
