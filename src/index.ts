@@ -23,7 +23,7 @@ export type { ChatMessage } from './workload/chat-message.js';
 export { SseDecoder, type SseEvent } from './client/sse.js';
 export { transport } from './client/transport.js';
 
-export { type RequestResult, ttftMs, e2eMs, tpotMs, headersMs } from './metrics/request-result.js';
+export { type RequestResult, type AttemptResult, type RouteOutcome, ttftMs, e2eMs, tpotMs, headersMs } from './metrics/request-result.js';
 export { ERROR_KINDS, type ErrorKind } from './scenario/error-kinds.js';
 export { Recorder } from './metrics/recorder.js';
 export { summarizeRun } from './summary/summarize-run.js';

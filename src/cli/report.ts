@@ -5,7 +5,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { buildCatalog, catalogSchema } from '../cost/catalog.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import { consoleTable } from '../report/console-table.js';
-import { resultFromRow } from '../output/requests-csv.js';
+import { MissingColumnError, resultFromRow } from '../output/requests-csv.js';
 import { RESULT_FILES, writeSummaryFiles } from '../report/results-dir.js';
 import { rebuildSummary } from '../summary/rebuild.js';
 import { RUN_RECORD_SCHEMA, type RunRecord } from '../summary/run-record.js';
@@ -82,10 +82,16 @@ async function readRecord(file: string): Promise<RunRecord> {
   return doc as RunRecord;
 }
 
-// requests.csv read as it streams (a long run's file can be large): one RequestResult per row.
+// requests.csv read as it streams (a long run's file can be large): one RequestResult per row. A
+// file without a column a rebuild reads is not one this bakeoff wrote: exit 2, naming the column.
 async function readRows(file: string): Promise<RequestResult[]> {
   const out: RequestResult[] = [];
   const parser = createReadStream(file).pipe(parseCsv({ columns: true, relax_column_count: false }));
-  for await (const row of parser) out.push(resultFromRow(row as Record<string, string>));
+  try {
+    for await (const row of parser) out.push(resultFromRow(row as Record<string, string>, file));
+  } catch (err) {
+    if (err instanceof MissingColumnError) throw new CliError(ExitCode.InvalidInput, err.message);
+    throw err;
+  }
   return out;
 }

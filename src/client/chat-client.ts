@@ -1,7 +1,7 @@
 import type { ClockProbe } from './clock-probe.js';
 import { Cancel, dispatchRequest } from './dispatch-body.js';
 import type { Clock } from '../metrics/clock.js';
-import { newResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
+import { newResult, type AttemptResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import type { EncodingName } from '../scenario/encodings.js';
 import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer.js';
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
@@ -91,8 +91,11 @@ export interface ClientDeps {
   clockProbe?: ClockProbe;
 }
 
-/** Hit sends one call and always resolves — a request never throws; failure is data. */
-export type Hit = (call: ChatCall) => Promise<RequestResult>;
+/**
+ * Hit sends one call and always resolves — a request never throws; failure is data. A client's resolves with an
+ * AttemptResult, a failover route's with a RouteOutcome.
+ */
+export type Hit<R extends RequestResult = RequestResult> = (call: ChatCall) => Promise<R>;
 
 /** Where is who a result is filed under: the target (or failover route) that answered for it. */
 export type Where = Pick<RequestResult, 'target' | 'region' | 'provider' | 'model'>;
@@ -101,7 +104,7 @@ export type Where = Pick<RequestResult, 'target' | 'region' | 'provider' | 'mode
  * resultFor makes a call's RequestResult in its "nothing happened yet" state, filed under `where`: the one place a
  * call's labels become a record's.
  */
-export function resultFor(call: ChatCall, where: Where): RequestResult {
+export function resultFor(call: ChatCall, where: Where): AttemptResult {
   return newResult({
     id: call.id,
     phase: call.phase,
@@ -127,7 +130,7 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  * result, and settles its token counts; every failure on the way becomes the result's error
  * kind, first failure wins.
  */
-export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
+export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptResult> {
   const adapter = deps.adapter ?? ADAPTERS[endpoint.protocol ?? 'openai-chat'];
   const base = apiUrl(endpoint.baseUrl, adapter.path);
   const origin = base.origin;
@@ -164,7 +167,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit {
   let replies = 0;
   const probe = deps.clockProbe;
 
-  return async function hit(call: ChatCall): Promise<RequestResult> {
+  return async function hit(call: ChatCall): Promise<AttemptResult> {
     const { clock } = deps;
     const x = new Exchange(resultFor(call, endpoint), call.encoding ? tokenizerFor(call.encoding) : deps.tokenizer);
     if (tooLate(x, call, clock.now(), deps)) return x.r;

@@ -1,3 +1,4 @@
+import type { RequestResult } from '../metrics/request-result.js';
 import type { Hit } from './chat-client.js';
 
 /**
@@ -6,7 +7,7 @@ import type { Hit } from './chat-client.js';
  * rather than a flag inside it. A Hit never throws, but the −1 sits in a `finally` all the same,
  * so a count can never drift upward.
  */
-export function countedInFlight(hit: Hit, onInFlight: (delta: 1 | -1) => void): Hit {
+export function countedInFlight<R extends RequestResult>(hit: Hit<R>, onInFlight: (delta: 1 | -1) => void): Hit<R> {
   return async (call) => {
     onInFlight(1);
     try {

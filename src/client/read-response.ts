@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '../metrics/clock.js';
-import type { RequestResult } from '../metrics/request-result.js';
+import type { AttemptResult } from '../metrics/request-result.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
 import { countOffThread, offThreadCounting } from '../workload/count-worker-host.js';
 import { TokenTally } from '../workload/token-tally.js';
@@ -61,7 +61,7 @@ export class Exchange {
   contentEncoding = '';
 
   constructor(
-    readonly r: RequestResult,
+    readonly r: AttemptResult,
     tok: Tokenizer,
   ) {
     // Large replies are counted on the counting thread, so counting them never delays reading others.

@@ -5,6 +5,7 @@ import { costAt, pricesAt, worstCase } from './billing.js';
 import { utcMinuteOfDay } from '../metrics/clock.js';
 import { billedTokensOf, UNKNOWN_MINUTE } from '../metrics/recorder.js';
 import type { RequestResult } from '../metrics/request-result.js';
+import { isBilled } from '../metrics/counting.js';
 
 /** Reservation is what one request may cost at most, held until its real cost is known. */
 export interface Reservation {
@@ -60,12 +61,11 @@ export class BudgetGuard {
   }
 
   /**
-   * charge adds what one request sent to a target billed: its tokens, when the provider answered
-   * 2xx (errors are not billed). A failover route's user-level record (attempt 0) repeats its
-   * serving attempt's numbers, so only attempts are charged — each exactly once.
+   * charge adds what one record billed (counting.ts isBilled: an attempt answered 2xx, warmup
+   * included), so each attempt is charged exactly once and a route's outcome never.
    */
   charge(a: RequestResult): void {
-    if (a.attempt === 0 || a.status < 200 || a.status >= 300) return;
+    if (!isBilled(a)) return;
     const price = this.catalog?.lookup(a.model);
     const minute = this.originEpochMs === undefined ? UNKNOWN_MINUTE : utcMinuteOfDay(this.originEpochMs + a.sentAtMs);
     if (price) this.spent += costAt(billedTokensOf(a), pricesAt(price, minute));

@@ -2,7 +2,7 @@ import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/pr
 import { resultFor, type ChatCall, type Hit } from '../client/chat-client.js';
 import type { Clock } from '../metrics/clock.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
-import type { RequestResult } from '../metrics/request-result.js';
+import { routeOutcome, type AttemptResult, type RouteOutcome } from '../metrics/request-result.js';
 import { routeLabels } from '../metrics/recorder.js';
 import type { FailoverRoute } from '../scenario/schema.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -11,7 +11,7 @@ import type { RetryBudget } from './retry-budget.js';
 /** Hop is one target of a route: its client (with the route's attempt timeouts) and its breaker. */
 export interface Hop {
   target: string;
-  hit: Hit;
+  hit: Hit<AttemptResult>;
   breaker: CircuitBreaker;
 }
 
@@ -24,7 +24,7 @@ export interface RouteDeps {
   /** Fresh ids for attempts (the user-level record keeps the call's id). */
   nextId: () => number;
   /** Receives every attempt (recorded against its target: raw error rates). */
-  onAttempt: (r: RequestResult) => void;
+  onAttempt: (r: AttemptResult) => void;
   /** Seeded jitter source in [0, 1). */
   random: () => number;
   /** Stops backoff waits when the run stops. */
@@ -42,20 +42,20 @@ export interface RouteDeps {
  * within the attempt cap and the retry budget, backing off before a hop already tried. Once a
  * hop has streamed content to the user, a failure is final (it cannot be taken back).
  *
- * It resolves with ONE user-level record (attempt 0) per call — served or failed, exactly once —
- * and hands each attempt to `onAttempt`.
+ * It resolves with ONE RouteOutcome per call — served or failed, exactly once — and hands each
+ * attempt to `onAttempt`.
  */
-export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: RouteDeps): Hit {
+export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: RouteDeps): Hit<RouteOutcome> {
   const triggers = new Set<ErrorKind>(route.on);
   const { retry } = route;
-  return async function hit(call: ChatCall): Promise<RequestResult> {
+  return async function hit(call: ChatCall): Promise<RouteOutcome> {
     const { clock } = deps;
     deps.budget.deposit();
     const tried = new Set<string>();
     let attempts = 0;
     let timeLost = 0;
     let firstSentAt: number | null = null;
-    let last: RequestResult | null = null;
+    let last: AttemptResult | null = null;
     for (;;) {
       const now = clock.now();
       const hop = pick(hops, tried, now, deps);
@@ -116,37 +116,32 @@ async function backoff(attempts: number, deps: RouteDeps, b: FailoverRoute['retr
 function userOutcome(
   route: FailoverRoute,
   call: ChatCall,
-  last: RequestResult | null,
+  last: AttemptResult | null,
   attempts: number,
   timeLost: number,
   firstSentAt: number | null,
   clock: Clock,
-): RequestResult {
+): RouteOutcome {
   const now = clock.now();
-  const base: RequestResult =
+  const base =
     last ??
     Object.assign(resultFor(call, routeLabels(route.name)), {
       sentAtMs: now,
       endAtMs: now,
       errorKind: 'circuit_open' as const,
       errorMessage: `every hop of ${route.name} is unavailable (breaker open or Retry-After pending)`,
-      route: route.name,
-      attempt: 0,
-      attempts: 0,
-      servedBy: '',
     });
   const served = last !== null && last.errorKind === null;
-  return {
-    ...base,
+  // The user waited from the start: the record's latencies count from the call's schedule.
+  return routeOutcome(base, {
     id: call.id,
     target: route.name,
     region: '',
     provider: 'route',
+    route: route.name,
     scheduledAtMs: call.scheduledAtMs,
     sentAtMs: firstSentAt ?? base.sentAtMs,
     queuedMs: call.queuedMs ?? 0,
-    route: route.name,
-    attempt: 0,
     attempts,
     servedBy: served ? last.target : '',
     timeLostMs: timeLost,
@@ -154,9 +149,5 @@ function userOutcome(
     // or because the primary was skipped (breaker open, Retry-After pending). A retry the primary
     // itself served is not a failover. One definition for every counter and histogram.
     failoverMs: served && last.target !== route.chain[0] && last.firstTokenAtMs !== null ? last.firstTokenAtMs - call.scheduledAtMs : null,
-    parentId: null,
-    // The user waited from the start: the record's latencies count from the call's schedule.
-    itlMs: base.itlMs,
-    coalescedGaps: base.coalescedGaps,
-  };
+  });
 }

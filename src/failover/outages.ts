@@ -1,4 +1,4 @@
-import type { RequestResult } from '../metrics/request-result.js';
+import type { AttemptResult } from '../metrics/request-result.js';
 import type { BreakerTransition } from './circuit-breaker.js';
 
 /**
@@ -29,7 +29,7 @@ export class OutageTracker {
   readonly outages: Outage[] = [];
 
   /** attempt folds in one attempt on a target (measured or not: an outage is an outage). */
-  attempt(r: RequestResult): void {
+  attempt(r: AttemptResult): void {
     const key = `${r.route}\u0000${r.target}`;
     const o = this.open.get(key);
     if (r.errorKind !== null && r.errorKind !== 'aborted') {

@@ -4,7 +4,8 @@ import { countedInFlight } from '../client/in-flight.js';
 import { transport, type Transport } from '../client/transport.js';
 import type { Catalog } from '../cost/catalog.js';
 import type { Clock } from '../metrics/clock.js';
-import type { RequestResult } from '../metrics/request-result.js';
+import type { AttemptResult } from '../metrics/request-result.js';
+import { isMeasured, isRetry } from '../metrics/counting.js';
 import { deriveSeed, prng } from '../random/prng.js';
 import type { FailoverRoute, Scenario } from '../scenario/schema.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
@@ -40,7 +41,7 @@ export interface AssembleDeps {
   /** Prefix of the ids sent to providers that accept a client request id (the run id). */
   clientRequestIdPrefix?: string;
   /** Receives every attempt, after the routes' own bookkeeping. */
-  onAttempt: (r: RequestResult) => void;
+  onAttempt: (r: AttemptResult) => void;
   /** Told +1 when an attempt goes to a hop's target and −1 when it comes back (a live in-flight count). */
   onInFlight?: (target: string, delta: 1 | -1) => void;
 }
@@ -136,7 +137,7 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
         if (call.phase === 'measure') retries.denied++;
       },
       onAttempt: (r) => {
-        if (r.attempt > 1 && r.phase === 'measure') {
+        if (isRetry(r) && isMeasured(r)) {
           // Retries re-send the prompt; what they bill comes on top of the user's request.
           retries.made++;
           retryTokens.input += r.inputTokens;

@@ -1,4 +1,4 @@
-import { ERROR_KINDS, ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
+import { ERROR_KINDS, type ErrorKind } from '../scenario/error-kinds.js';
 import {
   dispatchLagMs,
   e2eMs,
@@ -14,6 +14,7 @@ import {
   type RequestResult,
 } from './request-result.js';
 import { Timeseries } from './timeseries.js';
+import { groupScopeOf, inLatency, inWarmupTally, isBilled, isGeneratorFailure, isMeasured, isOutcome, servedByOf } from './counting.js';
 import { utcMinuteOfDay } from './clock.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
@@ -21,11 +22,8 @@ import type { BackoffReason } from './request-result.js';
 
 /**
  * GroupScope says what a group aggregates: a whole target, one workload on it, one conversation turn of that workload,
- * or a failover route's user-level outcomes.
- */
-/**
- * target, route, workload and turn groups come from a run; agent groups (one agent region's traffic to a target or
- * route) from merging shards.
+ * or a failover route's user-level outcomes. Target, route, workload and turn groups come from a run; agent groups (one
+ * agent region's traffic to a target or route) from merging shards.
  */
 export type GroupScope = 'target' | 'workload' | 'turn' | 'route' | 'agent';
 
@@ -168,17 +166,18 @@ export class Recorder {
 
   /** add folds one result into its target group and the breakdowns it belongs to. */
   add(r: RequestResult): void {
-    if (r.phase === 'warmup') {
-      if (r.attempt !== 0) this.warmupRequests++;
+    if (!isMeasured(r)) {
+      if (inWarmupTally(r)) this.warmupRequests++;
       return;
     }
     const minute = this.opts.originEpochMs === undefined ? UNKNOWN_MINUTE : utcMinuteOfDay(this.opts.originEpochMs + r.sentAtMs);
-    if (r.attempt === 0) {
+    if (isOutcome(r)) {
       // A routed request's user-level outcome: counted once, in its route's group.
-      const g = this.ensure('route', r);
+      const g = this.ensure(groupScopeOf(r), r);
       fold(g, r, minute);
       g.attempts += r.attempts;
-      if (r.servedBy) g.servedBy[r.servedBy] = (g.servedBy[r.servedBy] ?? 0) + 1;
+      const hop = servedByOf(r);
+      if (hop) g.servedBy[hop] = (g.servedBy[hop] ?? 0) + 1;
       if (r.failoverMs !== null) {
         g.failedOver++;
         rec(g, 'failover', r.failoverMs);
@@ -186,7 +185,7 @@ export class Recorder {
       if (r.timeLostMs > 0) rec(g, 'timeLost', r.timeLostMs);
       return;
     }
-    fold(this.ensure('target', r), r, minute);
+    fold(this.ensure(groupScopeOf(r), r), r, minute);
     if (this.opts.byWorkload) fold(this.ensure('workload', r), r, minute);
     if (this.opts.byTurn) fold(this.ensure('turn', r), r, minute);
   }
@@ -268,8 +267,7 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
     g.errorsByKind[r.errorKind]++;
     g.errorSamples[r.errorKind] ??= r.errorMessage;
   }
-  // What a provider answered 2xx is billed, whoever broke the request afterwards.
-  if (r.attempt !== 0 && r.status >= 200 && r.status < 300) {
+  if (isBilled(r)) {
     g.billed.input += r.inputTokens;
     g.billed.output += r.outputTokens;
     g.billed.cachedInput += r.cachedInputTokens;
@@ -288,7 +286,7 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
   if (r.connection === 'new') g.newConnections++;
   else if (r.connection === 'failed') g.connectFailures++;
   // The generator's own failures are counted apart: they say nothing about the target.
-  if (r.errorKind !== null && ERROR_OWNERS[r.errorKind] === 'generator') {
+  if (isGeneratorFailure(r)) {
     g.generatorFailed++;
     return;
   }
@@ -307,7 +305,7 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
     if (r.tcpMs !== null) rec(g, 'tcp', r.tcpMs);
     if (r.tlsMs !== null) rec(g, 'tls', r.tlsMs);
   }
-  if (r.errorKind !== null) return;
+  if (!inLatency(r)) return;
   g.ok++;
   g.outputTokens += r.outputTokens;
   g.requestedOutputTokens += r.requestedOutputTokens;
@@ -358,7 +356,7 @@ function keepSlowest(list: SlowRequest[], r: RequestResult, e2e: number): void {
   const entry: SlowRequest = {
     id: r.id,
     providerRequestId: r.providerRequestId,
-    servedBy: r.servedBy,
+    servedBy: servedByOf(r) || r.target,
     scheduledAtMs: r.scheduledAtMs,
     ttftMs: ttftMs(r),
     e2eMs: e2e,

@@ -5,10 +5,48 @@ import type { ErrorKind } from '../scenario/error-kinds.js';
  * recorder, written row by row to requests.csv. Every downstream number is a function of these
  * records (or of the histograms built from them), so a field added here is visible everywhere.
  *
+ * It is one of two kinds, told apart by `kind` (TypeScript narrows on it): an `AttemptResult`, a
+ * request sent to a target (direct traffic, or one attempt of a failover route), or a
+ * `RouteOutcome`, what the user of a failover route saw of one request, whatever its attempts. What
+ * counts where (histograms, billing, the budget, live metrics…) is decided in one place,
+ * metrics/counting.ts: no consumer re-derives it.
+ *
  * Times are milliseconds on the run's monotonic clock (see metrics/clock.ts): offsets from the
  * run origin, never wall-clock. `null` means "this moment never happened" (no headers, no token).
  */
-export interface RequestResult {
+export type RequestResult = AttemptResult | RouteOutcome;
+
+/** RecordKind tells the two kinds of RequestResult apart: a request sent to a target, or a route's user-level outcome. */
+export type RecordKind = RequestResult['kind'];
+
+/** AttemptResult is a request sent to a target: direct traffic, or one attempt of a failover route. */
+export interface AttemptResult extends ResultBase {
+  kind: 'attempt';
+  /** 1, 2, … the attempt number within its route; 1 for direct traffic. */
+  attempt: number;
+  /** An attempt of a routed request: the id of its route outcome; null for direct traffic. */
+  parentId: number | null;
+}
+
+/**
+ * RouteOutcome is the user-level outcome of a request sent through a failover route, counted once in
+ * the route's group: it starts at the call's schedule, and its timings after the start are those of
+ * the serving (or last) attempt.
+ */
+export interface RouteOutcome extends ResultBase {
+  kind: 'outcome';
+  /** Attempts made in all (0 when every hop was unavailable). */
+  attempts: number;
+  /** The target that served the answer ('' if none did). */
+  servedBy: string;
+  /** Time spent on failed attempts before the serving one, ms. */
+  timeLostMs: number;
+  /** Request start → first token served by a fallback (null unless a fallback served it). */
+  failoverMs: number | null;
+}
+
+/** ResultBase is what both kinds of RequestResult hold: the request, where it went, when, and how it ended. */
+export interface ResultBase {
   /** Sequence number within the run, unique across targets. */
   id: number;
   /** `warmup` results are written to requests.csv but never enter the metrics. */
@@ -24,25 +62,10 @@ export interface RequestResult {
   step: string;
   /** Failover route this request went through ('' for direct traffic). */
   route: string;
-  /**
-   * 1, 2, … for a request sent to a target (the attempt number within its route; 1 for direct
-   * traffic); 0 for the user-level outcome of a routed request, which a route's group counts once.
-   */
-  attempt: number;
-  /** User-level outcome (attempt 0): attempts made in all. */
-  attempts: number;
-  /** User-level outcome: the target that served the answer ('' if none did). */
-  servedBy: string;
-  /** User-level outcome: time spent on failed attempts before the serving one, ms. */
-  timeLostMs: number;
-  /** User-level outcome: request start → first token served by a fallback (null unless a fallback served it). */
-  failoverMs: number | null;
   /** The provider's own id for this request (x-request-id, request-id, cf-ray…): what its support asks for; '' when it sent none. */
   providerRequestId: string;
   /** Retry-After the server asked for (429/503), ms; null when none. */
   retryAfterMs: number | null;
-  /** An attempt of a routed request: the id of its user-level record (attempt 0); null otherwise. */
-  parentId: number | null;
   /** When the load model wanted the request to start (closed loop: equal to sentAtMs). */
   scheduledAtMs: number;
   /** When the request was handed to the transport. */
@@ -185,7 +208,7 @@ export function serviceE2eMs(r: RequestResult): number {
 
 /** ResultLabels are what a new RequestResult must be told: which request, where, when scheduled. */
 export type ResultLabels = Pick<
-  RequestResult,
+  ResultBase,
   | 'id'
   | 'phase'
   | 'target'
@@ -202,14 +225,15 @@ export type ResultLabels = Pick<
 >;
 
 /**
- * newResult makes a RequestResult in its "nothing happened yet" state: no times but the schedule,
+ * newResult makes an AttemptResult in its "nothing happened yet" state: no times but the schedule,
  * no tokens out, no error, a direct (un-routed) first attempt. The one place the record's defaults live.
  */
-export function newResult(l: ResultLabels): RequestResult {
+export function newResult(l: ResultLabels): AttemptResult {
   // Every field written out in one literal, in the interface's order: V8 builds it from one
   // shape. (With `...l` first it took ~74 µs per record on Node 20 against ~0.1 µs: see
   // bench/README.md, "Hot path".)
   return {
+    kind: 'attempt',
     id: l.id,
     phase: l.phase,
     target: l.target,
@@ -221,13 +245,9 @@ export function newResult(l: ResultLabels): RequestResult {
     step: l.step,
     route: '',
     attempt: 1,
-    attempts: 1,
-    servedBy: l.target,
-    timeLostMs: 0,
-    failoverMs: null,
+    parentId: null,
     providerRequestId: '',
     retryAfterMs: null,
-    parentId: null,
     scheduledAtMs: l.scheduledAtMs,
     sentAtMs: l.scheduledAtMs,
     queuedMs: l.queuedMs,
@@ -255,5 +275,77 @@ export function newResult(l: ResultLabels): RequestResult {
     errorKind: null,
     errorMessage: '',
     finishReason: '',
+  };
+}
+
+/** OutcomeLabels are what a RouteOutcome takes from its route and call rather than from its serving attempt. */
+export type OutcomeLabels = Pick<
+  RouteOutcome,
+  | 'id'
+  | 'target'
+  | 'region'
+  | 'provider'
+  | 'route'
+  | 'scheduledAtMs'
+  | 'sentAtMs'
+  | 'queuedMs'
+  | 'attempts'
+  | 'servedBy'
+  | 'timeLostMs'
+  | 'failoverMs'
+>;
+
+/**
+ * routeOutcome makes a RouteOutcome from the attempt that served it (or the last one tried, or a
+ * record that never went out when no hop was available): the route's labels and the failover's
+ * numbers from `o`, every other field, timings and tokens included, from `from`.
+ */
+export function routeOutcome(from: ResultBase, o: OutcomeLabels): RouteOutcome {
+  // One literal in the interface's order, as in newResult: one shape, no spread (one per routed request).
+  return {
+    kind: 'outcome',
+    id: o.id,
+    phase: from.phase,
+    target: o.target,
+    region: o.region,
+    provider: o.provider,
+    model: from.model,
+    workload: from.workload,
+    turn: from.turn,
+    step: from.step,
+    route: o.route,
+    attempts: o.attempts,
+    servedBy: o.servedBy,
+    timeLostMs: o.timeLostMs,
+    failoverMs: o.failoverMs,
+    providerRequestId: from.providerRequestId,
+    retryAfterMs: from.retryAfterMs,
+    scheduledAtMs: o.scheduledAtMs,
+    sentAtMs: o.sentAtMs,
+    queuedMs: o.queuedMs,
+    connection: from.connection,
+    dnsMs: from.dnsMs,
+    tcpMs: from.tcpMs,
+    tlsMs: from.tlsMs,
+    headersAtMs: from.headersAtMs,
+    firstTokenAtMs: from.firstTokenAtMs,
+    firstContentAtMs: from.firstContentAtMs,
+    endAtMs: from.endAtMs,
+    itlMs: from.itlMs,
+    coalescedGaps: from.coalescedGaps,
+    contentDeltas: from.contentDeltas,
+    reasoningDeltas: from.reasoningDeltas,
+    inputTokens: from.inputTokens,
+    outputTokens: from.outputTokens,
+    cachedInputTokens: from.cachedInputTokens,
+    cacheWriteInputTokens: from.cacheWriteInputTokens,
+    cacheWrite1hInputTokens: from.cacheWrite1hInputTokens,
+    tokenSource: from.tokenSource,
+    outputTokensCounted: from.outputTokensCounted,
+    requestedOutputTokens: from.requestedOutputTokens,
+    status: from.status,
+    errorKind: from.errorKind,
+    errorMessage: from.errorMessage,
+    finishReason: from.finishReason,
   };
 }

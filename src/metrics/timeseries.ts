@@ -2,6 +2,7 @@ import { decodeHistogram, encodeHistogram, newHistogram, recordMs, type Histogra
 import { TIMESERIES_METRICS, type TimeseriesMetric } from '../scenario/metric-names.js';
 import { e2eMs, ttftMs, type RequestResult } from './request-result.js';
 import { usToMs } from './clock.js';
+import { servedByOf } from './counting.js';
 import type { ErrorKind } from '../scenario/error-kinds.js';
 
 /** TimeseriesPoint is one second of one group: counts, and latency percentiles with their histograms. */
@@ -52,7 +53,7 @@ export class Timeseries {
   private readonly pool: Record<TimeseriesMetric, Histogram>[] = [];
   private latest = -1;
 
-  /** add folds in a measured result, by its end second. */
+  /** add folds in a result its group counts (counting.ts isCounted), by its end second. */
   add(r: RequestResult): void {
     const b = this.bucket(Math.floor(r.endAtMs / 1000));
     b.requests++;
@@ -63,7 +64,8 @@ export class Timeseries {
     }
     b.ok++;
     b.outputTokens += r.outputTokens;
-    if (r.attempt === 0 && r.servedBy) (b.servedBy ??= {})[r.servedBy] = (b.servedBy[r.servedBy] ?? 0) + 1;
+    const hop = servedByOf(r);
+    if (hop) (b.servedBy ??= {})[hop] = (b.servedBy[hop] ?? 0) + 1;
     const ttft = ttftMs(r);
     b.hist ??= this.pool.pop() ?? fresh();
     if (ttft !== null) recordMs(b.hist.ttft, ttft);

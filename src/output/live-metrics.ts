@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { GroupLabels } from '../metrics/recorder.js';
 import { dispatchLagMs, e2eMs, tpotMs, ttftMs, type DropReason, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
+import { inLatency, isGeneratorFailure, liveSeriesOf } from '../metrics/counting.js';
 import type { Scenario } from '../scenario/schema.js';
 import { BulkHistogram, type BulkSeries } from './bulk-histogram.js';
 
@@ -61,134 +62,64 @@ export class LiveMetrics {
   private readonly routeOutcomes = new Map<string, Record<string, string>>();
   private readonly loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
-
-  private readonly requests: Counter<'target' | 'region' | 'workload' | 'outcome'>;
-  private readonly generatorFailures: Counter<'target' | 'region' | 'workload' | 'kind'>;
-  private readonly warmup: Counter<'target' | 'region'>;
-  private readonly outputTokens: Counter<'target' | 'region' | 'workload'>;
-  private readonly dropped: Counter<'target' | 'region' | 'reason'>;
-  private readonly routeRequests: Counter<'route' | 'workload' | 'outcome'>;
-  private readonly routeDropped: Counter<'route' | 'reason'>;
-  private readonly inFlight: Gauge<'target'>;
-  private readonly ttft: Histogram<'target' | 'region' | 'workload'>;
-  private readonly e2e: Histogram<'target' | 'region' | 'workload'>;
-  private readonly tpot: Histogram<'target' | 'region' | 'workload'>;
-  private readonly dispatchLag: Histogram<'target' | 'region'>;
-  private readonly itl: BulkHistogram;
+  private readonly counts = requestCounters([this.registry]);
+  private readonly latency = latencyHistograms([this.registry]);
 
   constructor(opts: LiveMetricsOptions) {
     const registers = [this.registry];
     const s = opts.scenario;
-    new Gauge({
-      name: 'bakeoff_run_info',
-      help: 'The run being measured: its scenario, run id and the tool version; always 1.',
-      labelNames: ['scenario', 'run_id', 'version'],
-      registers,
-    }).set({ scenario: s.name, run_id: opts.runId, version: opts.tool.version }, 1);
-    const targetInfo = new Gauge({
-      name: 'bakeoff_target_info',
-      help: "Each target's region, provider and model; always 1 (join on target).",
-      labelNames: ['target', 'region', 'provider', 'model'],
-      registers,
-    });
-    for (const t of s.targets) targetInfo.set({ target: t.name, region: t.region, provider: t.provider, model: t.model }, 1);
-
-    this.requests = new Counter({
-      name: 'bakeoff_requests_total',
-      help: "Measured requests whose outcome is the target's, by outcome: ok, or the error kind of a failure the target or the network owns (summary.json requests.total). Warmup and the generator's own failures are not counted.",
-      labelNames: ['target', 'region', 'workload', 'outcome'],
-      registers,
-    });
-    this.generatorFailures = new Counter({
-      name: 'bakeoff_generator_failures_total',
-      help: "Measured requests that failed on the load generator's own side (local_resource, client_overload, aborted, other): not the target's, never in bakeoff_requests_total (summary.json requests.generatorFailed).",
-      labelNames: ['target', 'region', 'workload', 'kind'],
-      registers,
-    });
-    this.warmup = new Counter({
-      name: 'bakeoff_warmup_requests_total',
-      help: 'Warmup requests sent to each target, whatever their outcome; no other metric counts them.',
-      labelNames: ['target', 'region'],
-      registers,
-    });
-    this.outputTokens = new Counter({
-      name: 'bakeoff_output_tokens_total',
-      help: 'Output tokens of successful measured requests (server usage when reported, else counted): summary.json tokens.output.',
-      labelNames: ['target', 'region', 'workload'],
-      registers,
-    });
-    this.dropped = new Counter({
-      name: 'bakeoff_dropped_arrivals_total',
-      help: 'Measured arrivals of a target that were never sent, by reason (max_in_flight, connection_cap, generator_lag, rate_limited, unavailable): summary.json requests.droppedBy.',
-      labelNames: ['target', 'region', 'reason'],
-      registers,
-    });
-    this.routeRequests = new Counter({
-      name: 'bakeoff_route_requests_total',
-      help: "Measured user-level requests of a failover route, by outcome (ok or the error kind), the generator's own failures left out; each attempt is also in bakeoff_requests_total under its target.",
-      labelNames: ['route', 'workload', 'outcome'],
-      registers,
-    });
-    this.routeDropped = new Counter({
-      name: 'bakeoff_route_dropped_arrivals_total',
-      help: 'Measured arrivals of a failover route that were never sent, by reason.',
-      labelNames: ['route', 'reason'],
-      registers,
-    });
-    this.inFlight = new Gauge({
-      name: 'bakeoff_requests_in_flight',
-      help: "Requests sent to a target and not yet ended (warmup included; a failover route's attempts count on their target).",
-      labelNames: ['target'],
-      registers,
-    });
-    for (const t of s.targets) this.inFlight.set({ target: t.name }, 0);
-
-    const histogram = (name: string, help: string, buckets: readonly number[]) =>
-      new Histogram({ name, help, labelNames: ['target', 'region', 'workload'] as const, buckets: [...buckets], registers });
-    this.ttft = histogram(
-      'bakeoff_ttft_seconds',
-      'Time to first token of successful measured requests, from the scheduled time (open loop: the arrival the load chose), seconds.',
-      LATENCY_BUCKETS_S,
-    );
-    this.e2e = histogram(
-      'bakeoff_e2e_seconds',
-      'End-to-end latency of successful measured requests, scheduled time to last byte, seconds.',
-      LATENCY_BUCKETS_S,
-    );
-    this.tpot = histogram(
-      'bakeoff_tpot_seconds',
-      'Time per output token of successful measured requests with at least 2 output tokens: (E2E − TTFT) / (output tokens − 1), seconds.',
-      TOKEN_BUCKETS_S,
-    );
-    this.itl = new BulkHistogram(
-      'bakeoff_itl_seconds',
-      'Every gap between consecutive token deltas of successful measured requests, seconds.',
-      ['target', 'region', 'workload'],
-      TOKEN_BUCKETS_S,
-    );
-    this.dispatchLag = new Histogram({
-      name: 'bakeoff_dispatch_lag_seconds',
-      help: "The generator's own lateness: sent − scheduled − queue wait, of every measured request (failed or not), seconds.",
-      labelNames: ['target', 'region'],
-      buckets: [...DISPATCH_BUCKETS_S],
-      registers,
-    });
-
+    runInfo(registers, opts);
+    for (const t of s.targets) this.counts.inFlight.set({ target: t.name }, 0);
     // Per target × workload, the series a dashboard starts from exist at 0 before the first result.
     for (const t of s.targets)
       for (const w of s.workloads) {
         const series = this.seriesOf(t.name, t.region, w.name);
-        this.requests.inc(this.outcomeLabels(series, null), 0);
-        this.outputTokens.inc(series.base, 0);
+        this.counts.requests.inc(this.outcomeLabels(series, null), 0);
+        this.counts.outputTokens.inc(series.base, 0);
       }
     for (const route of s.failover ?? [])
-      for (const w of s.workloads) this.routeRequests.inc({ route: route.name, workload: w.name, outcome: 'ok' }, 0);
-
+      for (const w of s.workloads) this.counts.routeRequests.inc({ route: route.name, workload: w.name, outcome: 'ok' }, 0);
     this.loop.enable();
+    this.loopGauges(registers);
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * onResult folds one result in by the rules the recorder follows (metrics/counting.ts): warmup counted apart, route
+   * outcomes on their route, attempts on their target.
+   */
+  onResult(r: RequestResult): void {
+    const where = liveSeriesOf(r);
+    if (where === 'route') this.counts.routeRequests.inc(this.routeOutcome(r));
+    else if (where === 'warmup') this.counts.warmup.inc({ target: r.target, region: r.region });
+    else if (where === 'target') this.onTargetResult(r);
+  }
+
+  // A measured request sent to a target: its series' counters and, when it succeeded, its latencies.
+  private onTargetResult(r: RequestResult): void {
+    const series = this.seriesOf(r.target, r.region, r.workload);
+    const { counts, latency } = this;
+    latency.dispatchLag.observe(series.where, dispatchLagMs(r) / 1000);
+    if (isGeneratorFailure(r)) counts.generatorFailures.inc(this.outcomeLabels(series, r.errorKind));
+    else counts.requests.inc(this.outcomeLabels(series, r.errorKind));
+    if (!inLatency(r)) return;
+    counts.outputTokens.inc(series.base, r.outputTokens);
+    const ttft = ttftMs(r);
+    if (ttft !== null) latency.ttft.observe(series.base, ttft / 1000);
+    latency.e2e.observe(series.base, e2eMs(r) / 1000);
+    const tpot = tpotMs(r);
+    if (tpot !== null) latency.tpot.observe(series.base, tpot / 1000);
+    series.itl.observeAllMs(r.itlMs);
+  }
+
+  // The event loop's delay and utilization since the previous scrape: whether the generator kept up.
+  private loopGauges(registers: Registry[]): void {
     const loop = this.loop;
     new Gauge({
       name: 'bakeoff_event_loop_delay_seconds',
-      help: "The generator's event-loop delay since the previous scrape (its own sampling interval subtracted, as in summary.json generator.eventLoopDelayMs), by stat: p50, p99, max.",
+      help:
+        "The generator's event-loop delay since the previous scrape (its own sampling interval subtracted, " +
+        'as in summary.json generator.eventLoopDelayMs), by stat: p50, p99, max.',
       labelNames: ['stat'],
       registers,
       collect() {
@@ -213,50 +144,18 @@ export class LiveMetrics {
         self.elu = now;
       },
     });
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-  }
-
-  /**
-   * onResult folds one result in, as the recorder does: warmup counted apart, route outcomes on their route, attempts
-   * and direct requests on their target.
-   */
-  onResult(r: RequestResult): void {
-    if (r.attempt === 0) {
-      if (r.phase === 'measure' && (r.errorKind === null || ERROR_OWNERS[r.errorKind] !== 'generator'))
-        this.routeRequests.inc(this.routeOutcome(r));
-      return;
-    }
-    if (r.phase === 'warmup') {
-      this.warmup.inc({ target: r.target, region: r.region });
-      return;
-    }
-    const series = this.seriesOf(r.target, r.region, r.workload);
-    this.dispatchLag.observe(series.where, dispatchLagMs(r) / 1000);
-    if (r.errorKind !== null) {
-      if (ERROR_OWNERS[r.errorKind] === 'generator') this.generatorFailures.inc(this.outcomeLabels(series, r.errorKind));
-      else this.requests.inc(this.outcomeLabels(series, r.errorKind));
-      return;
-    }
-    this.requests.inc(this.outcomeLabels(series, null));
-    this.outputTokens.inc(series.base, r.outputTokens);
-    const ttft = ttftMs(r);
-    if (ttft !== null) this.ttft.observe(series.base, ttft / 1000);
-    this.e2e.observe(series.base, e2eMs(r) / 1000);
-    const tpot = tpotMs(r);
-    if (tpot !== null) this.tpot.observe(series.base, tpot / 1000);
-    series.itl.observeAllMs(r.itlMs);
   }
 
   /** onDropped counts a measured arrival that was never sent, on the target or failover route it was for. */
   onDropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, reason: DropReason): void {
     if (phase !== 'measure') return;
-    if (scope === 'route') this.routeDropped.inc({ route: labels.target, reason });
-    else this.dropped.inc({ target: labels.target, region: labels.region, reason });
+    if (scope === 'route') this.counts.routeDropped.inc({ route: labels.target, reason });
+    else this.counts.dropped.inc({ target: labels.target, region: labels.region, reason });
   }
 
   /** onInFlight moves a target's in-flight gauge. */
   onInFlight(target: string, delta: 1 | -1): void {
-    this.inFlight.inc({ target }, delta);
+    this.counts.inFlight.inc({ target }, delta);
   }
 
   /** contentType is the exposition's Content-Type (the Prometheus text format 0.0.4). */
@@ -266,7 +165,7 @@ export class LiveMetrics {
 
   /** exposition renders every metric in the Prometheus text format. */
   async exposition(): Promise<string> {
-    return (await this.registry.metrics()) + '\n' + this.itl.exposition();
+    return (await this.registry.metrics()) + '\n' + this.latency.itl.exposition();
   }
 
   /** close stops sampling the event loop. */
@@ -282,7 +181,7 @@ export class LiveMetrics {
         base: { target, region, workload },
         where: { target, region },
         outcomes: {},
-        itl: this.itl.seriesOf([target, region, workload]),
+        itl: this.latency.itl.seriesOf([target, region, workload]),
       };
       this.series.set(key, s);
     }
@@ -310,4 +209,120 @@ export class LiveMetrics {
     }
     return l;
   }
+}
+
+// The run and its targets, as labels to join on: always 1.
+function runInfo(registers: Registry[], opts: LiveMetricsOptions): void {
+  const s = opts.scenario;
+  new Gauge({
+    name: 'bakeoff_run_info',
+    help: 'The run being measured: its scenario, run id and the tool version; always 1.',
+    labelNames: ['scenario', 'run_id', 'version'],
+    registers,
+  }).set({ scenario: s.name, run_id: opts.runId, version: opts.tool.version }, 1);
+  const targetInfo = new Gauge({
+    name: 'bakeoff_target_info',
+    help: "Each target's region, provider and model; always 1 (join on target).",
+    labelNames: ['target', 'region', 'provider', 'model'],
+    registers,
+  });
+  for (const t of s.targets) targetInfo.set({ target: t.name, region: t.region, provider: t.provider, model: t.model }, 1);
+}
+
+// The counters and gauges of requests: outcomes, failures, warmup, tokens, drops, routes, in flight.
+function requestCounters(registers: Registry[]) {
+  return {
+    requests: new Counter({
+      name: 'bakeoff_requests_total',
+      help:
+        "Measured requests whose outcome is the target's, by outcome: ok, or the error kind of a failure the target or the network " +
+        "owns (summary.json requests.total). Warmup and the generator's own failures are not counted.",
+      labelNames: ['target', 'region', 'workload', 'outcome'],
+      registers,
+    }),
+    generatorFailures: new Counter({
+      name: 'bakeoff_generator_failures_total',
+      help:
+        "Measured requests that failed on the load generator's own side (local_resource, client_overload, aborted, other): " +
+        "not the target's, never in bakeoff_requests_total (summary.json requests.generatorFailed).",
+      labelNames: ['target', 'region', 'workload', 'kind'],
+      registers,
+    }),
+    warmup: new Counter({
+      name: 'bakeoff_warmup_requests_total',
+      help: 'Warmup requests sent to each target, whatever their outcome; no other metric counts them.',
+      labelNames: ['target', 'region'],
+      registers,
+    }),
+    outputTokens: new Counter({
+      name: 'bakeoff_output_tokens_total',
+      help: 'Output tokens of successful measured requests (server usage when reported, else counted): summary.json tokens.output.',
+      labelNames: ['target', 'region', 'workload'],
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'bakeoff_dropped_arrivals_total',
+      help:
+        'Measured arrivals of a target that were never sent, by reason (max_in_flight, connection_cap, generator_lag, rate_limited, ' +
+        'unavailable): summary.json requests.droppedBy.',
+      labelNames: ['target', 'region', 'reason'],
+      registers,
+    }),
+    routeRequests: new Counter({
+      name: 'bakeoff_route_requests_total',
+      help:
+        "Measured user-level requests of a failover route, by outcome (ok or the error kind), the generator's own failures left out; " +
+        'each attempt is also in bakeoff_requests_total under its target.',
+      labelNames: ['route', 'workload', 'outcome'],
+      registers,
+    }),
+    routeDropped: new Counter({
+      name: 'bakeoff_route_dropped_arrivals_total',
+      help: 'Measured arrivals of a failover route that were never sent, by reason.',
+      labelNames: ['route', 'reason'],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'bakeoff_requests_in_flight',
+      help: "Requests sent to a target and not yet ended (warmup included; a failover route's attempts count on their target).",
+      labelNames: ['target'],
+      registers,
+    }),
+  };
+}
+
+// The latency histograms: TTFT, E2E, TPOT and ITL of successful measured requests, and dispatch lag of every one.
+function latencyHistograms(registers: Registry[]) {
+  const histogram = (name: string, help: string, buckets: readonly number[]) =>
+    new Histogram({ name, help, labelNames: ['target', 'region', 'workload'] as const, buckets: [...buckets], registers });
+  return {
+    ttft: histogram(
+      'bakeoff_ttft_seconds',
+      'Time to first token of successful measured requests, from the scheduled time (open loop: the arrival the load chose), seconds.',
+      LATENCY_BUCKETS_S,
+    ),
+    e2e: histogram(
+      'bakeoff_e2e_seconds',
+      'End-to-end latency of successful measured requests, scheduled time to last byte, seconds.',
+      LATENCY_BUCKETS_S,
+    ),
+    tpot: histogram(
+      'bakeoff_tpot_seconds',
+      'Time per output token of successful measured requests with at least 2 output tokens: (E2E − TTFT) / (output tokens − 1), seconds.',
+      TOKEN_BUCKETS_S,
+    ),
+    itl: new BulkHistogram(
+      'bakeoff_itl_seconds',
+      'Every gap between consecutive token deltas of successful measured requests, seconds.',
+      ['target', 'region', 'workload'],
+      TOKEN_BUCKETS_S,
+    ),
+    dispatchLag: new Histogram({
+      name: 'bakeoff_dispatch_lag_seconds',
+      help: "The generator's own lateness: sent − scheduled − queue wait, of every measured request (failed or not), seconds.",
+      labelNames: ['target', 'region'],
+      buckets: [...DISPATCH_BUCKETS_S],
+      registers,
+    }),
+  };
 }

@@ -1,5 +1,5 @@
 import type { RequestResult } from '../metrics/request-result.js';
-import { ERROR_OWNERS } from '../scenario/error-kinds.js';
+import { isGeneratorFailure, isMeasured, isUserRequest } from '../metrics/counting.js';
 
 /**
  * Progress counts finished requests for the live progress line. It keeps counters only, so it
@@ -15,15 +15,13 @@ export class Progress {
   private readonly started = performance.now();
 
   onResult(r: RequestResult): void {
-    // A failover route's attempts are counted in its user-level outcome (attempt 0), once.
-    if (r.route && r.attempt !== 0) return;
-    if (r.phase === 'warmup') this.warmup++;
+    // The user's view: a failover route's attempts are counted in its outcome, once.
+    if (!isUserRequest(r)) return;
+    if (!isMeasured(r)) this.warmup++;
     else {
       this.done++;
-      if (r.errorKind !== null) {
-        if (ERROR_OWNERS[r.errorKind] === 'generator') this.generator++;
-        else this.failed++;
-      }
+      if (isGeneratorFailure(r)) this.generator++;
+      else if (r.errorKind !== null) this.failed++;
     }
   }
 

@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { ERROR_KINDS, type ErrorKind } from '../scenario/error-kinds.js';
+import { attemptColumn, isAttempt, isOutcome, kindOfAttemptColumn } from '../metrics/counting.js';
 import {
   dispatchLagMs,
   e2eMs,
@@ -10,7 +11,12 @@ import {
   tpotMs,
   ttfcMs,
   ttftMs,
+  newResult,
+  routeOutcome,
+  type AttemptResult,
+  type ConnectionUse,
   type RequestResult,
+  type RouteOutcome,
 } from '../metrics/request-result.js';
 
 type Cell = string | number;
@@ -22,68 +28,112 @@ interface ItlStats {
   max: number;
 }
 
+// A row being read back: the attempt every row can be read as, the fields only a route outcome
+// has, and the cells a field is computed from (the gaps' mean and maximum, TTFC).
+interface Decoded {
+  a: AttemptResult;
+  o: Pick<RouteOutcome, 'attempts' | 'servedBy' | 'timeLostMs' | 'failoverMs'>;
+  itlMeanMs: number | null;
+  itlMaxMs: number;
+  ttfcMs: number | null;
+}
+
+/** Read puts one cell of a row into the record being read back. */
+type Read = (cell: string, d: Decoded) => void;
+
 /**
- * COLUMNS is requests.csv, one entry per column: its name and how a RequestResult fills it, so a
- * column and its value can never drift apart. Times are ms on the run clock; an empty cell means
- * the moment never happened (no headers, no token).
+ * COLUMNS is requests.csv, one entry per column: its name, how a RequestResult fills it, and how the
+ * cell reads back (null for a column computed from others: TTFT, E2E…), so a column, its value and
+ * its reading can never drift apart. Times are ms on the run clock; an empty cell means the moment
+ * never happened (no headers, no token). A route outcome's row has `attempt` 0, and a plain
+ * attempt's the outcome columns a direct request would have (attempts 1, served by its target).
  */
-const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: ItlStats) => Cell])[] = [
-  ['id', (r) => r.id],
-  ['phase', (r) => r.phase],
-  ['target', (r) => r.target],
-  ['region', (r) => r.region],
-  ['provider', (r) => r.provider],
-  ['model', (r) => r.model],
-  ['workload', (r) => r.workload],
-  ['turn', (r) => r.turn],
-  ['step', (r) => r.step],
-  ['route', (r) => r.route],
-  ['attempt', (r) => r.attempt],
-  ['parent_id', (r) => r.parentId ?? ''],
-  ['scheduled_ms', (r) => ms(r.scheduledAtMs)],
-  ['sent_ms', (r) => ms(r.sentAtMs)],
-  ['headers_ms', (r) => ms(r.headersAtMs)],
-  ['first_token_ms', (r) => ms(r.firstTokenAtMs)],
-  ['end_ms', (r) => ms(r.endAtMs)],
-  ['ttft_ms', (r) => ms(ttftMs(r))],
-  ['e2e_ms', (r) => ms(e2eMs(r))],
-  ['tpot_ms', (r) => ms(tpotMs(r))],
-  ['time_to_headers_ms', (r) => ms(headersMs(r))],
-  ['ttft_service_ms', (r) => ms(serviceTtftMs(r))],
-  ['e2e_service_ms', (r) => ms(serviceE2eMs(r))],
-  ['queue_wait_ms', (r) => ms(r.queuedMs)],
-  ['dispatch_lag_ms', (r) => ms(dispatchLagMs(r))],
-  ['connection', (r) => r.connection],
-  ['dns_ms', (r) => ms(r.dnsMs)],
-  ['tcp_ms', (r) => ms(r.tcpMs)],
-  ['tls_ms', (r) => ms(r.tlsMs)],
-  ['itl_mean_ms', (_, itl) => (itl.count ? ms(itl.mean) : '')],
-  ['itl_max_ms', (_, itl) => (itl.count ? ms(itl.max) : '')],
-  ['content_deltas', (r) => r.contentDeltas],
-  ['input_tokens', (r) => r.inputTokens],
-  ['output_tokens', (r) => r.outputTokens],
-  ['cached_input_tokens', (r) => r.cachedInputTokens],
-  ['token_source', (r) => r.tokenSource],
-  ['status', (r) => r.status],
-  ['ok', (r) => (r.errorKind === null ? 1 : 0)],
-  ['error_kind', (r) => r.errorKind ?? ''],
-  ['error_message', (r) => r.errorMessage],
-  ['finish_reason', (r) => r.finishReason],
-  ['attempts', (r) => r.attempts],
-  ['served_by', (r) => r.servedBy],
-  ['time_lost_ms', (r) => ms(r.timeLostMs)],
-  ['failover_ms', (r) => ms(r.failoverMs)],
-  ['retry_after_ms', (r) => ms(r.retryAfterMs)],
-  ['ttfc_ms', (r) => ms(ttfcMs(r))],
-  ['reasoning_deltas', (r) => r.reasoningDeltas],
+const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: ItlStats) => Cell, read: Read | null])[] = [
+  ['id', (r) => r.id, num('id')],
+  ['phase', (r) => r.phase, (v, d) => void (d.a.phase = v === 'warmup' ? 'warmup' : 'measure')],
+  ['target', (r) => r.target, str('target')],
+  ['region', (r) => r.region, str('region')],
+  ['provider', (r) => r.provider, str('provider')],
+  ['model', (r) => r.model, str('model')],
+  ['workload', (r) => r.workload, str('workload')],
+  ['turn', (r) => r.turn, (v, d) => void (d.a.turn = Number(v) || 1)],
+  ['step', (r) => r.step, str('step')],
+  ['route', (r) => r.route, str('route')],
+  ['attempt', attemptColumn, num('attempt')],
+  ['parent_id', (r) => (isAttempt(r) ? (r.parentId ?? '') : ''), opt('parentId')],
+  ['scheduled_ms', (r) => ms(r.scheduledAtMs), num('scheduledAtMs')],
+  ['sent_ms', (r) => ms(r.sentAtMs), num('sentAtMs')],
+  ['headers_ms', (r) => ms(r.headersAtMs), opt('headersAtMs')],
+  ['first_token_ms', (r) => ms(r.firstTokenAtMs), opt('firstTokenAtMs')],
+  ['end_ms', (r) => ms(r.endAtMs), num('endAtMs')],
+  ['ttft_ms', (r) => ms(ttftMs(r)), null],
+  ['e2e_ms', (r) => ms(e2eMs(r)), null],
+  ['tpot_ms', (r) => ms(tpotMs(r)), null],
+  ['time_to_headers_ms', (r) => ms(headersMs(r)), null],
+  ['ttft_service_ms', (r) => ms(serviceTtftMs(r)), null],
+  ['e2e_service_ms', (r) => ms(serviceE2eMs(r)), null],
+  ['queue_wait_ms', (r) => ms(r.queuedMs), num('queuedMs')],
+  ['dispatch_lag_ms', (r) => ms(dispatchLagMs(r)), null],
+  ['connection', (r) => r.connection, (v, d) => void (d.a.connection = v as ConnectionUse)],
+  ['dns_ms', (r) => ms(r.dnsMs), opt('dnsMs')],
+  ['tcp_ms', (r) => ms(r.tcpMs), opt('tcpMs')],
+  ['tls_ms', (r) => ms(r.tlsMs), opt('tlsMs')],
+  ['itl_mean_ms', (_, itl) => (itl.count ? ms(itl.mean) : ''), (v, d) => void (d.itlMeanMs = v === '' ? null : Number(v))],
+  ['itl_max_ms', (_, itl) => (itl.count ? ms(itl.max) : ''), (v, d) => void (d.itlMaxMs = numberOf(v))],
+  ['content_deltas', (r) => r.contentDeltas, num('contentDeltas')],
+  ['input_tokens', (r) => r.inputTokens, num('inputTokens')],
+  ['output_tokens', (r) => r.outputTokens, num('outputTokens')],
+  ['cached_input_tokens', (r) => r.cachedInputTokens, num('cachedInputTokens')],
+  ['token_source', (r) => r.tokenSource, (v, d) => void (d.a.tokenSource = v === 'usage' ? 'usage' : 'counted')],
+  ['status', (r) => r.status, num('status')],
+  ['ok', (r) => (r.errorKind === null ? 1 : 0), null],
+  ['error_kind', (r) => r.errorKind ?? '', (v, d) => void (d.a.errorKind = errorKindOf(v))],
+  ['error_message', (r) => r.errorMessage, str('errorMessage')],
+  ['finish_reason', (r) => r.finishReason, str('finishReason')],
+  ['attempts', (r) => (isOutcome(r) ? r.attempts : 1), (v, d) => void (d.o.attempts = numberOf(v))],
+  ['served_by', (r) => (isOutcome(r) ? r.servedBy : r.target), (v, d) => void (d.o.servedBy = v)],
+  ['time_lost_ms', (r) => (isOutcome(r) ? ms(r.timeLostMs) : 0), (v, d) => void (d.o.timeLostMs = numberOf(v))],
+  ['failover_ms', (r) => (isOutcome(r) ? ms(r.failoverMs) : ''), (v, d) => void (d.o.failoverMs = v === '' ? null : Number(v))],
+  ['retry_after_ms', (r) => ms(r.retryAfterMs), opt('retryAfterMs')],
+  ['ttfc_ms', (r) => ms(ttfcMs(r)), (v, d) => void (d.ttfcMs = v === '' ? null : Number(v))],
+  ['reasoning_deltas', (r) => r.reasoningDeltas, num('reasoningDeltas')],
   // Cache writes billed apart (Anthropic); empty when the server reported no usage (our own count knows nothing of caches).
-  ['cache_write_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWriteInputTokens : '')],
-  ['cache_write_1h_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWrite1hInputTokens : '')],
-  ['provider_request_id', (r) => r.providerRequestId],
-  ['requested_output_tokens', (r) => r.requestedOutputTokens],
-  ['output_tokens_counted', (r) => r.outputTokensCounted ?? ''],
-  ['itl_coalesced', (r) => r.coalescedGaps],
+  ['cache_write_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWriteInputTokens : ''), num('cacheWriteInputTokens')],
+  ['cache_write_1h_input_tokens', (r) => (r.tokenSource === 'usage' ? r.cacheWrite1hInputTokens : ''), num('cacheWrite1hInputTokens')],
+  ['provider_request_id', (r) => r.providerRequestId, str('providerRequestId')],
+  ['requested_output_tokens', (r) => r.requestedOutputTokens, num('requestedOutputTokens')],
+  ['output_tokens_counted', (r) => r.outputTokensCounted ?? '', opt('outputTokensCounted')],
+  ['itl_coalesced', (r) => r.coalescedGaps, num('coalescedGaps')],
 ];
+
+// Keys of the attempt record whose values are exactly of type T, for the readers below.
+type KeysOf<T> = {
+  [K in keyof AttemptResult]-?: [AttemptResult[K]] extends [T] ? ([T] extends [AttemptResult[K]] ? K : never) : never;
+}[keyof AttemptResult];
+
+// A text cell read as it is.
+function str(k: KeysOf<string>): Read {
+  return (v, d) => void ((d.a as unknown as Record<string, string>)[k] = v);
+}
+
+// A number cell (an empty one reads as 0: a count that never started).
+function num(k: KeysOf<number>): Read {
+  return (v, d) => void ((d.a as unknown as Record<string, number>)[k] = numberOf(v));
+}
+
+// A number cell whose emptiness means "never happened": null.
+function opt(k: KeysOf<number | null>): Read {
+  return (v, d) => void ((d.a as unknown as Record<string, number | null>)[k] = v === '' ? null : Number(v));
+}
+
+function numberOf(v: string): number {
+  return v === '' ? 0 : Number(v);
+}
+
+function errorKindOf(v: string): ErrorKind | null {
+  if (v === '') return null;
+  return (ERROR_KINDS as readonly string[]).includes(v) ? (v as ErrorKind) : 'other';
+}
 
 /** REQUEST_COLUMNS are requests.csv's column names, in order. */
 export const REQUEST_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);
@@ -161,81 +211,81 @@ function csvCell(s: string): string {
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/**
- * resultFromRow reads a requests.csv row back into a RequestResult, for rebuilding a summary when
- * summary.json is missing (a run killed before it could write one). Every column maps back but the
- * inter-token gaps, of which a row keeps only their count, mean and maximum: they come back as the
- * maximum once and the mean of the others for the rest — the mean, the maximum and the count exact,
- * the percentiles between them approximate (the rebuilt summary says so). Rows written before a
- * column existed read it as empty.
- */
-export function resultFromRow(row: Readonly<Record<string, string | undefined>>): RequestResult {
-  const str = (k: string) => row[k] ?? '';
-  const num = (k: string) => {
-    const v = str(k);
-    return v === '' ? 0 : Number(v);
-  };
-  const opt = (k: string) => (str(k) === '' ? null : Number(str(k)));
-  const scheduledAtMs = num('scheduled_ms');
-  const deltas = num('content_deltas') + num('reasoning_deltas');
-  const coalescedGaps = num('itl_coalesced');
-  const itlCount = str('itl_mean_ms') === '' ? 0 : Math.max(0, deltas - 1 - coalescedGaps);
-  const itlMs: number[] = [];
-  if (itlCount > 0) {
-    const mean = num('itl_mean_ms');
-    const max = num('itl_max_ms');
-    itlMs.push(max);
-    const rest = itlCount > 1 ? Math.max(0, (mean * itlCount - max) / (itlCount - 1)) : 0;
-    for (let i = 1; i < itlCount; i++) itlMs.push(rest);
+/** MissingColumnError says a requests.csv lacks a column the rebuild reads: the file was not written by this version. */
+export class MissingColumnError extends Error {
+  constructor(
+    readonly file: string,
+    readonly column: string,
+  ) {
+    super(`${file}: no column "${column}": not a requests.csv this version of bakeoff wrote (it writes ${REQUEST_COLUMNS.length} columns)`);
+    this.name = 'MissingColumnError';
   }
-  const kind = str('error_kind');
-  const ttfc = opt('ttfc_ms');
-  const parent = opt('parent_id');
-  return {
-    id: num('id'),
-    phase: str('phase') === 'warmup' ? 'warmup' : 'measure',
-    target: str('target'),
-    region: str('region'),
-    provider: str('provider'),
-    model: str('model'),
-    workload: str('workload'),
-    turn: num('turn') || 1,
-    step: str('step'),
-    route: str('route'),
-    attempt: num('attempt'),
-    attempts: num('attempts'),
-    servedBy: str('served_by'),
-    timeLostMs: num('time_lost_ms'),
-    failoverMs: opt('failover_ms'),
-    providerRequestId: str('provider_request_id'),
-    retryAfterMs: opt('retry_after_ms'),
-    parentId: parent,
-    scheduledAtMs,
-    sentAtMs: num('sent_ms'),
-    queuedMs: num('queue_wait_ms'),
-    connection: str('connection') as RequestResult['connection'],
-    dnsMs: opt('dns_ms'),
-    tcpMs: opt('tcp_ms'),
-    tlsMs: opt('tls_ms'),
-    headersAtMs: opt('headers_ms'),
-    firstTokenAtMs: opt('first_token_ms'),
-    firstContentAtMs: ttfc === null ? null : scheduledAtMs + ttfc,
-    endAtMs: num('end_ms'),
-    itlMs,
-    coalescedGaps,
-    contentDeltas: num('content_deltas'),
-    reasoningDeltas: num('reasoning_deltas'),
-    inputTokens: num('input_tokens'),
-    outputTokens: num('output_tokens'),
-    cachedInputTokens: num('cached_input_tokens'),
-    cacheWriteInputTokens: num('cache_write_input_tokens'),
-    cacheWrite1hInputTokens: num('cache_write_1h_input_tokens'),
-    tokenSource: str('token_source') === 'usage' ? 'usage' : 'counted',
-    outputTokensCounted: opt('output_tokens_counted'),
-    requestedOutputTokens: num('requested_output_tokens'),
-    status: num('status'),
-    errorKind: kind === '' ? null : (ERROR_KINDS as readonly string[]).includes(kind) ? (kind as ErrorKind) : 'other',
-    errorMessage: str('error_message'),
-    finishReason: str('finish_reason'),
+}
+
+/**
+ * resultFromRow reads a requests.csv row back into a RequestResult through COLUMNS, for rebuilding a
+ * summary when summary.json is missing (a run killed before it could write one). Every column maps
+ * back but the inter-token gaps, of which a row keeps only their count, mean and maximum: they come
+ * back as the maximum once and the mean of the others for the rest — the mean, the maximum and the
+ * count exact, the percentiles between them approximate (the rebuilt summary says so). A row
+ * without a column the table reads is an error that names the column (and `file`, if given): such a
+ * file was not written by this version, and a silent 0 would be a wrong number in the summary.
+ */
+export function resultFromRow(row: Readonly<Record<string, string | undefined>>, file = 'requests.csv'): RequestResult {
+  const d: Decoded = {
+    a: newResult({
+      id: 0,
+      phase: 'measure',
+      target: '',
+      region: '',
+      provider: '',
+      model: '',
+      workload: '',
+      turn: 1,
+      step: '',
+      scheduledAtMs: 0,
+      queuedMs: 0,
+      inputTokens: 0,
+      requestedOutputTokens: 0,
+    }),
+    o: { attempts: 0, servedBy: '', timeLostMs: 0, failoverMs: null },
+    itlMeanMs: null,
+    itlMaxMs: 0,
+    ttfcMs: null,
   };
+  for (const [name, , read] of COLUMNS) {
+    if (read === null) continue;
+    const cell = row[name];
+    if (cell === undefined) throw new MissingColumnError(file, name);
+    read(cell, d);
+  }
+  const r = d.a;
+  r.firstContentAtMs = d.ttfcMs === null ? null : r.scheduledAtMs + d.ttfcMs;
+  r.itlMs = gapsOf(
+    d.itlMeanMs,
+    d.itlMaxMs,
+    d.itlMeanMs === null ? 0 : Math.max(0, r.contentDeltas + r.reasoningDeltas - 1 - r.coalescedGaps),
+  );
+  if (kindOfAttemptColumn(r.attempt) === 'attempt') return r;
+  return routeOutcome(r, {
+    id: r.id,
+    target: r.target,
+    region: r.region,
+    provider: r.provider,
+    route: r.route,
+    scheduledAtMs: r.scheduledAtMs,
+    sentAtMs: r.sentAtMs,
+    queuedMs: r.queuedMs,
+    ...d.o,
+  });
+}
+
+// Gaps with the row's count, mean and maximum: the maximum once, the mean of the others for the rest.
+function gapsOf(meanMs: number | null, maxMs: number, count: number): number[] {
+  const gaps: number[] = [];
+  if (meanMs === null || count === 0) return gaps;
+  gaps.push(maxMs);
+  const rest = count > 1 ? Math.max(0, (meanMs * count - maxMs) / (count - 1)) : 0;
+  for (let i = 1; i < count; i++) gaps.push(rest);
+  return gaps;
 }

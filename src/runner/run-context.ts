@@ -8,6 +8,7 @@ import type { Catalog } from '../cost/catalog.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
 import { Recorder, type GroupLabels } from '../metrics/recorder.js';
+import { feedsTargetGate } from '../metrics/counting.js';
 import type { DropReason, RequestPhase, RequestResult } from '../metrics/request-result.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { DatasetEntry } from '../workload/dataset.js';
@@ -208,7 +209,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
       recorder.add(r);
       guard?.charge(r);
       // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
-      if (r.attempt !== 0) gateOf.get(r.target)?.observe(r);
+      if (feedsTargetGate(r)) gateOf.get(r.target)?.observe(r);
       deps.onResult?.(r);
     },
     dropped(scope, labels, phase, scheduledAtMs, reason) {

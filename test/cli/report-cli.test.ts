@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,25 @@ describe('bakeoff report', () => {
     expect(slow.cost?.priced).toBe(true);
     expect(summary.thresholds?.checks.map((c) => c.on)).toEqual(['target fast', 'target slow']);
   }, 90_000);
+
+  it('a requests.csv without a column the rebuild reads: exit 2, naming the file and the column', async () => {
+    // The killed run's run.json and first row, less one column: not a file this version wrote.
+    const out = join(dir, 'foreign');
+    await mkdir(out);
+    await copyFile(join(dir, 'killed', 'run.json'), join(out, 'run.json'));
+    const [header, first] = parseCsv(await readFile(join(dir, 'killed', 'requests.csv'), 'utf8'), { to_line: 2 }) as string[][];
+    const at = header!.indexOf('served_by');
+    const line = (cells: string[]) =>
+      cells
+        .filter((_, i) => i !== at)
+        .map((c) => `"${c.replaceAll('"', '""')}"`)
+        .join(',');
+    await writeFile(join(out, 'requests.csv'), `${line(header!)}\n${line(first!)}\n`);
+    const res = await runCli(['report', out]);
+    expect(res.code, res.stderr).toBe(ExitCode.InvalidInput);
+    expect(res.stderr).toContain(`${join(out, 'requests.csv')}: no column "served_by"`);
+    expect(existsSync(join(out, 'summary.json'))).toBe(false);
+  });
 
   it('a directory that is not a run: exit 2 with what to pass', async () => {
     const res = await runCli(['report', dir]);

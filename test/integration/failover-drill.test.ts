@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { GroupSummary } from '../../src/metrics/group-summary.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
-import type { RequestResult } from '../../src/metrics/request-result.js';
+import type { AttemptResult, RequestResult, RouteOutcome } from '../../src/metrics/request-result.js';
 import { startMockServer } from '../../src/mock/server.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { baselineBeside, fromBaseline, fromResult, pairedExcess } from '../support/baseline-client.js';
@@ -47,8 +47,9 @@ function drillScenario(opts: {
   });
 }
 
-const users = (rs: readonly RequestResult[]) => rs.filter((r) => r.attempt === 0);
-const attemptsOn = (rs: readonly RequestResult[], target: string) => rs.filter((r) => r.attempt > 0 && r.target === target);
+const users = (rs: readonly RequestResult[]) => rs.filter((r): r is RouteOutcome => r.kind === 'outcome');
+const attemptsOn = (rs: readonly RequestResult[], target: string) =>
+  rs.filter((r): r is AttemptResult => r.kind === 'attempt' && r.target === target);
 const routeGroup = (s: RunSummary): GroupSummary => s.groups.find((g) => g.scope === 'route' && g.target === 'chat')!;
 const targetGroup = (s: RunSummary, t: string): GroupSummary => s.groups.find((g) => g.scope === 'target' && g.target === t)!;
 /** OVERHEAD_MARGIN_MS: llm-bakeoff's excess over the baseline (timer lateness or a bare client at the same moment), as in accuracy.test.ts. */
@@ -262,8 +263,8 @@ describe('failover drill against the mock', () => {
       load: { rate: 50, duration: '2s', errorBackoff: 0 },
     });
     const { summary, results } = await runCollecting(s);
-    const firsts = results.filter((r) => r.attempt === 1).length;
-    const all = results.filter((r) => r.attempt > 0).length;
+    const firsts = results.filter((r) => r.kind === 'attempt' && r.attempt === 1).length;
+    const all = results.filter((r) => r.kind === 'attempt').length;
     const [route] = summary.failover!.routes;
     expect(firsts).toBe(100);
     expect(users(results)).toHaveLength(100);
@@ -285,7 +286,7 @@ describe('failover drill against the mock', () => {
     });
     const { summary, results } = await runCollecting(s);
     const user = users(results);
-    const attempts = results.filter((r) => r.attempt > 0);
+    const attempts = results.filter((r) => r.kind === 'attempt');
     expect(user).toHaveLength(n);
     expect(new Set(user.map((u) => u.id)).size).toBe(n);
     expect(new Set(results.map((r) => r.id)).size).toBe(results.length); // attempts get ids of their own
@@ -412,7 +413,7 @@ describe('failover retries count the measured phase only', () => {
     });
     const { summary, results } = await runCollecting(s);
     const [route] = summary.failover!.routes;
-    expect(results.filter((r) => r.attempt === 2)).toHaveLength(30); // warmup retried too…
+    expect(results.filter((r) => r.kind === 'attempt' && r.attempt === 2)).toHaveLength(30); // warmup retried too…
     expect(route!.retries).toBe(20); // …but the report counts the run's own
     expect(routeGroup(summary).route!.attempts).toBe(40);
   });

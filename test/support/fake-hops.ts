@@ -1,7 +1,7 @@
 import { resultFor, type ChatCall, type Hit } from '../../src/client/chat-client.js';
 import type { Clock } from '../../src/metrics/clock.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
-import type { RequestResult } from '../../src/metrics/request-result.js';
+import type { AttemptResult } from '../../src/metrics/request-result.js';
 
 /** FakeClock is a run clock that moves only when told to (or when a fake hop spends time). */
 export interface FakeClock extends Clock {
@@ -36,7 +36,7 @@ export interface Outcome {
 
 /** ScriptedHop is a Hit that plays its outcomes in order (the last one repeats) and remembers its calls. */
 export interface ScriptedHop {
-  hit: Hit;
+  hit: Hit<AttemptResult>;
   calls: ChatCall[];
 }
 
@@ -47,7 +47,7 @@ export interface ScriptedHop {
  */
 export function scriptedHop(target: string, clock: Clock & { advance?: (ms: number) => void }, outcomes: readonly Outcome[]): ScriptedHop {
   const calls: ChatCall[] = [];
-  const hit: Hit = async (call) => {
+  const hit: Hit<AttemptResult> = async (call) => {
     const o = outcomes[Math.min(calls.length, outcomes.length - 1)] ?? {};
     calls.push(call);
     const sentAtMs = clock.now();
@@ -72,7 +72,7 @@ export function scriptedHop(target: string, clock: Clock & { advance?: (ms: numb
 }
 
 /** attemptResult is a RequestResult for one attempt of `call` on `target`, with the given timings and outcome. */
-export function attemptResult(call: ChatCall, target: string, over: Partial<RequestResult>): RequestResult {
+export function attemptResult(call: ChatCall, target: string, over: Partial<AttemptResult>): AttemptResult {
   const ok = (over.errorKind ?? null) === null;
   return {
     ...resultFor(call, { target, region: `${target}-region`, provider: 'mock', model: 'mock-model' }),

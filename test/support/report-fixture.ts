@@ -1,7 +1,7 @@
 import { buildCatalog, catalogSchema } from '../../src/cost/catalog.js';
 import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
+import { newResult, routeOutcome, type RequestResult } from '../../src/metrics/request-result.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
 import type { RunSummary, ThresholdsSummary } from '../../src/summary/run-summary.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
@@ -235,17 +235,16 @@ function failed(id: number, t: Labels, at: number, kind: ErrorKind, message: str
   return { ...base(id, t, at), endAtMs: at + 25, status: kind === 'http_5xx' ? 503 : 0, errorKind: kind, errorMessage: message };
 }
 
-// A route's user-level outcome (attempt 0): served by `hop` with the given TTFT, after `timeLostMs` on a failed primary.
+// A route's user-level outcome: served by `hop` with the given TTFT, after `timeLostMs` on a failed primary.
 function routed(id: number, at: number, hop: string, ttftMs: number, timeLostMs: number): RequestResult {
   const r = ok(id, { target: 'chat', region: '', model: '' }, at, ttftMs, 13);
-  return {
+  return routeOutcome(r, {
     ...r,
     provider: 'route',
     route: 'chat',
-    attempt: 0,
     attempts: timeLostMs > 0 ? 2 : 1,
     servedBy: hop,
     timeLostMs,
     failoverMs: hop && hop !== 'us-east' ? ttftMs : null,
-  };
+  });
 }

@@ -121,7 +121,7 @@ describe('failoverRoute: chain order', () => {
       attempts: tried.length,
       target: 'chat',
       route: 'chat',
-      attempt: 0,
+      kind: 'outcome',
       provider: 'route',
     });
     for (const t of ['a', 'b', 'c']) expect(d.hops[t]!.calls).toHaveLength(tried.includes(t as never) ? 1 : 0);
@@ -276,7 +276,7 @@ describe('failoverRoute: all hops unavailable', () => {
       id: 7,
       target: 'chat',
       route: 'chat',
-      attempt: 0,
+      kind: 'outcome',
       attempts: 0,
       errorKind: 'circuit_open',
       status: 0,
@@ -319,7 +319,7 @@ describe('failoverRoute: records', () => {
       expect(r.id).not.toBe(42);
     }
     expect(new Set(seen.map((r) => r.id)).size).toBe(seen.length);
-    expect(user).toMatchObject({ id: 42, attempt: 0, attempts: seen.length, target: 'chat', route: 'chat' });
+    expect(user).toMatchObject({ id: 42, kind: 'outcome', attempts: seen.length, target: 'chat', route: 'chat' });
     expect(user.errorKind).toBe(seen.at(-1)!.errorKind);
   });
 

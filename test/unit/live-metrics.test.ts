@@ -255,9 +255,9 @@ describe('LiveMetrics', () => {
   it("failover routes: a route's user-level outcomes on the route (the generator's left out), its attempts on their targets; drops where they were counted", async () => {
     const m = metrics();
     m.onResult(ok({ attempt: 1, route: 'chat' }));
-    m.onResult(ok({ attempt: 0, route: 'chat', target: 'chat', region: '', provider: 'route' }));
-    m.onResult(failed('circuit_open', { attempt: 0, route: 'chat', target: 'chat', region: '', provider: 'route' }));
-    m.onResult(failed('aborted', { attempt: 0, route: 'chat', target: 'chat', region: '', provider: 'route' }));
+    m.onResult(ok({ kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
+    m.onResult(failed('circuit_open', { kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
+    m.onResult(failed('aborted', { kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
     m.onDropped('route', { target: 'chat', region: '', provider: 'route', model: '' }, 'measure', 'max_in_flight');
     m.onDropped('target', { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' }, 'measure', 'connection_cap');
     m.onDropped('target', { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' }, 'measure', 'connection_cap');
