@@ -185,37 +185,43 @@ export const datasetSchema = z.strictObject({
   outputLength: z.enum(['workload', 'reference']).default('workload'),
 });
 
+// workloadSchema's fields, before its rules and late defaults.
+const workloadFields = z.strictObject({
+  name: name.default('default'),
+  /** Share of the traffic in a mix (`workloads:`); relative, need not sum to 100. */
+  weight: z.number().positive().default(1),
+  systemPrompt: z.string().optional(),
+  /** Length of the synthetic user prompt in tokens (exact, with `encoding`), shared prefix included. */
+  promptTokens: tokenCountSchema.optional(),
+  /** The first N tokens of every prompt are the same (to measure prompt caching on purpose); the rest varies per request. */
+  sharedPrefixTokens: z.number().int().min(0).optional(),
+  /** Output token limit per request: a number or a distribution. */
+  maxTokens: tokenCountSchema.default(128),
+  /**
+   * Which request field carries the token limit; default: the target's preset (max_completion_tokens for openai,
+   * max_tokens elsewhere).
+   */
+  tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
+  stream: z.boolean().default(true),
+  encoding: z.enum(ENCODINGS).default('o200k_base'),
+  /** Turns per conversation: turn k carries the k−1 earlier exchanges, with the assistant's actual replies. */
+  turns: z.number().int().positive().default(1),
+  /** Pause between a reply and the next turn (a user reading and typing), in ms. */
+  thinkTimeMs: distributionSchema.default(0),
+  dataset: datasetSchema.optional(),
+});
+
 /**
  * workloadSchema: what each request asks. promptTokens and sharedPrefixTokens get their defaults after the rules ran,
  * which tell a value the user wrote from a default.
  */
-export const workloadSchema = z
-  .strictObject({
-    name: name.default('default'),
-    /** Share of the traffic in a mix (`workloads:`); relative, need not sum to 100. */
-    weight: z.number().positive().default(1),
-    systemPrompt: z.string().optional(),
-    /** Length of the synthetic user prompt in tokens (exact, with `encoding`), shared prefix included. */
-    promptTokens: tokenCountSchema.optional(),
-    /** The first N tokens of every prompt are the same (to measure prompt caching on purpose); the rest varies per request. */
-    sharedPrefixTokens: z.number().int().min(0).optional(),
-    /** Output token limit per request: a number or a distribution. */
-    maxTokens: tokenCountSchema.default(128),
-    /**
-     * Which request field carries the token limit; default: the target's preset (max_completion_tokens for openai,
-     * max_tokens elsewhere).
-     */
-    tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
-    stream: z.boolean().default(true),
-    encoding: z.enum(ENCODINGS).default('o200k_base'),
-    /** Turns per conversation: turn k carries the k−1 earlier exchanges, with the assistant's actual replies. */
-    turns: z.number().int().positive().default(1),
-    /** Pause between a reply and the next turn (a user reading and typing), in ms. */
-    thinkTimeMs: distributionSchema.default(0),
-    dataset: datasetSchema.optional(),
-  })
-  .superRefine(workloadRules, evenWithIssues)
-  .transform(({ promptTokens = DEFAULT_PROMPT_TOKENS, sharedPrefixTokens = 0, ...w }) => ({ ...w, promptTokens, sharedPrefixTokens }));
+export const workloadSchema = workloadFields.superRefine(workloadRules, evenWithIssues).transform((w) =>
+  inShapeOrder(workloadFields.shape, {
+    ...w,
+    promptTokens: w.promptTokens ?? DEFAULT_PROMPT_TOKENS,
+    sharedPrefixTokens: w.sharedPrefixTokens ?? 0,
+  }),
+);
 
 /** routeSchema: one share of a routed traffic stream. */
 export const routeSchema = z.strictObject({
@@ -239,74 +245,76 @@ export const traceSchema = z.strictObject({
   timeScale: z.number().positive().default(1),
 });
 
+// loadSchema's fields, before its rules and late defaults.
+const loadFields = z.strictObject({
+  /** Closed loop: this many requests in flight per target, each starting when the previous ends. */
+  concurrency: z.number().int().positive().optional(),
+  /** Open loop: arrivals per second per target, whether or not earlier requests have finished. */
+  rate: z.number().positive().optional(),
+  /** Open loop: constant spacing (1/rate apart) or poisson (exponential gaps with mean 1/rate). */
+  arrivals: z.enum(['constant', 'poisson']).optional(),
+  /** Ramps: of the arrival rate (open loop, k6 ramping-arrival-rate) or of concurrency (closed loop, k6 ramping-vus). */
+  stages: z.array(stageSchema).min(1).optional(),
+  /** Open loop: replay a trace of arrivals instead of a rate. */
+  trace: traceSchema.optional(),
+  /** Open loop: most requests in flight at once per target. */
+  maxInFlight: z.number().int().positive().optional(),
+  /** Open loop, at maxInFlight: drop the arrival (counted) or queue it (latency still counts from its schedule). */
+  overflow: z.enum(['drop', 'queue']).optional(),
+  /**
+   * After a failure that says the target is down or overloaded (5xx, 429, refused or reset
+   * connection): a closed-loop user pauses this long, doubling on each further failure (capped at
+   * 30 s, with jitter); an open loop stops sending to the target for this long after 5 in a row.
+   * 0 turns it off (raw behaviour, for servers you own).
+   */
+  errorBackoff: z.union([durationMs, z.literal(0)]).default(1000),
+  /**
+   * The longest Retry-After honoured: a target answering 429/503 with Retry-After gets no request before it passes (a
+   * longer one waits this long). "0s" ignores Retry-After.
+   */
+  maxRetryAfter: durationMs.default(60_000),
+  /**
+   * Open loop: the latest an arrival may leave after its schedule. When the generator falls
+   * further behind than this, it drops the arrivals it cannot send in time (generator_lag, counted
+   * as the generator's, never the target's) instead of sending a backlog in a burst. "0s": no limit.
+   */
+  maxDispatchLag: durationMs.optional(),
+  /**
+   * Open loop: the generator's cap on requests outstanding per target (default: a share of the process's
+   * file-descriptor limit); arrivals beyond it are dropped by the generator.
+   */
+  maxConnections: z.number().int().positive().optional(),
+  /** Measurement duration per target (after warmup). */
+  duration: durationMs
+    .refine((ms) => ms > 0, { error: 'must be longer than 0: a run of 0s measures nothing; write e.g. "30s"' })
+    .optional(),
+  /** Measured arrivals per target (after warmup): requests, or conversations for multi-turn workloads. */
+  requests: z.number().int().positive().optional(),
+  /** Warmup before measurement: a duration ("5s") or an arrival count per target (10). */
+  warmup: z
+    .union([
+      durationMs.transform((ms) => ({ durationMs: ms })),
+      z
+        .number()
+        .int()
+        .min(0)
+        .transform((n) => ({ requests: n })),
+    ])
+    .optional(),
+});
+
 /**
  * loadSchema: how hard to drive each target, and for how long. arrivals, overflow and maxDispatchLag get their defaults
  * after the rules ran, which refuse them in a closed loop only when the user wrote them.
  */
-export const loadSchema = z
-  .strictObject({
-    /** Closed loop: this many requests in flight per target, each starting when the previous ends. */
-    concurrency: z.number().int().positive().optional(),
-    /** Open loop: arrivals per second per target, whether or not earlier requests have finished. */
-    rate: z.number().positive().optional(),
-    /** Open loop: constant spacing (1/rate apart) or poisson (exponential gaps with mean 1/rate). */
-    arrivals: z.enum(['constant', 'poisson']).optional(),
-    /** Ramps: of the arrival rate (open loop, k6 ramping-arrival-rate) or of concurrency (closed loop, k6 ramping-vus). */
-    stages: z.array(stageSchema).min(1).optional(),
-    /** Open loop: replay a trace of arrivals instead of a rate. */
-    trace: traceSchema.optional(),
-    /** Open loop: most requests in flight at once per target. */
-    maxInFlight: z.number().int().positive().optional(),
-    /** Open loop, at maxInFlight: drop the arrival (counted) or queue it (latency still counts from its schedule). */
-    overflow: z.enum(['drop', 'queue']).optional(),
-    /**
-     * After a failure that says the target is down or overloaded (5xx, 429, refused or reset
-     * connection): a closed-loop user pauses this long, doubling on each further failure (capped at
-     * 30 s, with jitter); an open loop stops sending to the target for this long after 5 in a row.
-     * 0 turns it off (raw behaviour, for servers you own).
-     */
-    errorBackoff: z.union([durationMs, z.literal(0)]).default(1000),
-    /**
-     * The longest Retry-After honoured: a target answering 429/503 with Retry-After gets no request before it passes (a
-     * longer one waits this long). "0s" ignores Retry-After.
-     */
-    maxRetryAfter: durationMs.default(60_000),
-    /**
-     * Open loop: the latest an arrival may leave after its schedule. When the generator falls
-     * further behind than this, it drops the arrivals it cannot send in time (generator_lag, counted
-     * as the generator's, never the target's) instead of sending a backlog in a burst. "0s": no limit.
-     */
-    maxDispatchLag: durationMs.optional(),
-    /**
-     * Open loop: the generator's cap on requests outstanding per target (default: a share of the process's
-     * file-descriptor limit); arrivals beyond it are dropped by the generator.
-     */
-    maxConnections: z.number().int().positive().optional(),
-    /** Measurement duration per target (after warmup). */
-    duration: durationMs
-      .refine((ms) => ms > 0, { error: 'must be longer than 0: a run of 0s measures nothing; write e.g. "30s"' })
-      .optional(),
-    /** Measured arrivals per target (after warmup): requests, or conversations for multi-turn workloads. */
-    requests: z.number().int().positive().optional(),
-    /** Warmup before measurement: a duration ("5s") or an arrival count per target (10). */
-    warmup: z
-      .union([
-        durationMs.transform((ms) => ({ durationMs: ms })),
-        z
-          .number()
-          .int()
-          .min(0)
-          .transform((n) => ({ requests: n })),
-      ])
-      .optional(),
-  })
-  .superRefine(loadRules, evenWithIssues)
-  .transform(({ arrivals = 'constant', overflow = 'drop', maxDispatchLag = 1000, ...load }) => ({
-    ...load,
-    arrivals,
-    overflow,
-    maxDispatchLag,
-  }));
+export const loadSchema = loadFields.superRefine(loadRules, evenWithIssues).transform((l) =>
+  inShapeOrder(loadFields.shape, {
+    ...l,
+    arrivals: l.arrivals ?? 'constant',
+    overflow: l.overflow ?? 'drop',
+    maxDispatchLag: l.maxDispatchLag ?? 1000,
+  }),
+);
 
 /** failoverSchema: one failover route — the traffic goes to the route, which tries its chain of targets in order. */
 export const failoverSchema = z.strictObject({
@@ -481,6 +489,14 @@ export type Timeouts = z.output<typeof timeoutsSchema>;
 export type Sweep = z.output<typeof sweepSchema>;
 export type Dataset = z.output<typeof datasetSchema>;
 export type Route = z.output<typeof routeSchema>;
+
+// A default filled after the rules goes back to its field's place: the validated scenario (written to summary.json)
+// lists its keys in the schema's order, as when zod filled every default.
+function inShapeOrder<T extends object>(shape: object, o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(shape)) if (k in o) out[k] = (o as Record<string, unknown>)[k];
+  return out as T;
+}
 
 function isHttpUrl(s: string): boolean {
   try {
