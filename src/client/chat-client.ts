@@ -7,7 +7,7 @@ import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer
 import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage } from '../workload/chat-message.js';
 import type { ProtocolAdapter } from './protocol.js';
-import { CHECK_EVERY, CHECK_FIRST, Exchange, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
+import { CHECK_EVERY, CHECK_FIRST, Exchange, htmlTitle, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
 import { apiUrl, type Lease, type Transport } from './transport.js';
 import { REQUEST_ID_HEADERS, type Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
@@ -185,15 +185,9 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
       const res = await dispatchRequest(lease.dispatcher, { origin, path, method: 'POST', headers: withClientId(call), body }, cancel);
       onHeaders(x, res, clock, idHeaders);
       probe?.observe(clock.originEpochMs + x.r.sentAtMs, clock.originEpochMs + x.r.headersAtMs!, headerValue(res.headers.date));
-      if (res.statusCode < 200 || res.statusCode >= 300) {
-        x.r.retryAfterMs = retryAfterMs(res.headers);
-        const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
-        x.fail(
-          errorKindForStatus(res.statusCode),
-          `HTTP ${res.statusCode}: ${errorBodyText(adapter, errText)}${authHint(res.statusCode, endpoint)}`,
-        );
-      } else if (call.stream) {
-        await readStream(
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        const read = call.stream ? readStream : readCompletion;
+        await read(
           res.body,
           adapter,
           x,
@@ -201,16 +195,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
           () => deadlines.firstToken(),
           () => cancel.abort(),
         );
-      } else {
-        await readCompletion(
-          res.body,
-          adapter,
-          x,
-          clock,
-          () => deadlines.firstToken(),
-          () => cancel.abort(),
-        );
-      }
+      } else await readErrorReply(x, res, adapter, endpoint);
     } catch (err) {
       failed(x, err, deadlines, deps);
     } finally {
@@ -230,6 +215,21 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
   };
 }
 
+// readErrorReply records a non-2xx reply: its Retry-After, and what its (capped) body says is wrong.
+async function readErrorReply(
+  x: Exchange,
+  res: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: AsyncIterable<unknown> },
+  adapter: ProtocolAdapter,
+  endpoint: Endpoint,
+): Promise<void> {
+  x.r.retryAfterMs = retryAfterMs(res.headers);
+  const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
+  x.fail(
+    errorKindForStatus(res.statusCode),
+    `HTTP ${res.statusCode}: ${errorBodyText(adapter, errText)}${authHint(res.statusCode, endpoint)}`,
+  );
+}
+
 // onHeaders notes when the response began, its status and what its body claims to be.
 function onHeaders(
   x: Exchange,
@@ -247,8 +247,8 @@ function onHeaders(
       break;
     }
   }
-  x.contentType = headerValue(res.headers['content-type']);
-  x.contentEncoding = headerValue(res.headers['content-encoding']);
+  x.contentType = headerValue(res.headers['content-type']) ?? '';
+  x.contentEncoding = headerValue(res.headers['content-encoding']) ?? '';
 }
 
 // noteConnection says whether this request opened its connection (and what the handshake cost),
@@ -274,7 +274,9 @@ function tooLate(x: Exchange, call: ChatCall, now: number, deps: ClientDeps): bo
   if (lagMs <= deps.firstTokenTimeoutMs) return false;
   x.r.sentAtMs = x.r.endAtMs = now;
   x.r.errorKind = 'client_overload';
-  x.r.errorMessage = `not sent: dispatched ${Math.round(lagMs)}ms after its schedule, past the ${deps.firstTokenTimeoutMs}ms first-token timeout; the generator could not keep up`;
+  x.r.errorMessage =
+    `not sent: dispatched ${Math.round(lagMs)}ms after its schedule, ` +
+    `past the ${deps.firstTokenTimeoutMs}ms first-token timeout; the generator could not keep up`;
   return true;
 }
 
@@ -299,10 +301,7 @@ function failed(x: Exchange, err: unknown, deadlines: ReturnType<typeof armDeadl
 // proxy in front of it — the title of its HTML page, not the page's markup.
 function errorBodyText(adapter: ProtocolAdapter, body: string): string {
   if (!body.trim()) return '(empty body)';
-  if (/^\s*<(!doctype|html|head|body)/i.test(body)) {
-    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim() || body.replace(/<[^>]*>/g, ' ');
-    return `an HTML page (${body.length} bytes): "${oneLine(title, 80)}"`;
-  }
+  if (/^\s*<(!doctype|html|head|body)/i.test(body)) return `an HTML page (${body.length} bytes): "${htmlTitle(body)}"`;
   return oneLine(adapter.errorMessage(body));
 }
 
@@ -314,8 +313,9 @@ function authHint(status: number, endpoint: Endpoint): string {
     : ' — this target sends no API key: set apiKeyEnv (or headersFromEnv) in the scenario';
 }
 
-function headerValue(v: string | string[] | undefined): string {
-  return (Array.isArray(v) ? v[0] : v) ?? '';
+// A response header's (first) value; undefined when the response has none.
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /**
@@ -356,10 +356,9 @@ function armDeadlines(cancel: Cancel, deps: ClientDeps) {
 
 /** retryAfterMs reads retry-after-ms or Retry-After (seconds, or an HTTP date) from response headers. */
 export function retryAfterMs(headers: Record<string, string | string[] | undefined>): number | null {
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const ms = Number(one(headers['retry-after-ms']));
-  if (one(headers['retry-after-ms']) !== undefined && Number.isFinite(ms)) return Math.max(0, ms);
-  const ra = one(headers['retry-after']);
+  const ms = Number(headerValue(headers['retry-after-ms']));
+  if (headerValue(headers['retry-after-ms']) !== undefined && Number.isFinite(ms)) return Math.max(0, ms);
+  const ra = headerValue(headers['retry-after']);
   if (ra === undefined) return null;
   const secs = Number(ra);
   if (Number.isFinite(secs)) return Math.max(0, secs * 1000);

@@ -1,3 +1,5 @@
+import { roundTo } from '../scenario/decimals.js';
+
 /**
  * ClockEstimate bounds how far this machine's wall clock is from a server's, read from the HTTP
  * `Date` header of its replies: offset = local − server, in ms (positive: this clock is ahead).
@@ -52,8 +54,8 @@ export class ClockProbe {
   estimate(): ClockEstimate | null {
     if (this.n === 0 || !(this.lower <= this.upper)) return null;
     return {
-      offsetMs: round1((this.lower + this.upper) / 2),
-      uncertaintyMs: round1((this.upper - this.lower) / 2),
+      offsetMs: roundTo((this.lower + this.upper) / 2, 1),
+      uncertaintyMs: roundTo((this.upper - this.lower) / 2, 1),
       samples: this.n,
       reference: this.reference,
     };
@@ -65,8 +67,4 @@ export function tightest(estimates: readonly (ClockEstimate | null)[]): ClockEst
   let best: ClockEstimate | null = null;
   for (const e of estimates) if (e && (best === null || e.uncertaintyMs < best.uncertaintyMs)) best = e;
   return best;
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }

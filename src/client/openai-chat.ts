@@ -59,6 +59,10 @@ export const openaiChat: ProtocolAdapter = {
   },
 };
 
+// The chunk's JSON strings: a plain one (ids, model names: no escapes), and the content (any escape; captured).
+const PLAIN = String.raw`"[^"\\\x00-\x1f]*"`;
+const CONTENT = String.raw`"((?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*)"`;
+
 /**
  * CONTENT_CHUNK recognises, whole, the chunk that carries most of a stream: one token of content
  * in the shape OpenAI, vLLM and most compatible servers send it (keys in their order, no usage, no
@@ -67,8 +71,14 @@ export const openaiChat: ProtocolAdapter = {
  * token (bench/hot-path.mjs). Any other chunk (first and last ones, usage, errors, reasoning,
  * tool calls, another key order) is parsed in full.
  */
-export const CONTENT_CHUNK =
-  /^\{"id":"[^"\\\x00-\x1f]*","object":"chat\.completion\.chunk","created":(?:0|[1-9]\d*),"model":"[^"\\\x00-\x1f]*",(?:"service_tier":"[^"\\\x00-\x1f]*",)?(?:"system_fingerprint":(?:"[^"\\\x00-\x1f]*"|null),)?"choices":\[\{"index":0,"delta":\{(?:"role":"assistant",)?"content":"((?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*)"\},(?:"logprobs":null,)?"finish_reason":null\}\](?:,"usage":null)?(?:,"obfuscation":"[^"\\\x00-\x1f]*")?\}$/;
+export const CONTENT_CHUNK = new RegExp(
+  [
+    String.raw`^\{"id":${PLAIN},"object":"chat\.completion\.chunk","created":(?:0|[1-9]\d*),"model":${PLAIN},`,
+    String.raw`(?:"service_tier":${PLAIN},)?(?:"system_fingerprint":(?:${PLAIN}|null),)?`,
+    String.raw`"choices":\[\{"index":0,"delta":\{(?:"role":"assistant",)?"content":${CONTENT}\},`,
+    String.raw`(?:"logprobs":null,)?"finish_reason":null\}\](?:,"usage":null)?(?:,"obfuscation":${PLAIN})?\}$`,
+  ].join(''),
+);
 
 /** parseChunk reads one streamed chat.completion.chunk in full: JSON.parse, then every field that matters. */
 export function parseChunk(data: string, state: StreamState): StreamStep {

@@ -5,6 +5,7 @@ import type { Tokenizer } from '../workload/tokenizer.js';
 import { chatClient, type ChatCall, type Endpoint } from './chat-client.js';
 import { describeError, oneLine } from './error-kind.js';
 import { apiUrl, type Transport } from './transport.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** ProbeResult is what one small request per feature says about a target. */
 export interface ProbeResult {
@@ -136,6 +137,7 @@ function scrub(ep: Endpoint, s: string): string {
   return ep.secrets.reduce((acc, k) => (k ? acc.split(k).join('***') : acc), s);
 }
 
+// Probe times to a tenth of a millisecond; null (not measured) stays null.
 function round(x: number | null): number | null {
-  return x === null ? null : Math.round(x * 10) / 10;
+  return x === null ? null : roundTo(x, 1);
 }

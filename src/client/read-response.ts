@@ -39,14 +39,9 @@ export const CHECK_EVERY = 10;
  */
 export class Exchange {
   readonly state: StreamState = { finishReason: '', usage: null };
-  /** The reply's content and reasoning, their first KEEP_REPLY_CHARS kept (for the next turn). */
-  text = '';
-  reasoning = '';
-  /** Their full lengths, and their local token counts (see addText: taken only when needed). */
-  textChars = 0;
-  reasoningChars = 0;
-  readonly textTally: TokenTally;
-  readonly reasoningTally: TokenTally;
+  /** The reply's content and reasoning (see add: counted only when needed). */
+  readonly content: ReplyPart;
+  readonly reasoning: ReplyPart;
   failure: { kind: ErrorKind; message: string } | null = null;
   /** Whether a reply with server usage is counted locally too (the sampled discrepancy check). */
   checkUsage = true;
@@ -66,39 +61,33 @@ export class Exchange {
   ) {
     // Large replies are counted on the counting thread, so counting them never delays reading others.
     const elsewhere = offThreadCounting() ? (text: string) => countOffThread(tok.encoding, text) : null;
-    this.textTally = new TokenTally(tok, elsewhere);
-    this.reasoningTally = new TokenTally(tok, elsewhere);
+    this.content = new ReplyPart(new TokenTally(tok, elsewhere));
+    this.reasoning = new ReplyPart(new TokenTally(tok, elsewhere));
+  }
+
+  /** text is the reply's content as kept for the next turn. */
+  get text(): string {
+    return this.content.kept;
   }
 
   /**
-   * addText takes a content delta. While the reply fits in what is kept (KEEP_REPLY_CHARS), it is
-   * only kept: the count, when one is needed (no usage from the server, or the sampled check), is
+   * add takes a content or reasoning delta. While the reply fits in what is kept (KEEP_REPLY_CHARS), it
+   * is only kept: the count, when one is needed (no usage from the server, or the sampled check), is
    * taken from the kept text once the reply is over (`counted`). A longer reply is counted as it
    * comes from then on, in bounded steps (the promise), its kept head first. Runs for every token.
    */
-  addText(t: string): Promise<void> | undefined {
-    if (!this.tallying && this.textChars + t.length <= KEEP_REPLY_CHARS) {
-      this.text += t;
-      this.textChars += t.length;
+  add(part: ReplyPart, t: string): Promise<void> | undefined {
+    if (!this.tallying && part.chars + t.length <= KEEP_REPLY_CHARS) {
+      part.keep(t);
       return undefined;
     }
-    return this.tallyText(t);
-  }
-
-  /** addReasoning takes a reasoning delta, as addText does a content one. */
-  addReasoning(t: string): Promise<void> | undefined {
-    if (!this.tallying && this.reasoningChars + t.length <= KEEP_REPLY_CHARS) {
-      this.reasoning += t;
-      this.reasoningChars += t.length;
-      return undefined;
-    }
-    return this.tallyReasoning(t);
+    return this.tally(part, t);
   }
 
   /** counted is the reply's local token count, reasoning included (counting the kept text now, if it was not counted as it came). */
   async counted(): Promise<number> {
     if (!this.tallying) await this.startTallying();
-    return (await this.textTally.finish()) + (await this.reasoningTally.finish());
+    return (await this.content.tally.finish()) + (await this.reasoning.tally.finish());
   }
 
   // From here on every delta is counted as it arrives; what was kept so far (the whole reply so
@@ -106,24 +95,14 @@ export class Exchange {
   private tallying = false;
   private async startTallying(): Promise<void> {
     this.tallying = true;
-    await this.textTally.pushAsync(this.text);
-    await this.reasoningTally.pushAsync(this.reasoning);
+    await this.content.tally.pushAsync(this.content.kept);
+    await this.reasoning.tally.pushAsync(this.reasoning.kept);
   }
 
-  private async tallyText(t: string): Promise<void> {
+  private async tally(part: ReplyPart, t: string): Promise<void> {
     if (!this.tallying) await this.startTallying();
-    if (this.textChars < KEEP_REPLY_CHARS)
-      this.text += t.length + this.textChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.textChars);
-    this.textChars += t.length;
-    await this.textTally.pushAsync(t);
-  }
-
-  private async tallyReasoning(t: string): Promise<void> {
-    if (!this.tallying) await this.startTallying();
-    if (this.reasoningChars < KEEP_REPLY_CHARS)
-      this.reasoning += t.length + this.reasoningChars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.reasoningChars);
-    this.reasoningChars += t.length;
-    await this.reasoningTally.pushAsync(t);
+    part.keep(t);
+    await part.tally.pushAsync(t);
   }
 
   /** took notes one read of the body. */
@@ -143,6 +122,20 @@ export class Exchange {
 
   fail(kind: ErrorKind, message: string): void {
     this.failure ??= { kind, message };
+  }
+}
+
+/** ReplyPart is one part of a reply (content or reasoning): its first KEEP_REPLY_CHARS kept, its length, its count. */
+export class ReplyPart {
+  kept = '';
+  chars = 0;
+  constructor(readonly tally: TokenTally) {}
+
+  /** keep notes a delta: its length, and its text while the kept part has room. */
+  keep(t: string): void {
+    if (this.chars < KEEP_REPLY_CHARS)
+      this.kept += t.length + this.chars <= KEEP_REPLY_CHARS ? t : t.slice(0, KEEP_REPLY_CHARS - this.chars);
+    this.chars += t.length;
   }
 }
 
@@ -199,13 +192,9 @@ export async function readStream(
         if (step.type === 'content') {
           r.firstContentAtMs ??= at;
           r.contentDeltas++;
-          const counting = x.addText(step.text);
-          if (counting) await counting;
-        } else {
-          r.reasoningDeltas++;
-          const counting = x.addReasoning(step.text);
-          if (counting) await counting;
-        }
+        } else r.reasoningDeltas++;
+        const counting = x.add(step.type === 'content' ? x.content : x.reasoning, step.text);
+        if (counting) await counting;
       } else if (step.type === 'done') {
         done = true;
       } else if (step.type === 'error') {
@@ -214,6 +203,7 @@ export async function readStream(
       }
     }
     if (decoder.tooLarge) {
+      // The decoder's limit is 1 MiB of characters (sse.ts); the message keeps its long-standing wording.
       x.fail(
         'bad_stream',
         `an event larger than 1 MB after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): not a chat-completion stream`,
@@ -259,7 +249,8 @@ export function whatArrived(x: Exchange, adapter: ProtocolAdapter): void {
   if (/gzip|br|deflate|zstd/i.test(x.contentEncoding) || (head[0] === 0x1f && head[1] === 0x8b))
     return x.fail(
       'bad_stream',
-      `${x.contentEncoding || 'gzip'}-encoded body, ${what} (content-encoding: ${x.contentEncoding || 'none declared'}); the client asks for an uncompressed event stream`,
+      `${x.contentEncoding || 'gzip'}-encoded body, ${what} (content-encoding: ${x.contentEncoding || 'none declared'}); ` +
+        'the client asks for an uncompressed event stream',
     );
   const text = head.toString('utf8');
   const trimmed = text.trimStart();
@@ -279,11 +270,18 @@ export function whatArrived(x: Exchange, adapter: ProtocolAdapter): void {
       );
   }
   if (/^<(!doctype|html|head|body)/i.test(trimmed)) {
-    // The page's title says most (a gateway's "502 Bad Gateway", a login page); else its text.
-    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim() || text.replace(/<[^>]*>/g, ' ');
-    return x.fail('bad_stream', `HTML page, ${what}: "${oneLine(title, 80)}"`);
+    return x.fail('bad_stream', `HTML page, ${what}: "${htmlTitle(text)}"`);
   }
   x.fail('bad_stream', `not an event stream (${what}, content-type: ${x.contentType || 'none'}): ${oneLine(text, 80)}`);
+}
+
+/**
+ * htmlTitle says what an HTML page is, on one line: its title (a gateway's "502 Bad Gateway", a login page), else its
+ * text without the markup.
+ */
+export function htmlTitle(page: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(page)?.[1]?.trim() || page.replace(/<[^>]*>/g, ' ');
+  return oneLine(title, 80);
 }
 
 /** plural words a count of things: "1 delta", "5 deltas". */
@@ -335,7 +333,7 @@ export async function readCompletion(
     x.fail('stream_error', out.error);
     return;
   }
-  await x.addText(out.text);
+  await x.add(x.content, out.text);
   if (out.text.length > 0) {
     x.r.firstTokenAtMs = at;
     onFirstToken();
@@ -365,7 +363,7 @@ export async function settleTokens(x: Exchange): Promise<void> {
     r.cacheWrite1hInputTokens = state.usage.cacheWrite1hInputTokens ?? 0;
     r.tokenSource = 'usage';
     // Our own count beside the server's, for an ordinary successful reply: how far they disagree.
-    if (!x.failure && x.checkUsage && x.textChars + x.reasoningChars <= CHECK_UP_TO_CHARS) r.outputTokensCounted = await counted();
+    if (!x.failure && x.checkUsage && x.content.chars + x.reasoning.chars <= CHECK_UP_TO_CHARS) r.outputTokensCounted = await counted();
   } else {
     r.outputTokens = await counted();
   }

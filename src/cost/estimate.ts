@@ -1,4 +1,5 @@
 import { meanOf } from '../random/distribution.js';
+import { weightedMean } from '../workload/mix.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Catalog } from './catalog.js';
 import { dearestPlain } from './billing.js';
@@ -30,9 +31,8 @@ export interface PlannedTarget {
  * where one costs more). Mock targets are free.
  */
 export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], catalog: Catalog): CostEstimate {
-  const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
-  const inTok = s.workloads.reduce((n, w) => n + meanOf(w.promptTokens) * w.turns * w.weight, 0) / totalW;
-  const outTok = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.turns * w.weight, 0) / totalW;
+  const inTok = weightedMean(s.workloads, (w) => meanOf(w.promptTokens) * w.turns);
+  const outTok = weightedMean(s.workloads, (w) => meanOf(w.maxTokens) * w.turns);
   let pico = 0n;
   const unknown: string[] = [];
   for (const t of planned) {

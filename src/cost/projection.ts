@@ -140,7 +140,9 @@ export function periodLine(prices: readonly ModelPrice[], offPeakShare: number):
   }
   const rest = prices.filter((p) => p.offPeak.length === 0);
   const pct = `${Number((offPeakShare * 100).toFixed(2))}%`;
-  return `prices: ${pct} of the traffic in the off-peak windows of ${names(windowed)}, the rest at list prices${rest.length ? `; list prices all day for ${rest.map((p) => p.model).join(', ')} (no off-peak prices)` : ''}; no cache discounts`;
+  const allDay = rest.length ? `; list prices all day for ${rest.map((p) => p.model).join(', ')} (no off-peak prices)` : '';
+  const offPeak = `${pct} of the traffic in the off-peak windows of ${names(windowed)}`;
+  return `prices: ${offPeak}, the rest at list prices${allDay}; no cache discounts`;
 }
 
 /** resolveModels picks the prices to compare, or names the unknown models. */

@@ -6,6 +6,7 @@ import { mockProfileSchema, type Load, type Scenario, type Target } from '../sce
 import { usesMock } from './endpoints.js';
 import { PRESETS } from '../scenario/providers.js';
 import type { PlannedTarget } from '../cost/estimate.js';
+import { totalWeight, weightedMean } from '../workload/mix.js';
 
 /** TargetPlan is what `validate` says one target will do. */
 export interface TargetPlan {
@@ -59,7 +60,7 @@ export interface Plan {
 /** planScenario describes what a scenario will do: targets, load, and how many requests to expect. */
 export function planScenario(s: Scenario, traceEntries?: number, useMock = false): Plan {
   const l = s.load;
-  const totalWeight = s.workloads.reduce((n, w) => n + w.weight, 0);
+  const mixWeight = totalWeight(s.workloads);
   const stop = [
     l.stages ? `after the stages (${formatDurationMs(stagesMs(l))})` : '',
     l.trace ? 'at the end of the trace' : '',
@@ -80,7 +81,7 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
           : formatDurationMs(l.warmup.durationMs),
     workload: s.workloads
       .map((w) => {
-        const share = s.workloads.length > 1 ? ` (${+((w.weight / totalWeight) * 100).toFixed(1)}%)` : '';
+        const share = s.workloads.length > 1 ? ` (${+((w.weight / mixWeight) * 100).toFixed(1)}%)` : '';
         const prompt = w.dataset
           ? `dataset ${w.dataset.file} (${w.dataset.order})`
           : `prompt ${describe(w.promptTokens, ' tok')}${w.sharedPrefixTokens ? ` incl. shared prefix ${w.sharedPrefixTokens}` : ''}`;
@@ -89,7 +90,7 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
       })
       .join('\n            '),
     traffic: s.routing
-      ? `routed: one stream split ${s.routing.map((r) => `${r.target} ${+((r.weight / s.routing!.reduce((n, x) => n + x.weight, 0)) * 100).toFixed(1)}%`).join(' / ')} (requests are not paired across targets)`
+      ? `routed: one stream split ${s.routing.map((r) => `${r.target} ${+((r.weight / totalWeight(s.routing!)) * 100).toFixed(1)}%`).join(' / ')} (requests are not paired across targets)`
       : s.failover
         ? `failover: every route (${s.failover.map((f) => `${f.name}: ${f.chain.join(' → ')}`).join('; ')}) gets the full load and the same sequence of prompts (seed ${s.seed}); targets get the attempts their routes send`
         : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
@@ -192,10 +193,9 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
     exact = true;
   } else if (model === 'closed' && mock) {
     // Each user completes one request per mean E2E (a ramp counts its average users).
-    const maxTokens = s.workloads.reduce((n, w) => n + meanOf(w.maxTokens) * w.weight, 0) / s.workloads.reduce((n, w) => n + w.weight, 0);
-    const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
-    const turns = s.workloads.reduce((n, w) => n + w.turns * w.weight, 0) / totalW;
-    const thinkMs = s.workloads.reduce((n, w) => n + (w.turns - 1) * meanOf(w.thinkTimeMs) * w.weight, 0) / totalW;
+    const maxTokens = weightedMean(s.workloads, (w) => meanOf(w.maxTokens));
+    const turns = weightedMean(s.workloads, (w) => w.turns);
+    const thinkMs = weightedMean(s.workloads, (w) => (w.turns - 1) * meanOf(w.thinkTimeMs));
     const out = Math.min(maxTokens, mock.outputTokens === undefined ? Infinity : meanOf(mock.outputTokens));
     const e2eMs = meanOf(mock.rttMs) + meanOf(mock.ttftMs) + Math.max(0, out - 1) * meanOf(mock.itlMs);
     const userMs = l.stages
@@ -210,16 +210,14 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
   }
   if (s.routing && expected !== null) {
     // One stream split by weight: this target gets its share.
-    const total = s.routing.reduce((n, r) => n + r.weight, 0);
-    const share = s.routing.filter((r) => r.target === t.name).reduce((n, r) => n + r.weight, 0) / total;
+    const share = totalWeight(s.routing.filter((r) => r.target === t.name)) / totalWeight(s.routing);
     expected = Math.round(expected * share);
     exact = false;
   }
   if (l.requests !== undefined) {
     // `requests` counts arrivals — conversations, for multi-turn workloads — so the measured
     // request count is that times the mean number of turns.
-    const totalW = s.workloads.reduce((n, w) => n + w.weight, 0);
-    const meanTurns = s.workloads.reduce((n, w) => n + w.turns * w.weight, 0) / totalW;
+    const meanTurns = weightedMean(s.workloads, (w) => w.turns);
     const byCount = Math.round(l.requests * meanTurns);
     if (expected === null || byCount < expected) {
       expected = byCount;

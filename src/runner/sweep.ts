@@ -3,6 +3,7 @@ import type { Recorder } from '../metrics/recorder.js';
 import { evaluateSweepStep, kneeOf, type SweepSummary } from '../analysis/sweep-verdict.js';
 import type { Load, Scenario, Sweep } from '../scenario/schema.js';
 import { parseThresholds } from '../scenario/threshold.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** sweepValues expands a sweep's levels: a list as written, or from → to by a factor or a step. */
 export function sweepValues(sweep: Sweep): number[] {
@@ -12,7 +13,7 @@ export function sweepValues(sweep: Sweep): number[] {
   else {
     out = [];
     const max = 10_000; // a typo such as factor 1.0001 must not hang the planner
-    for (let x = v.from; x <= v.to + 1e-9 && out.length < max; x = v.factor ? x * v.factor : x + v.step!) out.push(round(x));
+    for (let x = v.from; x <= v.to + 1e-9 && out.length < max; x = v.factor ? x * v.factor : x + v.step!) out.push(roundTo(x, 6));
   }
   return sweep.over === 'concurrency' ? [...new Set(out.map((x) => Math.max(1, Math.round(x))))] : out;
 }
@@ -28,10 +29,6 @@ export function loadForStep(load: Load, sweep: Sweep, value: number): Load {
   const duration = sweep.stepDuration ?? load.duration ?? DEFAULT_STEP_MS;
   const { stages: _stages, requests: _requests, trace: _trace, concurrency: _c, rate: _r, ...rest } = load;
   return sweep.over === 'rate' ? { ...rest, rate: value, duration } : { ...rest, concurrency: Math.round(value), duration };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }
 
 /** Pass runs the traffic once at one load level, labelled `step`, and says why its loops stopped. */

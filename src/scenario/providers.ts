@@ -60,7 +60,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     requestIdHeader: 'x-request-id',
     clientRequestIdHeader: 'X-Client-Request-Id',
     source:
-      'OpenAI API reference, Chat Completions: create (max_completion_tokens, stream_options.include_usage: "an additional chunk … before data: [DONE] … usage"; other chunks carry usage: null)',
+      'OpenAI API reference, Chat Completions: create (max_completion_tokens, stream_options.include_usage: "an ' +
+      'additional chunk … before data: [DONE] … usage"; other chunks carry usage: null)',
   },
   anthropic: {
     protocol: 'anthropic-messages',
@@ -73,7 +74,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     reasoning: 'thinking_delta',
     requestIdHeader: 'request-id',
     source:
-      'Anthropic API reference, Messages and Streaming Messages (x-api-key, anthropic-version, required max_tokens, message_start / content_block_delta / message_delta usage / message_stop, ping, error events)',
+      'Anthropic API reference, Messages and Streaming Messages (x-api-key, anthropic-version, required ' +
+      'max_tokens, message_start / content_block_delta / message_delta usage / message_stop, ping, error events)',
   },
   gemini: {
     protocol: 'openai-chat',
@@ -86,7 +88,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     usage: 'every-chunk',
     reasoning: 'none',
     source:
-      'Google Gemini API docs, "OpenAI compatibility" (base URL …/v1beta/openai/, Bearer key, max_tokens); usage on every streamed chunk as reported by users of that endpoint',
+      'Google Gemini API docs, "OpenAI compatibility" (base URL …/v1beta/openai/, Bearer key, max_tokens); ' +
+      'usage on every streamed chunk as reported by users of that endpoint',
   },
   'deepseek-global': {
     protocol: 'openai-chat',
@@ -99,7 +102,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     usage: 'final-chunk',
     reasoning: 'reasoning_content',
     source:
-      'DeepSeek API docs, "Your First API Call" (base_url https://api.deepseek.com, OpenAI format) and "Reasoning Model" (delta.reasoning_content streamed before delta.content)',
+      'DeepSeek API docs, "Your First API Call" (base_url https://api.deepseek.com, OpenAI format) and ' +
+      '"Reasoning Model" (delta.reasoning_content streamed before delta.content)',
   },
   'openai-compatible': {
     protocol: 'openai-chat',

@@ -5,15 +5,21 @@ import { DEFAULT_FAILOVER_ON, FAILOVER_TRIGGERS } from './error-kinds.js';
 import { DEFAULT_SLO } from './threshold.js';
 import { PROVIDERS } from './providers.js';
 import { modelPriceSchema } from './price-row.js';
+import { DEFAULT_PROMPT_TOKENS, MAX_TIMER_MS, MAX_TOKENS_PER_REQUEST } from './limits.js';
+import { evenWithIssues, show } from './refine.js';
+import { loadRules, sweepRules } from './load-rules.js';
+import { mockRules, targetRules } from './target-rules.js';
+import { workloadRules } from './workload-rules.js';
+import { scenarioRules } from './scenario-rules.js';
+
+export { MAX_TIMER_MS, MAX_TOKENS_PER_REQUEST, show };
 
 // The scenario schema: strict everywhere (an unknown key is an error, since a typo such as
 // `concurency` would otherwise silently run the default), with messages that quote the bad value
-// and say what to write instead. Cross-field rules live in validate.ts.
+// and say what to write instead. Rules between fields are refinements of the object that holds them
+// (*-rules.ts); validate.ts turns zod's issues into the problems a user reads.
 
-/** durationMs accepts "500ms", "30s", "2m", "1h", "1m30s" and yields milliseconds. */
-/** MAX_TIMER_MS is the longest wait a Node.js timer can make (2³¹−1 ms, ~24.8 days): a longer one fires at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
+// durationMs accepts "500ms", "30s", "2m", "1h", "1m30s" and yields milliseconds.
 const durationMs = z
   .string({ error: (iss) => `expected a duration string such as "30s", got ${show(iss.input)}` })
   .refine((s) => parseDurationMs(s) !== null, {
@@ -23,12 +29,6 @@ const durationMs = z
   .refine((ms) => ms <= MAX_TIMER_MS, {
     error: (iss) => `${show(iss.input)} is longer than 24 days, the longest wait a timer can make; split the run into shorter ones`,
   });
-
-/**
- * MAX_TOKENS_PER_REQUEST bounds prompt and output token counts: no model comes near it, and a larger one would only
- * allocate text nobody can send.
- */
-export const MAX_TOKENS_PER_REQUEST = 1_000_000;
 
 const nonNegative = z.number().min(0);
 const bound = { min: nonNegative.optional(), max: nonNegative.optional() };
@@ -54,7 +54,8 @@ export const tokenCountSchema = z.union([
     .positive()
     .max(MAX_TOKENS_PER_REQUEST, {
       error: (iss) =>
-        `${show(iss.input)} tokens is more than any model takes or gives (at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')}); write e.g. 4096`,
+        `${show(iss.input)} tokens is more than any model takes or gives ` +
+        `(at most ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')}); write e.g. 4096`,
     }),
   distributionSchema.options[1],
 ]);
@@ -77,102 +78,99 @@ export const faultSchema = z.strictObject({
 });
 
 /** mockProfileSchema: the embedded mock's latency model for one target. */
-export const mockProfileSchema = z.strictObject({
-  /** Network round trip before response headers. */
-  rttMs: distributionSchema.default(0),
-  /** Server time from headers to the first content token (prefill). */
-  ttftMs: distributionSchema.default(150),
-  /** Gap between consecutive content tokens (decode). */
-  itlMs: distributionSchema.default(15),
-  /** Completion length before a natural stop; absent = always run to the token limit. */
-  outputTokens: distributionSchema.optional(),
-  /** Reasoning ("thinking") tokens streamed before the content (reasoning models), as the target's protocol streams them. */
-  reasoningTokens: distributionSchema.optional(),
-  /** Quirks of real providers, to test presets offline. */
-  quirks: z
-    .strictObject({
-      /** final-chunk (OpenAI with include_usage), every-chunk (cumulative, as Gemini's OpenAI endpoint), none. */
-      usage: z.enum(['final-chunk', 'every-chunk', 'none']).optional(),
-      /** Send the role-only first chunk (default true, as OpenAI does). */
-      roleChunk: z.boolean().default(true),
-      /** Empty-content chunks between tokens (as some gateways send keep-alive deltas). */
-      emptyChunks: z.boolean().default(false),
-    })
-    .default({ roleChunk: true, emptyChunks: false }),
-  /** Injected failures: the first fault whose window and draw match a request applies to it. */
-  faults: z.array(faultSchema).default([]),
-  /** Requests the mock serves at once; more wait in line (their wait lands in TTFT). Default: unlimited. */
-  slots: z.number().int().positive().optional(),
-  /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
-  seed: z.number().int().optional(),
+export const mockProfileSchema = z
+  .strictObject({
+    /** Network round trip before response headers. */
+    rttMs: distributionSchema.default(0),
+    /** Server time from headers to the first content token (prefill). */
+    ttftMs: distributionSchema.default(150),
+    /** Gap between consecutive content tokens (decode). */
+    itlMs: distributionSchema.default(15),
+    /** Completion length before a natural stop; absent = always run to the token limit. */
+    outputTokens: distributionSchema.optional(),
+    /** Reasoning ("thinking") tokens streamed before the content (reasoning models), as the target's protocol streams them. */
+    reasoningTokens: distributionSchema.optional(),
+    /** Quirks of real providers, to test presets offline. */
+    quirks: z
+      .strictObject({
+        /** final-chunk (OpenAI with include_usage), every-chunk (cumulative, as Gemini's OpenAI endpoint), none. */
+        usage: z.enum(['final-chunk', 'every-chunk', 'none']).optional(),
+        /** Send the role-only first chunk (default true, as OpenAI does). */
+        roleChunk: z.boolean().default(true),
+        /** Empty-content chunks between tokens (as some gateways send keep-alive deltas). */
+        emptyChunks: z.boolean().default(false),
+      })
+      .prefault({}),
+    /** Injected failures: the first fault whose window and draw match a request applies to it. */
+    faults: z.array(faultSchema).default([]),
+    /** Requests the mock serves at once; more wait in line (their wait lands in TTFT). Default: unlimited. */
+    slots: z.number().int().positive().optional(),
+    /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
+    seed: z.number().int().optional(),
+  })
+  .superRefine(mockRules, evenWithIssues);
+
+// A name (of the scenario, a target, a workload, a route): it lands in file names and report columns.
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+  error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"`,
 });
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// An environment variable's name, with an example of the kind the field takes.
+const envName = (example: string) =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "${example}"`,
+  });
+
 const RESERVED_BODY_KEYS = ['model', 'messages', 'stream'];
 
-export const targetSchema = z.strictObject({
-  name: z.string().regex(NAME, {
-    error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"`,
-  }),
-  region: z.string().min(1).default('default'),
-  /** Provider preset: base URL, auth style, accepted fields and usage reporting (see client/presets.ts). */
-  provider: z.enum(PROVIDERS).default('openai-compatible'),
-  /** Overrides of the preset. */
-  protocol: z.enum(['openai-chat', 'anthropic-messages']).optional(),
-  auth: z.enum(['bearer', 'x-api-key']).optional(),
-  /** Send stream_options.include_usage (OpenAI protocol); false for servers that reject it. */
-  streamOptions: z.boolean().optional(),
-  /** Output token limit field for this target (overrides the workload and the preset). */
-  tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
-  /** API root such as https://api.openai.com/v1; requests go to `${baseUrl}/chat/completions`. */
-  baseUrl: z
-    .string()
-    .refine(isHttpUrl, { error: (iss) => `${show(iss.input)} is not an http(s) URL; write e.g. "https://api.openai.com/v1"` })
-    .optional(),
-  mock: mockProfileSchema.optional(),
-  model: z.string().min(1, { error: 'is empty; name the model to request, e.g. "gpt-4o-mini"' }),
-  apiKeyEnv: z
-    .string()
-    .regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "OPENAI_API_KEY"` })
-    .optional(),
-  /** Extra headers. A credential never goes here (validation refuses it): use apiKeyEnv or headersFromEnv. */
-  headers: z.record(z.string(), z.string()).default({}),
-  /** Headers whose values come from environment variables: header name → variable name (e.g. { api-key: AZURE_OPENAI_KEY }). */
-  headersFromEnv: z
-    .record(
-      z.string(),
-      z
-        .string()
-        .regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "AZURE_OPENAI_KEY"` }),
-    )
-    .default({}),
-  /** URL query parameters whose values come from environment variables: parameter → variable name (e.g. { key: GEMINI_API_KEY }). */
-  queryFromEnv: z
-    .record(
-      z.string(),
-      z.string().regex(ENV_NAME, { error: (iss) => `${show(iss.input)} is not an environment variable name; write e.g. "GEMINI_API_KEY"` }),
-    )
-    .default({}),
-  body: z
-    .record(z.string(), z.unknown())
-    .refine((b) => !RESERVED_BODY_KEYS.some((k) => k in b), {
-      error: `may not set ${RESERVED_BODY_KEYS.join(', ')}; they come from the target and workload`,
-    })
-    .default({}),
-  /** Overrides load.concurrency for this target. */
-  concurrency: z.number().int().positive().optional(),
-  /** The response header that carries the provider's request id (default: the preset's, else the common ones). */
-  requestIdHeader: z
-    .string()
-    .regex(/^[A-Za-z0-9-]+$/, { error: 'is not a header name; write e.g. "x-request-id"' })
-    .optional(),
-  /** The request header to send our own request id in (the requests.csv row), when the provider accepts one; "" sends none. */
-  clientRequestIdHeader: z
-    .string()
-    .regex(/^([A-Za-z0-9-]+)?$/, { error: 'is not a header name; write e.g. "X-Client-Request-Id"' })
-    .optional(),
-});
+/** targetSchema: one endpoint and model under test (or its mock). */
+export const targetSchema = z
+  .strictObject({
+    name,
+    region: z.string().min(1).default('default'),
+    /** Provider preset: base URL, auth style, accepted fields and usage reporting (see scenario/providers.ts). */
+    provider: z.enum(PROVIDERS).default('openai-compatible'),
+    /** Overrides of the preset. */
+    protocol: z.enum(['openai-chat', 'anthropic-messages']).optional(),
+    auth: z.enum(['bearer', 'x-api-key']).optional(),
+    /** Send stream_options.include_usage (OpenAI protocol); false for servers that reject it. */
+    streamOptions: z.boolean().optional(),
+    /** Output token limit field for this target (overrides the workload and the preset). */
+    tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
+    /** API root such as https://api.openai.com/v1; requests go to `${baseUrl}/chat/completions`. */
+    baseUrl: z
+      .string()
+      .refine(isHttpUrl, { error: (iss) => `${show(iss.input)} is not an http(s) URL; write e.g. "https://api.openai.com/v1"` })
+      .optional(),
+    mock: mockProfileSchema.optional(),
+    model: z.string().min(1, { error: 'is empty; name the model to request, e.g. "gpt-4o-mini"' }),
+    apiKeyEnv: envName('OPENAI_API_KEY').optional(),
+    /** Extra headers. A credential never goes here (validation refuses it): use apiKeyEnv or headersFromEnv. */
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Headers whose values come from environment variables: header name → variable name (e.g. { api-key: AZURE_OPENAI_KEY }). */
+    headersFromEnv: z.record(z.string(), envName('AZURE_OPENAI_KEY')).default({}),
+    /** URL query parameters whose values come from environment variables: parameter → variable name (e.g. { key: GEMINI_API_KEY }). */
+    queryFromEnv: z.record(z.string(), envName('GEMINI_API_KEY')).default({}),
+    body: z
+      .record(z.string(), z.unknown())
+      .refine((b) => !RESERVED_BODY_KEYS.some((k) => k in b), {
+        error: `may not set ${RESERVED_BODY_KEYS.join(', ')}; they come from the target and workload`,
+      })
+      .default({}),
+    /** Overrides load.concurrency for this target. */
+    concurrency: z.number().int().positive().optional(),
+    /** The response header that carries the provider's request id (default: the preset's, else the common ones). */
+    requestIdHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, { error: 'is not a header name; write e.g. "x-request-id"' })
+      .optional(),
+    /** The request header to send our own request id in (the requests.csv row), when the provider accepts one; "" sends none. */
+    clientRequestIdHeader: z
+      .string()
+      .regex(/^([A-Za-z0-9-]+)?$/, { error: 'is not a header name; write e.g. "X-Client-Request-Id"' })
+      .optional(),
+  })
+  .superRefine(targetRules, evenWithIssues);
 
 /** datasetSchema: prompts from a file of real conversations instead of synthetic text. */
 export const datasetSchema = z.strictObject({
@@ -187,21 +185,22 @@ export const datasetSchema = z.strictObject({
   outputLength: z.enum(['workload', 'reference']).default('workload'),
 });
 
-export const workloadSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(NAME, { error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"` })
-    .default('default'),
+// workloadSchema's fields, before its rules and late defaults.
+const workloadFields = z.strictObject({
+  name: name.default('default'),
   /** Share of the traffic in a mix (`workloads:`); relative, need not sum to 100. */
   weight: z.number().positive().default(1),
   systemPrompt: z.string().optional(),
   /** Length of the synthetic user prompt in tokens (exact, with `encoding`), shared prefix included. */
-  promptTokens: tokenCountSchema.default(128),
+  promptTokens: tokenCountSchema.optional(),
   /** The first N tokens of every prompt are the same (to measure prompt caching on purpose); the rest varies per request. */
-  sharedPrefixTokens: z.number().int().min(0).default(0),
+  sharedPrefixTokens: z.number().int().min(0).optional(),
   /** Output token limit per request: a number or a distribution. */
   maxTokens: tokenCountSchema.default(128),
-  /** Which request field carries the token limit; default: the target's preset (max_completion_tokens for openai, max_tokens elsewhere). */
+  /**
+   * Which request field carries the token limit; default: the target's preset (max_completion_tokens for openai,
+   * max_tokens elsewhere).
+   */
   tokenLimitField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
   stream: z.boolean().default(true),
   encoding: z.enum(ENCODINGS).default('o200k_base'),
@@ -211,6 +210,18 @@ export const workloadSchema = z.strictObject({
   thinkTimeMs: distributionSchema.default(0),
   dataset: datasetSchema.optional(),
 });
+
+/**
+ * workloadSchema: what each request asks. promptTokens and sharedPrefixTokens get their defaults after the rules ran,
+ * which tell a value the user wrote from a default.
+ */
+export const workloadSchema = workloadFields.superRefine(workloadRules, evenWithIssues).transform((w) =>
+  inShapeOrder(workloadFields.shape, {
+    ...w,
+    promptTokens: w.promptTokens ?? DEFAULT_PROMPT_TOKENS,
+    sharedPrefixTokens: w.sharedPrefixTokens ?? 0,
+  }),
+);
 
 /** routeSchema: one share of a routed traffic stream. */
 export const routeSchema = z.strictObject({
@@ -234,13 +245,14 @@ export const traceSchema = z.strictObject({
   timeScale: z.number().positive().default(1),
 });
 
-export const loadSchema = z.strictObject({
+// loadSchema's fields, before its rules and late defaults.
+const loadFields = z.strictObject({
   /** Closed loop: this many requests in flight per target, each starting when the previous ends. */
   concurrency: z.number().int().positive().optional(),
   /** Open loop: arrivals per second per target, whether or not earlier requests have finished. */
   rate: z.number().positive().optional(),
   /** Open loop: constant spacing (1/rate apart) or poisson (exponential gaps with mean 1/rate). */
-  arrivals: z.enum(['constant', 'poisson']).default('constant'),
+  arrivals: z.enum(['constant', 'poisson']).optional(),
   /** Ramps: of the arrival rate (open loop, k6 ramping-arrival-rate) or of concurrency (closed loop, k6 ramping-vus). */
   stages: z.array(stageSchema).min(1).optional(),
   /** Open loop: replay a trace of arrivals instead of a rate. */
@@ -248,7 +260,7 @@ export const loadSchema = z.strictObject({
   /** Open loop: most requests in flight at once per target. */
   maxInFlight: z.number().int().positive().optional(),
   /** Open loop, at maxInFlight: drop the arrival (counted) or queue it (latency still counts from its schedule). */
-  overflow: z.enum(['drop', 'queue']).default('drop'),
+  overflow: z.enum(['drop', 'queue']).optional(),
   /**
    * After a failure that says the target is down or overloaded (5xx, 429, refused or reset
    * connection): a closed-loop user pauses this long, doubling on each further failure (capped at
@@ -266,7 +278,7 @@ export const loadSchema = z.strictObject({
    * further behind than this, it drops the arrivals it cannot send in time (generator_lag, counted
    * as the generator's, never the target's) instead of sending a backlog in a burst. "0s": no limit.
    */
-  maxDispatchLag: durationMs.default(1000),
+  maxDispatchLag: durationMs.optional(),
   /**
    * Open loop: the generator's cap on requests outstanding per target (default: a share of the process's
    * file-descriptor limit); arrivals beyond it are dropped by the generator.
@@ -291,9 +303,22 @@ export const loadSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * loadSchema: how hard to drive each target, and for how long. arrivals, overflow and maxDispatchLag get their defaults
+ * after the rules ran, which refuse them in a closed loop only when the user wrote them.
+ */
+export const loadSchema = loadFields.superRefine(loadRules, evenWithIssues).transform((l) =>
+  inShapeOrder(loadFields.shape, {
+    ...l,
+    arrivals: l.arrivals ?? 'constant',
+    overflow: l.overflow ?? 'drop',
+    maxDispatchLag: l.maxDispatchLag ?? 1000,
+  }),
+);
+
 /** failoverSchema: one failover route — the traffic goes to the route, which tries its chain of targets in order. */
 export const failoverSchema = z.strictObject({
-  name: z.string().regex(NAME, { error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"` }),
+  name,
   /** Targets in order of preference: primary first. */
   chain: z.array(z.string().min(1)).min(1),
   /** Per-attempt timeouts (default: the scenario's timeouts). */
@@ -317,20 +342,14 @@ export const failoverSchema = z.strictObject({
           multiplier: z.number().min(1).default(2),
           jitter: z.number().min(0).max(1).default(0.2),
         })
-        .default({ initial: 100, max: 2000, multiplier: 2, jitter: 0.2 }),
+        .prefault({}),
       /** Skip a target that answered 429/503 with Retry-After until that time has passed. */
       honorRetryAfter: z.boolean().default(true),
       /** Retries allowed as a share of first attempts (0.2 = at most 20% extra load), plus `minPerSec` always. */
       budget: z.number().min(0).default(0.2),
       minPerSec: z.number().min(0).default(5),
     })
-    .default({
-      maxAttempts: 3,
-      backoff: { initial: 100, max: 2000, multiplier: 2, jitter: 0.2 },
-      honorRetryAfter: true,
-      budget: 0.2,
-      minPerSec: 5,
-    }),
+    .prefault({}),
   /** Per-target circuit breaker. */
   breaker: z
     .strictObject({
@@ -341,7 +360,7 @@ export const failoverSchema = z.strictObject({
       openFor: durationMs.default(5000),
       halfOpenProbes: z.number().int().positive().default(1),
     })
-    .default({ failures: 5, openFor: 5000, halfOpenProbes: 1 }),
+    .prefault({}),
   /** Active health checks (GET <baseUrl>/models) feeding each hop's breaker. */
   healthProbe: z.strictObject({ interval: durationMs, timeout: durationMs.default(2000) }).optional(),
 });
@@ -365,29 +384,31 @@ export const budgetSchema = z.strictObject({
 });
 
 /** sweepSchema: step the load up and find the highest level that still meets the SLO (the knee). */
-export const sweepSchema = z.strictObject({
-  /** What to step: the open-loop arrival rate, or the closed-loop concurrency. */
-  over: z.enum(['rate', 'concurrency']),
-  /** The levels, in order: a list, or a geometric / arithmetic progression. */
-  values: z.union([
-    z.array(z.number().positive()).min(1),
-    z.strictObject({
-      from: z.number().positive(),
-      to: z.number().positive(),
-      factor: z.number().gt(1).optional(),
-      step: z.number().positive().optional(),
-    }),
-  ]),
-  /** Measured time per level (after the load's warmup, repeated at every level); default: load.duration, else 10s. */
-  stepDuration: durationMs.optional(),
-  /** Conditions a level must meet, k6-style: "ttft.p99 < 800ms", "errorRate < 1%". */
-  slo: z
-    .array(z.string())
-    .min(1)
-    .default(() => [...DEFAULT_SLO]),
-  /** Stop stepping once every target has failed the SLO (the rest would only fail harder). */
-  stopAfterKnee: z.boolean().default(true),
-});
+export const sweepSchema = z
+  .strictObject({
+    /** What to step: the open-loop arrival rate, or the closed-loop concurrency. */
+    over: z.enum(['rate', 'concurrency']),
+    /** The levels, in order: a list, or a geometric / arithmetic progression. */
+    values: z.union([
+      z.array(z.number().positive()).min(1),
+      z.strictObject({
+        from: z.number().positive(),
+        to: z.number().positive(),
+        factor: z.number().gt(1).optional(),
+        step: z.number().positive().optional(),
+      }),
+    ]),
+    /** Measured time per level (after the load's warmup, repeated at every level); default: load.duration, else 10s. */
+    stepDuration: durationMs.optional(),
+    /** Conditions a level must meet, k6-style: "ttft.p99 < 800ms", "errorRate < 1%". */
+    slo: z
+      .array(z.string())
+      .min(1)
+      .default(() => [...DEFAULT_SLO]),
+    /** Stop stepping once every target has failed the SLO (the rest would only fail harder). */
+    stopAfterKnee: z.boolean().default(true),
+  })
+  .superRefine(sweepRules, evenWithIssues);
 
 /**
  * thresholdSchema: a condition the run must meet (k6's thresholds), as a string judged on each
@@ -413,39 +434,41 @@ export const thresholdSchema = z.union([
   }),
 ]);
 
+/** timeoutsSchema: how long a request may take to connect, to its first token, and in all. */
 export const timeoutsSchema = z.strictObject({
   connect: durationMs.default(10_000),
   firstToken: durationMs.default(60_000),
   total: durationMs.default(300_000),
 });
 
-export const scenarioSchema = z.strictObject({
-  name: z.string().regex(NAME, {
-    error: (iss) => `${show(iss.input)} is not a valid name; use letters, digits, "_", "." or "-"`,
-  }),
-  description: z.string().optional(),
-  seed: z.number().int().default(1),
-  targets: z.array(targetSchema).min(1, { error: 'needs at least one target' }),
-  /** One workload for all traffic… */
-  workload: workloadSchema.optional(),
-  /** …or a weighted mix of workloads (each request picks one by weight, with the scenario seed). */
-  workloads: z.array(workloadSchema).min(1).optional(),
-  /** Split ONE traffic stream across targets by weight, instead of giving every target the full load. */
-  routing: z.array(routeSchema).min(1).optional(),
-  load: loadSchema,
-  timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
-  sweep: sweepSchema.optional(),
-  pricing: pricingSchema.optional(),
-  budget: budgetSchema.optional(),
-  /** SLO for the decision table, k6-style: the cheapest target meeting all of these is named. */
-  slo: z.array(z.string()).optional(),
-  /** Pass/fail conditions of the run (a breach exits 3), e.g. "ttft.p99 < 600ms". */
-  thresholds: z.array(thresholdSchema).min(1).optional(),
-  /** Failover routes: with these, the load drives the routes (each gets the full load) and targets serve as their hops. */
-  failover: z.array(failoverSchema).min(1).optional(),
-  /** reuse: keep-alive pools (handshakes paid once per connection); fresh: a new connection per request (handshakes inside TTFT). */
-  connection: z.enum(['reuse', 'fresh']).default('reuse'),
-});
+/** scenarioSchema: a whole scenario file. */
+export const scenarioSchema = z
+  .strictObject({
+    name,
+    description: z.string().optional(),
+    seed: z.number().int().default(1),
+    targets: z.array(targetSchema).min(1, { error: 'needs at least one target' }),
+    /** One workload for all traffic… */
+    workload: workloadSchema.optional(),
+    /** …or a weighted mix of workloads (each request picks one by weight, with the scenario seed). */
+    workloads: z.array(workloadSchema).min(1).optional(),
+    /** Split ONE traffic stream across targets by weight, instead of giving every target the full load. */
+    routing: z.array(routeSchema).min(1).optional(),
+    load: loadSchema,
+    timeouts: timeoutsSchema.prefault({}),
+    sweep: sweepSchema.optional(),
+    pricing: pricingSchema.optional(),
+    budget: budgetSchema.optional(),
+    /** SLO for the decision table, k6-style: the cheapest target meeting all of these is named. */
+    slo: z.array(z.string()).optional(),
+    /** Pass/fail conditions of the run (a breach exits 3), e.g. "ttft.p99 < 600ms". */
+    thresholds: z.array(thresholdSchema).min(1).optional(),
+    /** Failover routes: with these, the load drives the routes (each gets the full load) and targets serve as their hops. */
+    failover: z.array(failoverSchema).min(1).optional(),
+    /** reuse: keep-alive pools (handshakes paid once per connection); fresh: a new connection per request (handshakes inside TTFT). */
+    connection: z.enum(['reuse', 'fresh']).default('reuse'),
+  })
+  .superRefine(scenarioRules, evenWithIssues);
 
 /** Scenario is a validated scenario with defaults filled, durations in milliseconds, and `workloads` always set. */
 export type Scenario = Omit<z.output<typeof scenarioSchema>, 'workload' | 'workloads'> & { workloads: Workload[] };
@@ -467,6 +490,14 @@ export type Sweep = z.output<typeof sweepSchema>;
 export type Dataset = z.output<typeof datasetSchema>;
 export type Route = z.output<typeof routeSchema>;
 
+// A default filled after the rules goes back to its field's place: the validated scenario (written to summary.json)
+// lists its keys in the schema's order, as when zod filled every default.
+function inShapeOrder<T extends object>(shape: object, o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(shape)) if (k in o) out[k] = (o as Record<string, unknown>)[k];
+  return out as T;
+}
+
 function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
@@ -474,10 +505,4 @@ function isHttpUrl(s: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** show quotes a value for an error message, shortened so a pasted blob cannot flood the terminal. */
-export function show(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v));
-  return s.length > 60 ? s.slice(0, 57) + '…' : s;
 }

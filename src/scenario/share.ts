@@ -64,7 +64,8 @@ export function splitProblems(s: Scenario, count: number, flag: string): Problem
     if (n !== undefined && n > 0 && n < count)
       out.push({
         path,
-        message: `${n} user${n === 1 ? '' : 's'} cannot be split ${count} ways (${flag}); raise it to at least ${count}, or split fewer ways`,
+        message:
+          `${n} user${n === 1 ? '' : 's'} cannot be split ${count} ways (${flag}); ` + `raise it to at least ${count}, or split fewer ways`,
       });
   };
   users('load.concurrency', s.load.concurrency);

@@ -72,7 +72,9 @@ export function parseThreshold(text: string): Threshold | { error: string } {
   }
   if (!(LATENCY_METRICS as readonly string[]).includes(name))
     return {
-      error: `unknown metric ${JSON.stringify(rawName)}; use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec, cost`,
+      error:
+        `unknown metric ${JSON.stringify(rawName)}; ` +
+        `use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec, cost`,
     };
   const stat = (statRaw === 'p99.9' ? 'p999' : statRaw) as StatName | undefined;
   if (!stat || !(STATS as readonly string[]).includes(stat))

@@ -20,3 +20,13 @@ export function weightedPicker(weights: readonly number[]): (rng: Prng) => numbe
     return lo;
   };
 }
+
+/** totalWeight adds the weights of a mix (workloads, or routing shares): relative weights, they need not sum to 100. */
+export function totalWeight(xs: readonly { weight: number }[]): number {
+  return xs.reduce((n, x) => n + x.weight, 0);
+}
+
+/** weightedMean is the mean of f over a mix, each item counted by its weight: what the mix's average request asks. */
+export function weightedMean<T extends { weight: number }>(xs: readonly T[], f: (x: T) => number): number {
+  return xs.reduce((n, x) => n + f(x) * x.weight, 0) / totalWeight(xs);
+}

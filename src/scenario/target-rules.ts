@@ -1,0 +1,75 @@
+import { PRESETS, type ProviderName } from './providers.js';
+import { isSecretName } from './secrets.js';
+import { enUs, isRecord, largestParam, parsedAt, report, type RefineCtx } from './refine.js';
+import { MAX_TOKENS_PER_REQUEST } from './limits.js';
+
+/** targetRules: a target needs somewhere to send, and carries no credential written into the file. */
+export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
+  // Its baseUrl, its preset's URL, or a mock (which, beside a real URL, is the target's offline stand-in under --mock).
+  const presetUrl = parsedAt(ctx, ['provider']) ? PRESETS[t.provider as ProviderName].baseUrl : undefined;
+  if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
+    report(
+      ctx,
+      [],
+      'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), ' +
+        'or mock (e.g. { ttftMs: 200 })',
+    );
+  if (isRecord(t.headers))
+    for (const name of Object.keys(t.headers))
+      if (isSecretName(name)) {
+        const viaApiKeyEnv = /^(authorization|x-api-key)$/i.test(name)
+          ? 'apiKeyEnv: OPENAI_API_KEY (the preset sends it the right way), or '
+          : '';
+        report(
+          ctx,
+          ['headers', name],
+          'holds a credential in the scenario file; name an environment variable instead: ' +
+            `${viaApiKeyEnv}headersFromEnv: { ${name}: MY_KEY_VAR }`,
+        );
+      }
+  if (typeof t.baseUrl === 'string') urlSecretRules(t.baseUrl, ctx);
+}
+
+function urlSecretRules(baseUrl: string, ctx: RefineCtx): void {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    return;
+  }
+  if (u.password)
+    report(
+      ctx,
+      ['baseUrl'],
+      'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })',
+    );
+  for (const k of new Set(u.searchParams.keys()))
+    if (isSecretName(k))
+      report(
+        ctx,
+        ['baseUrl'],
+        `holds a credential in its query (${k}=…); name an environment variable instead: queryFromEnv: { ${k}: MY_KEY_VAR }`,
+      );
+}
+
+// A mock's latency past an hour would only stall the run (and a timer that long misfires).
+const MAX_MOCK_MS = 3_600_000;
+
+/** mockRules: a mock's latencies stay under an hour and its token counts under any model's. */
+export function mockRules(mock: Record<string, unknown>, ctx: RefineCtx): void {
+  const check = (d: unknown, path: PropertyKey[]) => {
+    const big = largestParam(d);
+    if (big !== undefined && big > MAX_MOCK_MS)
+      report(ctx, path, `${enUs(big)} ms is more than an hour; a mock that slow only stalls the run (write e.g. 250)`);
+  };
+  for (const k of ['rttMs', 'ttftMs', 'itlMs']) check(mock[k], [k]);
+  if (Array.isArray(mock.faults))
+    mock.faults.forEach((f, j) => {
+      if (isRecord(f)) check(f.extraTtftMs, ['faults', j, 'extraTtftMs']);
+    });
+  for (const k of ['outputTokens', 'reasoningTokens']) {
+    const big = largestParam(mock[k]);
+    if (big !== undefined && big > MAX_TOKENS_PER_REQUEST)
+      report(ctx, [k], `${enUs(big)} tokens is more than any model gives (at most ${enUs(MAX_TOKENS_PER_REQUEST)})`);
+  }
+}
