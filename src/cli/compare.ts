@@ -109,6 +109,21 @@ function parseOptions(
 ): { options: CompareOptions; format: Format | undefined; pair: [string, string] | null } {
   const problems: string[] = [];
   const options: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS };
+  const pair = targetPair(current, o, problems);
+  const format = formatOption(o.format, problems);
+  readLatencies(o.metrics, options, problems);
+  readGate(o.failOn, options, problems);
+  readStatistics(o, options, problems);
+  if (problems.length)
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `compare: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+  return { options, format, pair };
+}
+
+// The two targets of one run (--targets A,B or --target A --vs B), or null when two runs are compared.
+function targetPair(current: string | undefined, o: CompareCommandOptions, problems: string[]): [string, string] | null {
   let pair: [string, string] | null = null;
   if (o.targets !== undefined && (o.target !== undefined || o.vs !== undefined))
     problems.push('give --targets A,B or --target A --vs B, not both');
@@ -127,37 +142,51 @@ function parseOptions(
     problems.push(`two targets of one run take one run: bakeoff compare <run-dir> --targets A,B (got a second path, ${current})`);
   if (!pair && current === undefined)
     problems.push(
-      'compare needs two runs, baseline first (bakeoff compare results/<baseline-run> results/<current-run>), or one run and two of its targets (--targets A,B)',
+      'compare needs two runs, baseline first (bakeoff compare results/<baseline-run> ' +
+        'results/<current-run>), or one run and two of its targets (--targets A,B)',
     );
+  return pair;
+}
 
-  let format: Format | undefined;
-  if (o.format !== undefined) {
-    if ((COMPARE_FORMATS as readonly string[]).includes(o.format)) format = o.format as Format;
-    else problems.push(`--format ${JSON.stringify(o.format)}: use one of ${COMPARE_FORMATS.join(', ')}`);
+function formatOption(text: string | undefined, problems: string[]): Format | undefined {
+  if (text === undefined) return undefined;
+  if ((COMPARE_FORMATS as readonly string[]).includes(text)) return text as Format;
+  problems.push(`--format ${JSON.stringify(text)}: use one of ${COMPARE_FORMATS.join(', ')}`);
+  return undefined;
+}
+
+// --metrics: which latencies the report shows.
+function readLatencies(text: string | undefined, options: CompareOptions, problems: string[]): void {
+  if (text === undefined) return;
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = names.filter((n) => !(LATENCY_METRICS as readonly string[]).includes(n));
+  if (bad.length || !names.length)
+    problems.push(
+      `--metrics ${JSON.stringify(text)}: latency names, comma-separated, from ` +
+        `${LATENCY_METRICS.join(', ')} (percentiles ${COMPARE_PERCENTILES.slice(0, 2).join(', ')} and p99 are shown for each)`,
+    );
+  else options.latencies = names as LatencyMetric[];
+}
+
+// --fail-on: which metrics, when regressed, set the exit code.
+function readGate(failOn: string | undefined, options: CompareOptions, problems: string[]): void {
+  if (failOn === undefined) return;
+  const text = failOn.trim();
+  if (text === 'none') options.gate = [];
+  else if (text === 'all') options.gate = 'all';
+  else {
+    const parsed = parseMetricList(text);
+    if ('errors' in parsed) problems.push(...parsed.errors.map((e) => `--fail-on: ${e}; or "all", or "none"`));
+    else if (!parsed.metrics.length) problems.push('--fail-on is empty: name metrics (ttft.p99,errorRate), "all" or "none"');
+    else options.gate = parsed.metrics.map(metricId);
   }
-  if (o.metrics !== undefined) {
-    const names = o.metrics
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const bad = names.filter((n) => !(LATENCY_METRICS as readonly string[]).includes(n));
-    if (bad.length || !names.length)
-      problems.push(
-        `--metrics ${JSON.stringify(o.metrics)}: latency names, comma-separated, from ${LATENCY_METRICS.join(', ')} (percentiles ${COMPARE_PERCENTILES.slice(0, 2).join(', ')} and p99 are shown for each)`,
-      );
-    else options.latencies = names as LatencyMetric[];
-  }
-  if (o.failOn !== undefined) {
-    const text = o.failOn.trim();
-    if (text === 'none') options.gate = [];
-    else if (text === 'all') options.gate = 'all';
-    else {
-      const parsed = parseMetricList(text);
-      if ('errors' in parsed) problems.push(...parsed.errors.map((e) => `--fail-on: ${e}; or "all", or "none"`));
-      else if (!parsed.metrics.length) problems.push('--fail-on is empty: name metrics (ttft.p99,errorRate), "all" or "none"');
-      else options.gate = parsed.metrics.map(metricId);
-    }
-  }
+}
+
+// The numeric flags that tune the statistics: noise floors, confidence, resampling.
+function readStatistics(o: CompareCommandOptions, options: CompareOptions, problems: string[]): void {
   const num = (
     flag: string,
     text: string | undefined,
@@ -204,12 +233,6 @@ function parseOptions(
     (x, percent) => (!percent && Number.isInteger(x) && x < 2 ** 32 ? x : 'a whole number from 0 to 4294967295'),
     (v) => (options.seed = v),
   );
-  if (problems.length)
-    throw new CliError(
-      ExitCode.InvalidInput,
-      `compare: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`,
-    );
-  return { options, format, pair };
 }
 
 // A run directory or a summary.json, read and checked; every problem names the path and the fix.

@@ -55,7 +55,9 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
   if (d && typeof d === 'object' && 'targets' in d && 'load' in d)
     throw new CliError(
       ExitCode.InvalidInput,
-      `${file} is a scenario (it has targets and load); bakeoff cost takes a projection file (workloads with volumes × models, see docs/cost.md and scenarios/cost/) — or use bakeoff validate for a scenario's cost estimate`,
+      `${file} is a scenario (it has targets and load); bakeoff cost takes a projection file (workloads ` +
+        `with volumes × models, see docs/cost.md and scenarios/cost/) — or use bakeoff validate for a ` +
+        `scenario's cost estimate`,
     );
   const parsed = projectionSchema.safeParse(doc.doc);
   if (!parsed.success)
@@ -99,7 +101,8 @@ export function renderProjection(
 ): string {
   const vol = volumes.map(
     (v) =>
-      `  ${v.name}: ${v.requestsPerMonth ? `${v.requestsPerMonth.toLocaleString('en-US')} requests, ` : ''}${v.inputTokensPerMonth.toLocaleString('en-US')} input + ${v.outputTokensPerMonth.toLocaleString('en-US')} output tokens a month`,
+      `  ${v.name}: ${v.requestsPerMonth ? `${v.requestsPerMonth.toLocaleString('en-US')} requests, ` : ''}` +
+      `${v.inputTokensPerMonth.toLocaleString('en-US')} input + ${v.outputTokensPerMonth.toLocaleString('en-US')} output tokens a month`,
   );
   const t = table(
     ['model', 'monthly input $', 'monthly output $', 'total / month', `per day (${days}-day month)`, 'annual', '× vs cheapest'],
@@ -192,7 +195,10 @@ function withMeasured(w: ProjectionWorkload, measured?: Map<string, { input: num
 // expected, what to write.
 function friendlyIssue(i: { code: string; message: string; keys?: readonly string[]; expected?: unknown; input?: unknown }): string {
   if (i.code === 'unrecognized_keys' && i.keys)
-    return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; a projection has daysPerMonth, models and workloads (see docs/cost.md)`;
+    return (
+      `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; ` +
+      'a projection has daysPerMonth, models and workloads (see docs/cost.md)'
+    );
   if (i.code === 'invalid_type' && i.input === undefined) return `is required (${String(i.expected)})`;
   return i.message;
 }

@@ -89,7 +89,8 @@ export async function startLiveMetrics(flags: MetricsFlags, run: { scenario: Sce
     async finalScrape(stop) {
       if (flags.lingerMs <= 0) return;
       io.err(
-        `metrics: serving the final numbers until the next scrape of ${server.url}, at most ${formatDurationMs(flags.lingerMs)} (--metrics-linger)`,
+        `metrics: serving the final numbers until the next scrape of ${server.url}, at most ` +
+          `${formatDurationMs(flags.lingerMs)} (--metrics-linger)`,
       );
       const how = await server.finalScrape(flags.lingerMs, stop);
       if (how === 'timeout') io.err(`metrics: no scrape within ${formatDurationMs(flags.lingerMs)}; stopping the metrics server`);

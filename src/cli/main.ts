@@ -59,7 +59,8 @@ program
   .option('--force', 'overwrite a non-empty --out directory; run a load beyond what this machine is checked to handle')
   .option(
     '--sweep [levels]',
-    'capacity search: step the load and report the knee; levels as "rate=5,10,20" or "concurrency=1,2,4" (default: the scenario\'s sweep block)',
+    'capacity search: step the load and report the knee; levels as "rate=5,10,20" or ' +
+      '"concurrency=1,2,4" (default: the scenario\'s sweep block)',
   )
   .option(
     '--metrics-port <port>',
@@ -103,7 +104,8 @@ program
 program
   .command('report')
   .description(
-    'rebuild every output of a run (report.md, junit.xml, .hgrm, summary.csv, the console report) from its directory, sending nothing; a run without summary.json is rebuilt from requests.csv',
+    'rebuild every output of a run (report.md, junit.xml, .hgrm, summary.csv, the console report) from ' +
+      'its directory, sending nothing; a run without summary.json is rebuilt from requests.csv',
   )
   .argument('<run-dir>', 'a run directory (results/<run-id>/)')
   .option('-q, --quiet', 'print only the files written')
@@ -115,7 +117,8 @@ program
 program
   .command('merge')
   .description(
-    "merge the run directories of a split run's shards (run --shard i/n) into one run directory: exact histogram sums, judged again; sends nothing",
+    "merge the run directories of a split run's shards (run --shard i/n) into one run directory: exact " +
+      'histogram sums, judged again; sends nothing',
   )
   .argument('<dirs...>', "the shards' run directories")
   .option('-o, --out <dir>', 'write the merged run here instead of results/<run-id>-merged/')
@@ -144,7 +147,8 @@ program
 program
   .command('compare')
   .description(
-    'compare two runs (baseline, then current) metric by metric, or two targets of one run; exits 6 when a gated metric regressed beyond noise',
+    'compare two runs (baseline, then current) metric by metric, or two targets of one run; exits 6 ' +
+      'when a gated metric regressed beyond noise',
   )
   .argument('<baseline>', 'baseline run directory (results/<run-id>) or its summary.json; with --targets, the run')
   .argument('[current]', 'current run directory or summary.json')
@@ -154,7 +158,8 @@ program
   .option('--format <format>', 'console (default), markdown, csv or json')
   .option(
     '-o, --out <file>',
-    'write the report to this file (format from --format, else from the extension: .md, .csv, .json); the console report still goes to stdout',
+    'write the report to this file (format from --format, else from the extension: .md, .csv, .json); ' +
+      'the console report still goes to stdout',
   )
   .option(
     '--fail-on <metrics>',
@@ -186,7 +191,8 @@ program
   .option('--slots <n>', 'requests served at once; more wait in line (default: unlimited)')
   .option(
     '--fault <json...>',
-    'inject a fault, e.g. \'{"kind":"http_503","from":"10s","to":"25s"}\' (kinds: http_500|http_502|http_503|http_429|hang|stall|reset|slow|malformed); repeatable',
+    'inject a fault, e.g. \'{"kind":"http_503","from":"10s","to":"25s"}\' (kinds: ' +
+      'http_500|http_502|http_503|http_429|hang|stall|reset|slow|malformed); repeatable',
   )
   .addOption(new Option('--model <id...>', 'model ids listed by GET /v1/models').default(['mock-model']))
   .action(async (opts) => {

@@ -5,6 +5,7 @@ import { consoleTable } from '../report/console-table.js';
 import { prepareRunDir, RESULT_FILES, RunDirProblem, runId as makeRunId, writeSummaryFiles } from '../report/results-dir.js';
 import { parseDurationMs } from '../scenario/duration.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, mergeRuns, MergeProblem, type MergeInput } from '../summary/merge-runs.js';
+import type { RunSummary } from '../summary/run-summary.js';
 import { TOOL } from '../version.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -49,13 +50,14 @@ export async function mergeCommand(dirs: string[], opts: MergeCommandOptions, io
     if (!existsSync(file))
       throw new CliError(
         ExitCode.InvalidInput,
-        `${d}: no summary.json (the shard did not finish, or this is not a run directory); rerun the shard, or run \`bakeoff report ${d}\` to rebuild its summary from requests.csv first`,
+        `${d}: no summary.json (the shard did not finish, or this is not a run directory); rerun the shard, ` +
+          `or run \`bakeoff report ${d}\` to rebuild its summary from requests.csv first`,
       );
     inputs.push({ summary: readSummary(file, await readFile(file, 'utf8')), kind: 'shard', dir: d });
   }
   const scenarioName = (inputs[0]?.summary.scenario as { name?: string } | undefined)?.name ?? 'run';
   const id = `${makeRunId(scenarioName, new Date())}-merged`;
-  let summary;
+  let summary: RunSummary;
   try {
     summary = mergeRuns(inputs, { runId: id, tool: TOOL, maxClockSkewMs });
   } catch (err) {
@@ -75,7 +77,8 @@ export async function mergeCommand(dirs: string[], opts: MergeCommandOptions, io
   if (!opts.quiet) io.out(consoleTable(summary));
   for (const n of summary.merged?.notes ?? []) io.err(`note: ${n}`);
   io.out(
-    `${opts.quiet ? '' : '\n'}merged ${inputs.length} shard(s) into ${out}; written: ${files.join(', ')} (each request's row stays in its shard's requests.csv)`,
+    `${opts.quiet ? '' : '\n'}merged ${inputs.length} shard(s) into ${out}; written: ` +
+      `${files.join(', ')} (each request's row stays in its shard's requests.csv)`,
   );
   return opts.exitCode ? exitCodeOf(summary) : ExitCode.Ok;
 }

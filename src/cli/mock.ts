@@ -79,7 +79,8 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
   });
   io.out(`mock OpenAI-compatible server listening on ${server.baseUrl}`);
   io.out(
-    `  POST ${server.baseUrl}/chat/completions   POST ${server.baseUrl}/messages (Anthropic)   GET ${server.baseUrl}/models   (Ctrl-C to stop)`,
+    `  POST ${server.baseUrl}/chat/completions   POST ${server.baseUrl}/messages (Anthropic)   GET ` +
+      `${server.baseUrl}/models   (Ctrl-C to stop)`,
   );
   await stopped;
   await server.close();

@@ -62,7 +62,8 @@ export function readSummary(file: string, text: string): RunSummary {
   if (doc.schemaVersion !== SUMMARY_SCHEMA.version)
     throw new CliError(
       ExitCode.InvalidInput,
-      `${file}: summary schema version ${doc.schemaVersion}; this bakeoff reads version ${SUMMARY_SCHEMA.version} (use the version that wrote it, or rerun)`,
+      `${file}: summary schema version ${doc.schemaVersion}; this bakeoff reads version ` +
+        `${SUMMARY_SCHEMA.version} (use the version that wrote it, or rerun)`,
     );
   return doc as RunSummary;
 }
@@ -71,7 +72,8 @@ async function readRecord(file: string): Promise<RunRecord> {
   if (!existsSync(file))
     throw new CliError(
       ExitCode.InvalidInput,
-      `${file} is missing: without summary.json, rebuilding needs the run.json a run writes when it starts (this directory was not written by \`bakeoff run\`, or by an older version)`,
+      `${file} is missing: without summary.json, rebuilding needs the run.json a run writes when it ` +
+        `starts (this directory was not written by \`bakeoff run\`, or by an older version)`,
     );
   const doc = JSON.parse(await readFile(file, 'utf8')) as Partial<RunRecord>;
   if (doc.schema !== RUN_RECORD_SCHEMA.id || doc.schemaVersion !== RUN_RECORD_SCHEMA.version)

@@ -54,7 +54,10 @@ export function coEstimateOf(e2e: Histogram | undefined, ttft: Histogram | undef
     stalls,
     hiddenRequests: e2eCo.totalCount - e2e.totalCount,
     warning: differs
-      ? `closed loop hid ${stalls} stall${stalls === 1 ? '' : 's'}: its users stopped sending while the target stalled, so the raw E2E p99 ${roundMs(raw.p99!)}ms leaves them out; an open loop at the same rate would show E2E p99 ≈ ${roundMs(est.p99!)}ms (an estimate: HdrHistogram's expected-interval correction); rerun with rate: to measure it`
+      ? `closed loop hid ${stalls} stall${stalls === 1 ? '' : 's'}: its users stopped sending while the ` +
+        `target stalled, so the raw E2E p99 ${roundMs(raw.p99!)}ms leaves them out; an open loop at the same ` +
+        `rate would show E2E p99 ≈ ${roundMs(est.p99!)}ms (an estimate: HdrHistogram's expected-interval ` +
+        `correction); rerun with rate: to measure it`
       : null,
   };
 }

@@ -70,15 +70,18 @@ export function assessHealth(
   const warnings: string[] = [];
   if (dispatchLagMs.p99 !== null && dispatchLagMs.p99 > SATURATION.dispatchLagP99Ms)
     warnings.push(
-      `dispatch lag p99 ${dispatchLagMs.p99}ms exceeds ${SATURATION.dispatchLagP99Ms}ms: requests left the generator late; response times include that delay (service times do not)`,
+      `dispatch lag p99 ${dispatchLagMs.p99}ms exceeds ${SATURATION.dispatchLagP99Ms}ms: requests left ` +
+        `the generator late; response times include that delay (service times do not)`,
     );
   if (eventLoopDelayMs.p99 !== null && eventLoopDelayMs.p99 > SATURATION.eventLoopDelayP99Ms)
     warnings.push(
-      `event-loop delay p99 ${eventLoopDelayMs.p99}ms exceeds ${SATURATION.eventLoopDelayP99Ms}ms: latencies include client-side delay; lower the load or split it across processes`,
+      `event-loop delay p99 ${eventLoopDelayMs.p99}ms exceeds ${SATURATION.eventLoopDelayP99Ms}ms: ` +
+        `latencies include client-side delay; lower the load or split it across processes`,
     );
   if (eventLoopUtilization > SATURATION.eventLoopUtilization)
     warnings.push(
-      `generator event loop busy ${Math.round(eventLoopUtilization * 100)}% of the time (bound ${SATURATION.eventLoopUtilization * 100}%): the load generator may be the bottleneck; latencies include client-side delay`,
+      `generator event loop busy ${Math.round(eventLoopUtilization * 100)}% of the time (bound ` +
+        `${SATURATION.eventLoopUtilization * 100}%): the load generator may be the bottleneck; latencies include client-side delay`,
     );
   return { eventLoopDelayMs, dispatchLagMs, eventLoopUtilization, cpuPercent, saturated: warnings.length > 0, warnings };
 }

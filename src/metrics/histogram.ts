@@ -82,7 +82,10 @@ export const NO_STATS: LatencyStats = Object.freeze({
 });
 
 /** RESOLUTION words what a histogram value means, for summary.json. */
-export const RESOLUTION = `integer microseconds; each recorded value is exact to ${HISTOGRAM_RANGE.significantDigits} significant digits (relative error ≤ ${10 ** -HISTOGRAM_RANGE.significantDigits * 100}%); percentiles are clamped to the observed min and max`;
+export const RESOLUTION =
+  `integer microseconds; each recorded value is exact to ${HISTOGRAM_RANGE.significantDigits} ` +
+  `significant digits (relative error ≤ ${10 ** -HISTOGRAM_RANGE.significantDigits * 100}%); ` +
+  `percentiles are clamped to the observed min and max`;
 
 /** latencyStats summarises a histogram in milliseconds; every statistic null when it is empty. */
 export function latencyStats(h: Histogram, extremesUs?: { min: number; max: number }): LatencyStats {

@@ -40,7 +40,12 @@ export function machineLimitProblems(s: Scenario, machine: Machine, useMock: boo
     if (needed > limit)
       out.push({
         path: 'load.concurrency',
-        message: `${streams.reduce((n, st) => n + st.users, 0).toLocaleString('en-US')} users need about ${needed.toLocaleString('en-US')} open files (a connection each${streams.some((st) => st.perConnection > 1) ? ', two to an embedded mock' : ''}); this process may open ${limit.toLocaleString('en-US')} (ulimit -n): lower concurrency, raise ulimit -n, or pass --force`,
+        message:
+          `${streams.reduce((n, st) => n + st.users, 0).toLocaleString('en-US')} users need about ` +
+          `${needed.toLocaleString('en-US')} open files ` +
+          `(a connection each${streams.some((st) => st.perConnection > 1) ? ', two to an embedded mock' : ''}); ` +
+          `this process may open ${limit.toLocaleString('en-US')} (ulimit -n): ` +
+          'lower concurrency, raise ulimit -n, or pass --force',
       });
   }
   if (!closed) {
@@ -49,7 +54,11 @@ export function machineLimitProblems(s: Scenario, machine: Machine, useMock: boo
     if (total > MAX_RATE_PER_PROCESS)
       out.push({
         path: 'load.rate',
-        message: `${total.toLocaleString('en-US')} arrivals a second${streams.length > 1 ? ` (${peakRate.toLocaleString('en-US')} for each of ${streams.length} streams)` : ''} is past what one process can send on time (${MAX_RATE_PER_PROCESS.toLocaleString('en-US')}/s, and far less in practice: see bench/README.md); lower it, or pass --force`,
+        message:
+          `${total.toLocaleString('en-US')} arrivals a second` +
+          `${streams.length > 1 ? ` (${peakRate.toLocaleString('en-US')} for each of ${streams.length} streams)` : ''} ` +
+          `is past what one process can send on time (${MAX_RATE_PER_PROCESS.toLocaleString('en-US')}/s, ` +
+          'and far less in practice: see bench/README.md); lower it, or pass --force',
       });
   }
   return out;

@@ -82,7 +82,9 @@ export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
   if (absoluteOriginMs === undefined) throw new Error('runInWorkers needs a clock made by monotonicClock (its threads share its origin)');
   const threads: Worker[] = [];
   const summaries: (RunSummary | undefined)[] = [];
-  const send = (m: ToWorker) => threads.forEach((w) => w.postMessage(m));
+  const send = (m: ToWorker) => {
+    for (const w of threads) w.postMessage(m);
+  };
   const onStop = () => send({ type: 'stop', reason: o.stop.reason });
   const onHardStop = () => send({ type: 'hardStop', reason: o.hardStop.reason });
   o.stop.addEventListener('abort', onStop, { once: true });
@@ -212,7 +214,8 @@ export function workersFor(
     if (n > 1 && s.failover?.length)
       return {
         problem:
-          '--workers: failover routes keep one circuit breaker per target, which must see every failure of it; run failover drills with --workers 1 (or split them across machines with --shard)',
+          '--workers: failover routes keep one circuit breaker per target, which must see every failure of ' +
+          'it; run failover drills with --workers 1 (or split them across machines with --shard)',
       };
     return { workers: n };
   }

@@ -38,7 +38,10 @@ export function parseCompareMetric(text: string): CompareMetric | { error: strin
   const statRaw = dot < 0 ? '' : t.slice(dot + 1);
   if (!(LATENCY_METRICS as readonly string[]).includes(name))
     return {
-      error: `unknown metric ${JSON.stringify(t)}; write a latency percentile (${LATENCY_METRICS.slice(0, 6).join(', ')}, … with .p50, .p90, .p95, .p99 or .p99.9, e.g. ttft.p99), errorRate or requestsPerSec`,
+      error:
+        `unknown metric ${JSON.stringify(t)}; write a latency percentile ` +
+        `(${LATENCY_METRICS.slice(0, 6).join(', ')}, … with .p50, .p90, .p95, .p99 or .p99.9, e.g. ` +
+        `ttft.p99), errorRate or requestsPerSec`,
     };
   const stat = statRaw === 'p99.9' ? 'p999' : statRaw;
   if (!(COMPARE_PERCENTILES as readonly string[]).includes(stat))

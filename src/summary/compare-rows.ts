@@ -77,7 +77,8 @@ export class GroupSide {
         h = decodeHistogram(text);
       } catch (err) {
         throw new HistogramProblem(
-          `${this.file}: groups "${this.group.key}" histograms.${m} does not decode (${(err as Error).message}); the file is damaged or was edited — run the scenario again`,
+          `${this.file}: groups "${this.group.key}" histograms.${m} does not decode ` +
+            `(${(err as Error).message}); the file is damaged or was edited — run the scenario again`,
         );
       }
       b = recordedBuckets(

@@ -93,11 +93,13 @@ export function compareRuns(
   const nameOf = (s: RunSummary) => (s.scenario as { name?: string } | null)?.name;
   if (nameOf(baseline) !== nameOf(current))
     warnings.push(
-      `the runs are of different scenarios (${nameOf(baseline) ?? '?'} and ${nameOf(current) ?? '?'}): differences may be the traffic's, not the targets'`,
+      `the runs are of different scenarios (${nameOf(baseline) ?? '?'} and ${nameOf(current) ?? '?'}): ` +
+        `differences may be the traffic's, not the targets'`,
     );
   if (baseline.loadModel !== current.loadModel)
     warnings.push(
-      `the runs used different load models (${baseline.loadModel} and ${current.loadModel}): open-loop latencies count from the schedule, closed-loop ones do not`,
+      `the runs used different load models (${baseline.loadModel} and ${current.loadModel}): open-loop ` +
+        `latencies count from the schedule, closed-loop ones do not`,
     );
   return assemble('runs', sides, pairs, o, {
     onlyInBaseline: baseline.groups.filter((g) => !byKey.has(g.key)).map((g) => g.key),

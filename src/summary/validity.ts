@@ -56,14 +56,18 @@ export function assessValidity(groups: readonly GroupAccumulator[], generator?: 
     const kinds = Object.entries(byKind).map(([k, n]) => `${k} ×${n}`);
     if (generatorDropped) kinds.push(`dropped by the generator ×${generatorDropped}`);
     reasons.push(
-      `${generatorFailed + generatorDropped} of ${arrivals} arrivals (${(share * 100).toFixed(1)}%, limit ${GENERATOR_FAILURE_LIMIT * 100}%) failed on the generator's own side (${kinds.join(', ')}): the numbers describe the generator, not only the targets`,
+      `${generatorFailed + generatorDropped} of ${arrivals} arrivals (${(share * 100).toFixed(1)}%, limit ` +
+        `${GENERATOR_FAILURE_LIMIT * 100}%) failed on the generator's own side (${kinds.join(', ')}): the ` +
+        `numbers describe the generator, not only the targets`,
     );
   }
   const eld = generator?.eventLoopDelayMs?.p99 ?? null;
   const lag = generator?.dispatchLagMs?.p99 ?? null;
   if ((eld !== null && eld > SEVERE_SATURATION.eventLoopDelayP99Ms) || (lag !== null && lag > SEVERE_SATURATION.dispatchLagP99Ms))
     reasons.push(
-      `the generator was saturated (event-loop delay p99 ${eld ?? '—'}ms, dispatch lag p99 ${lag ?? '—'}ms, bound ${SEVERE_SATURATION.eventLoopDelayP99Ms}ms): its latencies include its own delay; lower the load or split it across processes`,
+      `the generator was saturated (event-loop delay p99 ${eld ?? '—'}ms, dispatch lag p99 ` +
+        `${lag ?? '—'}ms, bound ${SEVERE_SATURATION.eventLoopDelayP99Ms}ms): its latencies include its own ` +
+        `delay; lower the load or split it across processes`,
     );
   return { valid: reasons.length === 0, reasons, arrivals, generatorFailed, generatorErrorsByKind: byKind, generatorDropped };
 }
