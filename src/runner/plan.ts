@@ -82,29 +82,25 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
     workload: s.workloads
       .map((w) => {
         const share = s.workloads.length > 1 ? ` (${+((w.weight / mixWeight) * 100).toFixed(1)}%)` : '';
-        const prompt = w.dataset
-          ? `dataset ${w.dataset.file} (${w.dataset.order})`
-          : `prompt ${describe(w.promptTokens, ' tok')}${w.sharedPrefixTokens ? ` incl. shared prefix ${w.sharedPrefixTokens}` : ''}`;
+        const prefix = w.sharedPrefixTokens ? ` incl. shared prefix ${w.sharedPrefixTokens}` : '';
+        const prompt = w.dataset ? `dataset ${w.dataset.file} (${w.dataset.order})` : `prompt ${describe(w.promptTokens, ' tok')}${prefix}`;
         const turns = w.turns > 1 ? `, ${w.turns} turns, think ${describe(w.thinkTimeMs, 'ms')}` : '';
-        return `${w.name}${share}: ${prompt}, ${w.tokenLimitField ?? 'token limit'} ${describe(w.maxTokens)}, ${w.stream ? 'streaming' : 'non-streaming'}${turns}, ${w.encoding}`;
+        const limit = `${w.tokenLimitField ?? 'token limit'} ${describe(w.maxTokens)}`;
+        return `${w.name}${share}: ${prompt}, ${limit}, ${w.stream ? 'streaming' : 'non-streaming'}${turns}, ${w.encoding}`;
       })
       .join('\n            '),
-    traffic: s.routing
-      ? `routed: one stream split ${s.routing.map((r) => `${r.target} ${+((r.weight / totalWeight(s.routing!)) * 100).toFixed(1)}%`).join(' / ')} (requests are not paired across targets)`
-      : s.failover
-        ? `failover: every route (${s.failover.map((f) => `${f.name}: ${f.chain.join(' → ')}`).join('; ')}) gets the full load and the same sequence of prompts (seed ${s.seed}); targets get the attempts their routes send`
-        : `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`,
-    timeouts: `connect ${formatDurationMs(s.timeouts.connect)}, first token ${formatDurationMs(s.timeouts.firstToken)}, total ${formatDurationMs(s.timeouts.total)}`,
+    traffic: describeTraffic(s),
+    timeouts: [
+      `connect ${formatDurationMs(s.timeouts.connect)}`,
+      `first token ${formatDurationMs(s.timeouts.firstToken)}`,
+      `total ${formatDurationMs(s.timeouts.total)}`,
+    ].join(', '),
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
     ...withRoutes(
       s,
       s.targets.map((t) => targetPlan(s, t, traceEntries, useMock)),
     ),
-    ...(s.sweep
-      ? {
-          sweep: `over ${s.sweep.over} (each level ${loadModelOf(loadForStep(l, s.sweep, sweepValues(s.sweep)[0]!)) === 'closed' ? 'a closed loop' : 'an open loop'}): ${sweepValues(s.sweep).join(', ')}; ${formatDurationMs(s.sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS)} per level; SLO ${s.sweep.slo.join(', ')}`,
-        }
-      : {}),
+    ...(s.sweep ? { sweep: describeSweep(l, s.sweep) } : {}),
     ...(s.thresholds ? { thresholds: s.thresholds.map((t) => thresholdLine(t, Boolean(s.failover))) } : {}),
   };
 }
@@ -148,19 +144,46 @@ function withRoutes(s: Scenario, targets: TargetPlan[]): { targets: TargetPlan[]
   };
 }
 
+// How traffic reaches the targets, in the plan's words.
+function describeTraffic(s: Scenario): string {
+  if (s.routing) {
+    const split = s.routing.map((r) => `${r.target} ${+((r.weight / totalWeight(s.routing!)) * 100).toFixed(1)}%`).join(' / ');
+    return `routed: one stream split ${split} (requests are not paired across targets)`;
+  }
+  if (s.failover) {
+    const routes = s.failover.map((f) => `${f.name}: ${f.chain.join(' → ')}`).join('; ');
+    return (
+      `failover: every route (${routes}) gets the full load and the same sequence of prompts (seed ${s.seed}); ` +
+      'targets get the attempts their routes send'
+    );
+  }
+  return `paired: every target gets the full load and the same sequence of prompts (seed ${s.seed})`;
+}
+
+// A sweep's levels, how each runs, and the SLO that judges them.
+function describeSweep(l: Load, sweep: NonNullable<Scenario['sweep']>): string {
+  const values = sweepValues(sweep);
+  const loop = loadModelOf(loadForStep(l, sweep, values[0]!)) === 'closed' ? 'a closed loop' : 'an open loop';
+  const perLevel = formatDurationMs(sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS);
+  return `over ${sweep.over} (each level ${loop}): ${values.join(', ')}; ${perLevel} per level; SLO ${sweep.slo.join(', ')}`;
+}
+
 function describeLoad(l: Load, traceEntries?: number): string {
   const model = loadModelOf(l);
   const cap = l.maxInFlight !== undefined ? `, maxInFlight ${l.maxInFlight} (overflow: ${l.overflow})` : '';
-  if (model === 'trace')
-    return `open loop, trace replay ${l.trace!.file}${traceEntries !== undefined ? ` (${traceEntries} arrivals)` : ''}, time scale ×${l.trace!.timeScale}${cap}`;
+  if (model === 'trace') {
+    const entries = traceEntries !== undefined ? ` (${traceEntries} arrivals)` : '';
+    return `open loop, trace replay ${l.trace!.file}${entries}, time scale ×${l.trace!.timeScale}${cap}`;
+  }
   if (model === 'open') {
-    const ramp = l.stages
-      ? `ramping arrival rate from ${l.rate ?? 0}/s: ${l.stages.map((st) => `${st.rate}/s over ${formatDurationMs(st.duration)}`).join(' → ')}`
-      : `${l.rate}/s`;
+    const steps = l.stages?.map((st) => `${st.rate}/s over ${formatDurationMs(st.duration)}`).join(' → ');
+    const ramp = l.stages ? `ramping arrival rate from ${l.rate ?? 0}/s: ${steps}` : `${l.rate}/s`;
     return `open loop, ${l.arrivals} arrivals, ${ramp} per target${cap}`;
   }
-  if (l.stages)
-    return `closed loop, ramping users from ${l.concurrency ?? 0}: ${l.stages.map((st) => `${st.concurrency} over ${formatDurationMs(st.duration)}`).join(' → ')} per target`;
+  if (l.stages) {
+    const steps = l.stages.map((st) => `${st.concurrency} over ${formatDurationMs(st.duration)}`).join(' → ');
+    return `closed loop, ramping users from ${l.concurrency ?? 0}: ${steps} per target`;
+  }
   return `closed loop, ${l.concurrency} concurrent per target`;
 }
 
