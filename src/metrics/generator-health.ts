@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { latencyStats, type Histogram } from './histogram.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** GeneratorHealth is how the load generator itself fared; reported so it cannot hide its own bottleneck. */
 export interface GeneratorHealth {
@@ -48,8 +49,8 @@ export class GeneratorMonitor {
     this.loop.disable();
     const cpu = process.cpuUsage(this.cpuStart);
     const wallMs = Math.max(1, performance.now() - this.wallStart);
-    const cpuPercent = round1(((cpu.user + cpu.system) / 1000 / wallMs) * 100);
-    const ns = (v: number) => round3(Math.max(0, v / 1e6 - RESOLUTION_MS));
+    const cpuPercent = roundTo(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1);
+    const ns = (v: number) => roundTo(Math.max(0, v / 1e6 - RESOLUTION_MS), 3);
     const count = this.loop.count;
     const eventLoopDelayMs = count
       ? { mean: ns(this.loop.mean), p50: ns(this.loop.percentile(50)), p99: ns(this.loop.percentile(99)), max: ns(this.loop.max) }
@@ -84,11 +85,4 @@ export function assessHealth(
         `${SATURATION.eventLoopUtilization * 100}%): the load generator may be the bottleneck; latencies include client-side delay`,
     );
   return { eventLoopDelayMs, dispatchLagMs, eventLoopUtilization, cpuPercent, saturated: warnings.length > 0, warnings };
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

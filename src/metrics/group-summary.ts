@@ -5,6 +5,7 @@ import type { DropReason } from './request-result.js';
 import type { GroupAccumulator, GroupLabels, GroupScope, SlowRequest } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
 import { coEstimate, type CoEstimate } from './co-estimate.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** GroupSummary is one group's numbers: a target, a route, or a workload or turn of a target. */
 export interface GroupSummary extends GroupLabels {
@@ -100,7 +101,7 @@ export function summarizeGroup(
   const failed = g.requests - g.ok;
   const hasWindow = Number.isFinite(g.windowStartMs) && g.windowEndMs > g.windowStartMs;
   const windowMs = hasWindow ? g.windowEndMs - g.windowStartMs : 0;
-  const perSec = (n: number) => (windowMs > 0 ? round3((n * 1000) / windowMs) : null);
+  const perSec = (n: number) => (windowMs > 0 ? roundTo((n * 1000) / windowMs, 3) : null);
   return {
     key: g.key,
     scope: g.scope,
@@ -109,7 +110,7 @@ export function summarizeGroup(
       total: g.requests,
       ok: g.ok,
       failed,
-      errorRate: g.requests ? round6(failed / g.requests) : null,
+      errorRate: g.requests ? roundTo(failed / g.requests, 6) : null,
       dropped: g.dropped,
       droppedBy: nonZero(g.droppedBy),
       queued: g.queued,
@@ -124,14 +125,15 @@ export function summarizeGroup(
     connections: {
       opened: g.newConnections,
       failed: g.connectFailures,
-      perRequest: g.requests + g.generatorFailed ? round3((g.newConnections + g.connectFailures) / (g.requests + g.generatorFailed)) : null,
+      perRequest:
+        g.requests + g.generatorFailed ? roundTo((g.newConnections + g.connectFailures) / (g.requests + g.generatorFailed), 3) : null,
     },
     backoff: g.backoff.waits
       ? {
           waits: g.backoff.waits,
-          totalMs: round3(g.backoff.ms),
-          rateLimitedMs: round3(g.backoff.byReason.rate_limited),
-          afterErrorsMs: round3(g.backoff.byReason.error),
+          totalMs: roundTo(g.backoff.ms, 3),
+          rateLimitedMs: roundTo(g.backoff.byReason.rate_limited, 3),
+          afterErrorsMs: roundTo(g.backoff.byReason.error, 3),
         }
       : null,
     conversationsCutShort: g.cutShort,
@@ -139,9 +141,9 @@ export function summarizeGroup(
       ? {
           slowest: g.slowest.map((s) => ({
             ...s,
-            scheduledAtMs: round3(s.scheduledAtMs),
-            ttftMs: s.ttftMs === null ? null : round3(s.ttftMs),
-            e2eMs: round3(s.e2eMs),
+            scheduledAtMs: roundTo(s.scheduledAtMs, 3),
+            ttftMs: s.ttftMs === null ? null : roundTo(s.ttftMs, 3),
+            e2eMs: roundTo(s.e2eMs, 3),
           })),
         }
       : {}),
@@ -154,11 +156,11 @@ export function summarizeGroup(
         requests: g.usageVsCounted.requests,
         usageOutput: g.usageVsCounted.usageOutput,
         countedOutput: g.usageVsCounted.countedOutput,
-        meanAbsDiff: g.usageVsCounted.requests ? round3(g.usageVsCounted.absDiff / g.usageVsCounted.requests) : null,
+        meanAbsDiff: g.usageVsCounted.requests ? roundTo(g.usageVsCounted.absDiff / g.usageVsCounted.requests, 3) : null,
         maxAbsDiff: g.usageVsCounted.maxAbsDiff,
       },
     },
-    window: hasWindow ? { startMs: round3(g.windowStartMs), endMs: round3(g.windowEndMs), durationMs: round3(windowMs) } : null,
+    window: hasWindow ? { startMs: roundTo(g.windowStartMs, 3), endMs: roundTo(g.windowEndMs, 3), durationMs: roundTo(windowMs, 3) } : null,
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
     itlCoalesced: coalesced(g),
     metrics: mapMetrics((m) => (g.histograms[m] ? latencyStats(g.histograms[m]) : NO_STATS)),
@@ -181,7 +183,7 @@ function offered(g: GroupAccumulator): GroupSummary['offered'] {
   const spanMs = g.lastScheduledMs - g.firstScheduledMs;
   if (g.arrivals < 2 || !(spanMs > 0)) return null;
   // n arrivals span n − 1 gaps: a constant 3000/s schedule reads exactly 3000/s.
-  const perSec = (n: number) => round3((n * 1000) / spanMs);
+  const perSec = (n: number) => roundTo((n * 1000) / spanMs, 3);
   const gaps = g.arrivals - 1;
   const sent = g.arrivals - g.dropped;
   return {
@@ -205,16 +207,9 @@ function mapMetrics<T>(f: (m: LatencyMetric) => T): Record<LatencyMetric, T> {
   return Object.fromEntries(LATENCY_METRICS.map((m) => [m, f(m)])) as Record<LatencyMetric, T>;
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
-
 // coalesced: the untimed gaps beside the timed ones (the itl histogram's count).
 function coalesced(g: GroupAccumulator): GroupSummary['itlCoalesced'] {
   const timed = g.histograms.itl?.totalCount ?? 0;
   const all = timed + g.coalescedGaps;
-  return { gaps: g.coalescedGaps, share: all ? round6(g.coalescedGaps / all) : null };
+  return { gaps: g.coalescedGaps, share: all ? roundTo(g.coalescedGaps / all, 6) : null };
 }

@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import { msToUs, usToMs } from './clock.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /**
  * HISTOGRAM_RANGE is the one place that fixes what our histograms can hold: integer microseconds
@@ -96,24 +97,19 @@ export function latencyStats(h: Histogram, extremesUs?: { min: number; max: numb
   // passes the exact ones its parts reported.
   const minUs = extremesUs?.min ?? (h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue);
   const maxUs = extremesUs?.max ?? h.maxValue;
-  const at = (p: number) => round3(usToMs(Math.min(maxUs, Math.max(minUs, h.getValueAtPercentile(p)))));
+  const at = (p: number) => roundTo(usToMs(Math.min(maxUs, Math.max(minUs, h.getValueAtPercentile(p)))), 3);
   return {
     count,
-    mean: round3(usToMs(h.mean)),
-    stddev: round3(usToMs(h.stdDeviation)),
-    min: round3(usToMs(minUs)),
+    mean: roundTo(usToMs(h.mean), 3),
+    stddev: roundTo(usToMs(h.stdDeviation), 3),
+    min: roundTo(usToMs(minUs), 3),
     p50: at(50),
     p90: at(90),
     p95: at(95),
     p99: at(99),
     p999: at(99.9),
-    max: round3(usToMs(maxUs)),
+    max: roundTo(usToMs(maxUs), 3),
   };
-}
-
-/** round3 keeps microsecond precision when a millisecond value is printed. */
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
 
 /**

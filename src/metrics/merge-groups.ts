@@ -5,6 +5,7 @@ import { SLOWEST_KEPT } from './recorder.js';
 import { mergePoints, type TimeseriesPoint } from './timeseries.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
 import { msToUs } from './clock.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** GroupPart is one part's summary of a group, and where the part's clock started on the merged clock (ms). */
 export interface GroupPart {
@@ -61,7 +62,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
       total,
       ok,
       failed,
-      errorRate: total ? round6(failed / total) : null,
+      errorRate: total ? roundTo(failed / total, 6) : null,
       dropped: sum((g) => g.requests.dropped),
       droppedBy: addCounts(gs.map((g) => g.requests.droppedBy)),
       queued: sum((g) => g.requests.queued),
@@ -79,21 +80,30 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
     connections: {
       opened,
       failed: connectFailed,
-      perRequest: total + generatorFailed ? round3((opened + connectFailed) / (total + generatorFailed)) : null,
+      perRequest: total + generatorFailed ? roundTo((opened + connectFailed) / (total + generatorFailed), 3) : null,
     },
     backoff: backoffs.length
       ? {
           waits: backoffs.reduce((n, b) => n + b.waits, 0),
-          totalMs: round3(backoffs.reduce((n, b) => n + b.totalMs, 0)),
-          rateLimitedMs: round3(backoffs.reduce((n, b) => n + b.rateLimitedMs, 0)),
-          afterErrorsMs: round3(backoffs.reduce((n, b) => n + b.afterErrorsMs, 0)),
+          totalMs: roundTo(
+            backoffs.reduce((n, b) => n + b.totalMs, 0),
+            3,
+          ),
+          rateLimitedMs: roundTo(
+            backoffs.reduce((n, b) => n + b.rateLimitedMs, 0),
+            3,
+          ),
+          afterErrorsMs: roundTo(
+            backoffs.reduce((n, b) => n + b.afterErrorsMs, 0),
+            3,
+          ),
         }
       : null,
     conversationsCutShort: sum((g) => g.conversationsCutShort),
     ...(first.slowest !== undefined
       ? {
           slowest: parts
-            .flatMap((p) => (p.group.slowest ?? []).map((r) => ({ ...r, scheduledAtMs: round3(r.scheduledAtMs + p.shiftMs) })))
+            .flatMap((p) => (p.group.slowest ?? []).map((r) => ({ ...r, scheduledAtMs: roundTo(r.scheduledAtMs + p.shiftMs, 3) })))
             .sort((a, b) => b.e2eMs - a.e2eMs)
             .slice(0, SLOWEST_KEPT),
         }
@@ -107,7 +117,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
         requests: uvcRequests,
         usageOutput: uvc.reduce((n, u) => n + u.usageOutput, 0),
         countedOutput: uvc.reduce((n, u) => n + u.countedOutput, 0),
-        meanAbsDiff: uvcRequests ? round3(uvc.reduce((n, u) => n + (u.meanAbsDiff ?? 0) * u.requests, 0) / uvcRequests) : null,
+        meanAbsDiff: uvcRequests ? roundTo(uvc.reduce((n, u) => n + (u.meanAbsDiff ?? 0) * u.requests, 0) / uvcRequests, 3) : null,
         maxAbsDiff: Math.max(0, ...uvc.map((u) => u.maxAbsDiff)),
       },
     },
@@ -116,7 +126,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
       gs.map((g) => g.throughput),
       ['requestsPerSec', 'outputTokensPerSec'],
     ) ?? { requestsPerSec: null, outputTokensPerSec: null },
-    itlCoalesced: { gaps: coalescedGaps, share: gaps ? round6(coalescedGaps / gaps) : null },
+    itlCoalesced: { gaps: coalescedGaps, share: gaps ? roundTo(coalescedGaps / gaps, 6) : null },
     metrics,
     histograms: Object.fromEntries(LATENCY_METRICS.map((m) => [m, encodeHistogram(histograms[m])])) as Record<LatencyMetric, string>,
     timeseries: mergeTimeseries(parts),
@@ -164,7 +174,12 @@ function sumRates<T extends Record<K, number | null>, K extends string>(rates: r
   const out = {} as Record<K, number | null>;
   for (const k of keys) {
     const vals = present.map((r) => r[k] as number | null).filter((v) => v !== null);
-    out[k] = vals.length ? round3(vals.reduce((a, b) => a + b, 0)) : null;
+    out[k] = vals.length
+      ? roundTo(
+          vals.reduce((a, b) => a + b, 0),
+          3,
+        )
+      : null;
   }
   return out as T;
 }
@@ -176,7 +191,7 @@ function addCounts<K extends string>(maps: readonly Partial<Record<K, number>>[]
 }
 
 function windowOf(start: number, end: number): GroupSummary['window'] {
-  return { startMs: round3(start), endMs: round3(end), durationMs: round3(end - start) };
+  return { startMs: roundTo(start, 3), endMs: roundTo(end, 3), durationMs: roundTo(end - start, 3) };
 }
 
 // Points of every part on the merged clock's seconds: a part whose clock started s seconds after
@@ -192,11 +207,4 @@ function mergeTimeseries(parts: readonly GroupPart[]): TimeseriesPoint[] {
     }
   }
   return [...bySecond.values()].sort((a, b) => a.second - b.second);
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../summary/run-summary.js';
-import { fixed, msCell, pct, round, table } from './text-table.js';
+import { roundTo } from '../scenario/decimals.js';
+import { fixed, msCell, pct, table } from './text-table.js';
 
 /** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
 export function sweepTable(s: RunSummary): string {
@@ -16,7 +17,7 @@ export function sweepTable(s: RunSummary): string {
       String(t.dropped),
       t.checks
         .filter((c) => !c.pass)
-        .map((c) => `${c.threshold} (was ${c.actual === null ? 'no data' : round(c.actual)})`)
+        .map((c) => `${c.threshold} (was ${c.actual === null ? 'no data' : roundTo(c.actual, 3)})`)
         .join('; '),
     ]),
   );

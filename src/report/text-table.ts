@@ -32,8 +32,3 @@ export function pct(rate: number | null): string {
 export function usd(v: number | null, digits: number): string {
   return v === null ? '—' : `$${v.toFixed(digits)}`;
 }
-
-/** round keeps three decimals of a figure quoted in a sentence. */
-export function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

@@ -4,6 +4,7 @@ import type { GeneratorHealth } from '../metrics/generator-health.js';
 import { HISTOGRAM_RANGE, RESOLUTION } from '../metrics/histogram.js';
 import { SUMMARY_SCHEMA, type Measurement, type RunGroupSummary, type RunSummary } from './run-summary.js';
 import type { Validity } from './validity.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /**
  * SummaryMeta is what a summary says of its run beyond what it measured: labels, times and how it
@@ -70,7 +71,7 @@ export function assembleSummary(meta: SummaryMeta, measured: Measured): RunSumma
     runId: meta.runId,
     startedAt: meta.startedAt,
     endedAt: meta.endedAt,
-    durationMs: round3(meta.durationMs),
+    durationMs: roundTo(meta.durationMs, 3),
     status: meta.status,
     stopReason: meta.stopReason,
     validity,
@@ -104,7 +105,3 @@ const HISTOGRAM: RunSummary['histogram'] = {
   resolution: RESOLUTION,
   encoding: 'HdrHistogram V2 compressed, base64',
 };
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

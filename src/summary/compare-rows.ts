@@ -5,6 +5,7 @@ import { deriveSeed, prng } from '../random/prng.js';
 import { PERCENTILE_OF, metricId, type CompareMetric } from './compare-metrics.js';
 import { bootstrapPercentile, intervalOf, percentileUs } from '../analysis/percentile-bootstrap.js';
 import { proportionDiffInterval, rateRatioInterval, twoSidedZ, type Interval } from '../analysis/intervals.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** Verdict is what `compare` concludes about one metric. */
 export type Verdict = 'regression' | 'improvement' | 'within noise' | 'no data';
@@ -165,10 +166,10 @@ function latencyRow(
   }
   const [lo, hi] = intervalOf(diffs, o.confidence);
   row.resampledN = { baseline: nB, current: nC };
-  row.delta = round3((cv - bv) / 1000);
-  row.relDelta = bv > 0 ? round6(cv / bv - 1) : null;
-  row.ci = [round3(lo / 1000), round3(hi / 1000)];
-  row.relCi = ratiosOk ? (intervalOf(ratios, o.confidence).map(round6) as Interval) : null;
+  row.delta = roundTo((cv - bv) / 1000, 3);
+  row.relDelta = bv > 0 ? roundTo(cv / bv - 1, 6) : null;
+  row.ci = [roundTo(lo / 1000, 3), roundTo(hi / 1000, 3)];
+  row.relCi = ratiosOk ? (intervalOf(ratios, o.confidence).map((x) => roundTo(x, 6)) as Interval) : null;
   row.verdict = judge(cv - bv, [lo, hi], row.relDelta === null ? cv !== bv : Math.abs(row.relDelta) >= o.minEffect, 'lower');
   return row;
 }
@@ -207,10 +208,10 @@ function errorRateRow(b: GroupSummary, c: GroupSummary, gated: boolean, o: RowOp
   if (row.baseline === null || row.current === null) return row;
   const d = row.current - row.baseline;
   const ci = proportionDiffInterval(b.requests.failed, b.requests.total, c.requests.failed, c.requests.total, twoSidedZ(o.confidence));
-  row.baseline = round6(row.baseline);
-  row.current = round6(row.current);
-  row.delta = round6(d);
-  row.ci = [round6(ci[0]), round6(ci[1])];
+  row.baseline = roundTo(row.baseline, 6);
+  row.current = roundTo(row.current, 6);
+  row.delta = roundTo(d, 6);
+  row.ci = [roundTo(ci[0], 6), roundTo(ci[1], 6)];
   row.verdict = judge(d, ci, Math.abs(d) >= o.minErrorDelta - 1e-12, 'lower');
   return row;
 }
@@ -237,10 +238,10 @@ function throughputRow(b: GroupSummary, c: GroupSummary, gated: boolean, o: RowO
   };
   if (rb === null || rc === null || !(rb > 0) || b.requests.total === 0 || c.requests.total === 0) return row;
   const [lo, hi] = rateRatioInterval(rb, b.requests.total, rc, c.requests.total, twoSidedZ(o.confidence));
-  row.delta = round3(rc - rb);
-  row.relDelta = round6(rc / rb - 1);
-  row.relCi = [round6(lo - 1), round6(hi - 1)];
-  row.ci = [round3(rb * (lo - 1)), round3(rb * (hi - 1))];
+  row.delta = roundTo(rc - rb, 3);
+  row.relDelta = roundTo(rc / rb - 1, 6);
+  row.relCi = [roundTo(lo - 1, 6), roundTo(hi - 1, 6)];
+  row.ci = [roundTo(rb * (lo - 1), 3), roundTo(rb * (hi - 1), 3)];
   row.verdict = judge(rc - rb, [lo - 1, hi - 1], Math.abs(rc / rb - 1) >= o.minEffect, 'higher');
   return row;
 }
@@ -258,11 +259,5 @@ export function judge(delta: number, ci: Interval, practical: boolean, better: '
 }
 
 function ms(us: number | null): number | null {
-  return us === null ? null : round3(us / 1000);
-}
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+  return us === null ? null : roundTo(us / 1000, 3);
 }

@@ -7,6 +7,7 @@ import { groupKey } from '../metrics/recorder.js';
 import { judgingOfEcho } from '../analysis/thresholds.js';
 import type { Measurement, RunGroupSummary, RunPart, RunSummary } from './run-summary.js';
 import { assembleSummary } from './assemble-summary.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** MergeInput is one part of a split run: its summary, and (a shard) the directory it came from. */
 export interface MergeInput {
@@ -162,7 +163,7 @@ function runParts(inputs: readonly MergeInput[], shifts: readonly number[], skew
     ...(p.dir !== undefined ? { dir: p.dir } : {}),
     status: p.summary.status,
     startedAt: p.summary.startedAt,
-    originShiftMs: round3(shifts[i]!),
+    originShiftMs: roundTo(shifts[i]!, 3),
     clockOffset: p.summary.clock?.offset ?? null,
     clockSkewMs: skewMs[i] ?? null,
     requests: p.summary.groups.filter((g) => g.scope === 'target').reduce((n, g) => n + g.requests.total, 0),
@@ -178,7 +179,7 @@ function mergedMeasurement(inputs: readonly MergeInput[], shifts: readonly numbe
       const x = f(p.summary.measurement);
       return x === null ? [] : [x + shifts[i]!];
     });
-    return xs.length ? round3(Math.max(...xs)) : null;
+    return xs.length ? roundTo(Math.max(...xs), 3) : null;
   };
   const notes = inputs.map((p) => `${partLabel(p)}: ${p.summary.measurement.note}`).join(' | ');
   return {
@@ -268,14 +269,14 @@ function clockSkew(inputs: readonly MergeInput[], maxMs: number): { skewMs: numb
   if (known.length < 2) return { skewMs: null, perPart: offsets.map(() => null), notes };
   const sorted = known.map((o) => o.offsetMs).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
-  const perPart = offsets.map((o) => (o === null ? null : round1(o.offsetMs - median)));
-  const skewMs = round1(sorted[sorted.length - 1]! - sorted[0]!);
+  const perPart = offsets.map((o) => (o === null ? null : roundTo(o.offsetMs - median, 1)));
+  const skewMs = roundTo(sorted[sorted.length - 1]! - sorted[0]!, 1);
   // Each estimate is an interval (offset ± uncertainty): a short run's few Date headers leave it
   // wide. Only a difference the intervals cannot explain is a clock that is wrong: the smallest
   // difference any two shards' clocks can have, given their intervals, is what meets the bound.
   let surely = 0;
   for (const a of known) for (const b of known) surely = Math.max(surely, a.offsetMs - b.offsetMs - a.uncertaintyMs - b.uncertaintyMs);
-  surely = round1(surely);
+  surely = roundTo(surely, 1);
   const described = inputs
     .map((p, i) => `${partLabel(p)} ${offsets[i] ? `${signed(offsets[i]!.offsetMs)} ± ${offsets[i]!.uncertaintyMs} ms` : 'unknown'}`)
     .join(', ');
@@ -410,19 +411,19 @@ function mergedFailover(inputs: readonly MergeInput[], shifts: readonly number[]
         : {}),
     };
   });
-  const at = (ms: number | null, shift: number) => (ms === null ? null : round3(ms + shift));
+  const at = (ms: number | null, shift: number) => (ms === null ? null : roundTo(ms + shift, 3));
   return {
     routes,
     breakers: fs
-      .flatMap((x) => x.f!.breakers.map((b) => ({ ...b, atMs: round3(b.atMs + x.shift), part: x.part })))
+      .flatMap((x) => x.f!.breakers.map((b) => ({ ...b, atMs: roundTo(b.atMs + x.shift, 3), part: x.part })))
       .sort((a, b) => a.atMs - b.atMs),
     outages: fs
       .flatMap((x) =>
         x.f!.outages.map((o) => ({
           ...o,
           part: x.part,
-          firstFailureMs: round3(o.firstFailureMs + x.shift),
-          lastFailureMs: round3(o.lastFailureMs + x.shift),
+          firstFailureMs: roundTo(o.firstFailureMs + x.shift, 3),
+          lastFailureMs: roundTo(o.lastFailureMs + x.shift, 3),
           breakerOpenedMs: at(o.breakerOpenedMs, x.shift),
           recoveredAtMs: at(o.recoveredAtMs, x.shift),
         })),
@@ -433,10 +434,4 @@ function mergedFailover(inputs: readonly MergeInput[], shifts: readonly number[]
 
 function signed(x: number): string {
   return `${x >= 0 ? '+' : ''}${x}`;
-}
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -6,6 +6,7 @@ import { groupCost } from '../cost/run-cost.js';
 import type { Measurement, RunGroupSummary, RunSummary } from './run-summary.js';
 import { assembleSummary, type Measured, type SummaryMeta } from './assemble-summary.js';
 import { assessValidity } from './validity.js';
+import { roundTo } from '../scenario/decimals.js';
 
 /** RunMeta is what a summary needs beyond the recorder: labels and times of the run, what it is judged by. */
 export interface RunMeta extends Omit<SummaryMeta, 'pricing'> {
@@ -42,7 +43,7 @@ function measurement(groups: readonly GroupAccumulator[], scheduleEndedAtMs: num
   const routes = groups.filter((g) => g.scope === 'route');
   const streams = routes.length ? routes : groups.filter((g) => g.scope === 'target');
   const ends = streams.map((g) => g.windowEndMs).filter(Number.isFinite);
-  const lastEndedAtMs = ends.length ? round3(Math.max(...ends)) : null;
+  const lastEndedAtMs = ends.length ? roundTo(Math.max(...ends), 3) : null;
   const cutShort = streams.reduce((n, g) => n + g.cutShort, 0);
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const parts: string[] = [];
@@ -56,7 +57,7 @@ function measurement(groups: readonly GroupAccumulator[], scheduleEndedAtMs: num
     );
   } else if (lastEndedAtMs !== null) parts.push(`the last measured request ended at ${s(lastEndedAtMs)}`);
   return {
-    scheduleEndedAtMs: scheduleEndedAtMs === null ? null : round3(scheduleEndedAtMs),
+    scheduleEndedAtMs: scheduleEndedAtMs === null ? null : roundTo(scheduleEndedAtMs, 3),
     lastEndedAtMs,
     conversationsCutShort: cutShort,
     note: parts.join('; '),
@@ -67,10 +68,6 @@ function measurement(groups: readonly GroupAccumulator[], scheduleEndedAtMs: num
 function withCost(s: RunGroupSummary, g: GroupAccumulator, catalog?: Catalog): RunGroupSummary {
   if (!catalog || g.scope === 'route') return s;
   return { ...s, cost: groupCost(g.labels.model, g.billedByMinute, g.requests, g.ok, g.outputTokens, catalog) };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 /** BURST_SHARE is the share of untimed (coalesced) token gaps above which a target's ITL is flagged. */
