@@ -139,7 +139,7 @@ interface AnthropicMessage {
 function errorText(e: unknown): string {
   if (e && typeof e === 'object') {
     const { type, message } = e as { type?: unknown; message?: unknown };
-    return `${typeof type === 'string' ? type + ': ' : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;
+    return `${typeof type === 'string' ? `${type}: ` : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;
   }
   return String(e);
 }

@@ -143,7 +143,13 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
   };
   // One hard-stop listener per client (not per request) aborts whatever is in flight.
   const inFlight = new Set<Cancel>();
-  deps.hardStop?.addEventListener('abort', () => inFlight.forEach((c) => c.abort()), { once: true });
+  deps.hardStop?.addEventListener(
+    'abort',
+    () => {
+      for (const c of inFlight) c.abort();
+    },
+    { once: true },
+  );
   const scrub = (s: string) => endpoint.secrets.reduce((acc, secret) => (secret ? acc.split(secret).join('***') : acc), s);
   const bodyOf = (call: ChatCall) =>
     JSON.stringify(

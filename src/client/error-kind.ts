@@ -55,11 +55,11 @@ export function describeError(err: unknown): string {
   const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : '';
   const msg = typeof e?.message === 'string' ? e.message : String(err);
   const causeMsg = typeof e?.cause?.message === 'string' && e.cause.message !== msg ? ` (${e.cause.message})` : '';
-  return oneLine(`${code ? code + ': ' : ''}${msg}${causeMsg}`);
+  return oneLine(`${code ? `${code}: ` : ''}${msg}${causeMsg}`);
 }
 
 /** oneLine flattens and shortens a message for a CSV cell or a console line. */
 export function oneLine(s: string, max = 240): string {
   const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

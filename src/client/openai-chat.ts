@@ -74,7 +74,7 @@ const CONTENT = String.raw`"((?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})
 export const CONTENT_CHUNK = new RegExp(
   [
     String.raw`^\{"id":${PLAIN},"object":"chat\.completion\.chunk","created":(?:0|[1-9]\d*),"model":${PLAIN},`,
-    String.raw`(?:"service_tier":${PLAIN},)?(?:"system_fingerprint":(?:${PLAIN}|null),)?`,
+    `(?:"service_tier":${PLAIN},)?(?:"system_fingerprint":(?:${PLAIN}|null),)?`,
     String.raw`"choices":\[\{"index":0,"delta":\{(?:"role":"assistant",)?"content":${CONTENT}\},`,
     String.raw`(?:"logprobs":null,)?"finish_reason":null\}\](?:,"usage":null)?(?:,"obfuscation":${PLAIN})?\}$`,
   ].join(''),
@@ -141,7 +141,7 @@ function errorText(e: unknown): string {
   if (e && typeof e === 'object') {
     const { message, type, code } = e as { message?: unknown; type?: unknown; code?: unknown };
     const tag = [type, code].filter((x) => typeof x === 'string' && x).join('/');
-    return `${tag ? tag + ': ' : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;
+    return `${tag ? `${tag}: ` : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;
   }
   return String(e);
 }

@@ -94,7 +94,7 @@ export class SseDecoder {
     let cr = text.indexOf('\r', start);
     let lf = text.indexOf('\n', start);
     while (cr !== -1 || lf !== -1) {
-      const end = cr === -1 ? lf : lf === -1 ? cr : cr < lf ? cr : lf;
+      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
       if (this.partial.length > 0) {
         const lineText = this.partial + text.slice(start, end);
         this.partial = '';
@@ -162,7 +162,7 @@ export class SseDecoder {
   }
 
   private addData(value: string): void {
-    this.data = this.hasData ? this.data + '\n' + value : value;
+    this.data = this.hasData ? `${this.data}\n${value}` : value;
     if (this.data.length > this.maxEventChars) {
       this.tooLarge = true;
       this.data = '';

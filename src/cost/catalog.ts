@@ -122,7 +122,7 @@ export function buildCatalog(data: z.output<typeof catalogSchema>, overrides: Re
       if (exact) return exact;
       // A dated or suffixed id (gpt-4o-2025-01-01) prices as its family: the longest catalog id it starts with.
       let best: ModelPrice | undefined;
-      for (const m of models) if (id.startsWith(m.model.toLowerCase() + '-') && (!best || m.model.length > best.model.length)) best = m;
+      for (const m of models) if (id.startsWith(`${m.model.toLowerCase()}-`) && (!best || m.model.length > best.model.length)) best = m;
       return best;
     },
   };

@@ -114,6 +114,7 @@ export function project(
       byWorkload,
     };
   });
+  // biome-ignore lint/complexity/useMathMinMax: the amounts are BigInt micro-dollars, which Math.min does not take
   const cheapest = rows.reduce((m, r) => (r.totalMonthly < m ? r.totalMonthly : m), rows[0]?.totalMonthly ?? 0n);
   for (const r of rows) r.timesCheapest = cheapest === 0n ? 0 : Number((r.totalMonthly * 100n + cheapest / 2n) / cheapest) / 100;
   return rows.sort((a, b) => (a.totalMonthly < b.totalMonthly ? -1 : a.totalMonthly > b.totalMonthly ? 1 : 0));

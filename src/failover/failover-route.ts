@@ -103,7 +103,7 @@ function pick(hops: readonly Hop[], tried: ReadonlySet<string>, now: number, dep
 }
 
 async function backoff(attempts: number, deps: RouteDeps, b: FailoverRoute['retry']['backoff']): Promise<void> {
-  const base = Math.min(b.max, b.initial * Math.pow(b.multiplier, Math.max(0, attempts - 1)));
+  const base = Math.min(b.max, b.initial * b.multiplier ** Math.max(0, attempts - 1));
   const ms = Math.max(0, base * (1 + b.jitter * (2 * deps.random() - 1)));
   if (ms <= 0) return;
   const due = deps.clock.now() + ms;

@@ -1,10 +1,10 @@
 import type { Endpoint } from '../client/chat-client.js';
-import { apiUrl, type Transport } from '../client/transport.js';
+import { apiUrl, type Lease, type Transport } from '../client/transport.js';
 
 /** healthCheck asks GET <baseUrl>/models; true when it answers 200 within the timeout. Never throws. */
 export async function healthCheck(ep: Endpoint, transport: Transport, timeoutMs: number): Promise<boolean> {
   const url = apiUrl(ep.baseUrl, '/models');
-  let lease;
+  let lease: Lease | undefined;
   try {
     lease = transport.lease(url.origin);
     const res = await lease.dispatcher.request({

@@ -175,7 +175,7 @@ export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps
       outages: outages.outages,
     }),
     async close() {
-      probes.forEach((p) => clearInterval(p));
+      for (const p of probes) clearInterval(p);
       await Promise.all(pools.map((p) => p.close()));
     },
   };

@@ -18,7 +18,7 @@ export interface IssueOutcome {
 }
 
 /** Issue sends one arrival and records it; it must never reject. */
-export type Issue = (a: Arrival) => Promise<IssueOutcome | void>;
+export type Issue = (a: Arrival) => Promise<IssueOutcome | undefined>;
 
 /** LoopStopReason says why a load loop stopped issuing. */
 export type LoopStopReason = 'duration' | 'requests' | 'schedule' | 'interrupted';

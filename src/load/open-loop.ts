@@ -94,7 +94,10 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<LoopStopReason> {
     const queued = limit.activeCount >= limit.concurrency;
     void limit(() => {
       // Stopped while it waited for a slot: dropped, never sent.
-      if (queued && o.stop.aborted) return o.onDropped(phase, scheduledAtMs, 'max_in_flight');
+      if (queued && o.stop.aborted) {
+        o.onDropped(phase, scheduledAtMs, 'max_in_flight');
+        return undefined;
+      }
       // A queued request's wait counts as queue time; its latency still counts from its schedule.
       return o.issue({ phase, scheduledAtMs, queuedMs: queued ? clock.now() - scheduledAtMs : 0 });
     }).finally(settled);

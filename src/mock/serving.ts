@@ -111,7 +111,7 @@ export function planTokens(ctx: Ctx, maxTokens: number, extraTtftMs = 0): TokenP
     // Word k of the answer: single-token words, space-separated, so a local count of the text is exact.
     text: (k) => {
       const w = ctx.words[(seq * 7919 + k * 104729) % ctx.words.length]!;
-      return k === 0 || k === reasoning ? w : ' ' + w;
+      return k === 0 || k === reasoning ? w : ` ${w}`;
     },
   };
 }

@@ -9,7 +9,7 @@ import type { Prng } from './prng.js';
  */
 export function gammaDraw(shape: number, rng: Prng): number {
   if (!(shape > 0)) throw new RangeError(`gamma shape must be > 0, got ${shape}`);
-  if (shape < 1) return gammaDraw(shape + 1, rng) * Math.pow(1 - rng.next(), 1 / shape);
+  if (shape < 1) return gammaDraw(shape + 1, rng) * (1 - rng.next()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

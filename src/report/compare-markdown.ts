@@ -55,7 +55,7 @@ export function compareMarkdown(c: Comparison): string {
     out.push('', `Only in ${esc(c.current.label)} (not compared): ${c.onlyInCurrent.map((k) => `\`${k}\``).join(', ')}`);
   const [first = '', ...rest] = verdictLines(c);
   out.push('', `**${esc(first)}**`, ...(rest.length ? [''] : []), ...rest.map((l) => `- ${esc(l.trim())}`));
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 // A cell's text with the characters markdown tables would take for syntax escaped.

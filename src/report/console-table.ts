@@ -239,5 +239,5 @@ const TOKEN_COLUMNS: Columns<Group, void> = [
 ];
 
 function tokenTable(groups: RunSummary['groups']): string {
-  return 'tokens:\n' + consoleText(TOKEN_COLUMNS, groups, undefined);
+  return `tokens:\n${consoleText(TOKEN_COLUMNS, groups, undefined)}`;
 }

@@ -117,7 +117,7 @@ export async function writeSummaryFiles(dir: string, s: RunSummary): Promise<str
     await writeAtomically(join(dir, name), text);
     files.push(join(dir, name));
   };
-  await put(RESULT_FILES.summaryJson, JSON.stringify(s, null, 2) + '\n');
+  await put(RESULT_FILES.summaryJson, `${JSON.stringify(s, null, 2)}\n`);
   await put(RESULT_FILES.summaryCsv, summaryCsv(s));
   if (s.failover) await put(RESULT_FILES.failoverCsv, failoverCsv(s));
   await put(RESULT_FILES.reportHtml, renderHtmlReport(s));
@@ -128,7 +128,7 @@ export async function writeSummaryFiles(dir: string, s: RunSummary): Promise<str
     await mkdir(dirname(join(dir, f.path)), { recursive: true });
     await writeAtomically(join(dir, f.path), f.text);
   }
-  if (hgrm.length) files.push(join(dir, RESULT_FILES.hgrmDir) + '/');
+  if (hgrm.length) files.push(`${join(dir, RESULT_FILES.hgrmDir)}/`);
   return files;
 }
 

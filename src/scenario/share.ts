@@ -69,8 +69,8 @@ export function splitProblems(s: Scenario, count: number, flag: string): Problem
       });
   };
   users('load.concurrency', s.load.concurrency);
-  s.load.stages?.forEach((st, i) => users(`load.stages[${i}].concurrency`, st.concurrency));
-  s.targets.forEach((t, i) => users(`targets[${i}].concurrency`, t.concurrency));
+  for (const [i, st] of (s.load.stages ?? []).entries()) users(`load.stages[${i}].concurrency`, st.concurrency);
+  for (const [i, t] of s.targets.entries()) users(`targets[${i}].concurrency`, t.concurrency);
   if (s.load.requests !== undefined && s.load.requests < count)
     out.push({
       path: 'load.requests',

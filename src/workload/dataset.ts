@@ -48,7 +48,7 @@ export async function loadDataset(file: string): Promise<{ ok: true; entries: Da
     } catch (err) {
       return { ok: false, problems: [{ path: file, message: `not valid JSON (${(err as Error).message})` }] };
     }
-    (arr as unknown[]).forEach((obj, i) => take(`[${i}]`, obj));
+    for (const [i, obj] of (arr as unknown[]).entries()) take(`[${i}]`, obj);
   } else {
     text.split(/\r?\n/).forEach((line, i) => {
       const l = line.trim();

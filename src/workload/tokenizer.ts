@@ -59,8 +59,15 @@ export function tokenizer(encoding: EncodingName = 'o200k_base'): Tokenizer {
     };
     t = {
       encoding,
-      count: (text) => countInPieces(text, (piece) => (fresh(piece.length), m.countTokens(piece))),
-      encode: (text) => (fresh(text.length), m.encode(text)),
+      count: (text) =>
+        countInPieces(text, (piece) => {
+          fresh(piece.length);
+          return m.countTokens(piece);
+        }),
+      encode: (text) => {
+        fresh(text.length);
+        return m.encode(text);
+      },
       decode: (tokens) => m.decode(tokens),
     };
     cache.set(encoding, t);

@@ -99,6 +99,6 @@ export async function loadTrace(file: string): Promise<{ ok: true; entries: Trac
 
 function timestampMs(ts: number | string): number | null {
   if (typeof ts === 'number') return ts * 1000;
-  const ms = Date.parse(ts.includes('T') || ts.endsWith('Z') ? ts : ts.replace(' ', 'T') + 'Z');
+  const ms = Date.parse(ts.includes('T') || ts.endsWith('Z') ? ts : `${ts.replace(' ', 'T')}Z`);
   return Number.isNaN(ms) ? null : ms;
 }

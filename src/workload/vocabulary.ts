@@ -23,7 +23,7 @@ silver golden wooden gentle careful honest modern ancient famous useful common s
 export function singleTokenWords(tok: Tokenizer): string[] {
   const seen = new Set<string>();
   for (const w of WORDS.split(/\s+/)) {
-    if (w && tok.encode(w).length === 1 && tok.encode(' ' + w).length === 1) seen.add(w);
+    if (w && tok.encode(w).length === 1 && tok.encode(` ${w}`).length === 1) seen.add(w);
   }
   return [...seen];
 }

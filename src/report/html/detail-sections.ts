@@ -109,7 +109,7 @@ export function failoverSection(s: RunSummary, routeCharts: ChartSpec[]): string
   const measures: [string, (r: Route, g: RunGroupSummary | undefined) => string][] = [
     ['chain', (r) => r.chain.join(' → ')],
     ['user requests', (_, g) => String(g?.requests.total ?? 0)],
-    ['available (as users saw it)', (_, g) => pct(g && g.requests.total ? g.requests.ok / g.requests.total : null)],
+    ['available (as users saw it)', (_, g) => pct(g?.requests.total ? g.requests.ok / g.requests.total : null)],
     ['served by', (r, g) => r.chain.map((t) => `${t} ${g?.route?.servedBy[t] ?? 0}`).join(', ')],
     ['served by a fallback', (_, g) => String(g?.route?.failedOver ?? 0)],
     ['attempts (retries, denied by the retry budget)', (r, g) => `${g?.route?.attempts ?? 0} (${r.retries}, ${r.retriesDenied})`],

@@ -108,7 +108,7 @@ export function banners(s: RunSummary): string {
 /** decisionSection is the bottom line: per target latency, errors and money, the SLO verdict, and the recommendation. */
 export function decisionSection(s: RunSummary): string {
   const d = s.decision;
-  if (!d || !d.rows.length)
+  if (!d?.rows.length)
     return section(
       'decision',
       'Decision',
