@@ -53,134 +53,14 @@ const RAMP_TICK_MS = 50;
  * current request) as the ramp goes.
  */
 export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReason> {
-  const { clock } = o;
-  const startMs = o.startAtMs ?? clock.now();
-  await reach(clock, startMs, o.stop);
-  const stages = o.stages ?? [];
-  const rampMs = stages.reduce((t, s) => t + s.durationMs, 0);
-  // Without stages, warmup comes before the measured duration; with stages, it is the ramp's first part.
-  const warmupEndMs = o.warmup && 'durationMs' in o.warmup ? startMs + o.warmup.durationMs : startMs;
-  const warmupRequests = o.warmup && 'requests' in o.warmup ? o.warmup.requests : 0;
-  let warmupIssued = 0;
-  let measureIssued = 0;
-  let measureStartMs: number | null = null;
-  let reason: LoopStopReason | null = null;
-  let desired = stages.length ? usersAt(o.concurrency, stages, 0) : o.concurrency;
-
-  // Decide the phase of the next request, or that the loop is done. Synchronous, so the count of
-  // requests issued never overshoots however many users ask at once.
-  const pacing = o.pacing ?? {};
-  const timeUp = (r: LoopStopReason) => {
-    if (!reason) {
-      reason = r;
-      pacing.onScheduleEnd?.();
-    }
-    return null;
-  };
-  // The time is up when it is up, not when a user next asks: conversations in progress must learn
-  // it then (no new turn starts after the load's end).
-  let endTimer: NodeJS.Timeout | undefined;
-  const endAt = (ms: number, r: LoopStopReason) => {
-    endTimer = setTimeout(() => timeUp(r), Math.max(0, ms - clock.now()));
-    endTimer.unref?.();
-  };
-  if (stages.length) endAt(startMs + rampMs, 'schedule');
-  const nextPhase = (now: number): RequestPhase | null => {
-    if (reason) return null;
-    if (o.stop.aborted) {
-      reason = 'interrupted';
-      return null;
-    }
-    if (stages.length && now - startMs >= rampMs) return timeUp('schedule');
-    if (warmupIssued < warmupRequests || now < warmupEndMs) {
-      warmupIssued++;
-      return 'warmup';
-    }
-    if (measureStartMs === null) {
-      measureStartMs = now;
-      if (o.durationMs !== undefined && !stages.length) endAt(now + o.durationMs, 'duration');
-    }
-    if (o.durationMs !== undefined && now - measureStartMs >= o.durationMs) return timeUp('duration');
-    if (o.requests !== undefined && measureIssued >= o.requests) {
-      reason = 'requests';
-      return null;
-    }
-    measureIssued++;
-    return 'measure';
-  };
-
-  // When the load's time is up, if it is time-bound: a wait never runs past it.
-  const endMs = (): number => {
-    if (stages.length) return startMs + rampMs;
-    if (o.durationMs !== undefined) return (measureStartMs ?? Math.max(warmupEndMs, clock.now())) + o.durationMs;
-    return Infinity;
-  };
-  // wait pauses a user (never past the load's end), and accounts for the time it waited.
-  const wait = async (ms: number, why: BackoffReason, key?: number) => {
-    const t0 = clock.now();
-    const until = Math.min(t0 + ms, endMs());
-    if (until <= t0) return;
-    await sleep(until - t0, undefined, { signal: o.stop }).catch(() => undefined);
-    pacing.onBackoff?.(why, clock.now() - t0, key);
-  };
-
+  const startMs = o.startAtMs ?? o.clock.now();
+  await reach(o.clock, startMs, o.stop);
+  const schedule = new ClosedSchedule(o, startMs);
   const users: Promise<void>[] = [];
-  // A user's first request is scheduled when the user came to be (the loop's start, or the ramp
-  // tick that added it), however long the generator took to reach it: that delay is dispatch lag.
-  const user = async (index: number, bornAtMs: number) => {
-    const rng = prng(deriveSeed(pacing.seed ?? 0, `user:${index}`));
-    let failures = 0;
-    let due: number | null = bornAtMs;
-    for (;;) {
-      if (index >= desired) return; // retired by a ramp-down
-      // A target that asked for time (Retry-After) gets it from every user, before they send — each
-      // a little after the window opens (up to 10% of the wait, at most 1 s), so the users do not
-      // all come back in the same millisecond.
-      for (let g = pacing.gate?.(clock.now()); g && !o.stop.aborted && clock.now() < endMs(); g = pacing.gate?.(clock.now())) {
-        const ms = g.untilMs - clock.now();
-        await wait(ms + Math.min(1000, ms * 0.1) * rng.next(), 'rate_limited', g.key);
-        due = null;
-      }
-      const now = due ?? clock.now();
-      due = null;
-      const phase = nextPhase(now);
-      if (phase === null) return;
-      const out = await o.issue({ phase, scheduledAtMs: now, queuedMs: 0 });
-      failures = out?.backOff ? failures + 1 : 0;
-      // After a failure that says the target is down or overloaded, back off exponentially with
-      // jitter, so a dead endpoint is not hammered in a tight loop (k6's errorBackoff idea).
-      if (failures && pacing.errorBackoffMs) {
-        const base = Math.min(MAX_ERROR_BACKOFF_MS, pacing.errorBackoffMs * 2 ** (failures - 1));
-        await wait(base / 2 + (base / 2) * rng.next(), 'error', out?.key);
-      }
-    }
-  };
-  const spawnUpTo = (n: number) => {
-    for (let i = users.length; i < n; i++) users.push(user(i, startMs));
-  };
-
-  if (!stages.length) {
-    spawnUpTo(desired);
+  if (!o.stages?.length) {
+    for (let i = 0; i < schedule.desired; i++) users.push(runUser(o, schedule, i, startMs));
   } else {
-    // Users are indexed; raising `desired` spawns the missing ones, lowering it retires the highest.
-    let alive = new Set<number>();
-    const spawn = (atMs: number) => {
-      for (let i = 0; i < desired; i++) {
-        if (alive.has(i)) continue;
-        alive.add(i);
-        users.push(user(i, atMs).finally(() => alive.delete(i)));
-      }
-    };
-    spawn(startMs);
-    while (!reason && !o.stop.aborted) {
-      await sleep(RAMP_TICK_MS, undefined, { signal: o.stop }).catch(() => undefined);
-      const t = clock.now() - startMs;
-      if (t >= rampMs) break;
-      desired = usersAt(o.concurrency, stages, t);
-      spawn(startMs + t);
-    }
-    if (!reason) reason = o.stop.aborted ? 'interrupted' : 'schedule';
-    alive = new Set();
+    await rampUsers(o, schedule, users);
   }
   // Users may finish and new ones be pushed while we wait; wait until the list stops growing.
   for (let seen = 0; seen < users.length; ) {
@@ -188,8 +68,167 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoopStopReaso
     await Promise.all(users.slice(seen, n));
     seen = n;
   }
-  clearTimeout(endTimer);
-  return reason ?? 'interrupted';
+  return schedule.close();
+}
+
+// rampUsers follows the stages: raising the desired count spawns the missing users (indexed),
+// lowering it retires the highest (after their current request). Returns when the ramp ends.
+async function rampUsers(o: ClosedLoopOptions, schedule: ClosedSchedule, users: Promise<void>[]): Promise<void> {
+  const alive = new Set<number>();
+  const spawn = (atMs: number) => {
+    for (let i = 0; i < schedule.desired; i++) {
+      if (alive.has(i)) continue;
+      alive.add(i);
+      users.push(runUser(o, schedule, i, atMs).finally(() => alive.delete(i)));
+    }
+  };
+  spawn(schedule.startMs);
+  while (!schedule.reason && !o.stop.aborted) {
+    await sleep(RAMP_TICK_MS, undefined, { signal: o.stop }).catch(() => undefined);
+    const t = o.clock.now() - schedule.startMs;
+    if (t >= schedule.rampMs) break;
+    schedule.desired = usersAt(o.concurrency, o.stages ?? [], t);
+    spawn(schedule.startMs + t);
+  }
+  schedule.rampEnded();
+}
+
+// runUser is one virtual user: it sends, waits for the whole response, and sends again — held by
+// the target's gate (Retry-After) and its own backoff after failures. Its first request is
+// scheduled when the user came to be (the loop's start, or the ramp tick that added it), however
+// long the generator took to reach it: that delay is dispatch lag.
+async function runUser(o: ClosedLoopOptions, schedule: ClosedSchedule, index: number, bornAtMs: number): Promise<void> {
+  const { clock } = o;
+  const pacing = o.pacing ?? {};
+  const rng = prng(deriveSeed(pacing.seed ?? 0, `user:${index}`));
+  let failures = 0;
+  let due: number | null = bornAtMs;
+  for (;;) {
+    if (index >= schedule.desired) return; // retired by a ramp-down
+    // A target that asked for time (Retry-After) gets it from every user, before they send — each
+    // a little after the window opens (up to 10% of the wait, at most 1 s), so the users do not
+    // all come back in the same millisecond.
+    for (let g = pacing.gate?.(clock.now()); g && !o.stop.aborted && clock.now() < schedule.endMs(); g = pacing.gate?.(clock.now())) {
+      const ms = g.untilMs - clock.now();
+      await schedule.wait(ms + Math.min(1000, ms * 0.1) * rng.next(), 'rate_limited', g.key);
+      due = null;
+    }
+    const now = due ?? clock.now();
+    due = null;
+    const phase = schedule.nextPhase(now);
+    if (phase === null) return;
+    const out = await o.issue({ phase, scheduledAtMs: now, queuedMs: 0 });
+    failures = out?.backOff ? failures + 1 : 0;
+    // After a failure that says the target is down or overloaded, back off exponentially with
+    // jitter, so a dead endpoint is not hammered in a tight loop (k6's errorBackoff idea).
+    if (failures && pacing.errorBackoffMs) {
+      const base = Math.min(MAX_ERROR_BACKOFF_MS, pacing.errorBackoffMs * 2 ** (failures - 1));
+      await schedule.wait(base / 2 + (base / 2) * rng.next(), 'error', out?.key);
+    }
+  }
+}
+
+/**
+ * ClosedSchedule is what a closed loop's users share: how many of them there should be, the phase
+ * of the next request, and when (and why) the load ends.
+ */
+class ClosedSchedule {
+  /** Users there should be now (a ramp changes it). */
+  desired: number;
+  /** Why the loop stopped issuing, once it has. */
+  reason: LoopStopReason | null = null;
+  readonly rampMs: number;
+  private readonly warmupEndMs: number;
+  private readonly warmupRequests: number;
+  private warmupIssued = 0;
+  private measureIssued = 0;
+  private measureStartMs: number | null = null;
+  private endTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly o: ClosedLoopOptions,
+    readonly startMs: number,
+  ) {
+    const stages = o.stages ?? [];
+    this.rampMs = stages.reduce((t, s) => t + s.durationMs, 0);
+    // Without stages, warmup comes before the measured duration; with stages, it is the ramp's first part.
+    this.warmupEndMs = o.warmup && 'durationMs' in o.warmup ? startMs + o.warmup.durationMs : startMs;
+    this.warmupRequests = o.warmup && 'requests' in o.warmup ? o.warmup.requests : 0;
+    this.desired = stages.length ? usersAt(o.concurrency, stages, 0) : o.concurrency;
+    if (stages.length) this.endAt(startMs + this.rampMs, 'schedule');
+  }
+
+  /**
+   * nextPhase decides the phase of the next request, or that the loop is done. Synchronous, so the
+   * count of requests issued never overshoots however many users ask at once.
+   */
+  nextPhase(now: number): RequestPhase | null {
+    const o = this.o;
+    if (this.reason) return null;
+    if (o.stop.aborted) {
+      this.reason = 'interrupted';
+      return null;
+    }
+    if (o.stages?.length && now - this.startMs >= this.rampMs) return this.timeUp('schedule');
+    if (this.warmupIssued < this.warmupRequests || now < this.warmupEndMs) {
+      this.warmupIssued++;
+      return 'warmup';
+    }
+    if (this.measureStartMs === null) {
+      this.measureStartMs = now;
+      if (o.durationMs !== undefined && !o.stages?.length) this.endAt(now + o.durationMs, 'duration');
+    }
+    if (o.durationMs !== undefined && now - this.measureStartMs >= o.durationMs) return this.timeUp('duration');
+    if (o.requests !== undefined && this.measureIssued >= o.requests) {
+      this.reason = 'requests';
+      return null;
+    }
+    this.measureIssued++;
+    return 'measure';
+  }
+
+  /** endMs is when the load's time is up, if it is time-bound: a wait never runs past it. */
+  endMs(): number {
+    if (this.o.stages?.length) return this.startMs + this.rampMs;
+    if (this.o.durationMs !== undefined) return (this.measureStartMs ?? Math.max(this.warmupEndMs, this.o.clock.now())) + this.o.durationMs;
+    return Infinity;
+  }
+
+  /** wait pauses a user (never past the load's end), and accounts for the time it waited. */
+  async wait(ms: number, why: BackoffReason, key?: number): Promise<void> {
+    const { clock } = this.o;
+    const t0 = clock.now();
+    const until = Math.min(t0 + ms, this.endMs());
+    if (until <= t0) return;
+    await sleep(until - t0, undefined, { signal: this.o.stop }).catch(() => undefined);
+    this.o.pacing?.onBackoff?.(why, clock.now() - t0, key);
+  }
+
+  /** rampEnded marks the end of a ramp's schedule (or the stop that cut it short). */
+  rampEnded(): void {
+    if (!this.reason) this.reason = this.o.stop.aborted ? 'interrupted' : 'schedule';
+  }
+
+  /** close stops the end timer and says why the loop stopped. */
+  close(): LoopStopReason {
+    clearTimeout(this.endTimer);
+    return this.reason ?? 'interrupted';
+  }
+
+  // The time is up when it is up, not when a user next asks: conversations in progress must learn
+  // it then (no new turn starts after the load's end).
+  private endAt(ms: number, r: LoopStopReason): void {
+    this.endTimer = setTimeout(() => this.timeUp(r), Math.max(0, ms - this.o.clock.now()));
+    this.endTimer.unref?.();
+  }
+
+  private timeUp(r: LoopStopReason): null {
+    if (!this.reason) {
+      this.reason = r;
+      this.o.pacing?.onScheduleEnd?.();
+    }
+    return null;
+  }
 }
 
 // reach waits until the clock reads `atMs` (or a stop): timers sleep whole milliseconds and may
