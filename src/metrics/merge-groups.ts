@@ -39,17 +39,12 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
       gs.map((g) => g.metrics[m]),
     );
   const total = sum((g) => g.requests.total);
-  const ok = sum((g) => g.requests.ok);
-  const failed = total - ok;
   const generatorFailed = sum((g) => g.requests.generatorFailed);
   const opened = sum((g) => g.connections.opened);
   const connectFailed = sum((g) => g.connections.failed);
-  const backoffs = gs.map((g) => g.backoff).filter((b) => b !== null);
   const windows = parts
     .filter((p) => p.group.window !== null)
     .map((p) => ({ start: p.group.window!.startMs + p.shiftMs, end: p.group.window!.endMs + p.shiftMs }));
-  const uvc = gs.map((g) => g.tokens.usageVsCounted);
-  const uvcRequests = uvc.reduce((n, u) => n + u.requests, 0);
   const coalescedGaps = sum((g) => g.itlCoalesced.gaps);
   const gaps = coalescedGaps + histograms.itl.totalCount;
   const hasCo = gs.some((g) => g.coEstimate !== undefined);
@@ -58,20 +53,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
     key: first.key,
     scope: first.scope,
     ...labelsOf(first),
-    requests: {
-      total,
-      ok,
-      failed,
-      errorRate: total ? roundTo(failed / total, 6) : null,
-      dropped: sum((g) => g.requests.dropped),
-      droppedBy: addCounts(gs.map((g) => g.requests.droppedBy)),
-      queued: sum((g) => g.requests.queued),
-      newConnections: sum((g) => g.requests.newConnections),
-      errorsByKind: addCounts(gs.map((g) => g.requests.errorsByKind)),
-      generatorFailed,
-      generatorErrorsByKind: addCounts(gs.map((g) => g.requests.generatorErrorsByKind)),
-      errorSamples: Object.assign({}, ...[...gs].reverse().map((g) => g.requests.errorSamples)) as GroupSummary['requests']['errorSamples'],
-    },
+    requests: mergedRequests(gs),
     offered: sumRates(
       gs.map((g) => g.offered),
       ['scheduledPerSec', 'sentPerSec', 'droppedPerSec'],
@@ -82,23 +64,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
       failed: connectFailed,
       perRequest: total + generatorFailed ? roundTo((opened + connectFailed) / (total + generatorFailed), 3) : null,
     },
-    backoff: backoffs.length
-      ? {
-          waits: backoffs.reduce((n, b) => n + b.waits, 0),
-          totalMs: roundTo(
-            backoffs.reduce((n, b) => n + b.totalMs, 0),
-            3,
-          ),
-          rateLimitedMs: roundTo(
-            backoffs.reduce((n, b) => n + b.rateLimitedMs, 0),
-            3,
-          ),
-          afterErrorsMs: roundTo(
-            backoffs.reduce((n, b) => n + b.afterErrorsMs, 0),
-            3,
-          ),
-        }
-      : null,
+    backoff: mergedBackoff(gs),
     conversationsCutShort: sum((g) => g.conversationsCutShort),
     ...(first.slowest !== undefined
       ? {
@@ -108,19 +74,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
             .slice(0, SLOWEST_KEPT),
         }
       : {}),
-    tokens: {
-      input: sum((g) => g.tokens.input),
-      output: sum((g) => g.tokens.output),
-      requestedOutput: sum((g) => g.tokens.requestedOutput),
-      source: { usage: sum((g) => g.tokens.source.usage), counted: sum((g) => g.tokens.source.counted) },
-      usageVsCounted: {
-        requests: uvcRequests,
-        usageOutput: uvc.reduce((n, u) => n + u.usageOutput, 0),
-        countedOutput: uvc.reduce((n, u) => n + u.countedOutput, 0),
-        meanAbsDiff: uvcRequests ? roundTo(uvc.reduce((n, u) => n + (u.meanAbsDiff ?? 0) * u.requests, 0) / uvcRequests, 3) : null,
-        maxAbsDiff: Math.max(0, ...uvc.map((u) => u.maxAbsDiff)),
-      },
-    },
+    tokens: mergedTokens(gs),
     window: windows.length ? windowOf(Math.min(...windows.map((w) => w.start)), Math.max(...windows.map((w) => w.end))) : null,
     throughput: sumRates(
       gs.map((g) => g.throughput),
@@ -130,15 +84,75 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
     metrics,
     histograms: Object.fromEntries(LATENCY_METRICS.map((m) => [m, encodeHistogram(histograms[m])])) as Record<LatencyMetric, string>,
     timeseries: mergeTimeseries(parts),
-    ...(routes.length
-      ? {
-          route: {
-            servedBy: addCounts(routes.map((r) => r.servedBy)) as Record<string, number>,
-            attempts: routes.reduce((n, r) => n + r.attempts, 0),
-            failedOver: routes.reduce((n, r) => n + r.failedOver, 0),
-          },
-        }
-      : {}),
+    ...(routes.length ? { route: mergedRoute(routes) } : {}),
+  };
+}
+
+// The requests block: counts summed, the error rate of the sums, each error kind's latest sample.
+function mergedRequests(gs: readonly GroupSummary[]): GroupSummary['requests'] {
+  const sum = (f: (g: GroupSummary) => number) => gs.reduce((n, g) => n + f(g), 0);
+  const total = sum((g) => g.requests.total);
+  const ok = sum((g) => g.requests.ok);
+  const failed = total - ok;
+  return {
+    total,
+    ok,
+    failed,
+    errorRate: total ? roundTo(failed / total, 6) : null,
+    dropped: sum((g) => g.requests.dropped),
+    droppedBy: addCounts(gs.map((g) => g.requests.droppedBy)),
+    queued: sum((g) => g.requests.queued),
+    newConnections: sum((g) => g.requests.newConnections),
+    errorsByKind: addCounts(gs.map((g) => g.requests.errorsByKind)),
+    generatorFailed: sum((g) => g.requests.generatorFailed),
+    generatorErrorsByKind: addCounts(gs.map((g) => g.requests.generatorErrorsByKind)),
+    errorSamples: Object.assign({}, ...[...gs].reverse().map((g) => g.requests.errorSamples)) as GroupSummary['requests']['errorSamples'],
+  };
+}
+
+// Waits summed over the parts that waited at all; null when none did.
+function mergedBackoff(gs: readonly GroupSummary[]): GroupSummary['backoff'] {
+  const backoffs = gs.map((g) => g.backoff).filter((b) => b !== null);
+  if (!backoffs.length) return null;
+  const total = (f: (b: (typeof backoffs)[number]) => number) =>
+    roundTo(
+      backoffs.reduce((n, b) => n + f(b), 0),
+      3,
+    );
+  return {
+    waits: backoffs.reduce((n, b) => n + b.waits, 0),
+    totalMs: total((b) => b.totalMs),
+    rateLimitedMs: total((b) => b.rateLimitedMs),
+    afterErrorsMs: total((b) => b.afterErrorsMs),
+  };
+}
+
+// Tokens summed; the usage-vs-counted check weighs each part's mean difference by its requests.
+function mergedTokens(gs: readonly GroupSummary[]): GroupSummary['tokens'] {
+  const sum = (f: (g: GroupSummary) => number) => gs.reduce((n, g) => n + f(g), 0);
+  const uvc = gs.map((g) => g.tokens.usageVsCounted);
+  const uvcRequests = uvc.reduce((n, u) => n + u.requests, 0);
+  return {
+    input: sum((g) => g.tokens.input),
+    output: sum((g) => g.tokens.output),
+    requestedOutput: sum((g) => g.tokens.requestedOutput),
+    source: { usage: sum((g) => g.tokens.source.usage), counted: sum((g) => g.tokens.source.counted) },
+    usageVsCounted: {
+      requests: uvcRequests,
+      usageOutput: uvc.reduce((n, u) => n + u.usageOutput, 0),
+      countedOutput: uvc.reduce((n, u) => n + u.countedOutput, 0),
+      meanAbsDiff: uvcRequests ? roundTo(uvc.reduce((n, u) => n + (u.meanAbsDiff ?? 0) * u.requests, 0) / uvcRequests, 3) : null,
+      maxAbsDiff: Math.max(0, ...uvc.map((u) => u.maxAbsDiff)),
+    },
+  };
+}
+
+// A failover route's outcomes: who served, attempts and fallbacks, summed.
+function mergedRoute(routes: readonly NonNullable<GroupSummary['route']>[]): NonNullable<GroupSummary['route']> {
+  return {
+    servedBy: addCounts(routes.map((r) => r.servedBy)) as Record<string, number>,
+    attempts: routes.reduce((n, r) => n + r.attempts, 0),
+    failedOver: routes.reduce((n, r) => n + r.failedOver, 0),
   };
 }
 
