@@ -184,16 +184,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   };
   const targets = runTargets(s, deps, endpoints, { clock, pool, tokenizer: tok, gatePolicy, inFlight });
   const byName = new Map(targets.map((t) => [t.spec.name, t]));
-  // The run's own bookkeeping comes first (the recorder, then the budget and the target gates), then the caller's outputs.
-  const control: RunOutput = {
-    add(r) {
-      guard?.charge(r);
-      // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
-      if (feedsTargetGate(r)) byName.get(r.target)?.gate.observe(r);
-    },
-  };
-  const sinks: readonly RunOutput[] = [recorder, control, ...outputs];
-  const droppedTo = sinks.filter((o) => o.dropped);
+  const { sink, dropped } = sinkOf([recorder, control(guard, byName), ...outputs]);
   let nextId = 0;
   const sources = { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) };
   return {
@@ -214,12 +205,8 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     stop,
     budgetStop,
     thresholdWatch: new ThresholdWatch(thresholdSpecs(s), recorder, clock, () => thresholdStop.abort('threshold'), deps.pricing),
-    sink(r) {
-      for (const o of sinks) o.add(r);
-    },
-    dropped(d) {
-      for (const o of droppedTo) o.dropped!(d);
-    },
+    sink,
+    dropped,
     // Ids stay unique across the parts of a split load (shards, workers): the share's own residue.
     nextId: () => globalArrival(deps.share, nextId++),
     arrival: (local) => globalArrival(deps.share, local),
@@ -229,6 +216,31 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     },
     close: async () => {
       await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
+    },
+  };
+}
+
+// The run's own bookkeeping after the recorder: the budget's charge, and the gate of the target a request went to.
+function control(guard: BudgetGuard | null, byName: ReadonlyMap<string, RunTarget>): RunOutput {
+  return {
+    add(r) {
+      guard?.charge(r);
+      // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
+      if (feedsTargetGate(r)) byName.get(r.target)?.gate.observe(r);
+    },
+  };
+}
+
+// sinkOf hands each result and dropped arrival to every output of the list, in order: the run's
+// own (the recorder, then its control) before the caller's.
+function sinkOf(outputs: readonly RunOutput[]): Pick<RunContext, 'sink' | 'dropped'> {
+  const droppedTo = outputs.filter((o) => o.dropped);
+  return {
+    sink(r) {
+      for (const o of outputs) o.add(r);
+    },
+    dropped(d) {
+      for (const o of droppedTo) o.dropped!(d);
     },
   };
 }

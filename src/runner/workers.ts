@@ -85,7 +85,10 @@ export interface WorkersRun {
  */
 export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
   const absoluteOriginMs = o.clock.absoluteOriginMs;
-  if (absoluteOriginMs === undefined) throw new Error('runInWorkers needs a clock made by monotonicClock (its threads share its origin)');
+  if (absoluteOriginMs === undefined) {
+    await stopOutputs(o.outputs ?? []);
+    throw new Error('runInWorkers needs a clock made by monotonicClock (its threads share its origin)');
+  }
   const threads: Worker[] = [];
   const summaries: (RunSummary | undefined)[] = [];
   const send = (m: ToWorker) => threads.forEach((w) => w.postMessage(m));
