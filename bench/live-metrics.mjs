@@ -72,15 +72,15 @@ const r = {
   status: 200,
 };
 r.itlMs = gaps;
-time('LiveMetrics.onResult, 256-token stream (255 gaps)', 100_000, 'result', () => live.onResult(r));
+time('LiveMetrics.add, 256-token stream (255 gaps)', 100_000, 'result', () => live.add(r));
 r.itlMs = [];
-time('LiveMetrics.onResult, no gaps', 200_000, 'result', () => live.onResult(r));
+time('LiveMetrics.add, no gaps', 200_000, 'result', () => live.add(r));
 live.close();
 
 for (const processMetrics of [false, true]) {
   const m = new LiveMetrics({ scenario: v.scenario, runId: 'bench', tool: { name: 'llm-bakeoff', version: '0' }, processMetrics });
   r.itlMs = gaps;
-  m.onResult(r);
+  m.add(r);
   for (let i = 0; i < 20; i++) await m.exposition();
   const cpu = process.cpuUsage();
   const n = 200;

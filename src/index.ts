@@ -10,6 +10,13 @@ export { parseDurationMs, formatDurationMs } from './scenario/duration.js';
 
 export { runScenario } from './runner/run-scenario.js';
 export type { RunDeps } from './runner/run-context.js';
+export type { RunOutput, RunStart } from './metrics/run-output.js';
+export type { DroppedArrival } from './metrics/recorder.js';
+export type { ShardOf } from './summary/shard-tag.js';
+export { runRecordOutput, type RunRecordOf } from './runner/run-record.js';
+export { Progress, type ProgressView } from './output/progress.js';
+export { LiveMetrics, type LiveMetricsOptions } from './output/live-metrics.js';
+export { serveMetrics, type MetricsServer } from './output/metrics-server.js';
 export { runInWorkers, workersFor, type WorkersRun } from './runner/workers.js';
 export { readInputs, type Inputs, type InputsLoad } from './runner/load-inputs.js';
 export { usableCores, fileDescriptorLimit } from './runner/machine.js';
@@ -34,7 +41,7 @@ export { monotonicClock, type Clock } from './metrics/clock.js';
 
 export { consoleTable } from './report/console-table.js';
 export { summaryCsv } from './report/summary-csv.js';
-export { requestRow, requestsCsvWriter, REQUEST_COLUMNS } from './output/requests-csv.js';
+export { requestRow, requestsCsvWriter, REQUEST_COLUMNS, type RowSink } from './output/requests-csv.js';
 
 export { tokenizer, type Tokenizer } from './workload/tokenizer.js';
 export { ENCODINGS, type EncodingName } from './scenario/encodings.js';

@@ -2,17 +2,28 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Shows the live progress line on stderr: redrawn in place on a terminal, else a line of its own. */
+  progress(line: string): void;
+  /** Takes the progress line away at the end of a run (on a terminal; a log keeps its lines). */
+  clearProgress(): void;
   env: Readonly<Record<string, string | undefined>>;
   /** Whether stderr is a terminal (live progress redraws in place only then). */
   isTty: boolean;
 }
 
+// Back to the line's start and erase it: the progress line is redrawn over itself.
+const ERASE_LINE = '\r\x1b[2K';
+
 /** processIo is the real terminal. */
 export function processIo(): Io {
+  const err = (t: string) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n');
+  const isTty = Boolean(process.stderr.isTTY);
   return {
     out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-    err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    err,
+    progress: (line) => (isTty ? void process.stderr.write(`${ERASE_LINE}${line}`) : err(line)),
+    clearProgress: () => void (isTty && process.stderr.write(ERASE_LINE)),
     env: process.env,
-    isTty: Boolean(process.stderr.isTTY),
+    isTty,
   };
 }

@@ -1,10 +1,7 @@
 import { join, resolve } from 'node:path';
 import { loadInputs, type Inputs } from './load-inputs.js';
-import { runLoadModel, runScenario } from '../runner/run-scenario.js';
-import { scenarioEcho } from '../runner/scenario-echo.js';
-import { catalogExcerpt } from '../cost/catalog.js';
-import { RUN_RECORD_SCHEMA, type RunRecord } from '../summary/run-record.js';
-import { TOOL } from '../version.js';
+import { runScenario } from '../runner/run-scenario.js';
+import { runRecordOutput, type RunRecordOf } from '../runner/run-record.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { startMockInWorker } from '../mock/worker-host.js';
 import { requestsCsvWriter } from '../output/requests-csv.js';
@@ -31,9 +28,9 @@ import { machineLimitProblems } from '../runner/machine-limits.js';
 import { hostname } from 'node:os';
 import { ONE_SHARE, parseShare, splitProblems, type Share } from '../scenario/share.js';
 import { monotonicClock } from '../metrics/clock.js';
-import type { RequestResult } from '../metrics/request-result.js';
+import type { RunOutput } from '../metrics/run-output.js';
 import { runInWorkers, workersFor } from '../runner/workers.js';
-import type { ShardTag } from '../summary/run-summary.js';
+import type { ShardOf } from '../summary/shard-tag.js';
 import { metricsFlags, startLiveMetrics, type LiveMetricsRun, type MetricsFlagValues } from './live-metrics-flags.js';
 
 export interface RunCommandOptions extends MetricsFlagValues {
@@ -143,96 +140,49 @@ async function runAndReport(
   if (split.startAtEpochMs !== undefined)
     io.err(`starting at ${new Date(split.startAtEpochMs).toISOString()} (${waitWords(split.startAtEpochMs - Date.now())})`);
 
-  const rows = requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv));
-  // run.json, once the run's clock has started: what `report` needs to rebuild a summary from
-  // requests.csv if this process dies before it writes one.
-  let recorded: Promise<void> = Promise.resolve();
-  const onStart = (clock: { originEpochMs: number; startedAtMs: number }) => {
-    const record: RunRecord = {
-      schema: RUN_RECORD_SCHEMA.id,
-      schemaVersion: RUN_RECORD_SCHEMA.version,
-      tool: TOOL,
-      runId: id,
-      ...clock,
-      loadModel: runLoadModel(scenario),
-      scenario: scenarioEcho(scenario),
-      prices: catalogExcerpt(
-        inputs.pricing,
-        scenario.targets.map((t) => t.model),
-      ),
-      ...(split.share ? { shard: shardTag(split, new Date(clock.originEpochMs + clock.startedAtMs).toISOString()) } : {}),
-    };
-    recorded = writeAtomically(join(dir, RESULT_FILES.runJson), JSON.stringify(record, null, 2) + '\n');
-  };
-  const progress = new Progress();
-  const tick = opts.quiet
-    ? undefined
-    : setInterval(
-        () => {
-          const line = progress.line();
-          if (io.isTty) process.stderr.write(`\r\x1b[2K${line}`);
-          else io.err(line);
-        },
-        io.isTty ? 1000 : 5000,
-      );
-  let summary;
-  try {
-    const onResult = live
-      ? (r: RequestResult) => {
-          rows.write(r);
-          progress.onResult(r);
-          live.metrics.onResult(r);
-        }
-      : (r: RequestResult) => {
-          rows.write(r);
-          progress.onResult(r);
-        };
-    const liveHooks = live
-      ? { onDropped: live.metrics.onDropped.bind(live.metrics), onInFlight: live.metrics.onInFlight.bind(live.metrics) }
-      : {};
-    summary =
-      split.workers > 1
-        ? await runInWorkers({
-            file: resolve(run.file),
-            runId: id,
-            env: { ...io.env },
-            useMock: opts.mock ?? false,
-            share: split.share ?? ONE_SHARE,
-            workers: split.workers,
-            clock: monotonicClock(),
-            ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
-            ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
-            stop: signals.stop,
-            hardStop: signals.hardStop,
-            onStart,
-            onResult,
-            ...liveHooks,
-          })
-        : await runScenario(scenario, {
-            runId: id,
-            onStart,
-            env: io.env,
-            startMock: startMockInWorker,
-            useMock: opts.mock ?? false,
-            pricing: inputs.pricing,
-            ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
-            ...(trace ? { trace } : {}),
-            ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
-            stop: signals.stop,
-            hardStop: signals.hardStop,
-            ...(split.share ? { share: split.share } : {}),
-            ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
-            onStep: (step) => io.err(`sweep level ${step}`),
-            onResult,
-            ...liveHooks,
-          });
-  } finally {
-    if (tick) clearInterval(tick);
-    if (tick && io.isTty) process.stderr.write('\r\x1b[2K');
-    await rows.close();
-    await recorded;
-  }
-  if (split.share) summary.shard = shardTag(split, summary.startedAt);
+  const shard: ShardOf | undefined = split.share
+    ? {
+        share: split.share,
+        agentRegion: split.agentRegion ?? null,
+        host: hostname(),
+        ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
+      }
+    : undefined;
+  const outputs = runOutputs({ scenario, runId: id, pricing: inputs.pricing, ...(shard ? { shard } : {}) }, dir, opts, io, live);
+  const summary =
+    split.workers > 1
+      ? await runInWorkers({
+          file: resolve(run.file),
+          runId: id,
+          env: { ...io.env },
+          useMock: opts.mock ?? false,
+          share: split.share ?? ONE_SHARE,
+          workers: split.workers,
+          clock: monotonicClock(),
+          ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
+          ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
+          stop: signals.stop,
+          hardStop: signals.hardStop,
+          outputs,
+          ...(shard ? { shard } : {}),
+        })
+      : await runScenario(scenario, {
+          runId: id,
+          env: io.env,
+          startMock: startMockInWorker,
+          useMock: opts.mock ?? false,
+          pricing: inputs.pricing,
+          ...(fdLimit !== undefined ? { fileDescriptorLimit: fdLimit } : {}),
+          ...(trace ? { trace } : {}),
+          ...(inputs.datasets ? { datasets: inputs.datasets } : {}),
+          stop: signals.stop,
+          hardStop: signals.hardStop,
+          ...(split.share ? { share: split.share } : {}),
+          ...(shard ? { shard } : {}),
+          ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
+          onStep: (step) => io.err(`sweep level ${step}`),
+          outputs,
+        });
   // Every result is in: the next scrape reads the final numbers while the files are written.
   const finalScrape = live?.finalScrape(signals.stop);
   const files = await writeSummaryFiles(dir, summary);
@@ -240,6 +190,19 @@ async function runAndReport(
   io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
   await finalScrape;
   return exitCodeOf(summary);
+}
+
+// runOutputs is where a run's results go as they happen: requests.csv, run.json (on start), the
+// progress line (unless --quiet), and the live metrics when served. The runner starts and stops them.
+function runOutputs(record: RunRecordOf, dir: string, opts: RunCommandOptions, io: Io, live: LiveMetricsRun | null): RunOutput[] {
+  return [
+    requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv)),
+    runRecordOutput(record, (text) => writeAtomically(join(dir, RESULT_FILES.runJson), text)),
+    ...(opts.quiet
+      ? []
+      : [new Progress({ show: (line) => io.progress(line), clear: () => io.clearProgress(), everyMs: io.isTty ? 1000 : 5000 })]),
+    ...(live ? [live.metrics] : []),
+  ];
 }
 
 /**
@@ -327,18 +290,6 @@ function splitFlags(opts: RunCommandOptions, scenario: Scenario, file: string): 
 
 // A shard waits at most this long for its --start-at.
 const MAX_START_WAIT_MS = 24 * 3_600_000;
-
-// The shard's tag in summary.json: which part, from where, and how late its clock started.
-function shardTag(split: Split, startedAt: string): ShardTag {
-  return {
-    index: split.share!.index,
-    count: split.share!.count,
-    agentRegion: split.agentRegion ?? null,
-    host: hostname(),
-    startAt: split.startAtEpochMs !== undefined ? new Date(split.startAtEpochMs).toISOString() : null,
-    startLateMs: split.startAtEpochMs !== undefined ? Math.round((Date.parse(startedAt) - split.startAtEpochMs) * 1000) / 1000 : null,
-  };
-}
 
 function waitWords(ms: number): string {
   return ms <= 0 ? `${Math.round(-ms)} ms ago: starting now` : `in ${(ms / 1000).toFixed(1)} s`;

@@ -73,13 +73,12 @@ export interface Drill {
  * a retry budget, health probes — composed by failoverRoute around the clients. Breaker
  * transitions and outages are collected for the report.
  */
-export function assembleRoutes(s: Scenario, endpoints: readonly Endpoint[], deps: AssembleDeps): Drill {
+export function assembleRoutes(s: Scenario, endpointOf: (target: string) => Endpoint, deps: AssembleDeps): Drill {
   const { clock } = deps;
   const transitions: { route: string; t: BreakerTransition }[] = [];
   const outages = new OutageTracker();
   const probes: NodeJS.Timeout[] = [];
   const pools: Transport[] = [];
-  const endpointOf = (name: string) => endpoints[s.targets.findIndex((t) => t.name === name)]!;
   const price = (model: string) => deps.pricing?.lookup(model)?.outputMicros ?? 0n;
 
   const routes = (s.failover ?? []).map((route): RouteState => {

@@ -43,6 +43,16 @@ export interface GroupLabels {
   agentRegion?: string;
 }
 
+/** DroppedArrival is an arrival the load never sent, on the group its traffic stream drives, and why. */
+export interface DroppedArrival {
+  scope: 'target' | 'route';
+  labels: GroupLabels;
+  phase: RequestPhase;
+  /** When it was due (run clock, ms). */
+  scheduledAtMs: number;
+  reason: DropReason;
+}
+
 /**
  * GroupAccumulator holds everything a report needs about one group, in constant memory:
  * histograms and counters, never the results themselves. Histograms are created on first use,
@@ -214,6 +224,11 @@ export class Recorder {
     g.droppedBy[reason]++;
     arrived(g, scheduledAtMs);
     g.timeseries?.addDropped(scheduledAtMs);
+  }
+
+  /** dropped is addDropped for a run's outputs (metrics/run-output.ts): the recorder is the first of them. */
+  dropped(d: DroppedArrival): void {
+    this.addDropped(d.scope, d.labels, d.phase, d.scheduledAtMs, d.reason);
   }
 
   /** addBackoff counts a wait a closed-loop user made before sending to the group's target again. */

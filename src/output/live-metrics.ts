@@ -1,7 +1,8 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { GroupLabels } from '../metrics/recorder.js';
-import { dispatchLagMs, e2eMs, tpotMs, ttftMs, type DropReason, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
+import type { DroppedArrival } from '../metrics/recorder.js';
+import { dispatchLagMs, e2eMs, tpotMs, ttftMs, type RequestResult } from '../metrics/request-result.js';
+import type { RunOutput } from '../metrics/run-output.js';
 import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 import { inLatency, isGeneratorFailure, liveSeriesOf } from '../metrics/counting.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -54,9 +55,11 @@ interface Series {
  * scrape of /metrics. The definitions are summary.json's (docs/live-metrics.md): measured requests
  * only (warmup counted apart), latencies of successful requests from their schedule, the
  * generator's own failures apart from the target's. Per result it does a map lookup and a few
- * counter and histogram updates; per inter-token gap, a bucket scan (see BulkHistogram).
+ * counter and histogram updates; per inter-token gap, a bucket scan (see BulkHistogram). It is a
+ * run output (add, dropped, inFlight) with no stop: it serves the final numbers after the run,
+ * until close().
  */
-export class LiveMetrics {
+export class LiveMetrics implements RunOutput {
   readonly registry = new Registry();
   private readonly series = new Map<string, Series>();
   private readonly routeOutcomes = new Map<string, Record<string, string>>();
@@ -85,10 +88,10 @@ export class LiveMetrics {
   }
 
   /**
-   * onResult folds one result in by the rules the recorder follows (metrics/counting.ts): warmup counted apart, route
+   * add folds one result in by the rules the recorder follows (metrics/counting.ts): warmup counted apart, route
    * outcomes on their route, attempts on their target.
    */
-  onResult(r: RequestResult): void {
+  add(r: RequestResult): void {
     const where = liveSeriesOf(r);
     if (where === 'route') this.counts.routeRequests.inc(this.routeOutcome(r));
     else if (where === 'warmup') this.counts.warmup.inc({ target: r.target, region: r.region });
@@ -146,15 +149,15 @@ export class LiveMetrics {
     });
   }
 
-  /** onDropped counts a measured arrival that was never sent, on the target or failover route it was for. */
-  onDropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, reason: DropReason): void {
+  /** dropped counts a measured arrival that was never sent, on the target or failover route it was for. */
+  dropped({ scope, labels, phase, reason }: DroppedArrival): void {
     if (phase !== 'measure') return;
     if (scope === 'route') this.counts.routeDropped.inc({ route: labels.target, reason });
     else this.counts.dropped.inc({ target: labels.target, region: labels.region, reason });
   }
 
-  /** onInFlight moves a target's in-flight gauge. */
-  onInFlight(target: string, delta: 1 | -1): void {
+  /** inFlight moves a target's in-flight gauge. */
+  inFlight(target: string, delta: 1 | -1): void {
     this.counts.inFlight.inc({ target }, delta);
   }
 

@@ -18,6 +18,7 @@ import {
   type RequestResult,
   type RouteOutcome,
 } from '../metrics/request-result.js';
+import type { RunOutput } from '../metrics/run-output.js';
 
 type Cell = string | number;
 
@@ -154,10 +155,10 @@ function ms(v: number | null): Cell {
   return v === null ? '' : Math.round(v * 1000) / 1000;
 }
 
-/** RowSink receives results as they complete. */
-export interface RowSink {
-  write(r: RequestResult): void;
-  close(): Promise<void>;
+/** RowSink is requests.csv's writer, a run output: it receives results as they complete, and its stop closes the file. */
+export interface RowSink extends RunOutput {
+  add(r: RequestResult): void;
+  stop(): Promise<void>;
 }
 
 /** FLUSH_BYTES and FLUSH_MS bound how much of requests.csv waits in memory before it is written. */
@@ -182,12 +183,12 @@ export function requestsCsvWriter(file: string): RowSink {
     pending = '';
   };
   return {
-    write(r) {
+    add(r) {
       pending += csvLine(requestRow(r));
       if (pending.length >= FLUSH_BYTES) flush();
       else timer ??= setTimeout(flush, FLUSH_MS).unref();
     },
-    async close() {
+    async stop() {
       flush();
       out.end();
       await finished(out);

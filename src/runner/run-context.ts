@@ -7,10 +7,12 @@ import { BudgetGuard } from '../cost/budget-guard.js';
 import type { Catalog } from '../cost/catalog.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
-import { Recorder, type GroupLabels } from '../metrics/recorder.js';
+import { Recorder, type DroppedArrival } from '../metrics/recorder.js';
+import type { RunOutput } from '../metrics/run-output.js';
 import { feedsTargetGate } from '../metrics/counting.js';
-import type { DropReason, RequestPhase, RequestResult } from '../metrics/request-result.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { RequestResult } from '../metrics/request-result.js';
+import type { Scenario, Target } from '../scenario/schema.js';
+import type { ShardOf } from '../summary/shard-tag.js';
 import type { DatasetEntry } from '../workload/dataset.js';
 import { conversationSource, type ConversationSource } from '../workload/request-source.js';
 import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
@@ -34,24 +36,15 @@ export interface RunDeps {
   trace?: readonly TraceEntry[];
   /** Dataset entries by workload name, loaded by the caller. */
   datasets?: ReadonlyMap<string, readonly DatasetEntry[]>;
-  /** Receives every result (warmup included) as it completes, e.g. the requests.csv writer. */
-  onResult?: (r: RequestResult) => void;
   /**
-   * Told of every arrival the load dropped (warmup included), with the group it counts on — a
-   * target's, or a failover route's — and why: e.g. a live metrics exporter's counter.
+   * Where results go as they happen, in this order, after the recorder, the budget and the target
+   * gates have seen them: requests.csv, the progress line, live metrics… (metrics/run-output.ts).
    */
-  onDropped?: (scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, reason: DropReason) => void;
-  /**
-   * Told +1 when a request goes to a target's client (direct traffic, or an attempt of a failover
-   * route; warmup included) and −1 when its result comes back: a live in-flight count per target.
-   */
-  onInFlight?: (target: string, delta: 1 | -1) => void;
+  outputs?: readonly RunOutput[];
   /** Prices for the run's cost, decision table and budget guard. */
   pricing?: Catalog;
   /** Run every target on the embedded mock (its `mock:` block, or a default profile) instead of its real endpoint. */
   useMock?: boolean;
-  /** Told once the run's clock has started, before the first request: its origin (epoch ms) and the run's start on it. */
-  onStart?: (clock: { originEpochMs: number; startedAtMs: number }) => void;
   /** Told when a sweep starts a new level (e.g. "rate=20"). */
   onStep?: (step: string) => void;
   /** Graceful stop (first Ctrl-C): no new requests, in-flight ones finish. */
@@ -64,6 +57,8 @@ export interface RunDeps {
   fileDescriptorLimit?: number;
   /** This run's part of a load split across shards or worker threads (absent: the whole load). */
   share?: Share;
+  /** Set when this run is one shard of a load split across machines: summary.json's `shard` is made from it. */
+  shard?: ShardOf;
   /**
    * Wall-clock epoch ms at which to start sending (shards that start together): the run waits for it once its targets
    * are ready; a stop while waiting ends the run with nothing sent.
@@ -77,31 +72,52 @@ export interface RunDeps {
   startAt?: () => Promise<number>;
 }
 
+/** RunTarget is one target of a run: its scenario entry and everything the run keeps for it. */
+export interface RunTarget {
+  /** The scenario's entry for it. */
+  spec: Target;
+  endpoint: Endpoint;
+  /** Its client for the whole run, with the scenario's timeouts (counted in flight when an output listens). */
+  hit: Hit;
+  /** Keeps the run from sending faster than the target asks. */
+  gate: TargetGate;
+  /** Whether it is an embedded mock in this process (sharing its file descriptors). */
+  localMock: boolean;
+  /** This machine's clock against the target's, from its replies' Date headers. */
+  clockProbe: ClockProbe;
+}
+
+/** RunTimeline is the part of a run that changes as it goes: written by runScenario only, read by its summary. */
+export interface RunTimeline {
+  /** When the load started (run clock): the first pass's start instant (until then, when the run opened). */
+  startedAtMs: number;
+  /** When the load last stopped scheduling because its time was up (run clock), if it did. */
+  scheduleEndedAtMs: number | null;
+}
+
 /**
- * RunContext is one run's shared machinery: where the targets are, the clock and connection pool
- * every request uses, the recorder and budget every result goes to, and the signals that stop it.
- * Traffic strategies and conversations read it; only openRun and close() change it.
+ * RunContext is one run's shared machinery: its targets, the clock and connection pool every
+ * request uses, the recorder, budget and outputs every result goes to, and the signals that stop
+ * it. Traffic strategies and conversations read it; openRun makes it and nothing replaces its
+ * members afterwards — only `timeline` changes as the run goes (runScenario writes it).
  */
 export interface RunContext {
   scenario: Scenario;
   deps: RunDeps;
   /** One per target, in scenario order. */
-  endpoints: Endpoint[];
-  /** One client per target, in scenario order, with the scenario's timeouts. */
-  hits: Hit[];
-  /** Per target: whether it is an embedded mock in this process (sharing its file descriptors). */
-  localMock: boolean[];
-  /** Per target: its gate, which keeps the run from sending faster than the target asks. */
-  gates: TargetGate[];
+  targets: readonly RunTarget[];
+  /** The target of that name (a validated scenario names only its own targets). */
+  target(name: string): RunTarget;
   gatePolicy: GatePolicy;
-  /** When the load last stopped scheduling because its time was up (run clock), if it did. */
-  scheduleEndedAtMs: number | null;
+  timeline: RunTimeline;
   clock: Clock;
   pool: Transport;
   tokenizer: Tokenizer;
   recorder: Recorder;
-  /** Per target: this machine's clock against the target's, from its replies' Date headers. */
-  clockProbes: ClockProbe[];
+  /** Where results go besides the recorder (deps.outputs): runScenario starts and stops them. */
+  outputs: readonly RunOutput[];
+  /** Told ±1 as requests go to a target's client and come back, when an output listens. */
+  inFlight: ((target: string, delta: 1 | -1) => void) | undefined;
   monitor: GeneratorMonitor;
   guard: BudgetGuard | null;
   /** Stops the load loops: a graceful stop, a hard stop, or the budget. */
@@ -110,12 +126,13 @@ export interface RunContext {
   budgetStop: AbortController;
   /** The thresholds marked abortOnFail, judged as the run goes; it stops the run at a breach. */
   thresholdWatch: ThresholdWatch;
-  /** When the load started (run clock): the first pass's start instant, set by runScenario. */
-  startedAtMs: number;
-  /** Every result — user-level, attempt or direct — goes here once: the recorder, the budget's charge, then deps.onResult. */
+  /**
+   * Every result — user-level, attempt or direct — goes here once: the recorder, the budget's
+   * charge, its target's gate, then each output.
+   */
   sink(r: RequestResult): void;
-  /** Every dropped arrival goes here once: the recorder (measured ones), then deps.onDropped. */
-  dropped(scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, scheduledAtMs: number, reason: DropReason): void;
+  /** Every dropped arrival goes here once: the recorder (measured ones), then each output. */
+  dropped(d: DroppedArrival): void;
   nextId(): number;
   /** The whole load's number for this run's `local`-th arrival (the same when the load is not split): what picks its prompt. */
   arrival(local: number): number;
@@ -158,64 +175,38 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     originEpochMs: clock.originEpochMs,
   });
   const guard = s.budget ? new BudgetGuard(budgetShare(s.budget, deps.share), deps.pricing, clock.originEpochMs) : null;
-  // One client per target for the whole run, each listening once to the hard stop: a run of many
-  // targets legitimately has many listeners on that one signal.
-  if (deps.hardStop) setMaxListeners(0, deps.hardStop);
-  const onInFlight = deps.onInFlight;
-  const clockProbes = endpoints.map((ep) => new ClockProbe(originOf(ep.baseUrl)));
-  const hits = endpoints.map((ep, i) => {
-    const hit = chatClient(ep, {
-      clockProbe: clockProbes[i]!,
-      transport: pool,
-      clock,
-      tokenizer: tok,
-      firstTokenTimeoutMs: s.timeouts.firstToken,
-      totalTimeoutMs: s.timeouts.total,
-      clientRequestIdPrefix: deps.runId,
-      ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
-    });
-    return onInFlight ? countedInFlight(hit, (d) => onInFlight(ep.target, d)) : hit;
-  });
+  const outputs = deps.outputs ?? [];
+  const inFlight = inFlightOf(outputs);
   const gatePolicy: GatePolicy = {
     maxRetryAfterMs: s.load.maxRetryAfter,
     errorBackoffMs: s.load.errorBackoff,
     openAfterFailures: OPEN_AFTER_FAILURES,
   };
-  const gates = s.targets.map(() => new TargetGate(gatePolicy));
-  const gateOf = new Map(s.targets.map((t, i) => [t.name, gates[i]!]));
+  const targets = runTargets(s, deps, endpoints, { clock, pool, tokenizer: tok, gatePolicy, inFlight });
+  const byName = new Map(targets.map((t) => [t.spec.name, t]));
+  const { sink, dropped } = sinkOf([recorder, control(guard, byName), ...outputs]);
   let nextId = 0;
   const sources = { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) };
   return {
     scenario: s,
     deps,
-    endpoints,
-    hits,
-    localMock: s.targets.map((t) => usesMock(t, deps.useMock ?? false)),
-    gates,
+    targets,
+    target: (name) => byName.get(name)!,
     gatePolicy,
-    scheduleEndedAtMs: null,
+    timeline: { startedAtMs: clock.now(), scheduleEndedAtMs: null },
     clock,
     pool,
     tokenizer: tok,
     recorder,
-    clockProbes,
+    outputs,
+    inFlight,
     monitor: new GeneratorMonitor(),
     guard,
     stop,
     budgetStop,
     thresholdWatch: new ThresholdWatch(thresholdSpecs(s), recorder, clock, () => thresholdStop.abort('threshold'), deps.pricing),
-    startedAtMs: clock.now(),
-    sink(r) {
-      recorder.add(r);
-      guard?.charge(r);
-      // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
-      if (feedsTargetGate(r)) gateOf.get(r.target)?.observe(r);
-      deps.onResult?.(r);
-    },
-    dropped(scope, labels, phase, scheduledAtMs, reason) {
-      recorder.addDropped(scope, labels, phase, scheduledAtMs, reason);
-      deps.onDropped?.(scope, labels, phase, reason);
-    },
+    sink,
+    dropped,
     // Ids stay unique across the parts of a split load (shards, workers): the share's own residue.
     nextId: () => globalArrival(deps.share, nextId++),
     arrival: (local) => globalArrival(deps.share, local),
@@ -226,6 +217,79 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     close: async () => {
       await Promise.all([...mocks.map((m) => m.close()), deps.transport ? Promise.resolve() : pool.close()]);
     },
+  };
+}
+
+// The run's own bookkeeping after the recorder: the budget's charge, and the gate of the target a request went to.
+function control(guard: BudgetGuard | null, byName: ReadonlyMap<string, RunTarget>): RunOutput {
+  return {
+    add(r) {
+      guard?.charge(r);
+      // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
+      if (feedsTargetGate(r)) byName.get(r.target)?.gate.observe(r);
+    },
+  };
+}
+
+// sinkOf hands each result and dropped arrival to every output of the list, in order: the run's
+// own (the recorder, then its control) before the caller's.
+function sinkOf(outputs: readonly RunOutput[]): Pick<RunContext, 'sink' | 'dropped'> {
+  const droppedTo = outputs.filter((o) => o.dropped);
+  return {
+    sink(r) {
+      for (const o of outputs) o.add(r);
+    },
+    dropped(d) {
+      for (const o of droppedTo) o.dropped!(d);
+    },
+  };
+}
+
+// What every target's client shares.
+interface ClientShared {
+  clock: Clock;
+  pool: Transport;
+  tokenizer: Tokenizer;
+  gatePolicy: GatePolicy;
+  inFlight: ((target: string, delta: 1 | -1) => void) | undefined;
+}
+
+// runTargets builds each target's client (one for the whole run), gate and clock probe.
+function runTargets(s: Scenario, deps: RunDeps, endpoints: readonly Endpoint[], shared: ClientShared): RunTarget[] {
+  // One client per target for the whole run, each listening once to the hard stop: a run of many
+  // targets legitimately has many listeners on that one signal.
+  if (deps.hardStop) setMaxListeners(0, deps.hardStop);
+  const { inFlight } = shared;
+  return s.targets.map((spec, i) => {
+    const endpoint = endpoints[i]!;
+    const clockProbe = new ClockProbe(originOf(endpoint.baseUrl));
+    const hit = chatClient(endpoint, {
+      clockProbe,
+      transport: shared.pool,
+      clock: shared.clock,
+      tokenizer: shared.tokenizer,
+      firstTokenTimeoutMs: s.timeouts.firstToken,
+      totalTimeoutMs: s.timeouts.total,
+      clientRequestIdPrefix: deps.runId,
+      ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+    });
+    return {
+      spec,
+      endpoint,
+      hit: inFlight ? countedInFlight(hit, (d) => inFlight(endpoint.target, d)) : hit,
+      gate: new TargetGate(shared.gatePolicy),
+      localMock: usesMock(spec, deps.useMock ?? false),
+      clockProbe,
+    };
+  });
+}
+
+// inFlightOf tells every output that counts requests in flight; undefined when none does, so no client is wrapped.
+function inFlightOf(outputs: readonly RunOutput[]): RunContext['inFlight'] {
+  const counting = outputs.filter((o) => o.inFlight);
+  if (!counting.length) return undefined;
+  return (target, delta) => {
+    for (const o of counting) o.inFlight!(target, delta);
   };
 }
 

@@ -19,6 +19,8 @@ import { shareCount } from '../scenario/share.js';
 import { tightest } from '../client/clock-probe.js';
 import { targetLabels } from '../metrics/recorder.js';
 import { nextWholeMs, untilStopped } from './start-instant.js';
+import { shardTag } from '../summary/shard-tag.js';
+import type { RunOutput } from '../metrics/run-output.js';
 
 const STOP_REASONS: Record<LoopStopReason, string> = {
   duration: 'duration reached',
@@ -36,19 +38,50 @@ function interruptedBy(stop: AbortSignal | undefined): string {
  * runScenario runs every target of a scenario in parallel, each driven by the scenario's load
  * model through its traffic strategy (paired, routed or failover), once or once per sweep level,
  * and returns the summary. It never writes files or prints: results leave through
- * `deps.onResult` and the returned summary.
+ * `deps.outputs` (started when the load's start instant is known, stopped when its loops have
+ * ended, before the summary) and the returned summary.
  */
 export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummary> {
   if (loadModelOf(s.load) === 'trace' && !deps.trace?.length) throw new Error('the trace load model needs the trace entries (deps.trace)');
-  const run = await openRun(s, deps);
-  const traffic = trafficFor(run);
+  let run: RunContext;
+  let traffic: Traffic;
+  let loops: { reasons: LoopStopReason[]; sweep?: SweepSummary };
+  try {
+    run = await openRun(s, deps);
+    traffic = trafficFor(run);
+    loops = await runLoops(run, traffic);
+  } finally {
+    await stopOutputs(deps.outputs ?? []);
+  }
+  return summarize(run, traffic, loops.reasons, loops.sweep);
+}
+
+/**
+ * stopOutputs stops every output once, in order, whether the run ended, failed, or never opened;
+ * one that fails to stop does not keep the others open (the first failure is thrown after).
+ */
+export async function stopOutputs(outputs: readonly RunOutput[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const o of outputs)
+    try {
+      await o.stop?.();
+    } catch (err) {
+      failures.push(err);
+    }
+  if (failures.length) throw failures[0];
+}
+
+// runLoops starts the run's outputs and load on its start instant and drives every pass (one, or
+// one per sweep level) until the loops end; then it stops what the run opened.
+async function runLoops(run: RunContext, traffic: Traffic): Promise<{ reasons: LoopStopReason[]; sweep?: SweepSummary }> {
+  const { scenario: s, deps } = run;
   let reasons: LoopStopReason[] = [];
   let sweep: SweepSummary | undefined;
   let anchored: Promise<void> | undefined;
   try {
     const startAtMs = await firstStart(run);
-    run.startedAtMs = startAtMs;
-    deps.onStart?.({ originEpochMs: run.clock.originEpochMs, startedAtMs: startAtMs });
+    run.timeline.startedAtMs = startAtMs;
+    for (const o of run.outputs) o.start?.({ originEpochMs: run.clock.originEpochMs, startedAtMs: startAtMs });
     anchored = anchorAt(run, startAtMs);
     run.monitor.start();
     run.thresholdWatch.start();
@@ -67,7 +100,7 @@ export async function runScenario(s: Scenario, deps: RunDeps): Promise<RunSummar
     await traffic.close();
     await run.close();
   }
-  return summarize(run, traffic, reasons, sweep);
+  return sweep ? { reasons, sweep } : { reasons };
 }
 
 // firstStart is the instant the run's load starts on: the one deps.startAt gives (worker threads
@@ -95,7 +128,7 @@ function runPass(
   startAtMs: number,
 ): Promise<LoopStopReason[]> {
   // Every target reports, even one that never answered.
-  for (const ep of run.endpoints) run.recorder.declare(targetLabels(ep, step));
+  for (const t of run.targets) run.recorder.declare(targetLabels(t.endpoint, step));
   const traceOffsetsMs = run.deps.trace?.map((e) => e.offsetMs);
   const ended = new AbortController();
   setMaxListeners(0, ended.signal); // every conversation in progress listens to it
@@ -130,7 +163,7 @@ function runPass(
           seed: deriveSeed(seed, 'backoff'),
           onBackoff: stream.onBackoff,
           onScheduleEnd: () => {
-            run.scheduleEndedAtMs = Math.max(run.scheduleEndedAtMs ?? 0, run.clock.now());
+            run.timeline.scheduleEndedAtMs = Math.max(run.timeline.scheduleEndedAtMs ?? 0, run.clock.now());
             ended.abort();
           },
         },
@@ -153,12 +186,14 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
   const budgetStopped = run.budgetStop.signal.aborted;
   const breach = run.thresholdWatch.breach;
   const interrupted = !budgetStopped && !breach && (run.stop.aborted || reasons.includes('interrupted'));
+  const { startedAtMs, scheduleEndedAtMs } = run.timeline;
+  const startedAt = new Date(clock.originEpochMs + startedAtMs).toISOString();
   return summarizeRun(run.recorder, {
     tool: TOOL,
     runId: deps.runId,
-    startedAt: new Date(clock.originEpochMs + run.startedAtMs).toISOString(),
+    startedAt,
     endedAt: new Date(clock.originEpochMs + endedAtMs).toISOString(),
-    durationMs: endedAtMs - run.startedAtMs,
+    durationMs: endedAtMs - startedAtMs,
     status: budgetStopped ? 'budget' : breach ? 'threshold' : interrupted ? 'interrupted' : 'completed',
     stopReason: budgetStopped
       ? guard!.stopReason
@@ -182,13 +217,14 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
         }
       : {}),
     loadModel: runLoadModel(s),
-    scheduleEndedAtMs: run.scheduleEndedAtMs,
+    scheduleEndedAtMs,
     scenario: scenarioEcho(s),
     generator,
     ...(sweep ? { sweep } : {}),
     ...(traffic.failover ? { failover: traffic.failover() } : {}),
     traffic: traffic.note,
-    clock: { originEpochMs: clock.originEpochMs, offset: tightest(run.clockProbes.map((p) => p.estimate())) },
+    clock: { originEpochMs: clock.originEpochMs, offset: tightest(run.targets.map((t) => t.clockProbe.estimate())) },
+    ...(deps.shard ? { shard: shardTag(deps.shard, startedAt) } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { sharedClock } from '../metrics/clock.js';
-import type { RequestResult } from '../metrics/request-result.js';
+import type { RunOutput } from '../metrics/run-output.js';
 import { startMockInWorker } from '../mock/worker-host.js';
 import { readInputs } from './load-inputs.js';
 import { runScenario } from './run-scenario.js';
@@ -17,17 +17,33 @@ const post = (m: FromWorker) => port.postMessage(m);
 // Results go up in batches: one message per result would cost the parent more than the result.
 const BATCH = 256;
 const FLUSH_MS = 100;
-let results: RequestResult[] = [];
-let dropped: Extract<FromWorker, { type: 'batch' }>['dropped'] = [];
-const inFlight = new Map<string, number>();
-function flush(): void {
-  if (!results.length && !dropped.length && !inFlight.size) return;
-  post({ type: 'batch', results, dropped, inFlight: [...inFlight] });
-  results = [];
-  dropped = [];
-  inFlight.clear();
+
+// toParent is the worker's one output: it batches results, dropped arrivals and in-flight changes
+// to the parent, every FLUSH_MS or BATCH results, from the run's start to its stop (which flushes).
+function toParent(): RunOutput {
+  let batch: Extract<FromWorker, { type: 'batch' }> = { type: 'batch', results: [], dropped: [], inFlight: [] };
+  const inFlight = new Map<string, number>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    if (!batch.results.length && !batch.dropped.length && !inFlight.size) return;
+    batch.inFlight = [...inFlight];
+    post(batch);
+    batch = { type: 'batch', results: [], dropped: [], inFlight: [] };
+    inFlight.clear();
+  };
+  return {
+    start: () => void (timer = setInterval(flush, FLUSH_MS)),
+    add(r) {
+      if (batch.results.push(r) >= BATCH) flush();
+    },
+    dropped: (d) => void batch.dropped.push(d),
+    inFlight: (target, delta) => void inFlight.set(target, (inFlight.get(target) ?? 0) + delta),
+    stop() {
+      if (timer) clearInterval(timer);
+      flush();
+    },
+  };
 }
-const timer = setInterval(flush, FLUSH_MS);
 
 const stop = new AbortController();
 const hardStop = new AbortController();
@@ -60,19 +76,11 @@ try {
       post({ type: 'ready' });
       return startAt;
     },
-    onResult: (r) => {
-      results.push(r);
-      if (results.length >= BATCH) flush();
-    },
-    onDropped: (scope, labels, phase, reason) => dropped.push({ scope, labels, phase, reason }),
-    onInFlight: (target, delta) => inFlight.set(target, (inFlight.get(target) ?? 0) + delta),
+    outputs: [toParent()],
   });
-  flush();
   post({ type: 'done', summary });
 } catch (err) {
-  flush();
   post({ type: 'error', message: (err as Error).message ?? String(err) });
 } finally {
-  clearInterval(timer);
   port.close();
 }

@@ -9,7 +9,7 @@ import type { RunSummary } from '../summary/run-summary.js';
 import { weightedPicker } from '../workload/mix.js';
 import type { Conversation } from '../workload/request-source.js';
 import { runConversation } from './conversation.js';
-import type { RunContext } from './run-context.js';
+import type { RunContext, RunTarget } from './run-context.js';
 import { budgeted, recorded, type Send } from './send.js';
 import { TargetGate } from './target-gate.js';
 
@@ -59,10 +59,10 @@ export function trafficFor(run: RunContext): Traffic {
   return pairedTraffic(run);
 }
 
-// A stream's send: budget-checked at `model`'s price, every result recorded.
-function sendVia(run: RunContext, i: number): Send {
+// A stream's send: budget-checked at its target's price, every result recorded.
+function sendVia(run: RunContext, t: RunTarget): Send {
   return recorded(
-    budgeted(run.hits[i]!, run.guard, run.scenario.targets[i]!.model, () => run.budgetStop.abort()),
+    budgeted(t.hit, run.guard, t.spec.model, () => run.budgetStop.abort()),
     (r) => run.sink(r),
   );
 }
@@ -106,24 +106,24 @@ function gateOf(g: TargetGate, pass: PassScope, key?: number): Gate {
 /** pairedTraffic gives every target the full load; target n's k-th conversation is every other target's k-th, so comparisons are paired. */
 export function pairedTraffic(run: RunContext): Traffic {
   const s = run.scenario;
-  const sends = s.targets.map((_, i) => sendVia(run, i));
+  const sends = run.targets.map((t) => sendVia(run, t));
   return {
     note: pairedNote(s.seed),
     streams: (load, step, sweepValue, pass) =>
-      s.targets.map((t, i) => {
+      run.targets.map((t, i) => {
         const source = run.sourceFor();
-        const where: GroupScopeLabels = { scope: 'target', labels: targetLabels(run.endpoints[i]!, step) };
+        const where: GroupScopeLabels = { scope: 'target', labels: targetLabels(t.endpoint, step) };
         let seq = 0;
         return {
-          concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.concurrency ?? load.concurrency),
-          issue: (a) => converse(run, sends[i]!, a, source.at(run.arrival(seq++)), step, pass, where, run.gates[i]!),
+          concurrency: s.sweep?.over === 'concurrency' && sweepValue !== null ? sweepValue : (t.spec.concurrency ?? load.concurrency),
+          issue: (a) => converse(run, sends[i]!, a, source.at(run.arrival(seq++)), step, pass, where, t.gate),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++; // the dropped arrival's conversation is skipped, keeping targets paired
-            run.dropped('target', where.labels, phase, scheduledAtMs, reason);
+            run.dropped({ scope: 'target', labels: where.labels, phase, scheduledAtMs, reason });
           },
-          gate: gateOf(run.gates[i]!, pass),
+          gate: gateOf(t.gate, pass),
           onBackoff: (reason, ms) => run.recorder.addBackoff('target', where.labels, reason, ms),
-          descriptorsPerRequest: run.localMock[i] ? 2 : 1,
+          descriptorsPerRequest: t.localMock ? 2 : 1,
         };
       }),
     close: async () => undefined,
@@ -134,11 +134,11 @@ export function pairedTraffic(run: RunContext): Traffic {
 export function routedTraffic(run: RunContext): Traffic {
   const s = run.scenario;
   const routing = s.routing!;
-  const sends = s.targets.map((_, i) => sendVia(run, i));
-  const targetOf = routing.map((r) => s.targets.findIndex((t) => t.name === r.target));
+  const targetOf = routing.map((r) => run.target(r.target));
+  const sends = new Map(targetOf.map((t) => [t, sendVia(run, t)]));
   const pick = weightedPicker(routing.map((r) => r.weight));
   const routeSeed = deriveSeed(s.seed, 'routing');
-  const route = (seq: number) => targetOf[pick(prng(deriveSeed(routeSeed, String(run.arrival(seq)))))]!;
+  const route = (seq: number) => pick(prng(deriveSeed(routeSeed, String(run.arrival(seq)))));
   return {
     note: {
       mode: 'routed',
@@ -147,22 +147,25 @@ export function routedTraffic(run: RunContext): Traffic {
     },
     streams: (load, step, sweepValue, pass) => {
       const source = run.sourceFor();
-      const at = (i: number): GroupScopeLabels => ({ scope: 'target', labels: targetLabels(run.endpoints[i]!, step) });
-      const gates = run.gates.map((g, i) => gateOf(g, pass, i));
+      // A closed-loop user's wait is keyed by the routing entry it waited for.
+      const at = (k: number): GroupScopeLabels => ({ scope: 'target', labels: targetLabels(targetOf[k]!.endpoint, step) });
+      const gates = targetOf.map((t, k) => gateOf(t.gate, pass, k));
       let seq = 0;
       return [
         {
           concurrency: sweepValue ?? load.concurrency,
           issue: (a) => {
             const n = seq++;
-            const i = route(n);
-            return converse(run, sends[i]!, a, source.at(run.arrival(n)), step, pass, at(i), run.gates[i]!, i);
+            const k = route(n);
+            const t = targetOf[k]!;
+            return converse(run, sends.get(t)!, a, source.at(run.arrival(n)), step, pass, at(k), t.gate, k);
           },
-          onDropped: (phase, scheduledAtMs, reason) => run.dropped('target', at(route(seq++)).labels, phase, scheduledAtMs, reason),
+          onDropped: (phase, scheduledAtMs, reason) =>
+            run.dropped({ scope: 'target', labels: at(route(seq++)).labels, phase, scheduledAtMs, reason }),
           // The next arrival's target is known before it is sent (arrival n goes where draw n says): its gate decides.
           gate: (now) => gates[route(seq)]!(now),
           onBackoff: (reason, ms, key) => run.recorder.addBackoff('target', at(key ?? route(seq)).labels, reason, ms),
-          descriptorsPerRequest: run.localMock.some(Boolean) ? 2 : 1,
+          descriptorsPerRequest: run.targets.some((t) => t.localMock) ? 2 : 1,
         },
       ];
     },
@@ -178,7 +181,7 @@ export function routedTraffic(run: RunContext): Traffic {
  */
 export function failoverTraffic(run: RunContext): Traffic {
   const s = run.scenario;
-  const drill = assembleRoutes(s, run.endpoints, {
+  const drill = assembleRoutes(s, (name) => run.target(name).endpoint, {
     pool: run.pool,
     clock: run.clock,
     tokenizer: run.tokenizer,
@@ -187,7 +190,7 @@ export function failoverTraffic(run: RunContext): Traffic {
     ...(run.deps.pricing ? { pricing: run.deps.pricing } : {}),
     nextId: run.nextId,
     clientRequestIdPrefix: run.deps.runId,
-    ...(run.deps.onInFlight ? { onInFlight: run.deps.onInFlight } : {}),
+    ...(run.inFlight ? { onInFlight: run.inFlight } : {}),
     onAttempt: (r) => run.sink(r),
   });
   const routeGates = drill.routes.map(() => new TargetGate({ ...run.gatePolicy, maxRetryAfterMs: 0 }));
@@ -218,11 +221,11 @@ export function failoverTraffic(run: RunContext): Traffic {
           issue: (a) => converse(run, sends[i]!, a, source.at(run.arrival(seq++)), step, pass, where, routeGates[i]!),
           onDropped: (phase, scheduledAtMs, reason) => {
             seq++;
-            run.dropped('route', where.labels, phase, scheduledAtMs, reason);
+            run.dropped({ scope: 'route', labels: where.labels, phase, scheduledAtMs, reason });
           },
           gate: gateOf(routeGates[i]!, pass),
           onBackoff: (reason, ms) => run.recorder.addBackoff('route', where.labels, reason, ms),
-          descriptorsPerRequest: rs.route.chain.some((t) => run.localMock[s.targets.findIndex((x) => x.name === t)]) ? 2 : 1,
+          descriptorsPerRequest: rs.route.chain.some((name) => run.target(name).localMock) ? 2 : 1,
         };
       }),
     failover: () => drill.summary(),

@@ -2,8 +2,9 @@ import { hostname } from 'node:os';
 import { usableCores } from './machine.js';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../metrics/clock.js';
-import type { GroupLabels } from '../metrics/recorder.js';
-import type { DropReason, RequestPhase, RequestResult } from '../metrics/request-result.js';
+import type { DroppedArrival } from '../metrics/recorder.js';
+import type { RequestResult } from '../metrics/request-result.js';
+import type { RunOutput } from '../metrics/run-output.js';
 import { loadModelOf } from '../load/load-model.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Share } from '../scenario/share.js';
@@ -11,6 +12,8 @@ import { mergeRuns, type MergeInput } from '../summary/merge-runs.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { TOOL } from '../version.js';
 import { agreedStart } from './start-instant.js';
+import { stopOutputs } from './run-scenario.js';
+import type { ShardOf } from '../summary/shard-tag.js';
 
 /** WorkerSetup is what a worker thread is started with (structured-cloned: plain data only). */
 export interface WorkerSetup {
@@ -33,7 +36,7 @@ export type FromWorker =
   | {
       type: 'batch';
       results: RequestResult[];
-      dropped: { scope: 'target' | 'route'; labels: GroupLabels; phase: RequestPhase; reason: DropReason }[];
+      dropped: DroppedArrival[];
       inFlight: [string, number][];
     }
   | { type: 'done'; summary: RunSummary }
@@ -59,11 +62,14 @@ export interface WorkersRun {
   fileDescriptorLimit?: number;
   stop: AbortSignal;
   hardStop: AbortSignal;
-  /** Told once, when the parent has picked the instant every worker starts its load on. */
-  onStart?: (clock: { originEpochMs: number; startedAtMs: number }) => void;
-  onResult: (r: RequestResult) => void;
-  onDropped?: (scope: 'target' | 'route', labels: GroupLabels, phase: RequestPhase, reason: DropReason) => void;
-  onInFlight?: (target: string, delta: 1 | -1) => void;
+  /**
+   * Where every worker's results go, as they arrive (metrics/run-output.ts): started once the
+   * parent has picked the instant every worker starts its load on, stopped when every worker has
+   * ended, before the merged summary.
+   */
+  outputs?: readonly RunOutput[];
+  /** Set when this process's run is one shard of a load split across machines: the merged summary's `shard`. */
+  shard?: ShardOf;
 }
 
 /**
@@ -79,7 +85,10 @@ export interface WorkersRun {
  */
 export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
   const absoluteOriginMs = o.clock.absoluteOriginMs;
-  if (absoluteOriginMs === undefined) throw new Error('runInWorkers needs a clock made by monotonicClock (its threads share its origin)');
+  if (absoluteOriginMs === undefined) {
+    await stopOutputs(o.outputs ?? []);
+    throw new Error('runInWorkers needs a clock made by monotonicClock (its threads share its origin)');
+  }
   const threads: Worker[] = [];
   const summaries: (RunSummary | undefined)[] = [];
   const send = (m: ToWorker) => {
@@ -98,7 +107,7 @@ export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
   let ready = 0;
   const start = async () => {
     const atMs = await agreedStart(o.clock, AbortSignal.any([o.stop, o.hardStop, failed.signal]), o.startAtEpochMs);
-    o.onStart?.({ originEpochMs: o.clock.originEpochMs, startedAtMs: atMs });
+    for (const out of o.outputs ?? []) out.start?.({ originEpochMs: o.clock.originEpochMs, startedAtMs: atMs });
     send({ type: 'start', atMs });
   };
   const parent: Parent = {
@@ -126,6 +135,7 @@ export async function runInWorkers(o: WorkersRun): Promise<RunSummary> {
     o.stop.removeEventListener('abort', onStop);
     o.hardStop.removeEventListener('abort', onHardStop);
     await Promise.all(threads.map((w) => w.terminate().catch(() => undefined)));
+    await stopOutputs(o.outputs ?? []);
   }
   return mergeWorkers(o, summaries as RunSummary[]);
 }
@@ -165,11 +175,8 @@ function watch(w: Worker, j: number, parent: Parent): Promise<void> {
     };
     w.on('message', (m: FromWorker) => {
       if (m.type === 'ready') parent.onReady();
-      else if (m.type === 'batch') {
-        for (const r of m.results) o.onResult(r);
-        if (o.onDropped) for (const d of m.dropped) o.onDropped(d.scope, d.labels, d.phase, d.reason);
-        if (o.onInFlight) for (const [t, n] of m.inFlight) for (let k = 0; k < Math.abs(n); k++) o.onInFlight(t, n > 0 ? 1 : -1);
-      } else if (m.type === 'done') {
+      else if (m.type === 'batch') toOutputs(m, o.outputs ?? []);
+      else if (m.type === 'done') {
         settled = true;
         parent.onDone(j, m.summary);
         resolve();
@@ -182,11 +189,20 @@ function watch(w: Worker, j: number, parent: Parent): Promise<void> {
   });
 }
 
+// toOutputs hands a worker's batch to the parent's outputs: each in-flight change as the ±1 steps it summed.
+function toOutputs(m: Extract<FromWorker, { type: 'batch' }>, outputs: readonly RunOutput[]): void {
+  for (const out of outputs) {
+    for (const r of m.results) out.add(r);
+    if (out.dropped) for (const d of m.dropped) out.dropped(d);
+    if (out.inFlight) for (const [t, n] of m.inFlight) for (let k = 0; k < Math.abs(n); k++) out.inFlight(t, n > 0 ? 1 : -1);
+  }
+}
+
 // mergeWorkers merges the workers' summaries as shards are, on the parent's clock and host.
 function mergeWorkers(o: WorkersRun, summaries: RunSummary[]): RunSummary {
   const host = hostname();
   const inputs: MergeInput[] = summaries.map((summary, j) => ({ summary, kind: 'worker', index: j, count: o.workers, host }));
-  return mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity });
+  return mergeRuns(inputs, { runId: o.runId, tool: TOOL, maxClockSkewMs: Infinity, ...(o.shard ? { shard: o.shard } : {}) });
 }
 
 // Below these a load fits one thread with room to spare: more threads would only add start-up.

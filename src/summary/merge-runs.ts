@@ -8,6 +8,7 @@ import { judgingOfEcho } from '../analysis/thresholds.js';
 import type { Measurement, RunGroupSummary, RunPart, RunSummary } from './run-summary.js';
 import { assembleSummary } from './assemble-summary.js';
 import { roundTo } from '../scenario/decimals.js';
+import { shardTag, type ShardOf } from './shard-tag.js';
 
 /** MergeInput is one part of a split run: its summary, and (a shard) the directory it came from. */
 export interface MergeInput {
@@ -27,6 +28,8 @@ export interface MergeOptions {
   tool: RunSummary['tool'];
   /** Shards whose clocks differ by more than this (ms, from their Date-header estimates) are refused. */
   maxClockSkewMs: number;
+  /** Set when the parts are the worker threads of one shard (`run --shard --workers`): the merged run's `shard`. */
+  shard?: ShardOf;
 }
 
 /** MergeProblem is why parts cannot be merged, in words for the user. */
@@ -68,11 +71,12 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
   const ends = inputs.map((p) => Date.parse(p.summary.endedAt));
   const what = shards ? `${inputs.length} shard${inputs.length === 1 ? '' : 's'}` : `${inputs.length} worker threads`;
   const abortedBy = inputs.map((p) => p.summary.thresholds?.abortedBy).find((a) => a !== undefined);
+  const startedAt = new Date(Math.min(...starts)).toISOString();
   return assembleSummary(
     {
       tool: opts.tool,
       runId: opts.runId,
-      startedAt: new Date(Math.min(...starts)).toISOString(),
+      startedAt,
       endedAt: new Date(Math.max(...ends)).toISOString(),
       durationMs: Math.max(...ends) - Math.min(...starts),
       status: mergedStatus(inputs.map((p) => p.summary.status)),
@@ -105,6 +109,7 @@ export function mergeRuns(inputs: readonly MergeInput[], opts: MergeOptions): Ru
           }
         : {}),
       histogram: s0.histogram,
+      ...(opts.shard ? { shard: shardTag(opts.shard, startedAt) } : {}),
     },
     {
       groups: mergedGroups(inputs, shifts),

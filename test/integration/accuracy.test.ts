@@ -173,11 +173,15 @@ describe('measurement accuracy against the mock', () => {
       env: {},
       clock,
       startMock: bare.startMock,
-      onResult: (r) => {
-        if (r.phase !== 'measure') return;
-        measured.push(r);
-        if (r.errorKind === null) samples.withRtt.push(ttftMs(r)!);
-      },
+      outputs: [
+        {
+          add: (r) => {
+            if (r.phase !== 'measure') return;
+            measured.push(r);
+            if (r.errorKind === null) samples.withRtt.push(ttftMs(r)!);
+          },
+        },
+      ],
     });
     expect(summary.status).toBe('completed');
     const g = summary.groups[0]!;

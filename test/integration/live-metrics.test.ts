@@ -24,11 +24,7 @@ async function runScraped(s: Scenario): Promise<{ summary: RunSummary; e: Exposi
   live.push(m);
   const server = await serveMetrics(m, '127.0.0.1', 0);
   servers.push(server);
-  const { summary } = await runCollecting(s, {
-    onResult: (r) => m.onResult(r),
-    onDropped: (...a) => m.onDropped(...a),
-    onInFlight: (t, d) => m.onInFlight(t, d),
-  });
+  const { summary } = await runCollecting(s, { outputs: [m] });
   const res = await request(server.url);
   expect(res.statusCode).toBe(200);
   return { summary, e: parseExposition(await res.body.text()) };

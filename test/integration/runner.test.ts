@@ -26,7 +26,7 @@ function scenario(doc: Record<string, unknown>): Scenario {
   return v.scenario;
 }
 
-/** run runs a scenario with in-process mocks and collects every result passed to onResult. */
+/** run runs a scenario with in-process mocks and collects every result its outputs see. */
 async function run(s: Scenario, deps: Partial<RunDeps> = {}) {
   const results: RequestResult[] = [];
   const started = performance.now();
@@ -35,10 +35,7 @@ async function run(s: Scenario, deps: Partial<RunDeps> = {}) {
     env: {},
     startMock: startMockServer,
     ...deps,
-    onResult: (r) => {
-      results.push(r);
-      deps.onResult?.(r);
-    },
+    outputs: [{ add: (r) => void results.push(r) }, ...(deps.outputs ?? [])],
   });
   return { summary, results, elapsedMs: performance.now() - started };
 }
@@ -158,9 +155,13 @@ describe('runScenario', () => {
     let done = 0;
     const { summary, results, elapsedMs } = await run(s, {
       stop: stop.signal,
-      onResult: (r) => {
-        if (r.phase === 'measure' && ++done === 8) stop.abort();
-      },
+      outputs: [
+        {
+          add: (r) => {
+            if (r.phase === 'measure' && ++done === 8) stop.abort();
+          },
+        },
+      ],
     });
 
     expect(summary.status).toBe('interrupted');
@@ -235,7 +236,7 @@ describe('runScenario', () => {
       env: {},
       startMock: startMockServer,
       hardStop: hardStop.signal,
-      onResult: () => count++,
+      outputs: [{ add: () => void count++ }],
     });
     clearTimeout(timer);
     expect(count).toBeLessThanOrEqual(2);

@@ -56,8 +56,7 @@ describe('runInWorkers', () => {
       clock: lib.monotonicClock(),
       stop: new AbortController().signal,
       hardStop: new AbortController().signal,
-      onResult: (r) => posted.push(r),
-      onDropped: (scope, labels, phase, reason) => posted.push({ scope, labels, phase, reason }),
+      outputs: [{ add: (r) => void posted.push(r), dropped: (d) => void posted.push(d) }],
     });
     const results = posted.filter((m) => 'target' in (m as object));
     const dropped = posted.filter((m) => 'labels' in (m as object));

@@ -31,7 +31,7 @@ export interface ScenarioRun {
   elapsedMs: number;
 }
 
-/** runCollecting runs a scenario with in-process mocks and keeps every result passed to onResult (a given onResult sees each too). */
+/** runCollecting runs a scenario with in-process mocks and keeps every result its outputs see (given outputs see each too). */
 export async function runCollecting(s: Scenario, deps: Partial<RunDeps> = {}): Promise<ScenarioRun> {
   const results: RequestResult[] = [];
   const started = performance.now();
@@ -40,10 +40,7 @@ export async function runCollecting(s: Scenario, deps: Partial<RunDeps> = {}): P
     env: {},
     startMock: startMockServer,
     ...deps,
-    onResult: (r) => {
-      results.push(r);
-      deps.onResult?.(r);
-    },
+    outputs: [{ add: (r) => void results.push(r) }, ...(deps.outputs ?? [])],
   });
   return { summary, results, measured: results.filter((r) => r.phase === 'measure'), elapsedMs: performance.now() - started };
 }

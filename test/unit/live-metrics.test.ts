@@ -91,7 +91,7 @@ const fast = { target: 'fast', region: 'us-east-1', workload: 'chat' };
 describe('LiveMetrics', () => {
   it('names every family with its type: counters end in _total, latencies are histograms in seconds', async () => {
     const m = metrics();
-    m.onResult(ok());
+    m.add(ok());
     const e = await read(m);
     expect(Object.fromEntries([...e.types].filter(([n]) => n.startsWith('bakeoff_')))).toEqual({
       bakeoff_run_info: 'gauge',
@@ -140,7 +140,7 @@ describe('LiveMetrics', () => {
 
   it('a successful request: counted ok; TTFT and E2E from its schedule, TPOT, every gap, its tokens, its dispatch lag, in seconds', async () => {
     const m = metrics();
-    m.onResult(ok());
+    m.add(ok());
     const e = await read(m);
     expect(value(e, 'bakeoff_requests_total', { ...fast, outcome: 'ok' })).toBe(1);
     expect(value(e, 'bakeoff_output_tokens_total', fast)).toBe(4);
@@ -160,11 +160,11 @@ describe('LiveMetrics', () => {
 
   it("failures: the target's and the network's by kind in requests_total; the generator's apart; neither in a latency histogram", async () => {
     const m = metrics();
-    m.onResult(ok());
-    m.onResult(failed('http_5xx'));
-    m.onResult(failed('connect_timeout'));
-    m.onResult(failed('client_overload'));
-    m.onResult(failed('aborted'));
+    m.add(ok());
+    m.add(failed('http_5xx'));
+    m.add(failed('connect_timeout'));
+    m.add(failed('client_overload'));
+    m.add(failed('aborted'));
     const e = await read(m);
     expect(
       select(e, 'bakeoff_requests_total', fast)
@@ -193,9 +193,15 @@ describe('LiveMetrics', () => {
 
   it('warmup is counted apart and nowhere else', async () => {
     const m = metrics();
-    m.onResult(ok({ phase: 'warmup' }));
-    m.onResult(failed('client_overload', { phase: 'warmup' }));
-    m.onDropped('target', { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' }, 'warmup', 'max_in_flight');
+    m.add(ok({ phase: 'warmup' }));
+    m.add(failed('client_overload', { phase: 'warmup' }));
+    m.dropped({
+      scope: 'target',
+      labels: { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' },
+      phase: 'warmup',
+      scheduledAtMs: 0,
+      reason: 'max_in_flight',
+    });
     const e = await read(m);
     expect(value(e, 'bakeoff_warmup_requests_total', { target: 'fast', region: 'us-east-1' })).toBe(2);
     expect(value(e, 'bakeoff_requests_total', { ...fast, outcome: 'ok' })).toBe(0);
@@ -207,8 +213,8 @@ describe('LiveMetrics', () => {
 
   it('no data is absent, never 0: a target without a successful request has a 0 count of requests and no latency series', async () => {
     const m = metrics();
-    m.onResult(ok());
-    m.onResult(failed('http_5xx', { target: 'never', region: 'eu "west"\\1' }));
+    m.add(ok());
+    m.add(failed('http_5xx', { target: 'never', region: 'eu "west"\\1' }));
     const e = await read(m);
     const never = { target: 'never', region: 'eu "west"\\1', workload: 'chat' };
     expect(value(e, 'bakeoff_requests_total', { ...never, outcome: 'ok' })).toBe(0);
@@ -223,7 +229,7 @@ describe('LiveMetrics', () => {
     const m = metrics();
     const ttftsMs = [3, 5, 49, 50, 51, 180, 999, 1000, 119_000, 200_000];
     for (const t of ttftsMs)
-      m.onResult(ok({ firstTokenAtMs: 100 + t, firstContentAtMs: 100 + t, endAtMs: 100 + t + 50, itlMs: [0.5, 7, 9000] }));
+      m.add(ok({ firstTokenAtMs: 100 + t, firstContentAtMs: 100 + t, endAtMs: 100 + t + 50, itlMs: [0.5, 7, 9000] }));
     const e = await read(m);
     for (const [name, bounds] of [
       ['bakeoff_ttft_seconds', LATENCY_BUCKETS_S],
@@ -254,13 +260,31 @@ describe('LiveMetrics', () => {
 
   it("failover routes: a route's user-level outcomes on the route (the generator's left out), its attempts on their targets; drops where they were counted", async () => {
     const m = metrics();
-    m.onResult(ok({ attempt: 1, route: 'chat' }));
-    m.onResult(ok({ kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
-    m.onResult(failed('circuit_open', { kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
-    m.onResult(failed('aborted', { kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
-    m.onDropped('route', { target: 'chat', region: '', provider: 'route', model: '' }, 'measure', 'max_in_flight');
-    m.onDropped('target', { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' }, 'measure', 'connection_cap');
-    m.onDropped('target', { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' }, 'measure', 'connection_cap');
+    m.add(ok({ attempt: 1, route: 'chat' }));
+    m.add(ok({ kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
+    m.add(failed('circuit_open', { kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
+    m.add(failed('aborted', { kind: 'outcome', route: 'chat', target: 'chat', region: '', provider: 'route' }));
+    m.dropped({
+      scope: 'route',
+      labels: { target: 'chat', region: '', provider: 'route', model: '' },
+      phase: 'measure',
+      scheduledAtMs: 0,
+      reason: 'max_in_flight',
+    });
+    m.dropped({
+      scope: 'target',
+      labels: { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' },
+      phase: 'measure',
+      scheduledAtMs: 0,
+      reason: 'connection_cap',
+    });
+    m.dropped({
+      scope: 'target',
+      labels: { target: 'fast', region: 'us-east-1', provider: 'mock', model: 'gpt-4o-mini' },
+      phase: 'measure',
+      scheduledAtMs: 0,
+      reason: 'connection_cap',
+    });
     const e = await read(m);
     expect(value(e, 'bakeoff_requests_total', { ...fast, outcome: 'ok' })).toBe(1);
     expect(
@@ -280,10 +304,10 @@ describe('LiveMetrics', () => {
   it('in flight: up as requests go, down as they return, 0 before the first', async () => {
     const m = metrics();
     expect(value(await read(m), 'bakeoff_requests_in_flight', { target: 'fast' })).toBe(0);
-    m.onInFlight('fast', 1);
-    m.onInFlight('fast', 1);
-    m.onInFlight('never', 1);
-    m.onInFlight('fast', -1);
+    m.inFlight('fast', 1);
+    m.inFlight('fast', 1);
+    m.inFlight('never', 1);
+    m.inFlight('fast', -1);
     const e = await read(m);
     expect(value(e, 'bakeoff_requests_in_flight', { target: 'fast' })).toBe(1);
     expect(value(e, 'bakeoff_requests_in_flight', { target: 'never' })).toBe(1);
@@ -330,7 +354,7 @@ describe('serveMetrics', () => {
 
   it('answers GET /metrics in the text format 0.0.4; other paths 404, other methods 405', async () => {
     const m = metrics();
-    m.onResult(ok());
+    m.add(ok());
     const s = await serve(m);
     expect(s.url).toBe(`http://127.0.0.1:${s.port}/metrics`);
     const res = await request(s.url);

@@ -319,8 +319,8 @@ describe('requestsCsvWriter', () => {
       const w = requestsCsvWriter(file);
       const nasty = ['HTTP 500: "quoted", with comma', 'two\nlines', 'cr\r\nlf', '=1+2', '', ' padded ', 'ünïcödé ✓'];
       const rows = nasty.map((m, i) => result({ id: i, errorKind: 'http_5xx', errorMessage: m, status: 500 }));
-      for (const r of rows) w.write(r);
-      await w.close();
+      for (const r of rows) w.add(r);
+      await w.stop();
       const text = await readFile(file, 'utf8');
       const parsed = parse(text, { columns: true }) as Record<string, string>[];
       expect(Object.keys(parsed[0]!)).toEqual([...REQUEST_COLUMNS]);
