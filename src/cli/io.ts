@@ -16,10 +16,10 @@ const ERASE_LINE = '\r\x1b[2K';
 
 /** processIo is the real terminal. */
 export function processIo(): Io {
-  const err = (t: string) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n');
+  const err = (t: string) => void process.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
   const isTty = Boolean(process.stderr.isTTY);
   return {
-    out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+    out: (t) => void process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err,
     progress: (line) => (isTty ? void process.stderr.write(`${ERASE_LINE}${line}`) : err(line)),
     clearProgress: () => void (isTty && process.stderr.write(ERASE_LINE)),

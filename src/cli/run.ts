@@ -86,7 +86,8 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)
     throw new CliError(
       ExitCode.InvalidInput,
-      `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); pass --yes to run it, or lower the load`,
+      `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); ` +
+        'pass --yes to run it, or lower the load',
     );
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
@@ -131,11 +132,13 @@ async function runAndReport(
   io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
   if (split.workers > 1)
     io.err(
-      `${split.workers} worker threads: each sends one arrival in ${split.workers} of ${split.share ? "this shard's part of " : ''}the load`,
+      `${split.workers} worker threads: each sends one arrival in ${split.workers} of ` +
+        `${split.share ? "this shard's part of " : ''}the load`,
     );
   if (split.share)
     io.err(
-      `shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: one arrival in ${split.share.count} of the load, from arrival ${split.share.index}`,
+      `shard ${split.share.index}/${split.share.count}${split.agentRegion ? ` from ${split.agentRegion}` : ''}: ` +
+        `one arrival in ${split.share.count} of the load, from arrival ${split.share.index}`,
     );
   if (split.startAtEpochMs !== undefined)
     io.err(`starting at ${new Date(split.startAtEpochMs).toISOString()} (${waitWords(split.startAtEpochMs - Date.now())})`);

@@ -74,92 +74,8 @@ export interface Drill {
  * transitions and outages are collected for the report.
  */
 export function assembleRoutes(s: Scenario, endpointOf: (target: string) => Endpoint, deps: AssembleDeps): Drill {
-  const { clock } = deps;
-  const transitions: { route: string; t: BreakerTransition }[] = [];
-  const outages = new OutageTracker();
-  const probes: NodeJS.Timeout[] = [];
-  const pools: Transport[] = [];
-  const price = (model: string) => deps.pricing?.lookup(model)?.outputMicros ?? 0n;
-
-  const routes = (s.failover ?? []).map((route): RouteState => {
-    const pool =
-      route.attemptTimeouts.connect !== undefined
-        ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection })
-        : deps.pool;
-    if (pool !== deps.pool) pools.push(pool);
-    const retryTokens = { input: 0, output: 0 };
-    const retries = { made: 0, denied: 0 };
-    const b = route.breaker;
-    const clientOf = (name: string) => {
-      const hit = chatClient(endpointOf(name), {
-        transport: pool,
-        clock,
-        tokenizer: deps.tokenizer,
-        firstTokenTimeoutMs: route.attemptTimeouts.firstToken ?? s.timeouts.firstToken,
-        totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
-        ...(deps.clientRequestIdPrefix ? { clientRequestIdPrefix: deps.clientRequestIdPrefix } : {}),
-        ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
-      });
-      const onInFlight = deps.onInFlight;
-      return onInFlight ? countedInFlight(hit, (d) => onInFlight(name, d)) : hit;
-    };
-    const hops: Hop[] = route.chain.map((name) => ({
-      target: name,
-      hit: clientOf(name),
-      breaker: new CircuitBreaker(
-        name,
-        {
-          failures: b.failures,
-          ...(b.errorRate
-            ? { errorRate: { above: b.errorRate.above, windowMs: b.errorRate.window, minRequests: b.errorRate.minRequests } }
-            : {}),
-          openForMs: b.openFor,
-          halfOpenProbes: b.halfOpenProbes,
-        },
-        (t) => {
-          transitions.push({ route: route.name, t });
-          outages.transition(route.name, t);
-        },
-      ),
-    }));
-    const budget = new RetryBudget(route.retry.budget, route.retry.minPerSec);
-    const jitter = prng(deriveSeed(s.seed, `jitter:${route.name}`));
-    const hit = failoverRoute(route, hops, {
-      clock,
-      budget,
-      retryAfterUntil: new Map(),
-      nextId: deps.nextId,
-      random: () => jitter.next(),
-      maxRetryAfterMs: s.load.maxRetryAfter,
-      stop: deps.stop,
-      onRetryDenied: (call) => {
-        if (call.phase === 'measure') retries.denied++;
-      },
-      onAttempt: (r) => {
-        if (isRetry(r) && isMeasured(r)) {
-          // Retries re-send the prompt; what they bill comes on top of the user's request.
-          retries.made++;
-          retryTokens.input += r.inputTokens;
-          retryTokens.output += r.outputTokens;
-        }
-        outages.attempt(r);
-        deps.onAttempt(r);
-      },
-    });
-    if (route.healthProbe) {
-      // Active health checks feed each hop's breaker, so a primary that is back is known to be.
-      for (const h of hops)
-        probes.push(
-          setInterval(
-            () => void healthCheck(endpointOf(h.target), pool, route.healthProbe!.timeout).then((ok) => h.breaker.probe(clock.now(), ok)),
-            route.healthProbe.interval,
-          ),
-        );
-    }
-    const models = route.chain.map((n) => endpointOf(n).model);
-    return { route, hops, budget, hit, retries, retryTokens, reserveModel: models.reduce((a, m) => (price(m) > price(a) ? m : a)) };
-  });
-
+  const drill: DrillState = { transitions: [], outages: new OutageTracker(), probes: [], pools: [] };
+  const routes = (s.failover ?? []).map((route) => assembleRoute(s, route, endpointOf, deps, drill));
   return {
     routes,
     summary: () => ({
@@ -170,12 +86,118 @@ export function assembleRoutes(s: Scenario, endpointOf: (target: string) => Endp
         retriesDenied: rs.retries.denied,
         retryTokens: rs.retryTokens,
       })),
-      breakers: transitions.map(({ route, t }) => ({ route, ...t, atMs: Math.round(t.atMs * 1000) / 1000 })),
-      outages: outages.outages,
+      breakers: drill.transitions.map(({ route, t }) => ({ route, ...t, atMs: Math.round(t.atMs * 1000) / 1000 })),
+      outages: drill.outages.outages,
     }),
     async close() {
-      for (const p of probes) clearInterval(p);
-      await Promise.all(pools.map((p) => p.close()));
+      for (const p of drill.probes) clearInterval(p);
+      await Promise.all(drill.pools.map((p) => p.close()));
     },
   };
+}
+
+// What the routes of one drill share: the timeline they write and what close() must stop.
+interface DrillState {
+  transitions: { route: string; t: BreakerTransition }[];
+  outages: OutageTracker;
+  probes: NodeJS.Timeout[];
+  pools: Transport[];
+}
+
+// assembleRoute builds one route: its pool, its hops (client + breaker each), its retry budget
+// and health probes, composed by failoverRoute.
+function assembleRoute(
+  s: Scenario,
+  route: FailoverRoute,
+  endpointOf: (target: string) => Endpoint,
+  deps: AssembleDeps,
+  drill: DrillState,
+): RouteState {
+  const { clock } = deps;
+  const pool =
+    route.attemptTimeouts.connect !== undefined
+      ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection })
+      : deps.pool;
+  if (pool !== deps.pool) drill.pools.push(pool);
+  const retryTokens = { input: 0, output: 0 };
+  const retries = { made: 0, denied: 0 };
+  const hops = hopsOf(s, route, endpointOf, pool, deps, drill);
+  const budget = new RetryBudget(route.retry.budget, route.retry.minPerSec);
+  const jitter = prng(deriveSeed(s.seed, `jitter:${route.name}`));
+  const hit = failoverRoute(route, hops, {
+    clock,
+    budget,
+    retryAfterUntil: new Map(),
+    nextId: deps.nextId,
+    random: () => jitter.next(),
+    maxRetryAfterMs: s.load.maxRetryAfter,
+    stop: deps.stop,
+    onRetryDenied: (call) => {
+      if (call.phase === 'measure') retries.denied++;
+    },
+    onAttempt: (r) => {
+      if (isRetry(r) && isMeasured(r)) {
+        // Retries re-send the prompt; what they bill comes on top of the user's request.
+        retries.made++;
+        retryTokens.input += r.inputTokens;
+        retryTokens.output += r.outputTokens;
+      }
+      drill.outages.attempt(r);
+      deps.onAttempt(r);
+    },
+  });
+  if (route.healthProbe) {
+    const probe = route.healthProbe;
+    // Active health checks feed each hop's breaker, so a primary that is back is known to be.
+    for (const h of hops)
+      drill.probes.push(
+        setInterval(
+          () => void healthCheck(endpointOf(h.target), pool, probe.timeout).then((ok) => h.breaker.probe(clock.now(), ok)),
+          probe.interval,
+        ),
+      );
+  }
+  const price = (model: string) => deps.pricing?.lookup(model)?.outputMicros ?? 0n;
+  const models = route.chain.map((n) => endpointOf(n).model);
+  return { route, hops, budget, hit, retries, retryTokens, reserveModel: models.reduce((a, m) => (price(m) > price(a) ? m : a)) };
+}
+
+// A route's hops: a client of each target in its chain, with the route's attempt timeouts, and a
+// circuit breaker whose transitions go to the drill's timeline.
+function hopsOf(
+  s: Scenario,
+  route: FailoverRoute,
+  endpointOf: (target: string) => Endpoint,
+  pool: Transport,
+  deps: AssembleDeps,
+  drill: DrillState,
+): Hop[] {
+  const b = route.breaker;
+  const clientOf = (name: string) => {
+    const hit = chatClient(endpointOf(name), {
+      transport: pool,
+      clock: deps.clock,
+      tokenizer: deps.tokenizer,
+      firstTokenTimeoutMs: route.attemptTimeouts.firstToken ?? s.timeouts.firstToken,
+      totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
+      ...(deps.clientRequestIdPrefix ? { clientRequestIdPrefix: deps.clientRequestIdPrefix } : {}),
+      ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+    });
+    const onInFlight = deps.onInFlight;
+    return onInFlight ? countedInFlight(hit, (d) => onInFlight(name, d)) : hit;
+  };
+  const policy = {
+    failures: b.failures,
+    ...(b.errorRate ? { errorRate: { above: b.errorRate.above, windowMs: b.errorRate.window, minRequests: b.errorRate.minRequests } } : {}),
+    openForMs: b.openFor,
+    halfOpenProbes: b.halfOpenProbes,
+  };
+  return route.chain.map((name) => ({
+    target: name,
+    hit: clientOf(name),
+    breaker: new CircuitBreaker(name, policy, (t) => {
+      drill.transitions.push({ route: route.name, t });
+      drill.outages.transition(route.name, t);
+    }),
+  }));
 }

@@ -57,7 +57,7 @@ export class BulkHistogram {
       lines.push(`${this.name}_sum${s.labels ? `{${s.labels}}` : ''} ${s.sumMs / 1000}`);
       lines.push(`${this.name}_count${s.labels ? `{${s.labels}}` : ''} ${s.count}`);
     }
-    return lines.join('\n') + '\n';
+    return `${lines.join('\n')}\n`;
   }
 }
 

@@ -168,7 +168,7 @@ export class LiveMetrics implements RunOutput {
 
   /** exposition renders every metric in the Prometheus text format. */
   async exposition(): Promise<string> {
-    return (await this.registry.metrics()) + '\n' + this.latency.itl.exposition();
+    return `${await this.registry.metrics()}\n${this.latency.itl.exposition()}`;
   }
 
   /** close stops sampling the event loop. */

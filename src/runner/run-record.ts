@@ -28,7 +28,7 @@ export function runRecordOutput(of: RunRecordOf, write: (text: string) => Promis
   return {
     start(run: RunStart) {
       const record = runRecord(of, run);
-      written = write(JSON.stringify(record, null, 2) + '\n');
+      written = write(`${JSON.stringify(record, null, 2)}\n`);
       // A failed write is reported by stop; until then it must not count as unhandled.
       written.catch(() => undefined);
     },

@@ -143,7 +143,9 @@ export function routedTraffic(run: RunContext): Traffic {
     note: {
       mode: 'routed',
       seed: s.seed,
-      note: `routed: one traffic stream split across targets by weight (${routing.map((r) => `${r.target} ${r.weight}`).join(', ')}); each request went to one target, so targets are not paired.`,
+      note:
+        `routed: one traffic stream split across targets by weight (${routing.map((r) => `${r.target} ${r.weight}`).join(', ')}); ` +
+        'each request went to one target, so targets are not paired.',
     },
     streams: (load, step, sweepValue, pass) => {
       const source = run.sourceFor();
@@ -208,7 +210,9 @@ export function failoverTraffic(run: RunContext): Traffic {
     note: {
       mode: 'paired',
       seed: s.seed,
-      note: `failover: every route received the full load and the same sequence of prompts (seed ${s.seed}); each target received only the attempts its routes sent it, so targets' own numbers are not paired.`,
+      note:
+        `failover: every route received the full load and the same sequence of prompts (seed ${s.seed}); ` +
+        "each target received only the attempts its routes sent it, so targets' own numbers are not paired.",
     },
     streams: (load, step, _, pass) =>
       drill.routes.map((rs, i) => {
@@ -238,6 +242,8 @@ function pairedNote(seed: number): Traffic['note'] {
   return {
     mode: 'paired',
     seed,
-    note: `paired: every target received the full load and the same sequence of prompts (seed ${seed}), so differences are the targets', not the traffic's.`,
+    note:
+      `paired: every target received the full load and the same sequence of prompts (seed ${seed}), ` +
+      "so differences are the targets', not the traffic's.",
   };
 }
