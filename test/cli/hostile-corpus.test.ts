@@ -73,6 +73,25 @@ interface Row {
   ttft_ms: string;
 }
 
+/**
+ * expectOnTime: on the run's own clock, nothing was sent after the duration and nothing outlived its total timeout by
+ * more than the generator's own worst event-loop delay (a timer cannot fire while the loop is held). In wall time, the
+ * process's start-up and finish beyond the run are compared with the baseline run's, taken on this machine a moment
+ * before (on a busy machine both take seconds): the corpus adds its own CPU (a megabyte to count, 100,000 deltas), at
+ * most as much again as the baseline's whole overhead, plus 2 s.
+ */
+function expectOnTime(rows: readonly Row[], summary: RunSummary, wallMs: number, baselineWallMs: number): void {
+  const lateBy = summary.generator.eventLoopDelayMs.max ?? 0;
+  const sentMs = rows.map((r) => Number(r.sent_ms)).filter((t) => Number.isFinite(t) && t > 0);
+  const endMs = rows.map((r) => Number(r.end_ms)).filter(Number.isFinite);
+  const e2eMs = rows.map((r) => Number(r.e2e_ms)).filter(Number.isFinite);
+  expect(Math.max(...sentMs) - Math.min(...sentMs)).toBeLessThan(DURATION_MS + lateBy + 100);
+  expect(Math.max(...e2eMs)).toBeLessThan(TOTAL_MS + lateBy + 100);
+  expect(Math.max(...endMs) - Math.min(...sentMs)).toBeLessThan(DURATION_MS + TOTAL_MS + lateBy + 100);
+  const overheadMs = baselineWallMs - DURATION_MS;
+  expect(wallMs).toBeLessThan(DURATION_MS + TOTAL_MS + 2 * overheadMs + 2_000);
+}
+
 describe('hostile-server corpus', () => {
   let dir: string;
   let hostile: HostileServer;
@@ -129,20 +148,7 @@ describe('hostile-server corpus', () => {
     ];
     const { res, wallMs, summary, rows } = await run('corpus', targets);
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
-    // On time, on the run's own clock: nothing was sent after the duration, and nothing outlived its total timeout
-    // by more than the generator's own worst event-loop delay (a timer cannot fire while the loop is held).
-    const lateBy = summary.generator.eventLoopDelayMs.max ?? 0;
-    const sentMs = rows.map((r) => Number(r.sent_ms)).filter((t) => Number.isFinite(t) && t > 0);
-    const endMs = rows.map((r) => Number(r.end_ms)).filter(Number.isFinite);
-    const e2eMs = rows.map((r) => Number(r.e2e_ms)).filter(Number.isFinite);
-    expect(Math.max(...sentMs) - Math.min(...sentMs)).toBeLessThan(DURATION_MS + lateBy + 100);
-    expect(Math.max(...e2eMs)).toBeLessThan(TOTAL_MS + lateBy + 100);
-    expect(Math.max(...endMs) - Math.min(...sentMs)).toBeLessThan(DURATION_MS + TOTAL_MS + lateBy + 100);
-    // And in wall time: the process's start-up and finish beyond the run are compared with the baseline run's, taken
-    // on this machine a moment before (on a busy machine both take seconds). The corpus adds its own CPU (a
-    // megabyte to count, 100,000 deltas): at most as much again as the baseline's whole overhead, plus 2 s.
-    const overheadMs = baseline.wallMs - DURATION_MS;
-    expect(wallMs).toBeLessThan(DURATION_MS + TOTAL_MS + 2 * overheadMs + 2_000);
+    expectOnTime(rows, summary, wallMs, baseline.wallMs);
 
     const group = (t: string) => summary.groups.find((g) => g.scope === 'target' && g.target === t)!;
     const report: string[] = [];

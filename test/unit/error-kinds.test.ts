@@ -54,62 +54,6 @@ describe('error kinds and their owners', () => {
     },
   );
 
-  describe('classified from real transport failures', () => {
-    const servers: Server[] = [];
-    afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
-    // A loopback server that does `onSocket` with each connection once the request has arrived.
-    const serve = async (onSocket: (s: Socket) => void): Promise<string> => {
-      const srv = createServer((sock) => sock.once('data', () => onSocket(sock)));
-      servers.push(srv);
-      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-      return `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-    };
-    const failure = async (origin: string): Promise<unknown> => {
-      const agent = new Agent({ connect: { timeout: 2_000 } });
-      try {
-        await request(`${origin}/v1/chat/completions`, { method: 'POST', body: '{}', dispatcher: agent }).then((r) => r.body.text());
-        return null;
-      } catch (err) {
-        return err;
-      } finally {
-        await agent.close();
-      }
-    };
-
-    it('a port nobody listens on → connect_error', async () => {
-      const srv = createServer();
-      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-      const port = (srv.address() as AddressInfo).port;
-      await new Promise((r) => srv.close(r));
-      expect(errorKindForError(await failure(`http://127.0.0.1:${port}`))).toBe('connect_error');
-    });
-
-    it('a connection reset before the response → reset', async () => {
-      const origin = await serve((sock) => sock.resetAndDestroy());
-      expect(errorKindForError(await failure(origin))).toBe('reset');
-    });
-
-    it('a connection closed before the response → reset', async () => {
-      const origin = await serve((sock) => sock.end());
-      expect(errorKindForError(await failure(origin))).toBe('reset');
-    });
-
-    // KNOWN BUG, reported (Step 13): undici's HTTPParserError carries no `code` (undici 7 and 8), so
-    // errorKindForError calls a garbled response `other`, the generator's own. These two say what it should
-    // be; turn `it.fails` into `it` when src/client/error-kind.ts classifies the error by its name.
-    it.fails('an answer that is not HTTP → bad_stream', async () => {
-      const origin = await serve((sock) => sock.end('<html>proxy says no</html>\r\n\r\n'));
-      expect(errorKindForError(await failure(origin))).toBe('bad_stream');
-    });
-
-    it.fails('a chunked body cut by a bad chunk size → bad_stream', async () => {
-      const origin = await serve((sock) =>
-        sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\ndata: {}\r\n\r\n'),
-      );
-      expect(errorKindForError(await failure(origin))).toBe('bad_stream');
-    });
-  });
-
   // The codes themselves, for the failures a test cannot make on demand (a full descriptor table, DNS).
   it.each<[string, unknown, ErrorKind]>([
     ['EMFILE (out of file descriptors)', { code: 'EMFILE' }, 'local_resource'],
@@ -134,6 +78,62 @@ describe('error kinds and their owners', () => {
     [503, 'http_5xx'],
   ])('HTTP %d → %s', (status, kind) => {
     expect(errorKindForStatus(status)).toBe(kind);
+  });
+});
+
+describe('error kinds classified from real transport failures', () => {
+  const servers: Server[] = [];
+  afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
+  // A loopback server that does `onSocket` with each connection once the request has arrived.
+  const serve = async (onSocket: (s: Socket) => void): Promise<string> => {
+    const srv = createServer((sock) => sock.once('data', () => onSocket(sock)));
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  };
+  const failure = async (origin: string): Promise<unknown> => {
+    const agent = new Agent({ connect: { timeout: 2_000 } });
+    try {
+      await request(`${origin}/v1/chat/completions`, { method: 'POST', body: '{}', dispatcher: agent }).then((r) => r.body.text());
+      return null;
+    } catch (err) {
+      return err;
+    } finally {
+      await agent.close();
+    }
+  };
+
+  it('a port nobody listens on → connect_error', async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    await new Promise((r) => srv.close(r));
+    expect(errorKindForError(await failure(`http://127.0.0.1:${port}`))).toBe('connect_error');
+  });
+
+  it('a connection reset before the response → reset', async () => {
+    const origin = await serve((sock) => sock.resetAndDestroy());
+    expect(errorKindForError(await failure(origin))).toBe('reset');
+  });
+
+  it('a connection closed before the response → reset', async () => {
+    const origin = await serve((sock) => sock.end());
+    expect(errorKindForError(await failure(origin))).toBe('reset');
+  });
+
+  // KNOWN BUG, reported (Step 13): undici's HTTPParserError carries no `code` (undici 7 and 8), so
+  // errorKindForError calls a garbled response `other`, the generator's own. These two say what it should
+  // be; turn `it.fails` into `it` when src/client/error-kind.ts classifies the error by its name.
+  it.fails('an answer that is not HTTP → bad_stream', async () => {
+    const origin = await serve((sock) => sock.end('<html>proxy says no</html>\r\n\r\n'));
+    expect(errorKindForError(await failure(origin))).toBe('bad_stream');
+  });
+
+  it.fails('a chunked body cut by a bad chunk size → bad_stream', async () => {
+    const origin = await serve((sock) =>
+      sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\ndata: {}\r\n\r\n'),
+    );
+    expect(errorKindForError(await failure(origin))).toBe('bad_stream');
   });
 });
 
