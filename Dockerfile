@@ -6,7 +6,7 @@
 # never from a file in the image. Kubernetes manifests: deploy/kubernetes/, docs/kubernetes.md.
 
 # --- build: all dependencies, compile src/ to dist/ -------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -15,7 +15,7 @@ COPY src ./src
 RUN npm run build
 
 # --- runtime: production dependencies, dist/, the scenarios and the pricing catalog -----------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 # package.json is read at run time too (dist/version.js names the tool and its version in every result).
 COPY package.json package-lock.json ./

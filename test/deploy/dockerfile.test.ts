@@ -50,9 +50,19 @@ const runtime = stages.at(-1)!;
 const ops = (s: Stage, op: string) => s.body.filter((i) => i.op === op).map((i) => i.args);
 
 describe('Dockerfile', () => {
-  it('has a build stage and a runtime stage, both on node:20-bookworm-slim', () => {
+  it("has a build stage and a runtime stage, both on one slim Node LTS image that package.json's engines accept", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s.from).toBe('node:20-bookworm-slim');
+    expect(new Set(stages.map((s) => s.from)).size).toBe(1);
+    const image = /^node:(\d+)-bookworm-slim$/.exec(stages[0]!.from);
+    expect(image, stages[0]!.from).not.toBeNull();
+    const major = Number(image![1]);
+    // LTS lines are the even majors; the image's must be one the project declares it runs on.
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const least = /^>=(\d+)(?:\.\d+)*$/.exec(engines);
+    expect(least, `engines.node: ${engines}`).not.toBeNull();
+    expect(major % 2).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(Number(least![1]));
+    expect(major).toBeGreaterThanOrEqual(22);
     const build = stages.find((s) => s.name === 'build')!;
     expect(build).toBeDefined();
     expect(ops(build, 'RUN').join('\n')).toMatch(/npm ci\b/);

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Agent, request } from 'undici';
+import { afterAll, describe, expect, it } from 'vitest';
 import { errorKindForError, errorKindForStatus } from '../../src/client/error-kind.js';
-import { ERROR_KINDS, ERROR_OWNERS, FAILOVER_TRIGGERS, type ErrorKind, type ErrorOwner } from '../../src/scenario/error-kinds.js';
+import { ERROR_KINDS, type ErrorKind } from '../../src/scenario/error-kinds.js';
+import { validateScenario } from '../../src/scenario/validate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
 import { summarizeGroup } from '../../src/metrics/group-summary.js';
@@ -10,34 +13,48 @@ import { assessValidity, GENERATOR_FAILURE_LIMIT } from '../../src/summary/valid
 // generator's own failures (its descriptors, its lateness, the user's abort) never count against
 // a target, and enough of them make the run invalid.
 
+// The kinds a run charges to the generator: its own resources, its own lateness, the user's abort, and what it
+// could not classify. Everything else is the target's (or the network's) to answer for.
+const GENERATOR_KINDS: readonly ErrorKind[] = ['local_resource', 'client_overload', 'aborted', 'other'];
+
 describe('error kinds and their owners', () => {
-  it.each<[ErrorKind, ErrorOwner]>([
-    ['http_429', 'target'],
-    ['http_4xx', 'target'],
-    ['http_5xx', 'target'],
-    ['reset', 'target'],
-    ['stream_cut', 'target'],
-    ['bad_stream', 'target'],
-    ['stream_error', 'target'],
-    ['empty_response', 'target'],
-    ['ttft_timeout', 'target'],
-    ['total_timeout', 'target'],
-    ['circuit_open', 'target'],
-    ['connect_timeout', 'network'],
-    ['connect_error', 'network'],
-    ['local_resource', 'generator'],
-    ['client_overload', 'generator'],
-    ['aborted', 'generator'],
-    ['other', 'generator'],
-  ])('%s is owned by the %s', (kind, owner) => {
-    expect(ERROR_OWNERS[kind]).toBe(owner);
-  });
+  it.each(ERROR_KINDS.map((k) => [k, GENERATOR_KINDS.includes(k)] as const))(
+    "%s: counted apart as the generator's own (%s), or as the target's failure",
+    (kind, generators) => {
+      const rec = new Recorder();
+      rec.add(result(null));
+      rec.add(result(kind));
+      const { requests } = summarizeGroup(rec.groups.get('t')!);
+      if (generators) {
+        expect(requests).toMatchObject({ total: 1, failed: 0, generatorFailed: 1, generatorErrorsByKind: { [kind]: 1 } });
+        expect(requests.errorRate).toBe(0);
+      } else {
+        expect(requests).toMatchObject({ total: 2, failed: 1, generatorFailed: 0, errorsByKind: { [kind]: 1 } });
+        expect(requests.errorRate).toBeCloseTo(0.5, 9);
+      }
+    },
+  );
 
-  it('every kind has an owner, and no generator-owned kind can trigger a failover', () => {
-    for (const k of ERROR_KINDS) expect(ERROR_OWNERS[k], k).toBeDefined();
-    for (const k of FAILOVER_TRIGGERS) expect(ERROR_OWNERS[k], k).not.toBe('generator');
-  });
+  // A route moves on from what the target (or the way to it) did wrong; the generator's own failures
+  // would fail the same on any hop, and circuit_open is what the route itself ends with.
+  it.each(ERROR_KINDS.map((k) => [k, !GENERATOR_KINDS.includes(k) && k !== 'circuit_open'] as const))(
+    'a failover route may move on from %s: %s',
+    (kind, allowed) => {
+      const v = validateScenario({
+        name: 'routes',
+        targets: [
+          { name: 'primary', model: 'm', mock: {} },
+          { name: 'fallback', model: 'm', mock: {} },
+        ],
+        load: { concurrency: 1, duration: '1s' },
+        failover: [{ name: 'chat', chain: ['primary', 'fallback'], on: [kind] }],
+      });
+      expect(v.ok, v.ok ? kind : JSON.stringify(v.problems)).toBe(allowed);
+      if (!v.ok) expect(v.problems.map((p) => p.path)).toEqual(['failover[0].on[0]']);
+    },
+  );
 
+  // The codes themselves, for the failures a test cannot make on demand (a full descriptor table, DNS).
   it.each<[string, unknown, ErrorKind]>([
     ['EMFILE (out of file descriptors)', { code: 'EMFILE' }, 'local_resource'],
     ['ENFILE', { code: 'ENFILE' }, 'local_resource'],
@@ -61,6 +78,62 @@ describe('error kinds and their owners', () => {
     [503, 'http_5xx'],
   ])('HTTP %d → %s', (status, kind) => {
     expect(errorKindForStatus(status)).toBe(kind);
+  });
+});
+
+describe('error kinds classified from real transport failures', () => {
+  const servers: Server[] = [];
+  afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
+  // A loopback server that does `onSocket` with each connection once the request has arrived.
+  const serve = async (onSocket: (s: Socket) => void): Promise<string> => {
+    const srv = createServer((sock) => sock.once('data', () => onSocket(sock)));
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  };
+  const failure = async (origin: string): Promise<unknown> => {
+    const agent = new Agent({ connect: { timeout: 2_000 } });
+    try {
+      await request(`${origin}/v1/chat/completions`, { method: 'POST', body: '{}', dispatcher: agent }).then((r) => r.body.text());
+      return null;
+    } catch (err) {
+      return err;
+    } finally {
+      await agent.close();
+    }
+  };
+
+  it('a port nobody listens on → connect_error', async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    await new Promise((r) => srv.close(r));
+    expect(errorKindForError(await failure(`http://127.0.0.1:${port}`))).toBe('connect_error');
+  });
+
+  it('a connection reset before the response → reset', async () => {
+    const origin = await serve((sock) => sock.resetAndDestroy());
+    expect(errorKindForError(await failure(origin))).toBe('reset');
+  });
+
+  it('a connection closed before the response → reset', async () => {
+    const origin = await serve((sock) => sock.end());
+    expect(errorKindForError(await failure(origin))).toBe('reset');
+  });
+
+  // KNOWN BUG, reported (Step 13): undici's HTTPParserError carries no `code` (undici 7 and 8), so
+  // errorKindForError calls a garbled response `other`, the generator's own. These two say what it should
+  // be; turn `it.fails` into `it` when src/client/error-kind.ts classifies the error by its name.
+  it.fails('an answer that is not HTTP → bad_stream', async () => {
+    const origin = await serve((sock) => sock.end('<html>proxy says no</html>\r\n\r\n'));
+    expect(errorKindForError(await failure(origin))).toBe('bad_stream');
+  });
+
+  it.fails('a chunked body cut by a bad chunk size → bad_stream', async () => {
+    const origin = await serve((sock) =>
+      sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\ndata: {}\r\n\r\n'),
+    );
+    expect(errorKindForError(await failure(origin))).toBe('bad_stream');
   });
 });
 

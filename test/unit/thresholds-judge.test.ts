@@ -4,7 +4,7 @@ import type { GeneratorHealth } from '../../src/metrics/generator-health.js';
 import { groupCost } from '../../src/cost/run-cost.js';
 import { Recorder, type RecorderOptions } from '../../src/metrics/recorder.js';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
-import { scenarioSchema, type Scenario } from '../../src/scenario/schema.js';
+import type { Scenario } from '../../src/scenario/schema.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { summarizeRun } from '../../src/summary/summarize-run.js';
 import { judgeLive, judgeThresholds, thresholdSpecs, type CostOf } from '../../src/analysis/thresholds.js';
@@ -268,15 +268,40 @@ describe('thresholds in validation', () => {
     expect(problems(t, extra).join('\n')).toMatch(new RegExp(message.source, 'm'));
   });
 
-  it('accepts every form', () => {
-    expect(
-      problems([
-        'ttft.p99 < 600ms',
-        'error_rate < 0.1%',
-        { check: 'cost.per_request < $0.001', model: 'cheap', per: 'target' },
-        { check: 'dispatch_lag.p99 < 2ms', abortOnFail: true, delayAbortEval: '10s' },
-      ]),
-    ).toEqual([]);
-    expect(scenarioSchema.shape.thresholds).toBeDefined();
+  it('accepts every form, each read as what it says', () => {
+    const forms = [
+      'ttft.p99 < 600ms',
+      'error_rate < 0.1%',
+      { check: 'cost.per_request < $0.001', model: 'cheap', per: 'target' },
+      { check: 'dispatch_lag.p99 < 2ms', abortOnFail: true, delayAbortEval: '10s' },
+    ];
+    expect(problems(forms)).toEqual([]);
+    // What validation kept is what the judge will apply: units converted, aliases resolved, filters and abort settings carried.
+    expect(thresholdSpecs(scenario(forms))).toEqual([
+      {
+        threshold: expect.objectContaining({ subject: { kind: 'latency', metric: 'ttft', stat: 'p99' }, op: '<', value: 600 }),
+        filter: {},
+        abortOnFail: false,
+        delayAbortEvalMs: 0,
+      },
+      {
+        threshold: expect.objectContaining({ subject: { kind: 'errorRate' }, op: '<', value: 0.001 }),
+        filter: {},
+        abortOnFail: false,
+        delayAbortEvalMs: 0,
+      },
+      {
+        threshold: expect.objectContaining({ subject: { kind: 'cost', field: 'perRequest' }, op: '<', value: 0.001 }),
+        filter: { model: 'cheap', per: 'target' },
+        abortOnFail: false,
+        delayAbortEvalMs: 0,
+      },
+      {
+        threshold: expect.objectContaining({ subject: { kind: 'latency', metric: 'dispatchLag', stat: 'p99' }, op: '<', value: 2 }),
+        filter: {},
+        abortOnFail: true,
+        delayAbortEvalMs: 10_000,
+      },
+    ]);
   });
 });
