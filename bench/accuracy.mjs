@@ -23,9 +23,7 @@ if (!existsSync(cli)) {
   console.error('accuracy: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])));
 const STREAMS = (args.streams ?? '256,1000').split(',').map(Number);
 const REPS = Number(args.reps ?? 3);
 let pin = availableParallelism() >= 2;

@@ -27,9 +27,7 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])));
 const RUNS = Number(args.runs ?? 20);
 const REQUESTS = Number(args.requests ?? 1000);
 const CONCURRENCY = Number(args.concurrency ?? 16);

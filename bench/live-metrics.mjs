@@ -22,7 +22,7 @@ function time(label, n, unit, fn) {
   const t = performance.now();
   for (let i = 0; i < n; i++) fn(i);
   const ns = ((performance.now() - t) * 1e6) / n;
-  console.log(`${label.padEnd(52)} ${(ns >= 1000 ? (ns / 1000).toFixed(2) + ' µs' : ns.toFixed(1) + ' ns').padStart(10)} / ${unit}`);
+  console.log(`${label.padEnd(52)} ${(ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`).padStart(10)} / ${unit}`);
 }
 
 const labels = { target: 'us-east', region: 'us-east-1', workload: 'default' };
@@ -43,7 +43,7 @@ const streams = 40_000;
 const t0 = performance.now();
 for (let i = 0; i < streams; i++) bulk.observeAllMs(gaps);
 console.log(
-  `${'BulkSeries.observeAllMs (a 256-token stream)'.padEnd(52)} ${((((performance.now() - t0) * 1e6) / (streams * gaps.length)).toFixed(1) + ' ns').padStart(10)} / gap`,
+  `${'BulkSeries.observeAllMs (a 256-token stream)'.padEnd(52)} ${(`${(((performance.now() - t0) * 1e6) / (streams * gaps.length)).toFixed(1)} ns`).padStart(10)} / gap`,
 );
 
 const live = new LiveMetrics({ scenario: v.scenario, runId: 'bench', tool: { name: 'llm-bakeoff', version: '0' } });
@@ -88,7 +88,7 @@ for (const processMetrics of [false, true]) {
   for (let i = 0; i < n; i++) bytes = (await m.exposition()).length;
   const used = process.cpuUsage(cpu);
   console.log(
-    `${`scrape, process metrics ${processMetrics ? 'on' : 'off'} (${bytes} bytes)`.padEnd(52)} ${(((used.user + used.system) / 1000 / n).toFixed(2) + ' ms').padStart(10)} CPU / scrape`,
+    `${`scrape, process metrics ${processMetrics ? 'on' : 'off'} (${bytes} bytes)`.padEnd(52)} ${(`${((used.user + used.system) / 1000 / n).toFixed(2)} ms`).padStart(10)} CPU / scrape`,
   );
   m.close();
 }

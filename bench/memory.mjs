@@ -20,9 +20,7 @@ if (!existsSync(cli)) {
   console.error('memory: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])));
 const REQUESTS = Number(args.requests ?? 1_000_000);
 const pin = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
 const PEAK = `data:text/javascript,${encodeURIComponent("process.on('exit', () => process.stderr.write(`\\nPEAK_RSS_KB ${process.resourceUsage().maxRSS}\\n`));")}`;

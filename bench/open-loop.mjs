@@ -20,9 +20,7 @@ if (!existsSync(cli)) {
   console.error('open-loop: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])));
 const RATES = (args.rates ?? '500,1000,2000,3000').split(',').map(Number);
 const REPS = Number(args.reps ?? 3);
 const SECONDS = Number(args.seconds ?? 6);

@@ -27,9 +27,7 @@ if (!existsSync(cli)) {
   console.error('peers: dist/cli/main.js not found; run `npm run build` first');
   process.exit(2);
 }
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])));
 const REPS = Number(args.reps ?? 3);
 const WARM_S = Number(args.warm ?? 3);
 const WINDOW_S = Number(args.window ?? 6);

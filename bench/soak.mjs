@@ -143,7 +143,7 @@ const scenario = {
   load: { rate: RATE, duration: `${durationS}s` },
 };
 const scenarioFile = join(outDir, 'soak-scenario.json');
-writeFileSync(scenarioFile, JSON.stringify(scenario, null, 2) + '\n');
+writeFileSync(scenarioFile, `${JSON.stringify(scenario, null, 2)}\n`);
 console.log(
   `soak: ${fmtDuration(durationS)} at ${RATE}/s (open loop, ~${inFlight} in flight), mock ${baseUrl} (pid ${mock.pid}), output ${outDir}`,
 );
@@ -187,7 +187,7 @@ const sample = () => {
     load1: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
   };
   samples.push(s);
-  appendFileSync(samplesFile, JSON.stringify(s) + '\n');
+  appendFileSync(samplesFile, `${JSON.stringify(s)}\n`);
   if (s.t % 60 < SAMPLE_MS / 1000)
     console.log(
       `  ${fmtDuration(s.t).padStart(6)}  client RSS ${mb(c.rssKb)} MB, ${c.fds} fds, ${c.threads} threads; mock RSS ${m ? mb(m.rssKb) : '—'} MB; load ${s.load1}`,
@@ -216,11 +216,11 @@ writeFileSync(join(outDir, 'client-stderr.txt'), clientErr);
 // 5. What the files do not hold, then the report from the files.
 writeFileSync(
   join(outDir, 'meta.json'),
-  JSON.stringify(
+  `${JSON.stringify(
     { durationS, wallS, exit, mockCompletions, mockAtStart, clkTck, baseUrl, startedAt: new Date(startedAt).toISOString() },
     null,
     2,
-  ) + '\n',
+  )}\n`,
 );
 if (!existsSync(join(runDir, 'summary.json'))) {
   console.error(`soak: no summary.json (client exit ${exit.code ?? exit.signal}); stderr:\n${clientErr}`);

@@ -19,4 +19,8 @@ async function loop() {
     for await (const _ of res.body);
   }
 }
-for (let i = 0; i < connections; i++) loop().catch((e) => (console.error(e), process.exit(1)));
+for (let i = 0; i < connections; i++)
+  loop().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

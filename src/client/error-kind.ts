@@ -44,6 +44,9 @@ export function errorKindForError(err: unknown): ErrorKind {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code in BY_CODE) return BY_CODE[code]!;
     if (typeof code === 'string' && code.startsWith('HPE_')) return 'bad_stream';
+    // undici's HTTPParserError carries no code when llhttp gives none (a reply that is not HTTP at
+    // all, a bad chunk size): its name is what says the target sent bytes that do not parse.
+    if ((e as { name?: unknown }).name === 'HTTPParserError') return 'bad_stream';
     e = (e as { cause?: unknown }).cause;
   }
   return 'other';

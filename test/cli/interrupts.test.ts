@@ -7,7 +7,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
-import { cliEnv, ensureBuilt, startCli, waitFor, writeDoc, startMockProcess, type MockProcess } from '../support/cli-process.js';
+import { ensureBuilt, startCli, waitFor, writeDoc, startMockProcess, type MockProcess } from '../support/cli-process.js';
 import { startHostileServer, type HostileServer } from '../support/hostile.js';
 
 // Interrupts, as a user (Ctrl-C), a scheduler (SIGTERM) or a crash (kill -9) deliver them:

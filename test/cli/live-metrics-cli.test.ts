@@ -94,6 +94,7 @@ describe('bakeoff run --metrics-port', () => {
     let prometheusLog = '';
     let cli: CliRun | undefined;
 
+    // biome-ignore lint/suspicious/noDuplicateTestHooks: this hook is the nested describe.skipIf block's own, which Biome does not see as a describe
     afterAll(async () => {
       cli?.child.kill('SIGKILL');
       if (prometheus && prometheus.exitCode === null) {
@@ -145,7 +146,12 @@ describe('bakeoff run --metrics-port', () => {
         prometheus.stderr!.setEncoding('utf8').on('data', (s: string) => (prometheusLog += s));
         const api = `http://127.0.0.1:${promPort}`;
         await until('Prometheus to be ready', 60_000, async () =>
-          (await request(`${api}/-/ready`).then(async (r) => (await r.body.dump(), r.statusCode))) === 200 ? true : undefined,
+          (await request(`${api}/-/ready`).then(async (r) => {
+            await r.body.dump();
+            return r.statusCode;
+          })) === 200
+            ? true
+            : undefined,
         );
 
         const query = async (q: string): Promise<PromSample[]> => {

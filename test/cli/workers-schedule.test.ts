@@ -115,7 +115,7 @@ describe('--workers 2 sends the one-thread schedule, arrival for arrival', () =>
     const lines = offsets.map((o) =>
       JSON.stringify({ offsetMs: Math.round(o * 1000) / 1000, inputTokens: 20 + (k3(o) % 40), maxTokens: 4 }),
     );
-    await writeFile(join(dir, 'trace.jsonl'), lines.join('\n') + '\n');
+    await writeFile(join(dir, 'trace.jsonl'), `${lines.join('\n')}\n`);
     const load = { load: { trace: { file: 'trace.jsonl' } }, seed: 7 };
     // Side by side: the schedule does not depend on how busy the machine is.
     const [one, two] = await Promise.all([scheduleOf('trace', load, 1), scheduleOf('trace', load, 2)]);

@@ -53,7 +53,7 @@ describe('bakeoff validate: a dataset with a bad line', () => {
   async function scenarioWithDataset(lines: string[]): Promise<{ scenario: string; dataset: string }> {
     await mkdir(join(dir, 'data'), { recursive: true });
     const dataset = join(dir, 'data', 'chats.jsonl');
-    await writeFile(dataset, lines.join('\n') + '\n');
+    await writeFile(dataset, `${lines.join('\n')}\n`);
     const scenario = join(dir, 'replay.yaml');
     await writeFile(
       scenario,

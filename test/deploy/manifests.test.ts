@@ -24,7 +24,8 @@ import { validateScenario } from '../../src/scenario/validate.js';
 
 const DIR = join(import.meta.dirname, '../../deploy/kubernetes');
 
-type Obj = Record<string, any>; // parsed YAML: shapes are checked by the validators, not the type
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML; shapes are checked by the validators, not the type
+type Obj = Record<string, any>;
 
 interface Manifest {
   file: string;
@@ -32,6 +33,7 @@ interface Manifest {
 }
 
 /** MODELS maps apiVersion/kind to the kubernetes-models class that validates it; anything else is refused. */
+// biome-ignore lint/suspicious/noExplicitAny: each model class takes its own resource shape
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
@@ -96,7 +98,7 @@ function literalEnv(container: Obj): Record<string, string> {
 }
 
 // A value that looks like a credential: a provider key prefix, a bearer token, or a long opaque string.
-const KEY_LIKE = /^(sk-|sk_|sk-ant-|AIza|xai-|gsk_|Bearer\s)|^[A-Za-z0-9_\-]{32,}$/;
+const KEY_LIKE = /^(sk-|sk_|sk-ant-|AIza|xai-|gsk_|Bearer\s)|^[A-Za-z0-9_-]{32,}$/;
 const KEY_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
 
 /** jobProblems lists what breaks this project's rules for one Job (or Pod): empty when it follows them all. */

@@ -170,7 +170,7 @@ describe('trace replay', () => {
     const lines = Array.from({ length: ENTRIES }, (_, i) =>
       JSON.stringify({ offsetMs: 1_000 + i * GAP_MS, inputTokens: 20, maxTokens: 3 }),
     );
-    await writeFile(tracePath, ['# 30 arrivals, 50ms apart', ...lines].join('\n') + '\n');
+    await writeFile(tracePath, `${['# 30 arrivals, 50ms apart', ...lines].join('\n')}\n`);
   });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

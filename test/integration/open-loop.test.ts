@@ -6,7 +6,6 @@ import { runOpenLoop } from '../../src/load/open-loop.js';
 import { monotonicClock } from '../../src/metrics/clock.js';
 import { serviceTtftMs, ttftMs, type RequestPhase, type RequestResult } from '../../src/metrics/request-result.js';
 import type { GroupSummary } from '../../src/metrics/group-summary.js';
-import type { RunSummary } from '../../src/summary/run-summary.js';
 import type { RunDeps } from '../../src/runner/run-context.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { baselineBeside, fromBaseline, fromResult, pairedExcess } from '../support/baseline-client.js';

@@ -186,7 +186,7 @@ describe('provider presets against their mock flavours', () => {
       expectAboutReasoningTime(medianGapMs);
 
       const recorder = new Recorder();
-      results.forEach((r) => recorder.add(r));
+      for (const r of results) recorder.add(r);
       const g = summarizeGroup(recorder.targetGroup('deepseek')!);
       expect(g.metrics.ttft.count).toBe(3);
       expect(g.metrics.ttfc.count).toBe(3);

@@ -5,7 +5,7 @@ import type { RequestResult } from '../../src/metrics/request-result.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { missingKeys } from '../../src/runner/endpoints.js';
 import { runScenario } from '../../src/runner/run-scenario.js';
-import { type RunDeps } from '../../src/runner/run-context.js';
+import type { RunDeps } from '../../src/runner/run-context.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { fromResult, pairedExcess } from '../support/baseline-client.js';

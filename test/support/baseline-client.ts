@@ -37,7 +37,7 @@ export interface BareClient {
 
 /** bareClient is one undici Client (one keep-alive connection) against `baseUrl` (an API root ending in /v1). */
 export function bareClient(opts: BaselineOptions): BareClient {
-  const url = new URL(opts.baseUrl.replace(/\/+$/, '') + '/chat/completions');
+  const url = new URL(`${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`);
   const conn = new Client(url.origin, { pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
   const body = JSON.stringify({
     model: 'mock-model',
@@ -270,7 +270,12 @@ export function pairedExcess(
 /** blockBootstrapSe is the standard error of the median of `xs`, resampling whole blocks (same `blockOf`) with replacement; seeded, so it is the same every run. */
 function blockBootstrapSe(xs: readonly number[], blockOf: readonly number[], rounds = 200): number {
   const blocks = new Map<number, number[]>();
-  xs.forEach((x, i) => blocks.set(blockOf[i]!, [...(blocks.get(blockOf[i]!) ?? []), x]));
+  for (const [i, x] of xs.entries()) {
+    const b = blockOf[i]!;
+    const list = blocks.get(b);
+    if (list) list.push(x);
+    else blocks.set(b, [x]);
+  }
   const list = [...blocks.values()];
   let seed = 0x9e3779b9;
   const rand = () => {

@@ -63,72 +63,78 @@ const first = (req) => {
 };
 
 const modes = {
-  healthyish: (req, res) => {
+  healthyish: (_req, res) => {
     sse(res);
     res.end(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'fine' }) + finish());
   },
-  'invalid-json': (req, res) => {
+  'invalid-json': (_req, res) => {
     sse(res);
     res.write(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'one' }));
-    res.end('data: {"choices": [{"delta": {"content": "two"\n\n' + finish());
+    res.end(`data: {"choices": [{"delta": {"content": "two"\n\n${finish()}`);
   },
-  'wrong-content-type': (req, res) => {
+  'wrong-content-type': (_req, res) => {
     // A valid stream labelled text/plain: read as what it is.
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'mislabelled but fine' }) + finish());
   },
-  'html-200': (req, res) => {
+  'html-200': (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(
       `<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>${'<p>blocked</p>'.repeat(80)}</body></html>`,
     );
   },
-  gzip: (req, res) => {
+  gzip: (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
     res.end(gzipSync(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'zipped' }) + finish()));
   },
-  'huge-event': (req, res) => {
+  'huge-event': (_req, res) => {
     // One 10 MB event: a data line that never ends within any sane size.
     sse(res);
     res.write(chunk({ role: 'assistant', content: '' }));
-    writeAll(res, TEN_MB_EVENT, () => res.end('"}}]}\n\n' + finish()));
+    writeAll(res, TEN_MB_EVENT, () => res.end(`"}}]}\n\n${finish()}`));
   },
   'no-space-megabyte': (req, res) => {
     // A 1 MB reply with no space in it (base64: the costliest text to count), in 1 KB deltas, no usage.
     sse(res);
-    writeAll(res, first(req) ? NO_SPACE : NO_SPACE.slice(0, 9), () => res.end(chunk({}, 'stop') + 'data: [DONE]\n\n'));
+    writeAll(res, first(req) ? NO_SPACE : NO_SPACE.slice(0, 9), () => res.end(`${chunk({}, 'stop')}data: [DONE]\n\n`));
   },
   'hundred-thousand-deltas': (req, res) => {
     sse(res);
-    writeAll(res, first(req) ? X_DELTAS : X_DELTAS.slice(0, 1001), () => res.end(chunk({}, 'stop') + 'data: [DONE]\n\n'));
+    writeAll(res, first(req) ? X_DELTAS : X_DELTAS.slice(0, 1001), () => res.end(`${chunk({}, 'stop')}data: [DONE]\n\n`));
   },
-  'never-ends': (req, res) => {
+  'never-ends': (_req, res) => {
     sse(res);
     res.write(chunk({ role: 'assistant', content: '' }));
     const timer = setInterval(() => res.write(chunk({ content: ' more' })), 20);
     res.on('close', () => clearInterval(timer));
   },
-  'no-done': (req, res) => {
+  'no-done': (_req, res) => {
     sse(res);
     res.end(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'cut' }) + chunk({ content: ' short' }));
   },
-  'headers-then-silence': (req, res) => {
+  'headers-then-silence': (_req, res) => {
     sse(res);
     res.flushHeaders();
   },
-  slowloris: (req, res) => {
+  slowloris: (_req, res) => {
     // A valid stream, one byte every 200 ms: the first token would take half a minute.
     sse(res);
     const body = chunk({ role: 'assistant', content: '' }) + chunk({ content: 'slow' }) + finish();
     let i = 0;
-    const timer = setInterval(() => (i < body.length ? res.write(body[i++]) : (clearInterval(timer), res.end())), 200);
+    const timer = setInterval(() => {
+      if (i < body.length) res.write(body[i++]);
+      else {
+        clearInterval(timer);
+        res.end();
+      }
+    }, 200);
     res.on('close', () => clearInterval(timer));
   },
-  'error-body-200': (req, res) =>
+  'error-body-200': (_req, res) =>
     json(res, 200, {
       error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: 'overloaded' },
     }),
-  'error-event': (req, res) => {
+  'error-event': (_req, res) => {
     sse(res);
     res.end(
       chunk({ role: 'assistant', content: '' }) +
@@ -136,27 +142,27 @@ const modes = {
         `data: ${JSON.stringify({ error: { message: 'The model produced invalid content.', type: 'server_error' } })}\n\n`,
     );
   },
-  'reset-before-headers': (req, res) => res.socket.destroy(),
-  'reset-mid-stream': (req, res) => {
+  'reset-before-headers': (_req, res) => res.socket.destroy(),
+  'reset-mid-stream': (_req, res) => {
     sse(res);
     res.write(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'half' }) + chunk({ content: ' a' }));
     setTimeout(() => res.socket?.destroy(), 20);
   },
-  'far-too-long': (req, res) => {
+  'far-too-long': (_req, res) => {
     // Asked for 8 tokens, sends 2,000 (and says so in usage).
     sse(res);
     writeAll(res, WORDS, () => res.end(finish(16, 2000)));
   },
-  'unauthorized-401': (req, res) =>
+  'unauthorized-401': (_req, res) =>
     json(res, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }),
-  'rate-limited-429': (req, res) =>
+  'rate-limited-429': (_req, res) =>
     json(
       res,
       429,
       { error: { message: 'Rate limit reached for requests.', type: 'requests', code: 'rate_limit_exceeded' } },
       { 'retry-after': '1' },
     ),
-  'unavailable-503-html': (req, res) => {
+  'unavailable-503-html': (_req, res) => {
     res.writeHead(503, { 'content-type': 'text/html' });
     res.end(
       '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>',

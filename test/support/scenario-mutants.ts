@@ -76,8 +76,16 @@ export const steps = fc.array(
 export function places(doc: Json): [Json[] | Record<string, Json>, string | number][] {
   const out: [Json[] | Record<string, Json>, string | number][] = [];
   const walk = (v: Json) => {
-    if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), walk(x)));
-    else if (v && typeof v === 'object') for (const k of Object.keys(v)) out.push([v, k]), walk(v[k]!);
+    if (Array.isArray(v))
+      for (const [i, x] of v.entries()) {
+        out.push([v, i]);
+        walk(x);
+      }
+    else if (v && typeof v === 'object')
+      for (const k of Object.keys(v)) {
+        out.push([v, k]);
+        walk(v[k]!);
+      }
   };
   walk(doc);
   return out;

@@ -3,7 +3,7 @@ import type { RequestResult } from '../../src/metrics/request-result.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { startMockServer } from '../../src/mock/server.js';
 import { runScenario } from '../../src/runner/run-scenario.js';
-import { type RunDeps } from '../../src/runner/run-context.js';
+import type { RunDeps } from '../../src/runner/run-context.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 

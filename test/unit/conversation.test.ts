@@ -116,7 +116,7 @@ describe('synthetic conversations', () => {
     it('every first user message starts with the same prefix of exactly N tokens, and is exactly promptTokens', () => {
       expect(tok.count(prefix)).toBe(N);
       for (const m of firstUser) {
-        expect(m.startsWith(prefix + ' ')).toBe(true);
+        expect(m.startsWith(`${prefix} `)).toBe(true);
         expect(tok.count(m)).toBe(PROMPT);
         // Token-level prefix too: what a provider's prompt cache keys on.
         expect(tok.encode(m).slice(0, N)).toEqual(tok.encode(prefix));
@@ -231,7 +231,7 @@ describe('datasets', () => {
   const ONE_MORE = { messages: [msg('system', 'Be brief.'), msg('user', 'Gluten free options?'), msg('assistant', 'Two breads.')] };
 
   /** openaiJsonl: a comment and a blank line first, so line numbers are real file lines. */
-  const openaiJsonl = () => ['# support chats', '', ...[SUPPORT, NO_SYSTEM, ONE_MORE].map((o) => JSON.stringify(o))].join('\n') + '\n';
+  const openaiJsonl = () => `${['# support chats', '', ...[SUPPORT, NO_SYSTEM, ONE_MORE].map((o) => JSON.stringify(o))].join('\n')}\n`;
 
   async function loaded(path: string): Promise<DatasetEntry[]> {
     const d = await loadDataset(path);

@@ -121,15 +121,13 @@ describe('error kinds classified from real transport failures', () => {
     expect(errorKindForError(await failure(origin))).toBe('reset');
   });
 
-  // KNOWN BUG, reported (Step 13): undici's HTTPParserError carries no `code` (undici 7 and 8), so
-  // errorKindForError calls a garbled response `other`, the generator's own. These two say what it should
-  // be; turn `it.fails` into `it` when src/client/error-kind.ts classifies the error by its name.
-  it.fails('an answer that is not HTTP → bad_stream', async () => {
+  // undici's HTTPParserError may carry no `code` (undici 7 and 8): these are classified by its name.
+  it('an answer that is not HTTP → bad_stream', async () => {
     const origin = await serve((sock) => sock.end('<html>proxy says no</html>\r\n\r\n'));
     expect(errorKindForError(await failure(origin))).toBe('bad_stream');
   });
 
-  it.fails('a chunked body cut by a bad chunk size → bad_stream', async () => {
+  it('a chunked body cut by a bad chunk size → bad_stream', async () => {
     const origin = await serve((sock) =>
       sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\ndata: {}\r\n\r\n'),
     );

@@ -4,7 +4,7 @@ import type { ChatCall } from '../../src/client/chat-client.js';
 import { CircuitBreaker, type BreakerPolicy } from '../../src/failover/circuit-breaker.js';
 import { failoverRoute, type Hop, type RouteDeps } from '../../src/failover/failover-route.js';
 import { RetryBudget } from '../../src/failover/retry-budget.js';
-import { monotonicClock, type Clock } from '../../src/metrics/clock.js';
+import type { Clock } from '../../src/metrics/clock.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
 import type { RequestResult } from '../../src/metrics/request-result.js';
 import { Recorder } from '../../src/metrics/recorder.js';

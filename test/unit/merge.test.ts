@@ -78,7 +78,7 @@ describe('share: the load split by arrival', () => {
     for (const count of [2, 3]) {
       const shares = Array.from({ length: count }, (_, index) => drain(dealt(make(), { index, count })));
       expect(shares.flat().sort((a, b) => a - b)).toEqual([...whole].sort((a, b) => a - b));
-      shares.forEach((s, index) => expect(s).toEqual(whole.filter((_, k) => k % count === index)));
+      for (const [index, s] of shares.entries()) expect(s).toEqual(whole.filter((_, k) => k % count === index));
     }
   });
 });

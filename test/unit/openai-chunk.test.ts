@@ -39,7 +39,7 @@ const SLOW = [
   openai(' x').replace('"created":1727000000', '"created":01727'),
   openai(' x').replace(' x', ' raw\ttab'),
   openai(' x').replace('}]}', '}]'),
-  openai(' x') + ' ',
+  `${openai(' x')} `,
   openai(' x').replace('"content":" x"', '"content":" x","tool_calls":[]'),
   openai(' a "b"').replace('\\"b\\"', '"b"'),
   '{"error":{"message":"overloaded","type":"server_error"}}',

@@ -42,7 +42,7 @@ describe('scenario loader fuzzing (fast-check)', () => {
     await writeFile(file, JSON.stringify(doc));
     let out = '';
     let err = '';
-    const io: Io = { out: (t) => void (out += t + '\n'), err: (t) => void (err += t + '\n'), env: {}, isTty: false };
+    const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: {}, isTty: false };
     try {
       return { code: await validateCommand(file, { json: true, mock: true }, io), out, err };
     } catch (e) {
