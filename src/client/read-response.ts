@@ -203,10 +203,11 @@ export async function readStream(
       }
     }
     if (decoder.tooLarge) {
-      // The decoder's limit is 1 MiB of characters (sse.ts); the message keeps its long-standing wording.
+      // The decoder's limit is 1 MiB of characters (sse.ts).
       x.fail(
         'bad_stream',
-        `an event larger than 1 MB after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): not a chat-completion stream`,
+        `an event larger than 1 MiB of characters after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): ` +
+          'not a chat-completion stream',
       );
       return false;
     }

@@ -50,7 +50,7 @@ const CASES: Record<string, ErrorKind | null> = {
 const MESSAGES: Partial<Record<string, RegExp>> = {
   'html-200': /^HTML page, status 200, [\d.]+ KB: "Attention Required! \| Cloudflare"$/,
   gzip: /^gzip-encoded body, status 200/,
-  'huge-event': /^an event larger than 1 MB after 0 deltas/,
+  'huge-event': /^an event larger than 1 MiB of characters after 0 deltas/,
   'no-done': /^stream ended after 2 deltas \(\d+ B\) without finish_reason or \[DONE\]$/,
   'error-body-200': /^provider error with status 200, \d+ B: server_error\/overloaded: The engine is currently overloaded/,
   'error-event': /The model produced invalid content/,
