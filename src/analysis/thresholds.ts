@@ -3,7 +3,7 @@ import { decodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, 
 import type { GroupSummary } from '../metrics/group-summary.js';
 import type { GroupAccumulator, GroupScope } from '../metrics/recorder.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
-import type { Scenario } from '../scenario/schema.js';
+import { thresholdCheckSchema, type Scenario } from '../scenario/schema.js';
 import { parseThreshold, type Threshold } from '../scenario/threshold.js';
 
 // The one judge of the threshold grammar (scenario/threshold.ts): the scenario's thresholds on a
@@ -111,17 +111,8 @@ const echoSchema = z.object({
     .array(
       z.union([
         z.string(),
-        z.object({
-          check: z.string(),
-          target: z.string().optional(),
-          region: z.string().optional(),
-          route: z.string().optional(),
-          workload: z.string().optional(),
-          model: z.string().optional(),
-          per: z.enum(['together', 'target']).default('together'),
-          abortOnFail: z.boolean().default(false),
-          delayAbortEval: z.number().default(0),
-        }),
+        // The scenario's own fields (one definition), with delayAbortEval already in ms.
+        z.object({ ...thresholdCheckSchema.shape, delayAbortEval: z.number().default(0) }),
       ]),
     )
     .optional(),

@@ -410,6 +410,19 @@ export const sweepSchema = z
   })
   .superRefine(sweepRules, evenWithIssues);
 
+/** thresholdCheckSchema is a threshold's object form: the check, its filter, and what a breach does. */
+export const thresholdCheckSchema = z.strictObject({
+  check: z.string(),
+  target: z.string().optional(),
+  region: z.string().optional(),
+  route: z.string().optional(),
+  workload: z.string().optional(),
+  model: z.string().optional(),
+  /** together (default): the matching requests judged as one; target: each matching target on its own. */
+  per: z.enum(['together', 'target']).default('together'),
+  abortOnFail: z.boolean().default(false),
+  delayAbortEval: durationMs.default(0),
+});
 /**
  * thresholdSchema: a condition the run must meet (k6's thresholds), as a string judged on each
  * target (each failover route, when the scenario has routes), or with a filter that narrows it to
@@ -418,21 +431,7 @@ export const sweepSchema = z
  * exits 3; with abortOnFail the run stops as soon as it is breached, once delayAbortEval has
  * passed since the first measured request.
  */
-export const thresholdSchema = z.union([
-  z.string(),
-  z.strictObject({
-    check: z.string(),
-    target: z.string().optional(),
-    region: z.string().optional(),
-    route: z.string().optional(),
-    workload: z.string().optional(),
-    model: z.string().optional(),
-    /** together (default): the matching requests judged as one; target: each matching target on its own. */
-    per: z.enum(['together', 'target']).default('together'),
-    abortOnFail: z.boolean().default(false),
-    delayAbortEval: durationMs.default(0),
-  }),
-]);
+export const thresholdSchema = z.union([z.string(), thresholdCheckSchema]);
 
 /** timeoutsSchema: how long a request may take to connect, to its first token, and in all. */
 export const timeoutsSchema = z.strictObject({
