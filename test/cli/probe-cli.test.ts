@@ -20,8 +20,8 @@ const KEY_VARS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GLOB
 /** CliExit is how a finished CLI process ended, with its output. */
 type CliExit = Awaited<CliRun['exited']>;
 
-/** The seed cases may wait up to 20s for the timing lock, then for their ~7s runs. */
-const SEED_TIMEOUT_MS = 60_000;
+/** The seed cases may wait up to 20s for the timing lock, then for their runs (each child killed after 60 s). */
+const SEED_TIMEOUT_MS = 90_000;
 
 const TOKENS = ['A', ' load', ' test', ' measures', ' latency', '.'];
 
@@ -107,9 +107,9 @@ describe('bakeoff probe and run on the seed bake-off', () => {
     // Together they are a CPU burst of several seconds: not while another worker measures timing.
     seed = exclusiveTiming(async () => {
       const runs = [
-        startCli(['probe', SEED, '--mock'], { env: keylessEnv(), timeoutMs: 25_000 }),
-        startCli(['probe', SEED, '--mock', '--json'], { env: keylessEnv(), timeoutMs: 25_000 }),
-        startCli(['run', shortSeed, '--mock', '--out', runOut(), '-q'], { env: keylessEnv(), timeoutMs: 25_000 }),
+        startCli(['probe', SEED, '--mock'], { env: keylessEnv(), timeoutMs: 60_000 }),
+        startCli(['probe', SEED, '--mock', '--json'], { env: keylessEnv(), timeoutMs: 60_000 }),
+        startCli(['run', shortSeed, '--mock', '--out', runOut(), '-q'], { env: keylessEnv(), timeoutMs: 60_000 }),
       ];
       spawned.push(...runs);
       const [table, json, run] = await Promise.all(runs.map((r) => r.exited));

@@ -180,11 +180,13 @@ describe('a reply that costs the generator a second of CPU does not hold its eve
         expect(read.value.errorKind, read.value.errorMessage ?? '').toBeNull();
         tokens(read.value.outputTokens!);
         // Holding the loop for 64 deltas at a time (80 ms of counting) put p95 at ~80–100 ms; reading
-        // in steps of ~2 ms keeps it within a few ms of the baseline's.
+        // in steps of ~2 ms keeps it within a few ms of the baseline's. The margin (50 ms) is what a
+        // machine shared with other suites adds between the baseline's moment and the read's (42 ms
+        // against a 6 ms baseline was seen once), and still well below the bug's 80–100 ms.
         expect(
           p95(read.gaps),
           `read ${readMs.toFixed(0)} ms, ${read.gaps.length} turns; baseline p95 ${p95(before.gaps).toFixed(1)} ms before, ${p95(after.gaps).toFixed(1)} ms after`,
-        ).toBeLessThan(bar + 25);
+        ).toBeLessThan(bar + 50);
       } finally {
         await deps.transport.close();
       }
