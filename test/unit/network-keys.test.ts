@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readInputs } from '../../src/runner/load-inputs.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 
 // A target's network keys (proxy, tls, http2): checked at the boundary, every problem named by its path.
@@ -36,5 +40,22 @@ describe('target network keys', () => {
     const p = v.problems.find((x) => x.path === path);
     expect(p, JSON.stringify(v.problems)).toBeDefined();
     expect(p!.message).toMatch(message);
+  });
+});
+
+describe('tls files', () => {
+  it('are read relative to the scenario file, and one that cannot be read is a problem at its path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bakeoff-tls-keys-'));
+    writeFileSync(join(dir, 'root.pem'), 'not checked here');
+    const write = (tls: Record<string, string>) => {
+      const file = join(dir, 'scenario.json');
+      writeFileSync(file, JSON.stringify(scenario({ tls })));
+      return file;
+    };
+    const ok = await readInputs(write({ ca: 'root.pem' }));
+    expect(ok.ok && ok.inputs.scenario.targets[0]!.tls?.ca).toBe(join(dir, 'root.pem'));
+    const missing = await readInputs(write({ ca: 'root.pem', cert: 'me.pem', key: 'me.key' }));
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.problems.map((p) => p.path)).toEqual(['targets[0].tls.cert', 'targets[0].tls.key']);
   });
 });
