@@ -94,8 +94,8 @@ export function oneLine(s: string, max = 240): string {
 
 // What each TLS failure means to the person reading it, by code.
 const TLS_CAUSES: ReadonlyArray<[RegExp, string]> = [
-  [/ALTNAME|HOSTNAME_MISMATCH/, 'the certificate is for another host'],
-  [/EXPIRED|NOT_YET_VALID/, 'the certificate is out of date'],
+  [/ALTNAME|HOSTNAME_MISMATCH/, 'certificate for another host'],
+  [/EXPIRED|NOT_YET_VALID/, 'certificate out of date'],
   [/WRONG_VERSION_NUMBER|PACKET_LENGTH|^EPROTO$/, 'the port does not speak TLS (https:// to a plain-HTTP port?)'],
   [/NO_APPLICATION_PROTOCOL/, 'no HTTP version in common (ALPN): a server that speaks only HTTP/2 needs http2: true'],
   [
@@ -104,18 +104,21 @@ const TLS_CAUSES: ReadonlyArray<[RegExp, string]> = [
   ],
   [
     /ISSUER|SELF_SIGNED|LEAF_SIGNATURE|UNTRUSTED|UNKNOWN_CA|INVALID_CA/,
-    'the certificate is not trusted (a private CA or a TLS-inspecting proxy? ' +
-      "give its root with the target's tls.ca or NODE_EXTRA_CA_CERTS)",
+    'certificate not trusted (a private CA? a TLS-inspecting proxy?): give its root as tls.ca or NODE_EXTRA_CA_CERTS, ' +
+      'or NODE_OPTIONS=--use-system-ca',
   ],
 ];
 
-/** describeTlsError gives one line for a failed TLS handshake: what it means and what fixes it, then the code. */
+/**
+ * describeTlsError gives one line for a failed TLS handshake: what it means and what fixes it, then
+ * the code (OpenSSL's own text, long and shortened away anyway, only when the code is not known).
+ */
 export function describeTlsError(err: unknown): string {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
     const cause = typeof code === 'string' ? TLS_CAUSES.find(([re]) => re.test(code)) : undefined;
-    if (cause) return oneLine(`TLS handshake failed: ${cause[1]} — ${describeError(e)}`);
+    if (cause) return oneLine(`TLS handshake failed: ${cause[1]} (${code as string})`);
     e = (e as { cause?: unknown }).cause;
   }
   return oneLine(`TLS handshake failed — ${describeError(err)}`);

@@ -30,6 +30,7 @@ describe('target network keys', () => {
   it.each<[string, Record<string, unknown>, string, RegExp]>([
     ['a proxy that is not a URL', { proxy: 'proxy.corp' }, 'targets[0].proxy', /not an http\(s\) URL/],
     ['proxy: true', { proxy: true }, 'targets[0].proxy', /./],
+    ['a proxy password in the file', { proxy: 'http://me:s3cret-pw@proxy.corp:3128' }, 'targets[0].proxy', /HTTPS_PROXY/],
     ['a cert without its key', { tls: { cert: 'me.pem' } }, 'targets[0].tls', /cert and key go together/],
     ['an unknown tls key', { tls: { ca: 'a.pem', insecure: true } }, 'targets[0].tls.insecure', /unknown key; allowed here: ca, cert, key/],
     ['http2 not a boolean', { http2: 'yes' }, 'targets[0].http2', /./],
