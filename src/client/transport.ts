@@ -145,7 +145,7 @@ export function transport(opts: TransportOptions): Transport {
     if (proxy) {
       const toProxy = buildConnector({ timeout: opts.connectTimeoutMs, allowH2: false }) as unknown as RawConnector;
       slot.proxyClient = new Client(proxy.origin, { connect: timedConnector(toProxy, marks), pipelining: 1 });
-      connect = tunnel(slot.proxyClient, proxy, target, marks);
+      connect = tunnel(slot.proxyClient, proxy, target, marks, opts.connectTimeoutMs);
     } else connect = timedConnector(target, marks);
     slot.client = new Client(origin, {
       connect: (o, cb) => {
@@ -223,7 +223,7 @@ function timingOf(t0: number, marks: Marks, https: boolean, proxied: boolean): C
 
 // tunnel connects through an HTTP proxy: CONNECT host:port on the slot's proxy client, then TLS
 // with the target inside the tunnel for https (the target's certificate is checked end to end).
-function tunnel(proxyClient: Client, proxy: URL, target: RawConnector, marks: Marks): Connect {
+function tunnel(proxyClient: Client, proxy: URL, target: RawConnector, marks: Marks, timeoutMs: number): Connect {
   const auth = proxy.username
     ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
     : null;
@@ -231,7 +231,9 @@ function tunnel(proxyClient: Client, proxy: URL, target: RawConnector, marks: Ma
     marks.tunnel = null;
     const hostPort = `${o.hostname}:${o.port || (o.protocol === 'https:' ? 443 : 80)}`;
     const headers: Record<string, string> = { host: hostPort, ...(auth ? { 'proxy-authorization': auth } : {}) };
-    proxyClient.connect({ path: hostPort, headers }).then(
+    // The connect timeout bounds the tunnel too: a proxy that accepts TCP and never answers CONNECT.
+    const signal = AbortSignal.timeout(timeoutMs);
+    proxyClient.connect({ path: hostPort, headers, signal }).then(
       ({ socket, statusCode }) => {
         if (statusCode !== 200) {
           socket.destroy();
@@ -241,7 +243,11 @@ function tunnel(proxyClient: Client, proxy: URL, target: RawConnector, marks: Ma
         if (o.protocol !== 'https:') return cb(null, socket as Socket);
         target({ ...o, httpSocket: socket } as buildConnector.Options, cb);
       },
-      (err: unknown) => cb(err as Error, null),
+      (err: unknown) =>
+        cb(
+          signal.aborted ? tunnelTimeout(`proxy ${proxy.host} did not open a tunnel to ${hostPort} within ${timeoutMs}ms`) : (err as Error),
+          null,
+        ),
     );
   };
 }
@@ -249,6 +255,11 @@ function tunnel(proxyClient: Client, proxy: URL, target: RawConnector, marks: Ma
 // A proxy that refuses the tunnel (407, 403, 502) is the network's failure, classed like a refused connect.
 function proxyError(message: string): Error {
   return Object.assign(new Error(message), { code: 'EPROXYREFUSED' });
+}
+
+// A tunnel that did not open in time is a connect timeout, as a TCP connect that did not finish is.
+function tunnelTimeout(message: string): Error {
+  return Object.assign(new Error(message), { code: 'UND_ERR_CONNECT_TIMEOUT' });
 }
 
 /**

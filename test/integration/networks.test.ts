@@ -1,7 +1,7 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
@@ -146,6 +146,29 @@ describe('proxies', () => {
     });
     expect(via.measured.map((r) => r.errorKind)).toEqual([null, null, null]);
     expect(proxy.auths.at(-1)).toBe(`Basic ${Buffer.from('user:pa55word').toString('base64')}`);
+  });
+
+  it('a proxy that refuses the tunnel is connect_error naming its answer; one that never answers, connect_timeout', async () => {
+    const refused = await runCollecting(scenarioOf({ targets: [target('http://elsewhere.invalid:8080/v1')], load: failing }), {
+      env: { HTTP_PROXY: proxy.url },
+    });
+    for (const r of refused.measured) {
+      expect(r.errorKind).toBe('connect_error');
+      expect(r.errorMessage).toContain('answered 502 to CONNECT elsewhere.invalid:8080');
+    }
+    // A proxy that takes the connection and never answers the CONNECT.
+    const mute = createNetServer((sock) => sock.on('error', () => undefined));
+    closing.push(mute);
+    track(mute as never);
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    const hung = await runCollecting(
+      scenarioOf({ targets: [target(mock.baseUrl)], load: failing, timeouts: { connect: '300ms', firstToken: '10s', total: '20s' } }),
+      { env: { HTTP_PROXY: `http://127.0.0.1:${(mute.address() as AddressInfo).port}` } },
+    );
+    for (const r of hung.measured) {
+      expect(r.errorKind).toBe('connect_timeout');
+      expect(r.errorMessage).toContain('did not open a tunnel');
+    }
   });
 
   it('the embedded mock is never proxied', async () => {
