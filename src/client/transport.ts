@@ -134,50 +134,32 @@ export function transport(opts: TransportOptions): Transport {
     return pem;
   };
   let closed = false;
+  // A profile is one object per endpoint: its key is made once, not on every request.
+  const keys = new WeakMap<ConnectionProfile, string>();
+  const profileKey = (p: ConnectionProfile) => {
+    let k = keys.get(p);
+    if (k === undefined) keys.set(p, (k = JSON.stringify(p)));
+    return k;
+  };
 
   const open = (origin: string, profile: ConnectionProfile | undefined): Slot => {
-    const slot: Slot = { client: undefined as unknown as Client, proxyClient: null, timing: null, connecting: false, connectFailed: false };
-    const tls = tlsOptionsOf(profile, read);
-    const target = buildConnector({ timeout: opts.connectTimeoutMs, ...tls }) as unknown as RawConnector;
-    const proxy = proxyFor(origin, profile?.proxy, opts.env ?? {});
-    const marks: Marks = { lookup: null, connect: null };
-    let connect: Connect;
-    if (proxy) {
-      const toProxy = buildConnector({ timeout: opts.connectTimeoutMs, allowH2: false }) as unknown as RawConnector;
-      slot.proxyClient = new Client(proxy.origin, { connect: timedConnector(toProxy, marks), pipelining: 1 });
-      connect = tunnel(slot.proxyClient, proxy, target, marks, opts.connectTimeoutMs);
-    } else connect = timedConnector(target, marks);
-    slot.client = new Client(origin, {
-      connect: (o, cb) => {
-        const t0 = performance.now();
-        slot.connecting = true;
-        connect(o, (err, sock) => {
-          if (err) slot.connectFailed = true;
-          else slot.timing = timingOf(t0, marks, o.protocol === 'https:', proxy !== null);
-          (cb as (...a: unknown[]) => void)(err, sock);
-        });
-      },
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      allowH2: profile?.http2 === true,
-    });
+    const slot = openSlot(origin, profile, opts, read);
     all.add(slot.client);
+    if (slot.proxyClient) all.add(slot.proxyClient);
     return slot;
   };
 
   const drop = (slot: Slot) => {
-    all.delete(slot.client);
-    void slot.client.close().catch(() => undefined);
-    void slot.proxyClient?.close().catch(() => undefined);
+    for (const c of slot.proxyClient ? [slot.client, slot.proxyClient] : [slot.client]) {
+      all.delete(c);
+      void c.close().catch(() => undefined);
+    }
   };
 
   return {
     lease(origin, profile) {
       if (closed) throw new Error('transport is closed');
-      const key = profile ? `${origin} ${JSON.stringify(profile)}` : origin;
+      const key = profile ? `${origin} ${profileKey(profile)}` : origin;
       const slot = (!fresh && idle.get(key)?.pop()) || open(origin, profile);
       slot.timing = null;
       slot.connecting = false;
@@ -203,12 +185,45 @@ export function transport(opts: TransportOptions): Transport {
     },
     async close() {
       closed = true;
-      const proxies = [...idle.values()].flat().flatMap((s) => (s.proxyClient ? [s.proxyClient] : []));
       idle.clear();
-      await Promise.all([...all, ...proxies].map((c) => c.destroy().catch(() => undefined)));
+      await Promise.all([...all].map((c) => c.destroy().catch(() => undefined)));
       all.clear();
     },
   };
+}
+
+// openSlot makes one single-connection client for an origin: direct, or through the profile's
+// proxy (a CONNECT tunnel on the slot's own client to it), timing the connect it makes.
+function openSlot(origin: string, profile: ConnectionProfile | undefined, opts: TransportOptions, read: (file: string) => Buffer): Slot {
+  const slot: Slot = { client: undefined as unknown as Client, proxyClient: null, timing: null, connecting: false, connectFailed: false };
+  const tls = tlsOptionsOf(profile, read);
+  const target = buildConnector({ timeout: opts.connectTimeoutMs, ...tls }) as unknown as RawConnector;
+  const proxy = proxyFor(origin, profile?.proxy, opts.env ?? {});
+  const marks: Marks = { lookup: null, connect: null };
+  let connect: Connect;
+  if (proxy) {
+    const toProxy = buildConnector({ timeout: opts.connectTimeoutMs, allowH2: false }) as unknown as RawConnector;
+    slot.proxyClient = new Client(proxy.origin, { connect: timedConnector(toProxy, marks), pipelining: 1 });
+    connect = tunnel(slot.proxyClient, proxy, target, marks, opts.connectTimeoutMs);
+  } else connect = timedConnector(target, marks);
+  slot.client = new Client(origin, {
+    connect: (o, cb) => {
+      const t0 = performance.now();
+      slot.connecting = true;
+      connect(o, (err, sock) => {
+        if (err) slot.connectFailed = true;
+        else slot.timing = timingOf(t0, marks, o.protocol === 'https:', proxy !== null);
+        (cb as (...a: unknown[]) => void)(err, sock);
+      });
+    },
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    allowH2: profile?.http2 === true,
+  });
+  return slot;
 }
 
 // timingOf turns a connect's marks into its timing. Through a proxy, DNS is the proxy's name, TCP
