@@ -101,14 +101,22 @@ function defaultRoots(): readonly string[] {
   return get ? get('default') : nodeTls.rootCertificates;
 }
 
-// The TLS options of a profile, its PEM files read once per transport.
+// The TLS options of a profile. Its files make one secure context, built once per profile and
+// transport: a context with a custom root list is costly to build (hundreds of roots parsed), and
+// built per connection it would land inside the handshake time.
 function tlsOptionsOf(profile: ConnectionProfile | undefined, read: (file: string) => Buffer): Record<string, unknown> {
   const t = profile?.tls;
+  const files = t?.ca || t?.cert || t?.key;
+  const secureContext = files
+    ? nodeTls.createSecureContext({
+        // Node's `ca` replaces the roots it trusts: the file's are added to the default ones (with NODE_EXTRA_CA_CERTS).
+        ...(t?.ca ? { ca: [...defaultRoots(), read(t.ca).toString('utf8')] } : {}),
+        ...(t?.cert ? { cert: read(t.cert) } : {}),
+        ...(t?.key ? { key: read(t.key) } : {}),
+      })
+    : undefined;
   return {
-    // Node's `ca` replaces the roots it trusts: the file's are added to the default ones (with NODE_EXTRA_CA_CERTS).
-    ...(t?.ca ? { ca: [...defaultRoots(), read(t.ca).toString('utf8')] } : {}),
-    ...(t?.cert ? { cert: read(t.cert) } : {}),
-    ...(t?.key ? { key: read(t.key) } : {}),
+    ...(secureContext ? { secureContext } : {}),
     // undici 8 offers h2 unless told not to: HTTP/1.1 stays the default (as the providers' SDKs speak),
     // and http2: true puts h2 first, so a server that can picks it.
     ...(profile?.http2 ? { allowH2: true, preferH2: true } : { allowH2: false }),
@@ -127,23 +135,18 @@ export function transport(opts: TransportOptions): Transport {
   const fresh = opts.connection === 'fresh';
   const idle = new Map<string, Slot[]>();
   const all = new Set<Client>();
-  const files = new Map<string, Buffer>();
-  const read = (file: string) => {
-    let pem = files.get(file);
-    if (!pem) files.set(file, (pem = readFileSync(file)));
-    return pem;
+  // Per profile (one object per endpoint): its pool key and its TLS options, made once.
+  const made = new WeakMap<ConnectionProfile, { key: string; tls: Record<string, unknown> }>();
+  const profiled = (p: ConnectionProfile) => {
+    let m = made.get(p);
+    if (!m) made.set(p, (m = { key: JSON.stringify(p), tls: tlsOptionsOf(p, (file) => readFileSync(file)) }));
+    return m;
   };
+  const direct = tlsOptionsOf(undefined, () => Buffer.alloc(0));
   let closed = false;
-  // A profile is one object per endpoint: its key is made once, not on every request.
-  const keys = new WeakMap<ConnectionProfile, string>();
-  const profileKey = (p: ConnectionProfile) => {
-    let k = keys.get(p);
-    if (k === undefined) keys.set(p, (k = JSON.stringify(p)));
-    return k;
-  };
 
   const open = (origin: string, profile: ConnectionProfile | undefined): Slot => {
-    const slot = openSlot(origin, profile, opts, read);
+    const slot = openSlot(origin, profile, opts, profile ? profiled(profile).tls : direct);
     all.add(slot.client);
     if (slot.proxyClient) all.add(slot.proxyClient);
     return slot;
@@ -159,7 +162,7 @@ export function transport(opts: TransportOptions): Transport {
   return {
     lease(origin, profile) {
       if (closed) throw new Error('transport is closed');
-      const key = profile ? `${origin} ${profileKey(profile)}` : origin;
+      const key = profile ? `${origin} ${profiled(profile).key}` : origin;
       const slot = (!fresh && idle.get(key)?.pop()) || open(origin, profile);
       slot.timing = null;
       slot.connecting = false;
@@ -194,9 +197,8 @@ export function transport(opts: TransportOptions): Transport {
 
 // openSlot makes one single-connection client for an origin: direct, or through the profile's
 // proxy (a CONNECT tunnel on the slot's own client to it), timing the connect it makes.
-function openSlot(origin: string, profile: ConnectionProfile | undefined, opts: TransportOptions, read: (file: string) => Buffer): Slot {
+function openSlot(origin: string, profile: ConnectionProfile | undefined, opts: TransportOptions, tls: Record<string, unknown>): Slot {
   const slot: Slot = { client: undefined as unknown as Client, proxyClient: null, timing: null, connecting: false, connectFailed: false };
-  const tls = tlsOptionsOf(profile, read);
   const target = buildConnector({ timeout: opts.connectTimeoutMs, ...tls }) as unknown as RawConnector;
   const proxy = proxyFor(origin, profile?.proxy, opts.env ?? {});
   const marks: Marks = { lookup: null, connect: null };
