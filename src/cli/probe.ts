@@ -20,7 +20,7 @@ export async function probeCommand(file: string, opts: { mock?: boolean; json?: 
   if (keys.length) throw invalidInput(file, keys);
   const timeoutMs = opts.timeout ? Number(opts.timeout) * 1000 : 30_000;
   const { endpoints, mocks } = await resolveEndpoints(scenario, io.env, startMockInWorker, opts.mock ?? false);
-  const pool = transport({ connectTimeoutMs: scenario.timeouts.connect });
+  const pool = transport({ connectTimeoutMs: scenario.timeouts.connect, env: io.env });
   let results: ProbeResult[];
   try {
     const clock = monotonicClock();

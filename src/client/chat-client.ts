@@ -4,11 +4,11 @@ import type { Clock } from '../metrics/clock.js';
 import { newResult, type AttemptResult, type RequestPhase, type RequestResult } from '../metrics/request-result.js';
 import type { EncodingName } from '../scenario/encodings.js';
 import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer.js';
-import { describeError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
+import { describeError, describeTlsError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage } from '../workload/chat-message.js';
 import type { ProtocolAdapter } from './protocol.js';
 import { CHECK_EVERY, CHECK_FIRST, Exchange, htmlTitle, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
-import { apiUrl, type Lease, type Transport } from './transport.js';
+import { apiUrl, type ConnectionProfile, type Lease, type Transport } from './transport.js';
 import { REQUEST_ID_HEADERS, type Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
 import { anthropicMessages } from './anthropic-messages.js';
@@ -41,6 +41,8 @@ export interface Endpoint {
   requestIdHeaders?: readonly string[];
   /** Request header to send our own id in (e.g. X-Client-Request-Id), when the provider accepts one. */
   clientRequestIdHeader?: string;
+  /** How its connections are made: proxy, TLS trust and client certificate, HTTP/2. */
+  connection?: ConnectionProfile;
 }
 
 /** ADAPTERS maps each protocol to its adapter. */
@@ -187,7 +189,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
     let lease: Lease | undefined;
     try {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
-      lease = deps.transport.lease(origin);
+      lease = deps.transport.lease(origin, endpoint.connection);
       const res = await dispatchRequest(lease.dispatcher, { origin, path, method: 'POST', headers: withClientId(call), body }, cancel);
       onHeaders(x, res, clock, idHeaders);
       probe?.observe(clock.originEpochMs + x.r.sentAtMs, clock.originEpochMs + x.r.headersAtMs!, headerValue(res.headers.date));
@@ -230,6 +232,8 @@ async function readErrorReply(
 ): Promise<void> {
   x.r.retryAfterMs = retryAfterMs(res.headers);
   const errText = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
+  const kind = errorKindForStatus(res.statusCode);
+  if (kind === 'redirect') return x.fail(kind, redirectMessage(res.statusCode, headerValue(res.headers.location), endpoint));
   x.fail(
     errorKindForStatus(res.statusCode),
     `HTTP ${res.statusCode}: ${errorBodyText(adapter, errText)}${authHint(res.statusCode, endpoint)}`,
@@ -300,7 +304,23 @@ function failed(x: Exchange, err: unknown, deadlines: ReturnType<typeof armDeadl
   // A 2xx response that began and then broke is a cut stream, not a connection that never answered.
   if (kind === 'reset' && x.r.status >= 200 && x.r.status < 300)
     return x.fail('stream_cut', `stream cut after ${plural(x.deltas, 'delta')} (${size(x.bytes)}): ${describeError(err)}`);
-  x.fail(kind, describeError(err));
+  x.fail(kind, kind === 'tls_error' ? describeTlsError(err) : describeError(err));
+}
+
+// A redirect is not followed (the key would go wherever it points): say where it pointed, by host
+// only — a Location's path and query may carry a key of their own.
+function redirectMessage(status: number, location: string | undefined, endpoint: Endpoint): string {
+  let where = 'no Location';
+  if (location) {
+    try {
+      const to = new URL(location, endpoint.baseUrl);
+      const same = to.origin === new URL(endpoint.baseUrl).origin;
+      where = `Location on ${to.protocol}//${to.host}${same ? ', the same origin' : ''}`;
+    } catch {
+      where = 'a Location that is not a URL';
+    }
+  }
+  return `HTTP ${status}: redirect not followed (${where}); point baseUrl at where the API answers`;
 }
 
 // What an error response said: the provider's message from its JSON, or — from a gateway or a

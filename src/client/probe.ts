@@ -107,7 +107,7 @@ function call(deps: ProbeDeps, stream: boolean): ChatCall {
 
 async function probeModels(ep: Endpoint, deps: ProbeDeps): Promise<ProbeResult['models']> {
   const url = apiUrl(ep.baseUrl, '/models');
-  const lease = deps.transport.lease(url.origin);
+  const lease = deps.transport.lease(url.origin, ep.connection);
   try {
     const res = await lease.dispatcher.request({
       origin: url.origin,

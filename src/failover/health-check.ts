@@ -6,7 +6,7 @@ export async function healthCheck(ep: Endpoint, transport: Transport, timeoutMs:
   const url = apiUrl(ep.baseUrl, '/models');
   let lease: Lease | undefined;
   try {
-    lease = transport.lease(url.origin);
+    lease = transport.lease(url.origin, ep.connection);
     const res = await lease.dispatcher.request({
       origin: url.origin,
       path: url.pathname + url.search,

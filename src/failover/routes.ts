@@ -32,6 +32,8 @@ export interface RouteState {
 /** AssembleDeps are what a run's failover routes need from it: its pool, clock, signals, prices, ids, and where attempts go. */
 export interface AssembleDeps {
   pool: Transport;
+  /** Where a route's own pool reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY (the run's environment). */
+  env?: Readonly<Record<string, string | undefined>>;
   clock: Clock;
   tokenizer: Tokenizer;
   stop: AbortSignal;
@@ -116,7 +118,7 @@ function assembleRoute(
   const { clock } = deps;
   const pool =
     route.attemptTimeouts.connect !== undefined
-      ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection })
+      ? transport({ connectTimeoutMs: route.attemptTimeouts.connect, connection: s.connection, ...(deps.env ? { env: deps.env } : {}) })
       : deps.pool;
   if (pool !== deps.pool) drill.pools.push(pool);
   const retryTokens = { input: 0, output: 0 };

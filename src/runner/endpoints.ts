@@ -1,4 +1,5 @@
 import type { Endpoint } from '../client/chat-client.js';
+import type { ConnectionProfile } from '../client/transport.js';
 import type { MockServer, MockServerOptions } from '../mock/server.js';
 import { deriveSeed } from '../random/prng.js';
 import { mockProfileSchema, type MockProfile, type Scenario, type Target } from '../scenario/schema.js';
@@ -55,7 +56,9 @@ export async function resolveEndpoints(
         mocks.push(server);
         baseUrl = server.baseUrl;
       }
-      endpoints.push(endpointFor(t, baseUrl!, usesMock(t, useMock) ? {} : env));
+      // The embedded mock is on loopback, in this process: never through a proxy, and plain HTTP.
+      if (usesMock(t, useMock)) endpoints.push({ ...endpointFor(t, baseUrl!, {}), connection: { proxy: false } });
+      else endpoints.push(endpointFor(t, baseUrl!, env));
     }
   } catch (err) {
     await Promise.all(mocks.map((m) => m.close()));
@@ -118,6 +121,15 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
     ...((t.clientRequestIdHeader ?? preset.clientRequestIdHeader)
       ? { clientRequestIdHeader: (t.clientRequestIdHeader ?? preset.clientRequestIdHeader)! }
       : {}),
+    ...connectionOf(t),
+  };
+}
+
+// How a target's connections are made, when it says anything about it.
+function connectionOf(t: Target): { connection?: ConnectionProfile } {
+  if (t.proxy === undefined && !t.tls && t.http2 === undefined) return {};
+  return {
+    connection: { ...(t.proxy !== undefined ? { proxy: t.proxy } : {}), ...(t.tls ? { tls: t.tls } : {}), http2: t.http2 ?? false },
   };
 }
 

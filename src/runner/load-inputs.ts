@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -35,6 +36,7 @@ export async function readInputs(file: string): Promise<InputsLoad> {
     return { ok: false, problems: [{ path: 'pricing.file', message: (err as Error).message }] };
   }
   const inputs: Inputs = { scenario, pricing };
+  problems.push(...(await resolveTlsFiles(scenario, dirname(file))));
   if (scenario.load.trace) {
     const t = await loadTrace(resolve(dirname(file), scenario.load.trace.file));
     if (t.ok) inputs.trace = t.entries;
@@ -47,4 +49,23 @@ export async function readInputs(file: string): Promise<InputsLoad> {
     else problems.push(...d.problems.map((p) => ({ path: `workloads[${i}].dataset.file → ${p.path}`, message: p.message })));
   }
   return problems.length ? { ok: false, problems } : { ok: true, inputs };
+}
+
+// resolveTlsFiles makes each target's tls files absolute (relative to the scenario's folder, like a
+// dataset), so the transport can read them wherever the run starts, and checks each can be read.
+async function resolveTlsFiles(scenario: Scenario, dir: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const [i, t] of scenario.targets.entries()) {
+    if (!t.tls) continue;
+    for (const field of ['ca', 'cert', 'key'] as const) {
+      const f = t.tls[field];
+      if (!f) continue;
+      const path = resolve(dir, f);
+      t.tls[field] = path;
+      await access(path).catch((err: NodeJS.ErrnoException) =>
+        problems.push({ path: `targets[${i}].tls.${field}`, message: `cannot read ${path} (${err.code ?? err.message})` }),
+      );
+    }
+  }
+  return problems;
 }

@@ -167,7 +167,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
   if (deps.startAtEpochMs !== undefined) await waitUntilEpoch(deps.startAtEpochMs, stop);
   const clock = deps.clock ?? monotonicClock();
-  const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection });
+  const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection, env: deps.env });
   const tok = tokenizer(s.workloads[0]!.encoding);
   const recorder = new Recorder({
     byWorkload: s.workloads.length > 1,

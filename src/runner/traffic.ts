@@ -185,6 +185,7 @@ export function failoverTraffic(run: RunContext): Traffic {
   const s = run.scenario;
   const drill = assembleRoutes(s, (name) => run.target(name).endpoint, {
     pool: run.pool,
+    env: run.deps.env,
     clock: run.clock,
     tokenizer: run.tokenizer,
     stop: run.stop,

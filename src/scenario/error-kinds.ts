@@ -5,12 +5,14 @@
  */
 export const ERROR_KINDS = [
   'connect_timeout', // TCP/TLS connect did not finish within timeouts.connect
-  'connect_error', // refused, DNS failure, unreachable
+  'connect_error', // refused, DNS failure, unreachable, a proxy that refused the tunnel
+  'tls_error', // the TLS handshake failed: certificate untrusted, expired or for another host, or the port does not speak TLS
   'ttft_timeout', // no first token within timeouts.firstToken
   'total_timeout', // the whole request exceeded timeouts.total
   'http_429', // rate limited
   'http_4xx', // other client errors (bad request, auth, not found)
   'http_5xx', // server errors
+  'redirect', // a 3xx: not followed (a redirect could carry the key to another origin); the message names the Location's host
   'reset', // the connection was reset or closed before the response began
   'stream_cut', // the response began (2xx) and stopped before its end: reset mid-stream, or closed without a finish
   'bad_stream', // the body was not valid SSE/JSON of the expected shape (an HTML page, a gzip body, garbage)
@@ -40,11 +42,13 @@ export type ErrorOwner = 'target' | 'network' | 'generator';
 export const ERROR_OWNERS: Readonly<Record<ErrorKind, ErrorOwner>> = {
   connect_timeout: 'network',
   connect_error: 'network',
+  tls_error: 'network',
   ttft_timeout: 'target',
   total_timeout: 'target',
   http_429: 'target',
   http_4xx: 'target',
   http_5xx: 'target',
+  redirect: 'target',
   reset: 'target',
   stream_cut: 'target',
   bad_stream: 'target',
@@ -65,11 +69,13 @@ export const ERROR_OWNERS: Readonly<Record<ErrorKind, ErrorOwner>> = {
 export const FAILOVER_TRIGGERS = [
   'connect_timeout',
   'connect_error',
+  'tls_error',
   'ttft_timeout',
   'total_timeout',
   'http_429',
   'http_4xx',
   'http_5xx',
+  'redirect',
   'reset',
   'stream_cut',
   'bad_stream',
@@ -84,6 +90,7 @@ export const FAILOVER_TRIGGERS = [
 export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] = [
   'connect_timeout',
   'connect_error',
+  'tls_error',
   'ttft_timeout',
   'total_timeout',
   'http_429',
@@ -97,7 +104,8 @@ export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] 
 /**
  * BACKOFF_KINDS are failures that say a target is down or overloaded — a server error (as a
  * status, or as an error event in a 200 stream: "overloaded" often comes that way), a rate limit,
- * a refused or reset connection, a stream cut or garbled (a proxy's challenge page is garbage
+ * a refused or reset connection, a failed TLS handshake (it fails the same until someone fixes the
+ * trust, and hammering it only floods the handshake), a stream cut or garbled (a proxy's challenge page is garbage
  * to us, and hammering it is how a client gets blocked), a route with no hop left: after one a
  * closed-loop user backs off, and after several in a row an open loop stops sending to the
  * target for a while. Timeouts pace themselves; a 4xx would fail the same however slowly sent.
@@ -107,6 +115,7 @@ export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'http_5xx',
   'connect_error',
   'connect_timeout',
+  'tls_error',
   'reset',
   'stream_cut',
   'stream_error',

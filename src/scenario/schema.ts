@@ -169,6 +169,20 @@ export const targetSchema = z
       .string()
       .regex(/^([A-Za-z0-9-]+)?$/, { error: 'is not a header name; write e.g. "X-Client-Request-Id"' })
       .optional(),
+    /** The HTTP proxy to connect through (CONNECT tunnel), or false for none; absent: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide. */
+    proxy: z
+      .union([
+        z.literal(false),
+        z.string().refine(isHttpUrl, { error: (iss) => `${show(iss.input)} is not an http(s) URL; write e.g. "http://proxy.corp:3128"` }),
+      ])
+      .optional(),
+    /** PEM files, relative to the scenario file: roots to trust besides Node's (ca), a client certificate and key (mTLS). */
+    tls: z
+      .strictObject({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
+      .refine((t) => !t.cert === !t.key, { error: 'cert and key go together: give both for a client certificate, or neither' })
+      .optional(),
+    /** Offer HTTP/2 (ALPN) on https; default HTTP/1.1, as the providers' own SDKs use. */
+    http2: z.boolean().optional(),
   })
   .superRefine(targetRules, evenWithIssues);
 

@@ -28,6 +28,8 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
         );
       }
   if (typeof t.baseUrl === 'string') urlSecretRules(t.baseUrl, ctx);
+  if (typeof t.proxy === 'string' && URL.canParse(t.proxy) && new URL(t.proxy).password)
+    report(ctx, ['proxy'], 'holds a password in the URL; set the proxy with its credentials in HTTPS_PROXY (or HTTP_PROXY) instead');
 }
 
 function urlSecretRules(baseUrl: string, ctx: RefineCtx): void {

@@ -65,6 +65,15 @@ describe('error kinds and their owners', () => {
     ['undici connect timeout', { code: 'UND_ERR_CONNECT_TIMEOUT' }, 'connect_timeout'],
     ['ECONNRESET', { code: 'ECONNRESET' }, 'reset'],
     ['an HTTP parser error', { code: 'HPE_INVALID_CHUNK_SIZE' }, 'bad_stream'],
+    ['a proxy that refused the tunnel', { code: 'EPROXYREFUSED' }, 'connect_error'],
+    ['a leaf off an intermediate nobody gave', { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, 'tls_error'],
+    ['a private root', { code: 'SELF_SIGNED_CERT_IN_CHAIN' }, 'tls_error'],
+    ['a self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'tls_error'],
+    ['an issuer not in the store', { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }, 'tls_error'],
+    ['an expired certificate', { code: 'CERT_HAS_EXPIRED' }, 'tls_error'],
+    ['a certificate for another host', { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, 'tls_error'],
+    ['https:// to a plain-HTTP port', { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, 'tls_error'],
+    ['any other OpenSSL failure', Object.assign(new Error('x'), { cause: { code: 'ERR_SSL_SOMETHING_NEW' } }), 'tls_error'],
     ['something unknown', new Error('boom'), 'other'],
   ])('%s → %s', (_, err, kind) => {
     expect(errorKindForError(err)).toBe(kind);
@@ -76,6 +85,9 @@ describe('error kinds and their owners', () => {
     [404, 'http_4xx'],
     [500, 'http_5xx'],
     [503, 'http_5xx'],
+    [301, 'redirect'],
+    [307, 'redirect'],
+    [308, 'redirect'],
   ])('HTTP %d → %s', (status, kind) => {
     expect(errorKindForStatus(status)).toBe(kind);
   });
