@@ -4,6 +4,8 @@ import { deriveSeed } from '../random/prng.js';
 import { mockProfileSchema, type MockProfile, type Scenario, type Target } from '../scenario/schema.js';
 import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
+import { signWithKey } from './auth-scheme.js';
+import { azureOpenAiBase, azureRootOf } from './azure-openai.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
 export type StartMock = (opts: MockServerOptions) => Promise<MockServer>;
@@ -45,7 +47,7 @@ export async function resolveEndpoints(
   try {
     for (const t of s.targets) {
       const preset = PRESETS[t.provider];
-      let baseUrl = t.baseUrl ?? preset.baseUrl;
+      let baseUrl = preset.cloud === 'azure' ? azureRootOf(t) : (t.baseUrl ?? preset.baseUrl);
       if (usesMock(t, useMock)) {
         const server = await startMock({
           profile: mockProfileFor(t),
@@ -54,8 +56,15 @@ export async function resolveEndpoints(
         });
         mocks.push(server);
         baseUrl = server.baseUrl;
+        // Azure's paths on the mock start at the server's root.
+        if (preset.cloud === 'azure') baseUrl = new URL(server.baseUrl).origin;
       }
-      endpoints.push(endpointFor(t, baseUrl!, usesMock(t, useMock) ? {} : env));
+      if (preset.cloud === 'azure') baseUrl = azureOpenAiBase(t.azure ?? {}, baseUrl!);
+      const mocked = usesMock(t, useMock);
+      const endpoint = endpointFor(t, baseUrl!, mocked ? {} : env);
+      // The mock, like Azure, refuses a request without an api-key: a mocked target sends a stand-in, never the real key.
+      const standIn = mocked && (t.auth ?? preset.auth) === 'api-key';
+      endpoints.push(standIn ? { ...endpoint, headers: { 'api-key': MOCK_API_KEY, ...endpoint.headers } } : endpoint);
     }
   } catch (err) {
     await Promise.all(mocks.map((m) => m.close()));
@@ -64,6 +73,9 @@ export async function resolveEndpoints(
   return { endpoints, mocks };
 }
 
+// The api-key a mocked Azure target sends (the mock checks that one is present, not what it is).
+const MOCK_API_KEY = 'bakeoff-mock-key';
+
 /**
  * usesMock says whether a target runs on the embedded mock: when it has no real endpoint (neither
  * baseUrl nor a preset URL — validation then requires a `mock:` block), and every target under
@@ -71,7 +83,7 @@ export async function resolveEndpoints(
  * real endpoint and a `mock:` block uses the real one unless --mock is given.
  */
 export function usesMock(t: Target, useMock: boolean): boolean {
-  return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined);
+  return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined && t.azure?.endpoint === undefined);
 }
 
 /** mockProfileFor is the mock standing in for a target: its `mock:` block, with the preset's usage style unless the block sets one. */
@@ -93,9 +105,7 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
   const url = new URL(baseUrl);
   for (const [q, v] of fromEnv(t.queryFromEnv)) url.searchParams.set(q, v);
   const auth = t.auth ?? preset.auth;
-  const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
-  if (key && auth === 'bearer' && !has('authorization')) headers.authorization = `Bearer ${key}`;
-  if (key && auth === 'x-api-key' && !has('x-api-key')) headers['x-api-key'] = key;
+  signWithKey(auth, key, headers);
   return {
     target: t.name,
     region: t.region,

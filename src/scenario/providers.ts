@@ -6,15 +6,17 @@
 
 /** Protocol is the wire protocol a target speaks. */
 export type Protocol = 'openai-chat' | 'anthropic-messages';
-/** AuthStyle is how the API key travels. */
-export type AuthStyle = 'bearer' | 'x-api-key';
+/** AuthStyle is how the API key travels: `Authorization: Bearer`, `x-api-key`, or Azure's `api-key` header. */
+export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key';
 /** UsageReporting is how a provider reports token usage in a stream (informative: the client never sums usage, it keeps the latest). */
 export type UsageReporting = 'final-chunk' | 'every-chunk' | 'message-events' | 'none';
 
 export interface ProviderPreset {
   protocol: Protocol;
-  /** Default API root; none for openai-compatible (bring your own baseUrl). */
+  /** Default API root; none for openai-compatible (bring your own baseUrl) and for cloud presets (built from their block). */
   baseUrl?: string;
+  /** The cloud whose block (`azure:`) builds the URL; absent for presets with a fixed root. */
+  cloud?: 'azure';
   auth: AuthStyle;
   /** Static headers every request carries (e.g. anthropic-version). */
   headers: Record<string, string>;
@@ -36,7 +38,7 @@ export interface ProviderPreset {
   source: string;
 }
 
-export const PROVIDERS = ['openai', 'anthropic', 'gemini', 'deepseek-global', 'openai-compatible', 'mock'] as const;
+export const PROVIDERS = ['openai', 'anthropic', 'gemini', 'deepseek-global', 'azure-openai', 'openai-compatible', 'mock'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -104,6 +106,25 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     source:
       'DeepSeek API docs, "Your First API Call" (base_url https://api.deepseek.com, OpenAI format) and ' +
       '"Reasoning Model" (delta.reasoning_content streamed before delta.content)',
+  },
+  'azure-openai': {
+    protocol: 'openai-chat',
+    // The URL is the resource's endpoint plus the deployment path (runner/azure-openai.ts).
+    cloud: 'azure',
+    auth: 'api-key',
+    headers: {},
+    streamOptions: true,
+    // Accepted since API version 2024-09-01-preview (and in 2024-10-21 GA); o-series deployments reject max_tokens.
+    // An older apiVersion needs tokenLimitField: max_tokens.
+    tokenLimitField: 'max_completion_tokens',
+    usage: 'final-chunk',
+    reasoning: 'none',
+    requestIdHeader: 'apim-request-id',
+    source:
+      'Azure OpenAI REST reference 2024-10-21, Chat completions - Create (POST {endpoint}/openai/deployments/{deployment-id}' +
+      '/chat/completions?api-version=, api-key header, stream_options, prompt_filter_results / content_filter_results); ' +
+      '"Azure OpenAI v1 API" (POST {endpoint}/openai/v1/chat/completions, model in the body); ' +
+      '"Azure OpenAI quotas and limits" (429 with retry-after-ms and retry-after)',
   },
   'openai-compatible': {
     protocol: 'openai-chat',

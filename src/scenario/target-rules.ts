@@ -7,7 +7,8 @@ import { MAX_TOKENS_PER_REQUEST } from './limits.js';
 export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   // Its baseUrl, its preset's URL, or a mock (which, beside a real URL, is the target's offline stand-in under --mock).
   const presetUrl = parsedAt(ctx, ['provider']) ? PRESETS[t.provider as ProviderName].baseUrl : undefined;
-  if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
+  if (t.provider === 'azure-openai' || t.azure !== undefined) azureRules(t, ctx);
+  else if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
     report(
       ctx,
       [],
@@ -28,6 +29,31 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
         );
       }
   if (typeof t.baseUrl === 'string') urlSecretRules(t.baseUrl, ctx);
+}
+
+// An Azure target sends to its resource's endpoint (or baseUrl in its place, or its mock), names a deployment or uses
+// the v1 API (which takes no api-version), and its block belongs to provider azure-openai only.
+function azureRules(t: Record<string, unknown>, ctx: RefineCtx): void {
+  const azure = isRecord(t.azure) ? t.azure : undefined;
+  if (t.provider !== 'azure-openai') {
+    report(ctx, ['azure'], 'belongs to provider: azure-openai; set that provider or remove the azure block');
+    return;
+  }
+  if (t.baseUrl === undefined && t.mock === undefined && azure?.endpoint === undefined)
+    report(
+      ctx,
+      azure ? ['azure', 'endpoint'] : [],
+      azure
+        ? 'is missing; write your resource\'s endpoint, e.g. endpoint: "https://my-resource.openai.azure.com" (or set baseUrl)'
+        : 'needs an azure block for provider azure-openai, e.g. azure: { endpoint: "https://my-resource.openai.azure.com", ' +
+            'deployment: "gpt-4o-mini", apiVersion: "2024-10-21" }',
+    );
+  if (azure && azure.apiVersion !== undefined && azure.deployment === undefined)
+    report(
+      ctx,
+      ['azure', 'apiVersion'],
+      'applies to a deployment; name one (deployment: "gpt-4o-mini"), or remove apiVersion to use the v1 API (model in the body)',
+    );
 }
 
 function urlSecretRules(baseUrl: string, ctx: RefineCtx): void {

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { endpointFor } from '../../src/runner/endpoints.js';
+import { azureOpenAiBase } from '../../src/runner/azure-openai.js';
+import { apiUrl } from '../../src/client/transport.js';
+import { validateScenario } from '../../src/scenario/validate.js';
+
+// An azure-openai target: the block that builds its URL, validated with messages that name the field and the fix,
+// and the key in the api-key header (never the URL), scrubbed from messages like every other key.
+
+const scenario = (target: Record<string, unknown>) => ({
+  name: 'azure',
+  targets: [{ name: 'a', provider: 'azure-openai', model: 'gpt-4o', ...target }],
+  workload: { promptTokens: 16, maxTokens: 4 },
+  load: { concurrency: 1, requests: 1 },
+});
+const problems = (target: Record<string, unknown>) => {
+  const v = validateScenario(scenario(target));
+  return v.ok ? [] : v.problems.map((p) => `${p.path}: ${p.message}`);
+};
+
+describe('azure block validation', () => {
+  it.each([
+    [{ azure: { endpoint: 'https://r.openai.azure.com', deployment: 'd', apiVersion: '2024-10-21' } }],
+    [{ azure: { endpoint: 'https://r.openai.azure.com' } }],
+    [{ azure: { deployment: 'd' }, baseUrl: 'http://127.0.0.1:8080' }],
+    [{ azure: { deployment: 'd' }, mock: {} }],
+  ])('accepts %j', (t) => expect(problems(t)).toEqual([]));
+
+  it.each([
+    [{}, /targets\[0\]: needs an azure block.*endpoint/],
+    [{ azure: { deployment: 'd' } }, /targets\[0\]\.azure\.endpoint: is missing; write your resource's endpoint/],
+    [{ azure: { endpoint: 'r.openai.azure.com' } }, /targets\[0\]\.azure\.endpoint: .*not an http\(s\) URL/],
+    [{ azure: { endpoint: 'https://r.openai.azure.com', apiVersion: '2024-10-21' } }, /azure\.apiVersion: applies to a deployment/],
+    [
+      { azure: { endpoint: 'https://r.openai.azure.com', deployment: 'd', apiVersion: 'latest' } },
+      /azure\.apiVersion: .*e\.g\. "2024-10-21"/,
+    ],
+    [{ azure: { endpoint: 'https://r.openai.azure.com', deployment: 'a/b' } }, /azure\.deployment: is not a deployment name/],
+    [{ provider: 'openai', azure: { endpoint: 'https://r.openai.azure.com' } }, /targets\[0\]\.azure: belongs to provider: azure-openai/],
+  ])('refuses %j', (t, message) => expect(problems(t).join('\n')).toMatch(message));
+});
+
+describe('azureOpenAiBase', () => {
+  it.each([
+    [
+      { deployment: 'd', apiVersion: '2024-10-21' },
+      'https://r.openai.azure.com',
+      'https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21',
+    ],
+    [
+      { deployment: 'd' },
+      'https://r.openai.azure.com/',
+      'https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21',
+    ],
+    [{}, 'https://r.openai.azure.com', 'https://r.openai.azure.com/openai/v1/chat/completions'],
+    [
+      { deployment: 'd', apiVersion: '2025-01-01-preview' },
+      'http://gw.internal/azure/',
+      'http://gw.internal/azure/openai/deployments/d/chat/completions?api-version=2025-01-01-preview',
+    ],
+  ])('%j at %s', (azure, root, url) => expect(apiUrl(azureOpenAiBase(azure, root), '/chat/completions').toString()).toBe(url));
+});
+
+describe('the api-key scheme', () => {
+  const v = validateScenario(scenario({ apiKeyEnv: 'AZ_KEY', azure: { endpoint: 'https://r.openai.azure.com', deployment: 'd' } }));
+  if (!v.ok) throw new Error(JSON.stringify(v.problems));
+  const t = v.scenario.targets[0]!;
+  const ep = endpointFor(t, azureOpenAiBase(t.azure!, t.azure!.endpoint!), { AZ_KEY: 'key-value-123456' });
+
+  it('sends the key in api-key, not Authorization nor the URL, and lists it as a secret', () => {
+    expect(ep.headers['api-key']).toBe('key-value-123456');
+    expect(ep.headers.authorization).toBeUndefined();
+    expect(ep.baseUrl).not.toContain('key-value');
+    expect(ep.secrets).toContain('key-value-123456');
+    expect(ep.keySource).toBe('AZ_KEY');
+    expect(ep.defaultTokenLimitField).toBe('max_completion_tokens');
+    expect(ep.requestIdHeaders?.[0]).toBe('apim-request-id');
+  });
+});
