@@ -5,7 +5,7 @@ import { loadCatalog } from '../../src/cost/catalog.js';
 import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { tokenizer } from '../../src/workload/tokenizer.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
-import { jsonError, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
+import { jsonError, sseData, sseHeaders, startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
 
 // Azure OpenAI: the official SDK's AzureOpenAI client reads the mock's Azure path (so the mock speaks Azure's wire
 // format), and the project's own requests to an azure-openai target are checked on the wire: path, api-version, the
@@ -138,6 +138,27 @@ describe('an azure-openai target on the wire', () => {
     expect(results[0]!.status).toBe(401);
     expect(results[0]!.errorMessage).toContain('***');
     expect(JSON.stringify(results)).not.toContain(KEY);
+  });
+
+  it('a reply the output filter stops: finish_reason content_filter is recorded, the filter chunks are no tokens', async () => {
+    const filtered = { hate: { filtered: true, severity: 'high' } };
+    const s = await startStubServer((_req, res) => {
+      sseHeaders(res);
+      sseData(res, { choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0 }] });
+      const chunk = (delta: object, cfr: object, finish: string | null) => ({
+        choices: [{ content_filter_results: cfr, delta, finish_reason: finish, index: 0, logprobs: null }],
+        created: 1,
+        id: 'chatcmpl-x',
+        model: 'gpt-4o',
+        object: 'chat.completion.chunk',
+      });
+      sseData(res, chunk({ content: 'Well', role: 'assistant' }, {}, null));
+      sseData(res, chunk({}, filtered, 'content_filter'));
+      res.end('data: [DONE]\n\n');
+    });
+    servers.push(s);
+    const { results } = await runOn(azureTarget(`http://127.0.0.1:${s.port}`, { deployment: 'd' }));
+    for (const r of results) expect([r.errorKind, r.finishReason, r.contentDeltas]).toEqual([null, 'content_filter', 1]);
   });
 
   it('a 429 with retry-after-ms (and no Retry-After) holds the target that long', async () => {
