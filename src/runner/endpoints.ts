@@ -47,7 +47,7 @@ export async function resolveEndpoints(
   try {
     for (const t of s.targets) {
       const preset = PRESETS[t.provider];
-      let baseUrl = preset.cloud === 'azure' ? azureRootOf(t) : (t.baseUrl ?? preset.baseUrl);
+      let baseUrl = apiRootOf(t);
       if (usesMock(t, useMock)) {
         const server = await startMock({
           profile: mockProfileFor(t),
@@ -55,11 +55,9 @@ export async function resolveEndpoints(
           models: [t.model],
         });
         mocks.push(server);
-        baseUrl = server.baseUrl;
         // Azure's paths on the mock start at the server's root.
-        if (preset.cloud === 'azure') baseUrl = new URL(server.baseUrl).origin;
+        baseUrl = preset.cloud === 'azure' ? azureOpenAiBase(t.azure ?? {}, new URL(server.baseUrl).origin) : server.baseUrl;
       }
-      if (preset.cloud === 'azure') baseUrl = azureOpenAiBase(t.azure ?? {}, baseUrl!);
       const mocked = usesMock(t, useMock);
       const endpoint = endpointFor(t, baseUrl!, mocked ? {} : env);
       // The mock, like Azure, refuses a request without an api-key: a mocked target sends a stand-in, never the real key.
@@ -84,6 +82,16 @@ const MOCK_API_KEY = 'bakeoff-mock-key';
  */
 export function usesMock(t: Target, useMock: boolean): boolean {
   return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined && t.azure?.endpoint === undefined);
+}
+
+/**
+ * apiRootOf is a real target's API root, the one the protocol's path is appended to: its baseUrl or its preset's, or
+ * what its cloud preset builds from its block (baseUrl standing in for the cloud's endpoint).
+ */
+export function apiRootOf(t: Target): string | undefined {
+  if (PRESETS[t.provider].cloud !== 'azure') return t.baseUrl ?? PRESETS[t.provider].baseUrl;
+  const root = azureRootOf(t);
+  return root === undefined ? undefined : azureOpenAiBase(t.azure ?? {}, root);
 }
 
 /** mockProfileFor is the mock standing in for a target: its `mock:` block, with the preset's usage style unless the block sets one. */

@@ -28,7 +28,8 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
             `${viaApiKeyEnv}headersFromEnv: { ${name}: MY_KEY_VAR }`,
         );
       }
-  if (typeof t.baseUrl === 'string') urlSecretRules(t.baseUrl, ctx);
+  if (typeof t.baseUrl === 'string') urlSecretRules(t.baseUrl, ctx, ['baseUrl']);
+  if (isRecord(t.azure) && typeof t.azure.endpoint === 'string') urlSecretRules(t.azure.endpoint, ctx, ['azure', 'endpoint']);
 }
 
 // An Azure target sends to its resource's endpoint (or baseUrl in its place, or its mock), names a deployment or uses
@@ -56,7 +57,7 @@ function azureRules(t: Record<string, unknown>, ctx: RefineCtx): void {
     );
 }
 
-function urlSecretRules(baseUrl: string, ctx: RefineCtx): void {
+function urlSecretRules(baseUrl: string, ctx: RefineCtx, path: readonly PropertyKey[]): void {
   let u: URL;
   try {
     u = new URL(baseUrl);
@@ -64,16 +65,12 @@ function urlSecretRules(baseUrl: string, ctx: RefineCtx): void {
     return;
   }
   if (u.password)
-    report(
-      ctx,
-      ['baseUrl'],
-      'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })',
-    );
+    report(ctx, path, 'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })');
   for (const k of new Set(u.searchParams.keys()))
     if (isSecretName(k))
       report(
         ctx,
-        ['baseUrl'],
+        path,
         `holds a credential in its query (${k}=…); name an environment variable instead: queryFromEnv: { ${k}: MY_KEY_VAR }`,
       );
 }

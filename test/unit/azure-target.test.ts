@@ -3,6 +3,8 @@ import { endpointFor } from '../../src/runner/endpoints.js';
 import { azureOpenAiBase } from '../../src/runner/azure-openai.js';
 import { apiUrl } from '../../src/client/transport.js';
 import { validateScenario } from '../../src/scenario/validate.js';
+import { planScenario } from '../../src/runner/plan.js';
+import { scenarioEcho } from '../../src/runner/scenario-echo.js';
 
 // An azure-openai target: the block that builds its URL, validated with messages that name the field and the fix,
 // and the key in the api-key header (never the URL), scrubbed from messages like every other key.
@@ -36,6 +38,10 @@ describe('azure block validation', () => {
       /azure\.apiVersion: .*e\.g\. "2024-10-21"/,
     ],
     [{ azure: { endpoint: 'https://r.openai.azure.com', deployment: 'a/b' } }, /azure\.deployment: is not a deployment name/],
+    [
+      { azure: { endpoint: 'https://r.openai.azure.com/?api-key=abc', deployment: 'd' } },
+      /azure\.endpoint: holds a credential in its query/,
+    ],
     [{ provider: 'openai', azure: { endpoint: 'https://r.openai.azure.com' } }, /targets\[0\]\.azure: belongs to provider: azure-openai/],
   ])('refuses %j', (t, message) => expect(problems(t).join('\n')).toMatch(message));
 });
@@ -75,5 +81,19 @@ describe('the api-key scheme', () => {
     expect(ep.keySource).toBe('AZ_KEY');
     expect(ep.defaultTokenLimitField).toBe('max_completion_tokens');
     expect(ep.requestIdHeaders?.[0]).toBe('apim-request-id');
+  });
+});
+
+describe('where an azure target is shown', () => {
+  it('the plan names the URL the preset builds', () => {
+    const s = validateScenario(scenario({ azure: { endpoint: 'https://r.openai.azure.com', deployment: 'd' } }));
+    if (!s.ok) throw new Error(JSON.stringify(s.problems));
+    expect(planScenario(s.scenario).targets[0]!.endpoint).toBe('https://r.openai.azure.com/openai/deployments/d?api-version=2024-10-21');
+  });
+
+  it("the echo redacts the endpoint's user info", () => {
+    const s = validateScenario(scenario({ azure: { endpoint: 'https://user@r.openai.azure.com', deployment: 'd' } }));
+    if (!s.ok) throw new Error(JSON.stringify(s.problems));
+    expect(JSON.stringify(scenarioEcho(s.scenario))).not.toContain('user@');
   });
 });
