@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { breakStream, breaksAt, type ActiveFault } from './faults.js';
-import { parseChatRequest, type ChatRequest } from './openai-flavour.js';
+import { chatCompletion, parseChatRequest, type ChatRequest } from './openai-flavour.js';
 import { errorBody, type Usage } from './openai-shapes.js';
 import { applyEarlyFault, json, planTokens, scheduler, unixNow, withSlot, type Ctx } from './serving.js';
 
@@ -9,27 +9,34 @@ import { applyEarlyFault, json, planTokens, scheduler, unixNow, withSlot, type C
 // streams arrive: the same chat.completion.chunk as OpenAI, with keys in alphabetical order, a first chunk that has
 // no choices but the prompt's filter results, and each choice carrying the completion's content_filter_results.
 
-/** AzureRoute is what an Azure OpenAI path names: a deployment (with its api-version), or the v1 API. */
-export type AzureRoute = { deployment: string; apiVersion: string | null } | { deployment: null };
+/**
+ * AzureRoute is what an Azure path names: an Azure OpenAI deployment (with its api-version), Azure OpenAI's v1 API, or
+ * Azure AI Foundry's model inference endpoint.
+ */
+export type AzureRoute = { kind: 'deployment'; deployment: string; apiVersion: string | null } | { kind: 'v1' } | { kind: 'foundry' };
 
 const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 
-/** azureRoute recognises POST /openai/deployments/{deployment}/chat/completions?api-version=… and /openai/v1/chat/completions. */
+/**
+ * azureRoute recognises POST /openai/deployments/{deployment}/chat/completions?api-version=…,
+ * /openai/v1/chat/completions and /models/chat/completions.
+ */
 export function azureRoute(url: string): AzureRoute | null {
   const u = new URL(url, 'http://mock');
   const path = u.pathname.replace(/\/+$/, '');
-  if (path === '/openai/v1/chat/completions') return { deployment: null };
+  if (path === '/openai/v1/chat/completions') return { kind: 'v1' };
+  if (path === '/models/chat/completions') return { kind: 'foundry' };
   const m = DEPLOYMENT_PATH.exec(path);
-  return m ? { deployment: decodeURIComponent(m[1]!), apiVersion: u.searchParams.get('api-version') } : null;
+  return m ? { kind: 'deployment', deployment: decodeURIComponent(m[1]!), apiVersion: u.searchParams.get('api-version') } : null;
 }
 
 // Azure's own error envelope for what its gateway refuses before a model sees the request (code is a string).
 const azureError = (code: string, message: string) => ({ error: { code, message } });
 
 /**
- * azureChatCompletion serves an Azure OpenAI chat completion: like Azure, 401 without an api-key (or an Entra ID
- * bearer token), 404 for a deployment path without api-version, then the OpenAI request checks (the deployment form
- * needs no model in the body), faults, and Azure's stream.
+ * azureChatCompletion serves an Azure chat completion: like Azure, 401 without an api-key (or an Entra ID bearer
+ * token), 404 for a deployment path without api-version, then the OpenAI request checks (the deployment form needs no
+ * model in the body), faults, and Azure OpenAI's stream (Foundry's endpoint: OpenAI's).
  */
 export function azureChatCompletion(ctx: Ctx, route: AzureRoute, req: IncomingMessage, raw: string, res: ServerResponse): void {
   if (!req.headers['api-key'] && !/^Bearer \S/.test(req.headers.authorization ?? ''))
@@ -42,8 +49,10 @@ export function azureChatCompletion(ctx: Ctx, route: AzureRoute, req: IncomingMe
           'active subscription and use a correct regional API endpoint for your resource.',
       ),
     );
-  if (route.deployment !== null && !route.apiVersion) return json(res, 404, azureError('404', 'Resource not found'));
-  const parsed = parseChatRequest(ctx, raw, route.deployment ?? undefined);
+  if (route.kind === 'deployment' && !route.apiVersion) return json(res, 404, azureError('404', 'Resource not found'));
+  // Foundry's endpoint streams the models it serves in OpenAI's own shape, without Azure OpenAI's filter chunks.
+  if (route.kind === 'foundry') return chatCompletion(ctx, raw, res);
+  const parsed = parseChatRequest(ctx, raw, route.kind === 'deployment' ? route.deployment : undefined);
   if ('error' in parsed) return json(res, 400, errorBody(parsed.error, 'invalid_request_error', null, parsed.param));
   ctx.completions++;
   const fault = ctx.faults.at(performance.now());

@@ -5,7 +5,7 @@ import { mockProfileSchema, type MockProfile, type Scenario, type Target } from 
 import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
 import { signWithKey } from './auth-scheme.js';
-import { azureOpenAiBase, azureRootOf } from './azure-openai.js';
+import { CLOUD_URLS, azureRootOf } from './azure-urls.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
 export type StartMock = (opts: MockServerOptions) => Promise<MockServer>;
@@ -56,7 +56,7 @@ export async function resolveEndpoints(
         });
         mocks.push(server);
         // Azure's paths on the mock start at the server's root.
-        baseUrl = preset.cloud === 'azure' ? azureOpenAiBase(t.azure ?? {}, new URL(server.baseUrl).origin) : server.baseUrl;
+        baseUrl = preset.cloud ? CLOUD_URLS[preset.cloud](t.azure ?? {}, new URL(server.baseUrl).origin) : server.baseUrl;
       }
       const mocked = usesMock(t, useMock);
       const endpoint = endpointFor(t, baseUrl!, mocked ? {} : env);
@@ -89,9 +89,10 @@ export function usesMock(t: Target, useMock: boolean): boolean {
  * what its cloud preset builds from its block (baseUrl standing in for the cloud's endpoint).
  */
 export function apiRootOf(t: Target): string | undefined {
-  if (PRESETS[t.provider].cloud !== 'azure') return t.baseUrl ?? PRESETS[t.provider].baseUrl;
+  const { cloud, baseUrl } = PRESETS[t.provider];
+  if (!cloud) return t.baseUrl ?? baseUrl;
   const root = azureRootOf(t);
-  return root === undefined ? undefined : azureOpenAiBase(t.azure ?? {}, root);
+  return root === undefined ? undefined : CLOUD_URLS[cloud](t.azure ?? {}, root);
 }
 
 /** mockProfileFor is the mock standing in for a target: its `mock:` block, with the preset's usage style unless the block sets one. */

@@ -8,6 +8,8 @@
 export type Protocol = 'openai-chat' | 'anthropic-messages';
 /** AuthStyle is how the API key travels: `Authorization: Bearer`, `x-api-key`, or Azure's `api-key` header. */
 export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key';
+/** CloudUrl names a cloud preset's URL builder (runner/azure-urls.ts). */
+export type CloudUrl = 'azure-openai' | 'azure-ai-foundry';
 /** UsageReporting is how a provider reports token usage in a stream (informative: the client never sums usage, it keeps the latest). */
 export type UsageReporting = 'final-chunk' | 'every-chunk' | 'message-events' | 'none';
 
@@ -15,8 +17,8 @@ export interface ProviderPreset {
   protocol: Protocol;
   /** Default API root; none for openai-compatible (bring your own baseUrl) and for cloud presets (built from their block). */
   baseUrl?: string;
-  /** The cloud whose block (`azure:`) builds the URL; absent for presets with a fixed root. */
-  cloud?: 'azure';
+  /** The URL builder that makes the API root from the target's cloud block (`azure:`); absent for presets with a fixed root. */
+  cloud?: CloudUrl;
   auth: AuthStyle;
   /** Static headers every request carries (e.g. anthropic-version). */
   headers: Record<string, string>;
@@ -38,7 +40,16 @@ export interface ProviderPreset {
   source: string;
 }
 
-export const PROVIDERS = ['openai', 'anthropic', 'gemini', 'deepseek-global', 'azure-openai', 'openai-compatible', 'mock'] as const;
+export const PROVIDERS = [
+  'openai',
+  'anthropic',
+  'gemini',
+  'deepseek-global',
+  'azure-openai',
+  'azure-ai-foundry',
+  'openai-compatible',
+  'mock',
+] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -109,8 +120,8 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
   },
   'azure-openai': {
     protocol: 'openai-chat',
-    // The URL is the resource's endpoint plus the deployment path (runner/azure-openai.ts).
-    cloud: 'azure',
+    // The URL is the resource's endpoint plus the deployment path (runner/azure-urls.ts).
+    cloud: 'azure-openai',
     auth: 'api-key',
     headers: {},
     streamOptions: true,
@@ -125,6 +136,23 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
       '/chat/completions?api-version=, api-key header, stream_options, prompt_filter_results / content_filter_results); ' +
       '"Azure OpenAI v1 API" (POST {endpoint}/openai/v1/chat/completions, model in the body); ' +
       '"Azure OpenAI quotas and limits" (429 with retry-after-ms and retry-after)',
+  },
+  'azure-ai-foundry': {
+    protocol: 'openai-chat',
+    // The URL is the resource's endpoint plus /models (runner/azure-urls.ts).
+    cloud: 'azure-ai-foundry',
+    auth: 'api-key',
+    headers: {},
+    // The inference API refuses parameters it does not define (422) unless sent extra-parameters: pass-through.
+    streamOptions: false,
+    tokenLimitField: 'max_tokens',
+    usage: 'final-chunk',
+    reasoning: 'reasoning_content',
+    requestIdHeader: 'apim-request-id',
+    source:
+      'Azure AI Model Inference API reference 2024-05-01-preview, Get Chat Completions (POST {endpoint}/models/chat/completions' +
+      '?api-version=, api-key or Authorization: Bearer, model in the body, max_tokens, extra-parameters); ' +
+      'Azure AI Foundry docs, "How to use the Azure AI model inference endpoint" (https://<resource>.services.ai.azure.com/models)',
   },
   'openai-compatible': {
     protocol: 'openai-chat',

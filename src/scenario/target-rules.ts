@@ -7,7 +7,7 @@ import { MAX_TOKENS_PER_REQUEST } from './limits.js';
 export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   // Its baseUrl, its preset's URL, or a mock (which, beside a real URL, is the target's offline stand-in under --mock).
   const presetUrl = parsedAt(ctx, ['provider']) ? PRESETS[t.provider as ProviderName].baseUrl : undefined;
-  if (t.provider === 'azure-openai' || t.azure !== undefined) azureRules(t, ctx);
+  if (t.azure !== undefined || PRESETS[t.provider as ProviderName]?.cloud) azureRules(t, ctx);
   else if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
     report(
       ctx,
@@ -32,12 +32,20 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   if (isRecord(t.azure) && typeof t.azure.endpoint === 'string') urlSecretRules(t.azure.endpoint, ctx, ['azure', 'endpoint']);
 }
 
-// An Azure target sends to its resource's endpoint (or baseUrl in its place, or its mock), names a deployment or uses
-// the v1 API (which takes no api-version), and its block belongs to provider azure-openai only.
+// What the azure block of each Azure preset looks like, for messages that show it.
+const AZURE_EXAMPLES: Record<string, string> = {
+  'azure-openai': '{ endpoint: "https://my-resource.openai.azure.com", deployment: "gpt-4o-mini", apiVersion: "2024-10-21" }',
+  'azure-ai-foundry': '{ endpoint: "https://my-resource.services.ai.azure.com" }',
+};
+
+// An Azure target sends to its resource's endpoint (or baseUrl in its place, or its mock); an Azure OpenAI target
+// names a deployment or uses the v1 API (which takes no api-version), a Foundry one names its deployment as the model;
+// the block belongs to the Azure presets only.
 function azureRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   const azure = isRecord(t.azure) ? t.azure : undefined;
-  if (t.provider !== 'azure-openai') {
-    report(ctx, ['azure'], 'belongs to provider: azure-openai; set that provider or remove the azure block');
+  const example = AZURE_EXAMPLES[String(t.provider)];
+  if (example === undefined) {
+    report(ctx, ['azure'], 'belongs to provider: azure-openai or azure-ai-foundry; set one of them or remove the azure block');
     return;
   }
   if (t.baseUrl === undefined && t.mock === undefined && azure?.endpoint === undefined)
@@ -45,11 +53,12 @@ function azureRules(t: Record<string, unknown>, ctx: RefineCtx): void {
       ctx,
       azure ? ['azure', 'endpoint'] : [],
       azure
-        ? 'is missing; write your resource\'s endpoint, e.g. endpoint: "https://my-resource.openai.azure.com" (or set baseUrl)'
-        : 'needs an azure block for provider azure-openai, e.g. azure: { endpoint: "https://my-resource.openai.azure.com", ' +
-            'deployment: "gpt-4o-mini", apiVersion: "2024-10-21" }',
+        ? `is missing; write your resource's endpoint, as in azure: ${example} (or set baseUrl)`
+        : `needs an azure block for provider ${String(t.provider)}, e.g. azure: ${example}`,
     );
-  if (azure && azure.apiVersion !== undefined && azure.deployment === undefined)
+  if (t.provider === 'azure-ai-foundry' && azure?.deployment !== undefined)
+    report(ctx, ['azure', 'deployment'], "is not used by Foundry's model inference endpoint; remove it and name the deployment in model");
+  else if (azure && azure.apiVersion !== undefined && azure.deployment === undefined && t.provider === 'azure-openai')
     report(
       ctx,
       ['azure', 'apiVersion'],

@@ -129,6 +129,20 @@ describe('an azure-openai target on the wire', () => {
     expect((JSON.parse(req.body) as { model: string }).model).toBe('gpt-4o-mini');
   });
 
+  it("Foundry's model inference endpoint: /models/chat/completions?api-version, api-key, the model and max_tokens in the body", async () => {
+    const s = await stub();
+    const target = { ...azureTarget(`http://127.0.0.1:${s.port}`, {}), provider: 'azure-ai-foundry', model: 'Llama-3.3-70B-Instruct' };
+    const { results } = await runOn(target);
+    expect(results.every((r) => r.errorKind === null)).toBe(true);
+    const req = s.requests[0]!;
+    expect(req.url).toBe('/models/chat/completions?api-version=2024-05-01-preview');
+    expect(req.headers['api-key']).toBe(KEY);
+    expect(req.headers.authorization).toBeUndefined();
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['max_tokens', 'messages', 'model', 'stream']);
+    expect(body.model).toBe('Llama-3.3-70B-Instruct');
+  });
+
   it('a key that is refused is not echoed: the 401 message is scrubbed', async () => {
     const s = await startStubServer((_req, res) =>
       jsonError(res, 401, `Incorrect API key provided: ${KEY}`, 'invalid_request_error', '401'),
@@ -188,6 +202,15 @@ describe('an azure-openai target on the wire', () => {
 });
 
 describe('an azure-openai target on the mock', () => {
+  it("an azure-ai-foundry target runs on the mock's Foundry path (with a stand-in key, which the mock requires)", async () => {
+    const s = scenarioOf({
+      targets: [{ name: 'foundry', provider: 'azure-ai-foundry', model: 'Llama-3.3-70B-Instruct', mock: FAST }],
+      load: { concurrency: 1, requests: 2 },
+    });
+    const { measured } = await runCollecting(s);
+    for (const r of measured) expect([r.status, r.errorKind, r.outputTokens]).toEqual([200, null, 4]);
+  });
+
   it('tokens and cost come from usage, and the prompt-filter chunk is not a token: TTFT is the first content', async () => {
     const pricing = await loadCatalog();
     const s = scenarioOf({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointFor } from '../../src/runner/endpoints.js';
-import { azureOpenAiBase } from '../../src/runner/azure-openai.js';
+import { azureFoundryBase, azureOpenAiBase } from '../../src/runner/azure-urls.js';
 import { apiUrl } from '../../src/client/transport.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { planScenario } from '../../src/runner/plan.js';
@@ -26,6 +26,7 @@ describe('azure block validation', () => {
     [{ azure: { endpoint: 'https://r.openai.azure.com' } }],
     [{ azure: { deployment: 'd' }, baseUrl: 'http://127.0.0.1:8080' }],
     [{ azure: { deployment: 'd' }, mock: {} }],
+    [{ provider: 'azure-ai-foundry', model: 'Llama-3.3-70B-Instruct', azure: { endpoint: 'https://r.services.ai.azure.com' } }],
   ])('accepts %j', (t) => expect(problems(t)).toEqual([]));
 
   it.each([
@@ -41,6 +42,14 @@ describe('azure block validation', () => {
     [
       { azure: { endpoint: 'https://r.openai.azure.com/?api-key=abc', deployment: 'd' } },
       /azure\.endpoint: holds a credential in its query/,
+    ],
+    [
+      { provider: 'azure-ai-foundry', azure: { endpoint: 'https://r.services.ai.azure.com', deployment: 'd' } },
+      /azure\.deployment: is not used by Foundry/,
+    ],
+    [
+      { provider: 'azure-ai-foundry' },
+      /needs an azure block for provider azure-ai-foundry, e\.g\. azure: \{ endpoint: "https:\/\/my-resource\.services\.ai\.azure\.com" \}/,
     ],
     [{ provider: 'openai', azure: { endpoint: 'https://r.openai.azure.com' } }, /targets\[0\]\.azure: belongs to provider: azure-openai/],
   ])('refuses %j', (t, message) => expect(problems(t).join('\n')).toMatch(message));
@@ -65,6 +74,13 @@ describe('azureOpenAiBase', () => {
       'http://gw.internal/azure/openai/deployments/d/chat/completions?api-version=2025-01-01-preview',
     ],
   ])('%j at %s', (azure, root, url) => expect(apiUrl(azureOpenAiBase(azure, root), '/chat/completions').toString()).toBe(url));
+
+  it("Foundry's model inference endpoint: /models/chat/completions with its own api-version", () => {
+    const base = azureFoundryBase({}, 'https://r.services.ai.azure.com');
+    expect(apiUrl(base, '/chat/completions').toString()).toBe(
+      'https://r.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview',
+    );
+  });
 });
 
 describe('the api-key scheme', () => {
