@@ -109,7 +109,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
-  if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+  if (req.method === 'GET' && (path === '/v1/models' || path === '/models' || path === '/openai/v1/models')) {
     // An outage takes the models list down too (health probes must see it); degradations do not.
     const fault = ctx.faults.at(performance.now());
     if (fault && OUTAGE_KINDS.has(fault.kind) && applyEarlyFault(ctx, res, fault, 'openai')) return;

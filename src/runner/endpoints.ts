@@ -145,7 +145,10 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
 const MIN_SECRET_CHARS = 6;
 
 function secretsOf(key: string | undefined, headerValues: readonly string[], url: URL): string[] {
-  const values = [key, ...headerValues, decodeURIComponent(url.username), decodeURIComponent(url.password), ...url.searchParams.values()];
+  // Azure's api-version is the one query value a preset itself adds: a date, no secret (scrubbed, it would hide which
+  // version an error is about).
+  const query = [...url.searchParams].filter(([k]) => k !== 'api-version').map(([, v]) => v);
+  const values = [key, ...headerValues, decodeURIComponent(url.username), decodeURIComponent(url.password), ...query];
   const out = new Set<string>();
   for (const v of values) {
     if (!v || v.length < MIN_SECRET_CHARS) continue;

@@ -94,6 +94,8 @@ describe('the api-key scheme', () => {
     expect(ep.headers.authorization).toBeUndefined();
     expect(ep.baseUrl).not.toContain('key-value');
     expect(ep.secrets).toContain('key-value-123456');
+    // The api-version the preset adds is no secret: an error about it keeps saying which version.
+    expect(ep.secrets).not.toContain('2024-10-21');
     expect(ep.keySource).toBe('AZ_KEY');
     expect(ep.defaultTokenLimitField).toBe('max_completion_tokens');
     expect(ep.requestIdHeaders?.[0]).toBe('apim-request-id');
