@@ -6,6 +6,7 @@ import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
 import { signWithKey } from './auth-scheme.js';
 import { CLOUD_URLS, azureRootOf } from './azure-urls.js';
+import { defaultAzureCredential, EntraToken, type TokenCredential } from './entra-id.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
 export type StartMock = (opts: MockServerOptions) => Promise<MockServer>;
@@ -41,6 +42,7 @@ export async function resolveEndpoints(
   env: Readonly<Record<string, string | undefined>>,
   startMock: StartMock,
   useMock = false,
+  azureCredential: () => Promise<TokenCredential> = defaultAzureCredential,
 ): Promise<{ endpoints: Endpoint[]; mocks: MockServer[] }> {
   const mocks: MockServer[] = [];
   const endpoints: Endpoint[] = [];
@@ -60,9 +62,13 @@ export async function resolveEndpoints(
       }
       const mocked = usesMock(t, useMock);
       const endpoint = endpointFor(t, baseUrl!, mocked ? {} : env);
-      // The mock, like Azure, refuses a request without an api-key: a mocked target sends a stand-in, never the real key.
-      const standIn = mocked && (t.auth ?? preset.auth) === 'api-key';
-      endpoints.push(standIn ? { ...endpoint, headers: { 'api-key': MOCK_API_KEY, ...endpoint.headers } } : endpoint);
+      const auth = t.auth ?? preset.auth;
+      // The mock, like Azure, refuses a request without an api-key: a mocked target sends a stand-in, never the real key
+      // (nor asks Entra ID for a token).
+      if (mocked && (auth === 'api-key' || auth === 'entra-id'))
+        endpoints.push({ ...endpoint, headers: { 'api-key': MOCK_API_KEY, ...endpoint.headers } });
+      else if (auth === 'entra-id') endpoints.push({ ...endpoint, requestAuth: await entraAuth(azureCredential) });
+      else endpoints.push(endpoint);
     }
   } catch (err) {
     await Promise.all(mocks.map((m) => m.close()));
@@ -73,6 +79,13 @@ export async function resolveEndpoints(
 
 // The api-key a mocked Azure target sends (the mock checks that one is present, not what it is).
 const MOCK_API_KEY = 'bakeoff-mock-key';
+
+// entraAuth fetches a target's first Entra ID token before any traffic (a credential that fails stops the run there).
+async function entraAuth(credential: () => Promise<TokenCredential>): Promise<NonNullable<Endpoint['requestAuth']>> {
+  const token = new EntraToken(await credential());
+  await token.start();
+  return { headers: () => ({ authorization: token.authorization() }), secrets: () => [token.token] };
+}
 
 /**
  * usesMock says whether a target runs on the embedded mock: when it has no real endpoint (neither

@@ -6,8 +6,11 @@
 
 /** Protocol is the wire protocol a target speaks. */
 export type Protocol = 'openai-chat' | 'anthropic-messages';
-/** AuthStyle is how the API key travels: `Authorization: Bearer`, `x-api-key`, or Azure's `api-key` header. */
-export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key';
+/**
+ * AuthStyle is how a target proves who it is: its API key in `Authorization: Bearer`, `x-api-key` or Azure's `api-key`
+ * header, or a Microsoft Entra ID token (Azure presets; `Authorization: Bearer`, renewed before it expires).
+ */
+export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key' | 'entra-id';
 /** CloudUrl names a cloud preset's URL builder (runner/azure-urls.ts). */
 export type CloudUrl = 'azure-openai' | 'azure-ai-foundry';
 /** UsageReporting is how a provider reports token usage in a stream (informative: the client never sums usage, it keeps the latest). */

@@ -152,7 +152,7 @@ export const targetSchema = z
     provider: z.enum(PROVIDERS).default('openai-compatible'),
     /** Overrides of the preset. */
     protocol: z.enum(['openai-chat', 'anthropic-messages']).optional(),
-    auth: z.enum(['bearer', 'x-api-key', 'api-key']).optional(),
+    auth: z.enum(['bearer', 'x-api-key', 'api-key', 'entra-id']).optional(),
     /** Send stream_options.include_usage (OpenAI protocol); false for servers that reject it. */
     streamOptions: z.boolean().optional(),
     /** Output token limit field for this target (overrides the workload and the preset). */

@@ -15,6 +15,8 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
       'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), ' +
         'or mock (e.g. { ttftMs: 200 })',
     );
+  if (t.auth === 'entra-id' && !PRESETS[t.provider as ProviderName]?.cloud)
+    report(ctx, ['auth'], 'entra-id applies to provider azure-openai or azure-ai-foundry; for this provider name its key with apiKeyEnv');
   if (isRecord(t.headers))
     for (const name of Object.keys(t.headers))
       if (isSecretName(name)) {

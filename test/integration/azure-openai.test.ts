@@ -143,6 +143,26 @@ describe('an azure-openai target on the wire', () => {
     expect(body.model).toBe('Llama-3.3-70B-Instruct');
   });
 
+  it("auth: entra-id sends the credential's token as Authorization: Bearer, no api-key, and never records it", async () => {
+    const TOKEN = 'entra-token-abcdef0123456789';
+    const s = await startStubServer((_req, res) => jsonError(res, 401, `Token ${TOKEN} is expired`, 'invalid_request_error', '401'));
+    servers.push(s);
+    const target = { ...azureTarget(`http://127.0.0.1:${s.port}`, { deployment: 'd' }), auth: 'entra-id', apiKeyEnv: undefined };
+    const scopes: unknown[] = [];
+    const azureCredential = async () => ({
+      getToken: async (scope: string | string[]) => {
+        scopes.push(scope);
+        return { token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    });
+    const { results } = await runCollecting(scenarioOf({ targets: [target], load: { concurrency: 1, requests: 2 } }), { azureCredential });
+    expect(scopes).toEqual(['https://cognitiveservices.azure.com/.default']);
+    expect(s.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(s.requests[0]!.headers['api-key']).toBeUndefined();
+    expect(results[0]!.errorMessage).toContain('***');
+    expect(JSON.stringify(results)).not.toContain(TOKEN);
+  });
+
   it('a key that is refused is not echoed: the 401 message is scrubbed', async () => {
     const s = await startStubServer((_req, res) =>
       jsonError(res, 401, `Incorrect API key provided: ${KEY}`, 'invalid_request_error', '401'),

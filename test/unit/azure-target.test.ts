@@ -51,6 +51,7 @@ describe('azure block validation', () => {
       { provider: 'azure-ai-foundry' },
       /needs an azure block for provider azure-ai-foundry, e\.g\. azure: \{ endpoint: "https:\/\/my-resource\.services\.ai\.azure\.com" \}/,
     ],
+    [{ provider: 'openai', auth: 'entra-id' }, /targets\[0\]\.auth: entra-id applies to provider azure-openai or azure-ai-foundry/],
     [{ provider: 'openai', azure: { endpoint: 'https://r.openai.azure.com' } }, /targets\[0\]\.azure: belongs to provider: azure-openai/],
   ])('refuses %j', (t, message) => expect(problems(t).join('\n')).toMatch(message));
 });
