@@ -43,8 +43,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /**
  * startMockServer starts the embedded mock: POST /v1/chat/completions (OpenAI: streaming and
  * not, stream_options.include_usage, max_tokens / max_completion_tokens), POST /v1/messages
- * (Anthropic's Messages API, with its own event stream and error shapes), Azure OpenAI's deployment and v1 paths
- * (azure-flavour.ts), GET /v1/models, and
+ * (Anthropic's Messages API, with its own event stream and error shapes), Azure OpenAI's deployment and v1 paths and
+ * Azure AI Foundry's /models/chat/completions (azure-flavour.ts), GET /v1/models, and
  * each protocol's error bodies. Latency follows the profile's seeded model (see latency-model.ts).
  */
 export async function startMockServer(opts: MockServerOptions = {}): Promise<MockServer> {

@@ -124,9 +124,10 @@ const envName = (example: string) =>
 const RESERVED_BODY_KEYS = ['model', 'messages', 'stream'];
 
 /**
- * azureSchema is a target's Azure OpenAI block: the resource's endpoint, and the deployment with its API version
- * (POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…), or no deployment for the v1 API
- * (POST {endpoint}/openai/v1/chat/completions, the target's model in the body).
+ * azureSchema is a target's Azure block: the resource's endpoint, and for Azure OpenAI the deployment with its API
+ * version (POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…), or no deployment for the v1
+ * API (POST {endpoint}/openai/v1/chat/completions, the target's model in the body); for Azure AI Foundry the API
+ * version of its model inference endpoint (POST {endpoint}/models/chat/completions?api-version=…).
  */
 export const azureSchema = z.strictObject({
   endpoint: z
@@ -162,7 +163,7 @@ export const targetSchema = z
       .string()
       .refine(isHttpUrl, { error: (iss) => `${show(iss.input)} is not an http(s) URL; write e.g. "https://api.openai.com/v1"` })
       .optional(),
-    /** Azure OpenAI's resource and deployment (provider: azure-openai); they build the URL, baseUrl overrides the endpoint. */
+    /** The Azure resource and deployment (provider: azure-openai, azure-ai-foundry); they build the URL, baseUrl overrides the endpoint. */
     azure: azureSchema.optional(),
     mock: mockProfileSchema.optional(),
     model: z.string().min(1, { error: 'is empty; name the model to request, e.g. "gpt-4o-mini"' }),
