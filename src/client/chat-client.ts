@@ -43,6 +43,15 @@ export interface Endpoint {
   clientRequestIdHeader?: string;
   /** How its connections are made: proxy, TLS trust and client certificate, HTTP/2. */
   connection?: ConnectionProfile;
+  /** Headers that change during a run (a token renewed before it expires), read for every request. */
+  requestAuth?: RequestAuth;
+}
+
+/** RequestAuth signs each request with a credential that changes during a run (an Entra ID token). */
+export interface RequestAuth {
+  headers(): Readonly<Record<string, string>>;
+  /** The credential's current secret values, scrubbed from error text like `secrets`. */
+  secrets(): readonly string[];
 }
 
 /** ADAPTERS maps each protocol to its adapter. */
@@ -152,7 +161,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
     },
     { once: true },
   );
-  const scrub = (s: string) => endpoint.secrets.reduce((acc, secret) => (secret ? acc.split(secret).join('***') : acc), s);
+  const scrub = (s: string) =>
+    [...endpoint.secrets, ...(endpoint.requestAuth?.secrets() ?? [])].reduce(
+      (acc, secret) => (secret ? acc.split(secret).join('***') : acc),
+      s,
+    );
   const bodyOf = (call: ChatCall) =>
     JSON.stringify(
       adapter.buildBody({
@@ -168,8 +181,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
 
   // Our own id for the request, where the provider accepts one, so both sides' logs can be joined.
   const clientIdHeader = endpoint.clientRequestIdHeader;
-  const withClientId = (call: ChatCall) =>
-    clientIdHeader ? { ...headers, [clientIdHeader]: `${deps.clientRequestIdPrefix ?? 'bakeoff'}-${call.id}` } : headers;
+  const auth = endpoint.requestAuth;
+  const withClientId = (call: ChatCall) => {
+    const signed = auth ? { ...headers, ...auth.headers() } : headers;
+    return clientIdHeader ? { ...signed, [clientIdHeader]: `${deps.clientRequestIdPrefix ?? 'bakeoff'}-${call.id}` } : signed;
+  };
   const idHeaders = endpoint.requestIdHeaders ?? REQUEST_ID_HEADERS;
   // Replies so far: the discrepancy check counts the first CHECK_FIRST, then one in CHECK_EVERY.
   let replies = 0;

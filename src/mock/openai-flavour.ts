@@ -5,7 +5,8 @@ import { MAX_TOKENS_PER_REQUEST } from '../scenario/schema.js';
 import { chunk, completion, errorBody, usageChunk, type Usage } from './openai-shapes.js';
 import { applyEarlyFault, json, messageText, planTokens, scheduler, unixNow, withSlot, type Ctx } from './serving.js';
 
-interface ChatRequest {
+/** ChatRequest is what the mock reads from a chat completion request. */
+export interface ChatRequest {
   model: string;
   stream: boolean;
   includeUsage: boolean;
@@ -13,8 +14,11 @@ interface ChatRequest {
   promptTokens: number;
 }
 
-/** parseChatRequest checks a request body the way the OpenAI API does, returning an error message or the request. */
-function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string; param: string | null } {
+/**
+ * parseChatRequest checks a request body the way the OpenAI API does, returning an error message or the request;
+ * `defaultModel` stands in for a body without one (Azure's deployment URL names the model).
+ */
+export function parseChatRequest(ctx: Ctx, raw: string, defaultModel?: string): ChatRequest | { error: string; param: string | null } {
   let body: Record<string, unknown>;
   try {
     const v = JSON.parse(raw) as unknown;
@@ -23,6 +27,7 @@ function parseChatRequest(ctx: Ctx, raw: string): ChatRequest | { error: string;
   } catch {
     return { error: 'We could not parse the JSON body of your request.', param: null };
   }
+  if (defaultModel !== undefined && body.model === undefined) body.model = defaultModel;
   if (typeof body.model !== 'string' || body.model === '') return { error: "Missing required parameter: 'model'.", param: 'model' };
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return { error: "Missing required parameter: 'messages'.", param: 'messages' };

@@ -7,6 +7,7 @@ import { singleTokenWords } from '../workload/vocabulary.js';
 import { latencyModel } from './latency-model.js';
 import { anthropicError, anthropicMessages } from './anthropic-flavour.js';
 import { chatCompletion } from './openai-flavour.js';
+import { azureChatCompletion, azureRoute } from './azure-flavour.js';
 import { OUTAGE_KINDS, FaultSchedule } from './faults.js';
 import { errorBody, modelList } from './openai-shapes.js';
 import { applyEarlyFault, json, unixNow, type Ctx } from './serving.js';
@@ -42,7 +43,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /**
  * startMockServer starts the embedded mock: POST /v1/chat/completions (OpenAI: streaming and
  * not, stream_options.include_usage, max_tokens / max_completion_tokens), POST /v1/messages
- * (Anthropic's Messages API, with its own event stream and error shapes), GET /v1/models, and
+ * (Anthropic's Messages API, with its own event stream and error shapes), Azure OpenAI's deployment and v1 paths and
+ * Azure AI Foundry's /models/chat/completions (azure-flavour.ts), GET /v1/models, and
  * each protocol's error bodies. Latency follows the profile's seeded model (see latency-model.ts).
  */
 export async function startMockServer(opts: MockServerOptions = {}): Promise<MockServer> {
@@ -107,7 +109,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
-  if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+  if (req.method === 'GET' && (path === '/v1/models' || path === '/models' || path === '/openai/v1/models')) {
     // An outage takes the models list down too (health probes must see it); degradations do not.
     const fault = ctx.faults.at(performance.now());
     if (fault && OUTAGE_KINDS.has(fault.kind) && applyEarlyFault(ctx, res, fault, 'openai')) return;
@@ -126,6 +128,14 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
     readBody(req, (err, body) => {
       if (err) return json(res, 413, errorBody(err.message, 'invalid_request_error'));
       chatCompletion(ctx, body!, res);
+    });
+    return;
+  }
+  const azure = azureRoute(req.url ?? '/');
+  if (azure && req.method === 'POST') {
+    readBody(req, (err, body) => {
+      if (err) return json(res, 413, errorBody(err.message, 'invalid_request_error'));
+      azureChatCompletion(ctx, azure, req, body!, res);
     });
     return;
   }

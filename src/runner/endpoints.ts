@@ -5,6 +5,9 @@ import { deriveSeed } from '../random/prng.js';
 import { mockProfileSchema, type MockProfile, type Scenario, type Target } from '../scenario/schema.js';
 import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
+import { signWithKey } from './auth-scheme.js';
+import { CLOUD_URLS, azureRootOf } from './azure-urls.js';
+import { defaultAzureCredential, EntraToken, type TokenCredential } from './entra-id.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
 export type StartMock = (opts: MockServerOptions) => Promise<MockServer>;
@@ -40,13 +43,14 @@ export async function resolveEndpoints(
   env: Readonly<Record<string, string | undefined>>,
   startMock: StartMock,
   useMock = false,
+  azureCredential: () => Promise<TokenCredential> = defaultAzureCredential,
 ): Promise<{ endpoints: Endpoint[]; mocks: MockServer[] }> {
   const mocks: MockServer[] = [];
   const endpoints: Endpoint[] = [];
   try {
     for (const t of s.targets) {
       const preset = PRESETS[t.provider];
-      let baseUrl = t.baseUrl ?? preset.baseUrl;
+      let baseUrl = apiRootOf(t);
       if (usesMock(t, useMock)) {
         const server = await startMock({
           profile: mockProfileFor(t),
@@ -54,17 +58,37 @@ export async function resolveEndpoints(
           models: [t.model],
         });
         mocks.push(server);
-        baseUrl = server.baseUrl;
+        // Azure's paths on the mock start at the server's root.
+        baseUrl = preset.cloud ? CLOUD_URLS[preset.cloud](t.azure ?? {}, new URL(server.baseUrl).origin) : server.baseUrl;
       }
-      // The embedded mock is on loopback, in this process: never through a proxy, and plain HTTP.
-      if (usesMock(t, useMock)) endpoints.push({ ...endpointFor(t, baseUrl!, {}), connection: { proxy: false } });
-      else endpoints.push(endpointFor(t, baseUrl!, env));
+      const mocked = usesMock(t, useMock);
+      const endpoint = endpointFor(t, baseUrl!, mocked ? {} : env);
+      const auth = t.auth ?? preset.auth;
+      if (mocked) {
+        // The embedded mock is on loopback, in this process: never through a proxy, and plain HTTP. Like Azure, it
+        // refuses a request without an api-key: a mocked target sends a stand-in, never the real key (nor asks Entra ID
+        // for a token).
+        const standIn = auth === 'api-key' || auth === 'entra-id';
+        const headers = standIn ? { 'api-key': MOCK_API_KEY, ...endpoint.headers } : endpoint.headers;
+        endpoints.push({ ...endpoint, headers, connection: { proxy: false } });
+      } else if (auth === 'entra-id') endpoints.push({ ...endpoint, requestAuth: await entraAuth(azureCredential) });
+      else endpoints.push(endpoint);
     }
   } catch (err) {
     await Promise.all(mocks.map((m) => m.close()));
     throw err;
   }
   return { endpoints, mocks };
+}
+
+// The api-key a mocked Azure target sends (the mock checks that one is present, not what it is).
+const MOCK_API_KEY = 'bakeoff-mock-key';
+
+// entraAuth fetches a target's first Entra ID token before any traffic (a credential that fails stops the run there).
+async function entraAuth(credential: () => Promise<TokenCredential>): Promise<NonNullable<Endpoint['requestAuth']>> {
+  const token = new EntraToken(await credential());
+  await token.start();
+  return { headers: () => ({ authorization: token.authorization() }), secrets: () => [token.token] };
 }
 
 /**
@@ -74,7 +98,18 @@ export async function resolveEndpoints(
  * real endpoint and a `mock:` block uses the real one unless --mock is given.
  */
 export function usesMock(t: Target, useMock: boolean): boolean {
-  return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined);
+  return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined && t.azure?.endpoint === undefined);
+}
+
+/**
+ * apiRootOf is a real target's API root, the one the protocol's path is appended to: its baseUrl or its preset's, or
+ * what its cloud preset builds from its block (baseUrl standing in for the cloud's endpoint).
+ */
+export function apiRootOf(t: Target): string | undefined {
+  const { cloud, baseUrl } = PRESETS[t.provider];
+  if (!cloud) return t.baseUrl ?? baseUrl;
+  const root = azureRootOf(t);
+  return root === undefined ? undefined : CLOUD_URLS[cloud](t.azure ?? {}, root);
 }
 
 /** mockProfileFor is the mock standing in for a target: its `mock:` block, with the preset's usage style unless the block sets one. */
@@ -96,9 +131,7 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
   const url = new URL(baseUrl);
   for (const [q, v] of fromEnv(t.queryFromEnv)) url.searchParams.set(q, v);
   const auth = t.auth ?? preset.auth;
-  const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
-  if (key && auth === 'bearer' && !has('authorization')) headers.authorization = `Bearer ${key}`;
-  if (key && auth === 'x-api-key' && !has('x-api-key')) headers['x-api-key'] = key;
+  signWithKey(auth, key, headers);
   return {
     target: t.name,
     region: t.region,
@@ -138,7 +171,10 @@ function connectionOf(t: Target): { connection?: ConnectionProfile } {
 const MIN_SECRET_CHARS = 6;
 
 function secretsOf(key: string | undefined, headerValues: readonly string[], url: URL): string[] {
-  const values = [key, ...headerValues, decodeURIComponent(url.username), decodeURIComponent(url.password), ...url.searchParams.values()];
+  // Azure's api-version is the one query value a preset itself adds: a date, no secret (scrubbed, it would hide which
+  // version an error is about).
+  const query = [...url.searchParams].filter(([k]) => k !== 'api-version').map(([, v]) => v);
+  const values = [key, ...headerValues, decodeURIComponent(url.username), decodeURIComponent(url.password), ...query];
   const out = new Set<string>();
   for (const v of values) {
     if (!v || v.length < MIN_SECRET_CHARS) continue;

@@ -3,7 +3,7 @@ import { loadForStep, sweepValues, DEFAULT_STEP_MS } from './sweep.js';
 import { describe, meanOf } from '../random/distribution.js';
 import { formatDurationMs } from '../scenario/duration.js';
 import { mockProfileSchema, type Load, type Scenario, type Target } from '../scenario/schema.js';
-import { usesMock } from './endpoints.js';
+import { apiRootOf, usesMock } from './endpoints.js';
 import { PRESETS } from '../scenario/providers.js';
 import type { PlannedTarget } from '../cost/estimate.js';
 import { totalWeight, weightedMean } from '../workload/mix.js';
@@ -256,7 +256,7 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
       ? (t.protocol ?? PRESETS[t.provider].protocol) === 'anthropic-messages'
         ? 'embedded mock (anthropic-messages)'
         : 'embedded mock'
-      : (t.baseUrl ?? PRESETS[t.provider].baseUrl!),
+      : apiRootOf(t)!,
     ...(mock
       ? { mockLatency: `rtt ${describe(mock.rttMs, 'ms')}, ttft ${describe(mock.ttftMs, 'ms')}, itl ${describe(mock.itlMs, 'ms')}` }
       : {}),

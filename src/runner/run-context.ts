@@ -1,3 +1,4 @@
+import type { TokenCredential } from './entra-id.js';
 import { setMaxListeners } from 'node:events';
 import { chatClient, type Endpoint, type Hit } from '../client/chat-client.js';
 import { ClockProbe } from '../client/clock-probe.js';
@@ -32,6 +33,8 @@ export interface RunDeps {
   runId: string;
   env: Readonly<Record<string, string | undefined>>;
   startMock: StartMock;
+  /** Where auth: entra-id targets get their credential (default: @azure/identity's DefaultAzureCredential); tests stub it. */
+  azureCredential?: () => Promise<TokenCredential>;
   /** The trace's entries, loaded by the caller (trace load model only). */
   trace?: readonly TraceEntry[];
   /** Dataset entries by workload name, loaded by the caller. */
@@ -164,7 +167,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // Every waiting user, think time and backoff listens to this one signal: many listeners is the
   // design, not a leak (Node would warn past 10).
   setMaxListeners(0, stop);
-  const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false);
+  const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false, deps.azureCredential);
   if (deps.startAtEpochMs !== undefined) await waitUntilEpoch(deps.startAtEpochMs, stop);
   const clock = deps.clock ?? monotonicClock();
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection, env: deps.env });

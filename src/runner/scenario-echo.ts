@@ -13,6 +13,7 @@ export function scenarioEcho(s: Scenario): Scenario {
     targets: s.targets.map((t) => ({
       ...t,
       ...(t.baseUrl ? { baseUrl: redactUrl(t.baseUrl) } : {}),
+      ...(t.azure?.endpoint ? { azure: { ...t.azure, endpoint: redactUrl(t.azure.endpoint) } } : {}),
       headers: Object.fromEntries(Object.keys(t.headers).map((k) => [k, REDACTED])),
     })),
   };

@@ -6,15 +6,22 @@
 
 /** Protocol is the wire protocol a target speaks. */
 export type Protocol = 'openai-chat' | 'anthropic-messages';
-/** AuthStyle is how the API key travels. */
-export type AuthStyle = 'bearer' | 'x-api-key';
+/**
+ * AuthStyle is how a target proves who it is: its API key in `Authorization: Bearer`, `x-api-key` or Azure's `api-key`
+ * header, or a Microsoft Entra ID token (Azure presets; `Authorization: Bearer`, renewed before it expires).
+ */
+export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key' | 'entra-id';
+/** CloudUrl names a cloud preset's URL builder (runner/azure-urls.ts). */
+export type CloudUrl = 'azure-openai' | 'azure-ai-foundry';
 /** UsageReporting is how a provider reports token usage in a stream (informative: the client never sums usage, it keeps the latest). */
 export type UsageReporting = 'final-chunk' | 'every-chunk' | 'message-events' | 'none';
 
 export interface ProviderPreset {
   protocol: Protocol;
-  /** Default API root; none for openai-compatible (bring your own baseUrl). */
+  /** Default API root; none for openai-compatible (bring your own baseUrl) and for cloud presets (built from their block). */
   baseUrl?: string;
+  /** The URL builder that makes the API root from the target's cloud block (`azure:`); absent for presets with a fixed root. */
+  cloud?: CloudUrl;
   auth: AuthStyle;
   /** Static headers every request carries (e.g. anthropic-version). */
   headers: Record<string, string>;
@@ -36,7 +43,16 @@ export interface ProviderPreset {
   source: string;
 }
 
-export const PROVIDERS = ['openai', 'anthropic', 'gemini', 'deepseek-global', 'openai-compatible', 'mock'] as const;
+export const PROVIDERS = [
+  'openai',
+  'anthropic',
+  'gemini',
+  'deepseek-global',
+  'azure-openai',
+  'azure-ai-foundry',
+  'openai-compatible',
+  'mock',
+] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -104,6 +120,42 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
     source:
       'DeepSeek API docs, "Your First API Call" (base_url https://api.deepseek.com, OpenAI format) and ' +
       '"Reasoning Model" (delta.reasoning_content streamed before delta.content)',
+  },
+  'azure-openai': {
+    protocol: 'openai-chat',
+    // The URL is the resource's endpoint plus the deployment path (runner/azure-urls.ts).
+    cloud: 'azure-openai',
+    auth: 'api-key',
+    headers: {},
+    streamOptions: true,
+    // Accepted since API version 2024-09-01-preview (and in 2024-10-21 GA); o-series deployments reject max_tokens.
+    // An older apiVersion needs tokenLimitField: max_tokens.
+    tokenLimitField: 'max_completion_tokens',
+    usage: 'final-chunk',
+    reasoning: 'none',
+    requestIdHeader: 'apim-request-id',
+    source:
+      'Azure OpenAI REST reference 2024-10-21, Chat completions - Create (POST {endpoint}/openai/deployments/{deployment-id}' +
+      '/chat/completions?api-version=, api-key header, stream_options, prompt_filter_results / content_filter_results); ' +
+      '"Azure OpenAI v1 API" (POST {endpoint}/openai/v1/chat/completions, model in the body); ' +
+      '"Azure OpenAI quotas and limits" (429 with retry-after-ms and retry-after)',
+  },
+  'azure-ai-foundry': {
+    protocol: 'openai-chat',
+    // The URL is the resource's endpoint plus /models (runner/azure-urls.ts).
+    cloud: 'azure-ai-foundry',
+    auth: 'api-key',
+    headers: {},
+    // The inference API refuses parameters it does not define (422) unless sent extra-parameters: pass-through.
+    streamOptions: false,
+    tokenLimitField: 'max_tokens',
+    usage: 'final-chunk',
+    reasoning: 'reasoning_content',
+    requestIdHeader: 'apim-request-id',
+    source:
+      'Azure AI Model Inference API reference 2024-05-01-preview, Get Chat Completions (POST {endpoint}/models/chat/completions' +
+      '?api-version=, api-key or Authorization: Bearer, model in the body, max_tokens, extra-parameters); ' +
+      'Azure AI Foundry docs, "How to use the Azure AI model inference endpoint" (https://<resource>.services.ai.azure.com/models)',
   },
   'openai-compatible': {
     protocol: 'openai-chat',

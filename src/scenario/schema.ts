@@ -123,6 +123,27 @@ const envName = (example: string) =>
 
 const RESERVED_BODY_KEYS = ['model', 'messages', 'stream'];
 
+/**
+ * azureSchema is a target's Azure block: the resource's endpoint, and for Azure OpenAI the deployment with its API
+ * version (POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…), or no deployment for the v1
+ * API (POST {endpoint}/openai/v1/chat/completions, the target's model in the body); for Azure AI Foundry the API
+ * version of its model inference endpoint (POST {endpoint}/models/chat/completions?api-version=…).
+ */
+export const azureSchema = z.strictObject({
+  endpoint: z
+    .string()
+    .refine(isHttpUrl, { error: (iss) => `${show(iss.input)} is not an http(s) URL; write e.g. "https://my-resource.openai.azure.com"` })
+    .optional(),
+  deployment: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, { error: 'is not a deployment name (letters, digits, ".", "_", "-"); write e.g. "gpt-4o-mini"' })
+    .optional(),
+  apiVersion: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, { error: 'is not an Azure OpenAI API version; write e.g. "2024-10-21"' })
+    .optional(),
+});
+
 /** targetSchema: one endpoint and model under test (or its mock). */
 export const targetSchema = z
   .strictObject({
@@ -132,7 +153,7 @@ export const targetSchema = z
     provider: z.enum(PROVIDERS).default('openai-compatible'),
     /** Overrides of the preset. */
     protocol: z.enum(['openai-chat', 'anthropic-messages']).optional(),
-    auth: z.enum(['bearer', 'x-api-key']).optional(),
+    auth: z.enum(['bearer', 'x-api-key', 'api-key', 'entra-id']).optional(),
     /** Send stream_options.include_usage (OpenAI protocol); false for servers that reject it. */
     streamOptions: z.boolean().optional(),
     /** Output token limit field for this target (overrides the workload and the preset). */
@@ -142,6 +163,8 @@ export const targetSchema = z
       .string()
       .refine(isHttpUrl, { error: (iss) => `${show(iss.input)} is not an http(s) URL; write e.g. "https://api.openai.com/v1"` })
       .optional(),
+    /** The Azure resource and deployment (provider: azure-openai, azure-ai-foundry); they build the URL, baseUrl overrides the endpoint. */
+    azure: azureSchema.optional(),
     mock: mockProfileSchema.optional(),
     model: z.string().min(1, { error: 'is empty; name the model to request, e.g. "gpt-4o-mini"' }),
     apiKeyEnv: envName('OPENAI_API_KEY').optional(),

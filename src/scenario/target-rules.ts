@@ -7,13 +7,16 @@ import { MAX_TOKENS_PER_REQUEST } from './limits.js';
 export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   // Its baseUrl, its preset's URL, or a mock (which, beside a real URL, is the target's offline stand-in under --mock).
   const presetUrl = parsedAt(ctx, ['provider']) ? PRESETS[t.provider as ProviderName].baseUrl : undefined;
-  if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
+  if (t.azure !== undefined || PRESETS[t.provider as ProviderName]?.cloud) azureRules(t, ctx);
+  else if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
     report(
       ctx,
       [],
       'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), ' +
         'or mock (e.g. { ttftMs: 200 })',
     );
+  if (t.auth === 'entra-id' && !PRESETS[t.provider as ProviderName]?.cloud)
+    report(ctx, ['auth'], 'entra-id applies to provider azure-openai or azure-ai-foundry; for this provider name its key with apiKeyEnv');
   if (isRecord(t.headers))
     for (const name of Object.keys(t.headers))
       if (isSecretName(name)) {
@@ -27,12 +30,47 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
             `${viaApiKeyEnv}headersFromEnv: { ${name}: MY_KEY_VAR }`,
         );
       }
-  if (typeof t.baseUrl === 'string') urlSecretRules(t.baseUrl, ctx);
+  if (typeof t.baseUrl === 'string') urlSecretRules(t.baseUrl, ctx, ['baseUrl']);
+  if (isRecord(t.azure) && typeof t.azure.endpoint === 'string') urlSecretRules(t.azure.endpoint, ctx, ['azure', 'endpoint']);
   if (typeof t.proxy === 'string' && URL.canParse(t.proxy) && new URL(t.proxy).password)
     report(ctx, ['proxy'], 'holds a password in the URL; set the proxy with its credentials in HTTPS_PROXY (or HTTP_PROXY) instead');
 }
 
-function urlSecretRules(baseUrl: string, ctx: RefineCtx): void {
+// What the azure block of each Azure preset looks like, for messages that show it.
+const AZURE_EXAMPLES: Record<string, string> = {
+  'azure-openai': '{ endpoint: "https://my-resource.openai.azure.com", deployment: "gpt-4o-mini", apiVersion: "2024-10-21" }',
+  'azure-ai-foundry': '{ endpoint: "https://my-resource.services.ai.azure.com" }',
+};
+
+// An Azure target sends to its resource's endpoint (or baseUrl in its place, or its mock); an Azure OpenAI target
+// names a deployment or uses the v1 API (which takes no api-version), a Foundry one names its deployment as the model;
+// the block belongs to the Azure presets only.
+function azureRules(t: Record<string, unknown>, ctx: RefineCtx): void {
+  const azure = isRecord(t.azure) ? t.azure : undefined;
+  const example = AZURE_EXAMPLES[String(t.provider)];
+  if (example === undefined) {
+    report(ctx, ['azure'], 'belongs to provider: azure-openai or azure-ai-foundry; set one of them or remove the azure block');
+    return;
+  }
+  if (t.baseUrl === undefined && t.mock === undefined && azure?.endpoint === undefined)
+    report(
+      ctx,
+      azure ? ['azure', 'endpoint'] : [],
+      azure
+        ? `is missing; write your resource's endpoint, as in azure: ${example} (or set baseUrl)`
+        : `needs an azure block for provider ${String(t.provider)}, e.g. azure: ${example}`,
+    );
+  if (t.provider === 'azure-ai-foundry' && azure?.deployment !== undefined)
+    report(ctx, ['azure', 'deployment'], "is not used by Foundry's model inference endpoint; remove it and name the deployment in model");
+  else if (azure && azure.apiVersion !== undefined && azure.deployment === undefined && t.provider === 'azure-openai')
+    report(
+      ctx,
+      ['azure', 'apiVersion'],
+      'applies to a deployment; name one (deployment: "gpt-4o-mini"), or remove apiVersion to use the v1 API (model in the body)',
+    );
+}
+
+function urlSecretRules(baseUrl: string, ctx: RefineCtx, path: readonly PropertyKey[]): void {
   let u: URL;
   try {
     u = new URL(baseUrl);
@@ -40,16 +78,12 @@ function urlSecretRules(baseUrl: string, ctx: RefineCtx): void {
     return;
   }
   if (u.password)
-    report(
-      ctx,
-      ['baseUrl'],
-      'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })',
-    );
+    report(ctx, path, 'holds a password in the URL; name an environment variable instead (headersFromEnv: { authorization: MY_KEY_VAR })');
   for (const k of new Set(u.searchParams.keys()))
     if (isSecretName(k))
       report(
         ctx,
-        ['baseUrl'],
+        path,
         `holds a credential in its query (${k}=…); name an environment variable instead: queryFromEnv: { ${k}: MY_KEY_VAR }`,
       );
 }
