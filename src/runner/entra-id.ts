@@ -70,13 +70,13 @@ export class EntraToken {
 
 /**
  * defaultAzureCredential loads @azure/identity's DefaultAzureCredential (environment, workload identity, managed
- * identity, Azure CLI…). The package is an optional dependency, loaded only by a target with auth: entra-id.
+ * identity, Azure CLI…). The package is an optional dependency (installed with the tool unless --omit=optional),
+ * loaded only by a target with auth: entra-id.
  */
 export async function defaultAzureCredential(): Promise<TokenCredential> {
-  const name = '@azure/identity';
   let mod: { DefaultAzureCredential: new () => TokenCredential };
   try {
-    mod = (await import(name)) as typeof mod;
+    mod = await import('@azure/identity');
   } catch {
     throw new Error('auth: entra-id needs the @azure/identity package; install it (npm install @azure/identity)');
   }
