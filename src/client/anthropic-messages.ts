@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../workload/chat-message.js';
-import type { ProtocolAdapter, StreamState, StreamStep, TokenUsage } from './protocol.js';
+import { notJsonStep, type ProtocolAdapter, type StreamState, type StreamStep, type TokenUsage } from './protocol.js';
 import type { SseEvent } from './sse.js';
 import { oneLine } from './error-kind.js';
 
@@ -37,7 +37,7 @@ export const anthropicMessages: ProtocolAdapter = {
     try {
       obj = JSON.parse(ev.data) as AnthropicEvent;
     } catch {
-      return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${oneLine(ev.data, 80)}` };
+      return notJsonStep(ev.data, oneLine(ev.data, 80));
     }
     const type = obj?.type ?? ev.event;
     switch (type) {

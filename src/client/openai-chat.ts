@@ -1,4 +1,4 @@
-import type { ProtocolAdapter, StreamState, StreamStep, TokenUsage } from './protocol.js';
+import { notJsonStep, type ProtocolAdapter, type StreamState, type StreamStep, type TokenUsage } from './protocol.js';
 import type { SseEvent } from './sse.js';
 import { oneLine } from './error-kind.js';
 
@@ -86,7 +86,7 @@ export function parseChunk(data: string, state: StreamState): StreamStep {
   try {
     obj = JSON.parse(data) as ChunkShape;
   } catch {
-    return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${oneLine(data, 80)}` };
+    return notJsonStep(data, oneLine(data, 80));
   }
   if (obj === null || typeof obj !== 'object')
     return { type: 'error', kind: 'bad_stream', message: `stream event is not an object: ${oneLine(data, 80)}` };

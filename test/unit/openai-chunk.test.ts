@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { anthropicMessages } from '../../src/client/anthropic-messages.js';
 import { CONTENT_CHUNK, openaiChat, parseChunk } from '../../src/client/openai-chat.js';
 import type { StreamState, StreamStep } from '../../src/client/protocol.js';
 import { chunk, usageChunk } from '../../src/mock/openai-shapes.js';
@@ -65,5 +66,16 @@ describe('openai chunk fast path', () => {
   });
   it('escapes are decoded', () => {
     expect(read(viaOnEvent, openai(' "quoted" \\ back\\slash')).step).toEqual({ type: 'content', text: ' "quoted" \\ back\\slash' });
+  });
+});
+
+describe('an empty data event (a `data:` heartbeat)', () => {
+  // The SDKs fail on it too (JSON.parse of ''); the message says what arrived rather than quoting nothing.
+  it.each([
+    ['openai-chat', openaiChat],
+    ['anthropic-messages', anthropicMessages],
+  ])('%s: bad_stream, "an empty data event"', (_name, adapter) => {
+    const step = adapter.onEvent({ event: 'message', data: '', id: '' }, { finishReason: '', usage: null });
+    expect(step).toEqual({ type: 'error', kind: 'bad_stream', message: 'stream event is not JSON: an empty data event' });
   });
 });
