@@ -97,6 +97,36 @@ bench('openaiChat.onEvent per event', 20_000 * events, (i) => {
   const state = { finishReason: '', usage: null };
   sink = openaiChat.onEvent(decoded[i % decoded.length], state);
 });
+// The same 64 tokens in OpenAI's live shape (the mock's quirks.shape: openai): another key order,
+// obfuscation padding, the usage chunk's details.
+const { liveWire } = await dist('mock/openai-live-shapes.js');
+const wire = liveWire('openai', {
+  id: 'chatcmpl-1',
+  created: 1,
+  model: 'gpt-4o-mini',
+  promptTokens: 200,
+  cachedTokens: 0,
+  reasoningTokens: 0,
+  completionTokens: 64,
+});
+let liveStream = wire.role();
+for (let i = 0; i < 64; i++) liveStream += wire.token(i, ' token', false);
+liveStream += `${wire.finish('stop')}${wire.usage()}data: [DONE]\n\n`;
+const liveDecoded = new SseDecoder().push(new TextEncoder().encode(liveStream));
+bench('openaiChat.onEvent per event, OpenAI live shape', 20_000 * events, (i) => {
+  const state = { finishReason: '', usage: null };
+  sink = openaiChat.onEvent(liveDecoded[i % liveDecoded.length], state);
+});
+// A whole 64-token stream as a paced server sends it (one event per read), decoded and read: what
+// the shape changes per request, in the common key order and in OpenAI's live shape.
+const readWhole = (reads) => {
+  const d = new SseDecoder();
+  const state = { finishReason: '', usage: null };
+  for (const b of reads) for (const e of d.push(b)) sink = openaiChat.onEvent(e, state);
+};
+const liveReads = liveStream.split(/(?<=\n\n)/).map((e) => new TextEncoder().encode(e));
+bench('64-token stream decoded + read (per request)', 20_000, () => readWhole(perEvent));
+bench('64-token stream decoded + read, OpenAI live shape', 20_000, () => readWhole(liveReads));
 void sink;
 
 // requests.csv: rows through the writer into a real file, and the file closed (CPU per row).

@@ -31,10 +31,20 @@ const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.
 const REPS = Number(args.reps ?? 3);
 const WARM_S = Number(args.warm ?? 3);
 const WINDOW_S = Number(args.window ?? 6);
-const ALL_CASES = { 'stream-64': [true, 64], 'stream-512': [true, 512], 'plain-64': [false, 64], 'plain-512': [false, 512] };
-const cases = (args.cases ?? Object.keys(ALL_CASES).join(','))
+// [streamed, connections, the server's chunk shape]; the -live cases stream OpenAI's live shape (run
+// beside their plain case to read what the shape costs: same repetition, same server process kind).
+const ALL_CASES = {
+  'stream-64': [true, 64, 'plain'],
+  'stream-512': [true, 512, 'plain'],
+  'plain-64': [false, 64, 'plain'],
+  'plain-512': [false, 512, 'plain'],
+  'stream-64-live': [true, 64, 'live'],
+  'stream-512-live': [true, 512, 'live'],
+};
+const DEFAULT_CASES = ['stream-64', 'stream-512', 'plain-64', 'plain-512'];
+const cases = (args.cases ?? DEFAULT_CASES.join(','))
   .split(',')
-  .map((k) => ({ key: k, stream: ALL_CASES[k][0], conns: ALL_CASES[k][1] }));
+  .map((k) => ({ key: k, stream: ALL_CASES[k][0], conns: ALL_CASES[k][1], shape: ALL_CASES[k][2] }));
 const has = (bin) => {
   try {
     execFileSync('which', [bin], { stdio: 'ignore' });
@@ -115,8 +125,8 @@ const only = args.tools ? args.tools.split(',') : null;
 const tools = Object.keys(TOOLS).filter((t) => TOOLS[t] && (!only || only.includes(t)));
 for (const t of Object.keys(TOOLS)) if (!TOOLS[t]) console.log(`peers: ${t} not installed (apt-get install ${t}): skipped`);
 
-async function startServer() {
-  const [cmd, argv] = pinned(0, process.execPath, [join(root, 'bench', 'support', 'sse-server.mjs'), '0']);
+async function startServer(shape) {
+  const [cmd, argv] = pinned(0, process.execPath, [join(root, 'bench', 'support', 'sse-server.mjs'), '0', '50', shape]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((ok, fail) => {
     let text = '';
@@ -158,7 +168,7 @@ const results = {}; // case → tool → [rep results]
 try {
   for (let rep = 0; rep < REPS; rep++) {
     for (const c of cases) {
-      const server = await startServer();
+      const server = await startServer(c.shape);
       try {
         const order = tools.map((_, i) => tools[(i + rep) % tools.length]);
         for (const tool of order) {
@@ -199,4 +209,15 @@ for (const c of cases) {
       `| ${c.key} | ${tool} | ${median(cpu)?.toFixed(0)} (${range(cpu)}) | ${ratio?.toFixed(2)}× | ${median(rs.map((r) => r.reqPerSec)).toFixed(0)} | ${median(rs.map((r) => r.cpuPct)).toFixed(0)} |`,
     );
   }
+}
+
+// A live shape beside its plain case: llm-bakeoff's CPU per request, live ÷ plain, within each repetition.
+for (const c of cases.filter((c) => c.shape === 'live')) {
+  const plain = results[c.key.replace(/-live$/, '')]?.['llm-bakeoff'];
+  const live = results[c.key]['llm-bakeoff'];
+  if (!plain || !live) continue;
+  const ratios = live.map((r, i) => (r.cpuUsPerReq && plain[i].cpuUsPerReq ? r.cpuUsPerReq / plain[i].cpuUsPerReq : null));
+  console.log(
+    `\n${c.key}: llm-bakeoff CPU per request × ${median(ratios)?.toFixed(3)} of ${c.key.replace(/-live$/, '')} (same rep, median; ${ratios.map((r) => r?.toFixed(3)).join(', ')})`,
+  );
 }

@@ -13,6 +13,8 @@ export interface MockCommandOptions {
   outputTokens?: string;
   seed?: string;
   slots?: string;
+  shape?: string;
+  cachedPromptTokens?: string;
   fault?: string[];
   model: string[];
 }
@@ -42,6 +44,11 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
   }
   if (opts.seed !== undefined) raw.seed = Number(opts.seed);
   if (opts.slots !== undefined) raw.slots = Number(opts.slots);
+  if (opts.shape !== undefined || opts.cachedPromptTokens !== undefined)
+    raw.quirks = {
+      ...(opts.shape !== undefined ? { shape: opts.shape } : {}),
+      ...(opts.cachedPromptTokens !== undefined ? { cachedPromptTokens: Number(opts.cachedPromptTokens) } : {}),
+    };
   if (opts.fault?.length) {
     raw.faults = opts.fault.map((f, i) => {
       try {

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../workload/chat-message.js';
-import type { ProtocolAdapter, StreamState, StreamStep } from './protocol.js';
+import { notJsonStep, type ProtocolAdapter, type StreamState, type StreamStep, type TokenUsage } from './protocol.js';
 import type { SseEvent } from './sse.js';
 import { oneLine } from './error-kind.js';
 
@@ -37,7 +37,7 @@ export const anthropicMessages: ProtocolAdapter = {
     try {
       obj = JSON.parse(ev.data) as AnthropicEvent;
     } catch {
-      return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${oneLine(ev.data, 80)}` };
+      return notJsonStep(ev.data, oneLine(ev.data, 80));
     }
     const type = obj?.type ?? ev.event;
     switch (type) {
@@ -55,12 +55,8 @@ export const anthropicMessages: ProtocolAdapter = {
       }
       case 'message_delta': {
         if (obj.delta?.stop_reason) state.finishReason = obj.delta.stop_reason;
-        // message_delta's usage is cumulative: replace, never add.
-        if (obj.usage && typeof obj.usage.output_tokens === 'number')
-          state.usage =
-            obj.usage.input_tokens !== undefined
-              ? anthropicUsage(obj.usage, obj.usage.output_tokens)
-              : { ...(state.usage ?? { inputTokens: 0 }), outputTokens: obj.usage.output_tokens };
+        // message_delta's usage is cumulative: replace, never add; but only the fields it carries.
+        if (obj.usage && typeof obj.usage.output_tokens === 'number') state.usage = mergedUsage(state.usage, obj.usage);
         return { type: 'none' };
       }
       case 'message_stop':
@@ -111,13 +107,33 @@ function anthropicUsage(u: AnthropicUsage, outputTokens: number) {
   };
 }
 
+/**
+ * mergedUsage lays a message_delta's usage over what message_start gave, field by field, as the
+ * official SDK's MessageStream does: a gateway's delta may carry input_tokens without the cache
+ * fields (or with them null), and that must not wipe message_start's cache reads.
+ */
+function mergedUsage(prev: TokenUsage | null, u: AnthropicUsage & { output_tokens: number }): TokenUsage {
+  const prevRead = prev?.cachedInputTokens ?? 0;
+  const prevWrite = prev?.cacheWriteInputTokens ?? 0;
+  return anthropicUsage(
+    {
+      input_tokens: u.input_tokens ?? (prev ? prev.inputTokens - prevRead - prevWrite : 0),
+      cache_read_input_tokens: u.cache_read_input_tokens ?? prevRead,
+      cache_creation_input_tokens: u.cache_creation_input_tokens ?? prevWrite,
+      cache_creation: u.cache_creation ?? { ephemeral_1h_input_tokens: prev?.cacheWrite1hInputTokens ?? 0 },
+    },
+    u.output_tokens,
+  );
+}
+
+// A field may be null where a gateway or a newer API version has nothing to report.
 interface AnthropicUsage {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_read_input_tokens?: number;
-  cache_creation_input_tokens?: number;
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
   /** Cache writes by TTL (cache_creation_input_tokens is their sum). */
-  cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number };
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
 }
 
 interface AnthropicEvent {

@@ -1,4 +1,4 @@
-import type { ProtocolAdapter, StreamState, StreamStep, TokenUsage } from './protocol.js';
+import { notJsonStep, type ProtocolAdapter, type StreamState, type StreamStep, type TokenUsage } from './protocol.js';
 import type { SseEvent } from './sse.js';
 import { oneLine } from './error-kind.js';
 
@@ -66,15 +66,16 @@ const CONTENT = String.raw`"((?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})
 /**
  * CONTENT_CHUNK recognises, whole, the chunk that carries most of a stream: one token of content
  * in the shape OpenAI, vLLM and most compatible servers send it (keys in their order, no usage, no
- * finish, no error). Anchored at both ends and matching only JSON tokens, a match is valid JSON
- * with nothing in it but the content — the one thing to take — so it skips a full JSON.parse per
+ * finish, no error; `"usage":null` after `choices` or, as OpenAI's live stream has it, before).
+ * Anchored at both ends and matching only JSON tokens, a match is valid JSON with nothing in it
+ * but the content — the one thing to take — so it skips a full JSON.parse per
  * token (bench/hot-path.mjs). Any other chunk (first and last ones, usage, errors, reasoning,
  * tool calls, another key order) is parsed in full.
  */
 export const CONTENT_CHUNK = new RegExp(
   [
     String.raw`^\{"id":${PLAIN},"object":"chat\.completion\.chunk","created":(?:0|[1-9]\d*),"model":${PLAIN},`,
-    `(?:"service_tier":${PLAIN},)?(?:"system_fingerprint":(?:${PLAIN}|null),)?`,
+    `(?:"service_tier":${PLAIN},)?(?:"system_fingerprint":(?:${PLAIN}|null),)?(?:"usage":null,)?`,
     String.raw`"choices":\[\{"index":0,"delta":\{(?:"role":"assistant",)?"content":${CONTENT}\},`,
     String.raw`(?:"logprobs":null,)?"finish_reason":null\}\](?:,"usage":null)?(?:,"obfuscation":${PLAIN})?\}$`,
   ].join(''),
@@ -86,7 +87,7 @@ export function parseChunk(data: string, state: StreamState): StreamStep {
   try {
     obj = JSON.parse(data) as ChunkShape;
   } catch {
-    return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${oneLine(data, 80)}` };
+    return notJsonStep(data, oneLine(data, 80));
   }
   if (obj === null || typeof obj !== 'object')
     return { type: 'error', kind: 'bad_stream', message: `stream event is not an object: ${oneLine(data, 80)}` };

@@ -24,6 +24,14 @@ export type StreamStep =
   | { type: 'error'; kind: 'stream_error' | 'bad_stream'; message: string };
 
 /**
+ * notJsonStep is the bad_stream step of an event whose data is not JSON. An empty `data:` line (a
+ * heartbeat some gateways send) is named as such: quoting its data would quote nothing.
+ */
+export function notJsonStep(data: string, quoted: string): StreamStep {
+  return { type: 'error', kind: 'bad_stream', message: `stream event is not JSON: ${data === '' ? 'an empty data event' : quoted}` };
+}
+
+/**
  * StreamState is a protocol adapter's per-request state: what it learnt from events that are
  * not content (finish reason, usage). Usage is *replaced* by later events, never summed: some
  * providers send cumulative usage on every chunk.

@@ -42,6 +42,8 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
       stopReason: plan.natural ? 'end_turn' : 'max_tokens',
       fault,
       sched: scheduler(res),
+      cached: Math.min(ctx.quirks.cachedPromptTokens, asked.inputTokens),
+      live: ctx.quirks.shape === 'anthropic',
     };
     if (asked.stream) streamReply(reply, res);
     else wholeReply(reply, res);
@@ -92,7 +94,27 @@ interface Reply extends Asked {
   stopReason: 'end_turn' | 'max_tokens';
   fault: ActiveFault | null;
   sched: Scheduler;
+  /** Prompt tokens reported as cache reads (apart from input_tokens, as Anthropic counts them). */
+  cached: number;
+  /** Anthropic's stream as served today (quirks.shape: anthropic): every usage field, a real-length signature. */
+  live: boolean;
 }
+
+// The prompt's usage fields: the live shape sends every one (cache writes and their TTL split
+// included, service_tier on message_start); the plain one only the cache reads there are.
+function promptUsage(x: Reply, start: boolean): Record<string, unknown> {
+  const cache = x.cached > 0 || x.live ? { cache_read_input_tokens: x.cached } : {};
+  if (!x.live) return { input_tokens: x.inputTokens - x.cached, ...cache };
+  return {
+    input_tokens: x.inputTokens - x.cached,
+    cache_creation_input_tokens: 0,
+    ...cache,
+    ...(start ? { cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 } } : {}),
+  };
+}
+
+// A thinking block's signature: the live API's is a long base64 string, sent whole in one delta.
+const LIVE_SIGNATURE = `Eq${'MBCkgIBhABGAIiQL3j8pY2Ve7xO0m4'.repeat(12)}==`;
 
 // A non-streamed reply: one message, at the time its last token is due.
 function wholeReply(x: Reply, res: ServerResponse): void {
@@ -112,7 +134,7 @@ function wholeReply(x: Reply, res: ServerResponse): void {
       content,
       stop_reason: x.stopReason,
       stop_sequence: null,
-      usage: { input_tokens: x.inputTokens, output_tokens: x.total },
+      usage: { ...promptUsage(x, false), output_tokens: x.total },
     });
   });
 }
@@ -133,7 +155,7 @@ function streamReply(x: Reply, res: ServerResponse): void {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: x.inputTokens, output_tokens: 1 },
+        usage: { ...promptUsage(x, true), output_tokens: 1, ...(x.live ? { service_tier: 'standard' } : {}) },
       },
     });
     let block = 0;
@@ -141,7 +163,8 @@ function streamReply(x: Reply, res: ServerResponse): void {
       send('content_block_start', {
         type: 'content_block_start',
         index: block,
-        content_block: type === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '' },
+        content_block:
+          type === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', ...(x.live ? { signature: '' } : {}) },
       });
       if (block === 0) send('ping', { type: 'ping' });
     };
@@ -162,7 +185,7 @@ function streamReply(x: Reply, res: ServerResponse): void {
         send('content_block_delta', {
           type: 'content_block_delta',
           index: block,
-          delta: { type: 'signature_delta', signature: 'mock-signature' },
+          delta: { type: 'signature_delta', signature: x.live ? LIVE_SIGNATURE : 'mock-signature' },
         });
         close();
         open('text');
@@ -172,7 +195,8 @@ function streamReply(x: Reply, res: ServerResponse): void {
       send('message_delta', {
         type: 'message_delta',
         delta: { stop_reason: x.stopReason, stop_sequence: null },
-        usage: { output_tokens: total },
+        // The live API repeats the prompt's usage here, cumulative, beside the output.
+        usage: x.live ? { ...promptUsage(x, false), output_tokens: total } : { output_tokens: total },
       });
       send('message_stop', { type: 'message_stop' });
       res.end();

@@ -4,6 +4,7 @@ import { breakStream, breaksAt, type ActiveFault } from './faults.js';
 import { MAX_TOKENS_PER_REQUEST } from '../scenario/schema.js';
 import { chunk, completion, errorBody, usageChunk, type Usage } from './openai-shapes.js';
 import { applyEarlyFault, json, messageText, planTokens, scheduler, unixNow, withSlot, type Ctx } from './serving.js';
+import { liveWire, type ChunkWire, type StreamFacts } from './openai-live-shapes.js';
 
 /** ChatRequest is what the mock reads from a chat completion request. */
 export interface ChatRequest {
@@ -80,6 +81,8 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: Acti
   const created = unixNow();
   const total = plan.reasoning + plan.content;
   const usage: Usage = { prompt_tokens: parsed.promptTokens, completion_tokens: total, total_tokens: parsed.promptTokens + total };
+  const cached = Math.min(ctx.quirks.cachedPromptTokens, parsed.promptTokens);
+  if (cached > 0) usage.prompt_tokens_details = { cached_tokens: cached };
   const finishReason = plan.natural ? 'stop' : 'length';
   const sched = scheduler(res);
   const q = ctx.quirks;
@@ -97,29 +100,55 @@ function respond(ctx: Ctx, parsed: ChatRequest, res: ServerResponse, fault: Acti
     return;
   }
 
-  const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-  // Usage quirks: OpenAI sends one usage chunk at the end when asked (include_usage); Gemini's
-  // OpenAI endpoint puts cumulative usage on every chunk; some servers never send usage.
-  const withUsage = (c: ReturnType<typeof chunk>, sent: number) =>
-    q.usage === 'every-chunk'
-      ? { ...c, usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: sent, total_tokens: usage.prompt_tokens + sent } }
-      : c;
+  const facts: StreamFacts = {
+    id,
+    created,
+    model: parsed.model,
+    promptTokens: usage.prompt_tokens,
+    cachedTokens: cached,
+    reasoningTokens: plan.reasoning,
+    completionTokens: total,
+  };
+  const wire =
+    q.shape === 'openai' || q.shape === 'gemini' || q.shape === 'deepseek' ? liveWire(q.shape, facts) : plainWire(q, facts, usage);
+  const send = (text: string | null) => text !== null && res.write(text);
   sched.at(plan.headersAt, () => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': id });
-    // Like OpenAI, the first chunk carries the role and empty content, before any token.
-    if (q.roleChunk) send(withUsage(chunk(id, created, parsed.model, { role: 'assistant', content: '' }, null), 0));
+    send(wire.role());
     let k = 0;
     const next = () => {
       if (breaksAt(fault, k)) return breakStream(res, fault);
-      const delta = k < plan.reasoning ? { reasoning_content: plan.text(k) } : { content: plan.text(k) };
-      send(withUsage(chunk(id, created, parsed.model, delta, null), k + 1));
-      if (q.emptyChunks) send(withUsage(chunk(id, created, parsed.model, { content: '' }, null), k + 1));
+      send(wire.token(k, plan.text(k), k < plan.reasoning));
       k++;
       if (k < total) return sched.at(plan.dueAt(k), next);
-      send(withUsage(chunk(id, created, parsed.model, {}, finishReason), total));
-      if (parsed.includeUsage && q.usage === 'final-chunk') send(usageChunk(id, created, parsed.model, usage));
+      send(wire.finish(finishReason));
+      if (parsed.includeUsage) send(wire.usage());
       res.end('data: [DONE]\n\n');
     };
     sched.at(plan.dueAt(0), next);
   });
+}
+
+/**
+ * plainWire writes the mock's own shape, with the quirks a profile sets. Usage: OpenAI sends one
+ * usage chunk at the end when asked (include_usage); Gemini's OpenAI endpoint puts cumulative usage
+ * on every chunk; some servers never send usage. Like OpenAI, the first chunk carries the role and
+ * empty content, before any token.
+ */
+function plainWire(q: Ctx['quirks'], f: StreamFacts, usage: Usage): ChunkWire {
+  const { id, created, model, promptTokens } = f;
+  const sse = (c: ReturnType<typeof chunk>, sent: number) =>
+    `data: ${JSON.stringify(
+      q.usage === 'every-chunk'
+        ? { ...c, usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent } }
+        : c,
+    )}\n\n`;
+  return {
+    role: () => (q.roleChunk ? sse(chunk(id, created, model, { role: 'assistant', content: '' }, null), 0) : null),
+    token: (k, text, reasoning) =>
+      sse(chunk(id, created, model, reasoning ? { reasoning_content: text } : { content: text }, null), k + 1) +
+      (q.emptyChunks ? sse(chunk(id, created, model, { content: '' }, null), k + 1) : ''),
+    finish: (reason) => sse(chunk(id, created, model, {}, reason), f.completionTokens),
+    usage: () => (q.usage === 'final-chunk' ? `data: ${JSON.stringify(usageChunk(id, created, model, usage))}\n\n` : null),
+  };
 }

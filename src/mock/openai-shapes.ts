@@ -7,6 +7,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Prompt-cache hits, when the profile reports some (quirks.cachedPromptTokens). */
+  prompt_tokens_details?: { cached_tokens: number };
 }
 
 /** errorBody is OpenAI's error envelope. */

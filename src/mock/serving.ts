@@ -8,10 +8,20 @@ import { FAULT_STATUS, faultResponse, type ActiveFault, type FaultSchedule } fro
 // server's state, its capacity queue, early faults, the token plan of a response and the timer
 // that writes it on time. The flavours only differ in the shapes they put on the wire.
 
+/** MockShape names whose stream the mock copies (see the scenario's mock.quirks.shape). */
+export type MockShape = 'plain' | 'openai' | 'gemini' | 'deepseek' | 'anthropic';
+
 /** Ctx is one mock server's state, shared by its protocol flavours. */
 export interface Ctx {
   faults: FaultSchedule;
-  quirks: { usage: 'final-chunk' | 'every-chunk' | 'none'; roleChunk: boolean; emptyChunks: boolean };
+  quirks: {
+    usage: 'final-chunk' | 'every-chunk' | 'none';
+    roleChunk: boolean;
+    emptyChunks: boolean;
+    /** Whose live stream to copy ('plain': the mock's own shape). */
+    shape: MockShape;
+    cachedPromptTokens: number;
+  };
   /** Requests served at once (the server's batch capacity); more wait in FIFO order. */
   slots: number;
   active: number;

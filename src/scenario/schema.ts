@@ -99,6 +99,13 @@ export const mockProfileSchema = z
         roleChunk: z.boolean().default(true),
         /** Empty-content chunks between tokens (as some gateways send keep-alive deltas). */
         emptyChunks: z.boolean().default(false),
+        /**
+         * Whose stream to copy, as it is served today: plain (the mock's own), openai, gemini or deepseek
+         * (on /v1/chat/completions), anthropic (on /v1/messages). See docs/providers.md.
+         */
+        shape: z.enum(['plain', 'openai', 'gemini', 'deepseek', 'anthropic']).default('plain'),
+        /** Prompt tokens the usage reports as prompt-cache hits (at most the prompt). */
+        cachedPromptTokens: z.number().int().nonnegative().default(0),
       })
       .prefault({}),
     /** Injected failures: the first fault whose window and draw match a request applies to it. */

@@ -253,6 +253,37 @@ describe('bakeoff CLI', () => {
     expect(done.stderr).toContain('mock stopped');
   });
 
+  it('mock --shape openai --cached-prompt-tokens: streams the live shape, cache hits in its usage', async () => {
+    const cli = startCli(['mock', '--port', '0', '--ttft-ms', '1', '--itl-ms', '0', '--shape', 'openai', '--cached-prompt-tokens', '3'], {
+      timeoutMs: 15_000,
+    });
+    const [, baseUrl] = await waitFor(cli.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\s/, 10_000);
+    const res = await fetch(`${baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'mock-model',
+        messages: [{ role: 'user', content: 'one two three four five' }],
+        max_tokens: 2,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await res.text();
+    expect(text).toMatch(/"usage":null,"choices":\[\{"index":0,"delta":\{"content":/);
+    expect(text).toMatch(/"obfuscation":/);
+    expect(text).toMatch(/"choices":\[\],"usage":\{[^\n]*"prompt_tokens_details":\{"cached_tokens":3,/);
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(ExitCode.Ok);
+  });
+
+  it('mock: an unknown --shape exits 2', async () => {
+    const res = await runCli(['mock', '--port', '0', '--shape', 'azure-ish']);
+    expect(res.code).toBe(ExitCode.InvalidInput);
+    expect(res.stderr).toContain('quirks.shape');
+  });
+
   it('mock: a bad latency flag exits 2', async () => {
     const res = await runCli(['mock', '--port', '0', '--ttft-ms', 'fast']);
     expect(res.code).toBe(ExitCode.InvalidInput);

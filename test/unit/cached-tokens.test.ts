@@ -58,6 +58,35 @@ describe('prompt-cache hits in usage', () => {
     expect(s.usage).toEqual({ inputTokens: 1050, outputTokens: 40, cachedInputTokens: 900, cacheWriteInputTokens: 50 });
   });
 
+  // A gateway's message_delta may repeat input_tokens without the cache fields: like the official SDK's
+  // MessageStream, only the fields present and non-null are merged, so message_start's cache read stays.
+  it.each([
+    ['input_tokens only', { output_tokens: 40, input_tokens: 100 }, { inputTokens: 1100, outputTokens: 40, cachedInputTokens: 1000 }],
+    [
+      'cache fields null',
+      { output_tokens: 40, input_tokens: 100, cache_read_input_tokens: null, cache_creation_input_tokens: null },
+      { inputTokens: 1100, outputTokens: 40, cachedInputTokens: 1000 },
+    ],
+    [
+      'a cumulative cache read',
+      { output_tokens: 40, cache_read_input_tokens: 1200 },
+      { inputTokens: 1300, outputTokens: 40, cachedInputTokens: 1200 },
+    ],
+    [
+      'a cache write added',
+      { output_tokens: 40, input_tokens: 100, cache_creation_input_tokens: 30 },
+      { inputTokens: 1130, outputTokens: 40, cachedInputTokens: 1000, cacheWriteInputTokens: 30 },
+    ],
+  ])('Anthropic message_delta merges only the usage fields it carries: %s', (_name, usage, expected) => {
+    const s = state();
+    anthropicMessages.onEvent(
+      ev({ type: 'message_start', message: { usage: { input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 1 } } }),
+      s,
+    );
+    anthropicMessages.onEvent(ev({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage }), s);
+    expect(s.usage).toEqual(expected);
+  });
+
   it.each([
     ['no cache at all', { input_tokens: 10 }, { inputTokens: 10, outputTokens: 7 }],
     [

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { anthropicMessages } from '../../src/client/anthropic-messages.js';
 import { CONTENT_CHUNK, openaiChat, parseChunk } from '../../src/client/openai-chat.js';
 import type { StreamState, StreamStep } from '../../src/client/protocol.js';
+import { liveWire } from '../../src/mock/openai-live-shapes.js';
 import { chunk, usageChunk } from '../../src/mock/openai-shapes.js';
 
 // Most chunks of a stream take a fast path (one anchored pattern, no JSON.parse). Whatever the
@@ -16,7 +18,22 @@ const viaOnEvent = (data: string, s: StreamState) => openaiChat.onEvent({ event:
 const openai = (content: string, extra = '') =>
   `{"id":"chatcmpl-B9","object":"chat.completion.chunk","created":1727000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"logprobs":null,"finish_reason":null}]${extra}}`;
 
+// OpenAI's live shape as the mock writes it (quirks.shape: openai): `"usage":null` before choices, obfuscation.
+const live = liveWire('openai', {
+  id: 'chatcmpl-C1',
+  created: 1,
+  model: 'gpt-5-mini',
+  promptTokens: 9,
+  cachedTokens: 4,
+  reasoningTokens: 2,
+  completionTokens: 7,
+});
+const liveData = (sse: string | null) => sse!.slice('data: '.length, -2);
+
 const FAST = [
+  liveData(live.token(0, ' word', false)),
+  liveData(live.token(9, ' "quoted"\n', false)),
+  openai(' x').replace('"choices"', '"usage":null,"choices"'),
   JSON.stringify(chunk('chatcmpl-mock1', 1, 'mock-model', { content: ' word' }, null)),
   JSON.stringify(chunk('chatcmpl-mock1', 1, 'mock-model', { role: 'assistant', content: '' }, null)),
   JSON.stringify(chunk('chatcmpl-mock1', 1, 'mock-model', { role: 'assistant', content: 'Hi' }, null)),
@@ -30,6 +47,10 @@ const FAST = [
   '{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"\\ud83d\\ude00 \\u00e9"},"finish_reason":null}]}',
 ];
 const SLOW = [
+  liveData(live.role()),
+  liveData(live.finish('stop')),
+  liveData(live.usage()),
+  openai(' x').replace('"choices"', '"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3},"choices"'),
   JSON.stringify(chunk('chatcmpl-mock1', 1, 'mock-model', {}, 'stop')),
   JSON.stringify(chunk('chatcmpl-mock1', 1, 'mock-model', { content: 'last' }, 'length')),
   JSON.stringify(chunk('chatcmpl-mock1', 1, 'mock-model', { reasoning_content: 'think' }, null)),
@@ -65,5 +86,16 @@ describe('openai chunk fast path', () => {
   });
   it('escapes are decoded', () => {
     expect(read(viaOnEvent, openai(' "quoted" \\ back\\slash')).step).toEqual({ type: 'content', text: ' "quoted" \\ back\\slash' });
+  });
+});
+
+describe('an empty data event (a `data:` heartbeat)', () => {
+  // The SDKs fail on it too (JSON.parse of ''); the message says what arrived rather than quoting nothing.
+  it.each([
+    ['openai-chat', openaiChat],
+    ['anthropic-messages', anthropicMessages],
+  ])('%s: bad_stream, "an empty data event"', (_name, adapter) => {
+    const step = adapter.onEvent({ event: 'message', data: '', id: '' }, { finishReason: '', usage: null });
+    expect(step).toEqual({ type: 'error', kind: 'bad_stream', message: 'stream event is not JSON: an empty data event' });
   });
 });
