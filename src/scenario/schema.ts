@@ -33,6 +33,18 @@ const durationMs = z
 const nonNegative = z.number().min(0);
 const bound = { min: nonNegative.optional(), max: nonNegative.optional() };
 
+/**
+ * wholeNumber is a number that must be a (safe) integer. Zod's own `.int()` marks its issue final, which skips every
+ * refinement of the objects around it: a cross-field problem in the same block would only show once the number is
+ * fixed. This check reports the same issue ("expected int") and lets the block's rules run, so every problem is printed
+ * at once.
+ */
+export function wholeNumber() {
+  return z.number().check((ctx) => {
+    if (!Number.isSafeInteger(ctx.value)) ctx.issues.push({ code: 'invalid_type', expected: 'int', input: ctx.value, continue: true });
+  });
+}
+
 /** distribution: a constant, or { dist: fixed|uniform|normal|lognormal|exponential|empirical, ... }. */
 export const distributionSchema = z.union([
   nonNegative,
@@ -48,9 +60,7 @@ export const distributionSchema = z.union([
 
 /** tokenCountSchema: a token count — a whole number ≥ 1, or a distribution (draws are rounded, at least 1). */
 export const tokenCountSchema = z.union([
-  z
-    .number()
-    .int()
+  wholeNumber()
     .positive()
     .max(MAX_TOKENS_PER_REQUEST, {
       error: (iss) =>
@@ -73,7 +83,7 @@ export const faultSchema = z.strictObject({
   to: durationMs.optional(),
   probability: z.number().min(0).max(1).default(1),
   retryAfter: durationMs.optional(),
-  afterTokens: z.number().int().min(0).default(0),
+  afterTokens: wholeNumber().min(0).default(0),
   extraTtftMs: distributionSchema.default(0),
 });
 
@@ -105,15 +115,15 @@ export const mockProfileSchema = z
          */
         shape: z.enum(['plain', 'openai', 'gemini', 'deepseek', 'anthropic']).default('plain'),
         /** Prompt tokens the usage reports as prompt-cache hits (at most the prompt). */
-        cachedPromptTokens: z.number().int().nonnegative().default(0),
+        cachedPromptTokens: wholeNumber().nonnegative().default(0),
       })
       .prefault({}),
     /** Injected failures: the first fault whose window and draw match a request applies to it. */
     faults: z.array(faultSchema).default([]),
     /** Requests the mock serves at once; more wait in line (their wait lands in TTFT). Default: unlimited. */
-    slots: z.number().int().positive().optional(),
+    slots: wholeNumber().positive().optional(),
     /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
-    seed: z.number().int().optional(),
+    seed: wholeNumber().optional(),
   })
   .superRefine(mockRules, evenWithIssues);
 
@@ -188,7 +198,7 @@ export const targetSchema = z
       })
       .default({}),
     /** Overrides load.concurrency for this target. */
-    concurrency: z.number().int().positive().optional(),
+    concurrency: wholeNumber().positive().optional(),
     /** The response header that carries the provider's request id (default: the preset's, else the common ones). */
     requestIdHeader: z
       .string()
@@ -238,7 +248,7 @@ const workloadFields = z.strictObject({
   /** Length of the synthetic user prompt in tokens (exact, with `encoding`), shared prefix included. */
   promptTokens: tokenCountSchema.optional(),
   /** The first N tokens of every prompt are the same (to measure prompt caching on purpose); the rest varies per request. */
-  sharedPrefixTokens: z.number().int().min(0).optional(),
+  sharedPrefixTokens: wholeNumber().min(0).optional(),
   /** Output token limit per request: a number or a distribution. */
   maxTokens: tokenCountSchema.default(128),
   /**
@@ -249,7 +259,7 @@ const workloadFields = z.strictObject({
   stream: z.boolean().default(true),
   encoding: z.enum(ENCODINGS).default('o200k_base'),
   /** Turns per conversation: turn k carries the k−1 earlier exchanges, with the assistant's actual replies. */
-  turns: z.number().int().positive().default(1),
+  turns: wholeNumber().positive().default(1),
   /** Pause between a reply and the next turn (a user reading and typing), in ms. */
   thinkTimeMs: distributionSchema.default(0),
   dataset: datasetSchema.optional(),
@@ -279,7 +289,7 @@ export const stageSchema = z.strictObject({
   /** Open loop: arrivals per second at the end of the stage. */
   rate: z.number().min(0).optional(),
   /** Closed loop: virtual users at the end of the stage. */
-  concurrency: z.number().int().min(0).optional(),
+  concurrency: wholeNumber().min(0).optional(),
 });
 
 /** traceSchema: replay recorded arrivals from a JSONL file (path relative to the scenario file). */
@@ -292,7 +302,7 @@ export const traceSchema = z.strictObject({
 // loadSchema's fields, before its rules and late defaults.
 const loadFields = z.strictObject({
   /** Closed loop: this many requests in flight per target, each starting when the previous ends. */
-  concurrency: z.number().int().positive().optional(),
+  concurrency: wholeNumber().positive().optional(),
   /** Open loop: arrivals per second per target, whether or not earlier requests have finished. */
   rate: z.number().positive().optional(),
   /** Open loop: constant spacing (1/rate apart) or poisson (exponential gaps with mean 1/rate). */
@@ -302,7 +312,7 @@ const loadFields = z.strictObject({
   /** Open loop: replay a trace of arrivals instead of a rate. */
   trace: traceSchema.optional(),
   /** Open loop: most requests in flight at once per target. */
-  maxInFlight: z.number().int().positive().optional(),
+  maxInFlight: wholeNumber().positive().optional(),
   /** Open loop, at maxInFlight: drop the arrival (counted) or queue it (latency still counts from its schedule). */
   overflow: z.enum(['drop', 'queue']).optional(),
   /**
@@ -327,20 +337,18 @@ const loadFields = z.strictObject({
    * Open loop: the generator's cap on requests outstanding per target (default: a share of the process's
    * file-descriptor limit); arrivals beyond it are dropped by the generator.
    */
-  maxConnections: z.number().int().positive().optional(),
+  maxConnections: wholeNumber().positive().optional(),
   /** Measurement duration per target (after warmup). */
   duration: durationMs
     .refine((ms) => ms > 0, { error: 'must be longer than 0: a run of 0s measures nothing; write e.g. "30s"' })
     .optional(),
   /** Measured arrivals per target (after warmup): requests, or conversations for multi-turn workloads. */
-  requests: z.number().int().positive().optional(),
+  requests: wholeNumber().positive().optional(),
   /** Warmup before measurement: a duration ("5s") or an arrival count per target (10). */
   warmup: z
     .union([
       durationMs.transform((ms) => ({ durationMs: ms })),
-      z
-        .number()
-        .int()
+      wholeNumber()
         .min(0)
         .transform((n) => ({ requests: n })),
     ])
@@ -377,7 +385,7 @@ export const failoverSchema = z.strictObject({
   retry: z
     .strictObject({
       /** Attempts per user request, first included, across the chain. */
-      maxAttempts: z.number().int().positive().default(3),
+      maxAttempts: wholeNumber().positive().default(3),
       /** Backoff before re-trying a hop already tried: initial × multiplier^n, capped, ± jitter (a fraction). */
       backoff: z
         .strictObject({
@@ -397,12 +405,12 @@ export const failoverSchema = z.strictObject({
   /** Per-target circuit breaker. */
   breaker: z
     .strictObject({
-      failures: z.number().int().positive().default(5),
+      failures: wholeNumber().positive().default(5),
       errorRate: z
-        .strictObject({ above: z.number().min(0).max(1), window: durationMs, minRequests: z.number().int().positive().default(20) })
+        .strictObject({ above: z.number().min(0).max(1), window: durationMs, minRequests: wholeNumber().positive().default(20) })
         .optional(),
       openFor: durationMs.default(5000),
-      halfOpenProbes: z.number().int().positive().default(1),
+      halfOpenProbes: wholeNumber().positive().default(1),
     })
     .prefault({}),
   /** Active health checks (GET <baseUrl>/models) feeding each hop's breaker. */
@@ -421,8 +429,8 @@ export const DEFAULT_CONFIRM_ABOVE_USD = 5;
 /** budgetSchema: caps a run never spends past; it stops cleanly (results written) before crossing one. */
 export const budgetSchema = z.strictObject({
   maxUsd: z.number().positive().optional(),
-  maxRequests: z.number().int().positive().optional(),
-  maxTokens: z.number().int().positive().optional(),
+  maxRequests: wholeNumber().positive().optional(),
+  maxTokens: wholeNumber().positive().optional(),
   /** A run whose estimated cost is above this needs --yes when not started from a terminal. */
   confirmAboveUsd: z.number().min(0).default(DEFAULT_CONFIRM_ABOVE_USD),
 });
@@ -489,7 +497,7 @@ export const scenarioSchema = z
   .strictObject({
     name,
     description: z.string().optional(),
-    seed: z.number().int().default(1),
+    seed: wholeNumber().default(1),
     targets: z.array(targetSchema).min(1, { error: 'needs at least one target' }),
     /** One workload for all traffic… */
     workload: workloadSchema.optional(),

@@ -39,6 +39,7 @@ describe('failover block: valid', () => {
         on: [
           'connect_timeout',
           'connect_error',
+          'tls_error',
           'ttft_timeout',
           'total_timeout',
           'http_429',
