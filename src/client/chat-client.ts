@@ -23,7 +23,9 @@ export interface Endpoint {
   baseUrl: string;
   /** Extra headers, including auth. Never logged or written to results. */
   headers: Readonly<Record<string, string>>;
-  /** Extra body params merged into every request. */
+  /** The request path under baseUrl, when the cloud defines its own (Claude on Vertex); default the protocol's. */
+  path?: string;
+  /** Extra body params merged into every request (null removes one the protocol sets). */
   body: Readonly<Record<string, unknown>>;
   /** Secret values (API keys) to scrub from any error text before it is recorded. */
   secrets: readonly string[];
@@ -143,7 +145,7 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  */
 export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptResult> {
   const adapter = deps.adapter ?? ADAPTERS[endpoint.protocol ?? 'openai-chat'];
-  const base = apiUrl(endpoint.baseUrl, adapter.path);
+  const base = apiUrl(endpoint.baseUrl, endpoint.path ?? adapter.path);
   const origin = base.origin;
   const path = base.pathname + base.search;
   const headers: Record<string, string> = {

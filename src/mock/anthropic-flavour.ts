@@ -26,8 +26,8 @@ export function anthropicError(type: string, message: string) {
  * content_block_delta, content_block_stop, message_delta with output usage, message_stop), with a
  * thinking block before the text when the profile sets reasoning tokens.
  */
-export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse): void {
-  const asked = readRequest(ctx, raw, req, res);
+export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse, vertexModel?: string): void {
+  const asked = readRequest(ctx, raw, req, res, vertexModel);
   if (!asked) return;
   ctx.completions++;
   const fault = ctx.faults.at(performance.now());
@@ -58,17 +58,23 @@ interface Asked {
   inputTokens: number;
 }
 
-function readRequest(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse): Asked | null {
+// Claude on Vertex (vertexModel: the model its path names) takes the version in the body and no model there.
+function readRequest(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse, vertexModel?: string): Asked | null {
   const refuse = (message: string) => {
     json(res, 400, anthropicError('invalid_request_error', message));
     return null;
   };
-  if (!req.headers['anthropic-version']) return refuse('anthropic-version: header is required');
+  if (vertexModel === undefined && !req.headers['anthropic-version']) return refuse('anthropic-version: header is required');
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw) as Record<string, unknown>;
   } catch {
     return refuse('request body is not valid JSON');
+  }
+  if (vertexModel !== undefined) {
+    if (body.anthropic_version !== 'vertex-2023-10-16') return refuse("anthropic_version: Input should be 'vertex-2023-10-16'");
+    if ('model' in body) return refuse('model: Extra inputs are not permitted');
+    body.model = vertexModel;
   }
   if (typeof body.model !== 'string') return refuse('model: Field required');
   if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) return refuse('max_tokens: Field required');

@@ -8,6 +8,7 @@ import { latencyModel } from './latency-model.js';
 import { anthropicError, anthropicMessages } from './anthropic-flavour.js';
 import { chatCompletion } from './openai-flavour.js';
 import { azureChatCompletion, azureRoute } from './azure-flavour.js';
+import { vertexChatCompletion, vertexRoute } from './vertex-flavour.js';
 import { OUTAGE_KINDS, FaultSchedule } from './faults.js';
 import { errorBody, modelList } from './openai-shapes.js';
 import { applyEarlyFault, json, unixNow, type Ctx } from './serving.js';
@@ -44,7 +45,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
  * startMockServer starts the embedded mock: POST /v1/chat/completions (OpenAI: streaming and
  * not, stream_options.include_usage, max_tokens / max_completion_tokens), POST /v1/messages
  * (Anthropic's Messages API, with its own event stream and error shapes), Azure OpenAI's deployment and v1 paths and
- * Azure AI Foundry's /models/chat/completions (azure-flavour.ts), GET /v1/models, and
+ * Azure AI Foundry's /models/chat/completions (azure-flavour.ts), Vertex AI's OpenAI-compatible and Claude paths
+ * (vertex-flavour.ts), GET /v1/models, and
  * each protocol's error bodies. Latency follows the profile's seeded model (see latency-model.ts).
  */
 export async function startMockServer(opts: MockServerOptions = {}): Promise<MockServer> {
@@ -142,6 +144,14 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
     readBody(req, (err, body) => {
       if (err) return json(res, 413, errorBody(err.message, 'invalid_request_error'));
       azureChatCompletion(ctx, azure, req, body!, res);
+    });
+    return;
+  }
+  const vertex = vertexRoute(req.url ?? '/');
+  if (vertex && req.method === 'POST') {
+    readBody(req, (err, body) => {
+      if (err) return json(res, 413, errorBody(err.message, 'invalid_request_error'));
+      vertexChatCompletion(ctx, vertex, req, body!, res);
     });
     return;
   }

@@ -6,7 +6,7 @@ import { mockProfileSchema, type MockProfile, type Scenario, type Target } from 
 import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
 import { signWithKey } from './auth-scheme.js';
-import { CLOUD_URLS, azureRootOf } from './azure-urls.js';
+import { CLOUD_URLS, cloudRootOf, vertexProtocol, vertexRequest } from './cloud-urls.js';
 import { defaultAzureCredential, EntraToken, type TokenCredential } from './entra-id.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
@@ -59,17 +59,21 @@ export async function resolveEndpoints(
         });
         mocks.push(server);
         // Azure's paths on the mock start at the server's root.
-        baseUrl = preset.cloud ? CLOUD_URLS[preset.cloud](t.azure ?? {}, new URL(server.baseUrl).origin) : server.baseUrl;
+        baseUrl = preset.cloud ? CLOUD_URLS[preset.cloud](t, new URL(server.baseUrl).origin) : server.baseUrl;
       }
       const mocked = usesMock(t, useMock);
       const endpoint = endpointFor(t, baseUrl!, mocked ? {} : env);
       const auth = t.auth ?? preset.auth;
       if (mocked) {
-        // The embedded mock is on loopback, in this process: never through a proxy, and plain HTTP. Like Azure, it
-        // refuses a request without an api-key: a mocked target sends a stand-in, never the real key (nor asks Entra ID
-        // for a token).
+        // The embedded mock is on loopback, in this process: never through a proxy, and plain HTTP. Like Azure and
+        // Vertex, it refuses a request without an api-key or a bearer token: a mocked target sends a stand-in, never the
+        // real key (nor asks Entra ID for a token).
         const standIn = auth === 'api-key' || auth === 'entra-id';
-        const headers = standIn ? { 'api-key': MOCK_API_KEY, ...endpoint.headers } : endpoint.headers;
+        const headers = standIn
+          ? { 'api-key': MOCK_API_KEY, ...endpoint.headers }
+          : t.provider === 'vertex'
+            ? { authorization: `Bearer ${MOCK_API_KEY}`, ...endpoint.headers }
+            : endpoint.headers;
         endpoints.push({ ...endpoint, headers, connection: { proxy: false } });
       } else if (auth === 'entra-id') endpoints.push({ ...endpoint, requestAuth: await entraAuth(azureCredential) });
       else endpoints.push(endpoint);
@@ -98,7 +102,7 @@ async function entraAuth(credential: () => Promise<TokenCredential>): Promise<No
  * real endpoint and a `mock:` block uses the real one unless --mock is given.
  */
 export function usesMock(t: Target, useMock: boolean): boolean {
-  return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined && t.azure?.endpoint === undefined);
+  return useMock || (t.baseUrl === undefined && PRESETS[t.provider].baseUrl === undefined && cloudRootOf(t) === undefined);
 }
 
 /**
@@ -108,8 +112,8 @@ export function usesMock(t: Target, useMock: boolean): boolean {
 export function apiRootOf(t: Target): string | undefined {
   const { cloud, baseUrl } = PRESETS[t.provider];
   if (!cloud) return t.baseUrl ?? baseUrl;
-  const root = azureRootOf(t);
-  return root === undefined ? undefined : CLOUD_URLS[cloud](t.azure ?? {}, root);
+  const root = cloudRootOf(t);
+  return root === undefined ? undefined : CLOUD_URLS[cloud](t, root);
 }
 
 /** mockProfileFor is the mock standing in for a target: its `mock:` block, with the preset's usage style unless the block sets one. */
@@ -132,6 +136,7 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
   for (const [q, v] of fromEnv(t.queryFromEnv)) url.searchParams.set(q, v);
   const auth = t.auth ?? preset.auth;
   signWithKey(auth, key, headers);
+  const vertex = vertexRequest(t);
   return {
     target: t.name,
     region: t.region,
@@ -139,12 +144,13 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
     model: t.model,
     baseUrl: url.toString(),
     headers,
-    body: t.body,
+    body: vertex ? { ...t.body, ...vertex.body } : t.body,
+    ...(vertex ? { path: vertex.path } : {}),
     // Everything that could carry a credential is scrubbed from any error text before it is recorded:
     // the key, every header value the scenario or its environment set, the URL's user info and query values.
     ...(keySourceOf(t) ? { keySource: keySourceOf(t)! } : {}),
     secrets: secretsOf(key, [...Object.values(t.headers), ...fromEnv(t.headersFromEnv).map(([, v]) => v)], url),
-    protocol: t.protocol ?? preset.protocol,
+    protocol: t.provider === 'vertex' ? vertexProtocol(t) : (t.protocol ?? preset.protocol),
     streamOptions: t.streamOptions ?? preset.streamOptions,
     ...(t.tokenLimitField ? { tokenLimitField: t.tokenLimitField } : {}),
     defaultTokenLimitField: preset.tokenLimitField,

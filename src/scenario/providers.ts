@@ -11,8 +11,8 @@ export type Protocol = 'openai-chat' | 'anthropic-messages';
  * header, or a Microsoft Entra ID token (Azure presets; `Authorization: Bearer`, renewed before it expires).
  */
 export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key' | 'entra-id';
-/** CloudUrl names a cloud preset's URL builder (runner/azure-urls.ts). */
-export type CloudUrl = 'azure-openai' | 'azure-ai-foundry';
+/** CloudUrl names a cloud preset's URL builder (runner/cloud-urls.ts). */
+export type CloudUrl = 'azure-openai' | 'azure-ai-foundry' | 'vertex';
 /** UsageReporting is how a provider reports token usage in a stream (informative: the client never sums usage, it keeps the latest). */
 export type UsageReporting = 'final-chunk' | 'every-chunk' | 'message-events' | 'none';
 
@@ -50,6 +50,7 @@ export const PROVIDERS = [
   'deepseek-global',
   'azure-openai',
   'azure-ai-foundry',
+  'vertex',
   'openai-compatible',
   'mock',
 ] as const;
@@ -123,7 +124,7 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
   },
   'azure-openai': {
     protocol: 'openai-chat',
-    // The URL is the resource's endpoint plus the deployment path (runner/azure-urls.ts).
+    // The URL is the resource's endpoint plus the deployment path (runner/cloud-urls.ts).
     cloud: 'azure-openai',
     auth: 'api-key',
     headers: {},
@@ -142,7 +143,7 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
   },
   'azure-ai-foundry': {
     protocol: 'openai-chat',
-    // The URL is the resource's endpoint plus /models (runner/azure-urls.ts).
+    // The URL is the resource's endpoint plus /models (runner/cloud-urls.ts).
     cloud: 'azure-ai-foundry',
     auth: 'api-key',
     headers: {},
@@ -156,6 +157,24 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
       'Azure AI Model Inference API reference 2024-05-01-preview, Get Chat Completions (POST {endpoint}/models/chat/completions' +
       '?api-version=, api-key or Authorization: Bearer, model in the body, max_tokens, extra-parameters); ' +
       'Azure AI Foundry docs, "How to use the Azure AI model inference endpoint" (https://<resource>.services.ai.azure.com/models)',
+  },
+  vertex: {
+    // Gemini through the OpenAI-compatible endpoint; a claude-… model goes to the Anthropic publisher with the
+    // Messages protocol (runner/cloud-urls.ts: the model decides, protocol overrides).
+    protocol: 'openai-chat',
+    cloud: 'vertex',
+    // An OAuth access token (gcloud auth print-access-token) from apiKeyEnv.
+    auth: 'bearer',
+    headers: {},
+    streamOptions: true,
+    tokenLimitField: 'max_tokens',
+    usage: 'final-chunk',
+    reasoning: 'none',
+    source:
+      'Google Cloud Vertex AI docs, "Using OpenAI libraries with Vertex AI" (POST https://{location}-aiplatform.googleapis.com' +
+      '/v1/projects/{project}/locations/{location}/endpoints/openapi/chat/completions, model google/gemini-…, Bearer access ' +
+      'token); "Use Anthropic\'s Claude models" (…/publishers/anthropic/models/{model}:streamRawPredict, Messages body ' +
+      'without model, anthropic_version: vertex-2023-10-16)',
   },
   'openai-compatible': {
     protocol: 'openai-chat',

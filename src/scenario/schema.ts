@@ -161,6 +161,21 @@ export const azureSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * vertexSchema is a target's Vertex AI block: the Google Cloud project and the location (a region such as us-central1,
+ * or global) that build the URL (runner/cloud-urls.ts).
+ */
+export const vertexSchema = z.strictObject({
+  project: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: 'is not a Google Cloud project id; write e.g. "my-project"' })
+    .optional(),
+  location: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { error: 'is not a Vertex AI location; write e.g. "us-central1" or "global"' })
+    .optional(),
+});
+
 /** targetSchema: one endpoint and model under test (or its mock). */
 export const targetSchema = z
   .strictObject({
@@ -182,6 +197,8 @@ export const targetSchema = z
       .optional(),
     /** The Azure resource and deployment (provider: azure-openai, azure-ai-foundry); they build the URL, baseUrl overrides the endpoint. */
     azure: azureSchema.optional(),
+    /** The Vertex AI project and location (provider: vertex); they build the URL, baseUrl overrides the endpoint root. */
+    vertex: vertexSchema.optional(),
     mock: mockProfileSchema.optional(),
     model: z.string().min(1, { error: 'is empty; name the model to request, e.g. "gpt-4o-mini"' }),
     apiKeyEnv: envName('OPENAI_API_KEY').optional(),

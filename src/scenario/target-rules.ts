@@ -7,7 +7,8 @@ import { MAX_TOKENS_PER_REQUEST } from './limits.js';
 export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   // Its baseUrl, its preset's URL, or a mock (which, beside a real URL, is the target's offline stand-in under --mock).
   const presetUrl = parsedAt(ctx, ['provider']) ? PRESETS[t.provider as ProviderName].baseUrl : undefined;
-  if (t.azure !== undefined || PRESETS[t.provider as ProviderName]?.cloud) azureRules(t, ctx);
+  if (t.vertex !== undefined || t.provider === 'vertex') vertexRules(t, ctx);
+  else if (t.azure !== undefined || PRESETS[t.provider as ProviderName]?.cloud) azureRules(t, ctx);
   else if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
     report(
       ctx,
@@ -15,7 +16,7 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
       'needs baseUrl (e.g. "https://api.openai.com/v1"), a provider preset with a URL (openai, anthropic, gemini, deepseek-global), ' +
         'or mock (e.g. { ttftMs: 200 })',
     );
-  if (t.auth === 'entra-id' && !PRESETS[t.provider as ProviderName]?.cloud)
+  if (t.auth === 'entra-id' && AZURE_EXAMPLES[String(t.provider)] === undefined)
     report(ctx, ['auth'], 'entra-id applies to provider azure-openai or azure-ai-foundry; for this provider name its key with apiKeyEnv');
   if (isRecord(t.headers))
     for (const name of Object.keys(t.headers))
@@ -68,6 +69,26 @@ function azureRules(t: Record<string, unknown>, ctx: RefineCtx): void {
       ['azure', 'apiVersion'],
       'applies to a deployment; name one (deployment: "gpt-4o-mini"), or remove apiVersion to use the v1 API (model in the body)',
     );
+}
+
+const VERTEX_EXAMPLE = '{ project: "my-project", location: "us-central1" }';
+
+// A Vertex target names its project and location (they are in every path, baseUrl or not), or runs on its mock; the
+// block belongs to provider vertex only.
+function vertexRules(t: Record<string, unknown>, ctx: RefineCtx): void {
+  if (t.provider !== 'vertex') {
+    report(ctx, ['vertex'], 'belongs to provider: vertex; set it or remove the vertex block');
+    return;
+  }
+  if (t.azure !== undefined) report(ctx, ['azure'], 'belongs to the Azure providers; a vertex target takes a vertex block');
+  const vertex = isRecord(t.vertex) ? t.vertex : undefined;
+  if (!vertex) {
+    if (t.mock === undefined) report(ctx, [], `needs a vertex block for provider vertex, e.g. vertex: ${VERTEX_EXAMPLE}`);
+    return;
+  }
+  for (const k of ['project', 'location'])
+    if (vertex[k] === undefined && t.mock === undefined)
+      report(ctx, ['vertex', k], `is missing; write it, as in vertex: ${VERTEX_EXAMPLE}`);
 }
 
 function urlSecretRules(baseUrl: string, ctx: RefineCtx, path: readonly PropertyKey[]): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointFor } from '../../src/runner/endpoints.js';
-import { azureFoundryBase, azureOpenAiBase } from '../../src/runner/azure-urls.js';
+import { azureFoundryBase, azureOpenAiBase } from '../../src/runner/cloud-urls.js';
 import { apiUrl } from '../../src/client/transport.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { planScenario } from '../../src/runner/plan.js';
