@@ -117,12 +117,17 @@ export function buildCatalog(data: z.output<typeof catalogSchema>, overrides: Re
     currency: data.currency,
     models,
     lookup(model) {
-      const id = model.toLowerCase().replace(/^models\//, '');
+      // Gemini's API may name a model models/…, Vertex's OpenAI-compatible endpoint google/….
+      const id = model.toLowerCase().replace(/^(models|google)\//, '');
       const exact = byId.get(id);
       if (exact) return exact;
-      // A dated or suffixed id (gpt-4o-2025-01-01) prices as its family: the longest catalog id it starts with.
+      // A dated or suffixed id (gpt-4o-2025-01-01, or Vertex's claude-3-5-sonnet@20240620) prices as its family: the
+      // longest catalog id it starts with.
       let best: ModelPrice | undefined;
-      for (const m of models) if (id.startsWith(`${m.model.toLowerCase()}-`) && (!best || m.model.length > best.model.length)) best = m;
+      for (const m of models) {
+        const family = m.model.toLowerCase();
+        if ((id.startsWith(`${family}-`) || id.startsWith(`${family}@`)) && (!best || m.model.length > best.model.length)) best = m;
+      }
       return best;
     },
   };
