@@ -7,7 +7,8 @@ import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
 import { signWithKey } from './auth-scheme.js';
 import { CLOUD_URLS, cloudRootOf, vertexProtocol, vertexRequest } from './cloud-urls.js';
-import { defaultAzureCredential, EntraToken, type TokenCredential } from './entra-id.js';
+import { defaultAzureCredential, ENTRA_SCOPE, EntraToken, type TokenCredential } from './entra-id.js';
+import { GOOGLE_SCOPE, googleAdcCredential } from './google-adc.js';
 
 /** StartMock starts an embedded mock (in-process or in a worker thread; the caller decides). */
 export type StartMock = (opts: MockServerOptions) => Promise<MockServer>;
@@ -44,6 +45,7 @@ export async function resolveEndpoints(
   startMock: StartMock,
   useMock = false,
   azureCredential: () => Promise<TokenCredential> = defaultAzureCredential,
+  googleCredential: () => Promise<TokenCredential> = googleAdcCredential,
 ): Promise<{ endpoints: Endpoint[]; mocks: MockServer[] }> {
   const mocks: MockServer[] = [];
   const endpoints: Endpoint[] = [];
@@ -75,7 +77,8 @@ export async function resolveEndpoints(
             ? { authorization: `Bearer ${MOCK_API_KEY}`, ...endpoint.headers }
             : endpoint.headers;
         endpoints.push({ ...endpoint, headers, connection: { proxy: false } });
-      } else if (auth === 'entra-id') endpoints.push({ ...endpoint, requestAuth: await entraAuth(azureCredential) });
+      } else if (auth === 'entra-id') endpoints.push({ ...endpoint, requestAuth: await tokenAuth(azureCredential, ENTRA_SCOPE) });
+      else if (usesAdc(t, endpoint)) endpoints.push({ ...endpoint, requestAuth: await tokenAuth(googleCredential, GOOGLE_SCOPE) });
       else endpoints.push(endpoint);
     }
   } catch (err) {
@@ -88,11 +91,18 @@ export async function resolveEndpoints(
 // The api-key a mocked Azure target sends (the mock checks that one is present, not what it is).
 const MOCK_API_KEY = 'bakeoff-mock-key';
 
-// entraAuth fetches a target's first Entra ID token before any traffic (a credential that fails stops the run there).
-async function entraAuth(credential: () => Promise<TokenCredential>): Promise<NonNullable<Endpoint['requestAuth']>> {
-  const token = new EntraToken(await credential());
+// tokenAuth fetches a target's first token (Entra ID, or Google's Application Default Credentials) before any traffic
+// (a credential that fails stops the run there); it is renewed in the background during the run.
+async function tokenAuth(credential: () => Promise<TokenCredential>, scope: string): Promise<NonNullable<Endpoint['requestAuth']>> {
+  const token = new EntraToken(await credential(), Date.now, scope);
   await token.start();
   return { headers: () => ({ authorization: token.authorization() }), secrets: () => [token.token] };
+}
+
+// A vertex target that names no token (apiKeyEnv, or an authorization header of its own) uses Application Default
+// Credentials.
+function usesAdc(t: Target, endpoint: Endpoint): boolean {
+  return t.provider === 'vertex' && !t.apiKeyEnv && !Object.keys(endpoint.headers).some((h) => h.toLowerCase() === 'authorization');
 }
 
 /**

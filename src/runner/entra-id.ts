@@ -33,6 +33,8 @@ export class EntraToken {
   constructor(
     private readonly credential: TokenCredential,
     private readonly nowMs: () => number = Date.now,
+    // The scope asked for: Entra ID's for Azure; Google's cloud-platform for Vertex AI (google-adc.ts).
+    private readonly scope: string = ENTRA_SCOPE,
   ) {}
 
   /** start fetches the first token; it rejects with the credential's error (never a token) when there is none. */
@@ -57,8 +59,8 @@ export class EntraToken {
 
   private async renew(first: boolean): Promise<void> {
     try {
-      const t = await this.credential.getToken(ENTRA_SCOPE);
-      if (!t) throw new Error(`the credential returned no token for ${ENTRA_SCOPE}`);
+      const t = await this.credential.getToken(this.scope);
+      if (!t) throw new Error(`the credential returned no token for ${this.scope}`);
       this.current = t;
       this.renewAtMs = Math.max(this.nowMs() + RETRY_MS, t.expiresOnTimestamp - REFRESH_BEFORE_MS);
     } catch (err) {

@@ -35,6 +35,8 @@ export interface RunDeps {
   startMock: StartMock;
   /** Where auth: entra-id targets get their credential (default: @azure/identity's DefaultAzureCredential); tests stub it. */
   azureCredential?: () => Promise<TokenCredential>;
+  /** Where vertex targets without apiKeyEnv get their token (default: google-auth-library's ADC); tests stub it. */
+  googleCredential?: () => Promise<TokenCredential>;
   /** The trace's entries, loaded by the caller (trace load model only). */
   trace?: readonly TraceEntry[];
   /** Dataset entries by workload name, loaded by the caller. */
@@ -167,7 +169,14 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // Every waiting user, think time and backoff listens to this one signal: many listeners is the
   // design, not a leak (Node would warn past 10).
   setMaxListeners(0, stop);
-  const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false, deps.azureCredential);
+  const { endpoints, mocks } = await resolveEndpoints(
+    s,
+    deps.env,
+    deps.startMock,
+    deps.useMock ?? false,
+    deps.azureCredential,
+    deps.googleCredential,
+  );
   if (deps.startAtEpochMs !== undefined) await waitUntilEpoch(deps.startAtEpochMs, stop);
   const clock = deps.clock ?? monotonicClock();
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection, env: deps.env });

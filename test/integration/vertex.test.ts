@@ -79,6 +79,63 @@ describe('a vertex target on the wire', () => {
   });
 });
 
+describe('a vertex target without apiKeyEnv: Application Default Credentials', () => {
+  it('asks the credential for the cloud-platform scope before traffic and sends its token as a bearer', async () => {
+    const s = await startStubServer((_req, res) => streamCompletion(res, ['Hello'], { promptTokens: 16 }));
+    try {
+      const scopes: unknown[] = [];
+      const adcToken = 'ya29.adc-token-abcdefghijkl';
+      const googleCredential = async () => ({
+        getToken: async (scope: string | string[]) => {
+          scopes.push(scope);
+          return { token: adcToken, expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
+      });
+      const target = {
+        name: 'vertex',
+        provider: 'vertex',
+        model: 'google/gemini-1.5-flash',
+        baseUrl: `http://127.0.0.1:${s.port}`,
+        vertex: { project: 'my-proj', location: 'global' },
+      };
+      const { summary, results } = await runCollecting(scenarioOf({ targets: [target], load: { concurrency: 1, requests: 2 } }), {
+        googleCredential,
+      });
+      expect(results.every((r) => r.errorKind === null)).toBe(true);
+      expect(scopes).toEqual(['https://www.googleapis.com/auth/cloud-platform']);
+      expect(s.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${adcToken}`, `Bearer ${adcToken}`]);
+      expect(s.requests[0]!.url).toBe('/v1/projects/my-proj/locations/global/endpoints/openapi/chat/completions');
+      expect(JSON.stringify({ summary, results })).not.toContain(adcToken);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a credential that fails stops the run before any traffic', async () => {
+    const s = await startStubServer((_req, res) => streamCompletion(res, ['Hello'], { promptTokens: 16 }));
+    try {
+      const googleCredential = async () => ({
+        getToken: async () => {
+          throw new Error('Could not load the default credentials');
+        },
+      });
+      const target = {
+        name: 'vertex',
+        provider: 'vertex',
+        model: 'google/gemini-1.5-flash',
+        baseUrl: `http://127.0.0.1:${s.port}`,
+        vertex: { project: 'my-proj', location: 'global' },
+      };
+      await expect(
+        runCollecting(scenarioOf({ targets: [target], load: { concurrency: 1, requests: 1 } }), { googleCredential }),
+      ).rejects.toThrow(/default credentials/);
+      expect(s.requests.length).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('a vertex target on the mock', () => {
   it.each([
     // gemini-1.5-flash: 600 × $0.075/1M + 50 × $0.30/1M = $0.00006 a request.
