@@ -72,7 +72,9 @@ function readRequest(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerRes
     return refuse('request body is not valid JSON');
   }
   if (vertexModel !== undefined) {
-    if (body.anthropic_version !== 'vertex-2023-10-16') return refuse("anthropic_version: Input should be 'vertex-2023-10-16'");
+    // Vertex requires the version in the body. Its documented value is vertex-2023-10-16; the official
+    // @anthropic-ai/vertex-sdk copies its own anthropic-version header there instead, so any version is taken.
+    if (typeof body.anthropic_version !== 'string' || !body.anthropic_version) return refuse('anthropic_version: Field required');
     if ('model' in body) return refuse('model: Extra inputs are not permitted');
     body.model = vertexModel;
   }

@@ -14,19 +14,16 @@ interface GoogleAuthLike {
   }>;
 }
 
-// Named in a variable: the package is not a dependency of llm-bakeoff, so the compiler must not resolve it.
-const GOOGLE_AUTH_PACKAGE = 'google-auth-library';
-
 /**
  * googleAdcCredential gets Vertex AI tokens from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud
- * auth application-default login, the metadata server…) through google-auth-library, loaded only by a vertex target
- * that names no token (apiKeyEnv); the package is installed by the user. It answers as a TokenCredential, so the token
+ * auth application-default login, the metadata server…) through google-auth-library, an optional dependency loaded only
+ * by a vertex target that names no token (apiKeyEnv). It answers as a TokenCredential, so the token
  * is fetched before traffic and renewed in the background like an Entra ID one (entra-id.ts).
  */
 export async function googleAdcCredential(): Promise<TokenCredential> {
   let mod: { GoogleAuth: new (opts: { scopes: string[] }) => GoogleAuthLike };
   try {
-    mod = (await import(GOOGLE_AUTH_PACKAGE)) as typeof mod;
+    mod = (await import('google-auth-library')) as unknown as typeof mod;
   } catch {
     throw new Error(
       'provider vertex without apiKeyEnv uses Application Default Credentials and needs the google-auth-library package; ' +

@@ -6,7 +6,7 @@ import { startStubServer, streamCompletion, type StubServer } from '../support/s
 
 // Vertex AI: the project's own requests to a vertex target, checked on the wire for both paths (Gemini on the
 // OpenAI-compatible endpoint, Claude on the Anthropic publisher): path under baseUrl, the bearer token, the body's shape;
-// and a run on the mock's Vertex paths with tokens and cost. (@anthropic-ai/vertex-sdk is not installed: no SDK test.)
+// and a run on the mock's Vertex paths with tokens and cost. The official SDK reads the mock in vertex-sdk.test.ts.
 
 const TOKEN = 'ya29.vertex-access-token-0123456789';
 const FAST = { rttMs: 0, ttftMs: 5, itlMs: 1 };
