@@ -12,7 +12,7 @@ describe('proxyFor', () => {
     ['no proxy set', 'https://api.openai.com', undefined, {}, null],
     ['HTTPS_PROXY for https', 'https://api.openai.com', undefined, { HTTPS_PROXY: S, HTTP_PROXY: P }, S],
     ['HTTP_PROXY for https when HTTPS_PROXY is unset', 'https://api.openai.com', undefined, { HTTP_PROXY: P }, P],
-    ['HTTP_PROXY for http', 'http://10.0.0.1:8000', undefined, { HTTPS_PROXY: S, HTTP_PROXY: P }, P],
+    ['HTTP_PROXY for http', 'http://internal.corp:8000', undefined, { HTTPS_PROXY: S, HTTP_PROXY: P }, P],
     ['lower case first', 'https://api.openai.com', undefined, { https_proxy: S, HTTPS_PROXY: P }, S],
     ['the target says false', 'https://api.openai.com', false, { HTTPS_PROXY: S }, null],
     ["the target's own wins", 'https://api.openai.com', P, { HTTPS_PROXY: S }, P],
