@@ -184,6 +184,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
   // Our own id for the request, where the provider accepts one, so both sides' logs can be joined.
   const clientIdHeader = endpoint.clientRequestIdHeader;
   const auth = endpoint.requestAuth;
+  // The connection profile's TLS context is built here, when the client is made, not in its first request's time.
+  if (endpoint.connection) deps.transport.prepare(endpoint.connection);
   const withClientId = (call: ChatCall) => {
     const signed = auth ? { ...headers, ...auth.headers() } : headers;
     return clientIdHeader ? { ...signed, [clientIdHeader]: `${deps.clientRequestIdPrefix ?? 'bakeoff'}-${call.id}` } : signed;

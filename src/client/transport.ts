@@ -46,6 +46,11 @@ export interface ConnectionProfile {
 /** Transport hands out connections per origin (and connection profile). */
 export interface Transport {
   lease(origin: string, profile?: ConnectionProfile): Lease;
+  /**
+   * prepare reads a profile's TLS files and builds its secure context now, so that work (tens of ms with Node's roots)
+   * falls before the run rather than inside its first request's time. lease does it for a profile not prepared.
+   */
+  prepare(profile: ConnectionProfile): void;
   close(): Promise<void>;
 }
 
@@ -160,6 +165,9 @@ export function transport(opts: TransportOptions): Transport {
   };
 
   return {
+    prepare(profile) {
+      profiled(profile);
+    },
     lease(origin, profile) {
       if (closed) throw new Error('transport is closed');
       const key = profile ? `${origin} ${profiled(profile).key}` : origin;

@@ -67,7 +67,8 @@ describe('TLS', () => {
     expect(new Set(bad.measured.map((r) => r.errorKind))).toEqual(new Set(['tls_error']));
     expect(bad.measured[0]!.errorMessage).toMatch(/^TLS handshake failed: certificate not trusted .*tls\.ca/);
     expect(bad.measured.length).toBeLessThan(20);
-    expect(bad.summary.validity.valid).toBe(true);
+    // Not the generator's: none counted on its side (a busy machine may still mark the run's own health, which is apart).
+    expect(bad.summary.groups[0]!.requests.generatorFailed).toBe(0);
     expect(bad.summary.groups[0]!.requests.errorsByKind.tls_error).toBe(bad.measured.length);
   });
 
