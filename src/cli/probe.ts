@@ -3,7 +3,8 @@ import { transport } from '../client/transport.js';
 import { monotonicClock } from '../metrics/clock.js';
 import { startMockInWorker } from '../mock/worker-host.js';
 import { table } from '../report/text-table.js';
-import { missingKeys, resolveEndpoints } from '../runner/endpoints.js';
+import { missingKeys, resolveEndpoints, usesMock } from '../runner/endpoints.js';
+import { probeHints } from '../runner/probe-hints.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -24,7 +25,14 @@ export async function probeCommand(file: string, opts: { mock?: boolean; json?: 
   let results: ProbeResult[];
   try {
     const clock = monotonicClock();
-    results = await Promise.all(endpoints.map((ep) => probeTarget(ep, { transport: pool, clock, tokenizer: tokenizer(), timeoutMs })));
+    const deps = { transport: pool, clock, tokenizer: tokenizer(), timeoutMs };
+    // One endpoint per target, in the scenario's order: each probe names what to check in its target's terms.
+    results = await Promise.all(
+      endpoints.map((ep, i) => {
+        const t = scenario.targets[i]!;
+        return probeTarget(ep, deps, probeHints(t, usesMock(t, opts.mock ?? false)));
+      }),
+    );
   } finally {
     await pool.close();
     await Promise.all(mocks.map((m) => m.close()));
@@ -34,7 +42,10 @@ export async function probeCommand(file: string, opts: { mock?: boolean; json?: 
   return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.RuntimeFailure;
 }
 
-/** renderProbe prints the capability table and, below it, every error in full. */
+/**
+ * renderProbe prints the capability table and, below it, every error in full, then what to check before a run spends
+ * money (credentials, path, stream shape), target by target.
+ */
 export function renderProbe(results: readonly ProbeResult[]): string {
   const yn = (b: boolean | null) => (b === null ? '—' : b ? 'yes' : 'no');
   const header = [
@@ -43,11 +54,15 @@ export function renderProbe(results: readonly ProbeResult[]): string {
     'protocol',
     'models',
     'stream',
+    'content',
     'usage in stream',
+    'finish',
     'stream_options',
     'token limit field',
     'non-stream',
     'reasoning',
+    'credentials',
+    'path',
     'TTFT',
     'E2E',
   ];
@@ -55,13 +70,17 @@ export function renderProbe(results: readonly ProbeResult[]): string {
     r.target,
     r.provider,
     r.protocol,
-    r.models.ok ? `${r.models.count}${r.models.listsModel ? ' (model listed)' : ''}` : 'error',
+    modelsCell(r.models),
     r.streaming.ok ? 'yes' : 'FAIL',
+    r.streaming.ok ? String(r.streaming.contentDeltas) : '—',
     yn(r.usageInStream),
+    r.streaming.ok ? r.streaming.finishReason || 'none' : '—',
     r.streamOptions,
     r.tokenLimitField ?? '—',
     r.nonStreaming.ok ? 'yes' : 'FAIL',
     yn(r.reasoning),
+    r.credentials === 'refused' ? 'REFUSED' : r.credentials,
+    r.path === 'not found' ? 'NOT FOUND' : r.path,
     r.streaming.ttftMs === null ? '—' : `${r.streaming.ttftMs}ms`,
     r.streaming.e2eMs === null ? '—' : `${r.streaming.e2eMs}ms`,
   ]);
@@ -72,6 +91,16 @@ export function renderProbe(results: readonly ProbeResult[]): string {
       r.nonStreaming.error && `${r.target} non-stream: ${r.nonStreaming.error}`,
     ].filter(Boolean),
   );
+  const advice = results.flatMap((r) => r.advice.map((a) => `${r.target} ${a}`));
+  const notServed = results.some((r) => !r.models.applicable)
+    ? ["models n/a: the cloud's endpoint serves no models list (not asked for, not counted against ready)"]
+    : [];
   const ok = results.filter((r) => r.ok).length;
-  return [table(header, rows, 3), ...errors, `${ok}/${results.length} targets ready`].join('\n');
+  return [table(header, rows, 3), ...errors, ...advice, ...notServed, `${ok}/${results.length} targets ready`].join('\n');
+}
+
+// The models column: how many the list holds (and whether the target's model is among them), n/a where not served.
+function modelsCell(m: ProbeResult['models']): string {
+  if (!m.applicable) return 'n/a';
+  return m.ok ? `${m.count}${m.listsModel ? ' (model listed)' : ''}` : 'error';
 }

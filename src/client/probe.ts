@@ -6,6 +6,8 @@ import { chatClient, type ChatCall, type Endpoint } from './chat-client.js';
 import { describeError, oneLine } from './error-kind.js';
 import { apiUrl, type Transport } from './transport.js';
 import { roundTo } from '../scenario/decimals.js';
+import { PRESETS, type ProviderName } from '../scenario/providers.js';
+import { redactUrl } from '../scenario/secrets.js';
 
 /** ProbeResult is what one small request per feature says about a target. */
 export interface ProbeResult {
@@ -13,8 +15,20 @@ export interface ProbeResult {
   provider: string;
   protocol: string;
   model: string;
-  models: { ok: boolean; count: number; listsModel: boolean; error: string };
-  streaming: { ok: boolean; ttftMs: number | null; e2eMs: number | null; error: string };
+  /**
+   * The models list (GET <base>/models). applicable is false for a cloud preset (Azure, Vertex…), whose endpoint does
+   * not serve it: then it is not asked for, ok is false and error empty, and it counts against nothing.
+   */
+  models: { ok: boolean; count: number; listsModel: boolean; error: string; applicable: boolean };
+  /** The streamed request: whether it worked, its content deltas and the finish reason it ended with ('' when none came). */
+  streaming: {
+    ok: boolean;
+    ttftMs: number | null;
+    e2eMs: number | null;
+    error: string;
+    contentDeltas: number;
+    finishReason: string;
+  };
   /** Did the stream carry the server's usage? null when streaming failed. */
   usageInStream: boolean | null;
   /** Did the endpoint take stream_options.include_usage (OpenAI protocol)? */
@@ -24,7 +38,25 @@ export interface ProbeResult {
   nonStreaming: { ok: boolean; e2eMs: number | null; error: string };
   /** Reasoning deltas were streamed before content. */
   reasoning: boolean;
+  /** Did the endpoint take the credentials: accepted (it answered 2xx), refused (401 or 403), unknown (neither). */
+  credentials: 'accepted' | 'refused' | 'unknown';
+  /** Did the endpoint serve the request's path: found (it answered 2xx), not found (404), unknown (neither). */
+  path: 'found' | 'not found' | 'unknown';
+  /** What to check before a run spends money, one line each (credentials, path, stream shape); empty when nothing. */
+  advice: string[];
+  /** The target streams and completes: ready for a run. */
   ok: boolean;
+}
+
+/**
+ * ProbeHints say what a person checks when a target's endpoint refuses its credentials or does not serve its path, in
+ * the target's own terms (runner/probe-hints.ts builds them from the scenario).
+ */
+export interface ProbeHints {
+  /** Where the credentials come from: an environment variable's name, or the identity a token is fetched for. */
+  credentials: string;
+  /** What names the path: the deployment, model, project or region, and the endpoint. */
+  path: string;
 }
 
 /** ProbeDeps are the effects a probe needs. */
@@ -39,12 +71,49 @@ const PROMPT = 'Reply with one short sentence: what is a load test?';
 
 /**
  * probeTarget sends a handful of small requests to learn what an endpoint supports: the models
- * list, streaming (with usage in the stream), which token-limit field it takes, stream_options,
- * and a non-streamed completion. Each failure is kept with its exact (secret-free) error text —
- * the first thing to run with new credentials.
+ * list (where the endpoint serves one), streaming (with usage in the stream), which token-limit field it takes,
+ * stream_options, and a non-streamed completion. Each failure is kept with its exact (secret-free) error text, and what
+ * to check before a run spends money is said in the target's terms (`hints`) — the first thing to run with new
+ * credentials.
  */
-export async function probeTarget(ep: Endpoint, deps: ProbeDeps): Promise<ProbeResult> {
-  const models = await probeModels(ep, deps);
+export async function probeTarget(ep: Endpoint, deps: ProbeDeps, hints: ProbeHints = defaultHints(ep)): Promise<ProbeResult> {
+  const models = servesModels(ep) ? await probeModels(ep, deps) : NOT_SERVED;
+  const { r, streamOptions, tokenLimitField, send } = await probeStream(ep, deps);
+  const ns = await send(false);
+  const streamingOk = r.errorKind === null;
+  const streaming = {
+    ok: streamingOk,
+    ttftMs: round(ttftMs(r)),
+    e2eMs: streamingOk ? round(e2eMs(r)) : null,
+    error: errorOf(r),
+    contentDeltas: r.contentDeltas,
+    finishReason: r.finishReason,
+  };
+  const usageInStream = streamingOk ? r.tokenSource === 'usage' : null;
+  const credentials = verdict([r, ns], (s) => s === 401 || s === 403, 'refused', 'accepted');
+  const path = verdict([r, ns], (s) => s === 404, 'not found', 'found');
+  return {
+    target: ep.target,
+    provider: ep.provider,
+    protocol: ep.protocol ?? 'openai-chat',
+    model: ep.model,
+    models,
+    streaming,
+    usageInStream,
+    streamOptions,
+    tokenLimitField,
+    nonStreaming: { ok: ns.errorKind === null, e2eMs: ns.errorKind === null ? round(e2eMs(ns)) : null, error: errorOf(ns) },
+    reasoning: r.reasoningDeltas > 0,
+    credentials,
+    path,
+    advice: adviceFor({ credentials, path, streaming, usageInStream }, [r, ns], hints),
+    ok: streamingOk && ns.errorKind === null,
+  };
+}
+
+// probeStream sends the streamed request, retrying once without stream_options and once with the other token-limit
+// field when a 400 names either; it hands back the sender, set to what worked, for the non-streamed request.
+async function probeStream(ep: Endpoint, deps: ProbeDeps) {
   let streamOptions = ep.streamOptions ?? true;
   let field = ep.tokenLimitField ?? ep.defaultTokenLimitField ?? 'max_tokens';
   const send = (stream: boolean) =>
@@ -73,21 +142,51 @@ export async function probeTarget(ep: Endpoint, deps: ProbeDeps): Promise<ProbeR
     r = await send(true);
     fieldWorks = r.errorKind === null ? field : null;
   }
-  const ns = await send(false);
-  const streamingOk = r.errorKind === null;
+  return { r, streamOptions: optionsVerdict, tokenLimitField: fieldWorks, send };
+}
+
+// A cloud preset's endpoint (an Azure deployment path, Foundry's, Vertex's) serves no models list: it is not asked for.
+function servesModels(ep: Endpoint): boolean {
+  return PRESETS[ep.provider as ProviderName]?.cloud === undefined;
+}
+
+const NOT_SERVED: ProbeResult['models'] = { ok: false, count: 0, listsModel: false, error: '', applicable: false };
+
+// verdict reads the answers' statuses: `bad` when one matched, `good` when one was a 2xx, else unknown.
+function verdict<B extends string, G extends string>(
+  rs: readonly RequestResult[],
+  matches: (status: number) => boolean,
+  bad: B,
+  good: G,
+): B | G | 'unknown' {
+  if (rs.some((r) => matches(r.status))) return bad;
+  return rs.some((r) => r.status >= 200 && r.status < 300) ? good : 'unknown';
+}
+
+// adviceFor says what to check before a run: refused credentials and a missing path by what names them, then what the
+// stream lacked (usage, a finish reason) when it worked.
+function adviceFor(
+  p: Pick<ProbeResult, 'credentials' | 'path' | 'streaming' | 'usageInStream'>,
+  rs: readonly RequestResult[],
+  hints: ProbeHints,
+): string[] {
+  const statusOf = (matches: (s: number) => boolean) => rs.find((r) => matches(r.status))?.status;
+  const out: string[] = [];
+  if (p.credentials === 'refused')
+    out.push(`credentials refused (HTTP ${statusOf((s) => s === 401 || s === 403)}): check ${hints.credentials}`);
+  if (p.path === 'not found') out.push(`path not found (HTTP 404): check ${hints.path}`);
+  if (p.streaming.ok && p.usageInStream === false)
+    out.push('stream: no usage arrived; a run counts output tokens with its own tokenizer (token_source counted)');
+  if (p.streaming.ok && p.streaming.finishReason === '')
+    out.push('stream: no finish reason arrived; a reply cut at the token limit cannot be told from a finished one');
+  return out;
+}
+
+// Hints from the endpoint alone, for a caller that has no scenario target to name.
+function defaultHints(ep: Endpoint): ProbeHints {
   return {
-    target: ep.target,
-    provider: ep.provider,
-    protocol: ep.protocol ?? 'openai-chat',
-    model: ep.model,
-    models,
-    streaming: { ok: streamingOk, ttftMs: round(ttftMs(r)), e2eMs: streamingOk ? round(e2eMs(r)) : null, error: errorOf(r) },
-    usageInStream: streamingOk ? r.tokenSource === 'usage' : null,
-    streamOptions: optionsVerdict,
-    tokenLimitField: fieldWorks,
-    nonStreaming: { ok: ns.errorKind === null, e2eMs: ns.errorKind === null ? round(e2eMs(ns)) : null, error: errorOf(ns) },
-    reasoning: r.reasoningDeltas > 0,
-    ok: streamingOk && ns.errorKind === null,
+    credentials: ep.keySource ?? 'the credentials the target sends',
+    path: `the model "${ep.model}" and the URL ${redactUrl(ep.baseUrl)}`,
   };
 }
 
@@ -118,12 +217,19 @@ async function probeModels(ep: Endpoint, deps: ProbeDeps): Promise<ProbeResult['
     });
     const text = await res.body.text();
     if (res.statusCode !== 200)
-      return { ok: false, count: 0, listsModel: false, error: scrub(ep, `HTTP ${res.statusCode}: ${oneLine(text, 160)}`) };
+      return {
+        ok: false,
+        count: 0,
+        listsModel: false,
+        error: scrub(ep, `HTTP ${res.statusCode}: ${oneLine(text, 160)}`),
+        applicable: true,
+      };
     const body = JSON.parse(text) as { data?: { id?: string }[] };
     const ids = Array.isArray(body.data) ? body.data.map((m) => m.id) : [];
-    return { ok: true, count: ids.length, listsModel: ids.some((id) => id === ep.model || id === `models/${ep.model}`), error: '' };
+    const listsModel = ids.some((id) => id === ep.model || id === `models/${ep.model}`);
+    return { ok: true, count: ids.length, listsModel, error: '', applicable: true };
   } catch (err) {
-    return { ok: false, count: 0, listsModel: false, error: scrub(ep, describeError(err)) };
+    return { ok: false, count: 0, listsModel: false, error: scrub(ep, describeError(err)), applicable: true };
   } finally {
     lease.release();
   }
