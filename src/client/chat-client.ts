@@ -6,12 +6,15 @@ import type { EncodingName } from '../scenario/encodings.js';
 import { tokenizer as tokenizerFor, type Tokenizer } from '../workload/tokenizer.js';
 import { describeError, describeTlsError, errorKindForError, errorKindForStatus, oneLine } from './error-kind.js';
 import type { ChatMessage } from '../workload/chat-message.js';
-import type { ProtocolAdapter } from './protocol.js';
+import type { Framing, ProtocolAdapter } from './protocol.js';
 import { CHECK_EVERY, CHECK_FIRST, Exchange, htmlTitle, plural, readCompletion, readStream, settleTokens, size } from './read-response.js';
 import { apiUrl, type ConnectionProfile, type Lease, type Transport } from './transport.js';
 import { REQUEST_ID_HEADERS, type Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
 import { anthropicMessages } from './anthropic-messages.js';
+import { bedrockConverse } from './bedrock-converse.js';
+import { EventStreamDecoder } from './eventstream.js';
+import { SseDecoder, type StreamDecoder } from './sse.js';
 
 /** Endpoint is a target resolved for sending: where, as whom, with what extras. */
 export interface Endpoint {
@@ -23,8 +26,12 @@ export interface Endpoint {
   baseUrl: string;
   /** Extra headers, including auth. Never logged or written to results. */
   headers: Readonly<Record<string, string>>;
-  /** The request path under baseUrl, when the cloud defines its own (Claude on Vertex); default the protocol's. */
+  /** The request path under baseUrl, when the cloud defines its own (Claude on Vertex or Bedrock); default the protocol's. */
   path?: string;
+  /** The path of a non-streamed request, when the cloud defines its own (Vertex's :rawPredict, Bedrock's /invoke). */
+  completionPath?: string;
+  /** How a streamed reply is framed, when the cloud frames it its own way (Claude on Bedrock: eventstream); default the protocol's. */
+  framing?: Framing;
   /** Extra body params merged into every request (null removes one the protocol sets). */
   body: Readonly<Record<string, unknown>>;
   /** Secret values (API keys) to scrub from any error text before it is recorded. */
@@ -49,15 +56,38 @@ export interface Endpoint {
   requestAuth?: RequestAuth;
 }
 
-/** RequestAuth signs each request with a credential that changes during a run (an Entra ID token). */
+/**
+ * RequestAuth signs each request with a credential that changes during a run: headers read for every request (an Entra
+ * ID or Google token), or a signature over the request itself (AWS SigV4), made before the request's time starts.
+ */
 export interface RequestAuth {
   headers(): Readonly<Record<string, string>>;
+  /** sign returns the request's headers with its signature; absent for a scheme that needs no more than headers(). */
+  sign?(req: SignableRequest): Promise<Record<string, string>>;
   /** The credential's current secret values, scrubbed from error text like `secrets`. */
   secrets(): readonly string[];
 }
 
+/** SignableRequest is what a signature covers: the method, the URL, the headers to send and the body, byte for byte. */
+export interface SignableRequest {
+  method: string;
+  url: URL;
+  headers: Readonly<Record<string, string>>;
+  body: string;
+}
+
 /** ADAPTERS maps each protocol to its adapter. */
-export const ADAPTERS: Record<Protocol, ProtocolAdapter> = { 'openai-chat': openaiChat, 'anthropic-messages': anthropicMessages };
+export const ADAPTERS: Record<Protocol, ProtocolAdapter> = {
+  'openai-chat': openaiChat,
+  'anthropic-messages': anthropicMessages,
+  'bedrock-converse': bedrockConverse,
+};
+
+// What a client asks for, by how the reply is framed.
+const ACCEPT: Record<Framing, string> = {
+  sse: 'text/event-stream, application/json',
+  eventstream: 'application/vnd.amazon.eventstream, application/json',
+};
 
 /** ChatCall is one request the load model wants sent: what, when, and how it is labelled. */
 export interface ChatCall {
@@ -145,12 +175,14 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  */
 export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptResult> {
   const adapter = deps.adapter ?? ADAPTERS[endpoint.protocol ?? 'openai-chat'];
-  const base = apiUrl(endpoint.baseUrl, endpoint.path ?? adapter.path);
-  const origin = base.origin;
-  const path = base.pathname + base.search;
+  const framing = endpoint.framing ?? adapter.framing ?? 'sse';
+  // A cloud's own path serves both kinds of request unless it names one for each (Vertex, Bedrock).
+  const streamUrl = apiUrl(endpoint.baseUrl, endpoint.path ?? adapter.path);
+  const completionUrl = apiUrl(endpoint.baseUrl, endpoint.completionPath ?? endpoint.path ?? adapter.completionPath ?? adapter.path);
+  const origin = streamUrl.origin;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    accept: 'text/event-stream, application/json',
+    accept: ACCEPT[framing],
     'user-agent': 'llm-bakeoff',
     ...endpoint.headers,
   };
@@ -202,6 +234,10 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
     x.checkUsage = replies < CHECK_FIRST || replies % CHECK_EVERY === 0;
     replies++;
     const body = bodyOf(call);
+    const url = call.stream ? streamUrl : completionUrl;
+    // A signature (SigV4) is made before the request's time starts: it is the generator's work, not the target's.
+    const sent = await signed(auth, { method: 'POST', url, headers: withClientId(call), body }, x, clock);
+    if (!sent) return finish(x, call);
     const cancel = new Cancel();
     inFlight.add(cancel);
     x.r.sentAtMs = clock.now();
@@ -210,20 +246,13 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
     try {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
       lease = deps.transport.lease(origin, endpoint.connection);
-      const res = await dispatchRequest(lease.dispatcher, { origin, path, method: 'POST', headers: withClientId(call), body }, cancel);
+      const path = url.pathname + url.search;
+      const res = await dispatchRequest(lease.dispatcher, { origin, path, method: 'POST', headers: sent, body }, cancel);
       onHeaders(x, res, clock, idHeaders);
       probe?.observe(clock.originEpochMs + x.r.sentAtMs, clock.originEpochMs + x.r.headersAtMs!, headerValue(res.headers.date));
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        const read = call.stream ? readStream : readCompletion;
-        await read(
-          res.body,
-          adapter,
-          x,
-          clock,
-          () => deadlines.firstToken(),
-          () => cancel.abort(),
-        );
-      } else await readErrorReply(x, res, adapter, endpoint);
+      if (res.statusCode < 200 || res.statusCode >= 300) await readErrorReply(x, res, adapter, endpoint);
+      else if (call.stream) await readStream(res.body, adapter, x, clock, deadlines.firstToken, () => cancel.abort(), DECODERS[framing]());
+      else await readCompletion(res.body, adapter, x, clock, deadlines.firstToken, () => cancel.abort());
     } catch (err) {
       failed(x, err, deadlines, deps);
     } finally {
@@ -233,6 +262,11 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
       deadlines.clear();
       inFlight.delete(cancel);
     }
+    return finish(x, call);
+  };
+
+  // finish settles a request's tokens and its failure (scrubbed of every secret), and hands its reply on.
+  async function finish(x: Exchange, call: ChatCall): Promise<AttemptResult> {
     call.onReply?.(x.text);
     await settleTokens(x);
     if (x.failure) {
@@ -240,7 +274,31 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
       x.r.errorMessage = scrub(x.failure.message);
     }
     return x.r;
-  };
+  }
+}
+
+// A streamed reply's decoder, by its framing.
+const DECODERS: Record<Framing, () => StreamDecoder> = { sse: () => new SseDecoder(), eventstream: () => new EventStreamDecoder() };
+
+/**
+ * signed returns the headers a request goes with: as they are, or signed over the whole request (SigV4). A signature that
+ * cannot be made (the credentials could not be had or renewed) leaves the request unsent: the generator's failure, as
+ * `other`, with the reason.
+ */
+async function signed(
+  auth: RequestAuth | undefined,
+  req: SignableRequest,
+  x: Exchange,
+  clock: Clock,
+): Promise<Readonly<Record<string, string>> | null> {
+  if (!auth?.sign) return req.headers;
+  try {
+    return await auth.sign(req);
+  } catch (err) {
+    x.r.sentAtMs = x.r.endAtMs = clock.now();
+    x.fail('other', `not sent: the request could not be signed: ${describeError(err)}`);
+    return null;
+  }
 }
 
 // readErrorReply records a non-2xx reply: its Retry-After, and what its (capped) body says is wrong.

@@ -1,6 +1,9 @@
 import type { SseEvent } from './sse.js';
 import type { ChatMessage } from '../workload/chat-message.js';
 
+/** Framing is how a streamed reply's events are framed on the wire. */
+export type Framing = 'sse' | 'eventstream';
+
 /** Usage is the token accounting a server reported. */
 export interface TokenUsage {
   /** All prompt tokens, cached ones included. */
@@ -39,6 +42,8 @@ export function notJsonStep(data: string, quoted: string): StreamStep {
 export interface StreamState {
   finishReason: string;
   usage: TokenUsage | null;
+  /** The server's own time for the request, when it reports one (Bedrock's metrics.latencyMs), ms. */
+  serverLatencyMs: number | null;
 }
 
 /**
@@ -50,6 +55,10 @@ export interface ProtocolAdapter {
   readonly name: string;
   /** Path appended to the target's baseUrl. */
   readonly path: string;
+  /** Path of a non-streamed request, where the protocol gives it its own (Bedrock's /converse); default `path`. */
+  readonly completionPath?: string;
+  /** How a streamed reply is framed: Server-Sent Events (default), or AWS eventstream binary frames (Bedrock). */
+  readonly framing?: Framing;
   buildBody(req: {
     model: string;
     messages: readonly ChatMessage[];

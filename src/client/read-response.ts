@@ -8,7 +8,7 @@ import { TokenTally } from '../workload/token-tally.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import { oneLine } from './error-kind.js';
 import type { ProtocolAdapter, StreamState } from './protocol.js';
-import { SseDecoder } from './sse.js';
+import { SseDecoder, type SseEvent, type StreamDecoder } from './sse.js';
 
 // The longest one request's reading holds the event loop before it lets others run, ms.
 const HOLD_MS = 2;
@@ -38,7 +38,7 @@ export const CHECK_EVERY = 10;
  * Later failures never replace the first: it is the cause, the rest are consequences.
  */
 export class Exchange {
-  readonly state: StreamState = { finishReason: '', usage: null };
+  readonly state: StreamState = { finishReason: '', usage: null, serverLatencyMs: null };
   /** The reply's content and reasoning (see add: counted only when needed). */
   readonly content: ReplyPart;
   readonly reasoning: ReplyPart;
@@ -154,9 +154,9 @@ export async function readStream(
   clock: Clock,
   onFirstToken: () => void,
   abort: () => void,
+  decoder: StreamDecoder = new SseDecoder(),
 ): Promise<void> {
   const { r, state } = x;
-  const decoder = new SseDecoder();
   let done = false;
   let lastDeltaAt = 0;
   // The read the last token came in: a token in the same read has no gap of its own to time.
@@ -174,7 +174,7 @@ export async function readStream(
     heldSince = performance.now();
   };
   // onEvents takes one read's events, all stamped with the time of the read; false: stop reading.
-  const onEvents = async (events: ReturnType<SseDecoder['push']>, at: number): Promise<boolean> => {
+  const onEvents = async (events: SseEvent[], at: number): Promise<boolean> => {
     x.events += events.length;
     for (const ev of events) {
       // Every event: one may carry 2 KB of text to count (a few ms), so 64 of them held the loop 80 ms.
@@ -202,13 +202,9 @@ export async function readStream(
         return false;
       }
     }
-    if (decoder.tooLarge) {
-      // The decoder's limit is 1 MiB of characters (sse.ts).
-      x.fail(
-        'bad_stream',
-        `an event larger than 1 MiB of characters after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): ` +
-          'not a chat-completion stream',
-      );
+    if (decoder.broken) {
+      // An SSE event over 1 MiB of characters (sse.ts), an eventstream frame too large or corrupt (eventstream.ts).
+      x.fail('bad_stream', `${decoder.broken} after ${plural(x.deltas, 'delta')} (${size(x.bytes)} so far): not a chat-completion stream`);
       return false;
     }
     return true;
@@ -355,6 +351,7 @@ export async function settleTokens(x: Exchange): Promise<void> {
   if (!x.failure && r.firstContentAtMs === null)
     x.fail('empty_response', r.reasoningDeltas ? 'completed with reasoning but no content token' : 'completed without any content token');
   r.finishReason = state.finishReason;
+  r.serverLatencyMs = state.serverLatencyMs;
   const counted = () => x.counted();
   if (state.usage) {
     r.inputTokens = state.usage.inputTokens;

@@ -12,6 +12,19 @@ export interface SseEvent {
 }
 
 /**
+ * StreamDecoder turns a streamed body's bytes into events, incrementally: Server-Sent Events (sse.ts), or AWS
+ * eventstream frames (Bedrock) read as the same events, so a protocol adapter never sees the framing.
+ */
+export interface StreamDecoder {
+  /** push feeds the next chunk of bytes and returns the events it completed. */
+  push(chunk: Uint8Array): SseEvent[];
+  /** end returns what the stream's end completed. */
+  end(): SseEvent[];
+  /** broken says why the decoder stopped decoding ('' while it decodes): the caller ends the stream as bad_stream. */
+  readonly broken: string;
+}
+
+/**
  * SseDecoder turns a byte stream into Server-Sent Events, incrementally, following the WHATWG
  * event-stream rules: LF, CRLF and CR line ends; `:` comments (keep-alives); multi-line `data:`;
  * one optional space after the colon; events dispatched on a blank line.
@@ -21,7 +34,7 @@ export interface SseEvent {
  * inside a multi-byte UTF-8 sequence — which TextDecoder's stream mode and the `pendingCr` flag
  * below handle without copying the buffer on every chunk.
  */
-export class SseDecoder {
+export class SseDecoder implements StreamDecoder {
   /**
    * tooLarge is set once an event (or a line) grows past maxEventChars: no chat-completion chunk
    * comes near it, and holding a hostile one would cost memory and a long parse. The decoder then
@@ -39,6 +52,11 @@ export class SseDecoder {
   private hasData = false;
   private eventType = '';
   private lastId = '';
+
+  /** broken says why decoding stopped ('' while it decodes): the StreamDecoder view of tooLarge. */
+  get broken(): string {
+    return this.tooLarge ? 'an event larger than 1 MiB of characters' : '';
+  }
 
   /** maxEventChars bounds one event's data (and one line); default 1 MiB of characters. */
   constructor(private readonly maxEventChars = 1024 * 1024) {}

@@ -340,6 +340,11 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
   const ttftService = serviceTtftMs(r);
   if (ttftService !== null) rec(g, 'ttftService', ttftService);
   rec(g, 'e2eService', serviceE2eMs(r));
+  if (r.serverLatencyMs !== null) {
+    rec(g, 'serverLatency', r.serverLatencyMs);
+    // Clamped at 0: the server's whole-millisecond figure can exceed a loopback round trip measured in fractions.
+    rec(g, 'networkShare', Math.max(0, serviceE2eMs(r) - r.serverLatencyMs));
+  }
   for (const gap of r.itlMs) rec(g, 'itl', gap);
   g.coalescedGaps += r.coalescedGaps;
   const tpot = tpotMs(r);

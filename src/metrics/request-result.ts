@@ -128,6 +128,11 @@ export interface ResultBase {
   errorMessage: string;
   /** The server's finish_reason ('' when unknown). */
   finishReason: string;
+  /**
+   * The server's own time for the request, as it reports it (Bedrock's metrics.latencyMs), ms; null when it reports
+   * none. Beside the client's E2E it shows the network's (and the front end's) share.
+   */
+  serverLatencyMs: number | null;
 }
 
 export type RequestPhase = 'warmup' | 'measure';
@@ -275,6 +280,7 @@ export function newResult(l: ResultLabels): AttemptResult {
     errorKind: null,
     errorMessage: '',
     finishReason: '',
+    serverLatencyMs: null,
   };
 }
 
@@ -347,5 +353,6 @@ export function routeOutcome(from: ResultBase, o: OutcomeLabels): RouteOutcome {
     errorKind: from.errorKind,
     errorMessage: from.errorMessage,
     finishReason: from.finishReason,
+    serverLatencyMs: from.serverLatencyMs,
   };
 }

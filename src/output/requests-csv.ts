@@ -105,6 +105,7 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   ['requested_output_tokens', (r) => r.requestedOutputTokens, num('requestedOutputTokens')],
   ['output_tokens_counted', (r) => r.outputTokensCounted ?? '', opt('outputTokensCounted')],
   ['itl_coalesced', (r) => r.coalescedGaps, num('coalescedGaps')],
+  ['server_latency_ms', (r) => ms(r.serverLatencyMs), opt('serverLatencyMs')],
 ];
 
 // Keys of the attempt record whose values are exactly of type T, for the readers below.

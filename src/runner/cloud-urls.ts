@@ -1,3 +1,4 @@
+import type { Framing } from '../client/protocol.js';
 import type { CloudUrl, Protocol } from '../scenario/providers.js';
 import type { Target } from '../scenario/schema.js';
 
@@ -57,7 +58,7 @@ export function vertexProtocol(t: Pick<Target, 'protocol' | 'model'>): Protocol 
 /**
  * vertexBase is the URL builder of the vertex preset, under {root}/v1/projects/{project}/locations/{location}: for Gemini
  * (and other models behind the OpenAI-compatible endpoint) …/endpoints/openapi, the protocol's /chat/completions after
- * it; for Claude …/publishers/anthropic/models, the model's :streamRawPredict after it (vertexRequest).
+ * it; for Claude …/publishers/anthropic/models, the model's :streamRawPredict (or :rawPredict) after it (cloudRequest).
  */
 export function vertexBase(t: Target, root: string): string {
   const v: VertexBlock = t.vertex ?? {};
@@ -70,19 +71,64 @@ export function vertexRoot(location: string): string {
   return location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`;
 }
 
-/**
- * VertexRequest is what Claude on Vertex changes in a Messages request, as data: the path (the model in it, not in the
- * body) and the body's fields (model removed: null; anthropic_version added).
- */
-export interface VertexRequest {
-  path: string;
-  body: Record<string, unknown>;
+type BedrockBlock = NonNullable<Target['bedrock']>;
+
+/** bedrockRoot is Amazon Bedrock's runtime endpoint for a region. */
+export function bedrockRoot(region: string): string {
+  return `https://bedrock-runtime.${region}.amazonaws.com`;
 }
 
-/** vertexRequest is Claude on Vertex's request shape for a target; undefined when it speaks the OpenAI-compatible protocol. */
-export function vertexRequest(t: Target): VertexRequest | undefined {
-  if (t.provider !== 'vertex' || vertexProtocol(t) !== 'anthropic-messages') return undefined;
-  return { path: `/${encodeURIComponent(t.model)}:streamRawPredict`, body: { model: null, anthropic_version: VERTEX_ANTHROPIC_VERSION } };
+/** BEDROCK_ANTHROPIC_VERSION is the version Claude through Bedrock's InvokeModel takes in the body (anthropic_version). */
+export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
+
+/**
+ * bedrockBase is the URL builder of the bedrock preset: {root}/model/{modelId}, the protocol's path after it
+ * (/converse-stream and /converse; for Claude through InvokeModel /invoke-with-response-stream and /invoke). The model id
+ * is one path segment, encoded as the AWS SDK encodes it: an inference profile's ":" and an ARN's "/" escaped.
+ */
+export function bedrockBase(t: Target, root: string): string {
+  return under(root, `/model/${encodeURIComponent(t.model)}`);
+}
+
+/** bedrockRegion is the region a Bedrock target's signatures are scoped to (its block's; a mocked target's default us-east-1). */
+export function bedrockRegion(t: Target): string {
+  return (t.bedrock as BedrockBlock | undefined)?.region ?? 'us-east-1';
+}
+
+/**
+ * CloudRequest is what a cloud changes in a protocol's request, as data: the paths (the model in them, not in the body),
+ * the body's fields (null removes one the protocol sets) and the reply's framing. Empty for a target the protocol's own
+ * request fits.
+ */
+export interface CloudRequest {
+  path?: string;
+  completionPath?: string;
+  body?: Record<string, unknown>;
+  framing?: Framing;
+}
+
+/**
+ * cloudRequest is a target's request shape: Claude on Vertex (the publisher's :streamRawPredict and :rawPredict, no model
+ * in the body, anthropic_version: vertex-2023-10-16) and Claude through Bedrock's InvokeModel (/invoke-with-response-stream
+ * and /invoke, no model or stream in the body, anthropic_version: bedrock-2023-05-31, eventstream frames).
+ */
+export function cloudRequest(t: Target): CloudRequest {
+  if (t.provider === 'vertex' && vertexProtocol(t) === 'anthropic-messages') {
+    const model = `/${encodeURIComponent(t.model)}`;
+    return {
+      path: `${model}:streamRawPredict`,
+      completionPath: `${model}:rawPredict`,
+      body: { model: null, anthropic_version: VERTEX_ANTHROPIC_VERSION },
+    };
+  }
+  if (t.provider === 'bedrock' && t.protocol === 'anthropic-messages')
+    return {
+      path: '/invoke-with-response-stream',
+      completionPath: '/invoke',
+      body: { model: null, stream: null, anthropic_version: BEDROCK_ANTHROPIC_VERSION },
+      framing: 'eventstream',
+    };
+  return {};
 }
 
 /** CLOUD_URLS maps each cloud preset's URL builder name to the builder (the target's block, and the root standing for its endpoint). */
@@ -90,11 +136,13 @@ export const CLOUD_URLS: Record<CloudUrl, (t: Target, root: string) => string> =
   'azure-openai': (t, root) => azureOpenAiBase(t.azure ?? {}, root),
   'azure-ai-foundry': (t, root) => azureFoundryBase(t.azure ?? {}, root),
   vertex: vertexBase,
+  bedrock: bedrockBase,
 };
 
 /** cloudRootOf is where a cloud target's requests go before the preset's path: its baseUrl, else its block's endpoint. */
 export function cloudRootOf(t: Target): string | undefined {
   if (t.baseUrl !== undefined) return t.baseUrl;
   if (t.provider === 'vertex') return t.vertex?.location === undefined ? undefined : vertexRoot(t.vertex.location);
+  if (t.provider === 'bedrock') return t.bedrock?.region === undefined ? undefined : bedrockRoot(t.bedrock.region);
   return t.azure?.endpoint;
 }

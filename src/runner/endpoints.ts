@@ -3,10 +3,11 @@ import type { ConnectionProfile } from '../client/transport.js';
 import type { MockServer, MockServerOptions } from '../mock/server.js';
 import { deriveSeed } from '../random/prng.js';
 import { mockProfileSchema, type MockProfile, type Scenario, type Target } from '../scenario/schema.js';
-import { PRESETS, REQUEST_ID_HEADERS } from '../scenario/providers.js';
+import { PRESETS, REQUEST_ID_HEADERS, type AuthStyle } from '../scenario/providers.js';
 import type { Problem } from '../scenario/validate.js';
 import { signWithKey } from './auth-scheme.js';
-import { CLOUD_URLS, cloudRootOf, vertexProtocol, vertexRequest } from './cloud-urls.js';
+import { bedrockRegion, CLOUD_URLS, cloudRequest, cloudRootOf, vertexProtocol } from './cloud-urls.js';
+import { awsCredentialChain, sigv4Auth, type AwsCredentialProvider } from './aws-sigv4.js';
 import { defaultAzureCredential, ENTRA_SCOPE, EntraToken, type TokenCredential } from './entra-id.js';
 import { GOOGLE_SCOPE, googleAdcCredential } from './google-adc.js';
 
@@ -35,6 +36,16 @@ export function missingKeys(s: Scenario, env: Readonly<Record<string, string | u
 }
 
 /**
+ * CloudCredentials are where the clouds' credentials come from, injected so tests can supply their own: Entra ID (Azure),
+ * Application Default Credentials (Vertex AI), the AWS chain (Bedrock, by profile).
+ */
+export interface CloudCredentials {
+  azure?: () => Promise<TokenCredential>;
+  google?: () => Promise<TokenCredential>;
+  aws?: (profile?: string) => Promise<AwsCredentialProvider>;
+}
+
+/**
  * resolveEndpoints turns targets into endpoints: mock targets get a freshly started embedded
  * server on an ephemeral loopback port; API keys are read from the named env vars and travel only
  * in headers (and in `secrets`, so error text can be scrubbed of them).
@@ -44,8 +55,7 @@ export async function resolveEndpoints(
   env: Readonly<Record<string, string | undefined>>,
   startMock: StartMock,
   useMock = false,
-  azureCredential: () => Promise<TokenCredential> = defaultAzureCredential,
-  googleCredential: () => Promise<TokenCredential> = googleAdcCredential,
+  credentials: CloudCredentials = {},
 ): Promise<{ endpoints: Endpoint[]; mocks: MockServer[] }> {
   const mocks: MockServer[] = [];
   const endpoints: Endpoint[] = [];
@@ -53,39 +63,85 @@ export async function resolveEndpoints(
     for (const t of s.targets) {
       const preset = PRESETS[t.provider];
       let baseUrl = apiRootOf(t);
-      if (usesMock(t, useMock)) {
+      const mocked = usesMock(t, useMock);
+      if (mocked) {
         const server = await startMock({
           profile: mockProfileFor(t),
           seed: t.mock?.seed ?? deriveSeed(s.seed, `mock:${t.name}`),
           models: [t.model],
         });
         mocks.push(server);
-        // Azure's paths on the mock start at the server's root.
+        // A cloud's paths on the mock start at the server's root.
         baseUrl = preset.cloud ? CLOUD_URLS[preset.cloud](t, new URL(server.baseUrl).origin) : server.baseUrl;
       }
-      const mocked = usesMock(t, useMock);
       const endpoint = endpointFor(t, baseUrl!, mocked ? {} : env);
-      const auth = t.auth ?? preset.auth;
-      if (mocked) {
-        // The embedded mock is on loopback, in this process: never through a proxy, and plain HTTP. Like Azure and
-        // Vertex, it refuses a request without an api-key or a bearer token: a mocked target sends a stand-in, never the
-        // real key (nor asks Entra ID for a token).
-        const standIn = auth === 'api-key' || auth === 'entra-id';
-        const headers = standIn
-          ? { 'api-key': MOCK_API_KEY, ...endpoint.headers }
-          : t.provider === 'vertex'
-            ? { authorization: `Bearer ${MOCK_API_KEY}`, ...endpoint.headers }
-            : endpoint.headers;
-        endpoints.push({ ...endpoint, headers, connection: { proxy: false } });
-      } else if (auth === 'entra-id') endpoints.push({ ...endpoint, requestAuth: await tokenAuth(azureCredential, ENTRA_SCOPE) });
-      else if (usesAdc(t, endpoint)) endpoints.push({ ...endpoint, requestAuth: await tokenAuth(googleCredential, GOOGLE_SCOPE) });
-      else endpoints.push(endpoint);
+      endpoints.push(mocked ? mockedEndpoint(t, endpoint) : { ...endpoint, ...(await requestAuthOf(t, endpoint, env, credentials)) });
     }
   } catch (err) {
     await Promise.all(mocks.map((m) => m.close()));
     throw err;
   }
   return { endpoints, mocks };
+}
+
+/**
+ * mockedEndpoint is a target as it goes to its mock. The embedded mock is on loopback, in this process: never through a
+ * proxy, and plain HTTP. Like Azure, Vertex and Bedrock, it refuses a request without their credential: a mocked target
+ * sends a stand-in, never the real key (nor asks Entra ID, Google or AWS for one); a Bedrock target signs with stand-in
+ * keys, so the mock run goes through SigV4 as a real one does.
+ */
+function mockedEndpoint(t: Target, endpoint: Endpoint): Endpoint {
+  const auth = t.auth ?? PRESETS[t.provider].auth;
+  const connection = { proxy: false } as const;
+  if (auth === 'sigv4') return { ...endpoint, connection, requestAuth: sigv4Auth(async () => MOCK_AWS_KEYS, bedrockRegion(t)) };
+  const standIn = auth === 'api-key' || auth === 'entra-id';
+  const headers = standIn
+    ? { 'api-key': MOCK_API_KEY, ...endpoint.headers }
+    : t.provider === 'vertex' || t.provider === 'bedrock'
+      ? { authorization: `Bearer ${MOCK_API_KEY}`, ...endpoint.headers }
+      : endpoint.headers;
+  return { ...endpoint, headers, connection };
+}
+
+// What signs a real target's requests, when a header set once does not: an Entra ID or Google token renewed during the
+// run, or a SigV4 signature with the AWS chain's credentials (fetched before any traffic: a credential that fails stops
+// the run there).
+async function requestAuthOf(
+  t: Target,
+  endpoint: Endpoint,
+  env: Readonly<Record<string, string | undefined>>,
+  credentials: CloudCredentials,
+): Promise<Pick<Endpoint, 'requestAuth'>> {
+  const auth = authOf(t, env);
+  if (auth === 'entra-id') return { requestAuth: await tokenAuth(credentials.azure ?? defaultAzureCredential, ENTRA_SCOPE) };
+  if (auth === 'sigv4') {
+    const chain = await (credentials.aws ?? awsCredentialChain)(t.bedrock?.profile);
+    return { requestAuth: sigv4Auth(chain, bedrockRegion(t)) };
+  }
+  if (usesAdc(t, endpoint)) return { requestAuth: await tokenAuth(credentials.google ?? googleAdcCredential, GOOGLE_SCOPE) };
+  return {};
+}
+
+// The stand-in credentials a mocked Bedrock target signs with.
+const MOCK_AWS_KEYS = { accessKeyId: 'AKIDBAKEOFFMOCK', secretAccessKey: 'bakeoff-mock-secret' };
+
+/**
+ * authOf is how a target proves who it is: its auth, else its preset's; a Bedrock target with a Bedrock API key (its
+ * apiKeyEnv, or AWS_BEARER_TOKEN_BEDROCK as the AWS SDK reads it) sends it as a bearer token instead of signing, unless
+ * it says auth: sigv4.
+ */
+export function authOf(t: Target, env: Readonly<Record<string, string | undefined>>): AuthStyle {
+  if (t.provider === 'bedrock' && t.auth === undefined && bedrockKeyEnv(t, env)) return 'bearer';
+  return t.auth ?? PRESETS[t.provider].auth;
+}
+
+/** BEDROCK_KEY_ENV is the environment variable the AWS SDK reads a Bedrock API key from. */
+export const BEDROCK_KEY_ENV = 'AWS_BEARER_TOKEN_BEDROCK';
+
+// The variable a Bedrock target's API key comes from: its apiKeyEnv, else AWS_BEARER_TOKEN_BEDROCK when it is set.
+function bedrockKeyEnv(t: Target, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (t.auth === 'sigv4') return undefined;
+  return t.apiKeyEnv ?? (env[BEDROCK_KEY_ENV] ? BEDROCK_KEY_ENV : undefined);
 }
 
 // The api-key a mocked Azure target sends (the mock checks that one is present, not what it is).
@@ -137,16 +193,16 @@ export function mockProfileFor(t: Target): MockProfile {
 /** endpointFor applies the target's preset and overrides: protocol, auth style, headers, accepted fields. */
 export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<string, string | undefined>>): Endpoint {
   const preset = PRESETS[t.provider];
-  const key = t.apiKeyEnv ? env[t.apiKeyEnv] : undefined;
+  const keyEnv = t.provider === 'bedrock' ? bedrockKeyEnv(t, env) : t.apiKeyEnv;
+  const key = keyEnv ? env[keyEnv] : undefined;
   const headers: Record<string, string> = { ...preset.headers, ...t.headers };
   const fromEnv = (names: Record<string, string>) =>
     Object.entries(names).flatMap(([k, v]) => (env[v] ? [[k, env[v]!] as [string, string]] : []));
   for (const [h, v] of fromEnv(t.headersFromEnv)) headers[h] = v;
   const url = new URL(baseUrl);
   for (const [q, v] of fromEnv(t.queryFromEnv)) url.searchParams.set(q, v);
-  const auth = t.auth ?? preset.auth;
-  signWithKey(auth, key, headers);
-  const vertex = vertexRequest(t);
+  signWithKey(authOf(t, env), key, headers);
+  const cloud = cloudRequest(t);
   return {
     target: t.name,
     region: t.region,
@@ -154,11 +210,12 @@ export function endpointFor(t: Target, baseUrl: string, env: Readonly<Record<str
     model: t.model,
     baseUrl: url.toString(),
     headers,
-    body: vertex ? { ...t.body, ...vertex.body } : t.body,
-    ...(vertex ? { path: vertex.path } : {}),
+    body: cloud.body ? { ...t.body, ...cloud.body } : t.body,
+    ...(cloud.path ? { path: cloud.path, completionPath: cloud.completionPath ?? cloud.path } : {}),
+    ...(cloud.framing ? { framing: cloud.framing } : {}),
     // Everything that could carry a credential is scrubbed from any error text before it is recorded:
     // the key, every header value the scenario or its environment set, the URL's user info and query values.
-    ...(keySourceOf(t) ? { keySource: keySourceOf(t)! } : {}),
+    ...(keySourceOf(t, keyEnv) ? { keySource: keySourceOf(t, keyEnv)! } : {}),
     secrets: secretsOf(key, [...Object.values(t.headers), ...fromEnv(t.headersFromEnv).map(([, v]) => v)], url),
     protocol: t.provider === 'vertex' ? vertexProtocol(t) : (t.protocol ?? preset.protocol),
     streamOptions: t.streamOptions ?? preset.streamOptions,
@@ -205,7 +262,7 @@ function secretsOf(key: string | undefined, headerValues: readonly string[], url
 }
 
 // The environment variables a target's credentials come from, for a 401's hint.
-function keySourceOf(t: Target): string | undefined {
-  const names = [t.apiKeyEnv, ...Object.values(t.headersFromEnv), ...Object.values(t.queryFromEnv)].filter((n): n is string => Boolean(n));
+function keySourceOf(t: Target, keyEnv: string | undefined): string | undefined {
+  const names = [keyEnv, ...Object.values(t.headersFromEnv), ...Object.values(t.queryFromEnv)].filter((n): n is string => Boolean(n));
   return names.length ? names.join(', ') : undefined;
 }

@@ -1,3 +1,4 @@
+import type { AwsCredentialProvider } from './aws-sigv4.js';
 import type { TokenCredential } from './entra-id.js';
 import { setMaxListeners } from 'node:events';
 import { chatClient, type Endpoint, type Hit } from '../client/chat-client.js';
@@ -37,6 +38,8 @@ export interface RunDeps {
   azureCredential?: () => Promise<TokenCredential>;
   /** Where vertex targets without apiKeyEnv get their token (default: google-auth-library's ADC); tests stub it. */
   googleCredential?: () => Promise<TokenCredential>;
+  /** Where bedrock targets that sign with SigV4 get their credentials, by profile (default: the AWS chain); tests stub it. */
+  awsCredentials?: (profile?: string) => Promise<AwsCredentialProvider>;
   /** The trace's entries, loaded by the caller (trace load model only). */
   trace?: readonly TraceEntry[];
   /** Dataset entries by workload name, loaded by the caller. */
@@ -169,14 +172,11 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   // Every waiting user, think time and backoff listens to this one signal: many listeners is the
   // design, not a leak (Node would warn past 10).
   setMaxListeners(0, stop);
-  const { endpoints, mocks } = await resolveEndpoints(
-    s,
-    deps.env,
-    deps.startMock,
-    deps.useMock ?? false,
-    deps.azureCredential,
-    deps.googleCredential,
-  );
+  const { endpoints, mocks } = await resolveEndpoints(s, deps.env, deps.startMock, deps.useMock ?? false, {
+    azure: deps.azureCredential,
+    google: deps.googleCredential,
+    aws: deps.awsCredentials,
+  });
   if (deps.startAtEpochMs !== undefined) await waitUntilEpoch(deps.startAtEpochMs, stop);
   const clock = deps.clock ?? monotonicClock();
   const pool = deps.transport ?? transport({ connectTimeoutMs: s.timeouts.connect, connection: s.connection, env: deps.env });

@@ -5,14 +5,15 @@
  */
 
 /** Protocol is the wire protocol a target speaks. */
-export type Protocol = 'openai-chat' | 'anthropic-messages';
+export type Protocol = 'openai-chat' | 'anthropic-messages' | 'bedrock-converse';
 /**
  * AuthStyle is how a target proves who it is: its API key in `Authorization: Bearer`, `x-api-key` or Azure's `api-key`
- * header, or a Microsoft Entra ID token (Azure presets; `Authorization: Bearer`, renewed before it expires).
+ * header, a Microsoft Entra ID token (Azure presets; `Authorization: Bearer`, renewed before it expires), or an AWS
+ * Signature Version 4 over each request (Bedrock; credentials from the AWS chain).
  */
-export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key' | 'entra-id';
+export type AuthStyle = 'bearer' | 'x-api-key' | 'api-key' | 'entra-id' | 'sigv4';
 /** CloudUrl names a cloud preset's URL builder (runner/cloud-urls.ts). */
-export type CloudUrl = 'azure-openai' | 'azure-ai-foundry' | 'vertex';
+export type CloudUrl = 'azure-openai' | 'azure-ai-foundry' | 'vertex' | 'bedrock';
 /** UsageReporting is how a provider reports token usage in a stream (informative: the client never sums usage, it keeps the latest). */
 export type UsageReporting = 'final-chunk' | 'every-chunk' | 'message-events' | 'none';
 
@@ -51,6 +52,7 @@ export const PROVIDERS = [
   'azure-openai',
   'azure-ai-foundry',
   'vertex',
+  'bedrock',
   'openai-compatible',
   'mock',
 ] as const;
@@ -175,6 +177,26 @@ export const PRESETS: Record<ProviderName, ProviderPreset> = {
       '/v1/projects/{project}/locations/{location}/endpoints/openapi/chat/completions, model google/gemini-…, Bearer access ' +
       'token); "Use Anthropic\'s Claude models" (…/publishers/anthropic/models/{model}:streamRawPredict, Messages body ' +
       'without model, anthropic_version: vertex-2023-10-16)',
+  },
+  bedrock: {
+    // ConverseStream: one protocol for every model Bedrock serves (runner/cloud-urls.ts builds the regional URL).
+    protocol: 'bedrock-converse',
+    cloud: 'bedrock',
+    // SigV4 with the AWS credential chain; a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK, or apiKeyEnv) as a bearer token.
+    auth: 'sigv4',
+    headers: {},
+    streamOptions: false,
+    // Sent as inferenceConfig.maxTokens, whichever field is named.
+    tokenLimitField: 'max_tokens',
+    usage: 'message-events',
+    reasoning: 'none',
+    requestIdHeader: 'x-amzn-requestid',
+    source:
+      'Amazon Bedrock API reference, ConverseStream (POST /model/{modelId}/converse-stream on bedrock-runtime.{region}.amazonaws.com, ' +
+      'application/vnd.amazon.eventstream: messageStart, contentBlockDelta, contentBlockStop, messageStop, metadata with usage ' +
+      '(cacheReadInputTokens, cacheWriteInputTokens) and metrics.latencyMs; throttlingException and other exception frames) and ' +
+      'Converse; "Supported Regions and models for inference profiles" (us./eu./apac. ids); SigV4 (service bedrock); ' +
+      '"Use an Amazon Bedrock API key" (AWS_BEARER_TOKEN_BEDROCK, Authorization: Bearer)',
   },
   'openai-compatible': {
     protocol: 'openai-chat',

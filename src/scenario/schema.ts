@@ -176,6 +176,22 @@ export const vertexSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * bedrockSchema is a target's Amazon Bedrock block: the AWS region that builds the URL (bedrock-runtime.{region}.amazonaws.com)
+ * and scopes the SigV4 signature, and the shared-config profile the AWS credential chain reads (default: AWS_PROFILE, else
+ * "default").
+ */
+export const bedrockSchema = z.strictObject({
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'is not an AWS region; write e.g. "us-east-1"' })
+    .optional(),
+  profile: z
+    .string()
+    .regex(/^[A-Za-z0-9._@+-]+$/, { error: 'is not an AWS profile name; write e.g. "bakeoff"' })
+    .optional(),
+});
+
 /** targetSchema: one endpoint and model under test (or its mock). */
 export const targetSchema = z
   .strictObject({
@@ -184,8 +200,8 @@ export const targetSchema = z
     /** Provider preset: base URL, auth style, accepted fields and usage reporting (see scenario/providers.ts). */
     provider: z.enum(PROVIDERS).default('openai-compatible'),
     /** Overrides of the preset. */
-    protocol: z.enum(['openai-chat', 'anthropic-messages']).optional(),
-    auth: z.enum(['bearer', 'x-api-key', 'api-key', 'entra-id']).optional(),
+    protocol: z.enum(['openai-chat', 'anthropic-messages', 'bedrock-converse']).optional(),
+    auth: z.enum(['bearer', 'x-api-key', 'api-key', 'entra-id', 'sigv4']).optional(),
     /** Send stream_options.include_usage (OpenAI protocol); false for servers that reject it. */
     streamOptions: z.boolean().optional(),
     /** Output token limit field for this target (overrides the workload and the preset). */
@@ -199,6 +215,8 @@ export const targetSchema = z
     azure: azureSchema.optional(),
     /** The Vertex AI project and location (provider: vertex); they build the URL, baseUrl overrides the endpoint root. */
     vertex: vertexSchema.optional(),
+    /** The Amazon Bedrock region (and AWS profile) (provider: bedrock); the region builds the URL, baseUrl overrides the endpoint root. */
+    bedrock: bedrockSchema.optional(),
     mock: mockProfileSchema.optional(),
     model: z.string().min(1, { error: 'is empty; name the model to request, e.g. "gpt-4o-mini"' }),
     apiKeyEnv: envName('OPENAI_API_KEY').optional(),

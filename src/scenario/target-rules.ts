@@ -7,7 +7,8 @@ import { MAX_TOKENS_PER_REQUEST } from './limits.js';
 export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   // Its baseUrl, its preset's URL, or a mock (which, beside a real URL, is the target's offline stand-in under --mock).
   const presetUrl = parsedAt(ctx, ['provider']) ? PRESETS[t.provider as ProviderName].baseUrl : undefined;
-  if (t.vertex !== undefined || t.provider === 'vertex') vertexRules(t, ctx);
+  if (t.bedrock !== undefined || t.provider === 'bedrock') bedrockRules(t, ctx);
+  else if (t.vertex !== undefined || t.provider === 'vertex') vertexRules(t, ctx);
   else if (t.azure !== undefined || PRESETS[t.provider as ProviderName]?.cloud) azureRules(t, ctx);
   else if (t.baseUrl === undefined && t.mock === undefined && presetUrl === undefined)
     report(
@@ -18,6 +19,10 @@ export function targetRules(t: Record<string, unknown>, ctx: RefineCtx): void {
     );
   if (t.auth === 'entra-id' && AZURE_EXAMPLES[String(t.provider)] === undefined)
     report(ctx, ['auth'], 'entra-id applies to provider azure-openai or azure-ai-foundry; for this provider name its key with apiKeyEnv');
+  if (t.auth === 'sigv4' && t.provider !== 'bedrock')
+    report(ctx, ['auth'], 'sigv4 applies to provider bedrock; for this provider name its key with apiKeyEnv');
+  if (t.protocol === 'bedrock-converse' && t.provider !== 'bedrock')
+    report(ctx, ['protocol'], 'bedrock-converse applies to provider bedrock; set provider: bedrock and a bedrock block');
   if (isRecord(t.headers))
     for (const name of Object.keys(t.headers))
       if (isSecretName(name)) {
@@ -89,6 +94,36 @@ function vertexRules(t: Record<string, unknown>, ctx: RefineCtx): void {
   for (const k of ['project', 'location'])
     if (vertex[k] === undefined && t.mock === undefined)
       report(ctx, ['vertex', k], `is missing; write it, as in vertex: ${VERTEX_EXAMPLE}`);
+}
+
+const BEDROCK_EXAMPLE = '{ region: "us-east-1" }';
+
+// A Bedrock target names its region (it is in the URL and in every signature's scope, baseUrl or not), or runs on its
+// mock; it speaks Converse, or Anthropic's Messages through InvokeModel; the block belongs to provider bedrock only.
+function bedrockRules(t: Record<string, unknown>, ctx: RefineCtx): void {
+  if (t.provider !== 'bedrock') {
+    report(ctx, ['bedrock'], 'belongs to provider: bedrock; set it or remove the bedrock block');
+    return;
+  }
+  for (const other of ['azure', 'vertex'])
+    if (t[other] !== undefined) report(ctx, [other], `belongs to another cloud's provider; a bedrock target takes a bedrock block`);
+  if (t.protocol === 'openai-chat')
+    report(
+      ctx,
+      ['protocol'],
+      'bedrock speaks bedrock-converse (every model) or anthropic-messages (Claude, through InvokeModel); remove it',
+    );
+  if (t.auth !== undefined && t.auth !== 'sigv4' && t.auth !== 'bearer')
+    report(ctx, ['auth'], 'bedrock signs with sigv4, or sends a Bedrock API key as bearer; remove it or write one of those');
+  const bedrock = isRecord(t.bedrock) ? t.bedrock : undefined;
+  if (bedrock?.region === undefined && t.mock === undefined)
+    report(
+      ctx,
+      bedrock ? ['bedrock', 'region'] : [],
+      bedrock
+        ? `is missing; write it, as in bedrock: ${BEDROCK_EXAMPLE}`
+        : `needs a bedrock block for provider bedrock, e.g. bedrock: ${BEDROCK_EXAMPLE}`,
+    );
 }
 
 function urlSecretRules(baseUrl: string, ctx: RefineCtx, path: readonly PropertyKey[]): void {
