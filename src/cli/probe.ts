@@ -30,7 +30,7 @@ export async function probeCommand(file: string, opts: { mock?: boolean; json?: 
     results = await Promise.all(
       endpoints.map((ep, i) => {
         const t = scenario.targets[i]!;
-        return probeTarget(ep, deps, probeHints(t, usesMock(t, opts.mock ?? false)));
+        return probeTarget(ep, deps, probeHints(t, usesMock(t, opts.mock ?? false), io.env));
       }),
     );
   } finally {

@@ -409,11 +409,12 @@ function errorBodyText(adapter: ProtocolAdapter, body: string): string {
   return oneLine(adapter.errorMessage(body));
 }
 
-// A 401 or 403 is almost always the key: say which one was sent (by its variable's name) or that none was; a token
-// fetched for the target (Entra ID, Google's ADC) was sent, by the identity it came from.
+// A 401 or 403 is almost always the key: say which one was sent (by its variable's name) or that none was; a credential
+// fetched for the target (an Entra ID or Google token, AWS keys that sign) is the identity's it came from.
 function authHint(status: number, endpoint: Endpoint): string {
   if (status !== 401 && status !== 403) return '';
-  if (endpoint.requestAuth && !endpoint.keySource) return ' — the token was refused: check the identity it was fetched for and its role';
+  if (endpoint.requestAuth && !endpoint.keySource)
+    return " — the target's credential was refused: check the identity it came from and its role or permissions";
   return endpoint.keySource
     ? ` — check the key in ${endpoint.keySource}`
     : ' — this target sends no API key: set apiKeyEnv (or headersFromEnv) in the scenario';

@@ -2,21 +2,23 @@ import type { ProbeHints } from '../client/probe.js';
 import { PRESETS } from '../scenario/providers.js';
 import type { Target } from '../scenario/schema.js';
 import { redactUrl } from '../scenario/secrets.js';
-import { AZURE_API_VERSION, cloudRootOf, vertexProtocol } from './cloud-urls.js';
+import { AZURE_API_VERSION, bedrockRegion, cloudRootOf, vertexProtocol } from './cloud-urls.js';
+import { authOf, BEDROCK_KEY_ENV } from './endpoints.js';
 
 /**
  * probeHints says, in a target's own terms, what `bakeoff probe` tells a person to check when its endpoint refuses the
  * credentials (the environment variable, or the identity a token is fetched for) or does not serve the path (the
  * deployment, model, project and location that make the URL, and the endpoint). `mocked`: the target ran on the
- * embedded mock, which stands in for its endpoint.
+ * embedded mock, which stands in for its endpoint; `env` decides how a Bedrock target authenticates.
  */
-export function probeHints(t: Target, mocked: boolean): ProbeHints {
-  return { credentials: credentialsHint(t), path: pathHint(t, mocked) };
+export function probeHints(t: Target, mocked: boolean, env: Readonly<Record<string, string | undefined>> = {}): ProbeHints {
+  return { credentials: credentialsHint(t, env), path: pathHint(t, mocked) };
 }
 
-function credentialsHint(t: Target): string {
+function credentialsHint(t: Target, env: Readonly<Record<string, string | undefined>>): string {
   const names = [t.apiKeyEnv, ...Object.values(t.headersFromEnv), ...Object.values(t.queryFromEnv)].filter((n): n is string => Boolean(n));
-  const auth = t.auth ?? PRESETS[t.provider].auth;
+  const auth = authOf(t, env);
+  if (t.provider === 'bedrock') return bedrockCredentialsHint(t, env, auth === 'sigv4' ? undefined : names);
   if (auth === 'entra-id')
     return (
       'the Microsoft Entra ID identity DefaultAzureCredential finds (az login, AZURE_CLIENT_ID / AZURE_TENANT_ID…) ' +
@@ -30,6 +32,17 @@ function credentialsHint(t: Target): string {
     );
   if (t.provider === 'vertex') return `${names.join(', ')} (an access token lasts about an hour: print a fresh one)`;
   return names.length ? names.join(', ') : 'apiKeyEnv: this target sends no credential';
+}
+
+// Bedrock answers 403 both to credentials it does not take and to a model the account has no access to: both are named.
+// `keyNames`: the variables of a Bedrock API key; undefined when the target signs with the AWS chain's credentials.
+function bedrockCredentialsHint(t: Target, env: Readonly<Record<string, string | undefined>>, keyNames?: readonly string[]): string {
+  const modelAccess = `, and model access to ${t.model} in region ${bedrockRegion(t)}`;
+  if (keyNames) return `${keyNames.length ? keyNames.join(', ') : BEDROCK_KEY_ENV}${modelAccess}`;
+  return (
+    `the AWS credentials of profile ${t.bedrock?.profile ?? env.AWS_PROFILE ?? 'default'} (aws sso login, aws configure, ` +
+    `AWS_ACCESS_KEY_ID…), their bedrock:InvokeModelWithResponseStream permission${modelAccess}`
+  );
 }
 
 function pathHint(t: Target, mocked: boolean): string {
@@ -49,6 +62,8 @@ function pathHint(t: Target, mocked: boolean): string {
         ? `Claude model "${t.model}" is enabled in Model Garden and offered in ${where}`
         : `model "${t.model}" is offered in ${where}`;
     }
+    case 'bedrock':
+      return `model "${t.model}" has model access in Bedrock's region ${bedrockRegion(t)} (${on})`;
     default:
       return `model "${t.model}" is served at ${on}`;
   }

@@ -59,6 +59,11 @@ describe('bakeoff probe on cloud targets', () => {
     dir = await mkdtemp(join(tmpdir(), 'bakeoff-probe-clouds-'));
     stub = await startStubServer((req, res) => {
       const route = (req.url ?? '').split('/')[1];
+      if (route === 'bedrock') {
+        // Bedrock's AccessDeniedException: its JSON body and x-amzn-errortype.
+        res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException:http://internal.amazon.com/' });
+        return res.end(JSON.stringify({ message: "You don't have access to the model with the specified model ID." }));
+      }
       if (route === 'refuse')
         return jsonError(res, 401, 'Access denied due to invalid subscription key or wrong API endpoint.', 'invalid_request_error', '401');
       return jsonError(res, 404, 'Publisher Model `google/gemini-0.9-nope` was not found or your project does not have access to it.');
@@ -115,7 +120,7 @@ describe('bakeoff probe on cloud targets', () => {
     expect(res.stdout.trimEnd().split('\n').at(-1)).toBe('4/4 targets ready');
   }, 90_000);
 
-  it('a cloud endpoint that refuses the key (401) or knows no such model (404): what to check, by name; no models list asked', async () => {
+  it('a cloud endpoint that refuses the key (401, 403) or knows no such model (404): what to check, by name; no models list asked', async () => {
     const file = await scenario('clouds-refused', [
       {
         name: 'azure-refused',
@@ -133,14 +138,22 @@ describe('bakeoff probe on cloud targets', () => {
         baseUrl: `http://127.0.0.1:${stub.port}/missing`,
         vertex: { project: 'my-proj', location: 'asia-southeast1' },
       },
+      {
+        name: 'bedrock-denied',
+        provider: 'bedrock',
+        model: 'eu.anthropic.claude-3-5-sonnet-20241022-v2:0',
+        baseUrl: `http://127.0.0.1:${stub.port}/bedrock`,
+        bedrock: { region: 'eu-west-1' },
+      },
     ]);
-    const env = cliEnv({ AZURE_OPENAI_KEY_EASTUS: KEY, VERTEX_TOKEN: TOKEN });
+    // A Bedrock API key in the variable the AWS SDK reads: sent as a bearer token, no SigV4 (no AWS credential lookup).
+    const env = cliEnv({ AZURE_OPENAI_KEY_EASTUS: KEY, VERTEX_TOKEN: TOKEN, AWS_BEARER_TOKEN_BEDROCK: KEY });
     const [json, table] = await Promise.all([
       runCli(['probe', file, '--json', '--timeout', '5'], { env, timeoutMs: 30_000 }),
       runCli(['probe', file, '--timeout', '5'], { env, timeoutMs: 30_000 }),
     ]);
     expect(json.code, json.stderr).toBe(ExitCode.RuntimeFailure);
-    const [azure, vertex] = JSON.parse(json.stdout) as ProbeResult[];
+    const [azure, vertex, bedrock] = JSON.parse(json.stdout) as ProbeResult[];
     expect(azure).toMatchObject({ ok: false, credentials: 'refused', path: 'unknown', models: { applicable: false } });
     expect(azure!.advice).toEqual(['credentials refused (HTTP 401): check AZURE_OPENAI_KEY_EASTUS']);
     expect(vertex).toMatchObject({ ok: false, credentials: 'unknown', path: 'not found', models: { applicable: false } });
@@ -148,13 +161,18 @@ describe('bakeoff probe on cloud targets', () => {
       'path not found (HTTP 404): check model "google/gemini-0.9-nope" is offered in location asia-southeast1 of project my-proj ' +
         `(http://127.0.0.1:${stub.port}/missing)`,
     ]);
+    expect(bedrock).toMatchObject({ ok: false, credentials: 'refused', path: 'unknown', models: { applicable: false } });
+    expect(bedrock!.advice).toEqual([
+      'credentials refused (HTTP 403): check AWS_BEARER_TOKEN_BEDROCK, and model access to eu.anthropic.claude-3-5-sonnet-20241022-v2:0 ' +
+        'in region eu-west-1',
+    ]);
 
     expect(table.code).toBe(ExitCode.RuntimeFailure);
     expect(table.stdout).toMatch(/^azure-refused\s+azure-openai\s+openai-chat\s+n\/a\s+FAIL\b.*\bREFUSED\s+unknown\b/m);
     expect(table.stdout).toMatch(/^vertex-missing\s+vertex\s+openai-chat\s+n\/a\s+FAIL\b.*\bunknown\s+NOT FOUND\b/m);
     expect(table.stdout).toMatch(/^azure-refused credentials refused \(HTTP 401\): check AZURE_OPENAI_KEY_EASTUS$/m);
     expect(table.stdout).toMatch(/^vertex-missing path not found \(HTTP 404\): check model "google\/gemini-0\.9-nope"/m);
-    expect(table.stdout.trimEnd().split('\n').at(-1)).toBe('0/2 targets ready');
+    expect(table.stdout.trimEnd().split('\n').at(-1)).toBe('0/3 targets ready');
 
     // Each went to its cloud's path under baseUrl; neither was asked for a models list; no secret was printed.
     expect(stub.requests.filter((r) => r.method !== 'POST')).toEqual([]);
@@ -163,6 +181,8 @@ describe('bakeoff probe on cloud targets', () => {
       new Set([
         '/refuse/openai/deployments/gpt-4o-eastus/chat/completions?api-version=2024-10-21',
         '/missing/v1/projects/my-proj/locations/asia-southeast1/endpoints/openapi/chat/completions',
+        '/bedrock/model/eu.anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse-stream',
+        '/bedrock/model/eu.anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse',
       ]),
     );
     for (const out of [json.stdout, json.stderr, table.stdout, table.stderr]) {

@@ -161,7 +161,7 @@ describe('an azure-openai target on the wire', () => {
     expect(s.requests[0]!.headers['api-key']).toBeUndefined();
     expect(results[0]!.errorMessage).toContain('***');
     // A token was sent: the hint names the identity it came from, not a missing apiKeyEnv.
-    expect(results[0]!.errorMessage).toMatch(/ — the token was refused: check the identity it was fetched for and its role$/);
+    expect(results[0]!.errorMessage).toMatch(/ — the target's credential was refused: check the identity it came from and its role/);
     expect(JSON.stringify(results)).not.toContain(TOKEN);
   });
 
