@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,25 @@ describe('scenarios/regional-clouds.yaml', () => {
     expect(regions('vertex')).toEqual(['us-central1', 'europe-west4', 'asia-southeast1']);
     expect(regions('deepseek-global')).toHaveLength(3);
     for (const t of doc.targets) expect(t, t.name).toHaveProperty('mock');
+  });
+
+  // Claude on Bedrock waits, commented out, for the embedded mock to serve Bedrock: uncommented, it must validate.
+  it('the Bedrock targets, uncommented: valid, each on its region runtime endpoint with its geography inference profile', async () => {
+    const text = (await readFile(FILE, 'utf8')).replace(/^ {2}# (- name: bedrock-| {2}\w)/gm, '  $1');
+    const bedrock = (parseYaml(text) as { targets: (Target & { bedrock: { region: string } })[] }).targets.filter(
+      (t) => t.provider === 'bedrock',
+    );
+    expect(bedrock.map((t) => [t.region, t.bedrock.region, t.model.split('.')[0]])).toEqual([
+      ['us-east-1', 'us-east-1', 'us'],
+      ['eu-west-1', 'eu-west-1', 'eu'],
+      ['ap-southeast-1', 'ap-southeast-1', 'apac'],
+    ]);
+    const file = join(dir, 'regional-clouds-bedrock.yaml');
+    await writeFile(file, text);
+    const res = await runCli(['validate', file], { env: cliEnv(), timeoutMs: 15_000 });
+    expect(res.code, res.stderr).toBe(ExitCode.Ok);
+    for (const t of bedrock)
+      expect(res.stdout).toContain(`https://bedrock-runtime.${t.bedrock.region}.amazonaws.com/model/${encodeURIComponent(t.model)}`);
   });
 
   it('validate: exit 0, and the plan shows each cloud URL built from its block', async () => {
