@@ -47,7 +47,7 @@ function bedrockCredentialsHint(t: Target, env: Readonly<Record<string, string |
 
 function pathHint(t: Target, mocked: boolean): string {
   const root = cloudRootOf(t) ?? t.baseUrl ?? PRESETS[t.provider].baseUrl;
-  const on = mocked ? 'the embedded mock' : root === undefined ? 'its endpoint' : redactUrl(root);
+  const on = mocked ? 'the embedded mock' : root === undefined ? 'its endpoint' : redactUrl(root).replace(/\/$/, '');
   switch (PRESETS[t.provider].cloud) {
     case 'azure-openai':
       return t.azure?.deployment === undefined
