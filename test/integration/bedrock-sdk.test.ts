@@ -4,7 +4,9 @@ import {
   BedrockRuntimeClient,
   ConverseCommand,
   ConverseStreamCommand,
+  InternalServerException,
   ModelStreamErrorException,
+  ServiceUnavailableException,
   ThrottlingException,
   ValidationException,
   type ConverseStreamOutput,
@@ -146,6 +148,17 @@ describe('official BedrockRuntimeClient against the mock', () => {
     expect((err as ValidationException).message).toMatch(/must start with a user message/);
   });
 
+  it('refuses an InvokeModel body without anthropic_version with a ValidationException', async () => {
+    const res = await fetch(`${origin(mock)}/model/${encodeURIComponent(MODEL)}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bedrock-api-key-test' },
+      body: JSON.stringify({ max_tokens: 5, messages: [{ role: 'user', content: PROMPT }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-amzn-errortype')).toMatch(/^ValidationException:/);
+    expect(await res.json()).toEqual({ message: 'anthropic_version: Field required' });
+  });
+
   it('answers a request without credentials 403, as Bedrock does', async () => {
     const res = await fetch(`${origin(mock)}/model/${encodeURIComponent(MODEL)}/converse`, {
       method: 'POST',
@@ -234,6 +247,17 @@ describe('Bedrock quirks on the mock through the AWS SDK', () => {
     expect((err as ThrottlingException).message).toBe('Too many requests, please wait before trying again.');
     expect((err as ThrottlingException).$metadata.httpStatusCode).toBe(429);
     expect((err as { $response?: { headers: Record<string, string> } }).$response?.headers['retry-after']).toBe('2');
+  });
+
+  it.each([
+    ['http_500', 500, InternalServerException],
+    ['http_503', 503, ServiceUnavailableException],
+  ] as const)('raises the exception Bedrock names for a %s fault', async (kind, status, exception) => {
+    const client = runtimeClient(origin(await start({ faults: [{ kind }] })));
+    const err = await client.send(new ConverseCommand(converseInput(5))).catch((e: unknown) => e);
+    client.destroy();
+    expect(err).toBeInstanceOf(exception);
+    expect((err as InternalServerException).$metadata.httpStatusCode).toBe(status);
   });
 
   it('raises ModelStreamErrorException when a malformed fault breaks the stream mid-way', async () => {
