@@ -179,7 +179,8 @@ program
 program
   .command('mock')
   .description(
-    'run the embedded mock server: OpenAI-compatible POST /v1/chat/completions, Anthropic-style POST /v1/messages, GET /v1/models',
+    'run the embedded mock server: OpenAI-compatible POST /v1/chat/completions, Anthropic-style POST /v1/messages, GET /v1/models, ' +
+      "and Azure OpenAI's, Vertex AI's and Amazon Bedrock's paths",
   )
   .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '8080')
   .option('--host <host>', 'address to bind', '127.0.0.1')

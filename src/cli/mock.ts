@@ -89,6 +89,13 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
     `  POST ${server.baseUrl}/chat/completions   POST ${server.baseUrl}/messages (Anthropic)   GET ` +
       `${server.baseUrl}/models   (Ctrl-C to stop)`,
   );
+  // The clouds' paths start at the origin: a cloud target's baseUrl is the origin (docs/providers.md, "The embedded mock").
+  const origin = new URL(server.baseUrl).origin;
+  io.out(
+    `  clouds at ${origin}: Azure /openai/deployments/{d}/chat/completions, /openai/v1/chat/completions, /models/chat/completions; ` +
+      'Vertex /v1/projects/{p}/locations/{l}/endpoints/openapi/chat/completions, …/publishers/anthropic/models/{m}:streamRawPredict; ' +
+      'Bedrock /model/{id}/converse-stream, /converse, /invoke-with-response-stream, /invoke',
+  );
   await stopped;
   await server.close();
   io.err(`mock stopped after ${server.completions} completions`);

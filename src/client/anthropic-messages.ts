@@ -59,8 +59,12 @@ export const anthropicMessages: ProtocolAdapter = {
         if (obj.usage && typeof obj.usage.output_tokens === 'number') state.usage = mergedUsage(state.usage, obj.usage);
         return { type: 'none' };
       }
-      case 'message_stop':
+      case 'message_stop': {
+        // Claude through Bedrock's InvokeModel: Bedrock appends its own time for the request to the last event.
+        const latency = obj['amazon-bedrock-invocationMetrics']?.invocationLatency;
+        if (typeof latency === 'number' && Number.isFinite(latency) && latency >= 0) state.serverLatencyMs = latency;
         return { type: 'done' };
+      }
       case 'error':
         return { type: 'error', kind: 'stream_error', message: oneLine(errorText(obj.error)) };
       default:
@@ -142,6 +146,7 @@ interface AnthropicEvent {
   delta?: { type?: string; text?: string; thinking?: string; stop_reason?: string | null };
   usage?: AnthropicUsage & { output_tokens: number };
   error?: unknown;
+  'amazon-bedrock-invocationMetrics'?: { invocationLatency?: unknown };
 }
 
 interface AnthropicMessage {

@@ -11,7 +11,7 @@ import {
   type Scheduler,
   type TokenPlan,
 } from './serving.js';
-import { breakStream, breaksAt, type ActiveFault } from './faults.js';
+import { breakStream, breaksAt, type ActiveFault, type FaultProtocol } from './faults.js';
 import { MAX_TOKENS_PER_REQUEST } from '../scenario/schema.js';
 
 /** anthropicError is Anthropic's error envelope. */
@@ -20,18 +20,58 @@ export function anthropicError(type: string, message: string) {
 }
 
 /**
+ * AnthropicWire is how a platform carries Anthropic's Messages API: its error shapes, and how it frames the stream's
+ * events (Anthropic's own API and Vertex AI: server-sent events; Bedrock: event-stream chunks).
+ */
+export interface AnthropicWire {
+  /** Whose error bodies an early fault answers with. */
+  readonly protocol: FaultProtocol;
+  /** refuse answers an invalid request with a 400 in the platform's shape. */
+  refuse(res: ServerResponse, message: string): void;
+  /** head writes a stream's status and headers. */
+  head(res: ServerResponse, id: string): void;
+  /** send writes one stream event. */
+  send(res: ServerResponse, event: string, data: Record<string, unknown>): void;
+  /** cut applies a mid-stream fault. */
+  cut(res: ServerResponse, fault: ActiveFault): void;
+}
+
+/** SSE_WIRE is Anthropic's own: server-sent events, and its error envelope. */
+export const SSE_WIRE: AnthropicWire = {
+  protocol: 'anthropic',
+  refuse: (res, message) => json(res, 400, anthropicError('invalid_request_error', message)),
+  head: (res, id) =>
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': id }),
+  send: (res, event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+  cut: breakStream,
+};
+
+/**
+ * AnthropicPlatform is a cloud that serves Claude with the model named in its path, not the body (Vertex AI, Bedrock),
+ * the version in the body, not a header.
+ */
+export interface AnthropicPlatform {
+  model: string;
+  /** Set when the path, not the body, says whether to stream (Bedrock's invoke and invoke-with-response-stream). */
+  stream?: boolean;
+  /** Anthropic's own (SSE_WIRE) when left out. */
+  wire?: AnthropicWire;
+}
+
+/**
  * anthropicMessages serves POST /v1/messages the way Anthropic's Messages API does: it checks the
  * anthropic-version header and the required max_tokens, takes the system prompt from a top-level
  * field, and streams typed events (message_start with input usage, content_block_start, ping,
  * content_block_delta, content_block_stop, message_delta with output usage, message_stop), with a
- * thinking block before the text when the profile sets reasoning tokens.
+ * thinking block before the text when the profile sets reasoning tokens. A `platform` serves the same on its path.
  */
-export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse, vertexModel?: string): void {
-  const asked = readRequest(ctx, raw, req, res, vertexModel);
+export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse, platform?: AnthropicPlatform): void {
+  const wire = platform?.wire ?? SSE_WIRE;
+  const asked = readRequest(ctx, raw, req, res, wire, platform);
   if (!asked) return;
   ctx.completions++;
   const fault = ctx.faults.at(performance.now());
-  if (applyEarlyFault(ctx, res, fault, 'anthropic')) return;
+  if (applyEarlyFault(ctx, res, fault, wire.protocol)) return;
   withSlot(ctx, res, () => {
     const plan = planTokens(ctx, asked.maxTokens, fault?.kind === 'slow' ? fault.extraTtftMs : 0);
     const reply: Reply = {
@@ -44,6 +84,7 @@ export function anthropicMessages(ctx: Ctx, raw: string, req: IncomingMessage, r
       sched: scheduler(res),
       cached: Math.min(ctx.quirks.cachedPromptTokens, asked.inputTokens),
       live: ctx.quirks.shape === 'anthropic',
+      wire,
     };
     if (asked.stream) streamReply(reply, res);
     else wholeReply(reply, res);
@@ -58,25 +99,33 @@ interface Asked {
   inputTokens: number;
 }
 
-// Claude on Vertex (vertexModel: the model its path names) takes the version in the body and no model there.
-function readRequest(ctx: Ctx, raw: string, req: IncomingMessage, res: ServerResponse, vertexModel?: string): Asked | null {
+// Claude on a platform (Vertex, Bedrock: the model its path names) takes the version in the body and no model there.
+function readRequest(
+  ctx: Ctx,
+  raw: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  wire: AnthropicWire,
+  platform?: AnthropicPlatform,
+): Asked | null {
   const refuse = (message: string) => {
-    json(res, 400, anthropicError('invalid_request_error', message));
+    wire.refuse(res, message);
     return null;
   };
-  if (vertexModel === undefined && !req.headers['anthropic-version']) return refuse('anthropic-version: header is required');
+  if (platform === undefined && !req.headers['anthropic-version']) return refuse('anthropic-version: header is required');
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw) as Record<string, unknown>;
   } catch {
     return refuse('request body is not valid JSON');
   }
-  if (vertexModel !== undefined) {
-    // Vertex requires the version in the body. Its documented value is vertex-2023-10-16; the official
-    // @anthropic-ai/vertex-sdk copies its own anthropic-version header there instead, so any version is taken.
+  if (platform !== undefined) {
+    // Vertex and Bedrock require the version in the body. Their documented values are vertex-2023-10-16 and
+    // bedrock-2023-05-31; the official SDKs copy their own anthropic-version header there instead, so any version is taken.
     if (typeof body.anthropic_version !== 'string' || !body.anthropic_version) return refuse('anthropic_version: Field required');
     if ('model' in body) return refuse('model: Extra inputs are not permitted');
-    body.model = vertexModel;
+    body.model = platform.model;
+    if (platform.stream !== undefined) body.stream = platform.stream;
   }
   if (typeof body.model !== 'string') return refuse('model: Field required');
   if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) return refuse('max_tokens: Field required');
@@ -106,6 +155,7 @@ interface Reply extends Asked {
   cached: number;
   /** Anthropic's stream as served today (quirks.shape: anthropic): every usage field, a real-length signature. */
   live: boolean;
+  wire: AnthropicWire;
 }
 
 // The prompt's usage fields: the live shape sends every one (cache writes and their TTL split
@@ -129,7 +179,7 @@ function wholeReply(x: Reply, res: ServerResponse): void {
   const { plan, fault } = x;
   x.sched.at(plan.dueAt(x.total - 1), () => {
     if (fault && breaksAt(fault, fault.afterTokens))
-      return fault.kind === 'malformed' ? void res.end('{"content": [unterminated') : breakStream(res, fault);
+      return fault.kind === 'malformed' ? void res.end('{"content": [unterminated') : x.wire.cut(res, fault);
     let thinking = '';
     let text = '';
     for (let k = 0; k < x.total; k++) k < plan.reasoning ? (thinking += plan.text(k)) : (text += plan.text(k));
@@ -149,10 +199,10 @@ function wholeReply(x: Reply, res: ServerResponse): void {
 
 // A streamed reply: typed events, a thinking block (closed by its signature) before the text block.
 function streamReply(x: Reply, res: ServerResponse): void {
-  const { plan, fault, sched, total } = x;
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const { plan, fault, sched, total, wire } = x;
+  const send = (event: string, data: Record<string, unknown>) => wire.send(res, event, data);
   sched.at(plan.headersAt, () => {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': x.id });
+    wire.head(res, x.id);
     send('message_start', {
       type: 'message_start',
       message: {
@@ -180,7 +230,7 @@ function streamReply(x: Reply, res: ServerResponse): void {
     open(plan.reasoning ? 'thinking' : 'text');
     let k = 0;
     const next = () => {
-      if (breaksAt(fault, k)) return breakStream(res, fault);
+      if (breaksAt(fault, k)) return wire.cut(res, fault);
       if (k < plan.reasoning)
         send('content_block_delta', {
           type: 'content_block_delta',

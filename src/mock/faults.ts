@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { prng, type Prng } from '../random/prng.js';
 import { sampler, type Sampler } from '../random/distribution.js';
 import type { Fault } from '../scenario/schema.js';
+import { bedrockError } from './bedrock-wire.js';
 
 /** ActiveFault is the fault that applies to one request, with its draws made. */
 export interface ActiveFault {
@@ -51,11 +52,26 @@ export const OUTAGE_KINDS: ReadonlySet<Fault['kind']> = new Set(['http_500', 'ht
 /** HTTP_STATUS maps error faults to their status codes. */
 export const FAULT_STATUS: Partial<Record<Fault['kind'], number>> = { http_500: 500, http_502: 502, http_503: 503, http_429: 429 };
 
+/** FaultProtocol names the API whose error shapes an HTTP-error fault answers with. */
+export type FaultProtocol = 'openai' | 'anthropic' | 'bedrock';
+
+// Bedrock's exception for each error status (its x-amzn-errortype) and the message it sends with it.
+const BEDROCK_ERRORS: Record<number, readonly [string, string]> = {
+  429: ['ThrottlingException', 'Too many requests, please wait before trying again.'],
+  500: ['InternalServerException', 'The system encountered an unexpected error during processing. Try your request again.'],
+  502: ['InternalServerException', 'The system encountered an unexpected error during processing. Try your request again.'],
+  503: ['ServiceUnavailableException', 'Bedrock is unable to process your request.'],
+};
+
 /** faultResponse answers an HTTP-error fault with the protocol's error body (and Retry-After for 429). */
-export function faultResponse(res: ServerResponse, f: ActiveFault, protocol: 'openai' | 'anthropic'): void {
+export function faultResponse(res: ServerResponse, f: ActiveFault, protocol: FaultProtocol): void {
   const status = FAULT_STATUS[f.kind]!;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (f.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(0, Math.ceil(f.retryAfterMs / 1000)));
+  if (protocol === 'bedrock') {
+    const [type, text] = BEDROCK_ERRORS[status]!;
+    return bedrockError(res, status, type, text, headers);
+  }
   if (f.retryAfterMs !== undefined) headers['retry-after-ms'] = String(Math.round(f.retryAfterMs));
   const message =
     status === 429

@@ -9,6 +9,8 @@ import { anthropicError, anthropicMessages } from './anthropic-flavour.js';
 import { chatCompletion } from './openai-flavour.js';
 import { azureChatCompletion, azureRoute } from './azure-flavour.js';
 import { vertexChatCompletion, vertexRoute } from './vertex-flavour.js';
+import { bedrockRequest, bedrockRoute } from './bedrock-flavour.js';
+import { bedrockError } from './bedrock-wire.js';
 import { OUTAGE_KINDS, FaultSchedule } from './faults.js';
 import { errorBody, modelList } from './openai-shapes.js';
 import { applyEarlyFault, json, unixNow, type Ctx } from './serving.js';
@@ -46,7 +48,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
  * not, stream_options.include_usage, max_tokens / max_completion_tokens), POST /v1/messages
  * (Anthropic's Messages API, with its own event stream and error shapes), Azure OpenAI's deployment and v1 paths and
  * Azure AI Foundry's /models/chat/completions (azure-flavour.ts), Vertex AI's OpenAI-compatible and Claude paths
- * (vertex-flavour.ts), GET /v1/models, and
+ * (vertex-flavour.ts), Amazon Bedrock's Converse, ConverseStream and InvokeModel (for Claude) on /model/{modelId}/…
+ * (bedrock-flavour.ts), GET /v1/models, and
  * each protocol's error bodies. Latency follows the profile's seeded model (see latency-model.ts).
  */
 export async function startMockServer(opts: MockServerOptions = {}): Promise<MockServer> {
@@ -152,6 +155,14 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
     readBody(req, (err, body) => {
       if (err) return json(res, 413, errorBody(err.message, 'invalid_request_error'));
       vertexChatCompletion(ctx, vertex, req, body!, res);
+    });
+    return;
+  }
+  const bedrock = bedrockRoute(req.url ?? '/');
+  if (bedrock && req.method === 'POST') {
+    readBody(req, (err, body) => {
+      if (err) return bedrockError(res, 413, 'ValidationException', err.message);
+      bedrockRequest(ctx, bedrock, req, body!, res);
     });
     return;
   }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import type { LatencyModel } from './latency-model.js';
-import { FAULT_STATUS, faultResponse, type ActiveFault, type FaultSchedule } from './faults.js';
+import { FAULT_STATUS, faultResponse, type ActiveFault, type FaultProtocol, type FaultSchedule } from './faults.js';
 
 // What both protocol flavours of the mock (openai-flavour.ts, anthropic-flavour.ts) share: the
 // server's state, its capacity queue, early faults, the token plan of a response and the timer
@@ -40,7 +40,7 @@ export interface Ctx {
  * round trip, as a real server's error would arrive), a hang (no answer at all), or a reset before
  * headers. It returns true when it took the request.
  */
-export function applyEarlyFault(ctx: Ctx, res: ServerResponse, fault: ActiveFault | null, protocol: 'openai' | 'anthropic'): boolean {
+export function applyEarlyFault(ctx: Ctx, res: ServerResponse, fault: ActiveFault | null, protocol: FaultProtocol): boolean {
   if (!fault) return false;
   if (FAULT_STATUS[fault.kind] !== undefined) {
     scheduler(res).at(performance.now() + ctx.model.rttMs(), () => faultResponse(res, fault, protocol));

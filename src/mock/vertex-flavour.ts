@@ -34,5 +34,5 @@ export function vertexChatCompletion(ctx: Ctx, route: VertexRoute, req: Incoming
       error: { code: 401, message: 'Request is missing required authentication credential.', status: 'UNAUTHENTICATED' },
     });
   if (route.kind === 'openapi') return chatCompletion(ctx, raw, res);
-  anthropicMessages(ctx, raw, req, res, route.model);
+  anthropicMessages(ctx, raw, req, res, { model: route.model });
 }

@@ -7,6 +7,8 @@ import { msCell } from './text-table.js';
 export interface GroupTableContext {
   /** An open loop: the console adds service times and dropped arrivals. */
   open: boolean;
+  /** Some row's server reported its own time (Bedrock): the tables add it, and the share of E2E beyond it. */
+  serverReported: boolean;
   /** The longest p99 of each latency across the rows: HTML's bars share one scale per metric. */
   barScaleMs: Record<BarMetric, number>;
 }
@@ -94,10 +96,14 @@ export const GROUP_COLUMNS: Columns<RunGroupSummary, GroupTableContext> = [
   { ...ms('svc TTFT p99', (g) => g.metrics.ttftService.p99, ['console']), when: (c) => c.open },
   { ...ms('svc E2E p99', (g) => g.metrics.e2eService.p99, ['console']), when: (c) => c.open },
   { header: 'dropped', value: (g) => g.requests.dropped, written: 'count', in: ['console'], when: (c) => c.open },
+  // The server's own figure, labelled as the server's, and what the client saw beyond it (network, front end): per region.
+  { ...ms('server-reported p50', (g) => g.metrics.serverLatency.p50, ['console', 'markdown', 'html']), when: (c) => c.serverReported },
+  { ...ms('beyond server p50', (g) => g.metrics.networkShare.p50, ['console', 'markdown', 'html']), when: (c) => c.serverReported },
 ];
 
 /** groupTableContext is the per-group table's context for these rows. */
 export function groupTableContext(rows: readonly RunGroupSummary[], open = false): GroupTableContext {
   const scale = (m: BarMetric) => Math.max(0, ...rows.map((g) => g.metrics[m].p99 ?? 0));
-  return { open, barScaleMs: { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') } };
+  const serverReported = rows.some((g) => g.metrics.serverLatency.count > 0);
+  return { open, serverReported, barScaleMs: { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') } };
 }
