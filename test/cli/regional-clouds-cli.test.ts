@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,13 +31,41 @@ interface Target {
   baseUrl?: string;
   azure?: { endpoint: string; deployment: string; apiVersion: string };
   vertex?: { project: string; location: string };
+  bedrock?: { region: string };
 }
 
-/** The path each target's cloud defines for a chat completion, under the root that stands for its endpoint. */
-function cloudPath(t: Target): string {
-  if (t.azure) return `/openai/deployments/${t.azure.deployment}/chat/completions?api-version=${t.azure.apiVersion}`;
-  if (t.vertex) return `/v1/projects/${t.vertex.project}/locations/${t.vertex.location}/endpoints/openapi/chat/completions`;
-  return '/chat/completions';
+/** The paths each target's cloud defines for a streamed and a non-streamed chat, under the root standing for its endpoint. */
+function cloudPaths(t: Target): string[] {
+  if (t.azure) return [`/openai/deployments/${t.azure.deployment}/chat/completions?api-version=${t.azure.apiVersion}`];
+  if (t.vertex) return [`/v1/projects/${t.vertex.project}/locations/${t.vertex.location}/endpoints/openapi/chat/completions`];
+  if (t.bedrock) return [`/model/${encodeURIComponent(t.model)}/converse-stream`, `/model/${encodeURIComponent(t.model)}/converse`];
+  return ['/chat/completions'];
+}
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+const str = (value: string) => ({ type: 'string' as const, value });
+/** event is one ConverseStream event in an AWS event-stream frame. */
+const event = (type: string, payload: Record<string, unknown>) =>
+  codec.encode({
+    headers: { ':content-type': str('application/json'), ':event-type': str(type), ':message-type': str('event') },
+    body: fromUtf8(JSON.stringify(payload)),
+  });
+
+/** bedrockReply answers ConverseStream in event-stream frames, and Converse in JSON, as Bedrock does. */
+function bedrockReply(res: ServerResponse, stream: boolean): void {
+  const usage = { inputTokens: 10, outputTokens: 4, totalTokens: 14 };
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const message = { role: 'assistant', content: [{ text: 'A load test.' }] };
+    res.end(JSON.stringify({ output: { message }, stopReason: 'end_turn', usage, metrics: { latencyMs: 5 } }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+  res.write(event('messageStart', { role: 'assistant' }));
+  for (const text of ['A', ' load', ' test', '.']) res.write(event('contentBlockDelta', { contentBlockIndex: 0, delta: { text } }));
+  res.write(event('contentBlockStop', { contentBlockIndex: 0 }));
+  res.write(event('messageStop', { stopReason: 'end_turn' }));
+  res.end(event('metadata', { usage, metrics: { latencyMs: 5 } }));
 }
 
 /** A non-streamed chat.completion. */
@@ -63,6 +93,7 @@ describe('scenarios/regional-clouds.yaml', () => {
     doc = parseYaml(await readFile(FILE, 'utf8')) as typeof doc;
     stub = await startStubServer((req, res, raw) => {
       if (req.method !== 'POST') return jsonError(res, 404, `no route ${req.url}`);
+      if (req.url?.includes('/model/')) return bedrockReply(res, req.url.endsWith('/converse-stream'));
       const body = JSON.parse(raw) as { stream?: boolean };
       if (body.stream) return streamCompletion(res, ['A', ' load', ' test', '.'], { promptTokens: 10 });
       completion(res);
@@ -74,31 +105,19 @@ describe('scenarios/regional-clouds.yaml', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("the seed's three regions on each cloud: Azure OpenAI, Vertex AI and DeepSeek via its gateway", () => {
+  it("the seed's three regions on each cloud: Azure OpenAI, Vertex AI, Bedrock and DeepSeek via its gateway", () => {
     const regions = (provider: string) => doc.targets.filter((t) => t.provider === provider).map((t) => t.region);
     expect(regions('azure-openai')).toEqual(['eastus', 'westeurope', 'japaneast']);
     expect(regions('vertex')).toEqual(['us-central1', 'europe-west4', 'asia-southeast1']);
+    expect(regions('bedrock')).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-1']);
+    // Each Bedrock region calls its geography's inference profile.
+    expect(doc.targets.filter((t) => t.bedrock).map((t) => [t.bedrock!.region, t.model.split('.')[0]])).toEqual([
+      ['us-east-1', 'us'],
+      ['eu-west-1', 'eu'],
+      ['ap-southeast-1', 'apac'],
+    ]);
     expect(regions('deepseek-global')).toHaveLength(3);
     for (const t of doc.targets) expect(t, t.name).toHaveProperty('mock');
-  });
-
-  // Claude on Bedrock waits, commented out, for the embedded mock to serve Bedrock: uncommented, it must validate.
-  it('the Bedrock targets, uncommented: valid, each on its region runtime endpoint with its geography inference profile', async () => {
-    const text = (await readFile(FILE, 'utf8')).replace(/^ {2}# (- name: bedrock-| {2}\w)/gm, '  $1');
-    const bedrock = (parseYaml(text) as { targets: (Target & { bedrock: { region: string } })[] }).targets.filter(
-      (t) => t.provider === 'bedrock',
-    );
-    expect(bedrock.map((t) => [t.region, t.bedrock.region, t.model.split('.')[0]])).toEqual([
-      ['us-east-1', 'us-east-1', 'us'],
-      ['eu-west-1', 'eu-west-1', 'eu'],
-      ['ap-southeast-1', 'ap-southeast-1', 'apac'],
-    ]);
-    const file = join(dir, 'regional-clouds-bedrock.yaml');
-    await writeFile(file, text);
-    const res = await runCli(['validate', file], { env: cliEnv(), timeoutMs: 15_000 });
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
-    for (const t of bedrock)
-      expect(res.stdout).toContain(`https://bedrock-runtime.${t.bedrock.region}.amazonaws.com/model/${encodeURIComponent(t.model)}`);
   });
 
   it('validate: exit 0, and the plan shows each cloud URL built from its block', async () => {
@@ -113,6 +132,8 @@ describe('scenarios/regional-clouds.yaml', () => {
         `https://${location}-aiplatform.googleapis.com/v1/projects/${project}/locations/${location}/endpoints/openapi`,
       );
     }
+    for (const t of doc.targets.filter((x) => x.bedrock))
+      expect(res.stdout).toContain(`https://bedrock-runtime.${t.bedrock!.region}.amazonaws.com/model/${encodeURIComponent(t.model)}`);
   });
 
   it('run --mock: every target completes its requests on its cloud paths of the mock, none fails', async () => {
@@ -133,7 +154,8 @@ describe('scenarios/regional-clouds.yaml', () => {
 
   it("with each endpoint replaced by a loopback server: every request goes to its cloud's path, with its cloud's auth", async () => {
     const base = `http://127.0.0.1:${stub.port}`;
-    // baseUrl stands in for each endpoint and keeps the cloud's path; Vertex gets a token from apiKeyEnv (no ADC here).
+    // baseUrl stands in for each endpoint and keeps the cloud's path; Vertex gets a token from apiKeyEnv and Bedrock an API
+    // key from AWS_BEARER_TOKEN_BEDROCK (no credential lookup leaves the machine).
     const targets = doc.targets.map((t) => ({
       ...t,
       baseUrl: `${base}/${t.name}`,
@@ -141,7 +163,8 @@ describe('scenarios/regional-clouds.yaml', () => {
     }));
     const file = await writeDoc(dir, 'regional-clouds-loopback.yaml', { ...doc, targets });
     const keys = Object.fromEntries(targets.flatMap((t) => (t.apiKeyEnv ? [[t.apiKeyEnv, t.provider === 'vertex' ? TOKEN : KEY]] : [])));
-    const res = await runCli(['probe', file, '--json', '--timeout', '10'], { env: cliEnv(keys), timeoutMs: 60_000 });
+    const env = cliEnv({ ...keys, AWS_BEARER_TOKEN_BEDROCK: KEY });
+    const res = await runCli(['probe', file, '--json', '--timeout', '10'], { env, timeoutMs: 60_000 });
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
     const results = JSON.parse(res.stdout) as ProbeResult[];
     for (const r of results) expect([r.target, r.ok, r.credentials, r.path]).toEqual([r.target, true, 'accepted', 'found']);
@@ -152,10 +175,11 @@ describe('scenarios/regional-clouds.yaml', () => {
       // Cloud targets are asked for no models list; the gateway is (GET /models, answered 404 here).
       const posts = sent.filter((r) => r.method === 'POST');
       expect(sent.length - posts.length, t.name).toBe(t.provider === 'deepseek-global' ? 1 : 0);
-      expect(new Set(posts.map((r) => r.url)), t.name).toEqual(new Set([`/${t.name}${cloudPath(t)}`]));
+      expect(new Set(posts.map((r) => r.url)), t.name).toEqual(new Set(cloudPaths(t).map((p) => `/${t.name}${p}`)));
       for (const r of posts) {
         if (t.provider === 'azure-openai') expect([r.headers['api-key'], r.headers.authorization]).toEqual([KEY, undefined]);
         else if (t.provider === 'vertex') expect(r.headers.authorization).toBe(`Bearer ${TOKEN}`);
+        else if (t.provider === 'bedrock') expect([r.headers.authorization, r.headers['x-amz-date']]).toEqual([`Bearer ${KEY}`, undefined]);
         else expect(r.headers.authorization).toBe(`Bearer ${KEY}`);
       }
     }
