@@ -8,9 +8,9 @@ import { cliEnv, ensureBuilt, runCli, writeDoc } from '../support/cli-process.js
 import { jsonError, startStubServer, type StubServer } from '../support/stub-server.js';
 
 // `bakeoff probe` on cloud targets: their endpoints serve no models list (it is not asked for, and counts against
-// nothing); the embedded mock's Azure OpenAI, Azure AI Foundry and both Vertex paths stream and complete; and a cloud
-// endpoint on loopback that refuses the key (401) or does not know the model (404) is reported as what to check, in the
-// target's own terms, before a run spends money.
+// nothing); the embedded mock's Azure OpenAI, Azure AI Foundry, both Vertex paths and Bedrock stream and complete;
+// and a cloud endpoint on loopback that refuses the key (401, 403) or does not know the model (404) is reported as
+// what to check, in the target's own terms, before a run spends money.
 
 const FAST = { rttMs: 0, ttftMs: 5, itlMs: 1 };
 const KEY = 'probe-clouds-not-a-real-key-0123';
@@ -48,6 +48,13 @@ const MOCKED = [
     vertex: { project: 'my-proj', location: 'europe-west1' },
     mock: FAST,
   },
+  {
+    name: 'bedrock-euw1',
+    provider: 'bedrock',
+    model: 'eu.anthropic.claude-3-5-sonnet-20241022-v2:0',
+    bedrock: { region: 'eu-west-1' },
+    mock: FAST,
+  },
 ];
 
 describe('bakeoff probe on cloud targets', () => {
@@ -78,7 +85,7 @@ describe('bakeoff probe on cloud targets', () => {
   const scenario = (name: string, targets: Record<string, unknown>[]) =>
     writeDoc(dir, `${name}.yaml`, { name, targets, workload: { promptTokens: 16, maxTokens: 8 }, load: { concurrency: 1, requests: 1 } });
 
-  it('--mock --json: Azure OpenAI, Azure AI Foundry and both Vertex paths are ready; the models list is not applicable', async () => {
+  it('--mock --json: Azure OpenAI, Azure AI Foundry, both Vertex paths and Bedrock are ready; the models list is not applicable', async () => {
     const file = await scenario('clouds-mocked', MOCKED);
     const res = await runCli(['probe', file, '--mock', '--json', '--timeout', '10'], { env: cliEnv(), timeoutMs: 60_000 });
     expect(res.code, res.stderr).toBe(ExitCode.Ok);
@@ -88,6 +95,7 @@ describe('bakeoff probe on cloud targets', () => {
       ['foundry-swe', 'openai-chat'],
       ['vertex-gemini', 'openai-chat'],
       ['vertex-claude', 'anthropic-messages'],
+      ['bedrock-euw1', 'bedrock-converse'],
     ]);
     for (const r of results) {
       expect(r.ok, `${r.target}: ${r.streaming.error} ${r.nonStreaming.error}`).toBe(true);
@@ -99,10 +107,11 @@ describe('bakeoff probe on cloud targets', () => {
     }
     // Usage arrives in the stream where the preset asks for it; Foundry's endpoint is not sent stream_options, and the
     // mock (like OpenAI's plain stream) then sends none: the probe says what that means for a run.
-    expect(results.map((r) => r.usageInStream)).toEqual([true, false, true, true]);
+    expect(results.map((r) => r.usageInStream)).toEqual([true, false, true, true, true]);
     expect(results.map((r) => r.advice)).toEqual([
       [],
       ['stream: no usage arrived; a run counts output tokens with its own tokenizer (token_source counted)'],
+      [],
       [],
       [],
     ]);
@@ -117,7 +126,7 @@ describe('bakeoff probe on cloud targets', () => {
     );
     expect(res.stdout).toMatch(/^vertex-claude\s+vertex\s+anthropic-messages\s+n\/a\s+yes\s+\d+\s+yes\s+max_tokens\s+not sent\b/m);
     expect(res.stdout).toContain("models n/a: the cloud's endpoint serves no models list (not asked for, not counted against ready)");
-    expect(res.stdout.trimEnd().split('\n').at(-1)).toBe('4/4 targets ready');
+    expect(res.stdout.trimEnd().split('\n').at(-1)).toBe('5/5 targets ready');
   }, 90_000);
 
   it('a cloud endpoint that refuses the key (401, 403) or knows no such model (404): what to check, by name; no models list asked', async () => {
