@@ -16,8 +16,8 @@ export interface ProbeResult {
   protocol: string;
   model: string;
   /**
-   * The models list (GET <base>/models). applicable is false for a cloud preset (Azure, Vertex…), whose endpoint does
-   * not serve it: then it is not asked for, ok is false and error empty, and it counts against nothing.
+   * The models list (GET <base>/models). applicable is false for a cloud preset (Azure, Vertex, Bedrock), whose endpoint
+   * does not serve it: then it is not asked for, ok is false and error empty, and it counts against nothing.
    */
   models: { ok: boolean; count: number; listsModel: boolean; error: string; applicable: boolean };
   /** The streamed request: whether it worked, its content deltas and the finish reason it ended with ('' when none came). */
@@ -145,7 +145,8 @@ async function probeStream(ep: Endpoint, deps: ProbeDeps) {
   return { r, streamOptions: optionsVerdict, tokenLimitField: fieldWorks, send };
 }
 
-// A cloud preset's endpoint (an Azure deployment path, Foundry's, Vertex's) serves no models list: it is not asked for.
+// A cloud preset's endpoint (an Azure deployment path, Foundry's, Vertex's, Bedrock's runtime) serves no models list: it is
+// not asked for.
 function servesModels(ep: Endpoint): boolean {
   return PRESETS[ep.provider as ProviderName]?.cloud === undefined;
 }

@@ -22,7 +22,7 @@ function credentialsHint(t: Target, env: Readonly<Record<string, string | undefi
   if (auth === 'entra-id')
     return (
       'the Microsoft Entra ID identity DefaultAzureCredential finds (az login, AZURE_CLIENT_ID / AZURE_TENANT_ID…) ' +
-      'and its role on the resource (Cognitive Services OpenAI User)'
+      `and its role on the resource (${t.provider === 'azure-openai' ? 'Cognitive Services OpenAI User' : 'Cognitive Services User'})`
     );
   const bearer = Object.keys(t.headersFromEnv).some((h) => h.toLowerCase() === 'authorization');
   if (t.provider === 'vertex' && !t.apiKeyEnv && !bearer)
