@@ -4,6 +4,7 @@
 //   node bench/peers.mjs                       # 3 repetitions, ~12 minutes
 //   node bench/peers.mjs --reps 1 --cases stream-64 --window 4
 //   node bench/peers.mjs --tools 'llm-bakeoff,bare undici' --bakeoff-cli ../old/dist/cli/main.js
+//   node bench/peers.mjs --tools llm-bakeoff --cases stream-64,stream-64-live --rate 2000   # same offered load
 // The server (bench/support/sse-server.mjs) runs in its own process pinned to core 0, each client
 // pinned to core 1 (taskset, when there are 2 cores or more). Per measurement: start the client,
 // let it warm up, then over a window read its CPU time from /proc/<pid>/stat and the number of
@@ -31,6 +32,10 @@ const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.
 const REPS = Number(args.reps ?? 3);
 const WARM_S = Number(args.warm ?? 3);
 const WINDOW_S = Number(args.window ?? 6);
+// --rate N: llm-bakeoff sends an open loop of N requests/s instead of saturating its connections, so two cases (a
+// stream shape and another) are compared at the same offered load: CPU per request is then the cost of reading the
+// reply, not of how many replies one wake-up of the loop finds (at saturation a slower server batches less).
+const RATE = args.rate === undefined ? null : Number(args.rate);
 // [streamed, connections, the server's chunk shape]; the -live cases stream OpenAI's live shape (run
 // beside their plain case to read what the shape costs: same repetition, same server process kind).
 const ALL_CASES = {
@@ -81,7 +86,7 @@ const TOOLS = {
         name: 'peers',
         targets: [{ name: 'bench', provider: 'openai-compatible', model: 'bench-model', baseUrl: `${url}/v1` }],
         workload: { promptTokens: 16, maxTokens: 50, stream: c.stream },
-        load: { concurrency: c.conns, duration: '3600s', warmup: 0 },
+        load: RATE === null ? { concurrency: c.conns, duration: '3600s', warmup: 0 } : { rate: RATE, duration: '3600s', warmup: 0 },
         timeouts: { connect: '10s', firstToken: '60s', total: '120s' },
       }),
     );
@@ -193,18 +198,18 @@ const median = (xs) => {
 };
 const range = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 console.log(
-  `\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, ${REPS} repetition(s), ${WINDOW_S} s windows after ${WARM_S} s warm-up, server and client ${pin ? 'pinned to cores 0 and 1' : 'not pinned'}`,
+  `\n${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, Node ${process.versions.node}, ${REPS} repetition(s), ${WINDOW_S} s windows after ${WARM_S} s warm-up, server and client ${pin ? 'pinned to cores 0 and 1' : 'not pinned'}${RATE === null ? '' : `, llm-bakeoff at ${RATE} requests/s`}`,
 );
 console.log(
   '\n| case | tool | client CPU µs / request (median, range) | × bare undici (same rep, median) | requests/s (median) | client CPU % |',
 );
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const c of cases) {
-  const bare = results[c.key]['bare undici'];
+  const bare = results[c.key]['bare undici'] ?? [];
   for (const tool of tools) {
     const rs = results[c.key][tool];
     const cpu = rs.map((r) => r.cpuUsPerReq);
-    const ratio = median(rs.map((r, i) => (r.cpuUsPerReq !== null && bare[i].cpuUsPerReq ? r.cpuUsPerReq / bare[i].cpuUsPerReq : null)));
+    const ratio = median(rs.map((r, i) => (r.cpuUsPerReq !== null && bare[i]?.cpuUsPerReq ? r.cpuUsPerReq / bare[i].cpuUsPerReq : null)));
     console.log(
       `| ${c.key} | ${tool} | ${median(cpu)?.toFixed(0)} (${range(cpu)}) | ${ratio?.toFixed(2)}× | ${median(rs.map((r) => r.reqPerSec)).toFixed(0)} | ${median(rs.map((r) => r.cpuPct)).toFixed(0)} |`,
     );
