@@ -162,10 +162,13 @@ describe('measurement accuracy against the mock', () => {
       timeouts: { connect: '2s', firstToken: '5s', total: '10s' },
     });
     if (!v.ok) throw new Error(JSON.stringify(v.problems));
-    // The run starts its own mock; 4 bare users hit it from the moment it listens, staggered over
-    // one request so that every llm-bakeoff request (its 4 users start together) has a bare neighbour.
+    // The run starts its own mock; bare users hit it from the moment it listens, staggered over one request so that
+    // every llm-bakeoff request (its 4 users start together) has a bare neighbour within the pairing window (25 ms).
+    // Twice as many bare users as the run's: a start every cycle/8 ≈ 21 ms, so the users' phases may drift on a
+    // loaded machine (they did: 4 bare users left half the requests without a neighbour) and each request still has one.
     const cycle = RTT_MS + E2E_MS;
-    const bare = baselineBeside(startMockServer, { users: USERS, maxTokens: MAX_TOKENS, staggerMs: cycle / USERS });
+    const BARE_USERS = USERS * 2;
+    const bare = baselineBeside(startMockServer, { users: BARE_USERS, maxTokens: MAX_TOKENS, staggerMs: cycle / BARE_USERS });
     const { origin, clock } = perfClock();
     const measured: RequestResult[] = [];
     const summary = await runScenario(v.scenario, {
