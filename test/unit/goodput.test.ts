@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { boundBit, goodputPlanOf, mergeGoodput, missedText, sloVerdict, SLO_FAILED, type GoodputPlan } from '../../src/metrics/goodput.js';
+import {
+  boundBit,
+  goodputPlanOf,
+  goodputSummary,
+  mergeGoodput,
+  missedText,
+  sloVerdict,
+  SLO_FAILED,
+  type GoodputPlan,
+} from '../../src/metrics/goodput.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { newResult, type RequestResult } from '../../src/metrics/request-result.js';
@@ -8,9 +17,11 @@ import type { GoodputBlock } from '../../src/scenario/goodput-bounds.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { parseThreshold } from '../../src/scenario/threshold.js';
 import { decide } from '../../src/analysis/decision.js';
+import { compareRuns, DEFAULT_COMPARE_OPTIONS } from '../../src/summary/compare.js';
+import { groupOf, runOf, SIDES } from '../support/compare-fixtures.js';
 
 // One request's goodput verdict (metrics/goodput.ts), made once and read by the recorder and by
-// requests.csv; the block's validation; a group's tally and its merge.
+// requests.csv; the block's validation; a group's tally and its merge; the decision; compare.
 
 // A streamed reply: first token at `ttft` ms after its schedule, then `gaps` between tokens, ending at the last one.
 function reply(o: {
@@ -213,5 +224,31 @@ describe('the decision holds each target to ratio ≥ attainment', () => {
     plain.add(reply({}));
     const row = decide([...plain.groups.values()].map((g) => summarizeGroup(g))).rows[0]!;
     expect(row).not.toHaveProperty('sloMet');
+  });
+});
+
+describe('compare: goodput ratios by Newcombe, higher is better', () => {
+  const withGoodput = (good: number, total: number) => {
+    const g = groupOf({ key: 'a', total, failed: 0 });
+    return runOf('r', [{ ...g, goodput: goodputSummary({ good, total, attainment: 0.99, bounds: ['ttft'], met: { ttft: good } }, null) }]);
+  };
+  const goodputRow = (c: ReturnType<typeof compareRuns>) => c.groups[0]!.metrics.find((m) => m.metric === 'goodput');
+
+  it.each<[string, [number, number], [number, number], string]>([
+    ['990 → 900 good of 1,000', [990, 1000], [900, 1000], 'regression'],
+    ['900 → 990 good of 1,000', [900, 1000], [990, 1000], 'improvement'],
+    ['990 → 988: noise', [990, 1000], [988, 1000], 'within noise'],
+    ['nothing judged on one side', [0, 0], [900, 1000], 'no data'],
+  ])('%s → %s', (_, [g1, n1], [g2, n2], verdict) => {
+    const c = compareRuns(withGoodput(g1, n1), withGoodput(g2, n2), SIDES, { ...DEFAULT_COMPARE_OPTIONS, gate: ['goodput'] });
+    const m = goodputRow(c)!;
+    expect(m).toMatchObject({ method: 'newcombe', unit: 'share', better: 'higher', verdict });
+    if (verdict !== 'no data') expect(m.ci![0] < m.delta! && m.delta! < m.ci![1]).toBe(true);
+    expect(c.regressions.length).toBe(verdict === 'regression' ? 1 : 0);
+  });
+
+  it('groups without a goodput block get no goodput row', () => {
+    const plainRun = runOf('r', [groupOf({ key: 'a', total: 10, failed: 0 })]);
+    expect(goodputRow(compareRuns(plainRun, plainRun, SIDES))).toBeUndefined();
   });
 });
