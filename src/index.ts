@@ -37,6 +37,7 @@ export { summarizeRun } from './summary/summarize-run.js';
 export { HISTOGRAM_RANGE, newHistogram, recordMs, encodeHistogram, decodeHistogram, latencyStats } from './metrics/histogram.js';
 export { SUMMARY_SCHEMA, type RunSummary } from './summary/run-summary.js';
 export type { GroupSummary } from './metrics/group-summary.js';
+export { goodputPlanOf, sloVerdict, missedText, type GoodputPlan, type GoodputSummary } from './metrics/goodput.js';
 export { monotonicClock, type Clock } from './metrics/clock.js';
 
 export { consoleTable } from './report/console-table.js';

@@ -1,5 +1,6 @@
 import type { GroupSummary } from '../metrics/group-summary.js';
 import { DEFAULT_SLO, parseThresholds } from '../scenario/threshold.js';
+import { percentText } from '../scenario/goodput-bounds.js';
 import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
 
 /** Decision is the bake-off's bottom line: per target, latency, errors and money, and the cheapest meeting the SLO. */
@@ -14,6 +15,8 @@ export interface Decision {
     e2eP50: number | null;
     e2eP99: number | null;
     errorRate: number | null;
+    /** SLO met: the share of its requests that met the goodput bounds (null: none judged); absent without a goodput block. */
+    sloMet?: number | null;
     /** Whether the target's model has a price in the catalog. */
     priced: boolean;
     /** Null when unpriced, or when nothing was bought (no output token, no successful request). */
@@ -42,8 +45,12 @@ export type PricedGroup = GroupSummary & {
   cost?: { priced: boolean; per1MOutputTokensUsd: number | null; perSuccessfulRequestUsd: number | null };
 };
 
-/** decide builds the decision table from the target groups (priced when the run had a catalog). */
-export function decide(groups: readonly PricedGroup[], slo: readonly string[] = DEFAULT_SLO): Decision {
+/**
+ * decide builds the decision table from the target groups (priced when the run had a catalog). With a goodput block,
+ * meeting the SLO also takes `goodput >= attainment` (the share of requests that met the bounds), beside `sloGiven`.
+ */
+export function decide(groups: readonly PricedGroup[], sloGiven: readonly string[] = DEFAULT_SLO): Decision {
+  const slo = withAttainment(sloGiven, groups);
   const ts = parseThresholds(slo);
   const rows = groups
     .filter((g) => (g.scope ?? 'target') === 'target' && !g.step)
@@ -58,6 +65,7 @@ export function decide(groups: readonly PricedGroup[], slo: readonly string[] = 
         e2eP50: g.metrics.e2e.p50,
         e2eP99: g.metrics.e2e.p99,
         errorRate: g.requests.errorRate,
+        ...(g.goodput ? { sloMet: g.goodput.ratio } : {}),
         priced,
         per1MOutputTokensUsd: priced ? g.cost!.per1MOutputTokensUsd : null,
         perSuccessfulRequestUsd: priced ? g.cost!.perSuccessfulRequestUsd : null,
@@ -75,4 +83,12 @@ export function decide(groups: readonly PricedGroup[], slo: readonly string[] = 
   // A candidate met the SLO, so it had successful requests and a TTFT p99.
   const pick = tied.length > 1 ? [...tied].sort((a, b) => a.ttftP99! - b.ttftP99!)[0]! : cheapest;
   return { slo: [...slo], rows, cheapestMeetingSlo: pick.target, tiedWith: tied.filter((r) => r !== pick).map((r) => r.target) };
+}
+
+// The goodput block's attainment as one more SLO condition (every target group is held to the same one), unless written.
+function withAttainment(slo: readonly string[], groups: readonly PricedGroup[]): string[] {
+  const attainment = groups.find((g) => (g.scope ?? 'target') === 'target' && !g.step && g.goodput)?.goodput?.attainment;
+  if (attainment === undefined) return [...slo];
+  const condition = `goodput >= ${percentText(attainment)}`;
+  return slo.includes(condition) ? [...slo] : [...slo, condition];
 }

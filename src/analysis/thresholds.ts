@@ -147,6 +147,8 @@ interface Judgeable {
   outputTokens: number;
   requestsPerSec: number | null;
   outputTokensPerSec: number | null;
+  /** Good and judged requests, and good ones per second; null when no goodput bound applies (metrics/goodput.ts). */
+  goodput: { good: number; total: number; perSec: number | null } | null;
   cost: JudgedCost | null;
   stats(m: LatencyMetric): LatencyStats;
   histogram(m: LatencyMetric): Histogram | null;
@@ -166,6 +168,7 @@ function fromSummary(g: JudgedGroup): Judgeable {
     outputTokens: g.tokens.output,
     requestsPerSec: g.throughput.requestsPerSec,
     outputTokensPerSec: g.throughput.outputTokensPerSec,
+    goodput: g.goodput ?? null,
     cost: g.cost ?? null,
     stats: (m) => g.metrics[m],
     histogram: (m) => (g.metrics[m].count ? decodeHistogram(g.histograms[m]) : null),
@@ -192,6 +195,7 @@ function fromAccumulator(a: GroupAccumulator, costOf?: CostOf): Judgeable {
     outputTokens: a.outputTokens,
     requestsPerSec: perSec(a.requests),
     outputTokensPerSec: perSec(a.outputTokens),
+    goodput: a.goodput ? { good: a.goodput.good, total: a.goodput.total, perSec: perSec(a.goodput.good) } : null,
     // Priced only when a threshold asks (pricing walks the billed minutes).
     get cost() {
       if (cost === undefined) cost = costOf && a.scope !== 'route' ? costOf(a) : null;
@@ -274,9 +278,23 @@ function figureOf(t: Threshold, members: readonly Judgeable[]): number | null {
       const rates = members.map((g) => g[kind]).filter((r): r is number => r !== null);
       return rates.length ? rates.reduce((a, b) => a + b, 0) : null;
     }
+    case 'goodput':
+    case 'goodputRate':
+      return goodputValue(t.subject.kind, members);
     case 'cost':
       return costValue(t.subject.field, members);
   }
+}
+
+// goodputValue: the share of good requests among the members' judged ones, or their good requests per second, added up.
+function goodputValue(kind: 'goodput' | 'goodputRate', members: readonly Judgeable[]): number | null {
+  const gs = members.map((g) => g.goodput).filter((g) => g !== null);
+  if (kind === 'goodputRate') {
+    const rates = gs.map((g) => g.perSec).filter((r) => r !== null);
+    return rates.length ? rates.reduce((a, b) => a + b, 0) : null;
+  }
+  const total = gs.reduce((n, g) => n + g.total, 0);
+  return total ? gs.reduce((n, g) => n + g.good, 0) / total : null;
 }
 
 // costValue: one member's own figure; several together must all be priced, or the sum is not the cost.
@@ -316,6 +334,7 @@ function unitOf(t: Threshold): ThresholdCheck['unit'] {
     case 'latency':
       return 'ms';
     case 'errorRate':
+    case 'goodput':
       return 'share';
     case 'cost':
       return 'usd';
@@ -379,8 +398,9 @@ export function judgeLive(specs: readonly ThresholdSpec[], groups: Iterable<Grou
 export function evaluateThresholds(ts: readonly Threshold[], g: JudgedGroup): ThresholdResult[] {
   const one = [fromSummary(g)];
   return ts.map((t) => {
-    // The SLO reads the error rate the group reports (rounded as the summary shows it), not a recount.
-    const actual = t.subject.kind === 'errorRate' ? g.requests.errorRate : figureOf(t, one);
+    // The SLO reads the error rate and goodput the group reports (rounded as the summary shows them), not a recount.
+    const actual =
+      t.subject.kind === 'errorRate' ? g.requests.errorRate : t.subject.kind === 'goodput' ? (g.goodput?.ratio ?? null) : figureOf(t, one);
     return { threshold: t.source, actual, pass: actual !== null && compare(actual, t.op, t.value) };
   });
 }

@@ -28,6 +28,7 @@ import { machineLimitProblems } from '../runner/machine-limits.js';
 import { hostname } from 'node:os';
 import { ONE_SHARE, parseShare, splitProblems, type Share } from '../scenario/share.js';
 import { monotonicClock } from '../metrics/clock.js';
+import { goodputPlanOf } from '../metrics/goodput.js';
 import type { RunOutput } from '../metrics/run-output.js';
 import { runInWorkers, workersFor } from '../runner/workers.js';
 import type { ShardOf } from '../summary/shard-tag.js';
@@ -199,7 +200,7 @@ async function runAndReport(
 // progress line (unless --quiet), and the live metrics when served. The runner starts and stops them.
 function runOutputs(record: RunRecordOf, dir: string, opts: RunCommandOptions, io: Io, live: LiveMetricsRun | null): RunOutput[] {
   return [
-    requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv)),
+    requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv), goodputPlanOf(record.scenario)),
     runRecordOutput(record, (text) => writeAtomically(join(dir, RESULT_FILES.runJson), text)),
     ...(opts.quiet
       ? []

@@ -6,6 +6,7 @@ import type { GroupAccumulator, GroupLabels, GroupScope, SlowRequest } from './r
 import type { TimeseriesPoint } from './timeseries.js';
 import { coEstimate, type CoEstimate } from './co-estimate.js';
 import { roundTo } from '../scenario/decimals.js';
+import { goodputSummary, type GoodputSummary } from './goodput.js';
 
 /** GroupSummary is one group's numbers: a target, a route, or a workload or turn of a target. */
 export interface GroupSummary extends GroupLabels {
@@ -76,6 +77,11 @@ export interface GroupSummary extends GroupLabels {
   };
   /** Measurement window: first measured request scheduled → last measured request ended; null when nothing was measured. */
   window: { startMs: number; endMs: number; durationMs: number } | null;
+  /**
+   * SLO attainment (docs/metrics.md#goodput): requests that succeeded and met every goodput bound of their workload, of
+   * the measured requests the target is accountable for. Absent when no goodput block applies to the group.
+   */
+  goodput?: GoodputSummary;
   /** Per second of the measurement window; null without a window. */
   throughput: { requestsPerSec: number | null; outputTokensPerSec: number | null };
   /**
@@ -161,6 +167,7 @@ export function summarizeGroup(
       },
     },
     window: hasWindow ? { startMs: roundTo(g.windowStartMs, 3), endMs: roundTo(g.windowEndMs, 3), durationMs: roundTo(windowMs, 3) } : null,
+    ...(g.goodput ? { goodput: goodputSummary(g.goodput, perSec(g.goodput.good)) } : {}),
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
     itlCoalesced: coalesced(g),
     metrics: mapMetrics((m) => (g.histograms[m] ? latencyStats(g.histograms[m]) : NO_STATS)),

@@ -6,6 +6,7 @@ import { mergePoints, type TimeseriesPoint } from './timeseries.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
 import { msToUs } from './clock.js';
 import { roundTo } from '../scenario/decimals.js';
+import { mergeGoodput } from './goodput.js';
 
 /** GroupPart is one part's summary of a group, and where the part's clock started on the merged clock (ms). */
 export interface GroupPart {
@@ -49,6 +50,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
   const gaps = coalescedGaps + histograms.itl.totalCount;
   const hasCo = gs.some((g) => g.coEstimate !== undefined);
   const routes = gs.map((g) => g.route).filter((r) => r !== undefined);
+  const goodput = mergeGoodput(gs.map((g) => g.goodput));
   return {
     key: first.key,
     scope: first.scope,
@@ -76,6 +78,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
       : {}),
     tokens: mergedTokens(gs),
     window: windows.length ? windowOf(Math.min(...windows.map((w) => w.start)), Math.max(...windows.map((w) => w.end))) : null,
+    ...(goodput ? { goodput } : {}),
     throughput: sumRates(
       gs.map((g) => g.throughput),
       ['requestsPerSec', 'outputTokensPerSec'],

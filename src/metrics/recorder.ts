@@ -19,6 +19,7 @@ import { utcMinuteOfDay } from './clock.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
 import type { BackoffReason } from './request-result.js';
+import { sloVerdict, tallyOf, tallyVerdict, type GoodputPlan, type GoodputTally, type SloVerdict } from './goodput.js';
 
 /**
  * GroupScope says what a group aggregates: a whole target, one workload on it, one conversation turn of that workload,
@@ -122,6 +123,8 @@ export interface GroupAccumulator {
   servedBy: Record<string, number>;
   attempts: number;
   failedOver: number;
+  /** Requests judged against the goodput bounds (metrics/goodput.ts); null when none apply to the group. */
+  goodput: GoodputTally | null;
 }
 
 /** RecorderOptions say which breakdowns to keep beside the per-target groups. */
@@ -132,6 +135,8 @@ export interface RecorderOptions {
   byTurn?: boolean;
   /** Wall-clock epoch ms at the run clock's origin: billed tokens are kept by the UTC minute they were sent in. */
   originEpochMs?: number;
+  /** The scenario's goodput bounds (metrics/goodput.ts): each measured request is judged once against its workload's. */
+  goodput?: GoodputPlan | null;
 }
 
 /** BilledTokenCounts are the tokens a provider bills a request for, by kind; cache reads and writes are parts of input. */
@@ -181,10 +186,11 @@ export class Recorder {
       return;
     }
     const minute = this.opts.originEpochMs === undefined ? UNKNOWN_MINUTE : utcMinuteOfDay(this.opts.originEpochMs + r.sentAtMs);
+    const slo = sloVerdict(r, this.opts.goodput ?? null);
     if (isOutcome(r)) {
       // A routed request's user-level outcome: counted once, in its route's group.
       const g = this.ensure(groupScopeOf(r), r);
-      fold(g, r, minute);
+      fold(g, r, minute, slo);
       g.attempts += r.attempts;
       const hop = servedByOf(r);
       if (hop) g.servedBy[hop] = (g.servedBy[hop] ?? 0) + 1;
@@ -195,9 +201,9 @@ export class Recorder {
       if (r.timeLostMs > 0) rec(g, 'timeLost', r.timeLostMs);
       return;
     }
-    fold(this.ensure(groupScopeOf(r), r), r, minute);
-    if (this.opts.byWorkload) fold(this.ensure('workload', r), r, minute);
-    if (this.opts.byTurn) fold(this.ensure('turn', r), r, minute);
+    fold(this.ensure(groupScopeOf(r), r), r, minute, slo);
+    if (this.opts.byWorkload) fold(this.ensure('workload', r), r, minute, slo);
+    if (this.opts.byTurn) fold(this.ensure('turn', r), r, minute, slo);
   }
 
   /** dispatchLag adds every target group's dispatch-lag histogram into one: the generator's own lateness. */
@@ -267,13 +273,14 @@ export class Recorder {
     let g = this.groups.get(key);
     if (!g) {
       g = newGroup(key, labels, scope);
+      g.goodput = tallyOf(this.opts.goodput ?? null, labels.workload);
       this.groups.set(key, g);
     }
     return g;
   }
 }
 
-function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
+function fold(g: GroupAccumulator, r: RequestResult, minute: number, slo: SloVerdict): void {
   // An arrival of the load is a conversation's first turn; later turns follow their replies.
   if (r.turn <= 1) arrived(g, r.scheduledAtMs);
   // Generator-side timings hold for every request, failed or not: they describe the client.
@@ -306,6 +313,7 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number): void {
     return;
   }
   g.requests++;
+  if (slo !== null && g.goodput) tallyVerdict(g.goodput, slo);
   if (r.scheduledAtMs < g.windowStartMs) g.windowStartMs = r.scheduledAtMs;
   if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
   g.inputTokens += r.inputTokens;
@@ -470,5 +478,6 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     servedBy: {},
     attempts: 0,
     failedOver: 0,
+    goodput: null,
   };
 }

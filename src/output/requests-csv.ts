@@ -19,6 +19,7 @@ import {
   type RouteOutcome,
 } from '../metrics/request-result.js';
 import type { RunOutput } from '../metrics/run-output.js';
+import { missedText, sloVerdict, type GoodputPlan, type SloVerdict } from '../metrics/goodput.js';
 
 type Cell = string | number;
 
@@ -49,7 +50,7 @@ type Read = (cell: string, d: Decoded) => void;
  * never happened (no headers, no token). A route outcome's row has `attempt` 0, and a plain
  * attempt's the outcome columns a direct request would have (attempts 1, served by its target).
  */
-const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: ItlStats) => Cell, read: Read | null])[] = [
+const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: ItlStats, slo: SloVerdict) => Cell, read: Read | null])[] = [
   ['id', (r) => r.id, num('id')],
   ['phase', (r) => r.phase, (v, d) => void (d.a.phase = v === 'warmup' ? 'warmup' : 'measure')],
   ['target', (r) => r.target, str('target')],
@@ -106,6 +107,9 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   ['output_tokens_counted', (r) => r.outputTokensCounted ?? '', opt('outputTokensCounted')],
   ['itl_coalesced', (r) => r.coalescedGaps, num('coalescedGaps')],
   ['server_latency_ms', (r) => ms(r.serverLatencyMs), opt('serverLatencyMs')],
+  // The request's goodput verdict (metrics/goodput.ts), empty when it is not judged: computed from the row's own timings.
+  ['slo_met', (_, __, slo) => (slo === null ? '' : slo === 0 ? 1 : 0), null],
+  ['slo_missed', (_, __, slo) => (slo === null ? '' : missedText(slo)), null],
 ];
 
 // Keys of the attempt record whose values are exactly of type T, for the readers below.
@@ -140,8 +144,8 @@ function errorKindOf(v: string): ErrorKind | null {
 /** REQUEST_COLUMNS are requests.csv's column names, in order. */
 export const REQUEST_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);
 
-/** requestRow flattens one RequestResult into requests.csv cells (empty cell = did not happen). */
-export function requestRow(r: RequestResult): Cell[] {
+/** requestRow flattens one RequestResult into requests.csv cells (empty cell = did not happen), judged by `goodput`'s bounds. */
+export function requestRow(r: RequestResult, goodput: GoodputPlan | null = null): Cell[] {
   const itl: ItlStats = { count: r.itlMs.length, mean: 0, max: 0 };
   let sum = 0;
   for (const g of r.itlMs) {
@@ -149,7 +153,8 @@ export function requestRow(r: RequestResult): Cell[] {
     if (g > itl.max) itl.max = g;
   }
   if (itl.count) itl.mean = sum / itl.count;
-  return COLUMNS.map(([, cell]) => cell(r, itl));
+  const slo = sloVerdict(r, goodput);
+  return COLUMNS.map(([, cell]) => cell(r, itl, slo));
 }
 
 function ms(v: number | null): Cell {
@@ -173,7 +178,7 @@ const FLUSH_MS = 200;
  * run killed with -9 leaves a file that parses, missing at most its last 200 ms. (csv-stringify's
  * per-cell casting and a write per row cost ~14 µs of CPU per row; this, ~5: bench/README.md.)
  */
-export function requestsCsvWriter(file: string): RowSink {
+export function requestsCsvWriter(file: string, goodput: GoodputPlan | null = null): RowSink {
   const out = createWriteStream(file);
   let pending = `${REQUEST_COLUMNS.join(',')}\n`;
   let timer: NodeJS.Timeout | null = null;
@@ -185,7 +190,7 @@ export function requestsCsvWriter(file: string): RowSink {
   };
   return {
     add(r) {
-      pending += csvLine(requestRow(r));
+      pending += csvLine(requestRow(r, goodput));
       if (pending.length >= FLUSH_BYTES) flush();
       else timer ??= setTimeout(flush, FLUSH_MS).unref();
     },

@@ -11,6 +11,7 @@ const LATENCY_LABELS: Record<string, string> = { ttft: 'TTFT', ttfc: 'TTFC', itl
 /** metricLabel is a metric's name in a table: `TTFT p50`, `err%`, `req/s`. */
 export function metricLabel(id: string): string {
   if (id === 'errorRate') return 'err%';
+  if (id === 'goodput') return 'SLO met %';
   if (id === 'requestsPerSec') return 'req/s';
   const [name = id, stat = ''] = id.split('.');
   return `${LATENCY_LABELS[name] ?? name} ${stat === 'p999' ? 'p99.9' : stat}`;
@@ -65,13 +66,16 @@ export function confidenceLabel(c: Comparison): string {
 export function methodLines(c: Comparison): string[] {
   const o = c.options;
   const conf = confidenceLabel(c);
+  const goodput = c.groups.some((g) => g.metrics.some((m) => m.metric === 'goodput'));
+  const shares = goodput ? 'err% and SLO met %' : 'err%';
   return [
     'method: latency percentiles by bootstrap of the percentile difference, ' +
       `resampled from each side's recorded HDR histogram (${o.resamples} resamples, seed ${o.seed}; itl resamples one value per stream); ` +
-      "err% by Newcombe's score interval for two proportions; " +
+      `${shares} by Newcombe's score interval for two proportions; ` +
       `req/s by a Poisson rate-ratio interval — all ${conf} confidence intervals`,
     `verdict: a change is called only when its ${conf} interval excludes 0 and it is at least ${+(o.minEffect * 100).toFixed(2)}% ` +
-      `(err%: ${+(o.minErrorDelta * 100).toFixed(3)} percentage points); lower is better, except req/s`,
+      `(${shares}: ${+(o.minErrorDelta * 100).toFixed(3)} percentage points); ` +
+      `lower is better, except req/s${goodput ? ' and SLO met %' : ''}`,
     `gate (--fail-on): ${o.gate.length ? o.gate.join(', ') : 'none'}${c.mode === 'runs' ? ', on target and route groups' : ''}`,
   ];
 }
@@ -96,12 +100,13 @@ export function sentence(m: ComparedMetric, current: string, baseline: string): 
   }
   if (m.unit === 'share') {
     const values = `(${pct(m.current)} vs ${pct(m.baseline)})`;
+    const what = m.metric === 'goodput' ? 'share of requests meeting the SLO' : 'error rate';
     if (m.verdict === 'within noise')
-      return `${current}'s error rate is within noise of ${baseline}'s: ${pp(m.delta!)} [${pp(m.ci![0])}, ${pp(m.ci![1])}] ${values}`;
+      return `${current}'s ${what} is within noise of ${baseline}'s: ${pp(m.delta!)} [${pp(m.ci![0])}, ${pp(m.ci![1])}] ${values}`;
     const [lo, hi] = magnitudes(m.ci!);
     const direction = m.delta! > 0 ? 'higher' : 'lower';
     const interval = `[${ppMagnitude(lo)}, ${ppMagnitude(hi)}]`;
-    return `${current}'s error rate is ${ppMagnitude(m.delta!)} ${direction} than ${baseline}'s ${interval} ${values}`;
+    return `${current}'s ${what} is ${ppMagnitude(m.delta!)} ${direction} than ${baseline}'s ${interval} ${values}`;
   }
   const on = m.unit === 'per_s' ? 'on requests/s' : `on ${label}`;
   if (m.verdict === 'within noise' || m.relDelta === null || !m.relCi)

@@ -51,6 +51,12 @@ export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
   ms('E2E p50', (r) => r.e2eP50),
   ms('E2E p99', (r) => r.e2eP99),
   { header: 'err%', value: (r) => r.errorRate, written: 'pct', html: { header: 'error rate' } },
+  {
+    header: 'SLO met %',
+    value: (r) => r.sloMet ?? null,
+    written: 'pct',
+    when: (s) => s.decision?.rows.some((r) => r.sloMet !== undefined) ?? false,
+  },
   money('$ / 1M out tok', (r) => r.per1MOutputTokensUsd, 2),
   money('$ / ok request', (r) => r.perSuccessfulRequestUsd, 6),
   {

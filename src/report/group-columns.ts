@@ -11,6 +11,8 @@ export interface GroupTableContext {
   serverReported: boolean;
   /** The longest p99 of each latency across the rows: HTML's bars share one scale per metric. */
   barScaleMs: Record<BarMetric, number>;
+  /** Some row is judged against goodput bounds: the tables add "SLO met %". */
+  goodput?: boolean;
 }
 
 /** BarMetric is a latency HTML draws as p50/p99 bars. */
@@ -74,6 +76,8 @@ export const GROUP_COLUMNS: Columns<RunGroupSummary, GroupTableContext> = [
   { header: 'model', text: true, value: (g) => g.model, markdown: { value: (g) => g.model || null } },
   { header: 'ok/total', value: (g) => `${g.requests.ok}/${g.requests.total}`, written: 'text', html: { header: 'ok / total' } },
   { header: 'err%', value: (g) => g.requests.errorRate, written: 'pct', html: { header: 'error rate' } },
+  // The share of requests that met every goodput bound (docs/metrics.md#goodput): a failed request never does.
+  { header: 'SLO met %', value: (g) => g.goodput?.ratio ?? null, written: 'pct', when: (c) => c.goodput === true },
   { ...REQUESTS_PER_SEC, in: ['console'] },
   ms('TTFT p50', (g) => g.metrics.ttft.p50, ['console', 'markdown']),
   ms('TTFT p99', (g) => g.metrics.ttft.p99, ['console', 'markdown']),
@@ -105,5 +109,11 @@ export const GROUP_COLUMNS: Columns<RunGroupSummary, GroupTableContext> = [
 export function groupTableContext(rows: readonly RunGroupSummary[], open = false): GroupTableContext {
   const scale = (m: BarMetric) => Math.max(0, ...rows.map((g) => g.metrics[m].p99 ?? 0));
   const serverReported = rows.some((g) => g.metrics.serverLatency.count > 0);
-  return { open, serverReported, barScaleMs: { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') } };
+  const goodput = rows.some((g) => g.goodput !== undefined);
+  return {
+    open,
+    serverReported,
+    barScaleMs: { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') },
+    ...(goodput ? { goodput } : {}),
+  };
 }

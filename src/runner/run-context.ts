@@ -10,6 +10,7 @@ import type { Catalog } from '../cost/catalog.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
 import { Recorder, type DroppedArrival } from '../metrics/recorder.js';
+import { goodputPlanOf } from '../metrics/goodput.js';
 import type { RunOutput } from '../metrics/run-output.js';
 import { feedsTargetGate } from '../metrics/counting.js';
 import type { RequestResult } from '../metrics/request-result.js';
@@ -185,6 +186,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     byWorkload: s.workloads.length > 1,
     byTurn: s.workloads.some((w) => w.turns > 1),
     originEpochMs: clock.originEpochMs,
+    goodput: goodputPlanOf(s),
   });
   const guard = s.budget ? new BudgetGuard(budgetShare(s.budget, deps.share), deps.pricing, clock.originEpochMs) : null;
   const outputs = deps.outputs ?? [];

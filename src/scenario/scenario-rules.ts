@@ -1,6 +1,7 @@
 import { sloRules } from './load-rules.js';
 import { isRecord, report, show, type RefineCtx } from './refine.js';
 import { thresholdRules } from './threshold-rules.js';
+import { parseThreshold } from './threshold.js';
 
 /** SWEEP_BESIDE_FAILOVER: a failover drill runs at one load level, so a sweep (in the file or `run --sweep`) is refused. */
 export const SWEEP_BESIDE_FAILOVER = 'cannot be combined with a sweep (yet); run the drill at one load level';
@@ -25,6 +26,7 @@ export function scenarioRules(doc: Record<string, unknown>, ctx: RefineCtx): voi
   if (Array.isArray(doc.failover)) failoverRules(doc, doc.failover, targetNames, ctx);
   sloRules(doc.slo, ['slo'], ctx);
   if (Array.isArray(doc.thresholds)) thresholdRules(doc, doc.thresholds, ctx);
+  goodputNamed(doc, ctx);
   if (Array.isArray(doc.thresholds) && isRecord(doc.sweep))
     report(
       ctx,
@@ -33,6 +35,25 @@ export function scenarioRules(doc: Record<string, unknown>, ctx: RefineCtx): voi
         'move these conditions to sweep.slo, or drop the sweep',
     );
   if (isRecord(doc.sweep) && isRecord(doc.load) && doc.load.trace !== undefined) report(ctx, ['sweep'], TRACE_IN_SWEEP);
+}
+
+// goodput and goodputRate read the goodput: bounds: an slo or threshold naming them needs a block to read.
+function goodputNamed(doc: Record<string, unknown>, ctx: RefineCtx): void {
+  const workloads = Array.isArray(doc.workloads) ? doc.workloads : [doc.workload];
+  if (doc.goodput !== undefined || workloads.some((w) => isRecord(w) && w.goodput !== undefined)) return;
+  const lists: [string, unknown][] = [
+    ['slo', doc.slo],
+    ['thresholds', doc.thresholds],
+  ];
+  for (const [key, list] of lists) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((t, i) => {
+      const check = typeof t === 'string' ? t : isRecord(t) && typeof t.check === 'string' ? t.check : null;
+      const parsed = check === null ? null : parseThreshold(check);
+      if (parsed && !('error' in parsed) && (parsed.subject.kind === 'goodput' || parsed.subject.kind === 'goodputRate'))
+        report(ctx, [key, i], `${parsed.source} reads the goodput: block, and the scenario has none; add e.g. "goodput: { ttft: 600ms }"`);
+    });
+  }
 }
 
 // Names in a list must differ: the second use of one names the first.

@@ -3,6 +3,7 @@ import { parseDurationMs } from './duration.js';
 import { ENCODINGS } from './encodings.js';
 import { DEFAULT_FAILOVER_ON, FAILOVER_TRIGGERS } from './error-kinds.js';
 import { DEFAULT_SLO } from './threshold.js';
+import { DEFAULT_ATTAINMENT, GOODPUT_BOUNDS, parsePercent, type GoodputBlock } from './goodput-bounds.js';
 import { PROVIDERS } from './providers.js';
 import { modelPriceSchema } from './price-row.js';
 import { DEFAULT_PROMPT_TOKENS, MAX_TIMER_MS, MAX_TOKENS_PER_REQUEST } from './limits.js';
@@ -28,6 +29,52 @@ const durationMs = z
   .transform((s) => parseDurationMs(s)!)
   .refine((ms) => ms <= MAX_TIMER_MS, {
     error: (iss) => `${show(iss.input)} is longer than 24 days, the longest wait a timer can make; split the run into shorter ones`,
+  });
+
+// percentage accepts "99%" or "99.9%" and yields a fraction in (0, 1]: a share written as a bare number is ambiguous.
+const percentage = z
+  .string({ error: (iss) => `expected a percentage such as "99%", got ${show(iss.input)}; write the share with %` })
+  .refine((s) => parsePercent(s) !== null, { error: (iss) => `${show(iss.input)} is not a percentage; write e.g. "99%" or "99.9%"` })
+  .transform((s) => parsePercent(s)!)
+  .refine((f) => f > 0 && f <= 1, { error: (iss) => `${show(iss.input)} is not a share; write a percentage above 0% and at most 100%` });
+
+// A goodput bound: a duration above 0 (a bound of 0 can never be met).
+const sloBound = durationMs.refine((ms) => ms > 0, { error: 'a bound of 0 can never be met; write e.g. "600ms"' }).optional();
+
+const goodputFields = z.strictObject({
+  ttft: sloBound,
+  ttfc: sloBound,
+  itlMax: sloBound,
+  'itl-max': sloBound,
+  tpot: sloBound,
+  e2e: sloBound,
+  attainment: percentage.default(DEFAULT_ATTAINMENT),
+});
+
+/**
+ * goodputSchema: per-request bounds (docs/metrics.md#goodput): a request is good when it succeeded and met every bound
+ * named; `attainment` is the share of good requests a target needs to meet the SLO (default 99%). `itl-max` is read as
+ * itlMax.
+ */
+export const goodputSchema = goodputFields
+  .superRefine((g, ctx) => {
+    const named = GOODPUT_BOUNDS.filter((b) => g[b] !== undefined || (b === 'itlMax' && g['itl-max'] !== undefined));
+    if (!named.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `names no bound; give one or more of ${GOODPUT_BOUNDS.join(', ')}, e.g. ttft: 600ms`,
+      });
+    if (g.itlMax !== undefined && g['itl-max'] !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['itl-max'], message: 'is itlMax written again; keep one of the two' });
+  }, evenWithIssues)
+  .transform((g): GoodputBlock => {
+    const out: GoodputBlock = { attainment: g.attainment };
+    for (const b of GOODPUT_BOUNDS) {
+      const v = b === 'itlMax' ? (g.itlMax ?? g['itl-max']) : g[b];
+      if (v !== undefined) out[b] = v;
+    }
+    return out;
   });
 
 const nonNegative = z.number().min(0);
@@ -298,6 +345,8 @@ const workloadFields = z.strictObject({
   /** Pause between a reply and the next turn (a user reading and typing), in ms. */
   thinkTimeMs: distributionSchema.default(0),
   dataset: datasetSchema.optional(),
+  /** This workload's own goodput bounds and attainment: they replace the scenario's `goodput:` for its requests. */
+  goodput: goodputSchema.optional(),
 });
 
 /**
@@ -547,6 +596,8 @@ export const scenarioSchema = z
     budget: budgetSchema.optional(),
     /** SLO for the decision table, k6-style: the cheapest target meeting all of these is named. */
     slo: z.array(z.string()).optional(),
+    /** Per-request SLO bounds and the share of requests that must meet them (goodput); a workload's own block replaces it. */
+    goodput: goodputSchema.optional(),
     /** Pass/fail conditions of the run (a breach exits 3), e.g. "ttft.p99 < 600ms". */
     thresholds: z.array(thresholdSchema).min(1).optional(),
     /** Failover routes: with these, the load drives the routes (each gets the full load) and targets serve as their hops. */

@@ -1,4 +1,5 @@
 import { LATENCY_METRICS, type LatencyMetric } from './metric-names.js';
+import { fractionOfPercent } from './goodput-bounds.js';
 
 /**
  * Threshold is one k6-style condition on a group's numbers, e.g. `ttft.p99 < 800ms`,
@@ -12,11 +13,13 @@ export interface Threshold {
   subject:
     | { kind: 'latency'; metric: LatencyMetric; stat: StatName }
     | { kind: 'errorRate' }
+    | { kind: 'goodput' }
+    | { kind: 'goodputRate' }
     | { kind: 'requestsPerSec' }
     | { kind: 'outputTokensPerSec' }
     | { kind: 'cost'; field: CostField };
   op: '<' | '<=' | '>' | '>=';
-  /** Milliseconds for latencies, a fraction for errorRate, per second for throughputs, US dollars for costs. */
+  /** Milliseconds for latencies, a fraction for errorRate and goodput, per second for throughputs, US dollars for costs. */
   value: number;
 }
 
@@ -31,7 +34,7 @@ export type StatName = (typeof STATS)[number];
 /** DEFAULT_SLO applies where a scenario names no SLO (decision table, capacity sweep): every target that answers reliably qualifies. */
 export const DEFAULT_SLO: readonly string[] = ['errorRate < 1%'];
 
-const EXPR = /^\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9._]+))?\s*(<=|>=|<|>)\s*(\$)?\s*([0-9]*\.?[0-9]+)\s*(ms|s|%)?\s*$/;
+const EXPR = /^\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9._]+))?\s*(<=|>=|<|>)\s*(\$)?\s*([0-9]*\.?[0-9]+)\s*(ms|s|%|\/s)?\s*$/;
 
 // Names are written camelCase (errorRate, dispatchLag.p99) or snake_case (error_rate,
 // dispatch_lag.p99, cost.per_request), as k6 and Prometheus users write them.
@@ -66,6 +69,7 @@ export function parseThreshold(text: string): Threshold | { error: string } {
     if (unit && unit !== '%') return { error: `errorRate is a share: write "1%" or "0.01"` };
     return { source: text.trim(), subject: { kind: 'errorRate' }, op, value: unit === '%' ? n / 100 : n };
   }
+  if (name === 'goodput' || name === 'goodputRate') return goodputThreshold(text, name, statRaw, op, n, unit);
   if (name === 'requestsPerSec' || name === 'outputTokensPerSec') {
     if (statRaw || unit) return { error: `${name} is a plain number per second; write e.g. "${name} >= 10"` };
     return { source: text.trim(), subject: { kind: name }, op, value: n };
@@ -74,7 +78,7 @@ export function parseThreshold(text: string): Threshold | { error: string } {
     return {
       error:
         `unknown metric ${JSON.stringify(rawName)}; ` +
-        `use one of ${LATENCY_METRICS.join(', ')}, errorRate, requestsPerSec, outputTokensPerSec, cost`,
+        `use one of ${LATENCY_METRICS.join(', ')}, errorRate, goodput, goodputRate, requestsPerSec, outputTokensPerSec, cost`,
     };
   const stat = (statRaw === 'p99.9' ? 'p999' : statRaw) as StatName | undefined;
   if (!stat || !(STATS as readonly string[]).includes(stat))
@@ -82,6 +86,24 @@ export function parseThreshold(text: string): Threshold | { error: string } {
   if (unit === '%') return { error: `${name}.${stat} is a latency; write it in ms or s, e.g. "${name}.${stat} < 800ms"` };
   if (!unit) return { error: `${name}.${stat} needs a unit; write e.g. "${name}.${stat} < ${n}ms"` };
   return { source: text.trim(), subject: { kind: 'latency', metric: name as LatencyMetric, stat }, op, value: unit === 's' ? n * 1000 : n };
+}
+
+// goodput is the share of good requests (written with %), goodputRate good requests per second (docs/metrics.md#goodput).
+function goodputThreshold(
+  text: string,
+  name: 'goodput' | 'goodputRate',
+  statRaw: string | undefined,
+  op: Threshold['op'],
+  n: number,
+  unit: string | undefined,
+): Threshold | { error: string } {
+  if (name === 'goodput') {
+    if (statRaw || unit !== '%')
+      return { error: `goodput is the share of requests that met the goodput: bounds; write e.g. "goodput >= 99%"` };
+    return { source: text.trim(), subject: { kind: 'goodput' }, op, value: fractionOfPercent(n) };
+  }
+  if (statRaw || (unit && unit !== '/s')) return { error: `goodputRate is good requests per second; write e.g. "goodput_rate > 10/s"` };
+  return { source: text.trim(), subject: { kind: 'goodputRate' }, op, value: n };
 }
 
 /** parseThresholds parses conditions a validated scenario holds (validation has already rejected bad ones). */

@@ -9,11 +9,12 @@ export const PERCENTILE_OF: Record<ComparePercentile, number> = { p50: 50, p90: 
 
 /**
  * CompareMetric is one figure `compare` judges: a latency percentile (`ttft.p50`), the error rate,
- * or the request rate. Names are the threshold grammar's (scenario/threshold.ts).
+ * the goodput ratio (SLO met, groups with a goodput block), or the request rate. Names are the threshold grammar's (scenario/threshold.ts).
  */
 export type CompareMetric =
   | { kind: 'latency'; metric: LatencyMetric; stat: ComparePercentile }
   | { kind: 'errorRate' }
+  | { kind: 'goodput' }
   | { kind: 'requestsPerSec' };
 
 /** DEFAULT_COMPARE_LATENCIES are the latencies compared unless --metrics says otherwise. */
@@ -32,6 +33,7 @@ export function metricId(m: CompareMetric): string {
 export function parseCompareMetric(text: string): CompareMetric | { error: string } {
   const t = text.trim();
   if (t === 'errorRate') return { kind: 'errorRate' };
+  if (t === 'goodput') return { kind: 'goodput' };
   if (t === 'requestsPerSec' || t === 'throughput') return { kind: 'requestsPerSec' };
   const dot = t.indexOf('.');
   const name = dot < 0 ? t : t.slice(0, dot);
@@ -41,7 +43,7 @@ export function parseCompareMetric(text: string): CompareMetric | { error: strin
       error:
         `unknown metric ${JSON.stringify(t)}; write a latency percentile ` +
         `(${LATENCY_METRICS.slice(0, 6).join(', ')}, … with .p50, .p90, .p95, .p99 or .p99.9, e.g. ` +
-        `ttft.p99), errorRate or requestsPerSec`,
+        `ttft.p99), errorRate, goodput or requestsPerSec`,
     };
   const stat = statRaw === 'p99.9' ? 'p999' : statRaw;
   if (!(COMPARE_PERCENTILES as readonly string[]).includes(stat))

@@ -18,7 +18,7 @@ export interface ComparedMetric {
   /** `ttft.p50`, `errorRate`, `requestsPerSec`. */
   metric: string;
   unit: 'ms' | 'share' | 'per_s';
-  /** Which way is better: lower for latencies and the error rate, higher for throughput. */
+  /** Which way is better: lower for latencies and the error rate, higher for throughput and goodput. */
   better: 'lower' | 'higher';
   method: StatsMethod;
   /** The figure on each side; null when that side has no data (never 0). */
@@ -115,6 +115,8 @@ export function compareMetric(
       );
     case 'errorRate':
       return errorRateRow(base.group, cur.group, gated, o);
+    case 'goodput':
+      return goodputRow(base.group, cur.group, gated, o);
     case 'requestsPerSec':
       return throughputRow(base.group, cur.group, gated, o);
   }
@@ -213,6 +215,35 @@ function errorRateRow(b: GroupSummary, c: GroupSummary, gated: boolean, o: RowOp
   row.delta = roundTo(d, 6);
   row.ci = [roundTo(ci[0], 6), roundTo(ci[1], 6)];
   row.verdict = judge(d, ci, Math.abs(d) >= o.minErrorDelta - 1e-12, 'lower');
+  return row;
+}
+
+// The goodput ratio (good of judged requests): Newcombe's interval as for the error rate, but higher is better.
+function goodputRow(b: GroupSummary, c: GroupSummary, gated: boolean, o: RowOptions): ComparedMetric {
+  const gb = b.goodput;
+  const gc = c.goodput;
+  const row: ComparedMetric = {
+    metric: 'goodput',
+    unit: 'share',
+    better: 'higher',
+    method: 'newcombe',
+    baseline: gb?.ratio ?? null,
+    current: gc?.ratio ?? null,
+    baselineN: gb?.total ?? 0,
+    currentN: gc?.total ?? 0,
+    delta: null,
+    relDelta: null,
+    ci: null,
+    relCi: null,
+    verdict: 'no data',
+    gated,
+  };
+  if (!gb?.total || !gc?.total) return row;
+  const d = gc.good / gc.total - gb.good / gb.total;
+  const ci = proportionDiffInterval(gb.good, gb.total, gc.good, gc.total, twoSidedZ(o.confidence));
+  row.delta = roundTo(d, 6);
+  row.ci = [roundTo(ci[0], 6), roundTo(ci[1], 6)];
+  row.verdict = judge(d, ci, Math.abs(d) >= o.minErrorDelta - 1e-12, 'higher');
   return row;
 }
 

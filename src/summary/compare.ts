@@ -157,7 +157,8 @@ function assemble(
   rest: Pick<Comparison, 'onlyInBaseline' | 'onlyInCurrent' | 'warnings'>,
 ): Comparison {
   const rows = rowMetrics(o);
-  const gate = o.gate === 'all' ? rows.map(metricId) : [...o.gate];
+  const goodput = pairs.some(([b, c]) => b.goodput || c.goodput);
+  const gate = o.gate === 'all' ? [...rows.map(metricId), ...(goodput ? ['goodput'] : [])] : [...o.gate];
   const groups: ComparedGroup[] = pairs.map(([b, c]) => {
     const base = new GroupSide(b, sides.baseline.file);
     const cur = new GroupSide(c, sides.current.file);
@@ -168,7 +169,7 @@ function assemble(
       currentKey: c.key,
       scope: b.scope,
       gates,
-      metrics: rows.map((m) => compareMetric(m, base, cur, gates && gate.includes(metricId(m)), label, o)),
+      metrics: withGoodput(rows, b, c).map((m) => compareMetric(m, base, cur, gates && gate.includes(metricId(m)), label, o)),
     };
   });
   const regressions = groups.flatMap((g) =>
@@ -208,6 +209,13 @@ function rowMetrics(o: CompareOptions): CompareMetric[] {
   }
   rows.push({ kind: 'errorRate' }, { kind: 'requestsPerSec' });
   return rows;
+}
+
+// A pair of groups with a goodput block on either side compares its ratios too, after the error rate.
+function withGoodput(rows: CompareMetric[], b: GroupSummary, c: GroupSummary): CompareMetric[] {
+  if (!b.goodput && !c.goodput) return rows;
+  const at = rows.findIndex((m) => m.kind === 'errorRate') + 1;
+  return [...rows.slice(0, at), { kind: 'goodput' }, ...rows.slice(at)];
 }
 
 // What about a run makes its numbers less than the targets' alone.

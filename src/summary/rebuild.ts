@@ -1,6 +1,7 @@
 import type { Catalog } from '../cost/catalog.js';
 import type { GeneratorHealth } from '../metrics/generator-health.js';
 import { Recorder } from '../metrics/recorder.js';
+import { goodputPlanOf } from '../metrics/goodput.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { RunRecord } from './run-record.js';
@@ -38,6 +39,7 @@ export function rebuildSummary(record: RunRecord, results: Iterable<RequestResul
     byWorkload: workloads.length > 1,
     byTurn: workloads.some((w) => w.turns > 1),
     originEpochMs: record.originEpochMs,
+    goodput: goodputPlanOf({ goodput: s.goodput, workloads }),
   });
   for (const t of Array.isArray(s.targets) ? s.targets : [])
     recorder.declare({ target: t.name, region: t.region, provider: t.provider ?? '', model: t.model });

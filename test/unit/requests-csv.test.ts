@@ -79,7 +79,18 @@ function outcome(): RequestResult {
 const rowOf = (r: RequestResult) => Object.fromEntries(REQUEST_COLUMNS.map((c, i) => [c, String(requestRow(r)[i])]));
 
 // Columns computed from others: the reading does not need them.
-const COMPUTED = ['ttft_ms', 'e2e_ms', 'tpot_ms', 'time_to_headers_ms', 'ttft_service_ms', 'e2e_service_ms', 'dispatch_lag_ms', 'ok'];
+const COMPUTED = [
+  'ttft_ms',
+  'e2e_ms',
+  'tpot_ms',
+  'time_to_headers_ms',
+  'ttft_service_ms',
+  'e2e_service_ms',
+  'dispatch_lag_ms',
+  'ok',
+  'slo_met',
+  'slo_missed',
+];
 
 describe('requests.csv through COLUMNS', () => {
   it.each([

@@ -82,7 +82,7 @@ describe('validateScenario: invalid documents', () => {
       doc: { ...minimal(), zzzzzz: 1 },
       path: 'zzzzzz',
       message:
-        'allowed here: name, description, seed, targets, workload, workloads, routing, load, timeouts, sweep, pricing, budget, slo, thresholds, failover, connection',
+        'allowed here: name, description, seed, targets, workload, workloads, routing, load, timeouts, sweep, pricing, budget, slo, goodput, thresholds, failover, connection',
     },
     {
       name: 'baseUrl not http(s)',
