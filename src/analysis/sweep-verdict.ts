@@ -15,6 +15,8 @@ export interface SweepStep {
     requestsPerSec: number | null;
     ttftP99Ms: number | null;
     errorRate: number | null;
+    /** The share of the level's requests that met the goodput bounds; null without bounds or requests. */
+    goodput: number | null;
     /** Arrivals never sent during the level, for any reason (requests.droppedBy has them by reason). */
     dropped: number;
   }[];
@@ -24,6 +26,8 @@ export interface SweepStep {
 export interface SweepSummary {
   over: 'rate' | 'concurrency';
   slo: string[];
+  /** A search's bounds and the goodput it looks for (absent for a sweep through given levels). */
+  search?: { from: number; to: number; goodput: number };
   steps: SweepStep[];
   /** Per target, the highest level at which it met the SLO, with every lower level also passing (null: not even the first). */
   knee: { target: string; value: number | null; label: string | null }[];
@@ -51,6 +55,7 @@ export function evaluateSweepStep(
         requestsPerSec: g?.throughput.requestsPerSec ?? null,
         ttftP99Ms: g?.metrics.ttft.p99 ?? null,
         errorRate: g?.requests.errorRate ?? null,
+        goodput: g?.goodput?.ratio ?? null,
         dropped: g?.requests.dropped ?? 0,
       };
     }),

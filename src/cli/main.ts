@@ -190,6 +190,7 @@ program
   .option('--output-tokens <n|json>', 'natural completion length (default: run to max_tokens)')
   .option('--seed <n>', 'seed of the latency draws')
   .option('--slots <n>', 'requests served at once; more wait in line (default: unlimited)')
+  .option('--capacity <n>', 'requests served at full speed; beyond it TTFT and gaps stretch by in-flight ÷ n (default: unlimited)')
   .option('--shape <name>', "whose live stream shape to serve: plain|openai|gemini|deepseek|anthropic (default: the mock's own, plain)")
   .option('--cached-prompt-tokens <n>', 'prompt tokens the usage reports as prompt-cache hits (default 0)')
   .option(

@@ -13,6 +13,7 @@ export interface MockCommandOptions {
   outputTokens?: string;
   seed?: string;
   slots?: string;
+  capacity?: string;
   shape?: string;
   cachedPromptTokens?: string;
   fault?: string[];
@@ -44,6 +45,7 @@ export async function mockCommand(opts: MockCommandOptions, io: Io, stopped: Pro
   }
   if (opts.seed !== undefined) raw.seed = Number(opts.seed);
   if (opts.slots !== undefined) raw.slots = Number(opts.slots);
+  if (opts.capacity !== undefined) raw.capacity = Number(opts.capacity);
   if (opts.shape !== undefined || opts.cachedPromptTokens !== undefined)
     raw.quirks = {
       ...(opts.shape !== undefined ? { shape: opts.shape } : {}),

@@ -69,6 +69,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     defaultMaxTokens: opts.defaultMaxTokens ?? 256,
     completions: 0,
     slots: profile.slots ?? Infinity,
+    capacity: profile.capacity ?? Infinity,
     faults: new FaultSchedule(profile.faults, performance.now(), opts.seed ?? profile.seed ?? 1),
     quirks: {
       usage: profile.quirks.usage ?? 'final-chunk',

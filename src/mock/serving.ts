@@ -24,6 +24,9 @@ export interface Ctx {
   };
   /** Requests served at once (the server's batch capacity); more wait in FIFO order. */
   slots: number;
+  /** Requests served at full speed; beyond it each one's TTFT and gaps stretch by active ÷ capacity (shared compute). */
+  capacity: number;
+  /** Requests being served now. */
   active: number;
   waiting: (() => void)[];
   model: LatencyModel;
@@ -107,12 +110,15 @@ export function planTokens(ctx: Ctx, maxTokens: number, extraTtftMs = 0): TokenP
   // Due times are drawn as they are asked for, never held as an array of every token: a
   // response is as long as its token limit, and a reply's plan must not cost memory before it is sent.
   let k0 = 0;
-  let due = headersAt + m.ttftMs() + extraTtftMs;
+  // Past its capacity the server shares its compute: every draw stretches by the load at the moment it is drawn (the
+  // first token's when the request is planned, each gap's when the token before it is sent).
+  const stretch = () => (ctx.active > ctx.capacity ? ctx.active / ctx.capacity : 1);
+  let due = headersAt + m.ttftMs() * stretch() + extraTtftMs;
   return {
     seq,
     headersAt,
     dueAt(k) {
-      for (; k0 < k; k0++) due += m.itlMs();
+      for (; k0 < k; k0++) due += m.itlMs() * stretch();
       return due;
     },
     reasoning,

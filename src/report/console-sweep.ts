@@ -5,7 +5,7 @@ import { fixed, msCell, pct, table } from './text-table.js';
 /** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
 export function sweepTable(s: RunSummary): string {
   const sw = s.sweep!;
-  const header = ['level', 'target', 'SLO', 'req/s', 'TTFT p99', 'err%', 'dropped', 'failed checks'];
+  const header = ['level', 'target', 'SLO', 'req/s', 'TTFT p99', 'err%', 'SLO met %', 'dropped', 'failed checks'];
   const rows = sw.steps.flatMap((st) =>
     st.targets.map((t) => [
       st.label,
@@ -14,6 +14,7 @@ export function sweepTable(s: RunSummary): string {
       fixed(t.requestsPerSec, 1),
       msCell(t.ttftP99Ms),
       pct(t.errorRate),
+      pct(t.goodput),
       String(t.dropped),
       t.checks
         .filter((c) => !c.pass)
@@ -24,8 +25,14 @@ export function sweepTable(s: RunSummary): string {
   const knees = sw.knee.map(
     (k) =>
       `knee ${k.target}: ${
-        k.label === null ? 'none — the SLO failed at the first level' : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')})`
+        k.label === null
+          ? 'none — the SLO failed at the first level'
+          : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')}${sw.search && k.value === sw.search.to ? '; the search stopped at its "to"' : ''})`
       }`,
   );
-  return [`capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`, table(header, rows, 3), ...knees].join('\n');
+  const title = sw.search
+    ? `capacity search over ${sw.over}, ${sw.search.from}…${sw.search.to}, for the highest level with ${sw.slo.join(', ')} ` +
+      '(doubling, then bisecting; levels in the order probed)'
+    : `capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`;
+  return [title, table(header, rows, 3), ...knees].join('\n');
 }

@@ -163,6 +163,14 @@ function describeTraffic(s: Scenario): string {
 // A sweep's levels, how each runs, and the SLO that judges them.
 function describeSweep(l: Load, sweep: NonNullable<Scenario['sweep']>): string {
   const values = sweepValues(sweep);
+  if ('search' in sweep) {
+    const loop = loadModelOf(loadForStep(l, sweep, values[0]!)) === 'closed' ? 'a closed loop' : 'an open loop';
+    const perLevel = formatDurationMs(sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS);
+    return (
+      `search over ${sweep.over} (each level ${loop}) from ${sweep.search.from} to ${sweep.search.to}: doubling until ` +
+      `${sweep.slo.join(', ')} fails, then bisecting; ${perLevel} per level`
+    );
+  }
   const loop = loadModelOf(loadForStep(l, sweep, values[0]!)) === 'closed' ? 'a closed loop' : 'an open loop';
   const perLevel = formatDurationMs(sweep.stepDuration ?? l.duration ?? DEFAULT_STEP_MS);
   return `over ${sweep.over} (each level ${loop}): ${values.join(', ')}; ${perLevel} per level; SLO ${sweep.slo.join(', ')}`;

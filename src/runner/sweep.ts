@@ -4,9 +4,11 @@ import { evaluateSweepStep, kneeOf, type SweepSummary } from '../analysis/sweep-
 import type { Load, Scenario, Sweep } from '../scenario/schema.js';
 import { parseThresholds } from '../scenario/threshold.js';
 import { roundTo } from '../scenario/decimals.js';
+import { nextSharedLevel, observe, type SearchState } from './sweep-search.js';
 
-/** sweepValues expands a sweep's levels: a list as written, or from → to by a factor or a step. */
+/** sweepValues expands a sweep's levels: a list as written, or from → to by a factor or a step; a search's first level. */
 export function sweepValues(sweep: Sweep): number[] {
+  if ('search' in sweep) return [sweep.search.from];
   const v = sweep.values;
   let out: number[];
   if (Array.isArray(v)) out = [...v];
@@ -48,6 +50,7 @@ export async function runSweep(
   stop: AbortSignal,
   onStep?: (step: string) => void,
 ): Promise<{ reasons: LoopStopReason[]; summary: SweepSummary }> {
+  if ('search' in sweep) return runSearch(s, sweep, pass, recorder, stop, onStep);
   const slo = parseThresholds(sweep.slo);
   const targets = s.targets.map((t) => t.name);
   const summary: SweepSummary = { over: sweep.over, slo: sweep.slo, steps: [], knee: [] };
@@ -62,5 +65,41 @@ export async function runSweep(
     if (sweep.stopAfterKnee && verdict.targets.every((t) => !t.pass)) break;
   }
   summary.knee = kneeOf(summary.steps, targets);
+  return { reasons, summary };
+}
+
+type SearchSweep = Extract<Sweep, { search: unknown }>;
+
+/**
+ * runSearch finds, per target, the highest level whose SLO attainment (goodput ratio) is at least the sweep's: every
+ * pass runs all targets at the level the unfinished searches want lowest (sweep-search.ts), each probed level is judged
+ * and reported like a grid sweep's, and each target's knee is the highest level it met.
+ */
+async function runSearch(
+  s: Scenario,
+  sweep: SearchSweep,
+  pass: Pass,
+  recorder: Recorder,
+  stop: AbortSignal,
+  onStep?: (step: string) => void,
+): Promise<{ reasons: LoopStopReason[]; summary: SweepSummary }> {
+  const slo = parseThresholds(sweep.slo);
+  const targets = s.targets.map((t) => t.name);
+  const states: SearchState[] = targets.map(() => ({ pass: null, fail: null }));
+  const summary: SweepSummary = { over: sweep.over, slo: sweep.slo, search: sweep.search, steps: [], knee: [] };
+  const reasons: LoopStopReason[] = [];
+  for (let level = nextSharedLevel(states, sweep.search); level !== null && !stop.aborted; level = nextSharedLevel(states, sweep.search)) {
+    const step = `${sweep.over}=${level}`;
+    onStep?.(step);
+    reasons.push(...(await pass(loadForStep(s.load, sweep, level), step, level)));
+    if (stop.aborted) break;
+    const verdict = evaluateSweepStep(recorder, targets, step, level, slo);
+    summary.steps.push(verdict);
+    for (const [i, t] of verdict.targets.entries()) observe(states[i]!, level, t.pass);
+  }
+  summary.knee = targets.map((target, i) => {
+    const value = states[i]!.pass;
+    return { target, value, label: value === null ? null : `${sweep.over}=${value}` };
+  });
   return { reasons, summary };
 }

@@ -37,13 +37,21 @@ export function scenarioRules(doc: Record<string, unknown>, ctx: RefineCtx): voi
   if (isRecord(doc.sweep) && isRecord(doc.load) && doc.load.trace !== undefined) report(ctx, ['sweep'], TRACE_IN_SWEEP);
 }
 
-// goodput and goodputRate read the goodput: bounds: an slo or threshold naming them needs a block to read.
+// goodput and goodputRate read the goodput: bounds: an slo or threshold naming them, or a sweep searching for the
+// highest level that meets them, needs a block to read.
 function goodputNamed(doc: Record<string, unknown>, ctx: RefineCtx): void {
   const workloads = Array.isArray(doc.workloads) ? doc.workloads : [doc.workload];
   if (doc.goodput !== undefined || workloads.some((w) => isRecord(w) && w.goodput !== undefined)) return;
-  const lists: [string, unknown][] = [
-    ['slo', doc.slo],
-    ['thresholds', doc.thresholds],
+  if (isRecord(doc.sweep) && doc.sweep.search !== undefined)
+    report(
+      ctx,
+      ['sweep', 'search'],
+      'looks for the highest level meeting the goodput: bounds, and the scenario has none; add e.g. "goodput: { ttft: 600ms }"',
+    );
+  const lists: [PropertyKey[], unknown][] = [
+    [['slo'], doc.slo],
+    [['thresholds'], doc.thresholds],
+    [['sweep', 'slo'], isRecord(doc.sweep) ? doc.sweep.slo : undefined],
   ];
   for (const [key, list] of lists) {
     if (!Array.isArray(list)) continue;
@@ -51,7 +59,11 @@ function goodputNamed(doc: Record<string, unknown>, ctx: RefineCtx): void {
       const check = typeof t === 'string' ? t : isRecord(t) && typeof t.check === 'string' ? t.check : null;
       const parsed = check === null ? null : parseThreshold(check);
       if (parsed && !('error' in parsed) && (parsed.subject.kind === 'goodput' || parsed.subject.kind === 'goodputRate'))
-        report(ctx, [key, i], `${parsed.source} reads the goodput: block, and the scenario has none; add e.g. "goodput: { ttft: 600ms }"`);
+        report(
+          ctx,
+          [...key, i],
+          `${parsed.source} reads the goodput: block, and the scenario has none; add e.g. "goodput: { ttft: 600ms }"`,
+        );
     });
   }
 }

@@ -3,7 +3,7 @@ import { parseDurationMs } from './duration.js';
 import { ENCODINGS } from './encodings.js';
 import { DEFAULT_FAILOVER_ON, FAILOVER_TRIGGERS } from './error-kinds.js';
 import { DEFAULT_SLO } from './threshold.js';
-import { DEFAULT_ATTAINMENT, GOODPUT_BOUNDS, parsePercent, type GoodputBlock } from './goodput-bounds.js';
+import { DEFAULT_ATTAINMENT, GOODPUT_BOUNDS, parsePercent, percentText, type GoodputBlock } from './goodput-bounds.js';
 import { PROVIDERS } from './providers.js';
 import { modelPriceSchema } from './price-row.js';
 import { DEFAULT_PROMPT_TOKENS, MAX_TIMER_MS, MAX_TOKENS_PER_REQUEST } from './limits.js';
@@ -169,6 +169,11 @@ export const mockProfileSchema = z
     faults: z.array(faultSchema).default([]),
     /** Requests the mock serves at once; more wait in line (their wait lands in TTFT). Default: unlimited. */
     slots: wholeNumber().positive().optional(),
+    /**
+     * Requests the mock serves at full speed; beyond it every request's TTFT and gaps stretch by in-flight ÷ capacity, as
+     * a batching server shares its compute. Default: unlimited. (slots queues beyond its count instead.)
+     */
+    capacity: wholeNumber().positive().optional(),
     /** Seed of the mock's latency draws (default: derived from the scenario seed and target name). */
     seed: wholeNumber().optional(),
   })
@@ -519,8 +524,8 @@ export const budgetSchema = z.strictObject({
   confirmAboveUsd: z.number().min(0).default(DEFAULT_CONFIRM_ABOVE_USD),
 });
 
-/** sweepSchema: step the load up and find the highest level that still meets the SLO (the knee). */
-export const sweepSchema = z
+/** sweepGridSchema: step the load through given levels and find the highest that still meets the SLO (the knee). */
+const sweepGridSchema = z
   .strictObject({
     /** What to step: the open-loop arrival rate, or the closed-loop concurrency. */
     over: z.enum(['rate', 'concurrency']),
@@ -545,6 +550,34 @@ export const sweepSchema = z
     stopAfterKnee: z.boolean().default(true),
   })
   .superRefine(sweepRules, evenWithIssues);
+
+/**
+ * sweepSearchSchema: search for the highest load whose SLO attainment (goodput ratio) is at least `goodput`, per target:
+ * double from `from` until it breaks, then bisect (whole users, or whole requests a second), never past `to`. It reads
+ * as a sweep whose SLO is "goodput >= X%" and whose levels the search picks (runner/sweep-search.ts).
+ */
+const sweepSearchSchema = z
+  .strictObject({
+    /** What to search over: the closed-loop concurrency, or the open-loop arrival rate. */
+    search: z.enum(['rate', 'concurrency']),
+    from: wholeNumber().positive(),
+    to: wholeNumber().positive(),
+    /** The share of requests that must be good (the scenario's goodput bounds) for a level to meet the SLO. */
+    goodput: percentage,
+    /** Measured time per probed level (after the load's warmup); default: load.duration, else 10s. */
+    stepDuration: durationMs.optional(),
+  })
+  .refine((s) => s.to >= s.from, { error: (iss) => `to must be ≥ from (${(iss.input as { from: number }).from})`, path: ['to'] })
+  .transform((s) => ({
+    over: s.search,
+    search: { from: s.from, to: s.to, goodput: s.goodput },
+    ...(s.stepDuration !== undefined ? { stepDuration: s.stepDuration } : {}),
+    slo: [`goodput >= ${percentText(s.goodput)}`],
+    stopAfterKnee: false,
+  }));
+
+/** sweepSchema: a capacity sweep, through given levels (a grid) or searching for the highest level meeting the SLO. */
+export const sweepSchema = z.union([sweepGridSchema, sweepSearchSchema]);
 
 /** thresholdCheckSchema is a threshold's object form: the check, its filter, and what a breach does. */
 export const thresholdCheckSchema = z.strictObject({
