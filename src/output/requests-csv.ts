@@ -106,6 +106,11 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   ['output_tokens_counted', (r) => r.outputTokensCounted ?? '', opt('outputTokensCounted')],
   ['itl_coalesced', (r) => r.coalescedGaps, num('coalescedGaps')],
   ['server_latency_ms', (r) => ms(r.serverLatencyMs), opt('serverLatencyMs')],
+  // The provider's rate-limit headroom as the response stated it; empty when it did not.
+  ['ratelimit_remaining_requests', (r) => r.rateLimitRequestsRemaining ?? '', opt('rateLimitRequestsRemaining')],
+  ['ratelimit_limit_requests', (r) => r.rateLimitRequestsLimit ?? '', opt('rateLimitRequestsLimit')],
+  ['ratelimit_remaining_tokens', (r) => r.rateLimitTokensRemaining ?? '', opt('rateLimitTokensRemaining')],
+  ['ratelimit_limit_tokens', (r) => r.rateLimitTokensLimit ?? '', opt('rateLimitTokensLimit')],
 ];
 
 // Keys of the attempt record whose values are exactly of type T, for the readers below.

@@ -51,6 +51,8 @@ export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
   ms('E2E p50', (r) => r.e2eP50),
   ms('E2E p99', (r) => r.e2eP99),
   { header: 'err%', value: (r) => r.errorRate, written: 'pct', html: { header: 'error rate' } },
+  // Beside TTFT and cost: a cached prefix moves both. Older summaries' rows have no hit rate: "—".
+  { header: 'cache hit', value: (r) => r.cacheHitRate ?? null, written: 'pct', html: { header: 'cache hit rate' } },
   money('$ / 1M out tok', (r) => r.per1MOutputTokensUsd, 2),
   money('$ / ok request', (r) => r.perSuccessfulRequestUsd, 6),
   {
