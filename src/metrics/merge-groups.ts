@@ -1,5 +1,5 @@
 import { coEstimateOf } from './co-estimate.js';
-import { outputLength, promptCache, type GroupSummary } from './group-summary.js';
+import { outputLength, promptCache, type GroupSummary, type PromptCache } from './group-summary.js';
 import { mergeRateLimit } from './rate-limit.js';
 import { decodeHistogram, encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
 import { SLOWEST_KEPT } from './recorder.js';
@@ -154,24 +154,24 @@ function mergedTokens(gs: readonly GroupSummary[]): GroupSummary['tokens'] {
 // it out of the merge rather than make it up.
 function usageBlocks(gs: readonly GroupSummary[]): Pick<GroupSummary, 'cache' | 'outputTokens' | 'rateLimit'> {
   const out: Pick<GroupSummary, 'cache' | 'outputTokens' | 'rateLimit'> = {};
-  const caches = gs.map((g) => g.cache);
-  if (caches.every((c) => c !== undefined)) {
-    const sum = (f: (c: (typeof caches)[number] & object) => number) => caches.reduce((n, c) => n + f(c!), 0);
+  const caches = gs.map((g) => g.cache).filter((c) => c !== undefined);
+  if (caches.length === gs.length) {
+    const sum = (f: (c: PromptCache) => number) => caches.reduce((n, c) => n + f(c), 0);
     out.cache = promptCache({
       promptTokens: sum((c) => c.promptTokens),
       readTokens: sum((c) => c.readTokens),
       writeTokens: sum((c) => c.writeTokens),
     });
   }
-  const lengths = gs.map((g) => g.outputTokens);
-  if (lengths.every((o) => o !== undefined)) {
+  const lengths = gs.map((g) => g.outputTokens).filter((o) => o !== undefined);
+  if (lengths.length === gs.length) {
     const h = newHistogram();
-    for (const o of lengths) h.add(decodeHistogram(o!.histogram));
-    const ok = gs.reduce((n, g) => n + g.requests.ok, 0);
+    for (const o of lengths) h.add(decodeHistogram(o.histogram));
+    const truncated = lengths.reduce((n, o) => n + o.truncated, 0);
     out.outputTokens = outputLength(
       h,
-      lengths.reduce((n, o) => n + o!.truncated, 0),
-      ok,
+      truncated,
+      gs.reduce((n, g) => n + g.requests.ok, 0),
     );
   }
   if (gs.every((g) => g.rateLimit !== undefined)) out.rateLimit = mergeRateLimit(gs.map((g) => g.rateLimit));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleTable } from '../../src/report/console-table.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderHtmlReport } from '../../src/report/html/report-html.js';
 import { requestRow, REQUEST_COLUMNS } from '../../src/output/requests-csv.js';
 import { runCollecting, scenarioOf } from '../support/scenario-run.js';
 import { startStubServer, streamCompletion, type StubServer } from '../support/stub-server.js';
@@ -73,6 +74,7 @@ describe('output length against the mock', () => {
     expect(summary.decision!.outputLengthNote).toMatch(/E2E is not comparable.*brief 4 tok, verbose 12 tok/);
     expect(consoleTable(summary)).toMatch(/NOTE: E2E is not comparable/);
     expect(renderMarkdown(summary)).toMatch(/\*\*Note\*\*: E2E is not comparable/);
+    expect(renderHtmlReport(summary)).toMatch(/<p class="warn">Note: E2E is not comparable/);
   });
 });
 
@@ -120,6 +122,7 @@ describe('rate-limit headroom from response headers', () => {
       /WARNING: limited: came within 10 % of its provider's rate limit \(at the lowest: requests 10 of 100 left, tokens 999700 of 1000000 left\): the bake-off was measuring the limiter, not the model\./,
     );
     expect(renderMarkdown(summary)).toMatch(/> \*\*Warning\*\*: limited: came within 10 %/);
+    expect(renderHtmlReport(summary)).toMatch(/<h2>Near a rate limit<\/h2><p>WARNING: limited: came within 10 %/);
   });
 
   it('no warning while the quota stays above 10 % of its limit', async () => {
@@ -132,5 +135,6 @@ describe('rate-limit headroom from response headers', () => {
     );
     expect(summary.groups[0]!.rateLimit).toMatchObject({ requestsRemainingMin: 40, nearLimit: false });
     expect(consoleTable(summary)).not.toMatch(/rate limit/);
+    expect(renderHtmlReport(summary)).not.toMatch(/Near a rate limit/);
   });
 });
