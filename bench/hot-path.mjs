@@ -59,6 +59,20 @@ const done = Object.assign(newResult(labels(1)), {
 });
 bench('requestRow (one requests.csv row, 64-token stream)', 100_000, () => (sink = requestRow(done)));
 
+// The rate-limit headers, read once per response: a few lookups, nothing allocated when they are absent.
+const { readRateLimit } = await dist('client/rate-limit-headers.js');
+const plainHeaders = { 'content-type': 'text/event-stream', 'x-request-id': 'req_1', date: 'Tue, 08 Dec 2026 04:30:00 GMT' };
+const quotaHeaders = {
+  ...plainHeaders,
+  'x-ratelimit-limit-requests': '10000',
+  'x-ratelimit-remaining-requests': '9999',
+  'x-ratelimit-limit-tokens': '2000000',
+  'x-ratelimit-remaining-tokens': '1999800',
+};
+const noted = newResult(labels(2)); // not `done`: the rows timed below keep their empty quota cells
+bench('readRateLimit, a response without quota headers', 1_000_000, () => readRateLimit(noted, plainHeaders));
+bench('readRateLimit, OpenAI quota headers', 1_000_000, () => readRateLimit(noted, quotaHeaders));
+
 const ev = (d, f = null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: d, logprobs: null, finish_reason: f }] })}\n\n`;
 let stream = ev({ role: 'assistant', content: '' });

@@ -17,6 +17,8 @@ export interface Decision {
     errorRate: number | null;
     /** SLO met: the share of its requests that met the goodput bounds (null: none judged); absent without a goodput block. */
     sloMet?: number | null;
+    /** Prompt-cache hit rate from the provider's usage (a cached prefix moves both TTFT and cost); null without usage. */
+    cacheHitRate: number | null;
     /** Whether the target's model has a price in the catalog. */
     priced: boolean;
     /** Null when unpriced, or when nothing was bought (no output token, no successful request). */
@@ -31,7 +33,15 @@ export interface Decision {
   cheapestMeetingSlo: string | null;
   /** Targets within 1% of the cheapest's cost that also meet the SLO (a tie, broken by TTFT p99). */
   tiedWith: string[];
+  /**
+   * Set when the targets' median output lengths differ by more than OUTPUT_LENGTH_SPREAD: their E2E is not comparable
+   * (a longer reply takes longer to stream), and this says so, with each median.
+   */
+  outputLengthNote?: string;
 }
+
+/** OUTPUT_LENGTH_SPREAD is how far the longest median output may exceed the shortest before E2E is not comparable: 20 %. */
+export const OUTPUT_LENGTH_SPREAD = 0.2;
 
 // Costs within this share of each other are a tie: sampling noise in prompt sizes, not a price
 // difference. A tie goes to the faster target (TTFT p99).
@@ -66,6 +76,7 @@ export function decide(groups: readonly PricedGroup[], sloGiven: readonly string
         e2eP99: g.metrics.e2e.p99,
         errorRate: g.requests.errorRate,
         ...(g.goodput ? { sloMet: g.goodput.ratio } : {}),
+        cacheHitRate: g.cache?.hitRate ?? null,
         priced,
         per1MOutputTokensUsd: priced ? g.cost!.per1MOutputTokensUsd : null,
         perSuccessfulRequestUsd: priced ? g.cost!.perSuccessfulRequestUsd : null,
@@ -74,15 +85,36 @@ export function decide(groups: readonly PricedGroup[], sloGiven: readonly string
         ...(g.requests.ok === 0 ? { note: g.requests.total === 0 ? 'no measured requests' : 'no successful requests' } : {}),
       };
     });
+  const lengthNote = outputLengthNote(groups.filter((g) => (g.scope ?? 'target') === 'target' && !g.step));
+  const notes = lengthNote ? { outputLengthNote: lengthNote } : {};
   const candidates = rows
     .filter((r) => r.meetsSlo && r.perSuccessfulRequestUsd !== null)
     .sort((a, b) => a.perSuccessfulRequestUsd! - b.perSuccessfulRequestUsd!);
   const cheapest = candidates[0];
-  if (!cheapest) return { slo: [...slo], rows, cheapestMeetingSlo: null, tiedWith: [] };
+  if (!cheapest) return { slo: [...slo], rows, cheapestMeetingSlo: null, tiedWith: [], ...notes };
   const tied = candidates.filter((r) => r.perSuccessfulRequestUsd! <= cheapest.perSuccessfulRequestUsd! * (1 + TIE));
   // A candidate met the SLO, so it had successful requests and a TTFT p99.
   const pick = tied.length > 1 ? [...tied].sort((a, b) => a.ttftP99! - b.ttftP99!)[0]! : cheapest;
-  return { slo: [...slo], rows, cheapestMeetingSlo: pick.target, tiedWith: tied.filter((r) => r !== pick).map((r) => r.target) };
+  return { slo: [...slo], rows, cheapestMeetingSlo: pick.target, tiedWith: tied.filter((r) => r !== pick).map((r) => r.target), ...notes };
+}
+
+/**
+ * outputLengthNote compares the targets' median output tokens (of successful requests): when the longest is more than
+ * OUTPUT_LENGTH_SPREAD above the shortest, the same prompts got replies of different lengths, and E2E (which streams
+ * them) compares the lengths as much as the targets. Undefined when they agree, or fewer than two have a median.
+ */
+export function outputLengthNote(groups: readonly GroupSummary[]): string | undefined {
+  const medians = groups
+    .map((g) => ({ target: g.target, p50: g.outputTokens?.p50 ?? null }))
+    .filter((m): m is { target: string; p50: number } => m.p50 !== null);
+  if (medians.length < 2) return undefined;
+  const lo = Math.min(...medians.map((m) => m.p50));
+  const hi = Math.max(...medians.map((m) => m.p50));
+  if (hi <= lo * (1 + OUTPUT_LENGTH_SPREAD)) return undefined;
+  return (
+    `E2E is not comparable: median output lengths differ by more than ${OUTPUT_LENGTH_SPREAD * 100} % ` +
+    `(${medians.map((m) => `${m.target} ${m.p50} tok`).join(', ')}); compare TTFT and TPOT, or cap the output (max_tokens)`
+  );
 }
 
 // The goodput block's attainment as one more SLO condition (every target group is held to the same one), unless written.

@@ -13,6 +13,7 @@ import { REQUEST_ID_HEADERS, type Protocol } from '../scenario/providers.js';
 import { openaiChat } from './openai-chat.js';
 import { anthropicMessages } from './anthropic-messages.js';
 import { bedrockConverse } from './bedrock-converse.js';
+import { readRateLimit } from './rate-limit-headers.js';
 import { EventStreamDecoder } from './eventstream.js';
 import { SseDecoder, type StreamDecoder } from './sse.js';
 
@@ -318,7 +319,7 @@ async function readErrorReply(
   );
 }
 
-// onHeaders notes when the response began, its status and what its body claims to be.
+// onHeaders notes when the response began, its status, what its body claims to be and the rate-limit headroom it states.
 function onHeaders(
   x: Exchange,
   res: { statusCode: number; headers: Record<string, string | string[] | undefined> },
@@ -337,6 +338,8 @@ function onHeaders(
   }
   x.contentType = headerValue(res.headers['content-type']) ?? '';
   x.contentEncoding = headerValue(res.headers['content-encoding']) ?? '';
+  // The quota left at the provider: a run near its limit measures the limiter, not the model.
+  readRateLimit(x.r, res.headers);
 }
 
 // noteConnection says whether this request opened its connection (and what the handshake cost),

@@ -1,4 +1,5 @@
-import { encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
+import { countAt, encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
+import { rateLimitHeadroom, type RateLimitHeadroom } from './rate-limit.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
 import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 import type { DropReason } from './request-result.js';
@@ -75,6 +76,15 @@ export interface GroupSummary extends GroupLabels {
     /** Requests with both server usage and our count of the streamed text, and how far the two disagree. */
     usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; meanAbsDiff: number | null; maxAbsDiff: number };
   };
+  /** Prompt-cache use from the providers' usage (absent from summaries written before it was measured). */
+  cache?: PromptCache;
+  /** How long successful replies were, and how many stopped at their token limit (absent from older summaries). */
+  outputTokens?: OutputLength;
+  /**
+   * The least rate-limit quota the target's responses stated (x-ratelimit-*, anthropic-ratelimit-*); null when none
+   * stated one, and on route groups (a route has no quota of its own). Absent from older summaries.
+   */
+  rateLimit?: RateLimitHeadroom | null;
   /** Measurement window: first measured request scheduled → last measured request ended; null when nothing was measured. */
   window: { startMs: number; endMs: number; durationMs: number } | null;
   /**
@@ -97,6 +107,36 @@ export interface GroupSummary extends GroupLabels {
   timeseries: TimeseriesPoint[];
   /** Route groups: requests served by each hop, attempts made in all, requests a fallback served. */
   route?: { servedBy: Record<string, number>; attempts: number; failedOver: number };
+}
+
+/**
+ * PromptCache is a group's prompt-cache use as the providers' usage reported it, over the requests whose token counts
+ * came from usage: readTokens / promptTokens is each provider's own hit rate once its adapter has made inputTokens the
+ * whole prompt (OpenAI cached_tokens / prompt_tokens; Anthropic cache_read / (input + cache_read + cache_creation);
+ * DeepSeek hit / (hit + miss); Bedrock cacheReadInputTokens / (inputTokens + cacheRead + cacheWrite)).
+ */
+export interface PromptCache {
+  /** readTokens / promptTokens; null when no request's usage was reported (never 0 for "no data"). */
+  hitRate: number | null;
+  /** Prompt tokens read from the cache (hits). */
+  readTokens: number;
+  /** Prompt tokens written to the cache (Anthropic, Bedrock), billed apart. */
+  writeTokens: number;
+  /** The denominator: whole prompts of the requests whose usage was reported (locally counted ones left out). */
+  promptTokens: number;
+}
+
+/** OutputLength is how many tokens successful replies had, and the share that stopped at their token limit. */
+export interface OutputLength {
+  /** Output tokens per successful request, median and 99th percentile; null without a successful request. */
+  p50: number | null;
+  p99: number | null;
+  /** Successful requests whose finish reason says they hit the limit (`length`, `max_tokens`). */
+  truncated: number;
+  /** truncated / requests.ok; null without a successful request. */
+  truncatedShare: number | null;
+  /** The per-request counts as an HdrHistogram (V2 compressed base64, integer tokens): what merges add. */
+  histogram: string;
 }
 
 /** summarizeGroup turns one accumulator into its summary. */
@@ -166,6 +206,9 @@ export function summarizeGroup(
         maxAbsDiff: g.usageVsCounted.maxAbsDiff,
       },
     },
+    cache: promptCache(g.cache),
+    outputTokens: outputLength(g.outputTokenCounts ?? emptyHistogram(), g.truncated, g.ok),
+    rateLimit: g.scope === 'route' ? null : rateLimitHeadroom(g.rateLimit),
     window: hasWindow ? { startMs: roundTo(g.windowStartMs, 3), endMs: roundTo(g.windowEndMs, 3), durationMs: roundTo(windowMs, 3) } : null,
     ...(g.goodput ? { goodput: goodputSummary(g.goodput, perSec(g.goodput.good)) } : {}),
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
@@ -175,6 +218,27 @@ export function summarizeGroup(
     // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
     timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],
     ...(g.scope === 'route' ? { route: { servedBy: { ...g.servedBy }, attempts: g.attempts, failedOver: g.failedOver } } : {}),
+  };
+}
+
+/** promptCache is a group's prompt-cache block from its summed usage: the hit rate of the sums, never a mean of rates. */
+export function promptCache(c: { promptTokens: number; readTokens: number; writeTokens: number }): PromptCache {
+  return {
+    hitRate: c.promptTokens > 0 ? roundTo(c.readTokens / c.promptTokens, 6) : null,
+    readTokens: c.readTokens,
+    writeTokens: c.writeTokens,
+    promptTokens: c.promptTokens,
+  };
+}
+
+/** outputLength is a group's output-length block from its count histogram and its truncated and successful requests. */
+export function outputLength(h: Histogram, truncated: number, ok: number): OutputLength {
+  return {
+    p50: countAt(h, 50),
+    p99: countAt(h, 99),
+    truncated,
+    truncatedShare: ok ? roundTo(truncated / ok, 6) : null,
+    histogram: encodeHistogram(h),
   };
 }
 

@@ -36,6 +36,22 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(Math.min(Math.max(us, 0), HISTOGRAM_RANGE.highestTrackableUs));
 }
 
+/**
+ * recordCount records a count (output tokens of a reply) as the integer it is, in a histogram of HISTOGRAM_RANGE: exact
+ * below 2048, to 3 significant digits above. Not a latency: read it back with countAt, never latencyStats.
+ */
+export function recordCount(h: Histogram, n: number): void {
+  if (!Number.isFinite(n)) return;
+  h.recordValue(Math.min(Math.max(Math.round(n), 0), HISTOGRAM_RANGE.highestTrackableUs));
+}
+
+/** countAt is a count histogram's percentile p (0–100), clamped to the recorded extremes; null when it is empty. */
+export function countAt(h: Histogram, p: number): number | null {
+  if (h.totalCount === 0) return null;
+  const min = h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue;
+  return Math.min(h.maxValue, Math.max(min, h.getValueAtPercentile(p)));
+}
+
 /** encodeHistogram serialises a histogram in the standard compressed HdrHistogram V2 base64 form. */
 export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);

@@ -1,5 +1,6 @@
 import { coEstimateOf } from './co-estimate.js';
-import type { GroupSummary } from './group-summary.js';
+import { outputLength, promptCache, type GroupSummary, type PromptCache } from './group-summary.js';
+import { mergeRateLimit } from './rate-limit.js';
 import { decodeHistogram, encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
 import { SLOWEST_KEPT } from './recorder.js';
 import { mergePoints, type TimeseriesPoint } from './timeseries.js';
@@ -77,6 +78,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
         }
       : {}),
     tokens: mergedTokens(gs),
+    ...usageBlocks(gs),
     window: windows.length ? windowOf(Math.min(...windows.map((w) => w.start)), Math.max(...windows.map((w) => w.end))) : null,
     ...(goodput ? { goodput } : {}),
     throughput: sumRates(
@@ -148,6 +150,35 @@ function mergedTokens(gs: readonly GroupSummary[]): GroupSummary['tokens'] {
       maxAbsDiff: Math.max(0, ...uvc.map((u) => u.maxAbsDiff)),
     },
   };
+}
+
+// The prompt cache, output lengths and rate-limit headroom, merged exactly: cache tokens summed (the hit rate is the
+// sums'), output-token histograms added, the lowest quota of any part. Parts from a summary older than a block leave
+// it out of the merge rather than make it up.
+function usageBlocks(gs: readonly GroupSummary[]): Pick<GroupSummary, 'cache' | 'outputTokens' | 'rateLimit'> {
+  const out: Pick<GroupSummary, 'cache' | 'outputTokens' | 'rateLimit'> = {};
+  const caches = gs.map((g) => g.cache).filter((c) => c !== undefined);
+  if (caches.length === gs.length) {
+    const sum = (f: (c: PromptCache) => number) => caches.reduce((n, c) => n + f(c), 0);
+    out.cache = promptCache({
+      promptTokens: sum((c) => c.promptTokens),
+      readTokens: sum((c) => c.readTokens),
+      writeTokens: sum((c) => c.writeTokens),
+    });
+  }
+  const lengths = gs.map((g) => g.outputTokens).filter((o) => o !== undefined);
+  if (lengths.length === gs.length) {
+    const h = newHistogram();
+    for (const o of lengths) h.add(decodeHistogram(o.histogram));
+    const truncated = lengths.reduce((n, o) => n + o.truncated, 0);
+    out.outputTokens = outputLength(
+      h,
+      truncated,
+      gs.reduce((n, g) => n + g.requests.ok, 0),
+    );
+  }
+  if (gs.every((g) => g.rateLimit !== undefined)) out.rateLimit = mergeRateLimit(gs.map((g) => g.rateLimit));
+  return out;
 }
 
 // A failover route's outcomes: who served, attempts and fallbacks, summed.

@@ -8,6 +8,7 @@ import {
   tpotMs,
   ttfcMs,
   ttftMs,
+  stoppedAtLimit,
   DROP_REASONS,
   type DropReason,
   type RequestPhase,
@@ -16,7 +17,8 @@ import {
 import { Timeseries } from './timeseries.js';
 import { groupScopeOf, inLatency, inWarmupTally, isBilled, isGeneratorFailure, isMeasured, isOutcome, servedByOf } from './counting.js';
 import { utcMinuteOfDay } from './clock.js';
-import { newHistogram, recordMs, type Histogram } from './histogram.js';
+import { newHistogram, recordCount, recordMs, type Histogram } from './histogram.js';
+import { foldRateLimit, noRateLimit, type RateLimitLow } from './rate-limit.js';
 import type { LatencyMetric } from '../scenario/metric-names.js';
 import type { BackoffReason } from './request-result.js';
 import { sloVerdict, tallyOf, tallyVerdict, type GoodputPlan, type GoodputTally, type SloVerdict } from './goodput.js';
@@ -106,6 +108,16 @@ export interface GroupAccumulator {
   tokenSource: { usage: number; counted: number };
   /** Requests with both server usage and a local count of the streamed text: how far they disagree. */
   usageVsCounted: { requests: number; usageOutput: number; countedOutput: number; absDiff: number; maxAbsDiff: number };
+  /**
+   * Prompt-cache use as the providers' usage reported it, over the requests whose counts came from usage (a locally
+   * counted request knows nothing of the cache): their prompt tokens, and of those the cache reads and writes.
+   */
+  cache: { promptTokens: number; readTokens: number; writeTokens: number };
+  /** Output tokens of each successful request (a count histogram, made on first use), and how many stopped at their limit. */
+  outputTokenCounts: Histogram | null;
+  truncated: number;
+  /** The least rate-limit quota the responses stated (target, workload and turn groups). */
+  rateLimit: RateLimitLow;
   /** Token gaps of successful requests that were not timed (read together with the token before): not in the itl histogram. */
   coalescedGaps: number;
   /** Earliest scheduled time and latest end time of measured requests (run clock, ms). */
@@ -304,6 +316,8 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number, slo: SloVer
       addTokens(slot.failed, r);
     }
   }
+  // A quota stated by a refusal counts as much as one stated by an answer; a route's is its hops'.
+  if (g.scope !== 'route') foldRateLimit(g.rateLimit, r);
   // Connection churn counts every request that opened (or tried to open) a connection, answered or not.
   if (r.connection === 'new') g.newConnections++;
   else if (r.connection === 'failed') g.connectFailures++;
@@ -318,6 +332,7 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number, slo: SloVer
   if (r.endAtMs > g.windowEndMs) g.windowEndMs = r.endAtMs;
   g.inputTokens += r.inputTokens;
   g.tokenSource[r.tokenSource]++;
+  if (r.tokenSource === 'usage') foldCache(g.cache, r);
   g.timeseries?.add(r);
   if (r.queuedMs > 0) {
     g.queued++;
@@ -332,6 +347,8 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number, slo: SloVer
   g.ok++;
   g.outputTokens += r.outputTokens;
   g.requestedOutputTokens += r.requestedOutputTokens;
+  recordCount((g.outputTokenCounts ??= newHistogram()), r.outputTokens);
+  if (stoppedAtLimit(r)) g.truncated++;
   if (r.tokenSource === 'usage' && r.outputTokensCounted !== null) {
     const u = g.usageVsCounted;
     const diff = Math.abs(r.outputTokens - r.outputTokensCounted);
@@ -362,6 +379,13 @@ function fold(g: GroupAccumulator, r: RequestResult, minute: number, slo: SloVer
   const hdr = headersMs(r);
   if (hdr !== null) rec(g, 'headers', hdr);
   if (g.scope === 'target' || g.scope === 'route') keepSlowest(g.slowest, r, e2e);
+}
+
+// foldCache adds a request's prompt-cache use, as its usage reported it: its whole prompt, the cache reads and writes in it.
+function foldCache(c: GroupAccumulator['cache'], r: RequestResult): void {
+  c.promptTokens += r.inputTokens;
+  c.readTokens += r.cachedInputTokens;
+  c.writeTokens += r.cacheWriteInputTokens;
 }
 
 /** SLOWEST_KEPT is how many of a group's slowest requests are kept, with their ids. */
@@ -468,6 +492,10 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     billedByMinute: new Map(),
     tokenSource: { usage: 0, counted: 0 },
     usageVsCounted: { requests: 0, usageOutput: 0, countedOutput: 0, absDiff: 0, maxAbsDiff: 0 },
+    cache: { promptTokens: 0, readTokens: 0, writeTokens: 0 },
+    outputTokenCounts: null,
+    truncated: 0,
+    rateLimit: noRateLimit(),
     coalescedGaps: 0,
     windowStartMs: Infinity,
     windowEndMs: -Infinity,

@@ -133,6 +133,15 @@ export interface ResultBase {
    * none. Beside the client's E2E it shows the network's (and the front end's) share.
    */
   serverLatencyMs: number | null;
+  /**
+   * The provider's rate-limit headroom as the response's headers stated it (OpenAI and Azure `x-ratelimit-*`, Anthropic
+   * `anthropic-ratelimit-*`): requests and tokens left in the current window, and the window's limits; null when the
+   * response did not say.
+   */
+  rateLimitRequestsRemaining: number | null;
+  rateLimitRequestsLimit: number | null;
+  rateLimitTokensRemaining: number | null;
+  rateLimitTokensLimit: number | null;
 }
 
 export type RequestPhase = 'warmup' | 'measure';
@@ -190,6 +199,14 @@ export function tpotMs(r: RequestResult): number | null {
   const ttft = ttftMs(r);
   if (r.errorKind !== null || ttft === null || r.outputTokens < 2) return null;
   return (e2eMs(r) - ttft) / (r.outputTokens - 1);
+}
+
+/**
+ * stoppedAtLimit says whether a completion stopped at its output-token limit: finish reason `length` (OpenAI and
+ * OpenAI-compatible servers) or `max_tokens` (Anthropic, Bedrock Converse).
+ */
+export function stoppedAtLimit(r: RequestResult): boolean {
+  return r.finishReason === 'length' || r.finishReason === 'max_tokens';
 }
 
 /**
@@ -281,6 +298,10 @@ export function newResult(l: ResultLabels): AttemptResult {
     errorMessage: '',
     finishReason: '',
     serverLatencyMs: null,
+    rateLimitRequestsRemaining: null,
+    rateLimitRequestsLimit: null,
+    rateLimitTokensRemaining: null,
+    rateLimitTokensLimit: null,
   };
 }
 
@@ -354,5 +375,9 @@ export function routeOutcome(from: ResultBase, o: OutcomeLabels): RouteOutcome {
     errorMessage: from.errorMessage,
     finishReason: from.finishReason,
     serverLatencyMs: from.serverLatencyMs,
+    rateLimitRequestsRemaining: from.rateLimitRequestsRemaining,
+    rateLimitRequestsLimit: from.rateLimitRequestsLimit,
+    rateLimitTokensRemaining: from.rateLimitTokensRemaining,
+    rateLimitTokensLimit: from.rateLimitTokensLimit,
   };
 }

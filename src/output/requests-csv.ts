@@ -110,6 +110,11 @@ const COLUMNS: readonly (readonly [name: string, cell: (r: RequestResult, itl: I
   // The request's goodput verdict (metrics/goodput.ts), empty when it is not judged: computed from the row's own timings.
   ['slo_met', (_, __, slo) => (slo === null ? '' : slo === 0 ? 1 : 0), null],
   ['slo_missed', (_, __, slo) => (slo === null ? '' : missedText(slo)), null],
+  // The provider's rate-limit headroom as the response stated it; empty when it did not.
+  ['ratelimit_remaining_requests', (r) => r.rateLimitRequestsRemaining ?? '', opt('rateLimitRequestsRemaining')],
+  ['ratelimit_limit_requests', (r) => r.rateLimitRequestsLimit ?? '', opt('rateLimitRequestsLimit')],
+  ['ratelimit_remaining_tokens', (r) => r.rateLimitTokensRemaining ?? '', opt('rateLimitTokensRemaining')],
+  ['ratelimit_limit_tokens', (r) => r.rateLimitTokensLimit ?? '', opt('rateLimitTokensLimit')],
 ];
 
 // Keys of the attempt record whose values are exactly of type T, for the readers below.

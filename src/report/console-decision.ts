@@ -11,7 +11,8 @@ export function decisionTable(s: RunSummary): string {
     ? `cheapest target meeting the SLO: ${d.cheapestMeetingSlo}${tied}`
     : 'no priced target meets the SLO';
   const asOf = s.pricing ? ` (list prices as of ${s.pricing.asOf}; cost = tokens billed by the provider, at those prices)` : '';
-  return [`decision:${asOf}`, consoleText(DECISION_COLUMNS, d.rows, s), verdict].join('\n');
+  const notes = d.outputLengthNote ? [`NOTE: ${d.outputLengthNote}.`] : [];
+  return [`decision:${asOf}`, consoleText(DECISION_COLUMNS, d.rows, s), ...notes, verdict].join('\n');
 }
 
 // costTable: what each target's traffic cost at list prices, and the part spent on failed requests.

@@ -22,12 +22,14 @@ export function sweepTable(s: RunSummary): string {
         .join('; '),
     ]),
   );
+  // A search that met the SLO at its "to" found no edge below it: the knee is at least that.
+  const capped = (value: number | null) => (sw.search && value === sw.search.to ? '; the search stopped at its "to"' : '');
   const knees = sw.knee.map(
     (k) =>
       `knee ${k.target}: ${
         k.label === null
           ? 'none — the SLO failed at the first level'
-          : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')}${sw.search && k.value === sw.search.to ? '; the search stopped at its "to"' : ''})`
+          : `${k.label} (highest ${sw.over} meeting ${sw.slo.join(' and ')}${capped(k.value)})`
       }`,
   );
   const title = sw.search

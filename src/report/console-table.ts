@@ -6,7 +6,7 @@ import { sweepTable } from './console-sweep.js';
 import { thresholdsSection } from './console-thresholds.js';
 import { msCell } from './text-table.js';
 import { type Columns, consoleText } from './columns.js';
-import { GROUP_COLUMNS, groupTableContext, targetLabel } from './group-columns.js';
+import { GROUP_COLUMNS, groupTableContext, rateLimitWarnings, targetLabel } from './group-columns.js';
 import { AGENT_COLUMNS, PART_COLUMNS, agentRows } from './parts.js';
 
 /**
@@ -101,6 +101,7 @@ function verdictLines(s: RunSummary, targetGroups: RunSummary['groups']): string
   lines.push(...thresholdsSection(s));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${targetLabel(g)}: ${g.coEstimate.warning}.`);
+  for (const w of rateLimitWarnings(targetGroups)) lines.push(`WARNING: ${w}.`);
   if (s.rebuilt) lines.push(`NOTE: summary ${s.stopReason}; not known from the rows: ${s.rebuilt.missing.join('; ')}.`);
   else if (s.status === 'interrupted')
     lines.push(`NOTE: run interrupted (${s.stopReason}); numbers cover what was measured before the stop.`);
@@ -227,6 +228,17 @@ const TOKEN_COLUMNS: Columns<Group, void> = [
     value: (g) => (g.tokens.requestedOutput ? g.tokens.output / g.tokens.requestedOutput : null),
     written: 'pct',
   },
+  // Output length per successful reply, and the share cut at the token limit: E2E compares like with like only when they agree.
+  {
+    header: 'out p50/p99',
+    value: (g) => {
+      const o = g.outputTokens;
+      return o && o.p50 !== null ? `${o.p50}/${o.p99}` : null;
+    },
+    written: 'text',
+  },
+  { header: 'at max_tokens', value: (g) => g.outputTokens?.truncatedShare ?? null, written: 'pct' },
+  { header: 'cache hit', value: (g) => g.cache?.hitRate ?? null, written: 'pct' },
   { header: 'source usage/counted', value: (g) => `${g.tokens.source.usage}/${g.tokens.source.counted}`, written: 'text' },
   {
     header: 'usage vs local count',

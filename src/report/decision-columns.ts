@@ -57,6 +57,8 @@ export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
     written: 'pct',
     when: (s) => s.decision?.rows.some((r) => r.sloMet !== undefined) ?? false,
   },
+  // Beside TTFT and cost: a cached prefix moves both. Older summaries' rows have no hit rate: "—".
+  { header: 'cache hit', value: (r) => r.cacheHitRate ?? null, written: 'pct', html: { header: 'cache hit rate' } },
   money('$ / 1M out tok', (r) => r.per1MOutputTokensUsd, 2),
   money('$ / ok request', (r) => r.perSuccessfulRequestUsd, 6),
   {

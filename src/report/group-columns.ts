@@ -2,6 +2,7 @@ import type { RunGroupSummary } from '../summary/run-summary.js';
 import type { Column, Columns } from './columns.js';
 import { escapeHtml } from './html/escape.js';
 import { msCell } from './text-table.js';
+import { rateLimitWarning } from '../metrics/rate-limit.js';
 
 /** GroupTableContext is what the per-group table needs beside its rows. */
 export interface GroupTableContext {
@@ -23,6 +24,17 @@ type GroupColumn = Column<RunGroupSummary, GroupTableContext>;
 /** targetLabel names a group in a table: its target, with its sweep level. */
 export function targetLabel(g: RunGroupSummary): string {
   return g.step ? `${g.target} @${g.step}` : g.target;
+}
+
+/**
+ * rateLimitWarnings are the warnings of the target groups (each sweep level apart) whose provider's stated quota came
+ * within 10 % of its limit: every report prints them.
+ */
+export function rateLimitWarnings(groups: readonly RunGroupSummary[]): string[] {
+  return groups
+    .filter((g) => (g.scope ?? 'target') === 'target')
+    .map((g) => rateLimitWarning(targetLabel(g), g.rateLimit))
+    .filter((w) => w !== null);
 }
 
 const ms = (header: string, value: (g: RunGroupSummary) => number | null, only: GroupColumn['in']): GroupColumn => ({

@@ -1,7 +1,7 @@
 import type { RunGroupSummary, RunSummary } from '../summary/run-summary.js';
 import { type Columns, textTable } from './columns.js';
 import { thresholdValue } from './console-thresholds.js';
-import { GROUP_COLUMNS, groupTableContext } from './group-columns.js';
+import { GROUP_COLUMNS, groupTableContext, rateLimitWarnings } from './group-columns.js';
 import { AGENT_COLUMNS, PART_COLUMNS, agentRows } from './parts.js';
 import { fixed, msCell, pct } from './text-table.js';
 
@@ -52,6 +52,7 @@ function headLines(s: RunSummary): string[] {
       '',
     );
   for (const w of s.generator.warnings) out.push(`> **Warning**: ${esc(w)}`, '');
+  for (const w of rateLimitWarnings(s.groups)) out.push(`> **Warning**: ${esc(w)}.`, '');
   return out;
 }
 
@@ -99,6 +100,7 @@ function decisionLines(s: RunSummary): string[] {
       ? `Cheapest target meeting the SLO (${d.slo.map(code).join(', ')}): **${esc(d.cheapestMeetingSlo)}**.`
       : `No priced target meets the SLO (${d.slo.map(code).join(', ')}).`,
     '',
+    ...(d.outputLengthNote ? [`**Note**: ${esc(d.outputLengthNote)}.`, ''] : []),
   ];
 }
 

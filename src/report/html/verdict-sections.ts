@@ -3,6 +3,7 @@ import { SATURATION } from '../../metrics/generator-health.js';
 import { msCell, pct } from '../text-table.js';
 import { escapeHtml } from './escape.js';
 import { DECISION_COLUMNS } from '../decision-columns.js';
+import { rateLimitWarnings } from '../group-columns.js';
 import { columnsTable, flagged, htmlTable, para, section, type Cell } from './html-table.js';
 
 /**
@@ -94,6 +95,13 @@ export function banners(s: RunSummary): string {
         s.generator.warnings.map((w) => `<p>WARNING: ${escapeHtml(w)}</p>`).join('') +
         "<p>Latencies include the generator's own delay.</p></div>",
     );
+  const limited = rateLimitWarnings(s.groups);
+  if (limited.length)
+    out.push(
+      '<div class="banner banner-warn"><h2>Near a rate limit</h2>' +
+        limited.map((w) => `<p>WARNING: ${escapeHtml(w)}.</p>`).join('') +
+        '</div>',
+    );
   if (s.status !== 'completed') {
     const why = s.status === 'interrupted' ? 'Run interrupted' : 'Run stopped by its budget';
     out.push(
@@ -130,7 +138,8 @@ export function decisionSection(s: RunSummary): string {
     'Decision',
     `${recommendation}${caveat}<p class="small">SLO: ${escapeHtml(d.slo.join(', ') || '—')}. ${escapeHtml(prices)} ` +
       'Latencies of successful requests; a target with no successful request cannot meet the SLO.</p>\n' +
-      columnsTable(DECISION_COLUMNS, d.rows, s),
+      columnsTable(DECISION_COLUMNS, d.rows, s) +
+      (d.outputLengthNote ? `\n${para(`Note: ${d.outputLengthNote}.`, 'warn')}` : ''),
   );
 }
 
