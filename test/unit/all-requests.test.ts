@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decide, type PricedGroup } from '../../src/analysis/decision.js';
 import { allRequestsRank, allRequestsStats } from '../../src/metrics/all-requests.js';
 import { summarizeGroup } from '../../src/metrics/group-summary.js';
 import { latencyStats, newHistogram, recordMs } from '../../src/metrics/histogram.js';
@@ -148,6 +149,45 @@ describe('a group: summary.json and merged parts', () => {
     const merged = mergeGroups(parts.map((p) => ({ group: summarizeGroup(p.groups.get('a')!), shiftMs: 0 })));
     const one = summarizeGroup(whole.groups.get('a')!);
     for (const m of ['ttft', 'e2e', 'headers'] as const) expect(merged.metrics[m].all, m).toEqual(one.metrics[m].all);
+  });
+});
+
+describe('the decision ranks on the all-requests p99', () => {
+  // Same price per successful request (a tie): fails-fast answers in 10 … 18 ms but fails every 10th
+  // request; steady answers in 200 ms and never fails.
+  function group(target: string, ttfts: readonly (number | null)[]): PricedGroup {
+    const rec = new Recorder();
+    for (const t of ttfts) rec.add(result(t, target));
+    const cost = { priced: true, per1MOutputTokensUsd: 1, perSuccessfulRequestUsd: 0.001 };
+    return { ...summarizeGroup(rec.groups.get(target)!), cost };
+  }
+  const failsFast = group(
+    'fails-fast',
+    Array.from({ length: 100 }, (_, i) => ((i + 1) % 10 === 0 ? null : 10 + (i % 10))),
+  );
+  const steady = group(
+    'steady',
+    Array.from({ length: 100 }, () => 200),
+  );
+
+  it('a target that fails fast cannot win a tie on its fast successes', () => {
+    const d = decide([failsFast, steady], ['errorRate < 20%']);
+    const [fast, slow] = d.rows;
+    expect(fast!.ttftP99).toBeLessThan(slow!.ttftP99!); // success-only, it looks fast
+    expect(fast!.all).toEqual({ ttftP99: null, e2eP99: null, beyondSuccesses: ['ttftP99', 'e2eP99'] });
+    expect(slow!.all).toEqual({ ttftP99: slow!.ttftP99, e2eP99: slow!.e2eP99, beyondSuccesses: [] });
+    expect(d.cheapestMeetingSlo).toBe('steady');
+    expect(d.tiedWith).toEqual(['fails-fast']);
+    // Listed first or second, it ranks after the target with a value.
+    expect(decide([steady, failsFast], ['errorRate < 20%']).cheapestMeetingSlo).toBe('steady');
+  });
+
+  it('between two values, the lower all-requests p99 wins the tie', () => {
+    const fastOk = group(
+      'fast-ok',
+      Array.from({ length: 100 }, () => 20),
+    );
+    expect(decide([steady, fastOk], ['errorRate < 20%']).cheapestMeetingSlo).toBe('fast-ok');
   });
 });
 
