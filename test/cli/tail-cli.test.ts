@@ -10,7 +10,8 @@ import { jsonError, startStubServer, streamCompletion, type StubServer } from '.
 // Failures in the tail, through the binary: a target that fails every 10th request at once and
 // answers the rest fast, beside a slower one that never fails, at the same price. The success-only
 // TTFT p95 of the first is the fast value; its all-requests p95 falls among the failures (null,
-// "> max" on the console); both are shown, and the decision prefers the slower target.
+// "> max" on the console); both are shown, the decision prefers the slower target, and a threshold
+// on the all-requests p99 fails it.
 
 const KEY = 'BAKEOFF_TAIL_TEST_KEY';
 // The steady target answers no sooner than this: whatever the machine's load, it is the slower one.
@@ -45,6 +46,8 @@ describe('bakeoff run: failures in the tail', () => {
       load: { concurrency: 4, requests: 100 },
       // Loose enough that both meet it: the two tie on cost, and the tie is broken on latency.
       slo: ['errorRate < 20%'],
+      // Over all requests: fails-fast's p99 is a failure, which no bound can pass.
+      thresholds: ['ttft.all.p99 < 10s'],
     });
     out = join(dir, 'run');
     res = await runCli(['run', scenario, '--yes', '--out', out], { env: cliEnv({ [KEY]: 'fake-key-for-tail-test' }), timeoutMs: 90_000 });
@@ -60,7 +63,7 @@ describe('bakeoff run: failures in the tail', () => {
   const group = (target: string) => summary.groups.find((g) => g.scope === 'target' && g.target === target)!;
 
   it('summary.json: every 10th failed; its success-only TTFT p95 is fast, its all-requests p95 beyond its successes', () => {
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
+    expect(res.code, res.stderr).toBe(ExitCode.ThresholdsBreached);
     const fast = group('fails-fast');
     const slow = group('steady');
     expect(fast.requests).toMatchObject({ total: 100, ok: 90, failed: 10, errorRate: 0.1 });
@@ -86,6 +89,16 @@ describe('bakeoff run: failures in the tail', () => {
     expect(cells('steady')).toMatch(new RegExp(`\\s${slowTtftP99.toFixed(0)}ms\\s+${slowTtftP99.toFixed(0)}ms\\s`));
   });
 
+  it('a threshold on the all-requests p99 fails the target whose p99 is a failure: "> max", not "no data"; exit 3', () => {
+    expect(res.code, res.stderr).toBe(ExitCode.ThresholdsBreached);
+    expect(res.stdout).toMatch(/^ttft\.all\.p99 < 10s\s+target fails-fast\s+> max\s+FAIL$/m);
+    expect(res.stdout).toMatch(/^ttft\.all\.p99 < 10s\s+target steady\s+\d+ms\s+pass$/m);
+    expect(summary.thresholds!.checks.map((c) => [c.on, c.actual === null, c.pass, c.beyondSuccesses ?? false])).toEqual([
+      ['target fails-fast', true, false, true],
+      ['target steady', false, true, false],
+    ]);
+  });
+
   it('report.md and report.html show them too', async () => {
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md.split('\n').find((l) => l.startsWith('| target'))).toMatch(/\| TTFT p99 \| TTFT p99 all \|.*\| E2E p99 \| E2E p99 all \|/);
@@ -94,6 +107,10 @@ describe('bakeoff run: failures in the tail', () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('TTFT p99 (all requests)');
     expect(html).toContain('&gt; max (10.0% failed)');
+    // The threshold beyond the successes, in each report that lists thresholds.
+    expect(md).toContain('| `ttft.all.p99 < 10s` | target fails-fast | \\> max | **FAIL** |');
+    const junit = await readFile(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain('actual &gt; max, condition ttft.all.p99 &lt; 10s');
   });
 
   it('the decision prefers the slower target with no failures: the tie on cost goes to the all-requests TTFT p99', () => {

@@ -149,7 +149,7 @@ export function thresholdsSection(s: RunSummary): string {
   const rows: Cell[][] = t.checks.map((c) => [
     c.threshold,
     c.on,
-    thresholdValue(c, c.actual),
+    c.beyondSuccesses ? '> max' : thresholdValue(c, c.actual),
     thresholdValue(c, c.limit),
     !t.evaluated ? flagged('not evaluated', 'bad') : c.pass ? flagged('pass', 'good') : flagged('FAIL', 'bad'),
   ]);
