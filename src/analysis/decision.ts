@@ -2,6 +2,7 @@ import type { GroupSummary } from '../metrics/group-summary.js';
 import { DEFAULT_SLO, parseThresholds } from '../scenario/threshold.js';
 import { percentText } from '../scenario/goodput-bounds.js';
 import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
+import type { MetricStats } from '../metrics/all-requests.js';
 
 /** Decision is the bake-off's bottom line: per target, latency, errors and money, and the cheapest meeting the SLO. */
 export interface Decision {
@@ -14,6 +15,12 @@ export interface Decision {
     ttftP99: number | null;
     e2eP50: number | null;
     e2eP99: number | null;
+    /**
+     * The p99s over all requests, a failure counted slower than any success (metrics/all-requests.ts): what the
+     * decision ranks on. Null and listed in beyondSuccesses when the p99 falls among the failures; null alone: no data.
+     * Absent from summaries written before it.
+     */
+    all?: { ttftP99: number | null; e2eP99: number | null; beyondSuccesses: AllP99[] };
     errorRate: number | null;
     /** SLO met: the share of its requests that met the goodput bounds (null: none judged); absent without a goodput block. */
     sloMet?: number | null;
@@ -31,7 +38,10 @@ export interface Decision {
   }[];
   /** The cheapest (per successful request) target that meets every SLO condition; null if none does. */
   cheapestMeetingSlo: string | null;
-  /** Targets within 1% of the cheapest's cost that also meet the SLO (a tie, broken by TTFT p99). */
+  /**
+   * Targets within 1% of the cheapest's cost that also meet the SLO (a tie, broken by the all-requests TTFT p99: one
+   * beyond its successes after any with a value).
+   */
   tiedWith: string[];
   /**
    * Set when the targets' median output lengths differ by more than OUTPUT_LENGTH_SPREAD: their E2E is not comparable
@@ -43,8 +53,12 @@ export interface Decision {
 /** OUTPUT_LENGTH_SPREAD is how far the longest median output may exceed the shortest before E2E is not comparable: 20 %. */
 export const OUTPUT_LENGTH_SPREAD = 0.2;
 
+/** AllP99 names a decision row's all-requests p99. */
+export type AllP99 = 'ttftP99' | 'e2eP99';
+
 // Costs within this share of each other are a tie: sampling noise in prompt sizes, not a price
-// difference. A tie goes to the faster target (TTFT p99).
+// difference. A tie goes to the faster target by TTFT p99 over all requests: a target that fails
+// fast must not look fast, so one whose p99 falls among its failures ranks after any with a value.
 const TIE = 0.01;
 
 /**
@@ -74,6 +88,7 @@ export function decide(groups: readonly PricedGroup[], sloGiven: readonly string
         ttftP99: g.metrics.ttft.p99,
         e2eP50: g.metrics.e2e.p50,
         e2eP99: g.metrics.e2e.p99,
+        all: allP99s(g.metrics.ttft, g.metrics.e2e),
         errorRate: g.requests.errorRate,
         ...(g.goodput ? { sloMet: g.goodput.ratio } : {}),
         cacheHitRate: g.cache?.hitRate ?? null,
@@ -93,8 +108,7 @@ export function decide(groups: readonly PricedGroup[], sloGiven: readonly string
   const cheapest = candidates[0];
   if (!cheapest) return { slo: [...slo], rows, cheapestMeetingSlo: null, tiedWith: [], ...notes };
   const tied = candidates.filter((r) => r.perSuccessfulRequestUsd! <= cheapest.perSuccessfulRequestUsd! * (1 + TIE));
-  // A candidate met the SLO, so it had successful requests and a TTFT p99.
-  const pick = tied.length > 1 ? [...tied].sort((a, b) => a.ttftP99! - b.ttftP99!)[0]! : cheapest;
+  const pick = tied.length > 1 ? [...tied].sort((a, b) => (a.all?.ttftP99 ?? Infinity) - (b.all?.ttftP99 ?? Infinity))[0]! : cheapest;
   return { slo: [...slo], rows, cheapestMeetingSlo: pick.target, tiedWith: tied.filter((r) => r !== pick).map((r) => r.target), ...notes };
 }
 
@@ -123,4 +137,12 @@ function withAttainment(slo: readonly string[], groups: readonly PricedGroup[]):
   if (attainment === undefined) return [...slo];
   const condition = `goodput >= ${percentText(attainment)}`;
   return slo.includes(condition) ? [...slo] : [...slo, condition];
+}
+
+// A row's all-requests p99s; a summary written before them has only the success-only ones, which stand in.
+function allP99s(ttft: MetricStats, e2e: MetricStats): NonNullable<Decision['rows'][number]['all']> {
+  const beyondSuccesses: AllP99[] = [];
+  if (ttft.all?.beyondSuccesses.includes('p99')) beyondSuccesses.push('ttftP99');
+  if (e2e.all?.beyondSuccesses.includes('p99')) beyondSuccesses.push('e2eP99');
+  return { ttftP99: ttft.all ? ttft.all.p99 : ttft.p99, e2eP99: e2e.all ? e2e.all.p99 : e2e.p99, beyondSuccesses };
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { decodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from '../metrics/histogram.js';
 import type { GroupSummary } from '../metrics/group-summary.js';
 import type { GroupAccumulator, GroupScope } from '../metrics/recorder.js';
-import type { LatencyMetric } from '../scenario/metric-names.js';
+import type { AllRequestsMetric, LatencyMetric } from '../scenario/metric-names.js';
+import { allRequestsStats, type AllRequestsStats } from '../metrics/all-requests.js';
 import { thresholdCheckSchema, type Scenario } from '../scenario/schema.js';
 import { parseThreshold, type Threshold } from '../scenario/threshold.js';
 
@@ -46,6 +47,11 @@ export interface ThresholdCheck {
   limit: number;
   unit: 'ms' | 'share' | 'usd' | 'per_s';
   pass: boolean;
+  /**
+   * An all-requests percentile (`ttft.all.p99`) that fell among the failures, slower than any success: `actual` is
+   * null and the check fails, for that reason rather than for no data.
+   */
+  beyondSuccesses?: true;
 }
 
 /** ThresholdsSummary is the verdict of a run's thresholds. */
@@ -56,7 +62,15 @@ export interface ThresholdsSummary {
   passed: boolean | null;
   checks: ThresholdCheck[];
   /** The threshold with abortOnFail that stopped the run, what it read, and when (run clock, ms). */
-  abortedBy?: { threshold: string; on: string; atMs: number; actual: number | null; unit: ThresholdCheck['unit'] };
+  abortedBy?: {
+    threshold: string;
+    on: string;
+    atMs: number;
+    actual: number | null;
+    unit: ThresholdCheck['unit'];
+    /** The figure was an all-requests percentile among the failures (actual null). */
+    beyondSuccesses?: true;
+  };
 }
 
 /** ThresholdResult is one SLO condition judged on one group. */
@@ -151,6 +165,7 @@ interface Judgeable {
   goodput: { good: number; total: number; perSec: number | null } | null;
   cost: JudgedCost | null;
   stats(m: LatencyMetric): LatencyStats;
+  allStats(m: AllRequestsMetric): AllRequestsStats;
   histogram(m: LatencyMetric): Histogram | null;
 }
 
@@ -171,6 +186,10 @@ function fromSummary(g: JudgedGroup): Judgeable {
     goodput: g.goodput ?? null,
     cost: g.cost ?? null,
     stats: (m) => g.metrics[m],
+    // A summary written before metrics.<m>.all: the same figure from its histogram and failure count.
+    allStats: (m) =>
+      g.metrics[m].all ??
+      allRequestsStats(g.metrics[m].count ? decodeHistogram(g.histograms[m]) : undefined, g.requests.failed, g.requests.ok),
     histogram: (m) => (g.metrics[m].count ? decodeHistogram(g.histograms[m]) : null),
   };
 }
@@ -202,6 +221,7 @@ function fromAccumulator(a: GroupAccumulator, costOf?: CostOf): Judgeable {
       return cost;
     },
     stats: (m) => (a.histograms[m] ? latencyStats(a.histograms[m]) : NO_STATS),
+    allStats: (m) => allRequestsStats(a.histograms[m], a.requests - a.ok, a.ok),
     histogram: (m) => a.histograms[m] ?? null,
   };
 }
@@ -252,11 +272,34 @@ function subjectsOf(spec: ThresholdSpec, groups: readonly Judgeable[]): Subject[
   return [{ on: f.target === undefined && targets > 1 ? `${parts} (${targets} targets)` : parts, members }];
 }
 
-// figureOf: the figure a threshold reads of a subject (null: nothing to measure, which fails).
-function figureOf(t: Threshold, members: readonly Judgeable[]): number | null {
+// A figure a threshold reads: a number; null, nothing to measure; 'beyond', an all-requests percentile among the
+// failures. Both of the last fail.
+type Figure = number | null | 'beyond';
+
+// figureOf: the figure a threshold reads of a subject.
+function figureOf(t: Threshold, members: readonly Judgeable[]): Figure {
   if (!members.length) return null;
   const sum = (f: (g: Judgeable) => number) => members.reduce((n, g) => n + f(g), 0);
   switch (t.subject.kind) {
+    case 'allLatency': {
+      const { metric, stat } = t.subject;
+      let all: AllRequestsStats;
+      if (members.length === 1) all = members[0]!.allStats(metric);
+      else {
+        // Together: the members' successes and failures, added (as a merge adds them).
+        const merged = newHistogram();
+        for (const g of members) {
+          const h = g.histogram(metric);
+          if (h) merged.add(h);
+        }
+        all = allRequestsStats(
+          merged,
+          sum((g) => g.failed),
+          sum((g) => g.ok),
+        );
+      }
+      return all.beyondSuccesses.includes(stat) ? 'beyond' : all[stat];
+    }
     case 'latency': {
       const { metric, stat } = t.subject;
       if (members.length === 1) return members[0]!.stats(metric)[stat];
@@ -332,6 +375,7 @@ function compare(a: number, op: Threshold['op'], b: number): boolean {
 function unitOf(t: Threshold): ThresholdCheck['unit'] {
   switch (t.subject.kind) {
     case 'latency':
+    case 'allLatency':
       return 'ms';
     case 'errorRate':
     case 'goodput':
@@ -344,7 +388,8 @@ function unitOf(t: Threshold): ThresholdCheck['unit'] {
 }
 
 function check(spec: ThresholdSpec, subject: Subject): ThresholdCheck {
-  const actual = figureOf(spec.threshold, subject.members);
+  const figure = figureOf(spec.threshold, subject.members);
+  const actual = figure === 'beyond' ? null : figure;
   return {
     threshold: spec.threshold.source,
     filter: spec.filter,
@@ -353,6 +398,7 @@ function check(spec: ThresholdSpec, subject: Subject): ThresholdCheck {
     limit: spec.threshold.value,
     unit: unitOf(spec.threshold),
     pass: actual !== null && compare(actual, spec.threshold.op, spec.threshold.value),
+    ...(figure === 'beyond' ? { beyondSuccesses: true as const } : {}),
   };
 }
 
@@ -385,7 +431,8 @@ export function judgeLive(specs: readonly ThresholdSpec[], groups: Iterable<Grou
       // No measured request yet is not a breach mid-run: there is nothing to judge.
       if (!subject.members.some((g) => g.total > 0)) continue;
       const c = check(spec, subject);
-      if (!c.pass && c.actual !== null) return c;
+      // A percentile among the failures is a breach, not missing data.
+      if (!c.pass && (c.actual !== null || c.beyondSuccesses)) return c;
     }
   }
   return null;
@@ -399,8 +446,9 @@ export function evaluateThresholds(ts: readonly Threshold[], g: JudgedGroup): Th
   const one = [fromSummary(g)];
   return ts.map((t) => {
     // The SLO reads the error rate and goodput the group reports (rounded as the summary shows them), not a recount.
-    const actual =
+    const figure =
       t.subject.kind === 'errorRate' ? g.requests.errorRate : t.subject.kind === 'goodput' ? (g.goodput?.ratio ?? null) : figureOf(t, one);
+    const actual = figure === 'beyond' ? null : figure;
     return { threshold: t.source, actual, pass: actual !== null && compare(actual, t.op, t.value) };
   });
 }

@@ -20,6 +20,8 @@ import type { AttemptResult, RecordKind, RequestResult, RouteOutcome } from './r
 // |   by kind, per-second series          |                                       |                                |
 // | generator failure (isGeneratorFailure)| measured, failure the generator's own | same                           |
 // | latency and ITL (inLatency)           | counted and ok                        | same                           |
+// | tail failure (isTailFailure): slower  | counted and failed (requests.failed)  | same                           |
+// |   than any success, all-requests p99  |                                       |                                |
 // | billed (isBilled): tokens, budget     | answered 2xx (failed later or not)    | never: its attempt was billed  |
 // | served by (servedByOf)                | '' (an attempt serves nobody)         | the hop that served it, or ''  |
 // | retry (isRetry)                       | attempt 2, 3, … of a route            | never                          |
@@ -28,9 +30,11 @@ import type { AttemptResult, RecordKind, RequestResult, RouteOutcome } from './r
 //
 // Why: warmup never enters the metrics (it primes connections and caches); a failure the
 // generator owns (scenario/error-kinds.ts) says nothing of the target; a fast 500 is not a fast
-// answer, so latencies are of successes only; a provider bills what it answered 2xx, whoever broke
-// the stream afterwards. Measured-ness and billing are apart: the budget charges warmup too (money
-// is money), the recorder's billed tokens are of measured requests.
+// answer, so latencies are of successes only, while the all-requests percentiles
+// (metrics/all-requests.ts) count the target's and the network's failures as slower than any
+// success, so a target that fails fast cannot look fast; a provider bills what it answered 2xx,
+// whoever broke the stream afterwards. Measured-ness and billing are apart: the budget charges
+// warmup too (money is money), the recorder's billed tokens are of measured requests.
 
 /** isOutcome says whether a record is a failover route's user-level outcome (narrowing it to RouteOutcome). */
 export function isOutcome(r: RequestResult): r is RouteOutcome {
@@ -75,6 +79,14 @@ export function isCounted(r: RequestResult): boolean {
 /** inLatency says whether a record feeds its group's latency histograms (TTFT, E2E, TPOT, ITL): counted and successful. */
 export function inLatency(r: RequestResult): boolean {
   return isMeasured(r) && r.errorKind === null;
+}
+
+/**
+ * isTailFailure says whether a record counts in the all-requests percentiles as slower than any success: counted (not
+ * the generator's failure, which says nothing of the target) and failed. These are the group's requests.failed.
+ */
+export function isTailFailure(r: RequestResult): boolean {
+  return isCounted(r) && r.errorKind !== null;
 }
 
 /**

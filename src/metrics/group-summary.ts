@@ -8,6 +8,7 @@ import type { TimeseriesPoint } from './timeseries.js';
 import { coEstimate, type CoEstimate } from './co-estimate.js';
 import { roundTo } from '../scenario/decimals.js';
 import { goodputSummary, type GoodputSummary } from './goodput.js';
+import { withAllRequests, type MetricStats } from './all-requests.js';
 
 /** GroupSummary is one group's numbers: a target, a route, or a workload or turn of a target. */
 export interface GroupSummary extends GroupLabels {
@@ -100,7 +101,8 @@ export interface GroupSummary extends GroupLabels {
    * server sends tokens in bursts or the generator read late; either way itl describes only the rest.
    */
   itlCoalesced: { gaps: number; share: number | null };
-  metrics: Record<LatencyMetric, LatencyStats>;
+  /** Of successful requests; for ALL_REQUESTS_METRICS also `all`: over every request, a failure slower than any success. */
+  metrics: Record<LatencyMetric, MetricStats>;
   /** Each latency histogram, HdrHistogram V2 compressed base64, values in integer microseconds. */
   histograms: Record<LatencyMetric, string>;
   /** Per-second counts and TTFT/E2E percentiles, by request end time. */
@@ -213,7 +215,9 @@ export function summarizeGroup(
     ...(g.goodput ? { goodput: goodputSummary(g.goodput, perSec(g.goodput.good)) } : {}),
     throughput: { requestsPerSec: perSec(g.requests), outputTokensPerSec: perSec(g.outputTokens) },
     itlCoalesced: coalesced(g),
-    metrics: mapMetrics((m) => (g.histograms[m] ? latencyStats(g.histograms[m]) : NO_STATS)),
+    metrics: mapMetrics((m) =>
+      withAllRequests(m, g.histograms[m] ? latencyStats(g.histograms[m]) : NO_STATS, g.histograms[m], { ok: g.ok, failed }),
+    ),
     histograms: mapMetrics((m) => (g.histograms[m] ? encodeHistogram(g.histograms[m]) : emptyEncoded())),
     // Closing the series is final, so a mid-run look (a sweep verdict) leaves it open.
     timeseries: opts.timeseries && g.timeseries ? g.timeseries.points() : [],

@@ -8,6 +8,7 @@ import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js
 import { msToUs } from './clock.js';
 import { roundTo } from '../scenario/decimals.js';
 import { mergeGoodput } from './goodput.js';
+import { withAllRequests, type MetricStats } from './all-requests.js';
 
 /** GroupPart is one part's summary of a group, and where the part's clock started on the merged clock (ms). */
 export interface GroupPart {
@@ -34,13 +35,14 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
     for (const g of gs) if (g.metrics[m].count) h.add(decodeHistogram(g.histograms[m]));
     histograms[m] = h;
   }
-  const metrics = {} as Record<LatencyMetric, LatencyStats>;
-  for (const m of LATENCY_METRICS)
-    metrics[m] = statsOf(
-      histograms[m],
-      gs.map((g) => g.metrics[m]),
-    );
   const total = sum((g) => g.requests.total);
+  // The failure count merges by sum, as the histograms do: all-requests percentiles are of the merged whole.
+  const counts = { ok: sum((g) => g.requests.ok), failed: total - sum((g) => g.requests.ok) };
+  const metrics = {} as Record<LatencyMetric, MetricStats>;
+  for (const m of LATENCY_METRICS) {
+    const extremes = extremesOf(gs.map((g) => g.metrics[m]));
+    metrics[m] = withAllRequests(m, statsOf(histograms[m], extremes), histograms[m], counts, extremes);
+  }
   const generatorFailed = sum((g) => g.requests.generatorFailed);
   const opened = sum((g) => g.connections.opened);
   const connectFailed = sum((g) => g.connections.failed);
@@ -208,11 +210,16 @@ function labelsOf(
 }
 
 // A merged histogram's statistics, clamped to the exact extremes its parts reported.
-function statsOf(h: Histogram, parts: readonly LatencyStats[]): LatencyStats {
+function statsOf(h: Histogram, extremesUs: { min: number; max: number } | undefined): LatencyStats {
   if (h.totalCount === 0) return NO_STATS;
+  return latencyStats(h, extremesUs);
+}
+
+// The exact extremes the parts reported (µs); undefined when no part had a value.
+function extremesOf(parts: readonly LatencyStats[]): { min: number; max: number } | undefined {
   const seen = parts.filter((p) => p.count > 0 && p.min !== null && p.max !== null);
-  if (!seen.length) return latencyStats(h);
-  return latencyStats(h, { min: msToUs(Math.min(...seen.map((p) => p.min!))), max: msToUs(Math.max(...seen.map((p) => p.max!))) });
+  if (!seen.length) return undefined;
+  return { min: msToUs(Math.min(...seen.map((p) => p.min!))), max: msToUs(Math.max(...seen.map((p) => p.max!))) };
 }
 
 // Per-part rates summed, field by field; null when no part had one (never 0 for "no data").

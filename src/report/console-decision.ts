@@ -6,7 +6,7 @@ import { DECISION_COLUMNS } from './decision-columns.js';
 /** decisionTable is the bake-off's bottom line: latency, errors and money per target, and the cheapest one meeting the SLO. */
 export function decisionTable(s: RunSummary): string {
   const d = s.decision!;
-  const tied = d.tiedWith?.length ? ` (within 1% on cost of ${d.tiedWith.join(', ')}; the fastest by TTFT p99)` : '';
+  const tied = d.tiedWith?.length ? ` (within 1% on cost of ${d.tiedWith.join(', ')}; the fastest by TTFT p99 over all requests)` : '';
   const verdict = d.cheapestMeetingSlo
     ? `cheapest target meeting the SLO: ${d.cheapestMeetingSlo}${tied}`
     : 'no priced target meets the SLO';

@@ -16,6 +16,11 @@ export function thresholdValue(v: number | null, unit: ThresholdCheck['unit']): 
   }
 }
 
+/** checkValue words a check's figure: its value, or "> max" for an all-requests percentile among the failures. */
+export function checkValue(c: ThresholdCheck): string {
+  return c.beyondSuccesses ? '> max' : thresholdValue(c.actual, c.unit);
+}
+
 /**
  * thresholdsSection is the pass/fail table of the scenario's thresholds, with the verdict: a
  * breach exits 3; an invalid run's thresholds are shown but not judged (it exits 5).
@@ -26,8 +31,8 @@ export function thresholdsSection(s: RunSummary): string[] {
   const rows = t.checks.map((c) => [
     c.threshold,
     c.on,
-    thresholdValue(c.actual, c.unit),
-    c.actual === null ? 'FAIL (no data)' : c.pass ? 'pass' : 'FAIL',
+    checkValue(c),
+    c.actual === null && !c.beyondSuccesses ? 'FAIL (no data)' : c.pass ? 'pass' : 'FAIL',
   ]);
   const failed = t.checks.filter((c) => !c.pass).length;
   const verdict = !t.evaluated

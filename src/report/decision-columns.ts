@@ -1,7 +1,8 @@
-import type { Decision } from '../analysis/decision.js';
+import type { AllP99, Decision } from '../analysis/decision.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import type { Column, Columns } from './columns.js';
 import { escapeHtml } from './html/escape.js';
+import { beyondCell } from './text-table.js';
 
 /** DecisionRow is one target's row of the decision. */
 export type DecisionRow = Decision['rows'][number];
@@ -15,6 +16,19 @@ const money = (header: string, value: (r: DecisionRow) => number | null, digits:
   header,
   value: (r) => (r.priced ? value(r) : 'unpriced'),
   written: { usd: digits },
+});
+
+// The p99 over all requests the decision ranks on, a failure slower than any success: its value, or "> max (n% failed)"
+// when it falls among the failures. Shown when some target failed (else it equals the success-only p99).
+const allP99 = (header: string, key: AllP99): DecisionColumn => ({
+  header,
+  value: (r) => {
+    if (!r.all) return null;
+    return r.all.beyondSuccesses.includes(key) ? beyondCell(r.errorRate) : r.all[key];
+  },
+  written: 'ms',
+  when: (s) => s.decision?.rows.some((r) => (r.errorRate ?? 0) > 0) ?? false,
+  html: { header: `${header.replace(' all', '')} (all requests)` },
 });
 
 /** sloVerdict is a row's verdict against the SLO, in words. */
@@ -48,8 +62,10 @@ export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
   { header: 'model', text: true, value: (r) => r.model },
   ms('TTFT p50', (r) => r.ttftP50),
   ms('TTFT p99', (r) => r.ttftP99),
+  allP99('TTFT p99 all', 'ttftP99'),
   ms('E2E p50', (r) => r.e2eP50),
   ms('E2E p99', (r) => r.e2eP99),
+  allP99('E2E p99 all', 'e2eP99'),
   { header: 'err%', value: (r) => r.errorRate, written: 'pct', html: { header: 'error rate' } },
   {
     header: 'SLO met %',

@@ -1,7 +1,7 @@
 import type { RunGroupSummary } from '../summary/run-summary.js';
 import type { Column, Columns } from './columns.js';
 import { escapeHtml } from './html/escape.js';
-import { msCell } from './text-table.js';
+import { beyondCell, msCell } from './text-table.js';
 import { rateLimitWarning } from '../metrics/rate-limit.js';
 
 /** GroupTableContext is what the per-group table needs beside its rows. */
@@ -10,6 +10,8 @@ export interface GroupTableContext {
   open: boolean;
   /** Some row's server reported its own time (Bedrock): the tables add it, and the share of E2E beyond it. */
   serverReported: boolean;
+  /** Some row had a failure: the tables add the all-requests p99s beside the success-only ones. */
+  anyFailed: boolean;
   /** The longest p99 of each latency across the rows: HTML's bars share one scale per metric. */
   barScaleMs: Record<BarMetric, number>;
   /** Some row is judged against goodput bounds: the tables add "SLO met %". */
@@ -69,6 +71,20 @@ const bars = (header: string, m: BarMetric): GroupColumn => ({
   },
 });
 
+// The p99 over all requests, a failure slower than any success (metrics/all-requests.ts), beside the success-only one:
+// its value, or "> max (n% failed)" when it falls among the failures. Shown when some row failed (else the two are equal).
+const allP99 = (header: string, m: 'ttft' | 'e2e'): GroupColumn => ({
+  header,
+  value: (g) => {
+    const all = g.metrics[m].all;
+    if (!all) return null;
+    return all.beyondSuccesses.includes('p99') ? beyondCell(g.requests.errorRate) : all.p99;
+  },
+  written: 'ms',
+  when: (c) => c.anyFailed,
+  html: { header: `${header.replace(' all', '')} (all requests)` },
+});
+
 // The console shows the request rate beside the error rate, HTML after the latency bars: one column, two places.
 const REQUESTS_PER_SEC: GroupColumn = { header: 'req/s', value: (g) => g.throughput.requestsPerSec, written: { fixed: 1 } };
 
@@ -94,12 +110,14 @@ export const GROUP_COLUMNS: Columns<RunGroupSummary, GroupTableContext> = [
   ms('TTFT p50', (g) => g.metrics.ttft.p50, ['console', 'markdown']),
   ms('TTFT p99', (g) => g.metrics.ttft.p99, ['console', 'markdown']),
   bars('TTFT p50 / p99', 'ttft'),
+  allP99('TTFT p99 all', 'ttft'),
   ms('ITL p50', (g) => g.metrics.itl.p50, ['console', 'markdown']),
   ms('ITL p99', (g) => g.metrics.itl.p99, ['console']),
   bars('ITL p50 / p99', 'itl'),
   ms('E2E p50', (g) => g.metrics.e2e.p50, ['console', 'markdown']),
   ms('E2E p99', (g) => g.metrics.e2e.p99, ['console', 'markdown']),
   bars('E2E p50 / p99', 'e2e'),
+  allP99('E2E p99 all', 'e2e'),
   { ...REQUESTS_PER_SEC, in: ['html'] },
   { header: 'out tok/s', value: (g) => g.throughput.outputTokensPerSec, written: { fixed: 0 } },
   {
@@ -122,9 +140,11 @@ export function groupTableContext(rows: readonly RunGroupSummary[], open = false
   const scale = (m: BarMetric) => Math.max(0, ...rows.map((g) => g.metrics[m].p99 ?? 0));
   const serverReported = rows.some((g) => g.metrics.serverLatency.count > 0);
   const goodput = rows.some((g) => g.goodput !== undefined);
+  const anyFailed = rows.some((g) => g.requests.failed > 0);
   return {
     open,
     serverReported,
+    anyFailed,
     barScaleMs: { ttft: scale('ttft'), itl: scale('itl'), e2e: scale('e2e') },
     ...(goodput ? { goodput } : {}),
   };

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../summary/run-summary.js';
-import { thresholdValue } from './console-thresholds.js';
+import { checkValue } from './console-thresholds.js';
 
 /**
  * renderJunit is junit.xml: one test case per threshold check (and one for the run's validity),
@@ -21,7 +21,8 @@ export function renderJunit(s: RunSummary): string {
   let errors = s.validity.valid ? 0 : 1;
   for (const c of s.thresholds?.checks ?? []) {
     const name = `${c.threshold} on ${c.on}`;
-    const detail = `actual ${thresholdValue(c.actual, c.unit)}${c.actual === null ? ' (no data)' : ''}, condition ${c.threshold}`;
+    const noData = c.actual === null && !c.beyondSuccesses ? ' (no data)' : '';
+    const detail = `actual ${checkValue(c)}${noData}, condition ${c.threshold}`;
     let body = '';
     if (!s.thresholds!.evaluated) {
       errors++;

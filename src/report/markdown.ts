@@ -1,6 +1,6 @@
 import type { RunGroupSummary, RunSummary } from '../summary/run-summary.js';
 import { type Columns, textTable } from './columns.js';
-import { thresholdValue } from './console-thresholds.js';
+import { checkValue } from './console-thresholds.js';
 import { GROUP_COLUMNS, groupTableContext, rateLimitWarnings } from './group-columns.js';
 import { AGENT_COLUMNS, PART_COLUMNS, agentRows } from './parts.js';
 import { fixed, msCell, pct } from './text-table.js';
@@ -76,7 +76,7 @@ function thresholdLines(s: RunSummary): string[] {
       '',
     );
   out.push(row(['threshold', 'on', 'actual', 'verdict']), row(['---', '---', '---:', '---']));
-  for (const c of t.checks) out.push(row([code(c.threshold), esc(c.on), thresholdValue(c.actual, c.unit), c.pass ? 'pass' : '**FAIL**']));
+  for (const c of t.checks) out.push(row([code(c.threshold), esc(c.on), esc(checkValue(c)), c.pass ? 'pass' : '**FAIL**']));
   out.push('');
   return out;
 }

@@ -20,6 +20,14 @@ export function msCell(v: number | null): string {
   return v >= 100 ? `${v.toFixed(0)}ms` : v >= 10 ? `${v.toFixed(1)}ms` : `${v.toFixed(2)}ms`;
 }
 
+/**
+ * beyondCell is the cell of an all-requests percentile that falls among the failures: slower than the slowest success,
+ * with the share of requests that failed (a failure has no latency to print).
+ */
+export function beyondCell(errorRate: number | null): string {
+  return `> max (${pct(errorRate)} failed)`;
+}
+
 export function fixed(v: number | null, digits: number): string {
   return v === null ? '—' : v.toFixed(digits);
 }

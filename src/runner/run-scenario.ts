@@ -229,8 +229,9 @@ function summarize(run: RunContext, traffic: Traffic, reasons: LoopStopReason[],
 }
 
 function breachReason(b: NonNullable<RunSummary['thresholds']>['abortedBy'] & object): string {
-  const actual =
-    b.actual === null
+  const actual = b.beyondSuccesses
+    ? '> max: among the failures'
+    : b.actual === null
       ? 'no data'
       : b.unit === 'ms'
         ? `${b.actual}ms`

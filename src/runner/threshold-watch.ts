@@ -50,7 +50,14 @@ export class ThresholdWatch {
       pricing && ((a: GroupAccumulator) => groupCost(a.labels.model, a.billedByMinute, a.requests, a.ok, a.outputTokens, pricing));
     const c = judgeLive(due, this.recorder.groups.values(), costOf);
     if (!c) return;
-    this.breach = { threshold: c.threshold, on: c.on, atMs: Math.round(now * 1000) / 1000, actual: c.actual, unit: c.unit };
+    this.breach = {
+      threshold: c.threshold,
+      on: c.on,
+      atMs: Math.round(now * 1000) / 1000,
+      actual: c.actual,
+      unit: c.unit,
+      ...(c.beyondSuccesses ? { beyondSuccesses: true as const } : {}),
+    };
     this.stop();
     this.onBreach();
   }

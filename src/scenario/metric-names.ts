@@ -27,6 +27,23 @@ export const LATENCY_METRICS = [
 ] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
+/**
+ * ALL_REQUESTS_METRICS are the latencies that also get an all-requests percentile (`metrics.<m>.all`), in which a failed
+ * request counts as slower than any success: each is one wait per request that a failed request would have made longer.
+ * Not itl (one value per token gap), tpot (a rate per token, not a wait), the generator's and the connection's times
+ * (dispatchLag, queueWait, dns, tcp, tls: a failure does not make them longer), the server's own figure and its
+ * remainder (serverLatency, networkShare), nor the failover times (of requests a fallback served).
+ */
+export const ALL_REQUESTS_METRICS = [
+  'ttft',
+  'ttfc',
+  'e2e',
+  'headers',
+  'ttftService',
+  'e2eService',
+] as const satisfies readonly LatencyMetric[];
+export type AllRequestsMetric = (typeof ALL_REQUESTS_METRICS)[number];
+
 /** METRIC_LABELS are the human names used in tables. */
 export const METRIC_LABELS: Record<LatencyMetric, string> = {
   ttft: 'time to first token, reasoning or content (from schedule)',

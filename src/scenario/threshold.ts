@@ -1,4 +1,4 @@
-import { LATENCY_METRICS, type LatencyMetric } from './metric-names.js';
+import { ALL_REQUESTS_METRICS, LATENCY_METRICS, type AllRequestsMetric, type LatencyMetric } from './metric-names.js';
 import { fractionOfPercent } from './goodput-bounds.js';
 
 /**
@@ -12,6 +12,8 @@ export interface Threshold {
   source: string;
   subject:
     | { kind: 'latency'; metric: LatencyMetric; stat: StatName }
+    /** A percentile over all requests, a failure slower than any success (`ttft.all.p99`): null, which fails, among the failures. */
+    | { kind: 'allLatency'; metric: AllRequestsMetric; stat: AllRequestsStat }
     | { kind: 'errorRate' }
     | { kind: 'goodput' }
     | { kind: 'goodputRate' }
@@ -30,6 +32,10 @@ export type CostField = (typeof COST_FIELDS)[number];
 /** STATS are the statistics a latency threshold may name (p999 is written p99.9 too). */
 export const STATS = ['mean', 'min', 'max', 'p50', 'p90', 'p95', 'p99', 'p999'] as const;
 export type StatName = (typeof STATS)[number];
+
+/** ALL_REQUESTS_STATS are the percentiles an all-requests threshold may name (`ttft.all.p99`; p999 is written p99.9 too). */
+export const ALL_REQUESTS_STATS = ['p50', 'p90', 'p95', 'p99', 'p999'] as const;
+export type AllRequestsStat = (typeof ALL_REQUESTS_STATS)[number];
 
 /** DEFAULT_SLO applies where a scenario names no SLO (decision table, capacity sweep): every target that answers reliably qualifies. */
 export const DEFAULT_SLO: readonly string[] = ['errorRate < 1%'];
@@ -80,6 +86,7 @@ export function parseThreshold(text: string): Threshold | { error: string } {
         `unknown metric ${JSON.stringify(rawName)}; ` +
         `use one of ${LATENCY_METRICS.join(', ')}, errorRate, goodput, goodputRate, requestsPerSec, outputTokensPerSec, cost`,
     };
+  if (statRaw?.startsWith('all.')) return parseAllRequests(text, name, statRaw.slice(4), op, n, unit);
   const stat = (statRaw === 'p99.9' ? 'p999' : statRaw) as StatName | undefined;
   if (!stat || !(STATS as readonly string[]).includes(stat))
     return { error: `${name} needs a statistic: ${name}.p99 (one of ${STATS.join(', ')})` };
@@ -104,6 +111,25 @@ function goodputThreshold(
   }
   if (statRaw || (unit && unit !== '/s')) return { error: `goodputRate is good requests per second; write e.g. "goodput_rate > 10/s"` };
   return { source: text.trim(), subject: { kind: 'goodputRate' }, op, value: n };
+}
+
+// `<metric>.all.<percentile>`: a latency percentile over all requests (metrics/all-requests.ts).
+function parseAllRequests(
+  text: string,
+  name: string,
+  statRaw: string,
+  op: Threshold['op'],
+  n: number,
+  unit: string | undefined,
+): Threshold | { error: string } {
+  if (!(ALL_REQUESTS_METRICS as readonly string[]).includes(name))
+    return { error: `${name} has no all-requests percentile; only ${ALL_REQUESTS_METRICS.join(', ')} do (e.g. "ttft.all.p99 < 800ms")` };
+  const stat = statRaw === 'p99.9' ? 'p999' : statRaw;
+  if (!(ALL_REQUESTS_STATS as readonly string[]).includes(stat))
+    return { error: `${name}.all needs a percentile: ${name}.all.p99 (one of ${ALL_REQUESTS_STATS.join(', ')})` };
+  if (!unit || unit === '%') return { error: `${name}.all.${stat} is a latency; write it in ms or s, e.g. "${name}.all.${stat} < ${n}ms"` };
+  const subject = { kind: 'allLatency' as const, metric: name as AllRequestsMetric, stat: stat as AllRequestsStat };
+  return { source: text.trim(), subject, op, value: unit === 's' ? n * 1000 : n };
 }
 
 /** parseThresholds parses conditions a validated scenario holds (validation has already rejected bad ones). */

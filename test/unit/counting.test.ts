@@ -12,6 +12,7 @@ import {
   isMeasured,
   isOutcome,
   isRetry,
+  isTailFailure,
   isUserRequest,
   kindOfAttemptColumn,
   liveSeriesOf,
@@ -84,6 +85,7 @@ const RULES = {
   isGeneratorFailure,
   isCounted,
   inLatency,
+  isTailFailure,
   isBilled,
   servedByOf,
   isRetry,
@@ -96,8 +98,8 @@ type Row = { [K in keyof typeof RULES]: ReturnType<(typeof RULES)[K]> };
 // The attempt columns: what a direct attempt gets. A retry and an outcome differ where the overrides say.
 const direct: Record<End, Row> = {
   ok: row({}),
-  error: row({ inLatency: false, isBilled: false }),
-  broken: row({ inLatency: false }),
+  error: row({ inLatency: false, isTailFailure: true, isBilled: false }),
+  broken: row({ inLatency: false, isTailFailure: true }),
   generator: row({ isGeneratorFailure: true, isCounted: false, inLatency: false, isBilled: false }),
   warmup: row({ isMeasured: false, inWarmupTally: true, isCounted: false, inLatency: false, liveSeriesOf: 'warmup' }),
 };
@@ -113,6 +115,7 @@ function row(over: Partial<Row>): Row {
     isGeneratorFailure: false,
     isCounted: true,
     inLatency: true,
+    isTailFailure: false,
     isBilled: true,
     servedByOf: '',
     isRetry: false,

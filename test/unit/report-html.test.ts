@@ -68,8 +68,12 @@ describe('renderHtmlReport', () => {
   });
 
   it('never draws or prints no data as 0: the target without a successful request has no latency line and — in its cells', () => {
-    const row = visibleText(html).match(/ap-down ap-southeast-1 gpt-4o-mini (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)/);
-    expect(row?.slice(1)).toEqual(['—', '—', '—', '—', '100.0%', '—', '—']);
+    // Its p99s over all requests are not "no data": every request failed, slower than any success (none).
+    const beyond = '> max (100.0% failed)';
+    const row = visibleText(html).match(
+      /ap-down ap-southeast-1 gpt-4o-mini (\S+) (\S+) (> max \(\S+ failed\)|\S+) (\S+) (\S+) (> max \(\S+ failed\)|\S+) (\S+) (\S+) (\S+)/,
+    );
+    expect(row?.slice(1)).toEqual(['—', '—', beyond, '—', '—', beyond, '100.0%', '—', '—']);
     for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e'])
       expect(labels(chart(html, id))).toEqual(['us-east', 'eu-west-a', 'eu-west-b', 'route chat']);
     expect(labels(chart(html, 'time-ttft'))!.some((l) => l.startsWith('ap-down'))).toBe(false);
@@ -161,7 +165,9 @@ describe('renderHtmlReport', () => {
     const text = visibleText(html.slice(html.indexOf('id="regions"'), html.indexOf('id="over-time"')));
     expect(text).toMatch(/us-east-1 target .* us-east gpt-4o/);
     expect(text).toMatch(/eu-west-1 target .* eu-west-a gpt-4o-mini .* eu-west-b gpt-4o-mini/);
-    expect(text).toMatch(/ap-southeast-1 .* ap-down gpt-4o-mini 0\/5 100\.0% — — —/);
+    expect(text).toMatch(/ap-southeast-1 .* ap-down gpt-4o-mini 0\/5 100\.0% — > max \(100\.0% failed\) — — > max \(100\.0% failed\)/);
+    // Beside the success-only p99s, the p99s over all requests: a value where the p99 is a success's.
+    expect(text).toMatch(/eu-west-a gpt-4o-mini 80\/80 0\.0% \S+ms \/ (\S+ms) \1 /);
   });
 
   it('lists errors by kind with their first message, and the failover and cost tables', () => {

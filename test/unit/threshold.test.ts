@@ -32,6 +32,10 @@ describe('parseThreshold: accepted forms', () => {
     ['cost.per_request < $0.001', { subject: { kind: 'cost', field: 'perRequest' }, op: '<', value: 0.001 }],
     ['cost.per_1m_output_tokens <= 5', { subject: { kind: 'cost', field: 'per1MOutputTokens' }, op: '<=', value: 5 }],
     ['cost.total < 10', { subject: { kind: 'cost', field: 'total' }, op: '<', value: 10 }],
+    // over all requests, a failure slower than any success
+    ['ttft.all.p99 < 800ms', { subject: { kind: 'allLatency', metric: 'ttft', stat: 'p99' }, op: '<', value: 800 }],
+    ['e2e.all.p99.9 < 2s', { subject: { kind: 'allLatency', metric: 'e2e', stat: 'p999' }, op: '<', value: 2000 }],
+    ['ttft_service.all.p50 <= 1s', { subject: { kind: 'allLatency', metric: 'ttftService', stat: 'p50' }, op: '<=', value: 1000 }],
   ])('%j', (text, expected) => {
     expect(parseThreshold(text)).toEqual({ source: text.trim(), ...expected });
   });
@@ -57,6 +61,9 @@ describe('parseThreshold: refused forms say what to write', () => {
     ['cost.total < 1s', /cost\.total is in US dollars/],
     ['ttft.p99 < $1', /ttft is not a cost/],
     ['ttft.p99 < -1ms', /is not a threshold/],
+    ['itl.all.p99 < 1s', /itl has no all-requests percentile; only ttft, ttfc, e2e, headers, ttftService, e2eService do/],
+    ['ttft.all.max < 1s', /ttft\.all needs a percentile: ttft\.all\.p99 \(one of p50, p90, p95, p99, p999\)/],
+    ['ttft.all.p99 < 800', /ttft\.all\.p99 is a latency; write it in ms or s, e\.g\. "ttft\.all\.p99 < 800ms"/],
     ['', /is not a threshold/],
   ])('%j', (text, message) => {
     const t = parseThreshold(text);

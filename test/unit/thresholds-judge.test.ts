@@ -221,6 +221,34 @@ describe('judgeThresholds', () => {
   });
 });
 
+describe('thresholds over all requests (ttft.all.p99), a failure slower than any success', () => {
+  it("a percentile among a target's failures fails, as beyond its successes rather than no data", () => {
+    // b: 100 successes and 2 failures, so its p99 (rank 101 of 102) is a failure; its p95 (rank 97) is a success.
+    const { verdict } = judge(['ttft.all.p99 < 500ms', 'ttft.all.p95 < 500ms']);
+    expect(rows(verdict)).toEqual([
+      ['target a', expect.closeTo(100, 0), true],
+      ['target b', null, false],
+      ['target c', expect.closeTo(50, 0), true],
+      ['target a', expect.closeTo(100, 0), true],
+      ['target b', expect.closeTo(200, 0), true],
+      ['target c', expect.closeTo(50, 0), true],
+    ]);
+    expect(verdict.checks.map((c) => c.beyondSuccesses ?? false)).toEqual([false, true, false, false, false, false]);
+  });
+
+  it('together: the members’ successes and failures added (region eu: 200 successes, 2 failures, p99 rank 200)', () => {
+    const c = judge([{ check: 'ttft.all.p99 < 500ms', region: 'eu' }]).verdict.checks[0]!;
+    expect([c.actual, c.pass, c.beyondSuccesses]).toEqual([expect.closeTo(200, 0), true, undefined]);
+  });
+
+  it('abortOnFail: a percentile among the failures is a breach mid-run', () => {
+    const rec = new Recorder();
+    for (const r of results()) rec.add(r);
+    const specs = thresholdSpecs(scenario([{ check: 'ttft.all.p99 < 5s', abortOnFail: true }]));
+    expect(judgeLive(specs, rec.groups.values())).toMatchObject({ on: 'target b', pass: false, actual: null, beyondSuccesses: true });
+  });
+});
+
 describe('judgeLive (abortOnFail, mid-run)', () => {
   it('finds the first breach on the live accumulators, skipping subjects with nothing measured yet', () => {
     const rec = new Recorder();

@@ -113,6 +113,9 @@ export function banners(s: RunSummary): string {
   return out.join('\n');
 }
 
+// How a tie on cost is broken (analysis/decision.ts): a target that fails fast must not look fast.
+const TIE_BREAK = 'the fastest by TTFT p99 over all requests';
+
 /** decisionSection is the bottom line: per target latency, errors and money, the SLO verdict, and the recommendation. */
 export function decisionSection(s: RunSummary): string {
   const d = s.decision;
@@ -125,7 +128,7 @@ export function decisionSection(s: RunSummary): string {
   const recommendation = d.cheapestMeetingSlo
     ? `<p class="verdict"><strong>Recommendation: ${escapeHtml(d.cheapestMeetingSlo)}</strong> — ` +
       'the cheapest target per successful request that meets the SLO' +
-      `${d.tiedWith.length ? ` (within 1 % on cost of ${escapeHtml(d.tiedWith.join(', '))}; the fastest by TTFT p99)` : ''}.</p>`
+      `${d.tiedWith.length ? ` (within 1 % on cost of ${escapeHtml(d.tiedWith.join(', '))}; ${TIE_BREAK})` : ''}.</p>`
     : `<p class="verdict bad"><strong>No priced target meets the SLO.</strong></p>`;
   const caveat = s.validity.valid
     ? ''
@@ -155,7 +158,7 @@ export function thresholdsSection(s: RunSummary): string {
   const rows: Cell[][] = t.checks.map((c) => [
     c.threshold,
     c.on,
-    thresholdValue(c, c.actual),
+    c.beyondSuccesses ? '> max' : thresholdValue(c, c.actual),
     thresholdValue(c, c.limit),
     !t.evaluated ? flagged('not evaluated', 'bad') : c.pass ? flagged('pass', 'good') : flagged('FAIL', 'bad'),
   ]);
