@@ -59,8 +59,9 @@ program
   .option('--force', 'overwrite a non-empty --out directory; run a load beyond what this machine is checked to handle')
   .option(
     '--sweep [levels]',
-    'capacity search: step the load and report the knee; levels as "rate=5,10,20" or ' +
-      '"concurrency=1,2,4" (default: the scenario\'s sweep block)',
+    'capacity sweep: step the load and report the knee; levels as "rate=5,10,20" or ' +
+      '"concurrency=1,2,4", or search for the highest level meeting the goodput bounds: "search:concurrency=1..64@95%" ' +
+      '(default: the scenario\'s sweep block)',
   )
   .option(
     '--metrics-port <port>',

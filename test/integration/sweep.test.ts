@@ -54,3 +54,42 @@ describe('a sweep over the other load model', () => {
     expect(summary.groups.every((g) => g.coEstimate === undefined)).toBe(true);
   });
 });
+
+// The capacity search against a mock that shares its compute past 8 requests: with N users in flight every TTFT is
+// 100 ms × N / 8 beyond 8 (mock.capacity). A TTFT bound of 306 ms is met while 100 × N / 8 ≤ 306, so the capacity
+// model predicts the highest level N = floor(8 × 306 / 100) = 24 (300 ms; 25 users make it 312.5 ms). A busy machine only
+// adds latency, so it can make 24 miss (then 23 is found: one bisection step below) but never make 25 pass.
+describe('capacity search against a mock with capacity 8', () => {
+  it('doubles, then bisects to the level the capacity model predicts, reporting each probed level', async () => {
+    const s = scenarioOf({
+      targets: [{ name: 'cap8', model: 'mock-model', mock: { rttMs: 0, ttftMs: 100, itlMs: 2, capacity: 8 } }],
+      workload: { promptTokens: 16, maxTokens: 4 },
+      load: { concurrency: 1, duration: '1s' },
+      goodput: { ttft: '306ms' },
+      sweep: { search: 'concurrency', from: 16, to: 32, goodput: '95%', stepDuration: '1200ms' },
+    });
+    const levels: string[] = [];
+    const { summary } = await runCollecting(s, { onStep: (step) => levels.push(step) });
+    const sw = summary.sweep!;
+    const predicted = Math.floor((8 * 306) / 100);
+    const knee = sw.knee[0]!.value!;
+    expect(predicted).toBe(24);
+    expect([predicted - 1, predicted]).toContain(knee);
+    // From 16 (met) the search doubles to 32 (missed), then bisects: 24, then 28, 26, 25 (or below 24 if 24 missed).
+    expect(levels.slice(0, 3)).toEqual(['concurrency=16', 'concurrency=32', 'concurrency=24']);
+    const at = (level: number) => sw.steps.find((st) => st.value === level)!.targets[0]!;
+    expect(at(16).pass).toBe(true);
+    expect(at(32).pass).toBe(false);
+    // Each probed level reports its goodput, error rate and percentiles.
+    for (const st of sw.steps) {
+      const t = st.targets[0]!;
+      expect(t.goodput).not.toBeNull();
+      expect(t.errorRate).toBe(0);
+      expect(t.ttftP99Ms).not.toBeNull();
+      expect(t.pass).toBe(t.goodput! >= 0.95);
+    }
+    // The level above the knee missed the SLO: 32 users see TTFT ≈ 400 ms, none under the bound.
+    expect(at(32).goodput).toBeLessThan(0.5);
+    expect(sw.slo).toEqual(['goodput >= 95%']);
+  });
+});
