@@ -26,6 +26,7 @@ export function consoleTable(s: RunSummary): string {
       "open loop: TTFT/E2E count from each request's scheduled arrival (response time); svc = from its actual send (service time).",
       ...offeredLines(targetGroups, s.generator.saturated),
     );
+  lines.push(...stoppedLines(targetGroups));
   lines.push(...errorLines(targetGroups));
   lines.push(...backoffLines(targetGroups));
   const churn = connectionLine(targetGroups);
@@ -137,6 +138,21 @@ function errorLines(groups: RunSummary['groups']): string[] {
       out.push(`generator-side failures on ${targetLabel(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
   }
   return out;
+}
+
+// stoppedLines: each target stopped for refusing every request, once, in the provider's words and with what to fix (the
+// client's own message may already carry the hint).
+function stoppedLines(groups: RunSummary['groups']): string[] {
+  return groups
+    .filter((g) => g.stopped)
+    .map((g) => {
+      const st = g.stopped!;
+      const hint = st.message.includes(st.hint) ? '' : ` — ${st.hint}`;
+      return (
+        `STOPPED ${targetLabel(g)} at ${(st.atMs / 1000).toFixed(1)} s after ${st.afterRefusals} refusals with no success ` +
+        `(no request sent to it since; load.stopAfterRefusals): ${st.message}${hint}`
+      );
+    });
 }
 
 // backoffLines: the time users spent not sending to a target that pushed back — so a low request

@@ -363,6 +363,12 @@ const loadFields = z.strictObject({
    */
   maxRetryAfter: durationMs.default(60_000),
   /**
+   * Refusals that stop a target for the rest of the run: a target that answers this many 400, 401, 403, 404 or 3xx in a
+   * row, with no success between them, gets no more requests (its closed-loop users idle, its open-loop arrivals are
+   * dropped as target_stopped); the other targets go on. 0 never stops one.
+   */
+  stopAfterRefusals: wholeNumber().min(0).default(10),
+  /**
    * Open loop: the latest an arrival may leave after its schedule. When the generator falls
    * further behind than this, it drops the arrivals it cannot send in time (generator_lag, counted
    * as the generator's, never the target's) instead of sending a backlog in a burst. "0s": no limit.
