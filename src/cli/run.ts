@@ -17,6 +17,7 @@ import { consoleTable } from '../report/console-table.js';
 import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { noSuccessLine } from '../summary/no-success.js';
 import { invalidInput } from './problems.js';
 import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js';
 import { withSweepFlag } from '../scenario/sweep-flag.js';
@@ -211,13 +212,14 @@ function runOutputs(record: RunRecordOf, dir: string, opts: RunCommandOptions, i
 /**
  * exitCodeOf: the user's stop and the budget explain an early end first; then whether the numbers
  * are the targets' (an invalid run never passes or fails its thresholds: it exits 5); then the
- * thresholds.
+ * thresholds; then a run that breached nothing but in which no request succeeded (7: never green).
  */
 export function exitCodeOf(summary: RunSummary): ExitCode {
   if (summary.status === 'interrupted') return ExitCode.Interrupted;
   if (summary.status === 'budget') return ExitCode.BudgetReached;
   if (!summary.validity.valid) return ExitCode.RunInvalid;
   if (summary.thresholds?.passed === false) return ExitCode.ThresholdsBreached;
+  if (noSuccessLine(summary)) return ExitCode.NoSuccess;
   return ExitCode.Ok;
 }
 

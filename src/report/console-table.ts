@@ -1,4 +1,5 @@
 import type { RunSummary } from '../summary/run-summary.js';
+import { noSuccessLine } from '../summary/no-success.js';
 import { GENERATOR_DROPS, type DropReason } from '../metrics/request-result.js';
 import { costTable, decisionTable } from './console-decision.js';
 import { failoverSection } from './console-failover.js';
@@ -19,6 +20,8 @@ export function consoleTable(s: RunSummary): string {
   const open = s.loadModel !== undefined && s.loadModel !== 'closed';
   const targetGroups = s.groups.filter((g) => (g.scope ?? 'target') === 'target' || g.scope === 'route');
   const lines: string[] = [];
+  const none = noSuccessLine(s);
+  if (none) lines.push(none, '');
   if (!s.validity.valid) lines.push(`INVALID RUN: ${s.validity.reasons.join('; ')}.`, '');
   lines.push(consoleText(GROUP_COLUMNS, targetGroups, groupTableContext(targetGroups, open)));
   if (open)
