@@ -84,12 +84,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const estimate = estimateCost(scenario, plannedSpend(scenario, plan, opts.mock ?? false), inputs.pricing);
   io.err(`estimated cost: ${estimateLine(estimate)}`);
   const confirmAbove = scenario.budget?.confirmAboveUsd ?? DEFAULT_CONFIRM_ABOVE_USD;
-  if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)
-    throw new CliError(
-      ExitCode.InvalidInput,
-      `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); ` +
-        'pass --yes to run it, or lower the load',
-    );
+  if (estimate.usd > confirmAbove && !opts.yes) await confirmCost(estimate.usd, confirmAbove, io);
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
   // The metrics port is bound before anything is written or sent: a port in use stops here.
@@ -228,6 +223,16 @@ function sweptScenario(file: string, s: Scenario, flag: true | string): Scenario
   const v = withSweepFlag(s, flag);
   if (!v.ok) throw invalidInput(file, v.problems);
   return v.scenario;
+}
+
+// confirmCost asks before a run estimated above confirmAboveUsd: on a terminal, "continue? [y/N]", waiting for a yes;
+// off one (nobody to ask), it refuses at once. Either refusal sends nothing (exit 2).
+async function confirmCost(usd: number, above: number, io: Io): Promise<void> {
+  const over = `estimated cost $${money(usd, above)} is above $${money(above, usd)} (budget.confirmAboveUsd)`;
+  if (!io.ask) throw new CliError(ExitCode.InvalidInput, `${over}; pass --yes to run it, or lower the load`);
+  const answer = await io.ask(`${over}; continue? [y/N] `);
+  if (!/^\s*y(es)?\s*$/i.test(answer ?? ''))
+    throw new CliError(ExitCode.InvalidInput, `${over}: not confirmed, nothing sent (--yes skips the question)`);
 }
 
 // Dollars to the cent, or to 4 decimals when the cent would make two different amounts look equal.

@@ -472,7 +472,7 @@ export const budgetSchema = z.strictObject({
   maxUsd: z.number().positive().optional(),
   maxRequests: wholeNumber().positive().optional(),
   maxTokens: wholeNumber().positive().optional(),
-  /** A run whose estimated cost is above this needs --yes when not started from a terminal. */
+  /** A run whose estimated cost is above this asks "continue? [y/N]" on a terminal, and needs --yes off one. */
   confirmAboveUsd: z.number().min(0).default(DEFAULT_CONFIRM_ABOVE_USD),
 });
 
