@@ -352,9 +352,10 @@ const loadFields = z.strictObject({
   overflow: z.enum(['drop', 'queue']).optional(),
   /**
    * After a failure that says the target is down or overloaded (5xx, 429, refused or reset
-   * connection): a closed-loop user pauses this long, doubling on each further failure (capped at
-   * 30 s, with jitter); an open loop stops sending to the target for this long after 5 in a row.
-   * 0 turns it off (raw behaviour, for servers you own).
+   * connection), or that a retry will not change (another 4xx, a 3xx): a closed-loop user pauses
+   * this long, doubling on each further failure (capped at 30 s, with jitter); an open loop stops
+   * sending to the target for this long after 5 in a row. 0 turns it off (raw behaviour, for
+   * servers you own).
    */
   errorBackoff: z.union([durationMs, z.literal(0)]).default(1000),
   /**
