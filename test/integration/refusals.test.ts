@@ -136,6 +136,31 @@ describe('a target that refuses every request', () => {
   });
 });
 
+describe('a routing mix', () => {
+  it("skips a stopped target's arrivals (dropped as target_stopped) while the other target takes its own", async () => {
+    const server = await stubWith((res) =>
+      jsonError(res, 404, 'The model `gpt-9` does not exist.', 'invalid_request_error', 'model_not_found'),
+    );
+    const { summary } = await runCollecting(
+      scenarioOf({
+        targets: [{ name: 'gone', model: 'gpt-9', baseUrl: server.baseUrl }, healthy],
+        routing: [
+          { target: 'gone', weight: 1 },
+          { target: 'healthy', weight: 1 },
+        ],
+        load: { concurrency: 2, duration: '2s', errorBackoff: '20ms' },
+      }),
+    );
+    expect(server.requests.length).toBeLessThanOrEqual(12);
+    const gone = summary.groups.find((g) => g.target === 'gone')!;
+    expect(gone.stopped).toMatchObject({ afterRefusals: 10, status: 404 });
+    expect(gone.requests.droppedBy.target_stopped).toBeGreaterThan(10);
+    const ok = summary.groups.find((g) => g.target === 'healthy')!;
+    expect(ok.requests.failed).toBe(0);
+    expect(ok.requests.ok).toBeGreaterThan(2 * server.requests.length);
+  });
+});
+
 describe('a failover route', () => {
   it('skips the hop of a stopped target: after the stop every request goes to the fallback at once', async () => {
     const server = await stubWith((res) => jsonError(res, 401, 'Incorrect API key provided.'));
