@@ -11,10 +11,11 @@
 #   -- ...    passed to every `bakeoff run` (e.g. -- --metrics-port 0)
 #
 # Each shard's console output goes to <out-dir>/<region>/shard-<i>.log. A shard exiting 0, 3
-# (threshold breached) or 5 (run invalid) has written a complete run directory, so it is merged;
-# any other exit stops here with exit 1, before merging. The merge writes <out-dir>/merged/ with
-# --exit-code, and this script exits with the merge's code: 0 passed, 3 thresholds breached,
-# 5 run invalid, anything else the merge failed (codes: src/cli/exit-codes.ts).
+# (threshold breached), 5 (run invalid) or 7 (no successful request) has written a complete run
+# directory, so it is merged; any other exit stops here with exit 1, before merging. The merge
+# writes <out-dir>/merged/ with --exit-code, and this script exits with the merge's code: 0 passed,
+# 3 thresholds breached, 5 run invalid, 7 no successful request, anything else the merge failed
+# (codes: src/cli/exit-codes.ts).
 #
 # Environment: BAKEOFF_NODE — the node binary to use (default: node); BAKEOFF_START_DELAY —
 # seconds from now to the shards' common start (default: 3).
@@ -110,7 +111,7 @@ failed=0
 for i in "${!regions[@]}"; do
   code="${codes[$i]}"
   case "$code" in
-    0 | 3 | 5) echo "shard $i/$n (${regions[$i]}): exit $code -> ${dirs[$i]}" ;;
+    0 | 3 | 5 | 7) echo "shard $i/$n (${regions[$i]}): exit $code -> ${dirs[$i]}" ;;
     *)
       failed=1
       echo "shard $i/$n (${regions[$i]}): FAILED, exit $code; its output (${logs[$i]}):" >&2
@@ -119,7 +120,7 @@ for i in "${!regions[@]}"; do
   esac
 done
 if ((failed)); then
-  echo "local.sh: not merging: a shard failed (mergeable exits are 0, 3 and 5)" >&2
+  echo "local.sh: not merging: a shard failed (mergeable exits are 0, 3, 5 and 7)" >&2
   ((interrupted)) && exit 130
   exit 1
 fi

@@ -3,7 +3,7 @@
 #   examples/nightly/nightly.sh <baseline-dir> <current-dir> [scenario]
 # Runs the scenario into <current-dir> and, when <baseline-dir> holds a summary.json (the last good
 # night), compares the two: <current-dir>/compare.md for the job summary, compare.csv for a sheet.
-# Exit code: the run's (3 thresholds breached, 5 invalid run, …) if not 0, else compare's (6 when a
+# Exit code: the run's (3 thresholds breached, 5 invalid run, 7 no successful request, …) if not 0, else compare's (6 when a
 # gated metric regressed beyond noise), else 0. Every file is written whatever the verdict.
 # TTFT_REGRESSION_PERCENT=30 seeds a regression: mock targets' TTFT raised 30 % (a drill).
 set -uo pipefail

@@ -23,6 +23,11 @@ export const ExitCode = {
    * least the minimum effect.
    */
   CompareRegression: 6,
+  /**
+   * The run finished, valid and within its thresholds (or with none), but not one measured request succeeded: a wrong
+   * port, a revoked key, a target that failed everything. A nightly job must not stay green on it.
+   */
+  NoSuccess: 7,
   /** Stopped by SIGINT/SIGTERM; results written hold what was measured. */
   Interrupted: 130,
 } as const;

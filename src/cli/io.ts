@@ -1,3 +1,5 @@
+import { createInterface } from 'node:readline';
+
 /** Io is the terminal and environment a command talks to; main() passes the real process. */
 export interface Io {
   out(text: string): void;
@@ -9,6 +11,11 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   /** Whether stderr is a terminal (live progress redraws in place only then). */
   isTty: boolean;
+  /**
+   * Asks the person at the terminal a question (on stderr) and resolves with the line they type, or null when input
+   * ends or they press Ctrl-C; absent when stdin or stderr is not a terminal (nobody to ask).
+   */
+  ask?: (question: string) => Promise<string | null>;
 }
 
 // Back to the line's start and erase it: the progress line is redrawn over itself.
@@ -25,5 +32,21 @@ export function processIo(): Io {
     clearProgress: () => void (isTty && process.stderr.write(ERASE_LINE)),
     env: process.env,
     isTty,
+    ...(isTty && process.stdin.isTTY ? { ask: askOnTerminal } : {}),
   };
+}
+
+// askOnTerminal reads one line from the terminal; end of input or Ctrl-C (which readline takes from the terminal, so
+// the run's own SIGINT handler never sees it) answers null.
+function askOnTerminal(question: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    let answer: string | null = null;
+    rl.on('SIGINT', () => rl.close());
+    rl.on('close', () => resolve(answer));
+    rl.question(question, (line) => {
+      answer = line;
+      rl.close();
+    });
+  });
 }

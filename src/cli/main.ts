@@ -55,13 +55,13 @@ program
   .option('-o, --out <dir>', 'write results here instead of results/<run-id>/')
   .option('-q, --quiet', 'no live progress line')
   .option('--mock', 'run every target on the embedded mock (its mock: block, or a default profile) instead of its real endpoint')
-  .option('-y, --yes', 'run even if the estimated cost is above budget.confirmAboveUsd (needed when not on a terminal)')
+  .option('-y, --yes', 'run even if the estimated cost is above budget.confirmAboveUsd, without asking (needed when not on a terminal)')
   .option('--force', 'overwrite a non-empty --out directory; run a load beyond what this machine is checked to handle')
   .option(
     '--sweep [levels]',
     'capacity sweep: step the load and report the knee; levels as "rate=5,10,20" or ' +
       '"concurrency=1,2,4", or search for the highest level meeting the goodput bounds: "search:concurrency=1..64@95%" ' +
-      '(default: the scenario\'s sweep block)',
+      "(default: the scenario's sweep block)",
   )
   .option(
     '--metrics-port <port>',

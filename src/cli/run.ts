@@ -17,6 +17,7 @@ import { consoleTable } from '../report/console-table.js';
 import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { noSuccessLine } from '../summary/no-success.js';
 import { invalidInput } from './problems.js';
 import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js';
 import { withSweepFlag } from '../scenario/sweep-flag.js';
@@ -84,12 +85,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   const estimate = estimateCost(scenario, plannedSpend(scenario, plan, opts.mock ?? false), inputs.pricing);
   io.err(`estimated cost: ${estimateLine(estimate)}`);
   const confirmAbove = scenario.budget?.confirmAboveUsd ?? DEFAULT_CONFIRM_ABOVE_USD;
-  if (estimate.usd > confirmAbove && !opts.yes && !io.isTty)
-    throw new CliError(
-      ExitCode.InvalidInput,
-      `estimated cost $${money(estimate.usd, confirmAbove)} is above $${money(confirmAbove, estimate.usd)} (budget.confirmAboveUsd); ` +
-        'pass --yes to run it, or lower the load',
-    );
+  if (estimate.usd > confirmAbove && !opts.yes) await confirmCost(estimate.usd, confirmAbove, io);
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
   // The metrics port is bound before anything is written or sent: a port in use stops here.
@@ -212,13 +208,14 @@ function runOutputs(record: RunRecordOf, dir: string, opts: RunCommandOptions, i
 /**
  * exitCodeOf: the user's stop and the budget explain an early end first; then whether the numbers
  * are the targets' (an invalid run never passes or fails its thresholds: it exits 5); then the
- * thresholds.
+ * thresholds; then a run that breached nothing but in which no request succeeded (7: never green).
  */
 export function exitCodeOf(summary: RunSummary): ExitCode {
   if (summary.status === 'interrupted') return ExitCode.Interrupted;
   if (summary.status === 'budget') return ExitCode.BudgetReached;
   if (!summary.validity.valid) return ExitCode.RunInvalid;
   if (summary.thresholds?.passed === false) return ExitCode.ThresholdsBreached;
+  if (noSuccessLine(summary)) return ExitCode.NoSuccess;
   return ExitCode.Ok;
 }
 
@@ -227,6 +224,16 @@ function sweptScenario(file: string, s: Scenario, flag: true | string): Scenario
   const v = withSweepFlag(s, flag);
   if (!v.ok) throw invalidInput(file, v.problems);
   return v.scenario;
+}
+
+// confirmCost asks before a run estimated above confirmAboveUsd: on a terminal, "continue? [y/N]", waiting for a yes;
+// off one (nobody to ask), it refuses at once. Either refusal sends nothing (exit 2).
+async function confirmCost(usd: number, above: number, io: Io): Promise<void> {
+  const over = `estimated cost $${money(usd, above)} is above $${money(above, usd)} (budget.confirmAboveUsd)`;
+  if (!io.ask) throw new CliError(ExitCode.InvalidInput, `${over}; pass --yes to run it, or lower the load`);
+  const answer = await io.ask(`${over}; continue? [y/N] `);
+  if (!/^\s*y(es)?\s*$/i.test(answer ?? ''))
+    throw new CliError(ExitCode.InvalidInput, `${over}: not confirmed, nothing sent (--yes skips the question)`);
 }
 
 // Dollars to the cent, or to 4 decimals when the cent would make two different amounts look equal.

@@ -412,15 +412,17 @@ function errorBodyText(adapter: ProtocolAdapter, body: string): string {
   return oneLine(adapter.errorMessage(body));
 }
 
-// A 401 or 403 is almost always the key: say which one was sent (by its variable's name) or that none was; a credential
-// fetched for the target (an Entra ID or Google token, AWS keys that sign) is the identity's it came from.
+// A 401 is almost always the key: say which one was sent (by its variable's name) or that none was. A 403 is a key that
+// was accepted but may not do this: its permissions, a region the provider blocks, or the account's access to the model.
+// A credential fetched for the target (an Entra ID or Google token, AWS keys that sign) is the identity's it came from.
 function authHint(status: number, endpoint: Endpoint): string {
   if (status !== 401 && status !== 403) return '';
   if (endpoint.requestAuth && !endpoint.keySource)
     return " — the target's credential was refused: check the identity it came from and its role or permissions";
-  return endpoint.keySource
+  if (!endpoint.keySource) return ' — this target sends no API key: set apiKeyEnv (or headersFromEnv) in the scenario';
+  return status === 401
     ? ` — check the key in ${endpoint.keySource}`
-    : ' — this target sends no API key: set apiKeyEnv (or headersFromEnv) in the scenario';
+    : ` — check the permissions of the key in ${endpoint.keySource}, a region block, or the account's access to ${endpoint.model}`;
 }
 
 // A response header's (first) value; undefined when the response has none.

@@ -5,12 +5,21 @@ import type { Catalog } from './catalog.js';
 import { dearestPlain } from './billing.js';
 import { tokenCost, usdPrecise } from './money.js';
 
+/**
+ * ASSUMED_LATENCY is what a cost estimate assumes of a real endpoint driven by a duration-bound closed loop, whose
+ * request count depends on its latency: a fast hosted model, 250 ms to the first token and then 100 output tokens a
+ * second. The estimate leans high: a slower target completes fewer requests in the time, and costs less.
+ */
+export const ASSUMED_LATENCY = { ttftMs: 250, itlMs: 10 } as const;
+
 /** CostEstimate is what a run should cost before it starts: real endpoints only (mocks cost nothing). */
 export interface CostEstimate {
   /** Upper-bound estimate in $ (prompt + the whole token limit per request), for priced real targets with a known request count. */
   usd: number;
-  /** Targets whose spend cannot be estimated (unpriced model, or a duration-bound run against a real endpoint). */
+  /** Targets whose spend cannot be estimated (an unpriced model, or a request count unknown however the latency). */
   unknown: string[];
+  /** Targets estimated at ASSUMED_LATENCY (closed loops against real endpoints), with the request count assumed. */
+  assumed: string[];
 }
 
 /**
@@ -21,6 +30,8 @@ export interface PlannedTarget {
   target: string;
   model: string;
   expectedRequests: number | null;
+  /** When expectedRequests depends on latency (a closed loop against a real endpoint): the count at ASSUMED_LATENCY. */
+  assumedRequests?: number;
   /** Models any of which may serve (a failover route's chain): each request is estimated at the dearest. */
   models?: readonly string[];
 }
@@ -35,13 +46,16 @@ export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], cat
   const outTok = weightedMean(s.workloads, (w) => meanOf(w.maxTokens) * w.turns);
   let pico = 0n;
   const unknown: string[] = [];
+  const assumed: string[] = [];
   for (const t of planned) {
     const models = t.models ?? [t.model];
     const unpriced = models.find((m) => !catalog.lookup(m));
-    if (unpriced !== undefined || t.expectedRequests === null) {
+    const requests = t.expectedRequests ?? t.assumedRequests ?? null;
+    if (unpriced !== undefined || requests === null) {
       unknown.push(`${t.target} (${unpriced !== undefined ? `no price for ${unpriced}` : 'request count depends on latency'})`);
       continue;
     }
+    if (t.expectedRequests === null) assumed.push(`${t.target} ≈${requests} requests`);
     // A request any of several models may serve (a failover chain) is estimated at the dearest.
     let perRequest = 0n;
     for (const m of models) {
@@ -49,9 +63,9 @@ export function estimateCost(s: Scenario, planned: readonly PlannedTarget[], cat
       const cost = tokenCost(Math.round(inTok), dear.inputMicros) + tokenCost(Math.round(outTok), dear.outputMicros);
       if (cost > perRequest) perRequest = cost;
     }
-    pico += perRequest * BigInt(t.expectedRequests);
+    pico += perRequest * BigInt(requests);
   }
-  return { usd: usdPrecise(pico), unknown };
+  return { usd: usdPrecise(pico), unknown, assumed };
 }
 
 /** estimateLine words a cost estimate for the terminal. */
@@ -62,7 +76,11 @@ export function estimateLine(e: CostEstimate): string {
       : e.unknown.length
         ? '$0.00 for what could be estimated'
         : '$0.00 (embedded mock targets cost nothing)';
-  if (!e.unknown.length) return base;
-  const list = e.unknown.length > 3 ? `${e.unknown.slice(0, 3).join(', ')} and ${e.unknown.length - 3} more` : e.unknown.join(', ');
-  return `${base}; not estimated: ${list}`;
+  const listed = (xs: readonly string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')} and ${xs.length - 3} more` : xs.join(', '));
+  // A closed loop's count is the users × the duration ÷ a request's time: the time is assumed, and said.
+  const assumed = e.assumed.length
+    ? `; assumed for ${listed(e.assumed)}: a request takes ${ASSUMED_LATENCY.ttftMs} ms to the first token + ` +
+      `${ASSUMED_LATENCY.itlMs} ms per output token (a fast model; a slower one sends fewer)`
+    : '';
+  return e.unknown.length ? `${base}${assumed}; not estimated: ${listed(e.unknown)}` : `${base}${assumed}`;
 }

@@ -31,6 +31,8 @@ export interface RouteDeps {
   stop?: AbortSignal;
   /** The longest Retry-After honoured (load.maxRetryAfter); absent: as asked. */
   maxRetryAfterMs?: number;
+  /** Whether a target was stopped for the rest of the run: its hop is unavailable. */
+  isStopped?: (target: string) => boolean;
   /** Told when the retry budget refused a retry of `call`. */
   onRetryDenied?: (call: ChatCall) => void;
 }
@@ -98,7 +100,7 @@ export function failoverRoute(route: FailoverRoute, hops: readonly Hop[], deps: 
 // The first hop in chain order that is available now and not yet tried; failing that, the first
 // available one already tried (a second round, after backoff).
 function pick(hops: readonly Hop[], tried: ReadonlySet<string>, now: number, deps: RouteDeps): Hop | undefined {
-  const usable = (h: Hop) => h.breaker.available(now) && (deps.retryAfterUntil.get(h.target) ?? 0) <= now;
+  const usable = (h: Hop) => h.breaker.available(now) && (deps.retryAfterUntil.get(h.target) ?? 0) <= now && !deps.isStopped?.(h.target);
   return hops.find((h) => !tried.has(h.target) && usable(h)) ?? hops.find(usable);
 }
 
@@ -129,7 +131,7 @@ function userOutcome(
       sentAtMs: now,
       endAtMs: now,
       errorKind: 'circuit_open' as const,
-      errorMessage: `every hop of ${route.name} is unavailable (breaker open or Retry-After pending)`,
+      errorMessage: `every hop of ${route.name} is unavailable (breaker open, Retry-After pending or target stopped)`,
     });
   const served = last !== null && last.errorKind === null;
   // The user waited from the start: the record's latencies count from the call's schedule.

@@ -44,6 +44,8 @@ export interface AssembleDeps {
   clientRequestIdPrefix?: string;
   /** Receives every attempt, after the routes' own bookkeeping. */
   onAttempt: (r: AttemptResult) => void;
+  /** Whether a target was stopped for the rest of the run (it refused everything): its hops are unavailable. */
+  isStopped?: (target: string) => boolean;
   /** Told +1 when an attempt goes to a hop's target and −1 when it comes back (a live in-flight count). */
   onInFlight?: (target: string, delta: 1 | -1) => void;
 }
@@ -134,6 +136,7 @@ function assembleRoute(
     random: () => jitter.next(),
     maxRetryAfterMs: s.load.maxRetryAfter,
     stop: deps.stop,
+    ...(deps.isStopped ? { isStopped: deps.isStopped } : {}),
     onRetryDenied: (call) => {
       if (call.phase === 'measure') retries.denied++;
     },

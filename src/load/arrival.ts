@@ -20,16 +20,17 @@ export interface IssueOutcome {
 /** Issue sends one arrival and records it; it must never reject. */
 export type Issue = (a: Arrival) => Promise<IssueOutcome | undefined>;
 
-/** LoopStopReason says why a load loop stopped issuing. */
-export type LoopStopReason = 'duration' | 'requests' | 'schedule' | 'interrupted';
+/** LoopStopReason says why a load loop stopped issuing (target_stopped: its target refused everything, and was stopped). */
+export type LoopStopReason = 'duration' | 'requests' | 'schedule' | 'interrupted' | 'target_stopped';
 
 /**
  * GateClosed says a target may not be sent to before `untilMs`: it is rate limited (its
- * Retry-After is pending) or unavailable (failing; its breaker is open).
+ * Retry-After is pending), unavailable (failing; its breaker is open), or stopped for the rest
+ * of the run (it refused every request; untilMs is Infinity).
  */
 export interface GateClosed {
   untilMs: number;
-  reason: 'rate_limited' | 'unavailable';
+  reason: 'rate_limited' | 'unavailable' | 'target_stopped';
   /** Which of the stream's targets is closed (a routed stream has several): for accounting the wait. */
   key?: number;
 }

@@ -109,6 +109,8 @@ async function runUser(o: ClosedLoopOptions, schedule: ClosedSchedule, index: nu
     // a little after the window opens (up to 10% of the wait, at most 1 s), so the users do not
     // all come back in the same millisecond.
     for (let g = pacing.gate?.(clock.now()); g && !o.stop.aborted && clock.now() < schedule.endMs(); g = pacing.gate?.(clock.now())) {
+      // A target stopped for the rest of the run (it refused everything) gets no user again: the loop is over.
+      if (g.reason === 'target_stopped') return schedule.targetStopped();
       const ms = g.untilMs - clock.now();
       await schedule.wait(ms + Math.min(1000, ms * 0.1) * rng.next(), 'rate_limited', g.key);
       due = null;
@@ -202,6 +204,11 @@ class ClosedSchedule {
     if (until <= t0) return;
     await sleep(until - t0, undefined, { signal: this.o.stop }).catch(() => undefined);
     this.o.pacing?.onBackoff?.(why, clock.now() - t0, key);
+  }
+
+  /** targetStopped ends the loop because its target was stopped for the rest of the run (users still waiting see it). */
+  targetStopped(): void {
+    this.reason ??= 'target_stopped';
   }
 
   /** rampEnded marks the end of a ramp's schedule (or the stop that cut it short). */

@@ -3,7 +3,7 @@ import { rateLimitHeadroom, type RateLimitHeadroom } from './rate-limit.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
 import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 import type { DropReason } from './request-result.js';
-import type { GroupAccumulator, GroupLabels, GroupScope, SlowRequest } from './recorder.js';
+import type { GroupAccumulator, GroupLabels, GroupScope, SlowRequest, TargetStop } from './recorder.js';
 import type { TimeseriesPoint } from './timeseries.js';
 import { coEstimate, type CoEstimate } from './co-estimate.js';
 import { roundTo } from '../scenario/decimals.js';
@@ -61,6 +61,11 @@ export interface GroupSummary extends GroupLabels {
   backoff: { waits: number; totalMs: number; rateLimitedMs: number; afterErrorsMs: number } | null;
   /** Conversations that ended before their last turn because the load's time was up. */
   conversationsCutShort: number;
+  /**
+   * Target groups whose target was stopped for the rest of the run after refusing every request (load.stopAfterRefusals):
+   * when (run clock, ms), after how many refusals, the last one's kind, status and message, and what to fix. Absent otherwise.
+   */
+  stopped?: TargetStop;
   /**
    * Target and route groups: the slowest successful requests by E2E, slowest first, with the provider's request id to
    * quote to its support.
@@ -185,6 +190,7 @@ export function summarizeGroup(
         }
       : null,
     conversationsCutShort: g.cutShort,
+    ...(g.stopped ? { stopped: { ...g.stopped, atMs: roundTo(g.stopped.atMs, 3) } } : {}),
     ...(g.scope === 'target' || g.scope === 'route'
       ? {
           slowest: g.slowest.map((s) => ({

@@ -71,6 +71,7 @@ export function mergeGroups(parts: readonly GroupPart[]): GroupSummary {
     },
     backoff: mergedBackoff(gs),
     conversationsCutShort: sum((g) => g.conversationsCutShort),
+    ...stoppedOf(parts),
     ...(first.slowest !== undefined
       ? {
           slowest: parts
@@ -118,6 +119,14 @@ function mergedRequests(gs: readonly GroupSummary[]): GroupSummary['requests'] {
 }
 
 // Waits summed over the parts that waited at all; null when none did.
+// A target stopped in any part is stopped in the merge: the first stop on the merged clock says why.
+function stoppedOf(parts: readonly GroupPart[]): Pick<GroupSummary, 'stopped'> {
+  const stops = parts
+    .filter((p) => p.group.stopped)
+    .map((p) => ({ ...p.group.stopped!, atMs: roundTo(p.group.stopped!.atMs + p.shiftMs, 3) }));
+  return stops.length ? { stopped: stops.reduce((a, b) => (b.atMs < a.atMs ? b : a)) } : {};
+}
+
 function mergedBackoff(gs: readonly GroupSummary[]): GroupSummary['backoff'] {
   const backoffs = gs.map((g) => g.backoff).filter((b) => b !== null);
   if (!backoffs.length) return null;

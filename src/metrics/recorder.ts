@@ -30,6 +30,21 @@ import { sloVerdict, tallyOf, tallyVerdict, type GoodputPlan, type GoodputTally,
  */
 export type GroupScope = 'target' | 'workload' | 'turn' | 'route' | 'agent';
 
+/**
+ * TargetStop says when and why a target was stopped for the rest of the run: it answered `afterRefusals` refusals
+ * (400, 401, 403, 404, 3xx) with no success between them. `message` is the last refusal's (the provider's own words),
+ * `hint` what to fix.
+ */
+export interface TargetStop {
+  /** When the refusal that stopped it ended (run clock, ms). */
+  atMs: number;
+  afterRefusals: number;
+  kind: ErrorKind;
+  status: number;
+  message: string;
+  hint: string;
+}
+
 /** GroupLabels identify a group of results. */
 export interface GroupLabels {
   target: string;
@@ -131,6 +146,8 @@ export interface GroupAccumulator {
   cutShort: number;
   /** The slowest successful requests by E2E (target and route groups), slowest first: the ones to ask a provider about. */
   slowest: SlowRequest[];
+  /** When its target was stopped for refusing every request (load.stopAfterRefusals); null while it was not. */
+  stopped: TargetStop | null;
   /** Route groups: requests served by each hop, attempts made, requests served by a fallback. */
   servedBy: Record<string, number>;
   attempts: number;
@@ -255,6 +272,12 @@ export class Recorder {
     b.waits++;
     b.ms += ms;
     b.byReason[reason] += ms;
+  }
+
+  /** addStopped records that the group's target was stopped for the rest of the run (the first stop stands). */
+  addStopped(labels: GroupLabels, stop: TargetStop): void {
+    const g = this.ensure('target', labels);
+    g.stopped ??= stop;
   }
 
   /** addCutShort counts a conversation whose later turns never started: the load's time was up. */
@@ -501,6 +524,7 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     windowEndMs: -Infinity,
     timeseries: scope === 'target' || scope === 'route' ? new Timeseries() : null,
     backoff: { waits: 0, ms: 0, byReason: { rate_limited: 0, error: 0 } },
+    stopped: null,
     cutShort: 0,
     slowest: [],
     servedBy: {},

@@ -150,10 +150,11 @@ export type RequestPhase = 'warmup' | 'measure';
  * DROP_REASONS are why an arrival was never sent: the scenario's in-flight cap (max_in_flight);
  * the generator's own limits — its connection cap (connection_cap) or its lateness, an arrival it
  * could only have sent more than load.maxDispatchLag after its schedule (generator_lag); a target
- * that asked to be left alone (rate_limited: its Retry-After is pending) or that is failing
- * (unavailable: its breaker is open).
+ * that asked to be left alone (rate_limited: its Retry-After is pending), that is failing
+ * (unavailable: its breaker is open), or that was stopped for the rest of the run after refusing
+ * every request (target_stopped: load.stopAfterRefusals).
  */
-export const DROP_REASONS = ['max_in_flight', 'connection_cap', 'generator_lag', 'rate_limited', 'unavailable'] as const;
+export const DROP_REASONS = ['max_in_flight', 'connection_cap', 'generator_lag', 'rate_limited', 'unavailable', 'target_stopped'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** GENERATOR_DROPS are the drops that are the generator's own doing: they count against the run's validity, never against a target. */

@@ -267,7 +267,7 @@ function requestCounters(registers: Registry[]) {
       name: 'bakeoff_dropped_arrivals_total',
       help:
         'Measured arrivals of a target that were never sent, by reason (max_in_flight, connection_cap, generator_lag, rate_limited, ' +
-        'unavailable): summary.json requests.droppedBy.',
+        'unavailable, target_stopped): summary.json requests.droppedBy.',
       labelNames: ['target', 'region', 'reason'],
       registers,
     }),

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../summary/run-summary.js';
+import { noSuccessLine } from '../summary/no-success.js';
 import { GENERATOR_DROPS, type DropReason } from '../metrics/request-result.js';
 import { costTable, decisionTable } from './console-decision.js';
 import { failoverSection } from './console-failover.js';
@@ -19,6 +20,8 @@ export function consoleTable(s: RunSummary): string {
   const open = s.loadModel !== undefined && s.loadModel !== 'closed';
   const targetGroups = s.groups.filter((g) => (g.scope ?? 'target') === 'target' || g.scope === 'route');
   const lines: string[] = [];
+  const none = noSuccessLine(s);
+  if (none) lines.push(none, '');
   if (!s.validity.valid) lines.push(`INVALID RUN: ${s.validity.reasons.join('; ')}.`, '');
   lines.push(consoleText(GROUP_COLUMNS, targetGroups, groupTableContext(targetGroups, open)));
   if (open)
@@ -26,6 +29,7 @@ export function consoleTable(s: RunSummary): string {
       "open loop: TTFT/E2E count from each request's scheduled arrival (response time); svc = from its actual send (service time).",
       ...offeredLines(targetGroups, s.generator.saturated),
     );
+  lines.push(...stoppedLines(targetGroups));
   lines.push(...errorLines(targetGroups));
   lines.push(...backoffLines(targetGroups));
   const churn = connectionLine(targetGroups);
@@ -138,6 +142,21 @@ function errorLines(groups: RunSummary['groups']): string[] {
       out.push(`generator-side failures on ${targetLabel(g)} (not counted against it):`, ...kinds(g, g.requests.generatorErrorsByKind));
   }
   return out;
+}
+
+// stoppedLines: each target stopped for refusing every request, once, in the provider's words and with what to fix (the
+// client's own message may already carry the hint).
+function stoppedLines(groups: RunSummary['groups']): string[] {
+  return groups
+    .filter((g) => g.stopped)
+    .map((g) => {
+      const st = g.stopped!;
+      const hint = st.message.includes(st.hint) ? '' : ` — ${st.hint}`;
+      return (
+        `STOPPED ${targetLabel(g)} at ${(st.atMs / 1000).toFixed(1)} s after ${st.afterRefusals} refusals with no success ` +
+        `(no request sent to it since; load.stopAfterRefusals): ${st.message}${hint}`
+      );
+    });
 }
 
 // backoffLines: the time users spent not sending to a target that pushed back — so a low request

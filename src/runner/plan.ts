@@ -5,7 +5,7 @@ import { formatDurationMs } from '../scenario/duration.js';
 import { mockProfileSchema, type Load, type Scenario, type Target } from '../scenario/schema.js';
 import { apiRootOf, usesMock } from './endpoints.js';
 import { PRESETS } from '../scenario/providers.js';
-import type { PlannedTarget } from '../cost/estimate.js';
+import { ASSUMED_LATENCY, type PlannedTarget } from '../cost/estimate.js';
 import { totalWeight, weightedMean } from '../workload/mix.js';
 
 /** TargetPlan is what `validate` says one target will do. */
@@ -22,6 +22,8 @@ export interface TargetPlan {
   /** Measured requests expected: exact for request counts and schedules, estimated for mocks in closed loops, null when unknown. */
   expectedRequests: number | null;
   exact: boolean;
+  /** A closed loop against a real endpoint (expectedRequests null): the measured requests at ASSUMED_LATENCY, for the cost estimate. */
+  assumedRequests?: number;
   /** Why expectedRequests is unknown, when it is not for want of latency (a failover hop gets only the attempts its routes send). */
   unknownBecause?: string;
 }
@@ -35,6 +37,8 @@ export interface RoutePlan {
   /** User requests the route is expected to take (as a target would, with the full load). */
   expectedRequests: number | null;
   exact: boolean;
+  /** As a target's: the requests at ASSUMED_LATENCY when expectedRequests depends on latency. */
+  assumedRequests?: number;
 }
 
 /** Plan summarises a scenario's run before it starts. */
@@ -131,15 +135,16 @@ function withRoutes(s: Scenario, targets: TargetPlan[]): { targets: TargetPlan[]
       models: f.chain.map((c) => byName.get(c)!.model),
       expectedRequests: first.expectedRequests,
       exact: first.exact,
+      ...(first.assumedRequests !== undefined ? { assumedRequests: first.assumedRequests } : {}),
     };
   });
   const hops = new Set(s.failover.flatMap((f) => f.chain));
   return {
     routes,
-    targets: targets.map((t) =>
+    targets: targets.map(({ assumedRequests, ...t }) =>
       hops.has(t.target)
         ? { ...t, expectedRequests: null, exact: false, unknownBecause: 'attempts its routes send (depends on failures)' }
-        : t,
+        : { ...t, ...(assumedRequests !== undefined ? { assumedRequests } : {}) },
     ),
   };
 }
@@ -208,6 +213,7 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
   const warmupMs = l.warmup && 'durationMs' in l.warmup ? l.warmup.durationMs : 0;
   const warmupN = l.warmup && 'requests' in l.warmup ? l.warmup.requests : 0;
   let expected: number | null = null;
+  let assumed: number | null = null;
   let exact = false;
   if (model === 'trace' && traceEntries !== undefined) {
     expected = Math.max(0, traceEntries - warmupN);
@@ -223,28 +229,24 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
     expected = Math.max(0, Math.floor(arrivals));
     exact = true;
   } else if (model === 'closed' && mock) {
-    // Each user completes one request per mean E2E (a ramp counts its average users).
-    const maxTokens = weightedMean(s.workloads, (w) => meanOf(w.maxTokens));
-    const turns = weightedMean(s.workloads, (w) => w.turns);
-    const thinkMs = weightedMean(s.workloads, (w) => (w.turns - 1) * meanOf(w.thinkTimeMs));
-    const out = Math.min(maxTokens, mock.outputTokens === undefined ? Infinity : meanOf(mock.outputTokens));
-    const e2eMs = meanOf(mock.rttMs) + meanOf(mock.ttftMs) + Math.max(0, out - 1) * meanOf(mock.itlMs);
-    const userMs = l.stages
-      ? rampArea(
-          concurrency ?? 0,
-          l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })),
-          0,
-        ) * 1000
-      : (concurrency ?? 0) * (l.duration ?? Infinity);
-    // A conversation takes turns × E2E plus the think time between turns, and sends `turns` requests.
-    expected = Number.isFinite(userMs) ? Math.floor((userMs / Math.max(1, e2eMs * turns + thinkMs)) * turns) : null;
+    const out = mock.outputTokens === undefined ? Infinity : meanOf(mock.outputTokens);
+    expected = closedLoopRequests(
+      s,
+      concurrency ?? 0,
+      { rttMs: meanOf(mock.rttMs), ttftMs: meanOf(mock.ttftMs), itlMs: meanOf(mock.itlMs) },
+      out,
+    );
+  } else if (model === 'closed') {
+    // A real endpoint's count depends on its latency: the cost estimate assumes one (and says so).
+    assumed = closedLoopRequests(s, concurrency ?? 0, { rttMs: 0, ...ASSUMED_LATENCY }, Infinity);
   }
+  // One stream split by weight: this target gets its share.
+  const share = s.routing ? totalWeight(s.routing.filter((r) => r.target === t.name)) / totalWeight(s.routing) : 1;
   if (s.routing && expected !== null) {
-    // One stream split by weight: this target gets its share.
-    const share = totalWeight(s.routing.filter((r) => r.target === t.name)) / totalWeight(s.routing);
     expected = Math.round(expected * share);
     exact = false;
   }
+  if (assumed !== null) assumed = Math.round(assumed * share);
   if (l.requests !== undefined) {
     // `requests` counts arrivals — conversations, for multi-turn workloads — so the measured
     // request count is that times the mean number of turns.
@@ -271,7 +273,33 @@ function targetPlan(s: Scenario, t: Target, traceEntries: number | undefined, us
     concurrency,
     expectedRequests: expected,
     exact,
+    ...(expected === null && assumed !== null ? { assumedRequests: assumed } : {}),
   };
+}
+
+// closedLoopRequests: each user completes one request per mean E2E (a ramp counts its average users); a conversation
+// takes turns × E2E plus the think time between turns, and sends `turns` requests. Null when the loop has no end in
+// time. `outputTokens` caps the workload's token limit (a mock that answers shorter).
+function closedLoopRequests(
+  s: Scenario,
+  concurrency: number,
+  latency: { rttMs: number; ttftMs: number; itlMs: number },
+  outputTokens: number,
+): number | null {
+  const l = s.load;
+  const maxTokens = weightedMean(s.workloads, (w) => meanOf(w.maxTokens));
+  const turns = weightedMean(s.workloads, (w) => w.turns);
+  const thinkMs = weightedMean(s.workloads, (w) => (w.turns - 1) * meanOf(w.thinkTimeMs));
+  const out = Math.min(maxTokens, outputTokens);
+  const e2eMs = latency.rttMs + latency.ttftMs + Math.max(0, out - 1) * latency.itlMs;
+  const userMs = l.stages
+    ? rampArea(
+        concurrency,
+        l.stages.map((st) => ({ duration: st.duration, rate: st.concurrency ?? 0 })),
+        0,
+      ) * 1000
+    : concurrency * (l.duration ?? Infinity);
+  return Number.isFinite(userMs) ? Math.floor((userMs / Math.max(1, e2eMs * turns + thinkMs)) * turns) : null;
 }
 
 /** rampArea is ∫ of a piecewise-linear per-second profile over the stages, from `skipMs` on (count of arrivals). */
@@ -303,6 +331,12 @@ export function plannedSpend(s: Scenario, plan: Plan, useMock: boolean): Planned
   if (plan.routes)
     return plan.routes
       .filter((r) => r.chain.some((c) => real.has(c)))
-      .map((r) => ({ target: r.route, model: r.models[0]!, models: r.models, expectedRequests: r.expectedRequests }));
+      .map((r) => ({
+        target: r.route,
+        model: r.models[0]!,
+        models: r.models,
+        expectedRequests: r.expectedRequests,
+        ...(r.assumedRequests !== undefined ? { assumedRequests: r.assumedRequests } : {}),
+      }));
   return plan.targets.filter((t) => real.has(t.target));
 }

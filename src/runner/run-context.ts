@@ -9,7 +9,7 @@ import { BudgetGuard } from '../cost/budget-guard.js';
 import type { Catalog } from '../cost/catalog.js';
 import { monotonicClock, type Clock } from '../metrics/clock.js';
 import { GeneratorMonitor } from '../metrics/generator-health.js';
-import { Recorder, type DroppedArrival } from '../metrics/recorder.js';
+import { Recorder, targetLabels, type DroppedArrival } from '../metrics/recorder.js';
 import { goodputPlanOf } from '../metrics/goodput.js';
 import type { RunOutput } from '../metrics/run-output.js';
 import { feedsTargetGate } from '../metrics/counting.js';
@@ -21,7 +21,7 @@ import { conversationSource, type ConversationSource } from '../workload/request
 import { tokenizer, type Tokenizer } from '../workload/tokenizer.js';
 import type { TraceEntry } from '../workload/trace.js';
 import { resolveEndpoints, usesMock, type StartMock } from './endpoints.js';
-import { TargetGate, type GatePolicy } from './target-gate.js';
+import { refusalHint, TargetGate, type GatePolicy } from './target-gate.js';
 import { ThresholdWatch } from './threshold-watch.js';
 import { thresholdSpecs } from '../analysis/thresholds.js';
 import { budgetShare, globalArrival, type Share } from '../scenario/share.js';
@@ -195,10 +195,11 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     maxRetryAfterMs: s.load.maxRetryAfter,
     errorBackoffMs: s.load.errorBackoff,
     openAfterFailures: OPEN_AFTER_FAILURES,
+    stopAfterRefusals: s.load.stopAfterRefusals,
   };
   const targets = runTargets(s, deps, endpoints, { clock, pool, tokenizer: tok, gatePolicy, inFlight });
   const byName = new Map(targets.map((t) => [t.spec.name, t]));
-  const { sink, dropped } = sinkOf([recorder, control(guard, byName), ...outputs]);
+  const { sink, dropped } = sinkOf([recorder, control(guard, byName, recorder), ...outputs]);
   let nextId = 0;
   const sources = { ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.datasets ? { datasets: deps.datasets } : {}) };
   return {
@@ -234,13 +235,18 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   };
 }
 
-// The run's own bookkeeping after the recorder: the budget's charge, and the gate of the target a request went to.
-function control(guard: BudgetGuard | null, byName: ReadonlyMap<string, RunTarget>): RunOutput {
+// The run's own bookkeeping after the recorder: the budget's charge, and the gate of the target a request went to — which
+// may stop the target for refusing everything: recorded on its group (the console names it once, from the summary).
+function control(guard: BudgetGuard | null, byName: ReadonlyMap<string, RunTarget>, recorder: Recorder): RunOutput {
   return {
     add(r) {
       guard?.charge(r);
       // A request sent to a target (not a route's user-level outcome) tells its gate how it is doing.
-      if (feedsTargetGate(r)) byName.get(r.target)?.gate.observe(r);
+      if (!feedsTargetGate(r)) return;
+      const t = byName.get(r.target);
+      const refused = t?.gate.observe(r);
+      if (!t || !refused) return;
+      recorder.addStopped(targetLabels(t.endpoint, r.step), { ...refused, hint: refusalHint(refused, t.endpoint) });
     },
   };
 }

@@ -27,6 +27,7 @@ const STOP_REASONS: Record<LoopStopReason, string> = {
   requests: 'request count reached',
   schedule: 'load schedule complete',
   interrupted: 'interrupted by signal',
+  target_stopped: 'target stopped after refusals',
 };
 
 // The CLI aborts the stop signal with the signal's name as its reason: the summary says which.

@@ -1,4 +1,4 @@
-import type { Arrival, Gate, IssueOutcome } from '../load/arrival.js';
+import type { Arrival, Gate, GateClosed, IssueOutcome } from '../load/arrival.js';
 import type { BackoffReason, DropReason, RequestPhase } from '../metrics/request-result.js';
 import { routeLabels, targetLabels, type GroupLabels } from '../metrics/recorder.js';
 import { assembleRoutes, type FailoverSummary } from '../failover/routes.js';
@@ -94,6 +94,9 @@ interface GroupScopeLabels {
   labels: GroupLabels;
 }
 
+// A routed stream whose every target is stopped.
+const STOPPED_STREAM: GateClosed = { untilMs: Infinity, reason: 'target_stopped' };
+
 // The gate a load loop consults: an open loop drops while it is closed for any reason; a
 // closed-loop user waits only for a Retry-After (it backs off from errors by itself).
 function gateOf(g: TargetGate, pass: PassScope, key?: number): Gate {
@@ -153,6 +156,13 @@ export function routedTraffic(run: RunContext): Traffic {
       const at = (k: number): GroupScopeLabels => ({ scope: 'target', labels: targetLabels(targetOf[k]!.endpoint, step) });
       const gates = targetOf.map((t, k) => gateOf(t.gate, pass, k));
       let seq = 0;
+      // A closed-loop user skips a stopped target's arrivals (issue drops them) unless every target is stopped: then
+      // the stream is over. An open loop drops them at the gate.
+      const gate: Gate = (now) => {
+        if (targetOf.every((t) => t.gate.stopped)) return STOPPED_STREAM;
+        const closed = gates[route(seq)]!(now);
+        return closed?.reason === 'target_stopped' && !pass.openLoop ? null : closed;
+      };
       return [
         {
           concurrency: sweepValue ?? load.concurrency,
@@ -160,12 +170,22 @@ export function routedTraffic(run: RunContext): Traffic {
             const n = seq++;
             const k = route(n);
             const t = targetOf[k]!;
+            if (t.gate.stopped) {
+              run.dropped({
+                scope: 'target',
+                labels: at(k).labels,
+                phase: a.phase,
+                scheduledAtMs: a.scheduledAtMs,
+                reason: 'target_stopped',
+              });
+              return Promise.resolve({ backOff: false, key: k });
+            }
             return converse(run, sends.get(t)!, a, source.at(run.arrival(n)), step, pass, at(k), t.gate, k);
           },
           onDropped: (phase, scheduledAtMs, reason) =>
             run.dropped({ scope: 'target', labels: at(route(seq++)).labels, phase, scheduledAtMs, reason }),
           // The next arrival's target is known before it is sent (arrival n goes where draw n says): its gate decides.
-          gate: (now) => gates[route(seq)]!(now),
+          gate,
           onBackoff: (reason, ms, key) => run.recorder.addBackoff('target', at(key ?? route(seq)).labels, reason, ms),
           descriptorsPerRequest: run.targets.some((t) => t.localMock) ? 2 : 1,
         },
@@ -195,8 +215,11 @@ export function failoverTraffic(run: RunContext): Traffic {
     clientRequestIdPrefix: run.deps.runId,
     ...(run.inFlight ? { onInFlight: run.inFlight } : {}),
     onAttempt: (r) => run.sink(r),
+    // A hop whose target was stopped for refusing everything is unavailable for the rest of the run.
+    isStopped: (target) => run.target(target).gate.stopped !== null,
   });
-  const routeGates = drill.routes.map(() => new TargetGate({ ...run.gatePolicy, maxRetryAfterMs: 0 }));
+  // A route is never stopped for refusals itself: its targets are (their hops then unavailable), by their own gates.
+  const routeGates = drill.routes.map(() => new TargetGate({ ...run.gatePolicy, maxRetryAfterMs: 0, stopAfterRefusals: 0 }));
   // A routed request reserves its worst case at the chain's most expensive model.
   const sends = drill.routes.map((rs, i) =>
     recorded(

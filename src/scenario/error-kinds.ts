@@ -106,12 +106,15 @@ export const DEFAULT_FAILOVER_ON: readonly (typeof FAILOVER_TRIGGERS)[number][] 
  * status, or as an error event in a 200 stream: "overloaded" often comes that way), a rate limit,
  * a refused or reset connection, a failed TLS handshake (it fails the same until someone fixes the
  * trust, and hammering it only floods the handshake), a stream cut or garbled (a proxy's challenge page is garbage
- * to us, and hammering it is how a client gets blocked), a route with no hop left: after one a
- * closed-loop user backs off, and after several in a row an open loop stops sending to the
- * target for a while. Timeouts pace themselves; a 4xx would fail the same however slowly sent.
+ * to us, and hammering it is how a client gets blocked), a route with no hop left, and a refusal — any other 4xx
+ * or a 3xx, which fail the same however often sent, so sending them at full speed only bills or angers a paid API:
+ * after one a closed-loop user backs off, and after several in a row an open loop stops sending to the target for
+ * a while. Timeouts pace themselves.
  */
 export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'http_429',
+  'http_4xx',
+  'redirect',
   'http_5xx',
   'connect_error',
   'connect_timeout',
@@ -122,3 +125,16 @@ export const BACKOFF_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'bad_stream',
   'circuit_open',
 ]);
+
+/**
+ * REFUSAL_STATUSES are the answers that will not change on retry: a malformed or too long request (400), a key the
+ * provider rejects (401) or that may not do this (403: permissions, a region block, model access), a model or
+ * deployment that is not there (404). With any 3xx (kind `redirect`, never followed) they are refusals: a target that
+ * answers nothing else for `load.stopAfterRefusals` requests in a row is stopped for the rest of the run.
+ */
+export const REFUSAL_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404]);
+
+/** isRefusal says whether a failure is a refusal (see REFUSAL_STATUSES): a redirect, or a 4xx of that set. */
+export function isRefusal(kind: ErrorKind | null, status: number): boolean {
+  return kind === 'redirect' || (kind === 'http_4xx' && REFUSAL_STATUSES.has(status));
+}

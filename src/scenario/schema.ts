@@ -406,9 +406,10 @@ const loadFields = z.strictObject({
   overflow: z.enum(['drop', 'queue']).optional(),
   /**
    * After a failure that says the target is down or overloaded (5xx, 429, refused or reset
-   * connection): a closed-loop user pauses this long, doubling on each further failure (capped at
-   * 30 s, with jitter); an open loop stops sending to the target for this long after 5 in a row.
-   * 0 turns it off (raw behaviour, for servers you own).
+   * connection), or that a retry will not change (another 4xx, a 3xx): a closed-loop user pauses
+   * this long, doubling on each further failure (capped at 30 s, with jitter); an open loop stops
+   * sending to the target for this long after 5 in a row. 0 turns it off (raw behaviour, for
+   * servers you own).
    */
   errorBackoff: z.union([durationMs, z.literal(0)]).default(1000),
   /**
@@ -416,6 +417,12 @@ const loadFields = z.strictObject({
    * longer one waits this long). "0s" ignores Retry-After.
    */
   maxRetryAfter: durationMs.default(60_000),
+  /**
+   * Refusals that stop a target for the rest of the run: a target that answers this many 400, 401, 403, 404 or 3xx in a
+   * row, with no success between them, gets no more requests (its closed-loop users idle, its open-loop arrivals are
+   * dropped as target_stopped); the other targets go on. 0 never stops one.
+   */
+  stopAfterRefusals: wholeNumber().min(0).default(10),
   /**
    * Open loop: the latest an arrival may leave after its schedule. When the generator falls
    * further behind than this, it drops the arrivals it cannot send in time (generator_lag, counted
@@ -520,7 +527,7 @@ export const budgetSchema = z.strictObject({
   maxUsd: z.number().positive().optional(),
   maxRequests: wholeNumber().positive().optional(),
   maxTokens: wholeNumber().positive().optional(),
-  /** A run whose estimated cost is above this needs --yes when not started from a terminal. */
+  /** A run whose estimated cost is above this asks "continue? [y/N]" on a terminal, and needs --yes off one. */
   confirmAboveUsd: z.number().min(0).default(DEFAULT_CONFIRM_ABOVE_USD),
 });
 

@@ -72,8 +72,18 @@ export function parseThreshold(text: string): Threshold | { error: string } {
   if (dollar) return { error: `${name} is not a cost; "$" goes only with cost.${COST_FIELDS[0]} and the like` };
   if (name === 'errorRate') {
     if (statRaw) return { error: `errorRate takes no statistic; write e.g. "errorRate < 1%"` };
-    if (unit && unit !== '%') return { error: `errorRate is a share: write "1%" or "0.01"` };
-    return { source: text.trim(), subject: { kind: 'errorRate' }, op, value: unit === '%' ? n / 100 : n };
+    if (unit && unit !== '%') return { error: `errorRate is a share: write it in %, e.g. "errorRate < 1%"` };
+    // A bare number is refused: `errorRate < 1` reads as 1% and meant 100% (a check that never fails), and 0.01 may
+    // mean 1% or 0.01%.
+    if (!unit)
+      return {
+        error:
+          n <= 1
+            ? `errorRate ${op} ${num} is ambiguous (a fraction, or a percentage?): write it in %: ` +
+              `"errorRate ${op} ${pct(n * 100)}%" for the fraction ${num}, "errorRate ${op} ${num}%" for ${num} percent`
+            : `errorRate needs %: write "errorRate ${op} ${num}%"`,
+      };
+    return { source: text.trim(), subject: { kind: 'errorRate' }, op, value: n / 100 };
   }
   if (name === 'goodput' || name === 'goodputRate') return goodputThreshold(text, name, statRaw, op, n, unit);
   if (name === 'requestsPerSec' || name === 'outputTokensPerSec') {
@@ -135,4 +145,9 @@ function parseAllRequests(
 /** parseThresholds parses conditions a validated scenario holds (validation has already rejected bad ones). */
 export function parseThresholds(texts: readonly string[]): Threshold[] {
   return texts.map((t) => parseThreshold(t)).filter((t): t is Threshold => !('error' in t));
+}
+
+// A fraction as a percentage, without float noise (0.001 × 100 is 0.1, not 0.10000000000000002).
+function pct(n: number): string {
+  return String(Number(n.toPrecision(12)));
 }

@@ -12,7 +12,7 @@ import { judgingOfEcho } from '../analysis/thresholds.js';
 /** REBUILD_MISSING: what a summary rebuilt from requests.csv cannot know (it is not in the rows). */
 export const REBUILD_MISSING = [
   "the generator's health (event-loop delay, CPU): not recorded",
-  'arrivals dropped without being sent, and backoff waits: not rows of requests.csv',
+  'arrivals dropped without being sent, backoff waits and targets stopped for their refusals: not rows of requests.csv',
   'failover breaker transitions and outages: not rows of requests.csv',
   "inter-token gaps: each request's mean, maximum and count are exact, ITL percentiles approximate",
 ];

@@ -5,8 +5,9 @@ import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';
 
 /**
  * GENERATOR_FAILURE_LIMIT is the share of a run's arrivals that may fail on the generator's own
- * side (its descriptors, its lateness, a user's abort, its connection cap) before the run is
- * invalid: past it, the numbers describe the generator at least as much as the targets.
+ * side (its descriptors, its lateness, its connection cap) before the run is invalid: past it, the
+ * numbers describe the generator at least as much as the targets. The user's own abort (`aborted`: a
+ * second Ctrl-C) is not among them: an interrupted run is interrupted, not invalid.
  */
 export const GENERATOR_FAILURE_LIMIT = 0.01;
 
@@ -24,7 +25,7 @@ export interface Validity {
   reasons: string[];
   /** Measured arrivals of the load (sent or dropped). */
   arrivals: number;
-  /** Requests that failed on the generator's side, by kind. */
+  /** Requests that failed on the generator's side, by kind (the user's aborts included, though they never invalidate a run). */
   generatorFailed: number;
   generatorErrorsByKind: Partial<Record<ErrorKind, number>>;
   /** Arrivals the generator dropped itself: at its connection cap, or too late to send (generator_lag). */
@@ -43,20 +44,26 @@ export function assessValidity(groups: readonly GroupAccumulator[], generator?: 
   let generatorFailed = 0;
   let generatorDropped = 0;
   const byKind: Partial<Record<ErrorKind, number>> = {};
+  let aborted = 0;
   for (const g of streams) {
     arrivals += g.arrivals;
     generatorFailed += g.generatorFailed;
+    aborted += g.errorsByKind.aborted;
     for (const reason of GENERATOR_DROPS) generatorDropped += g.droppedBy[reason];
     for (const [k, n] of Object.entries(g.errorsByKind) as [ErrorKind, number][])
       if (n > 0 && ERROR_OWNERS[k] === 'generator') byKind[k] = (byKind[k] ?? 0) + n;
   }
   const reasons: string[] = [];
-  const share = arrivals ? (generatorFailed + generatorDropped) / arrivals : 0;
-  if (generatorFailed + generatorDropped > 0 && share > GENERATOR_FAILURE_LIMIT) {
-    const kinds = Object.entries(byKind).map(([k, n]) => `${k} ×${n}`);
+  // The requests a second Ctrl-C aborted were the user's doing, not the generator's failing.
+  const failed = generatorFailed - aborted;
+  const share = arrivals ? (failed + generatorDropped) / arrivals : 0;
+  if (failed + generatorDropped > 0 && share > GENERATOR_FAILURE_LIMIT) {
+    const kinds = Object.entries(byKind)
+      .filter(([k]) => k !== 'aborted')
+      .map(([k, n]) => `${k} ×${n}`);
     if (generatorDropped) kinds.push(`dropped by the generator ×${generatorDropped}`);
     reasons.push(
-      `${generatorFailed + generatorDropped} of ${arrivals} arrivals (${(share * 100).toFixed(1)}%, limit ` +
+      `${failed + generatorDropped} of ${arrivals} arrivals (${(share * 100).toFixed(1)}%, limit ` +
         `${GENERATOR_FAILURE_LIMIT * 100}%) failed on the generator's own side (${kinds.join(', ')}): the ` +
         `numbers describe the generator, not only the targets`,
     );

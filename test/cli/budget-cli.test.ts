@@ -10,6 +10,10 @@ import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { mockProfileSchema } from '../../src/scenario/schema.js';
 import { cliEnv, runCli, ensureBuilt } from '../support/cli-process.js';
 import { startStubServer, type StubServer } from '../support/stub-server.js';
+import { spawn, spawnSync } from 'node:child_process';
+import type { Io } from '../../src/cli/io.js';
+import { runCommand } from '../../src/cli/run.js';
+import { CLI_MAIN, ROOT } from '../support/cli-process.js';
 
 // The money side of `run` and `validate`, end to end: the cost estimate they print, the --yes gate
 // for a run estimated above budget.confirmAboveUsd when not on a terminal, and exit 4 when a run
@@ -150,8 +154,102 @@ describe('bakeoff run / validate: estimate, confirmation and budget', () => {
       'estimated cost: up to $7.00 at list prices (prompt + full token limit per request); not estimated: house (no price for acme-7b)',
     );
     expect(unknown.code, unknown.stderr).toBe(ExitCode.Ok);
-    // A duration-bound run against a real endpoint has no request count to price.
-    expect(unknown.stdout).toMatch(/^estimated cost: .*; not estimated: openai \(request count depends on latency\)$/m);
+    // A duration-bound closed loop against a real endpoint: its request count depends on latency, so the estimate
+    // assumes one and says so — 4 users × 60 s ÷ (250 ms + 10 ms × 99) = 193 requests × $0.0035 — instead of "not
+    // estimated".
+    expect(unknown.stdout).toMatch(
+      /^estimated cost: up to \$0\.68 at list prices .*; assumed for openai ≈193 requests: a request takes 250 ms to the first token \+ 10 ms per output token/m,
+    );
+    expect(unknown.stdout).not.toContain('not estimated');
     expect(stub.requests).toHaveLength(0);
   });
+
+  // On a terminal, a run estimated above confirmAboveUsd asks, and waits for a yes (it once started at once: run.ts
+  // enforced the limit only off a terminal). A pseudo-terminal from util-linux's `script` stands in for the person.
+  describe('on a terminal, above confirmAboveUsd', () => {
+    const confirmDoc = (name: string) =>
+      file(`${name}.yaml`, {
+        name,
+        targets: [{ name: 'openai', provider: 'openai', model: 'gpt-4o', baseUrl: mock.baseUrl, apiKeyEnv: KEY }],
+        workload: expensive,
+        load: { concurrency: 2, requests: 20 }, // 20 × $0.0035 = $0.07
+        budget: { confirmAboveUsd: 0.01 },
+      });
+
+    it.skipIf(!hasScript)('asks "continue? [y/N]": no sends nothing (exit 2), yes runs it', async () => {
+      const before = mock.completions;
+      const no = await onTerminal(['run', await confirmDoc('ask-no'), '-q', '--out', join(dir, 'ask-no')], 'n');
+      expect(no.code, no.output).toBe(ExitCode.InvalidInput);
+      expect(no.output).toContain('estimated cost $0.07 is above $0.01 (budget.confirmAboveUsd); continue? [y/N]');
+      expect(no.output).toContain('not confirmed, nothing sent');
+      expect(mock.completions).toBe(before);
+      expect(existsSync(join(dir, 'ask-no'))).toBe(false);
+
+      const yes = await onTerminal(['run', await confirmDoc('ask-yes'), '-q', '--out', join(dir, 'ask-yes')], 'y');
+      expect(yes.code, yes.output).toBe(ExitCode.Ok);
+      expect(yes.output).toContain('continue? [y/N]');
+      expect(mock.completions - before).toBe(20);
+    });
+
+    it.skipIf(!hasScript)('--yes skips the question', async () => {
+      const before = mock.completions;
+      const res = await onTerminal(['run', await confirmDoc('ask-skip'), '-q', '--yes', '--out', join(dir, 'ask-skip')], null);
+      expect(res.code, res.output).toBe(ExitCode.Ok);
+      expect(res.output).not.toContain('continue?');
+      expect(mock.completions - before).toBe(20);
+    });
+
+    it('no answer (end of input, Ctrl-C) is a no: the question through the Io, nothing sent', async () => {
+      const asked: string[] = [];
+      const err: string[] = [];
+      const io: Io = {
+        out: () => undefined,
+        err: (t) => void err.push(t),
+        progress: () => undefined,
+        clearProgress: () => undefined,
+        env: withKey,
+        isTty: true,
+        ask: async (q) => {
+          asked.push(q);
+          return null;
+        },
+      };
+      const before = mock.completions;
+      const never = new AbortController().signal;
+      const run = runCommand(await confirmDoc('ask-eof'), { out: join(dir, 'ask-eof') }, io, { stop: never, hardStop: never });
+      await expect(run).rejects.toMatchObject({ exitCode: ExitCode.InvalidInput, message: expect.stringMatching(/not confirmed/) });
+      expect(asked).toEqual(['estimated cost $0.07 is above $0.01 (budget.confirmAboveUsd); continue? [y/N] ']);
+      expect(mock.completions).toBe(before);
+    });
+  });
 });
+
+// util-linux's `script` gives the CLI a pseudo-terminal for stdin, stdout and stderr.
+const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
+
+// onTerminal runs the CLI on a pseudo-terminal and types `answer` (and Enter) once it asks; null types nothing.
+function onTerminal(args: string[], answer: string | null): Promise<{ code: number | null; output: string }> {
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, CLI_MAIN, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: ROOT,
+    env: cliEnv({ BAKEOFF_COST_TEST_KEY: 'fake-key-for-cost-test' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let typed = false;
+  child.stdout.setEncoding('utf8').on('data', (t: string) => {
+    output += t;
+    if (answer !== null && !typed && output.includes('continue? [y/N]')) {
+      typed = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((done) =>
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      done({ code, output });
+    }),
+  );
+}

@@ -123,6 +123,10 @@ describe('interrupts', () => {
     const summary = await summaryOf(out);
     const rows = (await rowsOf(out)).filter((r) => r.phase === 'measure');
     expect(summary.status).toBe('interrupted');
+    // The user's own aborts are not the generator failing: an interrupted run is interrupted, not invalid (it once
+    // said "INVALID RUN: … aborted ×11").
+    expect(summary.validity.valid, summary.validity.reasons.join('; ')).toBe(true);
+    expect(res.stdout).not.toContain('INVALID RUN');
     const aborted = rows.filter((r) => r.error_kind === 'aborted').length;
     expect(aborted).toBeGreaterThanOrEqual(2);
     const groups = summary.groups.filter((g) => g.scope === 'target');

@@ -55,7 +55,8 @@ describe('secrets never reach an output', () => {
     const out = join(dir, 'run');
     const env = cliEnv({ BAKEOFF_TEST_KEY: KEY, BAKEOFF_TEST_HEADER_KEY: HEADER_KEY, BAKEOFF_TEST_QUERY_KEY: QUERY_KEY });
     const res = await runCli(['run', file, '--quiet', '--out', out], { env, timeoutMs: 30_000 });
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
+    // Every request got a 401: not one succeeded, which the run's exit code says.
+    expect(res.code, res.stderr).toBe(ExitCode.NoSuccess);
     // On the wire: the query where the server reads it, the credentials sent.
     const sent = stub.requests.at(-1)!;
     expect(sent.url).toBe(`/v1/chat/completions?api-version=2024-06-01&key=${QUERY_KEY}`);

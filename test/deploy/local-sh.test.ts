@@ -142,6 +142,13 @@ describe('deploy/local.sh', () => {
     expect(r.calls.at(-1)!.slice(1, 4)).toEqual([`${out}/ap-southeast-1/shard-0`, `${out}/eu-west-1/shard-1`, `${out}/us-east-1/shard-2`]);
   });
 
+  it('a shard exiting 7 (no successful request) is merged too: its run directory is complete', () => {
+    const r = localSh([scenario, join(root, 'out-7')], { STUB_CODE_us_east_1: '7' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.calls.at(-1)![0]).toBe('merge');
+    expect(r.stdout).toMatch(/shard 1\/2 \(us-east-1\): exit 7/);
+  });
+
   it('shards exiting 3 (thresholds) and 5 (invalid) are merged', () => {
     const r = localSh([scenario, join(root, 'out-35')], { STUB_CODE_eu_west_1: '3', STUB_CODE_us_east_1: '5' });
     expect(r.code, r.stderr).toBe(0);

@@ -475,6 +475,7 @@ describe('deploy/kubernetes: the agents’ command line, run through their shell
     [0, 0],
     [3, 0], // thresholds breached: results written, mergeable
     [5, 0], // run invalid: results written, marked invalid, mergeable
+    [7, 0], // no successful request in this shard: results written, mergeable (the merge judges the whole)
     [1, 1],
     [2, 2],
     [130, 130],

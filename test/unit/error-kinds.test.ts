@@ -216,6 +216,20 @@ describe('generator-owned failures are counted apart', () => {
     expect(at(0, 100).valid).toBe(true);
   });
 
+  it("the user's own aborts (a second Ctrl-C) never make a run invalid: it is interrupted, not invalid", () => {
+    const rec = new Recorder();
+    for (let i = 0; i < 89; i++) rec.add(result(null));
+    for (let i = 0; i < 11; i++) rec.add(result('aborted'));
+    const v = assessValidity([...rec.groups.values()]);
+    // Still counted apart as the generator's, but not against the run.
+    expect(v).toMatchObject({ valid: true, reasons: [], generatorFailed: 11, generatorErrorsByKind: { aborted: 11 } });
+    // Beside a real generator failure past the limit, the run is invalid for that one alone.
+    for (let i = 0; i < 2; i++) rec.add(result('local_resource'));
+    const invalid = assessValidity([...rec.groups.values()]);
+    expect(invalid.valid).toBe(false);
+    expect(invalid.reasons[0]).toMatch(/^2 of 102 arrivals \(2\.0%, limit 1%\) failed on the generator's own side \(local_resource ×2\)/);
+  });
+
   it("arrivals the generator dropped at its own connection cap count as its failures too; drops at the scenario's maxInFlight do not", () => {
     const rec = new Recorder();
     for (let i = 0; i < 50; i++) rec.add(result(null));

@@ -20,7 +20,7 @@ describe('parseThreshold: accepted forms', () => {
     ['dispatchLag.mean < .5ms', { subject: { kind: 'latency', metric: 'dispatchLag', stat: 'mean' }, op: '<', value: 0.5 }],
     ['tpot.min > 1ms', { subject: { kind: 'latency', metric: 'tpot', stat: 'min' }, op: '>', value: 1 }],
     ['errorRate < 1%', { subject: { kind: 'errorRate' }, op: '<', value: 0.01 }],
-    ['errorRate <= 0.001', { subject: { kind: 'errorRate' }, op: '<=', value: 0.001 }],
+    ['errorRate <= 0.1%', { subject: { kind: 'errorRate' }, op: '<=', value: 0.001 }],
     ['requestsPerSec >= 20', { subject: { kind: 'requestsPerSec' }, op: '>=', value: 20 }],
     ['  outputTokensPerSec > 1000  ', { subject: { kind: 'outputTokensPerSec' }, op: '>', value: 1000 }],
     // snake_case, as k6 and Prometheus users write it
@@ -54,6 +54,11 @@ describe('parseThreshold: refused forms say what to write', () => {
     ['latency.p99 < 1s', /unknown metric "latency"; use one of ttft, .*errorRate/],
     ['errorRate.p99 < 1%', /errorRate takes no statistic/],
     ['errorRate < 10ms', /errorRate is a share/],
+    // A rate needs %: `errorRate < 1` once meant 100% (a check that never fails); a fraction is ambiguous.
+    ['errorRate < 1', /errorRate < 1 is ambiguous .*write it in %: "errorRate < 100%" for the fraction 1, "errorRate < 1%" for 1 percent/],
+    ['errorRate <= 0.01', /ambiguous .*"errorRate <= 1%" for the fraction 0\.01/],
+    ['error_rate < 0.001', /ambiguous .*"errorRate < 0\.1%"/],
+    ['errorRate < 5', /errorRate needs %: write "errorRate < 5%"/],
     ['requestsPerSec >= 20%', /plain number per second/],
     ['ttft.p99 == 1s', /is not a threshold; write e\.g\./],
     ['cost < 1', /cost needs one of cost\.perRequest, cost\.per1kRequests, cost\.per1MOutputTokens, cost\.total/],
