@@ -102,7 +102,7 @@ export function planScenario(s: Scenario, traceEntries?: number, useMock = false
     connection: s.connection === 'reuse' ? 'reuse (keep-alive pool)' : 'fresh (a new connection per request: handshakes inside TTFT)',
     ...withRoutes(
       s,
-      s.targets.map((t) => targetPlan(s, t, traceEntries, useMock)),
+      s.targets.map((t) => (s.sweep ? sweptTargetPlan(s, t, traceEntries, useMock) : targetPlan(s, t, traceEntries, useMock))),
     ),
     ...(s.sweep ? { sweep: describeSweep(l, s.sweep) } : {}),
     ...(s.thresholds ? { thresholds: s.thresholds.map((t) => thresholdLine(t, Boolean(s.failover))) } : {}),
@@ -198,6 +198,40 @@ function describeLoad(l: Load, traceEntries?: number): string {
     return `closed loop, ramping users from ${l.concurrency ?? 0}: ${steps} per target`;
   }
   return `closed loop, ${l.concurrency} concurrent per target`;
+}
+
+/**
+ * sweepLevelsBound are the levels a sweep may run: a grid's levels; for a search, as many levels as its longest path
+ * can probe (doubling from `from` to `to`, then bisecting what is left), each counted at `to` — an upper bound, so a
+ * paid search is never dearer than its estimate.
+ */
+export function sweepLevelsBound(sweep: NonNullable<Scenario['sweep']>): number[] {
+  if (!('search' in sweep)) return sweepValues(sweep);
+  const { from, to } = sweep.search;
+  const doublings = Math.ceil(Math.log2(to / from)) + 1;
+  const bisections = Math.ceil(Math.log2(Math.max(1, to - from)));
+  return Array.from({ length: doublings + bisections }, () => to);
+}
+
+// A swept target's plan: its requests summed over the sweep's levels (each the scenario's load at that level, the
+// level's concurrency in place of the target's own), so the estimate prices the whole sweep, not its first level.
+function sweptTargetPlan(s: Scenario, t: Target, traceEntries: number | undefined, useMock: boolean): TargetPlan {
+  const sweep = s.sweep!;
+  const levels = sweepLevelsBound(sweep);
+  const plans = levels.map((v) => {
+    const { concurrency: _own, ...rest } = t;
+    return targetPlan({ ...s, load: loadForStep(s.load, sweep, v), sweep: undefined }, rest as Target, traceEntries, useMock);
+  });
+  const sum = (pick: (p: TargetPlan) => number | null | undefined) =>
+    plans.reduce<number | null>((n, p) => (n === null || pick(p) == null ? null : n + pick(p)!), 0);
+  const expected = sum((p) => p.expectedRequests);
+  const assumed = sum((p) => p.expectedRequests ?? p.assumedRequests);
+  return {
+    ...plans[0]!,
+    expectedRequests: expected,
+    exact: 'search' in sweep ? false : plans.every((p) => p.exact),
+    ...(expected === null && assumed !== null ? { assumedRequests: assumed } : {}),
+  };
 }
 
 function stagesMs(l: Load): number {

@@ -96,3 +96,22 @@ describe('the search form of sweep', () => {
     ],
   ])('refuses %j', (extra, message) => expect(problems(extra).join('\n')).toMatch(message));
 });
+
+describe("a search's cost estimate", () => {
+  it('counts at least as many levels as any search probes, each at its highest level', async () => {
+    const { sweepLevelsBound } = await import('../../src/runner/plan.js');
+    for (const [from, to] of [
+      [1, 64],
+      [4, 64],
+      [16, 32],
+      [3, 100],
+      [5, 5],
+      [7, 8],
+    ] as const) {
+      const bound = sweepLevelsBound({ over: 'concurrency', search: { from, to, goodput: 0.95 }, slo: [], stopAfterKnee: false });
+      expect(bound.every((v) => v === to)).toBe(true);
+      for (let capacity = 0; capacity <= to + 1; capacity++)
+        expect(search([capacity], from, to).probed.length).toBeLessThanOrEqual(bound.length);
+    }
+  });
+});
