@@ -219,7 +219,8 @@ describe('runScenario', () => {
       generatorErrorsByKind: { aborted: 4 },
     });
     expect(g.metrics.ttft.count).toBe(0);
-    expect(summary.validity).toMatchObject({ valid: false, generatorFailed: 4, generatorErrorsByKind: { aborted: 4 } });
+    // An interrupted run is interrupted, not invalid: the user's aborts are counted, never held against the generator.
+    expect(summary.validity).toMatchObject({ valid: true, generatorFailed: 4, generatorErrorsByKind: { aborted: 4 } });
   });
 
   // A hard stop without a graceful one must still end the run (library callers may pass only hardStop).
