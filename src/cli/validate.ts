@@ -69,7 +69,9 @@ export function renderPlan(p: Plan): string {
     `  timeouts: ${p.timeouts}`,
     `  connection: ${p.connection}`,
     `  traffic:  ${p.traffic}`,
-    ...(p.sweep ? [`  sweep:    ${p.sweep} (request estimates below add up every level; a search's, its longest path at its highest level)`] : []),
+    ...(p.sweep
+      ? [`  sweep:    ${p.sweep} (request estimates below add up every level; a search's, its longest path at its highest level)`]
+      : []),
     ...(p.thresholds ? [`  thresholds (a breach exits 3):`, ...p.thresholds.map((t) => `    ${t}`)] : []),
     '',
     table(['target', 'region', 'provider', 'model', 'users', 'requests', 'endpoint'], rows, 4),

@@ -1,4 +1,4 @@
-import { countAt, encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram, type LatencyStats } from './histogram.js';
+import { countAt, encodeHistogram, latencyStats, newHistogram, NO_STATS, type Histogram } from './histogram.js';
 import { rateLimitHeadroom, type RateLimitHeadroom } from './rate-limit.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../scenario/metric-names.js';
 import { ERROR_OWNERS, type ErrorKind } from '../scenario/error-kinds.js';

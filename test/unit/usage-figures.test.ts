@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { anthropicMessages } from '../../src/client/anthropic-messages.js';
 import { bedrockConverse } from '../../src/client/bedrock-converse.js';
 import { openaiChat } from '../../src/client/openai-chat.js';
-import type { ProtocolAdapter, StreamState } from '../../src/client/protocol.js';
+import type { StreamState } from '../../src/client/protocol.js';
 import { readRateLimit } from '../../src/client/rate-limit-headers.js';
 import { decide, outputLengthNote } from '../../src/analysis/decision.js';
 import { summarizeGroup, type GroupSummary } from '../../src/metrics/group-summary.js';
@@ -42,7 +42,7 @@ function groupOf(results: readonly AttemptResult[]): GroupSummary {
 }
 
 // A record as the client settles it from a provider's raw usage: the adapter's reading, then settleTokens.
-function settled(adapter: ProtocolAdapter, feed: (s: StreamState) => void): AttemptResult {
+function settled(feed: (s: StreamState) => void): AttemptResult {
   const s: StreamState = { finishReason: '', usage: null, serverLatencyMs: null };
   feed(s);
   const u = s.usage!;
@@ -62,13 +62,13 @@ describe('prompt-cache hit rate: each provider by its own denominator', () => {
   it.each([
     [
       'OpenAI / Azure: cached_tokens / prompt_tokens',
-      () => settled(openaiChat, (s) => openaiChat.onEvent(ev({ choices: [], usage: openai(1200, 1024) }), s)),
+      () => settled((s) => openaiChat.onEvent(ev({ choices: [], usage: openai(1200, 1024) }), s)),
       1024 / 1200,
     ],
     [
       'DeepSeek: hit / (hit + miss)',
       () =>
-        settled(openaiChat, (s) =>
+        settled((s) =>
           openaiChat.onEvent(
             ev({
               choices: [],
@@ -83,7 +83,7 @@ describe('prompt-cache hit rate: each provider by its own denominator', () => {
       // Leaving cache_creation out of the denominator would read 0.995 (inference-perf #715); the truth is 0.5.
       'Anthropic: cache_read / (input + cache_read + cache_creation)',
       () =>
-        settled(anthropicMessages, (s) =>
+        settled((s) =>
           anthropicMessages.onEvent(
             ev({
               type: 'message_start',
@@ -97,7 +97,7 @@ describe('prompt-cache hit rate: each provider by its own denominator', () => {
     [
       'Bedrock Converse: cacheReadInputTokens over the whole prompt',
       () =>
-        settled(bedrockConverse, (s) =>
+        settled((s) =>
           bedrockConverse.onEvent(
             ev({ usage: { inputTokens: 100, outputTokens: 9, cacheReadInputTokens: 700, cacheWriteInputTokens: 200 } }, 'metadata'),
             s,
@@ -107,7 +107,7 @@ describe('prompt-cache hit rate: each provider by its own denominator', () => {
     ],
     [
       'Gemini (OpenAI-compatible): prompt_tokens_details.cached_tokens / prompt_tokens',
-      () => settled(openaiChat, (s) => openaiChat.onEvent(ev({ choices: [], usage: openai(2048, 1536) }), s)),
+      () => settled((s) => openaiChat.onEvent(ev({ choices: [], usage: openai(2048, 1536) }), s)),
       1536 / 2048,
     ],
   ])('%s', (_name, make, expected) => {
