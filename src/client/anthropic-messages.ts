@@ -157,7 +157,11 @@ interface AnthropicMessage {
   usage?: AnthropicUsage;
 }
 
-function errorText(e: unknown): string {
+/**
+ * errorText words an error object of Anthropic's shape, { type, message }: "overloaded_error: Overloaded". The eventstream
+ * decoder gives Bedrock's exception frames this shape too (eventstream.ts).
+ */
+export function errorText(e: unknown): string {
   if (e && typeof e === 'object') {
     const { type, message } = e as { type?: unknown; message?: unknown };
     return `${typeof type === 'string' ? `${type}: ` : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;

@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../workload/chat-message.js';
+import { errorText } from './anthropic-messages.js';
 import { oneLine } from './error-kind.js';
 import { notJsonStep, type ProtocolAdapter, type StreamState, type StreamStep, type TokenUsage } from './protocol.js';
 import type { SseEvent } from './sse.js';
@@ -131,12 +132,4 @@ interface ConverseReply {
   usage?: ConverseUsage;
   metrics?: { latencyMs?: unknown };
   message?: unknown;
-}
-
-function errorText(e: unknown): string {
-  if (e && typeof e === 'object') {
-    const { type, message } = e as { type?: unknown; message?: unknown };
-    return `${typeof type === 'string' ? `${type}: ` : ''}${typeof message === 'string' ? message : JSON.stringify(e)}`;
-  }
-  return String(e);
 }
