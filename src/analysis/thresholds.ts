@@ -372,6 +372,15 @@ function compare(a: number, op: Threshold['op'], b: number): boolean {
   return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
 }
 
+/**
+ * thresholdUnit is the unit of a threshold's figure, from its text as written (a sweep's or the decision table's SLO
+ * checks keep only the text): null when the text does not parse.
+ */
+export function thresholdUnit(source: string): ThresholdCheck['unit'] | null {
+  const t = parseThreshold(source);
+  return 'error' in t ? null : unitOf(t);
+}
+
 function unitOf(t: Threshold): ThresholdCheck['unit'] {
   switch (t.subject.kind) {
     case 'latency':

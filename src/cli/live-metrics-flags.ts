@@ -57,8 +57,8 @@ export interface LiveMetricsRun {
 
 /**
  * startLiveMetrics binds the metrics port before any traffic, and prints where it listens. A
- * port in use (or an address not of this machine, or a privileged port) is the user's to fix: a
- * one-line invalid-input error, exit 2, and nothing is sent.
+ * port in use (or an address not of this machine, or a port the OS refuses: below 1024 without the
+ * privilege, which root has) is the user's to fix: a one-line invalid-input error, exit 2, and nothing is sent.
  */
 export async function startLiveMetrics(flags: MetricsFlags, run: { scenario: Scenario; runId: string }, io: Io): Promise<LiveMetricsRun> {
   const metrics = new LiveMetrics({ scenario: run.scenario, runId: run.runId, tool: TOOL });

@@ -15,6 +15,7 @@ import {
 } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
 import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
+import { sharedPathWarnings, withPathWarnings } from '../runner/shared-paths.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { noSuccessLine } from '../summary/no-success.js';
@@ -88,10 +89,12 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   if (estimate.usd > confirmAbove && !opts.yes) await confirmCost(estimate.usd, confirmAbove, io);
   if (scenario.budget?.maxUsd !== undefined && estimate.usd > scenario.budget.maxUsd)
     io.err(`note: the estimate is above budget.maxUsd $${scenario.budget.maxUsd}; the run will stop before crossing it`);
+  const pathWarnings = sharedPathWarnings(scenario, opts.mock ?? false);
+  for (const w of pathWarnings) io.err(`warning: ${w}`);
   // The metrics port is bound before anything is written or sent: a port in use stops here.
   const live = metricsAt ? await startLiveMetrics(metricsAt, { scenario, runId: id }, io) : null;
   try {
-    return await runAndReport({ file, scenario, inputs, id, dir, plan, fdLimit, split }, opts, io, signals, live);
+    return await runAndReport({ file, scenario, inputs, id, dir, plan, fdLimit, split, pathWarnings }, opts, io, signals, live);
   } finally {
     await live?.close();
   }
@@ -107,6 +110,8 @@ interface Checked {
   plan: Plan;
   fdLimit: number | undefined;
   split: Split;
+  /** Targets with different region labels that reach one host (sharedPaths): added to the summary's warnings. */
+  pathWarnings: string[];
 }
 
 // runAndReport prepares the run directory, runs the scenario streaming requests.csv (and the live
@@ -149,7 +154,7 @@ async function runAndReport(
       }
     : undefined;
   const outputs = runOutputs({ scenario, runId: id, pricing: inputs.pricing, ...(shard ? { shard } : {}) }, dir, opts, io, live);
-  const summary =
+  const measured =
     split.workers > 1
       ? await runInWorkers({
           file: resolve(run.file),
@@ -183,6 +188,7 @@ async function runAndReport(
           onStep: (step) => io.err(`sweep level ${step}`),
           outputs,
         });
+  const summary = withPathWarnings(measured, run.pathWarnings);
   // Every result is in: the next scrape reads the final numbers while the files are written.
   const finalScrape = live?.finalScrape(signals.stop);
   const files = await writeSummaryFiles(dir, summary);

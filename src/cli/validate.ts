@@ -2,6 +2,7 @@ import { loadInputs } from './load-inputs.js';
 import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
 import { table } from '../report/text-table.js';
 import { missingKeys } from '../runner/endpoints.js';
+import { sharedPathWarnings } from '../runner/shared-paths.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
 import { ExitCode } from './exit-codes.js';
 import { InvalidInput, invalidInput } from './problems.js';
@@ -36,6 +37,7 @@ export async function validateCommand(file: string, opts: { json?: boolean; mock
     io.out(renderPlan(plan));
     io.out(`estimated cost: ${estimateLine(estimate)}`);
     for (const p of missingKeys(scenario, io.env, opts.mock ?? false)) io.out(`warning: ${p.path}: ${p.message}`);
+    for (const w of sharedPathWarnings(scenario, opts.mock ?? false)) io.out(`warning: ${w}`);
   }
   return ExitCode.Ok;
 }

@@ -31,8 +31,11 @@ export interface ProbeResult {
   };
   /** Did the stream carry the server's usage? null when streaming failed. */
   usageInStream: boolean | null;
-  /** Did the endpoint take stream_options.include_usage (OpenAI protocol)? */
-  streamOptions: 'accepted' | 'rejected' | 'not sent';
+  /**
+   * Did the endpoint take stream_options.include_usage (OpenAI protocol)? unknown: sent, but the streamed request got no
+   * 2xx answer (a refused connection, a 401, a 5xx), so nothing says either way.
+   */
+  streamOptions: 'accepted' | 'rejected' | 'unknown' | 'not sent';
   /** The token-limit field that worked, or null if neither did. */
   tokenLimitField: 'max_tokens' | 'max_completion_tokens' | null;
   nonStreaming: { ok: boolean; e2eMs: number | null; error: string };
@@ -128,7 +131,8 @@ async function probeStream(ep: Endpoint, deps: ProbeDeps) {
       },
     )(call(deps, stream));
   let r = await send(true);
-  let optionsVerdict: ProbeResult['streamOptions'] = ep.protocol === 'anthropic-messages' || !streamOptions ? 'not sent' : 'accepted';
+  const sent = ep.protocol !== 'anthropic-messages' && streamOptions;
+  let optionsVerdict: ProbeResult['streamOptions'] = sent ? 'accepted' : 'not sent';
   // A 400 naming stream_options: the endpoint rejects it; retry without.
   if (r.errorKind === 'http_4xx' && /stream_options/i.test(r.errorMessage) && streamOptions) {
     streamOptions = false;
@@ -142,6 +146,8 @@ async function probeStream(ep: Endpoint, deps: ProbeDeps) {
     r = await send(true);
     fieldWorks = r.errorKind === null ? field : null;
   }
+  // Sent and not named in a 400: accepted only if the request carrying it was answered (2xx).
+  if (optionsVerdict === 'accepted' && !(r.status >= 200 && r.status < 300)) optionsVerdict = 'unknown';
   return { r, streamOptions: optionsVerdict, tokenLimitField: fieldWorks, send };
 }
 

@@ -1,6 +1,8 @@
 import type { RunSummary } from '../summary/run-summary.js';
 import { roundTo } from '../scenario/decimals.js';
 import { fixed, msCell, pct, table } from './text-table.js';
+import { thresholdUnit } from '../analysis/thresholds.js';
+import { thresholdValue } from './console-thresholds.js';
 
 /** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
 export function sweepTable(s: RunSummary): string {
@@ -18,7 +20,7 @@ export function sweepTable(s: RunSummary): string {
       String(t.dropped),
       t.checks
         .filter((c) => !c.pass)
-        .map((c) => `${c.threshold} (was ${c.actual === null ? 'no data' : roundTo(c.actual, 3)})`)
+        .map((c) => `${c.threshold} (was ${wasValue(c.threshold, c.actual)})`)
         .join('; '),
     ]),
   );
@@ -37,4 +39,11 @@ export function sweepTable(s: RunSummary): string {
       '(doubling, then bisecting; levels in the order probed)'
     : `capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`;
   return [title, table(header, rows, 3), ...knees].join('\n');
+}
+
+// A failed check's figure in its threshold's unit, as the thresholds table words it ("1205ms", "21.9%").
+function wasValue(threshold: string, actual: number | null): string {
+  if (actual === null) return 'no data';
+  const unit = thresholdUnit(threshold);
+  return unit === null ? String(roundTo(actual, 3)) : thresholdValue(actual, unit);
 }

@@ -345,6 +345,22 @@ describe('parseScenarioText', () => {
     expect(r.problems.map((p) => p.message).join('\n')).toContain(message);
   });
 
+  // The message says what is wrong and shows the line, never ending at "line 5, column 1:" with nothing after it.
+  it.each([
+    [
+      'name: x\nload:\n  concurrency: 1\n\tduration: 1s\n',
+      'Tabs are not allowed as indentation (TAB_AS_INDENT); column 1 of "\\tduration: 1s"',
+    ],
+    ['name: x\nseed: 1\nseed: 2\n', 'Map keys must be unique (DUPLICATE_KEY); column 1 of "seed: 2"'],
+    ['name: x\ntargets: [\n', 'must be sufficiently indented and end with a ] (BAD_INDENT); at the end of the file'],
+  ])('YAML error %j: the reason, its code and the line', (text, message) => {
+    const r = parseScenarioText(text, 'yaml');
+    if (r.ok) throw new Error('expected a syntax error');
+    const messages = r.problems.map((p) => p.message);
+    expect(messages.join('\n')).toContain(message);
+    for (const m of messages) expect(m).not.toMatch(/:\s*$|at line \d+/);
+  });
+
   it('JSON error is reported as invalid JSON', () => {
     const r = parseScenarioText('{"name": "x",}', 'json');
     if (r.ok) throw new Error('expected a syntax error');
