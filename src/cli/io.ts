@@ -4,9 +4,9 @@ import { createInterface } from 'node:readline';
 export interface Io {
   out(text: string): void;
   err(text: string): void;
-  /** Shows the live progress line on stderr: redrawn in place on a terminal, else a line of its own. */
+  /** Shows the live progress on stderr: a block (lines joined by "\n") redrawn in place on a terminal, else a line of its own. */
   progress(line: string): void;
-  /** Takes the progress line away at the end of a run (on a terminal; a log keeps its lines). */
+  /** Takes the progress away at the end of a run (on a terminal; a log keeps its lines). */
   clearProgress(): void;
   env: Readonly<Record<string, string | undefined>>;
   /** Whether stderr is a terminal (live progress redraws in place only then). */
@@ -18,18 +18,33 @@ export interface Io {
   ask?: (question: string) => Promise<string | null>;
 }
 
-// Back to the line's start and erase it: the progress line is redrawn over itself.
+// Back to the line's start and erase it; up a line and erase it: the progress block is redrawn over itself.
 const ERASE_LINE = '\r\x1b[2K';
+const ERASE_LINE_ABOVE = '\x1b[1A\x1b[2K';
 
 /** processIo is the real terminal. */
 export function processIo(): Io {
   const err = (t: string) => void process.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
   const isTty = Boolean(process.stderr.isTTY);
+  // Lines of the progress block on the terminal now: the next redraw erases them all, from the cursor's line up.
+  let drawn = 0;
+  const erase = () => {
+    const text = drawn ? ERASE_LINE + ERASE_LINE_ABOVE.repeat(drawn - 1) : ERASE_LINE;
+    drawn = 0;
+    return text;
+  };
+  // A line wider than the terminal would wrap and the next redraw erase too few: each is cut to the width.
+  const redraw = (block: string) => {
+    const width = process.stderr.columns || 80;
+    const lines = block.split('\n').map((l) => (l.length > width ? l.slice(0, width - 1) : l));
+    process.stderr.write(`${erase()}${lines.join('\n')}`);
+    drawn = lines.length;
+  };
   return {
     out: (t) => void process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err,
-    progress: (line) => (isTty ? void process.stderr.write(`${ERASE_LINE}${line}`) : err(line)),
-    clearProgress: () => void (isTty && process.stderr.write(ERASE_LINE)),
+    progress: (block) => (isTty ? redraw(block) : err(block)),
+    clearProgress: () => void (isTty && process.stderr.write(erase())),
     env: process.env,
     isTty,
     ...(isTty && process.stdin.isTTY ? { ask: askOnTerminal } : {}),
