@@ -26,29 +26,34 @@ const ERASE_LINE_ABOVE = '\x1b[1A\x1b[2K';
 export function processIo(): Io {
   const err = (t: string) => void process.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
   const isTty = Boolean(process.stderr.isTTY);
-  // Lines of the progress block on the terminal now: the next redraw erases them all, from the cursor's line up.
+  // Lines of the progress block on the terminal now: the next redraw erases them all.
   let drawn = 0;
-  const erase = () => {
-    const text = drawn ? ERASE_LINE + ERASE_LINE_ABOVE.repeat(drawn - 1) : ERASE_LINE;
-    drawn = 0;
-    return text;
-  };
-  // A line wider than the terminal would wrap and the next redraw erase too few: each is cut to the width.
   const redraw = (block: string) => {
-    const width = process.stderr.columns || 80;
-    const lines = block.split('\n').map((l) => (l.length > width ? l.slice(0, width - 1) : l));
-    process.stderr.write(`${erase()}${lines.join('\n')}`);
-    drawn = lines.length;
+    const r = redrawBlock(drawn, block, process.stderr.columns || 80);
+    process.stderr.write(r.text);
+    drawn = r.lines;
   };
   return {
     out: (t) => void process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err,
     progress: (block) => (isTty ? redraw(block) : err(block)),
-    clearProgress: () => void (isTty && process.stderr.write(erase())),
+    clearProgress: () => void (isTty && redraw('')),
     env: process.env,
     isTty,
     ...(isTty && process.stdin.isTTY ? { ask: askOnTerminal } : {}),
   };
+}
+
+/**
+ * redrawBlock is what redraws the progress block on a terminal over the `drawn` lines it showed before (the cursor on the
+ * last of them): erase that line and each one above, then write the block's lines, each cut to the terminal's `width`
+ * (a wider one would wrap, and the next redraw erase too few). An empty block only erases.
+ */
+export function redrawBlock(drawn: number, block: string, width: number): { text: string; lines: number } {
+  const erase = ERASE_LINE + ERASE_LINE_ABOVE.repeat(Math.max(0, drawn - 1));
+  if (!block) return { text: erase, lines: 0 };
+  const lines = block.split('\n').map((l) => (l.length > width ? l.slice(0, width - 1) : l));
+  return { text: erase + lines.join('\n'), lines: lines.length };
 }
 
 // askOnTerminal reads one line from the terminal; end of input or Ctrl-C (which readline takes from the terminal, so

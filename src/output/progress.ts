@@ -1,5 +1,5 @@
 import type { RequestResult } from '../metrics/request-result.js';
-import { isGeneratorFailure, isMeasured, isUserRequest, liveSeriesOf } from '../metrics/counting.js';
+import { isAttempt, isGeneratorFailure, isMeasured, isUserRequest } from '../metrics/counting.js';
 import { newHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import type { RunOutput, RunStart } from '../metrics/run-output.js';
 
@@ -65,13 +65,15 @@ export interface ProgressSnapshot {
   targets: TargetProgress[];
 }
 
-// One target's live counters and its histogram of first tokens' TTFT.
+// One target's live counters and its histogram of first tokens' TTFT. What was sent is what came back (ended, every
+// attempt, warmup included) and what is in flight: exact even from worker threads, whose batches net a request sent and
+// back within one batch to no in-flight change at all.
 interface Row {
-  sent: number;
+  ended: number;
   inFlight: number;
   ok: number;
   failed: number;
-  lastEnded: number;
+  lastCounted: number;
   ttft: Histogram;
 }
 
@@ -116,10 +118,13 @@ export class Progress implements RunOutput {
   add(r: RequestResult): void {
     this.spend?.charge(r);
     // A target's line counts what was sent to it (attempts of a failover route included)…
-    if (liveSeriesOf(r) === 'target' && !isGeneratorFailure(r)) {
+    if (isAttempt(r)) {
       const row = this.rowOf(r.target);
-      if (r.errorKind === null) row.ok++;
-      else row.failed++;
+      row.ended++;
+      if (isMeasured(r) && !isGeneratorFailure(r)) {
+        if (r.errorKind === null) row.ok++;
+        else row.failed++;
+      }
     }
     // …the totals count the user's view: a failover route's attempts are counted in its outcome, once.
     if (!isUserRequest(r)) return;
@@ -131,11 +136,9 @@ export class Progress implements RunOutput {
     }
   }
 
-  /** inFlight counts a request sent to a target (warmup included) and its return. */
+  /** inFlight counts a request sent to a target (warmup included) until its return. */
   inFlight(target: string, delta: 1 | -1): void {
-    const row = this.rowOf(target);
-    row.inFlight += delta;
-    if (delta > 0) row.sent++;
+    this.rowOf(target).inFlight += delta;
   }
 
   /** firstToken records a request's TTFT as its first token arrives (warmup included: it is live from the first second). */
@@ -165,9 +168,9 @@ export class Progress implements RunOutput {
     this.all.reset();
     const targets = [...this.rows].map(([target, row]) => {
       this.all.add(row.ttft);
-      const ended = row.ok + row.failed;
-      const rate = (ended - row.lastEnded) * perSec;
-      row.lastEnded = ended;
+      const counted = row.ok + row.failed;
+      const rate = (counted - row.lastCounted) * perSec;
+      row.lastCounted = counted;
       return lineOf(target, row, rate, row.ttft);
     });
     const total: TargetProgress = {
@@ -196,7 +199,7 @@ export class Progress implements RunOutput {
   private rowOf(target: string): Row {
     let row = this.rows.get(target);
     if (!row) {
-      row = { sent: 0, inFlight: 0, ok: 0, failed: 0, lastEnded: 0, ttft: newHistogram() };
+      row = { ended: 0, inFlight: 0, ok: 0, failed: 0, lastCounted: 0, ttft: newHistogram() };
       this.rows.set(target, row);
     }
     return row;
@@ -204,11 +207,11 @@ export class Progress implements RunOutput {
 }
 
 // A line's numbers from a row's counters, a rate and a TTFT histogram (µs).
-function lineOf(target: string, row: Omit<Row, 'lastEnded' | 'ttft'>, reqPerSec: number, ttft: Histogram): TargetProgress {
+function lineOf(target: string, row: Omit<Row, 'lastCounted' | 'ttft'>, reqPerSec: number, ttft: Histogram): TargetProgress {
   const empty = ttft.totalCount === 0;
   return {
     target,
-    sent: row.sent,
+    sent: row.ended + row.inFlight,
     inFlight: row.inFlight,
     ok: row.ok,
     failed: row.failed,
@@ -218,10 +221,10 @@ function lineOf(target: string, row: Omit<Row, 'lastEnded' | 'ttft'>, reqPerSec:
   };
 }
 
-function sumRows(rows: Iterable<Row>): Omit<Row, 'lastEnded' | 'ttft'> {
-  const sum = { sent: 0, inFlight: 0, ok: 0, failed: 0 };
+function sumRows(rows: Iterable<Row>): Omit<Row, 'lastCounted' | 'ttft'> {
+  const sum = { ended: 0, inFlight: 0, ok: 0, failed: 0 };
   for (const r of rows) {
-    sum.sent += r.sent;
+    sum.ended += r.ended;
     sum.inFlight += r.inFlight;
   }
   return sum;

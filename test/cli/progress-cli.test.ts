@@ -21,27 +21,37 @@ describe('bakeoff run: live progress', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('shows requests in flight from the start and their TTFT before the first one ends', async () => {
-    const scenario = await writeDoc(dir, 'slow.yaml', {
-      name: 'slow',
-      targets: [{ name: 'slow', region: 'local', model: 'gpt-4o-mini', mock: { rttMs: 0, ttftMs: 1000, itlMs: 100 } }],
-      workload: { name: 'chat', promptTokens: 16, maxTokens: 20 },
-      load: { concurrency: 2, requests: 2 },
-    });
-    const res = await runCli(['run', scenario, '--mock', '--out', join(dir, 'out')], {
-      env: cliEnv({ [PROGRESS_EVERY_ENV]: '200' }),
-      timeoutMs: 60_000,
-    });
-    expect(res.code, res.stderr).toBe(ExitCode.Ok);
-    const lines = res.stderr.split('\n').filter((l) => / in flight \d/.test(l));
-    expect(lines.length, res.stderr).toBeGreaterThan(2);
-    // The plan's requests, counted as they end; every line says what is in flight.
-    expect(lines[0]).toMatch(/^\d+\.\ds {2}0 of 2 requests {2}.*sent 2 {2}in flight 2 {2}ok 0 {2}failed 0/);
-    const unfinished = lines.filter((l) => / ok 0 /.test(l));
-    const live = unfinished.filter((l) => !/TTFT p50 —/.test(l));
-    expect(live.length, res.stderr).toBeGreaterThan(0);
-    const ttft = Number(live[0]!.match(/TTFT p50 ([\d,]+)ms/)![1]!.replace(/,/g, ''));
-    expect(ttft).toBeGreaterThanOrEqual(1000);
-    expect(live[0]).toMatch(/in flight 2 /);
-  }, 90_000);
+  // In one process, and from worker threads (first tokens and in-flight changes reach the parent in batches).
+  it.each([
+    ['in one process', []],
+    ['with --workers 2', ['--workers', '2']],
+  ])(
+    '%s: shows requests in flight from the start and their TTFT before the first one ends',
+    async (name, flags) => {
+      const scenario = await writeDoc(dir, `slow-${flags.length}.yaml`, {
+        name: 'slow',
+        targets: [{ name: 'slow', region: 'local', model: 'gpt-4o-mini', mock: { rttMs: 0, ttftMs: 1000, itlMs: 100 } }],
+        workload: { name: 'chat', promptTokens: 16, maxTokens: 20 },
+        load: { concurrency: 2, requests: 2 },
+      });
+      const res = await runCli(['run', scenario, '--mock', ...flags, '--out', join(dir, `out-${flags.length}`)], {
+        env: cliEnv({ [PROGRESS_EVERY_ENV]: '200' }),
+        timeoutMs: 60_000,
+      });
+      expect(res.code, `${name}: ${res.stderr}`).toBe(ExitCode.Ok);
+      const lines = res.stderr.split('\n').filter((l) => / in flight \d/.test(l));
+      expect(lines.length, res.stderr).toBeGreaterThan(2);
+      // The plan's requests, counted as they end; the first line says what is in flight (from worker threads, the first
+      // line after their first batch came).
+      const first = flags.length ? lines.find((l) => !/ sent 0 /.test(l)) : lines[0];
+      expect(first, res.stderr).toMatch(/^\d+\.\ds {2}0 of 2 requests {2}.*sent [12] {2}in flight [12] {2}ok 0 {2}failed 0/);
+      const unfinished = lines.filter((l) => / ok 0 /.test(l));
+      const live = unfinished.filter((l) => !/TTFT p50 —/.test(l));
+      expect(live.length, res.stderr).toBeGreaterThan(0);
+      const ttft = Number(live[0]!.match(/TTFT p50 ([\d,]+)ms/)![1]!.replace(/,/g, ''));
+      expect(ttft).toBeGreaterThanOrEqual(1000);
+      expect(live[0]).toMatch(/in flight [12] /);
+    },
+    90_000,
+  );
 });

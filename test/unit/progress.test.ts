@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Progress, progressBlock, progressLine, PROGRESS_COLUMNS, type ProgressSnapshot } from '../../src/output/progress.js';
 import { newResult, routeOutcome, type AttemptResult, type RequestResult } from '../../src/metrics/request-result.js';
 import type { ErrorKind } from '../../src/scenario/error-kinds.js';
+import { redrawBlock } from '../../src/cli/io.js';
 
 let id = 0;
 function result(target: string, errorKind: ErrorKind | null = null, phase: 'measure' | 'warmup' = 'measure'): AttemptResult {
@@ -58,6 +59,14 @@ describe('Progress counts', () => {
     const s = p.snapshot();
     expect(s.total).toMatchObject({ sent: 1, inFlight: 0, ok: 1, ttftP50Ms: null });
     expect(progressLine(s)).toContain('TTFT p50 — p99 —');
+  });
+
+  it('sent is what came back and what is in flight: a worker batch that netted a request to no in-flight change counts it', () => {
+    const { p } = driven({ targets: ['a'] });
+    p.inFlight('a', 1);
+    p.add(result('a'));
+    p.add(result('a', null, 'warmup'));
+    expect(p.snapshot().targets[0]).toMatchObject({ sent: 3, inFlight: 1, ok: 1 });
   });
 
   it("counts ok, the target's failures and the generator's apart, warmup aside, and a rate since the last snapshot", () => {
@@ -226,5 +235,18 @@ describe('progress rendering', () => {
     expect(tty.render().split('\n')).toHaveLength(5);
     const log = new Progress({ show: () => undefined, everyMs: 1000 }, { targets: ['a', 'b'] });
     expect(log.render().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the block on a terminal', () => {
+  const ERASE = '\r\x1b[2K';
+  const UP = '\x1b[1A\x1b[2K';
+
+  it('is redrawn over the lines it showed: erase the last, then each above, then the new lines, cut to the width', () => {
+    const first = redrawBlock(0, 'a\nb\nc', 80);
+    expect(first).toEqual({ text: `${ERASE}a\nb\nc`, lines: 3 });
+    const second = redrawBlock(first.lines, 'x\n0123456789', 8);
+    expect(second).toEqual({ text: `${ERASE}${UP}${UP}x\n0123456`, lines: 2 });
+    expect(redrawBlock(second.lines, '', 80)).toEqual({ text: `${ERASE}${UP}`, lines: 0 });
   });
 });
