@@ -4,9 +4,9 @@ import { createInterface } from 'node:readline';
 export interface Io {
   out(text: string): void;
   err(text: string): void;
-  /** Shows the live progress line on stderr: redrawn in place on a terminal, else a line of its own. */
+  /** Shows the live progress on stderr: a block (lines joined by "\n") redrawn in place on a terminal, else a line of its own. */
   progress(line: string): void;
-  /** Takes the progress line away at the end of a run (on a terminal; a log keeps its lines). */
+  /** Takes the progress away at the end of a run (on a terminal; a log keeps its lines). */
   clearProgress(): void;
   env: Readonly<Record<string, string | undefined>>;
   /** Whether stderr is a terminal (live progress redraws in place only then). */
@@ -18,22 +18,42 @@ export interface Io {
   ask?: (question: string) => Promise<string | null>;
 }
 
-// Back to the line's start and erase it: the progress line is redrawn over itself.
+// Back to the line's start and erase it; up a line and erase it: the progress block is redrawn over itself.
 const ERASE_LINE = '\r\x1b[2K';
+const ERASE_LINE_ABOVE = '\x1b[1A\x1b[2K';
 
 /** processIo is the real terminal. */
 export function processIo(): Io {
   const err = (t: string) => void process.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
   const isTty = Boolean(process.stderr.isTTY);
+  // Lines of the progress block on the terminal now: the next redraw erases them all.
+  let drawn = 0;
+  const redraw = (block: string) => {
+    const r = redrawBlock(drawn, block, process.stderr.columns || 80);
+    process.stderr.write(r.text);
+    drawn = r.lines;
+  };
   return {
     out: (t) => void process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err,
-    progress: (line) => (isTty ? void process.stderr.write(`${ERASE_LINE}${line}`) : err(line)),
-    clearProgress: () => void (isTty && process.stderr.write(ERASE_LINE)),
+    progress: (block) => (isTty ? redraw(block) : err(block)),
+    clearProgress: () => void (isTty && redraw('')),
     env: process.env,
     isTty,
     ...(isTty && process.stdin.isTTY ? { ask: askOnTerminal } : {}),
   };
+}
+
+/**
+ * redrawBlock is what redraws the progress block on a terminal over the `drawn` lines it showed before (the cursor on the
+ * last of them): erase that line and each one above, then write the block's lines, each cut to the terminal's `width`
+ * (a wider one would wrap, and the next redraw erase too few). An empty block only erases.
+ */
+export function redrawBlock(drawn: number, block: string, width: number): { text: string; lines: number } {
+  const erase = ERASE_LINE + ERASE_LINE_ABOVE.repeat(Math.max(0, drawn - 1));
+  if (!block) return { text: erase, lines: 0 };
+  const lines = block.split('\n').map((l) => (l.length > width ? l.slice(0, width - 1) : l));
+  return { text: erase + lines.join('\n'), lines: lines.length };
 }
 
 // askOnTerminal reads one line from the terminal; end of input or Ctrl-C (which readline takes from the terminal, so

@@ -24,7 +24,7 @@ import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js'
 import { withSweepFlag } from '../scenario/sweep-flag.js';
 import type { Io } from './io.js';
 import type { RunSummary } from '../summary/run-summary.js';
-import { Progress } from '../output/progress.js';
+import { progressOutput, type ProgressRun } from './progress-output.js';
 import { fileDescriptorLimit } from '../runner/machine.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
 import { hostname } from 'node:os';
@@ -94,7 +94,13 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io, 
   // The metrics port is bound before anything is written or sent: a port in use stops here.
   const live = metricsAt ? await startLiveMetrics(metricsAt, { scenario, runId: id }, io) : null;
   try {
-    return await runAndReport({ file, scenario, inputs, id, dir, plan, fdLimit, split, pathWarnings }, opts, io, signals, live);
+    return await runAndReport(
+      { file, scenario, inputs, id, dir, plan, estimateUsd: estimate.usd, fdLimit, split, pathWarnings },
+      opts,
+      io,
+      signals,
+      live,
+    );
   } finally {
     await live?.close();
   }
@@ -108,6 +114,7 @@ interface Checked {
   id: string;
   dir: string;
   plan: Plan;
+  estimateUsd: number;
   fdLimit: number | undefined;
   split: Split;
   /** Targets with different region labels that reach one host (sharedPaths): added to the summary's warnings. */
@@ -153,7 +160,9 @@ async function runAndReport(
         ...(split.startAtEpochMs !== undefined ? { startAtEpochMs: split.startAtEpochMs } : {}),
       }
     : undefined;
-  const outputs = runOutputs({ scenario, runId: id, pricing: inputs.pricing, ...(shard ? { shard } : {}) }, dir, opts, io, live);
+  const record = { scenario, runId: id, pricing: inputs.pricing, ...(shard ? { shard } : {}) };
+  const progress = { scenario, plan, pricing: inputs.pricing, estimateUsd: run.estimateUsd, sharded: Boolean(split.share) };
+  const outputs = runOutputs(record, dir, opts, io, live, progress);
   const measured =
     split.workers > 1
       ? await runInWorkers({
@@ -199,14 +208,19 @@ async function runAndReport(
 }
 
 // runOutputs is where a run's results go as they happen: requests.csv, run.json (on start), the
-// progress line (unless --quiet), and the live metrics when served. The runner starts and stops them.
-function runOutputs(record: RunRecordOf, dir: string, opts: RunCommandOptions, io: Io, live: LiveMetricsRun | null): RunOutput[] {
+// progress (unless --quiet), and the live metrics when served. The runner starts and stops them.
+function runOutputs(
+  record: RunRecordOf,
+  dir: string,
+  opts: RunCommandOptions,
+  io: Io,
+  live: LiveMetricsRun | null,
+  progress: ProgressRun,
+): RunOutput[] {
   return [
     requestsCsvWriter(join(dir, RESULT_FILES.requestsCsv), goodputPlanOf(record.scenario)),
     runRecordOutput(record, (text) => writeAtomically(join(dir, RESULT_FILES.runJson), text)),
-    ...(opts.quiet
-      ? []
-      : [new Progress({ show: (line) => io.progress(line), clear: () => io.clearProgress(), everyMs: io.isTty ? 1000 : 5000 })]),
+    ...(opts.quiet ? [] : [progressOutput(progress, io)]),
     ...(live ? [live.metrics] : []),
   ];
 }

@@ -133,6 +133,8 @@ export interface ClientDeps {
   clientRequestIdPrefix?: string;
   /** Reads the Date header of every reply: this machine's clock offset against the target's (merged shards compare them). */
   clockProbe?: ClockProbe;
+  /** Hears of a request's first token as it arrives (its firstTokenAtMs just set), before the request ends: live TTFT. */
+  onFirstToken?: (r: AttemptResult) => void;
 }
 
 /**
@@ -242,7 +244,7 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
     const cancel = new Cancel();
     inFlight.add(cancel);
     x.r.sentAtMs = clock.now();
-    const deadlines = armDeadlines(cancel, deps);
+    const deadlines = armDeadlines(cancel, deps, x.r);
     let lease: Lease | undefined;
     try {
       if (deps.hardStop?.aborted) throw new Error('run aborted before send');
@@ -439,7 +441,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
  * answer may already be waiting, unread; the turn lets it be read. Only a deadline that still
  * stands after it is the target's timeout — never the generator's own slowness.
  */
-function armDeadlines(cancel: Cancel, deps: ClientDeps) {
+function armDeadlines(cancel: Cancel, deps: ClientDeps, r: AttemptResult) {
   let fired: 'ttft_timeout' | 'total_timeout' | null = null;
   let tokenSeen = false;
   let over = false;
@@ -452,10 +454,12 @@ function armDeadlines(cancel: Cancel, deps: ClientDeps) {
   const total = setTimeout(() => fire('total_timeout'), deps.totalTimeoutMs);
   let ttft: NodeJS.Timeout | undefined = setTimeout(() => fire('ttft_timeout'), deps.firstTokenTimeoutMs);
   return {
+    // The first token clears its deadline and tells whoever listens (live TTFT), its firstTokenAtMs just set.
     firstToken() {
       tokenSeen = true;
       clearTimeout(ttft);
       ttft = undefined;
+      deps.onFirstToken?.(r);
     },
     timedOut: () => fired,
     clear() {

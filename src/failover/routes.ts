@@ -48,6 +48,8 @@ export interface AssembleDeps {
   isStopped?: (target: string) => boolean;
   /** Told +1 when an attempt goes to a hop's target and −1 when it comes back (a live in-flight count). */
   onInFlight?: (target: string, delta: 1 | -1) => void;
+  /** Told of each attempt's first token as it arrives (live TTFT). */
+  onFirstToken?: (r: AttemptResult) => void;
 }
 
 /**
@@ -187,6 +189,7 @@ function hopsOf(
       totalTimeoutMs: route.attemptTimeouts.total ?? s.timeouts.total,
       ...(deps.clientRequestIdPrefix ? { clientRequestIdPrefix: deps.clientRequestIdPrefix } : {}),
       ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+      ...(deps.onFirstToken ? { onFirstToken: deps.onFirstToken } : {}),
     });
     const onInFlight = deps.onInFlight;
     return onInFlight ? countedInFlight(hit, (d) => onInFlight(name, d)) : hit;

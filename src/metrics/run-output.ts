@@ -32,6 +32,13 @@ export interface RunOutput {
    */
   inFlight?(target: string, delta: 1 | -1): void;
   /**
+   * firstToken is told, for a request to a target (direct traffic, or an attempt of a failover route; warmup included,
+   * as inFlight is), its TTFT (ms from its scheduled time) the moment its first token arrives, before the request ends:
+   * live latency for the progress view, which cannot wait for requests that take long to end. Whether the request then
+   * succeeds is not known yet. On the hot path: constant work, no allocation.
+   */
+  firstToken?(target: string, ttftMs: number): void;
+  /**
    * stop is called once, when the run's loops have ended and every in-flight request has come back,
    * before the summary is made (and when a run fails, even one that never started): flush, close
    * files, clear timers. The run waits for the promise it returns.

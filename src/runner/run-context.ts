@@ -13,7 +13,7 @@ import { Recorder, targetLabels, type DroppedArrival } from '../metrics/recorder
 import { goodputPlanOf } from '../metrics/goodput.js';
 import type { RunOutput } from '../metrics/run-output.js';
 import { feedsTargetGate } from '../metrics/counting.js';
-import type { RequestResult } from '../metrics/request-result.js';
+import type { AttemptResult, RequestResult } from '../metrics/request-result.js';
 import type { Scenario, Target } from '../scenario/schema.js';
 import type { ShardOf } from '../summary/shard-tag.js';
 import type { DatasetEntry } from '../workload/dataset.js';
@@ -127,6 +127,8 @@ export interface RunContext {
   outputs: readonly RunOutput[];
   /** Told ±1 as requests go to a target's client and come back, when an output listens. */
   inFlight: ((target: string, delta: 1 | -1) => void) | undefined;
+  /** Told of each request's first token as it arrives (warmup included), when an output listens (live TTFT). */
+  firstToken: ((r: AttemptResult) => void) | undefined;
   monitor: GeneratorMonitor;
   guard: BudgetGuard | null;
   /** Stops the load loops: a graceful stop, a hard stop, or the budget. */
@@ -191,13 +193,14 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
   const guard = s.budget ? new BudgetGuard(budgetShare(s.budget, deps.share), deps.pricing, clock.originEpochMs) : null;
   const outputs = deps.outputs ?? [];
   const inFlight = inFlightOf(outputs);
+  const firstToken = firstTokenOf(outputs);
   const gatePolicy: GatePolicy = {
     maxRetryAfterMs: s.load.maxRetryAfter,
     errorBackoffMs: s.load.errorBackoff,
     openAfterFailures: OPEN_AFTER_FAILURES,
     stopAfterRefusals: s.load.stopAfterRefusals,
   };
-  const targets = runTargets(s, deps, endpoints, { clock, pool, tokenizer: tok, gatePolicy, inFlight });
+  const targets = runTargets(s, deps, endpoints, { clock, pool, tokenizer: tok, gatePolicy, inFlight, firstToken });
   const byName = new Map(targets.map((t) => [t.spec.name, t]));
   const { sink, dropped } = sinkOf([recorder, control(guard, byName, recorder), ...outputs]);
   let nextId = 0;
@@ -215,6 +218,7 @@ export async function openRun(s: Scenario, deps: RunDeps): Promise<RunContext> {
     recorder,
     outputs,
     inFlight,
+    firstToken,
     monitor: new GeneratorMonitor(),
     guard,
     stop,
@@ -272,6 +276,7 @@ interface ClientShared {
   tokenizer: Tokenizer;
   gatePolicy: GatePolicy;
   inFlight: ((target: string, delta: 1 | -1) => void) | undefined;
+  firstToken: ((r: AttemptResult) => void) | undefined;
 }
 
 // runTargets builds each target's client (one for the whole run), gate and clock probe.
@@ -292,6 +297,7 @@ function runTargets(s: Scenario, deps: RunDeps, endpoints: readonly Endpoint[], 
       totalTimeoutMs: s.timeouts.total,
       clientRequestIdPrefix: deps.runId,
       ...(deps.hardStop ? { hardStop: deps.hardStop } : {}),
+      ...(shared.firstToken ? { onFirstToken: shared.firstToken } : {}),
     });
     return {
       spec,
@@ -310,6 +316,16 @@ function inFlightOf(outputs: readonly RunOutput[]): RunContext['inFlight'] {
   if (!counting.length) return undefined;
   return (target, delta) => {
     for (const o of counting) o.inFlight!(target, delta);
+  };
+}
+
+// firstTokenOf tells every output that listens for first tokens of a request's TTFT; undefined when none does.
+function firstTokenOf(outputs: readonly RunOutput[]): RunContext['firstToken'] {
+  const listening = outputs.filter((o) => o.firstToken);
+  if (!listening.length) return undefined;
+  return (r) => {
+    const ms = r.firstTokenAtMs! - r.scheduledAtMs;
+    for (const o of listening) o.firstToken!(r.target, ms);
   };
 }
 

@@ -18,17 +18,17 @@ const post = (m: FromWorker) => port.postMessage(m);
 const BATCH = 256;
 const FLUSH_MS = 100;
 
-// toParent is the worker's one output: it batches results, dropped arrivals and in-flight changes
+// toParent is the worker's one output: it batches results, dropped arrivals, in-flight changes and first tokens
 // to the parent, every FLUSH_MS or BATCH results, from the run's start to its stop (which flushes).
 function toParent(): RunOutput {
-  let batch: Extract<FromWorker, { type: 'batch' }> = { type: 'batch', results: [], dropped: [], inFlight: [] };
+  let batch: Extract<FromWorker, { type: 'batch' }> = { type: 'batch', results: [], dropped: [], inFlight: [], firstTokens: [] };
   const inFlight = new Map<string, number>();
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
-    if (!batch.results.length && !batch.dropped.length && !inFlight.size) return;
+    if (!batch.results.length && !batch.dropped.length && !inFlight.size && !batch.firstTokens.length) return;
     batch.inFlight = [...inFlight];
     post(batch);
-    batch = { type: 'batch', results: [], dropped: [], inFlight: [] };
+    batch = { type: 'batch', results: [], dropped: [], inFlight: [], firstTokens: [] };
     inFlight.clear();
   };
   return {
@@ -38,6 +38,7 @@ function toParent(): RunOutput {
     },
     dropped: (d) => void batch.dropped.push(d),
     inFlight: (target, delta) => void inFlight.set(target, (inFlight.get(target) ?? 0) + delta),
+    firstToken: (target, ttftMs) => void batch.firstTokens.push([target, ttftMs]),
     stop() {
       if (timer) clearInterval(timer);
       flush();

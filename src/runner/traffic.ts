@@ -214,6 +214,7 @@ export function failoverTraffic(run: RunContext): Traffic {
     nextId: run.nextId,
     clientRequestIdPrefix: run.deps.runId,
     ...(run.inFlight ? { onInFlight: run.inFlight } : {}),
+    ...(run.firstToken ? { onFirstToken: run.firstToken } : {}),
     onAttempt: (r) => run.sink(r),
     // A hop whose target was stopped for refusing everything is unavailable for the rest of the run.
     isStopped: (target) => run.target(target).gate.stopped !== null,

@@ -38,6 +38,8 @@ export type FromWorker =
       results: RequestResult[];
       dropped: DroppedArrival[];
       inFlight: [string, number][];
+      /** Requests' first tokens since the last batch (warmup included): target and TTFT (ms), for live views. */
+      firstTokens: [string, number][];
     }
   | { type: 'done'; summary: RunSummary }
   | { type: 'error'; message: string };
@@ -189,12 +191,14 @@ function watch(w: Worker, j: number, parent: Parent): Promise<void> {
   });
 }
 
-// toOutputs hands a worker's batch to the parent's outputs: each in-flight change as the ±1 steps it summed.
+// toOutputs hands a worker's batch to the parent's outputs: each in-flight change as the ±1 steps it summed, then
+// the first tokens that came.
 function toOutputs(m: Extract<FromWorker, { type: 'batch' }>, outputs: readonly RunOutput[]): void {
   for (const out of outputs) {
     for (const r of m.results) out.add(r);
     if (out.dropped) for (const d of m.dropped) out.dropped(d);
     if (out.inFlight) for (const [t, n] of m.inFlight) for (let k = 0; k < Math.abs(n); k++) out.inFlight(t, n > 0 ? 1 : -1);
+    if (out.firstToken) for (const [t, ms] of m.firstTokens) out.firstToken(t, ms);
   }
 }
 

@@ -50,7 +50,7 @@ describe('probe: stream_options', () => {
   });
 
   it('a server whose 400 names stream_options: rejected', async () => {
-    const s = await stub((req, res, body) =>
+    const s = await stub((_req, res, body) =>
       body.includes('stream_options')
         ? jsonError(res, 400, 'Unrecognized request argument supplied: stream_options')
         : streamCompletion(res, ['Hi']),
