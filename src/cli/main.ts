@@ -88,7 +88,8 @@ program
   .option('--json', 'print the plan (or the problems) as JSON')
   .option('--mock', 'plan as if every target ran on the embedded mock')
   .option('--force', 'skip the checks of what this machine can run')
-  .action(async (file: string, opts: { json?: boolean; mock?: boolean; force?: boolean }) => {
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
+  .action(async (file: string, opts: { json?: boolean; mock?: boolean; force?: boolean; wide?: boolean }) => {
     exitCode = await validateCommand(file, opts, io);
   });
 
@@ -145,7 +146,8 @@ program
   .option('--catalog <file>', 'pricing catalog (default: the shipped pricing/catalog.yaml)')
   .option('--from <run-dir>', "take tokens per request from a run's measured shapes")
   .option('--csv <file>', 'write the CSV here (default: results/cost-<projection>.csv)')
-  .action(async (file: string, opts: { catalog?: string; from?: string; csv?: string }) => {
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
+  .action(async (file: string, opts: { catalog?: string; from?: string; csv?: string; wide?: boolean }) => {
     exitCode = await costCommand(file, opts, io);
   });
 

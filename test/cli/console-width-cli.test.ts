@@ -90,4 +90,21 @@ describe('console width', () => {
     expect(longest(wide.stdout)).toBeGreaterThan(160);
     expect(wide.stdout).toMatch(/^target\s+provider\s+protocol\s+models\s+stream\b.*\bstream_options\b/m);
   }, 90_000);
+
+  it('validate and cost at COLUMNS=80 fit too, keeping what each table is for; --wide shows every column', async () => {
+    const env = cliEnv({ COLUMNS: '80' });
+    const csv = ['--csv', join(dir, 'cost.csv')];
+    const [plan, cost, wideCost] = await Promise.all([
+      runCli(['validate', 'scenarios/seed-bakeoff.yaml', '--mock'], { env }),
+      runCli(['cost', 'scenarios/cost/monthly-projection.yaml', ...csv], { env }),
+      runCli(['cost', 'scenarios/cost/monthly-projection.yaml', ...csv, '--wide'], { env }),
+    ]);
+    for (const r of [plan, cost, wideCost]) expect(r.code, r.stderr).toBe(ExitCode.Ok);
+    expect(longest(plan.stdout)).toBeLessThanOrEqual(80);
+    expect(plan.stdout).toMatch(/^target\s+region\s+model\s+requests\s+endpoint$/m);
+    expect(longest(cost.stdout)).toBeLessThanOrEqual(80);
+    expect(cost.stdout).toMatch(/^model\s+total \/ month\b.*× vs cheapest$/m);
+    expect(longest(wideCost.stdout)).toBeGreaterThan(80);
+    expect(wideCost.stdout).toMatch(/^model\s+monthly input \$\s+monthly output \$/m);
+  }, 60_000);
 });
