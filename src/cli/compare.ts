@@ -16,7 +16,7 @@ import { compareConsole } from '../report/compare-console.js';
 import { compareMarkdown } from '../report/compare-markdown.js';
 import { compareCsv } from '../report/compare-csv.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import type { Io } from './io.js';
+import { reportWidth, type Io } from './io.js';
 
 export interface CompareCommandOptions {
   /** Two targets of one run, baseline first: "us-east,eu-west". */
@@ -32,6 +32,8 @@ export interface CompareCommandOptions {
   confidence?: string;
   resamples?: string;
   seed?: string;
+  /** Print every column of the console report, whatever the terminal's width. */
+  wide?: boolean;
 }
 
 /** COMPARE_FORMATS are what --format takes. */
@@ -77,16 +79,16 @@ export async function compareCommand(
     const path = resolve(opts.out);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, render(c, format ?? formatOfFile(path)));
-    io.out(compareConsole(c));
+    io.out(compareConsole(c, reportWidth(io, opts)));
     io.out(`\nwritten: ${path}`);
-  } else io.out(render(c, format ?? 'console'));
+  } else io.out(render(c, format ?? 'console', reportWidth(io, opts)));
   return c.regressions.length ? ExitCode.CompareRegression : ExitCode.Ok;
 }
 
-function render(c: Comparison, format: Format): string {
+function render(c: Comparison, format: Format, width?: number): string {
   switch (format) {
     case 'console':
-      return compareConsole(c);
+      return compareConsole(c, width);
     case 'markdown':
       return compareMarkdown(c);
     case 'csv':

@@ -16,14 +16,16 @@ import {
 import type { RunSummary } from '../summary/run-summary.js';
 import { parseScenarioText } from '../scenario/load.js';
 import { formatPath } from '../scenario/validate.js';
-import { table } from '../report/text-table.js';
+import { fitText, table } from '../report/text-table.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import type { Io } from './io.js';
+import { reportWidth, type Io } from './io.js';
 
 export interface CostCommandOptions {
   catalog?: string;
   from?: string;
   csv?: string;
+  /** Print every column of the table, whatever the terminal's width. */
+  wide?: boolean;
 }
 
 /** COST_COLUMNS are the projection CSV's columns (dollars to the cent). */
@@ -83,7 +85,16 @@ export async function costCommand(file: string, opts: CostCommandOptions, io: Io
   const priced = prices as Exclude<typeof prices, string[]>;
   const rows = project(volumes, priced, projection.daysPerMonth, projection.offPeakShare);
 
-  io.out(renderProjection(rows, volumes, catalog.asOf, projection.daysPerMonth, periodLine(priced, projection.offPeakShare)));
+  io.out(
+    renderProjection(
+      rows,
+      volumes,
+      catalog.asOf,
+      projection.daysPerMonth,
+      periodLine(priced, projection.offPeakShare),
+      reportWidth(io, opts),
+    ),
+  );
   const csvPath = resolve(opts.csv ?? join('results', `cost-${basename(file, extname(file))}.csv`));
   await mkdir(dirname(csvPath), { recursive: true });
   await writeFile(csvPath, projectionCsv(rows));
@@ -98,6 +109,7 @@ export function renderProjection(
   asOf: string,
   days: number,
   period?: string,
+  width?: number,
 ): string {
   const vol = volumes.map(
     (v) =>
@@ -116,6 +128,9 @@ export function renderProjection(
       `${r.timesCheapest.toFixed(2)}×`,
     ]),
     1,
+    // At a narrow console the split by input and output drops first, then the day and the year; the month's total and
+    // how it compares with the cheapest stay.
+    { width, drop: [undefined, 4, 4, undefined, 3, 2, undefined], fold: [true] },
   );
   const byWorkload =
     volumes.length > 1
@@ -126,17 +141,20 @@ export function renderProjection(
             ['workload', ...rows.map((r) => r.model)],
             volumes.map((v) => [v.name, ...rows.map((r) => formatUsd(r.byWorkload[v.name] ?? 0n))]),
             1,
+            // At a narrow console the dearest models (the last columns) drop first; the cheapest stays.
+            { width, drop: [undefined, undefined, ...rows.slice(1).map((_, i) => i + 1)], fold: [true] },
           ),
         ]
       : [];
-  return [
+  const lines = [
     `monthly spend projection (catalog prices as of ${asOf}, USD)`,
     ...(period ? [`  ${period}`] : []),
     ...vol,
     '',
     t,
     ...byWorkload,
-  ].join('\n');
+  ];
+  return fitText(lines.join('\n'), width);
 }
 
 /** projectionCsv is the table as CSV, dollars to the cent. */

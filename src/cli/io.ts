@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** Io is the terminal and environment a command talks to; main() passes the real process. */
@@ -11,6 +12,11 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   /** Whether stderr is a terminal (live progress redraws in place only then). */
   isTty: boolean;
+  /**
+   * The width the console report fits (its tables drop columns, its lines wrap): COLUMNS, else the terminal's width;
+   * absent off a terminal without COLUMNS, where every column and line is printed in full, the same for every script.
+   */
+  columns?: number;
   /**
    * Asks the person at the terminal a question (on stderr) and resolves with the line they type, or null when input
    * ends or they press Ctrl-C; absent when stdin or stderr is not a terminal (nobody to ask).
@@ -40,6 +46,7 @@ export function processIo(): Io {
     clearProgress: () => void (isTty && redraw('')),
     env: process.env,
     isTty,
+    ...withColumns(consoleColumns(process.env, process.stdout)),
     ...(isTty && process.stdin.isTTY ? { ask: askOnTerminal } : {}),
   };
 }
@@ -55,6 +62,33 @@ export function redrawBlock(drawn: number, block: string, width: number): { text
   const lines = block.split('\n').map((l) => (l.length > width ? l.slice(0, width - 1) : l));
   return { text: erase + lines.join('\n'), lines: lines.length };
 }
+
+/**
+ * consoleColumns is the width stdout's report fits: a positive COLUMNS, else the terminal's own width; undefined when
+ * stdout is not a terminal and COLUMNS is not set (a pipe or a file gets every column, as scripts expect).
+ */
+export function consoleColumns(
+  env: Readonly<Record<string, string | undefined>>,
+  stdout: { isTTY?: boolean; columns?: number },
+): number | undefined {
+  const set = Number(env.COLUMNS);
+  if (env.COLUMNS && Number.isInteger(set) && set > 0) return set;
+  return stdout.isTTY && stdout.columns ? stdout.columns : undefined;
+}
+
+/** reportWidth is the width a command's console report fits: none with --wide (every column), else the console's. */
+export function reportWidth(io: Io, opts: { wide?: boolean }): number | undefined {
+  return opts.wide ? undefined : io.columns;
+}
+
+/** shortPath is a path as the console prints it: relative to the working directory when under it, else as it is. */
+export function shortPath(path: string, cwd: string = process.cwd()): string {
+  const rel = relative(cwd, path);
+  if (rel === '') return '.';
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+const withColumns = (columns: number | undefined) => (columns === undefined ? {} : { columns });
 
 // askOnTerminal reads one line from the terminal; end of input or Ctrl-C (which readline takes from the terminal, so
 // the run's own SIGINT handler never sees it) answers null.

@@ -54,6 +54,7 @@ program
   .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
   .option('-o, --out <dir>', 'write results here instead of results/<run-id>/')
   .option('-q, --quiet', 'no live progress line')
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
   .option('--mock', 'run every target on the embedded mock (its mock: block, or a default profile) instead of its real endpoint')
   .option('-y, --yes', 'run even if the estimated cost is above budget.confirmAboveUsd, without asking (needed when not on a terminal)')
   .option('--force', 'overwrite a non-empty --out directory; run a load beyond what this machine is checked to handle')
@@ -87,7 +88,8 @@ program
   .option('--json', 'print the plan (or the problems) as JSON')
   .option('--mock', 'plan as if every target ran on the embedded mock')
   .option('--force', 'skip the checks of what this machine can run')
-  .action(async (file: string, opts: { json?: boolean; mock?: boolean; force?: boolean }) => {
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
+  .action(async (file: string, opts: { json?: boolean; mock?: boolean; force?: boolean; wide?: boolean }) => {
     exitCode = await validateCommand(file, opts, io);
   });
 
@@ -98,7 +100,8 @@ program
   .option('--mock', 'probe the embedded mock stand-ins instead of the real endpoints')
   .option('--json', 'print the results as JSON')
   .option('--timeout <seconds>', 'per-request timeout', '30')
-  .action(async (file: string, opts: { mock?: boolean; json?: boolean; timeout?: string }) => {
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
+  .action(async (file: string, opts: { mock?: boolean; json?: boolean; timeout?: string; wide?: boolean }) => {
     exitCode = await probeCommand(file, opts, io);
   });
 
@@ -111,7 +114,8 @@ program
   .argument('<run-dir>', 'a run directory (results/<run-id>/)')
   .option('-q, --quiet', 'print only the files written')
   .option('--exit-code', 'exit with the code the run would have (3 on a threshold breach, 5 if invalid...)')
-  .action(async (dir: string, opts: { quiet?: boolean; exitCode?: boolean }) => {
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
+  .action(async (dir: string, opts: { quiet?: boolean; exitCode?: boolean; wide?: boolean }) => {
     exitCode = await reportCommand(dir, opts, io);
   });
 
@@ -130,6 +134,7 @@ program
     "refuse shards whose clocks differ by more than this, from their targets' Date headers (default: 500ms)",
   )
   .option('--exit-code', 'exit with the code the merged run would have (3 on a threshold breach, 5 if invalid...)')
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
   .action(async (dirs: string[], opts: MergeCommandOptions) => {
     exitCode = await mergeCommand(dirs, opts, io);
   });
@@ -141,7 +146,8 @@ program
   .option('--catalog <file>', 'pricing catalog (default: the shipped pricing/catalog.yaml)')
   .option('--from <run-dir>', "take tokens per request from a run's measured shapes")
   .option('--csv <file>', 'write the CSV here (default: results/cost-<projection>.csv)')
-  .action(async (file: string, opts: { catalog?: string; from?: string; csv?: string }) => {
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
+  .action(async (file: string, opts: { catalog?: string; from?: string; csv?: string; wide?: boolean }) => {
     exitCode = await costCommand(file, opts, io);
   });
 
@@ -173,6 +179,7 @@ program
   .option('--confidence <level>', 'confidence level of every interval', '99%')
   .option('--resamples <n>', 'bootstrap resamples per metric', '2000')
   .option('--seed <n>', 'seed of the bootstrap draws (same seed, same intervals)', '1')
+  .option('--wide', "print every column of the console report, whatever the terminal's width (see COLUMNS)")
   .action(async (baseline: string, current: string | undefined, opts: CompareCommandOptions) => {
     exitCode = await compareCommand(baseline, current, opts, io);
   });

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_CLOCK_SKEW_MS, mergeRuns, MergeProblem, type MergeInput } f
 import type { RunSummary } from '../summary/run-summary.js';
 import { TOOL } from '../version.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import type { Io } from './io.js';
+import { reportWidth, type Io } from './io.js';
 import { readSummary } from './report.js';
 import { exitCodeOf } from './run.js';
 
@@ -18,6 +18,8 @@ export interface MergeCommandOptions {
   force?: boolean;
   exitCode?: boolean;
   maxClockSkew?: string;
+  /** Print every column of the console report, whatever the terminal's width. */
+  wide?: boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export async function mergeCommand(dirs: string[], opts: MergeCommandOptions, io
     throw err;
   }
   const files = await writeSummaryFiles(out, summary);
-  if (!opts.quiet) io.out(consoleTable(summary));
+  if (!opts.quiet) io.out(consoleTable(summary, reportWidth(io, opts)));
   for (const n of summary.merged?.notes ?? []) io.err(`note: ${n}`);
   io.out(
     `${opts.quiet ? '' : '\n'}merged ${inputs.length} shard(s) into ${out}; written: ` +

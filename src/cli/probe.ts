@@ -2,12 +2,12 @@ import { probeTarget, type ProbeResult } from '../client/probe.js';
 import { transport } from '../client/transport.js';
 import { monotonicClock } from '../metrics/clock.js';
 import { startMockInWorker } from '../mock/worker-host.js';
-import { table } from '../report/text-table.js';
+import { fitText, table } from '../report/text-table.js';
 import { missingKeys, resolveEndpoints, usesMock } from '../runner/endpoints.js';
 import { probeHints } from '../runner/probe-hints.js';
 import { tokenizer } from '../workload/tokenizer.js';
 import { ExitCode } from './exit-codes.js';
-import type { Io } from './io.js';
+import { reportWidth, type Io } from './io.js';
 import { loadInputs } from './load-inputs.js';
 import { invalidInput } from './problems.js';
 
@@ -15,7 +15,11 @@ import { invalidInput } from './problems.js';
  * probeCommand sends one small request per feature to every target of a scenario and prints what
  * works: exit 0 when every target streams and completes, 1 when any does not.
  */
-export async function probeCommand(file: string, opts: { mock?: boolean; json?: boolean; timeout?: string }, io: Io): Promise<ExitCode> {
+export async function probeCommand(
+  file: string,
+  opts: { mock?: boolean; json?: boolean; timeout?: string; wide?: boolean },
+  io: Io,
+): Promise<ExitCode> {
   const { scenario } = await loadInputs(file);
   const keys = missingKeys(scenario, io.env, opts.mock ?? false);
   if (keys.length) throw invalidInput(file, keys);
@@ -38,15 +42,15 @@ export async function probeCommand(file: string, opts: { mock?: boolean; json?: 
     await Promise.all(mocks.map((m) => m.close()));
   }
   if (opts.json) io.out(JSON.stringify(results, null, 2));
-  else io.out(renderProbe(results));
+  else io.out(renderProbe(results, reportWidth(io, opts)));
   return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.RuntimeFailure;
 }
 
 /**
  * renderProbe prints the capability table and, below it, every error in full, then what to check before a run spends
- * money (credentials, path, stream shape), target by target.
+ * money (credentials, path, stream shape), target by target; fitted to `width` (none: every column in full).
  */
-export function renderProbe(results: readonly ProbeResult[]): string {
+export function renderProbe(results: readonly ProbeResult[], width?: number): string {
   const yn = (b: boolean | null) => (b === null ? '—' : b ? 'yes' : 'no');
   const header = [
     'target',
@@ -96,8 +100,22 @@ export function renderProbe(results: readonly ProbeResult[]): string {
     ? ["models n/a: the cloud's endpoint serves no models list (not asked for, not counted against ready)"]
     : [];
   const ok = results.filter((r) => r.ok).length;
-  return [table(header, rows, 3), ...errors, ...advice, ...notServed, `${ok}/${results.length} targets ready`].join('\n');
+  const lines = [
+    table(header, rows, 3, { width, ...PROBE_FIT }),
+    ...errors,
+    ...advice,
+    ...notServed,
+    `${ok}/${results.length} targets ready`,
+  ];
+  return fitText(lines.join('\n'), width);
 }
+
+// At a narrow console the probe's details drop (the highest rank first); the target and whether it streams, answers
+// without streaming, takes its credentials and has its path (what makes it ready) stay.
+const PROBE_FIT = {
+  drop: [undefined, 9, 10, 5, undefined, 8, 4, 7, 3, 2, undefined, 6, undefined, undefined, 1, 1],
+  fold: [true, true, true, true],
+};
 
 // The models column: how many the list holds (and whether the target's model is among them), n/a where not served.
 function modelsCell(m: ProbeResult['models']): string {

@@ -5,13 +5,14 @@ import { parse as parseCsv } from 'csv-parse';
 import { buildCatalog, catalogSchema } from '../cost/catalog.js';
 import type { RequestResult } from '../metrics/request-result.js';
 import { consoleTable } from '../report/console-table.js';
+import { wrap } from '../report/text-table.js';
 import { MissingColumnError, resultFromRow } from '../output/requests-csv.js';
 import { RESULT_FILES, writeSummaryFiles } from '../report/results-dir.js';
 import { rebuildSummary } from '../summary/rebuild.js';
 import { RUN_RECORD_SCHEMA, type RunRecord } from '../summary/run-record.js';
 import { SUMMARY_SCHEMA, type RunSummary } from '../summary/run-summary.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import type { Io } from './io.js';
+import { reportWidth, shortPath, type Io } from './io.js';
 import { exitCodeOf } from './run.js';
 
 /**
@@ -21,7 +22,11 @@ import { exitCodeOf } from './run.js';
  * report and exits 0 — or, with --exit-code, with the code the run would have exited with (3 on a
  * threshold breach, 5 invalid…), for CI steps that re-judge a run.
  */
-export async function reportCommand(dirArg: string, opts: { quiet?: boolean; exitCode?: boolean }, io: Io): Promise<ExitCode> {
+export async function reportCommand(
+  dirArg: string,
+  opts: { quiet?: boolean; exitCode?: boolean; wide?: boolean },
+  io: Io,
+): Promise<ExitCode> {
   const dir = resolve(dirArg);
   const isDir = await stat(dir).then(
     (s) => s.isDirectory(),
@@ -41,8 +46,9 @@ export async function reportCommand(dirArg: string, opts: { quiet?: boolean; exi
     throw new CliError(ExitCode.InvalidInput, `${dirArg}: neither summary.json nor requests.csv; pass a run directory (results/<run-id>/)`);
   }
   const files = await writeSummaryFiles(dir, summary);
-  if (!opts.quiet) io.out(consoleTable(summary));
-  io.out(`${opts.quiet ? '' : '\n'}written: ${files.join(', ')}`);
+  const width = reportWidth(io, opts);
+  if (!opts.quiet) io.out(consoleTable(summary, width));
+  io.out(`${opts.quiet ? '' : '\n'}${wrap(`written: ${files.map((f) => shortPath(f)).join(', ')}`, width).join('\n')}`);
   return opts.exitCode ? exitCodeOf(summary) : ExitCode.Ok;
 }
 

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadInputs, type Inputs } from './load-inputs.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { runRecordOutput, type RunRecordOf } from '../runner/run-record.js';
@@ -14,6 +14,7 @@ import {
   RESULT_FILES,
 } from '../report/results-dir.js';
 import { consoleTable } from '../report/console-table.js';
+import { wrap } from '../report/text-table.js';
 import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
 import { sharedPathWarnings, withPathWarnings } from '../runner/shared-paths.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
@@ -22,7 +23,7 @@ import { noSuccessLine } from '../summary/no-success.js';
 import { invalidInput } from './problems.js';
 import { DEFAULT_CONFIRM_ABOVE_USD, type Scenario } from '../scenario/schema.js';
 import { withSweepFlag } from '../scenario/sweep-flag.js';
-import type { Io } from './io.js';
+import { reportWidth, shortPath, type Io } from './io.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { progressOutput, type ProgressRun } from './progress-output.js';
 import { fileDescriptorLimit } from '../runner/machine.js';
@@ -55,6 +56,8 @@ export interface RunCommandOptions extends MetricsFlagValues {
   startAt?: string;
   /** Worker threads to split the load over (a number, or "auto"). */
   workers?: string;
+  /** Print every column of the console report, whatever the terminal's width. */
+  wide?: boolean;
 }
 
 /** Signals are the stop requests a run listens to (wired to SIGINT/SIGTERM by main). */
@@ -138,7 +141,7 @@ async function runAndReport(
     if (err instanceof RunDirProblem) throw new CliError(ExitCode.InvalidInput, `--out ${err.message}`);
     throw err;
   }
-  io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${dir}`);
+  io.err(`run ${id}: ${scenario.targets.length} target(s), ${plan.load}, stop ${plan.stop}; writing ${shortPath(dir)}`);
   if (split.workers > 1)
     io.err(
       `${split.workers} worker threads: each sends one arrival in ${split.workers} of ` +
@@ -201,10 +204,17 @@ async function runAndReport(
   // Every result is in: the next scrape reads the final numbers while the files are written.
   const finalScrape = live?.finalScrape(signals.stop);
   const files = await writeSummaryFiles(dir, summary);
-  io.out(consoleTable(summary));
-  io.out(`\nresults: ${[...files, join(dir, RESULT_FILES.requestsCsv)].join(', ')}`);
+  const width = reportWidth(io, opts);
+  io.out(consoleTable(summary, width));
+  io.out(`\n${resultsLine(dir, [...files, join(dir, RESULT_FILES.requestsCsv)], width)}`);
   await finalScrape;
   return exitCodeOf(summary);
+}
+
+// resultsLine names the run's directory (relative to the working directory, when under it) and the files in it.
+function resultsLine(dir: string, files: readonly string[], width: number | undefined): string {
+  const names = files.map((f) => (f.startsWith(dir) ? relative(dir, f) + (f.endsWith('/') ? '/' : '') : f));
+  return wrap(`results: ${shortPath(dir)}/ (${names.join(', ')})`, width).join('\n');
 }
 
 // runOutputs is where a run's results go as they happen: requests.csv, run.json (on start), the

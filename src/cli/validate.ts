@@ -1,6 +1,6 @@
 import { loadInputs } from './load-inputs.js';
 import { planScenario, plannedSpend, type Plan } from '../runner/plan.js';
-import { table } from '../report/text-table.js';
+import { fitText, table } from '../report/text-table.js';
 import { missingKeys } from '../runner/endpoints.js';
 import { sharedPathWarnings } from '../runner/shared-paths.js';
 import { estimateCost, estimateLine } from '../cost/estimate.js';
@@ -8,14 +8,18 @@ import { ExitCode } from './exit-codes.js';
 import { InvalidInput, invalidInput } from './problems.js';
 import { machineLimitProblems } from '../runner/machine-limits.js';
 import { fileDescriptorLimit } from '../runner/machine.js';
-import type { Io } from './io.js';
+import { reportWidth, type Io } from './io.js';
 
 /**
  * validateCommand checks a scenario — its schema, the files it names, and what this machine can
  * run — and prints its plan (targets, load, expected request count), or every problem. With
  * --json the answer is JSON on stdout either way: the plan, or { valid: false, problems }.
  */
-export async function validateCommand(file: string, opts: { json?: boolean; mock?: boolean; force?: boolean }, io: Io): Promise<ExitCode> {
+export async function validateCommand(
+  file: string,
+  opts: { json?: boolean; mock?: boolean; force?: boolean; wide?: boolean },
+  io: Io,
+): Promise<ExitCode> {
   let inputs: Awaited<ReturnType<typeof loadInputs>>;
   try {
     inputs = await loadInputs(file);
@@ -34,16 +38,16 @@ export async function validateCommand(file: string, opts: { json?: boolean; mock
   if (opts.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else {
-    io.out(renderPlan(plan));
-    io.out(`estimated cost: ${estimateLine(estimate)}`);
+    io.out(renderPlan(plan, reportWidth(io, opts)));
+    io.out(fitText(`estimated cost: ${estimateLine(estimate)}`, reportWidth(io, opts)));
     for (const p of missingKeys(scenario, io.env, opts.mock ?? false)) io.out(`warning: ${p.path}: ${p.message}`);
     for (const w of sharedPathWarnings(scenario, opts.mock ?? false)) io.out(`warning: ${w}`);
   }
   return ExitCode.Ok;
 }
 
-/** renderPlan prints a plan for people. */
-export function renderPlan(p: Plan): string {
+/** renderPlan prints a plan for people, fitted to `width` (none: every column and line in full). */
+export function renderPlan(p: Plan, width?: number): string {
   const rows = p.targets.map((t) => [
     t.target,
     t.region,
@@ -63,25 +67,33 @@ export function renderPlan(p: Plan): string {
     r.chain.join(' → '),
     r.expectedRequests === null ? 'depends on latency' : `${r.exact ? '' : '≈'}${r.expectedRequests}`,
   ]);
-  return [
-    `scenario ${p.scenario}: valid`,
-    `  load:     ${p.load}, stop ${p.stop}`,
-    `  warmup:   ${p.warmup}`,
-    `  workload: ${p.workload}`,
-    `  timeouts: ${p.timeouts}`,
-    `  connection: ${p.connection}`,
-    `  traffic:  ${p.traffic}`,
-    ...(p.sweep
-      ? [`  sweep:    ${p.sweep} (request estimates below add up every level; a search's, its longest path at its highest level)`]
-      : []),
-    ...(p.thresholds ? [`  thresholds (a breach exits 3):`, ...p.thresholds.map((t) => `    ${t}`)] : []),
-    '',
-    table(['target', 'region', 'provider', 'model', 'users', 'requests', 'endpoint'], rows, 4),
-    ...p.targets.filter((t) => t.mockLatency).map((t) => `  ${t.target}: mock latency ${t.mockLatency}`),
-    ...(routeRows.length ? ['', table(['route', 'chain', 'user requests'], routeRows, 2)] : []),
-    '',
-    allKnown
-      ? `expected measured ${p.routes ? 'user requests' : 'requests'}: ${allExact ? '' : '≈'}${total}`
-      : 'expected measured requests: depends on server latency (duration-bound)',
-  ].join('\n');
+  return fitText(
+    [
+      `scenario ${p.scenario}: valid`,
+      `  load:     ${p.load}, stop ${p.stop}`,
+      `  warmup:   ${p.warmup}`,
+      `  workload: ${p.workload}`,
+      `  timeouts: ${p.timeouts}`,
+      `  connection: ${p.connection}`,
+      `  traffic:  ${p.traffic}`,
+      ...(p.sweep
+        ? [`  sweep:    ${p.sweep} (request estimates below add up every level; a search's, its longest path at its highest level)`]
+        : []),
+      ...(p.thresholds ? [`  thresholds (a breach exits 3):`, ...p.thresholds.map((t) => `    ${t}`)] : []),
+      '',
+      // At a narrow console the endpoint is cut short, then the provider and the users drop; the names and requests stay.
+      table(['target', 'region', 'provider', 'model', 'users', 'requests', 'endpoint'], rows, 4, {
+        width,
+        drop: [undefined, undefined, 2, undefined, 1, undefined, undefined],
+        fold: [true, true, false, true, false, false, true],
+      }),
+      ...p.targets.filter((t) => t.mockLatency).map((t) => `  ${t.target}: mock latency ${t.mockLatency}`),
+      ...(routeRows.length ? ['', table(['route', 'chain', 'user requests'], routeRows, 2, { width, fold: [true, true] })] : []),
+      '',
+      allKnown
+        ? `expected measured ${p.routes ? 'user requests' : 'requests'}: ${allExact ? '' : '≈'}${total}`
+        : 'expected measured requests: depends on server latency (duration-bound)',
+    ].join('\n'),
+    width,
+  );
 }

@@ -49,6 +49,10 @@ export interface Column<R, C> {
   in?: readonly Format[];
   /** Shown only when the table's context calls for it (the open loop's service times). */
   when?: (ctx: C) => boolean;
+  /** The console's drop rank at a narrow width: the highest drops first; absent, never dropped (a name, a verdict). */
+  drop?: number;
+  /** The console may cut this column's long cells short with "…" (a name, a message) to fit the width. */
+  fold?: boolean;
   console?: Variant<R, C>;
   markdown?: Variant<R, C>;
   html?: HtmlVariant<R, C>;
@@ -108,8 +112,9 @@ export function textTable<R, C>(columns: Columns<R, C>, format: 'console' | 'mar
   };
 }
 
-/** consoleText lays rows out as the console's aligned table. */
-export function consoleText<R, C>(columns: Columns<R, C>, rows: readonly R[], ctx: C): string {
+/** consoleText lays rows out as the console's aligned table, fitted to `width` (none: every column in full). */
+export function consoleText<R, C>(columns: Columns<R, C>, rows: readonly R[], ctx: C, width?: number): string {
   const t = textTable(columns, 'console', rows, ctx);
-  return table(t.header, t.rows, t.left);
+  const shown = shownIn(columns, 'console', ctx);
+  return table(t.header, t.rows, t.left, { width, drop: shown.map((c) => c.drop), fold: shown.map((c) => c.fold === true) });
 }

@@ -11,13 +11,14 @@ import {
   valueCell,
   verdictCell,
 } from './compare-cells.js';
-import { table } from './text-table.js';
+import { fitText, table } from './text-table.js';
 
 /**
  * compareConsole renders a comparison for the terminal: what was compared and how, the headline
- * sentences (two targets of one run), one table per group, and the verdict that sets the exit code.
+ * sentences (two targets of one run), one table per group, and the verdict that sets the exit code; fitted to
+ * `width` (the interval, then the changes drop; the verdict stays), or every column in full without one.
  */
-export function compareConsole(c: Comparison): string {
+export function compareConsole(c: Comparison, width?: number): string {
   const lines: string[] = [header(c), ...methodLines(c)];
   for (const w of c.warnings) lines.push(`WARNING: ${w}`);
   if (c.mode === 'targets') {
@@ -56,6 +57,7 @@ export function compareConsole(c: Comparison): string {
         [...head.slice(0, 6), head[6]!.padEnd(w)],
         rows.map((r) => [...r.slice(0, 6), r[6]!.padEnd(w)]),
         1,
+        { width, drop: [undefined, undefined, undefined, 2, 1, 3], fold: [true] },
       ),
     );
   }
@@ -64,7 +66,7 @@ export function compareConsole(c: Comparison): string {
   if (c.onlyInBaseline.length) lines.push(`only in ${c.baseline.label} (not compared): ${c.onlyInBaseline.join(', ')}`);
   if (c.onlyInCurrent.length) lines.push(`only in ${c.current.label} (not compared): ${c.onlyInCurrent.join(', ')}`);
   lines.push('', ...verdictLines(c));
-  return lines.join('\n');
+  return fitText(lines.join('\n'), width);
 }
 
 /** verdictLines is the conclusion: every gated regression in words, or that there is none. */

@@ -7,7 +7,7 @@ import { msCell, pct, table } from './text-table.js';
  * raw error rate, failover time and time lost, who served what; the per-second timeline; breaker
  * transitions; and each outage's detect and recover times.
  */
-export function failoverSection(s: RunSummary): string {
+export function failoverSection(s: RunSummary, width?: number): string {
   const f = s.failover!;
   const out: string[] = ['Failover'];
   for (const r of f.routes) {
@@ -39,7 +39,9 @@ export function failoverSection(s: RunSummary): string {
       String(p.failed),
       ...r.chain.map((t) => breakerStateAt(f.breakers, r.name, t, (p.second + 1) * 1000)),
     ]);
-    out.push(table(header, rows, 0));
+    // At a narrow console the breakers' states drop first, then the hops' counts; the second and the failures stay.
+    const drop = [undefined, ...r.chain.map(() => 1), undefined, ...r.chain.map(() => 2)];
+    out.push(table(header, rows, 0, { width, drop }));
   }
   if (f.breakers.length) {
     out.push('breaker transitions:');

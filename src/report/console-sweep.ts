@@ -5,7 +5,7 @@ import { thresholdUnit } from '../analysis/thresholds.js';
 import { thresholdValue } from './console-thresholds.js';
 
 /** sweepTable renders a capacity sweep: each level's SLO verdict per target, then each target's knee. */
-export function sweepTable(s: RunSummary): string {
+export function sweepTable(s: RunSummary, width?: number): string {
   const sw = s.sweep!;
   const header = ['level', 'target', 'SLO', 'req/s', 'TTFT p99', 'err%', 'SLO met %', 'dropped', 'failed checks'];
   const rows = sw.steps.flatMap((st) =>
@@ -38,7 +38,13 @@ export function sweepTable(s: RunSummary): string {
     ? `capacity search over ${sw.over}, ${sw.search.from}…${sw.search.to}, for the highest level with ${sw.slo.join(', ')} ` +
       '(doubling, then bisecting; levels in the order probed)'
     : `capacity sweep over ${sw.over}, SLO: ${sw.slo.join(', ')}`;
-  return [title, table(header, rows, 3), ...knees].join('\n');
+  // At a narrow console the figures drop (the verdict and its failed checks stay, cut short with "…" if need be).
+  const fit = {
+    width,
+    drop: [undefined, undefined, undefined, 4, 2, 3, 1, 5],
+    fold: [false, true, false, false, false, false, false, false, true],
+  };
+  return [title, table(header, rows, 3, fit), ...knees].join('\n');
 }
 
 // A failed check's figure in its threshold's unit, as the thresholds table words it ("1205ms", "21.9%").

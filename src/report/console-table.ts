@@ -5,16 +5,17 @@ import { costTable, decisionTable } from './console-decision.js';
 import { failoverSection } from './console-failover.js';
 import { sweepTable } from './console-sweep.js';
 import { thresholdsSection } from './console-thresholds.js';
-import { msCell } from './text-table.js';
+import { fitText, msCell } from './text-table.js';
 import { type Columns, consoleText } from './columns.js';
 import { GROUP_COLUMNS, groupTableContext, rateLimitWarnings, targetLabel } from './group-columns.js';
 import { AGENT_COLUMNS, PART_COLUMNS, agentRows } from './parts.js';
 
 /**
  * consoleTable renders the run summary as the table printed at the end of `run` (and by
- * `report`): one row per target, TTFT / ITL / E2E p50 and p99, throughput and errors.
+ * `report`): one row per target, TTFT / ITL / E2E p50 and p99, throughput and errors. Fitted to `width` (a
+ * terminal's columns: narrow tables drop columns, long lines wrap); without one, every column and line in full.
  */
-export function consoleTable(s: RunSummary): string {
+export function consoleTable(s: RunSummary, width?: number): string {
   // In an open loop, response time (from the schedule) and service time (from the send) differ;
   // both are shown, labelled, with the arrivals that were dropped.
   const open = s.loadModel !== undefined && s.loadModel !== 'closed';
@@ -23,7 +24,7 @@ export function consoleTable(s: RunSummary): string {
   const none = noSuccessLine(s);
   if (none) lines.push(none, '');
   if (!s.validity.valid) lines.push(`INVALID RUN: ${s.validity.reasons.join('; ')}.`, '');
-  lines.push(consoleText(GROUP_COLUMNS, targetGroups, groupTableContext(targetGroups, open)));
+  lines.push(consoleText(GROUP_COLUMNS, targetGroups, groupTableContext(targetGroups, open), width));
   if (open)
     lines.push(
       "open loop: TTFT/E2E count from each request's scheduled arrival (response time); svc = from its actual send (service time).",
@@ -36,34 +37,34 @@ export function consoleTable(s: RunSummary): string {
   if (churn) lines.push(churn);
   lines.push(...slowestLines(targetGroups));
   if (s.measurement.note) lines.push(`measured: ${s.measurement.note}.`);
-  lines.push(...mergedLines(s), ...breakdownLines(s));
-  lines.push('', tokenTable(targetGroups));
-  lines.push(...verdictLines(s, targetGroups));
-  return lines.join('\n');
+  lines.push(...mergedLines(s, width), ...breakdownLines(s, width));
+  lines.push('', tokenTable(targetGroups, width));
+  lines.push(...verdictLines(s, targetGroups, width));
+  return fitText(lines.join('\n'), width);
 }
 
 // mergedLines: a merged (or multi-worker) run's agent region × target region table, its parts and the merge's notes.
-function mergedLines(s: RunSummary): string[] {
+function mergedLines(s: RunSummary, width: number | undefined): string[] {
   const lines: string[] = [];
   const agents = agentRows(s);
   if (agents.length)
     lines.push(
       '',
       'by agent region × target region (where the load came from, and where it went):',
-      consoleText(AGENT_COLUMNS, agents, undefined),
+      consoleText(AGENT_COLUMNS, agents, undefined, width),
     );
   if (s.parts?.length)
     lines.push(
       '',
       `parts (each one's own generator health; the run's is the worst of them):`,
-      consoleText(PART_COLUMNS, s.parts, undefined),
+      consoleText(PART_COLUMNS, s.parts, undefined, width),
     );
   for (const n of s.merged?.notes ?? []) lines.push(`merge: ${n}.`);
   return lines;
 }
 
 // breakdownLines: the sub-groups' tables, per workload and per conversation turn.
-function breakdownLines(s: RunSummary): string[] {
+function breakdownLines(s: RunSummary, width: number | undefined): string[] {
   const lines: string[] = [];
   const byWorkload = s.groups
     .filter((g) => g.scope === 'workload')
@@ -72,7 +73,7 @@ function breakdownLines(s: RunSummary): string[] {
     lines.push(
       '',
       'by workload:',
-      breakdownTable(byWorkload, (g) => g.workload ?? ''),
+      breakdownTable(byWorkload, (g) => g.workload ?? '', width),
     );
   const byTurn = s.groups
     .filter((g) => g.scope === 'turn')
@@ -83,26 +84,26 @@ function breakdownLines(s: RunSummary): string[] {
     lines.push(
       '',
       'by conversation turn (turn 1 = first message; later turns carry the earlier exchanges):',
-      breakdownTable(byTurn, (g) => `${g.workload} turn ${g.turn ?? 1}`),
+      breakdownTable(byTurn, (g) => `${g.workload} turn ${g.turn ?? 1}`, width),
     );
   return lines;
 }
 
 // verdictLines: what the run cost and decided, the failover and sweep, thresholds, and every warning and note.
-function verdictLines(s: RunSummary, targetGroups: RunSummary['groups']): string[] {
+function verdictLines(s: RunSummary, targetGroups: RunSummary['groups'], width: number | undefined): string[] {
   const lines: string[] = [];
   const priced = targetGroups.filter((g) => g.cost?.priced);
-  if (priced.length) lines.push('', costTable(priced, s));
+  if (priced.length) lines.push('', costTable(priced, s, width));
   if (s.traffic) lines.push(s.traffic.note);
-  if (s.decision && s.decision.rows.length > 1) lines.push('', decisionTable(s));
+  if (s.decision && s.decision.rows.length > 1) lines.push('', decisionTable(s, width));
   if (s.budget?.stopped)
     lines.push(
       `BUDGET: ${s.budget.reason}; spent $${s.budget.spentUsd.toFixed(4)} on ${s.budget.requests} requests, ${s.budget.tokens} tokens; ` +
         'results hold what was measured.',
     );
-  if (s.failover) lines.push('', failoverSection(s));
-  if (s.sweep) lines.push('', sweepTable(s));
-  lines.push(...thresholdsSection(s));
+  if (s.failover) lines.push('', failoverSection(s, width));
+  if (s.sweep) lines.push('', sweepTable(s, width));
+  lines.push(...thresholdsSection(s, width));
   for (const w of s.generator.warnings) lines.push(`WARNING: ${w}`);
   for (const g of targetGroups) if (g.coEstimate?.warning) lines.push(`WARNING: ${targetLabel(g)}: ${g.coEstimate.warning}.`);
   for (const w of rateLimitWarnings(targetGroups)) lines.push(`WARNING: ${w}.`);
@@ -219,33 +220,34 @@ type Group = RunSummary['groups'][number];
 // BREAKDOWN_COLUMNS: the main latency columns for sub-groups (per workload, per turn), with input size;
 // the table's context names the sub-group.
 const BREAKDOWN_COLUMNS: Columns<Group, (g: Group) => string> = [
-  { header: 'target', text: true, value: targetLabel },
-  { header: 'group', text: true, value: (g, name) => name(g) },
+  { header: 'target', text: true, value: targetLabel, fold: true },
+  { header: 'group', text: true, value: (g, name) => name(g), fold: true },
   { header: 'ok/total', value: (g) => `${g.requests.ok}/${g.requests.total}`, written: 'text' },
-  { header: 'in tok/req', value: (g) => (g.requests.total ? g.tokens.input / g.requests.total : null), written: { fixed: 0 } },
-  { header: 'out tok/req', value: (g) => (g.requests.ok ? g.tokens.output / g.requests.ok : null), written: { fixed: 0 } },
-  { header: 'TTFT p50', value: (g) => g.metrics.ttft.p50, written: 'ms' },
-  { header: 'TTFT p99', value: (g) => g.metrics.ttft.p99, written: 'ms' },
-  { header: 'ITL p50', value: (g) => g.metrics.itl.p50, written: 'ms' },
-  { header: 'E2E p50', value: (g) => g.metrics.e2e.p50, written: 'ms' },
-  { header: 'E2E p99', value: (g) => g.metrics.e2e.p99, written: 'ms' },
+  { header: 'in tok/req', value: (g) => (g.requests.total ? g.tokens.input / g.requests.total : null), written: { fixed: 0 }, drop: 5 },
+  { header: 'out tok/req', value: (g) => (g.requests.ok ? g.tokens.output / g.requests.ok : null), written: { fixed: 0 }, drop: 5 },
+  { header: 'TTFT p50', value: (g) => g.metrics.ttft.p50, written: 'ms', drop: 3 },
+  { header: 'TTFT p99', value: (g) => g.metrics.ttft.p99, written: 'ms', drop: 1 },
+  { header: 'ITL p50', value: (g) => g.metrics.itl.p50, written: 'ms', drop: 4 },
+  { header: 'E2E p50', value: (g) => g.metrics.e2e.p50, written: 'ms', drop: 3 },
+  { header: 'E2E p99', value: (g) => g.metrics.e2e.p99, written: 'ms', drop: 1 },
 ];
 
-function breakdownTable(groups: RunSummary['groups'], name: (g: Group) => string): string {
-  return consoleText(BREAKDOWN_COLUMNS, groups, name);
+function breakdownTable(groups: RunSummary['groups'], name: (g: Group) => string, width: number | undefined): string {
+  return consoleText(BREAKDOWN_COLUMNS, groups, name, width);
 }
 
 // TOKEN_COLUMNS: where token counts came from, requested vs received output, and how far the
 // server's usage and our tokenizer disagree on the same text.
 const TOKEN_COLUMNS: Columns<Group, void> = [
-  { header: 'target', text: true, value: targetLabel },
-  { header: 'input tok', value: (g) => g.tokens.input, written: 'count' },
-  { header: 'output tok', value: (g) => g.tokens.output, written: 'count' },
-  { header: 'requested out', value: (g) => g.tokens.requestedOutput ?? null, written: 'count' },
+  { header: 'target', text: true, value: targetLabel, fold: true },
+  { header: 'input tok', value: (g) => g.tokens.input, written: 'count', drop: 2 },
+  { header: 'output tok', value: (g) => g.tokens.output, written: 'count', drop: 1 },
+  { header: 'requested out', value: (g) => g.tokens.requestedOutput ?? null, written: 'count', drop: 3 },
   {
     header: 'out/requested',
     value: (g) => (g.tokens.requestedOutput ? g.tokens.output / g.tokens.requestedOutput : null),
     written: 'pct',
+    drop: 4,
   },
   // Output length per successful reply, and the share cut at the token limit: E2E compares like with like only when they agree.
   {
@@ -255,10 +257,11 @@ const TOKEN_COLUMNS: Columns<Group, void> = [
       return o && o.p50 !== null ? `${o.p50}/${o.p99}` : null;
     },
     written: 'text',
+    drop: 5,
   },
-  { header: 'at max_tokens', value: (g) => g.outputTokens?.truncatedShare ?? null, written: 'pct' },
-  { header: 'cache hit', value: (g) => g.cache?.hitRate ?? null, written: 'pct' },
-  { header: 'source usage/counted', value: (g) => `${g.tokens.source.usage}/${g.tokens.source.counted}`, written: 'text' },
+  { header: 'at max_tokens', value: (g) => g.outputTokens?.truncatedShare ?? null, written: 'pct', drop: 6 },
+  { header: 'cache hit', value: (g) => g.cache?.hitRate ?? null, written: 'pct', drop: 7 },
+  { header: 'source usage/counted', value: (g) => `${g.tokens.source.usage}/${g.tokens.source.counted}`, written: 'text', drop: 9 },
   {
     header: 'usage vs local count',
     value: (g) => {
@@ -266,9 +269,11 @@ const TOKEN_COLUMNS: Columns<Group, void> = [
       return u?.requests ? `${u.usageOutput} vs ${u.countedOutput} (mean |Δ| ${u.meanAbsDiff}/req, max ${u.maxAbsDiff})` : null;
     },
     written: 'text',
+    drop: 8,
+    fold: true,
   },
 ];
 
-function tokenTable(groups: RunSummary['groups']): string {
-  return `tokens:\n${consoleText(TOKEN_COLUMNS, groups, undefined)}`;
+function tokenTable(groups: RunSummary['groups'], width: number | undefined): string {
+  return `tokens:\n${consoleText(TOKEN_COLUMNS, groups, undefined, width)}`;
 }

@@ -25,7 +25,7 @@ export function checkValue(c: ThresholdCheck): string {
  * thresholdsSection is the pass/fail table of the scenario's thresholds, with the verdict: a
  * breach exits 3; an invalid run's thresholds are shown but not judged (it exits 5).
  */
-export function thresholdsSection(s: RunSummary): string[] {
+export function thresholdsSection(s: RunSummary, width?: number): string[] {
   const t = s.thresholds;
   if (!t) return [];
   const rows = t.checks.map((c) => [
@@ -40,7 +40,7 @@ export function thresholdsSection(s: RunSummary): string[] {
     : t.passed
       ? `all ${t.checks.length} passed`
       : `${failed} of ${t.checks.length} FAILED`;
-  const lines = ['', `thresholds: ${verdict}`, table(['threshold', 'on', 'actual', 'verdict'], rows, 2)];
+  const lines = ['', `thresholds: ${verdict}`, table(['threshold', 'on', 'actual', 'verdict'], rows, 2, { width, fold: [true, true] })];
   if (t.abortedBy)
     lines.push(
       `the run was stopped at ${(t.abortedBy.atMs / 1000).toFixed(1)} s when ${t.abortedBy.threshold} failed on ${t.abortedBy.on} ` +

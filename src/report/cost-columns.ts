@@ -26,18 +26,21 @@ const UNPRICED = 'unpriced (model not in the catalog)';
  * failed requests: the console's cost table and report.html's.
  */
 export const COST_COLUMNS: Columns<RunGroupSummary, void> = [
-  { header: 'target', text: true, value: targetLabel, html: { value: groupLabel } },
-  { header: 'model', text: true, value: (g) => g.model, html: { value: (g) => g.cost?.model ?? g.model } },
+  { header: 'target', text: true, value: targetLabel, fold: true, html: { value: groupLabel } },
+  // At a narrow console, columns drop in rank order (the highest first); the target and its total stay.
+  { header: 'model', text: true, value: (g) => g.model, drop: 3, fold: true, html: { value: (g) => g.cost?.model ?? g.model } },
   {
     header: '$ / 1M in',
     value: (g) => (g.cost?.priced ? listPrice(g.cost.pricePer1M?.input) : UNPRICED),
     written: 'text',
+    fold: true,
+    drop: 6,
     html: { header: '$ / 1M input', cell: (g, _, text) => (g.cost?.priced ? text : { text, className: 'warn' }) },
   },
-  amount('$ / 1M out', (c) => listPrice(c.pricePer1M?.output), 'text', '$ / 1M output'),
+  { ...amount('$ / 1M out', (c) => listPrice(c.pricePer1M?.output), 'text', '$ / 1M output'), drop: 6 },
   amount('total', (c) => c.totalUsd, { usd: 4 }),
-  amount('$ / ok request', (c) => c.perSuccessfulRequestUsd, { usd: 6 }),
-  amount('$ / 1K requests', (c) => c.per1kRequestsUsd, { usd: 4 }),
-  amount('$ / 1M out tok', (c) => c.per1MOutputTokensUsd, { usd: 2 }, '$ / 1M output tokens'),
-  amount('failed requests', (c) => c.failedUsd, { usd: 4 }),
+  { ...amount('$ / ok request', (c) => c.perSuccessfulRequestUsd, { usd: 6 }), drop: 1 },
+  { ...amount('$ / 1K requests', (c) => c.per1kRequestsUsd, { usd: 4 }), drop: 5 },
+  { ...amount('$ / 1M out tok', (c) => c.per1MOutputTokensUsd, { usd: 2 }, '$ / 1M output tokens'), drop: 4 },
+  { ...amount('failed requests', (c) => c.failedUsd, { usd: 4 }), drop: 2 },
 ];

@@ -46,6 +46,7 @@ export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
     header: 'target',
     text: true,
     value: (r) => r.target,
+    fold: true,
     html: {
       cell: (r, s, text) =>
         r.target === s.decision?.cheapestMeetingSlo
@@ -59,13 +60,15 @@ export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
     value: (r, s) => s.groups.find((g) => g.scope === 'target' && g.target === r.target && !g.step)?.region ?? '',
     in: ['html'],
   },
-  { header: 'model', text: true, value: (r) => r.model },
-  ms('TTFT p50', (r) => r.ttftP50),
-  ms('TTFT p99', (r) => r.ttftP99),
-  allP99('TTFT p99 all', 'ttftP99'),
-  ms('E2E p50', (r) => r.e2eP50),
-  ms('E2E p99', (r) => r.e2eP99),
-  allP99('E2E p99 all', 'e2eP99'),
+  // At a narrow console, columns drop in rank order (the highest first); the target, errors, cost per request and the
+  // verdict stay.
+  { header: 'model', text: true, value: (r) => r.model, drop: 5, fold: true },
+  { ...ms('TTFT p50', (r) => r.ttftP50), drop: 7 },
+  { ...ms('TTFT p99', (r) => r.ttftP99), drop: 1 },
+  { ...allP99('TTFT p99 all', 'ttftP99'), drop: 3 },
+  { ...ms('E2E p50', (r) => r.e2eP50), drop: 7 },
+  { ...ms('E2E p99', (r) => r.e2eP99), drop: 2 },
+  { ...allP99('E2E p99 all', 'e2eP99'), drop: 3 },
   { header: 'err%', value: (r) => r.errorRate, written: 'pct', html: { header: 'error rate' } },
   {
     header: 'SLO met %',
@@ -74,13 +77,14 @@ export const DECISION_COLUMNS: Columns<DecisionRow, RunSummary> = [
     when: (s) => s.decision?.rows.some((r) => r.sloMet !== undefined) ?? false,
   },
   // Beside TTFT and cost: a cached prefix moves both. Older summaries' rows have no hit rate: "—".
-  { header: 'cache hit', value: (r) => r.cacheHitRate ?? null, written: 'pct', html: { header: 'cache hit rate' } },
-  money('$ / 1M out tok', (r) => r.per1MOutputTokensUsd, 2),
+  { header: 'cache hit', value: (r) => r.cacheHitRate ?? null, written: 'pct', drop: 6, html: { header: 'cache hit rate' } },
+  { ...money('$ / 1M out tok', (r) => r.per1MOutputTokensUsd, 2), drop: 4 },
   money('$ / ok request', (r) => r.perSuccessfulRequestUsd, 6),
   {
     header: (s) => `SLO (${s.decision?.slo.join(', ') ?? ''})`,
     value: sloVerdict,
     written: 'text',
+    fold: true,
     html: {
       header: 'SLO verdict',
       headerClass: 'text',

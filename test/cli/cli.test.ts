@@ -51,7 +51,8 @@ describe('bakeoff CLI', () => {
     expect(res.stdout).toContain('TTFT p50');
     expect(res.stdout).toMatch(/^alpha\s+us-east-1\s+mock-model\s+20\/20/m);
     expect(res.stdout).toMatch(/^beta\s+eu-west-1\s+mock-model\s+20\/20/m);
-    expect(res.stdout).toContain(join(out, 'summary.json'));
+    // The results line names the run directory (absolute here: it is not under the working directory) and its files.
+    expect(res.stdout).toMatch(new RegExp(`^results: ${out}/ \\(summary\\.json, summary\\.csv, .*requests\\.csv\\)$`, 'm'));
 
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.schema).toBe('llm-bakeoff/summary');

@@ -156,7 +156,7 @@ describe('report.html in Chromium', () => {
     const res = await exclusiveTiming(() => runCli(['run', scenario, '--out', out, '-q'], { timeoutMs: 120_000 }), 120_000);
     // A machine loaded past what the generator can do makes the run invalid (exit 5); its report is written all the same, and says so.
     expect([ExitCode.Ok, ExitCode.RunInvalid], res.stderr).toContain(res.code);
-    expect(res.stdout).toContain(join(out, 'report.html'));
+    expect(res.stdout).toMatch(new RegExp(`^results: ${out}/ \\(.*report\\.html`, 'm'));
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
     // Kept beside the screenshot: the page it shows.
     await writeFile(join(dir, 'drill-report.html'), await readFile(join(out, 'report.html')));

@@ -44,11 +44,14 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
   return startCli(args, opts).exited;
 }
 
-/** cliEnv is the test process's environment without anything that could change the CLI's behaviour. */
+/**
+ * cliEnv is the test process's environment without anything that could change the CLI's behaviour: no COLUMNS either,
+ * so the console report (not on a terminal here) prints every column in full, as scripts read it.
+ */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('BAKEOFF_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
+    if (!k.startsWith('BAKEOFF_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'COLUMNS') env[k] = v;
   return { ...env, ...extra };
 }
 
