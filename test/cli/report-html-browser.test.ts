@@ -66,8 +66,10 @@ const DRILL = {
   timeouts: { connect: '2s', firstToken: '5s', total: '10s' },
 };
 
-// Two targets, one with a long model id; a mix of a two-turn chat and a longer summarisation
-// (more prompt and more output tokens: a slower E2E), so the page has workload and turn groups.
+// Two targets, one with a long model id, the other resetting now and then (so the decision table
+// has its widest form: the p99s over all requests and a missed SLO); a mix of a two-turn chat and a
+// longer summarisation (more prompt and output tokens: a slower E2E), so the page has workload and
+// turn groups.
 const MIX = {
   name: 'report-html-mix',
   seed: 21,
@@ -84,7 +86,7 @@ const MIX = {
       region: 'eu-west-1',
       provider: 'mock',
       model: 'gpt-4o-mini',
-      mock: { rttMs: 4, ttftMs: { dist: 'lognormal', median: 60, sigma: 0.3 }, itlMs: 3 },
+      mock: { rttMs: 4, ttftMs: { dist: 'lognormal', median: 60, sigma: 0.3 }, itlMs: 3, faults: [{ kind: 'reset', probability: 0.1 }] },
     },
   ],
   workloads: [
@@ -132,7 +134,7 @@ function registryOf(summary: RunSummary): PageRegistryEntry[] {
 interface Layout {
   innerWidth: number;
   /** The decision table's wrapper: a horizontal scroll shows as scrollWidth > clientWidth. */
-  decision: { scrollWidth: number; clientWidth: number; lastHeader: string; verdicts: { text: string; left: number; right: number }[] };
+  decision: { scrollWidth: number; clientWidth: number; headers: string[]; verdicts: { text: string; left: number; right: number }[] };
   /** Per breakdown section: its tables, and its canvases with how many have a painted pixel. */
   sections: Record<string, { found: boolean; tables: number; canvases: number; painted: number }>;
   /** Per chart id: its legend's rows as [label, value], the cursor off the chart. */
@@ -172,7 +174,7 @@ async function layoutOf(page: Page, legendIds: string[]): Promise<Layout> {
       decision: {
         scrollWidth: wrap.scrollWidth,
         clientWidth: wrap.clientWidth,
-        lastHeader: document.querySelector('#decision table.decision thead th:last-child')?.textContent ?? '',
+        headers: [...document.querySelectorAll('#decision table.decision thead th')].map((th) => th.textContent ?? ''),
         verdicts: rows.map((r) => {
           const box = r.lastElementChild!.getBoundingClientRect();
           return { text: r.lastElementChild!.textContent ?? '', left: box.left, right: box.right };
@@ -333,7 +335,8 @@ describe('report.html in Chromium', () => {
       const l = layout!;
       expect(l.innerWidth).toBe(width);
       // The verdict is the last column, and every row's verdict cell lies inside the page, with nothing to scroll to.
-      expect(l.decision.lastHeader).toBe('SLO verdict');
+      expect(l.decision.headers.at(-1)).toBe('SLO verdict');
+      expect(l.decision.headers).toContain('TTFT p99 (all requests)');
       expect(l.decision.verdicts).toHaveLength(2);
       expect(l.decision.scrollWidth, `decision table at ${width}px`).toBeLessThanOrEqual(l.decision.clientWidth);
       for (const v of l.decision.verdicts) {
