@@ -284,6 +284,13 @@ describe('renderHtmlReport of a mix of workloads with conversations', () => {
     const header = visibleText(renderHtmlReport({ ...summary, traffic: { mode: 'paired', seed: 42, note } }).split('</header>')[0]!);
     expect(header).toContain(`traffic ${note}`);
     expect(header.match(/paired/g)).toHaveLength(1);
+    // A routed run's note names no seed: it follows, once.
+    const routed = 'routed: one traffic stream split across targets by weight (a 80, b 20); each request went to one target.';
+    const header2 = visibleText(
+      renderHtmlReport({ ...summary, traffic: { mode: 'routed', seed: 7, note: routed } }).split('</header>')[0]!,
+    );
+    expect(header2).toContain(`traffic ${routed} (seed 7)`);
+    expect(header2.match(/routed/g)).toHaveLength(1);
   });
 });
 

@@ -20,7 +20,7 @@ export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'unsafe-i
  * renderHtmlReport renders report.html: one self-contained page (uPlot and the chart data
  * inlined; no network, no CDN) with the run's validity and generator health up front, the
  * decision table and thresholds, latency by percentile from the HDR histograms, a per-region
- * comparison, per-workload and per-turn sections (the same tables and charts, split), latency,
+ * comparison, per-workload and per-turn sections (their tables and latency by percentile), latency,
  * throughput and errors per second with failover events marked, failover and cost tables, and the
  * scenario as run. A pure function of the summary (docs/report-html.md).
  */

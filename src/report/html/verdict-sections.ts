@@ -55,10 +55,11 @@ export function header(s: RunSummary): string {
 </header>`;
 }
 
-// The run's own traffic note already opens with its mode and names its seed ("paired: every target … (seed 42)"):
-// said once; a note worded otherwise gets them in front.
+// The run's own traffic note already opens with its mode ("paired: every target … (seed 42)"): each is said once,
+// the seed added after a note that does not name it; a note worded otherwise gets both in front.
 function trafficLine(t: NonNullable<RunSummary['traffic']>): string {
-  return t.note.startsWith(`${t.mode}:`) ? t.note : `${t.mode} (seed ${t.seed}): ${t.note}`;
+  if (!t.note.startsWith(`${t.mode}:`)) return `${t.mode} (seed ${t.seed}): ${t.note}`;
+  return t.note.includes(`seed ${t.seed}`) ? t.note : `${t.note} (seed ${t.seed})`;
 }
 
 /**
