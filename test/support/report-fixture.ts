@@ -13,10 +13,13 @@ import { summarizeRun } from '../../src/summary/summarize-run.js';
  * an outage), failures of several kinds spread over ten seconds, a target that never answered,
  * thresholds that pass and fail, prices. `invalid` adds generator-side failures past 1 % of the
  * route's arrivals (validity false, thresholds not evaluated, a saturated generator); `hostile`
- * names a target and fills an error message with markup that must come out as text.
+ * names a target and fills an error message with markup that must come out as text; `mix` splits
+ * the targets' requests into a two-turn `chat` and a `summarisation` workload (every third
+ * request), so the summary has workload and turn groups.
  */
-export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {}): RunSummary {
-  const rec = new Recorder({ originEpochMs: Date.UTC(2026, 4, 1, 12, 0, 0) });
+export function reportFixture(opts: { invalid?: boolean; hostile?: boolean; mix?: boolean } = {}): RunSummary {
+  const rec = new Recorder({ originEpochMs: Date.UTC(2026, 4, 1, 12, 0, 0), ...(opts.mix ? { byWorkload: true, byTurn: true } : {}) });
+  const add = (r: RequestResult) => rec.add(opts.mix ? { ...r, ...mixLabels(r.id) } : r);
   const euB = opts.hostile ? HOSTILE_TARGET : 'eu-west-b';
   const targets = [
     { target: 'us-east', region: 'us-east-1', model: 'gpt-4o', ttftMs: 180, itlMs: 12 },
@@ -31,25 +34,25 @@ export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {
       for (const t of targets) {
         // The primary is down (503) from 3 s to 5.4 s; eu-west-b resets now and then and cuts a stream at 7 s.
         if (t.target === 'us-east' && at >= 3000 && at < 5400) {
-          rec.add(failed(++id, t, at, 'http_5xx', 'HTTP 503: server_error: The server is overloaded or not ready yet.'));
+          add(failed(++id, t, at, 'http_5xx', 'HTTP 503: server_error: The server is overloaded or not ready yet.'));
           continue;
         }
         if (t.target === euB && i === 0 && sec % 3 === 1) {
-          rec.add(failed(++id, t, at, 'reset', opts.hostile ? HOSTILE_MESSAGE : 'UND_ERR_SOCKET: other side closed'));
+          add(failed(++id, t, at, 'reset', opts.hostile ? HOSTILE_MESSAGE : 'UND_ERR_SOCKET: other side closed'));
           continue;
         }
         if (t.target === euB && sec === 7 && i === 4) {
-          rec.add(failed(++id, t, at, 'stream_cut', 'stream cut after 3 deltas (956 B): UND_ERR_SOCKET: other side closed'));
+          add(failed(++id, t, at, 'stream_cut', 'stream cut after 3 deltas (956 B): UND_ERR_SOCKET: other side closed'));
           continue;
         }
-        rec.add(ok(++id, t, at, t.ttftMs + jitter, t.itlMs + (jitter % 7)));
+        add(ok(++id, t, at, t.ttftMs + jitter, t.itlMs + (jitter % 7)));
       }
       // The route's user-level outcome: the primary served it, or the fallback after it failed (or was skipped while the breaker was open).
       const down = at >= 3000 && at < 5400;
-      rec.add(routed(++id, at, down ? 'eu-west-a' : 'us-east', down ? 260 + jitter : 180 + jitter, down ? 30 + (i % 3) * 5 : 0));
+      add(routed(++id, at, down ? 'eu-west-a' : 'us-east', down ? 260 + jitter : 180 + jitter, down ? 30 + (i % 3) * 5 : 0));
     }
     if (sec === 4)
-      rec.add({
+      add({
         ...routed(++id, sec * 1000 + 990, '', 0, 0),
         errorKind: 'circuit_open',
         errorMessage: 'every hop of chat is unavailable (breaker open or Retry-After pending)',
@@ -62,7 +65,7 @@ export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {
   }
   // A target that never answered: every request refused.
   for (let sec = 0; sec < 10; sec += 2)
-    rec.add(
+    add(
       failed(
         ++id,
         { target: 'ap-down', region: 'ap-southeast-1', model: 'gpt-4o-mini' },
@@ -73,7 +76,7 @@ export function reportFixture(opts: { invalid?: boolean; hostile?: boolean } = {
     );
   if (opts.invalid)
     for (let i = 0; i < 6; i++)
-      rec.add({
+      add({
         ...routed(++id, 8000 + i * 50, '', 0, 0),
         errorKind: 'client_overload' as ErrorKind,
         errorMessage:
@@ -187,6 +190,11 @@ function thresholds(s: RunSummary, invalid: boolean): ThresholdsSummary {
   return invalid
     ? { evaluated: false, passed: null, checks: checks.map((c) => ({ ...c, pass: false })) }
     : { evaluated: true, passed: checks.every((c) => c.pass), checks };
+}
+
+// The mix's workload and turn of request `id`: every third a summarisation, the others a chat's first or second turn.
+function mixLabels(id: number): { workload: string; turn: number } {
+  return id % 3 === 0 ? { workload: 'summarisation', turn: 1 } : { workload: 'chat', turn: (id % 2) + 1 };
 }
 
 type Labels = { target: string; region: string; model: string };

@@ -4,6 +4,7 @@ import { buildCharts, type ChartSpec } from '../../src/report/html/chart-specs.j
 import { escapeHtml, inlineSource, jsonForScript } from '../../src/report/html/escape.js';
 import { percentileCurve } from '../../src/report/html/percentile-curve.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordMs } from '../../src/metrics/histogram.js';
+import { msCell } from '../../src/report/text-table.js';
 import type { RunSummary } from '../../src/summary/run-summary.js';
 import { HOSTILE_MESSAGE, HOSTILE_TARGET, reportFixture } from '../support/report-fixture.js';
 
@@ -74,8 +75,12 @@ describe('renderHtmlReport', () => {
       /ap-down ap-southeast-1 gpt-4o-mini (\S+) (\S+) (> max \(\S+ failed\)|\S+) (\S+) (\S+) (> max \(\S+ failed\)|\S+) (\S+) (\S+) (\S+)/,
     );
     expect(row?.slice(1)).toEqual(['—', '—', beyond, '—', '—', beyond, '100.0%', '—', '—']);
-    for (const id of ['pct-ttft', 'pct-itl', 'pct-e2e'])
-      expect(labels(chart(html, id))).toEqual(['us-east', 'eu-west-a', 'eu-west-b', 'route chat']);
+    for (const [id, name] of [
+      ['pct-ttft', 'TTFT'],
+      ['pct-itl', 'ITL'],
+      ['pct-e2e', 'E2E'],
+    ] as const)
+      expect(labels(chart(html, id))).toEqual(['us-east', 'eu-west-a', 'eu-west-b', 'route chat'].map((g) => `${g} ${name}`));
     expect(labels(chart(html, 'time-ttft'))!.some((l) => l.startsWith('ap-down'))).toBe(false);
     // Its request counts are real zeros and ones, inside its series only.
     const requests = chart(html, 'time-requests')!;
@@ -102,7 +107,7 @@ describe('renderHtmlReport', () => {
     expect(ttft.kind).toBe('percentile');
     expect(ttft.x[0]).toBe(1);
     const us = summary.groups.find((g) => g.key === 'us-east')!;
-    expect(points(ttft, 'us-east')).toBe(percentileCurve(us.histograms.ttft, us.metrics.ttft).length);
+    expect(points(ttft, 'us-east TTFT')).toBe(percentileCurve(us.histograms.ttft, us.metrics.ttft).length);
   });
 
   it('has latency, throughput and errors per second, the route served-by chart, and failover markers on each', () => {
@@ -121,14 +126,14 @@ describe('renderHtmlReport', () => {
     const ttft = chart(html, 'time-ttft')!;
     expect(ttft.x).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5]);
     expect(labels(ttft)).toEqual([
-      'us-east p50',
-      'us-east p99',
-      'eu-west-a p50',
-      'eu-west-a p99',
-      'eu-west-b p50',
-      'eu-west-b p99',
-      'route chat p50',
-      'route chat p99',
+      'us-east TTFT p50',
+      'us-east TTFT p99',
+      'eu-west-a TTFT p50',
+      'eu-west-a TTFT p99',
+      'eu-west-b TTFT p50',
+      'eu-west-b TTFT p99',
+      'route chat TTFT p50',
+      'route chat TTFT p99',
     ]);
     const usEast = (sec: number) => summary.groups[0]!.timeseries.find((p) => p.second === sec)?.ttft?.p50 ?? null;
     expect(ttft.series[0]!.values).toEqual(ttft.x.map((x) => usEast(x - 0.5)));
@@ -212,6 +217,83 @@ describe('renderHtmlReport', () => {
   });
 });
 
+describe('renderHtmlReport of a mix of workloads with conversations', () => {
+  const summary = reportFixture({ mix: true });
+  const html = renderHtmlReport(summary);
+  const section = (id: string) => html.match(new RegExp(`<section id="${id}">[\\s\\S]*?</section>`))?.[0] ?? '';
+
+  it('has a per-workload and a per-turn section, listed in the contents, between the regions and the charts over time', () => {
+    expect(html).toContain('<a href="#workloads">By workload</a><a href="#turns">By turn</a>');
+    const at = (id: string) => html.indexOf(`<section id="${id}">`);
+    expect(at('regions')).toBeLessThan(at('workloads'));
+    expect(at('workloads')).toBeLessThan(at('turns'));
+    expect(at('turns')).toBeLessThan(at('over-time'));
+    // The fixture without the mix has neither, nor their charts.
+    const plain = renderHtmlReport(reportFixture());
+    expect(plain).not.toContain('id="workloads"');
+    expect(plain).not.toContain('id="turns"');
+    expect(buildCharts(reportFixture()).some((c) => /^(wl|turn)-/.test(c.id))).toBe(false);
+  });
+
+  it("tables each workload, and each turn, with the groups' own figures", () => {
+    const workloads = visibleText(section('workloads'));
+    for (const g of summary.groups.filter((x) => x.scope === 'workload' && x.requests.total > 0)) {
+      const row = new RegExp(`${g.target} ${g.model} ${g.requests.ok}/${g.requests.total} `);
+      expect(workloads, `${g.target}/${g.workload}`).toMatch(row);
+    }
+    expect(workloads).toMatch(/ chat target model ok \/ total .* summarisation target model ok \/ total /);
+    const turns = visibleText(section('turns'));
+    const turn2 = summary.groups.find((g) => g.scope === 'turn' && g.target === 'eu-west-a' && g.turn === 2)!;
+    expect(turns).toContain(`eu-west-a 2 gpt-4o-mini ${turn2.requests.ok}/${turn2.requests.total} `);
+    expect(turns).toMatch(/ chat target turn model /);
+  });
+
+  it("splits the latency-by-percentile charts per workload and per turn, each line from its group, its legend the group's figures", () => {
+    const ids = chartData(html).charts.map((c) => c.id);
+    expect(ids.filter((id) => /^(wl|turn)-/.test(id))).toEqual([
+      'wl-pct-ttft',
+      'wl-pct-itl',
+      'wl-pct-e2e',
+      'turn-pct-ttft',
+      'turn-pct-itl',
+      'turn-pct-e2e',
+    ]);
+    for (const id of ids.filter((x) => /^(wl|turn)-/.test(x)))
+      expect(section(id.startsWith('wl-') ? 'workloads' : 'turns')).toContain(`id="${id}"`);
+    const e2e = chart(html, 'wl-pct-e2e')!;
+    expect(e2e.title).toBe('E2E by percentile (end-to-end latency), per workload');
+    expect(labels(e2e)).toEqual([
+      'us-east · chat E2E',
+      'eu-west-a · chat E2E',
+      'eu-west-b · chat E2E',
+      'us-east · summarisation E2E',
+      'eu-west-a · summarisation E2E',
+      'eu-west-b · summarisation E2E',
+    ]);
+    const g = summary.groups.find((x) => x.scope === 'workload' && x.target === 'us-east' && x.workload === 'summarisation')!;
+    const series = e2e.series.find((s) => s.label === 'us-east · summarisation E2E')!;
+    expect(points(e2e, series.label)).toBe(percentileCurve(g.histograms.e2e, g.metrics.e2e).length);
+    expect(series.legend).toBe(`p50 ${msCell(g.metrics.e2e.p50)} · p99 ${msCell(g.metrics.e2e.p99)}`);
+    expect(labels(chart(html, 'turn-pct-ttft'))).toContain('eu-west-b · chat turn 2 TTFT');
+    // One colour per line: a target's workloads are told apart.
+    expect(new Set(e2e.series.map((s) => s.color)).size).toBe(e2e.series.length);
+  });
+
+  it("says the traffic mode once when the run's note already opens with it", () => {
+    const note = "paired: every target received the full load and the same sequence of prompts (seed 42), so differences are the targets'.";
+    const header = visibleText(renderHtmlReport({ ...summary, traffic: { mode: 'paired', seed: 42, note } }).split('</header>')[0]!);
+    expect(header).toContain(`traffic ${note}`);
+    expect(header.match(/paired/g)).toHaveLength(1);
+    // A routed run's note names no seed: it follows, once.
+    const routed = 'routed: one traffic stream split across targets by weight (a 80, b 20); each request went to one target.';
+    const header2 = visibleText(
+      renderHtmlReport({ ...summary, traffic: { mode: 'routed', seed: 7, note: routed } }).split('</header>')[0]!,
+    );
+    expect(header2).toContain(`traffic ${routed} (seed 7)`);
+    expect(header2.match(/routed/g)).toHaveLength(1);
+  });
+});
+
 describe('renderHtmlReport of an invalid run', () => {
   const summary = reportFixture({ invalid: true });
   const html = renderHtmlReport(summary);
@@ -250,7 +332,7 @@ describe('renderHtmlReport escapes what comes from the summary', () => {
     expect(html).toContain(escapeHtml(HOSTILE_TARGET));
     expect(html).toContain(escapeHtml(HOSTILE_MESSAGE));
     // The chart data still reads back exactly: the series is labelled with the name as it is.
-    expect(labels(chart(html, 'pct-ttft'))).toContain(HOSTILE_TARGET);
+    expect(labels(chart(html, 'pct-ttft'))).toContain(`${HOSTILE_TARGET} TTFT`);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { RunGroupSummary, RunSummary } from '../../summary/run-summary.js';
 import type { TimeseriesPoint } from '../../metrics/timeseries.js';
 import { percentileCurve } from './percentile-curve.js';
+import { fixed, msCell } from '../text-table.js';
 
 /**
  * ChartSpec is one chart of report.html as data: everything the page's script needs to draw it
@@ -26,12 +27,31 @@ export interface ChartSpec {
   note: string;
 }
 
-/** ChartSeries is one line: its legend label, colour, dash (p99 lines are dashed) and values. */
+/**
+ * ChartSeries is one line: its legend label (the group and, on a latency chart, the metric: "us-east TTFT p50"), colour,
+ * dash (p99 lines are dashed) and values.
+ */
 export interface ChartSeries {
   label: string;
   color: string;
   dash?: number[];
   values: (number | null)[];
+  /** What the legend shows beside the label while the cursor is off the chart: the whole run's figure ("run p50 182ms"). */
+  legend?: string;
+}
+
+/**
+ * ChartScope is which groups a set of charts plots and how it names them: the page's own charts (targets and routes),
+ * or a breakdown's (per workload, per conversation turn), whose chart ids and titles say which.
+ */
+export interface ChartScope {
+  groups: RunGroupSummary[];
+  colors: Map<string, string>;
+  label: (g: RunGroupSummary) => string;
+  /** Prepended to every chart id ('' for the page's own charts). */
+  idPrefix: string;
+  /** Appended to every chart title ('' for the page's own charts). */
+  titleSuffix: string;
 }
 
 /** ChartMarker is a failover event on a time chart: a breaker transition (a line) or an outage (a band), in run-clock seconds. */
@@ -83,20 +103,59 @@ export function groupColors(s: RunSummary): Map<string, string> {
   return new Map(chartGroups(s).map((g, i) => [g.key, PALETTE[i % PALETTE.length]!]));
 }
 
-/** buildCharts computes every chart of the page from the summary. */
+/** BREAKDOWNS are the group scopes report.html splits into sections of their own: per workload and per conversation turn. */
+export const BREAKDOWNS = {
+  workload: {
+    idPrefix: 'wl-',
+    titleSuffix: ', per workload',
+    label: (g: RunGroupSummary) => `${groupLabel(g)} · ${g.workload ?? ''}`,
+  },
+  turn: {
+    idPrefix: 'turn-',
+    titleSuffix: ', per conversation turn',
+    label: (g: RunGroupSummary) => `${groupLabel(g)} · ${g.workload ?? ''} turn ${g.turn ?? 1}`,
+  },
+} as const;
+
+/** breakdownGroups are a breakdown's groups in reading order: by workload, then turn, then target in the targets' order. */
+export function breakdownGroups(s: RunSummary, scope: keyof typeof BREAKDOWNS): RunGroupSummary[] {
+  const targets = s.groups.filter((g) => g.scope === 'target').map((g) => g.target);
+  const rank = (g: RunGroupSummary) => targets.indexOf(g.target);
+  return s.groups
+    .filter((g) => g.scope === scope)
+    .map((g, i) => ({ g, i }))
+    .sort(
+      (a, b) =>
+        (a.g.workload ?? '').localeCompare(b.g.workload ?? '') || (a.g.turn ?? 1) - (b.g.turn ?? 1) || rank(a.g) - rank(b.g) || a.i - b.i,
+    )
+    .map(({ g }) => g);
+}
+
+/** breakdownScope is a breakdown's charts' scope: its groups, each in a colour of its own (a target's lines differ by workload). */
+export function breakdownScope(s: RunSummary, scope: keyof typeof BREAKDOWNS): ChartScope {
+  const groups = breakdownGroups(s, scope);
+  return { groups, colors: new Map(groups.map((g, i) => [g.key, PALETTE[i % PALETTE.length]!])), ...BREAKDOWNS[scope] };
+}
+
+/**
+ * buildCharts computes every chart of the page from the summary: its own, then each breakdown's percentile charts (the
+ * same charts, split). Per-second charts are the page's own only: summary.json keeps no per-second series for workload
+ * and turn groups.
+ */
 export function buildCharts(s: RunSummary): ChartSpec[] {
-  const colors = groupColors(s);
-  return [...percentileCharts(s, colors), ...timeCharts(s, colors)];
+  const main: ChartScope = { groups: chartGroups(s), colors: groupColors(s), label: groupLabel, idPrefix: '', titleSuffix: '' };
+  const split = (['workload', 'turn'] as const).map((k) => breakdownScope(s, k)).filter((b) => b.groups.length > 0);
+  return [...percentileCharts(main), ...timeCharts(s, main), ...split.flatMap(percentileCharts)];
 }
 
 /**
  * percentileCharts: latency by percentile per group for TTFT, ITL and E2E, from the encoded histograms. A group without
  * samples has no line.
  */
-export function percentileCharts(s: RunSummary, colors: Map<string, string>): ChartSpec[] {
+export function percentileCharts(scope: ChartScope): ChartSpec[] {
   const charts: ChartSpec[] = [];
   for (const { metric, name, what } of PERCENTILE_METRICS) {
-    const curves = chartGroups(s)
+    const curves = scope.groups
       .map((g) => ({ g, curve: percentileCurve(g.histograms[metric], g.metrics[metric]) }))
       .filter((c) => c.curve.length > 0);
     if (!curves.length) continue;
@@ -105,11 +164,12 @@ export function percentileCharts(s: RunSummary, colors: Map<string, string>): Ch
     const series = curves.map(({ g, curve }) => {
       const values: (number | null)[] = x.map(() => null);
       for (const p of curve) values[index.get(p.x)!] = p.ms;
-      return { label: groupLabel(g), color: colors.get(g.key)!, values };
+      const legend = `p50 ${msCell(g.metrics[metric].p50)} · p99 ${msCell(g.metrics[metric].p99)}`;
+      return { label: `${scope.label(g)} ${name}`, color: scope.colors.get(g.key)!, values, legend };
     });
     charts.push({
-      id: `pct-${metric}`,
-      title: `${name} by percentile (${what})`,
+      id: `${scope.idPrefix}pct-${metric}`,
+      title: `${name} by percentile (${what})${scope.titleSuffix}`,
       kind: 'percentile',
       xLabel: 'percentile (log scale of 1/(1−p))',
       yLabel: `${name} (ms)`,
@@ -130,14 +190,15 @@ export function percentileCharts(s: RunSummary, colors: Map<string, string>): Ch
 type TimeChart = (over: Omit<ChartSpec, 'kind' | 'xLabel' | 'x' | 'markers' | 'spanGaps'>, markersOf?: ChartMarker[]) => ChartSpec;
 
 /** timeCharts: latency, throughput, errors and (per route) who served, per second of the run, with failover markers. */
-export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpec[] {
-  const groups = chartGroups(s).filter((g) => g.timeseries.length > 0);
+export function timeCharts(s: RunSummary, scope: ChartScope): ChartSpec[] {
+  const groups = scope.groups.filter((g) => g.timeseries.length > 0);
   if (!groups.length) return [];
   const first = Math.min(...groups.map((g) => g.timeseries[0]!.second));
   const last = Math.max(...groups.map((g) => g.timeseries[g.timeseries.length - 1]!.second));
   const seconds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   // Each point sits in the middle of its second, so that an event at 2.05 s falls inside the bucket [2, 3) it belongs to.
   const x = seconds.map((sec) => sec + 0.5);
+  const colors = scope.colors;
   const markers = failoverMarkers(s, colors);
   const time: TimeChart = (over, markersOf = markers) => ({
     kind: 'time',
@@ -147,6 +208,28 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
     spanGaps: false,
     ...over,
   });
+  const charts = perSecondCharts({ ...scope, groups }, seconds, time);
+  charts.push(...routeCharts(s, groups, seconds, colors, time, markers, charts.length));
+  const errors = errorSeries(groups, seconds);
+  if (errors.length)
+    charts.push(
+      time({
+        id: 'time-errors',
+        title: 'Errors by kind per second',
+        yLabel: 'failed requests / s',
+        unit: 'count',
+        series: errors,
+        note:
+          'Failures by the second they ended in, by error kind (one colour per kind): summed over targets (their attempts, solid), ' +
+          "and per route as its users saw them (dashed). The generator's own failures are not the targets' and are counted apart below.",
+      }),
+    );
+  return charts;
+}
+
+// The per-second charts every scope has: TTFT and E2E p50 / p99, requests and output tokens, one line per group.
+function perSecondCharts(scope: ChartScope, seconds: number[], time: TimeChart): ChartSpec[] {
+  const { groups, colors, label } = scope;
   const latency = (m: 'ttft' | 'e2e', name: string) =>
     time({
       id: `time-${m}`,
@@ -156,12 +239,18 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
       // A group without one successful request has no latency line at all (not a line at 0).
       series: groups
         .flatMap((g) => [
-          { label: `${groupLabel(g)} p50`, color: colors.get(g.key)!, values: latencyAt(g, seconds, (p) => p[m]?.p50 ?? null) },
           {
-            label: `${groupLabel(g)} p99`,
+            label: `${label(g)} ${name} p50`,
+            color: colors.get(g.key)!,
+            values: latencyAt(g, seconds, (p) => p[m]?.p50 ?? null),
+            legend: `run p50 ${msCell(g.metrics[m].p50)}`,
+          },
+          {
+            label: `${label(g)} ${name} p99`,
             color: colors.get(g.key)!,
             dash: P99_DASH,
             values: latencyAt(g, seconds, (p) => p[m]?.p99 ?? null),
+            legend: `run p99 ${msCell(g.metrics[m].p99)}`,
           },
         ])
         .filter((series) => series.values.some((v) => v !== null)),
@@ -178,15 +267,21 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
       yLabel: 'requests / s',
       unit: 'per_s',
       series: [
-        ...groups.map((g) => ({ label: groupLabel(g), color: colors.get(g.key)!, values: countAt(g, seconds, (p) => p.requests) })),
+        ...groups.map((g) => ({
+          label: label(g),
+          color: colors.get(g.key)!,
+          values: countAt(g, seconds, (p) => p.requests),
+          legend: `${g.requests.total} in all`,
+        })),
         ...(anyDropped
           ? groups
               .filter((g) => g.requests.dropped > 0)
               .map((g) => ({
-                label: `${groupLabel(g)} dropped`,
+                label: `${label(g)} dropped`,
                 color: colors.get(g.key)!,
                 dash: [2, 3],
                 values: countAt(g, seconds, (p) => p.dropped),
+                legend: `${g.requests.dropped} in all`,
               }))
           : []),
       ],
@@ -199,25 +294,15 @@ export function timeCharts(s: RunSummary, colors: Map<string, string>): ChartSpe
       title: 'Output tokens per second',
       yLabel: 'output tokens / s',
       unit: 'per_s',
-      series: groups.map((g) => ({ label: groupLabel(g), color: colors.get(g.key)!, values: countAt(g, seconds, (p) => p.outputTokens) })),
+      series: groups.map((g) => ({
+        label: label(g),
+        color: colors.get(g.key)!,
+        values: countAt(g, seconds, (p) => p.outputTokens),
+        legend: `${fixed(g.throughput.outputTokensPerSec, 0)}/s over the run`,
+      })),
       note: 'Output tokens of the successful requests that ended each second.',
     }),
   );
-  charts.push(...routeCharts(s, groups, seconds, colors, time, markers, charts.length));
-  const errors = errorSeries(groups, seconds);
-  if (errors.length)
-    charts.push(
-      time({
-        id: 'time-errors',
-        title: 'Errors by kind per second',
-        yLabel: 'failed requests / s',
-        unit: 'count',
-        series: errors,
-        note:
-          'Failures by the second they ended in, by error kind (one colour per kind): summed over targets (their attempts, solid), ' +
-          "and per route as its users saw them (dashed). The generator's own failures are not the targets' and are counted apart below.",
-      }),
-    );
   return charts;
 }
 
@@ -251,7 +336,7 @@ function routeCharts(
               values: countAt(g, seconds, (p) => p.servedBy?.[hop] ?? 0),
             })),
             { label: 'failed (as users saw it)', color: ERROR_PALETTE[0]!, values: countAt(g, seconds, (p) => p.failed) },
-          ],
+          ].map(withTotal),
           note: `User requests of route ${route.name} that ended each second, by the hop that served them.`,
         },
         markers.filter((m) => m.route === undefined || m.route === route.name),
@@ -282,6 +367,11 @@ function countAt(g: RunGroupSummary, seconds: number[], value: (p: TimeseriesPoi
   });
 }
 
+// A count series' legend while the cursor is off the chart: its total over the run.
+function withTotal(series: ChartSeries): ChartSeries {
+  return { ...series, legend: `${series.values.reduce<number>((a, v) => a + (v ?? 0), 0)} in all` };
+}
+
 // Errors per second by kind: one series per kind over the targets, and one per kind of each route
 // (its users' failures, dashed); a kind has one colour on both.
 function errorSeries(groups: RunGroupSummary[], seconds: number[]): ChartSeries[] {
@@ -296,7 +386,7 @@ function errorSeries(groups: RunGroupSummary[], seconds: number[]): ChartSeries[
     const from = Math.min(...members.map((g) => g.timeseries[0]!.second));
     const to = Math.max(...members.map((g) => g.timeseries[g.timeseries.length - 1]!.second));
     const values = seconds.map((sec) => (sec < from || sec > to ? null : (bySecond.get(sec) ?? 0)));
-    return { label, color: color.get(kind)!, ...(dash ? { dash } : {}), values };
+    return withTotal({ label, color: color.get(kind)!, ...(dash ? { dash } : {}), values });
   };
   const targets = groups.filter((g) => g.scope === 'target');
   return [

@@ -90,7 +90,7 @@ export const PAGE_SCRIPT = String.raw`
     var pct = spec.kind === 'percentile';
     var series = [{
       label: pct ? 'percentile' : 'second',
-      value: function (u, v, si, idx) { return idx == null ? '' : v == null ? '\u2014' : pct ? pctLabel(v) : secondsLabel(v); },
+      value: function (u, v, si, idx) { return idx == null ? 'whole run' : v == null ? '\u2014' : pct ? pctLabel(v) : secondsLabel(v); },
     }];
     spec.series.forEach(function (s) {
       series.push({
@@ -100,8 +100,9 @@ export const PAGE_SCRIPT = String.raw`
         dash: s.dash || undefined,
         spanGaps: spec.spanGaps,
         points: { size: 4 },
-        // Nothing until the cursor is on the chart; then the value at the cursor, "—" where this series has no data.
-        value: function (u, v, si, idx) { return idx == null ? '' : withUnit(spec.unit, v); },
+        // The whole run's figure until the cursor is on the chart (never a bare label); then the value at the cursor,
+        // "—" where this series has no data.
+        value: function (u, v, si, idx) { return idx == null ? s.legend || '' : withUnit(spec.unit, v); },
       });
     });
     var yMax = 0;

@@ -52,6 +52,9 @@ table.compact td, table.compact th { padding: 3px 8px; }
 .cols { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
 .message { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; overflow-wrap: anywhere; }
 table.errors td:last-child { max-width: 520px; }
+/* The decision table wraps rather than scrolls: its verdict is the last column, and a long model id must not push it off screen. */
+table.decision { width: 100%; }
+table.decision th, table.decision td { white-space: normal; padding: 4px 6px; }
 .warnings { color: var(--warn); margin: 6px 0; }
 figure.chart { margin: 14px 0 26px; }
 .chart-title { font-weight: 600; font-size: 15px; margin-bottom: 4px; }
@@ -70,5 +73,14 @@ figure.chart { margin: 14px 0 26px; }
 .bar.p50, .bar-p50 { background: #1f77b4; }
 details pre { background: var(--panel); padding: 10px; overflow: auto; max-height: 480px; font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; margin-top: 40px; }
+/* A narrow window (800 px) keeps every decision column on screen: less margin, denser cells, headers that break anywhere. */
+@media (max-width: 900px) {
+  main { padding: 12px 12px 40px; }
+  table.decision { font-size: 11.5px; }
+  table.decision th, table.decision td { padding: 3px; }
+  table.decision th { overflow-wrap: anywhere; }
+  table.decision td.wrap { min-width: 90px; }
+  table.decision .badge { font-size: 10px; padding: 1px 5px; }
+}
 @media print { nav { display: none; } }
 `;

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../summary/run-summary.js';
-import { buildCharts, type ChartSpec } from './chart-specs.js';
+import { BREAKDOWN_SECTIONS, breakdownSection } from './breakdown-sections.js';
+import { BREAKDOWNS, buildCharts, type ChartSpec } from './chart-specs.js';
 import { charts, costSection, errorsSection, failoverSection, regionSection, agentsSection, runDetailsSection } from './detail-sections.js';
 import { escapeHtml, inlineSource, jsonForScript } from './escape.js';
 import { section } from './html-table.js';
@@ -19,13 +20,15 @@ export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'unsafe-i
  * renderHtmlReport renders report.html: one self-contained page (uPlot and the chart data
  * inlined; no network, no CDN) with the run's validity and generator health up front, the
  * decision table and thresholds, latency by percentile from the HDR histograms, a per-region
- * comparison, latency, throughput and errors per second with failover events marked, failover
- * and cost tables, and the scenario as run. A pure function of the summary (docs/report-html.md).
+ * comparison, per-workload and per-turn sections (their tables and latency by percentile), latency,
+ * throughput and errors per second with failover events marked, failover and cost tables, and the
+ * scenario as run. A pure function of the summary (docs/report-html.md).
  */
 export function renderHtmlReport(s: RunSummary): string {
   const specs = buildCharts(s);
   const byKind = (pred: (c: ChartSpec) => boolean) => specs.filter(pred);
-  const percentile = byKind((c) => c.kind === 'percentile');
+  const percentile = byKind((c) => c.id.startsWith('pct-'));
+  const split = (k: keyof typeof BREAKDOWNS) => byKind((c) => c.id.startsWith(BREAKDOWNS[k].idPrefix));
   const overTime = byKind((c) => ['time-ttft', 'time-e2e', 'time-requests', 'time-tokens'].includes(c.id));
   const routes = byKind((c) => c.id.startsWith('time-route-'));
   const errors = specs.find((c) => c.id === 'time-errors');
@@ -37,6 +40,8 @@ export function renderHtmlReport(s: RunSummary): string {
     section('percentiles', 'Latency by percentile', charts(percentile, 'No successful request: no latency to plot.')),
     regionSection(s),
     agentsSection(s),
+    breakdownSection(s, 'workload', split('workload')),
+    breakdownSection(s, 'turn', split('turn')),
     section('over-time', 'Over time', charts(overTime, 'No per-second series in this run.')),
     errorsSection(s, errors),
     failoverSection(s, routes),
@@ -50,6 +55,9 @@ export function renderHtmlReport(s: RunSummary): string {
     ['percentiles', 'Percentiles'],
     ['regions', 'Regions'],
     ...(s.parts?.length ? [['agents', 'Agents & parts']] : []),
+    ...(['workload', 'turn'] as const)
+      .filter((k) => s.groups.some((g) => g.scope === k))
+      .map((k) => [BREAKDOWN_SECTIONS[k].id, BREAKDOWN_SECTIONS[k].nav]),
     ['over-time', 'Over time'],
     ['errors', 'Errors'],
     ...(s.failover ? [['failover', 'Failover']] : []),

@@ -41,7 +41,7 @@ export function header(s: RunSummary): string {
     ['load', describeLoad(s)],
     ['status', `${s.status} — ${s.stopReason}`],
     ['measured', s.measurement.note || '—'],
-    ...(s.traffic ? [['traffic', `${s.traffic.mode} (seed ${s.traffic.seed}): ${s.traffic.note}`] as [string, string]] : []),
+    ...(s.traffic ? [['traffic', trafficLine(s.traffic)] as [string, string]] : []),
     ['tool', `${s.tool.name} ${s.tool.version}`],
   ];
   const verdict = s.validity.valid
@@ -53,6 +53,13 @@ export function header(s: RunSummary): string {
 <h1>${escapeHtml(scenarioName(s))} <span class="badge badge-${verdict[0]}">${escapeHtml(verdict[1]!)}</span></h1>
 <dl class="meta">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 </header>`;
+}
+
+// The run's own traffic note already opens with its mode ("paired: every target … (seed 42)"): each is said once,
+// the seed added after a note that does not name it; a note worded otherwise gets both in front.
+function trafficLine(t: NonNullable<RunSummary['traffic']>): string {
+  if (!t.note.startsWith(`${t.mode}:`)) return `${t.mode} (seed ${t.seed}): ${t.note}`;
+  return t.note.includes(`seed ${t.seed}`) ? t.note : `${t.note} (seed ${t.seed})`;
 }
 
 /**
@@ -141,7 +148,7 @@ export function decisionSection(s: RunSummary): string {
     'Decision',
     `${recommendation}${caveat}<p class="small">SLO: ${escapeHtml(d.slo.join(', ') || '—')}. ${escapeHtml(prices)} ` +
       'Latencies of successful requests; a target with no successful request cannot meet the SLO.</p>\n' +
-      columnsTable(DECISION_COLUMNS, d.rows, s) +
+      columnsTable(DECISION_COLUMNS, d.rows, s, 'decision') +
       (d.outputLengthNote ? `\n${para(`Note: ${d.outputLengthNote}.`, 'warn')}` : ''),
   );
 }
