@@ -522,7 +522,8 @@ export function newGroup(key: string, labels: GroupLabels, scope: GroupScope = '
     coalescedGaps: 0,
     windowStartMs: Infinity,
     windowEndMs: -Infinity,
-    timeseries: scope === 'target' || scope === 'route' ? new Timeseries() : null,
+    // Every scope but the run's own keeps its seconds: report.html splits the per-second charts by workload and turn too.
+    timeseries: scope === 'target' || scope === 'route' || scope === 'workload' || scope === 'turn' ? new Timeseries() : null,
     backoff: { waits: 0, ms: 0, byReason: { rate_limited: 0, error: 0 } },
     stopped: null,
     cutShort: 0,

@@ -115,7 +115,11 @@ describe('run cost from usage', () => {
       expect(r.status).toBe(200);
       expect(r.outputTokens).toBeLessThanOrEqual(10);
     }
-    expect(resetting.cost!.totalUsd).toBe(usd(units(mine('resetting'))));
+    // A reset meant for after 10 tokens can, on a busy machine, drop the reply before its headers left the mock's buffer:
+    // that request was never answered 2xx (status 0, reset) and is not billed. Every answered one is.
+    const answered = mine('resetting').filter((r) => r.status === 200);
+    for (const r of mine('resetting').filter((x) => x.status !== 200)) expect([r.status, r.errorKind]).toEqual([0, 'reset']);
+    expect(resetting.cost!.totalUsd).toBe(usd(units(answered)));
     expect(resetting.cost!.failedUsd).toBe(usd(units(broken)));
     expect(resetting.cost!.failedUsd).toBeGreaterThanOrEqual(broken.length * 0.0015); // each paid at least its prompt
   });

@@ -254,9 +254,17 @@ describe('renderHtmlReport of a mix of workloads with conversations', () => {
       'wl-pct-ttft',
       'wl-pct-itl',
       'wl-pct-e2e',
+      'wl-time-ttft',
+      'wl-time-e2e',
+      'wl-time-requests',
+      'wl-time-tokens',
       'turn-pct-ttft',
       'turn-pct-itl',
       'turn-pct-e2e',
+      'turn-time-ttft',
+      'turn-time-e2e',
+      'turn-time-requests',
+      'turn-time-tokens',
     ]);
     for (const id of ids.filter((x) => /^(wl|turn)-/.test(x)))
       expect(section(id.startsWith('wl-') ? 'workloads' : 'turns')).toContain(`id="${id}"`);
@@ -277,6 +285,18 @@ describe('renderHtmlReport of a mix of workloads with conversations', () => {
     expect(labels(chart(html, 'turn-pct-ttft'))).toContain('eu-west-b · chat turn 2 TTFT');
     // One colour per line: a target's workloads are told apart.
     expect(new Set(e2e.series.map((s) => s.color)).size).toBe(e2e.series.length);
+  });
+
+  it("splits the per-second charts too, each line the group's own seconds", () => {
+    const requests = chart(html, 'wl-time-requests')!;
+    expect(requests.title).toBe('Requests per second, per workload');
+    const g = summary.groups.find((x) => x.scope === 'workload' && x.target === 'eu-west-a' && x.workload === 'chat')!;
+    expect(g.timeseries.length).toBeGreaterThan(0);
+    const series = requests.series.find((s) => s.label === 'eu-west-a · chat')!;
+    // Every request of the group is in one of its seconds, as in the whole run's chart.
+    expect(series.values.reduce<number>((n, v) => n + (v ?? 0), 0)).toBe(g.requests.total);
+    expect(series.legend).toBe(`${g.requests.total} in all`);
+    expect(section('turns')).toContain('id="turn-time-ttft"');
   });
 
   it("says the traffic mode once when the run's note already opens with it", () => {

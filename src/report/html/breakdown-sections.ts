@@ -51,7 +51,6 @@ export function breakdownSection(s: RunSummary, kind: keyof typeof BREAKDOWNS, s
     id,
     title,
     `${para(`${what} Bars share one scale per metric across this section.`, 'small')}\n${tables.join('\n')}\n` +
-      charts(specs, 'No successful request: nothing to plot.') +
-      para('Per-second charts are the whole run’s only: summary.json keeps per-second series for targets and routes.', 'small'),
+      charts(specs, 'No successful request: nothing to plot.'),
   );
 }

@@ -138,14 +138,26 @@ export function breakdownScope(s: RunSummary, scope: keyof typeof BREAKDOWNS): C
 }
 
 /**
- * buildCharts computes every chart of the page from the summary: its own, then each breakdown's percentile charts (the
- * same charts, split). Per-second charts are the page's own only: summary.json keeps no per-second series for workload
- * and turn groups.
+ * buildCharts computes every chart of the page from the summary: its own, then each breakdown's percentile and per-second
+ * latency, request and token charts (the same charts, split).
  */
 export function buildCharts(s: RunSummary): ChartSpec[] {
   const main: ChartScope = { groups: chartGroups(s), colors: groupColors(s), label: groupLabel, idPrefix: '', titleSuffix: '' };
   const split = (['workload', 'turn'] as const).map((k) => breakdownScope(s, k)).filter((b) => b.groups.length > 0);
-  return [...percentileCharts(main), ...timeCharts(s, main), ...split.flatMap(percentileCharts)];
+  return [...percentileCharts(main), ...timeCharts(s, main), ...split.flatMap((b) => [...percentileCharts(b), ...splitTimeCharts(b)])];
+}
+
+// A breakdown's per-second charts: its groups' own seconds (a summary written before workload and turn groups kept them
+// has none: no chart), without the run's failover markers, routes or errors.
+function splitTimeCharts(scope: ChartScope): ChartSpec[] {
+  const groups = scope.groups.filter((g) => g.timeseries.length > 0);
+  if (!groups.length) return [];
+  const first = Math.min(...groups.map((g) => g.timeseries[0]!.second));
+  const last = Math.max(...groups.map((g) => g.timeseries[g.timeseries.length - 1]!.second));
+  const seconds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const x = seconds.map((sec) => sec + 0.5);
+  const time: TimeChart = (over) => ({ kind: 'time', xLabel: 'run time (s)', x, markers: [], spanGaps: false, ...over });
+  return perSecondCharts({ ...scope, groups }, seconds, time);
 }
 
 /**
@@ -229,11 +241,11 @@ export function timeCharts(s: RunSummary, scope: ChartScope): ChartSpec[] {
 
 // The per-second charts every scope has: TTFT and E2E p50 / p99, requests and output tokens, one line per group.
 function perSecondCharts(scope: ChartScope, seconds: number[], time: TimeChart): ChartSpec[] {
-  const { groups, colors, label } = scope;
+  const { groups, colors, label, idPrefix, titleSuffix } = scope;
   const latency = (m: 'ttft' | 'e2e', name: string) =>
     time({
-      id: `time-${m}`,
-      title: `${name} p50 and p99 per second`,
+      id: `${idPrefix}time-${m}`,
+      title: `${name} p50 and p99 per second${titleSuffix}`,
       yLabel: `${name} (ms)`,
       unit: 'ms',
       // A group without one successful request has no latency line at all (not a line at 0).
@@ -262,8 +274,8 @@ function perSecondCharts(scope: ChartScope, seconds: number[], time: TimeChart):
   const anyDropped = groups.some((g) => g.timeseries.some((p) => p.dropped > 0));
   charts.push(
     time({
-      id: 'time-requests',
-      title: 'Requests per second',
+      id: `${idPrefix}time-requests`,
+      title: `Requests per second${titleSuffix}`,
       yLabel: 'requests / s',
       unit: 'per_s',
       series: [
@@ -290,8 +302,8 @@ function perSecondCharts(scope: ChartScope, seconds: number[], time: TimeChart):
         `${anyDropped ? '; dropped: arrivals never sent, by scheduled second' : ''}.`,
     }),
     time({
-      id: 'time-tokens',
-      title: 'Output tokens per second',
+      id: `${idPrefix}time-tokens`,
+      title: `Output tokens per second${titleSuffix}`,
       yLabel: 'output tokens / s',
       unit: 'per_s',
       series: groups.map((g) => ({
