@@ -17,6 +17,8 @@
 //     <!-- docs-check: file NAME -->       before a ```yaml/```json block: write it as NAME for the page's commands
 //     <!-- docs-check: derive {"file":"b.yaml","from":"a.yaml","replace":[["old text","new text"], …]} -->
 //                                          write b.yaml as a.yaml with those (exact, each required) replacements
+// - A ```yaml block that is a whole scenario (top-level `name` and `targets`) must pass `bakeoff validate`, unless
+//   marked skip; fragments of a scenario are not checked.
 // - Commands allowed (anything else is refused: mark it skip): `node dist/cli/main.js …`, `npx llm-bakeoff …` and
 //   `bakeoff …` (both run node dist/cli/main.js), `npm start` (package.json's start script), `cat …`, `ls …`, and
 //   `echo $?` (the previous command's exit status). No pipes, redirections or shell variables. A `  # comment` at the
@@ -56,6 +58,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const LINKED = ['dist', 'scenarios', 'pricing', 'docs', 'examples', 'deploy', 'node_modules', 'package.json'];
@@ -422,10 +425,30 @@ async function checkBlock(block, scratch, where) {
   return failures;
 }
 
+// validateScenarioBlock: a ```yaml block that is a whole scenario (top-level name and targets) must pass
+// `bakeoff validate`; fragments of one are not checked. Returns the failure, null when it passed, undefined when
+// the block is not a scenario.
+async function validateScenarioBlock(block, scratch, where) {
+  if (block.lang !== 'yaml') return undefined;
+  let doc;
+  try {
+    doc = parseYaml(block.body.join('\n'));
+  } catch {
+    return undefined;
+  }
+  if (!doc || typeof doc !== 'object' || !doc.name || !doc.targets) return undefined;
+  const file = join(scratch, `.docs-check-scenario-${block.line}.yaml`);
+  writeFileSync(file, `${block.body.join('\n')}\n`);
+  const r = await runCommand(process.execPath, [join('dist', 'cli', 'main.js'), 'validate', file], scratch, DEFAULT_COLUMNS, 30_000);
+  rmSync(file, { force: true });
+  if (r.code === 0) return null;
+  return `${where}: this scenario does not pass \`bakeoff validate\` (exit ${r.code}):\n${r.lines.join('\n').trim()}`;
+}
+
 // checkPage: every block of one page; returns { ran, skipped, failures }.
 async function checkPage(file, verbose) {
   const rel = relative(ROOT, file) || basename(file);
-  const result = { file: rel, ran: 0, skipped: [], failures: [], ms: 0 };
+  const result = { file: rel, ran: 0, validated: 0, skipped: [], failures: [], ms: 0 };
   const started = Date.now();
   const scratch = prepareScratch();
   try {
@@ -433,7 +456,11 @@ async function checkPage(file, verbose) {
       const where = `${rel}:${block.line}`;
       const skip = block.directives.find((d) => d.kind === 'skip');
       if (block.lang !== 'console') {
-        if (!skip) applyFileDirectives(block, scratch, where);
+        if (skip) continue;
+        applyFileDirectives(block, scratch, where);
+        const failure = await validateScenarioBlock(block, scratch, where);
+        if (failure !== undefined) result.validated++;
+        if (failure) result.failures.push(failure);
         continue;
       }
       applyFileDirectives(block, scratch, where);
@@ -484,7 +511,11 @@ async function main() {
   const skipped = results.flatMap((r) => r.skipped);
   if (opts.verbose) for (const s of skipped) console.error(`skipped ${s}`);
   const secs = ((Date.now() - started) / 1000).toFixed(0);
-  console.log(`docs-check: ${ran} block(s) run, ${skipped.length} skipped, ${failures.length} mismatch(es), ${secs}s`);
+  const validated = results.reduce((n, r) => n + r.validated, 0);
+  console.log(
+    `docs-check: ${ran} block(s) run, ${skipped.length} skipped, ${validated} scenario(s) validated, ` +
+      `${failures.length} mismatch(es), ${secs}s`,
+  );
   process.exit(malformed ? 2 : failures.length ? 1 : 0);
 }
 

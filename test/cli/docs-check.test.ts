@@ -58,7 +58,7 @@ describe('docs-check', () => {
 
   it('passes a page whose block shows the real output', async () => {
     const r = await check('right.md', page('closed loop, 8 concurrent per target, stop after 15s'));
-    expect(r.out).toContain('1 block(s) run, 0 skipped, 0 mismatch(es)');
+    expect(r.out).toContain('1 block(s) run, 0 skipped, 0 scenario(s) validated, 0 mismatch(es)');
     expect(r.code).toBe(0);
   }, 60_000);
 
@@ -95,6 +95,24 @@ describe('docs-check', () => {
     expect(status.out).toContain('status.md:4: exit status 2 where the page shows 0');
   }, 60_000);
 
+  it('validates a yaml block that is a whole scenario, not a fragment', async () => {
+    const scenario = (concurrency: string) => [
+      '```yaml',
+      'name: tiny',
+      'targets:',
+      '  - { name: a, model: m, mock: { ttftMs: 1 } }',
+      `load: { concurrency: ${concurrency}, duration: 1s }`,
+      '```',
+    ];
+    const ok = await check('scenario-ok.md', [...scenario('2'), '', '```yaml', 'load: { concurrency: -1 }', '```', ''].join('\n'));
+    expect(ok.out).toContain('0 block(s) run, 0 skipped, 1 scenario(s) validated, 0 mismatch(es)');
+    expect(ok.code).toBe(0);
+    const bad = await check('scenario-bad.md', [...scenario('-1'), ''].join('\n'));
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/scenario-bad\.md:1: this scenario does not pass `bakeoff validate` \(exit 2\)/);
+    expect(bad.out).toContain('load.concurrency');
+  }, 60_000);
+
   it('refuses a command outside its list and a skip without a reason, running nothing', async () => {
     const refused = await check('refused.md', ['```console', '$ rm -rf results', '```', ''].join('\n'));
     expect(refused.code).toBe(2);
@@ -107,6 +125,6 @@ describe('docs-check', () => {
       ['<!-- docs-check: skip (shows a destructive command) -->', '```console', '$ rm -rf results', '```', ''].join('\n'),
     );
     expect(skipped.code).toBe(0);
-    expect(skipped.out).toContain('0 block(s) run, 1 skipped');
+    expect(skipped.out).toContain('0 block(s) run, 1 skipped,');
   }, 60_000);
 });
