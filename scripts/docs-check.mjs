@@ -26,8 +26,9 @@
 //   only where the page shows `echo $?`.
 // - Where: each page gets its own scratch directory, with dist/, scenarios/, pricing/, docs/, examples/, deploy/
 //   and node_modules/ linked from the repository, so `results/…` and files written by `file` stay out of the tree.
-//   Commands run with a minimal environment (PATH, HOME, TZ=UTC, NO_COLOR=1, COLUMNS): no API key reaches them, so a
-//   command that needs a real provider cannot reach one (it fails, and the block must be marked skip).
+//   Commands run with a minimal environment (PATH, HOME, TZ=UTC, NO_COLOR=1, COLUMNS): no API key reaches them, and
+//   scripts/docs-check-loopback.mjs, preloaded into node, refuses every TCP connection but to loopback, so a command
+//   that needs a real provider cannot reach one (it fails, and the block must be marked skip).
 // - Comparison, line by line after normalising both sides (ANSI colours dropped, runs of spaces → one space, runs of
 //   ─ → one ─, blank lines ignored, run ids like 20261130-141032 and ISO timestamps replaced by placeholders):
 //   - a line that is only `…` stands for any number of lines (none included); without it the lines are consecutive,
@@ -58,6 +59,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -190,6 +192,7 @@ function runCommand(program, args, cwd, columns, timeoutMs) {
   const fd = openSync(outFile, 'w');
   const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? cwd, TZ: 'UTC', LANG: 'C.UTF-8', NO_COLOR: '1' };
   env.COLUMNS = String(columns);
+  if (program === process.execPath) env.NODE_OPTIONS = `--import "${pathToFileURL(join(ROOT, 'scripts', 'docs-check-loopback.mjs')).href}"`;
   return new Promise((done) => {
     const child = spawn(program, args, { cwd, env, stdio: ['ignore', fd, fd], detached: true });
     let timedOut = false;

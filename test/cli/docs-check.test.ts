@@ -113,6 +113,58 @@ describe('docs-check', () => {
     expect(bad.out).toContain('load.concurrency');
   }, 60_000);
 
+  it('refuses a connection to any host but loopback in the commands it runs, before anything is sent', async () => {
+    // Socket#connect is replaced by a recorder before the guard wraps it, so nothing here reaches the network.
+    const probe = `
+      import net from 'node:net';
+      const seen = [];
+      net.Socket.prototype.connect = function (...args) { seen.push(args[0]?.host ?? args[1] ?? 'localhost'); return this; };
+      await import(${JSON.stringify(resolve(ROOT, 'scripts/docs-check-loopback.mjs'))});
+      const errors = [];
+      for (const host of ['192.0.2.1', 'api.openai.com', '127.0.0.1', '::1']) {
+        const s = new net.Socket();
+        s.on('error', (e) => errors.push(e.message));
+        s.connect({ host, port: 443 });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(JSON.stringify({ seen, errors }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe], { timeout: 20_000 });
+    const { seen, errors } = JSON.parse(stdout) as { seen: string[]; errors: string[] };
+    expect(seen).toEqual(['127.0.0.1', '::1']);
+    expect(errors).toEqual([
+      'docs-check: connect to 192.0.2.1 refused (a documented command reaches loopback only)',
+      'docs-check: connect to api.openai.com refused (a documented command reaches loopback only)',
+    ]);
+  }, 30_000);
+
+  it('preloads that guard into the commands a page runs', async () => {
+    // 0.0.0.0 is this machine, but not a loopback address the guard allows: unguarded, the run would get a plain
+    // ECONNREFUSED from port 9 here instead, so the guard's message proves it is in place without leaving the machine.
+    const r = await check(
+      'guarded.md',
+      [
+        '<!-- docs-check: file far.yaml -->',
+        '```yaml',
+        'name: far',
+        'targets:',
+        '  - { name: far, model: m, baseUrl: "http://0.0.0.0:9/v1" }',
+        'workload: { promptTokens: 8, maxTokens: 2 }',
+        'load: { concurrency: 1, requests: 1 }',
+        '```',
+        '',
+        '```console',
+        '$ node dist/cli/main.js run far.yaml -q',
+        '…',
+        '  connect_error ×1: …docs-check: connect to 0.0.0.0 refused (a documented command reaches loopback only)',
+        '…',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    expect(r.out).toContain('1 block(s) run, 0 skipped, 1 scenario(s) validated, 0 mismatch(es)');
+    expect(r.code).toBe(0);
+  }, 60_000);
+
   it('refuses a command outside its list and a skip without a reason, running nothing', async () => {
     const refused = await check('refused.md', ['```console', '$ rm -rf results', '```', ''].join('\n'));
     expect(refused.code).toBe(2);
