@@ -2,6 +2,8 @@
 // shows, so a page that drifts from the tool fails CI instead of misleading a user (`npm run docs:check`).
 //
 // Usage: node scripts/docs-check.mjs [--jobs N] [--verbose] [file.md …]   (default: README.md docs/*.md; needs dist/)
+// --verbose prints each block's verdict and time, the skipped blocks with their reasons, and a failing command's whole
+// output (what to update the page from when the tool's output changed on purpose); --jobs: pages checked at once (3).
 //
 // The rules (docs/outputs.md, "Docs are tested", says the same for writers):
 // - Checked blocks: fenced ```console blocks. A block whose first line is `$ <command>` is run; a line starting with
@@ -398,7 +400,7 @@ function applyFileDirectives(block, scratch, where) {
 }
 
 // checkBlock: runs one console block's commands and compares their output; returns the failures.
-async function checkBlock(block, scratch, where) {
+async function checkBlock(block, scratch, where, verbose) {
   const get = (kind) => block.directives.find((d) => d.kind === kind)?.value;
   const tolerance = { tolerance: get('tolerance') ?? 0, times: get('times') ?? 0 };
   const failures = [];
@@ -421,7 +423,8 @@ async function checkBlock(block, scratch, where) {
       const line = step.line + 1 + Math.max(0, step.expected.indexOf(mismatch.expected));
       failures.push(
         `${at.split(':')[0]}:${line}: output of \`${step.command}\` differs: ${mismatch.why}\n` +
-          `  page:   ${mismatch.expected}\n  output: ${mismatch.got}`,
+          `  page:   ${mismatch.expected}\n  output: ${mismatch.got}` +
+          (verbose ? `\n  the whole output, to update the page from:\n${r.lines.join('\n').trimEnd()}` : ''),
       );
     }
   }
@@ -475,7 +478,7 @@ async function checkPage(file, verbose) {
         throw new PageError(`${where}: a console block without a \`$ command\` first line; mark it skip with a reason`);
       }
       const t = Date.now();
-      const failures = await checkBlock(block, scratch, where);
+      const failures = await checkBlock(block, scratch, where, verbose);
       result.ran++;
       result.failures.push(...failures);
       if (verbose) console.error(`${where}: ${failures.length ? 'FAIL' : 'ok'} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
