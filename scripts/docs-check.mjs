@@ -14,7 +14,7 @@
 //     <!-- docs-check: tolerance 30% -->   every number in the block may differ by 30 % (relative), ±1 for counts
 //     <!-- docs-check: tolerance any -->   numbers are not compared at all, only the text around them
 //     <!-- docs-check: times 300% -->      times (ms, s, µs) may differ by 300 % (tail latencies of a loaded machine)
-//     <!-- docs-check: columns 120 -->     COLUMNS for the commands (default 80)
+//     <!-- docs-check: columns 120 -->     COLUMNS for the commands (default none: every column, as off a terminal)
 //     <!-- docs-check: timeout 180s -->    per command (default 120s)
 //     <!-- docs-check: file NAME -->       before a ```yaml/```json block: write it as NAME for the page's commands
 //     <!-- docs-check: derive {"file":"b.yaml","from":"a.yaml","replace":[["old text","new text"], …]} -->
@@ -28,7 +28,7 @@
 //   only where the page shows `echo $?`.
 // - Where: each page gets its own scratch directory, with dist/, scenarios/, pricing/, docs/, examples/, deploy/
 //   and node_modules/ linked from the repository, so `results/…` and files written by `file` stay out of the tree.
-//   Commands run with a minimal environment (PATH, HOME, TZ=UTC, NO_COLOR=1, COLUMNS): no API key reaches them, and
+//   Commands run with a minimal environment (PATH, HOME, TZ=UTC, NO_COLOR=1, and COLUMNS when a block sets it): no API key reaches them, and
 //   scripts/docs-check-loopback.mjs, preloaded into node, refuses every TCP connection but to loopback, so a command
 //   that needs a real provider cannot reach one (it fails, and the block must be marked skip).
 // - Comparison, line by line after normalising both sides (ANSI colours dropped, runs of spaces → one space, runs of
@@ -67,7 +67,9 @@ import { parse as parseYaml } from 'yaml';
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const LINKED = ['dist', 'scenarios', 'pricing', 'docs', 'examples', 'deploy', 'node_modules', 'package.json'];
 const DEFAULT_TIMEOUT_MS = 120_000;
-const DEFAULT_COLUMNS = 80;
+// No COLUMNS by default: the commands print as they do off a terminal (every column), which is what the pages show; a
+// block that shows a narrow console says `columns 80`.
+const DEFAULT_COLUMNS = null;
 const UNIT_TOLERANCE = 0.25;
 const TIME_TOLERANCE = 0.5;
 
@@ -193,7 +195,7 @@ function runCommand(program, args, cwd, columns, timeoutMs) {
   const outFile = join(cwd, `.docs-check-out-${process.hrtime.bigint()}`);
   const fd = openSync(outFile, 'w');
   const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? cwd, TZ: 'UTC', LANG: 'C.UTF-8', NO_COLOR: '1' };
-  env.COLUMNS = String(columns);
+  if (columns !== null) env.COLUMNS = String(columns);
   if (program === process.execPath) env.NODE_OPTIONS = `--import "${pathToFileURL(join(ROOT, 'scripts', 'docs-check-loopback.mjs')).href}"`;
   return new Promise((done) => {
     const child = spawn(program, args, { cwd, env, stdio: ['ignore', fd, fd], detached: true });
