@@ -238,8 +238,8 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
     replies++;
     const body = bodyOf(call);
     const url = call.stream ? streamUrl : completionUrl;
-    // A signature (SigV4) is made before the request's time starts: it is the generator's work, not the target's.
-    const sent = await signed(auth, { method: 'POST', url, headers: withClientId(call), body }, x, clock);
+    // A signature (SigV4), made before the request's time starts; a target that signs nothing goes straight on.
+    const sent = auth?.sign ? await signed(auth, { method: 'POST', url, headers: withClientId(call), body }, x, clock) : withClientId(call);
     if (!sent) return finish(x, call);
     const cancel = new Cancel();
     inFlight.add(cancel);
@@ -284,19 +284,18 @@ export function chatClient(endpoint: Endpoint, deps: ClientDeps): Hit<AttemptRes
 const DECODERS: Record<Framing, () => StreamDecoder> = { sse: () => new SseDecoder(), eventstream: () => new EventStreamDecoder() };
 
 /**
- * signed returns the headers a request goes with: as they are, or signed over the whole request (SigV4). A signature that
+ * signed returns the headers a request goes with, signed over the whole request (SigV4). A signature that
  * cannot be made (the credentials could not be had or renewed) leaves the request unsent: the generator's failure, as
  * `other`, with the reason.
  */
 async function signed(
-  auth: RequestAuth | undefined,
+  auth: RequestAuth,
   req: SignableRequest,
   x: Exchange,
   clock: Clock,
 ): Promise<Readonly<Record<string, string>> | null> {
-  if (!auth?.sign) return req.headers;
   try {
-    return await auth.sign(req);
+    return await auth.sign!(req);
   } catch (err) {
     x.r.sentAtMs = x.r.endAtMs = clock.now();
     x.fail('other', `not sent: the request could not be signed: ${describeError(err)}`);

@@ -21,7 +21,7 @@ async function stubWith(answer: (res: ServerResponse) => void): Promise<StubServ
 }
 
 const KEY_ENV = 'BAKEOFF_REFUSAL_TEST_KEY';
-const env = { [KEY_ENV]: 'sk-refusal-test-0123456789abcdef' };
+const env = { [KEY_ENV]: 'refusal-test-key-0123456789abcdef' };
 const healthy = { name: 'healthy', model: 'mock-model', mock: { rttMs: 0, ttftMs: 20, itlMs: 1 } };
 
 describe('a target that refuses every request', () => {
